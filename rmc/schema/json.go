@@ -1,0 +1,206 @@
+package schema
+
+import (
+	"encoding/hex"
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
+
+// MarshalJSON renders the tree for session logs, aiming at readability rather
+// than a reversible format: structures become objects {"field": value} in
+// wire order (parent levels flattened in), lists become arrays, maps become
+// objects (non-string keys printed as text), buffers and raw bytes become hex
+// strings, station URLs their text, PIDs and integers plain numbers, results
+// "0x80030064", datetimes "2022-05-21 16:12:43" and an AnyDataHolder an
+// object whose "$class" names the held class.
+func (v *Value) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(make([]byte, 0, 256)), nil
+}
+
+// AppendJSON appends the MarshalJSON text of v to b.
+func (v *Value) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	switch v.Kind {
+	case KindU8, KindU16, KindU32, KindU64, KindPID:
+		return strconv.AppendUint(b, v.Uint, 10)
+	case KindS8, KindS16, KindS32, KindS64:
+		return strconv.AppendInt(b, v.Int, 10)
+	case KindFloat, KindDouble:
+		if math.IsNaN(v.Float) || math.IsInf(v.Float, 0) {
+			return appendJSONString(b, strconv.FormatFloat(v.Float, 'g', -1, 64))
+		}
+		bits := 64
+		if v.Kind == KindFloat {
+			bits = 32
+		}
+		return strconv.AppendFloat(b, v.Float, 'g', -1, bits)
+	case KindBool:
+		return strconv.AppendBool(b, v.Bool)
+	case KindResult:
+		return appendJSONString(b, resultText(uint32(v.Uint)))
+	case KindDateTime:
+		return appendJSONString(b, dateTimeText(v.Uint))
+	case KindString, KindStationURL:
+		return appendJSONString(b, v.Str)
+	case KindBuffer, KindQBuffer, KindQUUID, KindRaw:
+		b = append(b, '"')
+		b = hex.AppendEncode(b, v.Bytes)
+		return append(b, '"')
+	case KindVariant:
+		if len(v.Items) == 0 {
+			return append(b, "null"...)
+		}
+		return v.Items[0].AppendJSON(b)
+	case KindList:
+		b = append(b, '[')
+		for i, it := range v.Items {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = it.AppendJSON(b)
+		}
+		return append(b, ']')
+	case KindMap:
+		b = append(b, '{')
+		for i := 0; i+1 < len(v.Items); i += 2 {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			k := v.Items[i]
+			switch k.Kind {
+			case KindString, KindStationURL:
+				b = appendJSONString(b, k.Str)
+			default:
+				kb := k.AppendJSON(nil)
+				if len(kb) > 0 && kb[0] == '"' {
+					b = append(b, kb...)
+				} else {
+					b = appendJSONString(b, string(kb))
+				}
+			}
+			b = append(b, ':')
+			b = v.Items[i+1].AppendJSON(b)
+		}
+		return append(b, '}')
+	case KindStruct:
+		b = append(b, '{')
+		b, _ = v.appendFields(b, true)
+		return append(b, '}')
+	case KindAnyData:
+		b = append(b, `{"$class":`...)
+		b = appendJSONString(b, v.Class)
+		if len(v.Items) == 1 {
+			h := v.Items[0]
+			if h.Kind == KindStruct {
+				b, _ = h.appendFields(b, false)
+			} else {
+				b = append(b, `,"$raw":`...)
+				b = h.AppendJSON(b)
+			}
+		}
+		return append(b, '}')
+	}
+	return append(b, "null"...)
+}
+
+// appendFields writes the fields of a structure level (parents first)
+// without braces; first says whether no member was written yet.
+func (v *Value) appendFields(b []byte, first bool) ([]byte, bool) {
+	for i, it := range v.Items {
+		if i == 0 && it.Name == "" && it.Kind == KindStruct {
+			b, first = it.appendFields(b, first)
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, it.Name)
+		b = append(b, ':')
+		b = it.AppendJSON(b)
+	}
+	if len(v.Tail) > 0 {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, `"$tail":"`...)
+		b = hex.AppendEncode(b, v.Tail)
+		b = append(b, '"')
+	}
+	return b, first
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return append(b, '"')
+}
+
+func resultText(r uint32) string {
+	var buf [10]byte
+	buf[0], buf[1] = '0', 'x'
+	for i := 0; i < 8; i++ {
+		buf[2+i] = hexDigits[(r>>(28-4*i))&15]
+	}
+	return string(buf[:])
+}
+
+// dateTimeText prints the NEX calendar bit field (rmc.md §4.4); values that
+// are not a plausible date are printed as their number.
+func dateTimeText(d uint64) string {
+	if d == 0 {
+		return "never"
+	}
+	sec, min, hour := d&63, (d>>6)&63, (d>>12)&31
+	day, month, year := (d>>17)&31, (d>>22)&15, d>>26
+	if sec > 59 || min > 59 || hour > 23 || day < 1 || month < 1 || month > 12 || year > 9999 {
+		return strconv.FormatUint(d, 10)
+	}
+	b := make([]byte, 0, 19)
+	pad := func(n uint64, w int) {
+		s := strconv.FormatUint(n, 10)
+		for i := len(s); i < w; i++ {
+			b = append(b, '0')
+		}
+		b = append(b, s...)
+	}
+	pad(year, 4)
+	b = append(b, '-')
+	pad(month, 2)
+	b = append(b, '-')
+	pad(day, 2)
+	b = append(b, ' ')
+	pad(hour, 2)
+	b = append(b, ':')
+	pad(min, 2)
+	b = append(b, ':')
+	pad(sec, 2)
+	return string(b)
+}

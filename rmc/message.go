@@ -127,10 +127,14 @@ func (m *Message) Size() int {
 	if m.Protocol >= protocolExtended {
 		n += 2
 	}
-	if m.Request || m.Success {
-		return n + 8 + len(m.Body)
+	switch {
+	case m.Request:
+		return n + 8 + len(m.Body) // call id, method id
+	case m.Success:
+		return n + 9 + len(m.Body) // flag, call id, method id
+	default:
+		return n + 9 // flag, error code, call id
 	}
-	return n + 9
 }
 
 // Append appends the encoding of m to dst. Error responses encode without

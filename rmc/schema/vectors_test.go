@@ -1,0 +1,119 @@
+package schema
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/nexproxy/nexproxy/internal/vectors"
+	"github.com/nexproxy/nexproxy/rmc"
+)
+
+type sessionFile struct {
+	Settings struct {
+		NEXVersion   int `json:"nex.version"`
+		PIDSize      int `json:"nex.pid_size"`
+		StructHeader int `json:"nex.struct_header"`
+	} `json:"settings"`
+	Connections map[string]struct {
+		RMCStructHeader int `json:"rmc_struct_header"`
+	} `json:"connections"`
+	Messages []vectorMessage `json:"messages"`
+}
+
+type vectorMessage struct {
+	Dir        string  `json:"dir"`
+	Conn       string  `json:"conn"`
+	Kind       string  `json:"kind"`
+	ProtocolID uint16  `json:"protocol_id"`
+	MethodID   *uint32 `json:"method_id"`
+	CallID     uint32  `json:"call_id"`
+	Success    *bool   `json:"success"`
+	Body       string  `json:"body"`
+}
+
+var sessionFiles = []string{"wiiu-session.json", "3ds-session.json", "switch-session.json", "friends-session.json"}
+
+// settingsFor applies the per-connection header rule the vectors document:
+// NintendoClients turns structure headers on when the negotiated PRUDP minor
+// version is >= 3.
+func (f *sessionFile) settingsFor(conn string) rmc.Settings {
+	s := rmc.Settings{PIDSize: f.Settings.PIDSize, NEXVersion: f.Settings.NEXVersion, StructHeader: f.Settings.StructHeader != 0}
+	if c, ok := f.Connections[conn]; ok {
+		s.StructHeader = c.RMCStructHeader != 0
+	}
+	return s
+}
+
+func TestVectorsRoundTrip(t *testing.T) {
+	reg := Default()
+	for _, name := range sessionFiles {
+		t.Run(name, func(t *testing.T) {
+			var f sessionFile
+			vectors.Load(t, name, &f)
+			type callKey struct {
+				conn string
+				call uint32
+			}
+			pending := map[callKey]uint32{}
+			decoded := 0
+			for i, m := range f.Messages {
+				s := f.settingsFor(m.Conn)
+				body := vectors.Hex(t, m.Body)
+				if m.Kind == "request" {
+					pending[callKey{m.Conn, m.CallID}] = *m.MethodID
+				}
+				methodID, ok := pending[callKey{m.Conn, m.CallID}]
+				if !ok {
+					t.Fatalf("message %d: response to unknown call %d", i, m.CallID)
+				}
+				if m.MethodID != nil && *m.MethodID != methodID {
+					t.Fatalf("message %d: method %d, request had %d", i, *m.MethodID, methodID)
+				}
+				pn, mn := reg.NamesFor(m.ProtocolID, methodID, s.NEXVersion)
+				if reg.Method(m.ProtocolID, methodID) == nil {
+					t.Fatalf("message %d: protocol %d method %d not described (%s.%s)", i, m.ProtocolID, methodID, pn, mn)
+				}
+				if m.Kind == "response" && m.Success != nil && !*m.Success {
+					if len(body) != 0 {
+						t.Fatalf("message %d: error response with a body", i)
+					}
+					continue // an error carries no values
+				}
+				meth := reg.Method(m.ProtocolID, methodID)
+				var v *Value
+				var err error
+				if m.Kind == "request" {
+					v, err = meth.DecodeRequest(body, s)
+				} else {
+					v, err = meth.DecodeResponse(body, s)
+				}
+				if err != nil {
+					t.Fatalf("message %d (%s.%s %s, %v): decode: %v\nbody %s", i, pn, mn, m.Kind, s, err, m.Body)
+				}
+				if v.Name != mn {
+					t.Errorf("message %d: decoded name %q, want %q", i, v.Name, mn)
+				}
+				var out []byte
+				if m.Kind == "request" {
+					out, err = meth.EncodeRequest(v, s)
+				} else {
+					out, err = meth.EncodeResponse(v, s)
+				}
+				if err != nil {
+					t.Fatalf("message %d (%s.%s %s): encode: %v", i, pn, mn, m.Kind, err)
+				}
+				if !bytes.Equal(out, body) {
+					t.Fatalf("message %d (%s.%s %s): re-encoded\n%x\nwant\n%x", i, pn, mn, m.Kind, out, body)
+				}
+				if _, err := v.MarshalJSON(); err != nil {
+					t.Fatal(err)
+				}
+				decoded++
+			}
+			if decoded == 0 {
+				t.Fatal("no message decoded")
+			}
+			t.Logf("%d messages decoded and re-encoded", decoded)
+		})
+	}
+}

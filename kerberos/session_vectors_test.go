@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,10 +69,18 @@ type sessionAccount struct {
 
 var sessionFiles = []string{"3ds-session.json", "friends-session.json", "switch-session.json", "wiiu-session.json"}
 
+// sessionCache keeps decoded session files: they are large, and several
+// tests and fuzz targets read each one.
+var sessionCache sync.Map // name -> sessionVectors
+
 func loadSession(t testing.TB, name string) (sessionVectors, Settings) {
 	t.Helper()
+	if v, ok := sessionCache.Load(name); ok {
+		return v.(sessionVectors), v.(sessionVectors).Settings.settings(t)
+	}
 	var v sessionVectors
 	vectors.Load(t, name, &v)
+	sessionCache.Store(name, v)
 	return v, v.Settings.settings(t)
 }
 

@@ -61,6 +61,9 @@ type Settings struct {
 	// AggregateAck makes the receiver acknowledge with MULTI_ACK packets
 	// when the negotiated minor version allows it (v1/Lite).
 	AggregateAck bool
+	// MaxMessageSize caps one reassembled (or sent) message; a peer that
+	// sends more is disconnected. It bounds the memory a connection holds.
+	MaxMessageSize int
 }
 
 // Friends returns the friends-server preset (PRUDPv0, signature version 1,
@@ -130,6 +133,8 @@ func base() Settings {
 		Window:        4,
 		PaceInterval:  2 * time.Millisecond,
 		AggregateAck:  false,
+
+		MaxMessageSize: 1 << 20,
 	}
 }
 
@@ -182,6 +187,9 @@ func (s *Settings) Validate() error {
 	}
 	if s.PaceInterval < 0 {
 		bad("pace_interval", "must not be negative")
+	}
+	if s.MaxMessageSize < s.FragmentSize || s.MaxMessageSize > 64<<20 {
+		bad("max_message_size", "must be between fragment_size and 64 MiB, not %d", s.MaxMessageSize)
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,225 @@
+package prudp
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// dropLocked counts and logs a packet the connection refuses.
+func (c *Conn) dropLocked(p *Packet, reason string, err error) {
+	c.stats.dropped.Add(1)
+	if ce := c.log.Check(zap.DebugLevel, "prudp: drop packet"); ce != nil {
+		ce.Write(zap.String("reason", reason), zap.Stringer("packet", p), zap.Error(err))
+	}
+}
+
+// input processes one decoded packet from the peer (raw: its exact bytes,
+// for the signature). Called from the carrier's read goroutine.
+func (c *Conn) input(p *Packet, raw []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch c.state {
+	case stateClosed:
+		return
+	case stateSynSent, stateConnectSent:
+		c.handshakeInputLocked(p, raw)
+		return
+	case stateAccepting:
+		// The Connect callback has not finished; the client retransmits.
+		c.dropLocked(p, "connection not accepted yet", nil)
+		return
+	}
+	if p.Type == TypeSyn || p.Type == TypeConnect {
+		// Retransmitted handshake packets are answered by the listener
+		// (server) or ignored (client: the replies were already processed).
+		return
+	}
+	if err := c.codec.Verify(p, raw, c.rxSig); err != nil {
+		c.dropLocked(p, "signature", err)
+		return
+	}
+	multi := p.Flags.Has(FlagMultiAck)
+	if !multi && c.settings.Variant != Lite && p.SessionID != c.peerSession {
+		c.dropLocked(p, "session id", nil)
+		return
+	}
+	now := time.Now()
+	c.lastHeard = now
+	c.stats.received.Add(1)
+	switch {
+	case multi:
+		c.multiAckLocked(p, now)
+	case p.Flags.Has(FlagAck):
+		c.ackedLocked(p.Type, p.Substream, p.Sequence, now)
+	case p.Flags.Has(FlagReliable):
+		c.reliableLocked(p)
+	default:
+		c.unreliableLocked(p)
+	}
+	if c.state != stateClosed {
+		c.pumpLocked(now)
+		c.armLocked()
+	}
+}
+
+// ackedLocked retires the in-flight packet (type, substream, seq).
+func (c *Conn) ackedLocked(t PacketType, sub uint8, seq uint16, now time.Time) {
+	for i, tp := range c.inflight {
+		if tp.seq == seq && tp.substream == sub && tp.typ == t {
+			c.retireLocked(i, now)
+			return
+		}
+	}
+}
+
+// retireLocked removes inflight[i], takes an RTT sample when it was sent
+// once (Karn), and finishes a graceful close when it was the DISCONNECT.
+func (c *Conn) retireLocked(i int, now time.Time) {
+	tp := c.inflight[i]
+	copy(c.inflight[i:], c.inflight[i+1:])
+	c.inflight[len(c.inflight)-1] = nil
+	c.inflight = c.inflight[:len(c.inflight)-1]
+	if tp.sends == 1 {
+		c.rto.sample(now.Sub(tp.lastSent))
+	}
+	c.queueBytes -= tp.size
+	select {
+	case c.spaceWake <- struct{}{}:
+	default:
+	}
+	if tp.typ == TypeDisconnect && c.state == stateClosing {
+		select {
+		case <-c.closeAck:
+		default:
+			close(c.closeAck)
+		}
+	}
+}
+
+// multiAckLocked handles an aggregate acknowledgement in either format
+// (prudp.md §10.3): everything up to the base id, plus the listed ids.
+func (c *Conn) multiAckLocked(p *Packet, now time.Time) {
+	pl := p.Payload
+	if p.Type != TypeData || len(pl)%2 != 0 {
+		c.dropLocked(p, "malformed MULTI_ACK", nil)
+		return
+	}
+	var sub uint8
+	var base uint16
+	var extra []byte
+	if c.settings.Variant == Lite || p.Substream == 1 {
+		if len(pl) < 4 || len(pl) != 4+2*int(pl[1]) {
+			c.dropLocked(p, "malformed MULTI_ACK", nil)
+			return
+		}
+		sub, base, extra = pl[0], binary.LittleEndian.Uint16(pl[2:]), pl[4:]
+	} else if p.Substream == 0 {
+		sub, base, extra = 0, p.Sequence, pl
+	} else {
+		c.dropLocked(p, "malformed MULTI_ACK", nil)
+		return
+	}
+	for i := 0; i < len(c.inflight); {
+		tp := c.inflight[i]
+		if tp.substream == sub && seqLessEq(tp.seq, base) {
+			c.retireLocked(i, now)
+			continue
+		}
+		i++
+	}
+	for ; len(extra) >= 2; extra = extra[2:] {
+		seq := binary.LittleEndian.Uint16(extra)
+		for i, tp := range c.inflight {
+			if tp.substream == sub && tp.seq == seq {
+				c.retireLocked(i, now)
+				break
+			}
+		}
+	}
+}
+
+// reliableLocked runs a reliable packet through its substream's receive
+// window and processes whatever became deliverable, in order.
+func (c *Conn) reliableLocked(p *Packet) {
+	if int(p.Substream) >= len(c.rx) {
+		c.dropLocked(p, "substream", nil)
+		return
+	}
+	if p.Type == TypeData && c.msgBytes > recvQueueLimit(&c.settings) {
+		// Reader too slow: let the peer resend later.
+		c.dropLocked(p, "receive queue full", nil)
+		return
+	}
+	w := &c.rx[p.Substream]
+	switch w.offer(p.Type, p.Sequence, p.FragmentID, p.Payload) {
+	case offerTooFar:
+		c.dropLocked(p, "beyond receive window", nil)
+		return
+	case offerDuplicate:
+		c.stats.duplicates.Add(1)
+		if p.Flags.Has(FlagNeedAck) {
+			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
+		}
+		return
+	}
+	if p.Flags.Has(FlagNeedAck) {
+		c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
+	}
+	for {
+		rp, ok := w.pop()
+		if !ok {
+			return
+		}
+		switch rp.typ {
+		case TypeData:
+			data, err := c.openLocked(TypeData, FlagReliable, p.Substream, rp.seq, 0, rp.payload)
+			if err != nil {
+				c.closeLocked(err)
+				return
+			}
+			msg, err := c.reasm[p.Substream].add(rp.frag, data)
+			if err != nil {
+				c.log.Debug("prudp: closing", zap.Error(err))
+				c.closeLocked(errors.Join(ErrMessageTooLarge, err))
+				return
+			}
+			if msg != nil {
+				c.deliverLocked(Message{Substream: p.Substream, Reliable: true, Data: msg})
+			}
+		case TypeDisconnect:
+			c.closeLocked(ErrClosed)
+			return
+		}
+		// Reliable PINGs (NintendoClients) only advance the window.
+	}
+}
+
+// unreliableLocked handles unreliable DATA, PING and forced DISCONNECT.
+func (c *Conn) unreliableLocked(p *Packet) {
+	switch p.Type {
+	case TypeData:
+		if p.FragmentID != 0 {
+			c.dropLocked(p, "fragmented unreliable DATA", nil)
+			return
+		}
+		if p.Flags.Has(FlagNeedAck) {
+			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
+		}
+		buf := append([]byte(nil), p.Payload...)
+		data, err := c.openLocked(TypeData, p.Flags, 0, p.Sequence, p.SessionID, buf)
+		if err != nil {
+			c.dropLocked(p, "unreliable payload", err)
+			return
+		}
+		c.deliverLocked(Message{Data: data})
+	case TypePing:
+		if p.Flags.Has(FlagNeedAck) {
+			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
+		}
+	case TypeDisconnect:
+		c.closeLocked(ErrAborted)
+	}
+}

@@ -1,0 +1,126 @@
+package prudp
+
+import (
+	"errors"
+	"fmt"
+)
+
+// errMessageTooLarge reports a reassembly beyond Settings.MaxMessageSize.
+var errMessageTooLarge = errors.New("prudp: reassembled message too large")
+
+// rxPacket is a reliable packet waiting in a receive window: what the
+// connection needs to process it once its turn comes.
+type rxPacket struct {
+	typ     PacketType
+	frag    uint8
+	seq     uint16
+	payload []byte // owned by the slot; reused across wraps of the ring
+}
+
+// offerResult says what a receive window did with an offered packet.
+type offerResult uint8
+
+const (
+	// offerAccepted: stored; acknowledge it and drain.
+	offerAccepted offerResult = iota
+	// offerDuplicate: already delivered or already buffered; acknowledge
+	// again (the peer missed the first ACK) and drop.
+	offerDuplicate
+	// offerTooFar: beyond the window; drop without ACK so that the peer
+	// resends it once the window moved.
+	offerTooFar
+)
+
+// recvWindow orders the reliable packets of one substream: a ring of slots
+// indexed by sequence id, so that buffering out-of-order packets allocates
+// nothing once the slots have grown, and memory is bounded by the ring size
+// times the largest payload.
+type recvWindow struct {
+	next  uint16 // sequence id of the next packet to deliver
+	slots []rxSlot
+}
+
+type rxSlot struct {
+	full bool
+	pkt  rxPacket
+}
+
+func newRecvWindow(next uint16, size int) recvWindow {
+	return recvWindow{next: next, slots: make([]rxSlot, size)}
+}
+
+// offer files p (payload copied) unless it is a duplicate or too far ahead.
+func (w *recvWindow) offer(typ PacketType, seq uint16, frag uint8, payload []byte) offerResult {
+	d := seqDiff(w.next, seq)
+	if d < 0 {
+		return offerDuplicate
+	}
+	if d >= len(w.slots) {
+		return offerTooFar
+	}
+	s := &w.slots[int(seq)%len(w.slots)]
+	if s.full {
+		return offerDuplicate
+	}
+	s.full = true
+	s.pkt.typ, s.pkt.seq, s.pkt.frag = typ, seq, frag
+	s.pkt.payload = append(s.pkt.payload[:0], payload...)
+	return offerAccepted
+}
+
+// pop returns the next in-order packet, valid until the next offer.
+func (w *recvWindow) pop() (*rxPacket, bool) {
+	s := &w.slots[int(w.next)%len(w.slots)]
+	if !s.full || s.pkt.seq != w.next {
+		return nil, false
+	}
+	s.full = false
+	w.next++
+	return &s.pkt, true
+}
+
+// buffered counts the packets waiting for a gap to fill.
+func (w *recvWindow) buffered() int {
+	n := 0
+	for i := range w.slots {
+		if w.slots[i].full {
+			n++
+		}
+	}
+	return n
+}
+
+// reassembler joins the fragments of one substream: fragments with ids
+// 1, 2, … accumulate; the fragment with id 0 ends the message (it may be
+// empty). The fragment ids themselves are not checked beyond that, like the
+// references: ordering is the sequence ids' job, and ids wrap after 255.
+type reassembler struct {
+	buf []byte
+	max int
+}
+
+// add appends chunk and, when frag is 0, returns the whole message (owned
+// by the caller) and resets.
+func (r *reassembler) add(frag uint8, chunk []byte) ([]byte, error) {
+	if len(r.buf)+len(chunk) > r.max {
+		n := len(r.buf) + len(chunk)
+		r.buf = nil
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", errMessageTooLarge, n, r.max)
+	}
+	if frag != 0 {
+		if r.buf == nil {
+			r.buf = make([]byte, 0, min(r.max, 4*len(chunk)+64))
+		}
+		r.buf = append(r.buf, chunk...)
+		return nil, nil
+	}
+	if r.buf == nil {
+		return append(make([]byte, 0, len(chunk)), chunk...), nil
+	}
+	msg := append(r.buf, chunk...)
+	r.buf = nil
+	return msg, nil
+}
+
+// pending reports the bytes of an unfinished message.
+func (r *reassembler) pending() int { return len(r.buf) }

@@ -1,0 +1,137 @@
+package prudp
+
+import "time"
+
+// One timer per connection drives everything time-based: retransmission,
+// paced transmission, MULTI_ACK batching, keep-alive PINGs and the dead
+// peer check. The timer is armed lazily: it is only moved earlier, and when
+// it fires early the deadline is recomputed.
+
+// armLocked makes sure the timer fires no later than the next deadline.
+func (c *Conn) armLocked() {
+	if c.state == stateClosed {
+		return
+	}
+	at := c.nextDeadlineLocked()
+	if at.IsZero() {
+		return
+	}
+	if !c.timerAt.IsZero() && !at.Before(c.timerAt) {
+		return
+	}
+	c.timerAt = at
+	c.timer.Reset(max(time.Until(at), 0))
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+// nextDeadlineLocked returns when the timer must next run (zero: never).
+func (c *Conn) nextDeadlineLocked() time.Time {
+	var at time.Time
+	resend := c.settings.ResendLimit > 0
+	if c.hs != nil && resend {
+		at = earliest(at, c.hs.lastSent.Add(c.rto.timeout(c.hs.sends)))
+	}
+	at = earliest(at, c.ackDue)
+	pace := c.settings.PaceInterval > 0
+	if pace && len(c.queue) > 0 && len(c.inflight) < c.settings.Window {
+		at = earliest(at, c.nextPace)
+	}
+	if resend {
+		for _, tp := range c.inflight {
+			due := tp.lastSent.Add(c.rto.timeout(tp.sends))
+			if pace && due.Before(c.nextPace) {
+				due = c.nextPace
+			}
+			at = earliest(at, due)
+		}
+	}
+	if c.state == stateConnected || c.state == stateClosing {
+		pt := c.settings.PingTimeout
+		at = earliest(at, c.lastHeard.Add(3*pt))
+		at = earliest(at, laterOf(c.lastHeard, c.lastPing).Add(pt))
+	}
+	return at
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func (c *Conn) onTimer() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.timerAt = time.Time{}
+	if c.state == stateClosed || c.state == stateAccepting {
+		return
+	}
+	now := time.Now()
+	if c.hs != nil && c.settings.ResendLimit > 0 && !now.Before(c.hs.lastSent.Add(c.rto.timeout(c.hs.sends))) {
+		if c.hs.sends > c.settings.ResendLimit {
+			c.closeLocked(ErrTimeout)
+			return
+		}
+		c.hs.sends++
+		c.hs.lastSent = now
+		c.stats.resent.Add(1)
+		c.writeLocked(c.hs.wire)
+	}
+	if !c.ackDue.IsZero() && !now.Before(c.ackDue) {
+		c.flushAcksLocked()
+	}
+	if c.settings.ResendLimit > 0 {
+		if !c.resendLocked(now) {
+			return
+		}
+	}
+	c.pumpLocked(now)
+	if c.state == stateConnected || c.state == stateClosing {
+		pt := c.settings.PingTimeout
+		if now.Sub(c.lastHeard) >= 3*pt {
+			c.closeLocked(ErrTimeout)
+			return
+		}
+		if !now.Before(laterOf(c.lastHeard, c.lastPing).Add(pt)) {
+			c.sendPingLocked(now)
+		}
+	}
+	c.armLocked()
+}
+
+// resendLocked retransmits the due packets, paced like new ones so that a
+// loss never turns into a burst. It reports false when the resend limit
+// ended the connection.
+func (c *Conn) resendLocked(now time.Time) bool {
+	pace := c.settings.PaceInterval
+	for _, tp := range c.inflight {
+		if now.Before(tp.lastSent.Add(c.rto.timeout(tp.sends))) {
+			continue
+		}
+		if tp.sends > c.settings.ResendLimit {
+			c.closeLocked(ErrTimeout)
+			return false
+		}
+		if pace > 0 && now.Before(c.nextPace) {
+			break
+		}
+		tp.sends++
+		tp.lastSent = now
+		c.stats.resent.Add(1)
+		c.writeLocked(tp.wire)
+		if c.state == stateClosed {
+			return false
+		}
+		if pace > 0 {
+			c.nextPace = now.Add(pace)
+		}
+	}
+	return true
+}

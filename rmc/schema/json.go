@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/nexproxy/nexproxy/rmc"
 )
 
 // MarshalJSON renders the tree for session logs, aiming at readability rather
@@ -12,7 +14,7 @@ import (
 // wire order (parent levels flattened in), lists become arrays, maps become
 // objects (non-string keys printed as text), buffers and raw bytes become hex
 // strings, station URLs their text, PIDs and integers plain numbers, results
-// "0x80030064", datetimes "2022-05-21 16:12:43" and an AnyDataHolder an
+// "0x80030064 RendezVous::InvalidUsername", datetimes "2022-05-21 16:12:43" and an AnyDataHolder an
 // object whose "$class" names the held class.
 func (v *Value) MarshalJSON() ([]byte, error) {
 	return v.AppendJSON(make([]byte, 0, 256)), nil
@@ -163,13 +165,18 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// resultText prints "0x00010001 Core::Unknown" (the number alone when the
+// code is not in the table).
 func resultText(r uint32) string {
-	var buf [10]byte
+	buf := make([]byte, 10, 64)
 	buf[0], buf[1] = '0', 'x'
 	for i := 0; i < 8; i++ {
 		buf[2+i] = hexDigits[(r>>(28-4*i))&15]
 	}
-	return string(buf[:])
+	if name, ok := rmc.Result(r).Name(); ok {
+		buf = append(append(buf, ' '), name...)
+	}
+	return string(buf)
 }
 
 // dateTimeText prints the NEX calendar bit field (rmc.md §4.4); values that

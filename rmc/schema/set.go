@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/nexproxy/nexproxy/rmc"
 )
 
 // Set stores a Go value into the scalar at path, checking that it fits the
 // node's kind and range. Accepted values:
 //
-//   - integer kinds, PID, Result, DateTime: any Go integer, an integral
+//   - integer kinds, PID, Result, DateTime: any Go integer (rmc.Result and
+//     rmc.DateTime included), an integral
 //     float64 (Lua numbers are doubles) or a decimal string (64-bit ids that
 //     do not fit a double cross from Lua as strings);
 //   - float, double: float32, float64 or any integer;
@@ -198,6 +201,10 @@ func toInteger(x any) (mag uint64, neg bool, ok bool) {
 		return uint64(t), false, true
 	case uint64:
 		return t, false, true
+	case rmc.Result:
+		return uint64(t), false, true
+	case rmc.DateTime:
+		return uint64(t), false, true
 	case float64:
 		if math.IsNaN(t) || math.IsInf(t, 0) || t != math.Trunc(t) {
 			return 0, false, false
@@ -291,4 +298,13 @@ func (v *Value) setVariant(x any) error {
 	}
 	v.Items = []*Value{inner}
 	return nil
+}
+
+// StationURL parses a String or StationURL node as a station URL, for
+// hooks that edit single parameters (address, port) and Set the result back.
+func (v *Value) StationURL() (rmc.StationURL, error) {
+	if v.Kind != KindStationURL && v.Kind != KindString {
+		return rmc.StationURL{}, fmt.Errorf("%w: %s is not a station url", ErrType, v.Kind)
+	}
+	return rmc.ParseStationURL(v.Str)
 }

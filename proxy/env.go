@@ -1,0 +1,142 @@
+package proxy
+
+import (
+	"strconv"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/kerberos"
+	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/rmc"
+)
+
+// Env is what the server hands the built-in handlers of one game: the
+// game, its accounts, nexproxy's own ticket issuer and the station URL of
+// its secure endpoint. It is shared by every session of the game.
+type Env struct {
+	// Game is the configured game.
+	Game *config.Game
+	// Accounts resolves user names, PIDs and passwords for this game.
+	Accounts *Accounts
+	// Issuer issues tickets sealed with nexproxy's own secure key.
+	Issuer *kerberos.Issuer
+	// Keys caches derived user keys.
+	Keys *kerberos.KeyCache
+	// SecureStation returns the station URL consoles connect to for the
+	// secure server (address = advertise, port = secure listener).
+	SecureStation func() rmc.StationURL
+	// Log is the game's logger.
+	Log *zap.Logger
+}
+
+// UserKey returns the Kerberos key of pid for this game, or false when the
+// password is unknown.
+func (e *Env) UserKey(pid uint64) ([]byte, bool) {
+	pw, ok := e.Accounts.Password(pid)
+	if !ok {
+		return nil, false
+	}
+	k, err := e.Keys.Key(e.Game.Kerberos.Derivation, pid, pw)
+	if err != nil {
+		return nil, false
+	}
+	return k, true
+}
+
+// Builtin makes the built-in handler link of one game (local mode). The
+// returned link answers the protocols it implements and passes the rest on.
+type Builtin func(env *Env) (Link, error)
+
+// Account is one user nexproxy knows.
+type Account struct {
+	PID      uint64
+	Username string
+	Password string
+}
+
+// Guest account of every NEX server (kerberos.md §1): nexproxy serves it
+// without configuration.
+const (
+	GuestName     = "guest"
+	GuestPassword = "MMQea3n!fsik"
+	GuestPID      = 100
+	// GuestPIDSwitch is the guest's PID on Switch servers.
+	GuestPIDSwitch = 564330319085596911
+	// SecureServerPID is the target PID of the tickets nexproxy issues and
+	// the PID of its secure station URL.
+	SecureServerPID = 2
+)
+
+// Accounts resolves the users of one game: configured accounts, the guest
+// and, once hooks exist, a PasswordFor function.
+type Accounts struct {
+	byName      map[string]Account
+	byPID       map[uint64]Account
+	passwordFor func(pid uint64) (string, bool)
+}
+
+// NewAccounts builds the account table of game from the configured
+// accounts (those for every game and those for this one) plus the guest
+// (unless an account named guest is configured).
+func NewAccounts(game *config.Game, accounts []config.Account, passwordFor func(pid uint64) (string, bool)) *Accounts {
+	a := &Accounts{byName: map[string]Account{}, byPID: map[uint64]Account{}, passwordFor: passwordFor}
+	for _, c := range accounts {
+		if c.Game != "" && c.Game != game.Name {
+			continue
+		}
+		acc := Account{PID: c.PID, Username: c.Username, Password: c.Password}
+		if acc.Username == "" {
+			acc.Username = strconv.FormatUint(c.PID, 10)
+		}
+		a.add(acc)
+	}
+	if _, ok := a.byName[GuestName]; !ok {
+		pid := uint64(GuestPID)
+		if game.Platform == "switch" {
+			pid = GuestPIDSwitch
+		}
+		if _, taken := a.byPID[pid]; !taken {
+			a.add(Account{PID: pid, Username: GuestName, Password: GuestPassword})
+		}
+	}
+	return a
+}
+
+func (a *Accounts) add(acc Account) {
+	a.byName[strings.ToLower(acc.Username)] = acc
+	a.byPID[acc.PID] = acc
+}
+
+// ByName finds a user by name; names are case-insensitive, and a decimal
+// name of a PID known only through PasswordFor resolves too.
+func (a *Accounts) ByName(name string) (Account, bool) {
+	if acc, ok := a.byName[strings.ToLower(name)]; ok {
+		return acc, true
+	}
+	if pid, err := strconv.ParseUint(name, 10, 64); err == nil && a.passwordFor != nil {
+		if pw, ok := a.passwordFor(pid); ok {
+			return Account{PID: pid, Username: name, Password: pw}, true
+		}
+	}
+	return Account{}, false
+}
+
+// ByPID finds a user by PID.
+func (a *Accounts) ByPID(pid uint64) (Account, bool) {
+	if acc, ok := a.byPID[pid]; ok {
+		return acc, true
+	}
+	if a.passwordFor != nil {
+		if pw, ok := a.passwordFor(pid); ok {
+			return Account{PID: pid, Username: strconv.FormatUint(pid, 10), Password: pw}, true
+		}
+	}
+	return Account{}, false
+}
+
+// Password returns the NEX password of pid.
+func (a *Accounts) Password(pid uint64) (string, bool) {
+	acc, ok := a.ByPID(pid)
+	return acc.Password, ok
+}

@@ -1,0 +1,151 @@
+package proxy
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/kerberos"
+	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc"
+)
+
+// Virtual ports of a shared listener (Switch: one WebSocket server with
+// authentication on PRUDP port 1 and secure on port 2).
+const (
+	sharedAuthPort   = 1
+	sharedSecurePort = 2
+)
+
+// game is the runtime of one configured game.
+type game struct {
+	srv      *Server
+	cfg      *config.Game
+	log      *zap.Logger
+	env      *Env
+	issuer   *kerberos.Issuer
+	verifier *kerberos.Verifier
+	builtin  []Link
+
+	authL, secureL *listener
+
+	upNetwork string // udp, ws or wss
+	upAddr    string // host:port of the upstream authentication server
+	upTLS     *tls.Config
+}
+
+func newGame(s *Server, gc *config.Game) (*game, error) {
+	g := &game{srv: s, cfg: gc, log: s.log.With(zap.String("game", gc.Name))}
+	ks := gc.Kerberos
+	g.issuer = &kerberos.Issuer{SecureKey: s.secureKey, ServerPID: SecureServerPID, Settings: ks}
+	v, err := kerberos.NewVerifier(kerberos.VerifierConfig{SecureKey: s.secureKey, ServerPID: SecureServerPID, Settings: ks})
+	if err != nil {
+		return nil, fmt.Errorf("proxy: game %s: %w", gc.Name, err)
+	}
+	g.verifier = v
+	var pwFor func(uint64) (string, bool)
+	if s.opts.PasswordFor != nil {
+		pwFor = func(pid uint64) (string, bool) { return s.opts.PasswordFor(pid, gc.Name) }
+	}
+	g.env = &Env{
+		Game:          gc,
+		Accounts:      NewAccounts(gc, s.cfg.Accounts, pwFor),
+		Issuer:        g.issuer,
+		Keys:          s.keys,
+		SecureStation: g.localStation,
+		Log:           g.log,
+	}
+	if gc.Local() {
+		for _, b := range s.opts.Builtins {
+			l, err := b(g.env)
+			if err != nil {
+				return nil, fmt.Errorf("proxy: game %s: built-in handler: %w", gc.Name, err)
+			}
+			g.builtin = append(g.builtin, l)
+		}
+	} else {
+		up := gc.Upstream
+		g.upNetwork = "udp"
+		if gc.Transport == "websocket" {
+			g.upNetwork = "wss"
+			switch {
+			case strings.HasPrefix(up, "ws://"):
+				g.upNetwork, up = "ws", strings.TrimPrefix(up, "ws://")
+			case strings.HasPrefix(up, "wss://"):
+				up = strings.TrimPrefix(up, "wss://")
+			}
+			host, _, _ := net.SplitHostPort(up)
+			g.upTLS = &tls.Config{ServerName: host, InsecureSkipVerify: gc.UpstreamTLSInsecure, MinVersion: tls.VersionTLS12}
+		}
+		if _, _, err := net.SplitHostPort(up); err != nil {
+			return nil, fmt.Errorf("proxy: game %s: upstream %q: %w", gc.Name, gc.Upstream, err)
+		}
+		g.upAddr = up
+	}
+	return g, nil
+}
+
+// rmcSettings interprets RMC bodies of the game.
+func (g *game) rmcSettings() rmc.Settings { return g.cfg.RMC }
+
+// securePort is the port consoles reach the game's secure listener at.
+func (g *game) securePort() uint16 {
+	if g.secureL == nil {
+		return 0
+	}
+	return portOf(g.secureL.l.Addr())
+}
+
+// localStation is the secure station nexproxy hands out as the server
+// itself: prudps:/address=<advertise>;port=<secure>;CID=1;PID=2;sid=1;stream=10;type=2.
+func (g *game) localStation() rmc.StationURL {
+	sid := 1
+	if g.secureL != nil && g.secureL.shared {
+		sid = sharedSecurePort
+	}
+	s := fmt.Sprintf("prudps:/address=%s;port=%d;CID=1;PID=%d;sid=%d;stream=%d;type=2",
+		g.srv.advertiseHost(), g.securePort(), SecureServerPID, sid, prudp.StreamRVSecure)
+	u, err := rmc.ParseStationURL(s)
+	if err != nil {
+		panic("proxy: local station: " + err.Error()) // built from numbers and the validated advertise host
+	}
+	return u
+}
+
+// consoleStation turns the upstream's secure station into the one the
+// console gets: nexproxy's secure endpoint, everything else (PID, CID,
+// stream, unknown keys) kept in place.
+func (g *game) consoleStation(up rmc.StationURL) rmc.StationURL {
+	u := stationWithAddr(up, g.srv.advertiseHost(), g.securePort())
+	if g.secureL != nil && g.secureL.shared {
+		u.SetInt(rmc.URLSID, sharedSecurePort)
+	}
+	return u
+}
+
+// upstreamSecure resolves where the upstream secure server of a login is:
+// network, host:port and virtual port. Address 0.0.0.1 means "the
+// authentication server's host and port" (Switch).
+func (g *game) upstreamSecure(st rmc.StationURL) (network, addr string, vp prudp.VPort, err error) {
+	host, _ := st.Address()
+	port, ok := st.Port()
+	if host == "" || !ok {
+		return "", "", vp, errf("upstream secure station %s has no address", st.String())
+	}
+	addr = net.JoinHostPort(host, fmt.Sprint(port))
+	if host == "0.0.0.1" {
+		addr = g.upAddr
+	}
+	vp = prudp.VPort{Type: prudp.StreamRVSecure, Port: 1}
+	if sid, ok := st.Int(rmc.URLSID); ok && sid >= 0 && sid <= 255 {
+		vp.Port = uint8(sid)
+	}
+	if stream, ok := st.Int(rmc.URLStream); ok && stream > 0 && stream < 16 {
+		vp.Type = prudp.StreamType(stream)
+	}
+	return g.upNetwork, addr, vp, nil
+}

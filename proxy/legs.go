@@ -1,0 +1,196 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/kerberos"
+	"github.com/nexproxy/nexproxy/prudp"
+)
+
+// dialTimeout bounds the upstream handshake of one console.
+const dialTimeout = 10 * time.Second
+
+// pair is one console connection and, when proxying, its upstream.
+type pair struct {
+	srv     *Server
+	g       *game
+	sess    *Session
+	log     *zap.Logger
+	console *prudp.Conn
+	up      *prudp.Conn
+}
+
+// runAuth serves an authentication connection: built-in handlers in local
+// mode, otherwise a fresh upstream authentication connection.
+func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
+	p := s.newPair(a, conn, LegAuth)
+	var final Handler = NotImplemented
+	links := []Link{s.opts.Hooks}
+	if a.g.cfg.Local() {
+		links = append(links, a.g.builtin...)
+	} else {
+		up, err := p.dial(prudp.DialConfig{Settings: a.g.cfg.PRUDP, Remote: conn.LocalVPort(), TLSConfig: a.g.upTLS, Logger: s.log}, a.g.upAddr)
+		if err != nil {
+			p.log.Warn("upstream authentication server unreachable", zap.String("upstream", a.g.upAddr), zap.Error(err))
+			final = failing(&ResultError{Result: resultConnFailure, Err: err})
+		} else {
+			p.up = up
+		}
+		links = append(links, func(next Handler) Handler { return &authRewriter{srv: s, g: a.g, next: next} })
+	}
+	p.run(final, links)
+}
+
+// runSecure serves a secure connection whose CONNECT nexproxy verified:
+// built-in handlers in local mode, otherwise nexproxy's own connection to
+// the upstream secure server, opened with the upstream ticket.
+func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
+	p := s.newPair(a, conn, LegSecure)
+	p.sess.SetPID(a.pid)
+	var final Handler = NotImplemented
+	links := []Link{s.opts.Hooks}
+	if a.g.cfg.Local() {
+		links = append(links, a.g.builtin...)
+	} else {
+		up, err := p.dialSecure(a.login)
+		if err != nil {
+			p.log.Warn("upstream secure server unreachable; disconnecting console", zap.Error(err))
+			s.rec.connect(p.sess, "")
+			_ = conn.Close()
+			s.rec.disconnect(p.sess, err)
+			p.sess.end()
+			return
+		}
+		p.up = up
+		links = append(links, func(next Handler) Handler { return &urlRewriter{srv: s, log: p.log, next: next} })
+	}
+	p.run(final, links)
+}
+
+func (s *Server) newPair(a *accepted, conn *prudp.Conn, leg Leg) *pair {
+	sess := newSession(s.nextConnID(), a.g.cfg.Name, leg, conn, a.g.rmcSettings())
+	log := a.g.log.With(zap.String("conn", sess.ID), zap.String("leg", leg.String()), zap.Stringer("remote", sess.RemoteAddr))
+	return &pair{srv: s, g: a.g, sess: sess, log: log, console: conn}
+}
+
+func (p *pair) dial(cfg prudp.DialConfig, addr string) (*prudp.Conn, error) {
+	ctx, cancel := context.WithTimeout(p.srv.ctx, dialTimeout)
+	defer cancel()
+	return prudp.Dial(ctx, p.g.upNetwork, addr, cfg)
+}
+
+// dialSecure opens the upstream secure connection of an intercepted
+// login: the upstream internal ticket and session key, the console's PID
+// and the CID of the upstream station.
+func (p *pair) dialSecure(l *upstreamLogin) (*prudp.Conn, error) {
+	network, addr, vp, err := p.g.upstreamSecure(l.station)
+	if err != nil {
+		return nil, err
+	}
+	_ = network
+	var cid uint32
+	if v, ok := l.station.Int("CID"); ok && v >= 0 && v <= 1<<32-1 {
+		cid = uint32(v)
+	}
+	check := rand.Uint32()
+	payload, err := kerberos.BuildConnectPayload(l.internal, l.sessionKey, kerberos.ConnectRequest{PID: l.pid, CID: cid, Check: check}, p.g.cfg.Kerberos)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: upstream connect payload: %w", err)
+	}
+	return p.dial(prudp.DialConfig{
+		Settings:          p.g.cfg.PRUDP,
+		Remote:            vp,
+		ConnectPayload:    payload,
+		SessionKey:        l.sessionKey,
+		CheckConnectReply: func(b []byte) error { return kerberos.ParseConnectReply(b, check) },
+		TLSConfig:         p.g.upTLS,
+		Logger:            p.srv.log,
+	}, addr)
+}
+
+// run pumps RMC both ways until either side disconnects or the server
+// closes, then disconnects the other side.
+func (p *pair) run(final Handler, links []Link) {
+	s := p.srv
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	upName := ""
+	if p.up != nil {
+		upName = p.up.RemoteAddr().String()
+	}
+	var closeOnce sync.Once
+	closeBoth := func() {
+		closeOnce.Do(func() {
+			var wg sync.WaitGroup
+			for _, c := range []*prudp.Conn{p.console, p.up} {
+				if c == nil {
+					continue
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_ = c.Close()
+				}()
+			}
+			wg.Wait()
+		})
+	}
+	live := &liveConn{closeFn: closeBoth}
+	if !s.track(live) {
+		closeBoth()
+		p.sess.end()
+		return
+	}
+	defer s.untrack(live)
+	s.rec.connect(p.sess, upName)
+	p.log.Info("console connected", zap.Uint64("pid", p.sess.PID()), zap.String("upstream", upName))
+
+	consoleD := &dispatcher{sess: p.sess, dir: ToServer, log: p.log, rec: s.rec}
+	consolePeer := NewPeer(prudpWire{p.console}, p.log, consoleD.serve)
+	consoleD.peer = consolePeer
+	var upPeer *Peer
+	if p.up != nil {
+		upD := &dispatcher{sess: p.sess, dir: ToConsole, log: p.log, rec: s.rec}
+		upPeer = NewPeer(prudpWire{p.up}, p.log, upD.serve)
+		upD.peer = upPeer
+		mirror := []Link{s.opts.Hooks}
+		if p.sess.Leg == LegSecure {
+			mirror = append(mirror, func(next Handler) Handler { return &urlRewriter{srv: s, log: p.log, next: next} })
+		}
+		upD.chain = Chain(Forward(consolePeer), mirror...)
+		final = Forward(upPeer)
+	}
+	consoleD.chain = Chain(final, links...)
+
+	var wg sync.WaitGroup
+	var consoleErr, upErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		consoleErr = consolePeer.Run(ctx)
+		closeBoth()
+	}()
+	if upPeer != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			upErr = upPeer.Run(ctx)
+			closeBoth()
+		}()
+	}
+	wg.Wait()
+	closeBoth()
+	cause := consoleErr
+	if p.up != nil && p.up.Err() != nil && p.console.Err() == nil {
+		cause = upErr
+	}
+	p.sess.end()
+	s.rec.disconnect(p.sess, cause)
+	p.log.Info("console disconnected", zap.Uint64("pid", p.sess.PID()), zap.NamedError("console", consoleErr), zap.NamedError("upstream", upErr))
+}

@@ -1,0 +1,171 @@
+package proxy
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/kerberos"
+	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/schema"
+)
+
+// Authentication protocol ids the rewriter acts on (protocols.md).
+const (
+	protoAuth          = 10
+	authLogin          = 1
+	authLoginEx        = 2
+	authRequestTicket  = 3
+	authLoginWithParam = 6
+)
+
+// sessionKeyUpstreamStation is the Session value holding the upstream
+// secure station of the authentication leg's login, for RequestTicket.
+type sessionKeyUpstreamStation struct{}
+
+// loginMode says how a login's secure leg is handled.
+type loginMode string
+
+const (
+	modeIntercept  loginMode = "intercept"
+	modeBlindRelay loginMode = "blind-relay"
+)
+
+// authRewriter sits in front of the upstream on the authentication leg and
+// rewrites ticket and secure station of every login response.
+type authRewriter struct {
+	srv  *Server
+	g    *game
+	next Handler
+}
+
+func (a *authRewriter) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
+	r, err := a.next.ServeRMC(ctx, c)
+	if err != nil || r == nil || r.Error != 0 || c.Protocol != protoAuth || c.Direction != ToServer {
+		return r, err
+	}
+	switch c.Method {
+	case authLogin, authLoginEx, authLoginWithParam, authRequestTicket:
+	default:
+		return r, nil
+	}
+	body, rerr := a.rewrite(c, r.Body)
+	if rerr != nil {
+		a.g.log.Warn("login response not rewritten", zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.Error(rerr))
+		return r, nil
+	}
+	return &Reply{Body: body}, nil
+}
+
+func (a *authRewriter) rewrite(c *Call, body []byte) ([]byte, error) {
+	s := c.Session.Settings
+	m := a.srv.reg.Method(protoAuth, c.Method)
+	if m == nil {
+		return nil, errf("method %d not described", c.Method)
+	}
+	v, err := m.DecodeResponse(body, s)
+	if err != nil {
+		return nil, err
+	}
+	if res := leaves(v, schema.KindResult); len(res) > 0 && rmc.Result(res[0].Uint).IsError() {
+		return body, nil // a refused login passes unchanged
+	}
+	bufs := leaves(v, schema.KindBuffer)
+	if len(bufs) == 0 {
+		return nil, errf("no ticket in response")
+	}
+	ticket := bufs[0]
+	if len(ticket.Bytes) == 0 {
+		return body, nil
+	}
+	var sourceKey string
+	if s.NEXVersion >= 40000 && c.Method != authLogin {
+		if strs := leaves(v, schema.KindString); len(strs) > 0 {
+			sourceKey = strs[len(strs)-1].Str
+		}
+	}
+	var pid uint64
+	var stationNode *schema.Value
+	var upStation rmc.StationURL
+	if c.Method == authRequestTicket {
+		req, err := m.DecodeRequest(c.Body, s)
+		if err != nil {
+			return nil, err
+		}
+		pids := leaves(req, schema.KindPID)
+		if len(pids) == 0 {
+			return nil, errf("no source pid in RequestTicket")
+		}
+		pid = pids[0].Uint
+		st, ok := c.Session.Value(sessionKeyUpstreamStation{}).(rmc.StationURL)
+		if !ok || c.Session.Value(sessionKeyLoginMode{}) == modeBlindRelay {
+			return body, nil // no login seen on this connection: nothing to map
+		}
+		upStation = st
+	} else {
+		pids := leaves(v, schema.KindPID)
+		if len(pids) == 0 {
+			return nil, errf("no pid in login response")
+		}
+		pid = pids[0].Uint
+		stationNode = firstURL(v, "prudps")
+		if stationNode == nil {
+			return nil, errf("no secure station in login response")
+		}
+		if upStation, err = rmc.ParseStationURL(stationNode.Str); err != nil {
+			return nil, err
+		}
+		c.Session.SetValue(sessionKeyUpstreamStation{}, upStation)
+		c.Session.SetPID(pid)
+	}
+
+	mode := modeBlindRelay
+	userKey, ok := a.userKey(pid, sourceKey)
+	var reissued *kerberos.Reissued
+	if ok {
+		reissued, err = a.g.issuer.Reissue(userKey, ticket.Bytes, pid)
+		if err != nil {
+			a.g.log.Warn("upstream ticket does not open with the known key; relaying blindly",
+				zap.String("conn", c.Session.ID), zap.Uint64("pid", pid), zap.Error(err))
+		} else {
+			mode = modeIntercept
+		}
+	}
+	if mode == modeIntercept {
+		a.srv.logins.put(reissued.SessionKey, &upstreamLogin{
+			game: a.g, pid: pid, sessionKey: reissued.Upstream.SessionKey,
+			internal: reissued.Upstream.InternalTicket, station: upStation, issued: time.Now(),
+		})
+		ticket.Bytes = reissued.Ticket
+		if stationNode != nil {
+			stationNode.Str = a.g.consoleStation(upStation).String()
+			stationNode.StrForm = schema.StrNormal
+		}
+	} else if stationNode != nil {
+		relayAddr, err := a.srv.relays.open(a.g, c.Session, upStation)
+		if err != nil {
+			return nil, err
+		}
+		u := stationWithAddr(upStation, a.srv.advertiseHost(), relayAddr.Port())
+		stationNode.Str = u.String()
+		stationNode.StrForm = schema.StrNormal
+	}
+	c.Session.SetValue(sessionKeyLoginMode{}, mode)
+	a.srv.rec.login(c.Session, pid, string(mode))
+	a.g.log.Info("login", zap.String("conn", c.Session.ID), zap.Uint64("pid", pid), zap.Uint32("call_id", c.CallID), zap.String("mode", string(mode)))
+	return m.EncodeResponse(v, s)
+}
+
+// sessionKeyLoginMode is the Session value holding the login mode.
+type sessionKeyLoginMode struct{}
+
+// userKey returns the key of pid's client tickets: the Switch source key
+// when the response carries one, else the derived key of a known password.
+func (a *authRewriter) userKey(pid uint64, sourceKey string) ([]byte, bool) {
+	if sourceKey != "" {
+		k, err := kerberos.SourceKeyFromHex(sourceKey)
+		return k, err == nil
+	}
+	return a.g.env.UserKey(pid)
+}

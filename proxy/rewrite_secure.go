@@ -1,0 +1,105 @@
+package proxy
+
+import (
+	"context"
+
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/schema"
+)
+
+// Secure connection methods whose response returns the caller's public
+// station (protocols.md, protocol 11).
+const (
+	protoSecure      = 11
+	secureRegister   = 1
+	secureRegisterEx = 4
+)
+
+// urlRewriter sits in front of the upstream on the secure leg. Responses
+// to the console: the public station of Register/RegisterEx is pointed at
+// the console's real address (and the mapping remembered proxy-wide), and
+// every URL naming a remembered upstream-seen address is pointed back at
+// its console. Requests the server makes on the console get the second
+// treatment on their parameters. The console's own URLs in its requests
+// are left intact.
+type urlRewriter struct {
+	srv  *Server
+	log  *zap.Logger
+	next Handler
+}
+
+func (u *urlRewriter) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
+	if c.Direction == ToConsole {
+		if body, ok := u.rewrite(c, c.Body, true); ok {
+			c.Body = body
+		}
+		return u.next.ServeRMC(ctx, c)
+	}
+	r, err := u.next.ServeRMC(ctx, c)
+	if err != nil || r == nil || r.Error != 0 {
+		return r, err
+	}
+	if body, ok := u.rewrite(c, r.Body, false); ok {
+		return &Reply{Body: body}, nil
+	}
+	return r, nil
+}
+
+// rewrite returns the edited body and true when a URL changed.
+func (u *urlRewriter) rewrite(c *Call, body []byte, request bool) ([]byte, bool) {
+	if !mayHoldURL(body) {
+		return nil, false
+	}
+	m := u.srv.reg.Method(c.Protocol, c.Method)
+	if m == nil {
+		return nil, false
+	}
+	s := c.Session.Settings
+	var err error
+	var v *schema.Value
+	if request {
+		v, err = m.DecodeRequest(body, s)
+	} else {
+		v, err = m.DecodeResponse(body, s)
+	}
+	if err != nil {
+		u.log.Debug("station urls not inspected", zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.Error(err))
+		return nil, false
+	}
+	changed := false
+	if !request && c.Protocol == protoSecure && (c.Method == secureRegister || c.Method == secureRegisterEx) {
+		if n := firstURL(v, ""); n != nil {
+			if url, perr := rmc.ParseStationURL(n.Str); perr == nil {
+				if seen, ok := urlAddr(&url); ok && c.Session.RemoteAddr.IsValid() {
+					real := c.Session.RemoteAddr
+					u.srv.addrs.Remember(seen, real)
+					c.Session.OnClose(func() { u.srv.addrs.Forget(seen, real) })
+					setURLAddr(&url, real)
+					n.Str = url.String()
+					changed = true
+					u.log.Debug("public station mapped", zap.String("conn", c.Session.ID), zap.Uint64("pid", c.Session.PID()),
+						zap.Stringer("upstream_seen", seen), zap.Stringer("console", real))
+				}
+			}
+		}
+	}
+	if mapURLs(v, u.srv.addrs) {
+		changed = true
+	}
+	if !changed {
+		return nil, false
+	}
+	var out []byte
+	if request {
+		out, err = m.EncodeRequest(v, s)
+	} else {
+		out, err = m.EncodeResponse(v, s)
+	}
+	if err != nil {
+		u.log.Warn("station urls not rewritten", zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.Error(err))
+		return nil, false
+	}
+	return out, true
+}

@@ -1,0 +1,137 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc"
+)
+
+// sessionState is the mutable part of a Session.
+type sessionState struct {
+	pid     atomic.Uint64
+	values  sync.Map
+	mu      sync.Mutex
+	closed  bool
+	onClose []func()
+}
+
+func newSession(id, game string, leg Leg, conn *prudp.Conn, s rmc.Settings) *Session {
+	return &Session{
+		ID:         id,
+		Game:       game,
+		Leg:        leg,
+		RemoteAddr: conn.RemoteAddrPort(),
+		Settings:   s,
+		state:      &sessionState{},
+	}
+}
+
+// end runs the OnClose functions once.
+func (s *Session) end() {
+	s.state.mu.Lock()
+	if s.state.closed {
+		s.state.mu.Unlock()
+		return
+	}
+	s.state.closed = true
+	fns := s.state.onClose
+	s.state.onClose = nil
+	s.state.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+}
+
+// prudpWire adapts a prudp connection to Wire: RMC travels on reliable
+// substream 0.
+type prudpWire struct{ c *prudp.Conn }
+
+func (w prudpWire) Send(ctx context.Context, msg []byte) error { return w.c.Send(ctx, 0, msg) }
+
+func (w prudpWire) Recv(ctx context.Context) ([]byte, error) {
+	for {
+		m, err := w.c.Recv(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(m.Data) > 0 {
+			return m.Data, nil
+		}
+	}
+}
+
+func (w prudpWire) Close() error { return w.c.Close() }
+
+// callTimeout bounds one forwarded call: a silent upstream gets the
+// console an error rather than a hang.
+const callTimeout = 30 * time.Second
+
+// dispatcher serves the requests arriving on one peer through a chain and
+// answers on the same peer.
+type dispatcher struct {
+	sess  *Session
+	dir   Direction
+	chain Handler
+	peer  *Peer // where the answer goes
+	log   *zap.Logger
+	rec   *recorder
+}
+
+func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
+	c := &Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	start := time.Now()
+	r, err := d.chain.ServeRMC(cctx, c)
+	if errors.Is(err, ErrDrop) || oneWay(m.Protocol) {
+		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start))
+		return
+	}
+	if err != nil {
+		d.log.Warn("call failed", zap.String("conn", d.sess.ID), zap.Uint64("pid", d.sess.PID()),
+			zap.Uint32("call_id", m.CallID), zap.Uint16("protocol", m.Protocol), zap.Uint32("method", m.Method), zap.Error(err))
+		r = &Reply{Error: ResultOf(err)}
+	}
+	if r == nil {
+		r = ErrorReply(resultException)
+	}
+	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start))
+	if err := d.peer.Respond(ctx, m, r); err != nil && ctx.Err() == nil {
+		d.log.Debug("answer not sent", zap.String("conn", d.sess.ID), zap.Uint32("call_id", m.CallID), zap.Error(err))
+	}
+}
+
+// Forward is the end of a chain that re-sends each call on peer with the
+// peer's own call id and returns its answer; one-way calls are sent
+// without waiting.
+func Forward(peer *Peer) Handler {
+	return HandlerFunc(func(ctx context.Context, c *Call) (*Reply, error) {
+		if peer == nil {
+			return nil, ErrUpstreamGone
+		}
+		if oneWay(c.Protocol) {
+			return nil, peer.Notify(ctx, c.Protocol, c.Method, c.Body)
+		}
+		m, err := peer.Call(ctx, c.Protocol, c.Method, c.Body)
+		if err != nil {
+			return nil, err
+		}
+		if !m.Success {
+			return &Reply{Error: m.Error}, nil
+		}
+		return &Reply{Body: m.Body}, nil
+	})
+}
+
+// failing answers every call with the result of err: the chain end of a
+// console whose upstream could not be reached.
+func failing(err error) Handler {
+	return HandlerFunc(func(context.Context, *Call) (*Reply, error) { return nil, err })
+}

@@ -138,7 +138,17 @@ func typeErr(v *Value, x any) error {
 	return fmt.Errorf("%w: cannot set %s from %T", ErrType, v.Kind, x)
 }
 
+// tooBig reports a float64 beyond every 64-bit integer, which toInteger
+// cannot represent as a magnitude.
+func tooBig(x any) bool {
+	f, ok := x.(float64)
+	return ok && (f >= 0x1p64 || f < -0x1p63)
+}
+
 func (v *Value) setUint(x any, max uint64) error {
+	if tooBig(x) {
+		return fmt.Errorf("%w: %v does not fit %s", ErrOverflow, x, v.Kind)
+	}
 	u, neg, ok := toInteger(x)
 	if !ok {
 		return typeErr(v, x)
@@ -151,6 +161,9 @@ func (v *Value) setUint(x any, max uint64) error {
 }
 
 func (v *Value) setInt(x any, min, max int64) error {
+	if tooBig(x) {
+		return fmt.Errorf("%w: %v does not fit %s", ErrOverflow, x, v.Kind)
+	}
 	u, neg, ok := toInteger(x)
 	if !ok {
 		return typeErr(v, x)
@@ -210,7 +223,7 @@ func toInteger(x any) (mag uint64, neg bool, ok bool) {
 			return 0, false, false
 		}
 		if t >= 0x1p64 || t < -0x1p63 {
-			return math.MaxUint64, t < 0, true // caught by the range checks
+			return 0, false, false // callers check tooBig first
 		}
 		if t < 0 {
 			return uint64(-t), true, true

@@ -68,18 +68,22 @@ func (r *Reader) Depth() int { return len(r.frames) }
 // Fail records err (if none is recorded yet) at the current offset; schema
 // decoders use it to report semantic problems through the same channel.
 func (r *Reader) Fail(what string, err error) {
+	r.setErr(&DecodeError{Offset: r.off, What: what, Err: err})
+}
+
+// setErr records the first error and empties the readable window, so the
+// fixed-size fast paths fail on their length check alone.
+func (r *Reader) setErr(e *DecodeError) {
 	if r.err == nil {
-		r.err = &DecodeError{Offset: r.off, What: what, Err: err}
+		r.err = e
+		r.end = r.off
 	}
 }
 
 // take returns the next n bytes or nil after recording ErrShort.
 func (r *Reader) take(n int, what string) []byte {
-	if r.err != nil {
-		return nil
-	}
-	if n < 0 || n > r.end-r.off {
-		r.err = &DecodeError{Offset: r.off, What: what, Err: fmt.Errorf("need %d bytes, have %d: %w", n, r.end-r.off, ErrShort)}
+	if r.err != nil || n < 0 || n > r.end-r.off {
+		r.short(n, what)
 		return nil
 	}
 	b := r.buf[r.off : r.off+n : r.off+n]
@@ -87,35 +91,55 @@ func (r *Reader) take(n int, what string) []byte {
 	return b
 }
 
+// short records a read of n bytes that does not fit. It is kept out of the
+// fixed-size readers so that they inline.
+func (r *Reader) short(n int, what string) {
+	if r.err == nil {
+		r.setErr(&DecodeError{Offset: r.off, What: what, Err: fmt.Errorf("need %d bytes, have %d: %w", n, r.end-r.off, ErrShort)})
+	}
+}
+
 // U8 reads an unsigned byte.
 func (r *Reader) U8() uint8 {
-	if b := r.take(1, "u8"); b != nil {
-		return b[0]
+	if r.end-r.off >= 1 {
+		v := r.buf[r.off]
+		r.off++
+		return v
 	}
+	r.short(1, "u8")
 	return 0
 }
 
 // U16 reads a little-endian u16.
 func (r *Reader) U16() uint16 {
-	if b := r.take(2, "u16"); b != nil {
-		return binary.LittleEndian.Uint16(b)
+	if r.end-r.off >= 2 {
+		v := binary.LittleEndian.Uint16(r.buf[r.off:])
+		r.off += 2
+		return v
 	}
+	r.short(2, "u16")
 	return 0
 }
 
 // U32 reads a little-endian u32.
 func (r *Reader) U32() uint32 {
-	if b := r.take(4, "u32"); b != nil {
-		return binary.LittleEndian.Uint32(b)
+	if r.end-r.off >= 4 {
+		v := binary.LittleEndian.Uint32(r.buf[r.off:])
+		r.off += 4
+		return v
 	}
+	r.short(4, "u32")
 	return 0
 }
 
 // U64 reads a little-endian u64.
 func (r *Reader) U64() uint64 {
-	if b := r.take(8, "u64"); b != nil {
-		return binary.LittleEndian.Uint64(b)
+	if r.end-r.off >= 8 {
+		v := binary.LittleEndian.Uint64(r.buf[r.off:])
+		r.off += 8
+		return v
 	}
+	r.short(8, "u64")
 	return 0
 }
 
@@ -172,7 +196,7 @@ func (r *Reader) Buffer() []byte {
 		return nil
 	}
 	if uint64(n) > uint64(r.end-r.off) {
-		r.err = &DecodeError{Offset: r.off - 4, What: "buffer", Err: fmt.Errorf("length %d beyond %d remaining bytes: %w", n, r.end-r.off, ErrShort)}
+		r.setErr(&DecodeError{Offset: r.off - 4, What: "buffer", Err: fmt.Errorf("length %d beyond %d remaining bytes: %w", n, r.end-r.off, ErrShort)})
 		return nil
 	}
 	return r.take(int(n), "buffer")
@@ -238,7 +262,7 @@ func (r *Reader) StationURL() StationURL {
 	}
 	u, err := ParseStationURL(s)
 	if err != nil {
-		r.err = &DecodeError{Offset: off, What: "station url", Err: fmt.Errorf("%v: %w", err, ErrInvalid)}
+		r.setErr(&DecodeError{Offset: off, What: "station url", Err: fmt.Errorf("%v: %w", err, ErrInvalid)})
 		return StationURL{}
 	}
 	return u
@@ -285,7 +309,7 @@ func (r *Reader) Variant() Variant {
 			return Variant{Type: t, Value: v}
 		}
 	default:
-		r.err = &DecodeError{Offset: off, What: "variant", Err: fmt.Errorf("type id %d: %w", t, ErrInvalid)}
+		r.setErr(&DecodeError{Offset: off, What: "variant", Err: fmt.Errorf("type id %d: %w", t, ErrInvalid)})
 	}
 	return Variant{}
 }
@@ -300,7 +324,7 @@ func (r *Reader) ListLen() int {
 		return 0
 	}
 	if uint64(n) > uint64(r.end-r.off) {
-		r.err = &DecodeError{Offset: off, What: "list length", Err: fmt.Errorf("count %d exceeds %d remaining bytes: %w", n, r.end-r.off, ErrInvalid)}
+		r.setErr(&DecodeError{Offset: off, What: "list length", Err: fmt.Errorf("count %d exceeds %d remaining bytes: %w", n, r.end-r.off, ErrInvalid)})
 		return 0
 	}
 	return int(n)
@@ -323,7 +347,7 @@ func (r *Reader) StructBegin() (version uint8) {
 		return 0
 	}
 	if uint64(n) > uint64(r.end-r.off) {
-		r.err = &DecodeError{Offset: off, What: "struct header", Err: fmt.Errorf("content length %d beyond %d remaining bytes: %w", n, r.end-r.off, ErrInvalid)}
+		r.setErr(&DecodeError{Offset: off, What: "struct header", Err: fmt.Errorf("content length %d beyond %d remaining bytes: %w", n, r.end-r.off, ErrInvalid)})
 		r.frames = append(r.frames, frame{savedEnd: r.end, limited: true})
 		return 0
 	}
@@ -350,11 +374,11 @@ func (r *Reader) AnyDataBegin() (className string) {
 		return ""
 	}
 	if uint64(outer) != uint64(inner)+4 {
-		r.err = &DecodeError{Offset: off, What: "anydata header", Err: fmt.Errorf("outer length %d, inner length %d: %w", outer, inner, ErrInvalid)}
+		r.setErr(&DecodeError{Offset: off, What: "anydata header", Err: fmt.Errorf("outer length %d, inner length %d: %w", outer, inner, ErrInvalid)})
 		return ""
 	}
 	if uint64(inner) > uint64(r.end-r.off) {
-		r.err = &DecodeError{Offset: off, What: "anydata header", Err: fmt.Errorf("inner length %d beyond %d remaining bytes: %w", inner, r.end-r.off, ErrInvalid)}
+		r.setErr(&DecodeError{Offset: off, What: "anydata header", Err: fmt.Errorf("inner length %d beyond %d remaining bytes: %w", inner, r.end-r.off, ErrInvalid)})
 		return ""
 	}
 	r.end = r.off + int(inner)

@@ -211,6 +211,9 @@ func (c *Conn) pumpLocked(now time.Time) {
 			return
 		}
 		tp := c.queue[0]
+		if !c.inSpanLocked(tp) {
+			return
+		}
 		c.queue[0] = nil
 		c.queue = c.queue[1:]
 		if len(c.queue) == 0 {
@@ -223,6 +226,19 @@ func (c *Conn) pumpLocked(now time.Time) {
 			c.nextPace = now.Add(c.settings.PaceInterval)
 		}
 	}
+}
+
+// inSpanLocked reports whether tp lies within Window sequence ids of the
+// oldest unacknowledged packet of its substream. Counting in-flight packets
+// alone is not enough: with one packet lost again and again the others
+// would run arbitrarily far ahead and overflow the receiver's window.
+func (c *Conn) inSpanLocked(tp *txPacket) bool {
+	for _, f := range c.inflight {
+		if f.substream == tp.substream {
+			return seqDiff(f.seq, tp.seq) < c.settings.Window
+		}
+	}
+	return true
 }
 
 // writeLocked sends one datagram. A carrier error that means the peer is

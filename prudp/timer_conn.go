@@ -39,7 +39,7 @@ func (c *Conn) nextDeadlineLocked() time.Time {
 	}
 	at = earliest(at, c.ackDue)
 	pace := c.settings.PaceInterval > 0
-	if pace && len(c.queue) > 0 && len(c.inflight) < c.settings.Window {
+	if pace && len(c.queue) > 0 && len(c.inflight) < c.settings.Window && c.inSpanLocked(c.queue[0]) {
 		at = earliest(at, c.nextPace)
 	}
 	if resend {

@@ -1,0 +1,135 @@
+package prudp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// TestLossyExactlyOnce pushes 10,000 messages each way through a network
+// that loses 30%, duplicates 10% and reorders datagrams: every message
+// must arrive exactly once and in order.
+func TestLossyExactlyOnce(t *testing.T) {
+	for _, name := range []string{"v1", "v0"} {
+		t.Run(name, func(t *testing.T) {
+			s := WiiU()
+			s.AccessKey = "25dbf96a"
+			s.AggregateAck = true
+			if name == "v0" {
+				s = ThreeDS()
+				s.AccessKey = "6181dff1"
+			}
+			s.Window = 32
+			s.ResendLimit = 40
+			s.ResendTimeout = 100 * time.Millisecond
+			s.ResendFloor = 20 * time.Millisecond
+			s.PingTimeout = time.Minute
+			s.PaceInterval = 100 * time.Microsecond
+			const count = 10000
+			synctest.Test(t, func(t *testing.T) {
+				ctx := context.Background()
+				tn := newTestNet(t, 42, Impairment{}, ListenConfig{Games: []Settings{s}})
+				cli, srv, err := tn.dial(ctx, DialConfig{Settings: s})
+				if err != nil {
+					t.Fatal(err)
+				}
+				tn.net.SetImpairment(Impairment{Loss: 0.3, Duplicate: 0.1, Reorder: 0.1, Delay: 5 * time.Millisecond, Jitter: 5 * time.Millisecond})
+				msgs := make([][]byte, count)
+				for i := range msgs {
+					msgs[i] = []byte(fmt.Sprintf("message %d %s", i, testMessage(i, i%300)))
+				}
+				errc := make(chan error, 1)
+				go func() { errc <- exchange(ctx, srv, cli, 0, msgs) }()
+				if err := exchange(ctx, cli, srv, 0, msgs); err != nil {
+					t.Fatal("client->server:", err)
+				}
+				if err := <-errc; err != nil {
+					t.Fatal("server->client:", err)
+				}
+				cs, ss := cli.Stats(), srv.Stats()
+				if cs.Resent == 0 || ss.Duplicates == 0 {
+					t.Errorf("impairment had no effect: client %+v server %+v", cs, ss)
+				}
+				t.Logf("client %+v", cs)
+				t.Logf("server %+v", ss)
+				tn.net.SetImpairment(Impairment{})
+				closeAll(tn.l, cli, srv)
+			})
+		})
+	}
+}
+
+// TestVanishedPeerResendLimit: a peer that disappears while data is in
+// flight is detected by the resend limit.
+func TestVanishedPeerResendLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		s := fastSettings(WiiU())
+		s.AccessKey = "25dbf96a"
+		tn := newTestNet(t, 3, Impairment{Delay: time.Millisecond}, ListenConfig{Games: []Settings{s}})
+		cli, srv, err := tn.dial(ctx, DialConfig{Settings: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tn.net.Disconnect(cli.carrier.LocalAddr())
+		start := time.Now()
+		if err := srv.Send(ctx, 0, []byte("anyone there?")); err != nil {
+			t.Fatal(err)
+		}
+		<-srv.Done()
+		if !errors.Is(srv.Err(), ErrTimeout) || !errors.Is(srv.Err(), ErrClosed) {
+			t.Fatalf("server conn ended with %v, want timeout", srv.Err())
+		}
+		// 3 transmissions with backoff: 200 + 400 + 800 ms.
+		if d := time.Since(start); d < 1400*time.Millisecond || d > 2*time.Second {
+			t.Errorf("resend limit hit after %v", d)
+		}
+		if got := tn.l.Stats().Active; got != 0 {
+			t.Errorf("listener still holds %d conns", got)
+		}
+		if _, err := srv.Recv(ctx); !errors.Is(err, ErrClosed) {
+			t.Errorf("Recv after timeout: %v", err)
+		}
+		cli.Abort()
+		tn.l.Close()
+	})
+}
+
+// TestVanishedPeerPingTimeout: an idle connection whose peer is gone is
+// freed after the ping timeout, on both sides; a live idle one survives.
+func TestVanishedPeerPingTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		s := Switch()
+		s.AccessKey = "fdf6617f"
+		tn := newTestNet(t, 4, Impairment{Delay: time.Millisecond}, ListenConfig{Games: []Settings{s}})
+		cli, srv, err := tn.dial(ctx, DialConfig{Settings: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Idle but alive: pings keep it up.
+		time.Sleep(time.Minute)
+		if cli.Err() != nil || srv.Err() != nil {
+			t.Fatalf("idle live connection died: %v / %v", cli.Err(), srv.Err())
+		}
+		if cli.Stats().Sent < 5 {
+			t.Errorf("no keep-alive pings sent: %+v", cli.Stats())
+		}
+		tn.net.Disconnect(cli.carrier.LocalAddr())
+		start := time.Now()
+		<-srv.Done()
+		<-cli.Done()
+		if d := time.Since(start); d > 3*s.PingTimeout+time.Second {
+			t.Errorf("dead peer detected after %v", d)
+		}
+		for _, c := range []*Conn{cli, srv} {
+			if !errors.Is(c.Err(), ErrTimeout) {
+				t.Errorf("ended with %v, want timeout", c.Err())
+			}
+		}
+		closeAll(tn.l, cli, srv)
+	})
+}

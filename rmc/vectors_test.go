@@ -24,7 +24,10 @@ type vectorMessage struct {
 }
 
 type vectorSession struct {
-	Settings map[string]any  `json:"settings"`
+	Settings    map[string]any `json:"settings"`
+	Connections map[string]struct {
+		StructHeader int `json:"rmc_struct_header"`
+	} `json:"connections"`
 	Messages []vectorMessage `json:"messages"`
 }
 
@@ -45,15 +48,13 @@ func loadSessions(tb testing.TB) map[string]vectorSession {
 	return out
 }
 
-// sessionSettings maps the NintendoClients settings of a vector to ours.
-// Struct headers follow the negotiated minor version (>= 3 forces them on in
-// NintendoClients), which every session vector negotiates.
-func sessionSettings(s vectorSession) Settings {
+// connSettings maps the settings of a vector to ours for one connection;
+// structure headers are the connection's effective value (NintendoClients
+// turns them on when the negotiated PRUDP minor version is >= 3).
+func connSettings(s vectorSession, conn string) Settings {
 	pid, _ := s.Settings["nex.pid_size"].(float64)
 	ver, _ := s.Settings["nex.version"].(float64)
-	minor, _ := s.Settings["prudp.minor_version"].(float64)
-	hdr, _ := s.Settings["nex.struct_header"].(float64)
-	return Settings{PIDSize: int(pid), StructHeader: hdr != 0 || minor >= 3, NEXVersion: int(ver)}
+	return Settings{PIDSize: int(pid), StructHeader: s.Connections[conn].StructHeader != 0, NEXVersion: int(ver)}
 }
 
 var stationURLPattern = regexp.MustCompile(`(prudps?|udp):/[^\x00]*`)

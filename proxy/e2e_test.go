@@ -83,6 +83,7 @@ type testGame struct {
 	authPort   int
 	securePort int
 	accounts   bool
+	tlsDir     string // serve wss with cert.pem/key.pem from here
 }
 
 func gameTOML(t *testing.T, g testGame) string {
@@ -102,6 +103,12 @@ func gameTOML(t *testing.T, g testGame) string {
 	}
 	if g.platform == "switch" {
 		extra += "transport = \"websocket\"\n"
+		if g.upstream != "local" {
+			extra += "upstream_tls_insecure = true\n"
+		}
+		if g.tlsDir != "" {
+			extra += fmt.Sprintf("tls_cert = %q\ntls_key = %q\n", g.tlsDir+"/cert.pem", g.tlsDir+"/key.pem")
+		}
 	}
 	s := fmt.Sprintf(`advertise = "127.0.0.1"
 

@@ -1,0 +1,228 @@
+package proxy_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/schema"
+)
+
+// ticketOf returns the ticket buffer of a recorded login response.
+func ticketOf(e *proxy.CallEvent) []byte {
+	var out []byte
+	if e == nil || e.Response == nil {
+		return nil
+	}
+	_ = e.Response.Walk(func(_ string, v *schema.Value) error {
+		if v.Kind == schema.KindBuffer && out == nil {
+			out = v.Bytes
+		}
+		return nil
+	})
+	return out
+}
+
+// upstreamAddr formats the upstream of a proxying game.
+func upstreamAddr(platform string, up *proxy.Server) string {
+	return up.AuthAddr("g").String()
+}
+
+func TestProxyToLocalUpstream(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, platform := range []string{"wiiu", "3ds", "friends", "switch"} {
+		t.Run(platform, func(t *testing.T) {
+			upRec, frontRec := &memRecorder{}, &memRecorder{}
+			upGame := testGame{platform: platform, upstream: "local", accounts: true}
+			if platform == "switch" {
+				upGame.tlsDir = writeCert(t)
+			}
+			up, _ := startServer(t, upGame, upRec)
+			defer up.Close()
+			front, cfg := startServer(t, testGame{platform: platform, upstream: upstreamAddr(platform, up), accounts: true}, frontRec)
+			defer front.Close()
+
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			c, err := proxy.Login(ctx, clientConfig(cfg, front))
+			if err != nil {
+				t.Fatalf("login: %v", err)
+			}
+			defer c.Close()
+			if port, _ := c.Station.Port(); port != portOf(front.SecureAddr("g")) {
+				t.Errorf("client station %s, want nexproxy's secure port %s", c.Station.String(), front.SecureAddr("g"))
+			}
+			upTicket := ticketOf(upRec.find(10, 1))
+			if len(upTicket) == 0 || bytes.Equal(upTicket, c.Ticket) {
+				t.Errorf("tickets of the two legs are equal or missing (%d bytes upstream)", len(upTicket))
+			}
+			pub := registerEx(t, ctx, c, cfg.Games[0].RMC)
+			checkPublic(t, c, pub)
+
+			// RequestURLs returns the stored public URL, seen upstream as
+			// nexproxy's address: it must come back as the client's.
+			w := rmc.NewWriter(cfg.Games[0].RMC)
+			w.U32(0)
+			w.PID(c.PID)
+			m, err := c.Call(ctx, 11, 3, w.Bytes())
+			if err != nil || !m.Success {
+				t.Fatalf("RequestURLs: %v %v", err, m)
+			}
+			r := rmc.NewReader(m.Body, cfg.Games[0].RMC)
+			if !r.Bool() {
+				t.Fatal("RequestURLs: false")
+			}
+			n := r.ListLen()
+			found := false
+			for range n {
+				u := r.StationURL()
+				if typ, _ := u.Int("type"); typ == 3 {
+					found = true
+					checkPublic(t, c, u)
+				}
+			}
+			if !found || r.Err() != nil {
+				t.Errorf("RequestURLs: no public URL (%v)", r.Err())
+			}
+			m, err = c.Call(ctx, 0x7F0, 1, nil)
+			if err != nil || m.Success {
+				t.Fatalf("unknown protocol through the proxy: %v %v", err, m)
+			}
+			for _, want := range [][2]uint32{{10, 1}, {11, 4}, {11, 3}} {
+				if e := frontRec.find(uint16(want[0]), want[1]); e == nil || e.Request == nil || (e.Response == nil && e.Error == 0) {
+					t.Errorf("session log lacks call %d.%d", want[0], want[1])
+				}
+			}
+			frontRec.mu.Lock()
+			logins := fmt.Sprint(frontRec.logins)
+			frontRec.mu.Unlock()
+			if logins != "[1234567:intercept]" {
+				t.Errorf("logins %s", logins)
+			}
+		})
+	}
+}
+
+func TestBlindRelay(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	upRec, frontRec := &memRecorder{}, &memRecorder{}
+	up, _ := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, upRec)
+	defer up.Close()
+	// The front does not know the user's password.
+	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr("wiiu", up)}, frontRec)
+	defer front.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := proxy.Login(ctx, clientConfig(cfg, front))
+	if err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	defer c.Close()
+	if !bytes.Equal(ticketOf(upRec.find(10, 1)), c.Ticket) {
+		t.Error("blind relay changed the ticket")
+	}
+	if port, _ := c.Station.Port(); port == portOf(front.SecureAddr("g")) || port == portOf(up.SecureAddr("g")) {
+		t.Errorf("station %s should name a relay", c.Station.String())
+	}
+	m, err := c.Call(ctx, 11, 5, nil)
+	if err != nil || !m.Success {
+		t.Fatalf("TestConnectivity through the relay: %v %v", err, m)
+	}
+	frontRec.mu.Lock()
+	logins := fmt.Sprint(frontRec.logins)
+	frontRec.mu.Unlock()
+	if logins != "[1234567:blind-relay]" {
+		t.Errorf("logins %s", logins)
+	}
+}
+
+func TestUpstreamDown(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	dead := fmt.Sprintf("127.0.0.1:%d", freePort(t, "udp"))
+	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: dead, accounts: true}, nil)
+	defer front.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := proxy.Login(ctx, clientConfig(cfg, front))
+	if err == nil {
+		t.Fatal("login succeeded with the upstream down")
+	}
+	t.Logf("login error: %v", err)
+}
+
+func TestUpstreamDiesMidSession(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	up, _ := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, nil)
+	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr("wiiu", up), accounts: true}, nil)
+	defer front.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := proxy.Login(ctx, clientConfig(cfg, front))
+	if err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	defer c.Close()
+	up.Close()
+	select {
+	case <-c.Secure.Done():
+	case <-ctx.Done():
+		t.Fatal("console not disconnected after the upstream died")
+	}
+	// nexproxy still serves others: a fresh login fails cleanly.
+	if _, err := proxy.Login(ctx, clientConfig(cfg, front)); err == nil {
+		t.Error("login succeeded with the upstream gone")
+	}
+}
+
+func TestManyClients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("200 clients")
+	}
+	defer goleak.VerifyNone(t)
+	srv, cfg := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, nil)
+	const n = 200
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	clients := make(chan *proxy.Client, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := proxy.Login(ctx, clientConfig(cfg, srv))
+			if err != nil {
+				errs <- err
+				return
+			}
+			clients <- c
+			for range 5 {
+				m, err := c.Call(ctx, 11, 5, nil)
+				if err != nil || !m.Success {
+					errs <- fmt.Errorf("call: %v %v", err, m)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	close(clients)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got := srv.Conns(); got != 2*n {
+		t.Errorf("%d connections open, want %d", got, 2*n)
+	}
+	srv.Close()
+	for c := range clients {
+		c.Close()
+	}
+}

@@ -31,6 +31,7 @@ type DecodeError struct {
 	Err error
 }
 
+// Error formats the failure with its location.
 func (e *DecodeError) Error() string {
 	return fmt.Sprintf("rmc: read %s at offset %d: %v", e.What, e.Offset, e.Err)
 }

@@ -12,15 +12,21 @@ import (
 	"github.com/nexproxy/nexproxy/internal/vectors"
 )
 
-// fuzzSeedMessages returns the raw messages of the session vectors, or none
+// fuzzSeed is one vector message with the settings of its connection.
+type fuzzSeed struct {
+	msg vectorMessage
+	s   Settings
+}
+
+// fuzzSeedMessages returns the messages of the session vectors, or none
 // when the vectors are absent (the fuzz targets still run on their literal
 // seeds and testdata corpus).
-func fuzzSeedMessages(f *testing.F) []vectorMessage {
+func fuzzSeedMessages(f *testing.F) []fuzzSeed {
 	dir := vectors.Dir()
 	if dir == "" {
 		return nil
 	}
-	var out []vectorMessage
+	var out []fuzzSeed
 	for _, name := range sessionFiles {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -30,16 +36,30 @@ func fuzzSeedMessages(f *testing.F) []vectorMessage {
 		if err := json.Unmarshal(b, &s); err != nil {
 			f.Fatalf("%s: %v", name, err)
 		}
-		out = append(out, s.Messages...)
+		for _, m := range s.Messages {
+			out = append(out, fuzzSeed{m, connSettings(s, m.Conn)})
+		}
 	}
 	return out
+}
+
+// settingsByte is the inverse of FuzzReader's settings decoding.
+func settingsByte(s Settings) byte {
+	var b byte
+	if s.StructHeader {
+		b |= 1
+	}
+	if s.PIDSize == 8 {
+		b |= 2
+	}
+	return b
 }
 
 // FuzzParse checks that Parse never panics and that everything it accepts
 // re-encodes to the same bytes.
 func FuzzParse(f *testing.F) {
 	for _, m := range fuzzSeedMessages(f) {
-		raw, _ := hex.DecodeString(m.Raw)
+		raw, _ := hex.DecodeString(m.msg.Raw)
 		f.Add(raw)
 	}
 	for _, s := range []string{
@@ -105,11 +125,19 @@ const (
 // error and uses only exact reads must re-encode, through the Writer, to
 // exactly the bytes it consumed.
 func FuzzReader(f *testing.F) {
-	// Script reading the request body of a Switch LoginEx-like call.
 	for _, m := range fuzzSeedMessages(f) {
-		body, _ := hex.DecodeString(m.Body)
-		f.Add(append([]byte{3, 6, opStringBytes, opAnyDataBegin, opStructBegin, opStructEnd, opStructBegin, opAnyDataEnd}, body...))
-		f.Add(append([]byte{0, 4, opU32, opStringBytes, opListLen, opBuffer}, body...))
+		body, _ := hex.DecodeString(m.msg.Body)
+		sb := settingsByte(m.s)
+		// Exact scripts that consume the body: words, then the odd bytes.
+		script := bytes.Repeat([]byte{opU32}, min(len(body)/4, 200))
+		f.Add(append(append([]byte{sb, byte(len(script))}, script...), body...))
+		// Login/LoginEx requests and responses of the authentication protocol.
+		if m.msg.ProtocolID == 10 && m.msg.Kind == "request" {
+			f.Add(append([]byte{sb, 5, opStringRaw, opAnyDataBegin, opStructBegin, opStructEnd, opAnyDataEnd}, body...))
+		}
+		if m.msg.ProtocolID == 10 && m.msg.Kind == "response" {
+			f.Add(append([]byte{sb, 11, opResult, opPID, opBuffer, opStructBegin, opStringRaw, opListLen, opStringRaw, opDateTime, opStructEnd, opStringRaw, opStringRaw}, body...))
+		}
 	}
 	f.Add([]byte{1, 5, opStructBegin, opU8, opStructBegin, opStructEnd, opStructEnd, 1, 6, 0, 0, 0, 9, 2, 0, 0, 0, 0, 0xAA})
 	f.Add([]byte{0, 3, opVariant, opVariant, opStationURL, 1, 1, 0, 0, 0, 0, 0, 0, 0, 4, 2, 0, 0x78, 0, 8, 0, 'p', 'r', 'u', 'd', 'p', ':', '/', 0})

@@ -19,6 +19,9 @@ type frame struct {
 // the first failure every read returns the zero value and Err reports what
 // failed, so decoders read a whole structure and check once. Slices returned
 // by Bytes, Buffer, QBuffer, StructEnd and AnyData* alias the input.
+//
+// Reader.String reads a value, so a *Reader is not a fmt.Stringer: printing
+// one with %v would consume input.
 type Reader struct {
 	buf    []byte
 	off    int
@@ -188,6 +191,15 @@ func (r *Reader) QUUID() [16]byte {
 
 // Bytes reads n raw bytes.
 func (r *Reader) Bytes(n int) []byte { return r.take(n, "bytes") }
+
+// Rest reads everything up to the innermost limit: the unparsed remainder
+// of a body or structure, for passing through what a schema does not cover.
+func (r *Reader) Rest() []byte {
+	if r.err != nil {
+		return nil
+	}
+	return r.take(r.end-r.off, "rest")
+}
 
 // Buffer reads a u32-length-prefixed byte string.
 func (r *Reader) Buffer() []byte {

@@ -186,6 +186,12 @@ func TestReaderBytes(t *testing.T) {
 	if b := r.Bytes(2); !bytes.Equal(b, []byte{1, 2}) {
 		t.Fatal("two bytes")
 	}
+	if b := r.Rest(); !bytes.Equal(b, []byte{3}) || r.Remaining() != 0 {
+		t.Fatal("rest")
+	}
+	if b := r.Rest(); len(b) != 0 || r.Err() != nil {
+		t.Fatal("empty rest")
+	}
 	if b := r.Bytes(-1); b != nil || !errors.Is(r.Err(), ErrShort) {
 		t.Fatalf("negative count: %v", r.Err())
 	}

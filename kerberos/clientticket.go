@@ -26,15 +26,19 @@ type ClientTicket struct {
 // EncryptClientTicket encodes t for settings s and encrypts it with the
 // user's key.
 func EncryptClientTicket(userKey []byte, t *ClientTicket, s Settings) ([]byte, error) {
-	body, err := t.marshal(s)
-	if err != nil {
-		return nil, fmt.Errorf("kerberos: encrypt client ticket: %w", err)
-	}
-	out, err := Encrypt(userKey, body)
+	out, err := encryptClientTicket(userKey, t, s)
 	if err != nil {
 		return nil, fmt.Errorf("kerberos: encrypt client ticket: %w", err)
 	}
 	return out, nil
+}
+
+func encryptClientTicket(userKey []byte, t *ClientTicket, s Settings) ([]byte, error) {
+	body, err := t.marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	return seal(userKey, body)
 }
 
 // DecryptClientTicket verifies and decodes a client ticket. ErrBadMAC
@@ -42,12 +46,20 @@ func EncryptClientTicket(userKey []byte, t *ClientTicket, s Settings) ([]byte, e
 // does not alias blob. Bytes after the attributes Buffer are refused so
 // that re-encrypting a decoded ticket always reproduces the original.
 func DecryptClientTicket(userKey, blob []byte, s Settings) (*ClientTicket, error) {
-	if err := s.Validate(); err != nil {
-		return nil, fmt.Errorf("kerberos: decrypt client ticket: %w", err)
-	}
-	body, err := Decrypt(userKey, blob)
+	t, err := decryptClientTicket(userKey, blob, s)
 	if err != nil {
 		return nil, fmt.Errorf("kerberos: decrypt client ticket: %w", err)
+	}
+	return t, nil
+}
+
+func decryptClientTicket(userKey, blob []byte, s Settings) (*ClientTicket, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	body, err := open(userKey, blob)
+	if err != nil {
+		return nil, err
 	}
 	r := reader{b: body}
 	t := &ClientTicket{
@@ -62,7 +74,7 @@ func DecryptClientTicket(userKey, blob []byte, s Settings) (*ClientTicket, error
 		}
 	}
 	if r.err != nil {
-		return nil, fmt.Errorf("kerberos: decrypt client ticket: %w", r.err)
+		return nil, r.err
 	}
 	return t, nil
 }

@@ -30,7 +30,7 @@ func BuildConnectPayload(internalTicket, sessionKey []byte, req ConnectRequest, 
 	plain := appendPID(make([]byte, 0, s.PIDSize+8), req.PID, s.PIDSize)
 	plain = binary.LittleEndian.AppendUint32(plain, req.CID)
 	plain = binary.LittleEndian.AppendUint32(plain, req.Check)
-	sealed, err := Encrypt(sessionKey, plain)
+	sealed, err := seal(sessionKey, plain)
 	if err != nil {
 		return nil, fmt.Errorf("kerberos: build connect payload: %w", err)
 	}
@@ -45,27 +45,39 @@ func BuildConnectPayload(internalTicket, sessionKey []byte, req ConnectRequest, 
 // bytes against the ones it saw at login. Bytes after the second Buffer
 // are ignored, as the reference servers do.
 func SplitConnectPayload(payload []byte) (ticket, request []byte, err error) {
+	if ticket, request, err = splitConnectPayload(payload); err != nil {
+		return nil, nil, fmt.Errorf("kerberos: connect payload: %w", err)
+	}
+	return ticket, request, nil
+}
+
+func splitConnectPayload(payload []byte) (ticket, request []byte, err error) {
 	r := reader{b: payload}
 	ticket = r.buffer("internal ticket")
 	request = r.buffer("request")
-	if r.err != nil {
-		return nil, nil, fmt.Errorf("kerberos: connect payload: %w", r.err)
-	}
-	return ticket, request, nil
+	return ticket, request, r.err
 }
 
 // DecryptConnectRequest opens the encrypted request of a CONNECT payload
 // with the session key. Its length must be exactly pid size + 8.
 func DecryptConnectRequest(sessionKey, request []byte, s Settings) (ConnectRequest, error) {
-	if err := s.Validate(); err != nil {
-		return ConnectRequest{}, fmt.Errorf("kerberos: connect request: %w", err)
-	}
-	plain, err := Decrypt(sessionKey, request)
+	req, err := decryptConnectRequest(sessionKey, request, s)
 	if err != nil {
 		return ConnectRequest{}, fmt.Errorf("kerberos: connect request: %w", err)
 	}
+	return req, nil
+}
+
+func decryptConnectRequest(sessionKey, request []byte, s Settings) (ConnectRequest, error) {
+	if err := s.Validate(); err != nil {
+		return ConnectRequest{}, err
+	}
+	plain, err := open(sessionKey, request)
+	if err != nil {
+		return ConnectRequest{}, err
+	}
 	if len(plain) != s.PIDSize+8 {
-		return ConnectRequest{}, fmt.Errorf("kerberos: connect request: %w: %d bytes, want %d", ErrMalformed, len(plain), s.PIDSize+8)
+		return ConnectRequest{}, fmt.Errorf("%w: %d bytes, want %d", ErrMalformed, len(plain), s.PIDSize+8)
 	}
 	r := reader{b: plain}
 	return ConnectRequest{

@@ -30,33 +30,37 @@ type TicketInfo struct {
 // targetKey, in the encoding of s.TicketVersion. Version 1 draws a fresh
 // random ticket key.
 func EncryptInternalTicket(targetKey []byte, info *TicketInfo, s Settings) ([]byte, error) {
+	out, err := encryptInternalTicket(targetKey, info, s)
+	if err != nil {
+		return nil, fmt.Errorf("kerberos: encrypt internal ticket: %w", err)
+	}
+	return out, nil
+}
+
+func encryptInternalTicket(targetKey []byte, info *TicketInfo, s Settings) ([]byte, error) {
 	var tk []byte
 	if s.TicketVersion == 1 {
 		tk = make([]byte, ticketKeySize)
 		if _, err := rand.Read(tk); err != nil {
-			return nil, fmt.Errorf("kerberos: encrypt internal ticket: ticket key: %w", err)
+			return nil, fmt.Errorf("ticket key: %w", err)
 		}
 	}
 	return sealInternal(targetKey, info, s, tk)
 }
 
-// sealInternal is EncryptInternalTicket with a chosen ticket key, so tests
+// sealInternal is encryptInternalTicket with a chosen ticket key, so tests
 // can reproduce the deterministic vectors.
 func sealInternal(targetKey []byte, info *TicketInfo, s Settings, ticketKey []byte) ([]byte, error) {
 	plain, err := info.marshal(s)
 	if err != nil {
-		return nil, fmt.Errorf("kerberos: encrypt internal ticket: %w", err)
+		return nil, err
 	}
 	if s.TicketVersion == 0 {
-		out, err := Encrypt(targetKey, plain)
-		if err != nil {
-			return nil, fmt.Errorf("kerberos: encrypt internal ticket: %w", err)
-		}
-		return out, nil
+		return seal(targetKey, plain)
 	}
-	sealed, err := Encrypt(finalKey(targetKey, ticketKey), plain)
+	sealed, err := seal(finalKey(targetKey, ticketKey), plain)
 	if err != nil {
-		return nil, fmt.Errorf("kerberos: encrypt internal ticket: %w", err)
+		return nil, err
 	}
 	out := make([]byte, 0, 8+len(ticketKey)+len(sealed))
 	out = appendBuffer(out, ticketKey)
@@ -69,8 +73,16 @@ func sealInternal(targetKey []byte, info *TicketInfo, s Settings, ticketKey []by
 // The validity window is not checked here; see Verifier. The result does
 // not alias blob.
 func ParseInternalTicket(targetKey, blob []byte, s Settings) (*TicketInfo, error) {
-	if err := s.Validate(); err != nil {
+	info, err := parseInternalTicket(targetKey, blob, s)
+	if err != nil {
 		return nil, fmt.Errorf("kerberos: parse internal ticket: %w", err)
+	}
+	return info, nil
+}
+
+func parseInternalTicket(targetKey, blob []byte, s Settings) (*TicketInfo, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
 	}
 	key, sealed := targetKey, blob
 	if s.TicketVersion == 1 {
@@ -82,26 +94,26 @@ func ParseInternalTicket(targetKey, blob []byte, s Settings) (*TicketInfo, error
 			r.err = fmt.Errorf("%w: %d bytes after the sealed ticket info", ErrMalformed, len(r.b))
 		}
 		if r.err != nil {
-			return nil, fmt.Errorf("kerberos: parse internal ticket: %w", r.err)
+			return nil, r.err
 		}
 		key = finalKey(targetKey, tk)
 	}
-	plain, err := Decrypt(key, sealed)
+	plain, err := open(key, sealed)
 	if err != nil {
-		return nil, fmt.Errorf("kerberos: parse internal ticket: %w", err)
+		return nil, err
 	}
 	r := reader{b: plain}
 	dt := r.u64("issue time")
 	info := &TicketInfo{SourcePID: r.pid("source pid", s.PIDSize)}
 	info.SessionKey = r.bytes("session key", s.KeySize)
 	if r.err != nil {
-		return nil, fmt.Errorf("kerberos: parse internal ticket: %w", r.err)
+		return nil, r.err
 	}
 	if len(r.b) > 0 {
 		info.Extra = r.b
 	}
 	if info.Issued, err = timeOfDateTime(dt); err != nil {
-		return nil, fmt.Errorf("kerberos: parse internal ticket: issue time: %w", err)
+		return nil, fmt.Errorf("issue time: %w", err)
 	}
 	return info, nil
 }

@@ -41,7 +41,7 @@ func (is *Issuer) Issue(userKey []byte, sourcePID uint64) (ticket, sessionKey []
 	if err != nil {
 		return nil, nil, fmt.Errorf("kerberos: issue ticket for %d: %w", sourcePID, err)
 	}
-	ticket, err = EncryptClientTicket(userKey, ct, is.Settings)
+	ticket, err = encryptClientTicket(userKey, ct, is.Settings)
 	if err != nil {
 		return nil, nil, fmt.Errorf("kerberos: issue ticket for %d: %w", sourcePID, err)
 	}
@@ -55,15 +55,15 @@ func (is *Issuer) Issue(userKey []byte, sourcePID uint64) (ticket, sessionKey []
 // alone) and any JSON attributes byte for byte. sourcePID is the user's
 // PID from the login response, since a client ticket does not carry it.
 func (is *Issuer) Reissue(userKey, upstream []byte, sourcePID uint64) (*Reissued, error) {
-	up, err := DecryptClientTicket(userKey, upstream, is.Settings)
+	up, err := decryptClientTicket(userKey, upstream, is.Settings)
 	if err != nil {
-		return nil, fmt.Errorf("kerberos: reissue ticket for %d: %w", sourcePID, err)
+		return nil, fmt.Errorf("kerberos: reissue ticket for %d: upstream ticket: %w", sourcePID, err)
 	}
 	ct, err := is.fresh(sourcePID, up.TargetPID, up.Attributes)
 	if err != nil {
 		return nil, fmt.Errorf("kerberos: reissue ticket for %d: %w", sourcePID, err)
 	}
-	ticket, err := EncryptClientTicket(userKey, ct, is.Settings)
+	ticket, err := encryptClientTicket(userKey, ct, is.Settings)
 	if err != nil {
 		return nil, fmt.Errorf("kerberos: reissue ticket for %d: %w", sourcePID, err)
 	}
@@ -83,13 +83,13 @@ func (is *Issuer) fresh(sourcePID, targetPID uint64, attributes []byte) (*Client
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("session key: %w", err)
 	}
-	internal, err := EncryptInternalTicket(is.SecureKey, &TicketInfo{
+	internal, err := encryptInternalTicket(is.SecureKey, &TicketInfo{
 		Issued:     now(),
 		SourcePID:  sourcePID,
 		SessionKey: key,
 	}, is.Settings)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("internal ticket: %w", err)
 	}
 	return &ClientTicket{
 		SessionKey:     key,

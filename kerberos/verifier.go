@@ -110,13 +110,13 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 // needs. Errors wrap ErrMalformed, ErrBadMAC, ErrExpired, ErrNotYetValid,
 // ErrPIDMismatch or ErrReplay.
 func (v *Verifier) Verify(payload []byte) (*ConnectResult, error) {
-	ticket, request, err := SplitConnectPayload(payload)
+	ticket, request, err := splitConnectPayload(payload)
 	if err != nil {
-		return nil, fmt.Errorf("kerberos: verify: %w", err)
+		return nil, fmt.Errorf("kerberos: verify: payload: %w", err)
 	}
-	info, err := ParseInternalTicket(v.key, ticket, v.settings)
+	info, err := parseInternalTicket(v.key, ticket, v.settings)
 	if err != nil {
-		return nil, fmt.Errorf("kerberos: verify: %w", err)
+		return nil, fmt.Errorf("kerberos: verify: internal ticket: %w", err)
 	}
 	now := v.now()
 	if age := now.Sub(info.Issued); age > v.window {
@@ -124,9 +124,9 @@ func (v *Verifier) Verify(payload []byte) (*ConnectResult, error) {
 	} else if -age > v.skew {
 		return nil, fmt.Errorf("kerberos: verify: issued %s, %s ahead of now (limit %s): %w", info.Issued.Format(time.DateTime), (-age).Truncate(time.Second), v.skew, ErrNotYetValid)
 	}
-	req, err := DecryptConnectRequest(info.SessionKey, request, v.settings)
+	req, err := decryptConnectRequest(info.SessionKey, request, v.settings)
 	if err != nil {
-		return nil, fmt.Errorf("kerberos: verify: %w", err)
+		return nil, fmt.Errorf("kerberos: verify: request: %w", err)
 	}
 	if req.PID != info.SourcePID {
 		return nil, fmt.Errorf("kerberos: verify: request pid %d, ticket pid %d: %w", req.PID, info.SourcePID, ErrPIDMismatch)

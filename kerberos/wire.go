@@ -13,7 +13,7 @@ type reader struct {
 	err error
 }
 
-func (r *reader) fail(what string, need int) {
+func (r *reader) fail(what string, need uint64) {
 	if r.err == nil {
 		r.err = fmt.Errorf("%w: %s needs %d bytes, %d left", ErrMalformed, what, need, len(r.b))
 	}
@@ -25,7 +25,7 @@ func (r *reader) bytes(what string, n int) []byte {
 		return nil
 	}
 	if n < 0 || n > len(r.b) {
-		r.fail(what, n)
+		r.fail(what, uint64(max(n, 0)))
 		return nil
 	}
 	out := r.b[:n:n]
@@ -63,7 +63,7 @@ func (r *reader) buffer(what string) []byte {
 		return nil
 	}
 	if uint64(n) > uint64(len(r.b)) {
-		r.fail(what, int(min(uint64(n), 1<<31)))
+		r.fail(what, uint64(n))
 		return nil
 	}
 	return r.bytes(what, int(n))

@@ -1,0 +1,138 @@
+// Package config turns config.toml (read through viper, with NEXPROXY_*
+// environment overrides) into the typed, validated configuration that
+// `nexproxy serve` runs and `nexproxy check` reports on.
+package config
+
+import (
+	"time"
+
+	"github.com/nexproxy/nexproxy/kerberos"
+	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc"
+)
+
+// Config is the whole validated configuration.
+type Config struct {
+	// Advertise is the host that station URLs handed to consoles name: the
+	// address at which consoles reach nexproxy.
+	Advertise string
+	Log       Log
+	Scripts   Scripts
+	// LocalSecurePassword derives nexproxy's own secure-server key (the key
+	// of the internal tickets it issues, PID 2 "Quazal Rendez-Vous"). Empty
+	// means a random key per process.
+	LocalSecurePassword string
+	Games               []Game
+	Accounts            []Account
+	// Metrics is the listen address of the Prometheus endpoint; "" = off.
+	Metrics string
+}
+
+// Log configures the process log and the per-session logs.
+type Log struct {
+	Level    string // debug, info, warn, error
+	Format   string // auto, console, json
+	Sessions string // directory for session logs; "" disables them
+	Secrets  bool   // write passwords, keys and tickets into session logs
+	PCAPNG   bool   // also write decrypted PRUDP traffic as pcapng
+}
+
+// Scripts configures the Lua hooks.
+type Scripts struct {
+	Dir     string        // folder of *.lua hooks; "" disables hooks
+	Timeout time.Duration // per hook run
+	Watch   bool          // reload on file change
+}
+
+// Game is one game served: its profile, listeners and upstream.
+type Game struct {
+	Name     string
+	Platform string // preset the profile started from: friends, 3ds, wiiu, switch
+	// AuthListen and SecureListen are host:port listen addresses. They may
+	// be equal (Switch: one WebSocket server, auth on PRUDP port 1 and
+	// secure on port 2). Several games may share an auth listener.
+	AuthListen   string
+	SecureListen string
+	// Transport is TransportUDP or TransportWebSocket (Lite); TLSCert and
+	// TLSKey make the WebSocket listener wss.
+	Transport       string
+	TLSCert, TLSKey string
+	// Upstream is the upstream authentication server "host:port" (resolved
+	// by nexproxy), or "local" to serve the game with the built-in handlers.
+	Upstream string
+	// UpstreamTLSInsecure skips certificate checks towards a wss upstream.
+	UpstreamTLSInsecure bool
+
+	PRUDP    prudp.Settings
+	Kerberos kerberos.Settings
+	RMC      rmc.Settings
+	// ServerName is the build name the built-in authentication returns.
+	ServerName string
+}
+
+// Local reports whether the game is served without an upstream.
+func (g *Game) Local() bool { return g.Upstream == "local" }
+
+// Account is a user known to nexproxy: for local logins, and to decrypt
+// upstream tickets (full interception) when proxying.
+type Account struct {
+	PID      uint64
+	Username string // defaults to the PID in decimal
+	Password string // the NEX password
+	Game     string // limit to one game; "" = every game
+	// Builtin marks accounts that nexproxy knows without configuration
+	// (the guest account); Load appends them after the configured ones.
+	Builtin bool
+}
+
+// Transports a game can listen on.
+const (
+	TransportUDP       = "udp"
+	TransportWebSocket = "websocket"
+)
+
+// Guest is the built-in guest account every NEX title knows (kerberos.md
+// §1); a configured account with PID 100 for every game replaces it.
+var Guest = Account{PID: 100, Username: "guest", Password: "MMQea3n!fsik", Builtin: true}
+
+// Game returns the game named name.
+func (c *Config) Game(name string) (*Game, bool) {
+	for i := range c.Games {
+		if c.Games[i].Name == name {
+			return &c.Games[i], true
+		}
+	}
+	return nil, false
+}
+
+// Account returns the account with PID pid that applies to game: an
+// account limited to that game wins over one for every game.
+func (c *Config) Account(game string, pid uint64) (Account, bool) {
+	return c.findAccount(game, func(a *Account) bool { return a.PID == pid })
+}
+
+// AccountByName returns the account that logs in with username on game,
+// with the same precedence as Account.
+func (c *Config) AccountByName(game, username string) (Account, bool) {
+	return c.findAccount(game, func(a *Account) bool { return a.Username == username })
+}
+
+func (c *Config) findAccount(game string, match func(*Account) bool) (Account, bool) {
+	var any *Account
+	for i := range c.Accounts {
+		a := &c.Accounts[i]
+		if !match(a) {
+			continue
+		}
+		if a.Game == game && game != "" {
+			return *a, true
+		}
+		if a.Game == "" && any == nil {
+			any = a
+		}
+	}
+	if any != nil {
+		return *any, true
+	}
+	return Account{}, false
+}

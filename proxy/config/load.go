@@ -1,0 +1,193 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+)
+
+// DefaultScriptTimeout is how long one hook may run when scripts.timeout is
+// not set: long enough for any sane hook, short enough that a runaway loop
+// costs one late RMC answer rather than a console timeout.
+const DefaultScriptTimeout = 50 * time.Millisecond
+
+// EnvPrefix prefixes every environment override: NEXPROXY_LOG_LEVEL
+// overrides log.level.
+const EnvPrefix = "NEXPROXY"
+
+// envKeys are the scalar keys that environment variables may set even when
+// config.toml leaves them out. viper only consults the environment for keys
+// it already knows of, so they are bound explicitly. Keys inside [[games]]
+// and [[accounts]] have no environment form: arrays have no stable names.
+var envKeys = []string{
+	"advertise",
+	"local_secure_password",
+	"metrics",
+	"log.level",
+	"log.format",
+	"log.sessions",
+	"log.secrets",
+	"log.pcapng",
+	"scripts.dir",
+	"scripts.timeout",
+	"scripts.watch",
+}
+
+// EnvName returns the environment variable that overrides key
+// ("log.level" → "NEXPROXY_LOG_LEVEL").
+func EnvName(key string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+}
+
+// Load builds the typed configuration from v (config.toml already read,
+// with NEXPROXY_* overrides) in one pass: every game starts from its
+// platform preset and applies the overrides of [games.prudp],
+// [games.kerberos] and [games.rmc]. It reports every problem at once as
+// Errors, each naming its key; unknown keys are problems too. Load binds
+// the environment variables of the top-level scalar keys on v.
+func Load(v *viper.Viper) (*Config, error) {
+	for _, k := range envKeys {
+		if err := v.BindEnv(k, EnvName(k)); err != nil {
+			return nil, fmt.Errorf("config: bind %s: %w", EnvName(k), err)
+		}
+	}
+	return decode(v.AllSettings())
+}
+
+// LoadFile reads a TOML file the way `nexproxy` does (NEXPROXY_* overrides
+// included) and loads it.
+func LoadFile(path string) (*Config, error) {
+	v := viper.New()
+	v.SetConfigFile(path)
+	v.SetConfigType("toml")
+	v.SetEnvPrefix(EnvPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
+	v.AutomaticEnv()
+	if err := v.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("config: read %s: %w", path, err)
+	}
+	return Load(v)
+}
+
+// LoadTOML loads configuration text without any environment override; it
+// serves tests and tools that build configurations in memory.
+func LoadTOML(text string) (*Config, error) {
+	v := viper.New()
+	v.SetConfigType("toml")
+	if err := v.ReadConfig(strings.NewReader(text)); err != nil {
+		return nil, fmt.Errorf("config: parse: %w", err)
+	}
+	return decode(v.AllSettings())
+}
+
+// decode walks the settings tree once, filling a Config and collecting
+// every problem.
+func decode(m map[string]any) (*Config, error) {
+	errs := &errList{}
+	root := newTable("", m, errs)
+	cfg := &Config{
+		Log:     Log{Level: "info", Format: "auto"},
+		Scripts: Scripts{Timeout: DefaultScriptTimeout},
+	}
+	root.str("advertise", &cfg.Advertise)
+	if msg := checkAdvertise(cfg.Advertise); msg != "" {
+		root.bad("advertise", "%s", msg)
+	}
+	root.str("local_secure_password", &cfg.LocalSecurePassword)
+	if root.str("metrics", &cfg.Metrics) && cfg.Metrics != "" {
+		if msg := checkListen(cfg.Metrics); msg != "" {
+			root.bad("metrics", "%s", msg)
+		}
+	}
+	if t := root.sub("log"); t != nil {
+		decodeLog(t, &cfg.Log)
+	}
+	if t := root.sub("scripts"); t != nil {
+		decodeScripts(t, &cfg.Scripts)
+	}
+	var gamePaths []string
+	for _, t := range root.list("games") {
+		cfg.Games = append(cfg.Games, decodeGame(t))
+		gamePaths = append(gamePaths, t.path)
+	}
+	var accountPaths []string
+	for _, t := range root.list("accounts") {
+		cfg.Accounts = append(cfg.Accounts, decodeAccount(t))
+		accountPaths = append(accountPaths, t.path)
+	}
+	if g, present := m["games"]; !present || isEmptyList(g) {
+		// A games key of the wrong shape was reported by list already.
+		errs.add("games", "at least one [[games]] entry is required")
+	}
+	root.finish()
+
+	validateListeners(cfg, gamePaths, errs)
+	validateGameNames(cfg, gamePaths, errs)
+	validateAccounts(cfg, accountPaths, errs)
+	if len(errs.errs) > 0 {
+		return nil, errs.errs
+	}
+	addBuiltinAccounts(cfg)
+	return cfg, nil
+}
+
+func decodeLog(t *table, l *Log) {
+	if t.str("level", &l.Level) {
+		switch l.Level {
+		case "debug", "info", "warn", "error":
+		default:
+			t.bad("level", "%q is not a level (want debug, info, warn or error)", l.Level)
+		}
+	}
+	if t.str("format", &l.Format) {
+		switch l.Format {
+		case "auto", "console", "json":
+		default:
+			t.bad("format", "%q is not a format (want auto, console or json)", l.Format)
+		}
+	}
+	t.str("sessions", &l.Sessions)
+	t.boolean("secrets", &l.Secrets)
+	t.boolean("pcapng", &l.PCAPNG)
+	if l.PCAPNG && l.Sessions == "" {
+		t.bad("pcapng", "needs log.sessions: capture files are written beside the session logs")
+	}
+	t.finish()
+}
+
+func decodeScripts(t *table, s *Scripts) {
+	t.str("dir", &s.Dir)
+	if t.duration("timeout", &s.Timeout) && s.Timeout <= 0 {
+		t.bad("timeout", "must be positive, not %s", s.Timeout)
+	}
+	t.boolean("watch", &s.Watch)
+	if s.Watch && s.Dir == "" {
+		t.bad("watch", "needs scripts.dir")
+	}
+	t.finish()
+}
+
+// addBuiltinAccounts appends the accounts every NEX server knows unless the
+// configuration already defines them for every game.
+func addBuiltinAccounts(cfg *Config) {
+	for _, a := range cfg.Accounts {
+		if a.Game == "" && (a.PID == Guest.PID || a.Username == Guest.Username) {
+			return
+		}
+	}
+	cfg.Accounts = append(cfg.Accounts, Guest)
+}
+
+func isEmptyList(v any) bool {
+	switch l := v.(type) {
+	case nil:
+		return true
+	case []any:
+		return len(l) == 0
+	case []map[string]any:
+		return len(l) == 0
+	}
+	return false
+}

@@ -1,0 +1,178 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nexproxy/nexproxy/prudp"
+)
+
+// TestDefaultConfig loads the config.toml shipped at the repository root:
+// it must stay valid and keep the interop profiles the harness logs in with.
+func TestDefaultConfig(t *testing.T) {
+	cfg, err := LoadFile(filepath.Join("..", "..", "config.toml"))
+	if err != nil {
+		t.Fatalf("config.toml: %v", err)
+	}
+	want := []struct {
+		name, key, auth, secure, transport string
+		variant                            prudp.Variant
+		nex, keySize                       int
+	}{
+		{"friends", "ridfebb9", "0.0.0.0:60000", "0.0.0.0:60001", TransportUDP, prudp.V0, 20000, 16},
+		{"wiiu", "25dbf96a", "0.0.0.0:60010", "0.0.0.0:60011", TransportUDP, prudp.V1, 30504, 32},
+		{"3ds", "6181dff1", "0.0.0.0:60020", "0.0.0.0:60021", TransportUDP, prudp.V0, 30400, 32},
+		{"switch", "fdf6617f", "0.0.0.0:60030", "0.0.0.0:60030", TransportWebSocket, prudp.Lite, 40605, 32},
+	}
+	if len(cfg.Games) != len(want) {
+		t.Fatalf("%d games, want %d", len(cfg.Games), len(want))
+	}
+	for i, w := range want {
+		g := cfg.Games[i]
+		if g.Name != w.name || g.PRUDP.AccessKey != w.key || g.AuthListen != w.auth || g.SecureListen != w.secure ||
+			g.Transport != w.transport || g.PRUDP.Variant != w.variant || g.RMC.NEXVersion != w.nex ||
+			g.Kerberos.KeySize != w.keySize || !g.Local() {
+			t.Errorf("games[%d] = %+v", i, g)
+		}
+	}
+	if wiiu, _ := cfg.Game("wiiu"); wiiu.PRUDP.MaxSubstream != 1 {
+		t.Errorf("wiiu max_substream_id = %d, want 1 like the harness", wiiu.PRUDP.MaxSubstream)
+	}
+	if sw, _ := cfg.Game("switch"); sw.TLSCert != "" || sw.Kerberos.PIDSize != 8 || sw.Kerberos.Derivation != 1 {
+		t.Errorf("switch = %+v", sw)
+	}
+	if a, ok := cfg.Account("wiiu", 1234567); !ok || a.Password != "testpassword" || a.Username != "1234567" {
+		t.Errorf("account 1234567 = %+v, %v", a, ok)
+	}
+	if a, ok := cfg.AccountByName("3ds", "guest"); !ok || a.PID != 100 || a.Password != "MMQea3n!fsik" || !a.Builtin {
+		t.Errorf("guest = %+v, %v", a, ok)
+	}
+	if cfg.Log.Sessions != "sessions" || cfg.Log.Secrets || cfg.Scripts.Dir != "hooks" || cfg.Scripts.Timeout != 50*time.Millisecond {
+		t.Errorf("log %+v scripts %+v", cfg.Log, cfg.Scripts)
+	}
+}
+
+// TestEnvOverrides checks NEXPROXY_* variables both for keys the file sets
+// and for keys it leaves out.
+func TestEnvOverrides(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.toml")
+	err := os.WriteFile(path, []byte(`advertise = "127.0.0.1"
+[log]
+level = "info"
+[[games]]
+name = "g"
+platform = "wiiu"
+access_key = "0badf00d"
+auth_listen = ":60000"
+upstream = "local"
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("NEXPROXY_LOG_LEVEL", "debug")
+	t.Setenv("NEXPROXY_ADVERTISE", "192.168.1.20")
+	t.Setenv("NEXPROXY_LOG_SECRETS", "true")
+	t.Setenv("NEXPROXY_SCRIPTS_TIMEOUT", "20ms")
+	t.Setenv("NEXPROXY_METRICS", "127.0.0.1:9100")
+	cfg, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Log.Level != "debug" || cfg.Advertise != "192.168.1.20" || !cfg.Log.Secrets ||
+		cfg.Scripts.Timeout != 20*time.Millisecond || cfg.Metrics != "127.0.0.1:9100" {
+		t.Errorf("overrides not applied: advertise %q log %+v scripts %+v metrics %q", cfg.Advertise, cfg.Log, cfg.Scripts, cfg.Metrics)
+	}
+
+	t.Setenv("NEXPROXY_LOG_SECRETS", "maybe")
+	t.Setenv("NEXPROXY_SCRIPTS_TIMEOUT", "fast")
+	_, err = LoadFile(path)
+	var es Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("bad env values: %v", err)
+	}
+	got := err.Error()
+	for _, want := range []string{`log.secrets: must be true or false, not the string "maybe"`, `scripts.timeout: "fast" is not a duration`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("errors %q lack %q", got, want)
+		}
+	}
+	if EnvName("log.level") != "NEXPROXY_LOG_LEVEL" {
+		t.Errorf("EnvName = %s", EnvName("log.level"))
+	}
+}
+
+// TestAccountPrecedence: a game-specific account wins over one for every
+// game, and a configured guest for every game replaces the built-in one.
+func TestAccountPrecedence(t *testing.T) {
+	cfg, err := LoadTOML(`advertise = "127.0.0.1"
+[[games]]
+name = "a"
+platform = "wiiu"
+access_key = "0badf00d"
+auth_listen = ":60000"
+upstream = "local"
+[[accounts]]
+pid = 7
+password = "general"
+[[accounts]]
+pid = 7
+password = "special"
+game = "a"
+[[accounts]]
+pid = 100
+username = "guest"
+password = "changed"
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := cfg.Account("a", 7); a.Password != "special" {
+		t.Errorf("game a: %+v", a)
+	}
+	if a, _ := cfg.Account("b", 7); a.Password != "general" {
+		t.Errorf("game b: %+v", a)
+	}
+	if a, _ := cfg.AccountByName("a", "guest"); a.Password != "changed" || a.Builtin {
+		t.Errorf("guest: %+v", a)
+	}
+	if len(cfg.Accounts) != 3 {
+		t.Errorf("%d accounts, want 3 (no built-in guest)", len(cfg.Accounts))
+	}
+	if _, ok := cfg.Account("a", 8); ok {
+		t.Error("unknown PID found")
+	}
+}
+
+// TestLoadTOMLSyntax: a TOML syntax error is reported as such, not as a
+// list of missing keys.
+func TestLoadTOMLSyntax(t *testing.T) {
+	_, err := LoadTOML("advertise = \n")
+	var es Errors
+	if err == nil || errors.As(err, &es) {
+		t.Fatalf("syntax error: %v", err)
+	}
+}
+
+// FuzzLoadTOML: no configuration text makes Load panic, and Load returns
+// either a Config or errors, never both or neither.
+func FuzzLoadTOML(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*/*.toml")
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		cfg, err := LoadTOML(text)
+		if (cfg == nil) == (err == nil) {
+			t.Fatalf("cfg %v, err %v", cfg, err)
+		}
+	})
+}

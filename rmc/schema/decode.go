@@ -317,9 +317,19 @@ var (
 // holder alone instead of failing the whole message.
 func (d *decoder) anyData(v *Value) {
 	r := d.r
-	v.Class = r.AnyDataBegin()
-	inner := r.Bytes(r.Remaining())
-	r.AnyDataEnd()
+	// The class name keeps its exact string form, like any other String.
+	d.str(v)
+	v.Class, v.Str = v.Str, ""
+	off := r.Offset()
+	outer, n := r.U32(), r.U32()
+	if r.Err() != nil {
+		return
+	}
+	if uint64(outer) != uint64(n)+4 {
+		r.Fail("anydata header", fmt.Errorf("outer length %d, inner length %d at offset %d: %w", outer, n, off, rmc.ErrInvalid))
+		return
+	}
+	inner := r.Bytes(int(n))
 	if r.Err() != nil {
 		return
 	}

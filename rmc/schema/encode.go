@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -245,13 +246,17 @@ func overflow(v *Value) error {
 }
 
 func (e *encoder) str(v *Value) {
+	e.strForm(v.Str, v.StrForm)
+}
+
+func (e *encoder) strForm(str string, form StrForm) {
 	switch {
-	case v.StrForm == StrNull && v.Str == "":
+	case form == StrNull && str == "":
 		e.w.StringNull()
-	case v.StrForm == StrUnterminated && v.Str != "" && v.Str[len(v.Str)-1] != 0:
-		e.w.StringBytes([]byte(v.Str))
+	case form == StrUnterminated && str != "" && str[len(str)-1] != 0:
+		e.w.StringBytes([]byte(str))
 	default:
-		e.w.String(v.Str)
+		e.w.String(str)
 	}
 }
 
@@ -317,7 +322,12 @@ func (e *encoder) anyData(v *Value) error {
 		return mismatch(v.Name, "anydata needs one held value")
 	}
 	h := v.Items[0]
-	e.w.AnyDataBegin(v.Class)
+	e.strForm(v.Class, v.StrForm)
+	// Lengths are back-patched in the writer's buffer (Bytes aliases it),
+	// because the class name's wire form is written by hand above.
+	start := e.w.Len()
+	e.w.U32(0)
+	e.w.U32(0)
 	switch h.Kind {
 	case KindRaw:
 		e.w.Raw(h.Bytes)
@@ -332,6 +342,12 @@ func (e *encoder) anyData(v *Value) error {
 	default:
 		return mismatch(v.Name, "anydata holds "+h.Kind.String())
 	}
-	e.w.AnyDataEnd()
+	n := e.w.Len() - start - 8
+	if uint64(n)+4 > math.MaxUint32 {
+		return fmt.Errorf("%w: anydata of %d bytes", ErrOverflow, n)
+	}
+	buf := e.w.Bytes()
+	binary.LittleEndian.PutUint32(buf[start:], uint32(n+4))
+	binary.LittleEndian.PutUint32(buf[start+4:], uint32(n))
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 // indexes in brackets, e.g. "gathering.max_participants", "results[3].score",
 // "param.attribs[0]". Paths look through AnyDataHolders, Variants and parent
 // structure levels. On a map, ".key" selects the entry with that string key
-// and "[n]" the entry with that integer key.
+// and "[n]" the entry with that integer key (the first one when keys repeat).
 
 type step struct {
 	name  string

@@ -130,7 +130,7 @@ type Value struct {
 	Bool bool
 	// Str holds String and StationURL text (without the terminating NUL).
 	Str string
-	// StrForm is the wire layout of Str.
+	// StrForm is the wire layout of Str (of Class for an AnyDataHolder).
 	StrForm StrForm
 	// Bytes holds Buffer, QBuffer, QUUID and Raw contents.
 	Bytes []byte

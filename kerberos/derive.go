@@ -28,16 +28,27 @@ func DeriveKey(d Derivation, pid uint64, password string) ([]byte, error) {
 	return nil, fmt.Errorf("kerberos: derive key: %w: derivation %d", ErrInvalidSettings, int(d))
 }
 
+// Both methods see the password only through md5(password), which lets
+// KeyCache key its entries by that digest instead of keeping passwords.
+
 func deriveOld(pid uint64, password string) [md5.Size]byte {
-	k := md5.Sum([]byte(password))
-	for n := oldBaseRounds + pid%oldPIDModulus - 1; n > 0; n-- {
-		k = md5.Sum(k[:])
-	}
-	return k
+	return deriveOldFrom(md5.Sum([]byte(password)), pid)
 }
 
 func deriveNew(pid uint64, password string) [md5.Size]byte {
-	h := md5.Sum([]byte(password))
+	return deriveNewFrom(md5.Sum([]byte(password)), pid)
+}
+
+// deriveOldFrom continues the old method after its first round, h.
+func deriveOldFrom(h [md5.Size]byte, pid uint64) [md5.Size]byte {
+	for n := oldBaseRounds + pid%oldPIDModulus - 1; n > 0; n-- {
+		h = md5.Sum(h[:])
+	}
+	return h
+}
+
+// deriveNewFrom finishes the new method from h = md5(password).
+func deriveNewFrom(h [md5.Size]byte, pid uint64) [md5.Size]byte {
 	var buf [md5.Size + 8]byte
 	copy(buf[:], h[:])
 	binary.LittleEndian.PutUint64(buf[md5.Size:], pid)

@@ -22,10 +22,12 @@ type KeyCache struct {
 	lru     list.List // of *cacheEntry, most recently used at the front
 }
 
+// cacheKey holds md5(password), all the derivations use of it, so the
+// cache never retains a password and entries have a fixed size.
 type cacheKey struct {
-	method   Derivation
-	pid      uint64
-	password string
+	method Derivation
+	pid    uint64
+	pwHash [md5.Size]byte
 }
 
 type cacheEntry struct {
@@ -49,12 +51,12 @@ func (c *KeyCache) Key(d Derivation, pid uint64, password string) ([]byte, error
 	if c == nil || (d != DerivationOld && d != DerivationNew) {
 		return DeriveKey(d, pid, password)
 	}
-	e := c.entry(cacheKey{d, pid, password})
+	e := c.entry(cacheKey{d, pid, md5.Sum([]byte(password))})
 	e.once.Do(func() {
 		if d == DerivationOld {
-			e.val = deriveOld(pid, password)
+			e.val = deriveOldFrom(e.key.pwHash, pid)
 		} else {
-			e.val = deriveNew(pid, password)
+			e.val = deriveNewFrom(e.key.pwHash, pid)
 		}
 	})
 	out := e.val

@@ -2,6 +2,7 @@ package kerberos
 
 import (
 	"bytes"
+	"crypto/md5"
 	"errors"
 	"fmt"
 	"sync"
@@ -51,8 +52,8 @@ func TestKeyCacheLRU(t *testing.T) {
 	c.Key(DerivationNew, 1, "a") // 1 is now the most recent
 	c.Key(DerivationNew, 3, "c") // evicts 2
 	c.mu.Lock()
-	_, has1 := c.entries[cacheKey{DerivationNew, 1, "a"}]
-	_, has2 := c.entries[cacheKey{DerivationNew, 2, "b"}]
+	_, has1 := c.entries[cacheKey{DerivationNew, 1, md5.Sum([]byte("a"))}]
+	_, has2 := c.entries[cacheKey{DerivationNew, 2, md5.Sum([]byte("b"))}]
 	c.mu.Unlock()
 	if !has1 || has2 {
 		t.Errorf("after LRU eviction: has1=%v has2=%v", has1, has2)

@@ -4,6 +4,6 @@ import "github.com/spf13/cobra"
 
 // addCommands registers the subcommands that need the configuration.
 func addCommands(root *cobra.Command, a *app) {
-	_ = root
-	_ = a
+	root.AddCommand(newServeCommand(a))
+	root.AddCommand(newBenchCommand(a))
 }

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
+	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
+	"github.com/nexproxy/nexproxy/proxy/config"
+)
+
+// builtins are the protocol handlers games with upstream = "local" get.
+var builtins = []proxy.Builtin{auth.New, secure.New}
+
+func newServeCommand(a *app) *cobra.Command {
+	var pcapFile string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the proxy / local server described by the configuration",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.Load(a.v)
+			if err != nil {
+				return err
+			}
+			if pcapFile != "" {
+				return errors.New("--pcapng: packet capture is not available in this build yet")
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			srv, err := proxy.New(cfg, proxy.Options{
+				Logger:   a.log,
+				Builtins: builtins,
+				Recorder: proxy.ZapRecorder(a.log),
+			})
+			if err != nil {
+				return err
+			}
+			if err := srv.Start(context.Background()); err != nil {
+				return err
+			}
+			for _, g := range cfg.Games {
+				a.log.Info("serving game", zap.String("game", g.Name), zap.String("upstream", g.Upstream),
+					zap.Stringer("auth", srv.AuthAddr(g.Name)), zap.Stringer("secure", srv.SecureAddr(g.Name)))
+			}
+			<-ctx.Done()
+			a.log.Info("shutting down", zap.Int("connections", srv.Conns()))
+			if err := srv.Close(); err != nil {
+				return fmt.Errorf("shutdown: %w", err)
+			}
+			a.log.Info("stopped")
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&pcapFile, "pcapng", "", "write decrypted PRUDP traffic to this pcapng file")
+	return cmd
+}

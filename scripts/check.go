@@ -1,6 +1,14 @@
 package scripts
 
-import "go.uber.org/zap"
+import (
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// checkLoadTimeout is generous: check runs once, often on a busy machine,
+// and must not report a slow start as a script error.
+const checkLoadTimeout = 10 * time.Second
 
 // Check compiles every script in dir and runs their top-level code in a
 // sandboxed state (so unknown protocol or method names in hook
@@ -10,7 +18,7 @@ func Check(dir string) []error {
 	if _, errs := compileDir(dir); len(errs) > 0 {
 		return errs
 	}
-	e, err := New(Config{Dir: dir, PoolSize: 1, Logger: zap.NewNop()})
+	e, err := New(Config{Dir: dir, PoolSize: 1, Logger: zap.NewNop(), LoadTimeout: checkLoadTimeout})
 	if err != nil {
 		return []error{err}
 	}

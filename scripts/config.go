@@ -27,8 +27,10 @@ type Config struct {
 	// is built (default 1 s).
 	LoadTimeout time.Duration
 	// MaxMemory bounds what one hook run may allocate (default 64 MiB):
-	// the byte budget of the amplifying string functions, and the heap
-	// growth at which the watchdog aborts running hooks.
+	// it is the byte budget of the functions that can multiply their input
+	// (string.rep, gsub, format, table.concat, nex.writer, call.body), and
+	// four times it is the process heap growth at which the watchdog
+	// aborts hooks that have been running for more than a few ms.
 	MaxMemory int64
 	// PoolSize is the number of Lua states, i.e. how many calls run hooks
 	// in parallel (default GOMAXPROCS).

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
@@ -37,7 +38,9 @@ func newEngine(tb testing.TB, files map[string]string, mod ...func(*Config)) (*E
 	dir := tb.TempDir()
 	writeScripts(tb, dir, files)
 	core, logs := observer.New(zap.DebugLevel)
-	cfg := Config{Dir: dir, Logger: zap.New(core), PoolSize: 2}
+	// Generous limits: the tests run on loaded machines; the tests of the
+	// limits themselves set their own.
+	cfg := Config{Dir: dir, Logger: zap.New(core), PoolSize: 2, Timeout: 5 * time.Second, LoadTimeout: 30 * time.Second}
 	for _, f := range mod {
 		f(&cfg)
 	}

@@ -125,7 +125,7 @@ func (m *vm) run(ctx context.Context, fn *lua.LFunction, script string, timeout 
 	err = luaError(err)
 	switch {
 	case m.rg.aborted.Load():
-		return nil, runMemory, fmt.Errorf("%w (heap grew by more than %d bytes during the hook)", err, m.e.cfg.MaxMemory)
+		return nil, runMemory, fmt.Errorf("%w (heap grew by more than %d bytes during the hook)", err, m.e.cfg.MaxMemory*guardFactor)
 	case errors.Is(deadline, context.DeadlineExceeded) && ctx.Err() == nil:
 		return nil, runTimeout, fmt.Errorf("%w (time limit %v)", err, timeout)
 	case deadline != nil:

@@ -58,7 +58,7 @@ func (c *codecV0) Decode(buf []byte) (Packet, int, error) {
 	}
 	p.Source = VPort{Type: StreamType(buf[0] >> 4), Port: buf[0] & 0xF}
 	p.Dest = VPort{Type: StreamType(buf[1] >> 4), Port: buf[1] & 0xF}
-	o := 2
+	var o int // offset of the session id
 	if c.flagsV == 0 {
 		p.Type = PacketType(buf[2] & 7)
 		p.Flags = Flags(buf[2] >> 3)

@@ -243,3 +243,18 @@ func TestV0SeveralPacketsPerDatagram(t *testing.T) {
 		rest = rest[n:]
 	}
 }
+
+func TestV0VerifyRejectsBadContext(t *testing.T) {
+	c := mustCodec(t, docSettings(ThreeDS))
+	raw := unhex(t, docV0Exchange[7].hex) // PING signed with sigS
+	p, _, err := c.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Verify(&p, raw, SigContext{ConnSig: make([]byte, 16)}); !errors.Is(err, ErrRange) {
+		t.Errorf("16-byte connection signature on v0: %v", err)
+	}
+	if err := c.Verify(&p, raw, SigContext{}); !errors.Is(err, ErrSignature) {
+		t.Errorf("missing connection signature: %v", err)
+	}
+}

@@ -152,3 +152,19 @@ func TestV1SessionKeyRules(t *testing.T) {
 		}
 	}
 }
+
+func TestV1VerifyRejectsMismatchedRaw(t *testing.T) {
+	c := mustCodec(t, docSettings(WiiU))
+	raw := unhex(t, docV1Exchange[4].hex)
+	p, _, err := c.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := SigContext{ConnSig: seqBytes(0x20, 16)}
+	if err := c.Verify(&p, append(bytes.Clone(raw), 0), sc); err == nil {
+		t.Error("raw with a trailing byte verified")
+	}
+	if err := c.Verify(&p, raw[:20], sc); !errors.Is(err, ErrShort) {
+		t.Errorf("truncated raw: %v", err)
+	}
+}

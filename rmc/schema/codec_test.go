@@ -538,3 +538,23 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestOptionalTrailingValues(t *testing.T) {
+	m := method(t, "NATTraversal", "ReportNATTraversalResult")
+	short := build(wiiu, func(w *rmc.Writer) { w.U32(5); w.Bool(true) })
+	long := build(wiiu, func(w *rmc.Writer) { w.U32(5); w.Bool(true); w.U32(40) })
+	v := roundTrip(t, m, true, short, wiiu)
+	if len(v.Items) != 2 {
+		t.Errorf("short form has %d values", len(v.Items))
+	}
+	v = roundTrip(t, m, true, long, wiiu)
+	if mustGet(t, v, "rtt").Uint != 40 {
+		t.Error("rtt")
+	}
+	if _, err := m.DecodeRequest(append(long[:len(long):len(long)], 1), wiiu); !errors.Is(err, ErrTrailing) {
+		t.Errorf("extra byte after rtt: %v", err)
+	}
+	if _, err := m.DecodeRequest(long[:len(long)-1], wiiu); !errors.Is(err, rmc.ErrShort) {
+		t.Errorf("partial rtt: %v", err)
+	}
+}

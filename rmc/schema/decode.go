@@ -38,7 +38,7 @@ type decoder struct {
 func (d *decoder) node() *Value {
 	d.budget--
 	if len(d.slab) == 0 {
-		d.slab = make([]Value, 32)
+		d.slab = make([]Value, 64)
 	}
 	v := &d.slab[0]
 	d.slab = d.slab[1:]
@@ -100,6 +100,9 @@ func (reg *Registry) decodeFields(fs []field, body []byte, s rmc.Settings) (*Val
 	// it, so the caller may reuse its buffer and edits never reach it.
 	own := append(make([]byte, 0, len(body)), body...)
 	d := decoder{s: s, budget: 4*len(body) + 256, reg: reg}
+	// Typical bodies spend five to eight bytes per node; sizing the first
+	// slab from that avoids both a second slab and a mostly empty one.
+	d.slab = make([]Value, min(max(len(body)/6+4, 8), 64))
 	d.r = rmc.NewReader(own, s)
 	root := &Value{Kind: KindStruct}
 	root.Items = d.fields(fs, 0, make([]*Value, 0, len(fs)))

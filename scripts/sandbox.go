@@ -41,6 +41,7 @@ func (m *vm) openSandbox() error {
 		"rep":    m.strRep,
 		"format": func(L *lua.LState) int { return m.strFormat(origFormat) },
 		"gsub":   m.strGsub,
+		"gmatch": m.strGmatch,
 	})
 	str.RawSetString("dump", lua.LNil)
 	tbl := L.GetGlobal("table").(*lua.LTable)

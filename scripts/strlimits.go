@@ -114,31 +114,54 @@ func (m *vm) tableConcat(L *lua.LState) int {
 	return 1
 }
 
-// strGsub is string.gsub built on the library's matcher with one linear
-// output pass (the library version copies the whole string per match) and
-// each replacement charged to the budget.
+// findFrom returns the first match of pat in str at or after pos, or nil.
+// Matching one at a time keeps memory constant per match (the library's
+// Find collects every match first) and lets the loops below check the
+// hook's deadline between matches.
+func (m *vm) findFrom(pat string, str []byte, pos int) *pm.MatchData {
+	mds, err := pm.Find(pat, str, pos, 1)
+	if err != nil {
+		m.L.RaiseError("%s", err.Error())
+	}
+	if len(mds) == 0 {
+		return nil
+	}
+	return mds[0]
+}
+
+// checkDeadline raises the context error inside long Go-side loops, which
+// the VM's per-instruction check does not reach.
+func (m *vm) checkDeadline(i int) {
+	if i&255 == 255 {
+		if ctx := m.L.Context(); ctx != nil && ctx.Err() != nil {
+			m.L.RaiseError("%s", ctx.Err().Error())
+		}
+	}
+}
+
+// strGsub is string.gsub with one linear output pass (the library version
+// copies the whole string per match), one match in memory at a time, each
+// replacement charged to the budget and the deadline checked as it goes.
 func (m *vm) strGsub(L *lua.LState) int {
 	str := L.CheckString(1)
 	pat := L.CheckString(2)
 	L.CheckTypes(3, lua.LTString, lua.LTNumber, lua.LTTable, lua.LTFunction)
 	repl := L.Get(3)
 	limit := L.OptInt(4, -1)
-	mds, err := pm.Find(pat, []byte(str), 0, limit)
-	if err != nil {
-		L.RaiseError("%s", err.Error())
-	}
-	if len(mds) == 0 {
-		L.Push(lua.LString(str))
-		L.Push(lua.LNumber(0))
-		return 2
-	}
+	anchored := strings.HasPrefix(pat, "^")
+	src := []byte(str)
 	m.charge(int64(len(str)), "string.gsub")
 	var b strings.Builder
-	last := 0
-	for _, md := range mds {
+	n, pos := 0, 0
+	for pos <= len(str) && (limit < 0 || n < limit) {
+		m.checkDeadline(n)
+		md := m.findFrom(pat, src, pos)
+		if md == nil {
+			break
+		}
+		n++
 		start, end := md.Capture(0), md.Capture(1)
-		b.WriteString(str[last:start])
-		last = end
+		b.WriteString(str[pos:start])
 		whole := str[start:end]
 		var rep string
 		switch r := repl.(type) {
@@ -148,27 +171,76 @@ func (m *vm) strGsub(L *lua.LState) int {
 			rep = m.replValue(L.GetTable(r, capture(md, str, 1)), whole)
 		case *lua.LFunction:
 			L.Push(r)
-			n := captureCount(md)
-			if n == 0 {
+			nc := captureCount(md)
+			if nc == 0 {
 				L.Push(lua.LString(whole))
-				n = 1
+				nc = 1
 			} else {
-				for i := 1; i <= n; i++ {
+				for i := 1; i <= nc; i++ {
 					L.Push(capture(md, str, i))
 				}
 			}
-			L.Call(n, 1)
+			L.Call(nc, 1)
 			v := L.Get(-1)
 			L.Pop(1)
 			rep = m.replValue(v, whole)
 		}
 		m.charge(int64(len(rep)), "string.gsub")
 		b.WriteString(rep)
+		pos = end
+		if end == start { // empty match: keep one character and move on
+			if start < len(str) {
+				b.WriteByte(str[start])
+			}
+			pos = start + 1
+		}
+		if anchored {
+			break
+		}
 	}
-	b.WriteString(str[last:])
+	if pos < len(str) {
+		b.WriteString(str[pos:])
+	}
 	L.Push(lua.LString(b.String()))
-	L.Push(lua.LNumber(len(mds)))
+	L.Push(lua.LNumber(n))
 	return 2
+}
+
+// strGmatch is string.gmatch finding one match per iteration (the
+// library version collects all matches when the loop starts).
+func (m *vm) strGmatch(L *lua.LState) int {
+	str := L.CheckString(1)
+	pat := L.CheckString(2)
+	src := []byte(str)
+	pos, n := 0, 0
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		for pos <= len(str) {
+			n++
+			m.checkDeadline(n)
+			md := m.findFrom(pat, src, pos)
+			if md == nil {
+				pos = len(str) + 1
+				break
+			}
+			start, end := md.Capture(0), md.Capture(1)
+			pos = end
+			if end == start {
+				pos = start + 1
+			}
+			nc := captureCount(md)
+			if nc == 0 {
+				L.Push(lua.LString(str[start:end]))
+				return 1
+			}
+			for i := 1; i <= nc; i++ {
+				L.Push(capture(md, str, i))
+			}
+			return nc
+		}
+		L.Push(lua.LNil)
+		return 1
+	}))
+	return 1
 }
 
 func captureCount(md *pm.MatchData) int { return md.CaptureLength()/2 - 1 }

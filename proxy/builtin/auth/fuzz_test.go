@@ -1,0 +1,46 @@
+package auth
+
+import (
+	"context"
+	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/kerberos"
+	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/rmc"
+)
+
+// FuzzServeRMC feeds hostile request bodies to every method: the handler
+// must answer (or pass on) without panicking.
+func FuzzServeRMC(f *testing.F) {
+	f.Add(uint8(1), []byte("\x08\x001234567\x00"))
+	f.Add(uint8(2), []byte("\x06\x00guest\x00\x13\x00AuthenticationInfo\x00\x08\x00\x00\x00\x04\x00\x00\x00abcd"))
+	f.Add(uint8(3), []byte("\x87\xd6\x12\x00\x02\x00\x00\x00"))
+	f.Add(uint8(6), []byte("\x00\x10\x00\x00\x00\x03\x00\x00\x00"))
+	f.Add(uint8(4), []byte{0xff, 0xff})
+	game := &config.Game{Name: "g", Platform: "wiiu", Kerberos: kerberos.Settings{KeySize: 32, PIDSize: 4, TicketVersion: 1}}
+	env := &proxy.Env{
+		Game:          game,
+		Accounts:      proxy.NewAccounts(game, []config.Account{{PID: 1234567, Password: "pw"}}, nil),
+		Issuer:        &kerberos.Issuer{SecureKey: make([]byte, 16), ServerPID: 2, Settings: game.Kerberos},
+		Keys:          kerberos.NewKeyCache(0),
+		SecureStation: func() rmc.StationURL { u, _ := rmc.ParseStationURL("prudps:/address=127.0.0.1;port=1"); return u },
+		Log:           zap.NewNop(),
+	}
+	link, err := New(env)
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := link(proxy.NotImplemented)
+	f.Fuzz(func(t *testing.T, method uint8, body []byte) {
+		for _, s := range []rmc.Settings{{PIDSize: 4, NEXVersion: 30504, StructHeader: true}, {PIDSize: 8, NEXVersion: 40605, StructHeader: true}} {
+			sess := &proxy.Session{ID: "f", Leg: proxy.LegAuth, Settings: s}
+			r, err := h.ServeRMC(context.Background(), &proxy.Call{Session: sess, Protocol: Protocol, Method: uint32(method % 8), Body: body})
+			if err != nil || r == nil {
+				t.Fatalf("method %d: %v %v", method, r, err)
+			}
+		}
+	})
+}

@@ -13,11 +13,12 @@ import (
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
 	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
+	"github.com/nexproxy/nexproxy/proxy/builtin/utility"
 	"github.com/nexproxy/nexproxy/proxy/config"
 )
 
 // builtins are the protocol handlers games with upstream = "local" get.
-var builtins = []proxy.Builtin{auth.New, secure.New}
+var builtins = []proxy.Builtin{auth.New, secure.New, utility.New}
 
 func newServeCommand(a *app) *cobra.Command {
 	var pcapFile string

@@ -264,4 +264,3 @@ func (h *handler) replace(sess *proxy.Session, old, repl rmc.StationURL) bool {
 	}
 	return true
 }
-

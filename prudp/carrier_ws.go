@@ -2,7 +2,9 @@ package prudp
 
 import (
 	"context"
+	"crypto/sha1"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -248,7 +250,7 @@ func (s *wsServerCarrier) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "PRUDPLite WebSocket endpoint", http.StatusBadRequest)
 		return
 	}
-	ws, err := s.up.Upgrade(w, r, nil)
+	ws, err := s.up.Upgrade(w, r, lenientChallenge(r))
 	if err != nil {
 		return
 	}
@@ -256,6 +258,25 @@ func (s *wsServerCarrier) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil || !s.add(ws, netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())) {
 		_ = ws.Close()
 	}
+}
+
+// lenientChallenge accepts a Sec-WebSocket-Key that is not the base64 of
+// 16 bytes, as anynet (NintendoClients' WebSocket client) sends: gorilla
+// refuses such keys, so the request gets a conforming stand-in and the
+// response carries the accept value computed from the client's own key
+// after gorilla's (clients read the last one). Conforming clients are
+// untouched.
+func lenientChallenge(r *http.Request) http.Header {
+	key := r.Header.Get("Sec-Websocket-Key")
+	if key == "" {
+		return nil
+	}
+	if b, err := base64.StdEncoding.DecodeString(key); err == nil && len(b) == 16 {
+		return nil
+	}
+	r.Header.Set("Sec-Websocket-Key", "AAAAAAAAAAAAAAAAAAAAAA==")
+	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	return http.Header{"Sec-Websocket-Accept": {base64.StdEncoding.EncodeToString(h[:])}}
 }
 
 func (s *wsServerCarrier) Close() error {

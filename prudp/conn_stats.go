@@ -29,7 +29,7 @@ type Stats struct {
 
 type connStats struct {
 	sent, resent, received, dropped, duplicates atomic.Uint64
-	msgSent, msgReceived                         atomic.Uint64
+	msgSent, msgReceived                        atomic.Uint64
 }
 
 // ListenerStats is a snapshot of a Listener's counters.

@@ -1,0 +1,268 @@
+package sessionlog
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ErrClosed is returned by writes after Close.
+var ErrClosed = errors.New("sessionlog: writer closed")
+
+// authProtocolID is Ticket Granting (Authentication), whose bodies carry
+// passwords, tokens and tickets.
+const authProtocolID = 10
+
+// Options describe one session log.
+type Options struct {
+	// Dir is the folder Create writes into; it is created when missing.
+	Dir string
+	// Game names the game; it goes into the header and the file name.
+	Game string
+	// Session is the console connection's id; it goes into the header and
+	// the file name.
+	Session string
+	// Secrets writes passwords, keys and tickets unredacted.
+	Secrets bool
+	// Program identifies the writer in the header ("nexproxy 1.2.0").
+	Program string
+	// Now is the clock; nil means time.Now. Tests pin it.
+	Now func() time.Time
+}
+
+// Writer appends records to one session log. It is safe for concurrent
+// use (both legs of a session log into one file); records are buffered,
+// so call Flush to make them visible to readers and Close at the end.
+type Writer struct {
+	mu      sync.Mutex
+	bw      *bufio.Writer
+	closer  io.Closer
+	path    string
+	secrets bool
+	now     func() time.Time
+	err     error
+	closed  bool
+	line    bytes.Buffer
+}
+
+// Create creates a new session log file in o.Dir named after its start
+// time, game and session (see the package documentation) and writes the
+// header. An existing file is never overwritten: a clash gets a numeric
+// suffix.
+func Create(o Options) (*Writer, error) {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	start := now().UTC()
+	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("sessionlog: create dir: %w", err)
+	}
+	base := FileName(start, o.Game, o.Session)
+	var f *os.File
+	var path string
+	for i := 0; ; i++ {
+		name := base
+		if i > 0 {
+			name = strings.TrimSuffix(base, ".jsonl") + fmt.Sprintf("-%d.jsonl", i)
+		}
+		path = filepath.Join(o.Dir, name)
+		var err error
+		f, err = os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, os.ErrExist) || i >= 100 {
+			return nil, fmt.Errorf("sessionlog: create: %w", err)
+		}
+	}
+	o.Now = func() time.Time { return start }
+	w, err := newWriter(f, f, o)
+	if err != nil {
+		_ = f.Close()
+		_ = os.Remove(path)
+		return nil, err
+	}
+	w.path = path
+	w.now = now
+	return w, nil
+}
+
+// FileName is the name Create gives a log started at t:
+// "20240501T120000.123Z_wiiu_c17.jsonl". Characters that are not safe in
+// file names on every system become '-'.
+func FileName(t time.Time, game, session string) string {
+	return fmt.Sprintf("%s_%s_%s.jsonl", t.UTC().Format("20060102T150405.000Z"), safeName(game), safeName(session))
+}
+
+func safeName(s string) string {
+	if s == "" {
+		return "-"
+	}
+	b := []byte(s)
+	if len(b) > 64 {
+		b = b[:64]
+	}
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			b[i] = '-'
+		}
+	}
+	return string(b)
+}
+
+// NewWriter writes the header to w and returns a Writer appending to it.
+// Close flushes but does not close w.
+func NewWriter(w io.Writer, o Options) (*Writer, error) {
+	return newWriter(w, nil, o)
+}
+
+func newWriter(w io.Writer, c io.Closer, o Options) (*Writer, error) {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	sw := &Writer{bw: bufio.NewWriterSize(w, 32<<10), closer: c, secrets: o.Secrets, now: now}
+	err := sw.Write(Record{
+		Type:    TypeHeader,
+		Format:  Format,
+		Version: Version,
+		Program: o.Program,
+		Game:    o.Game,
+		Session: o.Session,
+		Secrets: o.Secrets,
+	})
+	if err == nil {
+		err = sw.Flush()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sessionlog: write header: %w", err)
+	}
+	return sw, nil
+}
+
+// Path is the file Create made, or "" for a Writer from NewWriter.
+func (w *Writer) Path() string { return w.path }
+
+// CapturePath is where the pcapng capture of this session belongs: the log
+// file's path with ".pcapng" in place of ".jsonl" ("" without a file).
+func (w *Writer) CapturePath() string {
+	if w.path == "" {
+		return ""
+	}
+	return strings.TrimSuffix(w.path, ".jsonl") + ".pcapng"
+}
+
+// Secrets reports whether secrets are written unredacted.
+func (w *Writer) Secrets() bool { return w.secrets }
+
+// Write appends one record, stamping it with the current time when
+// r.Time is zero and redacting secrets unless the writer keeps them.
+func (w *Writer) Write(r Record) error {
+	if r.Type == "" {
+		return errors.New("sessionlog: record without type")
+	}
+	if !w.secrets {
+		r = redactRecord(r)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if r.Time.IsZero() {
+		r.Time = w.now()
+	}
+	r.Time = r.Time.UTC()
+	w.line.Reset()
+	enc := json.NewEncoder(&w.line)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&r); err != nil {
+		// Only an invalid RawMessage can fail here; keep the event and
+		// say what went wrong rather than lose the line.
+		r.Params, r.Result = nil, nil
+		r.Text = strings.TrimSpace(r.Text + " (unloggable value: " + err.Error() + ")")
+		w.line.Reset()
+		if err := enc.Encode(&r); err != nil {
+			return fmt.Errorf("sessionlog: encode %s: %w", r.Type, err)
+		}
+	}
+	if _, err := w.bw.Write(w.line.Bytes()); err != nil {
+		w.err = fmt.Errorf("sessionlog: write: %w", err)
+		return w.err
+	}
+	return nil
+}
+
+// Note appends a free-text note.
+func (w *Writer) Note(text string) error {
+	return w.Write(Record{Type: TypeNote, Text: text})
+}
+
+// Flush writes buffered records to the file.
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.bw.Flush(); err != nil {
+		w.err = fmt.Errorf("sessionlog: flush: %w", err)
+		return w.err
+	}
+	return nil
+}
+
+// Close flushes and, for a Writer from Create, closes the file. Closing
+// twice is harmless; writes after Close fail with ErrClosed.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	err := w.err
+	if err == nil {
+		if ferr := w.bw.Flush(); ferr != nil {
+			err = fmt.Errorf("sessionlog: flush: %w", ferr)
+		}
+	}
+	if w.closer != nil {
+		if cerr := w.closer.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("sessionlog: close: %w", cerr)
+		}
+	}
+	return err
+}
+
+// redactRecord applies the secret rule to the value trees of r, and drops
+// the undescribed bodies of the authentication protocol entirely: without
+// a schema nothing tells where the ticket or password sits in them.
+func redactRecord(r Record) Record {
+	r.Params = RedactJSON(r.Params)
+	r.Result = RedactJSON(r.Result)
+	if r.ProtocolID == authProtocolID {
+		if r.ParamsRaw != "" {
+			r.ParamsRaw = Placeholder(stringSize(r.ParamsRaw))
+		}
+		if r.ResultRaw != "" {
+			r.ResultRaw = Placeholder(stringSize(r.ResultRaw))
+		}
+	}
+	return r
+}

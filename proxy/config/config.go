@@ -28,7 +28,9 @@ type Config struct {
 	Metrics string
 }
 
-// Log configures the process log and the per-session logs.
+// Log configures the process log and the per-session logs. Relative paths
+// here and in Scripts and Game are resolved against the configuration
+// file's folder by Load.
 type Log struct {
 	Level    string // debug, info, warn, error
 	Format   string // auto, console, json

@@ -15,7 +15,7 @@ const DefaultServerName = "nexproxy"
 
 // decodeGame builds one game: preset first, then the game's own keys, then
 // the checks that concern this game alone.
-func decodeGame(t *table) Game {
+func decodeGame(t *table, base string) Game {
 	g := Game{ServerName: DefaultServerName}
 	if !t.str("name", &g.Name) {
 		if _, present := t.m["name"]; !present {
@@ -94,6 +94,7 @@ func decodeGame(t *table) Game {
 	if g.SecureListen == "" {
 		g.SecureListen = g.AuthListen
 	}
+	g.TLSCert, g.TLSKey = resolve(base, g.TLSCert), resolve(base, g.TLSKey)
 	checkGameTransport(t, &g)
 	if platformOK {
 		checkPRUDP(t, &g.PRUDP)

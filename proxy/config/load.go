@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -53,7 +54,11 @@ func Load(v *viper.Viper) (*Config, error) {
 			return nil, fmt.Errorf("config: bind %s: %w", EnvName(k), err)
 		}
 	}
-	return decode(v.AllSettings())
+	base := ""
+	if f := v.ConfigFileUsed(); f != "" {
+		base = filepath.Dir(f)
+	}
+	return decode(v.AllSettings(), base)
 }
 
 // LoadFile reads a TOML file the way `nexproxy` does (NEXPROXY_* overrides
@@ -79,12 +84,15 @@ func LoadTOML(text string) (*Config, error) {
 	if err := v.ReadConfig(strings.NewReader(text)); err != nil {
 		return nil, fmt.Errorf("config: parse: %w", err)
 	}
-	return decode(v.AllSettings())
+	return decode(v.AllSettings(), "")
 }
 
 // decode walks the settings tree once, filling a Config and collecting
-// every problem.
-func decode(m map[string]any) (*Config, error) {
+// every problem. Relative paths in the file are taken relative to base,
+// the configuration file's folder ("" = the working directory), so that
+// `nexproxy -c /etc/nexproxy/config.toml` finds its hooks wherever it is
+// started from.
+func decode(m map[string]any, base string) (*Config, error) {
 	errs := &errList{}
 	root := newTable("", m, errs)
 	cfg := &Config{
@@ -104,12 +112,14 @@ func decode(m map[string]any) (*Config, error) {
 	if t := root.sub("log"); t != nil {
 		decodeLog(t, &cfg.Log)
 	}
+	cfg.Log.Sessions = resolve(base, cfg.Log.Sessions)
 	if t := root.sub("scripts"); t != nil {
 		decodeScripts(t, &cfg.Scripts)
 	}
+	cfg.Scripts.Dir = resolve(base, cfg.Scripts.Dir)
 	var gamePaths []string
 	for _, t := range root.list("games") {
-		cfg.Games = append(cfg.Games, decodeGame(t))
+		cfg.Games = append(cfg.Games, decodeGame(t, base))
 		gamePaths = append(gamePaths, t.path)
 	}
 	var accountPaths []string
@@ -190,4 +200,12 @@ func isEmptyList(v any) bool {
 		return len(l) == 0
 	}
 	return false
+}
+
+// resolve makes a relative path relative to base; "" stays "" (off).
+func resolve(base, path string) string {
+	if path == "" || base == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(base, path)
 }

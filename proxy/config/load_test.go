@@ -51,7 +51,11 @@ func TestDefaultConfig(t *testing.T) {
 	if a, ok := cfg.AccountByName("3ds", "guest"); !ok || a.PID != 100 || a.Password != "MMQea3n!fsik" || !a.Builtin {
 		t.Errorf("guest = %+v, %v", a, ok)
 	}
-	if cfg.Log.Sessions != "sessions" || cfg.Log.Secrets || cfg.Scripts.Dir != "hooks" || cfg.Scripts.Timeout != 50*time.Millisecond {
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	if got, _ := filepath.Abs(cfg.Log.Sessions); got != filepath.Join(root, "sessions") {
+		t.Errorf("sessions folder %s, want it beside config.toml", cfg.Log.Sessions)
+	}
+	if cfg.Log.Secrets || filepath.Base(cfg.Scripts.Dir) != "hooks" || cfg.Scripts.Timeout != 50*time.Millisecond {
 		t.Errorf("log %+v scripts %+v", cfg.Log, cfg.Scripts)
 	}
 }

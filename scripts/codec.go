@@ -115,8 +115,14 @@ func (m *vm) installCodec() {
 			return num(float64(r.StructBegin()))
 		}),
 		"struct_end": read(func(r *rmc.Reader) lua.LValue { return lua.LString(r.StructEnd()) }),
-		"remaining":  read(func(r *rmc.Reader) lua.LValue { return num(float64(r.Remaining())) }),
-		"offset":     read(func(r *rmc.Reader) lua.LValue { return num(float64(r.Offset())) }),
+		"remaining": func(L *lua.LState) int {
+			L.Push(lua.LNumber(checkReader(L).Remaining()))
+			return 1
+		},
+		"offset": func(L *lua.LState) int {
+			L.Push(lua.LNumber(checkReader(L).Offset()))
+			return 1
+		},
 		"bytes": func(L *lua.LState) int {
 			r := checkReader(L)
 			n := L.CheckInt(2)

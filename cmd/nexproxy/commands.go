@@ -6,4 +6,6 @@ import "github.com/spf13/cobra"
 func addCommands(root *cobra.Command, a *app) {
 	root.AddCommand(newServeCommand(a))
 	root.AddCommand(newBenchCommand(a))
+	root.AddCommand(newCheckCommand(a))
+	root.AddCommand(newDecodeCommand())
 }

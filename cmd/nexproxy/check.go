@@ -1,0 +1,111 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/scripts"
+)
+
+// errCheckFailed ends `nexproxy check` with exit status 1 after the
+// problems were listed.
+var errCheckFailed = errors.New("check failed")
+
+func newCheckCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check",
+		Short: "Validate the configuration and compile every Lua script",
+		Long: "check loads the configuration (config.toml and NEXPROXY_* overrides) and compiles\n" +
+			"every Lua hook in scripts.dir, then lists every problem, one per line with its key\n" +
+			"or file. It exits with status 1 when there is any.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var problems []string
+			cfg, err := config.Load(a.v)
+			var fieldErrs config.Errors
+			switch {
+			case errors.As(err, &fieldErrs):
+				for _, fe := range fieldErrs {
+					problems = append(problems, fe.Error())
+				}
+			case err != nil:
+				problems = append(problems, err.Error())
+			}
+
+			// Check the hooks even when the rest of the file is wrong: one
+			// run should show everything there is to fix.
+			dir := scriptsDir(a, cfg)
+			nScripts, scriptErrs := checkScripts(dir)
+			problems = append(problems, scriptErrs...)
+
+			if len(problems) > 0 {
+				for _, p := range problems {
+					fmt.Fprintln(cmd.ErrOrStderr(), p)
+				}
+				return fmt.Errorf("%w: %d problem(s)", errCheckFailed, len(problems))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "config ok: %d games, %d accounts, %d scripts\n",
+				len(cfg.Games), configuredAccounts(cfg), nScripts)
+			return nil
+		},
+	}
+}
+
+// scriptsDir is the hooks folder: from the loaded config, or read straight
+// from the file when the config did not load.
+func scriptsDir(a *app, cfg *config.Config) string {
+	if cfg != nil {
+		return cfg.Scripts.Dir
+	}
+	dir := a.v.GetString("scripts.dir")
+	if dir != "" && !filepath.IsAbs(dir) && a.v.ConfigFileUsed() != "" {
+		dir = filepath.Join(filepath.Dir(a.v.ConfigFileUsed()), dir)
+	}
+	return dir
+}
+
+// checkScripts compiles the hooks in dir and returns how many hook files
+// there are and each problem as one line. An absent folder means no hooks
+// and is not a problem.
+func checkScripts(dir string) (int, []string) {
+	if dir == "" {
+		return 0, nil
+	}
+	st, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, []string{fmt.Sprintf("scripts.dir: %v", err)}
+	}
+	if !st.IsDir() {
+		return 0, []string{fmt.Sprintf("scripts.dir: %s is not a folder", dir)}
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.lua"))
+	if err != nil {
+		return 0, []string{fmt.Sprintf("scripts.dir: %v", err)}
+	}
+	var problems []string
+	for _, e := range scripts.Check(dir) {
+		problems = append(problems, fmt.Sprintf("%s: %v", dir, e))
+	}
+	return len(files), problems
+}
+
+// configuredAccounts counts the accounts the file defines, leaving out the
+// built-in ones Load adds.
+func configuredAccounts(cfg *config.Config) int {
+	n := 0
+	for _, acc := range cfg.Accounts {
+		if !acc.Builtin {
+			n++
+		}
+	}
+	return n
+}

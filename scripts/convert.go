@@ -70,7 +70,7 @@ func (m *vm) toLua(v *schema.Value) lua.LValue {
 		}
 		return t
 	case schema.KindStruct:
-		t := m.L.CreateTable(0, len(v.Items))
+		t := m.L.CreateTable(0, fieldCount(v))
 		m.fillStruct(t, v)
 		return t
 	case schema.KindAnyData:
@@ -97,6 +97,19 @@ func (m *vm) fillStruct(t *lua.LTable, v *schema.Value) {
 		}
 		t.RawSetString(it.Name, m.toLua(it))
 	}
+}
+
+// fieldCount counts the fields of all levels, so the table is sized once.
+func fieldCount(v *schema.Value) int {
+	n := 0
+	for _, it := range v.Items {
+		if isParentLevel(it) {
+			n += fieldCount(it)
+		} else {
+			n++
+		}
+	}
+	return n
 }
 
 func isParentLevel(it *schema.Value) bool { return it.Name == "" && it.Kind == schema.KindStruct }

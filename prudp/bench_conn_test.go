@@ -58,8 +58,8 @@ func BenchmarkThroughput(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msg/s")
-	st := cli.Stats()
-	b.ReportMetric(float64(st.Resent), "resent")
+	b.ReportMetric(float64(cli.Stats().Resent), "resent")
+	b.ReportMetric(float64(srv.Stats().Dropped), "dropped")
 }
 
 // BenchmarkRoundTrip: request/response pairs; reports the median.

@@ -109,12 +109,15 @@ type Conn struct {
 	rx                 []recvWindow
 	reasm              []reassembler
 
-	queue      []*txPacket // built, waiting for window or pacing
-	inflight   []*txPacket // sent, unacknowledged
-	queueBytes int
-	nextPace   time.Time
-	rto        rtoEstimator
-	hs         *txPacket // client SYN/CONNECT being retransmitted
+	queue    []*txPacket // built, waiting for window or pacing
+	inflight []*txPacket // sent, unacknowledged
+	// resentInFlight counts in-flight packets sent more than once; while
+	// it is zero the oldest packet is the next one due.
+	resentInFlight int
+	queueBytes     int
+	nextPace       time.Time
+	rto            rtoEstimator
+	hs             *txPacket // client SYN/CONNECT being retransmitted
 
 	acks      []ackRef // pending aggregate acknowledgements
 	ackDue    time.Time
@@ -154,6 +157,7 @@ type txPacket struct {
 	size      int // payload bytes, for the send queue budget
 	wire      []byte
 	sends     int
+	skipped   int // acknowledgements of later packets seen (fast retransmit)
 	lastSent  time.Time
 }
 
@@ -367,6 +371,7 @@ func (c *Conn) closeLocked(cause error) {
 	}
 	c.timer.Stop()
 	c.queue, c.inflight, c.hs, c.acks = nil, nil, nil, nil
+	c.resentInFlight = 0
 	c.queueBytes = 0
 	for i := range c.rx {
 		c.rx[i] = recvWindow{}

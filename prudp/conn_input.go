@@ -70,7 +70,32 @@ func (c *Conn) ackedLocked(t PacketType, sub uint8, seq uint16, now time.Time) {
 	for i, tp := range c.inflight {
 		if tp.seq == seq && tp.substream == sub && tp.typ == t {
 			c.retireLocked(i, now)
+			c.fastRetransmitLocked(sub, seq, now)
 			return
+		}
+	}
+}
+
+// fastRetransmitLocked resends, once and without waiting for the timer,
+// a packet that three later packets of its substream overtook: it was most
+// likely lost, and waiting a whole RTO would stall the window.
+func (c *Conn) fastRetransmitLocked(sub uint8, acked uint16, now time.Time) {
+	if c.settings.ResendLimit == 0 {
+		return
+	}
+	for _, tp := range c.inflight {
+		if tp.substream != sub || !seqLess(tp.seq, acked) || tp.sends != 1 {
+			continue
+		}
+		if tp.skipped++; tp.skipped == 3 {
+			c.resentInFlight++
+			tp.sends++
+			tp.lastSent = now
+			c.stats.resent.Add(1)
+			c.writeLocked(tp.wire)
+			if c.state == stateClosed {
+				return
+			}
 		}
 	}
 }
@@ -84,6 +109,8 @@ func (c *Conn) retireLocked(i int, now time.Time) {
 	c.inflight = c.inflight[:len(c.inflight)-1]
 	if tp.sends == 1 {
 		c.rto.sample(now.Sub(tp.lastSent))
+	} else {
+		c.resentInFlight--
 	}
 	c.queueBytes -= tp.size
 	select {
@@ -130,14 +157,21 @@ func (c *Conn) multiAckLocked(p *Packet, now time.Time) {
 		}
 		i++
 	}
+	high, found := base, false
 	for ; len(extra) >= 2; extra = extra[2:] {
 		seq := binary.LittleEndian.Uint16(extra)
 		for i, tp := range c.inflight {
 			if tp.substream == sub && tp.seq == seq {
 				c.retireLocked(i, now)
+				if !found || seqLess(high, seq) {
+					high, found = seq, true
+				}
 				break
 			}
 		}
+	}
+	if found {
+		c.fastRetransmitLocked(sub, high, now)
 	}
 }
 

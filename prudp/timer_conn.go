@@ -42,14 +42,20 @@ func (c *Conn) nextDeadlineLocked() time.Time {
 	if pace && len(c.queue) > 0 && len(c.inflight) < c.settings.Window && c.inSpanLocked(c.queue[0]) {
 		at = earliest(at, c.nextPace)
 	}
-	if resend {
-		for _, tp := range c.inflight {
-			due := tp.lastSent.Add(c.rto.timeout(tp.sends))
-			if pace && due.Before(c.nextPace) {
-				due = c.nextPace
+	if resend && len(c.inflight) > 0 {
+		var due time.Time
+		if c.resentInFlight == 0 {
+			// Sent once each, in order: the first is due first.
+			due = c.inflight[0].lastSent.Add(c.rto.timeout(1))
+		} else {
+			for _, tp := range c.inflight {
+				due = earliest(due, tp.lastSent.Add(c.rto.timeout(tp.sends)))
 			}
-			at = earliest(at, due)
 		}
+		if pace && due.Before(c.nextPace) {
+			due = c.nextPace
+		}
+		at = earliest(at, due)
 	}
 	if c.state == stateConnected || c.state == stateClosing {
 		pt := c.settings.PingTimeout
@@ -121,6 +127,9 @@ func (c *Conn) resendLocked(now time.Time) bool {
 		}
 		if pace > 0 && now.Before(c.nextPace) {
 			break
+		}
+		if tp.sends == 1 {
+			c.resentInFlight++
 		}
 		tp.sends++
 		tp.lastSent = now

@@ -180,3 +180,25 @@ func FuzzLoadTOML(f *testing.F) {
 		}
 	})
 }
+
+// TestDefaultConfigTLSLines: the commented tls_cert/tls_key lines of
+// config.toml, once uncommented, configure the Switch game (and not the
+// table before it).
+func TestDefaultConfigTLSLines(t *testing.T) {
+	text, err := os.ReadFile(filepath.Join("..", "..", "config.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(text), `#tls_cert = "/tmp/interop/tls/server.crt"`, `tls_cert = "testdata/tls/cert.pem"`, 1)
+	s = strings.Replace(s, `#tls_key = "/tmp/interop/tls/server.key"`, `tls_key = "testdata/tls/key.pem"`, 1)
+	if s == string(text) {
+		t.Fatal("config.toml no longer has the commented tls lines")
+	}
+	cfg, err := LoadTOML(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sw, _ := cfg.Game("switch"); sw.TLSCert != "testdata/tls/cert.pem" || sw.TLSKey != "testdata/tls/key.pem" {
+		t.Errorf("switch TLS %q %q", sw.TLSCert, sw.TLSKey)
+	}
+}

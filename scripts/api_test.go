@@ -327,10 +327,10 @@ end)`})
 		t.Fatalf("order wrong: %+v", e.Stats())
 	}
 	for src, want := range map[string]string{
-		`nex.on_request("NoProto", function() end)`:            "unknown protocol NoProto",
-		`nex.on_request("Ranking", "Nope", function() end)`:    "unknown method Ranking.Nope",
-		`nex.on_request(1, 2, 3, function() end)`:              "too many arguments",
-		`nex.on_login(1, function() end)`:                      "takes only a function",
+		`nex.on_request("NoProto", function() end)`:                                      "unknown protocol NoProto",
+		`nex.on_request("Ranking", "Nope", function() end)`:                              "unknown method Ranking.Nope",
+		`nex.on_request(1, 2, 3, function() end)`:                                        "too many arguments",
+		`nex.on_login(1, function() end)`:                                                "takes only a function",
 		`nex.on_request("*", function() nex.on_login(print) end) nex.result("No::Such")`: "unknown result",
 	} {
 		dir := t.TempDir()

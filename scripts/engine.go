@@ -137,7 +137,7 @@ type generation struct {
 
 	passwordField  bool   // a script set nex.password_for
 	passwordScript string // the script that did
-	live  atomic.Int32
+	live           atomic.Int32
 
 	// mu is read-held by every run; close takes it to drain.
 	mu     sync.RWMutex

@@ -408,4 +408,3 @@ func formatURLTable(L *lua.LState, t *lua.LTable) string {
 	}
 	return u.String()
 }
-

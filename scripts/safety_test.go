@@ -33,7 +33,7 @@ end)`})
 
 func TestRequireLoadsFromLib(t *testing.T) {
 	e, _ := newEngine(t, map[string]string{
-		"a.lua":       `local util = require("util"); assert(require("util") == util); nex.on_request("*", function(call) return nex.fail(util.code) end)`,
+		"a.lua":        `local util = require("util"); assert(require("util") == util); nex.on_request("*", function(call) return nex.fail(util.code) end)`,
 		"lib/util.lua": `return { code = "Core::AccessDenied" }`,
 	})
 	if v := e.OnRequest(bg, uploadScore(t)); v.Action != Fail || v.Error != 0x80010006 {
@@ -93,7 +93,7 @@ end)`,
 
 func TestInfiniteLoopTimesOut(t *testing.T) {
 	e, logs := newEngine(t, map[string]string{
-		"1loop.lua": `nex.on_request("*", function(call) while true do end end)`,
+		"1loop.lua":  `nex.on_request("*", function(call) while true do end end)`,
 		"2later.lua": `nex.on_request("*", function(call) return nex.fail("Core::AccessDenied") end)`,
 	}, func(c *Config) { c.Timeout = 30 * time.Millisecond })
 	start := time.Now()

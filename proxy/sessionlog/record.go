@@ -135,8 +135,9 @@ type Record struct {
 // be searched for as printed everywhere else.
 type ResultCode uint32
 
-// String returns the code as 0x-prefixed 8-digit hex.
-func (c ResultCode) String() string { return fmt.Sprintf("0x%08X", uint32(c)) }
+// String returns the code as 0x-prefixed 8-digit lower-case hex, the way
+// decoded value trees print results.
+func (c ResultCode) String() string { return fmt.Sprintf("0x%08x", uint32(c)) }
 
 // MarshalJSON writes the hex string.
 func (c ResultCode) MarshalJSON() ([]byte, error) {

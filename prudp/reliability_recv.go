@@ -55,6 +55,7 @@ func (w *recvWindow) offer(typ PacketType, seq uint16, frag uint8, payload []byt
 	if d < 0 {
 		return offerDuplicate
 	}
+	// A released connection has no slots: nothing more is accepted.
 	if d >= len(w.slots) {
 		return offerTooFar
 	}
@@ -70,6 +71,9 @@ func (w *recvWindow) offer(typ PacketType, seq uint16, frag uint8, payload []byt
 
 // pop returns the next in-order packet, valid until the next offer.
 func (w *recvWindow) pop() (*rxPacket, bool) {
+	if len(w.slots) == 0 { // released connection
+		return nil, false
+	}
 	s := &w.slots[int(w.next)%len(w.slots)]
 	if !s.full || s.pkt.seq != w.next {
 		return nil, false

@@ -27,13 +27,13 @@ func fuzzSeedMessages(f *testing.F) []fuzzSeed {
 		return nil
 	}
 	var out []fuzzSeed
-	for _, name := range sessionFiles {
+	for _, name := range vectors.SessionFiles {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			continue
 		}
-		var s vectorSession
-		if err := json.Unmarshal(b, &s); err != nil {
+		s := new(vectors.Session)
+		if err := json.Unmarshal(b, s); err != nil {
 			f.Fatalf("%s: %v", name, err)
 		}
 		for _, m := range s.Messages {

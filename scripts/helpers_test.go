@@ -52,34 +52,13 @@ func newEngine(tb testing.TB, files map[string]string, mod ...func(*Config)) (*E
 	return e, logs
 }
 
-type vectorMessage struct {
-	Dir        string  `json:"dir"`
-	Conn       string  `json:"conn"`
-	Kind       string  `json:"kind"`
-	ProtocolID uint16  `json:"protocol_id"`
-	MethodID   *uint32 `json:"method_id"`
-	CallID     uint32  `json:"call_id"`
-	Success    *bool   `json:"success"`
-	ErrorCode  *uint32 `json:"error_code"`
-	Body       string  `json:"body"`
-}
-
-type vectorSession struct {
-	Settings    map[string]any `json:"settings"`
-	Connections map[string]struct {
-		StructHeader int `json:"rmc_struct_header"`
-	} `json:"connections"`
-	Messages []vectorMessage `json:"messages"`
-}
-
 // vectorCall builds a Call from the first message of a session vector with
 // the given protocol, method and kind ("request" or "response"); the body
 // is the real captured one and Params are left for the engine to decode.
 func vectorCall(tb testing.TB, file string, proto uint16, method uint32, kind string) *Call {
 	tb.Helper()
-	var s vectorSession
-	vectors.Load(tb, file, &s)
-	var req *vectorMessage
+	s := vectors.LoadSession(tb, file)
+	var req *vectors.Message
 	for i := range s.Messages {
 		m := &s.Messages[i]
 		if m.ProtocolID == proto && m.MethodID != nil && *m.MethodID == method && m.Kind == "request" {
@@ -98,9 +77,8 @@ func vectorCall(tb testing.TB, file string, proto uint16, method uint32, kind st
 	return buildCall(tb, s, req, proto, method, false)
 }
 
-func buildCall(tb testing.TB, s vectorSession, m *vectorMessage, proto uint16, method uint32, response bool) *Call {
-	pid, _ := s.Settings["nex.pid_size"].(float64)
-	ver, _ := s.Settings["nex.version"].(float64)
+func buildCall(tb testing.TB, s *vectors.Session, m *vectors.Message, proto uint16, method uint32, response bool) *Call {
+	pid, header, nex := s.RMC(m.Conn)
 	c := &Call{
 		Game:      "test",
 		PID:       1234567,
@@ -109,7 +87,7 @@ func buildCall(tb testing.TB, s vectorSession, m *vectorMessage, proto uint16, m
 		Method:    method,
 		CallID:    m.CallID,
 		Direction: ConsoleToServer,
-		Settings:  rmc.Settings{PIDSize: int(pid), StructHeader: s.Connections[m.Conn].StructHeader != 0, NEXVersion: int(ver)},
+		Settings:  rmc.Settings{PIDSize: pid, StructHeader: header, NEXVersion: nex},
 		Body:      vectors.Hex(tb, m.Body),
 	}
 	if response && m.ErrorCode != nil {

@@ -45,9 +45,8 @@ func fuzzFlags(request bool, s rmc.Settings) uint8 {
 // must never panic, and whatever decodes must re-encode to the same bytes
 // (and its JSON and walk must work).
 func FuzzDecode(f *testing.F) {
-	for _, name := range sessionFiles {
-		var sf sessionFile
-		vectors.Load(f, name, &sf)
+	for _, name := range vectors.SessionFiles {
+		sf := vectors.LoadSession(f, name)
 		methods := map[uint32]uint32{}
 		for _, m := range sf.Messages {
 			if m.Kind == "request" {
@@ -56,7 +55,7 @@ func FuzzDecode(f *testing.F) {
 			if m.Success != nil && !*m.Success {
 				continue
 			}
-			s := sf.settingsFor(m.Conn)
+			s := settingsFor(sf, m.Conn)
 			// The fuzz NEX table has 30810 for NEX 3.5; seed with the
 			// closest setting that keeps the captured layout decodable.
 			if s.NEXVersion == 30504 {

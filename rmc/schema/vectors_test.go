@@ -8,48 +8,17 @@ import (
 	"github.com/nexproxy/nexproxy/rmc"
 )
 
-type sessionFile struct {
-	Settings struct {
-		NEXVersion   int `json:"nex.version"`
-		PIDSize      int `json:"nex.pid_size"`
-		StructHeader int `json:"nex.struct_header"`
-	} `json:"settings"`
-	Connections map[string]struct {
-		RMCStructHeader int `json:"rmc_struct_header"`
-	} `json:"connections"`
-	Messages []vectorMessage `json:"messages"`
-}
-
-type vectorMessage struct {
-	Dir        string  `json:"dir"`
-	Conn       string  `json:"conn"`
-	Kind       string  `json:"kind"`
-	ProtocolID uint16  `json:"protocol_id"`
-	MethodID   *uint32 `json:"method_id"`
-	CallID     uint32  `json:"call_id"`
-	Success    *bool   `json:"success"`
-	Body       string  `json:"body"`
-}
-
-var sessionFiles = []string{"wiiu-session.json", "3ds-session.json", "switch-session.json", "friends-session.json"}
-
-// settingsFor applies the per-connection header rule the vectors document:
-// NintendoClients turns structure headers on when the negotiated PRUDP minor
-// version is >= 3.
-func (f *sessionFile) settingsFor(conn string) rmc.Settings {
-	s := rmc.Settings{PIDSize: f.Settings.PIDSize, NEXVersion: f.Settings.NEXVersion, StructHeader: f.Settings.StructHeader != 0}
-	if c, ok := f.Connections[conn]; ok {
-		s.StructHeader = c.RMCStructHeader != 0
-	}
-	return s
+// settingsFor returns the RMC settings of one connection of a session.
+func settingsFor(f *vectors.Session, conn string) rmc.Settings {
+	pid, header, nex := f.RMC(conn)
+	return rmc.Settings{PIDSize: pid, StructHeader: header, NEXVersion: nex}
 }
 
 func TestVectorsRoundTrip(t *testing.T) {
 	reg := Default()
-	for _, name := range sessionFiles {
+	for _, name := range vectors.SessionFiles {
 		t.Run(name, func(t *testing.T) {
-			var f sessionFile
-			vectors.Load(t, name, &f)
+			f := vectors.LoadSession(t, name)
 			type callKey struct {
 				conn string
 				call uint32
@@ -57,7 +26,7 @@ func TestVectorsRoundTrip(t *testing.T) {
 			pending := map[callKey]uint32{}
 			decoded := 0
 			for i, m := range f.Messages {
-				s := f.settingsFor(m.Conn)
+				s := settingsFor(f, m.Conn)
 				body := vectors.Hex(t, m.Body)
 				if m.Kind == "request" {
 					pending[callKey{m.Conn, m.CallID}] = *m.MethodID

@@ -33,6 +33,10 @@ type ClientConfig struct {
 	// TLSConfig is used for wss.
 	TLSConfig *tls.Config
 	Logger    *zap.Logger
+	// OnRequest, when set, receives the calls and notifications the server
+	// sends on the secure connection (each on its own goroutine); a call
+	// that is not one-way must be answered with p.Respond.
+	OnRequest func(ctx context.Context, p *Peer, m *rmc.Message)
 }
 
 // Client is a logged-in simulated console: an authentication connection
@@ -146,7 +150,11 @@ func (c *Client) login(ctx context.Context, cfg ClientConfig) error {
 		return fmt.Errorf("proxy: client: secure server %s: %w", addr, err)
 	}
 	c.secureConn, c.SecureLocal = sc, local
-	c.Secure = NewPeer(prudpWire{sc}, cfg.Logger, nil)
+	var serve func(context.Context, *rmc.Message)
+	if cfg.OnRequest != nil {
+		serve = func(ctx context.Context, m *rmc.Message) { cfg.OnRequest(ctx, c.Secure, m) }
+	}
+	c.Secure = NewPeer(prudpWire{sc}, cfg.Logger, serve)
 	c.start(context.WithoutCancel(ctx), c.Secure)
 	return nil
 }

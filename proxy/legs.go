@@ -154,6 +154,7 @@ func (p *pair) run(final Handler, links []Link) {
 	consoleD := &dispatcher{sess: p.sess, dir: ToServer, log: p.log, rec: s.rec}
 	consolePeer := NewPeer(prudpWire{p.console}, p.log, consoleD.serve)
 	consoleD.peer = consolePeer
+	p.sess.SetValue(consolePeerKey{}, consolePeer)
 	var upPeer *Peer
 	if p.up != nil {
 		upD := &dispatcher{sess: p.sess, dir: ToConsole, log: p.log, rec: s.rec}

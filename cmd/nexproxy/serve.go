@@ -36,11 +36,16 @@ func newServeCommand(a *app) *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			srv, err := proxy.New(cfg, proxy.Options{
+			hooks, err := startHooks(a.log, cfg.Scripts)
+			if err != nil {
+				return err
+			}
+			defer hooks.stop()
+			srv, err := proxy.New(cfg, hooks.apply(proxy.Options{
 				Logger:   a.log,
 				Builtins: builtins,
 				Recorder: proxy.ZapRecorder(a.log),
-			})
+			}))
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,364 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/scripts"
+)
+
+// Hooks connects a Lua hook engine to a Server: Link runs the request and
+// response hooks of every call (first in every chain, so hooks see what the
+// console or server sent), the Events methods run on_connect, on_login and
+// on_disconnect, and PasswordFor asks nex.password_for. Install puts all
+// three into Options.
+type Hooks struct {
+	engine *scripts.Engine
+	log    *zap.Logger
+
+	// mu serialises the creation of per-session state; lookups are
+	// lock-free through Session.Value.
+	mu sync.Mutex
+}
+
+// NewHooks wraps an engine; log receives what the adapter itself reports
+// (nil = no logging). The engine stays the caller's to Reload and Close.
+func NewHooks(e *scripts.Engine, log *zap.Logger) *Hooks {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Hooks{engine: e, log: log.Named("hooks")}
+}
+
+// Install sets opts.Hooks, opts.Events and opts.PasswordFor to h.
+func (h *Hooks) Install(opts *Options) {
+	opts.Hooks = h.Link
+	opts.Events = h
+	opts.PasswordFor = h.PasswordFor
+}
+
+// Engine returns the wrapped engine.
+func (h *Hooks) Engine() *scripts.Engine { return h.engine }
+
+// consolePeerKey is the Session value holding the console connection's
+// Peer (set by pair.run), through which hooks and handlers reach the
+// console on their own.
+type consolePeerKey struct{}
+
+// ConsolePeer returns the RMC peer of the session's console connection, so
+// that hooks (session:send) and built-in handlers can send the console
+// calls and notifications of their own. It is nil until the connection's
+// RMC traffic starts.
+func (s *Session) ConsolePeer() *Peer {
+	p, _ := s.Value(consolePeerKey{}).(*Peer)
+	return p
+}
+
+// hookSessionKey is the Session value holding the hooks' state of the
+// connection.
+type hookSessionKey struct{}
+
+// hookSession is what the hooks keep per console connection: the Lua
+// session (call.session.store lives in it), its sender and the numeric
+// connection id scripts see.
+type hookSession struct {
+	lua    *scripts.Session
+	sender *consoleSender
+	connID uint64
+}
+
+// session returns the hooks' state of s, creating it on first use.
+func (h *Hooks) session(s *Session) *hookSession {
+	if hs, ok := s.Value(hookSessionKey{}).(*hookSession); ok {
+		return hs
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if hs, ok := s.Value(hookSessionKey{}).(*hookSession); ok {
+		return hs
+	}
+	snd := &consoleSender{sess: s, log: h.log.With(zap.String("conn", s.ID))}
+	hs := &hookSession{lua: scripts.NewSession(snd), sender: snd}
+	hs.connID, _ = strconv.ParseUint(s.ID, 10, 64)
+	s.SetValue(hookSessionKey{}, hs)
+	s.OnClose(snd.close)
+	return hs
+}
+
+// Link is the hook link of every chain (Options.Hooks).
+func (h *Hooks) Link(next Handler) Handler {
+	// On the authentication leg the link is followed by the ticket
+	// rewriter when proxying; without it the game is served locally, where
+	// no rewriter reports the login, so the link reports it itself.
+	_, proxied := next.(*authRewriter)
+	return &hookHandler{h: h, next: next, local: !proxied}
+}
+
+// hookHandler runs the hooks of one chain.
+type hookHandler struct {
+	h     *Hooks
+	next  Handler
+	local bool
+}
+
+// Authentication methods after which a local login is reported.
+func isLoginMethod(m uint32) bool {
+	return m == authLogin || m == authLoginEx || m == authLoginWithParam
+}
+
+func (hh *hookHandler) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
+	e := hh.h.engine
+	dir := scripts.ConsoleToServer
+	if c.Direction == ToConsole {
+		dir = scripts.ServerToConsole
+	}
+	reqHooks := e.HasRequestHooks(c.Protocol, c.Method, dir)
+	respHooks := e.HasResponseHooks(c.Protocol, c.Method, dir)
+	if !reqHooks && !respHooks {
+		r, err := hh.next.ServeRMC(ctx, c)
+		hh.localLogin(c, r, err)
+		return r, err
+	}
+
+	hs := hh.h.session(c.Session)
+	sc := &scripts.Call{
+		Game:      c.Session.Game,
+		PID:       c.Session.PID(),
+		ConnID:    hs.connID,
+		Protocol:  c.Protocol,
+		Method:    c.Method,
+		CallID:    c.CallID,
+		Direction: dir,
+		Settings:  c.Session.Settings,
+		Body:      c.Body,
+		Session:   hs.lua,
+	}
+	var r *Reply
+	var err error
+	answered := false
+	if reqHooks {
+		v := e.OnRequest(ctx, sc)
+		switch v.Action {
+		case scripts.Drop:
+			return nil, ErrDrop
+		case scripts.Fail:
+			r, answered = ErrorReply(v.Error), true
+		case scripts.Answer:
+			r, answered = &Reply{Body: v.ResponseBody}, true
+			if r.Body == nil {
+				r.Body = []byte{}
+			}
+		default:
+			if v.Body != nil {
+				// A copy, so that the session log keeps what the console sent.
+				changed := *c
+				changed.Body = v.Body
+				c = &changed
+			} else if v.Params != nil {
+				hh.h.log.Warn("hook changed parameters that cannot be encoded; call forwarded unchanged",
+					zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID))
+			}
+		}
+	}
+	if !answered {
+		r, err = hh.next.ServeRMC(ctx, c)
+		hh.localLogin(c, r, err)
+	}
+	if !respHooks || (r == nil && err == nil) || errors.Is(err, ErrDrop) {
+		return r, err
+	}
+
+	// The response hooks see what the caller would get, a handler failure
+	// as the error result the session would answer with.
+	sc.PID = c.Session.PID()
+	sc.Body, sc.Params = nil, nil
+	if err != nil {
+		sc.Result = ResultOf(err)
+	} else {
+		sc.Result = r.Error
+		if r.Error == 0 {
+			sc.Body = r.Body
+		}
+	}
+	v := e.OnResponse(ctx, sc)
+	switch v.Action {
+	case scripts.Drop:
+		return nil, ErrDrop
+	case scripts.Fail:
+		return ErrorReply(v.Error), nil
+	case scripts.Answer:
+		body := v.ResponseBody
+		if body == nil {
+			body = []byte{}
+		}
+		return &Reply{Body: body}, nil
+	}
+	if v.Body != nil && err == nil && r.Error == 0 {
+		return &Reply{Body: v.Body}, nil
+	}
+	if v.Params != nil {
+		hh.h.log.Warn("hook changed response values that cannot be encoded; response unchanged",
+			zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID))
+	}
+	return r, err
+}
+
+// localLogin reports a successful login served by the built-in
+// authentication handler.
+func (hh *hookHandler) localLogin(c *Call, r *Reply, err error) {
+	if !hh.local || err != nil || r == nil || r.Error != 0 || c.Session.Leg != LegAuth ||
+		c.Direction != ToServer || c.Protocol != protoAuth || !isLoginMethod(c.Method) {
+		return
+	}
+	if pid := c.Session.PID(); pid != 0 {
+		hh.h.login(c.Session, pid, "local")
+	}
+}
+
+// eventTimeout bounds the hooks of one connection event beyond the
+// engine's per-hook limit (several hooks may run).
+const eventTimeout = 5 * time.Second
+
+func (h *Hooks) event(s *Session, mode string) *scripts.Event {
+	hs := h.session(s)
+	return &scripts.Event{
+		Game:    s.Game,
+		PID:     s.PID(),
+		ConnID:  hs.connID,
+		Mode:    mode,
+		Addr:    s.RemoteAddr.String(),
+		Session: hs.lua,
+	}
+}
+
+// sessionMode is how the session is served as scripts spell it:
+// "intercept", "relay" or "local" ("" before login on a proxied leg).
+func sessionMode(s *Session) string {
+	switch s.Value(sessionKeyLoginMode{}) {
+	case modeIntercept:
+		return "intercept"
+	case modeBlindRelay:
+		return "relay"
+	}
+	return ""
+}
+
+// OnConnect runs the on_connect hooks.
+func (h *Hooks) OnConnect(s *Session) {
+	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
+	defer cancel()
+	h.engine.OnConnect(ctx, h.event(s, sessionMode(s)))
+}
+
+// OnLogin runs the on_login hooks of a proxied login (intercepted or
+// relayed blindly); local logins are reported by the link.
+func (h *Hooks) OnLogin(s *Session, pid uint64) { h.login(s, pid, sessionMode(s)) }
+
+func (h *Hooks) login(s *Session, pid uint64, mode string) {
+	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
+	defer cancel()
+	ev := h.event(s, mode)
+	ev.PID = pid
+	h.engine.OnLogin(ctx, ev)
+}
+
+// OnDisconnect runs the on_disconnect hooks.
+func (h *Hooks) OnDisconnect(s *Session) {
+	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
+	defer cancel()
+	h.engine.OnDisconnect(ctx, h.event(s, sessionMode(s)))
+}
+
+// PasswordFor asks the scripts for a password (Options.PasswordFor): with
+// it, users without an [[accounts]] entry can be intercepted.
+func (h *Hooks) PasswordFor(pid uint64, game string) (string, bool) {
+	if !h.engine.HasPasswordHook() {
+		return "", false
+	}
+	return h.engine.PasswordFor(pid, game)
+}
+
+// maxHookSends bounds the calls hooks have in flight to one console, so a
+// hook that sends in a loop cannot pile up goroutines.
+const maxHookSends = 64
+
+// sendTimeout bounds the delivery of one notification a hook sends.
+const sendTimeout = 5 * time.Second
+
+// errNoConsole reports a session:send on a connection whose RMC traffic has
+// not started or has ended.
+var errNoConsole = errors.New("proxy: no console connection to send on")
+
+// errTooManySends reports a session:send beyond maxHookSends calls in flight.
+var errTooManySends = errors.New("proxy: too many hook calls waiting for the console")
+
+// consoleSender delivers session:send messages on the console connection:
+// notifications (one-way protocols) directly, calls on a goroutine that
+// waits for the console's answer so that the call being served is not
+// held up.
+type consoleSender struct {
+	sess *Session
+	log  *zap.Logger
+
+	mu       sync.Mutex
+	closed   bool
+	inflight int
+	wg       sync.WaitGroup
+}
+
+// SendToConsole implements scripts.Sender.
+func (cs *consoleSender) SendToConsole(protocol uint16, method uint32, body []byte) error {
+	p := cs.sess.ConsolePeer()
+	if p == nil {
+		return errNoConsole
+	}
+	if oneWay(protocol) {
+		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
+		defer cancel()
+		return p.Notify(ctx, protocol, method, body)
+	}
+	cs.mu.Lock()
+	if cs.closed {
+		cs.mu.Unlock()
+		return errNoConsole
+	}
+	if cs.inflight >= maxHookSends {
+		cs.mu.Unlock()
+		return errTooManySends
+	}
+	cs.inflight++
+	cs.wg.Add(1)
+	cs.mu.Unlock()
+	go func() {
+		defer cs.wg.Done()
+		defer func() {
+			cs.mu.Lock()
+			cs.inflight--
+			cs.mu.Unlock()
+		}()
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		m, err := p.Call(ctx, protocol, method, body)
+		switch {
+		case err != nil:
+			cs.log.Debug("hook call to the console got no answer", zap.Uint16("protocol", protocol), zap.Uint32("method", method), zap.Error(err))
+		case !m.Success:
+			cs.log.Debug("hook call to the console failed", zap.Uint16("protocol", protocol), zap.Uint32("method", method), zap.Stringer("error", m.Error))
+		}
+	}()
+	return nil
+}
+
+// close runs when the session ends: the console peer has stopped, so the
+// waiting calls return at once; wait for them.
+func (cs *consoleSender) close() {
+	cs.mu.Lock()
+	cs.closed = true
+	cs.mu.Unlock()
+	cs.wg.Wait()
+}

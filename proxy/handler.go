@@ -54,6 +54,10 @@ type Session struct {
 	Leg Leg
 	// RemoteAddr is the console's address as nexproxy sees it.
 	RemoteAddr netip.AddrPort
+	// LocalAddr is nexproxy's end of the console connection: the
+	// listener's address, its unspecified host replaced by the advertised
+	// one when that is an IP.
+	LocalAddr netip.AddrPort
 	// Settings interprets RMC bodies of this game.
 	Settings rmc.Settings
 

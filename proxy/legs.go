@@ -30,15 +30,15 @@ type pair struct {
 // mode, otherwise a fresh upstream authentication connection.
 func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 	p := s.newPair(a, conn, LegAuth)
-	var final Handler = NotImplemented
-	links := []Link{s.opts.Hooks}
+	final := tagFinal(HandlerBuiltin, NotImplemented)
+	links := []Link{tagLink(HandlerHook, s.opts.Hooks)}
 	if a.g.cfg.Local() {
-		links = append(links, a.g.builtin...)
+		links = append(links, tagLinks(HandlerBuiltin, a.g.builtin)...)
 	} else {
 		up, err := p.dial(prudp.DialConfig{Settings: a.g.cfg.PRUDP, Remote: conn.LocalVPort(), TLSConfig: a.g.upTLS, Logger: s.log}, a.g.upAddr)
 		if err != nil {
 			p.log.Warn("upstream authentication server unreachable", zap.String("upstream", a.g.upAddr), zap.Error(err))
-			final = failing(&ResultError{Result: resultConnFailure, Err: err})
+			final = tagFinal(HandlerUpstream, failing(&ResultError{Result: resultConnFailure, Err: err}))
 		} else {
 			p.up = up
 		}
@@ -53,10 +53,10 @@ func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 	p := s.newPair(a, conn, LegSecure)
 	p.sess.SetPID(a.pid)
-	var final Handler = NotImplemented
-	links := []Link{s.opts.Hooks}
+	final := tagFinal(HandlerBuiltin, NotImplemented)
+	links := []Link{tagLink(HandlerHook, s.opts.Hooks)}
 	if a.g.cfg.Local() {
-		links = append(links, a.g.builtin...)
+		links = append(links, tagLinks(HandlerBuiltin, a.g.builtin)...)
 	} else {
 		up, err := p.dialSecure(a.login)
 		if err != nil {
@@ -75,6 +75,7 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 
 func (s *Server) newPair(a *accepted, conn *prudp.Conn, leg Leg) *pair {
 	sess := newSession(s.nextConnID(), a.g.cfg.Name, leg, conn, a.g.rmcSettings())
+	sess.LocalAddr = s.listenerSide(a.g, leg)
 	log := a.g.log.With(zap.String("conn", sess.ID), zap.String("leg", leg.String()), zap.Stringer("remote", sess.RemoteAddr))
 	return &pair{srv: s, g: a.g, sess: sess, log: log, console: conn}
 }
@@ -141,31 +142,36 @@ func (p *pair) run(final Handler, links []Link) {
 			wg.Wait()
 		})
 	}
-	live := &liveConn{closeFn: closeBoth}
+	live := &liveConn{closeFn: closeBoth, console: p.console, up: p.up}
 	if !s.track(live) {
 		closeBoth()
 		p.sess.end()
 		return
 	}
-	defer s.untrack(live)
+	defer s.retire(live)
 	s.rec.connect(p.sess, upName)
 	p.log.Info("console connected", zap.Uint64("pid", p.sess.PID()), zap.String("upstream", upName))
 
-	consoleD := &dispatcher{sess: p.sess, dir: ToServer, log: p.log, rec: s.rec}
+	consoleD := &dispatcher{sess: p.sess, dir: ToServer, log: p.log, rec: s.rec, local: p.g.cfg.Local()}
 	consolePeer := NewPeer(prudpWire{p.console}, p.log, consoleD.serve)
 	consoleD.peer = consolePeer
+	consolePeer.SetTracer(s.rec.tracer(p.sess, false, p.sess.LocalAddr, p.sess.RemoteAddr))
 	p.sess.SetValue(consolePeerKey{}, consolePeer)
 	var upPeer *Peer
 	if p.up != nil {
 		upD := &dispatcher{sess: p.sess, dir: ToConsole, log: p.log, rec: s.rec}
 		upPeer = NewPeer(prudpWire{p.up}, p.log, upD.serve)
 		upD.peer = upPeer
-		mirror := []Link{s.opts.Hooks}
+		if s.rec.messages() {
+			remote := p.up.RemoteAddrPort()
+			upPeer.SetTracer(s.rec.tracer(p.sess, true, localTowards(remote), remote))
+		}
+		mirror := []Link{tagLink(HandlerHook, s.opts.Hooks)}
 		if p.sess.Leg == LegSecure {
 			mirror = append(mirror, func(next Handler) Handler { return &urlRewriter{srv: s, log: p.log, next: next} })
 		}
-		upD.chain = Chain(Forward(consolePeer), mirror...)
-		final = Forward(upPeer)
+		upD.chain = Chain(tagFinal(HandlerConsole, Forward(consolePeer)), mirror...)
+		final = tagFinal(HandlerUpstream, Forward(upPeer))
 	}
 	consoleD.chain = Chain(final, links...)
 

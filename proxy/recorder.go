@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"errors"
+	"net/netip"
 	"time"
 
 	"github.com/nexproxy/nexproxy/rmc"
@@ -14,7 +16,7 @@ type Recorder interface {
 	// address ("" in local mode or when unreachable).
 	Connect(s *Session, upstream string)
 	// Login reports a login on the authentication leg and how its secure
-	// leg is handled: "local", "intercept" or "blind-relay".
+	// leg is handled: ModeLocal, ModeIntercept or ModeBlindRelay.
 	Login(s *Session, pid uint64, mode string)
 	// Call reports one call and its answer.
 	Call(s *Session, e *CallEvent)
@@ -22,12 +24,35 @@ type Recorder interface {
 	Disconnect(s *Session, err error)
 }
 
+// Login modes (Recorder.Login).
+const (
+	// ModeLocal: nexproxy's built-in authentication logged the user in.
+	ModeLocal = "local"
+	// ModeIntercept: the upstream ticket was opened and reissued, so the
+	// secure leg is decrypted.
+	ModeIntercept = string(modeIntercept)
+	// ModeBlindRelay: the password is unknown; the secure leg is relayed
+	// without decryption.
+	ModeBlindRelay = string(modeBlindRelay)
+)
+
 // CallEvent is one call as the console saw it.
 type CallEvent struct {
-	Direction    Direction
-	Protocol     uint16
-	Method       uint32
-	CallID       uint32
+	Direction Direction
+	Protocol  uint16
+	Method    uint32
+	// CallID is the id the caller chose (the console's for ToServer, the
+	// upstream's for ToConsole).
+	CallID uint32
+	// ForwardedCallID is the id the call carried on the other leg when it
+	// was forwarded (0 when it was answered without forwarding or the
+	// forwarded copy got no answer).
+	ForwardedCallID uint32
+	// Handler says who answered: HandlerHook, HandlerBuiltin,
+	// HandlerUpstream or HandlerConsole ("" when unknown).
+	Handler string
+	// Dropped is true when a hook dropped the call (no answer was sent).
+	Dropped      bool
 	ProtocolName string
 	MethodName   string
 	// Request and Response are the decoded parameters and return values
@@ -41,6 +66,30 @@ type CallEvent struct {
 	Duration time.Duration
 	// Err is a handler failure, if any.
 	Err error
+}
+
+// MessageRecorder is a Recorder that also wants every RMC message as it
+// crosses either leg, decrypted and reassembled (packet captures).
+type MessageRecorder interface {
+	Recorder
+	// Message reports one message; it is called on the connection's
+	// goroutines and must not block.
+	Message(s *Session, e *MessageEvent)
+}
+
+// MessageEvent is one RMC message on the wire.
+type MessageEvent struct {
+	// Time is when the message was sent or received.
+	Time time.Time
+	// Upstream is true on the leg between nexproxy and the upstream server.
+	Upstream bool
+	// Src and Dst are the endpoints the message travelled between.
+	Src, Dst netip.AddrPort
+	// Message is the parsed message; Encode gives its bytes.
+	Message *rmc.Message
+	// ProtocolName and MethodName name the method (numbers when the schema
+	// does not describe it).
+	ProtocolName, MethodName string
 }
 
 // recorder adapts the optional Recorder and Events.
@@ -77,11 +126,38 @@ func (r *recorder) disconnect(s *Session, err error) {
 	}
 }
 
-func (r *recorder) call(s *Session, dir Direction, c *Call, reply *Reply, err error, d time.Duration) {
+// messages reports whether the recorder wants every message.
+func (r *recorder) messages() bool {
+	_, ok := r.r.(MessageRecorder)
+	return ok
+}
+
+// tracer returns a Peer tracer reporting the messages of one leg; local
+// is nexproxy's end of it, remote the other.
+func (r *recorder) tracer(s *Session, upstream bool, local, remote netip.AddrPort) func(string, *rmc.Message) {
+	mr, ok := r.r.(MessageRecorder)
+	if !ok {
+		return nil
+	}
+	return func(dir string, m *rmc.Message) {
+		e := &MessageEvent{Time: time.Now(), Upstream: upstream, Src: remote, Dst: local, Message: m}
+		if dir == "send" {
+			e.Src, e.Dst = local, remote
+		}
+		e.ProtocolName, e.MethodName = r.reg.NamesFor(m.Protocol, m.Method, s.Settings.NEXVersion)
+		mr.Message(s, e)
+	}
+}
+
+func (r *recorder) call(s *Session, dir Direction, c *Call, reply *Reply, err error, d time.Duration, t *callTrace) {
 	if r.r == nil {
 		return
 	}
 	e := &CallEvent{Direction: dir, Protocol: c.Protocol, Method: c.Method, CallID: c.CallID, Duration: d, Err: err}
+	if t != nil {
+		e.Handler, e.ForwardedCallID = t.handler, t.forwarded
+	}
+	e.Dropped = errors.Is(err, ErrDrop)
 	e.ProtocolName, e.MethodName = r.reg.NamesFor(c.Protocol, c.Method, s.Settings.NEXVersion)
 	e.Request, _ = r.reg.DecodeOrRaw(c.Protocol, c.Method, true, c.Body, s.Settings)
 	if reply != nil {
@@ -92,4 +168,12 @@ func (r *recorder) call(s *Session, dir Direction, c *Call, reply *Reply, err er
 		}
 	}
 	r.r.Call(s, e)
+}
+
+// localLogin reports a login of the built-in authentication to the
+// Recorder only: the hook link runs on_login for those itself.
+func (r *recorder) localLogin(s *Session, pid uint64) {
+	if r.r != nil {
+		r.r.Login(s, pid, ModeLocal)
+	}
 }

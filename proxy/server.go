@@ -15,6 +15,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
@@ -71,11 +72,13 @@ type Server struct {
 	mu      sync.Mutex
 	closed  bool
 	running map[*liveConn]struct{}
+	retired prudp.Stats // totals of the connections that ended
 }
 
 // liveConn is a console connection with its upstream, closed together.
 type liveConn struct {
-	closeFn func()
+	closeFn     func()
+	console, up *prudp.Conn // for Stats
 }
 
 // New checks cfg and prepares a server; Start opens the listeners.
@@ -199,11 +202,6 @@ func (s *Server) track(c *liveConn) bool {
 	return true
 }
 
-func (s *Server) untrack(c *liveConn) {
-	s.mu.Lock()
-	delete(s.running, c)
-	s.mu.Unlock()
-}
 
 // Conns reports how many console connections are open.
 func (s *Server) Conns() int {

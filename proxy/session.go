@@ -82,16 +82,24 @@ type dispatcher struct {
 	peer  *Peer // where the answer goes
 	log   *zap.Logger
 	rec   *recorder
+	local bool // built-in authentication: report its logins
 }
 
 func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 	c := &Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	trace := &callTrace{}
+	cctx, cancel := context.WithTimeout(withCallTrace(ctx, trace), callTimeout)
 	defer cancel()
 	start := time.Now()
+	pidBefore := d.sess.PID()
 	r, err := d.chain.ServeRMC(cctx, c)
+	if d.local && pidBefore == 0 && d.sess.Leg == LegAuth {
+		if pid := d.sess.PID(); pid != 0 {
+			d.rec.localLogin(d.sess, pid)
+		}
+	}
 	if errors.Is(err, ErrDrop) || oneWay(m.Protocol) {
-		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start))
+		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), trace)
 		return
 	}
 	if err != nil {
@@ -102,7 +110,7 @@ func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 	if r == nil {
 		r = ErrorReply(resultException)
 	}
-	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start))
+	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), trace)
 	if err := d.peer.Respond(ctx, m, r); err != nil && ctx.Err() == nil {
 		d.log.Debug("answer not sent", zap.String("conn", d.sess.ID), zap.Uint32("call_id", m.CallID), zap.Error(err))
 	}
@@ -122,6 +130,9 @@ func Forward(peer *Peer) Handler {
 		m, err := peer.Call(ctx, c.Protocol, c.Method, c.Body)
 		if err != nil {
 			return nil, err
+		}
+		if t := callTraceOf(ctx); t != nil {
+			t.forwarded = m.CallID
 		}
 		if !m.Success {
 			return &Reply{Error: m.Error}, nil

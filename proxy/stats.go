@@ -1,0 +1,113 @@
+package proxy
+
+import (
+	"net"
+	"net/netip"
+
+	"github.com/nexproxy/nexproxy/prudp"
+)
+
+// Stats is a snapshot of a server's counters for metrics.
+type Stats struct {
+	// Listeners has one entry per bound listener.
+	Listeners []ListenerStats
+	// Conns sums the counters of every PRUDP connection the server has
+	// run, console and upstream side, open or ended. SRTT and RTO are not
+	// summed (zero).
+	Conns prudp.Stats
+	// Sessions is the number of console connections open now.
+	Sessions int
+}
+
+// ListenerStats is one listener's counters.
+type ListenerStats struct {
+	// Addr is the bound address.
+	Addr string
+	// WebSocket is true for a PRUDPLite (WebSocket) listener.
+	WebSocket bool
+	prudp.ListenerStats
+}
+
+// Stats returns the current counters. It is cheap enough to call on every
+// metrics scrape.
+func (s *Server) Stats() Stats {
+	var st Stats
+	for _, l := range s.listeners {
+		st.Listeners = append(st.Listeners, ListenerStats{Addr: l.l.Addr().String(), WebSocket: l.ws, ListenerStats: l.l.Stats()})
+	}
+	s.mu.Lock()
+	st.Conns = s.retired
+	st.Sessions = len(s.running)
+	live := make([]*liveConn, 0, len(s.running))
+	for c := range s.running {
+		live = append(live, c)
+	}
+	s.mu.Unlock()
+	for _, c := range live {
+		addConnStats(&st.Conns, c.console)
+		addConnStats(&st.Conns, c.up)
+	}
+	return st
+}
+
+// retire forgets a connection pair at its end, adding its counters to the
+// totals in the same step so that Stats never counts it twice or not at
+// all.
+func (s *Server) retire(c *liveConn) {
+	s.mu.Lock()
+	delete(s.running, c)
+	addConnStats(&s.retired, c.console)
+	addConnStats(&s.retired, c.up)
+	s.mu.Unlock()
+}
+
+func addConnStats(sum *prudp.Stats, c *prudp.Conn) {
+	if c == nil {
+		return
+	}
+	st := c.Stats()
+	sum.Sent += st.Sent
+	sum.Resent += st.Resent
+	sum.Received += st.Received
+	sum.Dropped += st.Dropped
+	sum.Duplicates += st.Duplicates
+	sum.MessagesSent += st.MessagesSent
+	sum.MessagesReceived += st.MessagesReceived
+}
+
+// listenerSide is nexproxy's address on a console connection of game g's
+// leg: the listener's, with an unspecified host replaced by the advertised
+// address when that is an IP, so that captures show where consoles sent.
+func (s *Server) listenerSide(g *game, leg Leg) netip.AddrPort {
+	l := g.authL
+	if leg == LegSecure {
+		l = g.secureL
+	}
+	if l == nil || l.l == nil {
+		return netip.AddrPort{}
+	}
+	ap, err := netip.ParseAddrPort(l.l.Addr().String())
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	if ap.Addr().IsUnspecified() {
+		if adv, err := netip.ParseAddr(s.advertiseHost()); err == nil {
+			ap = netip.AddrPortFrom(adv.Unmap(), ap.Port())
+		}
+	}
+	return ap
+}
+
+// localTowards is the local address the system routes to remote from (its
+// port is 0: prudp does not expose the dialled socket's port). A UDP
+// "dial" sends nothing.
+func localTowards(remote netip.AddrPort) netip.AddrPort {
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(remote))
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	defer c.Close()
+	la := c.LocalAddr().(*net.UDPAddr).AddrPort()
+	return netip.AddrPortFrom(la.Addr().Unmap(), 0)
+}

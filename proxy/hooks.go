@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/scripts"
 )
 
@@ -20,19 +21,27 @@ import (
 type Hooks struct {
 	engine *scripts.Engine
 	log    *zap.Logger
+	local  map[string]bool // game name → served locally
 
 	// mu serialises the creation of per-session state; lookups are
 	// lock-free through Session.Value.
 	mu sync.Mutex
 }
 
-// NewHooks wraps an engine; log receives what the adapter itself reports
+// NewHooks wraps an engine for the server of cfg (which tells the hooks
+// the games served locally); log receives what the adapter itself reports
 // (nil = no logging). The engine stays the caller's to Reload and Close.
-func NewHooks(e *scripts.Engine, log *zap.Logger) *Hooks {
+func NewHooks(e *scripts.Engine, cfg *config.Config, log *zap.Logger) *Hooks {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Hooks{engine: e, log: log.Named("hooks")}
+	h := &Hooks{engine: e, log: log.Named("hooks"), local: map[string]bool{}}
+	if cfg != nil {
+		for i := range cfg.Games {
+			h.local[cfg.Games[i].Name] = cfg.Games[i].Local()
+		}
+	}
+	return h
 }
 
 // Install sets opts.Hooks, opts.Events and opts.PasswordFor to h.
@@ -91,19 +100,12 @@ func (h *Hooks) session(s *Session) *hookSession {
 }
 
 // Link is the hook link of every chain (Options.Hooks).
-func (h *Hooks) Link(next Handler) Handler {
-	// On the authentication leg the link is followed by the ticket
-	// rewriter when proxying; without it the game is served locally, where
-	// no rewriter reports the login, so the link reports it itself.
-	_, proxied := next.(*authRewriter)
-	return &hookHandler{h: h, next: next, local: !proxied}
-}
+func (h *Hooks) Link(next Handler) Handler { return &hookHandler{h: h, next: next} }
 
 // hookHandler runs the hooks of one chain.
 type hookHandler struct {
-	h     *Hooks
-	next  Handler
-	local bool
+	h    *Hooks
+	next Handler
 }
 
 // Authentication methods after which a local login is reported.
@@ -209,10 +211,10 @@ func (hh *hookHandler) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
 }
 
 // localLogin reports a successful login served by the built-in
-// authentication handler.
+// authentication handler: in local mode no ticket rewriter reports it.
 func (hh *hookHandler) localLogin(c *Call, r *Reply, err error) {
-	if !hh.local || err != nil || r == nil || r.Error != 0 || c.Session.Leg != LegAuth ||
-		c.Direction != ToServer || c.Protocol != protoAuth || !isLoginMethod(c.Method) {
+	if err != nil || r == nil || r.Error != 0 || c.Session.Leg != LegAuth ||
+		c.Direction != ToServer || c.Protocol != protoAuth || !isLoginMethod(c.Method) || !hh.h.local[c.Session.Game] {
 		return
 	}
 	if pid := c.Session.PID(); pid != 0 {
@@ -236,9 +238,18 @@ func (h *Hooks) event(s *Session, mode string) *scripts.Event {
 	}
 }
 
-// sessionMode is how the session is served as scripts spell it:
-// "intercept", "relay" or "local" ("" before login on a proxied leg).
-func sessionMode(s *Session) string {
+// mode is how the session is served as scripts spell it: "local",
+// "intercept" or "relay"; "" on a proxied authentication leg before its
+// login.
+func (h *Hooks) mode(s *Session) string {
+	switch {
+	case h.local[s.Game]:
+		return "local"
+	case s.Leg == LegSecure:
+		// Blind relays bypass nexproxy's secure listener: a secure
+		// session of a proxied game always comes from an intercepted login.
+		return "intercept"
+	}
 	switch s.Value(sessionKeyLoginMode{}) {
 	case modeIntercept:
 		return "intercept"
@@ -252,12 +263,12 @@ func sessionMode(s *Session) string {
 func (h *Hooks) OnConnect(s *Session) {
 	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
 	defer cancel()
-	h.engine.OnConnect(ctx, h.event(s, sessionMode(s)))
+	h.engine.OnConnect(ctx, h.event(s, h.mode(s)))
 }
 
 // OnLogin runs the on_login hooks of a proxied login (intercepted or
 // relayed blindly); local logins are reported by the link.
-func (h *Hooks) OnLogin(s *Session, pid uint64) { h.login(s, pid, sessionMode(s)) }
+func (h *Hooks) OnLogin(s *Session, pid uint64) { h.login(s, pid, h.mode(s)) }
 
 func (h *Hooks) login(s *Session, pid uint64, mode string) {
 	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
@@ -271,7 +282,7 @@ func (h *Hooks) login(s *Session, pid uint64, mode string) {
 func (h *Hooks) OnDisconnect(s *Session) {
 	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
 	defer cancel()
-	h.engine.OnDisconnect(ctx, h.event(s, sessionMode(s)))
+	h.engine.OnDisconnect(ctx, h.event(s, h.mode(s)))
 }
 
 // PasswordFor asks the scripts for a password (Options.PasswordFor): with

@@ -25,10 +25,11 @@ type luaHooks struct {
 	wg     sync.WaitGroup
 }
 
-// startHooks loads the scripts of sc. An empty or missing folder means no
+// startHooks loads the scripts of cfg.Scripts. An empty or missing folder means no
 // hooks; scripts that do not load are an error (nexproxy check shows them
 // all).
-func startHooks(log *zap.Logger, sc config.Scripts) (*luaHooks, error) {
+func startHooks(log *zap.Logger, cfg *config.Config) (*luaHooks, error) {
+	sc := cfg.Scripts
 	h := &luaHooks{cancel: func() {}}
 	if sc.Dir == "" {
 		return h, nil
@@ -41,7 +42,7 @@ func startHooks(log *zap.Logger, sc config.Scripts) (*luaHooks, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scripts: %w", err)
 	}
-	h.hooks = proxy.NewHooks(e, log)
+	h.hooks = proxy.NewHooks(e, cfg, log)
 	log.Info("Lua hooks loaded", zap.String("dir", sc.Dir), zap.Strings("scripts", e.Scripts()), zap.Bool("watch", sc.Watch))
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -36,7 +36,7 @@ func newServeCommand(a *app) *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			hooks, err := startHooks(a.log, cfg.Scripts)
+			hooks, err := startHooks(a.log, cfg)
 			if err != nil {
 				return err
 			}

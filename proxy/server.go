@@ -202,7 +202,6 @@ func (s *Server) track(c *liveConn) bool {
 	return true
 }
 
-
 // Conns reports how many console connections are open.
 func (s *Server) Conns() int {
 	s.mu.Lock()

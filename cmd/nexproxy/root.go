@@ -37,7 +37,10 @@ func newRootCommand() *cobra.Command {
 				return err
 			}
 			a.log = log
-			return a.loadConfig(cfgFile)
+			if err := a.loadConfig(cfgFile); err != nil {
+				return err
+			}
+			return a.configLogger(cmd, logLevel, logFormat)
 		},
 		PersistentPostRun: func(*cobra.Command, []string) {
 			if a.log != nil {
@@ -68,6 +71,30 @@ func (a *app) loadConfig(file string) error {
 		}
 		return fmt.Errorf("read config %s: %w", file, err)
 	}
+	return nil
+}
+
+// configLogger rebuilds the logger from log.level and log.format of the
+// configuration (or NEXPROXY_LOG_LEVEL, NEXPROXY_LOG_FORMAT) once it is
+// read: the logger had to exist before, to report a missing file. A
+// --log-level or --log-format given on the command line wins.
+func (a *app) configLogger(cmd *cobra.Command, flagLevel, flagFormat string) error {
+	level, format := flagLevel, flagFormat
+	if v := a.v.GetString("log.level"); v != "" && !cmd.Flags().Changed("log-level") {
+		level = v
+	}
+	if v := a.v.GetString("log.format"); v != "" && !cmd.Flags().Changed("log-format") {
+		format = v
+	}
+	if level == flagLevel && format == flagFormat {
+		return nil
+	}
+	log, err := logging.New(level, format)
+	if err != nil {
+		return fmt.Errorf("config log.level/log.format: %w", err)
+	}
+	_ = a.log.Sync()
+	a.log = log
 	return nil
 }
 

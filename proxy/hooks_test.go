@@ -8,8 +8,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -916,4 +918,153 @@ func udpPort(tb testing.TB) int {
 	}
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// liveSessions logs n clients in to a local server (without hooks) and
+// returns the secure-leg Session of each, captured by a built-in handler
+// from a real call, for benchmarks of the hook link on real sessions.
+func liveSessions(b *testing.B, n int) (*config.Config, []*proxy.Session) {
+	b.Helper()
+	var mu sync.Mutex
+	var sessions []*proxy.Session
+	capture := func(*proxy.Env) (proxy.Link, error) {
+		return func(next proxy.Handler) proxy.Handler {
+			return proxy.HandlerFunc(func(ctx context.Context, c *proxy.Call) (*proxy.Reply, error) {
+				if c.Protocol == protoHookOnly {
+					mu.Lock()
+					sessions = append(sessions, c.Session)
+					mu.Unlock()
+					return &proxy.Reply{Body: []byte{}}, nil
+				}
+				return next.ServeRMC(ctx, c)
+			})
+		}, nil
+	}
+	g := testGame{platform: "wiiu", upstream: "local", accounts: true, authPort: udpPort(b), securePort: udpPort(b)}
+	cfg, err := config.LoadTOML(gameTOML(nil, g))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := startConfig(b, cfg, proxy.Options{Builtins: []proxy.Builtin{capture, auth.New, secure.New}}, nil)
+	b.Cleanup(func() { srv.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for range n {
+		c, err := proxy.Login(ctx, clientConfig(cfg, srv))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { c.Close() })
+		if m, err := c.Call(ctx, protoHookOnly, 1, nil); err != nil || !m.Success {
+			b.Fatalf("capture call: %v %v", err, m)
+		}
+	}
+	if len(sessions) != n {
+		b.Fatalf("%d sessions captured", len(sessions))
+	}
+	return cfg, sessions
+}
+
+// updateMatchmakeSession is an UpdateMatchmakeSession request carrying a
+// full MatchmakeSession in the game's layout.
+func updateMatchmakeSession(b *testing.B, s rmc.Settings) (uint16, uint32, []byte) {
+	reg := schema.Default()
+	m := reg.MethodByName("MatchmakeExtension", "UpdateMatchmakeSession")
+	req := m.NewRequest(s)
+	ms, err := reg.New("MatchmakeSession", s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := get(&testing.T{}, req, "gathering")
+	g.Class, g.Items = "MatchmakeSession", []*schema.Value{ms}
+	for path, v := range map[string]any{"gathering.game_mode": 3, "gathering.max_participants": 8, "gathering.description": "bench", "gathering.attribs[2]": 7} {
+		if err := req.Set(path, v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	body, err := m.EncodeRequest(req, s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m.Protocol.ID, m.ID, body
+}
+
+const (
+	noopHook  = `nex.on_request("MatchmakeExtension", "UpdateMatchmakeSession", function(call) end)` + "\n"
+	fieldHook = `nex.on_request("MatchmakeExtension", "UpdateMatchmakeSession", function(call)
+  local g = call.params.gathering
+  g.game_mode = g.game_mode + 1
+end)
+`
+	otherHook = `nex.on_request("Ranking", "UploadScore", function(call) end)` + "\n"
+)
+
+// BenchmarkHookLink is the cost of the hook link per call on a real
+// session with a real engine: the link in front of a handler that answers
+// at once. "none" has scripts loaded but none for the method (the fast
+// path); the difference to it is what a hook adds. p50-ns is the median.
+func BenchmarkHookLink(b *testing.B) {
+	cfg, sessions := liveSessions(b, 8)
+	settings := cfg.Games[0].RMC
+	proto, method, body := updateMatchmakeSession(b, settings)
+	for _, bc := range []struct{ name, src string }{
+		{"none", otherHook},
+		{"noop", noopHook},
+		{"field", fieldHook},
+		{"noop10", strings.Repeat(noopHook, 10)},
+	} {
+		dir := b.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "h.lua"), []byte(bc.src), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		e, err := scripts.New(scripts.Config{Dir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var got []byte
+		next := proxy.HandlerFunc(func(_ context.Context, c *proxy.Call) (*proxy.Reply, error) {
+			got = c.Body
+			return &proxy.Reply{Body: []byte{}}, nil
+		})
+		h := proxy.NewHooks(e, cfg, nil).Link(next)
+		ctx := context.Background()
+		call := func(s *proxy.Session) {
+			c := &proxy.Call{Session: s, Direction: proxy.ToServer, Protocol: proto, Method: method, CallID: 1, Body: body}
+			if r, err := h.ServeRMC(ctx, c); err != nil || r == nil {
+				b.Fatalf("%v %v", r, err)
+			}
+		}
+		call(sessions[0])
+		if bc.name == "field" {
+			v, err := schema.Default().Method(proto, method).DecodeRequest(got, settings)
+			if err != nil || get(&testing.T{}, v, "gathering.game_mode").Uint != 4 {
+				b.Fatalf("field hook did not change the call: %v", err)
+			}
+		}
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			times := make([]time.Duration, 0, b.N)
+			for b.Loop() {
+				t0 := time.Now()
+				call(sessions[0])
+				times = append(times, time.Since(t0))
+			}
+			slices.Sort(times)
+			if len(times) > 0 {
+				b.ReportMetric(float64(times[len(times)/2].Nanoseconds()), "p50-ns")
+			}
+		})
+		b.Run(bc.name+"/parallel", func(b *testing.B) {
+			var next atomic.Int32
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				s := sessions[int(next.Add(1))%len(sessions)]
+				for pb.Next() {
+					call(s)
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "calls/s")
+		})
+		e.Close()
+	}
 }

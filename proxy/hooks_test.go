@@ -350,7 +350,7 @@ func TestHookExamples(t *testing.T) {
 			"script=log_calls.lua", "game=g",
 			// The auth leg's login was logged before the PID was known.
 			"request\tAuthentication.Login\tcall\t1\tbytes\t10 script=log_calls.lua game=g pid=0",
-			"response\tAuthentication.Login\tcall\t1\tok script=log_calls.lua game=g pid=" + testUser,
+			"response\tAuthentication.Login\tcall\t1\tok script=log_calls.lua game=g pid="+testUser,
 		)
 	})
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os/signal"
 	"syscall"
@@ -31,9 +30,11 @@ func newServeCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if pcapFile != "" {
-				return errors.New("--pcapng: packet capture is not available in this build yet")
+			obs, err := newObserver(a.log, cfg, pcapFile)
+			if err != nil {
+				return err
 			}
+			defer obs.close()
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			hooks, err := startHooks(a.log, cfg)
@@ -44,12 +45,16 @@ func newServeCommand(a *app) *cobra.Command {
 			srv, err := proxy.New(cfg, hooks.apply(proxy.Options{
 				Logger:   a.log,
 				Builtins: builtins,
-				Recorder: proxy.ZapRecorder(a.log),
+				Recorder: obs.recorder(),
 			}))
 			if err != nil {
 				return err
 			}
 			if err := srv.Start(context.Background()); err != nil {
+				return err
+			}
+			if err := obs.start(ctx, srv, hookStats(hooks)); err != nil {
+				_ = srv.Close()
 				return err
 			}
 			for _, g := range cfg.Games {

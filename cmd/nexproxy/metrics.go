@@ -1,0 +1,204 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/scripts"
+)
+
+// metrics holds the Prometheus registry of one `nexproxy serve`: a
+// Recorder counting calls and logins as they happen, and a collector that
+// reads the server's and the hook engine's counters at scrape time.
+type metrics struct {
+	reg      *prometheus.Registry
+	calls    *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	logins   *prometheus.CounterVec
+	sessions *prometheus.CounterVec
+}
+
+// newMetrics registers every metric in a registry of its own (not the
+// global one, so that tests and embedders get no surprises). stats and
+// hooks are read at scrape time; either may be nil.
+func newMetrics(stats func() proxy.Stats, hooks func() map[string]scripts.ScriptStats) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "nexproxy", Name: "rmc_calls_total",
+			Help: "RMC calls by protocol, method, direction, who answered them (hook, builtin, upstream, console) and result (ok, dropped, or the error name).",
+		}, []string{"protocol", "method", "direction", "handler", "result"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "nexproxy", Name: "rmc_call_duration_seconds",
+			Help:    "Time from an RMC request to its answer, by protocol, method and who answered.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"protocol", "method", "handler"}),
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "nexproxy", Name: "logins_total",
+			Help: "Logins by mode: local, intercept (secure leg decrypted) or blind-relay.",
+		}, []string{"mode"}),
+		sessions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "nexproxy", Name: "sessions_total",
+			Help: "Console connections accepted, by game and leg (auth, secure).",
+		}, []string{"game", "leg"}),
+	}
+	m.reg.MustRegister(m.calls, m.duration, m.logins, m.sessions, &statsCollector{stats: stats, hooks: hooks})
+	return m
+}
+
+// registry is what the endpoint serves.
+func (m *metrics) registry() *prometheus.Registry { return m.reg }
+
+// Connect counts a console connection.
+func (m *metrics) Connect(s *proxy.Session, _ string) {
+	m.sessions.WithLabelValues(s.Game, s.Leg.String()).Inc()
+}
+
+// Login counts a login.
+func (m *metrics) Login(_ *proxy.Session, _ uint64, mode string) {
+	m.logins.WithLabelValues(mode).Inc()
+}
+
+// Disconnect is counted by the collector (active sessions).
+func (m *metrics) Disconnect(*proxy.Session, error) {}
+
+// Call counts a call and observes its duration.
+func (m *metrics) Call(_ *proxy.Session, e *proxy.CallEvent) {
+	proto, method := metricNames(e)
+	handler := e.Handler
+	if handler == "" {
+		handler = "none"
+	}
+	m.calls.WithLabelValues(proto, method, e.Direction.String(), handler, callResult(e)).Inc()
+	if !e.Dropped {
+		m.duration.WithLabelValues(proto, method, handler).Observe(e.Duration.Seconds())
+	}
+}
+
+// metricNames are the protocol and method labels of a call. Ids the schema
+// does not describe share one label value: the console chooses them, and
+// a label per id would let it grow the metrics without bound.
+func metricNames(e *proxy.CallEvent) (string, string) {
+	proto, method := e.ProtocolName, e.MethodName
+	if strings.HasPrefix(proto, "Protocol(") {
+		return "unknown", "unknown"
+	}
+	if strings.HasPrefix(method, "Method(") {
+		method = "unknown"
+	}
+	return proto, method
+}
+
+// callResult is the result label: "ok", "dropped", the error's name, or
+// "error" for a code without a name (upstreams choose codes freely).
+func callResult(e *proxy.CallEvent) string {
+	switch {
+	case e.Dropped:
+		return "dropped"
+	case e.Error != 0:
+		if n, ok := e.Error.Name(); ok {
+			return n
+		}
+		return "error"
+	}
+	return "ok"
+}
+
+// statsCollector turns proxy.Stats and the hook engine's counters into
+// metrics when scraped: the counters already exist, so copying them on
+// every event would be waste.
+type statsCollector struct {
+	stats func() proxy.Stats
+	hooks func() map[string]scripts.ScriptStats
+}
+
+var (
+	descListener = func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc("nexproxy_listener_"+name, help, []string{"listener"}, nil)
+	}
+	listenerDescs = struct {
+		datagrams, malformed, badSig, noConn, refused, accepted, active *prometheus.Desc
+	}{
+		datagrams: descListener("datagrams_total", "Datagrams (or WebSocket messages) read by the listener."),
+		malformed: descListener("malformed_total", "Packets the listener rejected as malformed or for no configured game."),
+		badSig:    descListener("bad_signature_total", "Handshake packets whose signature did not verify."),
+		noConn:    descListener("no_connection_total", "Packets for no known connection."),
+		refused:   descListener("refused_total", "Connection requests turned away."),
+		accepted:  descListener("accepted_total", "Connections established."),
+		active:    descListener("connections", "Connections open now."),
+	}
+	descConn = func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc("nexproxy_prudp_"+name, help, nil, nil)
+	}
+	connDescs = struct {
+		sent, resent, received, dropped, duplicates, msgSent, msgReceived *prometheus.Desc
+	}{
+		sent:        descConn("packets_sent_total", "PRUDP packets sent, both legs of every connection (first transmissions, acks, pings)."),
+		resent:      descConn("packets_resent_total", "PRUDP retransmissions."),
+		received:    descConn("packets_received_total", "PRUDP packets that passed every check."),
+		dropped:     descConn("packets_dropped_total", "PRUDP packets rejected by their connection."),
+		duplicates:  descConn("packets_duplicate_total", "Reliable PRUDP packets received again."),
+		msgSent:     descConn("messages_sent_total", "Whole PRUDP messages sent."),
+		msgReceived: descConn("messages_received_total", "Whole PRUDP messages received."),
+	}
+	descSessions = prometheus.NewDesc("nexproxy_sessions", "Console connections open now.", nil, nil)
+	descHook     = func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc("nexproxy_hook_"+name, help, []string{"script"}, nil)
+	}
+	hookDescs = struct{ runs, errors, timeouts, memory *prometheus.Desc }{
+		runs:     descHook("runs_total", "Lua hook runs, failed ones included."),
+		errors:   descHook("errors_total", "Lua hook runs that raised an error."),
+		timeouts: descHook("timeouts_total", "Lua hook runs stopped by scripts.timeout."),
+		memory:   descHook("memory_aborts_total", "Lua hook runs stopped by the memory limit."),
+	}
+)
+
+// Describe sends every descriptor.
+func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{
+		listenerDescs.datagrams, listenerDescs.malformed, listenerDescs.badSig, listenerDescs.noConn,
+		listenerDescs.refused, listenerDescs.accepted, listenerDescs.active,
+		connDescs.sent, connDescs.resent, connDescs.received, connDescs.dropped, connDescs.duplicates,
+		connDescs.msgSent, connDescs.msgReceived, descSessions,
+		hookDescs.runs, hookDescs.errors, hookDescs.timeouts, hookDescs.memory,
+	} {
+		ch <- d
+	}
+}
+
+// Collect reads the counters.
+func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	if c.stats != nil {
+		st := c.stats()
+		for _, l := range st.Listeners {
+			counter(listenerDescs.datagrams, l.Datagrams, l.Addr)
+			counter(listenerDescs.malformed, l.Malformed, l.Addr)
+			counter(listenerDescs.badSig, l.BadSignature, l.Addr)
+			counter(listenerDescs.noConn, l.NoConnection, l.Addr)
+			counter(listenerDescs.refused, l.Refused, l.Addr)
+			counter(listenerDescs.accepted, l.Accepted, l.Addr)
+			ch <- prometheus.MustNewConstMetric(listenerDescs.active, prometheus.GaugeValue, float64(l.Active), l.Addr)
+		}
+		counter(connDescs.sent, st.Conns.Sent)
+		counter(connDescs.resent, st.Conns.Resent)
+		counter(connDescs.received, st.Conns.Received)
+		counter(connDescs.dropped, st.Conns.Dropped)
+		counter(connDescs.duplicates, st.Conns.Duplicates)
+		counter(connDescs.msgSent, st.Conns.MessagesSent)
+		counter(connDescs.msgReceived, st.Conns.MessagesReceived)
+		ch <- prometheus.MustNewConstMetric(descSessions, prometheus.GaugeValue, float64(st.Sessions))
+	}
+	if c.hooks != nil {
+		for name, s := range c.hooks() {
+			counter(hookDescs.runs, s.Runs, name)
+			counter(hookDescs.errors, s.Errors, name)
+			counter(hookDescs.timeouts, s.Timeouts, name)
+			counter(hookDescs.memory, s.MemoryAborts, name)
+		}
+	}
+}

@@ -47,8 +47,8 @@ const (
 	// aggregateAckDelay is how long acknowledgements are gathered into one
 	// MULTI_ACK before it is sent.
 	aggregateAckDelay = time.Millisecond
-	// aggregateAckBatch sends a MULTI_ACK at once when this many packets
-	// wait for acknowledgement.
+	// aggregateAckBatch caps how many packets one MULTI_ACK waits for (see
+	// ackBatch).
 	aggregateAckBatch = 16
 	// closeWaitMax bounds Close's wait for the DISCONNECT acknowledgement.
 	closeWaitMax = 5 * time.Second
@@ -59,6 +59,11 @@ const (
 // like NintendoClients send a whole fragmented message at once, so the
 // window is generous; its memory is bounded by slots × fragment size.
 func reorderSlots(s *Settings) int { return min(1024, max(64, 16*s.Window)) }
+
+// ackBatch is how many received packets wait for one MULTI_ACK before it
+// goes out at once: half the window, so that a peer with the same profile
+// never stalls on a full window waiting for the aggregation delay.
+func ackBatch(s *Settings) int { return min(aggregateAckBatch, max(1, s.Window/2)) }
 
 // sendQueueLimit is the byte count of queued plus unacknowledged reliable
 // payload above which Send blocks (back-pressure).
@@ -115,7 +120,7 @@ type Conn struct {
 	// it is zero the oldest packet is the next one due.
 	resentInFlight int
 	queueBytes     int
-	nextPace       time.Time
+	pace           pacer
 	rto            rtoEstimator
 	hs             *txPacket // client SYN/CONNECT being retransmitted
 
@@ -133,7 +138,9 @@ type Conn struct {
 	msgWake   chan struct{}
 	spaceWake chan struct{}
 
-	scratch  []byte // encode buffer for ACK-like packets
+	scratch  []byte      // encode buffer for ACK-like packets
+	ctrl     Packet      // the ACK being built (kept off the heap per ACK)
+	txFree   []*txPacket // acknowledged packets kept for reuse
 	cryptBuf []byte
 
 	connectReply []byte // stored CONNECT reply (server), resent for duplicates
@@ -178,6 +185,7 @@ func newConn(r role, s *Settings, codec Codec, carrier Carrier, remote netip.Add
 		local:       local,
 		remoteVP:    remoteVP,
 		rto:         newRTOEstimator(s.ResendTimeout, s.ResendFloor),
+		pace:        newPacer(s),
 		msgWake:     make(chan struct{}, 1),
 		spaceWake:   make(chan struct{}, 1),
 		established: make(chan struct{}),
@@ -370,7 +378,7 @@ func (c *Conn) closeLocked(cause error) {
 		c.err = &closedError{cause: cause}
 	}
 	c.timer.Stop()
-	c.queue, c.inflight, c.hs, c.acks = nil, nil, nil, nil
+	c.queue, c.inflight, c.hs, c.acks, c.txFree = nil, nil, nil, nil, nil
 	c.resentInFlight = 0
 	c.queueBytes = 0
 	for i := range c.rx {

@@ -87,7 +87,10 @@ func (c *Conn) fastRetransmitLocked(sub uint8, acked uint16, now time.Time) {
 		if tp.substream != sub || !seqLess(tp.seq, acked) || tp.sends != 1 {
 			continue
 		}
-		if tp.skipped++; tp.skipped == 3 {
+		// Paced like every packet: when the bucket is empty, a later
+		// acknowledgement (or the timer) resends it.
+		if tp.skipped++; tp.skipped >= 3 && c.pace.ready(now) {
+			c.pace.take(now)
 			c.resentInFlight++
 			tp.sends++
 			tp.lastSent = now
@@ -113,11 +116,14 @@ func (c *Conn) retireLocked(i int, now time.Time) {
 		c.resentInFlight--
 	}
 	c.queueBytes -= tp.size
+	c.pace.acked(now)
+	isDisconnect := tp.typ == TypeDisconnect
+	c.recycleLocked(tp)
 	select {
 	case c.spaceWake <- struct{}{}:
 	default:
 	}
-	if tp.typ == TypeDisconnect && c.state == stateClosing {
+	if isDisconnect && c.state == stateClosing {
 		select {
 		case <-c.closeAck:
 		default:

@@ -191,23 +191,59 @@ func (c *Conn) queueReliableLocked(t PacketType, substream uint8, plain []byte, 
 		}
 		p.Payload = payload
 	}
-	wire, err := c.codec.Append(make([]byte, 0, len(p.Payload)+64), &p, c.txSig)
+	tp := c.newTxPacketLocked(len(p.Payload))
+	wire, err := c.codec.Append(tp.wire, &p, c.txSig)
 	if err != nil {
 		// The cipher state advanced; the connection cannot recover.
 		c.closeLocked(fmt.Errorf("prudp: encode %s: %w", t, err))
 		return c.err
 	}
 	c.txSeq[substream]++
-	c.queue = append(c.queue, &txPacket{typ: t, substream: substream, seq: p.Sequence, size: len(plain), wire: wire})
+	tp.typ, tp.substream, tp.seq, tp.size, tp.wire = t, substream, p.Sequence, len(plain), wire
+	c.queue = append(c.queue, tp)
 	c.queueBytes += len(plain)
 	return nil
 }
 
+// wireSlack is what a codec adds to a payload at most (header, options,
+// signature, checksum), so that a packet's buffer is allocated once.
+const wireSlack = 128
+
+// newTxPacketLocked returns a blank packet whose wire buffer holds a
+// payload of n bytes, recycled from an acknowledged one when possible:
+// a busy connection then allocates nothing per packet.
+func (c *Conn) newTxPacketLocked(n int) *txPacket {
+	if k := len(c.txFree); k > 0 {
+		tp := c.txFree[k-1]
+		c.txFree[k-1] = nil
+		c.txFree = c.txFree[:k-1]
+		if cap(tp.wire) >= n+wireSlack {
+			tp.wire = tp.wire[:0]
+			return tp
+		}
+	}
+	return &txPacket{wire: make([]byte, 0, n+wireSlack)}
+}
+
+// recycleLocked keeps an acknowledged packet for reuse. The free list is
+// as long as the window, and buffers of large fragments are not kept, so
+// an idle connection holds little.
+func (c *Conn) recycleLocked(tp *txPacket) {
+	if len(c.txFree) >= c.settings.Window || cap(tp.wire) > txRecycleMax {
+		return
+	}
+	*tp = txPacket{wire: tp.wire[:0]}
+	c.txFree = append(c.txFree, tp)
+}
+
+// txRecycleMax is the largest wire buffer kept for reuse.
+const txRecycleMax = 512
+
 // pumpLocked moves queued packets into the window as far as the window
-// size and pacing allow.
+// size and the pacer allow.
 func (c *Conn) pumpLocked(now time.Time) {
 	for len(c.queue) > 0 && len(c.inflight) < c.settings.Window {
-		if c.settings.PaceInterval > 0 && now.Before(c.nextPace) {
+		if !c.pace.ready(now) {
 			return
 		}
 		tp := c.queue[0]
@@ -222,9 +258,7 @@ func (c *Conn) pumpLocked(now time.Time) {
 		tp.sends, tp.lastSent = 1, now
 		c.inflight = append(c.inflight, tp)
 		c.writeLocked(tp.wire)
-		if c.settings.PaceInterval > 0 {
-			c.nextPace = now.Add(c.settings.PaceInterval)
-		}
+		c.pace.take(now)
 	}
 }
 
@@ -273,21 +307,24 @@ func (c *Conn) sendControlLocked(p *Packet) {
 func (c *Conn) ackLocked(t PacketType, flags Flags, substream uint8, seq uint16, frag uint8) {
 	if t == TypeData && flags.Has(FlagReliable) && c.aggregateLocked() && (substream == 0 || c.newAckFormatLocked()) {
 		c.acks = append(c.acks, ackRef{substream, seq, frag})
-		if len(c.acks) >= aggregateAckBatch {
+		if len(c.acks) >= ackBatch(&c.settings) {
 			c.flushAcksLocked()
 		} else if c.ackDue.IsZero() {
 			c.ackDue = time.Now().Add(aggregateAckDelay)
 		}
 		return
 	}
-	p := c.basePacket(t, FlagAck)
+	// The connection's scratch packet, not a local: the codec is an
+	// interface, so a local would escape to the heap on every ACK.
+	p := &c.ctrl
+	*p = c.basePacket(t, FlagAck)
 	p.Substream, p.Sequence, p.FragmentID = substream, seq, frag
 	n := 1
 	if t == TypeDisconnect {
 		n = 3
 	}
 	for range n {
-		c.sendControlLocked(&p)
+		c.sendControlLocked(p)
 	}
 }
 

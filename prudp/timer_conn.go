@@ -38,9 +38,9 @@ func (c *Conn) nextDeadlineLocked() time.Time {
 		at = earliest(at, c.hs.lastSent.Add(c.rto.timeout(c.hs.sends)))
 	}
 	at = earliest(at, c.ackDue)
-	pace := c.settings.PaceInterval > 0
-	if pace && len(c.queue) > 0 && len(c.inflight) < c.settings.Window && c.inSpanLocked(c.queue[0]) {
-		at = earliest(at, c.nextPace)
+	paceAt := c.pace.readyAt()
+	if len(c.queue) > 0 && len(c.inflight) < c.settings.Window && c.inSpanLocked(c.queue[0]) {
+		at = earliest(at, paceAt)
 	}
 	if resend && len(c.inflight) > 0 {
 		var due time.Time
@@ -52,8 +52,8 @@ func (c *Conn) nextDeadlineLocked() time.Time {
 				due = earliest(due, tp.lastSent.Add(c.rto.timeout(tp.sends)))
 			}
 		}
-		if pace && due.Before(c.nextPace) {
-			due = c.nextPace
+		if due.Before(paceAt) {
+			due = paceAt
 		}
 		at = earliest(at, due)
 	}
@@ -113,10 +113,10 @@ func (c *Conn) onTimer() {
 }
 
 // resendLocked retransmits the due packets, paced like new ones so that a
-// loss never turns into a burst. It reports false when the resend limit
-// ended the connection.
+// loss never turns into a burst: each resend empties the pacer's bucket,
+// so the next packet waits a whole interval. It reports false when the
+// resend limit ended the connection.
 func (c *Conn) resendLocked(now time.Time) bool {
-	pace := c.settings.PaceInterval
 	for _, tp := range c.inflight {
 		if now.Before(tp.lastSent.Add(c.rto.timeout(tp.sends))) {
 			continue
@@ -125,7 +125,7 @@ func (c *Conn) resendLocked(now time.Time) bool {
 			c.closeLocked(ErrTimeout)
 			return false
 		}
-		if pace > 0 && now.Before(c.nextPace) {
+		if !c.pace.ready(now) {
 			break
 		}
 		if tp.sends == 1 {
@@ -138,9 +138,8 @@ func (c *Conn) resendLocked(now time.Time) bool {
 		if c.state == stateClosed {
 			return false
 		}
-		if pace > 0 {
-			c.nextPace = now.Add(pace)
-		}
+		c.pace.take(now)
+		c.pace.drain(now)
 	}
 	return true
 }

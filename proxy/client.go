@@ -37,6 +37,9 @@ type ClientConfig struct {
 	// sends on the secure connection (each on its own goroutine); a call
 	// that is not one-way must be answered with p.Respond.
 	OnRequest func(ctx context.Context, p *Peer, m *rmc.Message)
+	// Keys caches the derived password key across logins (the old
+	// derivation costs ~65000 MD5 rounds); nil derives it every time.
+	Keys *kerberos.KeyCache
 }
 
 // Client is a logged-in simulated console: an authentication connection
@@ -117,7 +120,7 @@ func (c *Client) login(ctx context.Context, cfg ClientConfig) error {
 	if res.IsError() {
 		return fmt.Errorf("%w: %s", ErrLoginRefused, res)
 	}
-	key, err := kerberos.DeriveKey(cfg.Kerberos.Derivation, c.PID, cfg.Password)
+	key, err := cfg.Keys.Key(cfg.Kerberos.Derivation, c.PID, cfg.Password)
 	if err != nil {
 		return err
 	}

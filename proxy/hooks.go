@@ -141,42 +141,56 @@ func (hh *hookHandler) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
 		Session:   hs.lua,
 	}
 	var r *Reply
-	var err error
-	answered := false
 	if reqHooks {
-		v := e.OnRequest(ctx, sc)
-		switch v.Action {
-		case scripts.Drop:
-			return nil, ErrDrop
-		case scripts.Fail:
-			r, answered = ErrorReply(v.Error), true
-		case scripts.Answer:
-			r, answered = &Reply{Body: v.ResponseBody}, true
-			if r.Body == nil {
-				r.Body = []byte{}
-			}
-		default:
-			if v.Body != nil {
-				// A copy, so that the session log keeps what the console sent.
-				changed := *c
-				changed.Body = v.Body
-				c = &changed
-			} else if v.Params != nil {
-				hh.h.log.Warn("hook changed parameters that cannot be encoded; call forwarded unchanged",
-					zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID))
-			}
+		var err error
+		if r, c, err = hh.request(ctx, sc, c); err != nil {
+			return nil, err
 		}
 	}
-	if !answered {
+	var err error
+	if r == nil {
 		r, err = hh.next.ServeRMC(ctx, c)
 		hh.localLogin(c, r, err)
 	}
 	if !respHooks || (r == nil && err == nil) || errors.Is(err, ErrDrop) {
 		return r, err
 	}
+	return hh.response(ctx, sc, c, r, err)
+}
 
-	// The response hooks see what the caller would get, a handler failure
-	// as the error result the session would answer with.
+// request runs the request hooks: it returns the hooks' answer, or the
+// call to pass on (a copy when its body changed, so that the session log
+// keeps what was received), or ErrDrop.
+func (hh *hookHandler) request(ctx context.Context, sc *scripts.Call, c *Call) (*Reply, *Call, error) {
+	v := hh.h.engine.OnRequest(ctx, sc)
+	switch v.Action {
+	case scripts.Drop:
+		return nil, c, ErrDrop
+	case scripts.Fail:
+		return ErrorReply(v.Error), c, nil
+	case scripts.Answer:
+		body := v.ResponseBody
+		if body == nil {
+			body = []byte{}
+		}
+		return &Reply{Body: body}, c, nil
+	}
+	if v.Body != nil {
+		changed := *c
+		changed.Body = v.Body
+		return nil, &changed, nil
+	}
+	if v.Params != nil {
+		hh.h.log.Warn("hook changed parameters that cannot be encoded; call passed on unchanged",
+			zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID))
+	}
+	return nil, c, nil
+}
+
+// response runs the response hooks on what the caller would get: a
+// handler failure appears as the error result the session would answer
+// with.
+func (hh *hookHandler) response(ctx context.Context, sc *scripts.Call, c *Call, r *Reply, err error) (*Reply, error) {
 	sc.PID = c.Session.PID()
 	sc.Body, sc.Params = nil, nil
 	if err != nil {
@@ -187,7 +201,7 @@ func (hh *hookHandler) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
 			sc.Body = r.Body
 		}
 	}
-	v := e.OnResponse(ctx, sc)
+	v := hh.h.engine.OnResponse(ctx, sc)
 	switch v.Action {
 	case scripts.Drop:
 		return nil, ErrDrop

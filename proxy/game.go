@@ -90,7 +90,28 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 }
 
 // rmcSettings interprets RMC bodies of the game.
-func (g *game) rmcSettings() rmc.Settings { return g.cfg.RMC }
+// rmcSettingsFor is the RMC settings of one console connection: with
+// struct_header left to its default, structures carry headers exactly when
+// the connection negotiated PRUDP minor version 3 or more.
+func (g *game) rmcSettingsFor(conn *prudp.Conn) rmc.Settings {
+	s := g.cfg.RMC
+	if g.cfg.StructHeaderAuto {
+		minor, _, _ := conn.Negotiated()
+		v := conn.Settings().Variant
+		s.StructHeader = (v == prudp.V1 || v == prudp.Lite) && minor >= 3
+	}
+	return s
+}
+
+// upstreamSettings is the PRUDP profile of an upstream leg: the game's,
+// offering exactly what the console negotiated, so that both legs agree on
+// the minor version (and with it on structure headers) and on substreams,
+// and bodies pass between them unchanged.
+func (g *game) upstreamSettings(console *prudp.Conn) prudp.Settings {
+	s := g.cfg.PRUDP
+	s.MinorVersion, s.SupportedFunctions, s.MaxSubstream = console.Negotiated()
+	return s
+}
 
 // securePort is the port consoles reach the game's secure listener at.
 func (g *game) securePort() uint16 {

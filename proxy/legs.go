@@ -35,7 +35,7 @@ func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 	if a.g.cfg.Local() {
 		links = append(links, tagLinks(HandlerBuiltin, a.g.builtin)...)
 	} else {
-		up, err := p.dial(prudp.DialConfig{Settings: a.g.cfg.PRUDP, Remote: conn.LocalVPort(), TLSConfig: a.g.upTLS, Logger: s.log}, a.g.upAddr)
+		up, err := p.dial(prudp.DialConfig{Settings: a.g.upstreamSettings(conn), Remote: conn.LocalVPort(), TLSConfig: a.g.upTLS, Logger: s.log}, a.g.upAddr)
 		if err != nil {
 			p.log.Warn("upstream authentication server unreachable", zap.String("upstream", a.g.upAddr), zap.Error(err))
 			final = tagFinal(HandlerUpstream, failing(&ResultError{Result: resultConnFailure, Err: err}))
@@ -74,7 +74,7 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 }
 
 func (s *Server) newPair(a *accepted, conn *prudp.Conn, leg Leg) *pair {
-	sess := newSession(s.nextConnID(), a.g.cfg.Name, leg, conn, a.g.rmcSettings())
+	sess := newSession(s.nextConnID(), a.g.cfg.Name, leg, conn, a.g.rmcSettingsFor(conn))
 	sess.LocalAddr = s.listenerSide(a.g, leg)
 	log := a.g.log.With(zap.String("conn", sess.ID), zap.String("leg", leg.String()), zap.Stringer("remote", sess.RemoteAddr))
 	return &pair{srv: s, g: a.g, sess: sess, log: log, console: conn}
@@ -105,7 +105,7 @@ func (p *pair) dialSecure(l *upstreamLogin) (*prudp.Conn, error) {
 		return nil, fmt.Errorf("proxy: upstream connect payload: %w", err)
 	}
 	return p.dial(prudp.DialConfig{
-		Settings:          p.g.cfg.PRUDP,
+		Settings:          p.g.upstreamSettings(p.console),
 		Remote:            vp,
 		ConnectPayload:    payload,
 		SessionKey:        l.sessionKey,

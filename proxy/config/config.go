@@ -68,6 +68,12 @@ type Game struct {
 	PRUDP    prudp.Settings
 	Kerberos kerberos.Settings
 	RMC      rmc.Settings
+	// StructHeaderAuto is set when struct_header was left to its default:
+	// each connection then carries structure headers exactly when its
+	// negotiated PRUDP minor version is 3 or more (the rule consoles follow),
+	// and RMC.StructHeader holds the value for the offered minor version.
+	// Switch titles always use headers.
+	StructHeaderAuto bool
 	// ServerName is the build name the built-in authentication returns.
 	ServerName string
 }

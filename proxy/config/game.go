@@ -83,6 +83,7 @@ func decodeGame(t *table, base string) Game {
 	}
 	if !structHeaderSet {
 		g.RMC.StructHeader = structHeaderDefault(g.PRUDP)
+		g.StructHeaderAuto = g.Platform != "switch"
 	}
 
 	if !transportSet {

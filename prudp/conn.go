@@ -93,6 +93,10 @@ type Conn struct {
 
 	stats connStats
 
+	// wmu serialises the connection's writes to the carrier: most are made
+	// under mu, acknowledgements after input released it.
+	wmu sync.Mutex
+
 	mu           sync.Mutex
 	state        connState
 	localSession uint8
@@ -140,6 +144,8 @@ type Conn struct {
 
 	scratch  []byte      // encode buffer for ACK-like packets
 	ctrl     Packet      // the ACK being built (kept off the heap per ACK)
+	ackOut   []byte      // ACK datagrams input sends after unlocking
+	ackEnds  []int       // end offset of each datagram in ackOut
 	txFree   []*txPacket // acknowledged packets kept for reuse
 	cryptBuf []byte
 

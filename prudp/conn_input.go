@@ -3,6 +3,7 @@ package prudp
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.uber.org/zap"
@@ -20,7 +21,48 @@ func (c *Conn) dropLocked(p *Packet, reason string, err error) {
 // for the signature). Called from the carrier's read goroutine.
 func (c *Conn) input(p *Packet, raw []byte) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.inputLocked(p, raw)
+	// Acknowledgements go out after the lock is released: the message they
+	// acknowledge is already delivered, so the reader works on it while
+	// this goroutine is in the (slow) send system call.
+	n := len(c.ackEnds)
+	c.mu.Unlock()
+	if n > 0 {
+		c.writeDeferredAcks()
+	}
+}
+
+// writeDeferredAcks sends the acknowledgements input gathered. Only the
+// read goroutine calls input, so ackOut and ackEnds are its own between
+// input's critical sections.
+func (c *Conn) writeDeferredAcks() {
+	start := 0
+	var failed error
+	c.wmu.Lock()
+	for _, end := range c.ackEnds {
+		if err := c.carrier.WriteTo(c.ackOut[start:end], c.remote); err != nil {
+			failed = err
+			break
+		}
+		c.stats.sent.Add(1)
+		start = end
+	}
+	c.wmu.Unlock()
+	c.ackOut, c.ackEnds = c.ackOut[:0], c.ackEnds[:0]
+	if failed == nil {
+		return
+	}
+	if ce := c.log.Check(zap.DebugLevel, "prudp: write failed"); ce != nil {
+		ce.Write(zap.Error(failed))
+	}
+	if isPermanentWriteError(failed) {
+		c.mu.Lock()
+		c.closeLocked(fmt.Errorf("prudp: write: %w", failed))
+		c.mu.Unlock()
+	}
+}
+
+func (c *Conn) inputLocked(p *Packet, raw []byte) {
 	switch c.state {
 	case stateClosed:
 		return

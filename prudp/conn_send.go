@@ -278,7 +278,10 @@ func (c *Conn) inSpanLocked(tp *txPacket) bool {
 // writeLocked sends one datagram. A carrier error that means the peer is
 // gone for good (WebSocket closed) ends the connection.
 func (c *Conn) writeLocked(b []byte) {
-	if err := c.carrier.WriteTo(b, c.remote); err != nil {
+	c.wmu.Lock()
+	err := c.carrier.WriteTo(b, c.remote)
+	c.wmu.Unlock()
+	if err != nil {
 		if ce := c.log.Check(zap.DebugLevel, "prudp: write failed"); ce != nil {
 			ce.Write(zap.Error(err))
 		}
@@ -302,8 +305,9 @@ func (c *Conn) sendControlLocked(p *Packet) {
 	c.writeLocked(b)
 }
 
-// ackLocked acknowledges one received packet: individually, or by adding
-// it to the next MULTI_ACK when aggregation is on and negotiated.
+// ackLocked acknowledges one received packet: individually (queued for
+// input to send after unlocking), or by adding it to the next MULTI_ACK
+// when aggregation is on and negotiated. Only input's callees call it.
 func (c *Conn) ackLocked(t PacketType, flags Flags, substream uint8, seq uint16, frag uint8) {
 	if t == TypeData && flags.Has(FlagReliable) && c.aggregateLocked() && (substream == 0 || c.newAckFormatLocked()) {
 		c.acks = append(c.acks, ackRef{substream, seq, frag})
@@ -323,9 +327,21 @@ func (c *Conn) ackLocked(t PacketType, flags Flags, substream uint8, seq uint16,
 	if t == TypeDisconnect {
 		n = 3
 	}
-	for range n {
-		c.sendControlLocked(p)
+	// Encoded now, sent by input once the lock is released.
+	start := len(c.ackOut)
+	b, err := c.codec.Append(c.ackOut, p, c.txSig)
+	if err != nil {
+		c.log.Debug("prudp: encode ACK", zap.Stringer("packet", p), zap.Error(err))
+		return
 	}
+	one := len(b) - start
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			b = append(b, b[start:start+one]...)
+		}
+		c.ackEnds = append(c.ackEnds, start+i*one)
+	}
+	c.ackOut = b
 }
 
 // aggregateLocked reports whether acknowledgements go out as MULTI_ACK.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -34,6 +35,7 @@ type Peer struct {
 	serve   func(ctx context.Context, m *rmc.Message) // request dispatcher
 	tracer  func(dir string, m *rmc.Message)          // optional, sees every message
 	sem     chan struct{}
+	work    chan *rmc.Message // hands a request to an idle worker
 	wg      sync.WaitGroup
 	done    chan struct{}
 	mu      sync.Mutex
@@ -60,6 +62,7 @@ func NewPeer(w Wire, log *zap.Logger, serve func(ctx context.Context, m *rmc.Mes
 		log:     log,
 		serve:   serve,
 		sem:     make(chan struct{}, maxInflight),
+		work:    make(chan *rmc.Message),
 		done:    make(chan struct{}),
 		pending: make(map[uint32]*pendingCall),
 	}
@@ -118,16 +121,19 @@ func (p *Peer) readLoop(ctx context.Context) error {
 				continue
 			}
 			select {
+			case p.work <- m: // an idle worker takes it
+				continue
+			default:
+			}
+			select {
 			case p.sem <- struct{}{}:
+			case p.work <- m: // a worker became idle meanwhile
+				continue
 			case <-ctx.Done():
 				return ctx.Err()
 			}
 			p.wg.Add(1)
-			go func() {
-				defer p.wg.Done()
-				defer func() { <-p.sem }()
-				p.serve(ctx, m)
-			}()
+			go p.worker(ctx, m)
 			continue
 		}
 		p.mu.Lock()
@@ -146,6 +152,34 @@ func (p *Peer) readLoop(ctx context.Context) error {
 			p.tracer("recv", m)
 		}
 		pc.ch <- m
+	}
+}
+
+// workerLinger is how long a request goroutine waits for the next request
+// before it ends: a busy connection reuses it (and its grown stack)
+// instead of starting a goroutine per request, an idle one keeps none.
+const workerLinger = time.Second
+
+// worker serves m, then the requests handed to it while it lingers.
+func (p *Peer) worker(ctx context.Context, m *rmc.Message) {
+	defer p.wg.Done()
+	defer func() { <-p.sem }()
+	var idle *time.Timer
+	for {
+		p.serve(ctx, m)
+		if idle == nil {
+			idle = time.NewTimer(workerLinger)
+		} else {
+			idle.Reset(workerLinger)
+		}
+		select {
+		case m = <-p.work:
+		case <-idle.C:
+			return
+		case <-ctx.Done():
+			idle.Stop()
+			return
+		}
 	}
 }
 

@@ -205,6 +205,15 @@ func (c *Client) Call(ctx context.Context, protocol uint16, method uint32, body 
 	return c.Secure.Call(ctx, protocol, method, body)
 }
 
+// CloseAuth disconnects the authentication connection, as a console does
+// once it holds its ticket; the secure connection stays up.
+func (c *Client) CloseAuth() error {
+	if c.authConn == nil {
+		return nil
+	}
+	return c.authConn.Close()
+}
+
 // Close disconnects both connections and waits for the client's
 // goroutines.
 func (c *Client) Close() error {

@@ -3,14 +3,16 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
-	"slices"
-	"sync"
+	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
 )
@@ -18,136 +20,205 @@ import (
 // benchAccessKeys are the harness profiles' access keys per platform.
 var benchAccessKeys = map[string]string{"friends": "ridfebb9", "3ds": "6181dff1", "wiiu": "25dbf96a", "switch": "fdf6617f"}
 
-func newBenchCommand(a *app) *cobra.Command {
-	var (
-		target, profile, accessKey, user, password string
-		clients                                    int
-		duration                                   time.Duration
-		insecure                                   bool
-	)
+const benchLong = `Log in simulated consoles, have each call SecureConnection
+TestConnectivity back to back, and print logins/s, calls/s and the p50/p99
+call latency.
+
+Targets:
+  --target HOST:PORT    the authentication server to measure (a nexproxy
+                        local instance, a proxy, or any NEX server)
+  --compare HOST:PORT   run the same load against a second target right
+                        after the first (e.g. a proxy in front of --target)
+                        and print the ratio of calls/s and the latency the
+                        second one adds
+  --self                start a local-mode instance and a proxy in front of
+                        it on loopback (in a child process, so that the
+                        server's memory and CPU are its own) and measure
+                        both: direct, then through the proxy; also prints
+                        the server's CPU time per call
+
+Memory:
+  --idle N              afterwards, log N more consoles in to the (first)
+                        target, disconnect their authentication connections
+                        as consoles do, keep the secure sessions idle and
+                        print the server's RSS growth per session. The
+                        server's RSS comes from --self (measured after a
+                        garbage collection) or --server-pid (VmRSS of that
+                        process as it is).
+
+Examples:
+  nexproxy bench --self --clients 20 --duration 10s --idle 5000
+  nexproxy bench --target 10.0.0.5:60000 --compare 10.0.0.5:61000
+  nexproxy bench --target 127.0.0.1:60000 --idle 5000 --server-pid 4242`
+
+// benchOptions are the flags of the bench command.
+type benchOptions struct {
+	target, compare, profile, accessKey, user, password string
+	clients, idle, serverPID                            int
+	duration                                            time.Duration
+	insecure, self, selfServe                           bool
+}
+
+func newBenchCommand(_ *app) *cobra.Command {
+	var o benchOptions
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Log in simulated consoles and measure RMC calls/s and latency",
+		Short: "Log in simulated consoles and measure RMC calls/s and latency (direct and through a proxy)",
+		Long:  benchLong,
 		Args:  cobra.NoArgs,
 		// The bench talks to a server; it needs no configuration file.
 		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if clients < 1 {
-				return fmt.Errorf("--clients must be at least 1")
-			}
-			key := accessKey
+			key := o.accessKey
 			if key == "" {
-				key = benchAccessKeys[profile]
+				key = benchAccessKeys[o.profile]
 			}
-			cfg, err := config.LoadTOML(fmt.Sprintf("advertise = \"127.0.0.1\"\n[[games]]\nname = \"bench\"\nplatform = %q\naccess_key = %q\nauth_listen = \"127.0.0.1:1\"\nsecure_listen = \"127.0.0.1:2\"\nupstream = \"local\"\n", profile, key))
-			if err != nil {
-				return fmt.Errorf("profile %s: %w", profile, err)
+			if o.selfServe {
+				return serveSelf(cmd.Context(), o.profile, key, os.Stdin, cmd.OutOrStdout())
 			}
-			g := cfg.Games[0]
-			cc := proxy.ClientConfig{Network: "udp", Addr: target, PRUDP: g.PRUDP, Kerberos: g.Kerberos, RMC: g.RMC,
-				Username: user, Password: password, Logger: zap.NewNop()}
-			if g.Transport == config.TransportWebSocket {
-				cc.Network = "wss"
-				cc.TLSConfig = &tls.Config{InsecureSkipVerify: insecure, MinVersion: tls.VersionTLS12}
-			}
-			return runBench(cmd.Context(), cmd, cc, clients, duration)
+			return runBench(cmd.Context(), cmd.OutOrStdout(), o, key)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&target, "target", "127.0.0.1:60000", "authentication server host:port")
-	f.IntVar(&clients, "clients", 10, "simulated consoles")
-	f.DurationVar(&duration, "duration", 10*time.Second, "how long to call")
-	f.StringVar(&profile, "profile", "wiiu", "platform profile: friends, 3ds, wiiu, switch")
-	f.StringVar(&accessKey, "access-key", "", "access key (default: the profile's harness key)")
-	f.StringVar(&user, "user", "guest", "user name")
-	f.StringVar(&password, "password", proxy.GuestPassword, "NEX password")
-	f.BoolVar(&insecure, "insecure", false, "skip TLS certificate checks (switch)")
+	f.StringVar(&o.target, "target", "127.0.0.1:60000", "authentication server host:port")
+	f.StringVar(&o.compare, "compare", "", "second authentication server host:port measured after --target (e.g. a proxy in front of it)")
+	f.BoolVar(&o.self, "self", false, "measure a local instance and a proxy in front of it, both started on loopback")
+	f.IntVar(&o.clients, "clients", 10, "simulated consoles calling at once")
+	f.DurationVar(&o.duration, "duration", 10*time.Second, "how long to call, per target")
+	f.IntVar(&o.idle, "idle", 0, "then hold this many logged-in idle secure sessions and print the server's memory per session")
+	f.IntVar(&o.serverPID, "server-pid", 0, "process id of the --target server, for --idle memory readings")
+	f.StringVar(&o.profile, "profile", "wiiu", "platform profile: friends, 3ds, wiiu, switch")
+	f.StringVar(&o.accessKey, "access-key", "", "access key (default: the profile's harness key)")
+	f.StringVar(&o.user, "user", "guest", "user name")
+	f.StringVar(&o.password, "password", proxy.GuestPassword, "NEX password")
+	f.BoolVar(&o.insecure, "insecure", false, "skip TLS certificate checks (switch)")
+	f.BoolVar(&o.selfServe, "self-serve", false, "run the servers of --self (internal)")
+	_ = f.MarkHidden("self-serve")
 	return cmd
 }
 
-// runBench logs in every client, then has each call SecureConnection
-// TestConnectivity in a loop, and prints throughput and latency.
-func runBench(ctx context.Context, cmd *cobra.Command, cc proxy.ClientConfig, n int, d time.Duration) error {
-	out := cmd.OutOrStdout()
-	start := time.Now()
-	cl := make([]*proxy.Client, n)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var loginErrs []error
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			defer cancel()
-			c, err := proxy.Login(lctx, cc)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				loginErrs = append(loginErrs, err)
-				return
-			}
-			cl[i] = c
-		}()
+// benchTarget is one server a run measures.
+type benchTarget struct {
+	addr, label string
+}
+
+// serverStats reads the server's memory (bytes), CPU time and open
+// connections (-1: unknown).
+type serverStats func() (rss int64, cpu time.Duration, conns int, err error)
+
+func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) error {
+	if o.clients < 1 {
+		return errors.New("--clients must be at least 1")
 	}
-	wg.Wait()
-	loginTime := time.Since(start)
-	defer func() {
-		for _, c := range cl {
-			if c != nil {
-				c.Close()
+	if o.idle < 0 {
+		return errors.New("--idle must not be negative")
+	}
+	if o.self && o.compare != "" {
+		return errors.New("--self measures its own pair of servers; drop --compare")
+	}
+	if o.idle > 0 && !o.self && o.serverPID == 0 {
+		return errors.New("--idle needs --self or --server-pid to read the server's memory")
+	}
+	cc, err := benchClientConfig(o, key)
+	if err != nil {
+		return err
+	}
+	var (
+		targets []benchTarget
+		stats   serverStats
+	)
+	switch {
+	case o.self:
+		s, err := startSelf(ctx, o.profile, key)
+		if err != nil {
+			return err
+		}
+		defer s.stop()
+		if cc.Network == "wss" {
+			cc.Network = "ws" // the child's WebSocket listeners have no certificate
+		}
+		targets = []benchTarget{{s.direct, "direct (local instance)"}, {s.proxy, "through the proxy"}}
+		stats = s.stats
+		fmt.Fprintf(out, "self: local instance on %s, proxy on %s (server process %d)\n", s.direct, s.proxy, s.cmd.Process.Pid)
+	default:
+		targets = []benchTarget{{o.target, "target"}}
+		if o.compare != "" {
+			targets = append(targets, benchTarget{o.compare, "compare"})
+		}
+		if o.serverPID != 0 {
+			pid := o.serverPID
+			stats = func() (int64, time.Duration, int, error) {
+				rss, err := procRSS(pid)
+				return rss, 0, -1, err
 			}
 		}
-	}()
-	ok := n - len(loginErrs)
-	fmt.Fprintf(out, "logins: %d ok, %d failed in %s (%.1f logins/s)\n", ok, len(loginErrs), loginTime.Round(time.Millisecond), float64(ok)/loginTime.Seconds())
-	if len(loginErrs) > 0 {
-		fmt.Fprintf(out, "first login error: %v\n", loginErrs[0])
 	}
-	if ok == 0 {
-		return fmt.Errorf("no client logged in")
-	}
-	deadline := time.Now().Add(d)
-	lat := make([][]time.Duration, n)
-	callErrs := make([]int, n)
-	for i, c := range cl {
-		if c == nil {
-			continue
+	results := make([]*loadResult, 0, len(targets))
+	for _, t := range targets {
+		fmt.Fprintf(out, "%s %s: %d clients, %s\n", t.label, t.addr, o.clients, o.duration)
+		cc.Addr = t.addr
+		var cpu0 time.Duration
+		if o.self {
+			_, cpu0, _, _ = stats()
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				t0 := time.Now()
-				cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				m, err := c.Call(cctx, 11, 5, nil)
-				cancel()
-				if err != nil || !m.Success {
-					callErrs[i]++
-					continue
-				}
-				lat[i] = append(lat[i], time.Since(t0))
+		r, err := runLoad(ctx, cc, o.clients, o.duration)
+		if err != nil {
+			return err
+		}
+		r.print(out, "  ")
+		if o.self && r.calls > 0 {
+			if _, cpu1, _, err := stats(); err == nil && cpu1 > cpu0 {
+				fmt.Fprintf(out, "  server CPU: %s per call\n", ((cpu1 - cpu0) / time.Duration(r.calls)).Round(100*time.Nanosecond))
 			}
-		}()
-	}
-	callStart := time.Now()
-	wg.Wait()
-	elapsed := time.Since(callStart)
-	var all []time.Duration
-	errs := 0
-	for i := range lat {
-		all = append(all, lat[i]...)
-		errs += callErrs[i]
-	}
-	slices.Sort(all)
-	pct := func(p float64) time.Duration {
-		if len(all) == 0 {
-			return 0
 		}
-		return all[min(len(all)-1, int(p*float64(len(all))))]
+		if r.logins == 0 {
+			return fmt.Errorf("%s: no client logged in", t.addr)
+		}
+		results = append(results, r)
 	}
-	fmt.Fprintf(out, "calls: %d ok, %d failed in %s: %.0f calls/s, p50 %s, p99 %s\n",
-		len(all), errs, elapsed.Round(time.Millisecond), float64(len(all))/elapsed.Seconds(),
-		pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond))
+	if len(results) == 2 {
+		printComparison(out, results[0], results[1])
+	}
+	if o.idle > 0 {
+		cc.Addr = targets[0].addr
+		return runIdle(ctx, out, cc, o.idle, stats)
+	}
 	return nil
+}
+
+// printComparison relates the second run to the first.
+func printComparison(out io.Writer, a, b *loadResult) {
+	ratio := 0.0
+	if a.callsPerSec() > 0 {
+		ratio = b.callsPerSec() / a.callsPerSec()
+	}
+	fmt.Fprintf(out, "second/first: %.2fx calls/s, p50 %s, p99 %s\n", ratio,
+		signed(b.pct(0.50)-a.pct(0.50)), signed(b.pct(0.99)-a.pct(0.99)))
+}
+
+// signed formats d with an explicit sign.
+func signed(d time.Duration) string {
+	d = d.Round(time.Microsecond)
+	if d >= 0 {
+		return "+" + d.String()
+	}
+	return d.String()
+}
+
+// benchClientConfig builds the simulated console of a profile.
+func benchClientConfig(o benchOptions, key string) (proxy.ClientConfig, error) {
+	cfg, err := config.LoadTOML(fmt.Sprintf("advertise = \"127.0.0.1\"\n[[games]]\nname = \"bench\"\nplatform = %q\naccess_key = %q\nauth_listen = \"127.0.0.1:1\"\nsecure_listen = \"127.0.0.1:2\"\nupstream = \"local\"\n", o.profile, key))
+	if err != nil {
+		return proxy.ClientConfig{}, fmt.Errorf("profile %s: %w", o.profile, err)
+	}
+	g := cfg.Games[0]
+	cc := proxy.ClientConfig{Network: "udp", PRUDP: g.PRUDP, Kerberos: g.Kerberos, RMC: g.RMC,
+		Username: o.user, Password: o.password, Logger: zap.NewNop(),
+		// Real consoles derive their key once; so do the simulated ones.
+		Keys: kerberos.NewKeyCache(0)}
+	if g.Transport == config.TransportWebSocket {
+		cc.Network = "wss"
+		cc.TLSConfig = &tls.Config{InsecureSkipVerify: o.insecure, MinVersion: tls.VersionTLS12}
+	}
+	return cc, nil
 }

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nexproxy/nexproxy/proxy"
+)
+
+// benchCallTimeout bounds one call beyond the run's duration: PRUDP is
+// reliable, so a call only fails when its connection dies; this is the
+// backstop against a server that accepts calls and never answers.
+const benchCallTimeout = 10 * time.Second
+
+// loadResult is what one load run against one target measured.
+type loadResult struct {
+	target    string
+	logins    int
+	loginErrs []error
+	loginTime time.Duration
+	calls     int
+	callErrs  int
+	elapsed   time.Duration
+	lat       []time.Duration // sorted
+}
+
+func (r *loadResult) loginsPerSec() float64 { return perSec(r.logins, r.loginTime) }
+func (r *loadResult) callsPerSec() float64  { return perSec(r.calls, r.elapsed) }
+
+func perSec(n int, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
+}
+
+// pct returns the p-quantile (0..1) of the call latencies.
+func (r *loadResult) pct(p float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	return r.lat[min(len(r.lat)-1, int(p*float64(len(r.lat))))]
+}
+
+// print writes the run's two result lines.
+func (r *loadResult) print(w io.Writer, indent string) {
+	fmt.Fprintf(w, "%slogins: %d ok, %d failed in %s (%.1f logins/s)\n", indent, r.logins, len(r.loginErrs),
+		r.loginTime.Round(time.Millisecond), r.loginsPerSec())
+	if len(r.loginErrs) > 0 {
+		fmt.Fprintf(w, "%sfirst login error: %v\n", indent, r.loginErrs[0])
+	}
+	if r.logins == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%scalls: %d ok, %d failed in %s: %.0f calls/s, p50 %s, p99 %s\n", indent,
+		r.calls, r.callErrs, r.elapsed.Round(time.Millisecond), r.callsPerSec(),
+		r.pct(0.50).Round(time.Microsecond), r.pct(0.99).Round(time.Microsecond))
+}
+
+// loginAll logs in n clients with at most par logins at once and returns
+// those that succeeded (in no particular order) and the errors.
+func loginAll(ctx context.Context, cc proxy.ClientConfig, n, par int) ([]*proxy.Client, []error, time.Duration) {
+	start := time.Now()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		ok   = make([]*proxy.Client, 0, n)
+		errs []error
+	)
+	sem := make(chan struct{}, max(1, par))
+	for range n {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			c, err := proxy.Login(lctx, cc)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			ok = append(ok, c)
+		}()
+	}
+	wg.Wait()
+	return ok, errs, time.Since(start)
+}
+
+// closeClients disconnects every client, many at once.
+func closeClients(cl []*proxy.Client) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 256)
+	for _, c := range cl {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			_ = c.Close()
+		}()
+	}
+	wg.Wait()
+}
+
+// runLoad logs in n clients at once, then has each call SecureConnection
+// TestConnectivity back to back for d, and measures every call.
+func runLoad(ctx context.Context, cc proxy.ClientConfig, n int, d time.Duration) (*loadResult, error) {
+	r := &loadResult{target: cc.Addr}
+	cl, errs, lt := loginAll(ctx, cc, n, n)
+	defer closeClients(cl)
+	r.logins, r.loginErrs, r.loginTime = len(cl), errs, lt
+	if len(cl) == 0 {
+		return r, nil
+	}
+	deadline := time.Now().Add(d)
+	cctx, cancel := context.WithDeadline(ctx, deadline.Add(benchCallTimeout))
+	defer cancel()
+	lat := make([][]time.Duration, len(cl))
+	callErrs := make([]int, len(cl))
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, c := range cl {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l := make([]time.Duration, 0, 4096)
+			for {
+				t0 := time.Now()
+				if !t0.Before(deadline) || cctx.Err() != nil {
+					break
+				}
+				m, err := c.Call(cctx, 11, 5, nil)
+				if err != nil || !m.Success {
+					callErrs[i]++
+					if errors.Is(err, proxy.ErrUpstreamGone) {
+						break // the connection died: no point calling on
+					}
+					continue
+				}
+				l = append(l, time.Since(t0))
+			}
+			lat[i] = l
+		}()
+	}
+	wg.Wait()
+	r.elapsed = time.Since(start)
+	for i := range lat {
+		r.lat = append(r.lat, lat[i]...)
+		r.callErrs += callErrs[i]
+	}
+	slices.Sort(r.lat)
+	r.calls = len(r.lat)
+	return r, nil
+}

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
+	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
+	"github.com/nexproxy/nexproxy/proxy/builtin/utility"
+	"github.com/nexproxy/nexproxy/proxy/config"
+)
+
+// `nexproxy bench --self` measures a local-mode instance and a proxy in
+// front of it without any setup. Both run in a child process (this binary
+// with the hidden --self-serve flag) so that the server's memory and CPU
+// are its own, not mixed with the simulated consoles': the child prints
+// the two authentication addresses, answers "stats" lines on its standard
+// input with its RSS (after a garbage collection) and CPU time, and stops
+// when its standard input closes.
+
+// selfBuiltins are the handlers of the local instance (those serve gives
+// a local game).
+var selfBuiltins = []proxy.Builtin{auth.New, secure.New, utility.New}
+
+// selfGameTOML is the configuration of one instance of the --self pair.
+func selfGameTOML(platform, key, authListen, secureListen, upstream string) string {
+	extra := ""
+	if platform == "switch" {
+		extra = "transport = \"websocket\"\n"
+	}
+	return fmt.Sprintf("advertise = \"127.0.0.1\"\n[[games]]\nname = \"bench\"\nplatform = %q\naccess_key = %q\n"+
+		"auth_listen = %q\nsecure_listen = %q\nupstream = %q\n%s", platform, key, authListen, secureListen, upstream, extra)
+}
+
+// freeUDPAddr returns a loopback address whose UDP port was free a moment
+// ago (a listener's secure address must differ from its authentication
+// address, so port 0 on both would make them one shared listener).
+func freeUDPAddr() (string, error) {
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	return c.LocalAddr().String(), nil
+}
+
+// startSelfInstance starts one local or proxy instance on loopback.
+func startSelfInstance(ctx context.Context, platform, key, upstream string) (*proxy.Server, error) {
+	authL, secureL := "127.0.0.1:0", "127.0.0.1:0" // Switch: one shared WebSocket listener
+	if platform != "switch" {
+		var err error
+		if authL, err = freeUDPAddr(); err != nil {
+			return nil, err
+		}
+		if secureL, err = freeUDPAddr(); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := config.LoadTOML(selfGameTOML(platform, key, authL, secureL, upstream))
+	if err != nil {
+		return nil, err
+	}
+	srv, err := proxy.New(cfg, proxy.Options{Logger: zap.NewNop(), Builtins: selfBuiltins})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Start(ctx); err != nil {
+		return nil, err
+	}
+	return srv, nil
+}
+
+// serveSelf is the child: it runs the local instance and the proxy in
+// front of it until stdin closes.
+func serveSelf(ctx context.Context, platform, key string, in io.Reader, out io.Writer) error {
+	local, err := startSelfInstance(ctx, platform, key, "local")
+	if err != nil {
+		return fmt.Errorf("local instance: %w", err)
+	}
+	defer local.Close()
+	up := local.AuthAddr("bench").String()
+	if platform == "switch" {
+		up = "ws://" + up
+	}
+	px, err := startSelfInstance(ctx, platform, key, up)
+	if err != nil {
+		return fmt.Errorf("proxy instance: %w", err)
+	}
+	defer px.Close()
+	fmt.Fprintf(out, "ready %s %s\n", local.AuthAddr("bench"), px.AuthAddr("bench"))
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		if sc.Text() == "stats" {
+			runtime.GC()
+			debug.FreeOSMemory()
+			rss, err := procRSS(os.Getpid())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "stats %d %d %d\n", rss, cpuTime().Nanoseconds(), local.Conns()+px.Conns())
+		}
+	}
+	return nil
+}
+
+// selfServer is the parent's handle on the child.
+type selfServer struct {
+	cmd           *exec.Cmd
+	stdin         io.WriteCloser
+	lines         *bufio.Scanner
+	direct, proxy string
+}
+
+// startSelf starts the child and waits for its addresses.
+func startSelf(ctx context.Context, platform, key string) (*selfServer, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "bench", "--self-serve", "--profile", platform, "--access-key", key)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start server process: %w", err)
+	}
+	s := &selfServer{cmd: cmd, stdin: stdin, lines: bufio.NewScanner(stdout)}
+	f, err := s.line("ready", 3)
+	if err != nil {
+		s.stop()
+		return nil, err
+	}
+	s.direct, s.proxy = f[0], f[1]
+	return s, nil
+}
+
+// line reads the child's next line, which must start with word and hold
+// n fields in all.
+func (s *selfServer) line(word string, n int) ([]string, error) {
+	if !s.lines.Scan() {
+		if err := s.lines.Err(); err != nil {
+			return nil, fmt.Errorf("server process: %w", err)
+		}
+		return nil, errors.New("server process ended")
+	}
+	f := strings.Fields(s.lines.Text())
+	if len(f) != n || f[0] != word {
+		return nil, fmt.Errorf("server process said %q", s.lines.Text())
+	}
+	return f[1:], nil
+}
+
+// stats asks the child for its RSS (after a collection), its CPU time and
+// its open console connections.
+func (s *selfServer) stats() (rss int64, cpu time.Duration, conns int, err error) {
+	if _, err := fmt.Fprintln(s.stdin, "stats"); err != nil {
+		return 0, 0, 0, err
+	}
+	f, err := s.line("stats", 4)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	rss, _ = strconv.ParseInt(f[0], 10, 64)
+	ns, _ := strconv.ParseInt(f[1], 10, 64)
+	conns, _ = strconv.Atoi(f[2])
+	return rss, time.Duration(ns), conns, nil
+}
+
+// stop closes the child's input and waits for it to shut down.
+func (s *selfServer) stop() {
+	_ = s.stdin.Close()
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// procRSS reads VmRSS of a process from /proc (Linux), in bytes.
+func procRSS(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read RSS of process %d: %w", pid, err)
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(rest)
+			if len(f) >= 1 {
+				kb, err := strconv.ParseInt(f[0], 10, 64)
+				if err == nil {
+					return kb << 10, nil
+				}
+			}
+		}
+	}
+	return 0, fmt.Errorf("read RSS of process %d: no VmRSS line", pid)
+}

@@ -2,8 +2,13 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/nexproxy/nexproxy/proxy/sessionlog"
 	"github.com/nexproxy/nexproxy/rmc/schema"
@@ -39,5 +44,43 @@ func TestCallRecordLegs(t *testing.T) {
 		if tc.e.Error != 0 && (r.ErrorName == "" || uint32(r.Error) != uint32(tc.e.Error)) {
 			t.Errorf("case %d: error %s %q", i, r.Error, r.ErrorName)
 		}
+	}
+}
+
+// fullDisk accepts limit bytes, then fails like a full disk.
+type fullDisk struct{ limit int }
+
+func (d *fullDisk) Write(p []byte) (int, error) {
+	if len(p) > d.limit {
+		n := d.limit
+		d.limit = 0
+		return n, errors.New("no space left on device")
+	}
+	d.limit -= len(p)
+	return len(p), nil
+}
+
+// TestFileRecorderDiskFull: a session log that stops accepting writes is
+// reported once, and recording goes on without it.
+func TestFileRecorderDiskFull(t *testing.T) {
+	core, logs := observer.New(zapcore.InfoLevel)
+	f := NewFileRecorder(FileRecorderOptions{Logger: zap.New(core)})
+	w, err := sessionlog.NewWriter(&fullDisk{limit: 400}, sessionlog.Options{Game: "g", Session: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Session{ID: "1", Game: "g"}
+	f.sessions[s] = &sessionFiles{log: w}
+	for i := range 50 {
+		f.Call(s, &CallEvent{Direction: ToServer, CallID: uint32(i), ProtocolName: "Ranking", MethodName: "UploadScore",
+			Request: &schema.Value{Kind: schema.KindRaw, Bytes: make([]byte, 32)}})
+	}
+	f.Login(s, 5, ModeLocal)
+	f.Disconnect(s, nil)
+	if n := logs.FilterMessageSnippet("session log write failed").Len(); n != 1 {
+		t.Errorf("%d write failure reports, want 1; all: %v", n, logs.All())
+	}
+	if n := logs.Len(); n != 1 {
+		t.Errorf("%d log lines, want 1: %v", n, logs.All())
 	}
 }

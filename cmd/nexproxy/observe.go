@@ -22,11 +22,12 @@ import (
 // session logs (log.sessions), packet captures (log.pcapng per session,
 // --pcapng for the whole process) and the metrics endpoint (metrics).
 type observer struct {
-	log     *zap.Logger
-	files   *proxy.FileRecorder // nil: neither session logs nor captures
-	capture *pcapng.Writer      // --pcapng
-	metrics *metrics            // nil: metrics off
-	addr    string              // metrics listen address
+	log      *zap.Logger
+	files    *proxy.FileRecorder // nil: neither session logs nor captures
+	capture  *pcapng.Writer      // --pcapng
+	captures bool                // --pcapng or log.pcapng
+	metrics  *metrics            // nil: metrics off
+	addr     string              // metrics listen address
 
 	stats func() proxy.Stats // set by start
 	hooks func() map[string]scripts.ScriptStats
@@ -50,6 +51,7 @@ func newObserver(log *zap.Logger, cfg *config.Config, pcapFile string) (*observe
 		o.capture = w
 		log.Info("writing decrypted traffic", zap.String("pcapng", pcapFile))
 	}
+	o.captures = o.capture != nil || cfg.Log.PCAPNG && cfg.Log.Sessions != ""
 	if cfg.Log.Sessions != "" || o.capture != nil {
 		o.files = proxy.NewFileRecorder(proxy.FileRecorderOptions{
 			Dir:             cfg.Log.Sessions,
@@ -79,7 +81,13 @@ func newObserver(log *zap.Logger, cfg *config.Config, pcapFile string) (*observe
 func (o *observer) recorder() proxy.Recorder {
 	rs := []proxy.Recorder{proxy.ZapRecorder(o.log)}
 	if o.files != nil {
-		rs = append(rs, o.files)
+		var files proxy.Recorder = o.files
+		if !o.captures {
+			// Without captures, hide Message so that the server does not
+			// trace every message for nothing.
+			files = struct{ proxy.Recorder }{o.files}
+		}
+		rs = append(rs, files)
 	}
 	if o.metrics != nil {
 		rs = append(rs, o.metrics)

@@ -24,7 +24,7 @@ func (z zapRecorder) Call(s *Session, e *CallEvent) {
 	if ce := z.log.Check(zap.DebugLevel, "call"); ce != nil {
 		fields := []zap.Field{zap.String("conn", s.ID), zap.Uint64("pid", s.PID()), zap.Uint32("call_id", e.CallID),
 			zap.String("direction", e.Direction.String()), zap.String("method", e.ProtocolName+"."+e.MethodName),
-			zap.Duration("took", e.Duration)}
+			zap.String("handler", e.Handler), zap.Duration("took", e.Duration)}
 		if e.Error != 0 {
 			fields = append(fields, zap.Stringer("error", e.Error))
 		}

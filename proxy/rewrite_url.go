@@ -3,7 +3,6 @@ package proxy
 import (
 	"bytes"
 	"net/netip"
-	"strconv"
 
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
@@ -118,5 +117,3 @@ func stationWithAddr(u rmc.StationURL, host string, port uint16) rmc.StationURL 
 	c.SetInt(rmc.URLPort, int64(port))
 	return c
 }
-
-func itoa(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -214,31 +214,32 @@ func (m *vm) strGmatch(L *lua.LState) int {
 	src := []byte(str)
 	pos, n := 0, 0
 	L.Push(L.NewFunction(func(L *lua.LState) int {
-		for pos <= len(str) {
-			n++
-			m.checkDeadline(n)
-			md := m.findFrom(pat, src, pos)
-			if md == nil {
-				pos = len(str) + 1
-				break
-			}
-			start, end := md.Capture(0), md.Capture(1)
-			pos = end
-			if end == start {
-				pos = start + 1
-			}
-			nc := captureCount(md)
-			if nc == 0 {
-				L.Push(lua.LString(str[start:end]))
-				return 1
-			}
-			for i := 1; i <= nc; i++ {
-				L.Push(capture(md, str, i))
-			}
-			return nc
+		if pos > len(str) {
+			L.Push(lua.LNil)
+			return 1
 		}
-		L.Push(lua.LNil)
-		return 1
+		n++
+		m.checkDeadline(n)
+		md := m.findFrom(pat, src, pos)
+		if md == nil {
+			pos = len(str) + 1
+			L.Push(lua.LNil)
+			return 1
+		}
+		start, end := md.Capture(0), md.Capture(1)
+		pos = end
+		if end == start {
+			pos = start + 1
+		}
+		nc := captureCount(md)
+		if nc == 0 {
+			L.Push(lua.LString(str[start:end]))
+			return 1
+		}
+		for i := 1; i <= nc; i++ {
+			L.Push(capture(md, str, i))
+		}
+		return nc
 	}))
 	return 1
 }

@@ -33,7 +33,6 @@ type observer struct {
 	hooks func() map[string]scripts.ScriptStats
 
 	httpSrv  *http.Server
-	bound    net.Addr
 	done     chan struct{} // closed by close
 	doneOnce sync.Once
 	wg       sync.WaitGroup
@@ -106,7 +105,6 @@ func (o *observer) start(ctx context.Context, srv *proxy.Server, hooks func() ma
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
-	o.bound = l.Addr()
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(o.metrics.registry(), promhttp.HandlerOpts{ErrorLog: zap.NewStdLog(o.log)}))
 	o.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -130,9 +128,6 @@ func (o *observer) start(ctx context.Context, srv *proxy.Server, hooks func() ma
 	}()
 	return nil
 }
-
-// metricsAddr is the bound address of the metrics endpoint (nil when off).
-func (o *observer) metricsAddr() net.Addr { return o.bound }
 
 // close shuts the metrics endpoint down and closes the files; call it
 // after the server closed, so that every session has written its last

@@ -236,47 +236,67 @@ func (c *Conn) reliableLocked(p *Packet) {
 		return
 	}
 	w := &c.rx[p.Substream]
-	switch w.offer(p.Type, p.Sequence, p.FragmentID, p.Payload) {
-	case offerTooFar:
-		c.dropLocked(p, "beyond receive window", nil)
-		return
-	case offerDuplicate:
-		c.stats.duplicates.Add(1)
+	if w.takeInOrder(p.Sequence) {
 		if p.Flags.Has(FlagNeedAck) {
 			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
 		}
-		return
-	}
-	if p.Flags.Has(FlagNeedAck) {
-		c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
+		// The payload is processed in the read buffer (decrypted in place);
+		// the reassembler copies it.
+		if !c.processReliableLocked(p.Substream, p.Type, p.Sequence, p.FragmentID, p.Payload) {
+			return
+		}
+	} else {
+		switch w.offer(p.Type, p.Sequence, p.FragmentID, p.Payload) {
+		case offerTooFar:
+			c.dropLocked(p, "beyond receive window", nil)
+			return
+		case offerDuplicate:
+			c.stats.duplicates.Add(1)
+			if p.Flags.Has(FlagNeedAck) {
+				c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
+			}
+			return
+		}
+		if p.Flags.Has(FlagNeedAck) {
+			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
+		}
 	}
 	for {
 		rp, ok := w.pop()
 		if !ok {
 			return
 		}
-		switch rp.typ {
-		case TypeData:
-			data, err := c.openLocked(TypeData, FlagReliable, p.Substream, rp.seq, 0, rp.payload)
-			if err != nil {
-				c.closeLocked(err)
-				return
-			}
-			msg, err := c.reasm[p.Substream].add(rp.frag, data)
-			if err != nil {
-				c.log.Debug("prudp: closing", zap.Error(err))
-				c.closeLocked(errors.Join(ErrMessageTooLarge, err))
-				return
-			}
-			if msg != nil {
-				c.deliverLocked(Message{Substream: p.Substream, Reliable: true, Data: msg})
-			}
-		case TypeDisconnect:
-			c.closeLocked(ErrClosed)
+		if !c.processReliableLocked(p.Substream, rp.typ, rp.seq, rp.frag, rp.payload) {
 			return
 		}
-		// Reliable PINGs (NintendoClients) only advance the window.
 	}
+}
+
+// processReliableLocked handles the next in-order reliable packet of a
+// substream. It reports false when the packet ended the connection.
+func (c *Conn) processReliableLocked(sub uint8, typ PacketType, seq uint16, frag uint8, payload []byte) bool {
+	switch typ {
+	case TypeData:
+		data, err := c.openLocked(TypeData, FlagReliable, sub, seq, 0, payload)
+		if err != nil {
+			c.closeLocked(err)
+			return false
+		}
+		msg, err := c.reasm[sub].add(frag, data)
+		if err != nil {
+			c.log.Debug("prudp: closing", zap.Error(err))
+			c.closeLocked(errors.Join(ErrMessageTooLarge, err))
+			return false
+		}
+		if msg != nil {
+			c.deliverLocked(Message{Substream: sub, Reliable: true, Data: msg})
+		}
+	case TypeDisconnect:
+		c.closeLocked(ErrClosed)
+		return false
+	}
+	// Reliable PINGs (NintendoClients) only advance the window.
+	return true
 }
 
 // unreliableLocked handles unreliable DATA, PING and forced DISCONNECT.

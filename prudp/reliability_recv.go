@@ -34,9 +34,12 @@ const (
 // recvWindow orders the reliable packets of one substream: a ring of slots
 // indexed by sequence id, so that buffering out-of-order packets allocates
 // nothing once the slots have grown, and memory is bounded by the ring size
-// times the largest payload.
+// times the largest payload. The ring is allocated when the first packet
+// arrives out of order: a packet in order is processed at once (see
+// takeInOrder), so a connection on a clean network never holds one.
 type recvWindow struct {
 	next  uint16 // sequence id of the next packet to deliver
+	size  int    // ring size; zero once the connection is released
 	slots []rxSlot
 }
 
@@ -46,7 +49,21 @@ type rxSlot struct {
 }
 
 func newRecvWindow(next uint16, size int) recvWindow {
-	return recvWindow{next: next, slots: make([]rxSlot, size)}
+	return recvWindow{next: next, size: size}
+}
+
+// takeInOrder reports whether seq is the next id to deliver and nothing is
+// buffered under it; the window then moves past it and the caller
+// processes the packet at once, without copying it into a slot.
+func (w *recvWindow) takeInOrder(seq uint16) bool {
+	if w.size == 0 || seq != w.next {
+		return false
+	}
+	if w.slots != nil && w.slots[int(seq)%len(w.slots)].full {
+		return false // buffered already: offer reports the duplicate
+	}
+	w.next++
+	return true
 }
 
 // offer files p (payload copied) unless it is a duplicate or too far ahead.
@@ -55,9 +72,12 @@ func (w *recvWindow) offer(typ PacketType, seq uint16, frag uint8, payload []byt
 	if d < 0 {
 		return offerDuplicate
 	}
-	// A released connection has no slots: nothing more is accepted.
-	if d >= len(w.slots) {
+	// A released connection has a zero size: nothing more is accepted.
+	if d >= w.size {
 		return offerTooFar
+	}
+	if w.slots == nil {
+		w.slots = make([]rxSlot, w.size)
 	}
 	s := &w.slots[int(seq)%len(w.slots)]
 	if s.full {
@@ -71,7 +91,7 @@ func (w *recvWindow) offer(typ PacketType, seq uint16, frag uint8, payload []byt
 
 // pop returns the next in-order packet, valid until the next offer.
 func (w *recvWindow) pop() (*rxPacket, bool) {
-	if len(w.slots) == 0 { // released connection
+	if len(w.slots) == 0 { // nothing buffered yet, or released
 		return nil, false
 	}
 	s := &w.slots[int(w.next)%len(w.slots)]

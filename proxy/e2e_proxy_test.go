@@ -103,7 +103,7 @@ func TestProxyToLocalUpstream(t *testing.T) {
 			frontRec.mu.Lock()
 			logins := fmt.Sprint(frontRec.logins)
 			frontRec.mu.Unlock()
-			if logins != "[1234567:intercept]" {
+			if logins != "[1234567:intercepted]" {
 				t.Errorf("logins %s", logins)
 			}
 		})

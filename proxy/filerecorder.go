@@ -117,20 +117,7 @@ func (f *FileRecorder) Login(s *Session, pid uint64, mode string) {
 	if sf == nil {
 		return
 	}
-	f.write(s, sf, sessionlog.Record{Type: sessionlog.TypeLogin, Game: s.Game, Conn: s.ID, PID: pid, Mode: logMode(mode)})
-}
-
-// logMode spells a Recorder login mode the way session logs do.
-func logMode(mode string) string {
-	switch mode {
-	case ModeIntercept:
-		return sessionlog.ModeIntercepted
-	case ModeBlindRelay:
-		return sessionlog.ModeBlindRelay
-	case ModeLocal:
-		return sessionlog.ModeLocal
-	}
-	return mode
+	f.write(s, sf, sessionlog.Record{Type: sessionlog.TypeLogin, Game: s.Game, Conn: s.ID, PID: pid, Mode: mode})
 }
 
 // Call records one call with its decoded parameters and answer.

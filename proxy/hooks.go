@@ -252,25 +252,19 @@ func (h *Hooks) event(s *Session, mode string) *scripts.Event {
 	}
 }
 
-// mode is how the session is served as scripts spell it: "local",
-// "intercept" or "relay"; "" on a proxied authentication leg before its
-// login.
+// mode is how the session is served (ModeLocal, ModeIntercepted or
+// ModeBlindRelay); "" on a proxied authentication leg before its login.
 func (h *Hooks) mode(s *Session) string {
 	switch {
 	case h.local[s.Game]:
-		return "local"
+		return ModeLocal
 	case s.Leg == LegSecure:
 		// Blind relays bypass nexproxy's secure listener: a secure
 		// session of a proxied game always comes from an intercepted login.
-		return "intercept"
+		return ModeIntercepted
 	}
-	switch s.Value(sessionKeyLoginMode{}) {
-	case modeIntercept:
-		return "intercept"
-	case modeBlindRelay:
-		return "relay"
-	}
-	return ""
+	mode, _ := s.Value(sessionKeyLoginMode{}).(string)
+	return mode
 }
 
 // OnConnect runs the on_connect hooks.

@@ -624,7 +624,7 @@ func TestHookEvents(t *testing.T) {
 		name     string
 		accounts bool // front knows the password: intercepts
 		mode     string
-	}{{"intercept", true, "intercept"}, {"relay", false, "relay"}} {
+	}{{"intercepted", true, "intercepted"}, {"blind-relay", false, "blind-relay"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newHookEnv(t, map[string]string{"events.lua": eventsScript}, envOptions{frontAccounts: tc.accounts})
 			if m := env.call(t, 11, 5, nil); !m.Success {
@@ -633,12 +633,12 @@ func TestHookEvents(t *testing.T) {
 			waitLog(t, env.logs, "connect\tg\t1\t127.0.0.1:", "login\tg\t"+testUser+"\t"+tc.mode)
 			env.client.Close()
 			waitLog(t, env.logs, "disconnect\tg\t"+testUser+"\t"+tc.mode)
-			if tc.mode == "intercept" {
+			if tc.mode == "intercepted" {
 				// The secure leg is a connection of its own (conn 2), known
 				// from its ticket: connected, intercepted and disconnected too.
 				waitLog(t, env.logs, "connect\tg\t2\t127.0.0.1:", "secure leg of\t"+testUser+" script=events.lua game=g pid="+testUser+" conn=2")
 				deadline := time.Now().Add(10 * time.Second)
-				for strings.Count(messages(env.logs), "disconnect\tg\t"+testUser+"\tintercept") != 2 {
+				for strings.Count(messages(env.logs), "disconnect\tg\t"+testUser+"\tintercepted") != 2 {
 					if time.Now().After(deadline) {
 						t.Fatalf("want two disconnects:\n%s", messages(env.logs))
 					}
@@ -674,7 +674,7 @@ end`, testUser, testPassword)
 	for _, tc := range []struct {
 		name, script, mode string
 	}{
-		{"with hook", password, "intercept"},
+		{"with hook", password, "intercepted"},
 		{"without hook", `nex.on_request("*", function(call) end)`, "blind-relay"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -691,7 +691,7 @@ end`, testUser, testPassword)
 			// An intercepted session is proxied by nexproxy itself: its
 			// hooks see the secure leg.
 			secureSeen := env.frontRec.find(11, 5) != nil
-			if secureSeen != (tc.mode == "intercept") {
+			if secureSeen != (tc.mode == "intercepted") {
 				t.Errorf("front saw the secure call: %v", secureSeen)
 			}
 		})

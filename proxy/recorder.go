@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/nexproxy/nexproxy/proxy/sessionlog"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
@@ -16,7 +17,7 @@ type Recorder interface {
 	// address ("" in local mode or when unreachable).
 	Connect(s *Session, upstream string)
 	// Login reports a login on the authentication leg and how its secure
-	// leg is handled: ModeLocal, ModeIntercept or ModeBlindRelay.
+	// leg is handled: ModeLocal, ModeIntercepted or ModeBlindRelay.
 	Login(s *Session, pid uint64, mode string)
 	// Call reports one call and its answer.
 	Call(s *Session, e *CallEvent)
@@ -27,13 +28,13 @@ type Recorder interface {
 // Login modes (Recorder.Login).
 const (
 	// ModeLocal: nexproxy's built-in authentication logged the user in.
-	ModeLocal = "local"
-	// ModeIntercept: the upstream ticket was opened and reissued, so the
+	ModeLocal = sessionlog.ModeLocal
+	// ModeIntercepted: the upstream ticket was opened and reissued, so the
 	// secure leg is decrypted.
-	ModeIntercept = string(modeIntercept)
+	ModeIntercepted = sessionlog.ModeIntercepted
 	// ModeBlindRelay: the password is unknown; the secure leg is relayed
 	// without decryption.
-	ModeBlindRelay = string(modeBlindRelay)
+	ModeBlindRelay = sessionlog.ModeBlindRelay
 )
 
 // CallEvent is one call as the console saw it.

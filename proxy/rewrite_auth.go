@@ -24,14 +24,6 @@ const (
 // secure station of the authentication leg's login, for RequestTicket.
 type sessionKeyUpstreamStation struct{}
 
-// loginMode says how a login's secure leg is handled.
-type loginMode string
-
-const (
-	modeIntercept  loginMode = "intercept"
-	modeBlindRelay loginMode = "blind-relay"
-)
-
 // authRewriter sits in front of the upstream on the authentication leg and
 // rewrites ticket and secure station of every login response.
 type authRewriter struct {
@@ -99,7 +91,7 @@ func (a *authRewriter) rewrite(c *Call, body []byte) ([]byte, error) {
 		}
 		pid = pids[0].Uint
 		st, ok := c.Session.Value(sessionKeyUpstreamStation{}).(rmc.StationURL)
-		if !ok || c.Session.Value(sessionKeyLoginMode{}) == modeBlindRelay {
+		if !ok || c.Session.Value(sessionKeyLoginMode{}) == ModeBlindRelay {
 			return body, nil // no login seen on this connection: nothing to map
 		}
 		upStation = st
@@ -120,7 +112,7 @@ func (a *authRewriter) rewrite(c *Call, body []byte) ([]byte, error) {
 		c.Session.SetPID(pid)
 	}
 
-	mode := modeBlindRelay
+	mode := ModeBlindRelay
 	userKey, ok := a.userKey(pid, sourceKey)
 	var reissued *kerberos.Reissued
 	if ok {
@@ -129,10 +121,10 @@ func (a *authRewriter) rewrite(c *Call, body []byte) ([]byte, error) {
 			a.g.log.Warn("upstream ticket does not open with the known key; relaying blindly",
 				zap.String("conn", c.Session.ID), zap.Uint64("pid", pid), zap.Error(err))
 		} else {
-			mode = modeIntercept
+			mode = ModeIntercepted
 		}
 	}
-	if mode == modeIntercept {
+	if mode == ModeIntercepted {
 		a.srv.logins.put(reissued.SessionKey, &upstreamLogin{
 			game: a.g, pid: pid, sessionKey: reissued.Upstream.SessionKey,
 			internal: reissued.Upstream.InternalTicket, station: upStation, issued: time.Now(),

@@ -179,14 +179,14 @@ end)
 nex.on_disconnect(function(ev) nex.shared.set("last", ev.session.store.count) end)`})
 	rec := &sendRecorder{}
 	s := NewSession(rec)
-	e.OnLogin(bg, &Event{Game: "mk8", PID: 42, Mode: "intercept", Session: s})
+	e.OnLogin(bg, &Event{Game: "mk8", PID: 42, Mode: "intercepted", Session: s})
 	for i := 0; i < 3; i++ {
 		c := uploadScore(t)
 		c.Session = s
 		e.OnRequest(bg, c)
 	}
 	e.OnDisconnect(bg, &Event{Session: s})
-	want := []string{"14.1:0102", fmt.Sprintf("14.1:%x", "42@mk8/intercept")}
+	want := []string{"14.1:0102", fmt.Sprintf("14.1:%x", "42@mk8/intercepted")}
 	if fmt.Sprint(rec.sent) != fmt.Sprint(want) {
 		t.Fatalf("sent %v, want %v", rec.sent, want)
 	}

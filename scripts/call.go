@@ -131,8 +131,9 @@ type Event struct {
 	PID uint64
 	// ConnID is the proxy's id of the console connection.
 	ConnID uint64
-	// Mode is how the proxy handles the session: "intercept" (keys known),
-	// "relay" (blind relay) or "local" (no upstream).
+	// Mode is how the proxy handles the session: "intercepted" (keys
+	// known), "blind-relay" (the secure leg is relayed unread) or "local"
+	// (no upstream).
 	Mode string
 	// Addr is the console's address ("ip:port").
 	Addr string

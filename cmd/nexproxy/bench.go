@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -57,6 +58,7 @@ type benchOptions struct {
 	clients, idle, serverPID                            int
 	duration                                            time.Duration
 	insecure, self, selfServe                           bool
+	profileDir                                          string
 }
 
 func newBenchCommand(_ *app) *cobra.Command {
@@ -92,6 +94,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.StringVar(&o.user, "user", "guest", "user name")
 	f.StringVar(&o.password, "password", proxy.GuestPassword, "NEX password")
 	f.BoolVar(&o.insecure, "insecure", false, "skip TLS certificate checks (switch)")
+	f.StringVar(&o.profileDir, "pprof", "", "with --self: write the server's CPU profile of each run and its heap profile after --idle into this folder")
 	f.BoolVar(&o.selfServe, "self-serve", false, "run the servers of --self (internal)")
 	_ = f.MarkHidden("self-serve")
 	return cmd
@@ -116,6 +119,9 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	if o.self && o.compare != "" {
 		return errors.New("--self measures its own pair of servers; drop --compare")
 	}
+	if o.profileDir != "" && !o.self {
+		return errors.New("--pprof needs --self (it profiles the server process)")
+	}
 	if o.idle > 0 && !o.self && o.serverPID == 0 {
 		return errors.New("--idle needs --self or --server-pid to read the server's memory")
 	}
@@ -126,6 +132,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	var (
 		targets []benchTarget
 		stats   serverStats
+		self    *selfServer
 	)
 	switch {
 	case o.self:
@@ -134,6 +141,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 			return err
 		}
 		defer s.stop()
+		self = s
 		if cc.Network == "wss" {
 			cc.Network = "ws" // the child's WebSocket listeners have no certificate
 		}
@@ -154,14 +162,24 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		}
 	}
 	results := make([]*loadResult, 0, len(targets))
-	for _, t := range targets {
+	for i, t := range targets {
 		fmt.Fprintf(out, "%s %s: %d clients, %s\n", t.label, t.addr, o.clients, o.duration)
 		cc.Addr = t.addr
 		var cpu0 time.Duration
 		if o.self {
 			_, cpu0, _, _ = stats()
 		}
+		if o.profileDir != "" {
+			if err := self.profile("cpu", filepath.Join(o.profileDir, []string{"direct", "proxy"}[i]+".cpu.pprof")); err != nil {
+				return err
+			}
+		}
 		r, err := runLoad(ctx, cc, o.clients, o.duration)
+		if o.profileDir != "" {
+			if perr := self.profile("cpu-stop", ""); perr != nil && err == nil {
+				err = perr
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -181,7 +199,11 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	}
 	if o.idle > 0 {
 		cc.Addr = targets[0].addr
-		return runIdle(ctx, out, cc, o.idle, stats)
+		var after func() error
+		if o.profileDir != "" {
+			after = func() error { return self.profile("heap", filepath.Join(o.profileDir, "idle.heap.pprof")) }
+		}
+		return runIdle(ctx, out, cc, o.idle, stats, after)
 	}
 	return nil
 }

@@ -19,8 +19,9 @@ const idleLoginParallelism = 64
 const idleSettle = 2 * time.Second
 
 // runIdle logs n consoles in, closes their authentication connections and
-// reports how much the server's memory grew per idle secure session.
-func runIdle(ctx context.Context, out io.Writer, cc proxy.ClientConfig, n int, stats serverStats) error {
+// reports how much the server's memory grew per idle secure session;
+// after, when not nil, runs while the sessions are still open.
+func runIdle(ctx context.Context, out io.Writer, cc proxy.ClientConfig, n int, stats serverStats, after func() error) error {
 	if stats == nil {
 		return errors.New("--idle: no way to read the server's memory")
 	}
@@ -57,6 +58,9 @@ func runIdle(ctx context.Context, out io.Writer, cc proxy.ClientConfig, n int, s
 		line += fmt.Sprintf(" (server connections %d -> %d)", conns0, conns1)
 	}
 	fmt.Fprintln(out, line)
+	if after != nil {
+		return after()
+	}
 	return nil
 }
 

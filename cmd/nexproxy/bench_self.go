@@ -103,7 +103,17 @@ func serveSelf(ctx context.Context, platform, key string, in io.Reader, out io.W
 	defer px.Close()
 	fmt.Fprintf(out, "ready %s %s\n", local.AuthAddr("bench"), px.AuthAddr("bench"))
 	sc := bufio.NewScanner(in)
+	var prof profiler
+	defer prof.stopCPU()
 	for sc.Scan() {
+		if cmd, arg, ok := strings.Cut(sc.Text(), " "); ok || cmd == "cpu-stop" {
+			if err := prof.do(cmd, arg); err != nil {
+				fmt.Fprintf(out, "profile %s\n", strings.ReplaceAll(err.Error(), " ", "_"))
+			} else {
+				fmt.Fprintf(out, "profile ok\n")
+			}
+			continue
+		}
 		if sc.Text() == "stats" {
 			// Settled memory: each collection also halves the stacks of
 			// goroutines that use little of theirs.
@@ -188,6 +198,22 @@ func (s *selfServer) stats() (rss int64, cpu time.Duration, conns int, err error
 	ns, _ := strconv.ParseInt(f[1], 10, 64)
 	conns, _ = strconv.Atoi(f[2])
 	return rss, time.Duration(ns), conns, nil
+}
+
+// profile asks the child to start a CPU profile into path ("cpu"), stop
+// it ("cpu-stop") or write a heap profile into path ("heap").
+func (s *selfServer) profile(cmd, path string) error {
+	if _, err := fmt.Fprintln(s.stdin, strings.TrimSpace(cmd+" "+path)); err != nil {
+		return err
+	}
+	f, err := s.line("profile", 2)
+	if err != nil {
+		return err
+	}
+	if f[0] != "ok" {
+		return fmt.Errorf("server process: %s %s: %s", cmd, path, f[0])
+	}
+	return nil
 }
 
 // stop closes the child's input and waits for it to shut down.

@@ -15,9 +15,15 @@ import (
 //
 // ReadFrom is called from one goroutine only; WriteTo may be called
 // concurrently. Close unblocks a pending ReadFrom with an error.
+//
+// A carrier with one stream per peer (WebSocket) reports the end of a
+// peer's stream as a ReadFrom error matching ErrPeerClosed, with from
+// naming the peer: the connections with that peer end at once instead of
+// by ping timeout. Datagram carriers never return it.
 type Carrier interface {
 	// ReadFrom reads the next datagram into p. A datagram longer than p is
-	// truncated (the codec then rejects it).
+	// truncated (the codec then rejects it). An error matching
+	// ErrPeerClosed concerns the peer at from only; the carrier stays open.
 	ReadFrom(p []byte) (n int, from netip.AddrPort, err error)
 	// WriteTo sends p as one datagram to the peer.
 	WriteTo(p []byte, to netip.AddrPort) error
@@ -29,6 +35,12 @@ type Carrier interface {
 
 // ErrCarrierClosed is returned by carriers after Close.
 var ErrCarrierClosed = errors.New("prudp: carrier closed")
+
+// ErrPeerClosed is matched by the ReadFrom error with which a carrier
+// reports that it closed its stream to one peer (the peer's WebSocket
+// closed or failed). It is also the cause in the Err of every connection
+// with that peer.
+var ErrPeerClosed = errors.New("prudp: carrier closed the peer's stream")
 
 // maxDatagram is the largest datagram a carrier hands to the codec: a UDP
 // datagram cannot exceed it and a Lite packet (12-byte header, 255 bytes of

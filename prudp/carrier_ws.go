@@ -75,9 +75,12 @@ func (f *liteFramer) feed(msg []byte, emit func([]byte)) error {
 	return nil
 }
 
+// wsPacket is one Lite packet from a peer, or (err set) the end of the
+// peer's WebSocket.
 type wsPacket struct {
 	data []byte
 	from netip.AddrPort
+	err  error
 }
 
 // wsPeer is one WebSocket.
@@ -130,21 +133,41 @@ func (c *wsCarrier) add(ws *websocket.Conn, addr netip.AddrPort) bool {
 
 func (c *wsCarrier) read(p *wsPeer) {
 	defer c.wg.Done()
-	defer func() {
-		c.mu.Lock()
-		if c.peers[p.addr] == p {
-			delete(c.peers, p.addr)
-		}
-		c.mu.Unlock()
-		_ = p.ws.Close()
-	}()
+	cause := c.readPeer(p)
+	c.mu.Lock()
+	// A peer replaced by a newer WebSocket from the same address, or
+	// closed with the carrier, is nobody's news.
+	current := c.peers[p.addr] == p && !c.closed
+	if current {
+		delete(c.peers, p.addr)
+	}
+	c.mu.Unlock()
+	_ = p.ws.Close()
+	if !current {
+		return
+	}
+	err := fmt.Errorf("prudp: websocket %s: %w", p.addr, ErrPeerClosed)
+	if cause != nil {
+		err = fmt.Errorf("prudp: websocket %s: %w: %w", p.addr, ErrPeerClosed, cause)
+	}
+	// Queued behind the peer's last packets, so that those are processed
+	// before its connections end.
+	select {
+	case c.inbox <- wsPacket{from: p.addr, err: err}:
+	case <-c.done:
+	}
+}
+
+// readPeer feeds the inbox from one WebSocket until it fails, returning
+// why (nil when the carrier is closing).
+func (c *wsCarrier) readPeer(p *wsPeer) error {
 	p.ws.SetReadLimit(maxDatagram)
 	var f liteFramer
 	for {
 		_ = p.ws.SetReadDeadline(time.Now().Add(wsIdleTimeout))
 		typ, msg, err := p.ws.ReadMessage()
 		if err != nil {
-			return
+			return err
 		}
 		if typ != websocket.BinaryMessage {
 			continue
@@ -155,13 +178,18 @@ func (c *wsCarrier) read(p *wsPeer) {
 				return
 			}
 			select {
-			case c.inbox <- wsPacket{append([]byte(nil), pkt...), p.addr}:
+			case c.inbox <- wsPacket{data: append([]byte(nil), pkt...), from: p.addr}:
 			case <-c.done:
 				stop = true
 			}
 		})
-		if err != nil || stop || len(f.buf) > maxDatagram {
-			return
+		switch {
+		case err != nil:
+			return err
+		case stop:
+			return nil
+		case len(f.buf) > maxDatagram:
+			return errors.New("prudp: websocket: partial packet larger than a datagram")
 		}
 	}
 }
@@ -169,6 +197,9 @@ func (c *wsCarrier) read(p *wsPeer) {
 func (c *wsCarrier) ReadFrom(b []byte) (int, netip.AddrPort, error) {
 	select {
 	case p := <-c.inbox:
+		if p.err != nil {
+			return 0, p.from, p.err
+		}
 		return copy(b, p.data), p.from, nil
 	case <-c.done:
 		return 0, netip.AddrPort{}, ErrCarrierClosed

@@ -160,6 +160,17 @@ func (c *Conn) readLoop() {
 	for {
 		n, from, err := c.carrier.ReadFrom(buf)
 		if err != nil {
+			if errors.Is(err, ErrPeerClosed) {
+				// Checked first: its cause may be the peer socket's
+				// net.ErrClosed, which is not the carrier's.
+				if from != c.remote {
+					continue
+				}
+				c.mu.Lock()
+				c.closeLocked(err)
+				c.mu.Unlock()
+				return
+			}
 			if errors.Is(err, ErrCarrierClosed) || errors.Is(err, net.ErrClosed) {
 				c.mu.Lock()
 				c.closeLocked(fmt.Errorf("prudp: carrier: %w", err))

@@ -275,6 +275,12 @@ func (l *Listener) readLoop() {
 				return
 			default:
 			}
+			if errors.Is(err, ErrPeerClosed) {
+				// Checked first: its cause may be the peer socket's
+				// net.ErrClosed, which is not the carrier's.
+				l.peerClosed(from, err)
+				continue
+			}
 			if errors.Is(err, ErrCarrierClosed) || errors.Is(err, net.ErrClosed) {
 				return
 			}

@@ -1,0 +1,251 @@
+package prudp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"go.uber.org/goleak"
+)
+
+// wsPeerOf returns the WebSocket a carrier holds for addr.
+func wsPeerOf(t *testing.T, car Carrier, addr netip.AddrPort) *websocket.Conn {
+	t.Helper()
+	var c *wsCarrier
+	switch v := car.(type) {
+	case *wsServerCarrier:
+		c = v.wsCarrier
+	case *wsClientCarrier:
+		c = v.wsCarrier
+	default:
+		t.Fatalf("carrier %T is not a WebSocket carrier", car)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.peers[addr]
+	if p == nil {
+		t.Fatalf("no WebSocket for %s", addr)
+	}
+	return p.ws
+}
+
+// endsPromptly waits for c to end well before its ping timeout could have
+// ended it, and checks that the error says the carrier closed the peer.
+func endsPromptly(t *testing.T, side string, c *Conn) {
+	t.Helper()
+	select {
+	case <-c.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: connection still open after its WebSocket closed", side)
+	}
+	err := c.Err()
+	if !errors.Is(err, ErrClosed) || !errors.Is(err, ErrPeerClosed) || errors.Is(err, ErrTimeout) {
+		t.Errorf("%s: Err = %v, want ErrClosed caused by ErrPeerClosed", side, err)
+	}
+	if err != nil && !strings.Contains(err.Error(), "carrier closed") {
+		t.Errorf("%s: Err %q does not say the carrier closed", side, err)
+	}
+	if _, rerr := c.Recv(context.Background()); !errors.Is(rerr, ErrClosed) {
+		t.Errorf("%s: Recv after the end = %v", side, rerr)
+	}
+}
+
+// TestWebSocketCloseEndsConnections drops the TCP connection under a
+// WebSocket, from either end, without any PRUDP DISCONNECT: both the
+// listener's and the dialled connection end at once (the ping timeout is
+// a minute, so nothing else can end them within the wait).
+func TestWebSocketCloseEndsConnections(t *testing.T) {
+	for _, tc := range []struct {
+		name, network string
+		closeServerSide bool
+	}{
+		{"ws console closes", "ws", false},
+		{"ws server closes", "ws", true},
+		{"wss console closes", "wss", false},
+		{"wss server closes", "wss", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := Switch()
+			s.AccessKey = "fdf6617f"
+			s.PingTimeout = time.Minute
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			var srvTLS *tls.Config
+			dc := DialConfig{Settings: s}
+			if tc.network == "wss" {
+				cfg, roots := testCert(t)
+				srvTLS = cfg
+				dc.TLSConfig = &tls.Config{RootCAs: roots}
+			}
+			l, err := ListenWebSocket(ctx, "127.0.0.1:0", srvTLS, ListenConfig{Games: []Settings{s}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			acc := make(chan *Conn, 1)
+			go func() { c, _ := l.Accept(ctx); acc <- c }()
+			cli, err := Dial(ctx, tc.network, l.Addr().String(), dc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cli.Close()
+			srv := <-acc
+			if srv == nil {
+				t.Fatal("no connection accepted")
+			}
+			if err := exchange(ctx, cli, srv, 0, [][]byte{[]byte("before")}); err != nil {
+				t.Fatal(err)
+			}
+			// Close the socket itself: no close frame, no DISCONNECT, as
+			// when a console loses power or its network.
+			if tc.closeServerSide {
+				_ = wsPeerOf(t, l.carrier, srv.RemoteAddrPort()).NetConn().Close()
+			} else {
+				_ = wsPeerOf(t, cli.carrier, cli.RemoteAddrPort()).NetConn().Close()
+			}
+			endsPromptly(t, "listener side", srv)
+			endsPromptly(t, "dial side", cli)
+			if st := l.Stats(); st.Active != 0 {
+				t.Errorf("listener still tracks %d connections", st.Active)
+			}
+			// The listener keeps serving: the console comes back.
+			go func() { c, _ := l.Accept(ctx); acc <- c }()
+			again, err := Dial(ctx, tc.network, l.Addr().String(), dc)
+			if err != nil {
+				t.Fatal("dial after the close:", err)
+			}
+			defer again.Close()
+			srv2 := <-acc
+			if err := exchange(ctx, again, srv2, 0, [][]byte{[]byte("after")}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestWebSocketCloseFrameEndsConnections closes the console's WebSocket
+// cleanly (close frame, as a browser or console does on shutdown): the
+// listener's connection ends at once.
+func TestWebSocketCloseFrameEndsConnections(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := Switch()
+	s.AccessKey = "fdf6617f"
+	s.PingTimeout = time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	l, err := ListenWebSocket(ctx, "127.0.0.1:0", nil, ListenConfig{Games: []Settings{s}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	acc := make(chan *Conn, 1)
+	go func() { c, _ := l.Accept(ctx); acc <- c }()
+	cli, err := Dial(ctx, "ws", l.Addr().String(), DialConfig{Settings: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	srv := <-acc
+	ws := wsPeerOf(t, cli.carrier, cli.RemoteAddrPort())
+	_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "bye"), time.Now().Add(time.Second))
+	endsPromptly(t, "listener side", srv)
+	endsPromptly(t, "dial side", cli)
+}
+
+// peerCloseCarrier turns a datagram "peer-closed <addr>" into the
+// ErrPeerClosed report a per-peer carrier makes, so that the listener's
+// side can be tested on the in-memory network with synthetic time.
+type peerCloseCarrier struct {
+	Carrier
+}
+
+func (p *peerCloseCarrier) ReadFrom(b []byte) (int, netip.AddrPort, error) {
+	n, from, err := p.Carrier.ReadFrom(b)
+	if err == nil {
+		if a, ok := strings.CutPrefix(string(b[:n]), "peer-closed "); ok {
+			ap := netip.MustParseAddrPort(a)
+			return 0, ap, errors.Join(ErrPeerClosed, errors.New("test: stream of "+a+" closed"))
+		}
+	}
+	return n, from, err
+}
+
+// TestListenerPeerClosed: a peer-closed report ends every connection with
+// that peer at once (in the backlog too) and no other.
+func TestListenerPeerClosed(t *testing.T) {
+	for _, name := range []string{"v0", "v1-minor4", "lite"} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx := context.Background()
+				s := fastSettings(variantProfiles()[name])
+				s.PingTimeout = time.Minute
+				n := NewMemNetwork(9, Impairment{Delay: time.Millisecond})
+				sc, _ := n.Listen("10.0.0.1:1")
+				l, err := ListenCarrier(ctx, &peerCloseCarrier{sc}, ListenConfig{Games: []Settings{s}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				srvAddr := sc.LocalAddr().(addrPortAddr).ap
+				dial := func(addr string) *Conn {
+					cc, _ := n.Listen(addr)
+					c, err := DialCarrier(ctx, cc, sc.LocalAddr(), DialConfig{Settings: s})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return c
+				}
+				cliA, cliB := dial("10.0.0.2:2"), dial("10.0.0.3:3")
+				srvA, _ := l.Accept(ctx)
+				srvB, _ := l.Accept(ctx)
+				if srvA.RemoteAddrPort() != netip.MustParseAddrPort("10.0.0.2:2") {
+					srvA, srvB = srvB, srvA
+				}
+				// A third connection waits in the backlog (not accepted).
+				cliC := dial("10.0.0.2:4")
+				_ = cliC
+
+				start := time.Now()
+				reporter, _ := n.Listen("10.0.0.9:9")
+				for _, a := range []string{"10.0.0.2:2", "10.0.0.2:4"} {
+					_ = reporter.WriteTo([]byte("peer-closed "+a), srvAddr)
+				}
+				time.Sleep(2 * time.Millisecond) // the network's delay
+				synctest.Wait()
+				select {
+				case <-srvA.Done():
+				default:
+					t.Fatal("connection with the closed peer still open")
+				}
+				if time.Since(start) > s.PingTimeout/2 {
+					t.Errorf("ended after %v", time.Since(start))
+				}
+				if err := srvA.Err(); !errors.Is(err, ErrClosed) || !errors.Is(err, ErrPeerClosed) {
+					t.Errorf("Err = %v", err)
+				}
+				if got := l.Stats().Active; got != 1 {
+					t.Errorf("Active = %d, want 1 (the other peer's)", got)
+				}
+				if err := exchange(ctx, cliB, srvB, 0, [][]byte{[]byte("unaffected")}); err != nil {
+					t.Fatal(err)
+				}
+				// The backlogged connection died too: Accept skips it.
+				actx, cancel := context.WithTimeout(ctx, time.Second)
+				if c, err := l.Accept(actx); err == nil {
+					t.Errorf("Accept returned %s, closed by the peer report", c.RemoteAddrPort())
+				}
+				cancel()
+				reporter.Close()
+				cliA.Abort()
+				cliC.Abort()
+				closeAll(l, cliB, srvB)
+			})
+		})
+	}
+}

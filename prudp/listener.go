@@ -345,6 +345,12 @@ func (l *Listener) packet(games []game, gi int, p *Packet, raw []byte, from neti
 	c := l.conns[connKey{from, p.Source}]
 	l.mu.Unlock()
 	if c != nil {
+		if p.Type == TypeConnect && !p.Flags.Has(FlagAck) && !c.isRetransmittedConnect(p) {
+			// A new connection attempt from the same address and port:
+			// the peer restarted (see the package documentation).
+			l.acceptConnect(games[gi:], p, raw, from, c)
+			return
+		}
 		l.connPacket(c, games[gi].codec, p, raw)
 		return
 	}
@@ -352,7 +358,7 @@ func (l *Listener) packet(games []game, gi int, p *Packet, raw []byte, from neti
 	case p.Type == TypeSyn && !p.Flags.Has(FlagAck):
 		l.answerSyn(games[gi:], p, raw, from)
 	case p.Type == TypeConnect && !p.Flags.Has(FlagAck):
-		l.acceptConnect(games[gi:], p, raw, from)
+		l.acceptConnect(games[gi:], p, raw, from, nil)
 	default:
 		l.stats.noConn.Add(1)
 		l.drop("no connection", from, nil)

@@ -62,11 +62,13 @@ func allZero(b []byte) bool {
 	return true
 }
 
-// acceptConnect validates a CONNECT for no live connection: it must echo
-// the connection signature computed for its sender (proof that the sender
-// receives at its address), and negotiate within the profile. Only then
-// does a connection exist; the Connect callback runs in its own goroutine.
-func (l *Listener) acceptConnect(games []game, p *Packet, raw []byte, from netip.AddrPort) {
+// acceptConnect validates a CONNECT that opens a new connection: it must
+// echo the connection signature computed for its sender (proof that the
+// sender receives at its address), and negotiate within the profile. Only
+// then does a connection exist; the Connect callback runs in its own
+// goroutine. A valid CONNECT replaces old, the live connection with the
+// same address and virtual port, if any; an invalid one leaves it alone.
+func (l *Listener) acceptConnect(games []game, p *Packet, raw []byte, from netip.AddrPort, old *Conn) {
 	if !p.Flags.Has(FlagNeedAck) || p.Sequence != 1 || p.FragmentID != 0 || p.Substream != 0 || p.Source.Type != p.Dest.Type {
 		l.stats.malformed.Add(1)
 		l.drop("malformed CONNECT", from, nil)
@@ -102,12 +104,23 @@ func (l *Listener) acceptConnect(games []game, p *Packet, raw []byte, from netip
 		sigC = append([]byte(nil), p.ConnSignature...)
 	}
 	key := connKey{from, p.Source}
+	if old != nil {
+		// Held until old is closed, so that a Connect callback still
+		// running for it cannot complete it meanwhile (the lock order is
+		// c.mu, then l.mu).
+		old.mu.Lock()
+		defer old.mu.Unlock()
+	}
 	l.mu.Lock()
-	if l.closed || l.conns[key] != nil {
+	if l.closed || l.conns[key] != old {
 		l.mu.Unlock()
 		return
 	}
-	if len(l.conns) >= l.maxConns || l.pending >= l.backlog {
+	pending := l.pending
+	if old != nil && old.state == stateAccepting {
+		pending-- // its slot returns when its callback does; it never reaches Accept
+	}
+	if (old == nil && len(l.conns) >= l.maxConns) || pending >= l.backlog {
 		l.mu.Unlock()
 		l.stats.refused.Add(1)
 		l.drop("connection limit or backlog", from, nil)
@@ -119,6 +132,9 @@ func (l *Listener) acceptConnect(games []game, p *Packet, raw []byte, from netip
 	c.sigSent, c.sigRecv = sigS, sigC
 	c.peerSession = p.SessionID
 	c.localSession = randomU8()
+	// Kept to tell a retransmitted CONNECT from a new connection's.
+	c.connectPayload = bytes.Clone(p.Payload)
+	c.unrelStart = p.UnreliableStart
 	if negotiates(v) {
 		c.minor, c.functions = p.MinorVersion, p.SupportedFunctions
 		if v == V1 {
@@ -132,6 +148,9 @@ func (l *Listener) acceptConnect(games []game, p *Packet, raw []byte, from netip
 	l.pending++
 	l.wg.Add(1)
 	l.mu.Unlock()
+	if old != nil {
+		old.replacedLocked()
+	}
 	req := ConnectRequest{Settings: &c.settings, Local: p.Dest, Remote: p.Source,
 		RemoteAddr: net.UDPAddrFromAddrPort(from), Payload: bytes.Clone(p.Payload)}
 	if req.Payload == nil {

@@ -85,9 +85,10 @@ type wsPacket struct {
 
 // wsPeer is one WebSocket.
 type wsPeer struct {
-	ws   *websocket.Conn
-	addr netip.AddrPort
-	wmu  sync.Mutex
+	ws    *websocket.Conn
+	addr  netip.AddrPort
+	local netip.AddrPort // the TCP connection's local address
+	wmu   sync.Mutex
 }
 
 func (p *wsPeer) write(b []byte) error {
@@ -125,6 +126,7 @@ func (c *wsCarrier) add(ws *websocket.Conn, addr netip.AddrPort) bool {
 		_ = old.ws.Close()
 	}
 	p := &wsPeer{ws: ws, addr: addr}
+	p.local, _ = addrPortOf(ws.LocalAddr())
 	c.peers[addr] = p
 	c.wg.Add(1)
 	go c.read(p)
@@ -217,6 +219,17 @@ func (c *wsCarrier) WriteTo(b []byte, to netip.AddrPort) error {
 }
 
 func (c *wsCarrier) LocalAddr() net.Addr { return c.local }
+
+// localAddrFor is the local address of the WebSocket to peer, while it is
+// open.
+func (c *wsCarrier) localAddrFor(peer netip.AddrPort) (netip.AddrPort, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.peers[peer]; p != nil && p.local.IsValid() {
+		return p.local, true
+	}
+	return netip.AddrPort{}, false
+}
 
 // closePeers closes every WebSocket (with a close frame) and waits for the
 // readers.

@@ -236,8 +236,8 @@ func TestFileRecorderProxySession(t *testing.T) {
 
 	// The process capture holds both legs of both connections: the console
 	// leg towards nexproxy's secure port, the upstream leg towards the
-	// upstream's.
-	comments := tsharkFields(t, capPath, "frame.comment", "udp.dstport")
+	// upstream's, from nexproxy's own upstream socket (not port 0).
+	comments := tsharkFields(t, capPath, "frame.comment", "udp.srcport", "udp.dstport")
 	if comments == nil {
 		return
 	}
@@ -250,6 +250,9 @@ func TestFileRecorderProxySession(t *testing.T) {
 		}
 		toFront = toFront || strings.HasSuffix(line, "|"+frontPort)
 		toUp = toUp || strings.HasSuffix(line, "|"+upPort)
+		if strings.HasSuffix(line, "|0|"+upPort) {
+			t.Errorf("upstream leg captured from port 0: %s", line)
+		}
 	}
 	if !toFront || !toUp {
 		t.Errorf("RegisterEx requests to nexproxy (%s) %v, to the upstream (%s) %v:\n%s", frontPort, toFront, upPort, toUp, strings.Join(comments, "\n"))

@@ -164,7 +164,7 @@ func (p *pair) run(final Handler, links []Link) {
 		upD.peer = upPeer
 		if s.rec.messages() {
 			remote := p.up.RemoteAddrPort()
-			upPeer.SetTracer(s.rec.tracer(p.sess, true, localTowards(remote), remote))
+			upPeer.SetTracer(s.rec.tracer(p.sess, true, upstreamLocal(p.up), remote))
 		}
 		mirror := []Link{tagLink(HandlerHook, s.opts.Hooks)}
 		if p.sess.Leg == LegSecure {

@@ -99,9 +99,19 @@ func (s *Server) listenerSide(g *game, leg Leg) netip.AddrPort {
 	return ap
 }
 
-// localTowards is the local address the system routes to remote from (its
-// port is 0: prudp does not expose the dialled socket's port). A UDP
-// "dial" sends nothing.
+// upstreamLocal is nexproxy's address on a dialled upstream connection,
+// for captures: the socket's own port and, when the socket is bound to
+// every interface, the address the system routes to the server from.
+func upstreamLocal(c *prudp.Conn) netip.AddrPort {
+	local := c.LocalAddrPort()
+	if local.Addr().IsValid() && !local.Addr().IsUnspecified() {
+		return local
+	}
+	return netip.AddrPortFrom(localTowards(c.RemoteAddrPort()).Addr(), local.Port())
+}
+
+// localTowards is the local address the system routes to remote from
+// (port 0). A UDP "dial" sends nothing.
 func localTowards(remote netip.AddrPort) netip.AddrPort {
 	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(remote))
 	if err != nil {

@@ -1,0 +1,73 @@
+package proxy_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/prudp"
+)
+
+// discRecorder reports every Disconnect's cause.
+type discRecorder struct{ discs chan error }
+
+func (d *discRecorder) Connect(*proxy.Session, string)         {}
+func (d *discRecorder) Login(*proxy.Session, uint64, string)   {}
+func (d *discRecorder) Call(*proxy.Session, *proxy.CallEvent)  {}
+func (d *discRecorder) Disconnect(_ *proxy.Session, err error) { d.discs <- err }
+func newDiscRecorder() *discRecorder                           { return &discRecorder{discs: make(chan error, 8)} }
+func (d *discRecorder) wait(t *testing.T, who string) (err error) {
+	t.Helper()
+	select {
+	case err = <-d.discs:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: no disconnect", who)
+	}
+	return err
+}
+
+// TestSwitchWebSocketCloseEndsUpstream: a Switch console whose WebSocket
+// closes (no PRUDP DISCONNECT) ends its session at once, and nexproxy
+// disconnects the upstream leg with it.
+func TestSwitchWebSocketCloseEndsUpstream(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	upRec, frontRec := newDiscRecorder(), newDiscRecorder()
+	up, _ := startServer(t, testGame{platform: "switch", upstream: "local", accounts: true, tlsDir: writeCert(t)}, upRec)
+	defer up.Close()
+	front, cfg := startServer(t, testGame{platform: "switch", upstream: upstreamAddr("switch", up)}, frontRec)
+	defer front.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	car, remote, err := prudp.DialWebSocketCarrier(ctx, front.AuthAddr("g").String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	console, err := prudp.DialCarrier(ctx, car, net.UDPAddrFromAddrPort(remote), prudp.DialConfig{
+		Settings: cfg.Games[0].PRUDP, Remote: prudp.VPort{Type: prudp.StreamRVSecure, Port: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer console.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for up.Stats().Sessions != 1 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if up.Stats().Sessions != 1 {
+		t.Fatal("the upstream leg never connected")
+	}
+
+	_ = car.Close() // the console's WebSocket goes away
+	if err := frontRec.wait(t, "console leg"); !errors.Is(err, prudp.ErrPeerClosed) {
+		t.Errorf("console leg ended with %v, want the carrier's ErrPeerClosed", err)
+	}
+	upRec.wait(t, "upstream leg")
+	if n := front.Stats().Sessions; n != 0 {
+		t.Errorf("nexproxy still runs %d sessions", n)
+	}
+}

@@ -152,7 +152,7 @@ type Conn struct {
 	connectReply []byte // stored CONNECT reply (server), resent for duplicates
 	candidates   []game // v0 multi-game: profiles the first packets still fit
 
-	connectPayload []byte             // client CONNECT payload
+	connectPayload []byte             // CONNECT payload sent (client) or received (server: tells a retransmission from a new connection)
 	checkReply     func([]byte) error // client CONNECT reply check
 	pendingKey     []byte             // client session key, installed at connect
 	established    chan struct{}

@@ -141,6 +141,7 @@ type Conn struct {
 	msgBytes  int
 	msgWake   chan struct{}
 	spaceWake chan struct{}
+	push      pushState // receiver in push mode (conn_push.go)
 
 	scratch  []byte      // encode buffer for ACK-like packets
 	ctrl     Packet      // the ACK being built (kept off the heap per ACK)
@@ -392,6 +393,7 @@ func (c *Conn) closeLocked(cause error) {
 		c.reasm[i] = reassembler{}
 	}
 	close(c.done)
+	c.notifyClosedLocked()
 	if c.listener != nil {
 		c.listener.forget(c)
 	}

@@ -18,6 +18,8 @@ var (
 	ErrMessageTooLarge = errors.New("prudp: message too large")
 	// ErrListenerClosed: Accept on a closed Listener.
 	ErrListenerClosed = errors.New("prudp: listener closed")
+	// ErrWouldBlock: TrySend found the send queue full; Send would wait.
+	ErrWouldBlock = errors.New("prudp: send queue full")
 )
 
 // closedError is the error of an ended connection: it matches ErrClosed

@@ -24,9 +24,11 @@ func (c *Conn) input(p *Packet, raw []byte) {
 	c.inputLocked(p, raw)
 	// Acknowledgements go out after the lock is released: the message they
 	// acknowledge is already delivered, so the reader works on it while
-	// this goroutine is in the (slow) send system call.
+	// this goroutine is in the (slow) send system call. A receiver in push
+	// mode gets the message first: what it sends on is the latency the
+	// peers see, the acknowledgement is not.
 	n := len(c.ackEnds)
-	c.mu.Unlock()
+	c.pushUnlock()
 	if n > 0 {
 		c.writeDeferredAcks()
 	}

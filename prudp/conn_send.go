@@ -15,6 +15,19 @@ import (
 // in order, and transmitted as the window and pacing allow. Send blocks
 // (until ctx ends) while too much data waits for acknowledgement.
 func (c *Conn) Send(ctx context.Context, substream uint8, msg []byte) error {
+	return c.send(ctx, true, substream, msg)
+}
+
+// TrySend is Send that never waits: when too much data waits for
+// acknowledgement it queues nothing and returns an error matching
+// ErrWouldBlock. Receivers in push mode (SetReceiver) send with it, since
+// they must not block.
+func (c *Conn) TrySend(substream uint8, msg []byte) error {
+	return c.send(context.Background(), false, substream, msg)
+}
+
+// send is Send, or TrySend when wait is false.
+func (c *Conn) send(ctx context.Context, wait bool, substream uint8, msg []byte) error {
 	if len(msg) > c.settings.MaxMessageSize {
 		return fmt.Errorf("prudp: send %d bytes: %w (limit %d)", len(msg), ErrMessageTooLarge, c.settings.MaxMessageSize)
 	}
@@ -33,6 +46,9 @@ func (c *Conn) Send(ctx context.Context, substream uint8, msg []byte) error {
 			break
 		}
 		c.mu.Unlock()
+		if !wait {
+			return ErrWouldBlock
+		}
 		select {
 		case <-c.spaceWake:
 		case <-c.done:

@@ -47,6 +47,7 @@ func NewHooks(e *scripts.Engine, cfg *config.Config, log *zap.Logger) *Hooks {
 // Install sets opts.Hooks, opts.Events and opts.PasswordFor to h.
 func (h *Hooks) Install(opts *Options) {
 	opts.Hooks = h.Link
+	opts.hooksWant = h.wants
 	opts.Events = h
 	opts.PasswordFor = h.PasswordFor
 }
@@ -101,6 +102,15 @@ func (h *Hooks) session(s *Session) *hookSession {
 
 // Link is the hook link of every chain (Options.Hooks).
 func (h *Hooks) Link(next Handler) Handler { return &hookHandler{h: h, next: next} }
+
+// wants reports whether a hook acts on c (Options.hooksWant).
+func (h *Hooks) wants(c *Call) bool {
+	dir := scripts.ConsoleToServer
+	if c.Direction == ToConsole {
+		dir = scripts.ServerToConsole
+	}
+	return h.engine.HasRequestHooks(c.Protocol, c.Method, dir) || h.engine.HasResponseHooks(c.Protocol, c.Method, dir)
+}
 
 // hookHandler runs the hooks of one chain.
 type hookHandler struct {

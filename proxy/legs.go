@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -115,12 +116,14 @@ func (p *pair) dialSecure(l *upstreamLogin) (*prudp.Conn, error) {
 	}, addr)
 }
 
-// run pumps RMC both ways until either side disconnects or the server
-// closes, then disconnects the other side.
+// run connects the console and, when proxying, the upstream connection
+// to their peers and returns: the connections hand their messages to the
+// peers on their read goroutines (push mode), so an idle session holds no
+// goroutine. When either side disconnects or the server closes, the other
+// side is disconnected and the session ends on the goroutine that noticed.
 func (p *pair) run(final Handler, links []Link) {
 	s := p.srv
 	ctx, cancel := context.WithCancel(s.ctx)
-	defer cancel()
 	upName := ""
 	if p.up != nil {
 		upName = p.up.RemoteAddr().String()
@@ -144,11 +147,11 @@ func (p *pair) run(final Handler, links []Link) {
 	}
 	live := &liveConn{closeFn: closeBoth, console: p.console, up: p.up}
 	if !s.track(live) {
+		cancel()
 		closeBoth()
 		p.sess.end()
 		return
 	}
-	defer s.retire(live)
 	s.rec.connect(p.sess, upName)
 	p.log.Info("console connected", zap.Uint64("pid", p.sess.PID()), zap.String("upstream", upName))
 
@@ -167,37 +170,58 @@ func (p *pair) run(final Handler, links []Link) {
 			upPeer.SetTracer(s.rec.tracer(p.sess, true, upstreamLocal(p.up), remote))
 		}
 		mirror := []Link{tagLink(HandlerHook, s.opts.Hooks)}
+		var url *urlRewriter
 		if p.sess.Leg == LegSecure {
+			url = &urlRewriter{srv: s, log: p.log}
 			mirror = append(mirror, func(next Handler) Handler { return &urlRewriter{srv: s, log: p.log, next: next} })
 		}
 		upD.chain = Chain(tagFinal(HandlerConsole, Forward(consolePeer)), mirror...)
 		final = tagFinal(HandlerUpstream, Forward(upPeer))
+		upD.fast = s.newFastPath(consolePeer, HandlerConsole, url, false)
+		consoleD.fast = s.newFastPath(upPeer, HandlerUpstream, url, p.sess.Leg == LegAuth)
+		if upD.fast != nil {
+			upPeer.fast = upD.serveFast
+		}
+		if consoleD.fast != nil {
+			consolePeer.fast = consoleD.serveFast
+		}
 	}
 	consoleD.chain = Chain(final, links...)
 
-	var wg sync.WaitGroup
-	var consoleErr, upErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		consoleErr = consolePeer.Run(ctx)
-		closeBoth()
-	}()
+	// The session ends once every peer stopped: the last one to stop
+	// finishes it.
+	peers := []*Peer{consolePeer}
 	if upPeer != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			upErr = upPeer.Run(ctx)
-			closeBoth()
-		}()
+		peers = append(peers, upPeer)
 	}
-	wg.Wait()
-	closeBoth()
-	cause := consoleErr
-	if p.up != nil && p.up.Err() != nil && p.console.Err() == nil {
-		cause = upErr
+	var running atomic.Int32
+	running.Store(int32(len(peers)))
+	s.wg.Add(1)
+	var first atomic.Pointer[Peer] // the side that ended the session
+	ended := func(pr *Peer) {
+		first.CompareAndSwap(nil, pr)
+		closeBoth()
+		if running.Add(-1) != 0 {
+			return
+		}
+		defer s.wg.Done()
+		for _, pr := range peers {
+			pr.wait()
+		}
+		cancel()
+		consoleErr := consolePeer.Err()
+		cause := first.Load().Err()
+		var upErr error
+		if upPeer != nil {
+			upErr = upPeer.Err()
+		}
+		p.sess.end()
+		s.rec.disconnect(p.sess, cause)
+		p.log.Info("console disconnected", zap.Uint64("pid", p.sess.PID()), zap.NamedError("console", consoleErr), zap.NamedError("upstream", upErr))
+		s.retire(live)
 	}
-	p.sess.end()
-	s.rec.disconnect(p.sess, cause)
-	p.log.Info("console disconnected", zap.Uint64("pid", p.sess.PID()), zap.NamedError("console", consoleErr), zap.NamedError("upstream", upErr))
+	consolePeer.startPush(ctx, cancel, p.console, func() { ended(consolePeer) })
+	if upPeer != nil {
+		upPeer.startPush(ctx, cancel, p.up, func() { ended(upPeer) })
+	}
 }

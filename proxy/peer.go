@@ -23,36 +23,74 @@ type Wire interface {
 	Close() error
 }
 
+// trySender is a Wire that can also send without waiting (prudp), so that
+// a peer answers from the goroutine that received a message.
+type trySender interface {
+	// TrySend sends like Send or fails at once (errWouldBlock) instead
+	// of waiting.
+	TrySend(msg []byte) error
+}
+
 // maxInflight bounds the requests one peer serves at the same time, so a
 // console cannot make nexproxy spawn unbounded goroutines.
 const maxInflight = 64
 
+// Requests waiting for a worker beyond these bounds make the peer stop
+// taking messages (its connection then holds them and throttles the
+// sender) until the workers caught up.
+const (
+	maxBacklog      = 256
+	maxBacklogBytes = 2 << 20
+)
+
 // Peer is an RMC endpoint over one connection: it numbers its own calls,
 // matches responses to them and serves the peer's requests with a Handler.
+//
+// It runs in one of two ways: Run reads the wire on the caller's goroutine
+// (pull), or startPush has a prudp connection hand it every message on the
+// connection's read goroutine (push: no goroutine per connection, see
+// peer_push.go). Requests are served by pooled workers, or, when fast
+// accepts them, answered without one.
 type Peer struct {
-	wire    Wire
-	log     *zap.Logger
-	serve   func(ctx context.Context, m *rmc.Message) // request dispatcher
-	tracer  func(dir string, m *rmc.Message)          // optional, sees every message
-	sem     chan struct{}
-	work    chan *rmc.Message // hands a request to an idle worker
-	wg      sync.WaitGroup
-	done    chan struct{}
-	mu      sync.Mutex
-	nextID  uint32
-	pending map[uint32]*pendingCall
-	err     error
+	wire   Wire
+	log    *zap.Logger
+	serve  func(ctx context.Context, m *rmc.Message) // request dispatcher
+	fast   func(m *rmc.Message) bool                 // optional, takes requests it can answer without blocking
+	tracer func(dir string, m *rmc.Message)          // optional, sees every message
+
+	ctx    context.Context // the workers'; ends when the peer stops
+	cancel context.CancelFunc
+	done   chan struct{}
+	wg     sync.WaitGroup // workers and background sends
+	resume func()         // lets the wire deliver again after a pause
+	wake   chan struct{}  // one token per idle worker claimed
+
+	mu        sync.Mutex
+	nextID    uint32
+	pending   map[uint32]*pendingCall
+	err       error
+	stopped   bool
+	backlog   []*rmc.Message // requests waiting for a worker
+	backHead  int
+	backBytes int
+	paused    bool // the wire was asked to hold messages
+	workers   int  // running workers
+	idle      int  // workers waiting for a request, unclaimed
+	expiry    *time.Timer
+	expiryAt  time.Time
 }
 
 type pendingCall struct {
 	protocol uint16
 	method   uint32
-	ch       chan *rmc.Message
+	ch       chan *rmc.Message         // Call waits here
+	fn       func(*rmc.Message, error) // callAsync: runs where the answer arrives
+	deadline time.Time                 // callAsync
 }
 
 // NewPeer wraps w. serve, when not nil, receives every incoming request on
-// its own goroutine (at most maxInflight at once); the request message must
-// be answered with Respond unless its protocol is one-way.
+// a worker goroutine (at most maxInflight at once); the request message
+// must be answered with Respond unless its protocol is one-way.
 func NewPeer(w Wire, log *zap.Logger, serve func(ctx context.Context, m *rmc.Message)) *Peer {
 	if log == nil {
 		log = zap.NewNop()
@@ -61,9 +99,8 @@ func NewPeer(w Wire, log *zap.Logger, serve func(ctx context.Context, m *rmc.Mes
 		wire:    w,
 		log:     log,
 		serve:   serve,
-		sem:     make(chan struct{}, maxInflight),
-		work:    make(chan *rmc.Message),
 		done:    make(chan struct{}),
+		wake:    make(chan struct{}, maxInflight),
 		pending: make(map[uint32]*pendingCall),
 	}
 }
@@ -86,73 +123,116 @@ func (p *Peer) Err() error {
 // every pending call and waits for the request goroutines it started.
 func (p *Peer) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
-	err := p.readLoop(ctx)
-	cancel()
-	p.mu.Lock()
-	p.err = err
-	pend := p.pending
-	p.pending = nil
-	p.mu.Unlock()
-	for _, pc := range pend {
-		close(pc.ch)
-	}
-	close(p.done)
-	p.wg.Wait()
+	more := make(chan struct{}, 1)
+	p.start(ctx, cancel, func() {
+		select {
+		case more <- struct{}{}:
+		default:
+		}
+	})
+	err := p.readLoop(ctx, more)
+	p.stop(err)
+	p.wait()
 	return err
 }
 
-func (p *Peer) readLoop(ctx context.Context) error {
+// start prepares the workers' context; resume is how the workers let a
+// paused wire deliver again.
+func (p *Peer) start(ctx context.Context, cancel context.CancelFunc, resume func()) {
+	p.ctx, p.cancel, p.resume = ctx, cancel, resume
+}
+
+func (p *Peer) readLoop(ctx context.Context, more <-chan struct{}) error {
 	for {
 		b, err := p.wire.Recv(ctx)
 		if err != nil {
 			return err
 		}
-		m, err := rmc.Parse(b)
-		if err != nil {
-			// Hostile or garbled input costs the message, not the connection.
-			p.log.Warn("drop malformed rmc message", zap.Int("bytes", len(b)), zap.Error(err))
+		if p.deliver(b) {
 			continue
 		}
-		if m.Request {
-			if p.tracer != nil {
-				p.tracer("recv", m)
-			}
-			if p.serve == nil {
-				continue
-			}
-			select {
-			case p.work <- m: // an idle worker takes it
-				continue
-			default:
-			}
-			select {
-			case p.sem <- struct{}{}:
-			case p.work <- m: // a worker became idle meanwhile
-				continue
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			p.wg.Add(1)
-			go p.worker(ctx, m)
-			continue
+		select {
+		case <-more:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		p.mu.Lock()
-		pc := p.pending[m.CallID]
-		delete(p.pending, m.CallID)
-		p.mu.Unlock()
-		if pc == nil {
-			p.log.Debug("drop response to unknown call", zap.Uint32("call_id", m.CallID))
-			continue
-		}
-		if !m.Success {
-			// Error responses carry no method id; restore it for logs and hooks.
-			m.Method = pc.method
-		}
+	}
+}
+
+// deliver takes one received message. It reports false when the wire
+// should hold further messages until resume (the workers are behind).
+func (p *Peer) deliver(b []byte) bool {
+	m, err := rmc.Parse(b)
+	if err != nil {
+		// Hostile or garbled input costs the message, not the connection.
+		p.log.Warn("drop malformed rmc message", zap.Int("bytes", len(b)), zap.Error(err))
+		return true
+	}
+	if m.Request {
 		if p.tracer != nil {
 			p.tracer("recv", m)
 		}
+		if p.serve == nil {
+			return true
+		}
+		if p.fast != nil && p.fast(m) {
+			return true
+		}
+		return p.enqueue(m)
+	}
+	p.mu.Lock()
+	pc := p.pending[m.CallID]
+	delete(p.pending, m.CallID)
+	p.mu.Unlock()
+	if pc == nil {
+		p.log.Debug("drop response to unknown call", zap.Uint32("call_id", m.CallID))
+		return true
+	}
+	if !m.Success {
+		// Error responses carry no method id; restore it for logs and hooks.
+		m.Method = pc.method
+	}
+	if p.tracer != nil {
+		p.tracer("recv", m)
+	}
+	if pc.fn != nil {
+		pc.fn(m, nil)
+	} else {
 		pc.ch <- m
 	}
+	return true
+}
+
+// enqueue hands a request to an idle worker, or a new one while fewer
+// than maxInflight run; beyond that it waits in the backlog for the first
+// worker done.
+func (p *Peer) enqueue(m *rmc.Message) bool {
+	p.mu.Lock()
+	if p.stopped {
+		p.mu.Unlock()
+		return true
+	}
+	p.backlog = append(p.backlog, m)
+	p.backBytes += len(m.Body)
+	spawn := false
+	switch {
+	case p.idle > 0:
+		p.idle--
+		p.wake <- struct{}{} // never blocks: one slot per worker
+	case p.workers < maxInflight:
+		p.workers++
+		p.wg.Add(1)
+		spawn = true
+	}
+	more := len(p.backlog)-p.backHead < maxBacklog && p.backBytes < maxBacklogBytes
+	if !more {
+		p.paused = true
+	}
+	p.mu.Unlock()
+	if spawn {
+		go p.worker()
+	}
+	return more
 }
 
 // workerLinger is how long a request goroutine waits for the next request
@@ -160,28 +240,105 @@ func (p *Peer) readLoop(ctx context.Context) error {
 // instead of starting a goroutine per request, an idle one keeps none.
 const workerLinger = time.Second
 
-// worker serves m, then the requests handed to it while it lingers.
-func (p *Peer) worker(ctx context.Context, m *rmc.Message) {
+// worker serves requests from the backlog until none came for
+// workerLinger.
+func (p *Peer) worker() {
 	defer p.wg.Done()
-	defer func() { <-p.sem }()
-	var idle *time.Timer
+	var linger *time.Timer
 	for {
-		p.serve(ctx, m)
-		if idle == nil {
-			idle = time.NewTimer(workerLinger)
+		if m := p.take(); m != nil {
+			p.serve(p.ctx, m)
+			continue
+		}
+		if linger == nil {
+			linger = time.NewTimer(workerLinger)
 		} else {
-			idle.Reset(workerLinger)
+			linger.Reset(workerLinger)
 		}
 		select {
-		case m = <-p.work:
-		case <-idle.C:
+		case <-p.wake:
+			continue
+		case <-p.done:
+			linger.Stop()
 			return
-		case <-ctx.Done():
-			idle.Stop()
-			return
+		case <-linger.C:
 		}
+		p.mu.Lock()
+		select {
+		case <-p.wake: // claimed meanwhile
+			p.mu.Unlock()
+			continue
+		default:
+		}
+		p.idle--
+		p.workers--
+		p.mu.Unlock()
+		return
 	}
 }
+
+// take pops the next request, or counts the caller as idle and returns
+// nil. It resumes a paused wire once the backlog has room again.
+func (p *Peer) take() *rmc.Message {
+	p.mu.Lock()
+	if p.stopped || p.backHead == len(p.backlog) {
+		if !p.stopped {
+			p.idle++
+		}
+		p.mu.Unlock()
+		return nil
+	}
+	m := p.backlog[p.backHead]
+	p.backlog[p.backHead] = nil
+	p.backHead++
+	p.backBytes -= len(m.Body)
+	if p.backHead == len(p.backlog) {
+		p.backlog, p.backHead = p.backlog[:0], 0
+	}
+	resume := p.paused && len(p.backlog)-p.backHead <= maxBacklog/2 && p.backBytes <= maxBacklogBytes/2
+	if resume {
+		p.paused = false
+	}
+	p.mu.Unlock()
+	if resume && p.resume != nil {
+		p.resume()
+	}
+	return m
+}
+
+// stop ends the peer: its context, every pending call (with
+// ErrUpstreamGone) and the workers' wait for requests. It runs once.
+func (p *Peer) stop(err error) {
+	p.mu.Lock()
+	if p.stopped {
+		p.mu.Unlock()
+		return
+	}
+	p.stopped = true
+	p.err = err
+	pend := p.pending
+	p.pending = nil
+	clear(p.backlog)
+	p.backlog, p.backHead, p.backBytes = nil, 0, 0
+	if p.expiry != nil {
+		p.expiry.Stop()
+	}
+	p.mu.Unlock()
+	if p.cancel != nil {
+		p.cancel()
+	}
+	for _, pc := range pend {
+		if pc.fn != nil {
+			pc.fn(nil, ErrUpstreamGone)
+		} else {
+			close(pc.ch)
+		}
+	}
+	close(p.done)
+}
+
+// wait waits for the workers and background sends after stop.
+func (p *Peer) wait() { p.wg.Wait() }
 
 // Call sends a request with a fresh call id of this peer and waits for the
 // response. An error response is returned as a message, not as an error.
@@ -215,22 +372,27 @@ func (p *Peer) Call(ctx context.Context, protocol uint16, method uint32, body []
 // Notify sends a one-way request (protocols 14, 100, 27) that gets no
 // response.
 func (p *Peer) Notify(ctx context.Context, protocol uint16, method uint32, body []byte) error {
+	return p.send(ctx, p.newRequest(protocol, method, body))
+}
+
+func (p *Peer) newRequest(protocol uint16, method uint32, body []byte) *rmc.Message {
 	p.mu.Lock()
 	p.nextID++
 	id := p.nextID
 	p.mu.Unlock()
-	return p.send(ctx, rmc.NewRequest(protocol, method, id, body))
+	return rmc.NewRequest(protocol, method, id, body)
 }
 
 // Respond answers request req with r.
 func (p *Peer) Respond(ctx context.Context, req *rmc.Message, r *Reply) error {
-	var m *rmc.Message
+	return p.send(ctx, response(req, r))
+}
+
+func response(req *rmc.Message, r *Reply) *rmc.Message {
 	if r.Error != 0 {
-		m = rmc.NewError(req.Protocol, req.Method, req.CallID, r.Error)
-	} else {
-		m = rmc.NewResponse(req.Protocol, req.Method, req.CallID, r.Body)
+		return rmc.NewError(req.Protocol, req.Method, req.CallID, r.Error)
 	}
-	return p.send(ctx, m)
+	return rmc.NewResponse(req.Protocol, req.Method, req.CallID, r.Body)
 }
 
 func (p *Peer) send(ctx context.Context, m *rmc.Message) error {

@@ -40,6 +40,11 @@ type Options struct {
 	Recorder Recorder
 	// Registry describes the protocols; nil means schema.Default().
 	Registry *schema.Registry
+
+	// hooksWant reports whether the Hooks link acts on a call (Hooks.Install
+	// sets it): calls it leaves alone may be forwarded without walking the
+	// chain on a goroutine. Nil with Hooks set: every call walks the chain.
+	hooksWant func(c *Call) bool
 }
 
 // Events observes session life cycles.

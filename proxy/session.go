@@ -55,6 +55,8 @@ type prudpWire struct{ c *prudp.Conn }
 
 func (w prudpWire) Send(ctx context.Context, msg []byte) error { return w.c.Send(ctx, 0, msg) }
 
+func (w prudpWire) TrySend(msg []byte) error { return w.c.TrySend(0, msg) }
+
 func (w prudpWire) Recv(ctx context.Context) ([]byte, error) {
 	for {
 		m, err := w.c.Recv(ctx)
@@ -82,7 +84,8 @@ type dispatcher struct {
 	peer  *Peer // where the answer goes
 	log   *zap.Logger
 	rec   *recorder
-	local bool // built-in authentication: report its logins
+	local bool      // built-in authentication: report its logins
+	fast  *fastPath // nil: every call walks the chain on a worker
 }
 
 func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {

@@ -1,0 +1,95 @@
+package proxy
+
+import (
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/rmc"
+)
+
+// fastPath forwards the calls nothing on a proxied chain would block on
+// or answer itself without a goroutine waiting for the answer: the
+// request goes on from the goroutine that received it, the answer back
+// from the one that received that. The chain it stands for is hooks →
+// rewriters → Forward(to); a call walks the chain on a worker instead when
+// a hook wants it or the authentication rewriter may act on it. The URL
+// rewriter's halves run inline (they only decode bodies that may hold a
+// station URL).
+type fastPath struct {
+	to      *Peer            // where calls are forwarded
+	handler string           // HandlerUpstream or HandlerConsole
+	hooks   func(*Call) bool // whether a hook acts on a call; nil: none
+	opaque  bool             // a hook link that cannot tell: no fast path
+	url     *urlRewriter     // nil: no URL rewriting on this chain
+	auth    bool             // the authentication rewriter is on the chain
+}
+
+// newFastPath describes the chain of a proxied leg whose end forwards to
+// to; nil when the chain must always be walked.
+func (s *Server) newFastPath(to *Peer, handler string, url *urlRewriter, auth bool) *fastPath {
+	f := &fastPath{to: to, handler: handler, hooks: s.opts.hooksWant, url: url, auth: auth}
+	if s.opts.Hooks != nil && f.hooks == nil {
+		return nil
+	}
+	return f
+}
+
+// serveFast forwards m when the fast path may take it and reports
+// whether it did. It runs on the connection's read goroutine and never
+// blocks.
+func (d *dispatcher) serveFast(m *rmc.Message) bool {
+	f := d.fast
+	if f == nil || f.auth && m.Protocol == protoAuth {
+		return false
+	}
+	c := &Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
+	if f.hooks != nil && f.hooks(c) {
+		return false
+	}
+	start := time.Now()
+	if d.dir == ToConsole && f.url != nil {
+		if body, ok := f.url.rewrite(c, c.Body, true); ok {
+			c.Body = body
+		}
+	}
+	if oneWay(m.Protocol) {
+		err := f.to.notifyAsync(c.Protocol, c.Method, c.Body)
+		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), &callTrace{handler: f.handler})
+		return true
+	}
+	err := f.to.callAsync(c.Protocol, c.Method, c.Body, func(resp *rmc.Message, err error) {
+		d.answerFast(m, c, start, resp, err)
+	})
+	if err != nil {
+		d.answerFast(m, c, start, nil, err)
+	}
+	return true
+}
+
+// answerFast completes a call the fast path forwarded: the response half
+// of the URL rewriter, the session log, the answer to the caller.
+func (d *dispatcher) answerFast(req *rmc.Message, c *Call, start time.Time, resp *rmc.Message, err error) {
+	f := d.fast
+	t := callTrace{handler: f.handler}
+	var r *Reply
+	switch {
+	case err != nil:
+		d.log.Warn("call failed", zap.String("conn", d.sess.ID), zap.Uint64("pid", d.sess.PID()),
+			zap.Uint32("call_id", req.CallID), zap.Uint16("protocol", req.Protocol), zap.Uint32("method", req.Method), zap.Error(err))
+		r = &Reply{Error: ResultOf(err)}
+	case !resp.Success:
+		t.forwarded = resp.CallID
+		r = &Reply{Error: resp.Error}
+	default:
+		t.forwarded = resp.CallID
+		r = &Reply{Body: resp.Body}
+		if d.dir == ToServer && f.url != nil {
+			if body, ok := f.url.rewrite(c, r.Body, false); ok {
+				r.Body = body
+			}
+		}
+	}
+	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), &t)
+	d.peer.respondAsync(req, r)
+}

@@ -1,0 +1,177 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc"
+)
+
+// Push mode: the prudp connection hands every message to the peer on its
+// read goroutine, so an idle connection costs no goroutine, and the
+// asynchronous calls below let a forwarded call cross the proxy without a
+// goroutine waiting for its answer.
+
+// startPush starts p on c in push mode. ctx is the workers' context and
+// cancel ends it; ended runs on a goroutine of its own once c has ended
+// and p has stopped.
+func (p *Peer) startPush(ctx context.Context, cancel context.CancelFunc, c *prudp.Conn, ended func()) {
+	p.start(ctx, cancel, c.ResumeReceive)
+	c.SetReceiver(func(m prudp.Message) bool {
+		if len(m.Data) == 0 {
+			return true
+		}
+		return p.deliver(m.Data)
+	}, func() {
+		p.stop(c.Err())
+		ended()
+	})
+}
+
+// errWouldBlock is what a trySender returns when it would have to wait.
+var errWouldBlock = prudp.ErrWouldBlock
+
+// sendTimeoutAsync bounds a send that had to wait on a goroutine of its
+// own (the connection's send queue was full).
+const sendTimeoutAsync = callTimeout
+
+// sendAsync sends m without blocking the caller: at once when the wire
+// has room, otherwise from a goroutine of its own. failed, when not nil,
+// gets the error of a send that did not happen.
+func (p *Peer) sendAsync(m *rmc.Message, failed func(error)) {
+	if p.tracer != nil {
+		p.tracer("send", m)
+	}
+	b := m.Encode()
+	if ts, ok := p.wire.(trySender); ok {
+		err := ts.TrySend(b)
+		if !errors.Is(err, errWouldBlock) {
+			if err != nil && failed != nil {
+				failed(err)
+			}
+			return
+		}
+	}
+	p.mu.Lock()
+	if p.stopped {
+		p.mu.Unlock()
+		if failed != nil {
+			failed(ErrUpstreamGone)
+		}
+		return
+	}
+	p.wg.Add(1)
+	p.mu.Unlock()
+	go func() {
+		defer p.wg.Done()
+		// The wire's Send returns when its connection closes.
+		ctx, cancel := context.WithTimeout(context.Background(), sendTimeoutAsync)
+		defer cancel()
+		if err := p.wire.Send(ctx, b); err != nil && failed != nil {
+			failed(err)
+		}
+	}()
+}
+
+// callAsync sends a request like Call but returns at once: fn gets the
+// response (or the failure: ErrUpstreamGone, a send error, or
+// context.DeadlineExceeded after callTimeout) exactly once, on the
+// goroutine that received it. An error returned means fn will not run.
+func (p *Peer) callAsync(protocol uint16, method uint32, body []byte, fn func(*rmc.Message, error)) error {
+	pc := &pendingCall{protocol: protocol, method: method, fn: fn, deadline: time.Now().Add(callTimeout)}
+	p.mu.Lock()
+	if p.pending == nil {
+		p.mu.Unlock()
+		return ErrUpstreamGone
+	}
+	p.nextID++
+	id := p.nextID
+	p.pending[id] = pc
+	if p.expiryAt.IsZero() {
+		// Deadlines only grow: an armed timer is early enough.
+		p.expiryAt = pc.deadline
+		if p.expiry == nil {
+			p.expiry = time.AfterFunc(callTimeout, p.expire)
+		} else {
+			p.expiry.Reset(callTimeout)
+		}
+	}
+	p.mu.Unlock()
+	p.sendAsync(rmc.NewRequest(protocol, method, id, body), func(err error) {
+		if p.claim(id) {
+			fn(nil, fmt.Errorf("proxy: send call %d: %w", id, err))
+		}
+	})
+	return nil
+}
+
+// claim removes a pending call; it reports false when the answer (or the
+// peer's end) already took it.
+func (p *Peer) claim(id uint32) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.pending[id]; !ok {
+		return false
+	}
+	delete(p.pending, id)
+	return true
+}
+
+// expire fails the asynchronous calls past their deadline and re-arms
+// the timer for the next one.
+func (p *Peer) expire() {
+	now := time.Now()
+	var late []*pendingCall
+	p.mu.Lock()
+	p.expiryAt = time.Time{}
+	var next time.Time
+	for id, pc := range p.pending {
+		if pc.fn == nil {
+			continue
+		}
+		if !now.Before(pc.deadline) {
+			late = append(late, pc)
+			delete(p.pending, id)
+		} else if next.IsZero() || pc.deadline.Before(next) {
+			next = pc.deadline
+		}
+	}
+	if !next.IsZero() && !p.stopped {
+		p.expiryAt = next
+		p.expiry.Reset(next.Sub(now))
+	}
+	p.mu.Unlock()
+	for _, pc := range late {
+		pc.fn(nil, context.DeadlineExceeded)
+	}
+}
+
+// notifyAsync sends a one-way request without blocking.
+func (p *Peer) notifyAsync(protocol uint16, method uint32, body []byte) error {
+	if p.isStopped() {
+		return ErrUpstreamGone
+	}
+	m := p.newRequest(protocol, method, body)
+	p.sendAsync(m, func(err error) {
+		p.log.Debug("notification not sent", zap.Uint16("protocol", protocol), zap.Uint32("method", method), zap.Error(err))
+	})
+	return nil
+}
+
+// respondAsync answers req with r without blocking.
+func (p *Peer) respondAsync(req *rmc.Message, r *Reply) {
+	p.sendAsync(response(req, r), func(err error) {
+		p.log.Debug("answer not sent", zap.Uint32("call_id", req.CallID), zap.Error(err))
+	})
+}
+
+func (p *Peer) isStopped() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stopped
+}

@@ -1,0 +1,171 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/nexproxy/nexproxy/rmc"
+)
+
+// asyncResult is what a callAsync callback got.
+type asyncResult struct {
+	m   *rmc.Message
+	err error
+}
+
+// runPeers runs each peer's Run until the test ends.
+func runPeers(t *testing.T, ctx context.Context, peers ...*Peer) *sync.WaitGroup {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, p := range peers {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = p.Run(ctx) }()
+	}
+	return &wg
+}
+
+// TestPeerCallAsync: the callback gets the answer (an error response
+// with its method restored), a silent server's call times out after
+// callTimeout, and the calls still pending when the connection ends fail
+// with ErrUpstreamGone; each callback runs exactly once.
+func TestPeerCallAsync(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		a, b := newPipe()
+		server := NewPeer(b, nil, nil)
+		server.serve = func(ctx context.Context, m *rmc.Message) {
+			switch m.Method {
+			case 1:
+				_ = server.Respond(ctx, m, &Reply{Body: []byte("ok")})
+			case 2:
+				_ = server.Respond(ctx, m, ErrorReply(0x00010001))
+			}
+			// Method 3 is never answered.
+		}
+		client := NewPeer(a, nil, nil)
+		wg := runPeers(t, ctx, server, client)
+
+		results := make(chan asyncResult, 8)
+		var calls atomic.Int32
+		cb := func(m *rmc.Message, err error) {
+			calls.Add(1)
+			results <- asyncResult{m, err}
+		}
+		for _, method := range []uint32{1, 2} {
+			if err := client.callAsync(11, method, nil, cb); err != nil {
+				t.Fatal(err)
+			}
+			r := <-results
+			if r.err != nil || r.m.Method != method {
+				t.Fatalf("method %d: %v %+v", method, r.err, r.m)
+			}
+			if method == 1 && (!r.m.Success || string(r.m.Body) != "ok") || method == 2 && (r.m.Success || r.m.Error != 0x80010001) {
+				t.Errorf("method %d: answer %+v", method, r.m)
+			}
+		}
+
+		start := time.Now()
+		if err := client.callAsync(11, 3, nil, cb); err != nil {
+			t.Fatal(err)
+		}
+		r := <-results
+		if !errors.Is(r.err, context.DeadlineExceeded) || time.Since(start) != callTimeout {
+			t.Errorf("silent call: %v after %s", r.err, time.Since(start))
+		}
+
+		if err := client.callAsync(11, 3, nil, cb); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		_ = a.Close()
+		r = <-results
+		if !errors.Is(r.err, ErrUpstreamGone) {
+			t.Errorf("call pending at the end: %v", r.err)
+		}
+		wg.Wait()
+		if err := client.callAsync(11, 1, nil, cb); !errors.Is(err, ErrUpstreamGone) {
+			t.Errorf("call after the end: %v", err)
+		}
+		time.Sleep(2 * callTimeout)
+		if n := calls.Load(); n != 4 {
+			t.Errorf("%d callbacks, want 4", n)
+		}
+	})
+}
+
+// TestPeerWorkersBounded: requests that block are served by at most
+// maxInflight workers at once; the rest wait (the reader stops taking
+// messages once the backlog is full) and are all answered once the
+// handler lets go, and the workers end after lingering.
+func TestPeerWorkersBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		a, b := newPipe()
+		release := make(chan struct{})
+		var running, peak atomic.Int32
+		var server *Peer
+		server = NewPeer(b, nil, func(ctx context.Context, m *rmc.Message) {
+			n := running.Add(1)
+			for {
+				p := peak.Load()
+				if n <= p || peak.CompareAndSwap(p, n) {
+					break
+				}
+			}
+			<-release
+			running.Add(-1)
+			_ = server.Respond(ctx, m, &Reply{Body: m.Body})
+		})
+		client := NewPeer(a, nil, nil)
+		wg := runPeers(t, ctx, server, client)
+
+		const n = maxInflight + maxBacklog + 100
+		var answered atomic.Int32
+		var calls sync.WaitGroup
+		for i := range n {
+			calls.Add(1)
+			go func() {
+				defer calls.Done()
+				m, err := client.Call(ctx, 11, 1, []byte{byte(i)})
+				if err == nil && m.Success && len(m.Body) == 1 && m.Body[0] == byte(i) {
+					answered.Add(1)
+				}
+			}()
+		}
+		synctest.Wait()
+		if got := running.Load(); got != maxInflight {
+			t.Errorf("%d requests served at once, want %d", got, maxInflight)
+		}
+		server.mu.Lock()
+		backlog := len(server.backlog) - server.backHead
+		paused := server.paused
+		server.mu.Unlock()
+		if backlog > maxBacklog || !paused {
+			t.Errorf("backlog %d (paused %v), want at most %d and paused", backlog, paused, maxBacklog)
+		}
+		close(release)
+		calls.Wait()
+		if got := answered.Load(); got != n {
+			t.Errorf("%d of %d calls answered", got, n)
+		}
+		if p := peak.Load(); p > maxInflight {
+			t.Errorf("peak %d requests at once", p)
+		}
+		time.Sleep(2 * workerLinger)
+		server.mu.Lock()
+		workers, idle := server.workers, server.idle
+		server.mu.Unlock()
+		if workers != 0 || idle != 0 {
+			t.Errorf("after lingering: %d workers, %d idle", workers, idle)
+		}
+		_ = a.Close()
+		wg.Wait()
+	})
+}

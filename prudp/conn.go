@@ -80,7 +80,6 @@ func recvQueueLimit(s *Settings) int { return 2 * s.MaxMessageSize }
 // pacing and keep-alive run from one timer per connection.
 type Conn struct {
 	id       uint64
-	role     role
 	settings Settings
 	codec    Codec
 	carrier  Carrier
@@ -98,6 +97,7 @@ type Conn struct {
 	wmu sync.Mutex
 
 	mu           sync.Mutex
+	role         role
 	state        connState
 	localSession uint8
 	peerSession  uint8
@@ -139,9 +139,9 @@ type Conn struct {
 	msgs      []Message
 	msgHead   int
 	msgBytes  int
-	msgWake   chan struct{}
-	spaceWake chan struct{}
-	push      pushState // receiver in push mode (conn_push.go)
+	msgWake   chan struct{} // made by the first Recv that waits
+	spaceWake chan struct{} // made by the first Send that waits
+	push      *pushState    // receiver in push mode (conn_push.go)
 
 	scratch  []byte      // encode buffer for ACK-like packets
 	ctrl     Packet      // the ACK being built (kept off the heap per ACK)
@@ -157,7 +157,7 @@ type Conn struct {
 	checkReply     func([]byte) error // client CONNECT reply check
 	pendingKey     []byte             // client session key, installed at connect
 	established    chan struct{}
-	closeAck       chan struct{}
+	closeAck       chan struct{} // made by Close
 	done           chan struct{}
 	err            error
 }
@@ -193,10 +193,7 @@ func newConn(r role, s *Settings, codec Codec, carrier Carrier, remote netip.Add
 		remoteVP:    remoteVP,
 		rto:         newRTOEstimator(s.ResendTimeout, s.ResendFloor),
 		pace:        newPacer(s),
-		msgWake:     make(chan struct{}, 1),
-		spaceWake:   make(chan struct{}, 1),
 		established: make(chan struct{}),
-		closeAck:    make(chan struct{}),
 		done:        make(chan struct{}),
 		lastHeard:   time.Now(),
 	}
@@ -297,6 +294,9 @@ func (c *Conn) Recv(ctx context.Context) (Message, error) {
 			c.mu.Unlock()
 			return Message{}, err
 		}
+		if c.msgWake == nil {
+			c.msgWake = make(chan struct{}, 1)
+		}
 		c.mu.Unlock()
 		select {
 		case <-c.msgWake:
@@ -330,6 +330,7 @@ func (c *Conn) Close() error {
 		return nil
 	case stateConnected:
 		c.state = stateClosing
+		c.closeAck = make(chan struct{})
 		c.queueReliableLocked(TypeDisconnect, 0, nil, 0)
 		c.pumpLocked(time.Now())
 		c.armLocked()

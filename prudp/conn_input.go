@@ -167,7 +167,7 @@ func (c *Conn) retireLocked(i int, now time.Time) {
 	case c.spaceWake <- struct{}{}:
 	default:
 	}
-	if isDisconnect && c.state == stateClosing {
+	if isDisconnect && c.state == stateClosing && c.closeAck != nil {
 		select {
 		case <-c.closeAck:
 		default:

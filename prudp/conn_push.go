@@ -34,6 +34,9 @@ type pushState struct {
 // it already has). Call SetReceiver once; Recv must not be used after it.
 func (c *Conn) SetReceiver(fn func(Message) bool, closed func()) {
 	c.mu.Lock()
+	if c.push == nil {
+		c.push = &pushState{}
+	}
 	c.push.fn, c.push.closed = fn, closed
 	if c.state == stateClosed {
 		c.notifyClosedLocked()
@@ -52,7 +55,7 @@ func (c *Conn) ResumeReceive() {
 // notifyClosedLocked starts the receiver's closed function once the
 // connection has ended.
 func (c *Conn) notifyClosedLocked() {
-	if c.push.closed != nil && !c.push.closedSent {
+	if c.push != nil && c.push.closed != nil && !c.push.closedSent {
 		c.push.closedSent = true
 		go c.push.closed()
 	}
@@ -61,8 +64,8 @@ func (c *Conn) notifyClosedLocked() {
 // pushUnlock hands the queued messages to the receiver, if there is one,
 // and releases c.mu (held on entry).
 func (c *Conn) pushUnlock() {
-	p := &c.push
-	if p.fn == nil || p.busy || p.paused || c.msgHead == len(c.msgs) {
+	p := c.push
+	if p == nil || p.fn == nil || p.busy || p.paused || c.msgHead == len(c.msgs) {
 		c.mu.Unlock()
 		return
 	}

@@ -45,12 +45,17 @@ func (c *Conn) send(ctx context.Context, wait bool, substream uint8, msg []byte)
 		if c.queueBytes < sendQueueLimit(&c.settings) {
 			break
 		}
-		c.mu.Unlock()
 		if !wait {
+			c.mu.Unlock()
 			return ErrWouldBlock
 		}
+		if c.spaceWake == nil {
+			c.spaceWake = make(chan struct{}, 1)
+		}
+		wake := c.spaceWake
+		c.mu.Unlock()
 		select {
-		case <-c.spaceWake:
+		case <-wake:
 		case <-c.done:
 		case <-ctx.Done():
 			return ctx.Err()

@@ -46,6 +46,9 @@ func (e *Env) UserKey(pid uint64) ([]byte, bool) {
 
 // Builtin makes the built-in handler link of one game (local mode). The
 // returned link answers the protocols it implements and passes the rest on.
+// The link is applied once per game: the handler it returns serves every
+// connection of the game at once, so what it keeps of a connection belongs
+// in the Session (Call.Session).
 type Builtin func(env *Env) (Link, error)
 
 // Account is one user nexproxy knows.

@@ -30,6 +30,10 @@ type game struct {
 	issuer   *kerberos.Issuer
 	verifier *kerberos.Verifier
 	builtin  []Link
+	// local is the chain of every connection of a local game: hooks, then
+	// the built-in handlers; built once, since its links keep no state of
+	// a connection (a chain per idle session would cost its memory).
+	local Handler
 
 	authL, secureL *listener
 
@@ -67,6 +71,8 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 			}
 			g.builtin = append(g.builtin, l)
 		}
+		links := append([]Link{tagLink(HandlerHook, s.opts.Hooks)}, tagLinks(HandlerBuiltin, g.builtin)...)
+		g.local = Chain(tagFinal(HandlerBuiltin, NotImplemented), links...)
 	} else {
 		up := gc.Upstream
 		g.upNetwork = "udp"

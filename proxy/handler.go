@@ -86,6 +86,13 @@ func (s *Session) Value(key any) any {
 	if s == nil || s.state == nil {
 		return nil
 	}
+	if _, ok := key.(consolePeerKey); ok {
+		// Every session has one: a field of its own spares the map.
+		if p := s.state.console.Load(); p != nil {
+			return p
+		}
+		return nil
+	}
 	v, _ := s.state.values.Load(key)
 	return v
 }
@@ -93,9 +100,15 @@ func (s *Session) Value(key any) any {
 // SetValue stores per-session data for handlers (the session's registered
 // station, for example); it is dropped with the session.
 func (s *Session) SetValue(key, v any) {
-	if s != nil && s.state != nil {
-		s.state.values.Store(key, v)
+	if s == nil || s.state == nil {
+		return
 	}
+	if _, ok := key.(consolePeerKey); ok {
+		p, _ := v.(*Peer)
+		s.state.console.Store(p)
+		return
+	}
+	s.state.values.Store(key, v)
 }
 
 // OnClose registers fn to run once when the session ends, so that shared

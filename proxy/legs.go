@@ -25,20 +25,30 @@ type pair struct {
 	log     *zap.Logger
 	console *prudp.Conn
 	up      *prudp.Conn
+	chain   Handler // the console's chain when prebuilt (local game)
+
+	// The session's state while it runs, in the pair itself so that an
+	// idle session is few allocations.
+	live        liveConn
+	closeOnce   sync.Once
+	running     atomic.Int32         // peers not stopped yet
+	first       atomic.Pointer[Peer] // the side that ended the session
+	consolePeer *Peer
+	upPeer      *Peer
 }
 
 // runAuth serves an authentication connection: built-in handlers in local
 // mode, otherwise a fresh upstream authentication connection.
 func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 	p := s.newPair(a, conn, LegAuth)
-	final := tagFinal(HandlerBuiltin, NotImplemented)
+	var final Handler
 	links := []Link{tagLink(HandlerHook, s.opts.Hooks)}
 	if a.g.cfg.Local() {
-		links = append(links, tagLinks(HandlerBuiltin, a.g.builtin)...)
+		p.chain = a.g.local
 	} else {
 		up, err := p.dial(prudp.DialConfig{Settings: a.g.upstreamSettings(conn), Remote: conn.LocalVPort(), TLSConfig: a.g.upTLS, Logger: s.log}, a.g.upAddr)
 		if err != nil {
-			p.log.Warn("upstream authentication server unreachable", zap.String("upstream", a.g.upAddr), zap.Error(err))
+			p.warn("upstream authentication server unreachable", zap.String("upstream", a.g.upAddr), zap.Error(err))
 			final = tagFinal(HandlerUpstream, failing(&ResultError{Result: resultConnFailure, Err: err}))
 		} else {
 			p.up = up
@@ -54,14 +64,14 @@ func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 	p := s.newPair(a, conn, LegSecure)
 	p.sess.SetPID(a.pid)
-	final := tagFinal(HandlerBuiltin, NotImplemented)
+	var final Handler
 	links := []Link{tagLink(HandlerHook, s.opts.Hooks)}
 	if a.g.cfg.Local() {
-		links = append(links, tagLinks(HandlerBuiltin, a.g.builtin)...)
+		p.chain = a.g.local
 	} else {
 		up, err := p.dialSecure(a.login)
 		if err != nil {
-			p.log.Warn("upstream secure server unreachable; disconnecting console", zap.Error(err))
+			p.warn("upstream secure server unreachable; disconnecting console", zap.Error(err))
 			s.rec.connect(p.sess, "")
 			_ = conn.Close()
 			s.rec.disconnect(p.sess, err)
@@ -77,8 +87,26 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 func (s *Server) newPair(a *accepted, conn *prudp.Conn, leg Leg) *pair {
 	sess := newSession(s.nextConnID(), a.g.cfg.Name, leg, conn, a.g.rmcSettingsFor(conn))
 	sess.LocalAddr = s.listenerSide(a.g, leg)
-	log := a.g.log.With(zap.String("conn", sess.ID), zap.String("leg", leg.String()), zap.Stringer("remote", sess.RemoteAddr))
-	return &pair{srv: s, g: a.g, sess: sess, log: log, console: conn}
+	return &pair{srv: s, g: a.g, sess: sess, log: a.g.log, console: conn}
+}
+
+// info and warn log with the session's fields. The pair's logger has none
+// of its own: a child logger per session would cost every idle session
+// its memory (an encoder clone on a real logger).
+func (p *pair) info(msg string, fields ...zap.Field) {
+	if ce := p.log.Check(zap.InfoLevel, msg); ce != nil {
+		ce.Write(append(p.fields(), fields...)...)
+	}
+}
+
+func (p *pair) warn(msg string, fields ...zap.Field) {
+	if ce := p.log.Check(zap.WarnLevel, msg); ce != nil {
+		ce.Write(append(p.fields(), fields...)...)
+	}
+}
+
+func (p *pair) fields() []zap.Field {
+	return []zap.Field{zap.String("conn", p.sess.ID), zap.String("leg", p.sess.Leg.String()), zap.Stringer("remote", p.sess.RemoteAddr)}
 }
 
 func (p *pair) dial(cfg prudp.DialConfig, addr string) (*prudp.Conn, error) {
@@ -123,48 +151,32 @@ func (p *pair) dialSecure(l *upstreamLogin) (*prudp.Conn, error) {
 // side is disconnected and the session ends on the goroutine that noticed.
 func (p *pair) run(final Handler, links []Link) {
 	s := p.srv
-	ctx, cancel := context.WithCancel(s.ctx)
 	upName := ""
 	if p.up != nil {
 		upName = p.up.RemoteAddr().String()
 	}
-	var closeOnce sync.Once
-	closeBoth := func() {
-		closeOnce.Do(func() {
-			var wg sync.WaitGroup
-			for _, c := range []*prudp.Conn{p.console, p.up} {
-				if c == nil {
-					continue
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					_ = c.Close()
-				}()
-			}
-			wg.Wait()
-		})
-	}
-	live := &liveConn{closeFn: closeBoth, console: p.console, up: p.up}
-	if !s.track(live) {
-		cancel()
-		closeBoth()
+	p.live = liveConn{closeFn: p.closeBoth, console: p.console, up: p.up}
+	if !s.track(&p.live) {
+		p.closeBoth()
 		p.sess.end()
 		return
 	}
 	s.rec.connect(p.sess, upName)
-	p.log.Info("console connected", zap.Uint64("pid", p.sess.PID()), zap.String("upstream", upName))
+	p.info("console connected", zap.Uint64("pid", p.sess.PID()), zap.String("upstream", upName))
 
 	consoleD := &dispatcher{sess: p.sess, dir: ToServer, log: p.log, rec: s.rec, local: p.g.cfg.Local()}
 	consolePeer := NewPeer(prudpWire{p.console}, p.log, consoleD.serve)
+	consolePeer.conn = p.sess.ID
 	consoleD.peer = consolePeer
 	consolePeer.SetTracer(s.rec.tracer(p.sess, false, p.sess.LocalAddr, p.sess.RemoteAddr))
 	p.sess.SetValue(consolePeerKey{}, consolePeer)
-	var upPeer *Peer
+	p.consolePeer = consolePeer
 	if p.up != nil {
 		upD := &dispatcher{sess: p.sess, dir: ToConsole, log: p.log, rec: s.rec}
-		upPeer = NewPeer(prudpWire{p.up}, p.log, upD.serve)
+		upPeer := NewPeer(prudpWire{p.up}, p.log, upD.serve)
+		upPeer.conn = p.sess.ID
 		upD.peer = upPeer
+		p.upPeer = upPeer
 		if s.rec.messages() {
 			remote := p.up.RemoteAddrPort()
 			upPeer.SetTracer(s.rec.tracer(p.sess, true, upstreamLocal(p.up), remote))
@@ -186,42 +198,62 @@ func (p *pair) run(final Handler, links []Link) {
 			consolePeer.fast = consoleD.serveFast
 		}
 	}
-	consoleD.chain = Chain(final, links...)
+	consoleD.chain = p.chain
+	if consoleD.chain == nil {
+		consoleD.chain = Chain(final, links...)
+	}
 
 	// The session ends once every peer stopped: the last one to stop
-	// finishes it.
-	peers := []*Peer{consolePeer}
-	if upPeer != nil {
-		peers = append(peers, upPeer)
+	// finishes it (see ended).
+	p.running.Store(1)
+	if p.upPeer != nil {
+		p.running.Store(2)
 	}
-	var running atomic.Int32
-	running.Store(int32(len(peers)))
 	s.wg.Add(1)
-	var first atomic.Pointer[Peer] // the side that ended the session
-	ended := func(pr *Peer) {
-		first.CompareAndSwap(nil, pr)
-		closeBoth()
-		if running.Add(-1) != 0 {
-			return
-		}
-		defer s.wg.Done()
-		for _, pr := range peers {
-			pr.wait()
-		}
-		cancel()
-		consoleErr := consolePeer.Err()
-		cause := first.Load().Err()
-		var upErr error
-		if upPeer != nil {
-			upErr = upPeer.Err()
-		}
-		p.sess.end()
-		s.rec.disconnect(p.sess, cause)
-		p.log.Info("console disconnected", zap.Uint64("pid", p.sess.PID()), zap.NamedError("console", consoleErr), zap.NamedError("upstream", upErr))
-		s.retire(live)
+	consolePeer.startPush(s.ctx, p.console, p.ended)
+	if p.upPeer != nil {
+		p.upPeer.startPush(s.ctx, p.up, p.ended)
 	}
-	consolePeer.startPush(ctx, cancel, p.console, func() { ended(consolePeer) })
-	if upPeer != nil {
-		upPeer.startPush(ctx, cancel, p.up, func() { ended(upPeer) })
+}
+
+// closeBoth disconnects the console and the upstream connection, at the
+// same time; it returns once both are closed.
+func (p *pair) closeBoth() {
+	p.closeOnce.Do(func() {
+		var wg sync.WaitGroup
+		for _, c := range []*prudp.Conn{p.console, p.up} {
+			if c == nil {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = c.Close()
+			}()
+		}
+		wg.Wait()
+	})
+}
+
+// ended runs when a peer stopped (its connection is gone): the other
+// side is disconnected, and the last peer to stop ends the session.
+func (p *pair) ended(pr *Peer) {
+	s := p.srv
+	p.first.CompareAndSwap(nil, pr)
+	p.closeBoth()
+	if p.running.Add(-1) != 0 {
+		return
 	}
+	defer s.wg.Done()
+	p.consolePeer.wait()
+	var upErr error
+	if p.upPeer != nil {
+		p.upPeer.wait()
+		upErr = p.upPeer.Err()
+	}
+	consoleErr := p.consolePeer.Err()
+	p.sess.end()
+	s.rec.disconnect(p.sess, p.first.Load().Err())
+	p.info("console disconnected", zap.Uint64("pid", p.sess.PID()), zap.NamedError("console", consoleErr), zap.NamedError("upstream", upErr))
+	s.retire(&p.live)
 }

@@ -54,20 +54,26 @@ const (
 type Peer struct {
 	wire   Wire
 	log    *zap.Logger
+	conn   string                                    // session id for logs ("" outside a server)
 	serve  func(ctx context.Context, m *rmc.Message) // request dispatcher
 	fast   func(m *rmc.Message) bool                 // optional, takes requests it can answer without blocking
 	tracer func(dir string, m *rmc.Message)          // optional, sees every message
 
-	ctx    context.Context // the workers'; ends when the peer stops
-	cancel context.CancelFunc
-	done   chan struct{}
-	wg     sync.WaitGroup // workers and background sends
-	resume func()         // lets the wire deliver again after a pause
-	wake   chan struct{}  // one token per idle worker claimed
+	parent context.Context // the workers' context derives from it
+	wg     sync.WaitGroup  // workers and background sends
+	resume func()          // lets the wire deliver again after a pause
 
-	mu        sync.Mutex
+	// Made on first use, so that an idle peer holds little: the workers'
+	// context (ends when the peer stops), the wake channel (one token per
+	// idle worker claimed), the pending calls and Done's channel.
+	mu      sync.Mutex
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wake    chan struct{}
+	pending map[uint32]*pendingCall
+	done    chan struct{}
+
 	nextID    uint32
-	pending   map[uint32]*pendingCall
 	err       error
 	stopped   bool
 	backlog   []*rmc.Message // requests waiting for a worker
@@ -95,22 +101,42 @@ func NewPeer(w Wire, log *zap.Logger, serve func(ctx context.Context, m *rmc.Mes
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Peer{
-		wire:    w,
-		log:     log,
-		serve:   serve,
-		done:    make(chan struct{}),
-		wake:    make(chan struct{}, maxInflight),
-		pending: make(map[uint32]*pendingCall),
-	}
+	return &Peer{wire: w, log: log, serve: serve}
 }
+
+// closedChan is Done's channel of a peer that stopped before anyone
+// asked for it.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 // SetTracer installs fn to observe every message sent ("send") and
 // received ("recv"); used for session logs. Call before Run.
 func (p *Peer) SetTracer(fn func(dir string, m *rmc.Message)) { p.tracer = fn }
 
 // Done is closed when the peer stopped reading (connection gone).
-func (p *Peer) Done() <-chan struct{} { return p.done }
+func (p *Peer) Done() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.doneLocked()
+}
+
+func (p *Peer) doneLocked() chan struct{} {
+	if p.done == nil {
+		p.done = make(chan struct{})
+	}
+	return p.done
+}
+
+// connField names the session in logs.
+func (p *Peer) connField() zap.Field {
+	if p.conn == "" {
+		return zap.Skip()
+	}
+	return zap.String("conn", p.conn)
+}
 
 // Err returns why the peer stopped, once Done is closed.
 func (p *Peer) Err() error {
@@ -123,8 +149,9 @@ func (p *Peer) Err() error {
 // every pending call and waits for the request goroutines it started.
 func (p *Peer) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	more := make(chan struct{}, 1)
-	p.start(ctx, cancel, func() {
+	p.start(ctx, func() {
 		select {
 		case more <- struct{}{}:
 		default:
@@ -136,10 +163,10 @@ func (p *Peer) Run(ctx context.Context) error {
 	return err
 }
 
-// start prepares the workers' context; resume is how the workers let a
-// paused wire deliver again.
-func (p *Peer) start(ctx context.Context, cancel context.CancelFunc, resume func()) {
-	p.ctx, p.cancel, p.resume = ctx, cancel, resume
+// start sets the context the workers' derives from and how the workers
+// let a paused wire deliver again. Call it before the first message.
+func (p *Peer) start(parent context.Context, resume func()) {
+	p.parent, p.resume = parent, resume
 }
 
 func (p *Peer) readLoop(ctx context.Context, more <-chan struct{}) error {
@@ -165,7 +192,7 @@ func (p *Peer) deliver(b []byte) bool {
 	m, err := rmc.Parse(b)
 	if err != nil {
 		// Hostile or garbled input costs the message, not the connection.
-		p.log.Warn("drop malformed rmc message", zap.Int("bytes", len(b)), zap.Error(err))
+		p.log.Warn("drop malformed rmc message", p.connField(), zap.Int("bytes", len(b)), zap.Error(err))
 		return true
 	}
 	if m.Request {
@@ -185,7 +212,7 @@ func (p *Peer) deliver(b []byte) bool {
 	delete(p.pending, m.CallID)
 	p.mu.Unlock()
 	if pc == nil {
-		p.log.Debug("drop response to unknown call", zap.Uint32("call_id", m.CallID))
+		p.log.Debug("drop response to unknown call", p.connField(), zap.Uint32("call_id", m.CallID))
 		return true
 	}
 	if !m.Success {
@@ -214,23 +241,32 @@ func (p *Peer) enqueue(m *rmc.Message) bool {
 	}
 	p.backlog = append(p.backlog, m)
 	p.backBytes += len(m.Body)
-	spawn := false
+	var ctx context.Context
+	var done chan struct{}
 	switch {
 	case p.idle > 0:
 		p.idle--
 		p.wake <- struct{}{} // never blocks: one slot per worker
 	case p.workers < maxInflight:
+		if p.wake == nil {
+			p.wake = make(chan struct{}, maxInflight)
+			parent := p.parent
+			if parent == nil {
+				parent = context.Background()
+			}
+			p.ctx, p.cancel = context.WithCancel(parent)
+		}
 		p.workers++
 		p.wg.Add(1)
-		spawn = true
+		ctx, done = p.ctx, p.doneLocked()
 	}
 	more := len(p.backlog)-p.backHead < maxBacklog && p.backBytes < maxBacklogBytes
 	if !more {
 		p.paused = true
 	}
 	p.mu.Unlock()
-	if spawn {
-		go p.worker()
+	if done != nil {
+		go p.worker(ctx, done)
 	}
 	return more
 }
@@ -241,13 +277,13 @@ func (p *Peer) enqueue(m *rmc.Message) bool {
 const workerLinger = time.Second
 
 // worker serves requests from the backlog until none came for
-// workerLinger.
-func (p *Peer) worker() {
+// workerLinger. p.wake is set before the first worker starts.
+func (p *Peer) worker(ctx context.Context, done <-chan struct{}) {
 	defer p.wg.Done()
 	var linger *time.Timer
 	for {
 		if m := p.take(); m != nil {
-			p.serve(p.ctx, m)
+			p.serve(ctx, m)
 			continue
 		}
 		if linger == nil {
@@ -258,7 +294,7 @@ func (p *Peer) worker() {
 		select {
 		case <-p.wake:
 			continue
-		case <-p.done:
+		case <-done:
 			linger.Stop()
 			return
 		case <-linger.C:
@@ -323,9 +359,15 @@ func (p *Peer) stop(err error) {
 	if p.expiry != nil {
 		p.expiry.Stop()
 	}
+	cancel := p.cancel
+	if p.done == nil {
+		p.done = closedChan
+	} else {
+		close(p.done)
+	}
 	p.mu.Unlock()
-	if p.cancel != nil {
-		p.cancel()
+	if cancel != nil {
+		cancel()
 	}
 	for _, pc := range pend {
 		if pc.fn != nil {
@@ -334,25 +376,35 @@ func (p *Peer) stop(err error) {
 			close(pc.ch)
 		}
 	}
-	close(p.done)
 }
 
 // wait waits for the workers and background sends after stop.
 func (p *Peer) wait() { p.wg.Wait() }
+
+// addPendingLocked registers a call under a fresh id; false once the
+// peer stopped.
+func (p *Peer) addPendingLocked(pc *pendingCall) (uint32, bool) {
+	if p.stopped {
+		return 0, false
+	}
+	if p.pending == nil {
+		p.pending = make(map[uint32]*pendingCall)
+	}
+	p.nextID++
+	p.pending[p.nextID] = pc
+	return p.nextID, true
+}
 
 // Call sends a request with a fresh call id of this peer and waits for the
 // response. An error response is returned as a message, not as an error.
 func (p *Peer) Call(ctx context.Context, protocol uint16, method uint32, body []byte) (*rmc.Message, error) {
 	pc := &pendingCall{protocol: protocol, method: method, ch: make(chan *rmc.Message, 1)}
 	p.mu.Lock()
-	if p.pending == nil {
-		p.mu.Unlock()
+	id, ok := p.addPendingLocked(pc)
+	p.mu.Unlock()
+	if !ok {
 		return nil, ErrUpstreamGone
 	}
-	p.nextID++
-	id := p.nextID
-	p.pending[id] = pc
-	p.mu.Unlock()
 	if err := p.send(ctx, rmc.NewRequest(protocol, method, id, body)); err != nil {
 		p.forget(id)
 		return nil, fmt.Errorf("proxy: send call %d: %w", id, err)
@@ -404,9 +456,7 @@ func (p *Peer) send(ctx context.Context, m *rmc.Message) error {
 
 func (p *Peer) forget(id uint32) {
 	p.mu.Lock()
-	if p.pending != nil {
-		delete(p.pending, id)
-	}
+	delete(p.pending, id)
 	p.mu.Unlock()
 }
 

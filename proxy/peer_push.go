@@ -17,11 +17,11 @@ import (
 // asynchronous calls below let a forwarded call cross the proxy without a
 // goroutine waiting for its answer.
 
-// startPush starts p on c in push mode. ctx is the workers' context and
-// cancel ends it; ended runs on a goroutine of its own once c has ended
+// startPush starts p on c in push mode; the workers' context derives
+// from ctx. ended(p) runs on a goroutine of its own once c has ended
 // and p has stopped.
-func (p *Peer) startPush(ctx context.Context, cancel context.CancelFunc, c *prudp.Conn, ended func()) {
-	p.start(ctx, cancel, c.ResumeReceive)
+func (p *Peer) startPush(ctx context.Context, c *prudp.Conn, ended func(*Peer)) {
+	p.start(ctx, c.ResumeReceive)
 	c.SetReceiver(func(m prudp.Message) bool {
 		if len(m.Data) == 0 {
 			return true
@@ -29,7 +29,7 @@ func (p *Peer) startPush(ctx context.Context, cancel context.CancelFunc, c *prud
 		return p.deliver(m.Data)
 	}, func() {
 		p.stop(c.Err())
-		ended()
+		ended(p)
 	})
 }
 
@@ -85,13 +85,11 @@ func (p *Peer) sendAsync(m *rmc.Message, failed func(error)) {
 func (p *Peer) callAsync(protocol uint16, method uint32, body []byte, fn func(*rmc.Message, error)) error {
 	pc := &pendingCall{protocol: protocol, method: method, fn: fn, deadline: time.Now().Add(callTimeout)}
 	p.mu.Lock()
-	if p.pending == nil {
+	id, ok := p.addPendingLocked(pc)
+	if !ok {
 		p.mu.Unlock()
 		return ErrUpstreamGone
 	}
-	p.nextID++
-	id := p.nextID
-	p.pending[id] = pc
 	if p.expiryAt.IsZero() {
 		// Deadlines only grow: an armed timer is early enough.
 		p.expiryAt = pc.deadline
@@ -158,7 +156,7 @@ func (p *Peer) notifyAsync(protocol uint16, method uint32, body []byte) error {
 	}
 	m := p.newRequest(protocol, method, body)
 	p.sendAsync(m, func(err error) {
-		p.log.Debug("notification not sent", zap.Uint16("protocol", protocol), zap.Uint32("method", method), zap.Error(err))
+		p.log.Debug("notification not sent", p.connField(), zap.Uint16("protocol", protocol), zap.Uint32("method", method), zap.Error(err))
 	})
 	return nil
 }
@@ -166,7 +164,7 @@ func (p *Peer) notifyAsync(protocol uint16, method uint32, body []byte) error {
 // respondAsync answers req with r without blocking.
 func (p *Peer) respondAsync(req *rmc.Message, r *Reply) {
 	p.sendAsync(response(req, r), func(err error) {
-		p.log.Debug("answer not sent", zap.Uint32("call_id", req.CallID), zap.Error(err))
+		p.log.Debug("answer not sent", p.connField(), zap.Uint32("call_id", req.CallID), zap.Error(err))
 	})
 }
 

@@ -67,6 +67,10 @@ func NewFileRecorder(o FileRecorderOptions) *FileRecorder {
 	return &FileRecorder{o: o, sessions: map[*Session]*sessionFiles{}}
 }
 
+// WantsValues is true when session logs are written: captures hold the
+// messages' bytes, not decoded values.
+func (f *FileRecorder) WantsValues() bool { return f.o.Dir != "" }
+
 // upstreamConn names the upstream leg of a console connection in logs.
 func upstreamConn(s *Session) string { return "u" + s.ID }
 

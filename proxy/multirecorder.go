@@ -28,6 +28,16 @@ func MultiRecorder(rs ...Recorder) Recorder {
 
 type multiRecorder []Recorder
 
+// WantsValues is true when a member reads decoded calls.
+func (m multiRecorder) WantsValues() bool {
+	for _, r := range m {
+		if wantsValues(r) {
+			return true
+		}
+	}
+	return false
+}
+
 func (m multiRecorder) Connect(s *Session, upstream string) {
 	for _, r := range m {
 		r.Connect(s, upstream)

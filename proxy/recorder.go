@@ -25,6 +25,29 @@ type Recorder interface {
 	Disconnect(s *Session, err error)
 }
 
+// ValueRecorder is a Recorder that tells whether it reads the decoded
+// parameters and return values of calls (CallEvent.Request and Response).
+// Decoding them costs more than the rest of a forwarded call, so a
+// recorder that only counts or names calls implements it and answers
+// false; a Recorder without the method gets them decoded.
+type ValueRecorder interface {
+	Recorder
+	// WantsValues reports whether Call reads Request and Response; it is
+	// asked once, when the server is made.
+	WantsValues() bool
+}
+
+// wantsValues reports whether r reads decoded calls.
+func wantsValues(r Recorder) bool {
+	if r == nil {
+		return false
+	}
+	if vr, ok := r.(ValueRecorder); ok {
+		return vr.WantsValues()
+	}
+	return true
+}
+
 // Login modes (Recorder.Login).
 const (
 	// ModeLocal: nexproxy's built-in authentication logged the user in.
@@ -98,6 +121,11 @@ type recorder struct {
 	r      Recorder
 	reg    *schema.Registry
 	events Events
+	values bool // r reads decoded calls
+}
+
+func newRecorder(r Recorder, reg *schema.Registry, events Events) *recorder {
+	return &recorder{r: r, reg: reg, events: events, values: wantsValues(r)}
 }
 
 func (r *recorder) connect(s *Session, upstream string) {
@@ -160,11 +188,13 @@ func (r *recorder) call(s *Session, dir Direction, c *Call, reply *Reply, err er
 	}
 	e.Dropped = errors.Is(err, ErrDrop)
 	e.ProtocolName, e.MethodName = r.reg.NamesFor(c.Protocol, c.Method, s.Settings.NEXVersion)
-	e.Request, _ = r.reg.DecodeOrRaw(c.Protocol, c.Method, true, c.Body, s.Settings)
+	if r.values {
+		e.Request, _ = r.reg.DecodeOrRaw(c.Protocol, c.Method, true, c.Body, s.Settings)
+	}
 	if reply != nil {
 		if reply.Error != 0 {
 			e.Error = reply.Error
-		} else {
+		} else if r.values {
 			e.Response, _ = r.reg.DecodeOrRaw(c.Protocol, c.Method, false, reply.Body, s.Settings)
 		}
 	}

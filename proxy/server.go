@@ -107,7 +107,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		logins:  newLoginTable(),
 		running: make(map[*liveConn]struct{}),
 	}
-	s.rec = &recorder{r: opts.Recorder, reg: s.reg, events: opts.Events}
+	s.rec = newRecorder(opts.Recorder, s.reg, opts.Events)
 	s.relays = newRelays(s)
 	if cfg.LocalSecurePassword != "" {
 		k, err := kerberos.DeriveKey(kerberos.DerivationOld, SecureServerPID, cfg.LocalSecurePassword)

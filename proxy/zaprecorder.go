@@ -11,6 +11,9 @@ func ZapRecorder(log *zap.Logger) Recorder { return zapRecorder{log} }
 
 type zapRecorder struct{ log *zap.Logger }
 
+// WantsValues is false: call lines carry names, not bodies.
+func (z zapRecorder) WantsValues() bool { return false }
+
 func (z zapRecorder) Connect(s *Session, upstream string) {
 	z.log.Debug("session open", zap.String("conn", s.ID), zap.String("game", s.Game), zap.String("leg", s.Leg.String()),
 		zap.Stringer("remote", s.RemoteAddr), zap.String("upstream", upstream))

@@ -96,25 +96,28 @@ type Conn struct {
 	// under mu, acknowledgements after input released it.
 	wmu sync.Mutex
 
-	mu           sync.Mutex
+	mu sync.Mutex
+	// Small fields side by side: Conn fits the 1408-byte size class, and
+	// every idle connection holds one.
 	role         role
 	state        connState
 	localSession uint8
 	peerSession  uint8
+	minor        uint8
+	maxSub       uint8
+	unrelStart   uint16
+	functions    uint32
+	unrelSeq     uint16
+	pingSeq      uint16
 	sigSent      []byte // connection signature this side sent
 	sigRecv      []byte // connection signature received from the peer
 	txSig, rxSig SigContext
 	sessionKey   []byte
-	minor        uint8
-	functions    uint32
-	maxSub       uint8
-	unrelStart   uint16
 	value        any
 
 	txCipher, rxCipher *StreamCiphers
 	unrelBase          [32]byte
 	txSeq              []uint16
-	unrelSeq, pingSeq  uint16
 	rx                 []recvWindow
 	reasm              []reassembler
 
@@ -147,6 +150,7 @@ type Conn struct {
 	ctrl     Packet      // the ACK being built (kept off the heap per ACK)
 	ackOut   []byte      // ACK datagrams input sends after unlocking
 	ackEnds  []int       // end offset of each datagram in ackOut
+	held     *heldAcks   // Settings.CoalesceAcks (conn_coalesce.go)
 	txFree   []*txPacket // acknowledged packets kept for reuse
 	cryptBuf []byte
 

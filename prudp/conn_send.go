@@ -296,9 +296,15 @@ func (c *Conn) inSpanLocked(tp *txPacket) bool {
 	return true
 }
 
-// writeLocked sends one datagram. A carrier error that means the peer is
-// gone for good (WebSocket closed) ends the connection.
+// writeLocked sends one packet (with the held acknowledgement, if any:
+// see conn_coalesce.go). A carrier error that means the peer is gone for
+// good (WebSocket closed) ends the connection.
 func (c *Conn) writeLocked(b []byte) {
+	c.writeOneLocked(c.withHeldLocked(b))
+}
+
+// writeOneLocked sends one datagram.
+func (c *Conn) writeOneLocked(b []byte) {
 	c.wmu.Lock()
 	err := c.carrier.WriteTo(b, c.remote)
 	c.wmu.Unlock()
@@ -344,6 +350,9 @@ func (c *Conn) ackLocked(t PacketType, flags Flags, substream uint8, seq uint16,
 	p := &c.ctrl
 	*p = c.basePacket(t, FlagAck)
 	p.Substream, p.Sequence, p.FragmentID = substream, seq, frag
+	if flags.Has(FlagReliable) && c.holdAckLocked(p) {
+		return
+	}
 	n := 1
 	if t == TypeDisconnect {
 		n = 3
@@ -384,6 +393,7 @@ func (c *Conn) aggregateLocked() bool {
 // name the buffered out-of-order ones. New format from minor version 2
 // (always on Lite), the old one (substream 0 only) on minor version 1.
 func (c *Conn) flushAcksLocked() {
+	c.flushHeldLocked()
 	if len(c.acks) == 0 {
 		return
 	}

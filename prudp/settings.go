@@ -64,7 +64,21 @@ type Settings struct {
 	// MaxMessageSize caps one reassembled (or sent) message; a peer that
 	// sends more is disconnected. It bounds the memory a connection holds.
 	MaxMessageSize int
+	// CoalesceAcks holds the acknowledgement of a reliable DATA packet for
+	// a moment (at most CoalesceDelay) so that it shares one datagram with
+	// the next packet this side sends to the peer (typically the answer):
+	// one datagram, and one system call on each side, less per exchange.
+	// A second acknowledgement due meanwhile sends both at once, so a bulk
+	// sender never waits on its window. Every decoder we know reads several
+	// packets per datagram (NintendoClients, nex-go, ours), but a console's
+	// may not: off in every preset.
+	CoalesceAcks bool
 }
+
+// CoalesceDelay is the longest an acknowledgement waits for a packet to
+// share a datagram with (Settings.CoalesceAcks): well under any
+// retransmission timeout, and longer than a server's usual answer time.
+const CoalesceDelay = 2 * time.Millisecond
 
 // Friends returns the friends-server preset (PRUDPv0, signature version 1,
 // access key ridfebb9).
@@ -190,6 +204,9 @@ func (s *Settings) Validate() error {
 	}
 	if s.MaxMessageSize < s.FragmentSize || s.MaxMessageSize > 64<<20 {
 		bad("max_message_size", "must be between fragment_size and 64 MiB, not %d", s.MaxMessageSize)
+	}
+	if s.CoalesceAcks && s.ResendFloor > 0 && s.ResendFloor <= 4*CoalesceDelay {
+		bad("coalesce_acks", "holds acknowledgements up to %s: resend_floor must be above %s, not %s", CoalesceDelay, 4*CoalesceDelay, s.ResendFloor)
 	}
 	return errors.Join(errs...)
 }

@@ -235,6 +235,7 @@ func decodePRUDP(t *table, s *prudp.Settings) {
 	t.intInto("window", &s.Window, math.MinInt32, math.MaxInt32)
 	t.duration("pace_interval", &s.PaceInterval)
 	t.boolean("aggregate_ack", &s.AggregateAck)
+	t.boolean("coalesce_acks", &s.CoalesceAcks)
 	t.intInto("max_message_size", &s.MaxMessageSize, math.MinInt32, math.MaxInt32)
 	if _, present := t.m["access_key"]; present {
 		t.seen["access_key"] = true

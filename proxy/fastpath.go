@@ -90,6 +90,8 @@ func (d *dispatcher) answerFast(req *rmc.Message, c *Call, start time.Time, resp
 			}
 		}
 	}
-	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), &t)
+	took := time.Since(start)
+	// The answer first: the session log is not what the caller waits for.
 	d.peer.respondAsync(req, r)
+	d.rec.call(d.sess, d.dir, c, r, err, took, &t)
 }

@@ -202,14 +202,26 @@ func (p *Peer) deliver(b []byte) bool {
 		if p.serve == nil {
 			return true
 		}
-		if p.fast != nil && p.fast(m) {
-			return true
+		if p.fast != nil {
+			// Counted in wg like a worker, so that the session's end waits
+			// for what the fast path records.
+			if !p.enter() {
+				return true
+			}
+			handled := p.fast(m)
+			p.wg.Done()
+			if handled {
+				return true
+			}
 		}
 		return p.enqueue(m)
 	}
 	p.mu.Lock()
 	pc := p.pending[m.CallID]
 	delete(p.pending, m.CallID)
+	if pc != nil {
+		p.wg.Add(1) // pending is empty once stopped: wait has not begun
+	}
 	p.mu.Unlock()
 	if pc == nil {
 		p.log.Debug("drop response to unknown call", p.connField(), zap.Uint32("call_id", m.CallID))
@@ -227,6 +239,18 @@ func (p *Peer) deliver(b []byte) bool {
 	} else {
 		pc.ch <- m
 	}
+	p.wg.Done()
+	return true
+}
+
+// enter counts a callback of the read path in wg unless the peer stopped.
+func (p *Peer) enter() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return false
+	}
+	p.wg.Add(1)
 	return true
 }
 

@@ -37,6 +37,13 @@ Targets:
                         server's memory and CPU are its own) and measure
                         both: direct, then through the proxy; also prints
                         the server's CPU time per call
+  --coalesce-acks WHICH with --self: the instances whose PRUDP
+                        acknowledgements share datagrams with the next
+                        packet (coalesce_acks): none (default), proxy
+                        (both legs of the proxy) or all
+  --pprof DIR           with --self: the server's CPU profile of each run
+                        (DIR/direct.cpu.pprof, DIR/proxy.cpu.pprof) and its
+                        heap profile after --idle (DIR/idle.heap.pprof)
 
 Memory:
   --idle N              afterwards, log N more consoles in to the (first)
@@ -58,7 +65,7 @@ type benchOptions struct {
 	clients, idle, serverPID                            int
 	duration                                            time.Duration
 	insecure, self, selfServe                           bool
-	profileDir                                          string
+	profileDir, coalesce                                string
 }
 
 func newBenchCommand(_ *app) *cobra.Command {
@@ -76,7 +83,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 				key = benchAccessKeys[o.profile]
 			}
 			if o.selfServe {
-				return serveSelf(cmd.Context(), o.profile, key, os.Stdin, cmd.OutOrStdout())
+				return serveSelf(cmd.Context(), o.profile, key, o.coalesce, os.Stdin, cmd.OutOrStdout())
 			}
 			return runBench(cmd.Context(), cmd.OutOrStdout(), o, key)
 		},
@@ -94,6 +101,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.StringVar(&o.user, "user", "guest", "user name")
 	f.StringVar(&o.password, "password", proxy.GuestPassword, "NEX password")
 	f.BoolVar(&o.insecure, "insecure", false, "skip TLS certificate checks (switch)")
+	f.StringVar(&o.coalesce, "coalesce-acks", "none", "with --self: which instances coalesce acknowledgements with the next packet (prudp coalesce_acks): none, proxy or all")
 	f.StringVar(&o.profileDir, "pprof", "", "with --self: write the server's CPU profile of each run and its heap profile after --idle into this folder")
 	f.BoolVar(&o.selfServe, "self-serve", false, "run the servers of --self (internal)")
 	_ = f.MarkHidden("self-serve")
@@ -119,6 +127,15 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	if o.self && o.compare != "" {
 		return errors.New("--self measures its own pair of servers; drop --compare")
 	}
+	switch o.coalesce {
+	case "none":
+	case "proxy", "all":
+		if !o.self {
+			return errors.New("--coalesce-acks needs --self (it configures the servers it starts)")
+		}
+	default:
+		return fmt.Errorf("--coalesce-acks %q: want none, proxy or all", o.coalesce)
+	}
 	if o.profileDir != "" && !o.self {
 		return errors.New("--pprof needs --self (it profiles the server process)")
 	}
@@ -136,7 +153,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	)
 	switch {
 	case o.self:
-		s, err := startSelf(ctx, o.profile, key)
+		s, err := startSelf(ctx, o.profile, key, o.coalesce)
 		if err != nil {
 			return err
 		}

@@ -37,10 +37,13 @@ import (
 var selfBuiltins = []proxy.Builtin{auth.New, secure.New, utility.New}
 
 // selfGameTOML is the configuration of one instance of the --self pair.
-func selfGameTOML(platform, key, authListen, secureListen, upstream string) string {
+func selfGameTOML(platform, key, authListen, secureListen, upstream string, coalesce bool) string {
 	extra := ""
 	if platform == "switch" {
 		extra = "transport = \"websocket\"\n"
+	}
+	if coalesce {
+		extra += "[games.prudp]\ncoalesce_acks = true\n"
 	}
 	return fmt.Sprintf("advertise = \"127.0.0.1\"\n[[games]]\nname = \"bench\"\nplatform = %q\naccess_key = %q\n"+
 		"auth_listen = %q\nsecure_listen = %q\nupstream = %q\n%s", platform, key, authListen, secureListen, upstream, extra)
@@ -59,7 +62,7 @@ func freeUDPAddr() (string, error) {
 }
 
 // startSelfInstance starts one local or proxy instance on loopback.
-func startSelfInstance(ctx context.Context, platform, key, upstream string) (*proxy.Server, error) {
+func startSelfInstance(ctx context.Context, platform, key, upstream string, coalesce bool) (*proxy.Server, error) {
 	authL, secureL := "127.0.0.1:0", "127.0.0.1:0" // Switch: one shared WebSocket listener
 	if platform != "switch" {
 		var err error
@@ -70,7 +73,7 @@ func startSelfInstance(ctx context.Context, platform, key, upstream string) (*pr
 			return nil, err
 		}
 	}
-	cfg, err := config.LoadTOML(selfGameTOML(platform, key, authL, secureL, upstream))
+	cfg, err := config.LoadTOML(selfGameTOML(platform, key, authL, secureL, upstream, coalesce))
 	if err != nil {
 		return nil, err
 	}
@@ -85,9 +88,10 @@ func startSelfInstance(ctx context.Context, platform, key, upstream string) (*pr
 }
 
 // serveSelf is the child: it runs the local instance and the proxy in
-// front of it until stdin closes.
-func serveSelf(ctx context.Context, platform, key string, in io.Reader, out io.Writer) error {
-	local, err := startSelfInstance(ctx, platform, key, "local")
+// front of it until stdin closes. coalesce says which instances coalesce
+// acknowledgements (--coalesce-acks).
+func serveSelf(ctx context.Context, platform, key, coalesce string, in io.Reader, out io.Writer) error {
+	local, err := startSelfInstance(ctx, platform, key, "local", coalesce == "all")
 	if err != nil {
 		return fmt.Errorf("local instance: %w", err)
 	}
@@ -96,7 +100,7 @@ func serveSelf(ctx context.Context, platform, key string, in io.Reader, out io.W
 	if platform == "switch" {
 		up = "ws://" + up
 	}
-	px, err := startSelfInstance(ctx, platform, key, up)
+	px, err := startSelfInstance(ctx, platform, key, up, coalesce == "all" || coalesce == "proxy")
 	if err != nil {
 		return fmt.Errorf("proxy instance: %w", err)
 	}
@@ -140,12 +144,12 @@ type selfServer struct {
 }
 
 // startSelf starts the child and waits for its addresses.
-func startSelf(ctx context.Context, platform, key string) (*selfServer, error) {
+func startSelf(ctx context.Context, platform, key, coalesce string) (*selfServer, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "bench", "--self-serve", "--profile", platform, "--access-key", key)
+	cmd := exec.CommandContext(ctx, exe, "bench", "--self-serve", "--profile", platform, "--access-key", key, "--coalesce-acks", coalesce)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -40,7 +40,7 @@ func (s *Server) newFastPath(to *Peer, handler string, url *urlRewriter, auth bo
 // blocks.
 func (d *dispatcher) serveFast(m *rmc.Message) bool {
 	f := d.fast
-	if f == nil || f.auth && m.Protocol == protoAuth {
+	if f == nil || f.auth && m.Protocol == protoAuth || !f.to.canTakeAsync() {
 		return false
 	}
 	c := &Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}

@@ -80,6 +80,7 @@ type Peer struct {
 	backHead  int
 	backBytes int
 	paused    bool // the wire was asked to hold messages
+	waiting   int  // sends waiting for room on goroutines (sendAsync)
 	workers   int  // running workers
 	idle      int  // workers waiting for a request, unclaimed
 	expiry    *time.Timer

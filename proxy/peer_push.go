@@ -36,6 +36,22 @@ func (p *Peer) startPush(ctx context.Context, c *prudp.Conn, ended func(*Peer)) 
 // errWouldBlock is what a trySender returns when it would have to wait.
 var errWouldBlock = prudp.ErrWouldBlock
 
+// errSendBacklog reports a message not sent because maxInflight others
+// already wait for room on the connection (its peer stopped reading).
+var errSendBacklog = errors.New("proxy: too many messages waiting to be sent")
+
+// maxAsyncPending bounds the calls one peer has forwarded without an
+// answer yet; beyond it requests walk the chain on the bounded workers,
+// which throttles the caller.
+const maxAsyncPending = 4 * maxInflight
+
+// canTakeAsync reports whether p may forward one more call by callAsync.
+func (p *Peer) canTakeAsync() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.stopped && len(p.pending) < maxAsyncPending
+}
+
 // sendTimeoutAsync bounds a send that had to wait on a goroutine of its
 // own (the connection's send queue was full).
 const sendTimeoutAsync = callTimeout
@@ -58,17 +74,28 @@ func (p *Peer) sendAsync(m *rmc.Message, failed func(error)) {
 		}
 	}
 	p.mu.Lock()
-	if p.stopped {
+	if p.stopped || p.waiting >= maxInflight {
+		stopped := p.stopped
 		p.mu.Unlock()
 		if failed != nil {
-			failed(ErrUpstreamGone)
+			if stopped {
+				failed(ErrUpstreamGone)
+			} else {
+				failed(errSendBacklog)
+			}
 		}
 		return
 	}
+	p.waiting++
 	p.wg.Add(1)
 	p.mu.Unlock()
 	go func() {
 		defer p.wg.Done()
+		defer func() {
+			p.mu.Lock()
+			p.waiting--
+			p.mu.Unlock()
+		}()
 		// The wire's Send returns when its connection closes.
 		ctx, cancel := context.WithTimeout(context.Background(), sendTimeoutAsync)
 		defer cancel()

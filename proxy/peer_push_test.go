@@ -169,3 +169,80 @@ func TestPeerWorkersBounded(t *testing.T) {
 		wg.Wait()
 	})
 }
+
+// sinkWire takes every message, at once, and never delivers one.
+type sinkWire struct{ done chan struct{} }
+
+func (sinkWire) Send(context.Context, []byte) error { return nil }
+func (sinkWire) TrySend([]byte) error               { return nil }
+func (w sinkWire) Recv(ctx context.Context) ([]byte, error) {
+	select {
+	case <-w.done:
+		return nil, errPeerClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+func (w sinkWire) Close() error { close(w.done); return nil }
+
+// TestPeerAsyncBounded: when the connection takes nothing more, at most
+// maxInflight sends wait on goroutines and further calls fail at once;
+// past maxAsyncPending unanswered calls the fast path steps aside.
+func TestPeerAsyncBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		a, _ := newPipe() // nobody reads the other end
+		for range cap(a.out) {
+			_ = a.Send(ctx, []byte{0})
+		}
+		p := NewPeer(a, nil, nil)
+		p.start(ctx, nil)
+		var backlog, gone atomic.Int32
+		cb := func(_ *rmc.Message, err error) {
+			switch {
+			case errors.Is(err, errSendBacklog):
+				backlog.Add(1)
+			case errors.Is(err, errPeerClosed), errors.Is(err, ErrUpstreamGone):
+				gone.Add(1)
+			default:
+				t.Errorf("callback: %v", err)
+			}
+		}
+		const n = maxInflight + 20
+		for range n {
+			if err := p.callAsync(11, 1, nil, cb); err != nil {
+				t.Fatal(err)
+			}
+		}
+		synctest.Wait()
+		if got := backlog.Load(); got != 20 {
+			t.Errorf("%d calls failed for the send backlog, want 20", got)
+		}
+		_ = a.Close()
+		synctest.Wait()
+		p.stop(errPeerClosed)
+		p.wait()
+		if got := gone.Load(); got != maxInflight {
+			t.Errorf("%d calls failed when the connection closed, want %d", got, maxInflight)
+		}
+
+		// A server that takes every call and never answers.
+		b := sinkWire{done: make(chan struct{})}
+		q := NewPeer(b, nil, nil)
+		q.start(ctx, nil)
+		for range maxAsyncPending {
+			if !q.canTakeAsync() {
+				t.Fatal("fast path closed early")
+			}
+			if err := q.callAsync(11, 1, nil, func(*rmc.Message, error) {}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if q.canTakeAsync() {
+			t.Errorf("fast path open with %d calls pending", maxAsyncPending)
+		}
+		_ = b.Close()
+		q.stop(errPeerClosed)
+		q.wait()
+	})
+}

@@ -20,13 +20,13 @@ type fastPath struct {
 	to      *Peer            // where calls are forwarded
 	handler string           // HandlerUpstream or HandlerConsole
 	hooks   func(*Call) bool // whether a hook acts on a call; nil: none
-	opaque  bool             // a hook link that cannot tell: no fast path
 	url     *urlRewriter     // nil: no URL rewriting on this chain
 	auth    bool             // the authentication rewriter is on the chain
 }
 
 // newFastPath describes the chain of a proxied leg whose end forwards to
-// to; nil when the chain must always be walked.
+// to; nil when the chain must always be walked (a hook link that cannot
+// tell which calls it wants).
 func (s *Server) newFastPath(to *Peer, handler string, url *urlRewriter, auth bool) *fastPath {
 	f := &fastPath{to: to, handler: handler, hooks: s.opts.hooksWant, url: url, auth: auth}
 	if s.opts.Hooks != nil && f.hooks == nil {

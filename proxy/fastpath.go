@@ -90,8 +90,8 @@ func (d *dispatcher) answerFast(req *rmc.Message, c *Call, start time.Time, resp
 			}
 		}
 	}
-	took := time.Since(start)
-	// The answer first: the session log is not what the caller waits for.
+	// Recorded before the answer goes out, so that what the caller sees
+	// is in the session log and the metrics already.
+	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), &t)
 	d.peer.respondAsync(req, r)
-	d.rec.call(d.sess, d.dir, c, r, err, took, &t)
 }

@@ -114,12 +114,10 @@ func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 	if r == nil {
 		r = ErrorReply(resultException)
 	}
-	took := time.Since(start)
-	// The answer first: the session log is not what the caller waits for.
+	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), trace)
 	if err := d.peer.Respond(ctx, m, r); err != nil && ctx.Err() == nil {
 		d.log.Debug("answer not sent", zap.String("conn", d.sess.ID), zap.Uint32("call_id", m.CallID), zap.Error(err))
 	}
-	d.rec.call(d.sess, d.dir, c, r, err, took, trace)
 }
 
 // Forward is the end of a chain that re-sends each call on peer with the

@@ -9,7 +9,10 @@ import (
 	"testing/synctest"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
 // asyncResult is what a callAsync callback got.
@@ -244,5 +247,64 @@ func TestPeerAsyncBounded(t *testing.T) {
 		_ = b.Close()
 		q.stop(errPeerClosed)
 		q.wait()
+	})
+}
+
+// TestFastPathToConsole: calls the server makes on the console cross the
+// fast path: a notification (one-way) is passed on without waiting, a
+// call gets the console's answer back under the server's call id, and
+// the recorder sees both with the console as their handler.
+func TestFastPathToConsole(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		serverEnd, proxyUpEnd := newPipe()
+		proxyConsoleEnd, consoleEnd := newPipe()
+
+		got := make(chan *rmc.Message, 4)
+		var console *Peer
+		console = NewPeer(consoleEnd, nil, func(ctx context.Context, m *rmc.Message) {
+			got <- m
+			if !oneWay(m.Protocol) {
+				_ = console.Respond(ctx, m, &Reply{Body: []byte("pong")})
+			}
+		})
+		consolePeer := NewPeer(proxyConsoleEnd, nil, nil)
+		sink := &callSink{}
+		sess := &Session{ID: "1", state: &sessionState{}}
+		d := &dispatcher{sess: sess, dir: ToConsole, rec: newRecorder(sink, schema.Default(), nil), log: zap.NewNop()}
+		upPeer := NewPeer(proxyUpEnd, nil, d.serve)
+		d.peer = upPeer
+		d.chain = NotImplemented // the fast path must answer instead
+		d.fast = &fastPath{to: consolePeer, handler: HandlerConsole}
+		upPeer.fast = d.serveFast
+		server := NewPeer(serverEnd, nil, nil)
+		server.nextID = 500
+		wg := runPeers(t, ctx, server, upPeer, consolePeer, console)
+
+		if err := server.Notify(ctx, 14, 1, []byte("event")); err != nil {
+			t.Fatal(err)
+		}
+		if m := <-got; m.Protocol != 14 || string(m.Body) != "event" {
+			t.Errorf("notification: %+v", m)
+		}
+		synctest.Wait()
+		if e := sink.last; e == nil || e.Protocol != 14 || e.Handler != HandlerConsole || e.Response != nil {
+			t.Errorf("notification recorded as %+v", e)
+		}
+		m, err := server.Call(ctx, 0x7E4, 1, []byte("ping"))
+		if err != nil || !m.Success || string(m.Body) != "pong" || m.CallID != 502 {
+			t.Fatalf("call: %v %+v", err, m)
+		}
+		if m := <-got; m.CallID == 502 {
+			t.Errorf("the console saw the server's call id %d, not the proxy's", m.CallID)
+		}
+		synctest.Wait()
+		if e := sink.last; e == nil || e.CallID != 502 || e.ForwardedCallID == 0 || e.Handler != HandlerConsole {
+			t.Errorf("call recorded as %+v", e)
+		}
+		_ = serverEnd.Close()
+		_ = consoleEnd.Close()
+		wg.Wait()
 	})
 }

@@ -79,10 +79,12 @@ type Peer struct {
 	backlog   []*rmc.Message // requests waiting for a worker
 	backHead  int
 	backBytes int
-	paused    bool // the wire was asked to hold messages
-	waiting   int  // sends waiting for room on goroutines (sendAsync)
-	workers   int  // running workers
-	idle      int  // workers waiting for a request, unclaimed
+	paused    bool         // the wire was asked to hold messages
+	sendq     []queuedSend // messages waiting for room, in order (sendAsync)
+	waiting   int          // messages in sendq or being sent from it
+	draining  bool         // a goroutine is sending sendq
+	workers   int          // running workers
+	idle      int          // workers waiting for a request, unclaimed
 	expiry    *time.Timer
 	expiryAt  time.Time
 }

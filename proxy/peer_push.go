@@ -57,20 +57,26 @@ func (p *Peer) canTakeAsync() bool {
 const sendTimeoutAsync = callTimeout
 
 // sendAsync sends m without blocking the caller: at once when the wire
-// has room, otherwise from a goroutine of its own. failed, when not nil,
-// gets the error of a send that did not happen.
+// has room, otherwise queued for a goroutine that sends the waiting
+// messages in order, so that no message overtakes an earlier one. failed,
+// when not nil, gets the error of a send that did not happen.
 func (p *Peer) sendAsync(m *rmc.Message, failed func(error)) {
 	if p.tracer != nil {
 		p.tracer("send", m)
 	}
 	b := m.Encode()
-	if ts, ok := p.wire.(trySender); ok {
-		err := ts.TrySend(b)
-		if !errors.Is(err, errWouldBlock) {
-			if err != nil && failed != nil {
-				failed(err)
+	p.mu.Lock()
+	queued := p.draining
+	p.mu.Unlock()
+	if !queued {
+		if ts, ok := p.wire.(trySender); ok {
+			err := ts.TrySend(b)
+			if !errors.Is(err, errWouldBlock) {
+				if err != nil && failed != nil {
+					failed(err)
+				}
+				return
 			}
-			return
 		}
 	}
 	p.mu.Lock()
@@ -86,23 +92,53 @@ func (p *Peer) sendAsync(m *rmc.Message, failed func(error)) {
 		}
 		return
 	}
+	// Once one message waits for room, every later one queues behind it:
+	// messages leave in the order they were sent.
+	p.sendq = append(p.sendq, queuedSend{b: b, failed: failed})
 	p.waiting++
+	if p.draining {
+		p.mu.Unlock()
+		return
+	}
+	p.draining = true
 	p.wg.Add(1)
 	p.mu.Unlock()
-	go func() {
-		defer p.wg.Done()
-		defer func() {
-			p.mu.Lock()
-			p.waiting--
+	go p.drainSends()
+}
+
+// queuedSend is a message waiting for room in the connection's send queue.
+type queuedSend struct {
+	b      []byte
+	failed func(error)
+}
+
+// drainSends sends the queued messages in order, blocking for room, and
+// ends when the queue is empty.
+func (p *Peer) drainSends() {
+	defer p.wg.Done()
+	for {
+		p.mu.Lock()
+		if len(p.sendq) == 0 {
+			p.draining = false
+			p.sendq = nil
 			p.mu.Unlock()
-		}()
+			return
+		}
+		q := p.sendq[0]
+		p.sendq[0] = queuedSend{}
+		p.sendq = p.sendq[1:]
+		p.mu.Unlock()
 		// The wire's Send returns when its connection closes.
 		ctx, cancel := context.WithTimeout(context.Background(), sendTimeoutAsync)
-		defer cancel()
-		if err := p.wire.Send(ctx, b); err != nil && failed != nil {
-			failed(err)
+		err := p.wire.Send(ctx, q.b)
+		cancel()
+		p.mu.Lock()
+		p.waiting--
+		p.mu.Unlock()
+		if err != nil && q.failed != nil {
+			q.failed(err)
 		}
-	}()
+	}
 }
 
 // callAsync sends a request like Call but returns at once: fn gets the

@@ -308,3 +308,79 @@ func TestFastPathToConsole(t *testing.T) {
 		wg.Wait()
 	})
 }
+
+// blockOnceWire refuses TrySend while blocked is set and records the order
+// in which messages leave.
+type blockOnceWire struct {
+	mu      sync.Mutex
+	blocked bool
+	sent    [][]byte
+	release chan struct{}
+	done    chan struct{}
+}
+
+func (w *blockOnceWire) TrySend(b []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.blocked {
+		return errWouldBlock
+	}
+	w.sent = append(w.sent, append([]byte(nil), b...))
+	return nil
+}
+
+func (w *blockOnceWire) Send(ctx context.Context, b []byte) error {
+	select {
+	case <-w.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.sent = append(w.sent, append([]byte(nil), b...))
+	return nil
+}
+
+func (w *blockOnceWire) Recv(ctx context.Context) ([]byte, error) {
+	select {
+	case <-w.done:
+		return nil, errPeerClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (w *blockOnceWire) Close() error { close(w.done); return nil }
+
+// TestPeerAsyncKeepsOrder: once one message had to wait for room, later
+// messages queue behind it even when the connection has room again, so
+// nothing overtakes.
+func TestPeerAsyncKeepsOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := &blockOnceWire{blocked: true, release: make(chan struct{}), done: make(chan struct{})}
+		p := NewPeer(w, nil, nil)
+		p.start(context.Background(), nil)
+		p.sendAsync(rmc.NewRequest(11, 1, 1, nil), nil) // waits for room
+		w.mu.Lock()
+		w.blocked = false // room again: a TrySend would now succeed at once
+		w.mu.Unlock()
+		p.sendAsync(rmc.NewRequest(11, 1, 2, nil), nil)
+		p.sendAsync(rmc.NewRequest(11, 1, 3, nil), nil)
+		close(w.release)
+		synctest.Wait()
+		var ids []uint32
+		for _, b := range w.sent {
+			m, err := rmc.Parse(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, m.CallID)
+		}
+		if len(ids) != 3 || ids[0] != 1 || ids[1] != 2 || ids[2] != 3 {
+			t.Errorf("messages left in the order %v, want [1 2 3]", ids)
+		}
+		_ = w.Close()
+		p.stop(errPeerClosed)
+		p.wait()
+	})
+}

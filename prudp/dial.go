@@ -153,10 +153,23 @@ func dialOn(ctx context.Context, carrier Carrier, remote netip.AddrPort, cfg Dia
 	}
 }
 
+// readBufferSize is the read buffer of a dialled connection. A UDP
+// socket of its own only ever carries this connection, whose datagrams hold
+// at most one fragment plus a few small packets (acknowledgements), so a
+// buffer of a few KiB does instead of 64 KiB per upstream leg; a longer
+// datagram is cut and then fails its checksum or signature, like any
+// corrupt one. Other carriers hand over whole messages and get the maximum.
+func readBufferSize(c Carrier, s *Settings) int {
+	if _, ok := c.(*udpCarrier); ok {
+		return min(maxDatagram, s.FragmentSize+1024)
+	}
+	return maxDatagram
+}
+
 // readLoop feeds a dialled connection from its carrier.
 func (c *Conn) readLoop() {
 	defer close(c.owner.readDone)
-	buf := make([]byte, maxDatagram)
+	buf := make([]byte, readBufferSize(c.carrier, &c.settings))
 	for {
 		n, from, err := c.carrier.ReadFrom(buf)
 		if err != nil {

@@ -165,15 +165,22 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// resultText prints "0x00010001 Core::Unknown" (the number alone when the
-// code is not in the table).
+// resultText prints "0x80030064 RendezVous::InvalidUsername" for an error,
+// "0x00010001 success" for a success code, and the number alone (lower-case
+// hex) for an
+// error not in the table.
 func resultText(r uint32) string {
 	buf := make([]byte, 10, 64)
 	buf[0], buf[1] = '0', 'x'
 	for i := 0; i < 8; i++ {
 		buf[2+i] = hexDigits[(r>>(28-4*i))&15]
 	}
-	if name, ok := rmc.Result(r).Name(); ok {
+	switch name, ok := rmc.Result(r).Name(); {
+	case !rmc.Result(r).IsError():
+		// Servers write success as a code with the error bit clear
+		// (usually 0x00010001); its module name would only mislead.
+		buf = append(buf, " success"...)
+	case ok:
 		buf = append(append(buf, ' '), name...)
 	}
 	return string(buf)

@@ -166,9 +166,8 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 // resultText prints "0x80030064 RendezVous::InvalidUsername" for an error,
-// "0x00010001 success" for a success code, and the number alone (lower-case
-// hex) for an
-// error not in the table.
+// "0x00010001 success" for a success code, and the number alone
+// (lower-case hex) for an error not in the table.
 func resultText(r uint32) string {
 	buf := make([]byte, 10, 64)
 	buf[0], buf[1] = '0', 'x'

@@ -7,11 +7,35 @@ import (
 	"time"
 )
 
-// Benchmarks of a connection with the platform defaults (window 4,
-// pacing on, one ACK per packet): what a console-facing connection runs
-// with. bench_conn_test.go has the same loads with a tuned profile.
+// Benchmarks of a connection over real loopback UDP, with the platform
+// defaults (window 4, pacing on, one ACK per packet: what a console-facing
+// connection runs with) and with a profile tuned for throughput.
 
 func defaultPair(b *testing.B) (*Listener, *Conn, *Conn) { return defaultPairWith(b, nil) }
+
+// tunedPair uses a large window, no pacing and aggregate acknowledgements.
+func tunedPair(b *testing.B) (*Listener, *Conn, *Conn) {
+	return defaultPairWith(b, func(s *Settings) {
+		s.Window = 256
+		s.PaceInterval = 0
+		s.AggregateAck = true
+		s.ResendLimit = 20
+	})
+}
+
+// BenchmarkThroughput: reliable 200-byte messages Dial→Listen, tuned.
+func BenchmarkThroughput(b *testing.B) {
+	l, cli, srv := tunedPair(b)
+	defer closeAll(l, cli, srv)
+	benchStream(b, cli, srv)
+}
+
+// BenchmarkRoundTrip: request/response pairs, tuned; reports the median.
+func BenchmarkRoundTrip(b *testing.B) {
+	l, cli, srv := tunedPair(b)
+	defer closeAll(l, cli, srv)
+	benchEcho(b, cli, srv)
+}
 
 func defaultPairWith(b *testing.B, edit func(*Settings)) (*Listener, *Conn, *Conn) {
 	s := WiiU()

@@ -17,11 +17,24 @@ type AddrMap struct {
 // NewAddrMap returns an empty map.
 func NewAddrMap() *AddrMap { return &AddrMap{m: make(map[netip.AddrPort]netip.AddrPort)} }
 
-// Remember maps seen (as the upstream reported it) to real.
-func (a *AddrMap) Remember(seen, real netip.AddrPort) {
+// maxAddrMappings bounds the map: one entry per live console session is
+// the normal size, so this only stops a hostile flood.
+const maxAddrMappings = 1 << 17
+
+// Remember maps seen (as the upstream reported it) to real. It reports
+// whether it added or changed the mapping: a console that registers again
+// with the same addresses adds nothing, so its session registers one
+// Forget, not one per call. A full map refuses new entries.
+func (a *AddrMap) Remember(seen, real netip.AddrPort) bool {
 	a.mu.Lock()
+	defer a.mu.Unlock()
+	if old, ok := a.m[seen]; ok && old == real {
+		return false
+	} else if !ok && len(a.m) >= maxAddrMappings {
+		return false
+	}
 	a.m[seen] = real
-	a.mu.Unlock()
+	return true
 }
 
 // Forget drops the mapping of seen if it still points at real: a session

@@ -74,8 +74,9 @@ func (u *urlRewriter) rewrite(c *Call, body []byte, request bool) ([]byte, bool)
 			if url, perr := rmc.ParseStationURL(n.Str); perr == nil {
 				if seen, ok := urlAddr(&url); ok && c.Session.RemoteAddr.IsValid() {
 					real := c.Session.RemoteAddr
-					u.srv.addrs.Remember(seen, real)
-					c.Session.OnClose(func() { u.srv.addrs.Forget(seen, real) })
+					if u.srv.addrs.Remember(seen, real) {
+						c.Session.OnClose(func() { u.srv.addrs.Forget(seen, real) })
+					}
 					setURLAddr(&url, real)
 					n.Str = url.String()
 					changed = true

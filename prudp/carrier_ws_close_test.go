@@ -62,7 +62,7 @@ func endsPromptly(t *testing.T, side string, c *Conn) {
 // a minute, so nothing else can end them within the wait).
 func TestWebSocketCloseEndsConnections(t *testing.T) {
 	for _, tc := range []struct {
-		name, network string
+		name, network   string
 		closeServerSide bool
 	}{
 		{"ws console closes", "ws", false},

@@ -18,9 +18,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/proxy"
-	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
-	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
-	"github.com/nexproxy/nexproxy/proxy/builtin/utility"
 	"github.com/nexproxy/nexproxy/proxy/config"
 )
 
@@ -31,10 +28,6 @@ import (
 // the two authentication addresses, answers "stats" lines on its standard
 // input with its RSS (after a garbage collection) and CPU time, and stops
 // when its standard input closes.
-
-// selfBuiltins are the handlers of the local instance (those serve gives
-// a local game).
-var selfBuiltins = []proxy.Builtin{auth.New, secure.New, utility.New}
 
 // selfGameTOML is the configuration of one instance of the --self pair.
 func selfGameTOML(platform, key, authListen, secureListen, upstream string, coalesce bool) string {
@@ -77,7 +70,7 @@ func startSelfInstance(ctx context.Context, platform, key, upstream string, coal
 	if err != nil {
 		return nil, err
 	}
-	srv, err := proxy.New(cfg, proxy.Options{Logger: zap.NewNop(), Builtins: selfBuiltins})
+	srv, err := proxy.New(cfg, proxy.Options{Logger: zap.NewNop(), Builtins: builtins})
 	if err != nil {
 		return nil, err
 	}

@@ -19,8 +19,6 @@ type platform struct {
 	prudp    prudp.Settings
 	kerberos kerberos.Settings
 	rmc      rmc.Settings
-	// transport is the carrier the platform's consoles use.
-	transport string
 }
 
 // preset returns the named platform's defaults.
@@ -29,7 +27,7 @@ func preset(name string) (platform, error) {
 	if err != nil {
 		return platform{}, err
 	}
-	p := platform{prudp: ps, transport: TransportUDP}
+	p := platform{prudp: ps}
 	switch name {
 	case "friends":
 		// The friends server is the one title with 16-byte session keys.
@@ -44,7 +42,6 @@ func preset(name string) (platform, error) {
 	case "switch":
 		p.kerberos = kerberos.Settings{KeySize: 32, PIDSize: 8, TicketVersion: 1, Derivation: kerberos.DerivationNew}
 		p.rmc = rmc.Settings{PIDSize: 8, StructHeader: true, NEXVersion: 40605}
-		p.transport = TransportWebSocket
 	default:
 		return platform{}, fmt.Errorf("no preset %q", name)
 	}

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"fmt"
 	"time"
+
+	"github.com/nexproxy/nexproxy/rmc"
 )
 
 // ticketKeySize is the length of the clear per-ticket key of version 1.
@@ -137,7 +139,7 @@ func (i *TicketInfo) marshal(s Settings) ([]byte, error) {
 		return nil, fmt.Errorf("%w: source pid %d does not fit %d bytes", ErrInvalidSettings, i.SourcePID, s.PIDSize)
 	}
 	b := make([]byte, 0, 8+s.PIDSize+s.KeySize+len(i.Extra))
-	b = appendU64(b, dateTimeOf(i.Issued))
+	b = appendU64(b, uint64(rmc.DateTimeFromTime(i.Issued)))
 	b = appendPID(b, i.SourcePID, s.PIDSize)
 	b = append(b, i.SessionKey...)
 	return append(b, i.Extra...), nil

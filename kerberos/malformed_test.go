@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nexproxy/nexproxy/rmc"
 )
 
 // Every malformed structure below carries a valid MAC, so the parser, not
@@ -40,7 +42,7 @@ func TestMalformedClientTicket(t *testing.T) {
 func TestMalformedInternalTicket(t *testing.T) {
 	key := []byte("0123456789abcdef")
 	le := binary.LittleEndian
-	good := le.AppendUint64(nil, dateTimeOf(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)))
+	good := le.AppendUint64(nil, uint64(rmc.DateTimeFromTime(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))))
 	infos := map[string][]byte{
 		"empty":          {},
 		"short time":     good[:5],
@@ -143,21 +145,21 @@ func TestDateTime(t *testing.T) {
 		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
 		time.Date(2024, 2, 29, 1, 2, 3, 0, time.UTC),
 	} {
-		v := dateTimeOf(tm)
+		v := uint64(rmc.DateTimeFromTime(tm))
 		back, err := timeOfDateTime(v)
 		if err != nil || !back.Equal(tm) {
 			t.Errorf("%s: %#x -> %s, %v", tm, v, back, err)
 		}
 	}
-	if v := dateTimeOf(time.Date(2022, 5, 21, 16, 12, 43, 0, time.UTC)); v != 0x1F996B032B {
+	if v := rmc.DateTimeFromTime(time.Date(2022, 5, 21, 16, 12, 43, 0, time.UTC)); v != 0x1F996B032B {
 		t.Errorf("rmc.md example: %#x", v)
 	}
-	if v := dateTimeOf(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)); v != 0x9C3F3F7EFB {
+	if v := rmc.DateTimeFromTime(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)); v != 0x9C3F3F7EFB {
 		t.Errorf("future: %#x", v)
 	}
 	// Other zones are stored as UTC; sub-second precision is dropped.
 	cet := time.FixedZone("CET", 3600)
-	if dateTimeOf(time.Date(2024, 1, 1, 1, 0, 0, 999, cet)) != dateTimeOf(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) {
+	if rmc.DateTimeFromTime(time.Date(2024, 1, 1, 1, 0, 0, 999, cet)) != rmc.DateTimeFromTime(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Error("zone not converted")
 	}
 	if _, err := timeOfDateTime(2023<<26 | 2<<22 | 29<<17); !errors.Is(err, ErrMalformed) {

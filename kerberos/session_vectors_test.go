@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nexproxy/nexproxy/internal/vectors"
+	"github.com/nexproxy/nexproxy/rmc"
 )
 
 // sessionVectors is the Kerberos-relevant part of ../shared/vectors/*-session.json.
@@ -175,7 +176,7 @@ func TestSessionConnect(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if dateTimeOf(issued) != cr.Decrypted.Timestamp {
+					if uint64(rmc.DateTimeFromTime(issued)) != cr.Decrypted.Timestamp {
 						t.Fatalf("%s: timestamp text and value disagree", d.Conn)
 					}
 					now = issued.Add(3 * time.Second)
@@ -262,7 +263,7 @@ func TestDocSwitchExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dateTimeOf(info.Issued) != 0x1f996b032b || !info.Issued.Equal(time.Date(2022, 5, 21, 16, 12, 43, 0, time.UTC)) ||
+	if rmc.DateTimeFromTime(info.Issued) != 0x1f996b032b || !info.Issued.Equal(time.Date(2022, 5, 21, 16, 12, 43, 0, time.UTC)) ||
 		info.SourcePID != guest || !bytes.Equal(info.SessionKey, wantSK) {
 		t.Fatalf("ticket info %+v", info)
 	}

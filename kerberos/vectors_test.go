@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nexproxy/nexproxy/internal/vectors"
+	"github.com/nexproxy/nexproxy/rmc"
 )
 
 // kerberosVectors mirrors ../shared/vectors/kerberos.json.
@@ -169,7 +170,7 @@ func TestVectorServerTickets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !info.Issued.Equal(wantTime) || dateTimeOf(info.Issued) != c.Timestamp ||
+		if !info.Issued.Equal(wantTime) || uint64(rmc.DateTimeFromTime(info.Issued)) != c.Timestamp ||
 			info.SourcePID != c.SourcePID || !bytes.Equal(info.SessionKey, vectors.Hex(t, c.SessionKey)) || info.Extra != nil {
 			t.Errorf("#%d decoded %+v", i, info)
 		}

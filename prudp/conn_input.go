@@ -279,7 +279,7 @@ func (c *Conn) reliableLocked(p *Packet) {
 func (c *Conn) processReliableLocked(sub uint8, typ PacketType, seq uint16, frag uint8, payload []byte) bool {
 	switch typ {
 	case TypeData:
-		data, err := c.openLocked(TypeData, FlagReliable, sub, seq, 0, payload)
+		data, err := c.openLocked(FlagReliable, sub, seq, 0, payload)
 		if err != nil {
 			c.closeLocked(err)
 			return false
@@ -313,7 +313,7 @@ func (c *Conn) unreliableLocked(p *Packet) {
 			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
 		}
 		buf := append([]byte(nil), p.Payload...)
-		data, err := c.openLocked(TypeData, p.Flags, 0, p.Sequence, p.SessionID, buf)
+		data, err := c.openLocked(p.Flags, 0, p.Sequence, p.SessionID, buf)
 		if err != nil {
 			c.dropLocked(p, "unreliable payload", err)
 			return

@@ -168,10 +168,11 @@ func (c *Conn) sealLocked(p *Packet, plain []byte) ([]byte, error) {
 	return out, nil
 }
 
-// openLocked reverses sealLocked on a received payload (in place when
-// possible). Reliable payloads must come in sequence order, exactly once.
-func (c *Conn) openLocked(t PacketType, flags Flags, substream uint8, seq uint16, session uint8, data []byte) ([]byte, error) {
-	if t != TypeData || len(data) == 0 {
+// openLocked reverses sealLocked on a received DATA payload (in place
+// when possible). Reliable payloads must come in sequence order, exactly
+// once.
+func (c *Conn) openLocked(flags Flags, substream uint8, seq uint16, session uint8, data []byte) ([]byte, error) {
+	if len(data) == 0 {
 		return data, nil
 	}
 	if c.settings.Encryption {

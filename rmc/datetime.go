@@ -1,7 +1,7 @@
 package rmc
 
 import (
-	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -66,7 +66,25 @@ func (d DateTime) Time() time.Time {
 }
 
 // String prints the raw fields as "YYYY-MM-DD hh:mm:ss" so that even an
-// invalid date shows what is on the wire.
+// invalid date shows what is on the wire. It avoids fmt because the schema
+// package prints every DateTime of a logged call through it.
 func (d DateTime) String() string {
-	return fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d", d.Year(), d.Month(), d.Day(), d.Hour(), d.Minute(), d.Second())
+	b := make([]byte, 0, 19)
+	b = appendPadded(b, d.Year(), 4)
+	b = appendPadded(append(b, '-'), d.Month(), 2)
+	b = appendPadded(append(b, '-'), d.Day(), 2)
+	b = appendPadded(append(b, ' '), d.Hour(), 2)
+	b = appendPadded(append(b, ':'), d.Minute(), 2)
+	b = appendPadded(append(b, ':'), d.Second(), 2)
+	return string(b)
+}
+
+// appendPadded appends the non-negative n with leading zeros to width digits.
+func appendPadded(b []byte, n, width int) []byte {
+	for p, i := 10, 1; i < width; p, i = p*10, i+1 {
+		if n < p {
+			b = append(b, '0')
+		}
+	}
+	return strconv.AppendInt(b, int64(n), 10)
 }

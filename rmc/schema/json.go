@@ -191,29 +191,9 @@ func dateTimeText(d uint64) string {
 	if d == 0 {
 		return "never"
 	}
-	sec, min, hour := d&63, (d>>6)&63, (d>>12)&31
-	day, month, year := (d>>17)&31, (d>>22)&15, d>>26
-	if sec > 59 || min > 59 || hour > 23 || day < 1 || month < 1 || month > 12 || year > 9999 {
+	dt := rmc.DateTime(d)
+	if dt.Second() > 59 || dt.Minute() > 59 || dt.Hour() > 23 || dt.Day() < 1 || dt.Month() < 1 || dt.Month() > 12 || dt.Year() > 9999 {
 		return strconv.FormatUint(d, 10)
 	}
-	b := make([]byte, 0, 19)
-	pad := func(n uint64, w int) {
-		s := strconv.FormatUint(n, 10)
-		for i := len(s); i < w; i++ {
-			b = append(b, '0')
-		}
-		b = append(b, s...)
-	}
-	pad(year, 4)
-	b = append(b, '-')
-	pad(month, 2)
-	b = append(b, '-')
-	pad(day, 2)
-	b = append(b, ' ')
-	pad(hour, 2)
-	b = append(b, ':')
-	pad(min, 2)
-	b = append(b, ':')
-	pad(sec, 2)
-	return string(b)
+	return dt.String()
 }

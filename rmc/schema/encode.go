@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/nexproxy/nexproxy/rmc"
 )
@@ -316,7 +317,7 @@ func (e *encoder) variant(v *Value) error {
 	case 6:
 		tr = &typeU64
 	default:
-		return mismatch(v.Name, "variant type id "+itoa(int64(t)))
+		return mismatch(v.Name, "variant type id "+strconv.Itoa(int(t)))
 	}
 	return e.value(tr, v.Items[0])
 }

@@ -181,7 +181,7 @@ func (v *Value) walkChildren(path string, fn func(string, *Value) error) error {
 		}
 	case KindList:
 		for i, it := range h.Items {
-			if err := it.walk(path+"["+itoa(int64(i))+"]", fn); err != nil {
+			if err := it.walk(path+"["+strconv.Itoa(i)+"]", fn); err != nil {
 				return err
 			}
 		}
@@ -193,7 +193,7 @@ func (v *Value) walkChildren(path string, fn func(string, *Value) error) error {
 			case k.Kind == KindString || k.Kind == KindStationURL:
 				p = joinName(path, k.Str)
 			case isIntKind(k.Kind):
-				p = path + "[" + itoa(keyInt(k)) + "]"
+				p = path + "[" + strconv.FormatInt(keyInt(k), 10) + "]"
 			default:
 				p = path + "[?]"
 			}

@@ -9,6 +9,7 @@ package schema
 
 import (
 	"errors"
+	"strconv"
 )
 
 // Kind says which NEX wire type a Value holds and which of its fields carry
@@ -82,7 +83,7 @@ func (k Kind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
 	}
-	return "kind(" + itoa(int64(k)) + ")"
+	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
 
 // StrForm records how a String or StationURL was laid out on the wire, so
@@ -217,28 +218,4 @@ func (v *Value) Clone() *Value {
 		}
 	}
 	return &c
-}
-
-// itoa formats without fmt, which keeps error and JSON paths cheap.
-func itoa(n int64) string {
-	var b [24]byte
-	i := len(b)
-	neg := n < 0
-	u := uint64(n)
-	if neg {
-		u = uint64(-n)
-	}
-	for {
-		i--
-		b[i] = byte('0' + u%10)
-		u /= 10
-		if u == 0 {
-			break
-		}
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }

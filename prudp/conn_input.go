@@ -134,13 +134,7 @@ func (c *Conn) fastRetransmitLocked(sub uint8, acked uint16, now time.Time) {
 		// Paced like every packet: when the bucket is empty, a later
 		// acknowledgement (or the timer) resends it.
 		if tp.skipped++; tp.skipped >= 3 && c.pace.ready(now) {
-			c.pace.take(now)
-			c.resentInFlight++
-			tp.sends++
-			tp.lastSent = now
-			c.stats.resent.Add(1)
-			c.writeLocked(tp.wire)
-			if c.state == stateClosed {
+			if !c.retransmitLocked(tp, now) {
 				return
 			}
 		}

@@ -128,18 +128,24 @@ func (c *Conn) resendLocked(now time.Time) bool {
 		if !c.pace.ready(now) {
 			break
 		}
-		if tp.sends == 1 {
-			c.resentInFlight++
-		}
-		tp.sends++
-		tp.lastSent = now
-		c.stats.resent.Add(1)
-		c.writeLocked(tp.wire)
-		if c.state == stateClosed {
+		if !c.retransmitLocked(tp, now) {
 			return false
 		}
-		c.pace.take(now)
 		c.pace.drain(now)
 	}
 	return true
+}
+
+// retransmitLocked sends the in-flight packet tp again, taking a pacer
+// token for it. It reports false when the write ended the connection.
+func (c *Conn) retransmitLocked(tp *txPacket, now time.Time) bool {
+	if tp.sends == 1 {
+		c.resentInFlight++
+	}
+	tp.sends++
+	tp.lastSent = now
+	c.stats.resent.Add(1)
+	c.pace.take(now)
+	c.writeLocked(tp.wire)
+	return c.state != stateClosed
 }

@@ -105,11 +105,17 @@ func (h *Hooks) Link(next Handler) Handler { return &hookHandler{h: h, next: nex
 
 // wants reports whether a hook acts on c (Options.hooksWant).
 func (h *Hooks) wants(c *Call) bool {
-	dir := scripts.ConsoleToServer
-	if c.Direction == ToConsole {
-		dir = scripts.ServerToConsole
+	return h.engine.HasHooks(c.Protocol, c.Method, scriptsDirection(c.Direction))
+}
+
+// scriptsDirection maps the proxy's direction onto the engine's. The two
+// enums stay apart: scripts must not import proxy, and each spells its
+// directions for its own audience (logs versus call.direction).
+func scriptsDirection(d Direction) scripts.Direction {
+	if d == ToConsole {
+		return scripts.ServerToConsole
 	}
-	return h.engine.HasRequestHooks(c.Protocol, c.Method, dir) || h.engine.HasResponseHooks(c.Protocol, c.Method, dir)
+	return scripts.ConsoleToServer
 }
 
 // hookHandler runs the hooks of one chain.
@@ -125,10 +131,7 @@ func isLoginMethod(m uint32) bool {
 
 func (hh *hookHandler) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
 	e := hh.h.engine
-	dir := scripts.ConsoleToServer
-	if c.Direction == ToConsole {
-		dir = scripts.ServerToConsole
-	}
+	dir := scriptsDirection(c.Direction)
 	reqHooks := e.HasRequestHooks(c.Protocol, c.Method, dir)
 	respHooks := e.HasResponseHooks(c.Protocol, c.Method, dir)
 	if !reqHooks && !respHooks {
@@ -179,11 +182,7 @@ func (hh *hookHandler) request(ctx context.Context, sc *scripts.Call, c *Call) (
 	case scripts.Fail:
 		return ErrorReply(v.Error), c, nil
 	case scripts.Answer:
-		body := v.ResponseBody
-		if body == nil {
-			body = []byte{}
-		}
-		return &Reply{Body: body}, c, nil
+		return answerReply(v), c, nil
 	}
 	if v.Body != nil {
 		changed := *c
@@ -218,11 +217,7 @@ func (hh *hookHandler) response(ctx context.Context, sc *scripts.Call, c *Call, 
 	case scripts.Fail:
 		return ErrorReply(v.Error), nil
 	case scripts.Answer:
-		body := v.ResponseBody
-		if body == nil {
-			body = []byte{}
-		}
-		return &Reply{Body: body}, nil
+		return answerReply(v), nil
 	}
 	if v.Body != nil && err == nil && r.Error == 0 {
 		return &Reply{Body: v.Body}, nil
@@ -232,6 +227,16 @@ func (hh *hookHandler) response(ctx context.Context, sc *scripts.Call, c *Call, 
 			zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID))
 	}
 	return r, err
+}
+
+// answerReply is the success reply of a hook's answer (request or
+// response hook alike); a nil ResponseBody is sent as an empty body.
+func answerReply(v scripts.Verdict) *Reply {
+	body := v.ResponseBody
+	if body == nil {
+		body = []byte{}
+	}
+	return &Reply{Body: body}
 }
 
 // localLogin reports a successful login served by the built-in
@@ -278,29 +283,26 @@ func (h *Hooks) mode(s *Session) string {
 }
 
 // OnConnect runs the on_connect hooks.
-func (h *Hooks) OnConnect(s *Session) {
-	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
-	defer cancel()
-	h.engine.OnConnect(ctx, h.event(s, h.mode(s)))
-}
+func (h *Hooks) OnConnect(s *Session) { h.fire(h.engine.OnConnect, h.event(s, h.mode(s))) }
 
 // OnLogin runs the on_login hooks of a proxied login (intercepted or
 // relayed blindly); local logins are reported by the link.
 func (h *Hooks) OnLogin(s *Session, pid uint64) { h.login(s, pid, h.mode(s)) }
 
 func (h *Hooks) login(s *Session, pid uint64, mode string) {
-	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
-	defer cancel()
 	ev := h.event(s, mode)
 	ev.PID = pid
-	h.engine.OnLogin(ctx, ev)
+	h.fire(h.engine.OnLogin, ev)
 }
 
 // OnDisconnect runs the on_disconnect hooks.
-func (h *Hooks) OnDisconnect(s *Session) {
+func (h *Hooks) OnDisconnect(s *Session) { h.fire(h.engine.OnDisconnect, h.event(s, h.mode(s))) }
+
+// fire runs the hooks of one connection event under eventTimeout.
+func (h *Hooks) fire(run func(context.Context, *scripts.Event), ev *scripts.Event) {
 	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
 	defer cancel()
-	h.engine.OnDisconnect(ctx, h.event(s, h.mode(s)))
+	run(ctx, ev)
 }
 
 // PasswordFor asks the scripts for a password (Options.PasswordFor): with

@@ -136,19 +136,24 @@ func sampleSession() *matchmakeSession {
 	}
 }
 
+// encodedSession is the wire form of sampleSession.
+func encodedSession() []byte {
+	w := NewWriter(sw)
+	sampleSession().write(w)
+	return w.Bytes()
+}
+
 // TestMatchmakeSessionShape keeps the benchmark honest: the hand decoder
 // must round-trip its own encoding.
 func TestMatchmakeSessionShape(t *testing.T) {
-	w := NewWriter(sw)
-	sampleSession().write(w)
-	in := append([]byte(nil), w.Bytes()...)
+	in := encodedSession()
 	var m matchmakeSession
 	r := NewReader(in, sw)
 	m.read(r)
 	if r.Err() != nil || r.Remaining() != 0 {
 		t.Fatalf("%v, %d left", r.Err(), r.Remaining())
 	}
-	w.Reset()
+	w := NewWriter(sw)
 	m.write(w)
 	if !bytes.Equal(w.Bytes(), in) || w.Err() != nil {
 		t.Fatal("round trip differs")
@@ -158,42 +163,45 @@ func TestMatchmakeSessionShape(t *testing.T) {
 // BenchmarkMatchmakeSessionRoundTrip decodes and re-encodes one session
 // with reused Reader and Writer, the proxy's steady state (target <= 10 µs).
 func BenchmarkMatchmakeSessionRoundTrip(b *testing.B) {
+	in := encodedSession()
 	w := NewWriter(sw)
-	sampleSession().write(w)
-	in := append([]byte(nil), w.Bytes()...)
-	r := NewReader(nil, sw)
 	var m matchmakeSession
-	b.SetBytes(int64(len(in)))
-	b.ReportAllocs()
-	for b.Loop() {
-		r.Reset(in, sw)
+	benchRead(b, in, sw, func(r *Reader) {
 		m.read(r)
 		w.Reset()
 		m.write(w)
-	}
+	})
 	if !bytes.Equal(w.Bytes(), in) {
 		b.Fatal("round trip differs")
 	}
 }
 
-func BenchmarkReaderScalars(b *testing.B) {
-	in := make([]byte, 1024)
-	r := NewReader(nil, sw)
+// benchRead runs decode over in with one reused Reader, reporting
+// throughput and allocations.
+func benchRead(b *testing.B, in []byte, s Settings, decode func(r *Reader)) {
+	r := NewReader(nil, s)
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	for b.Loop() {
-		r.Reset(in, sw)
+		r.Reset(in, s)
+		decode(r)
+	}
+}
+
+func BenchmarkReaderScalars(b *testing.B) {
+	benchRead(b, make([]byte, 1024), sw, func(r *Reader) {
 		for r.Remaining() >= 15 {
 			r.U8()
 			r.U16()
 			r.U32()
 			r.U64()
 		}
-	}
+	})
 }
 
-func BenchmarkReaderStructHeaders(b *testing.B) {
-	w := NewWriter(header)
+// writeNestedStructs writes 64 two-level structures, the input of the
+// struct-header benchmarks.
+func writeNestedStructs(w *Writer) {
 	for i := 0; i < 64; i++ {
 		w.StructBegin(1)
 		w.U32(uint32(i))
@@ -202,12 +210,12 @@ func BenchmarkReaderStructHeaders(b *testing.B) {
 		w.StructEnd(nil)
 		w.StructEnd(nil)
 	}
-	in := append([]byte(nil), w.Bytes()...)
-	r := NewReader(nil, header)
-	b.SetBytes(int64(len(in)))
-	b.ReportAllocs()
-	for b.Loop() {
-		r.Reset(in, header)
+}
+
+func BenchmarkReaderStructHeaders(b *testing.B) {
+	w := NewWriter(header)
+	writeNestedStructs(w)
+	benchRead(b, w.Bytes(), header, func(r *Reader) {
 		for r.Remaining() > 0 && r.Err() == nil {
 			r.StructBegin()
 			r.U32()
@@ -216,7 +224,7 @@ func BenchmarkReaderStructHeaders(b *testing.B) {
 			r.StructEnd()
 			r.StructEnd()
 		}
-	}
+	})
 }
 
 func BenchmarkWriterStructHeaders(b *testing.B) {
@@ -224,14 +232,7 @@ func BenchmarkWriterStructHeaders(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		w.Reset()
-		for i := 0; i < 64; i++ {
-			w.StructBegin(1)
-			w.U32(uint32(i))
-			w.StructBegin(0)
-			w.String("name")
-			w.StructEnd(nil)
-			w.StructEnd(nil)
-		}
+		writeNestedStructs(w)
 	}
 }
 

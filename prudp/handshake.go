@@ -97,6 +97,25 @@ func (c *Conn) startHandshakeLocked() error {
 	return nil
 }
 
+// exceedsProfile reports whether p's negotiation options ask for more than
+// the profile s offers: a higher minor version, functions it lacks, or
+// (v1) more substreams. Variants without options never do.
+func exceedsProfile(s *Settings, p *Packet) bool {
+	return negotiates(s.Variant) && (p.MinorVersion > s.MinorVersion || p.SupportedFunctions&^s.SupportedFunctions != 0 ||
+		(s.Variant == V1 && p.MaxSubstream > s.MaxSubstream))
+}
+
+// adoptNegotiationLocked records the values p's options settled.
+func (c *Conn) adoptNegotiationLocked(p *Packet) {
+	if !negotiates(c.settings.Variant) {
+		return
+	}
+	c.minor, c.functions = p.MinorVersion, p.SupportedFunctions
+	if c.settings.Variant == V1 {
+		c.maxSub = p.MaxSubstream
+	}
+}
+
 func (c *Conn) offerNegotiation(p *Packet, minor uint8, functions uint32, maxSub uint8) {
 	if !negotiates(c.settings.Variant) {
 		return
@@ -134,17 +153,11 @@ func (c *Conn) handshakeInputLocked(p *Packet, raw []byte) {
 			c.handshakeFailLocked(p, "SYN reply without connection signature")
 			return
 		}
-		if negotiates(v) {
-			if p.MinorVersion > c.settings.MinorVersion || p.SupportedFunctions&^c.settings.SupportedFunctions != 0 ||
-				(v == V1 && p.MaxSubstream > c.settings.MaxSubstream) {
-				c.handshakeFailLocked(p, "SYN reply negotiates beyond our offer")
-				return
-			}
-			c.minor, c.functions = p.MinorVersion, p.SupportedFunctions
-			if v == V1 {
-				c.maxSub = p.MaxSubstream
-			}
+		if exceedsProfile(&c.settings, p) {
+			c.handshakeFailLocked(p, "SYN reply negotiates beyond our offer")
+			return
 		}
+		c.adoptNegotiationLocked(p)
 		c.sigRecv = append([]byte(nil), p.ConnSignature...)
 		cp := c.basePacket(TypeConnect, FlagReliable|FlagNeedAck|FlagHasSize)
 		cp.Sequence = 1

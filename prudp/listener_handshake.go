@@ -88,8 +88,7 @@ func (l *Listener) acceptConnect(games []game, p *Packet, raw []byte, from netip
 		return
 	}
 	g := cands[0]
-	if negotiates(v) && (p.MinorVersion > g.s.MinorVersion || p.SupportedFunctions&^g.s.SupportedFunctions != 0 ||
-		(v == V1 && p.MaxSubstream > g.s.MaxSubstream)) {
+	if exceedsProfile(&g.s, p) {
 		l.stats.refused.Add(1)
 		l.drop("CONNECT negotiates beyond the profile", from, nil)
 		return
@@ -135,12 +134,7 @@ func (l *Listener) acceptConnect(games []game, p *Packet, raw []byte, from netip
 	// Kept to tell a retransmitted CONNECT from a new connection's.
 	c.connectPayload = bytes.Clone(p.Payload)
 	c.unrelStart = p.UnreliableStart
-	if negotiates(v) {
-		c.minor, c.functions = p.MinorVersion, p.SupportedFunctions
-		if v == V1 {
-			c.maxSub = p.MaxSubstream
-		}
-	}
+	c.adoptNegotiationLocked(p)
 	if len(cands) > 1 {
 		c.candidates = cands
 	}

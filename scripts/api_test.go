@@ -309,6 +309,12 @@ nex.on_server_request(14, function() end)`})
 			t.Errorf("%+v", tc)
 		}
 	}
+
+	// A catch-all hook answers for every id of its kind, and only its kind.
+	all, _ := newEngine(t, map[string]string{"a.lua": `nex.on_server_response("*", function() end)`})
+	if !all.HasResponseHooks(0xFFFF, 0xFFFFFFFF, ServerToConsole) || all.HasRequestHooks(1, 1, ServerToConsole) || all.HasResponseHooks(1, 1, ConsoleToServer) {
+		t.Error("catch-all server response hook misreported")
+	}
 }
 
 func TestHookOrderAndRegistrationErrors(t *testing.T) {

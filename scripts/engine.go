@@ -264,13 +264,13 @@ func (e *Engine) HasHooks(proto uint16, method uint32, dir Direction) bool {
 // HasRequestHooks reports whether OnRequest would run a hook for the call.
 func (e *Engine) HasRequestHooks(proto uint16, method uint32, dir Direction) bool {
 	g := e.gen.Load()
-	return g != nil && len(g.index.match(callKind(dir, false), proto, method)) > 0
+	return g != nil && g.index.has(callKind(dir, false), proto, method)
 }
 
 // HasResponseHooks reports whether OnResponse would run a hook for the call.
 func (e *Engine) HasResponseHooks(proto uint16, method uint32, dir Direction) bool {
 	g := e.gen.Load()
-	return g != nil && len(g.index.match(callKind(dir, true), proto, method)) > 0
+	return g != nil && g.index.has(callKind(dir, true), proto, method)
 }
 
 // ScriptStats counts the hook runs of one script since the engine started

@@ -88,6 +88,13 @@ func newHookIndex(specs []hookSpec) *hookIndex {
 // count returns how many hooks of a kind exist.
 func (ix *hookIndex) count(k hookKind) int { return ix.kinds[k].n }
 
+// has reports whether match would return a hook, without merging the
+// lists (the proxy asks on every call).
+func (ix *hookIndex) has(k hookKind, proto uint16, method uint32) bool {
+	ki := &ix.kinds[k]
+	return len(ki.all) > 0 || len(ki.proto[proto]) > 0 || len(ki.exact[uint64(proto)<<32|uint64(method)]) > 0
+}
+
 // match returns the hooks for a call in registration order. It does not
 // cache: ids come from the network, and a cache keyed by them would grow
 // without bound.

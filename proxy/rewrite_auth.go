@@ -60,52 +60,47 @@ func (a *authRewriter) rewrite(c *Call, body []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if res := leaves(v, schema.KindResult); len(res) > 0 && rmc.Result(res[0].Uint).IsError() {
+	f := findLoginFields(v)
+	if f.result != nil && rmc.Result(f.result.Uint).IsError() {
 		return body, nil // a refused login passes unchanged
 	}
-	bufs := leaves(v, schema.KindBuffer)
-	if len(bufs) == 0 {
+	if f.ticket == nil {
 		return nil, errf("no ticket in response")
 	}
-	ticket := bufs[0]
+	ticket := f.ticket
 	if len(ticket.Bytes) == 0 {
 		return body, nil
 	}
 	var sourceKey string
-	if s.NEXVersion >= 40000 && c.Method != authLogin {
-		if strs := leaves(v, schema.KindString); len(strs) > 0 {
-			sourceKey = strs[len(strs)-1].Str
-		}
+	if f.sourceKey != nil {
+		sourceKey = f.sourceKey.Str
 	}
 	var pid uint64
-	var stationNode *schema.Value
 	var upStation rmc.StationURL
 	if c.Method == authRequestTicket {
 		req, err := m.DecodeRequest(c.Body, s)
 		if err != nil {
 			return nil, err
 		}
-		pids := leaves(req, schema.KindPID)
-		if len(pids) == 0 {
+		source := fieldOf(req, "source", schema.KindPID)
+		if source == nil {
 			return nil, errf("no source pid in RequestTicket")
 		}
-		pid = pids[0].Uint
+		pid = source.Uint
 		st, ok := c.Session.Value(sessionKeyUpstreamStation{}).(rmc.StationURL)
 		if !ok || c.Session.Value(sessionKeyLoginMode{}) == ModeBlindRelay {
 			return body, nil // no login seen on this connection: nothing to map
 		}
 		upStation = st
 	} else {
-		pids := leaves(v, schema.KindPID)
-		if len(pids) == 0 {
+		if f.pid == nil {
 			return nil, errf("no pid in login response")
 		}
-		pid = pids[0].Uint
-		stationNode = firstURL(v, "prudps")
-		if stationNode == nil {
+		pid = f.pid.Uint
+		if f.station == nil {
 			return nil, errf("no secure station in login response")
 		}
-		if upStation, err = rmc.ParseStationURL(stationNode.Str); err != nil {
+		if upStation, err = rmc.ParseStationURL(f.station.Str); err != nil {
 			return nil, err
 		}
 		c.Session.SetValue(sessionKeyUpstreamStation{}, upStation)
@@ -130,23 +125,60 @@ func (a *authRewriter) rewrite(c *Call, body []byte) ([]byte, error) {
 			internal: reissued.Upstream.InternalTicket, station: upStation, issued: time.Now(),
 		})
 		ticket.Bytes = reissued.Ticket
-		if stationNode != nil {
-			stationNode.Str = a.g.consoleStation(upStation).String()
-			stationNode.StrForm = schema.StrNormal
+		if f.station != nil {
+			f.station.Str = a.g.consoleStation(upStation).String()
+			f.station.StrForm = schema.StrNormal
 		}
-	} else if stationNode != nil {
+	} else if f.station != nil {
 		relayAddr, err := a.srv.relays.open(a.g, c.Session, upStation)
 		if err != nil {
 			return nil, err
 		}
 		u := stationWithAddr(upStation, a.srv.advertiseHost(), relayAddr.Port())
-		stationNode.Str = u.String()
-		stationNode.StrForm = schema.StrNormal
+		f.station.Str = u.String()
+		f.station.StrForm = schema.StrNormal
 	}
 	c.Session.SetValue(sessionKeyLoginMode{}, mode)
 	a.srv.rec.login(c.Session, pid, string(mode))
 	a.g.log.Info("login", zap.String("conn", c.Session.ID), zap.Uint64("pid", pid), zap.Uint32("call_id", c.CallID), zap.String("mode", string(mode)))
 	return m.EncodeResponse(v, s)
+}
+
+// loginFields are the nodes of a login response the rewriter reads or
+// edits (nil when absent). They are found by their schema names, not by
+// kind and position, so that a field added to a response (server_name and
+// source_key are strings too) cannot be taken for another.
+type loginFields struct {
+	result, pid, ticket, station, sourceKey *schema.Value
+}
+
+// findLoginFields looks the fields up on the response, or inside its result
+// structure for NEX 4's ValidateAndRequestTicketWithParam; the station is
+// RVConnectionData's main station or that result's server URL.
+func findLoginFields(v *schema.Value) loginFields {
+	var f loginFields
+	body := v
+	if r := v.Field("result"); r != nil && r.Kind == schema.KindStruct {
+		body = r
+	} else {
+		f.result = fieldOf(v, "result", schema.KindResult)
+	}
+	f.pid = fieldOf(body, "pid", schema.KindPID)
+	f.ticket = fieldOf(body, "ticket", schema.KindBuffer)
+	f.sourceKey = fieldOf(body, "source_key", schema.KindString)
+	f.station = fieldOf(body, "server_url", schema.KindStationURL)
+	if cd := body.Field("connection_data"); cd != nil {
+		f.station = fieldOf(cd, "main_station", schema.KindStationURL)
+	}
+	return f
+}
+
+// fieldOf returns the named field of v when it has kind k, else nil.
+func fieldOf(v *schema.Value, name string, k schema.Kind) *schema.Value {
+	if n := v.Field(name); n != nil && n.Kind == k {
+		return n
+	}
+	return nil
 }
 
 // sessionKeyLoginMode is the Session value holding the login mode.

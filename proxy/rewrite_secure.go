@@ -70,7 +70,7 @@ func (u *urlRewriter) rewrite(c *Call, body []byte, request bool) ([]byte, bool)
 	}
 	changed := false
 	if !request && c.Protocol == protoSecure && (c.Method == secureRegister || c.Method == secureRegisterEx) {
-		if n := firstURL(v, ""); n != nil {
+		if n := firstURL(v); n != nil {
 			if url, perr := rmc.ParseStationURL(n.Str); perr == nil {
 				if seen, ok := urlAddr(&url); ok && c.Session.RemoteAddr.IsValid() {
 					real := c.Session.RemoteAddr

@@ -80,34 +80,15 @@ func mapURLs(v *schema.Value, m *AddrMap) bool {
 }
 
 // firstURL returns the first station URL node of the tree, or nil.
-func firstURL(v *schema.Value, scheme string) *schema.Value {
+func firstURL(v *schema.Value) *schema.Value {
 	var found *schema.Value
 	_ = v.Walk(func(_ string, n *schema.Value) error {
-		if found != nil || n.Kind != schema.KindStationURL {
-			return nil
+		if found == nil && n.Kind == schema.KindStationURL {
+			found = n
 		}
-		if scheme != "" {
-			u, err := rmc.ParseStationURL(n.Str)
-			if err != nil || u.Scheme != scheme {
-				return nil
-			}
-		}
-		found = n
 		return nil
 	})
 	return found
-}
-
-// leaves returns the nodes of one kind in wire order.
-func leaves(v *schema.Value, k schema.Kind) []*schema.Value {
-	var out []*schema.Value
-	_ = v.Walk(func(_ string, n *schema.Value) error {
-		if n.Kind == k {
-			out = append(out, n)
-		}
-		return nil
-	})
-	return out
 }
 
 // stationWithAddr formats a copy of u pointing at host:port.

@@ -164,7 +164,16 @@ func checkGameTransport(t *table, g *Game) {
 			t.bad("upstream_tls_insecure", `means nothing with upstream = "local"`)
 		}
 	default:
-		if !validHostPort(g.Upstream) {
+		up := g.Upstream
+		if g.Transport == TransportWebSocket {
+			// The proxy dials wss:// unless the upstream says ws://.
+			if rest, ok := strings.CutPrefix(up, "ws://"); ok {
+				up = rest
+			} else {
+				up = strings.TrimPrefix(up, "wss://")
+			}
+		}
+		if !validHostPort(up) {
 			t.bad("upstream", `%q is not host:port or "local"`, g.Upstream)
 		}
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -200,5 +201,30 @@ func TestDefaultConfigTLSLines(t *testing.T) {
 	}
 	if sw, _ := cfg.Game("switch"); sw.TLSCert != "testdata/tls/cert.pem" || sw.TLSKey != "testdata/tls/key.pem" {
 		t.Errorf("switch TLS %q %q", sw.TLSCert, sw.TLSKey)
+	}
+}
+
+// TestUpstreamScheme: a WebSocket game's upstream may name its scheme
+// (ws:// for a plain upstream, as the proxy dials it), a UDP game's may not.
+func TestUpstreamScheme(t *testing.T) {
+	game := func(platform, upstream string) string {
+		return fmt.Sprintf("advertise = \"127.0.0.1\"\n[[games]]\nname = \"g\"\nplatform = %q\naccess_key = \"0badf00d\"\nauth_listen = \":60000\"\nupstream = %q\n", platform, upstream)
+	}
+	for _, up := range []string{"127.0.0.1:6000", "ws://127.0.0.1:6000", "wss://example.net:443"} {
+		if _, err := LoadTOML(game("switch", up)); err != nil {
+			t.Errorf("switch upstream %q: %v", up, err)
+		}
+	}
+	for _, c := range []struct{ platform, upstream string }{
+		{"wiiu", "ws://127.0.0.1:6000"},
+		{"switch", "ws://"},
+		{"switch", "http://127.0.0.1:6000"},
+		{"switch", "ws://wss://127.0.0.1:6000"},
+	} {
+		_, err := LoadTOML(game(c.platform, c.upstream))
+		var es Errors
+		if !errors.As(err, &es) || len(es) != 1 || es[0].Key != "games[0].upstream" {
+			t.Errorf("%s upstream %q: %v", c.platform, c.upstream, err)
+		}
 	}
 }

@@ -246,7 +246,8 @@ func signed(d time.Duration) string {
 
 // benchClientConfig builds the simulated console of a profile.
 func benchClientConfig(o benchOptions, key string) (proxy.ClientConfig, error) {
-	cfg, err := config.LoadTOML(fmt.Sprintf("advertise = \"127.0.0.1\"\n[[games]]\nname = \"bench\"\nplatform = %q\naccess_key = %q\nauth_listen = \"127.0.0.1:1\"\nsecure_listen = \"127.0.0.1:2\"\nupstream = \"local\"\n", o.profile, key))
+	// The listeners are never opened: only the profile's settings are used.
+	cfg, err := config.LoadTOML(selfGameTOML(o.profile, key, "127.0.0.1:1", "127.0.0.1:2", "local", false))
 	if err != nil {
 		return proxy.ClientConfig{}, fmt.Errorf("profile %s: %w", o.profile, err)
 	}

@@ -31,21 +31,27 @@ import (
 
 // selfGameTOML is the configuration of one instance of the --self pair.
 func selfGameTOML(platform, key, authListen, secureListen, upstream string, coalesce bool) string {
+	// The platform preset picks the transport (WebSocket for Switch).
 	extra := ""
-	if platform == "switch" {
-		extra = "transport = \"websocket\"\n"
-	}
 	if coalesce {
-		extra += "[games.prudp]\ncoalesce_acks = true\n"
+		extra = "[games.prudp]\ncoalesce_acks = true\n"
 	}
 	return fmt.Sprintf("advertise = \"127.0.0.1\"\n[[games]]\nname = \"bench\"\nplatform = %q\naccess_key = %q\n"+
 		"auth_listen = %q\nsecure_listen = %q\nupstream = %q\n%s", platform, key, authListen, secureListen, upstream, extra)
 }
 
-// freeUDPAddr returns a loopback address whose UDP port was free a moment
-// ago (a listener's secure address must differ from its authentication
-// address, so port 0 on both would make them one shared listener).
-func freeUDPAddr() (string, error) {
+// freeLoopbackAddr returns a loopback address whose port (UDP, or TCP
+// when tcp) was free a moment ago. The configuration wants real ports:
+// with port 0 on both, a game's two UDP listeners would be one.
+func freeLoopbackAddr(tcp bool) (string, error) {
+	if tcp {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", err
+		}
+		defer l.Close()
+		return l.Addr().String(), nil
+	}
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		return "", err
@@ -56,13 +62,15 @@ func freeUDPAddr() (string, error) {
 
 // startSelfInstance starts one local or proxy instance on loopback.
 func startSelfInstance(ctx context.Context, platform, key, upstream string, coalesce bool) (*proxy.Server, error) {
-	authL, secureL := "127.0.0.1:0", "127.0.0.1:0" // Switch: one shared WebSocket listener
-	if platform != "switch" {
-		var err error
-		if authL, err = freeUDPAddr(); err != nil {
-			return nil, err
-		}
-		if secureL, err = freeUDPAddr(); err != nil {
+	// Switch serves both legs on one WebSocket listener.
+	webSocket := platform == "switch"
+	authL, err := freeLoopbackAddr(webSocket)
+	if err != nil {
+		return nil, err
+	}
+	secureL := authL
+	if !webSocket {
+		if secureL, err = freeLoopbackAddr(false); err != nil {
 			return nil, err
 		}
 	}

@@ -57,6 +57,37 @@ func newReconnectNet(t *testing.T, profile string) *reconnectNet {
 	return rn
 }
 
+// forReconnectProfiles runs fn in a synctest bubble, on a fresh
+// reconnectNet, for each profile whose reconnection rules differ.
+func forReconnectProfiles(t *testing.T, fn func(t *testing.T, rn *reconnectNet, profile string)) {
+	for _, profile := range []string{"v0", "v1-minor4", "lite"} {
+		t.Run(profile, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { fn(t, newReconnectNet(t, profile), profile) })
+		})
+	}
+}
+
+// serverAddr is the listener's carrier address.
+func (rn *reconnectNet) serverAddr() netip.AddrPort { return rn.sc.LocalAddr().(addrPortAddr).ap }
+
+// checkUntouched checks that what (injected handshake packets) left the
+// connection srv alone: still open, Connect not called again, and msgs
+// still go through from cli.
+func (rn *reconnectNet) checkUntouched(t *testing.T, what string, cli, srv *Conn, msgs ...[]byte) {
+	t.Helper()
+	select {
+	case <-srv.Done():
+		t.Fatalf("%s ended the connection: %v", what, srv.Err())
+	default:
+	}
+	if rn.calls() != 1 {
+		t.Errorf("Connect called %d times", rn.calls())
+	}
+	if err := exchange(context.Background(), cli, srv, 0, msgs); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (rn *reconnectNet) calls() int {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
@@ -108,100 +139,78 @@ func payloads(profile string) (first, second []byte) {
 // from the same address and port replaces its old connection at once
 // instead of waiting for the old one's ping timeout.
 func TestReconnectFromSameAddress(t *testing.T) {
-	for _, profile := range []string{"v0", "v1-minor4", "lite"} {
-		t.Run(profile, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				ctx := context.Background()
-				rn := newReconnectNet(t, profile)
-				p1, p2 := payloads(profile)
-				cliA, srvA, muteA, _ := rn.dial(t, "10.0.0.2:2", p1)
-				if err := exchange(ctx, cliA, srvA, 0, [][]byte{[]byte("first life")}); err != nil {
-					t.Fatal(err)
-				}
-				vanish(cliA, muteA)
-				select {
-				case <-srvA.Done():
-					t.Fatal("the server noticed the silent client")
-				default:
-				}
+	forReconnectProfiles(t, func(t *testing.T, rn *reconnectNet, profile string) {
+		ctx := context.Background()
+		p1, p2 := payloads(profile)
+		cliA, srvA, muteA, _ := rn.dial(t, "10.0.0.2:2", p1)
+		if err := exchange(ctx, cliA, srvA, 0, [][]byte{[]byte("first life")}); err != nil {
+			t.Fatal(err)
+		}
+		vanish(cliA, muteA)
+		select {
+		case <-srvA.Done():
+			t.Fatal("the server noticed the silent client")
+		default:
+		}
 
-				start := time.Now()
-				cliB, srvB, _, _ := rn.dial(t, "10.0.0.2:2", p2)
-				if took := time.Since(start); took >= rn.s.PingTimeout {
-					t.Errorf("reconnect took %v, the ping timeout is %v", took, rn.s.PingTimeout)
-				}
-				select {
-				case <-srvA.Done():
-				default:
-					t.Fatal("old connection still open after the new one was accepted")
-				}
-				err := srvA.Err()
-				if !errors.Is(err, ErrClosed) || !errors.Is(err, ErrReplaced) {
-					t.Errorf("old Err = %v, want ErrClosed and ErrReplaced", err)
-				} else if !strings.Contains(err.Error(), "replaced by a new connection from the same address") {
-					t.Errorf("old Err = %q", err)
-				}
-				if srvB.Err() != nil || srvB == srvA {
-					t.Fatalf("new connection: %v", srvB.Err())
-				}
-				if rn.calls() != 2 {
-					t.Errorf("Connect called %d times, want 2", rn.calls())
-				}
-				if srvB.Value() != string(p2) {
-					t.Errorf("new connection's Value = %q, want the second Connect's", srvB.Value())
-				}
-				if err := exchange(ctx, cliB, srvB, 0, [][]byte{[]byte("second"), []byte("life")}); err != nil {
-					t.Fatal(err)
-				}
-				if err := exchange(ctx, srvB, cliB, 0, [][]byte{[]byte("back")}); err != nil {
-					t.Fatal(err)
-				}
-				if st := rn.l.Stats(); st.Active != 1 || st.Accepted != 2 {
-					t.Errorf("listener stats %+v, want 1 active of 2 accepted", st)
-				}
-				closeAll(rn.l, cliB, srvB)
-			})
-		})
-	}
+		start := time.Now()
+		cliB, srvB, _, _ := rn.dial(t, "10.0.0.2:2", p2)
+		if took := time.Since(start); took >= rn.s.PingTimeout {
+			t.Errorf("reconnect took %v, the ping timeout is %v", took, rn.s.PingTimeout)
+		}
+		select {
+		case <-srvA.Done():
+		default:
+			t.Fatal("old connection still open after the new one was accepted")
+		}
+		err := srvA.Err()
+		if !errors.Is(err, ErrClosed) || !errors.Is(err, ErrReplaced) {
+			t.Errorf("old Err = %v, want ErrClosed and ErrReplaced", err)
+		} else if !strings.Contains(err.Error(), "replaced by a new connection from the same address") {
+			t.Errorf("old Err = %q", err)
+		}
+		if srvB.Err() != nil || srvB == srvA {
+			t.Fatalf("new connection: %v", srvB.Err())
+		}
+		if rn.calls() != 2 {
+			t.Errorf("Connect called %d times, want 2", rn.calls())
+		}
+		if srvB.Value() != string(p2) {
+			t.Errorf("new connection's Value = %q, want the second Connect's", srvB.Value())
+		}
+		if err := exchange(ctx, cliB, srvB, 0, [][]byte{[]byte("second"), []byte("life")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := exchange(ctx, srvB, cliB, 0, [][]byte{[]byte("back")}); err != nil {
+			t.Fatal(err)
+		}
+		if st := rn.l.Stats(); st.Active != 1 || st.Accepted != 2 {
+			t.Errorf("listener stats %+v, want 1 active of 2 accepted", st)
+		}
+		closeAll(rn.l, cliB, srvB)
+	})
 }
 
 // TestReconnectRetransmissionKeepsConnection replays the live connection's
 // own SYN and CONNECT, as a client whose CONNECT reply was lost does: the
 // connection is neither replaced nor reset, and the replies are resent.
 func TestReconnectRetransmissionKeepsConnection(t *testing.T) {
-	for _, profile := range []string{"v0", "v1-minor4", "lite"} {
-		t.Run(profile, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				ctx := context.Background()
-				rn := newReconnectNet(t, profile)
-				p1, _ := payloads(profile)
-				cli, srv, _, spy := rn.dial(t, "10.0.0.2:2", p1)
-				hs := spy.raw()[:2]
-				srvAddr := rn.sc.LocalAddr().(addrPortAddr).ap
-				for range 3 {
-					for _, d := range hs {
-						_ = spy.Carrier.WriteTo(d, srvAddr)
-					}
-				}
-				time.Sleep(50 * time.Millisecond)
-				select {
-				case <-srv.Done():
-					t.Fatalf("retransmitted CONNECT ended the connection: %v", srv.Err())
-				default:
-				}
-				if rn.calls() != 1 {
-					t.Errorf("Connect called %d times", rn.calls())
-				}
-				if err := exchange(ctx, cli, srv, 0, [][]byte{[]byte("same"), []byte("connection")}); err != nil {
-					t.Fatal(err)
-				}
-				if err := exchange(ctx, srv, cli, 0, [][]byte{[]byte("still")}); err != nil {
-					t.Fatal(err)
-				}
-				closeAll(rn.l, cli, srv)
-			})
-		})
-	}
+	forReconnectProfiles(t, func(t *testing.T, rn *reconnectNet, profile string) {
+		p1, _ := payloads(profile)
+		cli, srv, _, spy := rn.dial(t, "10.0.0.2:2", p1)
+		hs := spy.raw()[:2]
+		for range 3 {
+			for _, d := range hs {
+				_ = spy.Carrier.WriteTo(d, rn.serverAddr())
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+		rn.checkUntouched(t, "retransmitted CONNECT", cli, srv, []byte("same"), []byte("connection"))
+		if err := exchange(context.Background(), srv, cli, 0, [][]byte{[]byte("still")}); err != nil {
+			t.Fatal(err)
+		}
+		closeAll(rn.l, cli, srv)
+	})
 }
 
 // TestReconnectNeedsValidConnect: a CONNECT for a live connection's address
@@ -209,51 +218,35 @@ func TestReconnectRetransmissionKeepsConnection(t *testing.T) {
 // does not carry the connection signature computed for the address is
 // dropped; the live connection stays.
 func TestReconnectNeedsValidConnect(t *testing.T) {
-	for _, profile := range []string{"v0", "v1-minor4", "lite"} {
-		t.Run(profile, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				ctx := context.Background()
-				rn := newReconnectNet(t, profile)
-				p1, _ := payloads(profile)
-				cli, srv, _, spy := rn.dial(t, "10.0.0.2:2", p1)
-				codec, err := NewCodec(&rn.s)
-				if err != nil {
-					t.Fatal(err)
-				}
-				p, _, err := codec.Decode(spy.raw()[1])
-				if err != nil || p.Type != TypeConnect {
-					t.Fatalf("captured CONNECT: %v %v", p.Type, err)
-				}
-				p.Options = nil
-				p.SessionID++
-				p.UnreliableStart++
-				p.Payload = append(bytes.Clone(p.Payload), "forged"...)
-				wrongSig := bytes.Repeat([]byte{0xAA}, connSigLen(rn.s.Variant))
-				forged, err := codec.Append(nil, &p, SigContext{ConnSig: wrongSig})
-				if err != nil {
-					t.Fatal(err)
-				}
-				before := rn.l.Stats().BadSignature
-				_ = spy.Carrier.WriteTo(forged, rn.sc.LocalAddr().(addrPortAddr).ap)
-				time.Sleep(50 * time.Millisecond)
-				select {
-				case <-srv.Done():
-					t.Fatalf("forged CONNECT ended the connection: %v", srv.Err())
-				default:
-				}
-				if got := rn.l.Stats().BadSignature - before; got != 1 {
-					t.Errorf("BadSignature grew by %d, want 1", got)
-				}
-				if rn.calls() != 1 {
-					t.Errorf("Connect called %d times", rn.calls())
-				}
-				if err := exchange(ctx, cli, srv, 0, [][]byte{[]byte("untouched")}); err != nil {
-					t.Fatal(err)
-				}
-				closeAll(rn.l, cli, srv)
-			})
-		})
-	}
+	forReconnectProfiles(t, func(t *testing.T, rn *reconnectNet, profile string) {
+		p1, _ := payloads(profile)
+		cli, srv, _, spy := rn.dial(t, "10.0.0.2:2", p1)
+		codec, err := NewCodec(&rn.s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _, err := codec.Decode(spy.raw()[1])
+		if err != nil || p.Type != TypeConnect {
+			t.Fatalf("captured CONNECT: %v %v", p.Type, err)
+		}
+		p.Options = nil
+		p.SessionID++
+		p.UnreliableStart++
+		p.Payload = append(bytes.Clone(p.Payload), "forged"...)
+		wrongSig := bytes.Repeat([]byte{0xAA}, connSigLen(rn.s.Variant))
+		forged, err := codec.Append(nil, &p, SigContext{ConnSig: wrongSig})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := rn.l.Stats().BadSignature
+		_ = spy.Carrier.WriteTo(forged, rn.serverAddr())
+		time.Sleep(50 * time.Millisecond)
+		if got := rn.l.Stats().BadSignature - before; got != 1 {
+			t.Errorf("BadSignature grew by %d, want 1", got)
+		}
+		rn.checkUntouched(t, "forged CONNECT", cli, srv, []byte("untouched"))
+		closeAll(rn.l, cli, srv)
+	})
 }
 
 // TestReconnectDuringConnectCallback: the client restarts while the

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Writer encodes NEX values into a growing buffer. It mirrors Reader method
@@ -65,6 +66,10 @@ func (w *Writer) fail(what string, err error) {
 		w.err = fmt.Errorf("rmc: write %s: %w", what, err)
 	}
 }
+
+// Grow makes room for n more bytes, so an encoder that knows its typical
+// output size fills one buffer instead of growing it through several copies.
+func (w *Writer) Grow(n int) { w.buf = slices.Grow(w.buf, n) }
 
 // Raw appends bytes without a length prefix (the mirror of Reader.Bytes).
 func (w *Writer) Raw(b []byte) { w.buf = append(w.buf, b...) }

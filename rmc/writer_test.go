@@ -169,3 +169,17 @@ func TestWriterStructBackPatch(t *testing.T) {
 		t.Fatalf("%x", w.Bytes())
 	}
 }
+
+func TestWriterGrow(t *testing.T) {
+	w := NewWriter(wiiu)
+	w.U8(1)
+	w.Grow(100)
+	if c := cap(w.Bytes()); c < 101 {
+		t.Fatalf("cap %d after Grow(100) with 1 byte written", c)
+	}
+	before := &w.Bytes()[0]
+	w.Raw(make([]byte, 100))
+	if &w.Bytes()[0] != before || w.Bytes()[0] != 1 || w.Len() != 101 {
+		t.Fatal("writes within the grown room moved or lost the buffer")
+	}
+}

@@ -61,10 +61,8 @@ func (reg *Registry) encodeFields(fs []field, v *Value, s rmc.Settings) ([]byte,
 		return nil, fmt.Errorf("%w: call value must be a structure", ErrMismatch)
 	}
 	e := encoder{w: rmc.NewWriter(s), s: s, reg: reg}
-	// Give the writer room for a typical body up front (Reset keeps the
-	// capacity) instead of growing it through several copies.
-	e.w.Raw(make([]byte, 512))
-	e.w.Reset()
+	// Room for a typical body up front instead of growing through copies.
+	e.w.Grow(512)
 	if err := e.fields(fs, v.Items, 0, v.Type); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,20 @@ import (
 	"time"
 )
 
+// buffered counts the packets waiting for a gap to fill.
+func (w *recvWindow) buffered() int {
+	n := 0
+	for i := range w.slots {
+		if w.slots[i].full {
+			n++
+		}
+	}
+	return n
+}
+
+// pending reports the bytes of an unfinished message.
+func (r *reassembler) pending() int { return len(r.buf) }
+
 // FuzzReassembler drives a receive window and reassembler with arbitrary
 // (sequence id, fragment id, payload) records: nothing panics, memory stays
 // within the caps, and delivered bytes are exactly the in-order fragments.

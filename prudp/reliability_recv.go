@@ -103,17 +103,6 @@ func (w *recvWindow) pop() (*rxPacket, bool) {
 	return &s.pkt, true
 }
 
-// buffered counts the packets waiting for a gap to fill.
-func (w *recvWindow) buffered() int {
-	n := 0
-	for i := range w.slots {
-		if w.slots[i].full {
-			n++
-		}
-	}
-	return n
-}
-
 // reassembler joins the fragments of one substream: fragments with ids
 // 1, 2, … accumulate; the fragment with id 0 ends the message (it may be
 // empty). The fragment ids themselves are not checked beyond that, like the
@@ -145,6 +134,3 @@ func (r *reassembler) add(frag uint8, chunk []byte) ([]byte, error) {
 	r.buf = nil
 	return msg, nil
 }
-
-// pending reports the bytes of an unfinished message.
-func (r *reassembler) pending() int { return len(r.buf) }

@@ -191,9 +191,7 @@ func (m *vm) apply(v *schema.Value, lv lua.LValue, path string) (*schema.Value, 
 			if err != nil || ni == inner {
 				return v, err
 			}
-			c := *v
-			c.Items = []*schema.Value{ni}
-			return &c, nil
+			return withItems(v, []*schema.Value{ni}), nil
 		}
 		return v, nil
 	case schema.KindVariant:
@@ -202,9 +200,7 @@ func (m *vm) apply(v *schema.Value, lv lua.LValue, path string) (*schema.Value, 
 				if ni == v.Items[0] {
 					return v, nil
 				}
-				c := *v
-				c.Items = []*schema.Value{ni}
-				return &c, nil
+				return withItems(v, []*schema.Value{ni}), nil
 			}
 		}
 		x, err := luaToGo(lv, schema.KindVariant)
@@ -233,19 +229,33 @@ func (m *vm) applyStruct(v *schema.Value, t *lua.LTable, path string) (*schema.V
 		if err != nil {
 			return nil, err
 		}
-		if ni != it && out == nil {
-			out = append(make([]*schema.Value, 0, len(v.Items)), v.Items[:i]...)
-		}
-		if out != nil {
-			out = append(out, ni)
-		}
+		out = keepOrCopy(out, v.Items, i, ni, len(v.Items))
 	}
 	if out == nil {
 		return v, nil
 	}
+	return withItems(v, out), nil
+}
+
+// keepOrCopy appends ni, the new value of items[i], to out. out stays nil
+// while every item so far is unchanged, so applying an untouched table
+// copies nothing; the first changed item copies the ones before it.
+func keepOrCopy(out, items []*schema.Value, i int, ni *schema.Value, size int) []*schema.Value {
+	if out == nil && ni != items[i] {
+		out = append(make([]*schema.Value, 0, size), items[:i]...)
+	}
+	if out != nil {
+		out = append(out, ni)
+	}
+	return out
+}
+
+// withItems returns a copy of v holding items: trees share their unchanged
+// subtrees with the call's parameters, so they are never changed in place.
+func withItems(v *schema.Value, items []*schema.Value) *schema.Value {
 	c := *v
-	c.Items = out
-	return &c, nil
+	c.Items = items
+	return &c
 }
 
 // checkFields rejects keys that name no field, which catches typos such as
@@ -316,19 +326,12 @@ func (m *vm) applyList(v *schema.Value, lv lua.LValue, path string) (*schema.Val
 		if err != nil {
 			return nil, err
 		}
-		if out == nil && ni != v.Items[i] {
-			out = append(make([]*schema.Value, 0, n), v.Items[:i]...)
-		}
-		if out != nil {
-			out = append(out, ni)
-		}
+		out = keepOrCopy(out, v.Items, i, ni, n)
 	}
 	if out == nil {
 		return v, nil
 	}
-	c := *v
-	c.Items = out
-	return &c, nil
+	return withItems(v, out), nil
 }
 
 // applyMap keeps the wire order of the entries that remain, drops keys set
@@ -403,9 +406,7 @@ func (m *vm) applyMap(v *schema.Value, lv lua.LValue, path string) (*schema.Valu
 	if !changed {
 		return v, nil
 	}
-	c := *v
-	c.Items = out
-	return &c, nil
+	return withItems(v, out), nil
 }
 
 // applyScalar range-checks through schema.Value.Set.

@@ -3,7 +3,6 @@ package prudp
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"time"
 
 	"go.uber.org/zap"
@@ -51,15 +50,9 @@ func (c *Conn) writeDeferredAcks() {
 	}
 	c.wmu.Unlock()
 	c.ackOut, c.ackEnds = c.ackOut[:0], c.ackEnds[:0]
-	if failed == nil {
-		return
-	}
-	if ce := c.log.Check(zap.DebugLevel, "prudp: write failed"); ce != nil {
-		ce.Write(zap.Error(failed))
-	}
-	if isPermanentWriteError(failed) {
+	if failed != nil {
 		c.mu.Lock()
-		c.closeLocked(fmt.Errorf("prudp: write: %w", failed))
+		c.writeFailedLocked(failed)
 		c.mu.Unlock()
 	}
 }

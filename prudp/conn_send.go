@@ -310,15 +310,21 @@ func (c *Conn) writeOneLocked(b []byte) {
 	err := c.carrier.WriteTo(b, c.remote)
 	c.wmu.Unlock()
 	if err != nil {
-		if ce := c.log.Check(zap.DebugLevel, "prudp: write failed"); ce != nil {
-			ce.Write(zap.Error(err))
-		}
-		if isPermanentWriteError(err) {
-			c.closeLocked(fmt.Errorf("prudp: write: %w", err))
-		}
+		c.writeFailedLocked(err)
 		return
 	}
 	c.stats.sent.Add(1)
+}
+
+// writeFailedLocked logs a carrier write error and ends the connection
+// when it means the peer is gone for good.
+func (c *Conn) writeFailedLocked(err error) {
+	if ce := c.log.Check(zap.DebugLevel, "prudp: write failed"); ce != nil {
+		ce.Write(zap.Error(err))
+	}
+	if isPermanentWriteError(err) {
+		c.closeLocked(fmt.Errorf("prudp: write: %w", err))
+	}
 }
 
 // sendControlLocked encodes and sends a packet that is never resent (ACKs,

@@ -127,27 +127,7 @@ func (d *decoder) err() error {
 
 // present evaluates a field's conditions while decoding.
 func (d *decoder) present(f *field, rev uint8) bool {
-	for _, c := range f.conds {
-		switch c.kind {
-		case condNexGE:
-			if d.s.NEXVersion < c.n {
-				return false
-			}
-		case condNexLT:
-			if d.s.NEXVersion >= c.n {
-				return false
-			}
-		case condRevGE:
-			if int(rev) < c.n {
-				return false
-			}
-		case condMore:
-			if d.r.Remaining() == 0 {
-				return false
-			}
-		}
-	}
-	return true
+	return condsHold(f.conds, d.s.NEXVersion, rev, d.r.Remaining() > 0)
 }
 
 func (d *decoder) fields(fs []field, rev uint8, items []*Value) []*Value {

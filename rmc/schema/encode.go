@@ -107,28 +107,11 @@ func (e *encoder) fields(fs []field, items []*Value, rev uint8, where string) er
 	return nil
 }
 
+// present evaluates a field's conditions while encoding; an optional
+// trailing value is written when the tree has it.
 func (e *encoder) present(f *field, rev uint8, items []*Value, i int) bool {
-	for _, c := range f.conds {
-		switch c.kind {
-		case condNexGE:
-			if e.s.NEXVersion < c.n {
-				return false
-			}
-		case condNexLT:
-			if e.s.NEXVersion >= c.n {
-				return false
-			}
-		case condRevGE:
-			if int(rev) < c.n {
-				return false
-			}
-		case condMore:
-			if i >= len(items) || items[i] == nil || items[i].Name != f.name {
-				return false
-			}
-		}
-	}
-	return true
+	more := i < len(items) && items[i] != nil && items[i].Name == f.name
+	return condsHold(f.conds, e.s.NEXVersion, rev, more)
 }
 
 func (e *encoder) value(t *typeRef, v *Value) error {

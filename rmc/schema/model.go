@@ -137,10 +137,14 @@ type variant struct {
 }
 
 func (v *variant) matches(nex int) bool {
-	return nexHolds(v.conds, nex)
+	return condsHold(v.conds, nex, 0, true)
 }
 
-func nexHolds(cs []cond, nex int) bool {
+// condsHold evaluates a conjunction of conditions for one NEX version and
+// structure revision. more says whether an optional trailing value is there:
+// bytes remain when decoding, the item is present when encoding, and always
+// when building a new value.
+func condsHold(cs []cond, nex int, rev uint8, more bool) bool {
 	for _, c := range cs {
 		switch c.kind {
 		case condNexGE:
@@ -149,6 +153,14 @@ func nexHolds(cs []cond, nex int) bool {
 			}
 		case condNexLT:
 			if nex >= c.n {
+				return false
+			}
+		case condRevGE:
+			if int(rev) < c.n {
+				return false
+			}
+		case condMore:
+			if !more {
 				return false
 			}
 		}

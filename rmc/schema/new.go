@@ -52,13 +52,7 @@ func (r *Registry) newFields(fs []field, rev uint8, s rmc.Settings) []*Value {
 	out := make([]*Value, 0, len(fs))
 	for i := range fs {
 		f := &fs[i]
-		ok := nexHolds(f.conds, s.NEXVersion)
-		for _, c := range f.conds {
-			if c.kind == condRevGE && int(rev) < c.n {
-				ok = false
-			}
-		}
-		if !ok {
+		if !condsHold(f.conds, s.NEXVersion, rev, true) {
 			continue
 		}
 		v := r.newValue(f.t, f.def, s)

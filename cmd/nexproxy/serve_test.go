@@ -26,20 +26,11 @@ import (
 // freeAddr reserves a loopback port for a listener of network.
 func freeAddr(t *testing.T, network string) string {
 	t.Helper()
-	if network == "tcp" {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		return l.Addr().String()
-	}
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	addr, err := freeLoopbackAddr(network == "tcp")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	return c.LocalAddr().String()
+	return addr
 }
 
 // serveConfig writes a local-mode configuration with session logs,

@@ -3,8 +3,6 @@ package proxy
 import (
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/nexproxy/nexproxy/rmc"
 )
 
@@ -48,10 +46,8 @@ func (d *dispatcher) serveFast(m *rmc.Message) bool {
 		return false
 	}
 	start := time.Now()
-	if d.dir == ToConsole && f.url != nil {
-		if body, ok := f.url.rewrite(c, c.Body, true); ok {
-			c.Body = body
-		}
+	if f.url != nil {
+		f.url.request(c)
 	}
 	if oneWay(m.Protocol) {
 		err := f.to.notifyAsync(c.Protocol, c.Method, c.Body)
@@ -73,21 +69,13 @@ func (d *dispatcher) answerFast(req *rmc.Message, c *Call, start time.Time, resp
 	f := d.fast
 	t := callTrace{handler: f.handler}
 	var r *Reply
-	switch {
-	case err != nil:
-		d.log.Warn("call failed", zap.String("conn", d.sess.ID), zap.Uint64("pid", d.sess.PID()),
-			zap.Uint32("call_id", req.CallID), zap.Uint16("protocol", req.Protocol), zap.Uint32("method", req.Method), zap.Error(err))
-		r = &Reply{Error: ResultOf(err)}
-	case !resp.Success:
+	if err != nil {
+		r = d.failed(req, err)
+	} else {
 		t.forwarded = resp.CallID
-		r = &Reply{Error: resp.Error}
-	default:
-		t.forwarded = resp.CallID
-		r = &Reply{Body: resp.Body}
-		if d.dir == ToServer && f.url != nil {
-			if body, ok := f.url.rewrite(c, r.Body, false); ok {
-				r.Body = body
-			}
+		r = replyOf(resp)
+		if f.url != nil {
+			r = f.url.response(c, r)
 		}
 	}
 	// Recorded before the answer goes out, so that what the caller sees

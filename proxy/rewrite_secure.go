@@ -31,20 +31,35 @@ type urlRewriter struct {
 }
 
 func (u *urlRewriter) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
-	if c.Direction == ToConsole {
-		if body, ok := u.rewrite(c, c.Body, true); ok {
-			c.Body = body
-		}
-		return u.next.ServeRMC(ctx, c)
-	}
+	u.request(c)
 	r, err := u.next.ServeRMC(ctx, c)
-	if err != nil || r == nil || r.Error != 0 {
+	if err != nil {
 		return r, err
 	}
-	if body, ok := u.rewrite(c, r.Body, false); ok {
-		return &Reply{Body: body}, nil
+	return u.response(c, r), nil
+}
+
+// request applies the request half: the parameters of a call the server
+// makes on the console.
+func (u *urlRewriter) request(c *Call) {
+	if c.Direction != ToConsole {
+		return
 	}
-	return r, nil
+	if body, ok := u.rewrite(c, c.Body, true); ok {
+		c.Body = body
+	}
+}
+
+// response applies the response half: the return values of a console's
+// call; it returns r itself when nothing changed.
+func (u *urlRewriter) response(c *Call, r *Reply) *Reply {
+	if c.Direction != ToServer || r == nil || r.Error != 0 {
+		return r
+	}
+	if body, ok := u.rewrite(c, r.Body, false); ok {
+		return &Reply{Body: body}
+	}
+	return r
 }
 
 // rewrite returns the edited body and true when a URL changed.

@@ -107,9 +107,7 @@ func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 		return
 	}
 	if err != nil {
-		d.log.Warn("call failed", zap.String("conn", d.sess.ID), zap.Uint64("pid", d.sess.PID()),
-			zap.Uint32("call_id", m.CallID), zap.Uint16("protocol", m.Protocol), zap.Uint32("method", m.Method), zap.Error(err))
-		r = &Reply{Error: ResultOf(err)}
+		r = d.failed(m, err)
 	}
 	if r == nil {
 		r = ErrorReply(resultException)
@@ -138,11 +136,24 @@ func Forward(peer *Peer) Handler {
 		if t := callTraceOf(ctx); t != nil {
 			t.forwarded = m.CallID
 		}
-		if !m.Success {
-			return &Reply{Error: m.Error}, nil
-		}
-		return &Reply{Body: m.Body}, nil
+		return replyOf(m), nil
 	})
+}
+
+// replyOf is the Reply carrying a forwarded call's answer.
+func replyOf(m *rmc.Message) *Reply {
+	if !m.Success {
+		return &Reply{Error: m.Error}
+	}
+	return &Reply{Body: m.Body}
+}
+
+// failed logs a call no answer could be had for and returns the error
+// answer its caller gets.
+func (d *dispatcher) failed(m *rmc.Message, err error) *Reply {
+	d.log.Warn("call failed", zap.String("conn", d.sess.ID), zap.Uint64("pid", d.sess.PID()),
+		zap.Uint32("call_id", m.CallID), zap.Uint16("protocol", m.Protocol), zap.Uint32("method", m.Method), zap.Error(err))
+	return &Reply{Error: ResultOf(err)}
 }
 
 // failing answers every call with the result of err: the chain end of a

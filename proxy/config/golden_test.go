@@ -19,31 +19,46 @@ var update = flag.Bool("update", false, "rewrite the golden files from the curre
 // beside it (go test -run Golden -update rewrites them after a deliberate
 // change; review the diff).
 func TestGoldenValid(t *testing.T) {
-	files, _ := filepath.Glob("testdata/valid/*.toml")
-	if len(files) == 0 {
-		t.Fatal("no testdata/valid/*.toml")
-	}
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			text, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := LoadTOML(string(text))
-			if err != nil {
-				t.Fatalf("Load: %v", err)
-			}
-			compareGolden(t, strings.TrimSuffix(file, ".toml")+".golden", dump(cfg))
-		})
-	}
+	eachTOML(t, "testdata/valid", func(t *testing.T, file, text string) {
+		cfg, err := LoadTOML(text)
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		compareGolden(t, strings.TrimSuffix(file, ".toml")+".golden", dump(cfg))
+	})
 }
 
 // TestGoldenInvalid loads each testdata/invalid/*.toml and compares the
 // complete error list, one per line, with the .errors file beside it.
 func TestGoldenInvalid(t *testing.T) {
-	files, _ := filepath.Glob("testdata/invalid/*.toml")
+	eachTOML(t, "testdata/invalid", func(t *testing.T, file, text string) {
+		cfg, err := LoadTOML(text)
+		if err == nil {
+			t.Fatalf("Load accepted the file: %+v", cfg)
+		}
+		if cfg != nil {
+			t.Errorf("Load returned a Config along with errors")
+		}
+		var es Errors
+		if !errors.As(err, &es) {
+			t.Fatalf("error is %T, not Errors: %v", err, err)
+		}
+		for _, fe := range es {
+			if fe.Key == "" {
+				t.Errorf("error without key: %v", fe)
+			}
+		}
+		compareGolden(t, strings.TrimSuffix(file, ".toml")+".errors", err.Error()+"\n")
+	})
+}
+
+// eachTOML runs check as a subtest on every .toml file of dir, failing
+// when there is none (a moved folder must not pass silently).
+func eachTOML(t *testing.T, dir string, check func(t *testing.T, file, text string)) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.toml"))
 	if len(files) == 0 {
-		t.Fatal("no testdata/invalid/*.toml")
+		t.Fatalf("no %s/*.toml", dir)
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
@@ -51,23 +66,7 @@ func TestGoldenInvalid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg, err := LoadTOML(string(text))
-			if err == nil {
-				t.Fatalf("Load accepted the file: %+v", cfg)
-			}
-			if cfg != nil {
-				t.Errorf("Load returned a Config along with errors")
-			}
-			var es Errors
-			if !errors.As(err, &es) {
-				t.Fatalf("error is %T, not Errors: %v", err, err)
-			}
-			for _, fe := range es {
-				if fe.Key == "" {
-					t.Errorf("error without key: %v", fe)
-				}
-			}
-			compareGolden(t, strings.TrimSuffix(file, ".toml")+".errors", err.Error()+"\n")
+			check(t, file, string(text))
 		})
 	}
 }

@@ -3,6 +3,8 @@
 //
 //	nexproxy serve      run the proxy / local server described by config.toml
 //	nexproxy check      validate config.toml and every Lua script
+//	nexproxy decode     print a session log as a readable transcript
+//	nexproxy bench      measure logins/s, calls/s and latency of a server
 //	nexproxy version    print the version
 package main
 

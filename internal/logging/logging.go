@@ -14,13 +14,18 @@ import (
 // "error") writing to standard error. format is "auto" (console on a
 // terminal, JSON otherwise), "console" or "json".
 func New(level, format string) (*zap.Logger, error) {
+	return newLogger(level, format, os.Stderr)
+}
+
+// newLogger is New writing to out; auto decides by out.
+func newLogger(level, format string, out *os.File) (*zap.Logger, error) {
 	var lvl zapcore.Level
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("logging: level %q: %w", level, err)
 	}
 	if format == "" || format == "auto" {
 		format = "json"
-		if isTerminal(os.Stderr) {
+		if isTerminal(out) {
 			format = "console"
 		}
 	}
@@ -37,7 +42,7 @@ func New(level, format string) (*zap.Logger, error) {
 	default:
 		return nil, fmt.Errorf("logging: format %q: want auto, console or json", format)
 	}
-	core := zapcore.NewCore(enc, zapcore.Lock(os.Stderr), lvl)
+	core := zapcore.NewCore(enc, zapcore.Lock(out), lvl)
 	return zap.New(core), nil
 }
 

@@ -50,7 +50,8 @@ type Writer struct {
 	now     func() time.Time
 	err     error
 	closed  bool
-	line    bytes.Buffer
+	line    bytes.Buffer  // one record's JSON, reused under mu
+	enc     *json.Encoder // writes into line
 }
 
 // Create creates a new session log file in o.Dir named after its start
@@ -131,6 +132,8 @@ func newWriter(w io.Writer, c io.Closer, o Options) (*Writer, error) {
 		now = time.Now
 	}
 	sw := &Writer{bw: bufio.NewWriterSize(w, 32<<10), closer: c, secrets: o.Secrets, now: now}
+	sw.enc = json.NewEncoder(&sw.line)
+	sw.enc.SetEscapeHTML(false)
 	err := sw.Write(Record{
 		Type:    TypeHeader,
 		Format:  Format,
@@ -186,8 +189,7 @@ func (w *Writer) Write(r Record) error {
 	}
 	r.Time = r.Time.UTC()
 	w.line.Reset()
-	enc := json.NewEncoder(&w.line)
-	enc.SetEscapeHTML(false)
+	enc := w.enc
 	if err := enc.Encode(&r); err != nil {
 		// Only an invalid RawMessage can fail here; keep the event and
 		// say what went wrong rather than lose the line.

@@ -46,9 +46,6 @@ func TestDuplicateHandshakeAfterConnect(t *testing.T) {
 					t.Errorf("Value = %v", srv.Value())
 				}
 				hs := spy.raw()[:2] // SYN, CONNECT
-				// A raw peer at the client's address sees the replies.
-				probeAddr := cc.LocalAddr()
-				_ = probeAddr
 				before := l.Stats().SynReplies
 				for range 3 {
 					for _, d := range hs {

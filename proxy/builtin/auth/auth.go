@@ -73,7 +73,7 @@ func (h *handler) ServeRMC(ctx context.Context, c *proxy.Call) (*proxy.Reply, er
 		if err := r.Err(); err != nil {
 			return proxy.ErrorReply(resultInvalidArgument), nil
 		}
-		return h.login(c, name, nx, false), nil
+		return h.login(c, name, nx), nil
 	case MethodLoginEx:
 		name := r.String()
 		class, _ := r.AnyDataRaw()
@@ -81,7 +81,7 @@ func (h *handler) ServeRMC(ctx context.Context, c *proxy.Call) (*proxy.Reply, er
 			return proxy.ErrorReply(resultInvalidArgument), nil
 		}
 		h.env.Log.Debug("login with extra data", zap.String("class", class), zap.String("session", c.Session.ID))
-		return h.login(c, name, nx, nx), nil
+		return h.login(c, name, nx), nil
 	case MethodRequestTicket:
 		source, target := r.PID(), r.PID()
 		if err := r.Err(); err != nil {
@@ -124,8 +124,8 @@ func (h *handler) ServeRMC(ctx context.Context, c *proxy.Call) (*proxy.Reply, er
 	return h.next.ServeRMC(ctx, c)
 }
 
-// issue makes a ticket for acc and remembers the PID on the session.
-func (h *handler) issue(c *proxy.Call, acc proxy.Account) (ticket, userKey []byte, err error) {
+// issue makes a ticket for acc.
+func (h *handler) issue(acc proxy.Account) (ticket, userKey []byte, err error) {
 	userKey, err = h.env.Keys.Key(h.env.Game.Kerberos.Derivation, acc.PID, acc.Password)
 	if err != nil {
 		return nil, nil, err
@@ -137,20 +137,34 @@ func (h *handler) issue(c *proxy.Call, acc proxy.Account) (ticket, userKey []byt
 	return ticket, userKey, nil
 }
 
-func (h *handler) login(c *proxy.Call, name string, nx, withKey bool) *proxy.Reply {
-	s := c.Session.Settings
+// authenticate logs the named user in: it finds the account, issues a
+// ticket and remembers the PID on the session. refused is the answer when
+// that fails; extra goes on the log line of a success.
+func (h *handler) authenticate(c *proxy.Call, name string, extra ...zap.Field) (acc proxy.Account, ticket, key []byte, refused *proxy.Reply) {
 	acc, ok := h.env.Accounts.ByName(name)
 	if !ok {
 		h.env.Log.Info("login refused: unknown user", zap.String("session", c.Session.ID), zap.String("user", name))
-		return proxy.ErrorReply(resultInvalidUsername)
+		return acc, nil, nil, proxy.ErrorReply(resultInvalidUsername)
 	}
-	ticket, key, err := h.issue(c, acc)
+	ticket, key, err := h.issue(acc)
 	if err != nil {
 		h.env.Log.Error("issue ticket", zap.String("session", c.Session.ID), zap.Uint64("pid", acc.PID), zap.Error(err))
-		return proxy.ErrorReply(resultAccessDenied)
+		return acc, nil, nil, proxy.ErrorReply(resultAccessDenied)
 	}
 	c.Session.SetPID(acc.PID)
-	h.env.Log.Info("login", zap.String("session", c.Session.ID), zap.Uint64("pid", acc.PID), zap.Uint32("call_id", c.CallID))
+	fields := append([]zap.Field{zap.String("session", c.Session.ID), zap.Uint64("pid", acc.PID), zap.Uint32("call_id", c.CallID)}, extra...)
+	h.env.Log.Info("login", fields...)
+	return acc, ticket, key, nil
+}
+
+// login answers Login and LoginEx; NEX 4's LoginEx
+// (ValidateAndRequestTicketWithCustomData) also returns the source key.
+func (h *handler) login(c *proxy.Call, name string, nx bool) *proxy.Reply {
+	s := c.Session.Settings
+	acc, ticket, key, refused := h.authenticate(c, name)
+	if refused != nil {
+		return refused
+	}
 	w := rmc.NewWriter(s)
 	w.Result(rmc.ResultSuccess)
 	w.PID(acc.PID)
@@ -158,11 +172,7 @@ func (h *handler) login(c *proxy.Call, name string, nx, withKey bool) *proxy.Rep
 	h.connectionData(w)
 	w.String(h.env.Game.ServerName)
 	if nx && c.Method == MethodLoginEx {
-		if withKey {
-			w.String(kerberos.ToHex(key))
-		} else {
-			w.String("")
-		}
+		w.String(kerberos.ToHex(key))
 	}
 	return &proxy.Reply{Body: w.Bytes()}
 }
@@ -198,7 +208,7 @@ func (h *handler) requestTicket(c *proxy.Call, source, target uint64, nx bool) *
 	if !ok {
 		return proxy.ErrorReply(resultAccessDenied)
 	}
-	ticket, _, err := h.issue(c, acc)
+	ticket, _, err := h.issue(acc)
 	if err != nil {
 		h.env.Log.Error("issue ticket", zap.String("session", c.Session.ID), zap.Uint64("pid", source), zap.Error(err))
 		return proxy.ErrorReply(resultAccessDenied)
@@ -227,18 +237,10 @@ func (h *handler) loginWithParam(c *proxy.Call, r *rmc.Reader) *proxy.Reply {
 	if err := r.Err(); err != nil {
 		return proxy.ErrorReply(resultInvalidArgument)
 	}
-	acc, ok := h.env.Accounts.ByName(name)
-	if !ok {
-		h.env.Log.Info("login refused: unknown user", zap.String("session", c.Session.ID), zap.String("user", name))
-		return proxy.ErrorReply(resultInvalidUsername)
+	acc, ticket, key, refused := h.authenticate(c, name, zap.String("data", class))
+	if refused != nil {
+		return refused
 	}
-	ticket, key, err := h.issue(c, acc)
-	if err != nil {
-		h.env.Log.Error("issue ticket", zap.String("session", c.Session.ID), zap.Uint64("pid", acc.PID), zap.Error(err))
-		return proxy.ErrorReply(resultAccessDenied)
-	}
-	c.Session.SetPID(acc.PID)
-	h.env.Log.Info("login", zap.String("session", c.Session.ID), zap.Uint64("pid", acc.PID), zap.Uint32("call_id", c.CallID), zap.String("data", class))
 	sourceKey := ""
 	if class != "NullData" {
 		sourceKey = kerberos.ToHex(key)

@@ -301,7 +301,7 @@ func (l *Listener) drop(reason string, from netip.AddrPort, err error) {
 // gamesFor picks the profiles whose wire format a datagram can be in.
 func (l *Listener) gamesFor(data []byte) []game {
 	switch {
-	case len(data) >= 2 && data[0] == 0xEA && data[1] == 0xD0:
+	case IsV1(data):
 		return l.v1
 	case len(data) >= 1 && data[0] == 0x80 && len(l.lite) > 0:
 		return l.lite

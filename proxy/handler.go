@@ -214,13 +214,16 @@ func (e *ResultError) Unwrap() error { return e.Err }
 
 // Result codes the proxy answers with on its own.
 var (
-	resultNotImplemented = mustResult("Core::NotImplemented")
-	resultTimeout        = mustResult("Core::Timeout")
-	resultConnFailure    = mustResult("RendezVous::ConnectionFailure")
-	resultException      = mustResult("Core::Exception")
+	resultNotImplemented = MustResult("Core::NotImplemented")
+	resultTimeout        = MustResult("Core::Timeout")
+	resultConnFailure    = MustResult("RendezVous::ConnectionFailure")
+	resultException      = MustResult("Core::Exception")
 )
 
-func mustResult(name string) rmc.Result {
+// MustResult returns the result code called name. It panics when the
+// name is unknown, so it belongs in package-level variables, where a
+// misspelt name stops the program at start rather than on a call.
+func MustResult(name string) rmc.Result {
 	r, ok := rmc.ResultByName(name)
 	if !ok {
 		panic("proxy: unknown result " + name)

@@ -31,19 +31,11 @@ const (
 const nex4 = 40000
 
 var (
-	resultInvalidUsername = mustResult("RendezVous::InvalidUsername")
-	resultAccessDenied    = mustResult("Core::AccessDenied")
-	resultNotImplemented  = mustResult("Core::NotImplemented")
-	resultInvalidArgument = mustResult("Core::InvalidArgument")
+	resultInvalidUsername = proxy.MustResult("RendezVous::InvalidUsername")
+	resultAccessDenied    = proxy.MustResult("Core::AccessDenied")
+	resultNotImplemented  = proxy.MustResult("Core::NotImplemented")
+	resultInvalidArgument = proxy.MustResult("Core::InvalidArgument")
 )
-
-func mustResult(name string) rmc.Result {
-	r, ok := rmc.ResultByName(name)
-	if !ok {
-		panic("auth: unknown result " + name)
-	}
-	return r
-}
 
 // handler serves protocol 10 for one game.
 type handler struct {

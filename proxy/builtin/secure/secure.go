@@ -31,17 +31,9 @@ const (
 )
 
 var (
-	resultInvalidArgument  = mustResult("Core::InvalidArgument")
-	resultNotAuthenticated = mustResult("RendezVous::NotAuthenticated")
+	resultInvalidArgument  = proxy.MustResult("Core::InvalidArgument")
+	resultNotAuthenticated = proxy.MustResult("RendezVous::NotAuthenticated")
 )
-
-func mustResult(name string) rmc.Result {
-	r, ok := rmc.ResultByName(name)
-	if !ok {
-		panic("secure: unknown result " + name)
-	}
-	return r
-}
 
 // maxURLs bounds how many URLs one console may register.
 const maxURLs = 16

@@ -131,9 +131,7 @@ func TestLoginMethodsRewritten(t *testing.T) {
 					t.Errorf("method %d: station %s, want nexproxy's secure port %s", mt.method, st.String(), front.SecureAddr("g"))
 				}
 			}
-			frontRec.mu.Lock()
-			logins := append([]string(nil), frontRec.logins...)
-			frontRec.mu.Unlock()
+			logins := frontRec.loginList()
 			if len(logins) != 1+len(methods) {
 				t.Errorf("logins %v, want %d", logins, 1+len(methods))
 			}

@@ -100,9 +100,7 @@ func TestProxyToLocalUpstream(t *testing.T) {
 					t.Errorf("session log lacks call %d.%d", want[0], want[1])
 				}
 			}
-			frontRec.mu.Lock()
-			logins := fmt.Sprint(frontRec.logins)
-			frontRec.mu.Unlock()
+			logins := frontRec.loginsString()
 			if logins != "[1234567:intercepted]" {
 				t.Errorf("logins %s", logins)
 			}
@@ -135,9 +133,7 @@ func TestBlindRelay(t *testing.T) {
 	if err != nil || !m.Success {
 		t.Fatalf("TestConnectivity through the relay: %v %v", err, m)
 	}
-	frontRec.mu.Lock()
-	logins := fmt.Sprint(frontRec.logins)
-	frontRec.mu.Unlock()
+	logins := frontRec.loginsString()
 	if logins != "[1234567:blind-relay]" {
 		t.Errorf("logins %s", logins)
 	}

@@ -66,6 +66,16 @@ func (m *memRecorder) Call(_ *proxy.Session, e *proxy.CallEvent) {
 }
 func (m *memRecorder) Disconnect(*proxy.Session, error) { m.mu.Lock(); m.discs++; m.mu.Unlock() }
 
+// loginList returns a copy of the logins seen, as "pid:mode".
+func (m *memRecorder) loginList() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.logins...)
+}
+
+// loginsString formats the logins seen as "[pid:mode ...]".
+func (m *memRecorder) loginsString() string { return fmt.Sprint(m.loginList()) }
+
 func (m *memRecorder) find(proto uint16, method uint32) *proxy.CallEvent {
 	m.mu.Lock()
 	defer m.mu.Unlock()

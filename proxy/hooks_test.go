@@ -679,9 +679,7 @@ end`, testUser, testPassword)
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newHookEnv(t, map[string]string{"pw.lua": tc.script}, envOptions{})
-			env.frontRec.mu.Lock()
-			logins := fmt.Sprint(env.frontRec.logins)
-			env.frontRec.mu.Unlock()
+			logins := env.frontRec.loginsString()
 			if logins != "["+testUser+":"+tc.mode+"]" {
 				t.Fatalf("logins %s, want mode %s", logins, tc.mode)
 			}

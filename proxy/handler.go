@@ -86,13 +86,6 @@ func (s *Session) Value(key any) any {
 	if s == nil || s.state == nil {
 		return nil
 	}
-	if _, ok := key.(consolePeerKey); ok {
-		// Every session has one: a field of its own spares the map.
-		if p := s.state.console.Load(); p != nil {
-			return p
-		}
-		return nil
-	}
 	v, _ := s.state.values.Load(key)
 	return v
 }
@@ -101,11 +94,6 @@ func (s *Session) Value(key any) any {
 // station, for example); it is dropped with the session.
 func (s *Session) SetValue(key, v any) {
 	if s == nil || s.state == nil {
-		return
-	}
-	if _, ok := key.(consolePeerKey); ok {
-		p, _ := v.(*Peer)
-		s.state.console.Store(p)
 		return
 	}
 	s.state.values.Store(key, v)

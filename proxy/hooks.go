@@ -55,18 +55,15 @@ func (h *Hooks) Install(opts *Options) {
 // Engine returns the wrapped engine.
 func (h *Hooks) Engine() *scripts.Engine { return h.engine }
 
-// consolePeerKey is the Session value holding the console connection's
-// Peer (set by pair.run), through which hooks and handlers reach the
-// console on their own.
-type consolePeerKey struct{}
-
 // ConsolePeer returns the RMC peer of the session's console connection, so
 // that hooks (session:send) and built-in handlers can send the console
 // calls and notifications of their own. It is nil until the connection's
 // RMC traffic starts.
 func (s *Session) ConsolePeer() *Peer {
-	p, _ := s.Value(consolePeerKey{}).(*Peer)
-	return p
+	if s == nil || s.state == nil {
+		return nil
+	}
+	return s.state.console.Load()
 }
 
 // hookSessionKey is the Session value holding the hooks' state of the

@@ -169,7 +169,7 @@ func (p *pair) run(final Handler, links []Link) {
 	consolePeer.conn = p.sess.ID
 	consoleD.peer = consolePeer
 	consolePeer.SetTracer(s.rec.tracer(p.sess, false, p.sess.LocalAddr, p.sess.RemoteAddr))
-	p.sess.SetValue(consolePeerKey{}, consolePeer)
+	p.sess.state.console.Store(consolePeer)
 	p.consolePeer = consolePeer
 	if p.up != nil {
 		upD := &dispatcher{sess: p.sess, dir: ToConsole, log: p.log, rec: s.rec}

@@ -16,7 +16,7 @@ import (
 // sessionState is the mutable part of a Session.
 type sessionState struct {
 	pid     atomic.Uint64
-	console atomic.Pointer[Peer] // Value(consolePeerKey{})
+	console atomic.Pointer[Peer] // ConsolePeer, set by pair.run
 	values  sync.Map
 	mu      sync.Mutex
 	closed  bool

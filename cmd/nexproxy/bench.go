@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,6 +38,10 @@ Targets:
                         server's memory and CPU are its own) and measure
                         both: direct, then through the proxy; also prints
                         the server's CPU time per call
+  --rounds N            measure both targets N times, alternating which
+                        goes first, and print the median (and range) of
+                        the ratio and of the added latency: on a shared
+                        machine one run swings by tens of microseconds
   --coalesce-acks WHICH with --self: the instances whose PRUDP
                         acknowledgements share datagrams with the next
                         packet (coalesce_acks): none (default), proxy
@@ -56,13 +61,14 @@ Memory:
 
 Examples:
   nexproxy bench --self --clients 20 --duration 10s --idle 5000
+  nexproxy bench --self --clients 1 --duration 3s --rounds 7
   nexproxy bench --target 10.0.0.5:60000 --compare 10.0.0.5:61000
   nexproxy bench --target 127.0.0.1:60000 --idle 5000 --server-pid 4242`
 
 // benchOptions are the flags of the bench command.
 type benchOptions struct {
 	target, compare, profile, accessKey, user, password string
-	clients, idle, serverPID                            int
+	clients, idle, serverPID, rounds                    int
 	duration                                            time.Duration
 	insecure, self, selfServe                           bool
 	profileDir, coalesce                                string
@@ -94,6 +100,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.BoolVar(&o.self, "self", false, "measure a local instance and a proxy in front of it, both started on loopback")
 	f.IntVar(&o.clients, "clients", 10, "simulated consoles calling at once")
 	f.DurationVar(&o.duration, "duration", 10*time.Second, "how long to call, per target")
+	f.IntVar(&o.rounds, "rounds", 1, "measure the targets this many times, alternating which goes first, and print the median ratio and added latency")
 	f.IntVar(&o.idle, "idle", 0, "then hold this many logged-in idle secure sessions and print the server's memory per session")
 	f.IntVar(&o.serverPID, "server-pid", 0, "process id of the --target server, for --idle memory readings")
 	f.StringVar(&o.profile, "profile", "wiiu", "platform profile: friends, 3ds, wiiu, switch")
@@ -120,6 +127,9 @@ type serverStats func() (rss int64, cpu time.Duration, conns int, err error)
 func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) error {
 	if o.clients < 1 {
 		return errors.New("--clients must be at least 1")
+	}
+	if o.rounds < 1 {
+		return errors.New("--rounds must be at least 1")
 	}
 	if o.idle < 0 {
 		return errors.New("--idle must not be negative")
@@ -178,41 +188,33 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 			}
 		}
 	}
-	results := make([]*loadResult, 0, len(targets))
-	for i, t := range targets {
-		fmt.Fprintf(out, "%s %s: %d clients, %s\n", t.label, t.addr, o.clients, o.duration)
-		cc.Addr = t.addr
-		var cpu0 time.Duration
-		if o.self {
-			_, cpu0, _, _ = stats()
+	var rounds []benchRound
+	for round := range o.rounds {
+		order := []int{0, 1}[:len(targets)]
+		if round%2 == 1 && len(targets) == 2 {
+			// Every other round measures the second target first, so that
+			// a drift in the machine's speed during the run favours
+			// neither.
+			order = []int{1, 0}
 		}
-		if o.profileDir != "" {
-			if err := self.profile("cpu", filepath.Join(o.profileDir, []string{"direct", "proxy"}[i]+".cpu.pprof")); err != nil {
+		if o.rounds > 1 {
+			fmt.Fprintf(out, "round %d of %d\n", round+1, o.rounds)
+		}
+		res := make(benchRound, len(targets))
+		for _, i := range order {
+			r, err := runTarget(ctx, out, o, cc, targets[i], stats, self, i, round)
+			if err != nil {
 				return err
 			}
+			res[i] = r
 		}
-		r, err := runLoad(ctx, cc, o.clients, o.duration)
-		if o.profileDir != "" {
-			if perr := self.profile("cpu-stop", ""); perr != nil && err == nil {
-				err = perr
-			}
+		if len(res) == 2 {
+			printComparison(out, res[0], res[1])
 		}
-		if err != nil {
-			return err
-		}
-		r.print(out, "  ")
-		if o.self && r.calls > 0 {
-			if _, cpu1, _, err := stats(); err == nil && cpu1 > cpu0 {
-				fmt.Fprintf(out, "  server CPU: %s per call\n", ((cpu1 - cpu0) / time.Duration(r.calls)).Round(100*time.Nanosecond))
-			}
-		}
-		if r.logins == 0 {
-			return fmt.Errorf("%s: no client logged in", t.addr)
-		}
-		results = append(results, r)
+		rounds = append(rounds, res)
 	}
-	if len(results) == 2 {
-		printComparison(out, results[0], results[1])
+	if len(rounds) > 1 && len(targets) == 2 {
+		printRoundsSummary(out, rounds)
 	}
 	if o.idle > 0 {
 		cc.Addr = targets[0].addr
@@ -227,12 +229,95 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 
 // printComparison relates the second run to the first.
 func printComparison(out io.Writer, a, b *loadResult) {
-	ratio := 0.0
-	if a.callsPerSec() > 0 {
-		ratio = b.callsPerSec() / a.callsPerSec()
-	}
-	fmt.Fprintf(out, "second/first: %.2fx calls/s, p50 %s, p99 %s\n", ratio,
+	fmt.Fprintf(out, "second/first: %.2fx calls/s, p50 %s, p99 %s\n", callsRatio(a, b),
 		signed(b.pct(0.50)-a.pct(0.50)), signed(b.pct(0.99)-a.pct(0.99)))
+}
+
+// benchRound holds one round's result per target, in target order.
+type benchRound []*loadResult
+
+// runTarget measures one target once: i is its index (0: the first, the
+// direct one with --self), round the round number (profiles are written
+// for the first round only).
+func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.ClientConfig, t benchTarget, stats serverStats, self *selfServer, i, round int) (*loadResult, error) {
+	fmt.Fprintf(out, "%s %s: %d clients, %s\n", t.label, t.addr, o.clients, o.duration)
+	cc.Addr = t.addr
+	var cpu0 time.Duration
+	if o.self {
+		_, cpu0, _, _ = stats()
+	}
+	profile := o.profileDir != "" && round == 0
+	if profile {
+		if err := self.profile("cpu", filepath.Join(o.profileDir, []string{"direct", "proxy"}[i]+".cpu.pprof")); err != nil {
+			return nil, err
+		}
+	}
+	r, err := runLoad(ctx, cc, o.clients, o.duration)
+	if profile {
+		if perr := self.profile("cpu-stop", ""); perr != nil && err == nil {
+			err = perr
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.print(out, "  ")
+	if o.self && r.calls > 0 {
+		if _, cpu1, _, err := stats(); err == nil && cpu1 > cpu0 {
+			fmt.Fprintf(out, "  server CPU: %s per call\n", ((cpu1 - cpu0) / time.Duration(r.calls)).Round(100*time.Nanosecond))
+		}
+	}
+	if r.logins == 0 {
+		return nil, fmt.Errorf("%s: no client logged in", t.addr)
+	}
+	return r, nil
+}
+
+// printRoundsSummary prints the median and range, over the rounds, of the
+// calls/s ratio and of the latency the second target adds: one run on a
+// shared machine swings by tens of microseconds, the median of several
+// alternating rounds does not.
+func printRoundsSummary(out io.Writer, rounds []benchRound) {
+	ratios := make([]float64, 0, len(rounds))
+	p50s := make([]time.Duration, 0, len(rounds))
+	p99s := make([]time.Duration, 0, len(rounds))
+	for _, r := range rounds {
+		ratios = append(ratios, callsRatio(r[0], r[1]))
+		p50s = append(p50s, r[1].pct(0.50)-r[0].pct(0.50))
+		p99s = append(p99s, r[1].pct(0.99)-r[0].pct(0.99))
+	}
+	slices.Sort(ratios)
+	slices.Sort(p50s)
+	slices.Sort(p99s)
+	fmt.Fprintf(out, "median of %d rounds: second/first %.2fx calls/s (%.2f to %.2f), p50 %s (%s to %s), p99 %s\n",
+		len(rounds), median(ratios), ratios[0], ratios[len(ratios)-1],
+		signed(medianDuration(p50s)), signed(p50s[0]), signed(p50s[len(p50s)-1]), signed(medianDuration(p99s)))
+}
+
+// median returns the median of sorted values.
+func median(v []float64) float64 {
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
+
+// medianDuration returns the median of sorted durations.
+func medianDuration(v []time.Duration) time.Duration {
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
+
+// callsRatio is b's calls/s over a's (0 when a made none).
+func callsRatio(a, b *loadResult) float64 {
+	if a.callsPerSec() == 0 {
+		return 0
+	}
+	return b.callsPerSec() / a.callsPerSec()
 }
 
 // signed formats d with an explicit sign.

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeRun is a load result with n calls over one second and every call
+// taking lat.
+func fakeRun(n int, lat time.Duration) *loadResult {
+	r := &loadResult{logins: 1, calls: n, elapsed: time.Second}
+	for range n {
+		r.lat = append(r.lat, lat)
+	}
+	return r
+}
+
+func TestRoundsSummaryIsTheMedian(t *testing.T) {
+	rounds := []benchRound{
+		{fakeRun(100, 100*time.Microsecond), fakeRun(70, 130*time.Microsecond)},
+		{fakeRun(100, 100*time.Microsecond), fakeRun(20, 900*time.Microsecond)}, // an outlier
+		{fakeRun(100, 100*time.Microsecond), fakeRun(80, 120*time.Microsecond)},
+	}
+	var b strings.Builder
+	printRoundsSummary(&b, rounds)
+	want := "median of 3 rounds: second/first 0.70x calls/s (0.20 to 0.80), p50 +30µs (+20µs to +800µs), p99 +30µs\n"
+	if b.String() != want {
+		t.Fatalf("summary:\n got %q\nwant %q", b.String(), want)
+	}
+}
+
+func TestMedian(t *testing.T) {
+	if got := median([]float64{1, 2, 3, 10}); got != 2.5 {
+		t.Fatalf("median of an even count = %v, want 2.5", got)
+	}
+	if got := medianDuration([]time.Duration{1, 5, 9}); got != 5 {
+		t.Fatalf("median duration = %v, want 5", got)
+	}
+}
+
+func TestBenchRejectsZeroRounds(t *testing.T) {
+	err := runBench(t.Context(), new(strings.Builder), benchOptions{clients: 1, rounds: 0, coalesce: "none"}, "")
+	if err == nil || !strings.Contains(err.Error(), "--rounds") {
+		t.Fatalf("runBench with --rounds 0: %v, want an error naming --rounds", err)
+	}
+}

@@ -34,7 +34,7 @@ func (c *Conn) holdAckLocked(p *Packet) bool {
 	if len(h.buf) == 0 {
 		b, err := c.codec.Append(h.buf, p, c.txSig)
 		if err != nil {
-			c.log.Debug("prudp: encode ACK", zap.Stringer("packet", p), zap.Error(err))
+			c.debug("prudp: encode ACK", zap.Stringer("packet", p), zap.Error(err))
 			return true
 		}
 		h.buf = b
@@ -47,7 +47,7 @@ func (c *Conn) holdAckLocked(p *Packet) bool {
 	b := append(c.ackOut, h.buf...)
 	b, err := c.codec.Append(b, p, c.txSig)
 	if err != nil {
-		c.log.Debug("prudp: encode ACK", zap.Stringer("packet", p), zap.Error(err))
+		c.debug("prudp: encode ACK", zap.Stringer("packet", p), zap.Error(err))
 		b = b[:start+len(h.buf)]
 	}
 	c.ackOut = b

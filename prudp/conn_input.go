@@ -12,7 +12,7 @@ import (
 func (c *Conn) dropLocked(p *Packet, reason string, err error) {
 	c.stats.dropped.Add(1)
 	if ce := c.log.Check(zap.DebugLevel, "prudp: drop packet"); ce != nil {
-		ce.Write(zap.String("reason", reason), zap.Stringer("packet", p), zap.Error(err))
+		ce.Write(append(c.logFields(), zap.String("reason", reason), zap.Stringer("packet", p), zap.Error(err))...)
 	}
 }
 
@@ -273,7 +273,7 @@ func (c *Conn) processReliableLocked(sub uint8, typ PacketType, seq uint16, frag
 		}
 		msg, err := c.reasm[sub].add(frag, data)
 		if err != nil {
-			c.log.Debug("prudp: closing", zap.Error(err))
+			c.debug("prudp: closing", zap.Error(err))
 			c.closeLocked(errors.Join(ErrMessageTooLarge, err))
 			return false
 		}

@@ -319,9 +319,7 @@ func (c *Conn) writeOneLocked(b []byte) {
 // writeFailedLocked logs a carrier write error and ends the connection
 // when it means the peer is gone for good.
 func (c *Conn) writeFailedLocked(err error) {
-	if ce := c.log.Check(zap.DebugLevel, "prudp: write failed"); ce != nil {
-		ce.Write(zap.Error(err))
-	}
+	c.debug("prudp: write failed", zap.Error(err))
 	if isPermanentWriteError(err) {
 		c.closeLocked(fmt.Errorf("prudp: write: %w", err))
 	}
@@ -332,7 +330,7 @@ func (c *Conn) writeFailedLocked(err error) {
 func (c *Conn) sendControlLocked(p *Packet) {
 	b, err := c.codec.Append(c.scratch[:0], p, c.txSig)
 	if err != nil {
-		c.log.Debug("prudp: encode control packet", zap.Stringer("packet", p), zap.Error(err))
+		c.debug("prudp: encode control packet", zap.Stringer("packet", p), zap.Error(err))
 		return
 	}
 	c.scratch = b
@@ -368,7 +366,7 @@ func (c *Conn) ackLocked(t PacketType, flags Flags, substream uint8, seq uint16,
 	start := len(c.ackOut)
 	b, err := c.codec.Append(c.ackOut, p, c.txSig)
 	if err != nil {
-		c.log.Debug("prudp: encode ACK", zap.Stringer("packet", p), zap.Error(err))
+		c.debug("prudp: encode ACK", zap.Stringer("packet", p), zap.Error(err))
 		return
 	}
 	one := len(b) - start

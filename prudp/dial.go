@@ -190,7 +190,7 @@ func (c *Conn) readLoop() {
 				c.mu.Unlock()
 				return
 			}
-			c.log.Debug("prudp: read", zap.Error(err))
+			c.debug("prudp: read", zap.Error(err))
 			continue
 		}
 		if from != c.remote {
@@ -202,7 +202,7 @@ func (c *Conn) readLoop() {
 			p, k, err := c.codec.Decode(data)
 			if err != nil {
 				c.stats.dropped.Add(1)
-				c.log.Debug("prudp: decode", zap.Error(err))
+				c.debug("prudp: decode", zap.Error(err))
 				break
 			}
 			raw := data[:k]

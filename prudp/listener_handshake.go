@@ -172,7 +172,7 @@ func (l *Listener) finishConnect(c *Conn, req ConnectRequest) {
 		err = c.completeAcceptLocked(resp)
 	}
 	if err != nil {
-		c.log.Debug("prudp: CONNECT refused", zap.Error(err))
+		c.debug("prudp: CONNECT refused", zap.Error(err))
 		c.closeLocked(fmt.Errorf("%w: %w", ErrHandshake, err))
 		c.mu.Unlock()
 		unpend()

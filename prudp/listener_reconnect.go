@@ -41,5 +41,5 @@ func (c *Conn) isRetransmittedConnect(p *Packet) bool {
 // connection, which a DISCONNECT of the old one could only confuse.
 func (c *Conn) replacedLocked() {
 	c.closeLocked(ErrReplaced)
-	c.log.Debug("prudp: replaced by a new connection from the same address")
+	c.debug("prudp: replaced by a new connection from the same address")
 }

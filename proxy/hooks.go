@@ -89,7 +89,9 @@ func (h *Hooks) session(s *Session) *hookSession {
 	if hs, ok := s.Value(hookSessionKey{}).(*hookSession); ok {
 		return hs
 	}
-	snd := &consoleSender{sess: s, log: h.log.With(zap.String("conn", s.ID))}
+	// The hooks' logger itself: a child logger (With) would copy the
+	// encoder for every session; the two debug lines name the connection.
+	snd := &consoleSender{sess: s, log: h.log}
 	hs := &hookSession{lua: scripts.NewSession(snd), sender: snd}
 	hs.connID, _ = strconv.ParseUint(s.ID, 10, 64)
 	s.SetValue(hookSessionKey{}, hs)
@@ -374,9 +376,9 @@ func (cs *consoleSender) SendToConsole(protocol uint16, method uint32, body []by
 		m, err := p.Call(ctx, protocol, method, body)
 		switch {
 		case err != nil:
-			cs.log.Debug("hook call to the console got no answer", zap.Uint16("protocol", protocol), zap.Uint32("method", method), zap.Error(err))
+			cs.log.Debug("hook call to the console got no answer", zap.String("conn", cs.sess.ID), zap.Uint16("protocol", protocol), zap.Uint32("method", method), zap.Error(err))
 		case !m.Success:
-			cs.log.Debug("hook call to the console failed", zap.Uint16("protocol", protocol), zap.Uint32("method", method), zap.Stringer("error", m.Error))
+			cs.log.Debug("hook call to the console failed", zap.String("conn", cs.sess.ID), zap.Uint16("protocol", protocol), zap.Uint32("method", method), zap.Stringer("error", m.Error))
 		}
 	}()
 	return nil

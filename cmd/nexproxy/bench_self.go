@@ -17,6 +17,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/internal/logging"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
 )
@@ -61,7 +62,7 @@ func freeLoopbackAddr(tcp bool) (string, error) {
 }
 
 // startSelfInstance starts one local or proxy instance on loopback.
-func startSelfInstance(ctx context.Context, platform, key, upstream string, coalesce bool) (*proxy.Server, error) {
+func startSelfInstance(ctx context.Context, log *zap.Logger, platform, key, upstream string, coalesce bool) (*proxy.Server, error) {
 	// Switch serves both legs on one WebSocket listener.
 	webSocket := platform == "switch"
 	authL, err := freeLoopbackAddr(webSocket)
@@ -78,7 +79,7 @@ func startSelfInstance(ctx context.Context, platform, key, upstream string, coal
 	if err != nil {
 		return nil, err
 	}
-	srv, err := proxy.New(cfg, proxy.Options{Logger: zap.NewNop(), Builtins: builtins})
+	srv, err := proxy.New(cfg, proxy.Options{Logger: log, Builtins: builtins})
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +93,18 @@ func startSelfInstance(ctx context.Context, platform, key, upstream string, coal
 // front of it until stdin closes. coalesce says which instances coalesce
 // acknowledgements (--coalesce-acks).
 func serveSelf(ctx context.Context, platform, key, coalesce string, in io.Reader, out io.Writer) error {
-	local, err := startSelfInstance(ctx, platform, key, "local", coalesce == "all")
+	// The logger serve uses by default (JSON at info), so that what the
+	// servers spend on logging is measured too; its lines go nowhere.
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer null.Close()
+	log, err := logging.NewTo("info", "json", null)
+	if err != nil {
+		return err
+	}
+	local, err := startSelfInstance(ctx, log, platform, key, "local", coalesce == "all")
 	if err != nil {
 		return fmt.Errorf("local instance: %w", err)
 	}
@@ -101,7 +113,7 @@ func serveSelf(ctx context.Context, platform, key, coalesce string, in io.Reader
 	if platform == "switch" {
 		up = "ws://" + up
 	}
-	px, err := startSelfInstance(ctx, platform, key, up, coalesce == "all" || coalesce == "proxy")
+	px, err := startSelfInstance(ctx, log, platform, key, up, coalesce == "all" || coalesce == "proxy")
 	if err != nil {
 		return fmt.Errorf("proxy instance: %w", err)
 	}

@@ -14,11 +14,11 @@ import (
 // "error") writing to standard error. format is "auto" (console on a
 // terminal, JSON otherwise), "console" or "json".
 func New(level, format string) (*zap.Logger, error) {
-	return newLogger(level, format, os.Stderr)
+	return NewTo(level, format, os.Stderr)
 }
 
-// newLogger is New writing to out; auto decides by out.
-func newLogger(level, format string, out *os.File) (*zap.Logger, error) {
+// NewTo is New writing to out; "auto" decides by out.
+func NewTo(level, format string, out *os.File) (*zap.Logger, error) {
 	var lvl zapcore.Level
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("logging: level %q: %w", level, err)

@@ -17,7 +17,7 @@ func logLine(t *testing.T, level, format string) string {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	log, err := newLogger(level, format, w)
+	log, err := NewTo(level, format, w)
 	if err != nil {
 		w.Close()
 		t.Fatal(err)

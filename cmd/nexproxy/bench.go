@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,6 +47,11 @@ Targets:
                         acknowledgements share datagrams with the next
                         packet (coalesce_acks): none (default), proxy
                         (both legs of the proxy) or all
+  --blind               with --self: log in with an account only the local
+                        instance knows: the proxy cannot open the ticket
+                        and relays the secure leg's datagrams unchanged,
+                        which shows what relaying alone costs (UDP
+                        profiles only)
   --pprof DIR           with --self: the server's CPU profile of each run
                         (DIR/direct.cpu.pprof, DIR/proxy.cpu.pprof) and its
                         heap profile after --idle (DIR/idle.heap.pprof)
@@ -70,7 +76,7 @@ type benchOptions struct {
 	target, compare, profile, accessKey, user, password string
 	clients, idle, serverPID, rounds                    int
 	duration                                            time.Duration
-	insecure, self, selfServe                           bool
+	insecure, self, selfServe, blind                    bool
 	profileDir, coalesce                                string
 }
 
@@ -89,7 +95,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 				key = benchAccessKeys[o.profile]
 			}
 			if o.selfServe {
-				return serveSelf(cmd.Context(), o.profile, key, o.coalesce, os.Stdin, cmd.OutOrStdout())
+				return serveSelf(cmd.Context(), o.selfSetup(key), os.Stdin, cmd.OutOrStdout())
 			}
 			return runBench(cmd.Context(), cmd.OutOrStdout(), o, key)
 		},
@@ -109,10 +115,16 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.StringVar(&o.password, "password", proxy.GuestPassword, "NEX password")
 	f.BoolVar(&o.insecure, "insecure", false, "skip TLS certificate checks (switch)")
 	f.StringVar(&o.coalesce, "coalesce-acks", "none", "with --self: which instances coalesce acknowledgements with the next packet (prudp coalesce_acks): none, proxy or all")
+	f.BoolVar(&o.blind, "blind", false, "with --self: log in with an account only the local instance knows, so that the proxy relays the secure leg blindly (what any datagram relay costs)")
 	f.StringVar(&o.profileDir, "pprof", "", "with --self: write the server's CPU profile of each run and its heap profile after --idle into this folder")
 	f.BoolVar(&o.selfServe, "self-serve", false, "run the servers of --self (internal)")
 	_ = f.MarkHidden("self-serve")
 	return cmd
+}
+
+// selfSetup is the configuration of the --self pair these flags ask for.
+func (o benchOptions) selfSetup(key string) selfSetup {
+	return selfSetup{platform: o.profile, key: key, coalesce: o.coalesce, blind: o.blind}
 }
 
 // benchTarget is one server a run measures.
@@ -146,6 +158,14 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	default:
 		return fmt.Errorf("--coalesce-acks %q: want none, proxy or all", o.coalesce)
 	}
+	if o.blind {
+		if !o.self {
+			return errors.New("--blind needs --self (it configures the servers it starts)")
+		}
+		if o.profile == "switch" {
+			return errors.New("--blind: the blind relay is UDP only, and switch logs in over WebSocket")
+		}
+	}
 	if o.profileDir != "" && !o.self {
 		return errors.New("--pprof needs --self (it profiles the server process)")
 	}
@@ -156,6 +176,9 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	if err != nil {
 		return err
 	}
+	if o.blind {
+		cc.Username, cc.Password = strconv.Itoa(blindBenchPID), blindBenchPassword
+	}
 	var (
 		targets []benchTarget
 		stats   serverStats
@@ -163,7 +186,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	)
 	switch {
 	case o.self:
-		s, err := startSelf(ctx, o.profile, key, o.coalesce)
+		s, err := startSelf(ctx, o.selfSetup(key))
 		if err != nil {
 			return err
 		}
@@ -172,7 +195,11 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		if cc.Network == "wss" {
 			cc.Network = "ws" // the child's WebSocket listeners have no certificate
 		}
-		targets = []benchTarget{{s.direct, "direct (local instance)"}, {s.proxy, "through the proxy"}}
+		through := "through the proxy"
+		if o.blind {
+			through += " (blind relay)"
+		}
+		targets = []benchTarget{{s.direct, "direct (local instance)"}, {s.proxy, through}}
 		stats = s.stats
 		fmt.Fprintf(out, "self: local instance on %s, proxy on %s (server process %d)\n", s.direct, s.proxy, s.cmd.Process.Pid)
 	default:
@@ -332,7 +359,7 @@ func signed(d time.Duration) string {
 // benchClientConfig builds the simulated console of a profile.
 func benchClientConfig(o benchOptions, key string) (proxy.ClientConfig, error) {
 	// The listeners are never opened: only the profile's settings are used.
-	cfg, err := config.LoadTOML(selfGameTOML(o.profile, key, "127.0.0.1:1", "127.0.0.1:2", "local", false))
+	cfg, err := config.LoadTOML(selfGameTOML(o.profile, key, "127.0.0.1:1", "127.0.0.1:2", "local", false, false))
 	if err != nil {
 		return proxy.ClientConfig{}, fmt.Errorf("profile %s: %w", o.profile, err)
 	}

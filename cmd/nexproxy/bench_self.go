@@ -30,12 +30,30 @@ import (
 // input with its RSS (after a garbage collection) and CPU time, and stops
 // when its standard input closes.
 
+// The account of --blind: the local instance knows its password, the
+// proxy does not, so the proxy cannot open the ticket and relays the
+// secure leg's datagrams as they are.
+const (
+	blindBenchPID      = 1000001
+	blindBenchPassword = "bench-blind-relay"
+)
+
+// selfSetup is how the --self pair is configured.
+type selfSetup struct {
+	platform, key string
+	coalesce      string // --coalesce-acks: none, proxy or all
+	blind         bool   // --blind: the bench account is the local instance's alone
+}
+
 // selfGameTOML is the configuration of one instance of the --self pair.
-func selfGameTOML(platform, key, authListen, secureListen, upstream string, coalesce bool) string {
+func selfGameTOML(platform, key, authListen, secureListen, upstream string, coalesce, blindAccount bool) string {
 	// The platform preset picks the transport (WebSocket for Switch).
 	extra := ""
 	if coalesce {
 		extra = "[games.prudp]\ncoalesce_acks = true\n"
+	}
+	if blindAccount {
+		extra += fmt.Sprintf("[[accounts]]\npid = %d\npassword = %q\n", blindBenchPID, blindBenchPassword)
 	}
 	return fmt.Sprintf("advertise = \"127.0.0.1\"\n[[games]]\nname = \"bench\"\nplatform = %q\naccess_key = %q\n"+
 		"auth_listen = %q\nsecure_listen = %q\nupstream = %q\n%s", platform, key, authListen, secureListen, upstream, extra)
@@ -62,7 +80,7 @@ func freeLoopbackAddr(tcp bool) (string, error) {
 }
 
 // startSelfInstance starts one local or proxy instance on loopback.
-func startSelfInstance(ctx context.Context, log *zap.Logger, platform, key, upstream string, coalesce bool) (*proxy.Server, error) {
+func startSelfInstance(ctx context.Context, log *zap.Logger, platform, key, upstream string, coalesce, blindAccount bool) (*proxy.Server, error) {
 	// Switch serves both legs on one WebSocket listener.
 	webSocket := platform == "switch"
 	authL, err := freeLoopbackAddr(webSocket)
@@ -75,7 +93,7 @@ func startSelfInstance(ctx context.Context, log *zap.Logger, platform, key, upst
 			return nil, err
 		}
 	}
-	cfg, err := config.LoadTOML(selfGameTOML(platform, key, authL, secureL, upstream, coalesce))
+	cfg, err := config.LoadTOML(selfGameTOML(platform, key, authL, secureL, upstream, coalesce, blindAccount))
 	if err != nil {
 		return nil, err
 	}
@@ -90,9 +108,8 @@ func startSelfInstance(ctx context.Context, log *zap.Logger, platform, key, upst
 }
 
 // serveSelf is the child: it runs the local instance and the proxy in
-// front of it until stdin closes. coalesce says which instances coalesce
-// acknowledgements (--coalesce-acks).
-func serveSelf(ctx context.Context, platform, key, coalesce string, in io.Reader, out io.Writer) error {
+// front of it until stdin closes.
+func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) error {
 	// The logger serve uses by default (JSON at info), so that what the
 	// servers spend on logging is measured too; its lines go nowhere.
 	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
@@ -104,16 +121,16 @@ func serveSelf(ctx context.Context, platform, key, coalesce string, in io.Reader
 	if err != nil {
 		return err
 	}
-	local, err := startSelfInstance(ctx, log, platform, key, "local", coalesce == "all")
+	local, err := startSelfInstance(ctx, log, set.platform, set.key, "local", set.coalesce == "all", set.blind)
 	if err != nil {
 		return fmt.Errorf("local instance: %w", err)
 	}
 	defer local.Close()
 	up := local.AuthAddr("bench").String()
-	if platform == "switch" {
+	if set.platform == "switch" {
 		up = "ws://" + up
 	}
-	px, err := startSelfInstance(ctx, log, platform, key, up, coalesce == "all" || coalesce == "proxy")
+	px, err := startSelfInstance(ctx, log, set.platform, set.key, up, set.coalesce == "all" || set.coalesce == "proxy", false)
 	if err != nil {
 		return fmt.Errorf("proxy instance: %w", err)
 	}
@@ -157,12 +174,16 @@ type selfServer struct {
 }
 
 // startSelf starts the child and waits for its addresses.
-func startSelf(ctx context.Context, platform, key, coalesce string) (*selfServer, error) {
+func startSelf(ctx context.Context, set selfSetup) (*selfServer, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "bench", "--self-serve", "--profile", platform, "--access-key", key, "--coalesce-acks", coalesce)
+	args := []string{"bench", "--self-serve", "--profile", set.platform, "--access-key", set.key, "--coalesce-acks", set.coalesce}
+	if set.blind {
+		args = append(args, "--blind")
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

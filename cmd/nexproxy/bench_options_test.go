@@ -45,3 +45,32 @@ func TestBenchRejectsZeroRounds(t *testing.T) {
 		t.Fatalf("runBench with --rounds 0: %v, want an error naming --rounds", err)
 	}
 }
+
+func TestBenchBlindNeedsSelfAndUDP(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    benchOptions
+		want string
+	}{
+		{"without --self", benchOptions{clients: 1, rounds: 1, coalesce: "none", blind: true, profile: "wiiu"}, "--blind needs --self"},
+		{"switch", benchOptions{clients: 1, rounds: 1, coalesce: "none", blind: true, self: true, profile: "switch"}, "UDP only"},
+	} {
+		err := runBench(t.Context(), new(strings.Builder), tc.o, "")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// The --blind account is in the local instance's configuration only: the
+// proxy must not be able to open its tickets.
+func TestSelfConfigBlindAccount(t *testing.T) {
+	local := selfGameTOML("wiiu", "25dbf96a", "127.0.0.1:1", "127.0.0.1:2", "local", false, true)
+	proxied := selfGameTOML("wiiu", "25dbf96a", "127.0.0.1:3", "127.0.0.1:4", "127.0.0.1:1", false, false)
+	if !strings.Contains(local, blindBenchPassword) {
+		t.Errorf("local instance configuration lacks the blind account:\n%s", local)
+	}
+	if strings.Contains(proxied, blindBenchPassword) || strings.Contains(proxied, "[[accounts]]") {
+		t.Errorf("proxy configuration knows an account:\n%s", proxied)
+	}
+}

@@ -1,7 +1,6 @@
 package sessionlog
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -36,23 +35,55 @@ type Options struct {
 	Program string
 	// Now is the clock; nil means time.Now. Tests pin it.
 	Now func() time.Time
+	// OpenFile opens the file Create makes; nil means os.OpenFile. It
+	// lets a caller put the logs elsewhere than the local file system
+	// (tests use it to simulate a disk that blocks or fails).
+	OpenFile func(name string, flag int, perm os.FileMode) (io.WriteCloser, error)
+}
+
+func osOpenFile(name string, flag int, perm os.FileMode) (io.WriteCloser, error) {
+	return os.OpenFile(name, flag, perm)
 }
 
 // Writer appends records to one session log. It is safe for concurrent
-// use (both legs of a session log into one file); records are buffered,
-// so call Flush to make them visible to readers and Close at the end.
+// use (both legs of a session log into one file). It keeps no buffer
+// between records: each Write or WriteRecords encodes into a pooled line
+// buffer and hands whole lines to the file in one write, so a record is
+// visible to readers as soon as the call returns and an idle Writer costs
+// a few words, not a buffer (thousands of sessions stay open at once).
 type Writer struct {
 	mu      sync.Mutex
-	bw      *bufio.Writer
+	w       io.Writer
 	closer  io.Closer
 	path    string
 	secrets bool
 	now     func() time.Time
-	err     error
+	err     error // first write error; the file is unusable after it
 	closed  bool
-	line    bytes.Buffer  // one record's JSON, reused under mu
-	enc     *json.Encoder // writes into line
 }
+
+// lineBuf is the encoding scratch of one Write, lent by linePool.
+type lineBuf struct {
+	buf bytes.Buffer
+	enc *json.Encoder // writes into buf
+}
+
+var linePool = sync.Pool{New: func() any {
+	lb := &lineBuf{}
+	lb.enc = json.NewEncoder(&lb.buf)
+	lb.enc.SetEscapeHTML(false)
+	return lb
+}}
+
+const (
+	// chunkSize is how much of a batch WriteRecords gathers before it
+	// writes: large enough to make a write per batch, small enough that
+	// the pooled buffer stays small.
+	chunkSize = 32 << 10
+	// maxPooled is the largest buffer returned to linePool; one huge
+	// record must not pin its buffer for the life of the process.
+	maxPooled = 256 << 10
+)
 
 // Create creates a new session log file in o.Dir named after its start
 // time, game and session (see the package documentation) and writes the
@@ -68,7 +99,11 @@ func Create(o Options) (*Writer, error) {
 		return nil, fmt.Errorf("sessionlog: create dir: %w", err)
 	}
 	base := FileName(start, o.Game, o.Session)
-	var f *os.File
+	open := o.OpenFile
+	if open == nil {
+		open = osOpenFile
+	}
+	var f io.WriteCloser
 	var path string
 	for i := 0; ; i++ {
 		name := base
@@ -77,7 +112,7 @@ func Create(o Options) (*Writer, error) {
 		}
 		path = filepath.Join(o.Dir, name)
 		var err error
-		f, err = os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		f, err = open(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err == nil {
 			break
 		}
@@ -121,7 +156,7 @@ func safeName(s string) string {
 }
 
 // NewWriter writes the header to w and returns a Writer appending to it.
-// Close flushes but does not close w.
+// Close does not close w.
 func NewWriter(w io.Writer, o Options) (*Writer, error) {
 	return newWriter(w, nil, o)
 }
@@ -131,9 +166,7 @@ func newWriter(w io.Writer, c io.Closer, o Options) (*Writer, error) {
 	if now == nil {
 		now = time.Now
 	}
-	sw := &Writer{bw: bufio.NewWriterSize(w, 32<<10), closer: c, secrets: o.Secrets, now: now}
-	sw.enc = json.NewEncoder(&sw.line)
-	sw.enc.SetEscapeHTML(false)
+	sw := &Writer{w: w, closer: c, secrets: o.Secrets, now: now}
 	err := sw.Write(Record{
 		Type:    TypeHeader,
 		Format:  Format,
@@ -143,9 +176,6 @@ func newWriter(w io.Writer, c io.Closer, o Options) (*Writer, error) {
 		Session: o.Session,
 		Secrets: o.Secrets,
 	})
-	if err == nil {
-		err = sw.Flush()
-	}
 	if err != nil {
 		return nil, fmt.Errorf("sessionlog: write header: %w", err)
 	}
@@ -168,14 +198,22 @@ func (w *Writer) CapturePath() string {
 func (w *Writer) Secrets() bool { return w.secrets }
 
 // Write appends one record, stamping it with the current time when
-// r.Time is zero and redacting secrets unless the writer keeps them.
+// r.Time is zero and redacting secrets unless the writer keeps them. The
+// line is in the file when Write returns.
 func (w *Writer) Write(r Record) error {
-	if r.Type == "" {
-		return errors.New("sessionlog: record without type")
-	}
-	if !w.secrets {
-		r = redactRecord(r)
-	}
+	rs := [1]Record{r}
+	return w.WriteRecords(rs[:])
+}
+
+// WriteRecords appends rs in order as Write does, with one write to the
+// file per batch (per chunkSize of lines): a busy session's records cost
+// one system call, not one each. A record without a type is skipped and
+// reported; the others are still written. rs is not modified.
+func (w *Writer) WriteRecords(rs []Record) error {
+	lb := linePool.Get().(*lineBuf)
+	defer putLine(lb)
+	lb.buf.Reset()
+
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -184,27 +222,75 @@ func (w *Writer) Write(r Record) error {
 	if w.err != nil {
 		return w.err
 	}
+	var bad error
+	for i := range rs {
+		if err := w.encode(lb, rs[i]); err != nil {
+			if bad == nil {
+				bad = err
+			}
+			continue
+		}
+		if lb.buf.Len() >= chunkSize {
+			if err := w.flushLines(lb); err != nil {
+				return err
+			}
+		}
+	}
+	if err := w.flushLines(lb); err != nil {
+		return err
+	}
+	return bad
+}
+
+// encode appends r's line to lb. It runs under w.mu, so that the time
+// stamps of concurrent writers follow the file's order.
+func (w *Writer) encode(lb *lineBuf, r Record) error {
+	if r.Type == "" {
+		return errors.New("sessionlog: record without type")
+	}
+	if !w.secrets {
+		r = redactRecord(r)
+	}
 	if r.Time.IsZero() {
 		r.Time = w.now()
 	}
 	r.Time = r.Time.UTC()
-	w.line.Reset()
-	enc := w.enc
-	if err := enc.Encode(&r); err != nil {
+	mark := lb.buf.Len()
+	if err := lb.enc.Encode(&r); err != nil {
 		// Only an invalid RawMessage can fail here; keep the event and
 		// say what went wrong rather than lose the line.
+		lb.buf.Truncate(mark)
 		r.Params, r.Result = nil, nil
 		r.Text = strings.TrimSpace(r.Text + " (unloggable value: " + err.Error() + ")")
-		w.line.Reset()
-		if err := enc.Encode(&r); err != nil {
+		if err := lb.enc.Encode(&r); err != nil {
+			lb.buf.Truncate(mark)
 			return fmt.Errorf("sessionlog: encode %s: %w", r.Type, err)
 		}
 	}
-	if _, err := w.bw.Write(w.line.Bytes()); err != nil {
+	return nil
+}
+
+// flushLines writes the lines gathered in lb and empties it; a failure
+// sticks.
+func (w *Writer) flushLines(lb *lineBuf) error {
+	if lb.buf.Len() == 0 {
+		return nil
+	}
+	_, err := w.w.Write(lb.buf.Bytes())
+	lb.buf.Reset()
+	if err != nil {
 		w.err = fmt.Errorf("sessionlog: write: %w", err)
 		return w.err
 	}
 	return nil
+}
+
+func putLine(lb *lineBuf) {
+	if lb.buf.Cap() > maxPooled {
+		return
+	}
+	lb.buf.Reset()
+	linePool.Put(lb)
 }
 
 // Note appends a free-text note.
@@ -212,25 +298,21 @@ func (w *Writer) Note(text string) error {
 	return w.Write(Record{Type: TypeNote, Text: text})
 }
 
-// Flush writes buffered records to the file.
+// Flush reports the first write error, if any. Records are written when
+// Write returns, so there is nothing left to flush; Flush remains for
+// callers written against the buffered Writer.
 func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
 		return nil
 	}
-	if w.err != nil {
-		return w.err
-	}
-	if err := w.bw.Flush(); err != nil {
-		w.err = fmt.Errorf("sessionlog: flush: %w", err)
-		return w.err
-	}
-	return nil
+	return w.err
 }
 
-// Close flushes and, for a Writer from Create, closes the file. Closing
-// twice is harmless; writes after Close fail with ErrClosed.
+// Close closes the file of a Writer from Create and reports the first
+// write error. Closing twice is harmless; writes after Close fail with
+// ErrClosed.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -239,11 +321,6 @@ func (w *Writer) Close() error {
 	}
 	w.closed = true
 	err := w.err
-	if err == nil {
-		if ferr := w.bw.Flush(); ferr != nil {
-			err = fmt.Errorf("sessionlog: flush: %w", ferr)
-		}
-	}
 	if w.closer != nil {
 		if cerr := w.closer.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("sessionlog: close: %w", cerr)

@@ -52,6 +52,9 @@ Targets:
                         and relays the secure leg's datagrams unchanged,
                         which shows what relaying alone costs (UDP
                         profiles only)
+  --session-logs DIR    with --self: both servers write session logs, as
+                        serve does with the bundled config.toml's
+                        log.sessions (DIR/local, DIR/proxy)
   --pprof DIR           with --self: the server's CPU profile of each run
                         (DIR/direct.cpu.pprof, DIR/proxy.cpu.pprof) and its
                         heap profile after --idle (DIR/idle.heap.pprof)
@@ -77,7 +80,7 @@ type benchOptions struct {
 	clients, idle, serverPID, rounds                    int
 	duration                                            time.Duration
 	insecure, self, selfServe, blind                    bool
-	profileDir, coalesce                                string
+	profileDir, coalesce, sessions                      string
 }
 
 func newBenchCommand(_ *app) *cobra.Command {
@@ -116,6 +119,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.BoolVar(&o.insecure, "insecure", false, "skip TLS certificate checks (switch)")
 	f.StringVar(&o.coalesce, "coalesce-acks", "none", "with --self: which instances coalesce acknowledgements with the next packet (prudp coalesce_acks): none, proxy or all")
 	f.BoolVar(&o.blind, "blind", false, "with --self: log in with an account only the local instance knows, so that the proxy relays the secure leg blindly (what any datagram relay costs)")
+	f.StringVar(&o.sessions, "session-logs", "", "with --self: both servers write session logs into this folder (DIR/local, DIR/proxy), as serve does with log.sessions")
 	f.StringVar(&o.profileDir, "pprof", "", "with --self: write the server's CPU profile of each run and its heap profile after --idle into this folder")
 	f.BoolVar(&o.selfServe, "self-serve", false, "run the servers of --self (internal)")
 	_ = f.MarkHidden("self-serve")
@@ -124,7 +128,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 
 // selfSetup is the configuration of the --self pair these flags ask for.
 func (o benchOptions) selfSetup(key string) selfSetup {
-	return selfSetup{platform: o.profile, key: key, coalesce: o.coalesce, blind: o.blind}
+	return selfSetup{platform: o.profile, key: key, coalesce: o.coalesce, blind: o.blind, sessions: o.sessions}
 }
 
 // benchTarget is one server a run measures.
@@ -165,6 +169,9 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		if o.profile == "switch" {
 			return errors.New("--blind: the blind relay is UDP only, and switch logs in over WebSocket")
 		}
+	}
+	if o.sessions != "" && !o.self {
+		return errors.New("--session-logs needs --self (it configures the servers it starts)")
 	}
 	if o.profileDir != "" && !o.self {
 		return errors.New("--pprof needs --self (it profiles the server process)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +73,18 @@ func TestSelfConfigBlindAccount(t *testing.T) {
 	}
 	if strings.Contains(proxied, blindBenchPassword) || strings.Contains(proxied, "[[accounts]]") {
 		t.Errorf("proxy configuration knows an account:\n%s", proxied)
+	}
+}
+
+func TestBenchSessionLogsNeedSelf(t *testing.T) {
+	err := runBench(t.Context(), new(strings.Builder), benchOptions{clients: 1, rounds: 1, coalesce: "none", sessions: t.TempDir(), profile: "wiiu"}, "")
+	if err == nil || !strings.Contains(err.Error(), "--session-logs needs --self") {
+		t.Fatalf("--session-logs without --self: %v", err)
+	}
+	if got := sessionDir("", "proxy"); got != "" {
+		t.Errorf("sessionDir without a folder = %q, want none", got)
+	}
+	if got := sessionDir("logs", "proxy"); got != filepath.Join("logs", "proxy") {
+		t.Errorf("sessionDir = %q", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -43,6 +44,16 @@ type selfSetup struct {
 	platform, key string
 	coalesce      string // --coalesce-acks: none, proxy or all
 	blind         bool   // --blind: the bench account is the local instance's alone
+	sessions      string // --session-logs: the folder of both instances' session logs
+}
+
+// sessionDir is the session log folder of one instance under dir ("" =
+// none).
+func sessionDir(dir, instance string) string {
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, instance)
 }
 
 // selfGameTOML is the configuration of one instance of the --self pair.
@@ -79,32 +90,52 @@ func freeLoopbackAddr(tcp bool) (string, error) {
 	return c.LocalAddr().String(), nil
 }
 
-// startSelfInstance starts one local or proxy instance on loopback.
-func startSelfInstance(ctx context.Context, log *zap.Logger, platform, key, upstream string, coalesce, blindAccount bool) (*proxy.Server, error) {
+// selfInstance is one server of the --self pair.
+type selfInstance struct {
+	upstream     string // "local" or the local instance's address
+	coalesce     bool   // [games.prudp] coalesce_acks
+	blindAccount bool   // knows the --blind account
+	sessions     string // log.sessions: the session log folder, "" = none
+}
+
+// startSelfInstance starts one local or proxy instance on loopback, with
+// the recorders serve would give it. stop closes the server, then its
+// session logs.
+func startSelfInstance(ctx context.Context, log *zap.Logger, set selfSetup, in selfInstance) (srv *proxy.Server, stop func(), err error) {
 	// Switch serves both legs on one WebSocket listener.
-	webSocket := platform == "switch"
+	webSocket := set.platform == "switch"
 	authL, err := freeLoopbackAddr(webSocket)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	secureL := authL
 	if !webSocket {
 		if secureL, err = freeLoopbackAddr(false); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	cfg, err := config.LoadTOML(selfGameTOML(platform, key, authL, secureL, upstream, coalesce, blindAccount))
+	cfg, err := config.LoadTOML(selfGameTOML(set.platform, set.key, authL, secureL, in.upstream, in.coalesce, in.blindAccount))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	srv, err := proxy.New(cfg, proxy.Options{Logger: log, Builtins: builtins})
+	cfg.Log.Sessions = in.sessions
+	obs, err := newObserver(log, cfg, "")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	srv, err = proxy.New(cfg, proxy.Options{Logger: log, Builtins: builtins, Recorder: obs.recorder()})
+	if err != nil {
+		_ = obs.close()
+		return nil, nil, err
 	}
 	if err := srv.Start(ctx); err != nil {
-		return nil, err
+		_ = obs.close()
+		return nil, nil, err
 	}
-	return srv, nil
+	return srv, func() {
+		_ = srv.Close()
+		_ = obs.close()
+	}, nil
 }
 
 // serveSelf is the child: it runs the local instance and the proxy in
@@ -121,20 +152,22 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 	if err != nil {
 		return err
 	}
-	local, err := startSelfInstance(ctx, log, set.platform, set.key, "local", set.coalesce == "all", set.blind)
+	local, stopLocal, err := startSelfInstance(ctx, log, set, selfInstance{upstream: "local",
+		coalesce: set.coalesce == "all", blindAccount: set.blind, sessions: sessionDir(set.sessions, "local")})
 	if err != nil {
 		return fmt.Errorf("local instance: %w", err)
 	}
-	defer local.Close()
+	defer stopLocal()
 	up := local.AuthAddr("bench").String()
 	if set.platform == "switch" {
 		up = "ws://" + up
 	}
-	px, err := startSelfInstance(ctx, log, set.platform, set.key, up, set.coalesce == "all" || set.coalesce == "proxy", false)
+	px, stopProxy, err := startSelfInstance(ctx, log, set, selfInstance{upstream: up,
+		coalesce: set.coalesce == "all" || set.coalesce == "proxy", sessions: sessionDir(set.sessions, "proxy")})
 	if err != nil {
 		return fmt.Errorf("proxy instance: %w", err)
 	}
-	defer px.Close()
+	defer stopProxy()
 	fmt.Fprintf(out, "ready %s %s\n", local.AuthAddr("bench"), px.AuthAddr("bench"))
 	sc := bufio.NewScanner(in)
 	var prof profiler
@@ -182,6 +215,9 @@ func startSelf(ctx context.Context, set selfSetup) (*selfServer, error) {
 	args := []string{"bench", "--self-serve", "--profile", set.platform, "--access-key", set.key, "--coalesce-acks", set.coalesce}
 	if set.blind {
 		args = append(args, "--blind")
+	}
+	if set.sessions != "" {
+		args = append(args, "--session-logs", set.sessions)
 	}
 	cmd := exec.CommandContext(ctx, exe, args...)
 	cmd.Stderr = os.Stderr

@@ -1,13 +1,13 @@
 package pcapng
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"os"
+	"slices"
 	"sync"
 	"time"
 )
@@ -54,15 +54,29 @@ type Packet struct {
 
 // Writer writes one pcapng section with one Ethernet interface. It is safe
 // for concurrent use: both legs of a session may write at once, and each
-// packet is written whole.
+// packet is written whole. It keeps no buffer between writes: blocks are
+// built in a pooled buffer and handed to the file whole, so an idle
+// capture (one per open session) costs a few words.
 type Writer struct {
 	mu     sync.Mutex
-	bw     *bufio.Writer
+	w      io.Writer
 	closer io.Closer
 	ipID   uint16
 	err    error // first write error; the stream is unusable after it
 	closed bool
 }
+
+// blockPool lends the scratch buffers blocks are built in.
+var blockPool = sync.Pool{New: func() any { return new([]byte) }}
+
+const (
+	// chunkSize is how much of a batch WritePackets gathers before it
+	// writes.
+	chunkSize = 64 << 10
+	// maxPooled is the largest buffer returned to blockPool, so that one
+	// oversized message does not pin its buffer.
+	maxPooled = 256 << 10
+)
 
 // Create creates (truncating) the file at path and writes the capture
 // headers to it.
@@ -81,30 +95,87 @@ func Create(path string) (*Writer, error) {
 
 // NewWriter writes the capture headers (section header and interface
 // description) to w and returns a Writer appending packets to it. Close
-// flushes but does not close w.
+// does not close w.
 func NewWriter(w io.Writer) (*Writer, error) {
 	return newWriter(w, nil)
 }
 
 func newWriter(w io.Writer, c io.Closer) (*Writer, error) {
-	pw := &Writer{bw: bufio.NewWriterSize(w, 64<<10), closer: c}
-	pw.writeBlock(blockSHB, shbBody(), []option{{optShbUserApp, []byte("nexproxy")}})
-	pw.writeBlock(blockIDB, idbBody(), []option{
+	pw := &Writer{w: w, closer: c}
+	var hdr []byte
+	hdr = appendBlock(hdr, blockSHB, shbBody(), []option{{optShbUserApp, []byte("nexproxy")}})
+	hdr = appendBlock(hdr, blockIDB, idbBody(), []option{
 		{optIfName, []byte("nexproxy")},
 		{optIfTsResol, []byte{9}}, // nanoseconds
 	})
-	if pw.err == nil {
-		pw.err = pw.bw.Flush()
-	}
-	if pw.err != nil {
-		return nil, fmt.Errorf("pcapng: write header: %w", pw.err)
+	if _, err := w.Write(hdr); err != nil {
+		return nil, fmt.Errorf("pcapng: write header: %w", err)
 	}
 	return pw, nil
 }
 
 // WritePacket appends one Enhanced Packet Block. Addresses that are not
-// valid are written as 0.0.0.0:0.
+// valid are written as 0.0.0.0:0. The block is in the file when
+// WritePacket returns.
 func (w *Writer) WritePacket(p Packet) error {
+	ps := [1]Packet{p}
+	return w.WritePackets(ps[:])
+}
+
+// WritePackets appends ps in order as WritePacket does, with one write per
+// batch (per chunkSize of blocks): a burst of messages costs one system
+// call.
+func (w *Writer) WritePackets(ps []Packet) error {
+	bp := blockPool.Get().(*[]byte)
+	defer putBlock(bp)
+	buf := (*bp)[:0]
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
+	if w.err != nil {
+		return w.err
+	}
+	for i := range ps {
+		w.ipID++
+		buf = appendPacket(buf, &ps[i], w.ipID)
+		if len(buf) >= chunkSize {
+			if err := w.write(buf); err != nil {
+				*bp = buf
+				return err
+			}
+			buf = buf[:0]
+		}
+	}
+	err := w.write(buf)
+	*bp = buf
+	return err
+}
+
+// write hands whole blocks to the file; a failure sticks.
+func (w *Writer) write(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if _, err := w.w.Write(b); err != nil {
+		w.err = fmt.Errorf("pcapng: write packet: %w", err)
+		return w.err
+	}
+	return nil
+}
+
+func putBlock(bp *[]byte) {
+	if cap(*bp) > maxPooled {
+		return
+	}
+	*bp = (*bp)[:0]
+	blockPool.Put(bp)
+}
+
+// appendPacket appends p's Enhanced Packet Block to b.
+func appendPacket(b []byte, p *Packet, ipID uint16) []byte {
 	src, dst := fixAddr(p.Src), fixAddr(p.Dst)
 	payload := p.Payload
 	comment := p.Comment
@@ -115,61 +186,37 @@ func (w *Writer) WritePacket(p Packet) error {
 	if len(comment) > maxComment {
 		comment = comment[:maxComment]
 	}
-
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return ErrClosed
-	}
-	if w.err != nil {
-		return w.err
-	}
-	w.ipID++
-	data := frame(src, dst, payload, w.ipID)
+	data := frame(src, dst, payload, ipID)
 	origLen := len(data) + len(p.Payload) - len(payload)
 
 	ts := uint64(p.Time.UnixNano())
 	if p.Time.IsZero() || p.Time.UnixNano() < 0 {
 		ts = 0
 	}
-	body := make([]byte, 20, 20+len(data)+3)
-	binary.LittleEndian.PutUint32(body[0:4], 0) // interface 0
-	binary.LittleEndian.PutUint32(body[4:8], uint32(ts>>32))
-	binary.LittleEndian.PutUint32(body[8:12], uint32(ts))
-	binary.LittleEndian.PutUint32(body[12:16], uint32(len(data)))
-	binary.LittleEndian.PutUint32(body[16:20], uint32(origLen))
-	body = append(body, data...)
-	body = pad4(body)
+	var head [20]byte
+	binary.LittleEndian.PutUint32(head[0:4], 0) // interface 0
+	binary.LittleEndian.PutUint32(head[4:8], uint32(ts>>32))
+	binary.LittleEndian.PutUint32(head[8:12], uint32(ts))
+	binary.LittleEndian.PutUint32(head[12:16], uint32(len(data)))
+	binary.LittleEndian.PutUint32(head[16:20], uint32(origLen))
 	var opts []option
 	if comment != "" {
-		opts = append(opts, option{optComment, []byte(comment)})
+		opts = []option{{optComment, []byte(comment)}}
 	}
-	w.writeBlock(blockEPB, body, opts)
-	if w.err != nil {
-		return fmt.Errorf("pcapng: write packet: %w", w.err)
-	}
-	return nil
+	return appendBlock(b, blockEPB, head[:], opts, data)
 }
 
-// Flush writes buffered packets to the underlying writer.
+// Flush reports the first write error, if any: blocks are written when
+// WritePacket returns, so nothing is left to flush.
 func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.err != nil {
-		return w.err
-	}
-	if w.closed {
-		return nil
-	}
-	if err := w.bw.Flush(); err != nil {
-		w.err = err
-		return fmt.Errorf("pcapng: flush: %w", err)
-	}
-	return nil
+	return w.err
 }
 
-// Close flushes and, for a Writer from Create, closes the file. Further
-// writes fail with ErrClosed; closing twice is harmless.
+// Close closes the file of a Writer from Create and reports the first
+// write error. Further writes fail with ErrClosed; closing twice is
+// harmless.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -178,9 +225,6 @@ func (w *Writer) Close() error {
 	}
 	w.closed = true
 	err := w.err
-	if err == nil {
-		err = w.bw.Flush()
-	}
 	if w.closer != nil {
 		if cerr := w.closer.Close(); err == nil {
 			err = cerr
@@ -197,12 +241,15 @@ type option struct {
 	value []byte
 }
 
-// writeBlock writes type, total length, body, options (ended by
-// opt_endofopt) and the trailing length. Errors stick in w.err.
-func (w *Writer) writeBlock(typ uint32, body []byte, opts []option) {
-	if w.err != nil {
-		return
+// appendBlock appends a block to b: type, total length, the body parts
+// (padded to 4 bytes together), options (ended by opt_endofopt) and the
+// trailing length.
+func appendBlock(b []byte, typ uint32, body []byte, opts []option, more ...[]byte) []byte {
+	bodyLen := len(body)
+	for _, m := range more {
+		bodyLen += len(m)
 	}
+	padded := (bodyLen + 3) &^ 3
 	optLen := 0
 	if len(opts) > 0 {
 		for _, o := range opts {
@@ -210,22 +257,25 @@ func (w *Writer) writeBlock(typ uint32, body []byte, opts []option) {
 		}
 		optLen += 4 // opt_endofopt
 	}
-	total := 12 + len(body) + optLen
-	buf := make([]byte, 0, total)
-	buf = binary.LittleEndian.AppendUint32(buf, typ)
-	buf = binary.LittleEndian.AppendUint32(buf, uint32(total))
-	buf = append(buf, body...)
+	total := 12 + padded + optLen
+	b = slices.Grow(b, total)
+	b = binary.LittleEndian.AppendUint32(b, typ)
+	b = binary.LittleEndian.AppendUint32(b, uint32(total))
+	b = append(b, body...)
+	for _, m := range more {
+		b = append(b, m...)
+	}
+	b = append(b, make([]byte, padded-bodyLen)...)
 	if len(opts) > 0 {
 		for _, o := range opts {
-			buf = binary.LittleEndian.AppendUint16(buf, o.code)
-			buf = binary.LittleEndian.AppendUint16(buf, uint16(len(o.value)))
-			buf = append(buf, o.value...)
-			buf = pad4(buf)
+			b = binary.LittleEndian.AppendUint16(b, o.code)
+			b = binary.LittleEndian.AppendUint16(b, uint16(len(o.value)))
+			b = append(b, o.value...)
+			b = append(b, make([]byte, (len(o.value)+3)&^3-len(o.value))...)
 		}
-		buf = binary.LittleEndian.AppendUint32(buf, optEndOfOpt)
+		b = binary.LittleEndian.AppendUint32(b, optEndOfOpt)
 	}
-	buf = binary.LittleEndian.AppendUint32(buf, uint32(total))
-	_, w.err = w.bw.Write(buf)
+	return binary.LittleEndian.AppendUint32(b, uint32(total))
 }
 
 func shbBody() []byte {
@@ -242,13 +292,6 @@ func idbBody() []byte {
 	b := make([]byte, 8)
 	binary.LittleEndian.PutUint16(b[0:2], LinkTypeEthernet)
 	binary.LittleEndian.PutUint32(b[4:8], 0) // no snap length limit
-	return b
-}
-
-func pad4(b []byte) []byte {
-	for len(b)%4 != 0 {
-		b = append(b, 0)
-	}
 	return b
 }
 

@@ -8,7 +8,10 @@ import (
 
 // With Settings.CoalesceAcks, the acknowledgement of a reliable DATA
 // packet is held until the connection next writes to the peer (usually
-// the answer, a moment later), and the two packets share one datagram.
+// the answer, a moment later), and the two packets share one datagram,
+// the acknowledgement first. In v0 and RV a held acknowledgement carries
+// HAS_SIZE (an empty payload), which plain acknowledgements omit: without
+// it a v0 packet runs to the end of its datagram.
 // At most one acknowledgement is held: a second one due meanwhile goes
 // out at once with it, so that a peer sending a burst is acknowledged as
 // fast as without coalescing. The hold ends at the latest at ackDue (the
@@ -29,6 +32,13 @@ func (c *Conn) holdAckLocked(p *Packet) bool {
 	}
 	if c.held == nil {
 		c.held = &heldAcks{}
+	}
+	if v := c.settings.Variant; v == V0 || v == RV {
+		// A v0 packet without a payload size runs to the end of its
+		// datagram: the acknowledgement goes first, so it must say that
+		// its payload is empty, or the peer reads the packet behind it as
+		// its payload (and drops the datagram on the checksum).
+		p.Flags |= FlagHasSize
 	}
 	h := c.held
 	if len(h.buf) == 0 {

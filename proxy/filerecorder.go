@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"io"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,33 +41,70 @@ type FileRecorderOptions struct {
 // and the decrypted RMC messages as pcapng captures. A file that cannot be
 // written (disk full, folder gone) is logged once and then ignored: the
 // session goes on without it.
+//
+// No file is touched on the packet path. Each event is turned into its
+// record there (decoded values rendered to JSON, since the value trees
+// belong to the call) and put on a bounded queue without waiting; one
+// writer goroutine per FileRecorder creates, writes and closes the files,
+// batching what is queued, in order per session. It writes whenever it
+// takes records off the queue, so a session log is readable while the
+// session runs, at most milliseconds behind; records still queued when the
+// process crashes are lost. A disk that blocks or cannot keep up stalls
+// only the writer: once FileRecorderQueue records wait, new ones are
+// dropped and counted (Dropped), with one warning per episode of drops and
+// a note when the writer has caught up. A session whose file creation was
+// dropped has no log.
 type FileRecorder struct {
 	o FileRecorderOptions
+	// openFile opens the files; nil = os.OpenFile. Tests swap the disk.
+	openFile func(name string, flag int, perm os.FileMode) (io.WriteCloser, error)
 
 	mu       sync.Mutex
 	sessions map[*Session]*sessionFiles
 
-	createFailed atomic.Bool // a creation failure was logged; reset by a success
-	captureBad   atomic.Bool // the process capture failed and was logged
+	q fileQueue
+	w fileWriter // owned by the writer goroutine
 }
 
-// sessionFiles are the open files of one console connection.
+// FileRecorderQueue is how many records and captured messages a
+// FileRecorder holds for its writer before it drops new ones: a few
+// seconds of a busy server, a few megabytes at most.
+const FileRecorderQueue = 4096
+
+// sessionFiles are the files of one console connection. The fields above
+// the line are fixed when Connect publishes it; the writer goroutine owns
+// the others.
 type sessionFiles struct {
+	upstream bool        // an upstream leg was opened
+	lost     bool        // the queue dropped the creation: no files
+	gone     atomic.Bool // the writer could not create the log: send nothing
+
 	log      *sessionlog.Writer // nil without session logs
 	pcap     *pcapng.Writer     // nil without a session capture
-	upstream bool               // an upstream leg was opened
-	logBad   atomic.Bool        // a write error was logged
-	pcapBad  atomic.Bool
+	pcapFile io.Closer          // under pcap
+	closed   bool               // closed by the writer: ignore late records
+	logBad   bool               // a write error was logged
+	pcapBad  bool
+	touched  bool    // in fileWriter.touched
+	recs     []int32 // the batch's records for log, in order
+	pkts     []int32 // the batch's messages for pcap, in order
 }
 
 // NewFileRecorder returns a recorder writing what o asks for. Close it
-// after the server.
+// after the server; its writer goroutine starts with the first event.
 func NewFileRecorder(o FileRecorderOptions) *FileRecorder {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
-	return &FileRecorder{o: o, sessions: map[*Session]*sessionFiles{}}
+	f := &FileRecorder{o: o, sessions: map[*Session]*sessionFiles{}}
+	f.q.init(FileRecorderQueue)
+	return f
 }
+
+// Dropped is how many records and captured messages were not written
+// because FileRecorderQueue of them already waited for a slow disk (the
+// creation of a session's files counts as one). It only grows.
+func (f *FileRecorder) Dropped() uint64 { return f.q.dropped.Load() }
 
 // WantsValues is true when session logs are written: captures hold the
 // messages' bytes, not decoded values.
@@ -74,30 +113,11 @@ func (f *FileRecorder) WantsValues() bool { return f.o.Dir != "" }
 // upstreamConn names the upstream leg of a console connection in logs.
 func upstreamConn(s *Session) string { return "u" + s.ID }
 
-// Connect opens the session's files and records the connection.
+// Connect has the session's files opened and records the connection.
 func (f *FileRecorder) Connect(s *Session, upstream string) {
 	sf := &sessionFiles{upstream: upstream != ""}
-	if f.o.Dir != "" {
-		w, err := sessionlog.Create(sessionlog.Options{Dir: f.o.Dir, Game: s.Game, Session: s.ID, Secrets: f.o.Secrets, Program: f.o.Program})
-		if err != nil {
-			if !f.createFailed.Swap(true) {
-				f.o.Logger.Warn("session log not written; sessions go on without logs until one can be created",
-					zap.String("conn", s.ID), zap.String("dir", f.o.Dir), zap.Error(err))
-			}
-		} else {
-			if f.createFailed.Swap(false) {
-				f.o.Logger.Info("session logs written again", zap.String("file", w.Path()))
-			}
-			sf.log = w
-			if f.o.SessionCaptures {
-				p, err := pcapng.Create(w.CapturePath())
-				if err != nil {
-					f.o.Logger.Warn("session capture not written", zap.String("conn", s.ID), zap.Error(err))
-				} else {
-					sf.pcap = p
-				}
-			}
-		}
+	if f.o.Dir != "" && !f.push(fileItem{op: opOpen, sf: sf, rec: sessionlog.Record{Game: s.Game, Conn: s.ID}}) {
+		sf.lost = true
 	}
 	f.mu.Lock()
 	f.sessions[s] = sf
@@ -108,9 +128,9 @@ func (f *FileRecorder) Connect(s *Session, upstream string) {
 	if s.LocalAddr.IsValid() {
 		open.Local = s.LocalAddr.String()
 	}
-	f.write(s, sf, open)
+	f.write(sf, open)
 	if upstream != "" {
-		f.write(s, sf, sessionlog.Record{Type: sessionlog.TypeOpen, Game: s.Game, Conn: upstreamConn(s), Leg: sessionlog.LegUpstream,
+		f.write(sf, sessionlog.Record{Type: sessionlog.TypeOpen, Game: s.Game, Conn: upstreamConn(s), Leg: sessionlog.LegUpstream,
 			Remote: upstream, Server: s.Leg.String()})
 	}
 }
@@ -121,16 +141,16 @@ func (f *FileRecorder) Login(s *Session, pid uint64, mode string) {
 	if sf == nil {
 		return
 	}
-	f.write(s, sf, sessionlog.Record{Type: sessionlog.TypeLogin, Game: s.Game, Conn: s.ID, PID: pid, Mode: mode})
+	f.write(sf, sessionlog.Record{Type: sessionlog.TypeLogin, Game: s.Game, Conn: s.ID, PID: pid, Mode: mode})
 }
 
 // Call records one call with its decoded parameters and answer.
 func (f *FileRecorder) Call(s *Session, e *CallEvent) {
 	sf := f.get(s)
-	if sf == nil || sf.log == nil {
+	if !f.logging(sf) {
 		return
 	}
-	f.write(s, sf, callRecord(s, e))
+	f.write(sf, callRecord(s, e))
 }
 
 // callRecord is the session log line of a call. Leg and CallID name the
@@ -196,7 +216,7 @@ func valueJSON(v *schema.Value) ([]byte, string) {
 }
 
 // Disconnect records the end of the connection (and of its upstream leg)
-// and closes the session's files.
+// and has the session's files closed after its earlier records.
 func (f *FileRecorder) Disconnect(s *Session, err error) {
 	f.mu.Lock()
 	sf := f.sessions[s]
@@ -209,17 +229,19 @@ func (f *FileRecorder) Disconnect(s *Session, err error) {
 	if err != nil {
 		reason = err.Error()
 	}
-	f.write(s, sf, sessionlog.Record{Type: sessionlog.TypeClose, Game: s.Game, Conn: s.ID, Leg: sessionlog.LegConsole, Reason: reason})
+	f.write(sf, sessionlog.Record{Type: sessionlog.TypeClose, Game: s.Game, Conn: s.ID, Leg: sessionlog.LegConsole, Reason: reason})
 	if sf.upstream {
-		f.write(s, sf, sessionlog.Record{Type: sessionlog.TypeClose, Game: s.Game, Conn: upstreamConn(s), Leg: sessionlog.LegUpstream, Reason: reason})
+		f.write(sf, sessionlog.Record{Type: sessionlog.TypeClose, Game: s.Game, Conn: upstreamConn(s), Leg: sessionlog.LegUpstream, Reason: reason})
 	}
-	f.closeFiles(s, sf)
+	f.closeLater(sf)
 }
 
-// Message writes one RMC message to the captures.
+// Message queues one RMC message for the captures.
 func (f *FileRecorder) Message(s *Session, e *MessageEvent) {
 	sf := f.get(s)
-	if (sf == nil || sf.pcap == nil) && f.o.Capture == nil {
+	session := f.o.SessionCaptures && f.logging(sf)
+	process := f.o.Capture != nil && !f.w.captureBad.Load()
+	if !session && !process {
 		return
 	}
 	m := e.Message
@@ -228,36 +250,26 @@ func (f *FileRecorder) Message(s *Session, e *MessageEvent) {
 	if !m.Request && !m.Success {
 		p.Comment += " error " + m.Error.String()
 	}
-	if sf != nil && sf.pcap != nil {
-		err := sf.pcap.WritePacket(p)
-		if err == nil {
-			err = sf.pcap.Flush()
-		}
-		if err != nil && !errors.Is(err, pcapng.ErrClosed) && !sf.pcapBad.Swap(true) {
-			f.o.Logger.Warn("session capture write failed; the session goes on without it", zap.String("conn", s.ID), zap.Error(err))
-		}
+	it := fileItem{op: opPacket, pkt: p, process: process}
+	if session {
+		it.sf = sf
 	}
-	if c := f.o.Capture; c != nil {
-		err := c.WritePacket(p)
-		if err == nil {
-			err = c.Flush()
-		}
-		if err != nil && !errors.Is(err, pcapng.ErrClosed) && !f.captureBad.Swap(true) {
-			f.o.Logger.Warn("packet capture write failed; capture stopped", zap.Error(err))
-		}
-	}
+	f.push(it)
 }
 
-// Close closes the files of sessions still open (the server closes them
-// all before it returns, so normally none).
+// Close has the files of sessions still open closed (the server closes
+// them all before it returns, so normally none), waits until every queued
+// record is written and stops the writer goroutine. The process capture
+// (FileRecorderOptions.Capture) can be closed after it.
 func (f *FileRecorder) Close() error {
 	f.mu.Lock()
 	open := f.sessions
 	f.sessions = map[*Session]*sessionFiles{}
 	f.mu.Unlock()
-	for s, sf := range open {
-		f.closeFiles(s, sf)
+	for _, sf := range open {
+		f.closeLater(sf)
 	}
+	f.q.close()
 	return nil
 }
 
@@ -267,31 +279,27 @@ func (f *FileRecorder) get(s *Session) *sessionFiles {
 	return f.sessions[s]
 }
 
-// write appends r to the session log and flushes, so that the file is
-// readable while the session runs and complete after a crash.
-func (f *FileRecorder) write(s *Session, sf *sessionFiles, r sessionlog.Record) {
-	if sf.log == nil {
-		return
-	}
-	err := sf.log.Write(r)
-	if err == nil {
-		err = sf.log.Flush()
-	}
-	if err != nil && !errors.Is(err, sessionlog.ErrClosed) && !sf.logBad.Swap(true) {
-		f.o.Logger.Warn("session log write failed; the session goes on without it",
-			zap.String("conn", s.ID), zap.String("file", sf.log.Path()), zap.Error(err))
-	}
+// logging reports whether sf's session has (or will have) files to write.
+func (f *FileRecorder) logging(sf *sessionFiles) bool {
+	return sf != nil && f.o.Dir != "" && !sf.lost && !sf.gone.Load()
 }
 
-func (f *FileRecorder) closeFiles(s *Session, sf *sessionFiles) {
-	if sf.log != nil {
-		if err := sf.log.Close(); err != nil && !sf.logBad.Swap(true) {
-			f.o.Logger.Warn("session log not closed cleanly", zap.String("conn", s.ID), zap.String("file", sf.log.Path()), zap.Error(err))
-		}
+// write queues r for the session log, stamped now: the writer may get to
+// it later.
+func (f *FileRecorder) write(sf *sessionFiles, r sessionlog.Record) {
+	if !f.logging(sf) {
+		return
 	}
-	if sf.pcap != nil {
-		if err := sf.pcap.Close(); err != nil && !sf.pcapBad.Swap(true) {
-			f.o.Logger.Warn("session capture not closed cleanly", zap.String("conn", s.ID), zap.Error(err))
-		}
+	if r.Time.IsZero() {
+		r.Time = time.Now()
+	}
+	f.push(fileItem{op: opRecord, sf: sf, rec: r})
+}
+
+// closeLater queues the closing of sf's files after its queued records;
+// it is never dropped, so that no file stays open.
+func (f *FileRecorder) closeLater(sf *sessionFiles) {
+	if f.o.Dir != "" && !sf.lost {
+		f.q.force(f, fileItem{op: opClose, sf: sf})
 	}
 }

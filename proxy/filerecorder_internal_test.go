@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"testing"
 
+	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -60,27 +63,36 @@ func (d *fullDisk) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+func (d *fullDisk) Close() error { return nil }
+
 // TestFileRecorderDiskFull: a session log that stops accepting writes is
 // reported once, and recording goes on without it.
 func TestFileRecorderDiskFull(t *testing.T) {
+	defer goleak.VerifyNone(t)
 	core, logs := observer.New(zapcore.InfoLevel)
-	f := NewFileRecorder(FileRecorderOptions{Logger: zap.New(core)})
-	w, err := sessionlog.NewWriter(&fullDisk{limit: 400}, sessionlog.Options{Game: "g", Session: "1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := NewFileRecorder(FileRecorderOptions{Dir: t.TempDir(), Logger: zap.New(core)})
+	f.openFile = func(string, int, os.FileMode) (io.WriteCloser, error) { return &fullDisk{limit: 400}, nil }
 	s := &Session{ID: "1", Game: "g"}
-	f.sessions[s] = &sessionFiles{log: w}
+	f.Connect(s, "")
 	for i := range 50 {
 		f.Call(s, &CallEvent{Direction: ToServer, CallID: uint32(i), ProtocolName: "Ranking", MethodName: "UploadScore",
 			Request: &schema.Value{Kind: schema.KindRaw, Bytes: make([]byte, 32)}})
+		if i%10 == 0 {
+			f.sync() // several batches, each failing
+		}
 	}
 	f.Login(s, 5, ModeLocal)
 	f.Disconnect(s, nil)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if n := logs.FilterMessageSnippet("session log write failed").Len(); n != 1 {
 		t.Errorf("%d write failure reports, want 1; all: %v", n, logs.All())
 	}
 	if n := logs.Len(); n != 1 {
 		t.Errorf("%d log lines, want 1: %v", n, logs.All())
+	}
+	if f.Dropped() != 0 {
+		t.Errorf("%d records dropped", f.Dropped())
 	}
 }

@@ -125,6 +125,9 @@ func TestFileRecorderLocalSession(t *testing.T) {
 			c.Close()
 			srv.Close()
 			fr.Close()
+			if d := fr.Dropped(); d != 0 {
+				t.Errorf("%d records dropped", d)
+			}
 			if len(mem.calls) == 0 {
 				t.Error("the other recorder of the fan-out saw no call")
 			}
@@ -209,6 +212,9 @@ func TestFileRecorderProxySession(t *testing.T) {
 	fr.Close()
 	if err := capture.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if d := fr.Dropped(); d != 0 {
+		t.Errorf("%d records dropped", d)
 	}
 
 	auth, secure := byServer(t, readSessionLogs(t, dir))

@@ -28,7 +28,8 @@ type FileRecorderOptions struct {
 	// (sessionlog.Writer.CapturePath); it needs Dir.
 	SessionCaptures bool
 	// Capture receives the traffic of every session (serve --pcapng);
-	// nil = none. The caller closes it after the server.
+	// nil = none. The FileRecorder writes it from its writer goroutine;
+	// the caller closes it after FileRecorder.Close.
 	Capture *pcapng.Writer
 	// Program goes into the session log headers ("nexproxy 1.2.0").
 	Program string
@@ -71,9 +72,9 @@ type FileRecorder struct {
 // seconds of a busy server, a few megabytes at most.
 const FileRecorderQueue = 4096
 
-// sessionFiles are the files of one console connection. The fields above
-// the line are fixed when Connect publishes it; the writer goroutine owns
-// the others.
+// sessionFiles are the files of one console connection. upstream and lost
+// are fixed when Connect publishes it, gone is set by the writer and read
+// by the packet path, and the writer goroutine owns the others.
 type sessionFiles struct {
 	upstream bool        // an upstream leg was opened
 	lost     bool        // the queue dropped the creation: no files

@@ -157,9 +157,16 @@ type fileWriter struct {
 	captureBad   atomic.Bool // the process capture failed and was logged; read by Message
 }
 
-// maxKept bounds the scratch slices the writer keeps between batches, so
-// that a burst does not pin its memory.
-const maxKept = 256
+const (
+	// maxKept bounds the scratch slices the writer keeps between batches,
+	// so that a burst does not pin its memory; it is also the most records
+	// or messages written to one file at once.
+	maxKept = 256
+	// maxKeptBatch bounds the queue's two slices (taken in turn by the
+	// packet path and the writer) kept between batches: under a megabyte
+	// each, and no reallocation while the writer keeps up.
+	maxKeptBatch = 1024
+)
 
 // run is the writer goroutine: it takes everything queued, writes it, and
 // sleeps when the queue is empty, until Close.
@@ -181,7 +188,7 @@ func (f *FileRecorder) run() {
 		}
 		f.process(batch)
 		clear(batch) // the records' values and messages' bytes
-		if cap(batch) > maxKept {
+		if cap(batch) > maxKeptBatch {
 			batch = nil
 		}
 		f.caughtUp()
@@ -254,16 +261,11 @@ func (f *FileRecorder) writeAll(batch []fileItem) {
 	}
 	w.touched = keep(w.touched)
 	if len(w.capture) > 0 {
-		w.pkts = w.pkts[:0]
-		for _, i := range w.capture {
-			w.pkts = append(w.pkts, batch[i].pkt)
-		}
-		err := f.o.Capture.WritePackets(w.pkts)
+		err := w.writePackets(f.o.Capture, batch, w.capture)
 		if err != nil && !errors.Is(err, pcapng.ErrClosed) && !w.captureBad.Swap(true) {
 			f.o.Logger.Warn("packet capture write failed; capture stopped", zap.Error(err))
 		}
 		w.capture = keep(w.capture)
-		w.pkts = releasePackets(w.pkts)
 	}
 }
 
@@ -271,36 +273,61 @@ func (f *FileRecorder) writeAll(batch []fileItem) {
 func (f *FileRecorder) writeSession(sf *sessionFiles, batch []fileItem) {
 	w := &f.w
 	if len(sf.recs) > 0 {
-		w.recs = w.recs[:0]
-		for _, i := range sf.recs {
-			w.recs = append(w.recs, batch[i].rec)
-		}
-		err := sf.log.WriteRecords(w.recs)
+		err := w.writeRecords(sf.log, batch, sf.recs)
 		if err != nil && !errors.Is(err, sessionlog.ErrClosed) && !sf.logBad {
 			sf.logBad = true
 			f.o.Logger.Warn("session log write failed; the session goes on without it",
 				zap.String("file", sf.log.Path()), zap.Error(err))
 		}
-		clear(w.recs)
-		if cap(w.recs) > maxKept {
-			w.recs = nil
-		}
-		sf.recs = nil
+		sf.recs = nil // an idle session keeps nothing
 	}
 	if len(sf.pkts) > 0 {
-		w.pkts = w.pkts[:0]
-		for _, i := range sf.pkts {
-			w.pkts = append(w.pkts, batch[i].pkt)
-		}
-		err := sf.pcap.WritePackets(w.pkts)
+		err := w.writePackets(sf.pcap, batch, sf.pkts)
 		if err != nil && !errors.Is(err, pcapng.ErrClosed) && !sf.pcapBad {
 			sf.pcapBad = true
 			f.o.Logger.Warn("session capture write failed; the session goes on without it",
 				zap.String("file", sf.log.CapturePath()), zap.Error(err))
 		}
-		w.pkts = releasePackets(w.pkts)
 		sf.pkts = nil
 	}
+}
+
+// writeRecords writes the records of batch at idx to lw, maxKept at a
+// time, and returns the first error.
+func (w *fileWriter) writeRecords(lw *sessionlog.Writer, batch []fileItem, idx []int32) error {
+	var first error
+	for len(idx) > 0 {
+		n := min(len(idx), maxKept)
+		w.recs = w.recs[:0]
+		for _, i := range idx[:n] {
+			w.recs = append(w.recs, batch[i].rec)
+		}
+		if err := lw.WriteRecords(w.recs); err != nil && first == nil {
+			first = err
+		}
+		clear(w.recs)
+		idx = idx[n:]
+	}
+	return first
+}
+
+// writePackets writes the messages of batch at idx to pw, maxKept at a
+// time, and returns the first error.
+func (w *fileWriter) writePackets(pw *pcapng.Writer, batch []fileItem, idx []int32) error {
+	var first error
+	for len(idx) > 0 {
+		n := min(len(idx), maxKept)
+		w.pkts = w.pkts[:0]
+		for _, i := range idx[:n] {
+			w.pkts = append(w.pkts, batch[i].pkt)
+		}
+		if err := pw.WritePackets(w.pkts); err != nil && first == nil {
+			first = err
+		}
+		clear(w.pkts)
+		idx = idx[n:]
+	}
+	return first
 }
 
 // keep empties s for reuse unless a burst made it large.
@@ -309,11 +336,6 @@ func keep[T any](s []T) []T {
 		return nil
 	}
 	return s[:0]
-}
-
-func releasePackets(ps []pcapng.Packet) []pcapng.Packet {
-	clear(ps)
-	return keep(ps)
 }
 
 // create opens sf's session log and, when asked, its capture.

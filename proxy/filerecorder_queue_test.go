@@ -210,6 +210,7 @@ func TestFileRecorderBlockedDisk(t *testing.T) {
 	const limit, calls = 16, 40
 	core, logs := observer.New(zapcore.InfoLevel)
 	disk := newStuckDisk(t)
+	defer disk.release() // before goleak looks, if the test fails early
 	cw, _ := disk.open("all.pcapng", 0, 0)
 	capture, err := pcapng.NewWriter(cw) // its header goes through before the disk sticks
 	if err != nil {
@@ -495,4 +496,28 @@ func TestFileRecorderIdleMemory(t *testing.T) {
 		t.Errorf("%d dropped", f.Dropped())
 	}
 	runtime.KeepAlive(sessions)
+}
+
+// BenchmarkFileRecorderCall: a logged call end to end at sustained load:
+// the packet path's record and queueing, with the writer goroutine's
+// batched writes to a real file alongside (waited for every 1,000 calls,
+// so that the queue never overflows).
+func BenchmarkFileRecorderCall(b *testing.B) {
+	f := NewFileRecorder(FileRecorderOptions{Dir: b.TempDir()})
+	s := &Session{ID: "1", Game: "g"}
+	f.Connect(s, "")
+	e := testCall(1)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		f.Call(s, e)
+		if i%1000 == 999 {
+			f.sync()
+		}
+	}
+	b.StopTimer()
+	f.Disconnect(s, nil)
+	_ = f.Close()
+	if f.Dropped() != 0 {
+		b.Fatalf("%d dropped", f.Dropped())
+	}
 }

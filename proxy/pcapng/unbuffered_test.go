@@ -120,3 +120,48 @@ func TestWriterIdleMemory(t *testing.T) {
 	}
 	runtime.KeepAlive(ws)
 }
+
+// FuzzWritePackets: any packet, alone or in a batch, makes well-formed
+// blocks (lengths, padding, options) whose capture holds the frame and
+// whose comment is the one asked for, within its bound.
+func FuzzWritePackets(f *testing.F) {
+	f.Add([]byte{1, 2, 3}, "Ranking.UploadScore call 1 request", []byte{10, 0, 0, 1}, []byte{10, 0, 1, 1}, uint16(5000), uint8(3))
+	f.Add([]byte{}, "", []byte{}, []byte{0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, uint16(0), uint8(1))
+	f.Add(bytes.Repeat([]byte{0xff}, 1500), string(bytes.Repeat([]byte("é"), 3000)), []byte{127, 0, 0, 1}, []byte{}, uint16(65535), uint8(2))
+	f.Fuzz(func(t *testing.T, payload []byte, comment string, src, dst []byte, port uint16, n uint8) {
+		addr := func(b []byte) netip.AddrPort {
+			a, _ := netip.AddrFromSlice(b)
+			return netip.AddrPortFrom(a, port)
+		}
+		p := Packet{Time: time.Unix(0, int64(port)*1e6), Src: addr(src), Dst: addr(dst), Payload: payload, Comment: comment}
+		ps := make([]Packet, int(n%8)+1)
+		for i := range ps {
+			ps[i] = p
+		}
+		var out bytes.Buffer
+		w, err := NewWriter(&out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WritePackets(ps); err != nil {
+			t.Fatal(err)
+		}
+		blocks := readBlocks(t, out.Bytes())
+		if len(blocks) != 2+len(ps) {
+			t.Fatalf("%d blocks for %d packets", len(blocks), len(ps))
+		}
+		for _, b := range blocks[2:] {
+			if b.typ != blockEPB {
+				t.Fatalf("block type %#x", b.typ)
+			}
+			e := parseEPB(t, b.body)
+			if got := e.data[len(e.data)-min(len(payload), len(e.data)):]; len(payload) <= maxUDPPayloadV4 && !bytes.Equal(got, payload) {
+				t.Fatal("payload not at the end of the frame")
+			}
+			c := string(e.opts[optComment])
+			if len(c) > maxComment || (len(comment) <= maxComment && len(payload) <= maxUDPPayloadV4 && c != comment) {
+				t.Fatalf("comment %q for %q", c, comment)
+			}
+		}
+	})
+}

@@ -117,7 +117,9 @@ func upstreamConn(s *Session) string { return "u" + s.ID }
 // Connect has the session's files opened and records the connection.
 func (f *FileRecorder) Connect(s *Session, upstream string) {
 	sf := &sessionFiles{upstream: upstream != ""}
-	if f.o.Dir != "" && !f.push(fileItem{op: opOpen, sf: sf, rec: sessionlog.Record{Game: s.Game, Conn: s.ID}}) {
+	// The file is named after the connection's time, not the writer's.
+	start := sessionlog.Record{Time: time.Now(), Game: s.Game, Conn: s.ID}
+	if f.o.Dir != "" && !f.push(fileItem{op: opOpen, sf: sf, rec: start}) {
 		sf.lost = true
 	}
 	f.mu.Lock()
@@ -129,6 +131,7 @@ func (f *FileRecorder) Connect(s *Session, upstream string) {
 	if s.LocalAddr.IsValid() {
 		open.Local = s.LocalAddr.String()
 	}
+	open.Time = start.Time
 	f.write(sf, open)
 	if upstream != "" {
 		f.write(sf, sessionlog.Record{Type: sessionlog.TypeOpen, Game: s.Game, Conn: upstreamConn(s), Leg: sessionlog.LegUpstream,

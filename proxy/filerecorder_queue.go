@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -17,7 +18,7 @@ import (
 type fileOp uint8
 
 const (
-	opOpen   fileOp = iota // create sf's files (rec.Game, rec.Conn name them)
+	opOpen   fileOp = iota // create sf's files (rec.Time, rec.Game, rec.Conn name them)
 	opRecord               // append rec to sf's log
 	opPacket               // append pkt to sf's capture (sf != nil) and the process capture (process)
 	opClose                // close sf's files
@@ -219,7 +220,7 @@ func (f *FileRecorder) process(batch []fileItem) {
 		sf := it.sf
 		switch it.op {
 		case opOpen:
-			f.create(sf, it.rec.Game, it.rec.Conn)
+			f.create(sf, it.rec.Time, it.rec.Game, it.rec.Conn)
 		case opRecord:
 			if sf.log != nil && !sf.closed {
 				w.touch(sf)
@@ -339,7 +340,7 @@ func keep[T any](s []T) []T {
 }
 
 // create opens sf's session log and, when asked, its capture.
-func (f *FileRecorder) create(sf *sessionFiles, game, conn string) {
+func (f *FileRecorder) create(sf *sessionFiles, start time.Time, game, conn string) {
 	w := &f.w
 	open := f.openFile
 	if open == nil {
@@ -348,7 +349,7 @@ func (f *FileRecorder) create(sf *sessionFiles, game, conn string) {
 		}
 	}
 	lw, err := sessionlog.Create(sessionlog.Options{Dir: f.o.Dir, Game: game, Session: conn, Secrets: f.o.Secrets,
-		Program: f.o.Program, OpenFile: open})
+		Program: f.o.Program, OpenFile: open, Now: func() time.Time { return start }})
 	if err != nil {
 		sf.gone.Store(true)
 		if !w.createFailed {

@@ -283,6 +283,15 @@ func TestFileRecorderBlockedDisk(t *testing.T) {
 	if recs[0].Type != sessionlog.TypeOpen || recs[1].Type != sessionlog.TypeOpen || recs[2].Type != sessionlog.TypeLogin {
 		t.Errorf("s1's log starts %+v", recs[:3])
 	}
+	// The header carries the connection's time, not the time the writer
+	// got to it.
+	h, err := sessionlog.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Header().Time.Equal(recs[0].Time) {
+		t.Errorf("header time %v, open record time %v", h.Header().Time, recs[0].Time)
+	}
 	// The calls kept are the first ones, in order; the later ones and the
 	// close records found the queue full.
 	callsKept := 0

@@ -37,7 +37,7 @@ func newMetrics(stats func() proxy.Stats, hooks func() map[string]scripts.Script
 		}, []string{"protocol", "method", "handler"}),
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "nexproxy", Name: "logins_total",
-			Help: "Logins by mode: local, intercept (secure leg decrypted) or blind-relay.",
+			Help: "Logins by mode: local, intercepted (secure leg decrypted) or blind-relay.",
 		}, []string{"mode"}),
 		sessions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "nexproxy", Name: "sessions_total",
@@ -46,6 +46,15 @@ func newMetrics(stats func() proxy.Stats, hooks func() map[string]scripts.Script
 	}
 	m.reg.MustRegister(m.calls, m.duration, m.logins, m.sessions, &statsCollector{stats: stats, hooks: hooks})
 	return m
+}
+
+// countSessionLogDrops publishes dropped (FileRecorder.Dropped): the
+// session log records and captured messages a slow disk could not take.
+func (m *metrics) countSessionLogDrops(dropped func() uint64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Namespace: "nexproxy", Name: "session_log_dropped_total",
+		Help: "Session log records and captured messages dropped because the disk did not keep up.",
+	}, func() float64 { return float64(dropped()) }))
 }
 
 // registry is what the endpoint serves.

@@ -95,3 +95,19 @@ nexproxy_sessions 1
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
 	}
 }
+
+// TestMetricsSessionLogDrops: what the session log writer dropped is read
+// at scrape time.
+func TestMetricsSessionLogDrops(t *testing.T) {
+	m := newMetrics(nil, nil)
+	var dropped uint64 = 3
+	m.countSessionLogDrops(func() uint64 { return dropped })
+	want := `
+# HELP nexproxy_session_log_dropped_total Session log records and captured messages dropped because the disk did not keep up.
+# TYPE nexproxy_session_log_dropped_total counter
+nexproxy_session_log_dropped_total 3
+`
+	if err := testutil.GatherAndCompare(m.registry(), strings.NewReader(want), "nexproxy_session_log_dropped_total"); err != nil {
+		t.Error(err)
+	}
+}

@@ -72,6 +72,9 @@ func newObserver(log *zap.Logger, cfg *config.Config, pcapFile string) (*observe
 			return o.hooks()
 		})
 	}
+	if o.metrics != nil && o.files != nil {
+		o.metrics.countSessionLogDrops(o.files.Dropped)
+	}
 	return o, nil
 }
 

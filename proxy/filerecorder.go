@@ -15,6 +15,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/proxy/pcapng"
 	"github.com/nexproxy/nexproxy/proxy/sessionlog"
+	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
@@ -35,6 +36,10 @@ type FileRecorderOptions struct {
 	Program string
 	// Logger receives file errors; nil = none.
 	Logger *zap.Logger
+	// Registry decodes the calls' bodies for the session logs; it must
+	// describe what the server's does (proxy Options.Registry). nil means
+	// schema.Default().
+	Registry *schema.Registry
 }
 
 // FileRecorder writes one session log per console connection (the events
@@ -43,9 +48,11 @@ type FileRecorderOptions struct {
 // written (disk full, folder gone) is logged once and then ignored: the
 // session goes on without it.
 //
-// No file is touched on the packet path. Each event is turned into its
-// record there (decoded values rendered to JSON, since the value trees
-// belong to the call) and put on a bounded queue without waiting; one
+// No file is touched on the packet path, and no call is decoded there:
+// each event is turned into its record with copies of the call's bodies
+// and put on a bounded queue without waiting (values another recorder
+// had decoded are rendered at once instead, since the trees belong to
+// the call); one
 // writer goroutine per FileRecorder creates, writes and closes the files,
 // batching what is queued, in order per session. It writes whenever it
 // takes records off the queue, so a session log is readable while the
@@ -97,6 +104,9 @@ func NewFileRecorder(o FileRecorderOptions) *FileRecorder {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
+	if o.Registry == nil {
+		o.Registry = schema.Default()
+	}
 	f := &FileRecorder{o: o, sessions: map[*Session]*sessionFiles{}}
 	f.q.init(FileRecorderQueue)
 	return f
@@ -107,9 +117,10 @@ func NewFileRecorder(o FileRecorderOptions) *FileRecorder {
 // creation of a session's files counts as one). It only grows.
 func (f *FileRecorder) Dropped() uint64 { return f.q.dropped.Load() }
 
-// WantsValues is true when session logs are written: captures hold the
-// messages' bytes, not decoded values.
-func (f *FileRecorder) WantsValues() bool { return f.o.Dir != "" }
+// WantsValues is false: the FileRecorder decodes the calls' bodies
+// itself, on its writer goroutine, so that logging a call costs the packet
+// path a copy rather than a decoding.
+func (f *FileRecorder) WantsValues() bool { return false }
 
 // upstreamConn names the upstream leg of a console connection in logs.
 func upstreamConn(s *Session) string { return "u" + s.ID }
@@ -154,10 +165,50 @@ func (f *FileRecorder) Call(s *Session, e *CallEvent) {
 	if !f.logging(sf) {
 		return
 	}
-	f.write(sf, callRecord(s, e))
+	r := callRecord(s, e)
+	if e.Request != nil || e.Response != nil {
+		f.write(sf, r)
+		return
+	}
+	if r.Time.IsZero() {
+		r.Time = time.Now()
+	}
+	f.push(fileItem{op: opRecord, sf: sf, rec: r, body: newCallBodies(s, e)})
 }
 
-// callRecord is the session log line of a call. Leg and CallID name the
+// callBodies are the copies of a call's bodies that the writer goroutine
+// decodes into the record's values.
+type callBodies struct {
+	settings rmc.Settings
+	request  []byte
+	response []byte // nil: no response values (error, one-way, dropped)
+}
+
+func newCallBodies(s *Session, e *CallEvent) *callBodies {
+	b := &callBodies{settings: s.Settings}
+	// One allocation for both copies.
+	buf := make([]byte, 0, len(e.RequestBody)+len(e.ResponseBody))
+	buf = append(buf, e.RequestBody...)
+	b.request = buf[:len(buf):len(buf)]
+	if e.ResponseBody != nil {
+		b.response = append(buf[len(buf):], e.ResponseBody...)
+	}
+	return b
+}
+
+// decodeValues fills r's values from b, as callRecord does from decoded
+// trees. It runs on the writer goroutine.
+func (f *FileRecorder) decodeValues(r *sessionlog.Record, b *callBodies) {
+	req, _ := f.o.Registry.DecodeOrRaw(r.ProtocolID, r.MethodID, true, b.request, b.settings)
+	r.Params, r.ParamsRaw = valueJSON(req)
+	if b.response != nil {
+		resp, _ := f.o.Registry.DecodeOrRaw(r.ProtocolID, r.MethodID, false, b.response, b.settings)
+		r.Result, r.ResultRaw = valueJSON(resp)
+	}
+}
+
+// callRecord is the session log line of a call, with the values of e's
+// decoded trees (none when e has none). Leg and CallID name the
 // leg the call travelled to reach its answerer's side: a call the console
 // made is on the console leg (its forwarded copy's id is
 // UpstreamCallID); a call of the server that was forwarded to the console
@@ -304,6 +355,6 @@ func (f *FileRecorder) write(sf *sessionFiles, r sessionlog.Record) {
 // it is never dropped, so that no file stays open.
 func (f *FileRecorder) closeLater(sf *sessionFiles) {
 	if f.o.Dir != "" && !sf.lost {
-		f.q.force(f, fileItem{op: opClose, sf: sf})
+		f.q.force(f, fileItem{op: opClose, sf: sf}, false)
 	}
 }

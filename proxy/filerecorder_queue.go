@@ -31,6 +31,7 @@ type fileItem struct {
 	process bool // opPacket: into FileRecorderOptions.Capture too
 	sf      *sessionFiles
 	rec     sessionlog.Record
+	body    *callBodies // opRecord of a call: values to decode into rec
 	pkt     pcapng.Packet
 	synced  chan struct{}
 }
@@ -43,6 +44,7 @@ type fileQueue struct {
 	items    []fileItem
 	limit    int
 	started  bool // the writer goroutine runs (or ran)
+	idle     bool // the writer waits for wake: the next item wakes it
 	closed   bool // Close was called: refuse everything
 	dropping bool // in an episode of drops, warned about
 	episode  uint64
@@ -81,37 +83,55 @@ func (f *FileRecorder) push(it fileItem) bool {
 		}
 		return false
 	}
-	f.enqueueLocked(it)
+	f.enqueueLocked(it, false)
 	return true
 }
 
-// force queues it whatever the queue holds (unless closed).
-func (q *fileQueue) force(f *FileRecorder, it fileItem) bool {
+// force queues it whatever the queue holds (unless closed); urgent wakes
+// the writer even in the middle of its pause (sync).
+func (q *fileQueue) force(f *FileRecorder, it fileItem, urgent bool) bool {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
 		return false
 	}
-	f.enqueueLocked(it)
+	f.enqueueLocked(it, urgent)
 	return true
 }
 
-// enqueueLocked appends it, starts the writer at the first item, wakes
-// it, and unlocks q.mu.
-func (f *FileRecorder) enqueueLocked(it fileItem) {
+// enqueueLocked appends it, starts the writer at the first item, wakes it
+// when it waits for work (or urgent), and unlocks q.mu. A writer in its
+// pause between batches is not woken: it comes back for the item within
+// writerPause, and the packet path saves a goroutine wake-up per record.
+func (f *FileRecorder) enqueueLocked(it fileItem, urgent bool) {
 	q := &f.q
 	q.items = append(q.items, it)
 	start := !q.started
 	q.started = true
+	wake := q.idle || urgent
+	q.idle = false
 	q.mu.Unlock()
 	if start {
 		go f.run()
+		return
 	}
+	if wake {
+		q.signal()
+	}
+}
+
+// signal wakes the writer (a pending wake-up is enough).
+func (q *fileQueue) signal() {
 	select {
 	case q.wake <- struct{}{}:
 	default:
 	}
 }
+
+// writerPause is how long the writer lets records gather after writing a
+// batch before it takes the next: a busy session log is written in
+// batches of this much traffic and is at most this far behind.
+const writerPause = 5 * time.Millisecond
 
 // close refuses further items, lets the writer finish what is queued and
 // waits for it to return.
@@ -125,10 +145,7 @@ func (q *fileQueue) close() {
 		return
 	}
 	if !already {
-		select {
-		case q.wake <- struct{}{}:
-		default:
-		}
+		q.signal()
 	}
 	<-q.done
 }
@@ -143,7 +160,7 @@ func (f *FileRecorder) sync() {
 		return
 	}
 	c := make(chan struct{})
-	if f.q.force(f, fileItem{op: opSync, synced: c}) {
+	if f.q.force(f, fileItem{op: opSync, synced: c}, true) {
 		<-c
 	}
 }
@@ -169,16 +186,22 @@ const (
 	maxKeptBatch = 1024
 )
 
-// run is the writer goroutine: it takes everything queued, writes it, and
-// sleeps when the queue is empty, until Close.
+// run is the writer goroutine: it takes everything queued, writes it,
+// pauses for writerPause (or until a sync or Close), and waits for the
+// next item when the queue is empty, until Close.
 func (f *FileRecorder) run() {
 	q := &f.q
 	defer close(q.done)
+	pause := time.NewTimer(time.Hour)
+	defer pause.Stop()
 	var batch []fileItem
 	for {
 		q.mu.Lock()
 		batch, q.items = q.items, batch[:0]
 		closed := q.closed
+		if len(batch) == 0 && !closed {
+			q.idle = true
+		}
 		q.mu.Unlock()
 		if len(batch) == 0 {
 			if closed {
@@ -193,6 +216,15 @@ func (f *FileRecorder) run() {
 			batch = nil
 		}
 		f.caughtUp()
+		if closed {
+			continue
+		}
+		pause.Reset(writerPause)
+		select {
+		case <-pause.C:
+		case <-q.wake:
+			pause.Stop()
+		}
 	}
 }
 
@@ -274,7 +306,7 @@ func (f *FileRecorder) writeAll(batch []fileItem) {
 func (f *FileRecorder) writeSession(sf *sessionFiles, batch []fileItem) {
 	w := &f.w
 	if len(sf.recs) > 0 {
-		err := w.writeRecords(sf.log, batch, sf.recs)
+		err := f.writeRecords(sf.log, batch, sf.recs)
 		if err != nil && !errors.Is(err, sessionlog.ErrClosed) && !sf.logBad {
 			sf.logBad = true
 			f.o.Logger.Warn("session log write failed; the session goes on without it",
@@ -295,13 +327,19 @@ func (f *FileRecorder) writeSession(sf *sessionFiles, batch []fileItem) {
 
 // writeRecords writes the records of batch at idx to lw, maxKept at a
 // time, and returns the first error.
-func (w *fileWriter) writeRecords(lw *sessionlog.Writer, batch []fileItem, idx []int32) error {
+func (f *FileRecorder) writeRecords(lw *sessionlog.Writer, batch []fileItem, idx []int32) error {
+	w := &f.w
 	var first error
 	for len(idx) > 0 {
 		n := min(len(idx), maxKept)
 		w.recs = w.recs[:0]
 		for _, i := range idx[:n] {
-			w.recs = append(w.recs, batch[i].rec)
+			it := &batch[i]
+			if it.body != nil {
+				f.decodeValues(&it.rec, it.body)
+				it.body = nil
+			}
+			w.recs = append(w.recs, it.rec)
 		}
 		if err := lw.WriteRecords(w.recs); err != nil && first == nil {
 			first = err

@@ -81,9 +81,16 @@ type CallEvent struct {
 	MethodName   string
 	// Request and Response are the decoded parameters and return values
 	// (KindRaw when the method is not described); Response is nil for an
-	// error, a one-way call or a dropped call.
+	// error, a one-way call or a dropped call. They are only decoded for
+	// a recorder whose WantsValues is true.
 	Request  *schema.Value
 	Response *schema.Value
+	// RequestBody and ResponseBody are the same as the raw bodies, always
+	// set: ResponseBody is non-nil exactly when Response would be. They
+	// are only valid during Call; a recorder that decodes them later (on
+	// a goroutine of its own, off the packet path) copies them.
+	RequestBody  []byte
+	ResponseBody []byte
 	// Error is the error result returned, 0 on success.
 	Error rmc.Result
 	// Duration is the time the chain took.
@@ -188,14 +195,21 @@ func (r *recorder) call(s *Session, dir Direction, c *Call, reply *Reply, err er
 	}
 	e.Dropped = errors.Is(err, ErrDrop)
 	e.ProtocolName, e.MethodName = r.reg.NamesFor(c.Protocol, c.Method, s.Settings.NEXVersion)
+	e.RequestBody = c.Body
 	if r.values {
 		e.Request, _ = r.reg.DecodeOrRaw(c.Protocol, c.Method, true, c.Body, s.Settings)
 	}
 	if reply != nil {
 		if reply.Error != 0 {
 			e.Error = reply.Error
-		} else if r.values {
-			e.Response, _ = r.reg.DecodeOrRaw(c.Protocol, c.Method, false, reply.Body, s.Settings)
+		} else {
+			e.ResponseBody = reply.Body
+			if e.ResponseBody == nil {
+				e.ResponseBody = []byte{}
+			}
+			if r.values {
+				e.Response, _ = r.reg.DecodeOrRaw(c.Protocol, c.Method, false, reply.Body, s.Settings)
+			}
 		}
 	}
 	r.r.Call(s, e)

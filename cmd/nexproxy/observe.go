@@ -86,8 +86,9 @@ func (o *observer) recorder() proxy.Recorder {
 		var files proxy.Recorder = o.files
 		if !o.captures {
 			// Without captures, hide Message so that the server does not
-			// trace every message for nothing.
-			files = struct{ proxy.Recorder }{o.files}
+			// trace every message for nothing (WantsValues stays: the
+			// files decode calls themselves, off the packet path).
+			files = struct{ proxy.ValueRecorder }{o.files}
 		}
 		rs = append(rs, files)
 	}

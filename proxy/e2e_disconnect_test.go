@@ -15,8 +15,6 @@ import (
 
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy"
-	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
-	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
@@ -122,18 +120,7 @@ func startShortPing(t *testing.T, g testGame, rec proxy.Recorder) (*proxy.Server
 	} else {
 		text += "\n" + shortPRUDP
 	}
-	cfg, err := config.LoadTOML(text)
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	srv, err := proxy.New(cfg, proxy.Options{Builtins: []proxy.Builtin{auth.New, secure.New}, Recorder: rec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return srv, cfg
+	return startServerTOML(t, text, rec)
 }
 
 // disconnectRig is a console-facing nexproxy (front) in front of a second

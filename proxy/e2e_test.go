@@ -138,7 +138,14 @@ upstream = %q
 
 func startServer(t *testing.T, g testGame, rec proxy.Recorder) (*proxy.Server, *config.Config) {
 	t.Helper()
-	cfg, err := config.LoadTOML(gameTOML(t, g))
+	return startServerTOML(t, gameTOML(t, g), rec)
+}
+
+// startServerTOML starts a server with the built-in handlers from a
+// configuration text.
+func startServerTOML(t *testing.T, text string, rec proxy.Recorder) (*proxy.Server, *config.Config) {
+	t.Helper()
+	cfg, err := config.LoadTOML(text)
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}

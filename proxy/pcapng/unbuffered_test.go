@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"io"
 	"net/netip"
-	"runtime"
 	"testing"
 	"time"
+
+	"github.com/nexproxy/nexproxy/internal/heapgrowth"
 )
 
 // countingWriter counts the writes it gets.
@@ -94,13 +95,7 @@ func TestWritePacketsBatch(t *testing.T) {
 // TestWriterIdleMemory: an open capture holds no buffer between packets
 // (one is open per session with log.pcapng).
 func TestWriterIdleMemory(t *testing.T) {
-	const n = 500
-	ws := make([]*Writer, 0, n)
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.GC() // and the block pool's victims
-	runtime.ReadMemStats(&before)
-	for i := range n {
+	per := heapgrowth.PerCall(500, func(i int) any {
 		w, err := NewWriter(io.Discard)
 		if err != nil {
 			t.Fatal(err)
@@ -108,17 +103,12 @@ func TestWriterIdleMemory(t *testing.T) {
 		if err := w.WritePacket(testPacket(i)); err != nil {
 			t.Fatal(err)
 		}
-		ws = append(ws, w)
-	}
-	runtime.GC()
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	per := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / n
+		return w
+	})
 	t.Logf("heap per idle capture: %d bytes", per)
 	if per > 1<<10 {
 		t.Errorf("an idle capture holds %d bytes of heap, want under 1 KiB", per)
 	}
-	runtime.KeepAlive(ws)
 }
 
 // FuzzWritePackets: any packet, alone or in a batch, makes well-formed

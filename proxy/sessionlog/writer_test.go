@@ -6,10 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nexproxy/nexproxy/internal/heapgrowth"
 )
 
 // writeCounter records each write it gets, so that tests see when and in
@@ -163,14 +164,8 @@ func TestCreateOpenFile(t *testing.T) {
 // console is connected, and thousands are (the budget of an idle secure
 // session is 16 KiB in all).
 func TestWriterIdleMemory(t *testing.T) {
-	const n = 500
 	big := Record{Type: TypeNote, Text: strings.Repeat("x", 8<<10)}
-	ws := make([]*Writer, 0, n)
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.GC() // and the line pool's victims
-	runtime.ReadMemStats(&before)
-	for range n {
+	per := heapgrowth.PerCall(500, func(int) any {
 		w, err := NewWriter(io.Discard, Options{Game: "g", Session: "1"})
 		if err != nil {
 			t.Fatal(err)
@@ -178,15 +173,10 @@ func TestWriterIdleMemory(t *testing.T) {
 		if err := w.Write(big); err != nil {
 			t.Fatal(err)
 		}
-		ws = append(ws, w)
-	}
-	runtime.GC()
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	per := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / n
+		return w
+	})
 	t.Logf("heap per idle Writer: %d bytes", per)
 	if per > 1<<10 {
 		t.Errorf("an idle Writer holds %d bytes of heap, want under 1 KiB", per)
 	}
-	runtime.KeepAlive(ws)
 }

@@ -2,7 +2,6 @@ package prudp
 
 import (
 	"crypto/md5"
-	"crypto/rc4"
 	"fmt"
 )
 
@@ -17,7 +16,7 @@ const DefaultKey = "CD&ML"
 // receiving; packets go through it exactly once, in sequence order.
 // Not safe for concurrent use.
 type StreamCiphers struct {
-	subs []rc4.Cipher
+	subs []rc4State
 }
 
 // NewStreamCiphers builds the states for substreams 0..maxSubstream. An
@@ -25,7 +24,7 @@ type StreamCiphers struct {
 // uses DefaultKey unmodified. Otherwise substream 0 uses the session key
 // and substream n the key of substream n-1 passed through ModifyKey.
 func NewStreamCiphers(sessionKey []byte, maxSubstream uint8) (*StreamCiphers, error) {
-	sc := &StreamCiphers{subs: make([]rc4.Cipher, int(maxSubstream)+1)}
+	sc := &StreamCiphers{subs: make([]rc4State, int(maxSubstream)+1)}
 	key := sessionKey
 	if len(key) == 0 {
 		key = []byte(DefaultKey)
@@ -34,11 +33,9 @@ func NewStreamCiphers(sessionKey []byte, maxSubstream uint8) (*StreamCiphers, er
 		if i > 0 && len(sessionKey) > 0 {
 			key = ModifyKey(key)
 		}
-		c, err := rc4.NewCipher(key)
-		if err != nil {
+		if err := sc.subs[i].reset(key); err != nil {
 			return nil, fmt.Errorf("prudp: stream cipher for substream %d: %w", i, err)
 		}
-		sc.subs[i] = *c
 	}
 	return sc, nil
 }
@@ -62,7 +59,7 @@ func (sc *StreamCiphers) xor(substream uint8, dst, src []byte) error {
 	if len(dst) < len(src) {
 		return fmt.Errorf("prudp: rc4: %w: dst %d bytes < src %d", ErrShort, len(dst), len(src))
 	}
-	sc.subs[substream].XORKeyStream(dst[:len(src)], src)
+	sc.subs[substream].xor(dst, src)
 	return nil
 }
 
@@ -120,12 +117,12 @@ func CryptUnreliable(key [32]byte, dst, src []byte) error {
 
 // rvBase is the initial RC4 state for DefaultKey, copied for every RV packet
 // instead of re-running the key schedule.
-var rvBase = func() rc4.Cipher {
-	c, err := rc4.NewCipher([]byte(DefaultKey))
-	if err != nil {
+var rvBase = func() rc4State {
+	var c rc4State
+	if err := c.reset([]byte(DefaultKey)); err != nil {
 		panic(err) // a constant 5-byte key is always valid
 	}
-	return *c
+	return c
 }()
 
 // CryptRV encrypts or decrypts the payload of one original Rendez-Vous
@@ -135,7 +132,7 @@ func CryptRV(dst, src []byte) error {
 		return fmt.Errorf("prudp: rc4: %w: dst %d bytes < src %d", ErrShort, len(dst), len(src))
 	}
 	c := rvBase
-	c.XORKeyStream(dst[:len(src)], src)
+	c.xor(dst, src)
 	return nil
 }
 
@@ -143,10 +140,10 @@ func cryptOnce(key, dst, src []byte) error {
 	if len(dst) < len(src) {
 		return fmt.Errorf("prudp: rc4: %w: dst %d bytes < src %d", ErrShort, len(dst), len(src))
 	}
-	c, err := rc4.NewCipher(key)
-	if err != nil {
-		return fmt.Errorf("prudp: rc4: %w", err)
+	var c rc4State
+	if err := c.reset(key); err != nil {
+		return err
 	}
-	c.XORKeyStream(dst[:len(src)], src)
+	c.xor(dst, src)
 	return nil
 }

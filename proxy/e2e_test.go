@@ -26,7 +26,7 @@ const (
 var platformKeys = map[string]string{"wiiu": "25dbf96a", "3ds": "6181dff1", "friends": "ridfebb9", "switch": "fdf6617f"}
 
 // freePort reserves a loopback port number (UDP or TCP) for a listener.
-func freePort(t *testing.T, network string) int {
+func freePort(t testing.TB, network string) int {
 	t.Helper()
 	if network == "tcp" {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -96,7 +96,7 @@ type testGame struct {
 	tlsDir     string // serve wss with cert.pem/key.pem from here
 }
 
-func gameTOML(t *testing.T, g testGame) string {
+func gameTOML(t testing.TB, g testGame) string {
 	network := "udp"
 	extra := ""
 	if g.platform == "switch" {
@@ -136,14 +136,14 @@ upstream = %q
 	return s
 }
 
-func startServer(t *testing.T, g testGame, rec proxy.Recorder) (*proxy.Server, *config.Config) {
+func startServer(t testing.TB, g testGame, rec proxy.Recorder) (*proxy.Server, *config.Config) {
 	t.Helper()
 	return startServerTOML(t, gameTOML(t, g), rec)
 }
 
 // startServerTOML starts a server with the built-in handlers from a
 // configuration text.
-func startServerTOML(t *testing.T, text string, rec proxy.Recorder) (*proxy.Server, *config.Config) {
+func startServerTOML(t testing.TB, text string, rec proxy.Recorder) (*proxy.Server, *config.Config) {
 	t.Helper()
 	cfg, err := config.LoadTOML(text)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -867,9 +866,8 @@ func BenchmarkHookedSession(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer e.Close()
-			// Ports picked here: gameTOML only needs its *testing.T to pick them.
-			g := testGame{platform: "wiiu", upstream: "local", accounts: true, authPort: udpPort(b), securePort: udpPort(b)}
-			cfg, err := config.LoadTOML(gameTOML(nil, g))
+			g := testGame{platform: "wiiu", upstream: "local", accounts: true}
+			cfg, err := config.LoadTOML(gameTOML(b, g))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -908,16 +906,6 @@ func BenchmarkHookedSession(b *testing.B) {
 	}
 }
 
-func udpPort(tb testing.TB) int {
-	tb.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
-
 // liveSessions logs n clients in to a local server (without hooks) and
 // returns the secure-leg Session of each, captured by a built-in handler
 // from a real call, for benchmarks of the hook link on real sessions.
@@ -938,8 +926,8 @@ func liveSessions(b *testing.B, n int) (*config.Config, []*proxy.Session) {
 			})
 		}, nil
 	}
-	g := testGame{platform: "wiiu", upstream: "local", accounts: true, authPort: udpPort(b), securePort: udpPort(b)}
-	cfg, err := config.LoadTOML(gameTOML(nil, g))
+	g := testGame{platform: "wiiu", upstream: "local", accounts: true}
+	cfg, err := config.LoadTOML(gameTOML(b, g))
 	if err != nil {
 		b.Fatal(err)
 	}

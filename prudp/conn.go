@@ -147,7 +147,7 @@ type Conn struct {
 	push      *pushState    // receiver in push mode (conn_push.go)
 
 	scratch  []byte      // encode buffer for ACK-like packets
-	ctrl     Packet      // the ACK being built (kept off the heap per ACK)
+	ctrl     Packet      // the packet being encoded (a local would escape to the heap)
 	ackOut   []byte      // ACK datagrams input sends after unlocking
 	ackEnds  []int       // end offset of each datagram in ackOut
 	held     *heldAcks   // Settings.CoalesceAcks (conn_coalesce.go)

@@ -202,19 +202,21 @@ func (c *Conn) queueReliableLocked(t PacketType, substream uint8, plain []byte, 
 	if t == TypeData {
 		f |= FlagHasSize
 	}
-	p := c.basePacket(t, f)
+	// The scratch packet, as for acknowledgements: a local would escape.
+	p := &c.ctrl
+	*p = c.basePacket(t, f)
 	p.Substream = substream
 	p.Sequence = c.txSeq[substream]
 	p.FragmentID = frag
 	if t == TypeData {
-		payload, err := c.sealLocked(&p, plain)
+		payload, err := c.sealLocked(p, plain)
 		if err != nil {
 			return err
 		}
 		p.Payload = payload
 	}
 	tp := c.newTxPacketLocked(len(p.Payload))
-	wire, err := c.codec.Append(tp.wire, &p, c.txSig)
+	wire, err := c.codec.Append(tp.wire, p, c.txSig)
 	if err != nil {
 		// The cipher state advanced; the connection cannot recover.
 		c.closeLocked(fmt.Errorf("prudp: encode %s: %w", t, err))
@@ -273,9 +275,11 @@ func (c *Conn) pumpLocked(now time.Time) {
 			return
 		}
 		c.queue[0] = nil
-		c.queue = c.queue[1:]
-		if len(c.queue) == 0 {
-			c.queue = c.queue[:0:0]
+		if len(c.queue) == 1 {
+			// Emptied from its start: the next packet reuses the array.
+			c.queue = c.queue[:0]
+		} else {
+			c.queue = c.queue[1:]
 		}
 		tp.sends, tp.lastSent = 1, now
 		c.inflight = append(c.inflight, tp)

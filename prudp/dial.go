@@ -170,6 +170,7 @@ func readBufferSize(c Carrier, s *Settings) int {
 func (c *Conn) readLoop() {
 	defer close(c.owner.readDone)
 	buf := make([]byte, readBufferSize(c.carrier, &c.settings))
+	p := new(Packet) // reused: see Listener.readLoop
 	for {
 		n, from, err := c.carrier.ReadFrom(buf)
 		if err != nil {
@@ -199,7 +200,8 @@ func (c *Conn) readLoop() {
 		}
 		data := buf[:n]
 		for len(data) > 0 {
-			p, k, err := c.codec.Decode(data)
+			var k int
+			*p, k, err = c.codec.Decode(data)
 			if err != nil {
 				c.stats.dropped.Add(1)
 				c.debug("prudp: decode", zap.Error(err))
@@ -211,7 +213,7 @@ func (c *Conn) readLoop() {
 				c.stats.dropped.Add(1)
 				continue
 			}
-			c.input(&p, raw)
+			c.input(p, raw)
 		}
 	}
 }

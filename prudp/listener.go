@@ -267,6 +267,9 @@ func (l *Listener) forget(c *Conn) {
 func (l *Listener) readLoop() {
 	defer l.wg.Done()
 	buf := make([]byte, maxDatagram)
+	// One packet for the loop's life: handed on by pointer (through the
+	// codec interface), a Packet per datagram would escape to the heap.
+	pkt := new(Packet)
 	for {
 		n, from, err := l.carrier.ReadFrom(buf)
 		if err != nil {
@@ -288,7 +291,7 @@ func (l *Listener) readLoop() {
 			continue
 		}
 		l.stats.datagrams.Add(1)
-		l.datagram(buf[:n], from)
+		l.datagram(buf[:n], from, pkt)
 	}
 }
 
@@ -309,8 +312,9 @@ func (l *Listener) gamesFor(data []byte) []game {
 	return l.v0
 }
 
-// datagram decodes every packet of one datagram and routes it.
-func (l *Listener) datagram(data []byte, from netip.AddrPort) {
+// datagram decodes every packet of one datagram into p, in turn, and
+// routes it. Nothing keeps p past the call.
+func (l *Listener) datagram(data []byte, from netip.AddrPort, p *Packet) {
 	games := l.gamesFor(data)
 	if len(games) == 0 {
 		l.stats.malformed.Add(1)
@@ -319,13 +323,12 @@ func (l *Listener) datagram(data []byte, from netip.AddrPort) {
 	}
 	for len(data) > 0 {
 		var (
-			p   Packet
 			n   int
 			err error
 			gi  int
 		)
 		for gi = range games {
-			if p, n, err = games[gi].codec.Decode(data); err == nil {
+			if *p, n, err = games[gi].codec.Decode(data); err == nil {
 				break
 			}
 		}
@@ -336,7 +339,7 @@ func (l *Listener) datagram(data []byte, from netip.AddrPort) {
 		}
 		raw := data[:n]
 		data = data[n:]
-		l.packet(games, gi, &p, raw, from)
+		l.packet(games, gi, p, raw, from)
 	}
 }
 

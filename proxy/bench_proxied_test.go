@@ -1,0 +1,70 @@
+package proxy_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nexproxy/nexproxy/proxy"
+)
+
+// BenchmarkProxiedCall measures SecureConnection.TestConnectivity over
+// loopback UDP, direct to a local server and through a proxy in front of
+// it, with 1 and 8 clients. Besides calls/s it reports the allocations
+// per call of the whole process (clients and servers): the difference
+// between the two targets is what the proxy allocates for a call.
+func BenchmarkProxiedCall(b *testing.B) {
+	up, upCfg := startServer(b, testGame{platform: "wiiu", upstream: "local", accounts: true}, nil)
+	defer up.Close()
+	front, frontCfg := startServer(b, testGame{platform: "wiiu", upstream: upstreamAddr("wiiu", up), accounts: true}, nil)
+	defer front.Close()
+	for _, target := range []string{"direct", "proxied"} {
+		for _, clients := range []int{1, 8} {
+			b.Run(fmt.Sprintf("%s/clients=%d", target, clients), func(b *testing.B) {
+				cc := clientConfig(upCfg, up)
+				if target == "proxied" {
+					cc = clientConfig(frontCfg, front)
+				}
+				ctx := context.Background()
+				cs := make([]*proxy.Client, clients)
+				for i := range cs {
+					c, err := proxy.Login(ctx, cc)
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer c.Close()
+					cs[i] = c
+				}
+				per := b.N/clients + 1
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				b.ResetTimer()
+				start := time.Now()
+				var wg sync.WaitGroup
+				for _, c := range cs {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for range per {
+							if m, err := c.Call(ctx, 11, 5, nil); err != nil || !m.Success {
+								b.Error(err)
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				elapsed := time.Since(start)
+				b.StopTimer()
+				runtime.ReadMemStats(&after)
+				calls := float64(per * clients)
+				b.ReportMetric(calls/elapsed.Seconds(), "calls/s")
+				b.ReportMetric(float64(after.Mallocs-before.Mallocs)/calls, "allocs/call")
+				b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/calls, "B/call")
+			})
+		}
+	}
+}

@@ -27,7 +27,7 @@ type Wire interface {
 // a peer answers from the goroutine that received a message.
 type trySender interface {
 	// TrySend sends like Send or fails at once (errWouldBlock) instead
-	// of waiting.
+	// of waiting. It keeps nothing of msg once it returns.
 	TrySend(msg []byte) error
 }
 

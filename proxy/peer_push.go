@@ -1,9 +1,11 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -64,20 +66,28 @@ func (p *Peer) sendAsync(m *rmc.Message, failed func(error)) {
 	if p.tracer != nil {
 		p.tracer("send", m)
 	}
-	b := m.Encode()
 	p.mu.Lock()
 	queued := p.draining
 	p.mu.Unlock()
-	if !queued {
-		if ts, ok := p.wire.(trySender); ok {
-			err := ts.TrySend(b)
-			if !errors.Is(err, errWouldBlock) {
-				if err != nil && failed != nil {
-					failed(err)
-				}
-				return
-			}
+	var b []byte
+	if ts, ok := p.wire.(trySender); ok && !queued {
+		// Encoded into a pooled buffer: TrySend copies the message into
+		// its packets, so only a message that has to wait needs its own.
+		bp := encodePool.Get().(*[]byte)
+		enc := m.Append((*bp)[:0])
+		err := ts.TrySend(enc)
+		if errors.Is(err, errWouldBlock) {
+			b = bytes.Clone(enc)
 		}
+		putEncoded(bp, enc)
+		if !errors.Is(err, errWouldBlock) {
+			if err != nil && failed != nil {
+				failed(err)
+			}
+			return
+		}
+	} else {
+		b = m.Encode()
 	}
 	p.mu.Lock()
 	if p.stopped || p.waiting >= maxInflight {
@@ -104,6 +114,22 @@ func (p *Peer) sendAsync(m *rmc.Message, failed func(error)) {
 	p.wg.Add(1)
 	p.mu.Unlock()
 	go p.drainSends()
+}
+
+// encodePool lends sendAsync the buffers it encodes messages into.
+var encodePool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// maxPooledEncode is the largest buffer returned to encodePool: one huge
+// message must not pin its buffer for the life of the process.
+const maxPooledEncode = 64 << 10
+
+// putEncoded returns bp to encodePool with b's array (grown or not).
+func putEncoded(bp *[]byte, b []byte) {
+	if cap(b) > maxPooledEncode {
+		return
+	}
+	*bp = b[:0]
+	encodePool.Put(bp)
 }
 
 // queuedSend is a message waiting for room in the connection's send queue.

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"sync"
@@ -382,5 +383,40 @@ func TestPeerAsyncKeepsOrder(t *testing.T) {
 		_ = w.Close()
 		p.stop(errPeerClosed)
 		p.wait()
+	})
+}
+
+// TestPeerAsyncQueuedMessageOwnsItsBytes: sendAsync encodes into pooled
+// buffers; a message that has to wait for room keeps a copy of its own,
+// so the encoding of later messages (of any peer) cannot change it.
+func TestPeerAsyncQueuedMessageOwnsItsBytes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := &blockOnceWire{blocked: true, release: make(chan struct{}), done: make(chan struct{})}
+		p := NewPeer(w, nil, nil)
+		p.start(context.Background(), nil)
+		other := &blockOnceWire{release: make(chan struct{}), done: make(chan struct{})}
+		q := NewPeer(other, nil, nil)
+		q.start(context.Background(), nil)
+
+		want := bytes.Repeat([]byte{0xAA}, 100)
+		p.sendAsync(rmc.NewRequest(11, 1, 1, want), nil) // waits for room
+		for i := range 20 {
+			q.sendAsync(rmc.NewRequest(11, 1, uint32(100+i), bytes.Repeat([]byte{0x55}, 100)), nil)
+		}
+		close(w.release)
+		synctest.Wait()
+		if len(w.sent) != 1 {
+			t.Fatalf("%d messages sent, want 1", len(w.sent))
+		}
+		m, err := rmc.Parse(w.sent[0])
+		if err != nil || m.CallID != 1 || !bytes.Equal(m.Body, want) {
+			t.Errorf("the queued message left as %v (err %v), not as sent", m, err)
+		}
+		for _, pe := range []*Peer{p, q} {
+			pe.stop(errPeerClosed)
+			pe.wait()
+		}
+		_ = w.Close()
+		_ = other.Close()
 	})
 }

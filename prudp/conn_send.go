@@ -13,7 +13,8 @@ import (
 // is queued (not when it is acknowledged). The message is cut into
 // Settings.FragmentSize chunks; each chunk is sequenced and encrypted now,
 // in order, and transmitted as the window and pacing allow. Send blocks
-// (until ctx ends) while too much data waits for acknowledgement.
+// (until ctx ends) while too much data waits for acknowledgement. msg is
+// copied into the packets: the caller may reuse it when Send returns.
 func (c *Conn) Send(ctx context.Context, substream uint8, msg []byte) error {
 	return c.send(ctx, true, substream, msg)
 }
@@ -21,7 +22,7 @@ func (c *Conn) Send(ctx context.Context, substream uint8, msg []byte) error {
 // TrySend is Send that never waits: when too much data waits for
 // acknowledgement it queues nothing and returns an error matching
 // ErrWouldBlock. Receivers in push mode (SetReceiver) send with it, since
-// they must not block.
+// they must not block. Like Send, it keeps nothing of msg.
 func (c *Conn) TrySend(substream uint8, msg []byte) error {
 	return c.send(context.Background(), false, substream, msg)
 }

@@ -36,6 +36,13 @@ type Carrier interface {
 // ErrCarrierClosed is returned by carriers after Close.
 var ErrCarrierClosed = errors.New("prudp: carrier closed")
 
+// isCarrierClosed reports whether a carrier error means the carrier, or
+// the peer's stream on it, is closed for good: a read loop stops, and a
+// connection whose write failed so can never reach its peer again.
+func isCarrierClosed(err error) bool {
+	return errors.Is(err, ErrCarrierClosed) || errors.Is(err, net.ErrClosed)
+}
+
 // ErrPeerClosed is matched by the ReadFrom error with which a carrier
 // reports that it closed its stream to one peer (the peer's WebSocket
 // closed or failed). It is also the cause in the Err of every connection

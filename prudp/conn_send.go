@@ -325,7 +325,7 @@ func (c *Conn) writeOneLocked(b []byte) {
 // when it means the peer is gone for good.
 func (c *Conn) writeFailedLocked(err error) {
 	c.debug("prudp: write failed", zap.Error(err))
-	if isPermanentWriteError(err) {
+	if isCarrierClosed(err) {
 		c.closeLocked(fmt.Errorf("prudp: write: %w", err))
 	}
 }

@@ -185,7 +185,7 @@ func (c *Conn) readLoop() {
 				c.mu.Unlock()
 				return
 			}
-			if errors.Is(err, ErrCarrierClosed) || errors.Is(err, net.ErrClosed) {
+			if isCarrierClosed(err) {
 				c.mu.Lock()
 				c.closeLocked(fmt.Errorf("prudp: carrier: %w", err))
 				c.mu.Unlock()
@@ -216,10 +216,4 @@ func (c *Conn) readLoop() {
 			c.input(p, raw)
 		}
 	}
-}
-
-// isPermanentWriteError reports whether a carrier write error means the
-// peer can never be reached again (closed carrier or WebSocket).
-func isPermanentWriteError(err error) bool {
-	return errors.Is(err, ErrCarrierClosed) || errors.Is(err, net.ErrClosed)
 }

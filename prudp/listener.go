@@ -284,7 +284,7 @@ func (l *Listener) readLoop() {
 				l.peerClosed(from, err)
 				continue
 			}
-			if errors.Is(err, ErrCarrierClosed) || errors.Is(err, net.ErrClosed) {
+			if isCarrierClosed(err) {
 				return
 			}
 			l.log.Debug("prudp: read", zap.Error(err))

@@ -20,6 +20,11 @@ func (c *Conn) dropLocked(p *Packet, reason string, err error) {
 // for the signature). Called from the carrier's read goroutine.
 func (c *Conn) input(p *Packet, raw []byte) {
 	c.mu.Lock()
+	c.inputUnlock(p, raw)
+}
+
+// inputUnlock is input with c.mu held on entry; it releases it.
+func (c *Conn) inputUnlock(p *Packet, raw []byte) {
 	c.inputLocked(p, raw)
 	// Acknowledgements go out after the lock is released: the message they
 	// acknowledge is already delivered, so the reader works on it while

@@ -368,23 +368,18 @@ func (l *Listener) packet(games []game, gi int, p *Packet, raw []byte, from neti
 	}
 }
 
-// connPacket routes a packet to its live connection. Handshake packets
-// that arrive again never disturb it: a SYN gets the same stateless reply,
-// a CONNECT the stored reply.
+// connPacket routes a packet to its live connection, in one critical
+// section of the connection's lock. Handshake packets that arrive again
+// never disturb it: a SYN gets the same stateless reply, a CONNECT the
+// stored reply.
 func (l *Listener) connPacket(c *Conn, decodedWith Codec, p *Packet, raw []byte) {
 	c.mu.Lock()
-	codec, cands := c.codec, c.candidates
-	c.mu.Unlock()
-	if len(cands) > 1 {
-		l.settleGame(c, p, raw)
-		c.mu.Lock()
-		codec = c.codec
-		c.mu.Unlock()
+	if len(c.candidates) > 1 {
+		c.settleGameLocked(raw)
 	}
-	if codec != decodedWith {
-		q, n, err := codec.Decode(raw)
+	if c.codec != decodedWith {
+		q, n, err := c.codec.Decode(raw)
 		if err != nil || n != len(raw) {
-			c.mu.Lock()
 			c.dropLocked(p, "decode with the connection's profile", err)
 			c.mu.Unlock()
 			return
@@ -393,19 +388,20 @@ func (l *Listener) connPacket(c *Conn, decodedWith Codec, p *Packet, raw []byte)
 	}
 	switch {
 	case p.Type == TypeSyn && !p.Flags.Has(FlagAck):
-		l.answerSyn([]game{{s: c.settings, codec: codec}}, p, raw, c.remote)
+		g := game{s: c.settings, codec: c.codec}
+		c.mu.Unlock()
+		l.answerSyn([]game{g}, p, raw, c.remote)
 	case p.Type == TypeConnect && !p.Flags.Has(FlagAck):
-		c.duplicateConnect(p, raw)
+		c.duplicateConnectLocked(p, raw)
+		c.mu.Unlock()
 	default:
-		c.input(p, raw)
+		c.inputUnlock(p, raw)
 	}
 }
 
-// settleGame narrows an ambiguous v0 connection's candidate profiles to
-// those whose key verifies this packet's signature.
-func (l *Listener) settleGame(c *Conn, p *Packet, raw []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// settleGameLocked narrows an ambiguous v0 connection's candidate
+// profiles to those whose key verifies this packet's signature.
+func (c *Conn) settleGameLocked(raw []byte) {
 	var keep []game
 	for _, g := range c.candidates {
 		q, n, err := g.codec.Decode(raw)
@@ -431,11 +427,9 @@ func (l *Listener) settleGame(c *Conn, p *Packet, raw []byte) {
 	}
 }
 
-// duplicateConnect answers a CONNECT for a live connection with the stored
-// reply, after checking that it is the same client's CONNECT.
-func (c *Conn) duplicateConnect(p *Packet, raw []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// duplicateConnectLocked answers a CONNECT for a live connection with the
+// stored reply, after checking that it is the same client's CONNECT.
+func (c *Conn) duplicateConnectLocked(p *Packet, raw []byte) {
 	if c.connectReply == nil || c.state == stateClosed {
 		return // still in the Connect callback
 	}

@@ -558,3 +558,21 @@ func TestOptionalTrailingValues(t *testing.T) {
 		t.Errorf("partial rtt: %v", err)
 	}
 }
+
+// TestDecodedItemsAppend checks that growing one node's Items (as a hook
+// editing a tree may) leaves every other node of the decoded tree intact,
+// although the decoder cuts all Items slices from one backing array.
+func TestDecodedItemsAppend(t *testing.T) {
+	m := method(t, "DataStore", "ResetRatings")
+	body := build(wiiu, func(w *rmc.Writer) {
+		w.ListLen(2)
+		w.U64(7)
+		w.U64(8)
+		w.Bool(true)
+	})
+	v := roundTrip(t, m, true, body, wiiu)
+	v.Items = append(v.Items, &Value{Name: "extra", Kind: KindU8, Type: "u8"})
+	if ids := mustGet(t, v, "data_ids"); len(ids.Items) != 2 || ids.Items[0].Uint != 7 || ids.Items[1].Uint != 8 {
+		t.Fatalf("data_ids after appending to the parameters: %+v", ids.Items)
+	}
+}

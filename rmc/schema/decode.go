@@ -25,24 +25,44 @@ var (
 )
 
 // decoder turns body bytes into a value tree following compiled plans.
-// Nodes come from a slab so a typical call costs a handful of allocations.
+// Nodes and the Items slices that point at them come from slabs, so a
+// typical call costs a handful of allocations.
 type decoder struct {
 	r      *rmc.Reader
 	s      rmc.Settings
 	slab   []Value
+	ptrs   []*Value // backing of Items slices
 	budget int
 	spare  []*rmc.Reader // readers for AnyDataHolder contents
 	reg    *Registry     // resolves AnyDataHolder class names
 }
 
+// slabLen is the size of every slab after the first.
+const slabLen = 64
+
 func (d *decoder) node() *Value {
 	d.budget--
 	if len(d.slab) == 0 {
-		d.slab = make([]Value, 64)
+		d.slab = make([]Value, slabLen)
 	}
 	v := &d.slab[0]
 	d.slab = d.slab[1:]
 	return v
+}
+
+// items returns an empty Items slice with room for n values. Its capacity
+// is exactly n, so a caller that appends to an edited tree reallocates
+// instead of overwriting the next node's items.
+func (d *decoder) items(n int) []*Value {
+	if n > len(d.ptrs) {
+		if n > slabLen/2 {
+			return make([]*Value, 0, n)
+		}
+		d.ptrs = make([]*Value, slabLen)
+	}
+	s := d.ptrs[:0:n]
+	d.ptrs = d.ptrs[n:]
+	return s
 }
 
 // DecodeRequest decodes a request body into a value tree.
@@ -100,12 +120,15 @@ func (reg *Registry) decodeFields(fs []field, body []byte, s rmc.Settings) (*Val
 	// it, so the caller may reuse its buffer and edits never reach it.
 	own := append(make([]byte, 0, len(body)), body...)
 	d := decoder{s: s, budget: 4*len(body) + 256, reg: reg}
-	// Typical bodies spend five to eight bytes per node; sizing the first
-	// slab from that avoids both a second slab and a mostly empty one.
-	d.slab = make([]Value, min(max(len(body)/6+4, 8), 64))
+	// Typical bodies spend five to eight bytes per node, and each node but
+	// the root sits in one Items slice; sizing the first slabs from that
+	// avoids both a second slab and a mostly empty one.
+	n := min(max(len(body)/6+4, 8), slabLen)
+	d.slab, d.ptrs = make([]Value, n), make([]*Value, n)
 	d.r = rmc.NewReader(own, s)
-	root := &Value{Kind: KindStruct}
-	root.Items = d.fields(fs, 0, make([]*Value, 0, len(fs)))
+	root := d.node()
+	root.Kind = KindStruct
+	root.Items = d.fields(fs, 0, d.items(len(fs)))
 	if err := d.err(); err != nil {
 		return nil, err
 	}
@@ -191,7 +214,7 @@ func (d *decoder) value(t *typeRef) *Value {
 	case KindList:
 		n := r.ListLen()
 		if n > 0 && d.budget >= n {
-			v.Items = make([]*Value, 0, n)
+			v.Items = d.items(n)
 			for i := 0; i < n && r.Err() == nil && d.budget >= 0; i++ {
 				v.Items = append(v.Items, d.value(t.elem))
 			}
@@ -201,7 +224,7 @@ func (d *decoder) value(t *typeRef) *Value {
 	case KindMap:
 		n := r.ListLen()
 		if n > 0 && d.budget >= 2*n {
-			v.Items = make([]*Value, 0, 2*n)
+			v.Items = d.items(2 * n)
 			for i := 0; i < n && r.Err() == nil && d.budget >= 0; i++ {
 				v.Items = append(v.Items, d.value(t.elem), d.value(t.val))
 			}
@@ -247,7 +270,7 @@ func (d *decoder) structure(st *Struct, v *Value) {
 	if parent != nil {
 		n++
 	}
-	items := make([]*Value, 0, n)
+	items := d.items(n)
 	if parent != nil {
 		items = append(items, parent)
 	}
@@ -281,7 +304,7 @@ func (d *decoder) variant(v *Value) {
 		d.r.Fail("variant", fmt.Errorf("type id %d: %w", t, rmc.ErrInvalid))
 		return
 	}
-	v.Items = []*Value{inner}
+	v.Items = append(d.items(1), inner)
 }
 
 var (
@@ -318,13 +341,13 @@ func (d *decoder) anyData(v *Value) {
 	}
 	if st := d.reg.structs[v.Class]; st != nil {
 		if held := d.held(st, inner); held != nil {
-			v.Items = []*Value{held}
+			v.Items = append(d.items(1), held)
 			return
 		}
 	}
 	raw := d.node()
 	raw.Kind, raw.Type, raw.Bytes = KindRaw, typeRaw, inner
-	v.Items = []*Value{raw}
+	v.Items = append(d.items(1), raw)
 }
 
 func (d *decoder) held(st *Struct, inner []byte) *Value {

@@ -158,3 +158,47 @@ func TestSynKeepsNoState(t *testing.T) {
 		})
 	}
 }
+
+// TestOversizedMessageEndsConnection: a peer whose fragments add up to
+// more than the receiver's MaxMessageSize is disconnected with
+// ErrMessageTooLarge, and nothing of the message is delivered: what a
+// connection buffers for reassembly stays within the profile's bound.
+func TestOversizedMessageEndsConnection(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		srvS := fastSettings(variantProfiles()["v1-minor4"])
+		srvS.MaxMessageSize = 4 * srvS.FragmentSize
+		cliS := srvS
+		cliS.MaxMessageSize = 16 * srvS.FragmentSize
+		tn := newTestNet(t, 22, Impairment{Delay: time.Millisecond}, ListenConfig{Games: []Settings{srvS}})
+		cli, srv, err := tn.dial(ctx, DialConfig{Settings: cliS})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { closeAll(tn.l, cli, srv) })
+		if err := cli.Send(ctx, 0, testMessage(1, srvS.MaxMessageSize)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := srv.Recv(ctx)
+		if err != nil || len(got.Data) != srvS.MaxMessageSize {
+			t.Fatalf("message of exactly MaxMessageSize: %d bytes, %v", len(got.Data), err)
+		}
+		if err := cli.Send(ctx, 0, testMessage(2, srvS.MaxMessageSize+1)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-srv.Done():
+		case <-time.After(time.Minute):
+			t.Fatal("the receiver is still open after a message beyond its MaxMessageSize")
+		}
+		if err := srv.Err(); !errors.Is(err, ErrMessageTooLarge) || !errors.Is(err, ErrClosed) {
+			t.Errorf("receiver ended with %v, want ErrClosed caused by ErrMessageTooLarge", err)
+		}
+		if m, err := srv.Recv(ctx); err == nil {
+			t.Errorf("Recv after the end delivered %d bytes", len(m.Data))
+		}
+		if st := srv.Stats(); st.MessagesReceived != 1 {
+			t.Errorf("receiver stats %+v, want the one message within the bound", st)
+		}
+	})
+}

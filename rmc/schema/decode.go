@@ -33,8 +33,8 @@ type decoder struct {
 	slab   []Value
 	ptrs   []*Value // backing of Items slices
 	budget int
-	spare  []*rmc.Reader // readers for AnyDataHolder contents
-	reg    *Registry     // resolves AnyDataHolder class names
+	spare  *rmc.Reader // reader for AnyDataHolder contents, reused
+	reg    *Registry   // resolves AnyDataHolder class names
 }
 
 // slabLen is the size of every slab after the first.
@@ -351,9 +351,11 @@ func (d *decoder) anyData(v *Value) {
 }
 
 func (d *decoder) held(st *Struct, inner []byte) *Value {
-	var sub *rmc.Reader
-	if n := len(d.spare); n > 0 {
-		sub, d.spare = d.spare[n-1], d.spare[:n-1]
+	// A holder nested in a held structure finds the spare taken and makes
+	// its own reader; siblings reuse whichever reader was given back.
+	sub := d.spare
+	if sub != nil {
+		d.spare = nil
 		sub.Reset(inner, d.s)
 	} else {
 		sub = rmc.NewReader(inner, d.s)
@@ -364,7 +366,7 @@ func (d *decoder) held(st *Struct, inner []byte) *Value {
 	d.structure(st, v)
 	ok := sub.Err() == nil && sub.Remaining() == 0 && d.budget >= 0
 	d.r = outer
-	d.spare = append(d.spare, sub)
+	d.spare = sub
 	if !ok {
 		return nil // nodes already taken from the slab are simply abandoned
 	}

@@ -2,7 +2,6 @@ package prudp
 
 import (
 	"encoding/binary"
-	"errors"
 	"time"
 
 	"go.uber.org/zap"
@@ -279,7 +278,7 @@ func (c *Conn) processReliableLocked(sub uint8, typ PacketType, seq uint16, frag
 		msg, err := c.reasm[sub].add(frag, data)
 		if err != nil {
 			c.debug("prudp: closing", zap.Error(err))
-			c.closeLocked(errors.Join(ErrMessageTooLarge, err))
+			c.closeLocked(err)
 			return false
 		}
 		if msg != nil {

@@ -1,12 +1,6 @@
 package prudp
 
-import (
-	"errors"
-	"fmt"
-)
-
-// errMessageTooLarge reports a reassembly beyond Settings.MaxMessageSize.
-var errMessageTooLarge = errors.New("prudp: reassembled message too large")
+import "fmt"
 
 // rxPacket is a reliable packet waiting in a receive window: what the
 // connection needs to process it once its turn comes.
@@ -118,7 +112,7 @@ func (r *reassembler) add(frag uint8, chunk []byte) ([]byte, error) {
 	if len(r.buf)+len(chunk) > r.max {
 		n := len(r.buf) + len(chunk)
 		r.buf = nil
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", errMessageTooLarge, n, r.max)
+		return nil, fmt.Errorf("prudp: reassemble: %w: %d bytes, limit %d", ErrMessageTooLarge, n, r.max)
 	}
 	if frag != 0 {
 		if r.buf == nil {

@@ -229,30 +229,27 @@ func (c *Conn) reliableLocked(p *Packet) {
 		return
 	}
 	w := &c.rx[p.Substream]
-	if w.takeInOrder(p.Sequence) {
-		if p.Flags.Has(FlagNeedAck) {
-			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
-		}
-		// The payload is processed in the read buffer (decrypted in place);
-		// the reassembler copies it.
-		if !c.processReliableLocked(p.Substream, p.Type, p.Sequence, p.FragmentID, p.Payload) {
-			return
-		}
-	} else {
-		switch w.offer(p.Type, p.Sequence, p.FragmentID, p.Payload) {
-		case offerTooFar:
+	inOrder := w.takeInOrder(p.Sequence)
+	offered := offerAccepted
+	if !inOrder {
+		if offered = w.offer(p.Type, p.Sequence, p.FragmentID, p.Payload); offered == offerTooFar {
 			c.dropLocked(p, "beyond receive window", nil)
 			return
-		case offerDuplicate:
-			c.stats.duplicates.Add(1)
-			if p.Flags.Has(FlagNeedAck) {
-				c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
-			}
-			return
 		}
-		if p.Flags.Has(FlagNeedAck) {
-			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
-		}
+	}
+	// Everything within the window is acknowledged, a duplicate again
+	// (the peer missed the first acknowledgement).
+	if p.Flags.Has(FlagNeedAck) {
+		c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
+	}
+	if offered == offerDuplicate {
+		c.stats.duplicates.Add(1)
+		return
+	}
+	// The payload is processed in the read buffer (decrypted in place);
+	// the reassembler copies it.
+	if inOrder && !c.processReliableLocked(p.Substream, p.Type, p.Sequence, p.FragmentID, p.Payload) {
+		return
 	}
 	for {
 		rp, ok := w.pop()

@@ -3,7 +3,9 @@ package proxy_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -150,7 +152,17 @@ func TestUpstreamDown(t *testing.T) {
 	if err == nil {
 		t.Fatal("login succeeded with the upstream down")
 	}
-	t.Logf("login error: %v", err)
+	checkCleanRefusal(t, err)
+}
+
+// checkCleanRefusal fails unless a login failed cleanly: with a NEX error
+// result telling the console the server cannot be reached, not with a
+// timeout or a dropped connection.
+func checkCleanRefusal(t *testing.T, err error) {
+	t.Helper()
+	if !errors.Is(err, proxy.ErrLoginRefused) || !strings.Contains(err.Error(), "RendezVous::ConnectionFailure") {
+		t.Errorf("login error %v, want a refusal with RendezVous::ConnectionFailure", err)
+	}
 }
 
 func TestUpstreamDiesMidSession(t *testing.T) {
@@ -174,6 +186,8 @@ func TestUpstreamDiesMidSession(t *testing.T) {
 	// nexproxy still serves others: a fresh login fails cleanly.
 	if _, err := proxy.Login(ctx, clientConfig(cfg, front)); err == nil {
 		t.Error("login succeeded with the upstream gone")
+	} else {
+		checkCleanRefusal(t, err)
 	}
 }
 

@@ -130,6 +130,9 @@ func TestVanishedPeerPingTimeout(t *testing.T) {
 				t.Errorf("ended with %v, want timeout", c.Err())
 			}
 		}
+		if got := tn.l.Stats().Active; got != 0 {
+			t.Errorf("listener still holds %d conns after the ping timeout", got)
+		}
 		closeAll(tn.l, cli, srv)
 	})
 }

@@ -288,8 +288,6 @@ func TestDecodeErrors(t *testing.T) {
 		})
 	}
 	t.Run("bad variant type", func(t *testing.T) {
-		m := method(t, "Utility", "GetIntegerSettings")
-		_ = m
 		r, err := Parse(map[string]string{"x.nexdl": "protocol 1 X { method 1 V (variant v) }"})
 		if err != nil {
 			t.Fatal(err)
@@ -573,6 +571,39 @@ func TestDecodedItemsAppend(t *testing.T) {
 	v := roundTrip(t, m, true, body, wiiu)
 	v.Items = append(v.Items, &Value{Name: "extra", Kind: KindU8, Type: "u8"})
 	if ids := mustGet(t, v, "data_ids"); len(ids.Items) != 2 || ids.Items[0].Uint != 7 || ids.Items[1].Uint != 8 {
-		t.Fatalf("data_ids after appending to the parameters: %+v", ids.Items)
+		t.Fatalf("data_ids after appending to the parameters: %s", ids.AppendJSON(nil))
+	}
+}
+
+// TestVariantKinds checks that each Variant type id decodes to the kind and
+// value it stands for: the type ids of equal width (s64, double, datetime,
+// u64) would re-encode the same bytes even if mixed up.
+func TestVariantKinds(t *testing.T) {
+	r, err := Parse(map[string]string{"x.nexdl": "protocol 1 X { method 1 V (variant v) }"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := r.Method(1, 1)
+	for _, tc := range []struct {
+		in   rmc.Variant
+		kind Kind
+		want func(*Value) bool
+	}{
+		{rmc.Variant{Type: rmc.VariantInt64, Value: int64(-5)}, KindS64, func(v *Value) bool { return v.Int == -5 }},
+		{rmc.Variant{Type: rmc.VariantDouble, Value: 2.5}, KindDouble, func(v *Value) bool { return v.Float == 2.5 }},
+		{rmc.Variant{Type: rmc.VariantBool, Value: true}, KindBool, func(v *Value) bool { return v.Bool }},
+		{rmc.Variant{Type: rmc.VariantString, Value: "hi"}, KindString, func(v *Value) bool { return v.Str == "hi" }},
+		{rmc.Variant{Type: rmc.VariantDateTime, Value: rmc.DateTime(0x1F)}, KindDateTime, func(v *Value) bool { return v.Uint == 0x1F }},
+		{rmc.Variant{Type: rmc.VariantUInt64, Value: uint64(7)}, KindU64, func(v *Value) bool { return v.Uint == 7 }},
+	} {
+		body := build(wiiu, func(w *rmc.Writer) { w.Variant(tc.in) })
+		v := mustGet(t, roundTrip(t, m, true, body, wiiu), "v")
+		if v.VariantType != tc.in.Type || len(v.Items) != 1 || v.Items[0].Kind != tc.kind || !tc.want(v.Items[0]) {
+			t.Errorf("variant %d: decoded %s of %d values, want %s", tc.in.Type, v.AppendJSON(nil), len(v.Items), tc.kind)
+		}
+	}
+	v := mustGet(t, roundTrip(t, m, true, []byte{0}, wiiu), "v")
+	if v.VariantType != rmc.VariantNone || len(v.Items) != 0 {
+		t.Errorf("variant 0: decoded %s", v.AppendJSON(nil))
 	}
 }

@@ -284,38 +284,38 @@ func (d *decoder) variant(v *Value) {
 		return
 	}
 	v.VariantType = t
-	var inner *Value
-	switch t {
-	case 0:
+	if t == rmc.VariantNone {
 		return
-	case 1:
-		inner = d.value(&typeS64)
-	case 2:
-		inner = d.value(&typeDouble)
-	case 3:
-		inner = d.value(&typeBool)
-	case 4:
-		inner = d.value(&typeString)
-	case 5:
-		inner = d.value(&typeDateTime)
-	case 6:
-		inner = d.value(&typeU64)
-	default:
+	}
+	tr := variantType(t)
+	if tr == nil {
 		d.r.Fail("variant", fmt.Errorf("type id %d: %w", t, rmc.ErrInvalid))
 		return
 	}
-	v.Items = append(d.items(1), inner)
+	v.Items = append(d.items(1), d.value(tr))
 }
 
-var (
-	typeS64      = typeRef{kind: KindS64, spell: "s64"}
-	typeDouble   = typeRef{kind: KindDouble, spell: "double"}
-	typeBool     = typeRef{kind: KindBool, spell: "bool"}
-	typeString   = typeRef{kind: KindString, spell: "string"}
-	typeDateTime = typeRef{kind: KindDateTime, spell: "datetime"}
-	typeU64      = typeRef{kind: KindU64, spell: "u64"}
-	typeRaw      = "raw"
-)
+// variantTypes is the type of the value a Variant holds, by type id; the
+// decoder and the encoder share it.
+var variantTypes = [...]*typeRef{
+	rmc.VariantInt64:    {kind: KindS64, spell: "s64"},
+	rmc.VariantDouble:   {kind: KindDouble, spell: "double"},
+	rmc.VariantBool:     {kind: KindBool, spell: "bool"},
+	rmc.VariantString:   {kind: KindString, spell: "string"},
+	rmc.VariantDateTime: {kind: KindDateTime, spell: "datetime"},
+	rmc.VariantUInt64:   {kind: KindU64, spell: "u64"},
+}
+
+// variantType returns the held type for a type id, nil for none (type 0)
+// and for ids the wire does not allow.
+func variantType(id uint8) *typeRef {
+	if int(id) < len(variantTypes) {
+		return variantTypes[id]
+	}
+	return nil
+}
+
+const typeRaw = "raw"
 
 // anyData reads a holder; a known class is decoded from the holder's bytes
 // with a reader of its own, so a class whose layout differs from the

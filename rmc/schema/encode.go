@@ -274,7 +274,7 @@ func (e *encoder) structure(st *Struct, v *Value) error {
 func (e *encoder) variant(v *Value) error {
 	t := v.VariantType
 	e.w.U8(t)
-	if t == 0 {
+	if t == rmc.VariantNone {
 		if len(v.Items) != 0 {
 			return mismatch(v.Name, "variant type 0 holds no value")
 		}
@@ -283,21 +283,8 @@ func (e *encoder) variant(v *Value) error {
 	if len(v.Items) != 1 || v.Items[0] == nil {
 		return mismatch(v.Name, "variant needs one value")
 	}
-	var tr *typeRef
-	switch t {
-	case 1:
-		tr = &typeS64
-	case 2:
-		tr = &typeDouble
-	case 3:
-		tr = &typeBool
-	case 4:
-		tr = &typeString
-	case 5:
-		tr = &typeDateTime
-	case 6:
-		tr = &typeU64
-	default:
+	tr := variantType(t)
+	if tr == nil {
 		return mismatch(v.Name, "variant type id "+strconv.Itoa(int(t)))
 	}
 	return e.value(tr, v.Items[0])

@@ -605,6 +605,36 @@ func (env *hookEnv) expect(t *testing.T, proto uint16, method uint32) *rmc.Messa
 	}
 }
 
+// storeScript keeps a 64-bit integer object (above 2^53) in the session
+// store on the first call and uses it on the next.
+const storeScript = `
+nex.on_request(0x7E1, 5, function(call)
+  local st, want = call.session.store, nex.u64("0x20000000000001")
+  if st.id == nil then
+    st.id = want
+    return nex.answer_raw("stored")
+  end
+  return nex.answer_raw(tostring(st.id == want) .. " " .. tostring(st.id + 1) .. " " .. tostring(st.id < want + 1))
+end)
+`
+
+// TestHookSessionStoreInt64 holds the session store to carrying 64-bit
+// integer objects between calls served by different Lua states (here the
+// states of a reload): they still compare with == and <, and compute.
+func TestHookSessionStoreInt64(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // after the environment's own cleanups
+	env := newHookEnv(t, map[string]string{"store.lua": storeScript}, envOptions{frontAccounts: true})
+	if m := env.call(t, protoHookOnly, 5, nil); !m.Success || string(m.Body) != "stored" {
+		t.Fatalf("first call: %v %q\n%s", m.Error, m.Body, messages(env.logs))
+	}
+	if err := env.engine.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if m := env.call(t, protoHookOnly, 5, nil); !m.Success || string(m.Body) != "true 9007199254740994 true" {
+		t.Fatalf("second call: %v %q\n%s", m.Error, m.Body, messages(env.logs))
+	}
+}
+
 const eventsScript = `
 nex.on_connect(function(ev) nex.log.info("connect", ev.game, ev.conn_id, ev.addr) end)
 nex.on_login(function(ev)

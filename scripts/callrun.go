@@ -231,9 +231,9 @@ func (m *vm) callIndex(L *lua.LState) int {
 	case "game":
 		v = lua.LString(c.Game)
 	case "pid":
-		v = m.u64(c.PID)
+		v = luaU64(c.PID)
 	case "conn_id":
-		v = m.u64(c.ConnID)
+		v = luaU64(c.ConnID)
 	case "protocol":
 		v = lua.LString(c.ProtocolName)
 	case "method":

@@ -37,11 +37,11 @@ func (m *vm) toLua(v *schema.Value) lua.LValue {
 	case schema.KindU8, schema.KindU16, schema.KindU32, schema.KindResult:
 		return lua.LNumber(v.Uint)
 	case schema.KindU64, schema.KindPID, schema.KindDateTime:
-		return m.u64(v.Uint)
+		return luaU64(v.Uint)
 	case schema.KindS8, schema.KindS16, schema.KindS32:
 		return lua.LNumber(v.Int)
 	case schema.KindS64:
-		return m.s64(v.Int)
+		return luaS64(v.Int)
 	case schema.KindFloat, schema.KindDouble:
 		return lua.LNumber(v.Float)
 	case schema.KindBool:

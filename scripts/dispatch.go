@@ -168,8 +168,8 @@ func (e *Engine) onEvent(ctx context.Context, k hookKind, ev *Event) {
 	L := m.L
 	t := L.CreateTable(0, 6)
 	t.RawSetString("game", lua.LString(ev.Game))
-	t.RawSetString("pid", m.u64(ev.PID))
-	t.RawSetString("conn_id", m.u64(ev.ConnID))
+	t.RawSetString("pid", luaU64(ev.PID))
+	t.RawSetString("conn_id", luaU64(ev.ConnID))
 	t.RawSetString("mode", lua.LString(ev.Mode))
 	t.RawSetString("addr", lua.LString(ev.Addr))
 	if ev.Session != nil {
@@ -216,7 +216,7 @@ func (e *Engine) PasswordFor(pid uint64, game string) (string, bool) {
 	discard := false
 	defer func() { g.put(m, discard) }()
 	try := func(fn *lua.LFunction, spec *hookSpec) (string, bool) {
-		ret, out, err := m.run(ctx, fn, spec.script, e.cfg.Timeout, m.u64(pid), lua.LString(game))
+		ret, out, err := m.run(ctx, fn, spec.script, e.cfg.Timeout, luaU64(pid), lua.LString(game))
 		e.count(spec, out, err, nil)
 		discard = discard || out == runTimeout || out == runMemory
 		if s, ok := ret.(lua.LString); ok && out == runOK {

@@ -26,37 +26,34 @@ type int64Box struct {
 	signed bool
 }
 
-const int64TypeName = "nex.int64"
-
-// pushU64 returns the canonical Lua value of an unsigned 64-bit integer.
-func (m *vm) u64(v uint64) lua.LValue {
+// luaU64 returns the canonical Lua value of an unsigned 64-bit integer.
+func luaU64(v uint64) lua.LValue {
 	if v <= maxExact {
 		return lua.LNumber(v)
 	}
-	return m.box(int64Box{bits: v})
+	return newBox(int64Box{bits: v})
 }
 
-// s64 returns the canonical Lua value of a signed 64-bit integer.
-func (m *vm) s64(v int64) lua.LValue {
+// luaS64 returns the canonical Lua value of a signed 64-bit integer.
+func luaS64(v int64) lua.LValue {
 	if v >= -maxExact && v <= maxExact {
 		return lua.LNumber(v)
 	}
-	return m.box(int64Box{bits: uint64(v), signed: true})
+	return newBox(int64Box{bits: uint64(v), signed: true})
 }
 
-func (m *vm) box(b int64Box) lua.LValue {
-	ud := m.L.NewUserData()
-	ud.Value = &b
-	ud.Metatable = m.int64MT
-	return ud
+// newBox makes the userdata of b. It needs no Lua state: a box belongs to
+// none (see int64MT).
+func newBox(b int64Box) lua.LValue {
+	return &lua.LUserData{Value: &b, Metatable: int64MT}
 }
 
-// canonical pushes a box result as a number when it fits.
-func (m *vm) canonical(b int64Box) lua.LValue {
+// canonical returns a box result as a number when it fits.
+func canonical(b int64Box) lua.LValue {
 	if b.signed {
-		return m.s64(int64(b.bits))
+		return luaS64(int64(b.bits))
 	}
-	return m.u64(b.bits)
+	return luaU64(b.bits)
 }
 
 // integer is a sign and magnitude, which represents both u64 and s64
@@ -144,52 +141,30 @@ func (i integer) fitsS64() bool {
 	return i.mag <= math.MaxInt64
 }
 
-// installInt64 creates the metatable shared by every box of a state.
-func (m *vm) installInt64() {
-	mt := m.L.NewTypeMetatable(int64TypeName)
-	m.int64MT = mt
-	L := m.L
-	arith := func(op byte) *lua.LFunction {
-		return L.NewFunction(func(L *lua.LState) int {
-			return m.int64Arith(op)
-		})
+// int64MT is the metatable of every box in every Lua state. A box kept
+// in call.session.store outlives the state that made it and is read by
+// others (the pool's, a reload's); Lua compares two userdata with ==, <
+// and <= only when both carry the same metamethod, and a metamethod bound
+// to one state would work on that state's stack from another goroutine.
+// So the metamethods use only the state that calls them, and __metatable
+// hides the table from getmetatable, so that no script changes it under
+// the other states.
+var int64MT = &lua.LTable{Metatable: lua.LNil}
+
+// int64TypeName is what getmetatable returns for a box.
+const int64TypeName = "nex.int64"
+
+func init() {
+	setFuncs := func(t *lua.LTable, fns map[string]lua.LGFunction) {
+		for name, f := range fns {
+			t.RawSetString(name, &lua.LFunction{IsG: true, GFunction: f})
+		}
 	}
-	L.SetField(mt, "__add", arith('+'))
-	L.SetField(mt, "__sub", arith('-'))
-	L.SetField(mt, "__mul", arith('*'))
-	L.SetField(mt, "__div", arith('/'))
-	L.SetField(mt, "__mod", arith('%'))
-	L.SetField(mt, "__unm", L.NewFunction(func(L *lua.LState) int {
-		b := checkBox(L, 1)
-		L.Push(m.canonical(int64Box{bits: -b.bits, signed: b.signed}))
-		return 1
-	}))
-	L.SetField(mt, "__eq", L.NewFunction(func(L *lua.LState) int {
-		a, ok1 := toInteger(L.Get(1))
-		b, ok2 := toInteger(L.Get(2))
-		L.Push(lua.LBool(ok1 && ok2 && a == b))
-		return 1
-	}))
-	L.SetField(mt, "__lt", L.NewFunction(func(L *lua.LState) int {
-		a, b := checkPair(L)
-		L.Push(lua.LBool(a.less(b)))
-		return 1
-	}))
-	L.SetField(mt, "__le", L.NewFunction(func(L *lua.LState) int {
-		a, b := checkPair(L)
-		L.Push(lua.LBool(!b.less(a)))
-		return 1
-	}))
-	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
-		L.Push(lua.LString(checkBox(L, 1).String()))
-		return 1
-	}))
-	L.SetField(mt, "__concat", L.NewFunction(func(L *lua.LState) int {
-		L.Push(lua.LString(intString(L, L.Get(1)) + intString(L, L.Get(2))))
-		return 1
-	}))
-	methods := L.NewTable()
-	L.SetFuncs(methods, map[string]lua.LGFunction{
+	arith := func(op byte) lua.LGFunction {
+		return func(L *lua.LState) int { return int64Arith(L, op) }
+	}
+	methods := &lua.LTable{Metatable: lua.LNil}
+	setFuncs(methods, map[string]lua.LGFunction{
 		"hex": func(L *lua.LState) int {
 			b := checkBox(L, 1)
 			L.Push(lua.LString("0x" + strconv.FormatUint(b.bits, 16)))
@@ -205,7 +180,44 @@ func (m *vm) installInt64() {
 			return 1
 		},
 	})
-	L.SetField(mt, "__index", methods)
+	int64MT.RawSetString("__metatable", lua.LString(int64TypeName))
+	int64MT.RawSetString("__index", methods)
+	setFuncs(int64MT, map[string]lua.LGFunction{
+		"__add": arith('+'),
+		"__sub": arith('-'),
+		"__mul": arith('*'),
+		"__div": arith('/'),
+		"__mod": arith('%'),
+		"__unm": func(L *lua.LState) int {
+			b := checkBox(L, 1)
+			L.Push(canonical(int64Box{bits: -b.bits, signed: b.signed}))
+			return 1
+		},
+		"__eq": func(L *lua.LState) int {
+			a, ok1 := toInteger(L.Get(1))
+			b, ok2 := toInteger(L.Get(2))
+			L.Push(lua.LBool(ok1 && ok2 && a == b))
+			return 1
+		},
+		"__lt": func(L *lua.LState) int {
+			a, b := checkPair(L)
+			L.Push(lua.LBool(a.less(b)))
+			return 1
+		},
+		"__le": func(L *lua.LState) int {
+			a, b := checkPair(L)
+			L.Push(lua.LBool(!b.less(a)))
+			return 1
+		},
+		"__tostring": func(L *lua.LState) int {
+			L.Push(lua.LString(checkBox(L, 1).String()))
+			return 1
+		},
+		"__concat": func(L *lua.LState) int {
+			L.Push(lua.LString(intString(L, L.Get(1)) + intString(L, L.Get(2))))
+			return 1
+		},
+	})
 }
 
 // String prints the value in decimal.
@@ -254,8 +266,7 @@ func intString(L *lua.LState, v lua.LValue) string {
 
 // int64Arith does wrapping 64-bit arithmetic. The result takes the
 // signedness of the first box operand; / and % truncate toward zero.
-func (m *vm) int64Arith(op byte) int {
-	L := m.L
+func int64Arith(L *lua.LState, op byte) int {
 	signed := false
 	for _, v := range []lua.LValue{L.Get(1), L.Get(2)} {
 		if ud, ok := v.(*lua.LUserData); ok {
@@ -298,6 +309,6 @@ func (m *vm) int64Arith(op byte) int {
 			r = x % y
 		}
 	}
-	L.Push(m.canonical(int64Box{bits: r, signed: signed}))
+	L.Push(canonical(int64Box{bits: r, signed: signed}))
 	return 1
 }

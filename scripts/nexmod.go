@@ -63,7 +63,7 @@ func (m *vm) installNex() {
 	nex.RawSetString("log", log)
 	dt := L.NewTable()
 	L.SetFuncs(dt, map[string]lua.LGFunction{
-		"now":    func(L *lua.LState) int { L.Push(m.u64(uint64(rmc.Now()))); return 1 },
+		"now":    func(L *lua.LState) int { L.Push(luaU64(uint64(rmc.Now()))); return 1 },
 		"pack":   m.datetimePack,
 		"unpack": m.datetimeUnpack,
 	})
@@ -223,7 +223,7 @@ func (m *vm) nexInt(signed bool) int {
 	case !signed && !i.fitsU64():
 		L.ArgError(1, "negative value for u64")
 	}
-	L.Push(m.canonical(int64Box{bits: i.bits(), signed: signed}))
+	L.Push(canonical(int64Box{bits: i.bits(), signed: signed}))
 	return 1
 }
 
@@ -268,7 +268,7 @@ func (m *vm) datetimePack(L *lua.LState) int {
 		}
 		return int(v)
 	}
-	L.Push(m.u64(uint64(rmc.NewDateTime(f("year"), f("month"), f("day"), f("hour"), f("minute"), f("second")))))
+	L.Push(luaU64(uint64(rmc.NewDateTime(f("year"), f("month"), f("day"), f("hour"), f("minute"), f("second")))))
 	return 1
 }
 

@@ -20,6 +20,8 @@ end
 if string.dump ~= nil then absent[#absent+1] = "string.dump" end
 nex.on_request("*", function(call)
   if #absent > 0 then error("present: " .. table.concat(absent, ",")) end
+  -- Every state shares the metatable of 64-bit integers.
+  if getmetatable(nex.u64("0x20000000000001")) ~= "nex.int64" then error("the 64-bit integers' metatable is reachable") end
   local ok, err = pcall(require, "../a")
   if ok then error("require escaped the lib folder") end
   ok, err = pcall(require, "missing")

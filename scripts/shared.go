@@ -129,7 +129,7 @@ func (m *vm) fromShared(v sharedValue) lua.LValue {
 	case lua.LTBool:
 		return lua.LBool(v.b)
 	case lua.LTUserData:
-		return m.box(*v.box)
+		return newBox(*v.box)
 	}
 	return lua.LNil
 }

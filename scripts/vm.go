@@ -29,7 +29,6 @@ type vm struct {
 	L *lua.LState
 
 	nex       *lua.LTable
-	int64MT   *lua.LTable
 	callMT    *lua.LTable
 	sessionMT *lua.LTable
 	verdictMT *lua.LTable
@@ -74,7 +73,6 @@ func newVM(e *Engine, g *generation) (*vm, error) {
 		L.Close()
 		return nil, err
 	}
-	m.installInt64()
 	m.installNex()
 	for _, s := range g.set.scripts {
 		m.loading = s.name

@@ -90,25 +90,29 @@ func (m *Method) DecodeResponse(body []byte, s rmc.Settings) (*Value, error) {
 	return v, nil
 }
 
+// Decode is DecodeRequest (request true) or DecodeResponse, for callers
+// that handle both directions alike.
+func (m *Method) Decode(request bool, body []byte, s rmc.Settings) (*Value, error) {
+	if request {
+		return m.DecodeRequest(body, s)
+	}
+	return m.DecodeResponse(body, s)
+}
+
 // DecodeOrRaw decodes a request or response body when the method is
 // described and decodes cleanly; otherwise it returns a KindRaw value
 // holding a copy of the body and the decode error (nil when the method is
 // simply not described), so callers log the reason and still forward bytes.
 func (r *Registry) DecodeOrRaw(proto uint16, method uint32, request bool, body []byte, s rmc.Settings) (*Value, error) {
-	if m := r.Method(proto, method); m != nil {
-		var v *Value
-		var err error
-		if request {
-			v, err = m.DecodeRequest(body, s)
-		} else {
-			v, err = m.DecodeResponse(body, s)
-		}
-		if err == nil {
-			return v, nil
-		}
+	m := r.Method(proto, method)
+	if m == nil {
+		return rawValue(body), nil
+	}
+	v, err := m.Decode(request, body, s)
+	if err != nil {
 		return rawValue(body), err
 	}
-	return rawValue(body), nil
+	return v, nil
 }
 
 func rawValue(body []byte) *Value {

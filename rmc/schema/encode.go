@@ -33,6 +33,15 @@ func (m *Method) EncodeResponse(v *Value, s rmc.Settings) ([]byte, error) {
 	return b, nil
 }
 
+// Encode is EncodeRequest (request true) or EncodeResponse, for callers
+// that handle both directions alike.
+func (m *Method) Encode(request bool, v *Value, s rmc.Settings) ([]byte, error) {
+	if request {
+		return m.EncodeRequest(v, s)
+	}
+	return m.EncodeResponse(v, s)
+}
+
 // Encode writes v (a KindRaw value or a call tree) as a body: raw values
 // are written verbatim, so the result of DecodeOrRaw always re-encodes.
 func (r *Registry) Encode(proto uint16, method uint32, request bool, v *Value, s rmc.Settings) ([]byte, error) {
@@ -44,10 +53,7 @@ func (r *Registry) Encode(proto uint16, method uint32, request bool, v *Value, s
 		p, mn := r.Names(proto, method)
 		return nil, fmt.Errorf("schema: encode %s.%s: %w: method not described and value not raw", p, mn, ErrMismatch)
 	}
-	if request {
-		return m.EncodeRequest(v, s)
-	}
-	return m.EncodeResponse(v, s)
+	return m.Encode(request, v, s)
 }
 
 type encoder struct {

@@ -78,22 +78,11 @@ func FuzzDecode(f *testing.F) {
 		if !request && m.Protocol.NoResponse {
 			request = true
 		}
-		var v *Value
-		var err error
-		if request {
-			v, err = m.DecodeRequest(body, s)
-		} else {
-			v, err = m.DecodeResponse(body, s)
-		}
+		v, err := m.Decode(request, body, s)
 		if err != nil {
 			return
 		}
-		var out []byte
-		if request {
-			out, err = m.EncodeRequest(v, s)
-		} else {
-			out, err = m.EncodeResponse(v, s)
-		}
+		out, err := m.Encode(request, v, s)
 		if err != nil {
 			t.Fatalf("%s.%s: decoded but does not encode: %v", m.Protocol.Name, m.Name, err)
 		}

@@ -36,22 +36,11 @@ func method(t testing.TB, proto, meth string) *Method {
 // roundTrip decodes and re-encodes, failing unless the bytes survive.
 func roundTrip(t *testing.T, m *Method, request bool, body []byte, s rmc.Settings) *Value {
 	t.Helper()
-	var v *Value
-	var err error
-	if request {
-		v, err = m.DecodeRequest(body, s)
-	} else {
-		v, err = m.DecodeResponse(body, s)
-	}
+	v, err := m.Decode(request, body, s)
 	if err != nil {
 		t.Fatalf("decode: %v", err)
 	}
-	var out []byte
-	if request {
-		out, err = m.EncodeRequest(v, s)
-	} else {
-		out, err = m.EncodeResponse(v, s)
-	}
+	out, err := m.Encode(request, v, s)
 	if err != nil {
 		t.Fatalf("encode: %v", err)
 	}

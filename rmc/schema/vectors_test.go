@@ -49,25 +49,15 @@ func TestVectorsRoundTrip(t *testing.T) {
 					continue // an error carries no values
 				}
 				meth := reg.Method(m.ProtocolID, methodID)
-				var v *Value
-				var err error
-				if m.Kind == "request" {
-					v, err = meth.DecodeRequest(body, s)
-				} else {
-					v, err = meth.DecodeResponse(body, s)
-				}
+				request := m.Kind == "request"
+				v, err := meth.Decode(request, body, s)
 				if err != nil {
 					t.Fatalf("message %d (%s.%s %s, %v): decode: %v\nbody %s", i, pn, mn, m.Kind, s, err, m.Body)
 				}
 				if v.Name != mn {
 					t.Errorf("message %d: decoded name %q, want %q", i, v.Name, mn)
 				}
-				var out []byte
-				if m.Kind == "request" {
-					out, err = meth.EncodeRequest(v, s)
-				} else {
-					out, err = meth.EncodeResponse(v, s)
-				}
+				out, err := meth.Encode(request, v, s)
 				if err != nil {
 					t.Fatalf("message %d (%s.%s %s): encode: %v", i, pn, mn, m.Kind, err)
 				}

@@ -179,6 +179,30 @@ func (nn *negotiationNet) dropped(reason string) int {
 
 var negotiationVariants = []Variant{V1, Lite}
 
+// rewriteCase is one rewriting of a handshake packet: edit changes it in
+// flight, and refuse says whether the side that receives it must refuse.
+type rewriteCase struct {
+	name   string
+	v1Only bool // the edited field exists on v1 only (max substream)
+	edit   func(*Packet)
+	refuse bool
+}
+
+// runRewriteCases runs fn for every case on every negotiating variant, as
+// a subtest in a synctest bubble.
+func runRewriteCases(t *testing.T, cases []rewriteCase, fn func(t *testing.T, v Variant, tc rewriteCase)) {
+	for _, v := range negotiationVariants {
+		for _, tc := range cases {
+			if tc.v1Only && v != V1 {
+				continue
+			}
+			t.Run(v.String()+"/"+tc.name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) { fn(t, v, tc) })
+			})
+		}
+	}
+}
+
 // TestNegotiationListenerRefusesConnectBeyondProfile: a CONNECT whose
 // options ask for more than the listener's profile (a higher minor
 // version, a function it lacks, more substreams) is dropped before any
@@ -187,60 +211,46 @@ var negotiationVariants = []Variant{V1, Lite}
 // rewriting itself is not what the listener refuses.
 func TestNegotiationListenerRefusesConnectBeyondProfile(t *testing.T) {
 	const reason = "CONNECT negotiates beyond the profile"
-	cases := []struct {
-		name   string
-		v1Only bool
-		edit   func(*Packet)
-		refuse bool
-	}{
+	cases := []rewriteCase{
 		{name: "unchanged", edit: func(*Packet) {}},
 		{name: "higher minor version", edit: func(p *Packet) { p.MinorVersion++ }, refuse: true},
 		{name: "function not supported", edit: func(p *Packet) { p.SupportedFunctions |= 1 }, refuse: true},
 		{name: "only functions not supported", edit: func(p *Packet) { p.SupportedFunctions = 0x10000 }, refuse: true},
 		{name: "larger max substream", v1Only: true, edit: func(p *Packet) { p.MaxSubstream++ }, refuse: true},
 	}
-	for _, v := range negotiationVariants {
-		for _, tc := range cases {
-			if tc.v1Only && v != V1 {
-				continue
-			}
-			t.Run(v.String()+"/"+tc.name, func(t *testing.T) {
-				synctest.Test(t, func(t *testing.T) {
-					s := negotiationProfile(v)
-					nn := newNegotiationNet(t, s)
-					defer nn.l.Close()
-					cli, rw, err := nn.dial(t, s, &rewriteCarrier{outgoing: true, typ: TypeConnect, edit: tc.edit})
-					if rw.count() == 0 {
-						t.Fatal("no CONNECT went through the rewriter")
-					}
-					st := nn.l.Stats()
-					if !tc.refuse {
-						if err != nil {
-							t.Fatalf("unchanged CONNECT: dial: %v", err)
-						}
-						cli.Abort()
-						if st.Accepted != 1 || nn.dropped(reason) != 0 {
-							t.Errorf("unchanged CONNECT: stats %+v, %d refusals logged", st, nn.dropped(reason))
-						}
-						return
-					}
-					if err == nil {
-						cli.Abort()
-						t.Fatal("client connected with a CONNECT beyond the listener's profile")
-					}
-					if n := nn.calls.Load(); n != 0 {
-						t.Errorf("Connect callback ran %d times for a CONNECT beyond the profile", n)
-					}
-					if st.Accepted != 0 || st.Active != 0 || st.Refused == 0 {
-						t.Errorf("listener stats %+v: want nothing accepted or active, refusals counted", st)
-					}
-					if got := nn.dropped(reason); got == 0 || int64(got) != int64(st.Refused) {
-						t.Errorf("%d drops logged as %q, %d refusals counted: want every refusal logged with that reason", got, reason, st.Refused)
-					}
-				})
-			})
+	runRewriteCases(t, cases, func(t *testing.T, v Variant, tc rewriteCase) {
+		s := negotiationProfile(v)
+		nn := newNegotiationNet(t, s)
+		defer nn.l.Close()
+		cli, rw, err := nn.dial(t, s, &rewriteCarrier{outgoing: true, typ: TypeConnect, edit: tc.edit})
+		if rw.count() == 0 {
+			t.Fatal("no CONNECT went through the rewriter")
 		}
-	}
+		st := nn.l.Stats()
+		if !tc.refuse {
+			if err != nil {
+				t.Fatalf("unchanged CONNECT: dial: %v", err)
+			}
+			cli.Abort()
+			if st.Accepted != 1 || nn.dropped(reason) != 0 {
+				t.Errorf("unchanged CONNECT: stats %+v, %d refusals logged", st, nn.dropped(reason))
+			}
+			return
+		}
+		if err == nil {
+			cli.Abort()
+			t.Fatal("client connected with a CONNECT beyond the listener's profile")
+		}
+		if n := nn.calls.Load(); n != 0 {
+			t.Errorf("Connect callback ran %d times for a CONNECT beyond the profile", n)
+		}
+		if st.Accepted != 0 || st.Active != 0 || st.Refused == 0 {
+			t.Errorf("listener stats %+v: want nothing accepted or active, refusals counted", st)
+		}
+		if got := nn.dropped(reason); got == 0 || int64(got) != int64(st.Refused) {
+			t.Errorf("%d drops logged as %q, %d refusals counted: want every refusal logged with that reason", got, reason, st.Refused)
+		}
+	})
 }
 
 // lowerOffer is a client profile strictly inside negotiationProfile(v):
@@ -261,52 +271,38 @@ func lowerOffer(v Variant) Settings {
 // that adopted the reply would connect: the failure is the client's own.
 func TestNegotiationClientRefusesSynReplyBeyondOffer(t *testing.T) {
 	const reason = "SYN reply negotiates beyond our offer"
-	cases := []struct {
-		name   string
-		v1Only bool
-		edit   func(*Packet)
-		refuse bool
-	}{
+	cases := []rewriteCase{
 		{name: "unchanged", edit: func(*Packet) {}},
 		{name: "lower minor version", edit: func(p *Packet) { p.MinorVersion-- }},
 		{name: "higher minor version", edit: func(p *Packet) { p.MinorVersion++ }, refuse: true},
 		{name: "function not offered", edit: func(p *Packet) { p.SupportedFunctions |= 0b1000 }, refuse: true},
 		{name: "larger max substream", v1Only: true, edit: func(p *Packet) { p.MaxSubstream++ }, refuse: true},
 	}
-	for _, v := range negotiationVariants {
-		for _, tc := range cases {
-			if tc.v1Only && v != V1 {
-				continue
-			}
-			t.Run(v.String()+"/"+tc.name, func(t *testing.T) {
-				synctest.Test(t, func(t *testing.T) {
-					nn := newNegotiationNet(t, negotiationProfile(v))
-					defer nn.l.Close()
-					cli, rw, err := nn.dial(t, lowerOffer(v), &rewriteCarrier{typ: TypeSyn, edit: tc.edit})
-					if rw.count() == 0 {
-						t.Fatal("no SYN reply went through the rewriter")
-					}
-					if !tc.refuse {
-						if err != nil {
-							t.Fatalf("SYN reply within the offer: dial: %v", err)
-						}
-						cli.Abort()
-						return
-					}
-					if err == nil {
-						cli.Abort()
-						t.Fatal("client connected after a SYN reply beyond its offer")
-					}
-					if !errors.Is(err, ErrHandshake) || !strings.Contains(err.Error(), reason) {
-						t.Errorf("dial: %v; want ErrHandshake: %s", err, reason)
-					}
-					if n := nn.calls.Load(); n != 0 {
-						t.Errorf("the client sent a CONNECT after refusing the SYN reply (%d Connect calls)", n)
-					}
-				})
-			})
+	runRewriteCases(t, cases, func(t *testing.T, v Variant, tc rewriteCase) {
+		nn := newNegotiationNet(t, negotiationProfile(v))
+		defer nn.l.Close()
+		cli, rw, err := nn.dial(t, lowerOffer(v), &rewriteCarrier{typ: TypeSyn, edit: tc.edit})
+		if rw.count() == 0 {
+			t.Fatal("no SYN reply went through the rewriter")
 		}
-	}
+		if !tc.refuse {
+			if err != nil {
+				t.Fatalf("SYN reply within the offer: dial: %v", err)
+			}
+			cli.Abort()
+			return
+		}
+		if err == nil {
+			cli.Abort()
+			t.Fatal("client connected after a SYN reply beyond its offer")
+		}
+		if !errors.Is(err, ErrHandshake) || !strings.Contains(err.Error(), reason) {
+			t.Errorf("dial: %v; want ErrHandshake: %s", err, reason)
+		}
+		if n := nn.calls.Load(); n != 0 {
+			t.Errorf("the client sent a CONNECT after refusing the SYN reply (%d Connect calls)", n)
+		}
+	})
 }
 
 // TestNegotiationClientRefusesChangedConnectReply: the CONNECT reply must
@@ -314,12 +310,7 @@ func TestNegotiationClientRefusesSynReplyBeyondOffer(t *testing.T) {
 // them, up or down, ends the dial with ErrHandshake.
 func TestNegotiationClientRefusesChangedConnectReply(t *testing.T) {
 	const reason = "CONNECT reply changes the negotiated values"
-	cases := []struct {
-		name   string
-		v1Only bool
-		edit   func(*Packet)
-		refuse bool
-	}{
+	cases := []rewriteCase{
 		{name: "unchanged", edit: func(*Packet) {}},
 		{name: "higher minor version", edit: func(p *Packet) { p.MinorVersion++ }, refuse: true},
 		{name: "lower minor version", edit: func(p *Packet) { p.MinorVersion-- }, refuse: true},
@@ -328,41 +319,32 @@ func TestNegotiationClientRefusesChangedConnectReply(t *testing.T) {
 		{name: "larger max substream", v1Only: true, edit: func(p *Packet) { p.MaxSubstream++ }, refuse: true},
 		{name: "smaller max substream", v1Only: true, edit: func(p *Packet) { p.MaxSubstream-- }, refuse: true},
 	}
-	for _, v := range negotiationVariants {
-		for _, tc := range cases {
-			if tc.v1Only && v != V1 {
-				continue
+	runRewriteCases(t, cases, func(t *testing.T, v Variant, tc rewriteCase) {
+		s := negotiationProfile(v)
+		nn := newNegotiationNet(t, s)
+		defer nn.l.Close()
+		cli, rw, err := nn.dial(t, s, &rewriteCarrier{typ: TypeConnect, edit: tc.edit})
+		if !tc.refuse {
+			if err != nil {
+				t.Fatalf("unchanged CONNECT reply: dial: %v", err)
 			}
-			t.Run(v.String()+"/"+tc.name, func(t *testing.T) {
-				synctest.Test(t, func(t *testing.T) {
-					s := negotiationProfile(v)
-					nn := newNegotiationNet(t, s)
-					defer nn.l.Close()
-					cli, rw, err := nn.dial(t, s, &rewriteCarrier{typ: TypeConnect, edit: tc.edit})
-					if !tc.refuse {
-						if err != nil {
-							t.Fatalf("unchanged CONNECT reply: dial: %v", err)
-						}
-						if rw.count() == 0 {
-							t.Fatal("no CONNECT reply went through the rewriter")
-						}
-						cli.Abort()
-						return
-					}
-					if err == nil {
-						cli.Abort()
-						t.Fatal("client connected after a CONNECT reply that changed the negotiated values")
-					}
-					if rw.count() == 0 {
-						t.Fatal("no CONNECT reply went through the rewriter")
-					}
-					if !errors.Is(err, ErrHandshake) || !strings.Contains(err.Error(), reason) {
-						t.Errorf("dial: %v; want ErrHandshake: %s", err, reason)
-					}
-				})
-			})
+			if rw.count() == 0 {
+				t.Fatal("no CONNECT reply went through the rewriter")
+			}
+			cli.Abort()
+			return
 		}
-	}
+		if err == nil {
+			cli.Abort()
+			t.Fatal("client connected after a CONNECT reply that changed the negotiated values")
+		}
+		if rw.count() == 0 {
+			t.Fatal("no CONNECT reply went through the rewriter")
+		}
+		if !errors.Is(err, ErrHandshake) || !strings.Contains(err.Error(), reason) {
+			t.Errorf("dial: %v; want ErrHandshake: %s", err, reason)
+		}
+	})
 }
 
 // TestNegotiationSettlesOnLowerValues: whichever side offers less, both

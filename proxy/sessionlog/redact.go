@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // secretNames are the normalized field names (lower case, no '_' or '-')
@@ -31,13 +31,37 @@ var secretSuffixes = []string{"password", "token", "ticket", "secret", "sessionk
 // IsSecretName reports whether a field of that name holds a secret:
 // passwords, keys, tickets and tokens, in any of the spellings NEX schemas
 // and nexproxy use (snake_case, camelCase, Hungarian "pbuf" prefixes).
-func IsSecretName(name string) bool {
-	n := strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(name))
-	if secretNames[n] {
+func IsSecretName(name string) bool { return isSecret(name) }
+
+// isSecret is IsSecretName for a name as text or bytes. It is asked for
+// every member of every logged value: a name of ASCII (all that schemas
+// use) is normalized on the stack.
+func isSecret[T string | []byte](name T) bool {
+	var buf [64]byte
+	n := buf[:0]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '_' || c == '-':
+			continue
+		case c >= utf8.RuneSelf || len(n) == len(buf):
+			return isSecretNormalized([]byte(strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(string(name)))))
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		n = append(n, c)
+	}
+	return isSecretNormalized(n)
+}
+
+// isSecretNormalized is IsSecretName for a name in lower case without '_'
+// or '-'.
+func isSecretNormalized(n []byte) bool {
+	if secretNames[string(n)] {
 		return true
 	}
 	for _, s := range secretSuffixes {
-		if strings.HasSuffix(n, s) {
+		if len(n) >= len(s) && string(n[len(n)-len(s):]) == s {
 			return true
 		}
 	}
@@ -102,101 +126,253 @@ func stringSize(s string) int {
 // replaced by its Placeholder, keeping the order of object members (the
 // wire order of the parameters). Text that is not valid JSON is replaced
 // as a whole: it cannot be inspected, so it cannot be trusted.
+//
+// It runs for every value the session logs write, so it copies the text
+// through in one pass (whitespace dropped) and decodes only secret values
+// (to measure them) and member names with escapes.
 func RedactJSON(raw json.RawMessage) json.RawMessage {
 	if len(raw) == 0 {
 		return raw
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var out bytes.Buffer
-	if err := redactValue(dec, &out, 0); err != nil {
+	r := redactor{in: raw, out: make([]byte, 0, len(raw))}
+	r.skipSpace()
+	if err := r.value(0); err != nil {
 		return quote(Placeholder(len(raw)))
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	if r.skipSpace(); r.pos != len(r.in) {
 		return quote(Placeholder(len(raw)))
 	}
-	return out.Bytes()
+	return r.out
 }
 
 // maxDepth bounds recursion on hostile or absurd nesting.
 const maxDepth = 512
 
-var errTooDeep = errors.New("sessionlog: JSON nested too deeply")
+var (
+	errTooDeep = errors.New("sessionlog: JSON nested too deeply")
+	errSyntax  = errors.New("sessionlog: invalid JSON")
+)
 
-func redactValue(dec *json.Decoder, out *bytes.Buffer, depth int) error {
+// redactor is the state of one RedactJSON: the text, how far it has been
+// read and what was written.
+type redactor struct {
+	in  []byte
+	pos int
+	out []byte
+}
+
+func (r *redactor) skipSpace() {
+	for r.pos < len(r.in) {
+		switch r.in[r.pos] {
+		case ' ', '\t', '\n', '\r':
+			r.pos++
+		default:
+			return
+		}
+	}
+}
+
+// value copies the value at pos, redacting what it holds.
+func (r *redactor) value(depth int) error {
 	if depth > maxDepth {
 		return errTooDeep
 	}
-	tok, err := dec.Token()
-	if err != nil {
+	if r.pos >= len(r.in) {
+		return errSyntax
+	}
+	switch c := r.in[r.pos]; {
+	case c == '{':
+		return r.object(depth)
+	case c == '[':
+		return r.array(depth)
+	case c == '"':
+		_, err := r.str()
+		return err
+	case c == '-' || c >= '0' && c <= '9':
+		return r.number()
+	}
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if bytes.HasPrefix(r.in[r.pos:], []byte(lit)) {
+			r.out = append(r.out, lit...)
+			r.pos += len(lit)
+			return nil
+		}
+	}
+	return errSyntax
+}
+
+// object copies the object at pos, replacing the values of secret members.
+func (r *redactor) object(depth int) error {
+	r.pos++ // '{'
+	r.out = append(r.out, '{')
+	r.skipSpace()
+	if r.pos < len(r.in) && r.in[r.pos] == '}' {
+		r.pos++
+		r.out = append(r.out, '}')
+		return nil
+	}
+	for {
+		if r.pos >= len(r.in) || r.in[r.pos] != '"' {
+			return errSyntax
+		}
+		secret, err := r.str()
+		if err != nil {
+			return err
+		}
+		r.skipSpace()
+		if r.pos >= len(r.in) || r.in[r.pos] != ':' {
+			return errSyntax
+		}
+		r.pos++
+		r.out = append(r.out, ':')
+		r.skipSpace()
+		if secret {
+			err = r.secretValue()
+		} else {
+			err = r.value(depth + 1)
+		}
+		if err != nil {
+			return err
+		}
+		r.skipSpace()
+		if r.pos >= len(r.in) {
+			return errSyntax
+		}
+		c := r.in[r.pos]
+		r.pos++
+		r.out = append(r.out, c)
+		switch c {
+		case '}':
+			return nil
+		case ',':
+			r.skipSpace()
+		default:
+			return errSyntax
+		}
+	}
+}
+
+// array copies the array at pos.
+func (r *redactor) array(depth int) error {
+	r.pos++ // '['
+	r.out = append(r.out, '[')
+	r.skipSpace()
+	if r.pos < len(r.in) && r.in[r.pos] == ']' {
+		r.pos++
+		r.out = append(r.out, ']')
+		return nil
+	}
+	for {
+		if err := r.value(depth + 1); err != nil {
+			return err
+		}
+		r.skipSpace()
+		if r.pos >= len(r.in) {
+			return errSyntax
+		}
+		c := r.in[r.pos]
+		r.pos++
+		r.out = append(r.out, c)
+		switch c {
+		case ']':
+			return nil
+		case ',':
+			r.skipSpace()
+		default:
+			return errSyntax
+		}
+	}
+}
+
+// secretValue writes the Placeholder of the value at pos. Secrets are
+// few, so it decodes them as encoding/json does to measure them.
+func (r *redactor) secretValue() error {
+	dec := json.NewDecoder(bytes.NewReader(r.in[r.pos:]))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
 		return err
 	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			out.WriteByte('{')
-			for first := true; dec.More(); first = false {
-				kt, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				k, ok := kt.(string)
-				if !ok {
-					return fmt.Errorf("sessionlog: object key %v", kt)
-				}
-				if !first {
-					out.WriteByte(',')
-				}
-				out.Write(quote(k))
-				out.WriteByte(':')
-				if IsSecretName(k) {
-					var v any
-					if err := dec.Decode(&v); err != nil {
-						return err
-					}
-					out.Write(quote(Placeholder(secretSize(v))))
-					continue
-				}
-				if err := redactValue(dec, out, depth+1); err != nil {
-					return err
-				}
-			}
-			if _, err := dec.Token(); err != nil { // '}'
-				return err
-			}
-			out.WriteByte('}')
-		case '[':
-			out.WriteByte('[')
-			for first := true; dec.More(); first = false {
-				if !first {
-					out.WriteByte(',')
-				}
-				if err := redactValue(dec, out, depth+1); err != nil {
-					return err
-				}
-			}
-			if _, err := dec.Token(); err != nil { // ']'
-				return err
-			}
-			out.WriteByte(']')
-		default:
-			return fmt.Errorf("sessionlog: unexpected %v", t)
-		}
-	case string:
-		out.Write(quote(t))
-	case json.Number:
-		out.WriteString(t.String())
-	case bool:
-		if t {
-			out.WriteString("true")
-		} else {
-			out.WriteString("false")
-		}
-	case nil:
-		out.WriteString("null")
-	}
+	r.pos += int(dec.InputOffset())
+	r.out = append(r.out, quote(Placeholder(secretSize(v)))...)
 	return nil
+}
+
+// str copies the string at pos and reports whether, as a member name, it
+// names a secret. A string that is already plain JSON text (no escapes,
+// valid UTF-8) is copied as it is; another is decoded and written again.
+func (r *redactor) str() (secret bool, err error) {
+	start := r.pos
+	r.pos++ // '"'
+	plain := true
+	for {
+		if r.pos >= len(r.in) {
+			return false, errSyntax
+		}
+		c := r.in[r.pos]
+		switch {
+		case c == '"':
+			r.pos++
+			text := r.in[start:r.pos]
+			if plain && utf8.Valid(text) {
+				r.out = append(r.out, text...)
+				return isSecret(text[1 : len(text)-1]), nil
+			}
+			var s string
+			if err := json.Unmarshal(text, &s); err != nil {
+				return false, err
+			}
+			r.out = append(r.out, quote(s)...)
+			return isSecret(s), nil
+		case c < 0x20:
+			return false, errSyntax
+		case c == '\\':
+			plain = false
+			r.pos += 2 // the escape's own syntax is checked by the decoding
+		default:
+			r.pos++
+		}
+	}
+}
+
+// number copies the number at pos after checking its syntax.
+func (r *redactor) number() error {
+	start := r.pos
+	if r.in[r.pos] == '-' {
+		r.pos++
+	}
+	switch {
+	case r.pos < len(r.in) && r.in[r.pos] == '0':
+		r.pos++
+	case r.digits() == 0:
+		return errSyntax
+	}
+	if r.pos < len(r.in) && r.in[r.pos] == '.' {
+		r.pos++
+		if r.digits() == 0 {
+			return errSyntax
+		}
+	}
+	if r.pos < len(r.in) && (r.in[r.pos] == 'e' || r.in[r.pos] == 'E') {
+		r.pos++
+		if r.pos < len(r.in) && (r.in[r.pos] == '+' || r.in[r.pos] == '-') {
+			r.pos++
+		}
+		if r.digits() == 0 {
+			return errSyntax
+		}
+	}
+	r.out = append(r.out, r.in[start:r.pos]...)
+	return nil
+}
+
+func (r *redactor) digits() int {
+	n := 0
+	for r.pos < len(r.in) && r.in[r.pos] >= '0' && r.in[r.pos] <= '9' {
+		r.pos++
+		n++
+	}
+	return n
 }
 
 // quote encodes s as a JSON string without HTML escaping, so that

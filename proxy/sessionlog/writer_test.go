@@ -2,6 +2,7 @@ package sessionlog
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -179,4 +180,29 @@ func TestWriterIdleMemory(t *testing.T) {
 	if per > 1<<10 {
 		t.Errorf("an idle Writer holds %d bytes of heap, want under 1 KiB", per)
 	}
+}
+
+// BenchmarkWriteCalls: a batch of logged calls with matchmaking-sized
+// values, two of them secret, redacted and encoded (to io.Discard): the
+// writer goroutine's share of a logged call.
+func BenchmarkWriteCalls(b *testing.B) {
+	w, err := NewWriter(io.Discard, Options{Game: "g", Session: "c1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	params := json.RawMessage(`{"gathering":{"id":1234,"owner_pid":1750087940,"host_pid":1750087940,"min_participants":1,"max_participants":8,"participation_policy":98,"policy_argument":0,"flags":512,"state":0,"description":"ranked match"},"game_mode":3,"attributes":[1,2,3,4,5,6],"application_buffer":"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff","matchmake_param":{"$class":"MatchmakeParam","params":{"@SR":true,"@GIR":3}}}`)
+	result := json.RawMessage(`{"result":"0x00010001","gid":1234,"session_key":"00112233445566778899aabbccddeeff","ticket":"0011"}`)
+	r := Record{Type: TypeCall, Conn: "c1", Leg: LegConsole, Dir: DirConsole, Protocol: "MatchmakeExtension", ProtocolID: 109,
+		Method: "AutoMatchmakeWithParam_Postpone", MethodID: 40, CallID: 7, Params: params, Result: result, Handler: HandlerUpstream}
+	rs := make([]Record, 32)
+	for i := range rs {
+		rs[i] = r
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := w.WriteRecords(rs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rs)), "ns/record")
 }

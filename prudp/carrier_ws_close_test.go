@@ -56,6 +56,29 @@ func endsPromptly(t *testing.T, side string, c *Conn) {
 	}
 }
 
+// listenWebSocketForClose serves the Switch profile on a WebSocket
+// listener ("ws", or "wss" with a test certificate) and returns the
+// DialConfig that reaches it. The ping timeout is a minute, so that
+// nothing but the WebSocket's end can end a connection within a test.
+func listenWebSocketForClose(t *testing.T, ctx context.Context, network string) (*Listener, DialConfig) {
+	t.Helper()
+	s := Switch()
+	s.AccessKey = "fdf6617f"
+	s.PingTimeout = time.Minute
+	var srvTLS *tls.Config
+	dc := DialConfig{Settings: s}
+	if network == "wss" {
+		cfg, roots := testCert(t)
+		srvTLS = cfg
+		dc.TLSConfig = &tls.Config{RootCAs: roots}
+	}
+	l, err := ListenWebSocket(ctx, "127.0.0.1:0", srvTLS, ListenConfig{Games: []Settings{s}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, dc
+}
+
 // TestWebSocketCloseEndsConnections drops the TCP connection under a
 // WebSocket, from either end, without any PRUDP DISCONNECT: both the
 // listener's and the dialled connection end at once (the ping timeout is
@@ -72,22 +95,9 @@ func TestWebSocketCloseEndsConnections(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer goleak.VerifyNone(t)
-			s := Switch()
-			s.AccessKey = "fdf6617f"
-			s.PingTimeout = time.Minute
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			var srvTLS *tls.Config
-			dc := DialConfig{Settings: s}
-			if tc.network == "wss" {
-				cfg, roots := testCert(t)
-				srvTLS = cfg
-				dc.TLSConfig = &tls.Config{RootCAs: roots}
-			}
-			l, err := ListenWebSocket(ctx, "127.0.0.1:0", srvTLS, ListenConfig{Games: []Settings{s}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			l, dc := listenWebSocketForClose(t, ctx, tc.network)
 			defer l.Close()
 			acc := make(chan *Conn, 1)
 			go func() { c, _ := l.Accept(ctx); acc <- c }()
@@ -135,19 +145,13 @@ func TestWebSocketCloseEndsConnections(t *testing.T) {
 // listener's connection ends at once.
 func TestWebSocketCloseFrameEndsConnections(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	s := Switch()
-	s.AccessKey = "fdf6617f"
-	s.PingTimeout = time.Minute
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	l, err := ListenWebSocket(ctx, "127.0.0.1:0", nil, ListenConfig{Games: []Settings{s}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, dc := listenWebSocketForClose(t, ctx, "ws")
 	defer l.Close()
 	acc := make(chan *Conn, 1)
 	go func() { c, _ := l.Accept(ctx); acc <- c }()
-	cli, err := Dial(ctx, "ws", l.Addr().String(), DialConfig{Settings: s})
+	cli, err := Dial(ctx, "ws", l.Addr().String(), dc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -113,11 +113,22 @@ type Value struct {
 	// Name is the field or parameter name ("" for list elements, map entries
 	// and parent levels).
 	Name string
-	// Kind selects which of the fields below carry the value.
-	Kind Kind
 	// Type is the schema spelling: "u32", "list<string>", "MatchmakeSession",
 	// "anydata<Data>".
 	Type string
+	// Kind selects which of the fields below carry the value. The one-byte
+	// fields sit together so that a node, of which a decoded call has
+	// dozens, wastes no padding.
+	Kind Kind
+	// StrForm is the wire layout of Str (of Class for an AnyDataHolder).
+	StrForm StrForm
+	// Version is the structure header version (0 without headers).
+	Version uint8
+	// VariantType is the Variant type id (0 none, 1 s64, 2 double, 3 bool,
+	// 4 string, 5 datetime, 6 u64).
+	VariantType uint8
+	// Bool holds Bool values.
+	Bool bool
 
 	// Uint holds unsigned scalars, PIDs, Results and DateTimes; for Float and
 	// Double it holds the raw IEEE bits (kept for NaN payloads) and for Bool
@@ -127,12 +138,8 @@ type Value struct {
 	Int int64
 	// Float holds Float and Double values.
 	Float float64
-	// Bool holds Bool values.
-	Bool bool
 	// Str holds String and StationURL text (without the terminating NUL).
 	Str string
-	// StrForm is the wire layout of Str (of Class for an AnyDataHolder).
-	StrForm StrForm
 	// Bytes holds Buffer, QBuffer, QUUID and Raw contents.
 	Bytes []byte
 
@@ -142,16 +149,11 @@ type Value struct {
 	// variant type 0).
 	Items []*Value
 
-	// Version is the structure header version (0 without headers).
-	Version uint8
 	// Tail holds bytes inside a structure header that the schema does not
 	// describe; they are written back unchanged.
 	Tail []byte
 	// Class is the AnyDataHolder class name.
 	Class string
-	// VariantType is the Variant type id (0 none, 1 s64, 2 double, 3 bool,
-	// 4 string, 5 datetime, 6 u64).
-	VariantType uint8
 }
 
 // Sentinel errors of the value tree; callers branch on them with errors.Is.

@@ -607,3 +607,32 @@ func TestVariantKinds(t *testing.T) {
 		t.Errorf("variant 0: decoded %s", v.AppendJSON(nil))
 	}
 }
+
+// TestDirectScalarEdits checks that a Float or Bool assigned directly (not
+// through Set, which also updates the raw bits in Uint) is what the encoder
+// writes: the raw bits are kept only while they still denote the value.
+func TestDirectScalarEdits(t *testing.T) {
+	r, err := Parse(map[string]string{"x.nexdl": "protocol 1 X { method 1 M (bool b, float f, double d) }"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := r.Method(1, 1)
+	body := build(wiiu, func(w *rmc.Writer) {
+		w.U8(2)
+		w.U32(0x7FA00001)
+		w.U64(0x7FF4000000000001)
+	})
+	v := roundTrip(t, m, true, body, wiiu)
+	mustGet(t, v, "b").Bool = false
+	mustGet(t, v, "f").Float = 1.5
+	mustGet(t, v, "d").Float = -2
+	got, err := m.EncodeRequest(v, wiiu)
+	want := build(wiiu, func(w *rmc.Writer) {
+		w.Bool(false)
+		w.Float(1.5)
+		w.Double(-2)
+	})
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("edited fields encode as %x, %v; want %x", got, err, want)
+	}
+}

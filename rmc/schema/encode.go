@@ -167,15 +167,16 @@ func (e *encoder) value(t *typeRef, v *Value) error {
 		w.S64(v.Int)
 	case KindFloat:
 		// The raw bits win while they still denote Float, which keeps NaN
-		// payloads that a float64 round trip could change.
+		// payloads that a float64 round trip could change; Float wins once
+		// it was edited on its own.
 		f := float32(v.Float)
-		if bits := uint32(v.Uint); v.Uint <= math.MaxUint32 && (math.Float32frombits(bits) == f || math.IsNaN(v.Float) && f != f && math.Float32frombits(bits) != math.Float32frombits(bits)) {
+		if bits := uint32(v.Uint); uint64(bits) == v.Uint && denotes(float64(math.Float32frombits(bits)), float64(f)) {
 			w.U32(bits)
 		} else {
 			w.Float(f)
 		}
 	case KindDouble:
-		if fb := math.Float64frombits(v.Uint); fb == v.Float || math.IsNaN(fb) && math.IsNaN(v.Float) {
+		if denotes(math.Float64frombits(v.Uint), v.Float) {
 			w.U64(v.Uint)
 		} else {
 			w.Double(v.Float)
@@ -231,6 +232,12 @@ func (e *encoder) value(t *typeRef, v *Value) error {
 		return e.anyData(v)
 	}
 	return nil
+}
+
+// denotes reports whether raw bits decoded to raw still stand for f: equal,
+// or both NaN (whatever their payloads).
+func denotes(raw, f float64) bool {
+	return raw == f || math.IsNaN(raw) && math.IsNaN(f)
 }
 
 func overflow(v *Value) error {

@@ -326,9 +326,10 @@ func (r *Reader) Variant() Variant {
 	return Variant{}
 }
 
-// ListLen reads a List/Map element count. Every element occupies at least
-// one byte, so a count above Remaining is rejected before any caller
-// allocates for it.
+// ListLen reads a List/Map element count; qvector, qlist and std_list are
+// Lists on the wire (rmc.md §4.3), so they are read with it too. Every
+// element occupies at least one byte, so a count above Remaining is
+// rejected before any caller allocates for it.
 func (r *Reader) ListLen() int {
 	off := r.off
 	n := r.U32()

@@ -256,7 +256,7 @@ func (w *Writer) Variant(v Variant) {
 	w.fail("variant", fmt.Errorf("type id %d with value %T: %w", v.Type, v.Value, ErrInvalid))
 }
 
-// ListLen writes a List/Map element count.
+// ListLen writes a List/Map (or qvector, qlist, std_list) element count.
 func (w *Writer) ListLen(n int) {
 	if n < 0 || uint64(n) > math.MaxUint32 {
 		w.fail("list length", fmt.Errorf("%d: %w", n, ErrTooLong))

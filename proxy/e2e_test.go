@@ -51,9 +51,18 @@ type memRecorder struct {
 	logins []string
 	conns  int
 	discs  int
+	games  map[string]int // connections per game
 }
 
-func (m *memRecorder) Connect(*proxy.Session, string) { m.mu.Lock(); m.conns++; m.mu.Unlock() }
+func (m *memRecorder) Connect(s *proxy.Session, _ string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.conns++
+	if m.games == nil {
+		m.games = map[string]int{}
+	}
+	m.games[s.Game]++
+}
 func (m *memRecorder) Login(_ *proxy.Session, pid uint64, mode string) {
 	m.mu.Lock()
 	m.logins = append(m.logins, fmt.Sprintf("%d:%s", pid, mode))

@@ -73,8 +73,26 @@ upstream = "local"
 		}
 		c.Close()
 	}
+	rec.mu.Lock()
+	for _, g := range games {
+		if n := rec.games[g.name]; n != 2 {
+			t.Errorf("%s: %d connections served as that game, want 2 (authentication and secure)", g.name, n)
+		}
+	}
+	rec.mu.Unlock()
 
-	// A console whose access key matches no game is not answered.
+	// A console whose access key matches no game is not answered, and
+	// its packets are counted.
+	malformed := func() uint64 {
+		for _, l := range srv.Stats().Listeners {
+			if l.Addr == srv.AuthAddr(games[0].name).String() {
+				return l.Malformed
+			}
+		}
+		t.Fatal("the shared listener is not in the statistics")
+		return 0
+	}
+	before := malformed()
 	other := cfg.Games[1]
 	other.PRUDP.AccessKey = "ffffffff"
 	short, cancelShort := context.WithTimeout(ctx, 2*time.Second)
@@ -86,5 +104,8 @@ upstream = "local"
 	}); err == nil {
 		c.Close()
 		t.Fatal("a console with an unknown access key logged in")
+	}
+	if after := malformed(); after <= before {
+		t.Errorf("the unknown access key's packets were not counted (%d before, %d after)", before, after)
 	}
 }

@@ -29,7 +29,8 @@ type callRun struct {
 	sends     []pendingSend
 
 	h        hookStage
-	ud       *lua.LUserData
+	ud       *lua.LUserData // the call object
+	session  *lua.LUserData // call.session, made on first use
 	finished bool
 }
 
@@ -185,6 +186,7 @@ func (m *vm) installCall() {
 	}))
 	m.sessionMT = L.NewTypeMetatable(sessionTypeName)
 	L.SetField(m.sessionMT, "__index", L.NewFunction(m.sessionIndex))
+	m.sendFn = L.NewFunction(m.sessionSend)
 	m.verdictMT = L.NewTypeMetatable(verdictTypeName)
 	L.SetField(m.verdictMT, "__tostring", L.NewFunction(func(L *lua.LState) int {
 		v := L.CheckUserData(1).Value.(*luaVerdict)
@@ -262,10 +264,10 @@ func (m *vm) callIndex(L *lua.LState) int {
 		}
 	case "session":
 		if c.Session != nil {
-			ud := L.NewUserData()
-			ud.Value = &sessionRef{s: c.Session, run: r}
-			ud.Metatable = m.sessionMT
-			v = ud
+			if r.session == nil {
+				r.session = m.sessionUserData(&sessionRef{s: c.Session, run: r})
+			}
+			v = r.session
 		}
 	default:
 		L.RaiseError("call has no field %q", key)
@@ -304,6 +306,13 @@ type sessionRef struct {
 	run *callRun
 }
 
+func (m *vm) sessionUserData(ref *sessionRef) *lua.LUserData {
+	ud := m.L.NewUserData()
+	ud.Value = ref
+	ud.Metatable = m.sessionMT
+	return ud
+}
+
 func (m *vm) sessionIndex(L *lua.LState) int {
 	ud := L.CheckUserData(1)
 	ref, ok := ud.Value.(*sessionRef)
@@ -317,7 +326,7 @@ func (m *vm) sessionIndex(L *lua.LState) int {
 		}
 		L.Push(ref.s.store)
 	case "send":
-		L.Push(L.NewFunction(m.sessionSend))
+		L.Push(m.sendFn)
 	default:
 		L.RaiseError("session has no field %q", key)
 	}

@@ -173,10 +173,7 @@ func (e *Engine) onEvent(ctx context.Context, k hookKind, ev *Event) {
 	t.RawSetString("mode", lua.LString(ev.Mode))
 	t.RawSetString("addr", lua.LString(ev.Addr))
 	if ev.Session != nil {
-		ud := L.NewUserData()
-		ud.Value = &sessionRef{s: ev.Session}
-		ud.Metatable = m.sessionMT
-		t.RawSetString("session", ud)
+		t.RawSetString("session", m.sessionUserData(&sessionRef{s: ev.Session}))
 	}
 	discard := false
 	for _, h := range hooks {

@@ -31,6 +31,7 @@ type vm struct {
 	nex       *lua.LTable
 	callMT    *lua.LTable
 	sessionMT *lua.LTable
+	sendFn    *lua.LFunction // session:send
 	verdictMT *lua.LTable
 	readerMT  *lua.LTable
 	writerMT  *lua.LTable

@@ -235,6 +235,22 @@ func (env *hookEnv) call(t *testing.T, proto uint16, method uint32, body []byte)
 	return m
 }
 
+// forward makes the call proto.method with a request built from set, which
+// must succeed and reach the upstream once, and returns the request as the
+// upstream received it, decoded and raw.
+func (env *hookEnv) forward(t *testing.T, proto, method string, set map[string]any) (*schema.Value, []byte) {
+	t.Helper()
+	md := schema.Default().MethodByName(proto, method)
+	if m := env.call(t, md.Protocol.ID, md.ID, encodeRequest(t, env.settings, proto, method, set)); !m.Success {
+		t.Fatalf("%s.%s: %s", proto, method, m.Error)
+	}
+	got := env.up.bodies(md.Protocol.ID, md.ID)
+	if len(got) != 1 {
+		t.Fatalf("upstream got %d %s.%s calls", len(got), proto, method)
+	}
+	return decodeRequest(t, env.settings, proto, method, got[0]), got[0]
+}
+
 // messages returns every log message with its string and integer fields
 // appended as key=value, for substring assertions.
 func messages(logs *observer.ObservedLogs) string {
@@ -355,20 +371,12 @@ func TestHookExamples(t *testing.T) {
 
 	t.Run("raise_ranking_score", func(t *testing.T) {
 		env := newHookEnv(t, example(t, "raise_ranking_score.lua"), envOptions{frontAccounts: true})
-		body := encodeRequest(t, env.settings, "Ranking", "UploadScore", map[string]any{"score_data.score": 500, "score_data.category": 3, "unique_id": 9})
-		if m := env.call(t, 112, 1, body); !m.Success {
-			t.Fatalf("UploadScore: %s", m.Error)
-		}
-		got := env.up.bodies(112, 1)
-		if len(got) != 1 {
-			t.Fatalf("upstream got %d uploads", len(got))
-		}
-		v := decodeRequest(t, env.settings, "Ranking", "UploadScore", got[0])
+		v, raw := env.forward(t, "Ranking", "UploadScore", map[string]any{"score_data.score": 500, "score_data.category": 3, "unique_id": 9})
 		if s := get(t, v, "score_data.score").Uint; s != 1500 {
 			t.Errorf("upstream stored score %d, want 1500", s)
 		}
 		if get(t, v, "score_data.category").Uint != 3 || get(t, v, "unique_id").Uint != 9 {
-			t.Errorf("other fields changed: %x", got[0])
+			t.Errorf("other fields changed: %x", raw)
 		}
 	})
 
@@ -388,21 +396,13 @@ func TestHookExamples(t *testing.T) {
 
 	t.Run("matchmake_search_rewrite", func(t *testing.T) {
 		env := newHookEnv(t, example(t, "matchmake_search_rewrite.lua"), envOptions{frontAccounts: true})
-		body := encodeRequest(t, env.settings, "MatchmakeExtension", "BrowseMatchmakeSession", map[string]any{
+		v, raw := env.forward(t, "MatchmakeExtension", "BrowseMatchmakeSession", map[string]any{
 			"search_criteria.attribs[3]": "5", "search_criteria.game_mode": "2"})
-		if m := env.call(t, 109, 4, body); !m.Success {
-			t.Fatalf("BrowseMatchmakeSession: %s", m.Error)
-		}
-		got := env.up.bodies(109, 4)
-		if len(got) != 1 {
-			t.Fatalf("upstream got %d searches", len(got))
-		}
-		v := decodeRequest(t, env.settings, "MatchmakeExtension", "BrowseMatchmakeSession", got[0])
 		if a := get(t, v, "search_criteria.attribs[3]").Str; a != "" {
 			t.Errorf("upstream got region attribute %q", a)
 		}
 		if get(t, v, "search_criteria.vacant_only").Bool || get(t, v, "search_criteria.game_mode").Str != "2" {
-			t.Errorf("criteria as received upstream: %x", got[0])
+			t.Errorf("criteria as received upstream: %x", raw)
 		}
 	})
 
@@ -457,17 +457,9 @@ func TestHookCapabilities(t *testing.T) {
 	s := env.settings
 
 	t.Run("modify params", func(t *testing.T) {
-		body := encodeRequest(t, s, "Ranking", "UploadScore", map[string]any{"score_data.score": 5, "unique_id": 11})
-		if m := env.call(t, 112, 1, body); !m.Success {
-			t.Fatalf("UploadScore: %s", m.Error)
-		}
-		got := env.up.bodies(112, 1)
-		if len(got) != 1 {
-			t.Fatalf("upstream got %d uploads", len(got))
-		}
-		v := decodeRequest(t, s, "Ranking", "UploadScore", got[0])
+		v, raw := env.forward(t, "Ranking", "UploadScore", map[string]any{"score_data.score": 5, "unique_id": 11})
 		if get(t, v, "score_data.score").Uint != 77 || get(t, v, "unique_id").Uint != 11 {
-			t.Errorf("upstream got %x", got[0])
+			t.Errorf("upstream got %x", raw)
 		}
 	})
 

@@ -97,6 +97,14 @@ func TestProxyToLocalUpstream(t *testing.T) {
 			if err != nil || m.Success {
 				t.Fatalf("unknown protocol through the proxy: %v %v", err, m)
 			}
+			// The upstream's error result reaches the console unchanged,
+			// forwarded under a call id of nexproxy's upstream leg.
+			if want, _ := rmc.ResultByName("Core::NotImplemented"); m.Error != want {
+				t.Errorf("unknown protocol through the proxy answered %s, want the upstream's %s", m.Error, want)
+			}
+			if e := frontRec.find(0x7F0, 1); e == nil || e.Handler != proxy.HandlerUpstream || e.ForwardedCallID == 0 || e.Error != m.Error {
+				t.Errorf("session log of the unknown protocol: %+v, want the upstream's answer to a forwarded call", e)
+			}
 			for _, want := range [][2]uint32{{10, 1}, {11, 4}, {11, 3}} {
 				if e := frontRec.find(uint16(want[0]), want[1]); e == nil || e.Request == nil || (e.Response == nil && e.Error == 0) {
 					t.Errorf("session log lacks call %d.%d", want[0], want[1])

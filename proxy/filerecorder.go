@@ -257,6 +257,9 @@ func callRecord(s *Session, e *CallEvent) sessionlog.Record {
 }
 
 // valueJSON renders a decoded tree, or the hex of an undescribed body.
+// The tree renders itself (AppendJSON) rather than through json.Marshal,
+// which would check and copy the text once more; the session log's writer
+// checks it when it writes the line.
 func valueJSON(v *schema.Value) ([]byte, string) {
 	switch {
 	case v == nil:
@@ -267,7 +270,7 @@ func valueJSON(v *schema.Value) ([]byte, string) {
 		}
 		return nil, hex.EncodeToString(v.Bytes)
 	}
-	return sessionlog.JSON(v), ""
+	return v.AppendJSON(nil), ""
 }
 
 // Disconnect records the end of the connection (and of its upstream leg)

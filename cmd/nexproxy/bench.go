@@ -296,9 +296,9 @@ func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.Clie
 		return nil, err
 	}
 	r.print(out, "  ")
-	if o.self && r.calls > 0 {
+	if o.self && r.calls() > 0 {
 		if _, cpu1, _, err := stats(); err == nil && cpu1 > cpu0 {
-			fmt.Fprintf(out, "  server CPU: %s per call\n", ((cpu1 - cpu0) / time.Duration(r.calls)).Round(100*time.Nanosecond))
+			fmt.Fprintf(out, "  server CPU: %s per call\n", ((cpu1 - cpu0) / time.Duration(r.calls())).Round(100*time.Nanosecond))
 		}
 	}
 	if r.logins == 0 {
@@ -325,20 +325,11 @@ func printRoundsSummary(out io.Writer, rounds []benchRound) {
 	slices.Sort(p99s)
 	fmt.Fprintf(out, "median of %d rounds: second/first %.2fx calls/s (%.2f to %.2f), p50 %s (%s to %s), p99 %s\n",
 		len(rounds), median(ratios), ratios[0], ratios[len(ratios)-1],
-		signed(medianDuration(p50s)), signed(p50s[0]), signed(p50s[len(p50s)-1]), signed(medianDuration(p99s)))
+		signed(median(p50s)), signed(p50s[0]), signed(p50s[len(p50s)-1]), signed(median(p99s)))
 }
 
-// median returns the median of sorted values.
-func median(v []float64) float64 {
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
-}
-
-// medianDuration returns the median of sorted durations.
-func medianDuration(v []time.Duration) time.Duration {
+// median returns the median of sorted values (ratios or durations).
+func median[T float64 | time.Duration](v []T) T {
 	n := len(v)
 	if n%2 == 1 {
 		return v[n/2]

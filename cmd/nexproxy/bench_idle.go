@@ -32,10 +32,7 @@ func runIdle(ctx context.Context, out io.Writer, cc proxy.ClientConfig, n int, s
 	fmt.Fprintf(out, "idle %s: logging in %d consoles (%d at a time)\n", cc.Addr, n, idleLoginParallelism)
 	cl, errs, lt := loginAll(ctx, cc, n, idleLoginParallelism)
 	defer closeClients(cl)
-	fmt.Fprintf(out, "  logins: %d ok, %d failed in %s (%.1f logins/s)\n", len(cl), len(errs), lt.Round(time.Millisecond), perSec(len(cl), lt))
-	if len(errs) > 0 {
-		fmt.Fprintf(out, "  first login error: %v\n", errs[0])
-	}
+	printLogins(out, "  ", len(cl), errs, lt)
 	if len(cl) == 0 {
 		return errors.New("--idle: no console logged in")
 	}

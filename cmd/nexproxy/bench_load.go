@@ -19,18 +19,18 @@ const benchCallTimeout = 10 * time.Second
 
 // loadResult is what one load run against one target measured.
 type loadResult struct {
-	target    string
 	logins    int
 	loginErrs []error
 	loginTime time.Duration
-	calls     int
 	callErrs  int
 	elapsed   time.Duration
-	lat       []time.Duration // sorted
+	lat       []time.Duration // of every call that succeeded, sorted
 }
 
-func (r *loadResult) loginsPerSec() float64 { return perSec(r.logins, r.loginTime) }
-func (r *loadResult) callsPerSec() float64  { return perSec(r.calls, r.elapsed) }
+// calls is how many calls succeeded.
+func (r *loadResult) calls() int { return len(r.lat) }
+
+func (r *loadResult) callsPerSec() float64 { return perSec(r.calls(), r.elapsed) }
 
 func perSec(n int, d time.Duration) float64 {
 	if d <= 0 {
@@ -49,17 +49,23 @@ func (r *loadResult) pct(p float64) time.Duration {
 
 // print writes the run's two result lines.
 func (r *loadResult) print(w io.Writer, indent string) {
-	fmt.Fprintf(w, "%slogins: %d ok, %d failed in %s (%.1f logins/s)\n", indent, r.logins, len(r.loginErrs),
-		r.loginTime.Round(time.Millisecond), r.loginsPerSec())
-	if len(r.loginErrs) > 0 {
-		fmt.Fprintf(w, "%sfirst login error: %v\n", indent, r.loginErrs[0])
-	}
+	printLogins(w, indent, r.logins, r.loginErrs, r.loginTime)
 	if r.logins == 0 {
 		return
 	}
 	fmt.Fprintf(w, "%scalls: %d ok, %d failed in %s: %.0f calls/s, p50 %s, p99 %s\n", indent,
-		r.calls, r.callErrs, r.elapsed.Round(time.Millisecond), r.callsPerSec(),
+		r.calls(), r.callErrs, r.elapsed.Round(time.Millisecond), r.callsPerSec(),
 		r.pct(0.50).Round(time.Microsecond), r.pct(0.99).Round(time.Microsecond))
+}
+
+// printLogins writes the result of loginAll: ok logins, the failures and
+// the first of them.
+func printLogins(w io.Writer, indent string, ok int, errs []error, d time.Duration) {
+	fmt.Fprintf(w, "%slogins: %d ok, %d failed in %s (%.1f logins/s)\n", indent, ok, len(errs),
+		d.Round(time.Millisecond), perSec(ok, d))
+	if len(errs) > 0 {
+		fmt.Fprintf(w, "%sfirst login error: %v\n", indent, errs[0])
+	}
 }
 
 // loginAll logs in n clients with at most par logins at once and returns
@@ -117,7 +123,7 @@ func closeClients(cl []*proxy.Client) {
 // runLoad logs in n clients at once, then has each call SecureConnection
 // TestConnectivity back to back for d, and measures every call.
 func runLoad(ctx context.Context, cc proxy.ClientConfig, n int, d time.Duration) (*loadResult, error) {
-	r := &loadResult{target: cc.Addr}
+	r := &loadResult{}
 	cl, errs, lt := loginAll(ctx, cc, n, n)
 	defer closeClients(cl)
 	r.logins, r.loginErrs, r.loginTime = len(cl), errs, lt
@@ -161,6 +167,5 @@ func runLoad(ctx context.Context, cc proxy.ClientConfig, n int, d time.Duration)
 		r.callErrs += callErrs[i]
 	}
 	slices.Sort(r.lat)
-	r.calls = len(r.lat)
 	return r, nil
 }

@@ -10,7 +10,7 @@ import (
 // fakeRun is a load result with n calls over one second and every call
 // taking lat.
 func fakeRun(n int, lat time.Duration) *loadResult {
-	r := &loadResult{logins: 1, calls: n, elapsed: time.Second}
+	r := &loadResult{logins: 1, elapsed: time.Second}
 	for range n {
 		r.lat = append(r.lat, lat)
 	}
@@ -35,7 +35,7 @@ func TestMedian(t *testing.T) {
 	if got := median([]float64{1, 2, 3, 10}); got != 2.5 {
 		t.Fatalf("median of an even count = %v, want 2.5", got)
 	}
-	if got := medianDuration([]time.Duration{1, 5, 9}); got != 5 {
+	if got := median([]time.Duration{1, 5, 9}); got != 5 {
 		t.Fatalf("median duration = %v, want 5", got)
 	}
 }

@@ -129,19 +129,9 @@ func (c *Client) login(ctx context.Context, cfg ClientConfig) error {
 		return fmt.Errorf("proxy: client: %w", err)
 	}
 	c.SessionKey = t.SessionKey
-	host, _ := c.Station.Address()
-	port, _ := c.Station.Port()
-	addr := net.JoinHostPort(host, fmt.Sprint(port))
-	if host == "0.0.0.1" {
-		addr = cfg.Addr
-	}
-	vp := prudp.VPort{Type: prudp.StreamRVSecure, Port: 1}
-	if sid, ok := c.Station.Int(rmc.URLSID); ok && sid >= 0 && sid < 256 {
-		vp.Port = uint8(sid)
-	}
-	var cid uint32
-	if v, ok := c.Station.Int(rmc.URLCID); ok && v >= 0 {
-		cid = uint32(v)
+	addr, vp, cid, err := secureTarget(c.Station, cfg.Addr)
+	if err != nil {
+		return err
 	}
 	check := rand.Uint32()
 	payload, err := kerberos.BuildConnectPayload(t.InternalTicket, t.SessionKey, kerberos.ConnectRequest{PID: c.PID, CID: cid, Check: check}, cfg.Kerberos)

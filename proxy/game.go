@@ -154,18 +154,19 @@ func (g *game) consoleStation(up rmc.StationURL) rmc.StationURL {
 	return u
 }
 
-// upstreamSecure resolves where the upstream secure server of a login is:
-// network, host:port and virtual port. Address 0.0.0.1 means "the
-// authentication server's host and port" (Switch).
-func (g *game) upstreamSecure(st rmc.StationURL) (network, addr string, vp prudp.VPort, err error) {
+// secureTarget reads a secure station URL the way a console does: the
+// host:port to dial (authAddr, the authentication server's, when the
+// address is 0.0.0.1, as on Switch), the virtual port (stream and sid)
+// and the CID to name in the CONNECT.
+func secureTarget(st rmc.StationURL, authAddr string) (addr string, vp prudp.VPort, cid uint32, err error) {
 	host, _ := st.Address()
 	port, ok := st.Port()
 	if host == "" || !ok {
-		return "", "", vp, errf("upstream secure station %s has no address", st.String())
+		return "", vp, 0, errf("secure station %s has no address", st.String())
 	}
 	addr = net.JoinHostPort(host, fmt.Sprint(port))
 	if host == "0.0.0.1" {
-		addr = g.upAddr
+		addr = authAddr
 	}
 	vp = prudp.VPort{Type: prudp.StreamRVSecure, Port: 1}
 	if sid, ok := st.Int(rmc.URLSID); ok && sid >= 0 && sid <= 255 {
@@ -174,5 +175,8 @@ func (g *game) upstreamSecure(st rmc.StationURL) (network, addr string, vp prudp
 	if stream, ok := st.Int(rmc.URLStream); ok && stream > 0 && stream < 16 {
 		vp.Type = prudp.StreamType(stream)
 	}
-	return g.upNetwork, addr, vp, nil
+	if v, ok := st.Int(rmc.URLCID); ok && v >= 0 && v <= 1<<32-1 {
+		cid = uint32(v)
+	}
+	return addr, vp, cid, nil
 }

@@ -119,14 +119,9 @@ func (p *pair) dial(cfg prudp.DialConfig, addr string) (*prudp.Conn, error) {
 // login: the upstream internal ticket and session key, the console's PID
 // and the CID of the upstream station.
 func (p *pair) dialSecure(l *upstreamLogin) (*prudp.Conn, error) {
-	network, addr, vp, err := p.g.upstreamSecure(l.station)
+	addr, vp, cid, err := secureTarget(l.station, p.g.upAddr)
 	if err != nil {
 		return nil, err
-	}
-	_ = network
-	var cid uint32
-	if v, ok := l.station.Int("CID"); ok && v >= 0 && v <= 1<<32-1 {
-		cid = uint32(v)
 	}
 	check := rand.Uint32()
 	payload, err := kerberos.BuildConnectPayload(l.internal, l.sessionKey, kerberos.ConnectRequest{PID: l.pid, CID: cid, Check: check}, p.g.cfg.Kerberos)

@@ -54,7 +54,7 @@ func (rs *relays) open(g *game, sess *Session, up rmc.StationURL) (netip.AddrPor
 	if g.cfg.Transport == "websocket" {
 		return netip.AddrPort{}, errors.New("proxy: blind relay over WebSocket is not supported (the Switch login carries its key)")
 	}
-	_, addr, _, err := g.upstreamSecure(up)
+	addr, _, _, err := secureTarget(up, g.upAddr)
 	if err != nil {
 		return netip.AddrPort{}, err
 	}

@@ -436,6 +436,7 @@ nex.on_request(0x7E0, 5, function(call)
   call.session:send("Notification", "ProcessNotificationEvent", call.body)
   call.session.store.sent = (call.session.store.sent or 0) + 1
 end)
+nex.on_request(0x7E0, 8, function(call) call.session:send(0x7E4, 1, "extra:" .. call.body) end)
 nex.on_response("Utility", "AcquireNexUniqueId", function(call)
   call.params.unique_id = call.params.unique_id + 1000
 end)
@@ -534,6 +535,15 @@ func TestHookCapabilities(t *testing.T) {
 		}
 	})
 
+	t.Run("session send call", func(t *testing.T) {
+		if m := env.call(t, protoEcho, 8, []byte("hi")); !m.Success || string(m.Body) != "hi" {
+			t.Fatalf("call with send: %v %q", m.Error, m.Body)
+		}
+		if n := env.expect(t, protoServerCall, 1); string(n.Body) != "extra:hi" {
+			t.Errorf("the console got %q", n.Body)
+		}
+	})
+
 	t.Run("response params", func(t *testing.T) {
 		m := env.call(t, 110, 1, nil)
 		r := rmc.NewReader(m.Body, s)
@@ -597,9 +607,12 @@ func (env *hookEnv) expect(t *testing.T, proto uint16, method uint32) *rmc.Messa
 	}
 }
 
-// storeScript keeps a 64-bit integer object (above 2^53) in the session
-// store on the first call and uses it on the next.
-const storeScript = `
+// int64Script changes a u64 parameter above 2^53, and keeps such a value
+// in the session store on one call to use it on the next.
+const int64Script = `
+nex.on_request("Ranking", "UploadScore", function(call)
+  call.params.unique_id = call.params.unique_id + 1
+end)
 nex.on_request(0x7E1, 5, function(call)
   local st, want = call.session.store, nex.u64("0x20000000000001")
   if st.id == nil then
@@ -610,12 +623,17 @@ nex.on_request(0x7E1, 5, function(call)
 end)
 `
 
-// TestHookSessionStoreInt64 holds the session store to carrying 64-bit
-// integer objects between calls served by different Lua states (here the
-// states of a reload): they still compare with == and <, and compute.
-func TestHookSessionStoreInt64(t *testing.T) {
+// TestHookSixtyFourBit holds 64-bit values to exactness: a parameter above
+// 2^53 reaches Lua and comes back without loss, and such a value kept in
+// the session store, when a later call is served by another Lua state
+// (here a reload's), still compares with == and < and computes.
+func TestHookSixtyFourBit(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // after the environment's own cleanups
-	env := newHookEnv(t, map[string]string{"store.lua": storeScript}, envOptions{frontAccounts: true})
+	env := newHookEnv(t, map[string]string{"int64.lua": int64Script}, envOptions{frontAccounts: true})
+	v, raw := env.forward(t, "Ranking", "UploadScore", map[string]any{"unique_id": uint64(1<<53 + 1)})
+	if id := get(t, v, "unique_id").Uint; id != 1<<53+2 {
+		t.Errorf("upstream got unique_id %d, want %d: %x", id, uint64(1<<53+2), raw)
+	}
 	if m := env.call(t, protoHookOnly, 5, nil); !m.Success || string(m.Body) != "stored" {
 		t.Fatalf("first call: %v %q\n%s", m.Error, m.Body, messages(env.logs))
 	}

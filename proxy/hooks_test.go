@@ -436,6 +436,13 @@ nex.on_request(0x7E0, 5, function(call)
   call.session:send("Notification", "ProcessNotificationEvent", call.body)
   call.session.store.sent = (call.session.store.sent or 0) + 1
 end)
+nex.on_request(0x7E1, 6, function(call)
+  local r = nex.reader(call.body)
+  local port, url = r:u32(), nex.station_url.parse(r:string())
+  url.port = port
+  local w = nex.writer():string(tostring(url)):u32(nex.shared.incr("helpers"))
+  return nex.answer_raw(tostring(w))
+end)
 nex.on_request(0x7E0, 8, function(call) call.session:send(0x7E4, 1, "extra:" .. call.body) end)
 nex.on_response("Utility", "AcquireNexUniqueId", function(call)
   call.params.unique_id = call.params.unique_id + 1000
@@ -532,6 +539,20 @@ func TestHookCapabilities(t *testing.T) {
 		v := decodeRequest(t, s, "Notification", "ProcessNotificationEvent", n.Body)
 		if get(t, v, "event.type").Uint != 3001 || get(t, v, "event.text").Str != "hello" {
 			t.Errorf("notification %x", n.Body)
+		}
+	})
+
+	t.Run("helpers", func(t *testing.T) {
+		w := rmc.NewWriter(s)
+		w.U32(5)
+		w.String("prudps:/address=1.2.3.4;port=1;PID=2")
+		for i := uint32(1); i <= 2; i++ {
+			m := env.call(t, protoHookOnly, 6, w.Bytes())
+			r := rmc.NewReader(m.Body, s)
+			url, n := r.String(), r.U32()
+			if !m.Success || r.Err() != nil || url != "prudps:/address=1.2.3.4;port=5;PID=2" || n != i {
+				t.Fatalf("call %d: %v %q %d (%v)", i, m.Error, url, n, r.Err())
+			}
 		}
 	})
 

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"os"
@@ -48,12 +49,19 @@ func lastLine(t *testing.T, name string, b []byte) []byte {
 	return b[bytes.LastIndexByte(b, '\n')+1:]
 }
 
-// TestServeSIGTERM runs `nexproxy serve` as a process of its own, logs a
-// console in and stops the process with SIGTERM while the console is
-// still connected: the process exits 0, the console's connections end
-// with a DISCONNECT (not a ping timeout), every session log ends with a
-// complete close record and the process log with "stopped".
-func TestServeSIGTERM(t *testing.T) {
+// TestServeStopsOnSignal runs `nexproxy serve --pcapng` as a process of
+// its own, logs a console in and stops the process with SIGINT or SIGTERM
+// while the console is still connected: the process exits 0, the
+// console's connections end with a DISCONNECT (not a ping timeout), every
+// session log ends with a complete close record, the capture with a
+// complete block and the process log with "stopped".
+func TestServeStopsOnSignal(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) { testServeStopsOn(t, sig) })
+	}
+}
+
+func testServeStopsOn(t *testing.T, sig syscall.Signal) {
 	defer goleak.VerifyNone(t)
 	dir := t.TempDir()
 	metricsAddr := freeAddr(t, "tcp")
@@ -64,7 +72,8 @@ func TestServeSIGTERM(t *testing.T) {
 	}
 	cmd := exec.Command(exe)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join([]string{"-c", path, "--log-level", "info", "--log-format", "json", "serve"}, "\n"))
+	capture := filepath.Join(dir, "capture.pcapng")
+	cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join([]string{"-c", path, "--log-level", "info", "--log-format", "json", "serve", "--pcapng", capture}, "\n"))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -100,16 +109,16 @@ func TestServeSIGTERM(t *testing.T) {
 	defer c.Close()
 	registerEx(t, ctx, c, cc.RMC)
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case <-exited:
 		if waitErr != nil {
-			t.Fatalf("serve after SIGTERM: %v (exit code %d)\n%s", waitErr, cmd.ProcessState.ExitCode(), stderr.Bytes())
+			t.Fatalf("serve after %s: %v (exit code %d)\n%s", sig, waitErr, cmd.ProcessState.ExitCode(), stderr.Bytes())
 		}
 	case <-ctx.Done():
-		t.Fatal("serve did not stop on SIGTERM")
+		t.Fatalf("serve did not stop on %s", sig)
 	}
 
 	// The console heard a DISCONNECT on both connections: a server that
@@ -146,10 +155,40 @@ func TestServeSIGTERM(t *testing.T) {
 		}
 	}
 
+	checkCaptureComplete(t, capture)
+
 	var entry struct {
 		Msg string `json:"msg"`
 	}
 	if err := json.Unmarshal(lastLine(t, "the process log", stderr.Bytes()), &entry); err != nil || entry.Msg != "stopped" {
 		t.Errorf("the process log ends with %v, %q; want \"stopped\":\n%s", err, entry.Msg, stderr.Bytes())
+	}
+}
+
+// checkCaptureComplete reads a pcapng file block by block: every block's
+// length must be whole and repeated at its end, the last one included, and
+// the console's calls must be in it as packets.
+func checkCaptureComplete(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	packets := 0
+	for off := 0; off < len(b); {
+		if len(b)-off < 12 {
+			t.Fatalf("%s: %d bytes after the last whole block", path, len(b)-off)
+		}
+		typ, n := binary.LittleEndian.Uint32(b[off:]), int(binary.LittleEndian.Uint32(b[off+4:]))
+		if n < 12 || n%4 != 0 || n > len(b)-off || int(binary.LittleEndian.Uint32(b[off+n-4:])) != n {
+			t.Fatalf("%s: block at %d of %d bytes is cut short or malformed (length %d)", path, off, len(b), n)
+		}
+		if typ == 6 { // enhanced packet block
+			packets++
+		}
+		off += n
+	}
+	if packets == 0 {
+		t.Errorf("%s holds no packets", path)
 	}
 }

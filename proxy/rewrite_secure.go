@@ -64,58 +64,54 @@ func (u *urlRewriter) response(c *Call, r *Reply) *Reply {
 
 // rewrite returns the edited body and true when a URL changed.
 func (u *urlRewriter) rewrite(c *Call, body []byte, request bool) ([]byte, bool) {
-	if !mayHoldURL(body) {
-		return nil, false
-	}
-	m := u.srv.reg.Method(c.Protocol, c.Method)
-	if m == nil {
+	reg := u.srv.reg
+	if !mayHoldURL(body) || reg.Method(c.Protocol, c.Method) == nil {
 		return nil, false
 	}
 	s := c.Session.Settings
-	var err error
-	var v *schema.Value
-	if request {
-		v, err = m.DecodeRequest(body, s)
-	} else {
-		v, err = m.DecodeResponse(body, s)
-	}
+	v, err := reg.DecodeOrRaw(c.Protocol, c.Method, request, body, s)
 	if err != nil {
 		u.log.Debug("station urls not inspected", zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.Error(err))
 		return nil, false
 	}
-	changed := false
-	if !request && c.Protocol == protoSecure && (c.Method == secureRegister || c.Method == secureRegisterEx) {
-		if n := firstURL(v); n != nil {
-			if url, perr := rmc.ParseStationURL(n.Str); perr == nil {
-				if seen, ok := urlAddr(&url); ok && c.Session.RemoteAddr.IsValid() {
-					real := c.Session.RemoteAddr
-					if u.srv.addrs.Remember(seen, real) {
-						c.Session.OnClose(func() { u.srv.addrs.Forget(seen, real) })
-					}
-					setURLAddr(&url, real)
-					n.Str = url.String()
-					changed = true
-					u.log.Debug("public station mapped", zap.String("conn", c.Session.ID), zap.Uint64("pid", c.Session.PID()),
-						zap.Stringer("upstream_seen", seen), zap.Stringer("console", real))
-				}
-			}
-		}
-	}
+	changed := !request && c.Protocol == protoSecure && (c.Method == secureRegister || c.Method == secureRegisterEx) && u.mapPublic(c, v)
 	if mapURLs(v, u.srv.addrs) {
 		changed = true
 	}
 	if !changed {
 		return nil, false
 	}
-	var out []byte
-	if request {
-		out, err = m.EncodeRequest(v, s)
-	} else {
-		out, err = m.EncodeResponse(v, s)
-	}
+	out, err := reg.Encode(c.Protocol, c.Method, request, v, s)
 	if err != nil {
 		u.log.Warn("station urls not rewritten", zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.Error(err))
 		return nil, false
 	}
 	return out, true
+}
+
+// mapPublic points the public station of a Register/RegisterEx response
+// at the console's real address and remembers, for the session's life,
+// that the upstream sees the console at the address it named.
+func (u *urlRewriter) mapPublic(c *Call, v *schema.Value) bool {
+	n := firstURL(v)
+	if n == nil || !c.Session.RemoteAddr.IsValid() {
+		return false
+	}
+	url, err := rmc.ParseStationURL(n.Str)
+	if err != nil {
+		return false
+	}
+	seen, ok := urlAddr(&url)
+	if !ok {
+		return false
+	}
+	real := c.Session.RemoteAddr
+	if u.srv.addrs.Remember(seen, real) {
+		c.Session.OnClose(func() { u.srv.addrs.Forget(seen, real) })
+	}
+	setURLAddr(&url, real)
+	n.Str = url.String()
+	u.log.Debug("public station mapped", zap.String("conn", c.Session.ID), zap.Uint64("pid", c.Session.PID()),
+		zap.Stringer("upstream_seen", seen), zap.Stringer("console", real))
+	return true
 }

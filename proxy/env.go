@@ -28,6 +28,20 @@ type Env struct {
 	SecureStation func() rmc.StationURL
 	// Log is the game's logger.
 	Log *zap.Logger
+
+	loggedIn func(s *Session, pid uint64) // reports a login; nil outside a server
+}
+
+// LoggedIn records that the console of s logged in as pid: built-in
+// authentication calls it after each successful login, so that the login
+// is reported where it happens rather than guessed from the session's PID
+// after every call. Only logins on the authentication leg are reported,
+// as the hooks' on_login does.
+func (e *Env) LoggedIn(s *Session, pid uint64) {
+	s.SetPID(pid)
+	if e.loggedIn != nil && s.Leg == LegAuth {
+		e.loggedIn(s, pid)
+	}
 }
 
 // UserKey returns the Kerberos key of pid for this game, or false when the

@@ -62,6 +62,7 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 		Keys:          s.keys,
 		SecureStation: g.localStation,
 		Log:           g.log,
+		loggedIn:      s.rec.localLogin,
 	}
 	if gc.Local() {
 		for _, b := range s.opts.Builtins {

@@ -73,8 +73,8 @@ func (s *Session) PID() uint64 {
 	return s.state.pid.Load()
 }
 
-// SetPID records the principal the console logged in as; built-in
-// authentication calls it after a successful login.
+// SetPID records the principal the console logged in as (built-in
+// authentication reports its logins with Env.LoggedIn, which sets it).
 func (s *Session) SetPID(pid uint64) {
 	if s != nil && s.state != nil {
 		s.state.pid.Store(pid)

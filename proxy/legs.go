@@ -159,7 +159,7 @@ func (p *pair) run(final Handler, links []Link) {
 	s.rec.connect(p.sess, upName)
 	p.info("console connected", zap.Uint64("pid", p.sess.PID()), zap.String("upstream", upName))
 
-	consoleD := &dispatcher{sess: p.sess, dir: ToServer, log: p.log, rec: s.rec, local: p.g.cfg.Local()}
+	consoleD := &dispatcher{sess: p.sess, dir: ToServer, log: p.log, rec: s.rec}
 	consolePeer := NewPeer(prudpWire{p.console}, p.log, consoleD.serve)
 	consolePeer.conn = p.sess.ID
 	consoleD.peer = consolePeer

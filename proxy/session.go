@@ -85,7 +85,6 @@ type dispatcher struct {
 	peer  *Peer // where the answer goes
 	log   *zap.Logger
 	rec   *recorder
-	local bool      // built-in authentication: report its logins
 	fast  *fastPath // nil: every call walks the chain on a worker
 }
 
@@ -95,13 +94,7 @@ func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 	cctx, cancel := context.WithTimeout(withCallTrace(ctx, trace), callTimeout)
 	defer cancel()
 	start := time.Now()
-	pidBefore := d.sess.PID()
 	r, err := d.chain.ServeRMC(cctx, c)
-	if d.local && pidBefore == 0 && d.sess.Leg == LegAuth {
-		if pid := d.sess.PID(); pid != 0 {
-			d.rec.localLogin(d.sess, pid)
-		}
-	}
 	if errors.Is(err, ErrDrop) || oneWay(m.Protocol) {
 		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), trace)
 		return

@@ -143,7 +143,7 @@ func (h *handler) authenticate(c *proxy.Call, name string, extra ...zap.Field) (
 		h.env.Log.Error("issue ticket", zap.String("session", c.Session.ID), zap.Uint64("pid", acc.PID), zap.Error(err))
 		return acc, nil, nil, proxy.ErrorReply(resultAccessDenied)
 	}
-	c.Session.SetPID(acc.PID)
+	h.env.LoggedIn(c.Session, acc.PID)
 	fields := append([]zap.Field{zap.String("session", c.Session.ID), zap.Uint64("pid", acc.PID), zap.Uint32("call_id", c.CallID)}, extra...)
 	h.env.Log.Info("login", fields...)
 	return acc, ticket, key, nil

@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -143,5 +144,32 @@ func TestBuiltinMethods(t *testing.T) {
 				t.Errorf("SendReport returned %d bytes", r.Remaining())
 			}
 		})
+	}
+}
+
+// TestLocalLoginsRecorded: every successful login of nexproxy's built-in
+// authentication reaches the session log, a second one on the same
+// connection too, and a refused one does not.
+func TestLocalLoginsRecorded(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	rec := &memRecorder{}
+	srv, cfg := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, rec)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := proxy.Login(ctx, clientConfig(cfg, srv))
+	if err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	defer c.Close()
+	for _, name := range []string{proxy.GuestName, "nobody"} {
+		w := rmc.NewWriter(cfg.Games[0].RMC)
+		w.String(name)
+		if _, err := c.Auth.Call(ctx, 10, 1, w.Bytes()); err != nil {
+			t.Fatalf("login as %s: %v", name, err)
+		}
+	}
+	if got, want := rec.loginsString(), fmt.Sprintf("[1234567:local %d:local]", proxy.GuestPID); got != want {
+		t.Errorf("logins %s, want %s", got, want)
 	}
 }

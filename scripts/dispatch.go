@@ -48,7 +48,7 @@ func (e *Engine) onCall(ctx context.Context, c *Call, response bool) Verdict {
 		return Verdict{}
 	}
 	r := newCallRun(m, c, response)
-	m.call = r
+	m.call, m.session = r, c.Session
 	args := []lua.LValue{m.callUserData(r)}
 	var final *Verdict
 	discard := false
@@ -74,7 +74,7 @@ func (e *Engine) onCall(ctx context.Context, c *Call, response bool) Verdict {
 		}
 	}
 	r.finished = true
-	m.call = nil
+	m.call, m.session = nil, nil
 	g.put(m, discard)
 	if c.Session != nil {
 		c.Session.mu.Unlock()
@@ -176,12 +176,14 @@ func (e *Engine) onEvent(ctx context.Context, k hookKind, ev *Event) {
 		t.RawSetString("session", m.sessionUserData(&sessionRef{s: ev.Session}))
 	}
 	discard := false
+	m.session = ev.Session
 	for _, h := range hooks {
 		spec := &g.index.specs[h]
 		_, out, err := m.run(ctx, m.fns[h], spec.script, e.cfg.Timeout, t)
 		e.count(spec, out, err, nil)
 		discard = discard || out == runTimeout || out == runMemory
 	}
+	m.session = nil
 	g.put(m, discard)
 }
 

@@ -256,6 +256,9 @@ func (m *vm) nexLog(level string) int {
 	default:
 		l.Info(msg)
 	}
+	if s := m.session; s != nil && s.Log != nil {
+		s.Log(m.script, level, msg)
+	}
 	return 0
 }
 

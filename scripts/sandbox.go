@@ -50,10 +50,7 @@ func (m *vm) openSandbox() error {
 }
 
 // luaPrint sends print output to the log, since scripts have no stdout.
-func (m *vm) luaPrint(L *lua.LState) int {
-	m.logger().Info(joinArgs(L, 1))
-	return 0
-}
+func (m *vm) luaPrint(L *lua.LState) int { return m.nexLog("info") }
 
 // joinArgs formats arguments from n on like print: tostring, tab-separated.
 func joinArgs(L *lua.LState, n int) string {

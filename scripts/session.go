@@ -21,6 +21,11 @@ type Sender interface {
 type Session struct {
 	// Sender is set by the proxy; nil makes session:send fail.
 	Sender Sender
+	// Log, when set, receives every line nex.log writes while a hook runs
+	// for this session, besides the process log: the script's name, the
+	// level ("debug", "info", "warn", "error") and the text. The proxy
+	// writes them into the session log. It must not block.
+	Log func(script, level, text string)
 
 	// mu is held while a call's hook chain runs, so the store table (a
 	// plain Lua table, not goroutine-safe) is never touched by two runs at

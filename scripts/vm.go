@@ -44,10 +44,11 @@ type vm struct {
 	modules map[string]lua.LValue // require cache
 
 	// Per run.
-	rg     runGuard
-	budget int64  // bytes the amplifying functions may still produce
-	script string // script of the running hook, for logs
-	call   *callRun
+	rg      runGuard
+	budget  int64    // bytes the amplifying functions may still produce
+	script  string   // script of the running hook, for logs
+	call    *callRun // the call the hooks run for (nil for events)
+	session *Session // the session the hooks run for, if any
 }
 
 // outcome classifies a hook run.

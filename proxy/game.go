@@ -62,7 +62,7 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 		Keys:          s.keys,
 		SecureStation: g.localStation,
 		Log:           g.log,
-		loggedIn:      s.rec.localLogin,
+		loggedIn:      func(sess *Session, pid uint64) { s.rec.login(sess, pid, ModeLocal) },
 	}
 	if gc.Local() {
 		for _, b := range s.opts.Builtins {

@@ -123,20 +123,13 @@ type hookHandler struct {
 	next Handler
 }
 
-// Authentication methods after which a local login is reported.
-func isLoginMethod(m uint32) bool {
-	return m == authLogin || m == authLoginEx || m == authLoginWithParam
-}
-
 func (hh *hookHandler) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
 	e := hh.h.engine
 	dir := scriptsDirection(c.Direction)
 	reqHooks := e.HasRequestHooks(c.Protocol, c.Method, dir)
 	respHooks := e.HasResponseHooks(c.Protocol, c.Method, dir)
 	if !reqHooks && !respHooks {
-		r, err := hh.next.ServeRMC(ctx, c)
-		hh.localLogin(c, r, err)
-		return r, err
+		return hh.next.ServeRMC(ctx, c)
 	}
 
 	hs := hh.h.session(c.Session)
@@ -162,7 +155,6 @@ func (hh *hookHandler) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
 	var err error
 	if r == nil {
 		r, err = hh.next.ServeRMC(ctx, c)
-		hh.localLogin(c, r, err)
 	}
 	if !respHooks || (r == nil && err == nil) || errors.Is(err, ErrDrop) {
 		return r, err
@@ -238,18 +230,6 @@ func answerReply(v scripts.Verdict) *Reply {
 	return &Reply{Body: body}
 }
 
-// localLogin reports a successful login served by the built-in
-// authentication handler: in local mode no ticket rewriter reports it.
-func (hh *hookHandler) localLogin(c *Call, r *Reply, err error) {
-	if err != nil || r == nil || r.Error != 0 || c.Session.Leg != LegAuth ||
-		c.Direction != ToServer || c.Protocol != protoAuth || !isLoginMethod(c.Method) || !hh.h.local[c.Session.Game] {
-		return
-	}
-	if pid := c.Session.PID(); pid != 0 {
-		hh.h.login(c.Session, pid, "local")
-	}
-}
-
 // eventTimeout bounds the hooks of one connection event beyond the
 // engine's per-hook limit (several hooks may run).
 const eventTimeout = 5 * time.Second
@@ -284,12 +264,10 @@ func (h *Hooks) mode(s *Session) string {
 // OnConnect runs the on_connect hooks.
 func (h *Hooks) OnConnect(s *Session) { h.fire(h.engine.OnConnect, h.event(s, h.mode(s))) }
 
-// OnLogin runs the on_login hooks of a proxied login (intercepted or
-// relayed blindly); local logins are reported by the link.
-func (h *Hooks) OnLogin(s *Session, pid uint64) { h.login(s, pid, h.mode(s)) }
-
-func (h *Hooks) login(s *Session, pid uint64, mode string) {
-	ev := h.event(s, mode)
+// OnLogin runs the on_login hooks of a login: proxied (intercepted or
+// relayed blindly) or served by the built-in authentication (Env.LoggedIn).
+func (h *Hooks) OnLogin(s *Session, pid uint64) {
+	ev := h.event(s, h.mode(s))
 	ev.PID = pid
 	h.fire(h.engine.OnLogin, ev)
 }

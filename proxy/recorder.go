@@ -214,11 +214,3 @@ func (r *recorder) call(s *Session, dir Direction, c *Call, reply *Reply, err er
 	}
 	r.r.Call(s, e)
 }
-
-// localLogin reports a login of the built-in authentication to the
-// Recorder only: the hook link runs on_login for those itself.
-func (r *recorder) localLogin(s *Session, pid uint64) {
-	if r.r != nil {
-		r.r.Login(s, pid, ModeLocal)
-	}
-}

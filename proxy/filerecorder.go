@@ -176,6 +176,15 @@ func (f *FileRecorder) Call(s *Session, e *CallEvent) {
 	f.push(fileItem{op: opRecord, sf: sf, rec: r, body: newCallBodies(s, e)})
 }
 
+// Script records a line a Lua hook logged for the session.
+func (f *FileRecorder) Script(s *Session, script, level, text string) {
+	sf := f.get(s)
+	if sf == nil {
+		return
+	}
+	f.write(sf, sessionlog.Record{Type: sessionlog.TypeScript, Game: s.Game, Conn: s.ID, Script: script, Level: level, Text: text})
+}
+
 // callBodies are the copies of a call's bodies that the writer goroutine
 // decodes into the record's values.
 type callBodies struct {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -26,6 +27,9 @@ type Hooks struct {
 	// mu serialises the creation of per-session state; lookups are
 	// lock-free through Session.Value.
 	mu sync.Mutex
+	// rec is the recorder of the server the hooks are installed in: the
+	// lines hooks log (nex.log, print) go to its session logs.
+	rec atomic.Pointer[recorder]
 }
 
 // NewHooks wraps an engine for the server of cfg (which tells the hooks
@@ -93,6 +97,9 @@ func (h *Hooks) session(s *Session) *hookSession {
 	// encoder for every session; the two debug lines name the connection.
 	snd := &consoleSender{sess: s, log: h.log}
 	hs := &hookSession{lua: scripts.NewSession(snd), sender: snd}
+	if rec := h.rec.Load(); rec != nil {
+		hs.lua.Log = func(script, level, text string) { rec.script(s, script, level, text) }
+	}
 	hs.connID, _ = strconv.ParseUint(s.ID, 10, 64)
 	s.SetValue(hookSessionKey{}, hs)
 	s.OnClose(snd.close)

@@ -56,6 +56,15 @@ func (m multiRecorder) Call(s *Session, e *CallEvent) {
 	}
 }
 
+// Script passes a hook's log line to the members that want them.
+func (m multiRecorder) Script(s *Session, script, level, text string) {
+	for _, r := range m {
+		if sr, ok := r.(ScriptRecorder); ok {
+			sr.Script(s, script, level, text)
+		}
+	}
+}
+
 func (m multiRecorder) Disconnect(s *Session, err error) {
 	for _, r := range m {
 		r.Disconnect(s, err)

@@ -99,6 +99,16 @@ type CallEvent struct {
 	Err error
 }
 
+// ScriptRecorder is a Recorder that also wants the lines Lua hooks log
+// (nex.log, print) while they run for a session.
+type ScriptRecorder interface {
+	Recorder
+	// Script reports one line: the hook's script, its level ("debug",
+	// "info", "warn", "error") and text. It is called on the goroutine
+	// the hook runs on and must not block.
+	Script(s *Session, script, level, text string)
+}
+
 // MessageRecorder is a Recorder that also wants every RMC message as it
 // crosses either leg, decrypted and reassembled (packet captures).
 type MessageRecorder interface {
@@ -213,4 +223,11 @@ func (r *recorder) call(s *Session, dir Direction, c *Call, reply *Reply, err er
 		}
 	}
 	r.r.Call(s, e)
+}
+
+// script reports a line a hook logged for s.
+func (r *recorder) script(s *Session, script, level, text string) {
+	if sr, ok := r.r.(ScriptRecorder); ok {
+		sr.Script(s, script, level, text)
+	}
 }

@@ -108,6 +108,10 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		running: make(map[*liveConn]struct{}),
 	}
 	s.rec = newRecorder(opts.Recorder, s.reg, opts.Events)
+	if h, ok := opts.Events.(*Hooks); ok {
+		// The hooks' log lines go into the session logs.
+		h.rec.Store(s.rec)
+	}
 	s.relays = newRelays(s)
 	if cfg.LocalSecurePassword != "" {
 		k, err := kerberos.DeriveKey(kerberos.DerivationOld, SecureServerPID, cfg.LocalSecurePassword)

@@ -78,6 +78,13 @@ func newObserver(log *zap.Logger, cfg *config.Config, pcapFile string) (*observe
 	return o, nil
 }
 
+// sessionLogRecorder is what the session logs are to the server without
+// captures: a FileRecorder without its Message method.
+type sessionLogRecorder interface {
+	proxy.ValueRecorder
+	proxy.ScriptRecorder
+}
+
 // recorder is the Recorder of the server: the process log's, then the
 // files', then the metrics'.
 func (o *observer) recorder() proxy.Recorder {
@@ -87,8 +94,9 @@ func (o *observer) recorder() proxy.Recorder {
 		if !o.captures {
 			// Without captures, hide Message so that the server does not
 			// trace every message for nothing (WantsValues stays: the
-			// files decode calls themselves, off the packet path).
-			files = struct{ proxy.ValueRecorder }{o.files}
+			// files decode calls themselves, off the packet path; so
+			// does Script, for the hooks' log lines).
+			files = struct{ sessionLogRecorder }{o.files}
 		}
 		rs = append(rs, files)
 	}

@@ -30,6 +30,9 @@ func TestObserverRecorderCosts(t *testing.T) {
 		if !ok || vr.WantsValues() {
 			t.Errorf("captures %v: the recorder wants calls decoded on the packet path", captures)
 		}
+		if _, ok := rec.(proxy.ScriptRecorder); !ok {
+			t.Errorf("captures %v: the hooks' log lines do not reach the session logs", captures)
+		}
 		if err := o.close(); err != nil {
 			t.Fatal(err)
 		}

@@ -19,7 +19,7 @@ import (
 func BenchmarkProxiedCall(b *testing.B) {
 	up, upCfg := startServer(b, testGame{platform: "wiiu", upstream: "local", accounts: true}, nil)
 	defer up.Close()
-	front, frontCfg := startServer(b, testGame{platform: "wiiu", upstream: upstreamAddr("wiiu", up), accounts: true}, nil)
+	front, frontCfg := startServer(b, testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true}, nil)
 	defer front.Close()
 	for _, target := range []string{"direct", "proxied"} {
 		for _, clients := range []int{1, 8} {

@@ -28,7 +28,7 @@ func TestBuiltinMethods(t *testing.T) {
 			defer up.Close()
 			srv := up
 			if via == "proxy" {
-				front, fcfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr("wiiu", up), accounts: true}, nil)
+				front, fcfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true}, nil)
 				defer front.Close()
 				srv, cfg = front, fcfg
 			}

@@ -137,7 +137,7 @@ func newDisconnectRig(t *testing.T) *disconnectRig {
 	r := &disconnectRig{upRec: newLegRecorder(), frontRec: newLegRecorder()}
 	r.up, _ = startShortPing(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, r.upRec)
 	var cfg *config.Config
-	r.front, cfg = startShortPing(t, testGame{platform: "wiiu", upstream: upstreamAddr("wiiu", r.up), accounts: true}, r.frontRec)
+	r.front, cfg = startShortPing(t, testGame{platform: "wiiu", upstream: upstreamAddr(r.up), accounts: true}, r.frontRec)
 	r.cc = clientConfig(cfg, r.front)
 	return r
 }

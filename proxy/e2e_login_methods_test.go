@@ -51,7 +51,7 @@ func TestLoginMethodsRewritten(t *testing.T) {
 			}
 			up, _ := startServer(t, upGame, upRec)
 			defer up.Close()
-			front, cfg := startServer(t, testGame{platform: platform, upstream: upstreamAddr(platform, up), accounts: true}, frontRec)
+			front, cfg := startServer(t, testGame{platform: platform, upstream: upstreamAddr(up), accounts: true}, frontRec)
 			defer front.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()

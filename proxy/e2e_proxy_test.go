@@ -33,7 +33,7 @@ func ticketOf(e *proxy.CallEvent) []byte {
 }
 
 // upstreamAddr formats the upstream of a proxying game.
-func upstreamAddr(platform string, up *proxy.Server) string {
+func upstreamAddr(up *proxy.Server) string {
 	return up.AuthAddr("g").String()
 }
 
@@ -48,7 +48,7 @@ func TestProxyToLocalUpstream(t *testing.T) {
 			}
 			up, _ := startServer(t, upGame, upRec)
 			defer up.Close()
-			front, cfg := startServer(t, testGame{platform: platform, upstream: upstreamAddr(platform, up), accounts: true}, frontRec)
+			front, cfg := startServer(t, testGame{platform: platform, upstream: upstreamAddr(up), accounts: true}, frontRec)
 			defer front.Close()
 
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -124,7 +124,7 @@ func TestBlindRelay(t *testing.T) {
 	up, _ := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, upRec)
 	defer up.Close()
 	// The front does not know the user's password.
-	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr("wiiu", up)}, frontRec)
+	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr(up)}, frontRec)
 	defer front.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -176,7 +176,7 @@ func checkCleanRefusal(t *testing.T, err error) {
 func TestUpstreamDiesMidSession(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	up, _ := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, nil)
-	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr("wiiu", up), accounts: true}, nil)
+	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true}, nil)
 	defer front.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

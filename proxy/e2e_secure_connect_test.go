@@ -20,7 +20,7 @@ func TestSecureConnectVerified(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	up, upCfg := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, nil)
 	defer up.Close()
-	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr("wiiu", up), accounts: true}, nil)
+	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true}, nil)
 	defer front.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

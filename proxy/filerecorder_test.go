@@ -199,7 +199,7 @@ func TestFileRecorderProxySession(t *testing.T) {
 	fr := proxy.NewFileRecorder(proxy.FileRecorderOptions{Dir: dir, SessionCaptures: true, Capture: capture})
 	up, _ := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, nil)
 	defer up.Close()
-	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr("wiiu", up), accounts: true}, fr)
+	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true}, fr)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c, err := proxy.Login(ctx, clientConfig(cfg, front))

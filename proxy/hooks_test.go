@@ -189,7 +189,7 @@ func newHookEnv(t *testing.T, files map[string]string, o envOptions) *hookEnv {
 	env.upSrv, _ = startWithOptions(t, testGame{platform: "wiiu", upstream: "local", accounts: true},
 		proxy.Options{Builtins: []proxy.Builtin{env.up.builtin, auth.New, secure.New, utility.New}}, nil)
 	t.Cleanup(func() { env.upSrv.Close() })
-	env.front, env.cfg = startWithOptions(t, testGame{platform: "wiiu", upstream: upstreamAddr("wiiu", env.upSrv), accounts: o.frontAccounts},
+	env.front, env.cfg = startWithOptions(t, testGame{platform: "wiiu", upstream: upstreamAddr(env.upSrv), accounts: o.frontAccounts},
 		proxy.Options{Recorder: env.frontRec}, env.engine)
 	t.Cleanup(func() { env.front.Close() })
 	env.settings = env.cfg.Games[0].RMC

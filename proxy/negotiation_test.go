@@ -20,7 +20,7 @@ func TestNegotiatedMinorVersion(t *testing.T) {
 	up, _ := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, &memRecorder{})
 	defer up.Close()
 	frontRec := &memRecorder{}
-	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr("wiiu", up), accounts: true}, frontRec)
+	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true}, frontRec)
 	defer front.Close()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -39,7 +39,7 @@ func TestSwitchWebSocketCloseEndsUpstream(t *testing.T) {
 	upRec, frontRec := newDiscRecorder(), newDiscRecorder()
 	up, _ := startServer(t, testGame{platform: "switch", upstream: "local", accounts: true, tlsDir: writeCert(t)}, upRec)
 	defer up.Close()
-	front, cfg := startServer(t, testGame{platform: "switch", upstream: upstreamAddr("switch", up)}, frontRec)
+	front, cfg := startServer(t, testGame{platform: "switch", upstream: upstreamAddr(up)}, frontRec)
 	defer front.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

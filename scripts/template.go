@@ -37,10 +37,7 @@ func decodeBody(reg *schema.Registry, c *Call, response bool, body []byte) (*sch
 	if err != nil {
 		return nil, err
 	}
-	if response {
-		return m.DecodeResponse(body, c.Settings)
-	}
-	return m.DecodeRequest(body, c.Settings)
+	return m.Decode(!response, body, c.Settings)
 }
 
 func encodeBody(reg *schema.Registry, c *Call, response bool, v *schema.Value) ([]byte, error) {
@@ -48,10 +45,7 @@ func encodeBody(reg *schema.Registry, c *Call, response bool, v *schema.Value) (
 	if err != nil {
 		return nil, err
 	}
-	if response {
-		return m.EncodeResponse(v, c.Settings)
-	}
-	return m.EncodeRequest(v, c.Settings)
+	return m.Encode(!response, v, c.Settings)
 }
 
 func newResponse(reg *schema.Registry, c *Call) (*schema.Value, error) {

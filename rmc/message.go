@@ -10,7 +10,8 @@ const (
 	protocolRequestFlag = 0x80   // bit 7 of the protocol byte: request
 	protocolExtended    = 0x7F   // low 7 bits meaning "a u16 protocol id follows"
 	responseMethodFlag  = 0x8000 // set on the method id of success responses
-	resultErrorBit      = 0x80000000
+	// ResultErrorBit is set in every error result (rmc.md §2).
+	ResultErrorBit = 0x80000000
 )
 
 // Message is one packed RMC message (rmc.md §1): a request, a success
@@ -49,7 +50,7 @@ func NewResponse(protocol uint16, method, callID uint32, body []byte) *Message {
 // peer decodes a code without it as a success (NintendoClients does). method
 // is kept for bookkeeping only: error responses do not carry it.
 func NewError(protocol uint16, method, callID uint32, code Result) *Message {
-	return &Message{Protocol: protocol, Method: method, CallID: callID, Error: code | resultErrorBit}
+	return &Message{Protocol: protocol, Method: method, CallID: callID, Error: code | ResultErrorBit}
 }
 
 // Parse decodes one complete RMC message. It is strict so that every accepted

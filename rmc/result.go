@@ -21,7 +21,7 @@ type resultEntry struct {
 }
 
 // IsError reports whether bit 31 is set.
-func (r Result) IsError() bool { return r&resultErrorBit != 0 }
+func (r Result) IsError() bool { return r&ResultErrorBit != 0 }
 
 // Module returns the facility (bits 16-30).
 func (r Result) Module() uint16 { return uint16(r>>16) & 0x7FFF }
@@ -32,7 +32,7 @@ func (r Result) Code() uint16 { return uint16(r) }
 // Name returns "Module::Name" for a known code, ignoring bit 31, so that the
 // success value and its error twin share a name as in NintendoClients.
 func (r Result) Name() (string, bool) {
-	c := r &^ resultErrorBit
+	c := r &^ ResultErrorBit
 	i := sort.Search(len(resultTable), func(i int) bool { return resultTable[i].code >= c })
 	if i < len(resultTable) && resultTable[i].code == c {
 		return resultTable[i].name, true
@@ -73,8 +73,8 @@ func ResultByName(name string) (Result, bool) {
 	resultByNameOnce.Do(func() {
 		resultByName = make(map[string]Result, 2*len(resultTable))
 		for _, e := range resultTable {
-			resultByName[e.name] = e.code | resultErrorBit
-			resultByName[strings.ToLower(e.name)] = e.code | resultErrorBit
+			resultByName[e.name] = e.code | ResultErrorBit
+			resultByName[strings.ToLower(e.name)] = e.code | ResultErrorBit
 		}
 		for alias, canon := range resultAliases {
 			resultByName[alias] = resultByName[canon]
@@ -91,7 +91,7 @@ func ResultByName(name string) (Result, bool) {
 func Results() []Result {
 	out := make([]Result, len(resultTable))
 	for i, e := range resultTable {
-		out[i] = e.code | resultErrorBit
+		out[i] = e.code | ResultErrorBit
 	}
 	return out
 }

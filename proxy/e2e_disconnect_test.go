@@ -344,7 +344,7 @@ func TestUpstreamDisconnectClosesConsole(t *testing.T) {
 	defer c.Close()
 
 	upSess := r.upRec.openOn(proxy.LegSecure)[0]
-	peer := upSess.ConsolePeer()
+	peer := proxy.ConsolePeer(upSess)
 	if peer == nil {
 		t.Fatal("the upstream's session has no peer")
 	}

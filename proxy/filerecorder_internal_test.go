@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/nexproxy/nexproxy/proxy/sessionlog"
+	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
@@ -32,7 +33,7 @@ func TestCallRecordLegs(t *testing.T) {
 		{CallEvent{Direction: ToServer, CallID: 3, Handler: HandlerHook, Dropped: true, Err: ErrDrop}, sessionlog.LegConsole, "7", sessionlog.DirConsole, 3, 0, "dropped"},
 		{CallEvent{Direction: ToConsole, CallID: 4, ForwardedCallID: 2, Handler: HandlerConsole}, sessionlog.LegConsole, "7", sessionlog.DirServer, 2, 4, ""},
 		{CallEvent{Direction: ToConsole, CallID: 4, Handler: HandlerHook}, sessionlog.LegUpstream, "u7", sessionlog.DirServer, 4, 0, ""},
-		{CallEvent{Direction: ToServer, CallID: 5, Handler: HandlerUpstream, Err: context.DeadlineExceeded, Error: resultTimeout}, sessionlog.LegConsole, "7", sessionlog.DirConsole, 5, 0, "timeout"},
+		{CallEvent{Direction: ToServer, CallID: 5, Handler: HandlerUpstream, Err: context.DeadlineExceeded, Error: rmc.ResultCoreTimeout}, sessionlog.LegConsole, "7", sessionlog.DirConsole, 5, 0, "timeout"},
 		{CallEvent{Direction: ToServer, CallID: 6, Handler: HandlerUpstream, Err: fmt.Errorf("send: %w", ErrUpstreamGone), Error: resultConnFailure}, sessionlog.LegConsole, "7", sessionlog.DirConsole, 6, 0, "disconnected"},
 	}
 	for i, tc := range cases {

@@ -26,6 +26,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/pcapng"
 	"github.com/nexproxy/nexproxy/proxy/sessionlog"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
@@ -472,7 +473,7 @@ func TestFileRecorderIdleMemory(t *testing.T) {
 	defer f.Close()
 	sessions := make([]*Session, n+1)
 	for i := range sessions {
-		sessions[i] = &Session{ID: fmt.Sprint(i), Game: "g", RemoteAddr: netip.MustParseAddrPort("192.168.1.2:5000"), state: &sessionState{}}
+		sessions[i] = rpc.NewSession(fmt.Sprint(i), "g", LegAuth, netip.MustParseAddrPort("192.168.1.2:5000"), rmc.Settings{})
 	}
 	// Warm up: the writer goroutine and the pools exist before the count.
 	f.Connect(sessions[n], "10.0.0.5:60000")

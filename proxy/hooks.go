@@ -63,11 +63,9 @@ func (h *Hooks) Engine() *scripts.Engine { return h.engine }
 // that hooks (session:send) and built-in handlers can send the console
 // calls and notifications of their own. It is nil until the connection's
 // RMC traffic starts.
-func (s *Session) ConsolePeer() *Peer {
-	if s == nil || s.state == nil {
-		return nil
-	}
-	return s.state.console.Load()
+func ConsolePeer(s *Session) *Peer {
+	p, _ := s.Console().(*Peer)
+	return p
 }
 
 // hookSessionKey is the Session value holding the hooks' state of the
@@ -328,7 +326,7 @@ type consoleSender struct {
 
 // SendToConsole implements scripts.Sender.
 func (cs *consoleSender) SendToConsole(protocol uint16, method uint32, body []byte) error {
-	p := cs.sess.ConsolePeer()
+	p := ConsolePeer(cs.sess)
 	if p == nil {
 		return errNoConsole
 	}

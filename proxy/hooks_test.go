@@ -81,7 +81,7 @@ func (u *upstreamLog) builtin(*proxy.Env) (proxy.Link, error) {
 			case 112, 109:
 				return &proxy.Reply{Body: []byte{}}, nil
 			case protoPush:
-				peer := c.Session.ConsolePeer()
+				peer := proxy.ConsolePeer(c.Session)
 				if peer == nil {
 					return nil, errors.New("no console peer")
 				}

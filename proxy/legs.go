@@ -75,7 +75,7 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 			s.rec.connect(p.sess, "")
 			_ = conn.Close()
 			s.rec.disconnect(p.sess, err)
-			p.sess.end()
+			p.sess.End()
 			return
 		}
 		p.up = up
@@ -153,7 +153,7 @@ func (p *pair) run(final Handler, links []Link) {
 	p.live = liveConn{closeFn: p.closeBoth, console: p.console, up: p.up}
 	if !s.track(&p.live) {
 		p.closeBoth()
-		p.sess.end()
+		p.sess.End()
 		return
 	}
 	s.rec.connect(p.sess, upName)
@@ -164,7 +164,7 @@ func (p *pair) run(final Handler, links []Link) {
 	consolePeer.conn = p.sess.ID
 	consoleD.peer = consolePeer
 	consolePeer.SetTracer(s.rec.tracer(p.sess, false, p.sess.LocalAddr, p.sess.RemoteAddr))
-	p.sess.state.console.Store(consolePeer)
+	p.sess.SetConsole(consolePeer)
 	p.consolePeer = consolePeer
 	if p.up != nil {
 		upD := &dispatcher{sess: p.sess, dir: ToConsole, log: p.log, rec: s.rec}
@@ -247,7 +247,7 @@ func (p *pair) ended(pr *Peer) {
 		upErr = p.upPeer.Err()
 	}
 	consoleErr := p.consolePeer.Err()
-	p.sess.end()
+	p.sess.End()
 	s.rec.disconnect(p.sess, p.first.Load().Err())
 	p.info("console disconnected", zap.Uint64("pid", p.sess.PID()), zap.NamedError("console", consoleErr), zap.NamedError("upstream", upErr))
 	s.retire(&p.live)

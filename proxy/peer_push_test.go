@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
@@ -272,7 +274,7 @@ func TestFastPathToConsole(t *testing.T) {
 		})
 		consolePeer := NewPeer(proxyConsoleEnd, nil, nil)
 		sink := &callSink{}
-		sess := &Session{ID: "1", state: &sessionState{}}
+		sess := rpc.NewSession("1", "", LegAuth, netip.AddrPort{}, rmc.Settings{})
 		d := &dispatcher{sess: sess, dir: ToConsole, rec: newRecorder(sink, schema.Default(), nil), log: zap.NewNop()}
 		upPeer := NewPeer(proxyUpEnd, nil, d.serve)
 		d.peer = upPeer

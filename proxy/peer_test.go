@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // pipeWire is one end of an in-memory message pipe.
@@ -72,7 +74,7 @@ func TestPeerForwardMapsCallIDs(t *testing.T) {
 		_ = upstream.Respond(ctx, m, r)
 	}
 	upPeer := NewPeer(proxyUpEnd, nil, nil)
-	sess := &Session{ID: "t", state: &sessionState{}}
+	sess := rpc.NewSession("t", "", LegAuth, netip.AddrPort{}, rmc.Settings{})
 	d := &dispatcher{sess: sess, chain: Forward(upPeer), rec: &recorder{}, log: upPeer.log}
 	consolePeer := NewPeer(proxyConsoleEnd, nil, d.serve)
 	d.peer = consolePeer

@@ -1,11 +1,13 @@
 package proxy
 
 import (
+	"net/netip"
 	"testing"
 
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
@@ -45,7 +47,7 @@ func TestRecorderDecodesOnlyForReaders(t *testing.T) {
 		{"quiet and plain", MultiRecorder(quiet, plain), plain, true},
 		{"file recorder without logs", MultiRecorder(NewFileRecorder(FileRecorderOptions{}), quiet), quiet.callSink, false},
 	}
-	sess := &Session{ID: "1", Settings: rmc.Settings{NEXVersion: 30504}, state: &sessionState{}}
+	sess := rpc.NewSession("1", "", LegAuth, netip.AddrPort{}, rmc.Settings{NEXVersion: 30504})
 	// SecureConnection.TestConnectivity: no parameters, no return values.
 	c := &Call{Session: sess, Protocol: 11, Method: 5, CallID: 7}
 	for _, tc := range cases {

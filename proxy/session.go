@@ -3,51 +3,17 @@ package proxy
 import (
 	"context"
 	"errors"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
-// sessionState is the mutable part of a Session.
-type sessionState struct {
-	pid     atomic.Uint64
-	console atomic.Pointer[Peer] // ConsolePeer, set by pair.run
-	values  sync.Map
-	mu      sync.Mutex
-	closed  bool
-	onClose []func()
-}
-
 func newSession(id, game string, leg Leg, conn *prudp.Conn, s rmc.Settings) *Session {
-	return &Session{
-		ID:         id,
-		Game:       game,
-		Leg:        leg,
-		RemoteAddr: conn.RemoteAddrPort(),
-		Settings:   s,
-		state:      &sessionState{},
-	}
-}
-
-// end runs the OnClose functions once.
-func (s *Session) end() {
-	s.state.mu.Lock()
-	if s.state.closed {
-		s.state.mu.Unlock()
-		return
-	}
-	s.state.closed = true
-	fns := s.state.onClose
-	s.state.onClose = nil
-	s.state.mu.Unlock()
-	for _, fn := range fns {
-		fn()
-	}
+	return rpc.NewSession(id, game, leg, conn.RemoteAddrPort(), s)
 }
 
 // prudpWire adapts a prudp connection to Wire: RMC travels on reliable

@@ -26,6 +26,9 @@ type Config struct {
 	Accounts            []Account
 	// Metrics is the listen address of the Prometheus endpoint; "" = off.
 	Metrics string
+	// Sections holds the decoded top-level tables of the registered
+	// sections ([store]), by name; read one with SectionOf.
+	Sections map[string]any
 }
 
 // Log configures the process log and the per-session logs. Relative paths
@@ -76,6 +79,31 @@ type Game struct {
 	StructHeaderAuto bool
 	// ServerName is the build name the built-in authentication returns.
 	ServerName string
+	// Sections holds the decoded [games.<name>] tables of the registered
+	// sections (the built-in services' settings), by name; read one with
+	// SectionOf.
+	Sections map[string]any
+
+	// localServices are the choosable services a proxied game serves
+	// itself ([games.protocols] name = "local").
+	localServices map[string]bool
+}
+
+// ServesLocally reports whether nexproxy answers the named service's
+// protocols for this game itself: always for a local game, and for a
+// proxied game the services its [games.protocols] table sets to "local".
+func (g *Game) ServesLocally(service string) bool {
+	return g.Local() || g.localServices[service]
+}
+
+// SetServesLocally makes a proxied game serve a choosable service itself
+// (what [games.protocols] name = "local" does); for tests and tools that
+// build a Game without a file.
+func (g *Game) SetServesLocally(service string) {
+	if g.localServices == nil {
+		g.localServices = map[string]bool{}
+	}
+	g.localServices[service] = true
 }
 
 // Local reports whether the game is served without an upstream.

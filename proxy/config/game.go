@@ -86,6 +86,9 @@ func decodeGame(t *table, base string) Game {
 		g.StructHeaderAuto = g.Platform != "switch"
 	}
 
+	g.Sections = decodeSections(t, sections.game)
+	decodeProtocols(t, &g)
+
 	if !transportSet {
 		g.Transport = TransportUDP
 		if g.PRUDP.Variant == prudp.Lite {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,12 @@ func dumpValue(b *strings.Builder, path string, v reflect.Value) {
 		}
 		for i := 0; i < v.Len(); i++ {
 			dumpValue(b, fmt.Sprintf("%s[%d]", path, i), v.Index(i))
+		}
+	case reflect.Map:
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+		for _, k := range keys {
+			dumpValue(b, fmt.Sprintf("%s[%s]", path, k.String()), v.MapIndex(k).Elem())
 		}
 	case reflect.String:
 		fmt.Fprintf(b, "%s = %q\n", path, v.String())

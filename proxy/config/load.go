@@ -127,6 +127,7 @@ func decode(m map[string]any, base string) (*Config, error) {
 		cfg.Accounts = append(cfg.Accounts, decodeAccount(t))
 		accountPaths = append(accountPaths, t.path)
 	}
+	cfg.Sections = decodeSections(root, sections.top)
 	if g, present := m["games"]; !present || isEmptyList(g) {
 		// A games key of the wrong shape was reported by list already.
 		errs.add("games", "at least one [[games]] entry is required")

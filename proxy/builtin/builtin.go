@@ -1,0 +1,167 @@
+// Package builtin is the registry of nexproxy's built-in services: the
+// authentication and secure servers, and the game services (utility,
+// ranking, matchmaking, NAT traversal, datastore) that make local mode a
+// complete game server.
+//
+// A service registers itself from its package's init function, the way a
+// CoreDNS plugin does: its name, the protocols it serves, its own typed
+// configuration table ([games.<name>], decoded and validated by the
+// configuration loader, so that `nexproxy check` reports its errors by
+// key), and a constructor. The binary links the services it ships with
+// blank imports; Build then makes, for one game, the single rpc.Mux that
+// puts every service the game serves locally into the call chain.
+package builtin
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+
+	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
+)
+
+// Service is a built-in service as it registers itself.
+type Service struct {
+	// Name names the service in logs, its configuration table
+	// [games.<Name>] and its key in [games.protocols].
+	Name string
+	// Protocols are the RMC protocols the service serves; a protocol has
+	// one owner.
+	Protocols []uint16
+	// Core marks the services that are the server itself (authentication,
+	// secure connection): a game serves them exactly when it has no
+	// upstream. Every other service is a game service that a proxied game
+	// may also serve locally ([games.protocols] <Name> = "local").
+	Core bool
+	// Config returns a pointer to the service's settings holding their
+	// defaults; nil for a service without settings. It may implement
+	// config.Validator.
+	Config func() any
+	// New makes the service of one game. It may keep state shared by
+	// every connection of the game; per-connection state belongs in the
+	// call's rpc.Session.
+	New func(env *Env) (Instance, error)
+}
+
+// Instance is a service made for one game.
+type Instance interface {
+	// Register puts the methods the instance serves on the game's mux
+	// (the generated protocol packages' Register functions do the work).
+	Register(m *rpc.Mux) error
+}
+
+// Env is what a service of one game gets from the server: the game's
+// environment (configuration, accounts, ticket issuer, station URL, log)
+// and its own decoded settings.
+type Env struct {
+	*proxy.Env
+	// Settings is the value Service.Config returned, filled from the
+	// game's [games.<name>] table; nil for a service without settings.
+	Settings any
+}
+
+var registry struct {
+	mu       sync.Mutex
+	byName   map[string]Service
+	byProto  map[uint16]string
+	finished bool
+}
+
+// Register adds a service to the registry. It is called from init
+// functions; a malformed or duplicate registration panics, because it is
+// a programming error that must stop the binary at start.
+func Register(s Service) {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	if s.Name == "" || s.New == nil || len(s.Protocols) == 0 {
+		panic("builtin: service registration needs a name, protocols and New")
+	}
+	if registry.byName == nil {
+		registry.byName, registry.byProto = map[string]Service{}, map[uint16]string{}
+	}
+	if _, dup := registry.byName[s.Name]; dup {
+		panic("builtin: service " + s.Name + " registered twice")
+	}
+	for _, p := range s.Protocols {
+		if owner, taken := registry.byProto[p]; taken {
+			panic(fmt.Sprintf("builtin: protocol %d is served by %s and %s", p, owner, s.Name))
+		}
+	}
+	for _, p := range s.Protocols {
+		registry.byProto[p] = s.Name
+	}
+	registry.byName[s.Name] = s
+	config.RegisterGameSection(config.Section{Name: s.Name, New: s.Config, Choosable: !s.Core})
+}
+
+// Services lists the registered services by name.
+func Services() []Service {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	out := make([]Service, 0, len(registry.byName))
+	for _, s := range registry.byName {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Set is the built-in services one game serves locally, on one mux.
+type Set struct {
+	// Mux serves every method of the game's local services.
+	Mux *rpc.Mux
+	// Names lists the services in the set.
+	Names   []string
+	closers []io.Closer
+}
+
+// Build makes the services env's game serves locally (all of them for a
+// local game, the ones [games.protocols] names for a proxied game) and
+// registers their methods on one mux.
+func Build(env *proxy.Env) (*Set, error) {
+	set := &Set{Mux: rpc.NewMux()}
+	for _, s := range Services() {
+		if s.Core && !env.Game.Local() || !s.Core && !env.Game.ServesLocally(s.Name) {
+			continue
+		}
+		inst, err := s.New(&Env{Env: env, Settings: env.Game.Sections[s.Name]})
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("builtin: %s: %w", s.Name, err), set.Close())
+		}
+		if c, ok := inst.(io.Closer); ok {
+			set.closers = append(set.closers, c)
+		}
+		if err := inst.Register(set.Mux); err != nil {
+			return nil, errors.Join(fmt.Errorf("builtin: %s: register: %w", s.Name, err), set.Close())
+		}
+		set.Names = append(set.Names, s.Name)
+	}
+	return set, nil
+}
+
+// Close closes every service of the set that holds resources.
+func (s *Set) Close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i].Close())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
+
+// Builtin is the proxy.Builtin of the registered services: the link of
+// one game's local services (nil when it serves none).
+func Builtin(env *proxy.Env) (proxy.Link, error) {
+	set, err := Build(env)
+	if err != nil {
+		return nil, err
+	}
+	if set.Mux.Len() == 0 {
+		return nil, nil
+	}
+	return set.Mux.Link(), nil
+}

@@ -176,6 +176,7 @@ type txPacket struct {
 	wire      []byte
 	sends     int
 	skipped   int // acknowledgements of later packets seen (fast retransmit)
+	firstSent time.Time
 	lastSent  time.Time
 }
 

@@ -63,7 +63,7 @@ func TestLossyExactlyOnce(t *testing.T) {
 }
 
 // TestVanishedPeerResendLimit: a peer that disappears while data is in
-// flight is detected by the resend limit.
+// flight is detected once it has been silent for the dead-peer time.
 func TestVanishedPeerResendLimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
@@ -83,9 +83,11 @@ func TestVanishedPeerResendLimit(t *testing.T) {
 		if !errors.Is(srv.Err(), ErrTimeout) || !errors.Is(srv.Err(), ErrClosed) {
 			t.Fatalf("server conn ended with %v, want timeout", srv.Err())
 		}
-		// 3 transmissions with backoff: 200 + 400 + 800 ms.
-		if d := time.Since(start); d < 1400*time.Millisecond || d > 2*time.Second {
-			t.Errorf("resend limit hit after %v", d)
+		// Given up by time: the peer silent for the dead-peer time (at
+		// least two ping timeouts), checked at the next capped resend.
+		dead := max(s.ResendTimeout*time.Duration(s.ResendLimit+1), 2*s.PingTimeout)
+		if d := time.Since(start); d < dead || d > dead+2*s.ResendTimeout {
+			t.Errorf("peer given up after %v, want %v to %v", d, dead, dead+2*s.ResendTimeout)
 		}
 		if got := tn.l.Stats().Active; got != 0 {
 			t.Errorf("listener still holds %d conns", got)

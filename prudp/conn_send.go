@@ -282,7 +282,7 @@ func (c *Conn) pumpLocked(now time.Time) {
 		} else {
 			c.queue = c.queue[1:]
 		}
-		tp.sends, tp.lastSent = 1, now
+		tp.sends, tp.firstSent, tp.lastSent = 1, now, now
 		c.inflight = append(c.inflight, tp)
 		c.writeLocked(tp.wire)
 		c.pace.take(now)

@@ -91,7 +91,8 @@ func (c *Conn) startHandshakeLocked() error {
 		return fmt.Errorf("prudp: encode SYN: %w", err)
 	}
 	c.state = stateSynSent
-	c.hs = &txPacket{typ: TypeSyn, wire: wire, sends: 1, lastSent: time.Now()}
+	now := time.Now()
+	c.hs = &txPacket{typ: TypeSyn, wire: wire, sends: 1, firstSent: now, lastSent: now}
 	c.writeLocked(wire)
 	c.armLocked()
 	return nil
@@ -178,7 +179,8 @@ func (c *Conn) handshakeInputLocked(p *Packet, raw []byte) {
 			return
 		}
 		c.state = stateConnectSent
-		c.hs = &txPacket{typ: TypeConnect, seq: 1, wire: wire, sends: 1, lastSent: time.Now()}
+		now := time.Now()
+		c.hs = &txPacket{typ: TypeConnect, seq: 1, wire: wire, sends: 1, firstSent: now, lastSent: now}
 		c.writeLocked(wire)
 		c.armLocked()
 	case c.state == stateConnectSent && p.Type == TypeConnect:

@@ -1,6 +1,10 @@
 package prudp
 
-import "time"
+import (
+	"time"
+
+	"go.uber.org/zap"
+)
 
 // One timer per connection drives everything time-based: retransmission,
 // paced transmission, MULTI_ACK batching, keep-alive PINGs and the dead
@@ -35,7 +39,7 @@ func (c *Conn) nextDeadlineLocked() time.Time {
 	var at time.Time
 	resend := c.settings.ResendLimit > 0
 	if c.hs != nil && resend {
-		at = earliest(at, c.hs.lastSent.Add(c.rto.timeout(c.hs.sends)))
+		at = earliest(at, c.resendDueLocked(c.hs))
 	}
 	at = earliest(at, c.ackDue)
 	paceAt := c.pace.readyAt()
@@ -49,7 +53,7 @@ func (c *Conn) nextDeadlineLocked() time.Time {
 			due = c.inflight[0].lastSent.Add(c.rto.timeout(1))
 		} else {
 			for _, tp := range c.inflight {
-				due = earliest(due, tp.lastSent.Add(c.rto.timeout(tp.sends)))
+				due = earliest(due, c.resendDueLocked(tp))
 			}
 		}
 		if due.Before(paceAt) {
@@ -80,9 +84,9 @@ func (c *Conn) onTimer() {
 		return
 	}
 	now := time.Now()
-	if c.hs != nil && c.settings.ResendLimit > 0 && !now.Before(c.hs.lastSent.Add(c.rto.timeout(c.hs.sends))) {
-		if c.hs.sends > c.settings.ResendLimit {
-			c.closeLocked(ErrTimeout)
+	if c.hs != nil && c.settings.ResendLimit > 0 && !now.Before(c.resendDueLocked(c.hs)) {
+		if c.peerGoneLocked(c.hs, now) {
+			c.giveUpLocked("handshake unanswered", now)
 			return
 		}
 		c.hs.sends++
@@ -102,7 +106,7 @@ func (c *Conn) onTimer() {
 	if c.state == stateConnected || c.state == stateClosing {
 		pt := c.settings.PingTimeout
 		if now.Sub(c.lastHeard) >= 3*pt {
-			c.closeLocked(ErrTimeout)
+			c.giveUpLocked("nothing heard for three ping timeouts", now)
 			return
 		}
 		if !now.Before(laterOf(c.lastHeard, c.lastPing).Add(pt)) {
@@ -112,17 +116,82 @@ func (c *Conn) onTimer() {
 	c.armLocked()
 }
 
+// A peer is declared gone by time, never by a count of fast resends
+// alone: the round-trip estimate can shrink the first resend intervals to
+// the floor, and three unlucky packets within a second must not end a live
+// connection on a lossy link.
+//
+//   - Within its resend limit a packet is resent with the usual doubling
+//     backoff; past it, at most one base timeout (resend_timeout, or the
+//     estimate when larger) apart, so that a lossy link keeps getting
+//     chances.
+//   - The connection is given up when the peer has been silent, since the
+//     packet was first sent, for the dead-peer time: the profile's give-up
+//     time (resend_timeout × (resend_limit + 1)), and at least two ping
+//     timeouts, because an idle peer that is alive proves it with a PING
+//     once per ping timeout, and one PING may be lost too.
+//   - A peer that keeps talking (packets, acknowledgements, PINGs) while
+//     one packet stays unacknowledged for three ping timeouts has a path
+//     broken one way, and is given up too.
+//   - A handshake has no PINGs to wait for: it ends after the give-up time.
+
+// giveUpAfter is the profile's give-up time for an unanswered packet.
+func (c *Conn) giveUpAfter() time.Duration {
+	return c.settings.ResendTimeout * time.Duration(c.settings.ResendLimit+1)
+}
+
+// resendDueLocked is when tp is next due for a resend.
+func (c *Conn) resendDueLocked(tp *txPacket) time.Time {
+	d := c.rto.timeout(tp.sends)
+	if tp.sends > c.settings.ResendLimit {
+		d = min(d, max(c.settings.ResendTimeout, c.rto.rto))
+	}
+	return tp.lastSent.Add(d)
+}
+
+// peerGoneLocked reports whether tp, due for a resend, shows the peer
+// gone (see above).
+func (c *Conn) peerGoneLocked(tp *txPacket, now time.Time) bool {
+	if tp.sends <= c.settings.ResendLimit {
+		return false
+	}
+	if c.hs != nil {
+		return now.Sub(tp.firstSent) >= c.giveUpAfter()
+	}
+	pt := c.settings.PingTimeout
+	return now.Sub(laterOf(tp.firstSent, c.lastHeard)) >= max(c.giveUpAfter(), 2*pt) ||
+		now.Sub(tp.firstSent) >= 3*pt
+}
+
+// giveUpLocked ends a connection whose peer stopped answering: a forced
+// DISCONNECT (unacknowledged, in case the peer still hears us), one info
+// line with the reason and the counters, and ErrTimeout for every waiter.
+func (c *Conn) giveUpLocked(reason string, now time.Time) {
+	if c.state == stateConnected || c.state == stateClosing {
+		p := c.basePacket(TypeDisconnect, 0)
+		c.sendControlLocked(&p)
+	}
+	if ce := c.log.Check(zap.InfoLevel, "prudp: peer not responding, connection closed"); ce != nil {
+		ce.Write(append([]zap.Field{zap.String("reason", reason),
+			zap.Duration("silent", now.Sub(c.lastHeard)),
+			zap.Uint64("sent", c.stats.sent.Load()), zap.Uint64("resent", c.stats.resent.Load()),
+			zap.Uint64("received", c.stats.received.Load()), zap.Int("in_flight", len(c.inflight)),
+			zap.Duration("srtt", c.rto.smoothed()), zap.Duration("rto", c.rto.rto)}, c.logFields()...)...)
+	}
+	c.closeLocked(ErrTimeout)
+}
+
 // resendLocked retransmits the due packets, paced like new ones so that a
 // loss never turns into a burst: each resend empties the pacer's bucket,
 // so the next packet waits a whole interval. It reports false when the
 // resend limit ended the connection.
 func (c *Conn) resendLocked(now time.Time) bool {
 	for _, tp := range c.inflight {
-		if now.Before(tp.lastSent.Add(c.rto.timeout(tp.sends))) {
+		if now.Before(c.resendDueLocked(tp)) {
 			continue
 		}
-		if tp.sends > c.settings.ResendLimit {
-			c.closeLocked(ErrTimeout)
+		if c.peerGoneLocked(tp, now) {
+			c.giveUpLocked("packet unacknowledged", now)
 			return false
 		}
 		if !c.pace.ready(now) {

@@ -93,6 +93,7 @@ func (s *Server) openListeners(ctx context.Context) error {
 			Games:   games,
 			Connect: func(req prudp.ConnectRequest) (prudp.ConnectResponse, error) { return s.connect(l, req) },
 			Logger:  s.log,
+			Serves:  l.serves,
 		}
 		var err error
 		if l.ws {
@@ -136,6 +137,26 @@ func (l *listener) role(key string, port uint8) (*game, Leg, bool) {
 		return g, LegSecure, true
 	}
 	return nil, 0, false
+}
+
+// serves says which virtual ports the listener answers SYNs on: the
+// Rendez-Vous stream, port 1 (and 2 on a shared listener, the secure
+// server). A proxied game's secure server keeps the port its upstream
+// names in the station URL (sid), so a listener serving one takes any port
+// of the stream.
+func (l *listener) serves(v prudp.VPort) bool {
+	if v.Type != prudp.StreamRVSecure {
+		return false
+	}
+	if v.Port == sharedAuthPort || l.shared && v.Port == sharedSecurePort {
+		return true
+	}
+	for _, g := range l.secure {
+		if !g.cfg.Local() {
+			return true
+		}
+	}
+	return false
 }
 
 // errUnknownGame refuses a CONNECT for no configured game.

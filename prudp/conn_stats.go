@@ -48,6 +48,9 @@ type ListenerStats struct {
 	Refused uint64
 	// SynReplies counts SYNs answered (stateless).
 	SynReplies uint64
+	// UnservedPort counts SYNs and CONNECTs to a virtual port the
+	// listener does not serve (ListenConfig.Serves).
+	UnservedPort uint64
 	// Accepted counts connections established.
 	Accepted uint64
 	// Active is the number of live connections.
@@ -56,4 +59,5 @@ type ListenerStats struct {
 
 type listenerStats struct {
 	datagrams, malformed, badSig, noConn, refused, synReplies, accepted atomic.Uint64
+	unservedPort                                                        atomic.Uint64
 }

@@ -31,6 +31,11 @@ type ListenConfig struct {
 	// Backlog caps connections established but not yet returned by Accept
 	// (0: 64). CONNECTs beyond it are dropped; the client retransmits.
 	Backlog int
+	// Serves says which of this side's virtual ports (stream type and
+	// port) the listener serves: a SYN or CONNECT to any other is dropped
+	// unanswered and counted (ListenerStats.UnservedPort), so a scanner
+	// learns nothing. Nil serves every port.
+	Serves func(VPort) bool
 }
 
 // ConnectRequest is what the Connect callback gets.
@@ -207,7 +212,7 @@ func (l *Listener) Stats() ListenerStats {
 	s := &l.stats
 	return ListenerStats{
 		Datagrams: s.datagrams.Load(), Malformed: s.malformed.Load(), BadSignature: s.badSig.Load(),
-		NoConnection: s.noConn.Load(), Refused: s.refused.Load(), SynReplies: s.synReplies.Load(),
+		NoConnection: s.noConn.Load(), Refused: s.refused.Load(), SynReplies: s.synReplies.Load(), UnservedPort: s.unservedPort.Load(),
 		Accepted: s.accepted.Load(), Active: active,
 	}
 }
@@ -313,7 +318,10 @@ func (l *Listener) gamesFor(data []byte) []game {
 }
 
 // datagram decodes every packet of one datagram into p, in turn, and
-// routes it. Nothing keeps p past the call.
+// routes it. A datagram whose bytes do not all form whole packets is
+// dropped whole: coalesced packets come from one sender in one write, so
+// garbage after a valid packet means the datagram is not what it seems.
+// Nothing keeps p past the call.
 func (l *Listener) datagram(data []byte, from netip.AddrPort, p *Packet) {
 	games := l.gamesFor(data)
 	if len(games) == 0 {
@@ -321,26 +329,53 @@ func (l *Listener) datagram(data []byte, from netip.AddrPort, p *Packet) {
 		l.drop("no game of this wire format", from, nil)
 		return
 	}
+	first := true
 	for len(data) > 0 {
-		var (
-			n   int
-			err error
-			gi  int
-		)
-		for gi = range games {
-			if *p, n, err = games[gi].codec.Decode(data); err == nil {
-				break
-			}
-		}
+		gi, n, err := l.decode(games, data, p)
 		if err != nil {
 			l.stats.malformed.Add(1)
 			l.drop("decode", from, err)
 			return
 		}
+		if first && n < len(data) {
+			// Several packets: check that the rest decodes before any
+			// of them is acted on (one datagram in a hundred; the cost
+			// is a second decode of its tail).
+			if err := l.wholePackets(games, data[n:]); err != nil {
+				l.stats.malformed.Add(1)
+				l.drop("trailing bytes after a packet", from, err)
+				return
+			}
+		}
+		first = false
 		raw := data[:n]
 		data = data[n:]
 		l.packet(games, gi, p, raw, from)
 	}
+}
+
+// decode decodes the packet at the start of data with the first profile
+// that accepts it.
+func (l *Listener) decode(games []game, data []byte, p *Packet) (gi, n int, err error) {
+	for gi = range games {
+		if *p, n, err = games[gi].codec.Decode(data); err == nil {
+			return gi, n, nil
+		}
+	}
+	return 0, 0, err
+}
+
+// wholePackets reports whether data is a sequence of whole packets.
+func (l *Listener) wholePackets(games []game, data []byte) error {
+	var q Packet
+	for len(data) > 0 {
+		_, n, err := l.decode(games, data, &q)
+		if err != nil {
+			return err
+		}
+		data = data[n:]
+	}
+	return nil
 }
 
 func (l *Listener) packet(games []game, gi int, p *Packet, raw []byte, from netip.AddrPort) {
@@ -355,6 +390,12 @@ func (l *Listener) packet(games []game, gi int, p *Packet, raw []byte, from neti
 			return
 		}
 		l.connPacket(c, games[gi].codec, p, raw)
+		return
+	}
+	opening := (p.Type == TypeSyn || p.Type == TypeConnect) && !p.Flags.Has(FlagAck)
+	if opening && l.cfg.Serves != nil && !l.cfg.Serves(p.Dest) {
+		l.stats.unservedPort.Add(1)
+		l.drop("virtual port not served", from, nil)
 		return
 	}
 	switch {

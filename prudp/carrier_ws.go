@@ -127,6 +127,16 @@ func (c *wsCarrier) add(ws *websocket.Conn, addr netip.AddrPort) bool {
 	}
 	p := &wsPeer{ws: ws, addr: addr}
 	p.local, _ = addrPortOf(ws.LocalAddr())
+	ws.SetCloseHandler(func(code int, _ string) error {
+		select {
+		case <-c.done:
+			// The reply to our own close frame: the handshake is done.
+		default:
+			// The peer starts the handshake: reply, as RFC 6455 asks.
+			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(wsCloseWait))
+		}
+		return nil
+	})
 	c.peers[addr] = p
 	c.wg.Add(1)
 	go c.read(p)
@@ -231,8 +241,14 @@ func (c *wsCarrier) localAddrFor(peer netip.AddrPort) (netip.AddrPort, bool) {
 	return netip.AddrPort{}, false
 }
 
-// closePeers closes every WebSocket (with a close frame) and waits for the
-// readers.
+// wsCloseWait bounds how long closing waits for peers' close replies.
+const wsCloseWait = time.Second
+
+// closePeers ends every WebSocket with the closing handshake (RFC 6455
+// §7.1.1): a close frame, then the peer's close frame in reply (its reader
+// returns with it), and only then the TCP connection, so that peers do
+// not write their reply into a closed socket. A peer that does not reply
+// within wsCloseWait is cut off. It returns when every reader is gone.
 func (c *wsCarrier) closePeers() {
 	c.once.Do(func() { close(c.done) })
 	c.mu.Lock()
@@ -242,13 +258,24 @@ func (c *wsCarrier) closePeers() {
 		peers = append(peers, p)
 	}
 	c.mu.Unlock()
+	deadline := time.Now().Add(wsCloseWait)
 	for _, p := range peers {
 		p.wmu.Lock()
-		_ = p.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		_ = p.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), deadline)
 		p.wmu.Unlock()
+	}
+	readers := make(chan struct{})
+	go func() { c.wg.Wait(); close(readers) }()
+	t := time.NewTimer(time.Until(deadline))
+	select {
+	case <-readers:
+	case <-t.C:
+	}
+	t.Stop()
+	for _, p := range peers {
 		_ = p.ws.Close()
 	}
-	c.wg.Wait()
+	<-readers
 }
 
 // wsServerCarrier accepts WebSockets on an HTTP(S) server.

@@ -253,3 +253,73 @@ func TestListenerPeerClosed(t *testing.T) {
 		})
 	}
 }
+
+// TestWebSocketCloseWaitsForReply: closing the listener sends a close
+// frame and keeps the TCP connection open until the peer's close frame
+// comes back (RFC 6455 §7.1.1), so the peer never writes its reply into a
+// closed socket.
+func TestWebSocketCloseWaitsForReply(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	l, _ := listenWebSocketForClose(t, ctx, "ws")
+	ws, _, err := websocket.DefaultDialer.DialContext(ctx, "ws://"+l.Addr().String()+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	// The listener only knows a WebSocket once it has read from it: send
+	// a SYN so that it is registered.
+	s := Switch()
+	s.AccessKey = "fdf6617f"
+	if err := ws.WriteMessage(websocket.BinaryMessage, synWire(t, s, VPort{StreamRVSecure, 1})); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ws.ReadMessage(); err != nil {
+		t.Fatal("no SYN reply:", err)
+	}
+	type closeSeen struct {
+		openDuringClose bool
+		replyErr        error
+	}
+	seen := make(chan closeSeen, 1)
+	ws.SetCloseHandler(func(code int, _ string) error {
+		// Before replying, the server must still hold the socket open: a
+		// raw read waits (times out) instead of seeing EOF.
+		nc := ws.NetConn()
+		_ = nc.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		_, rerr := nc.Read(make([]byte, 1))
+		var ne interface{ Timeout() bool }
+		open := errors.As(rerr, &ne) && ne.Timeout()
+		_ = nc.SetReadDeadline(time.Time{})
+		werr := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(time.Second))
+		seen <- closeSeen{openDuringClose: open, replyErr: werr}
+		return nil
+	})
+	readDone := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				readDone <- err
+				return
+			}
+		}
+	}()
+	start := time.Now()
+	l.Close()
+	took := time.Since(start)
+	got := <-seen
+	if !got.openDuringClose {
+		t.Error("the listener closed the TCP connection before the console's close reply")
+	}
+	if got.replyErr != nil {
+		t.Errorf("close reply: %v", got.replyErr)
+	}
+	if took > 3*time.Second {
+		t.Errorf("Close took %v", took)
+	}
+	var ce *websocket.CloseError
+	if err := <-readDone; !errors.As(err, &ce) || ce.Code != websocket.CloseNormalClosure {
+		t.Errorf("console read ended with %v, want a normal close", err)
+	}
+}

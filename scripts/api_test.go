@@ -1,6 +1,7 @@
 package scripts
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -49,6 +50,9 @@ func TestReloadUnderConcurrentCalls(t *testing.T) {
 		}
 	}
 	e, _ := newEngine(t, gen(1), func(c *Config) { c.PoolSize = 4 })
+	// Loaded here, not in the workers: a missing vector must skip the
+	// test, and a skip only works on the test's own goroutine.
+	proto := uploadScore(t)
 	var stop atomic.Bool
 	var wg sync.WaitGroup
 	var calls atomic.Int64
@@ -58,7 +62,9 @@ func TestReloadUnderConcurrentCalls(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for !stop.Load() {
-				c := uploadScore(t)
+				c := new(Call)
+				*c = *proto
+				c.Params, c.Body = nil, bytes.Clone(proto.Body)
 				c.Session = NewSession(nil)
 				v := e.OnRequest(bg, c)
 				if v.Body == nil {

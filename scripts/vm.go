@@ -76,17 +76,25 @@ func newVM(e *Engine, g *generation) (*vm, error) {
 		return nil, err
 	}
 	m.installNex()
+	// Every script runs even after one fails, so that one load reports
+	// every broken file.
+	var errs []error
 	for _, s := range g.set.scripts {
 		m.loading = s.name
 		fn := L.NewFunctionFromProto(s.proto)
-		_, out, err := m.run(context.Background(), fn, s.name, e.cfg.LoadTimeout)
-		if out != runOK {
-			m.loading = ""
-			L.Close()
-			return nil, fmt.Errorf("scripts: load %s: %w", s.name, err)
+		if _, out, err := m.run(context.Background(), fn, s.name, e.cfg.LoadTimeout); out != runOK {
+			// Lua errors already start with "file:line:".
+			if !strings.HasPrefix(err.Error(), s.name+":") {
+				err = fmt.Errorf("%s: %w", s.name, err)
+			}
+			errs = append(errs, err)
 		}
 	}
 	m.loading = ""
+	if len(errs) > 0 {
+		L.Close()
+		return nil, errors.Join(errs...)
+	}
 	return m, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 
@@ -18,12 +19,15 @@ import (
 var errCheckFailed = errors.New("check failed")
 
 func newCheckCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	var noListen bool
+	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Validate the configuration and compile every Lua script",
 		Long: "check loads the configuration (config.toml and NEXPROXY_* overrides) and compiles\n" +
 			"every Lua hook in scripts.dir, then lists every problem, one per line with its key\n" +
-			"or file. It exits with status 1 when there is any.",
+			"or file. It also binds every listen address once, to report ports already in use\n" +
+			"(--no-listen skips that, e.g. to check a file while serve runs). It exits with\n" +
+			"status 1 when there is any problem; warnings alone do not fail.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var problems []string
@@ -38,6 +42,14 @@ func newCheckCommand(a *app) *cobra.Command {
 				problems = append(problems, err.Error())
 			}
 
+			if cfg != nil {
+				if !noListen {
+					problems = append(problems, checkListeners(cfg)...)
+				}
+				for _, w := range cfg.Warnings {
+					fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w.Error())
+				}
+			}
 			// Check the hooks even when the rest of the file is wrong: one
 			// run should show everything there is to fix.
 			dir := scriptsDir(a, cfg)
@@ -55,6 +67,8 @@ func newCheckCommand(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&noListen, "no-listen", false, "do not try the listen addresses")
+	return cmd
 }
 
 // scriptsDir is the hooks folder: from the loaded config, or read straight
@@ -92,8 +106,10 @@ func checkScripts(dir string) (int, []string) {
 		return 0, []string{fmt.Sprintf("scripts.dir: %v", err)}
 	}
 	var problems []string
+	// Each problem starts with its file's name inside dir ("a.lua:3: ..."):
+	// print it as a path, once.
 	for _, e := range scripts.Check(dir) {
-		problems = append(problems, fmt.Sprintf("%s: %v", dir, e))
+		problems = append(problems, dir+string(filepath.Separator)+e.Error())
 	}
 	return len(files), problems
 }
@@ -108,4 +124,51 @@ func configuredAccounts(cfg *config.Config) int {
 		}
 	}
 	return n
+}
+
+// checkListeners binds every address serve would listen on, each once
+// (UDP, or TCP for WebSocket games and the metrics endpoint), and reports
+// each one that cannot be bound with the key that names it: serve would
+// stop at the first.
+func checkListeners(cfg *config.Config) []string {
+	type listen struct{ network, addr, key string }
+	var all []listen
+	for _, g := range cfg.Games {
+		network := "udp"
+		if g.Transport == config.TransportWebSocket {
+			network = "tcp"
+		}
+		key := "games[" + g.Name + "]."
+		all = append(all, listen{network, g.AuthListen, key + "auth_listen"})
+		if g.SecureListen != g.AuthListen {
+			all = append(all, listen{network, g.SecureListen, key + "secure_listen"})
+		}
+	}
+	if cfg.Metrics != "" {
+		all = append(all, listen{"tcp", cfg.Metrics, "metrics"})
+	}
+	var problems []string
+	seen := map[string]bool{}
+	for _, l := range all {
+		if seen[l.network+" "+l.addr] {
+			continue
+		}
+		seen[l.network+" "+l.addr] = true
+		var err error
+		if l.network == "udp" {
+			var pc net.PacketConn
+			if pc, err = net.ListenPacket("udp", l.addr); err == nil {
+				err = pc.Close()
+			}
+		} else {
+			var ln net.Listener
+			if ln, err = net.Listen("tcp", l.addr); err == nil {
+				err = ln.Close()
+			}
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: cannot listen on %s %s: %v", l.key, l.network, l.addr, errors.Unwrap(err)))
+		}
+	}
+	return problems
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +25,8 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, err error) {
 
 // TestCheckDefaultConfig: the shipped config.toml passes `nexproxy check`.
 func TestCheckDefaultConfig(t *testing.T) {
-	out, errOut, err := runCLI(t, "--log-level", "error", "-c", filepath.Join("..", "..", "config.toml"), "check")
+	// --no-listen: the bundled ports may be in use on a developer's machine.
+	out, errOut, err := runCLI(t, "--log-level", "error", "-c", filepath.Join("..", "..", "config.toml"), "check", "--no-listen")
 	if err != nil {
 		t.Fatalf("check: %v\n%s", err, errOut)
 	}
@@ -57,7 +60,7 @@ func TestCheckCountsScripts(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "c.toml"), "advertise = \"127.0.0.1\"\n[scripts]\ndir = \"hooks\"\n"+checkGame)
 	writeFile(t, filepath.Join(dir, "hooks", "a.lua"), "local x = 1\n")
 	writeFile(t, filepath.Join(dir, "hooks", "b.lua"), "-- nothing\n")
-	out, errOut, err := runCLI(t, "--log-level", "error", "-c", filepath.Join(dir, "c.toml"), "check")
+	out, errOut, err := runCLI(t, "--log-level", "error", "-c", filepath.Join(dir, "c.toml"), "check", "--no-listen")
 	if err != nil {
 		t.Fatalf("check: %v\n%s", err, errOut)
 	}
@@ -82,7 +85,9 @@ password = "x"
 fragment_size = 10
 `)
 	writeFile(t, filepath.Join(dir, "hooks", "broken.lua"), "function (\n")
-	out, errOut, err := runCLI(t, "--log-level", "error", "-c", filepath.Join(dir, "c.toml"), "check")
+	writeFile(t, filepath.Join(dir, "hooks", "fails.lua"), "local x = 1\nnex.on_request(\"NoSuchProtocol\", \"X\", function() end)\n")
+	writeFile(t, filepath.Join(dir, "hooks", "fine.lua"), "local x = 1\n")
+	out, errOut, err := runCLI(t, "--log-level", "error", "-c", filepath.Join(dir, "c.toml"), "check", "--no-listen")
 	if !errors.Is(err, errCheckFailed) {
 		t.Fatalf("check error %v", err)
 	}
@@ -93,8 +98,9 @@ fragment_size = 10
 	want := []string{
 		`scripts.timeout: "soon" is not a duration`,
 		"accounts[0].pid: must not be 0",
-		"games[0].prudp.fragment_size: must be between 16 and 65000, not 10",
-		"broken.lua",
+		"games[g].prudp.fragment_size: must be between 16 and 65000, not 10",
+		filepath.Join(dir, "hooks", "broken.lua") + ":1: ",
+		filepath.Join(dir, "hooks", "fails.lua") + ":2: ",
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), errOut)
@@ -104,8 +110,10 @@ fragment_size = 10
 			t.Errorf("output lacks %q:\n%s", w, errOut)
 		}
 	}
-	if !strings.Contains(lines[3], filepath.Join(dir, "hooks")) {
-		t.Errorf("script error does not name the folder: %s", lines[3])
+	for _, l := range lines[3:] {
+		if strings.Count(l, ".lua") != 1 {
+			t.Errorf("script error names its file more than once: %s", l)
+		}
 	}
 }
 
@@ -113,14 +121,63 @@ fragment_size = 10
 func TestCheckMissingHooksFolder(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "c.toml"), "advertise = \"127.0.0.1\"\n[scripts]\ndir = \"nowhere\"\n"+checkGame)
-	out, errOut, err := runCLI(t, "--log-level", "error", "-c", filepath.Join(dir, "c.toml"), "check")
+	out, errOut, err := runCLI(t, "--log-level", "error", "-c", filepath.Join(dir, "c.toml"), "check", "--no-listen")
 	if err != nil || out != "config ok: 1 games, 0 accounts, 0 scripts\n" {
 		t.Errorf("check: %v %q %s", err, out, errOut)
 	}
 	writeFile(t, filepath.Join(dir, "file"), "")
 	writeFile(t, filepath.Join(dir, "c.toml"), "advertise = \"127.0.0.1\"\n[scripts]\ndir = \"file\"\n"+checkGame)
-	_, errOut, err = runCLI(t, "--log-level", "error", "-c", filepath.Join(dir, "c.toml"), "check")
+	_, errOut, err = runCLI(t, "--log-level", "error", "-c", filepath.Join(dir, "c.toml"), "check", "--no-listen")
 	if err == nil || !strings.Contains(errOut, "is not a folder") {
 		t.Errorf("scripts.dir naming a file: %v %s", err, errOut)
+	}
+}
+
+// TestCheckReportsBusyListeners: every listen address that cannot be
+// bound is reported with its key, not only the first.
+func TestCheckReportsBusyListeners(t *testing.T) {
+	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tcp.Close()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "c.toml"), fmt.Sprintf(`advertise = "127.0.0.1"
+metrics = "%s"
+[[games]]
+name = "busy"
+platform = "wiiu"
+access_key = "0badf00d"
+auth_listen = "%s"
+upstream = "local"
+`, tcp.Addr(), udp.LocalAddr()))
+	_, errOut, err := runCLI(t, "--log-level", "error", "-c", filepath.Join(dir, "c.toml"), "check")
+	if !errors.Is(err, errCheckFailed) {
+		t.Fatalf("check: %v\n%s", err, errOut)
+	}
+	for _, want := range []string{"games[busy].auth_listen: cannot listen on udp " + udp.LocalAddr().String(), "metrics: cannot listen on tcp " + tcp.Addr().String()} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("missing %q in:\n%s", want, errOut)
+		}
+	}
+	_, errOut, err = runCLI(t, "--log-level", "error", "-c", filepath.Join(dir, "c.toml"), "check", "--no-listen")
+	if err != nil {
+		t.Errorf("check --no-listen: %v\n%s", err, errOut)
+	}
+}
+
+// TestCheckWarnsButPasses: an unusual access key is a warning, not a
+// failure.
+func TestCheckWarnsButPasses(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "c.toml"), "advertise = \"127.0.0.1\"\n"+strings.Replace(checkGame, "0badf00d", "0badf00", 1))
+	out, errOut, err := runCLI(t, "--log-level", "error", "-c", filepath.Join(dir, "c.toml"), "check", "--no-listen")
+	if err != nil || !strings.HasPrefix(out, "config ok") || !strings.Contains(errOut, "warning: games[g].access_key:") {
+		t.Errorf("check: %v\nstdout %q\nstderr %q", err, out, errOut)
 	}
 }

@@ -30,6 +30,9 @@ func newServeCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			for _, w := range cfg.Warnings {
+				a.log.Warn("configuration", zap.String("key", w.Key), zap.String("warning", w.Msg))
+			}
 			obs, err := newObserver(a.log, cfg, pcapFile)
 			if err != nil {
 				return err

@@ -29,6 +29,10 @@ type Config struct {
 	// Sections holds the decoded top-level tables of the registered
 	// sections ([store]), by name; read one with SectionOf.
 	Sections map[string]any
+	// Warnings are settings that are valid but unusual enough to be a
+	// likely mistake (an access key of an odd shape); check prints them
+	// and serve logs them.
+	Warnings Errors
 }
 
 // Log configures the process log and the per-session logs. Relative paths

@@ -33,7 +33,13 @@ func (e Errors) Error() string {
 }
 
 // errList collects FieldErrors while the configuration is walked.
-type errList struct{ errs Errors }
+type errList struct{ errs, warnings Errors }
+
+// warn records something unusual that still works (an access key of an
+// odd shape): Load succeeds, and `nexproxy check` and serve show it.
+func (l *errList) warn(key, format string, a ...any) {
+	l.warnings = append(l.warnings, &FieldError{Key: key, Msg: sprintf(format, a...)})
+}
 
 func (l *errList) add(key, format string, a ...any) {
 	msg := format

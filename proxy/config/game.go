@@ -46,7 +46,9 @@ func decodeGame(t *table, base string) Game {
 
 	if t.str("access_key", &g.PRUDP.AccessKey) {
 		if !validAccessKey(g.PRUDP.AccessKey) {
-			t.bad("access_key", "%q must be printable ASCII without spaces (8 hex digits for NEX titles)", g.PRUDP.AccessKey)
+			t.bad("access_key", "%q must be 1 to 128 printable ASCII characters without spaces (8 lowercase hex digits for NEX titles)", g.PRUDP.AccessKey)
+		} else if !usualAccessKey(g.PRUDP.AccessKey) {
+			t.errs.warn(t.key("access_key"), "%q is not 8 lowercase hex digits, the shape of NEX access keys (the friends server's is ridfebb9): check it against the title", g.PRUDP.AccessKey)
 		}
 	} else if _, present := t.m["access_key"]; !present && g.PRUDP.AccessKey == "" {
 		t.bad("access_key", "required (the title's 8-hex-digit sandbox access key)")
@@ -325,11 +327,28 @@ func validName(s string) bool {
 }
 
 func validAccessKey(s string) bool {
-	if s == "" || len(s) > 64 {
+	if s == "" || len(s) > 128 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// usualAccessKey reports whether s has the shape of the access keys NEX
+// titles use: 8 lowercase hex digits, or the friends server's ridfebb9.
+func usualAccessKey(s string) bool {
+	if s == "ridfebb9" {
+		return true
+	}
+	if len(s) != 8 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !('0' <= s[i] && s[i] <= '9' || 'a' <= s[i] && s[i] <= 'f') {
 			return false
 		}
 	}

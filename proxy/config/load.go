@@ -138,8 +138,11 @@ func decode(m map[string]any, base string) (*Config, error) {
 	validateGameNames(cfg, gamePaths, errs)
 	validateAccounts(cfg, accountPaths, errs)
 	if len(errs.errs) > 0 {
+		nameGames(errs.errs, cfg.Games, gamePaths)
 		return nil, errs.errs
 	}
+	nameGames(errs.warnings, cfg.Games, gamePaths)
+	cfg.Warnings = errs.warnings
 	addBuiltinAccounts(cfg)
 	return cfg, nil
 }
@@ -209,4 +212,27 @@ func resolve(base, path string) string {
 		return path
 	}
 	return filepath.Join(base, path)
+}
+
+// nameGames rewrites the keys of problems inside a game from its position
+// to its name ("games[1].access_key" → "games[wiiu].access_key"): a user
+// finds a game in a long file by name. A game without a valid, unique name
+// keeps its position.
+func nameGames(errs Errors, games []Game, paths []string) {
+	count := map[string]int{}
+	for _, g := range games {
+		count[g.Name]++
+	}
+	for i, g := range games {
+		if g.Name == "" || count[g.Name] > 1 || !validName(g.Name) || i >= len(paths) {
+			continue
+		}
+		named := "games[" + g.Name + "]"
+		for _, fe := range errs {
+			// A path ends with its bracket, so "games[1]" never matches
+			// inside "games[10]".
+			fe.Key = strings.ReplaceAll(fe.Key, paths[i], named)
+			fe.Msg = strings.ReplaceAll(fe.Msg, paths[i], named)
+		}
+	}
 }

@@ -223,8 +223,47 @@ func TestUpstreamScheme(t *testing.T) {
 	} {
 		_, err := LoadTOML(game(c.platform, c.upstream))
 		var es Errors
-		if !errors.As(err, &es) || len(es) != 1 || es[0].Key != "games[0].upstream" {
+		if !errors.As(err, &es) || len(es) != 1 || es[0].Key != "games[g].upstream" {
 			t.Errorf("%s upstream %q: %v", c.platform, c.upstream, err)
+		}
+	}
+}
+
+// TestAccessKeyShapes: any key of 1 to 128 printable characters is valid
+// (some titles' keys are not hex); one that is not 8 lowercase hex digits
+// (nor the friends server's) is reported as a warning.
+func TestAccessKeyShapes(t *testing.T) {
+	gameWithKey := func(key string) string {
+		return "advertise = \"127.0.0.1\"\n[[games]]\nname = \"g\"\nplatform = \"wiiu\"\nauth_listen = \"127.0.0.1:60000\"\nupstream = \"local\"\naccess_key = \"" + key + "\"\n"
+	}
+	for _, c := range []struct {
+		key      string
+		valid    bool
+		warnings int
+	}{
+		{"25dbf96a", true, 0},
+		{"ridfebb9", true, 0},
+		{"25dbf96", true, 1},
+		{"25DBF96A", true, 1},
+		{strings.Repeat("k", 128), true, 1},
+		{strings.Repeat("k", 129), false, 0},
+		{"has space", false, 0},
+	} {
+		cfg, err := LoadTOML(gameWithKey(c.key))
+		if (err == nil) != c.valid {
+			t.Errorf("key %q: err %v, want valid %v", c.key, err, c.valid)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if len(cfg.Warnings) != c.warnings {
+			t.Errorf("key %q: warnings %v, want %d", c.key, cfg.Warnings, c.warnings)
+		}
+		for _, w := range cfg.Warnings {
+			if w.Key != "games[g].access_key" {
+				t.Errorf("warning key %q", w.Key)
+			}
 		}
 	}
 }

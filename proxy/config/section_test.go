@@ -113,20 +113,20 @@ backnd = "x"
 	}
 	got := err.Error()
 	for _, want := range []string{
-		"games[0].testsvc.limit: must not be negative",
-		"games[0].testsvc.lifetime:",
-		"games[0].testsvc.colour: unknown key",
-		`games[0].testsvc.categories[0].order: "up" must be asc or desc`,
-		`games[0].protocols.testsvc: "sometimes" must be "local" or "upstream"`,
-		"games[0].protocols.coresvc: not a service a game can serve locally (want one of nosettings, testsvc)",
-		"games[0].protocols.nosuch: not a service",
+		"games[g].testsvc.limit: must not be negative",
+		"games[g].testsvc.lifetime:",
+		"games[g].testsvc.colour: unknown key",
+		`games[g].testsvc.categories[0].order: "up" must be asc or desc`,
+		`games[g].protocols.testsvc: "sometimes" must be "local" or "upstream"`,
+		"games[g].protocols.coresvc: not a service a game can serve locally (want one of nosettings, testsvc)",
+		"games[g].protocols.nosuch: not a service",
 		"teststore.backnd: unknown key",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)
 		}
 	}
-	if _, err := LoadTOML(sectionGame + "testsvc = 3\n"); err == nil || !strings.Contains(err.Error(), "games[0].testsvc: must be a table") {
+	if _, err := LoadTOML(sectionGame + "testsvc = 3\n"); err == nil || !strings.Contains(err.Error(), "games[g].testsvc: must be a table") {
 		t.Errorf("non-table section: %v", err)
 	}
 }

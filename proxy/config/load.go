@@ -18,47 +18,39 @@ const DefaultScriptTimeout = 50 * time.Millisecond
 // overrides log.level.
 const EnvPrefix = "NEXPROXY"
 
-// envKeys are the scalar keys that environment variables may set even when
-// config.toml leaves them out. viper only consults the environment for keys
-// it already knows of, so they are bound explicitly. Keys inside [[games]]
-// and [[accounts]] have no environment form: arrays have no stable names.
-var envKeys = []string{
-	"advertise",
-	"local_secure_password",
-	"metrics",
-	"log.level",
-	"log.format",
-	"log.sessions",
-	"log.secrets",
-	"log.pcapng",
-	"scripts.dir",
-	"scripts.timeout",
-	"scripts.watch",
-}
-
-// EnvName returns the environment variable that overrides key
-// ("log.level" → "NEXPROXY_LOG_LEVEL").
-func EnvName(key string) string {
-	return EnvPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
-}
-
 // Load builds the typed configuration from v (config.toml already read,
 // with NEXPROXY_* overrides) in one pass: every game starts from its
 // platform preset and applies the overrides of [games.prudp],
 // [games.kerberos] and [games.rmc]. It reports every problem at once as
-// Errors, each naming its key; unknown keys are problems too. Load binds
-// the environment variables of the top-level scalar keys on v.
+// Errors, each naming its key; unknown keys are problems too. NEXPROXY_*
+// environment variables override keys at any depth (see env.go); one that
+// names no key is a problem like a misspelt key in the file.
 func Load(v *viper.Viper) (*Config, error) {
-	for _, k := range envKeys {
-		if err := v.BindEnv(k, EnvName(k)); err != nil {
-			return nil, fmt.Errorf("config: bind %s: %w", EnvName(k), err)
-		}
-	}
 	base := ""
 	if f := v.ConfigFileUsed(); f != "" {
 		base = filepath.Dir(f)
 	}
-	return decode(v.AllSettings(), base)
+	m := v.AllSettings()
+	envErrs, origins := applyEnv(m, environ())
+	cfg, err := decode(m, base)
+	var errs Errors
+	if err != nil {
+		var ok bool
+		if errs, ok = err.(Errors); !ok {
+			return nil, err
+		}
+	}
+	// A key that came from the environment is reported by its variable.
+	for _, fe := range errs {
+		if name, ok := origins[fe.Key]; ok {
+			fe.Msg += " (set by " + name + ")"
+		}
+	}
+	errs = append(envErrs, errs...)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return cfg, nil
 }
 
 // LoadFile reads a TOML file the way `nexproxy` does (NEXPROXY_* overrides

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/internal/buildinfo"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/proxy/pcapng"
@@ -57,7 +58,7 @@ func newObserver(log *zap.Logger, cfg *config.Config, pcapFile string) (*observe
 			Secrets:         cfg.Log.Secrets,
 			SessionCaptures: cfg.Log.PCAPNG,
 			Capture:         o.capture,
-			Program:         "nexproxy " + version,
+			Program:         buildinfo.Get().Short(),
 			Logger:          log,
 		})
 	}

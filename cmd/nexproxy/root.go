@@ -3,18 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/internal/buildinfo"
 	"github.com/nexproxy/nexproxy/internal/logging"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 // app holds what every subcommand shares: the configuration source and the
 // logger, both ready once the root command's PersistentPreRunE has run.
@@ -106,11 +105,7 @@ func newVersionCommand() *cobra.Command {
 		// The version needs no configuration file.
 		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
 		Run: func(cmd *cobra.Command, _ []string) {
-			v := version
-			if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-				v = bi.Main.Version
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "nexproxy %s\n", v)
+			fmt.Fprint(cmd.OutOrStdout(), buildinfo.Get())
 		},
 	}
 }

@@ -40,6 +40,10 @@ type Config struct {
 	// Registry names protocols and methods and decodes and encodes their
 	// bodies (default schema.Default()).
 	Registry *schema.Registry
+	// MissingDirOK starts the engine with no scripts when Dir does not
+	// exist (yet): a later Reload, or Watch, picks the folder up once it
+	// is created. Without it a missing folder is an error (ErrNoDir).
+	MissingDirOK bool
 }
 
 func (c Config) withDefaults() Config {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sync"
 	"sync/atomic"
 
@@ -83,6 +85,11 @@ func (e *Engine) Close() {
 // run the top-level code, which also collects the hook registrations.
 func (e *Engine) load() (*generation, error) {
 	set, errs := compileDir(e.cfg.Dir)
+	if e.cfg.MissingDirOK && len(errs) == 1 && errors.Is(errs[0], ErrNoDir) {
+		if _, err := os.Stat(e.cfg.Dir); errors.Is(err, fs.ErrNotExist) {
+			set, errs = &scriptSet{libs: map[string]*lua.FunctionProto{}}, nil
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

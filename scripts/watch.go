@@ -2,7 +2,9 @@ package scripts
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"time"
@@ -26,10 +28,17 @@ func (e *Engine) Watch(ctx context.Context) error {
 		return fmt.Errorf("scripts: watch: %w", err)
 	}
 	defer w.Close()
-	if err := w.Add(e.cfg.Dir); err != nil {
-		return fmt.Errorf("scripts: watch %s: %w", e.cfg.Dir, err)
+	dir := filepath.Clean(e.cfg.Dir)
+	lib := filepath.Join(dir, libDir)
+	if err := w.Add(dir); err != nil {
+		// A folder that does not exist yet is waited for in its parent.
+		if !e.cfg.MissingDirOK || !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("scripts: watch %s: %w", e.cfg.Dir, err)
+		}
+		if err := w.Add(filepath.Dir(dir)); err != nil {
+			return fmt.Errorf("scripts: watch %s for %s: %w", filepath.Dir(dir), e.cfg.Dir, err)
+		}
 	}
-	lib := filepath.Join(e.cfg.Dir, libDir)
 	_ = w.Add(lib) // optional folder
 	var timer *time.Timer
 	var fire <-chan time.Time
@@ -49,7 +58,13 @@ func (e *Engine) Watch(ctx context.Context) error {
 			if ev.Name == lib && ev.Has(fsnotify.Create) {
 				_ = w.Add(lib)
 			}
-			if !strings.HasSuffix(ev.Name, ".lua") {
+			created := ev.Name == dir && ev.Has(fsnotify.Create)
+			if created {
+				// The folder appeared: watch it, and load what it holds.
+				_ = w.Add(dir)
+				_ = w.Add(lib)
+			}
+			if !created && !strings.HasSuffix(ev.Name, ".lua") {
 				continue
 			}
 			if timer == nil {

@@ -25,30 +25,33 @@ type luaHooks struct {
 	wg     sync.WaitGroup
 }
 
-// startHooks loads the scripts of cfg.Scripts. An empty or missing folder means no
-// hooks; scripts that do not load are an error (nexproxy check shows them
-// all).
+// startHooks loads the scripts of cfg.Scripts. A folder that does not
+// exist yet means no hooks for now: SIGHUP (or, with scripts.watch, its
+// creation) loads it later. Scripts that do not load are an error
+// (nexproxy check shows them all). SIGHUP never stops the server: it
+// reloads, or logs why there is nothing to reload.
 func startHooks(log *zap.Logger, cfg *config.Config) (*luaHooks, error) {
 	sc := cfg.Scripts
-	h := &luaHooks{cancel: func() {}}
-	if sc.Dir == "" {
-		return h, nil
-	}
-	if _, err := os.Stat(sc.Dir); errors.Is(err, fs.ErrNotExist) {
-		log.Info("no scripts folder; Lua hooks off", zap.String("dir", sc.Dir))
-		return h, nil
-	}
-	e, err := scripts.New(scripts.Config{Dir: sc.Dir, Timeout: sc.Timeout, Logger: log})
-	if err != nil {
-		return nil, fmt.Errorf("scripts: %w", err)
-	}
-	h.hooks = proxy.NewHooks(e, cfg, log)
-	log.Info("Lua hooks loaded", zap.String("dir", sc.Dir), zap.Strings("scripts", e.Scripts()), zap.Bool("watch", sc.Watch))
-
 	ctx, cancel := context.WithCancel(context.Background())
-	h.cancel = cancel
+	h := &luaHooks{cancel: cancel}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	var e *scripts.Engine
+	if sc.Dir != "" {
+		var err error
+		e, err = scripts.New(scripts.Config{Dir: sc.Dir, Timeout: sc.Timeout, Logger: log, MissingDirOK: true})
+		if err != nil {
+			signal.Stop(hup)
+			cancel()
+			return nil, fmt.Errorf("scripts: %w", err)
+		}
+		h.hooks = proxy.NewHooks(e, cfg, log)
+		if _, err := os.Stat(sc.Dir); errors.Is(err, fs.ErrNotExist) {
+			log.Info("no scripts folder yet; Lua hooks load when it exists (SIGHUP, or scripts.watch)", zap.String("dir", sc.Dir))
+		} else {
+			log.Info("Lua hooks loaded", zap.String("dir", sc.Dir), zap.Strings("scripts", e.Scripts()), zap.Bool("watch", sc.Watch))
+		}
+	}
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
@@ -58,13 +61,17 @@ func startHooks(log *zap.Logger, cfg *config.Config) (*luaHooks, error) {
 			case <-ctx.Done():
 				return
 			case <-hup:
-				log.Info("SIGHUP: reloading scripts")
+				if e == nil {
+					log.Info("SIGHUP: nothing to reload (scripts.dir is empty: Lua hooks are off)")
+					continue
+				}
+				log.Info("SIGHUP: reloading scripts", zap.String("dir", sc.Dir))
 				// Reload logs a rejected set itself; the old one keeps running.
 				_ = e.Reload()
 			}
 		}
 	}()
-	if sc.Watch {
+	if e != nil && sc.Watch {
 		h.wg.Add(1)
 		go func() {
 			defer h.wg.Done()

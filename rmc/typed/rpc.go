@@ -120,3 +120,7 @@ func Notify(ctx context.Context, caller rpc.Caller, s rmc.Settings, protocol uin
 	}
 	return nil
 }
+
+// NEXOf returns the NEX version of a call's session (0 without one):
+// generated Register functions pick a method's layout with it.
+func NEXOf(c *rpc.Call) int { return settings(c).NEXVersion }

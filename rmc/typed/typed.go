@@ -391,3 +391,13 @@ func (d *Decoder) AnyData(a *AnyData) {
 	}
 	a.Raw = inner
 }
+
+// NewDefault returns a fresh value of a registered class with the
+// description's defaults set, nil for an unknown class.
+func NewDefault(class string) Struct {
+	v := New(class)
+	if d, ok := v.(interface{ SetDefaults() }); ok {
+		d.SetDefaults()
+	}
+	return v
+}

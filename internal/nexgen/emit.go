@@ -229,9 +229,50 @@ func (g *generator) protocolFile(p *pkg) ([]byte, error) {
 			}
 		}
 	}
+	f.constructors(p)
 	f.servers(p)
 	f.client(p)
 	return f.finish(g.packageDoc(p))
+}
+
+// constructors writes NewRequest and NewResponse, which pick a method's
+// layout by NEX version as the schema does: the first layout whose
+// conditions hold, else the last.
+func (f *file) constructors(p *pkg) {
+	pr := p.proto
+	typed := f.typed()
+	for _, dir := range []string{"Request", "Response"} {
+		f.printf("// New%s returns an empty %s of a method in the layout the NEX\n// version selects; nil for a method this package does not describe", dir, strings.ToLower(dir))
+		if dir == "Response" && pr.NoResponse {
+			f.printf(" (always nil:\n// %s is one-way).\nfunc NewResponse(method uint32, nex int) %s.Message { return nil }\n\n", pr.Name, typed)
+			continue
+		}
+		f.printf(".\nfunc New%s(method uint32, nex int) %s.Message {\n", dir, typed)
+		used := false
+		f.printf("switch method {\n")
+		for _, m := range pr.Methods() {
+			ls := m.Layouts()
+			f.printf("case %d:\n", m.ID)
+			done := false
+			for i := 0; i < len(ls)-1; i++ {
+				if len(ls[i].Conds) == 0 {
+					f.printf("return new(%s%s)\n", goName(ls[i].Name), dir)
+					done = true
+					break
+				}
+				used = true
+				f.printf("if %s {\nreturn new(%s%s)\n}\n", condExpr(ls[i].Conds, "nex", "", ""), goName(ls[i].Name), dir)
+			}
+			if !done {
+				f.printf("return new(%s%s)\n", goName(ls[len(ls)-1].Name), dir)
+			}
+		}
+		f.printf("}\n")
+		if !used {
+			f.printf("_ = nex\n")
+		}
+		f.printf("return nil\n}\n\n")
+	}
 }
 
 func (f *file) servers(p *pkg) {
@@ -345,12 +386,45 @@ func (f *file) client(p *pkg) {
 	}
 }
 
-// allFile generates the package that links every generated package.
+// allFile generates the package that links every generated package and
+// dispatches to their constructors by protocol id.
 func (g *generator) allFile() ([]byte, error) {
 	f := g.newFile(&pkg{name: "all", dir: "all", file: "*.nexdl"})
+	typed := f.typed()
+	alias := func(p *pkg) string { return strings.ReplaceAll(p.dir, "/", "") }
 	for _, p := range g.pkgs {
-		f.use(g.cfg.ImportPrefix+"/"+p.dir, "_")
+		if p.proto == nil {
+			f.use(g.cfg.ImportPrefix+"/"+p.dir, "_")
+		} else {
+			f.use(g.cfg.ImportPrefix+"/"+p.dir, alias(p))
+		}
 	}
-	doc := "// Package all links every generated protocol package, so that every\n// described class decodes inside AnyData holders (a class resolves only\n// when the package defining it is linked into the program).\n"
+	f.printf("// Message returns an empty request (request true) or response value of a\n")
+	f.printf("// method, in the layout the NEX version selects, with the named game\n")
+	f.printf("// variants' methods replacing the base ones (later variants win); nil when\n")
+	f.printf("// the method is not described or has no response.\n")
+	f.printf("func Message(protocol uint16, method uint32, nex int, request bool, variants ...string) %s.Message {\n", typed)
+	f.printf("for i := len(variants) - 1; i >= 0; i-- {\n")
+	f.printf("if m := variant(variants[i], protocol, method, nex, request); m != nil {\nreturn m\n}\n}\n")
+	f.printf("switch protocol {\n")
+	for _, p := range g.pkgs {
+		if p.proto == nil || p.variant != "" {
+			continue
+		}
+		f.printf("case %d:\nif request {\nreturn %s.NewRequest(method, nex)\n}\nreturn %s.NewResponse(method, nex)\n", p.proto.ID, alias(p), alias(p))
+	}
+	f.printf("}\nreturn nil\n}\n\n")
+	f.printf("// variant returns a message of a game variant's redefined method, nil when\n// the variant does not redefine it.\n")
+	f.printf("func variant(name string, protocol uint16, method uint32, nex int, request bool) %s.Message {\n", typed)
+	f.printf("var m %s.Message\nswitch {\n", typed)
+	for _, p := range g.pkgs {
+		if p.variant == "" {
+			continue
+		}
+		f.printf("case name == %q && protocol == %d && request:\nm = %s.NewRequest(method, nex)\n", p.variant, p.proto.ID, alias(p))
+		f.printf("case name == %q && protocol == %d:\nm = %s.NewResponse(method, nex)\n", p.variant, p.proto.ID, alias(p))
+	}
+	f.printf("}\nreturn m\n}\n")
+	doc := "// Package all links every generated protocol package, so that every\n// described class decodes inside AnyData holders (a class resolves only\n// when the package defining it is linked into the program), and finds the\n// typed message of any described method.\n"
 	return f.finish(doc)
 }

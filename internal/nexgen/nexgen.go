@@ -237,8 +237,8 @@ func (f *file) finish(doc string) ([]byte, error) {
 			if i > 0 && strings.Contains(p, ".") && !strings.Contains(paths[i-1], ".") {
 				b.WriteString("\n")
 			}
-			if f.imports[p] == "_" {
-				b.WriteString("\t_ ")
+			if name := f.imports[p]; name != path.Base(p) {
+				b.WriteString("\t" + name + " ")
 			} else {
 				b.WriteString("\t")
 			}

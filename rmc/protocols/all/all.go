@@ -2,22 +2,111 @@
 
 // Package all links every generated protocol package, so that every
 // described class decodes inside AnyData holders (a class resolves only
-// when the package defining it is linked into the program).
+// when the package defining it is linked into the program), and finds the
+// typed message of any described method.
 package all
 
 import (
-	_ "github.com/nexproxy/nexproxy/rmc/protocols/authentication"
+	"github.com/nexproxy/nexproxy/rmc/protocols/authentication"
 	_ "github.com/nexproxy/nexproxy/rmc/protocols/common"
-	_ "github.com/nexproxy/nexproxy/rmc/protocols/datastore"
-	_ "github.com/nexproxy/nexproxy/rmc/protocols/health"
-	_ "github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
-	_ "github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension/mk8"
-	_ "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
-	_ "github.com/nexproxy/nexproxy/rmc/protocols/matchmakingext"
-	_ "github.com/nexproxy/nexproxy/rmc/protocols/nattraversal"
-	_ "github.com/nexproxy/nexproxy/rmc/protocols/notification"
-	_ "github.com/nexproxy/nexproxy/rmc/protocols/ranking"
-	_ "github.com/nexproxy/nexproxy/rmc/protocols/ranking/mk8"
-	_ "github.com/nexproxy/nexproxy/rmc/protocols/secureconnection"
-	_ "github.com/nexproxy/nexproxy/rmc/protocols/utility"
+	"github.com/nexproxy/nexproxy/rmc/protocols/datastore"
+	"github.com/nexproxy/nexproxy/rmc/protocols/health"
+	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
+	matchmakeextensionmk8 "github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension/mk8"
+	"github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
+	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakingext"
+	"github.com/nexproxy/nexproxy/rmc/protocols/nattraversal"
+	"github.com/nexproxy/nexproxy/rmc/protocols/notification"
+	"github.com/nexproxy/nexproxy/rmc/protocols/ranking"
+	rankingmk8 "github.com/nexproxy/nexproxy/rmc/protocols/ranking/mk8"
+	"github.com/nexproxy/nexproxy/rmc/protocols/secureconnection"
+	"github.com/nexproxy/nexproxy/rmc/protocols/utility"
+	"github.com/nexproxy/nexproxy/rmc/typed"
 )
+
+// Message returns an empty request (request true) or response value of a
+// method, in the layout the NEX version selects, with the named game
+// variants' methods replacing the base ones (later variants win); nil when
+// the method is not described or has no response.
+func Message(protocol uint16, method uint32, nex int, request bool, variants ...string) typed.Message {
+	for i := len(variants) - 1; i >= 0; i-- {
+		if m := variant(variants[i], protocol, method, nex, request); m != nil {
+			return m
+		}
+	}
+	switch protocol {
+	case 10:
+		if request {
+			return authentication.NewRequest(method, nex)
+		}
+		return authentication.NewResponse(method, nex)
+	case 115:
+		if request {
+			return datastore.NewRequest(method, nex)
+		}
+		return datastore.NewResponse(method, nex)
+	case 18:
+		if request {
+			return health.NewRequest(method, nex)
+		}
+		return health.NewResponse(method, nex)
+	case 109:
+		if request {
+			return matchmakeextension.NewRequest(method, nex)
+		}
+		return matchmakeextension.NewResponse(method, nex)
+	case 21:
+		if request {
+			return matchmaking.NewRequest(method, nex)
+		}
+		return matchmaking.NewResponse(method, nex)
+	case 50:
+		if request {
+			return matchmakingext.NewRequest(method, nex)
+		}
+		return matchmakingext.NewResponse(method, nex)
+	case 3:
+		if request {
+			return nattraversal.NewRequest(method, nex)
+		}
+		return nattraversal.NewResponse(method, nex)
+	case 14:
+		if request {
+			return notification.NewRequest(method, nex)
+		}
+		return notification.NewResponse(method, nex)
+	case 112:
+		if request {
+			return ranking.NewRequest(method, nex)
+		}
+		return ranking.NewResponse(method, nex)
+	case 11:
+		if request {
+			return secureconnection.NewRequest(method, nex)
+		}
+		return secureconnection.NewResponse(method, nex)
+	case 110:
+		if request {
+			return utility.NewRequest(method, nex)
+		}
+		return utility.NewResponse(method, nex)
+	}
+	return nil
+}
+
+// variant returns a message of a game variant's redefined method, nil when
+// the variant does not redefine it.
+func variant(name string, protocol uint16, method uint32, nex int, request bool) typed.Message {
+	var m typed.Message
+	switch {
+	case name == "mk8" && protocol == 109 && request:
+		m = matchmakeextensionmk8.NewRequest(method, nex)
+	case name == "mk8" && protocol == 109:
+		m = matchmakeextensionmk8.NewResponse(method, nex)
+	case name == "mk8" && protocol == 112 && request:
+		m = rankingmk8.NewRequest(method, nex)
+	case name == "mk8" && protocol == 112:
+		m = rankingmk8.NewResponse(method, nex)
+	}
+	return m
+}

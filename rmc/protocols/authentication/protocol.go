@@ -925,6 +925,64 @@ func (m *LoginWithContextResponse) AppendTo(dst []byte, set rmc.Settings) ([]byt
 	return e.Close(dst, "Authentication.LoginWithContext response")
 }
 
+// NewRequest returns an empty request of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewRequest(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		if nex >= 40000 {
+			return new(ValidateAndRequestTicketRequest)
+		}
+		return new(LoginRequest)
+	case 2:
+		if nex >= 40000 {
+			return new(ValidateAndRequestTicketWithCustomDataRequest)
+		}
+		return new(LoginExRequest)
+	case 3:
+		return new(RequestTicketRequest)
+	case 4:
+		return new(GetPIDRequest)
+	case 5:
+		return new(GetNameRequest)
+	case 6:
+		if nex >= 40000 {
+			return new(ValidateAndRequestTicketWithParamRequest)
+		}
+		return new(LoginWithContextRequest)
+	}
+	return nil
+}
+
+// NewResponse returns an empty response of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewResponse(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		if nex >= 40000 {
+			return new(ValidateAndRequestTicketResponse)
+		}
+		return new(LoginResponse)
+	case 2:
+		if nex >= 40000 {
+			return new(ValidateAndRequestTicketWithCustomDataResponse)
+		}
+		return new(LoginExResponse)
+	case 3:
+		return new(RequestTicketResponse)
+	case 4:
+		return new(GetPIDResponse)
+	case 5:
+		return new(GetNameResponse)
+	case 6:
+		if nex >= 40000 {
+			return new(ValidateAndRequestTicketWithParamResponse)
+		}
+		return new(LoginWithContextResponse)
+	}
+	return nil
+}
+
 // ValidateAndRequestTicketServer serves Authentication.ValidateAndRequestTicket (method 1 when nex >= 40000).
 type ValidateAndRequestTicketServer interface {
 	// ValidateAndRequestTicket answers the call; an error becomes the reply through rpc.Answer

@@ -4604,6 +4604,208 @@ func (m *SearchObjectLightResponse) AppendTo(dst []byte, set rmc.Settings) ([]by
 	return e.Close(dst, "DataStore.SearchObjectLight response")
 }
 
+// NewRequest returns an empty request of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewRequest(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(PrepareGetObjectV1Request)
+	case 2:
+		return new(PreparePostObjectV1Request)
+	case 3:
+		return new(CompletePostObjectV1Request)
+	case 4:
+		return new(DeleteObjectRequest)
+	case 5:
+		return new(DeleteObjectsRequest)
+	case 6:
+		return new(ChangeMetaV1Request)
+	case 7:
+		return new(ChangeMetasV1Request)
+	case 8:
+		return new(GetMetaRequest)
+	case 9:
+		return new(GetMetasRequest)
+	case 10:
+		return new(PrepareUpdateObjectRequest)
+	case 11:
+		return new(CompleteUpdateObjectRequest)
+	case 12:
+		return new(SearchObjectRequest)
+	case 13:
+		return new(GetNotificationUrlRequest)
+	case 14:
+		return new(GetNewArrivedNotificationsV1Request)
+	case 15:
+		return new(RateObjectRequest)
+	case 16:
+		return new(GetRatingRequest)
+	case 17:
+		return new(GetRatingsRequest)
+	case 18:
+		return new(ResetRatingRequest)
+	case 19:
+		return new(ResetRatingsRequest)
+	case 20:
+		return new(GetSpecificMetaV1Request)
+	case 21:
+		return new(PostMetaBinaryRequest)
+	case 22:
+		return new(TouchObjectRequest)
+	case 23:
+		return new(GetRatingWithLogRequest)
+	case 24:
+		return new(PreparePostObjectRequest)
+	case 25:
+		return new(PrepareGetObjectRequest)
+	case 26:
+		return new(CompletePostObjectRequest)
+	case 27:
+		return new(GetNewArrivedNotificationsRequest)
+	case 28:
+		return new(GetSpecificMetaRequest)
+	case 29:
+		return new(GetPersistenceInfoRequest)
+	case 30:
+		return new(GetPersistenceInfosRequest)
+	case 31:
+		return new(PerpetuateObjectRequest)
+	case 32:
+		return new(UnperpetuateObjectRequest)
+	case 33:
+		return new(PrepareGetObjectOrMetaBinaryRequest)
+	case 34:
+		return new(GetPasswordInfoRequest)
+	case 35:
+		return new(GetPasswordInfosRequest)
+	case 36:
+		return new(GetMetasMultipleParamRequest)
+	case 37:
+		return new(CompletePostObjectsRequest)
+	case 38:
+		return new(ChangeMetaRequest)
+	case 39:
+		return new(ChangeMetasRequest)
+	case 40:
+		return new(RateObjectsRequest)
+	case 41:
+		return new(PostMetaBinaryWithDataIdRequest)
+	case 42:
+		return new(PostMetaBinariesWithDataIdRequest)
+	case 43:
+		return new(RateObjectWithPostingRequest)
+	case 44:
+		return new(RateObjectsWithPostingRequest)
+	case 45:
+		return new(GetObjectInfosRequest)
+	case 46:
+		return new(SearchObjectLightRequest)
+	}
+	_ = nex
+	return nil
+}
+
+// NewResponse returns an empty response of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewResponse(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(PrepareGetObjectV1Response)
+	case 2:
+		return new(PreparePostObjectV1Response)
+	case 3:
+		return new(CompletePostObjectV1Response)
+	case 4:
+		return new(DeleteObjectResponse)
+	case 5:
+		return new(DeleteObjectsResponse)
+	case 6:
+		return new(ChangeMetaV1Response)
+	case 7:
+		return new(ChangeMetasV1Response)
+	case 8:
+		return new(GetMetaResponse)
+	case 9:
+		return new(GetMetasResponse)
+	case 10:
+		return new(PrepareUpdateObjectResponse)
+	case 11:
+		return new(CompleteUpdateObjectResponse)
+	case 12:
+		return new(SearchObjectResponse)
+	case 13:
+		return new(GetNotificationUrlResponse)
+	case 14:
+		return new(GetNewArrivedNotificationsV1Response)
+	case 15:
+		return new(RateObjectResponse)
+	case 16:
+		return new(GetRatingResponse)
+	case 17:
+		return new(GetRatingsResponse)
+	case 18:
+		return new(ResetRatingResponse)
+	case 19:
+		return new(ResetRatingsResponse)
+	case 20:
+		return new(GetSpecificMetaV1Response)
+	case 21:
+		return new(PostMetaBinaryResponse)
+	case 22:
+		return new(TouchObjectResponse)
+	case 23:
+		return new(GetRatingWithLogResponse)
+	case 24:
+		return new(PreparePostObjectResponse)
+	case 25:
+		return new(PrepareGetObjectResponse)
+	case 26:
+		return new(CompletePostObjectResponse)
+	case 27:
+		return new(GetNewArrivedNotificationsResponse)
+	case 28:
+		return new(GetSpecificMetaResponse)
+	case 29:
+		return new(GetPersistenceInfoResponse)
+	case 30:
+		return new(GetPersistenceInfosResponse)
+	case 31:
+		return new(PerpetuateObjectResponse)
+	case 32:
+		return new(UnperpetuateObjectResponse)
+	case 33:
+		return new(PrepareGetObjectOrMetaBinaryResponse)
+	case 34:
+		return new(GetPasswordInfoResponse)
+	case 35:
+		return new(GetPasswordInfosResponse)
+	case 36:
+		return new(GetMetasMultipleParamResponse)
+	case 37:
+		return new(CompletePostObjectsResponse)
+	case 38:
+		return new(ChangeMetaResponse)
+	case 39:
+		return new(ChangeMetasResponse)
+	case 40:
+		return new(RateObjectsResponse)
+	case 41:
+		return new(PostMetaBinaryWithDataIdResponse)
+	case 42:
+		return new(PostMetaBinariesWithDataIdResponse)
+	case 43:
+		return new(RateObjectWithPostingResponse)
+	case 44:
+		return new(RateObjectsWithPostingResponse)
+	case 45:
+		return new(GetObjectInfosResponse)
+	case 46:
+		return new(SearchObjectLightResponse)
+	}
+	_ = nex
+	return nil
+}
+
 // PrepareGetObjectV1Server serves DataStore.PrepareGetObjectV1 (method 1).
 type PrepareGetObjectV1Server interface {
 	// PrepareGetObjectV1 answers the call; an error becomes the reply through rpc.Answer

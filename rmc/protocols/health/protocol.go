@@ -352,6 +352,40 @@ func (m *FixSanityErrorsResponse) AppendTo(dst []byte, set rmc.Settings) ([]byte
 	return e.Close(dst, "Health.FixSanityErrors response")
 }
 
+// NewRequest returns an empty request of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewRequest(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(PingDaemonRequest)
+	case 2:
+		return new(PingDatabaseRequest)
+	case 3:
+		return new(RunSanityCheckRequest)
+	case 4:
+		return new(FixSanityErrorsRequest)
+	}
+	_ = nex
+	return nil
+}
+
+// NewResponse returns an empty response of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewResponse(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(PingDaemonResponse)
+	case 2:
+		return new(PingDatabaseResponse)
+	case 3:
+		return new(RunSanityCheckResponse)
+	case 4:
+		return new(FixSanityErrorsResponse)
+	}
+	_ = nex
+	return nil
+}
+
 // PingDaemonServer serves Health.PingDaemon (method 1).
 type PingDaemonServer interface {
 	// PingDaemon answers the call; an error becomes the reply through rpc.Answer

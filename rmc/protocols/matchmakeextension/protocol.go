@@ -5164,6 +5164,236 @@ func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeResponse) Append
 	return e.Close(dst, "MatchmakeExtension.BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRange response")
 }
 
+// NewRequest returns an empty request of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewRequest(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(CloseParticipationRequest)
+	case 2:
+		return new(OpenParticipationRequest)
+	case 3:
+		return new(AutoMatchmakePostponeRequest)
+	case 4:
+		return new(BrowseMatchmakeSessionRequest)
+	case 5:
+		return new(BrowseMatchmakeSessionWithHostUrlsRequest)
+	case 6:
+		return new(CreateMatchmakeSessionRequest)
+	case 7:
+		return new(JoinMatchmakeSessionRequest)
+	case 8:
+		return new(ModifyCurrentGameAttributeRequest)
+	case 9:
+		return new(UpdateNotificationDataRequest)
+	case 10:
+		return new(GetFriendNotificationDataRequest)
+	case 11:
+		return new(UpdateApplicationBufferRequest)
+	case 12:
+		return new(UpdateMatchmakeSessionAttributeRequest)
+	case 13:
+		return new(GetlstFriendNotificationDataRequest)
+	case 14:
+		return new(UpdateMatchmakeSessionRequest)
+	case 15:
+		return new(AutoMatchmakeWithSearchCriteriaPostponeRequest)
+	case 16:
+		return new(GetPlayingSessionRequest)
+	case 17:
+		return new(CreateCommunityRequest)
+	case 18:
+		return new(UpdateCommunityRequest)
+	case 19:
+		return new(JoinCommunityRequest)
+	case 20:
+		return new(FindCommunityByGatheringIdRequest)
+	case 21:
+		return new(FindOfficialCommunityRequest)
+	case 22:
+		return new(FindCommunityByParticipantRequest)
+	case 23:
+		return new(UpdatePrivacySettingRequest)
+	case 24:
+		return new(GetMyBlockListRequest)
+	case 25:
+		return new(AddToBlockListRequest)
+	case 26:
+		return new(RemoveFromBlockListRequest)
+	case 27:
+		return new(ClearMyBlockListRequest)
+	case 28:
+		return new(ReportViolationRequest)
+	case 29:
+		return new(IsViolationUserRequest)
+	case 30:
+		return new(JoinMatchmakeSessionExRequest)
+	case 31:
+		return new(GetSimplePlayingSessionRequest)
+	case 32:
+		return new(GetSimpleCommunityRequest)
+	case 33:
+		return new(AutoMatchmakeWithGatheringIdPostponeRequest)
+	case 34:
+		return new(UpdateProgressScoreRequest)
+	case 35:
+		return new(DebugNotifyEventRequest)
+	case 36:
+		return new(GenerateMatchmakeSessionSystemPasswordRequest)
+	case 37:
+		return new(ClearMatchmakeSessionSystemPasswordRequest)
+	case 38:
+		return new(CreateMatchmakeSessionWithParamRequest)
+	case 39:
+		return new(JoinMatchmakeSessionWithParamRequest)
+	case 40:
+		return new(AutoMatchmakeWithParamPostponeRequest)
+	case 41:
+		return new(FindMatchmakeSessionByGatheringIdDetailRequest)
+	case 42:
+		return new(BrowseMatchmakeSessionNoHolderRequest)
+	case 43:
+		return new(BrowseMatchmakeSessionWithHostUrlsNoHolderRequest)
+	case 44:
+		return new(UpdateMatchmakeSessionPartRequest)
+	case 45:
+		return new(RequestMatchmakingRequest)
+	case 46:
+		return new(WithdrawMatchmakingRequest)
+	case 47:
+		return new(WithdrawMatchmakingAllRequest)
+	case 48:
+		return new(FindMatchmakeSessionByGatheringIdRequest)
+	case 49:
+		return new(FindMatchmakeSessionBySingleGatheringIdRequest)
+	case 50:
+		return new(FindMatchmakeSessionByOwnerRequest)
+	case 51:
+		return new(FindMatchmakeSessionByParticipantRequest)
+	case 52:
+		return new(BrowseMatchmakeSessionNoHolderNoResultRangeRequest)
+	case 53:
+		return new(BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeRequest)
+	}
+	_ = nex
+	return nil
+}
+
+// NewResponse returns an empty response of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewResponse(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(CloseParticipationResponse)
+	case 2:
+		return new(OpenParticipationResponse)
+	case 3:
+		return new(AutoMatchmakePostponeResponse)
+	case 4:
+		return new(BrowseMatchmakeSessionResponse)
+	case 5:
+		return new(BrowseMatchmakeSessionWithHostUrlsResponse)
+	case 6:
+		return new(CreateMatchmakeSessionResponse)
+	case 7:
+		return new(JoinMatchmakeSessionResponse)
+	case 8:
+		return new(ModifyCurrentGameAttributeResponse)
+	case 9:
+		return new(UpdateNotificationDataResponse)
+	case 10:
+		return new(GetFriendNotificationDataResponse)
+	case 11:
+		return new(UpdateApplicationBufferResponse)
+	case 12:
+		return new(UpdateMatchmakeSessionAttributeResponse)
+	case 13:
+		return new(GetlstFriendNotificationDataResponse)
+	case 14:
+		return new(UpdateMatchmakeSessionResponse)
+	case 15:
+		return new(AutoMatchmakeWithSearchCriteriaPostponeResponse)
+	case 16:
+		return new(GetPlayingSessionResponse)
+	case 17:
+		return new(CreateCommunityResponse)
+	case 18:
+		return new(UpdateCommunityResponse)
+	case 19:
+		return new(JoinCommunityResponse)
+	case 20:
+		return new(FindCommunityByGatheringIdResponse)
+	case 21:
+		return new(FindOfficialCommunityResponse)
+	case 22:
+		return new(FindCommunityByParticipantResponse)
+	case 23:
+		return new(UpdatePrivacySettingResponse)
+	case 24:
+		return new(GetMyBlockListResponse)
+	case 25:
+		return new(AddToBlockListResponse)
+	case 26:
+		return new(RemoveFromBlockListResponse)
+	case 27:
+		return new(ClearMyBlockListResponse)
+	case 28:
+		return new(ReportViolationResponse)
+	case 29:
+		return new(IsViolationUserResponse)
+	case 30:
+		return new(JoinMatchmakeSessionExResponse)
+	case 31:
+		return new(GetSimplePlayingSessionResponse)
+	case 32:
+		return new(GetSimpleCommunityResponse)
+	case 33:
+		return new(AutoMatchmakeWithGatheringIdPostponeResponse)
+	case 34:
+		return new(UpdateProgressScoreResponse)
+	case 35:
+		return new(DebugNotifyEventResponse)
+	case 36:
+		return new(GenerateMatchmakeSessionSystemPasswordResponse)
+	case 37:
+		return new(ClearMatchmakeSessionSystemPasswordResponse)
+	case 38:
+		return new(CreateMatchmakeSessionWithParamResponse)
+	case 39:
+		return new(JoinMatchmakeSessionWithParamResponse)
+	case 40:
+		return new(AutoMatchmakeWithParamPostponeResponse)
+	case 41:
+		return new(FindMatchmakeSessionByGatheringIdDetailResponse)
+	case 42:
+		return new(BrowseMatchmakeSessionNoHolderResponse)
+	case 43:
+		return new(BrowseMatchmakeSessionWithHostUrlsNoHolderResponse)
+	case 44:
+		return new(UpdateMatchmakeSessionPartResponse)
+	case 45:
+		return new(RequestMatchmakingResponse)
+	case 46:
+		return new(WithdrawMatchmakingResponse)
+	case 47:
+		return new(WithdrawMatchmakingAllResponse)
+	case 48:
+		return new(FindMatchmakeSessionByGatheringIdResponse)
+	case 49:
+		return new(FindMatchmakeSessionBySingleGatheringIdResponse)
+	case 50:
+		return new(FindMatchmakeSessionByOwnerResponse)
+	case 51:
+		return new(FindMatchmakeSessionByParticipantResponse)
+	case 52:
+		return new(BrowseMatchmakeSessionNoHolderNoResultRangeResponse)
+	case 53:
+		return new(BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeResponse)
+	}
+	_ = nex
+	return nil
+}
+
 // CloseParticipationServer serves MatchmakeExtension.CloseParticipation (method 1).
 type CloseParticipationServer interface {
 	// CloseParticipation answers the call; an error becomes the reply through rpc.Answer

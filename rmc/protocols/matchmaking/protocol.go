@@ -4334,6 +4334,200 @@ func (m *MigrateGatheringOwnershipResponse) AppendTo(dst []byte, set rmc.Setting
 	return e.Close(dst, "MatchMaking.MigrateGatheringOwnership response")
 }
 
+// NewRequest returns an empty request of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewRequest(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(RegisterGatheringRequest)
+	case 2:
+		return new(UnregisterGatheringRequest)
+	case 3:
+		return new(UnregisterGatheringsRequest)
+	case 4:
+		return new(UpdateGatheringRequest)
+	case 5:
+		return new(InviteRequest)
+	case 6:
+		return new(AcceptInvitationRequest)
+	case 7:
+		return new(DeclineInvitationRequest)
+	case 8:
+		return new(CancelInvitationRequest)
+	case 9:
+		return new(GetInvitationsSentRequest)
+	case 10:
+		return new(GetInvitationsReceivedRequest)
+	case 11:
+		return new(ParticipateRequest)
+	case 12:
+		return new(CancelParticipationRequest)
+	case 13:
+		return new(GetParticipantsRequest)
+	case 14:
+		return new(AddParticipantsRequest)
+	case 15:
+		return new(GetDetailedParticipantsRequest)
+	case 16:
+		return new(GetParticipantsURLsRequest)
+	case 17:
+		return new(FindByTypeRequest)
+	case 18:
+		return new(FindByDescriptionRequest)
+	case 19:
+		return new(FindByDescriptionRegexRequest)
+	case 20:
+		return new(FindByIDRequest)
+	case 21:
+		return new(FindBySingleIDRequest)
+	case 22:
+		return new(FindByOwnerRequest)
+	case 23:
+		return new(FindByParticipantsRequest)
+	case 24:
+		return new(FindInvitationsRequest)
+	case 25:
+		return new(FindBySQLQueryRequest)
+	case 26:
+		return new(LaunchSessionRequest)
+	case 27:
+		return new(UpdateSessionURLRequest)
+	case 28:
+		return new(GetSessionURLRequest)
+	case 29:
+		return new(GetStateRequest)
+	case 30:
+		return new(SetStateRequest)
+	case 31:
+		return new(ReportStatsRequest)
+	case 32:
+		return new(GetStatsRequest)
+	case 33:
+		return new(DeleteGatheringRequest)
+	case 34:
+		return new(GetPendingDeletionsRequest)
+	case 35:
+		return new(DeleteFromDeletionsRequest)
+	case 36:
+		return new(MigrateGatheringOwnershipV1Request)
+	case 37:
+		return new(FindByDescriptionLikeRequest)
+	case 38:
+		return new(RegisterLocalURLRequest)
+	case 39:
+		return new(RegisterLocalURLsRequest)
+	case 40:
+		return new(UpdateSessionHostV1Request)
+	case 41:
+		return new(GetSessionURLsRequest)
+	case 42:
+		return new(UpdateSessionHostRequest)
+	case 43:
+		return new(UpdateGatheringOwnershipRequest)
+	case 44:
+		return new(MigrateGatheringOwnershipRequest)
+	}
+	_ = nex
+	return nil
+}
+
+// NewResponse returns an empty response of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewResponse(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(RegisterGatheringResponse)
+	case 2:
+		return new(UnregisterGatheringResponse)
+	case 3:
+		return new(UnregisterGatheringsResponse)
+	case 4:
+		return new(UpdateGatheringResponse)
+	case 5:
+		return new(InviteResponse)
+	case 6:
+		return new(AcceptInvitationResponse)
+	case 7:
+		return new(DeclineInvitationResponse)
+	case 8:
+		return new(CancelInvitationResponse)
+	case 9:
+		return new(GetInvitationsSentResponse)
+	case 10:
+		return new(GetInvitationsReceivedResponse)
+	case 11:
+		return new(ParticipateResponse)
+	case 12:
+		return new(CancelParticipationResponse)
+	case 13:
+		return new(GetParticipantsResponse)
+	case 14:
+		return new(AddParticipantsResponse)
+	case 15:
+		return new(GetDetailedParticipantsResponse)
+	case 16:
+		return new(GetParticipantsURLsResponse)
+	case 17:
+		return new(FindByTypeResponse)
+	case 18:
+		return new(FindByDescriptionResponse)
+	case 19:
+		return new(FindByDescriptionRegexResponse)
+	case 20:
+		return new(FindByIDResponse)
+	case 21:
+		return new(FindBySingleIDResponse)
+	case 22:
+		return new(FindByOwnerResponse)
+	case 23:
+		return new(FindByParticipantsResponse)
+	case 24:
+		return new(FindInvitationsResponse)
+	case 25:
+		return new(FindBySQLQueryResponse)
+	case 26:
+		return new(LaunchSessionResponse)
+	case 27:
+		return new(UpdateSessionURLResponse)
+	case 28:
+		return new(GetSessionURLResponse)
+	case 29:
+		return new(GetStateResponse)
+	case 30:
+		return new(SetStateResponse)
+	case 31:
+		return new(ReportStatsResponse)
+	case 32:
+		return new(GetStatsResponse)
+	case 33:
+		return new(DeleteGatheringResponse)
+	case 34:
+		return new(GetPendingDeletionsResponse)
+	case 35:
+		return new(DeleteFromDeletionsResponse)
+	case 36:
+		return new(MigrateGatheringOwnershipV1Response)
+	case 37:
+		return new(FindByDescriptionLikeResponse)
+	case 38:
+		return new(RegisterLocalURLResponse)
+	case 39:
+		return new(RegisterLocalURLsResponse)
+	case 40:
+		return new(UpdateSessionHostV1Response)
+	case 41:
+		return new(GetSessionURLsResponse)
+	case 42:
+		return new(UpdateSessionHostResponse)
+	case 43:
+		return new(UpdateGatheringOwnershipResponse)
+	case 44:
+		return new(MigrateGatheringOwnershipResponse)
+	}
+	_ = nex
+	return nil
+}
+
 // RegisterGatheringServer serves MatchMaking.RegisterGathering (method 1).
 type RegisterGatheringServer interface {
 	// RegisterGathering answers the call; an error becomes the reply through rpc.Answer

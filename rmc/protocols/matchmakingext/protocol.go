@@ -631,6 +631,48 @@ func (m *DeleteFromDeletionsResponse) AppendTo(dst []byte, set rmc.Settings) ([]
 	return e.Close(dst, "MatchMakingExt.DeleteFromDeletions response")
 }
 
+// NewRequest returns an empty request of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewRequest(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(EndParticipationRequest)
+	case 2:
+		return new(GetParticipantsRequest)
+	case 3:
+		return new(GetDetailedParticipantsRequest)
+	case 4:
+		return new(GetParticipantsURLsRequest)
+	case 5:
+		return new(GetGatheringRelationsRequest)
+	case 6:
+		return new(DeleteFromDeletionsRequest)
+	}
+	_ = nex
+	return nil
+}
+
+// NewResponse returns an empty response of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewResponse(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(EndParticipationResponse)
+	case 2:
+		return new(GetParticipantsResponse)
+	case 3:
+		return new(GetDetailedParticipantsResponse)
+	case 4:
+		return new(GetParticipantsURLsResponse)
+	case 5:
+		return new(GetGatheringRelationsResponse)
+	case 6:
+		return new(DeleteFromDeletionsResponse)
+	}
+	_ = nex
+	return nil
+}
+
 // EndParticipationServer serves MatchMakingExt.EndParticipation (method 1).
 type EndParticipationServer interface {
 	// EndParticipation answers the call; an error becomes the reply through rpc.Answer

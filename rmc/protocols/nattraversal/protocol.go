@@ -700,6 +700,52 @@ func (m *ReportNATTraversalResultDetailResponse) AppendTo(dst []byte, set rmc.Se
 	return e.Close(dst, "NATTraversal.ReportNATTraversalResultDetail response")
 }
 
+// NewRequest returns an empty request of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewRequest(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(RequestProbeInitiationRequest)
+	case 2:
+		return new(InitiateProbeRequest)
+	case 3:
+		return new(RequestProbeInitiationExtRequest)
+	case 4:
+		return new(ReportNATTraversalResultRequest)
+	case 5:
+		return new(ReportNATPropertiesRequest)
+	case 6:
+		return new(GetRelaySignatureKeyRequest)
+	case 7:
+		return new(ReportNATTraversalResultDetailRequest)
+	}
+	_ = nex
+	return nil
+}
+
+// NewResponse returns an empty response of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewResponse(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(RequestProbeInitiationResponse)
+	case 2:
+		return new(InitiateProbeResponse)
+	case 3:
+		return new(RequestProbeInitiationExtResponse)
+	case 4:
+		return new(ReportNATTraversalResultResponse)
+	case 5:
+		return new(ReportNATPropertiesResponse)
+	case 6:
+		return new(GetRelaySignatureKeyResponse)
+	case 7:
+		return new(ReportNATTraversalResultDetailResponse)
+	}
+	_ = nex
+	return nil
+}
+
 // RequestProbeInitiationServer serves NATTraversal.RequestProbeInitiation (method 1).
 type RequestProbeInitiationServer interface {
 	// RequestProbeInitiation answers the call; an error becomes the reply through rpc.Answer

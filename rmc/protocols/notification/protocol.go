@@ -74,6 +74,22 @@ func (m *ProcessNotificationEventRequest) AppendTo(dst []byte, set rmc.Settings)
 	return e.Close(dst, "Notification.ProcessNotificationEvent request")
 }
 
+// NewRequest returns an empty request of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewRequest(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(ProcessNotificationEventRequest)
+	}
+	_ = nex
+	return nil
+}
+
+// NewResponse returns an empty response of a method in the layout the NEX
+// version selects; nil for a method this package does not describe (always nil:
+// Notification is one-way).
+func NewResponse(method uint32, nex int) typed.Message { return nil }
+
 // ProcessNotificationEventServer serves Notification.ProcessNotificationEvent (method 1).
 type ProcessNotificationEventServer interface {
 	// ProcessNotificationEvent handles the one-way call; nothing is answered.

@@ -1481,6 +1481,84 @@ func (m *GetCachedTopXRankingsResponse) AppendTo(dst []byte, set rmc.Settings) (
 	return e.Close(dst, "Ranking.GetCachedTopXRankings response")
 }
 
+// NewRequest returns an empty request of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewRequest(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(UploadScoreRequest)
+	case 2:
+		return new(DeleteScoreRequest)
+	case 3:
+		return new(DeleteAllScoresRequest)
+	case 4:
+		return new(UploadCommonDataRequest)
+	case 5:
+		return new(DeleteCommonDataRequest)
+	case 6:
+		return new(GetCommonDataRequest)
+	case 7:
+		return new(ChangeAttributesRequest)
+	case 8:
+		return new(ChangeAllAttributesRequest)
+	case 9:
+		return new(GetRankingRequest)
+	case 10:
+		return new(GetApproxOrderRequest)
+	case 11:
+		return new(GetStatsRequest)
+	case 12:
+		return new(GetRankingByPIDListRequest)
+	case 13:
+		return new(GetRankingByUniqueIdListRequest)
+	case 14:
+		return new(GetCachedTopXRankingRequest)
+	case 15:
+		return new(GetCachedTopXRankingsRequest)
+	}
+	_ = nex
+	return nil
+}
+
+// NewResponse returns an empty response of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewResponse(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(UploadScoreResponse)
+	case 2:
+		return new(DeleteScoreResponse)
+	case 3:
+		return new(DeleteAllScoresResponse)
+	case 4:
+		return new(UploadCommonDataResponse)
+	case 5:
+		return new(DeleteCommonDataResponse)
+	case 6:
+		return new(GetCommonDataResponse)
+	case 7:
+		return new(ChangeAttributesResponse)
+	case 8:
+		return new(ChangeAllAttributesResponse)
+	case 9:
+		return new(GetRankingResponse)
+	case 10:
+		return new(GetApproxOrderResponse)
+	case 11:
+		return new(GetStatsResponse)
+	case 12:
+		return new(GetRankingByPIDListResponse)
+	case 13:
+		return new(GetRankingByUniqueIdListResponse)
+	case 14:
+		return new(GetCachedTopXRankingResponse)
+	case 15:
+		return new(GetCachedTopXRankingsResponse)
+	}
+	_ = nex
+	return nil
+}
+
 // UploadScoreServer serves Ranking.UploadScore (method 1).
 type UploadScoreServer interface {
 	// UploadScore answers the call; an error becomes the reply through rpc.Answer

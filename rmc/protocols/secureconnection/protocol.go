@@ -798,6 +798,56 @@ func (m *SendReportResponse) AppendTo(dst []byte, set rmc.Settings) ([]byte, err
 	return e.Close(dst, "SecureConnection.SendReport response")
 }
 
+// NewRequest returns an empty request of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewRequest(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(RegisterRequest)
+	case 2:
+		return new(RequestConnectionDataRequest)
+	case 3:
+		return new(RequestUrlsRequest)
+	case 4:
+		return new(RegisterExRequest)
+	case 5:
+		return new(TestConnectivityRequest)
+	case 6:
+		return new(UpdateURLsRequest)
+	case 7:
+		return new(ReplaceURLRequest)
+	case 8:
+		return new(SendReportRequest)
+	}
+	_ = nex
+	return nil
+}
+
+// NewResponse returns an empty response of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewResponse(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(RegisterResponse)
+	case 2:
+		return new(RequestConnectionDataResponse)
+	case 3:
+		return new(RequestUrlsResponse)
+	case 4:
+		return new(RegisterExResponse)
+	case 5:
+		return new(TestConnectivityResponse)
+	case 6:
+		return new(UpdateURLsResponse)
+	case 7:
+		return new(ReplaceURLResponse)
+	case 8:
+		return new(SendReportResponse)
+	}
+	_ = nex
+	return nil
+}
+
 // RegisterServer serves SecureConnection.Register (method 1).
 type RegisterServer interface {
 	// Register answers the call; an error becomes the reply through rpc.Answer

@@ -763,6 +763,56 @@ func (m *GetStringSettingsResponse) AppendTo(dst []byte, set rmc.Settings) ([]by
 	return e.Close(dst, "Utility.GetStringSettings response")
 }
 
+// NewRequest returns an empty request of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewRequest(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(AcquireNexUniqueIdRequest)
+	case 2:
+		return new(AcquireNexUniqueIdWithPasswordRequest)
+	case 3:
+		return new(AssociateNexUniqueIdWithMyPrincipalIdRequest)
+	case 4:
+		return new(AssociateNexUniqueIdsWithMyPrincipalIdRequest)
+	case 5:
+		return new(GetAssociatedNexUniqueIdWithMyPrincipalIdRequest)
+	case 6:
+		return new(GetAssociatedNexUniqueIdsWithMyPrincipalIdRequest)
+	case 7:
+		return new(GetIntegerSettingsRequest)
+	case 8:
+		return new(GetStringSettingsRequest)
+	}
+	_ = nex
+	return nil
+}
+
+// NewResponse returns an empty response of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewResponse(method uint32, nex int) typed.Message {
+	switch method {
+	case 1:
+		return new(AcquireNexUniqueIdResponse)
+	case 2:
+		return new(AcquireNexUniqueIdWithPasswordResponse)
+	case 3:
+		return new(AssociateNexUniqueIdWithMyPrincipalIdResponse)
+	case 4:
+		return new(AssociateNexUniqueIdsWithMyPrincipalIdResponse)
+	case 5:
+		return new(GetAssociatedNexUniqueIdWithMyPrincipalIdResponse)
+	case 6:
+		return new(GetAssociatedNexUniqueIdsWithMyPrincipalIdResponse)
+	case 7:
+		return new(GetIntegerSettingsResponse)
+	case 8:
+		return new(GetStringSettingsResponse)
+	}
+	_ = nex
+	return nil
+}
+
 // AcquireNexUniqueIdServer serves Utility.AcquireNexUniqueId (method 1).
 type AcquireNexUniqueIdServer interface {
 	// AcquireNexUniqueId answers the call; an error becomes the reply through rpc.Answer

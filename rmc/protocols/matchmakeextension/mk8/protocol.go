@@ -613,6 +613,48 @@ func (m *SearchSimpleSearchObjectByObjectIdsResponse) AppendTo(dst []byte, set r
 	return e.Close(dst, "MatchmakeExtension.SearchSimpleSearchObjectByObjectIds response")
 }
 
+// NewRequest returns an empty request of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewRequest(method uint32, nex int) typed.Message {
+	switch method {
+	case 36:
+		return new(CreateSimpleSearchObjectRequest)
+	case 37:
+		return new(UpdateSimpleSearchObjectRequest)
+	case 38:
+		return new(DeleteSimpleSearchObjectRequest)
+	case 39:
+		return new(SearchSimpleSearchObjectRequest)
+	case 40:
+		return new(JoinMatchmakeSessionWithExtraParticipantsRequest)
+	case 41:
+		return new(SearchSimpleSearchObjectByObjectIdsRequest)
+	}
+	_ = nex
+	return nil
+}
+
+// NewResponse returns an empty response of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewResponse(method uint32, nex int) typed.Message {
+	switch method {
+	case 36:
+		return new(CreateSimpleSearchObjectResponse)
+	case 37:
+		return new(UpdateSimpleSearchObjectResponse)
+	case 38:
+		return new(DeleteSimpleSearchObjectResponse)
+	case 39:
+		return new(SearchSimpleSearchObjectResponse)
+	case 40:
+		return new(JoinMatchmakeSessionWithExtraParticipantsResponse)
+	case 41:
+		return new(SearchSimpleSearchObjectByObjectIdsResponse)
+	}
+	_ = nex
+	return nil
+}
+
 // CreateSimpleSearchObjectServer serves MatchmakeExtension.CreateSimpleSearchObject (method 36).
 type CreateSimpleSearchObjectServer interface {
 	// CreateSimpleSearchObject answers the call; an error becomes the reply through rpc.Answer

@@ -317,6 +317,36 @@ func (m *GetCompetitionInfoResponse) AppendTo(dst []byte, set rmc.Settings) ([]b
 	return e.Close(dst, "Ranking.GetCompetitionInfo response")
 }
 
+// NewRequest returns an empty request of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewRequest(method uint32, nex int) typed.Message {
+	switch method {
+	case 14:
+		return new(GetCompetitionRankingScoreRequest)
+	case 15:
+		return new(UploadCompetitionRankingScoreRequest)
+	case 16:
+		return new(GetCompetitionInfoRequest)
+	}
+	_ = nex
+	return nil
+}
+
+// NewResponse returns an empty response of a method in the layout the NEX
+// version selects; nil for a method this package does not describe.
+func NewResponse(method uint32, nex int) typed.Message {
+	switch method {
+	case 14:
+		return new(GetCompetitionRankingScoreResponse)
+	case 15:
+		return new(UploadCompetitionRankingScoreResponse)
+	case 16:
+		return new(GetCompetitionInfoResponse)
+	}
+	_ = nex
+	return nil
+}
+
 // GetCompetitionRankingScoreServer serves Ranking.GetCompetitionRankingScore (method 14).
 type GetCompetitionRankingScoreServer interface {
 	// GetCompetitionRankingScore answers the call; an error becomes the reply through rpc.Answer

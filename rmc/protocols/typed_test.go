@@ -156,7 +156,7 @@ var kindByName = map[string]schema.Kind{
 }
 
 // newValue returns a filled value of a type spelling.
-func (f *filler) newValue(t *testing.T, spell string) *schema.Value {
+func (f *filler) newValue(t testing.TB, spell string) *schema.Value {
 	t.Helper()
 	switch {
 	case strings.HasPrefix(spell, "list<"):
@@ -200,7 +200,7 @@ var derived = map[string]string{"Gathering": "MatchmakeSession", "Data": "Authen
 
 // fill sets every scalar of v to a deterministic non-zero value and gives
 // lists and maps two entries.
-func (f *filler) fill(t *testing.T, v *schema.Value) {
+func (f *filler) fill(t testing.TB, v *schema.Value) {
 	t.Helper()
 	n := f.next()
 	switch v.Kind {

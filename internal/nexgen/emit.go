@@ -151,6 +151,8 @@ func (f *file) structure(st *schema.Struct) error {
 // DecodeFrom and EncodeTo.
 func (f *file) codecMethods(typ, recv, what string) {
 	rmc := f.rmc()
+	f.printf("// Wire returns the wire details %s keeps from decoding (header version,\n// tail); Reset it to encode as a value built in Go.\n", typ)
+	f.printf("func (%s *%s) Wire() *%s.Wire { return &%s.wire }\n\n", recv, typ, f.typed(), recv)
 	f.printf("// Decode decodes a whole body holding one %s; bytes after it are an error.\n", typ)
 	f.printf("func (%s *%s) Decode(body []byte, set %s.Settings) error {\nd := %s.NewDecoder(body, set)\n%s.DecodeFrom(d)\nreturn d.Close(%q)\n}\n\n", recv, typ, rmc, f.typed(), recv, what)
 	f.printf("// Encode returns the encoding of %s.\n", typ)

@@ -530,7 +530,7 @@ func withLocals(body []byte, local, decl string) string {
 // reserved are the method names every generated type has.
 var reserved = map[string]bool{
 	"ClassName": true, "DecodeFrom": true, "EncodeTo": true, "Decode": true, "Encode": true,
-	"AppendTo": true, "SetDefaults": true,
+	"AppendTo": true, "SetDefaults": true, "Wire": true,
 }
 
 // fieldDecls writes the Go fields of a field list, checking names. A
@@ -639,7 +639,7 @@ func (f *file) literal(t *schema.TypeInfo, l *schema.Literal) (string, error) {
 }
 
 func isZeroLiteral(l *schema.Literal) bool {
-	return l.IsNumber && l.Number == 0 || l.IsBool && !l.Bool || l.IsString && l.Text == "" && false
+	return l.IsNumber && l.Number == 0 || l.IsBool && !l.Bool
 }
 
 // defaults writes SetDefaults statements for a field list.

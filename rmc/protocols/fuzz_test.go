@@ -70,7 +70,6 @@ func FuzzTypedVsTree(f *testing.F) {
 	})
 }
 
-
 var updateSeeds = flag.Bool("update-seeds", false, "rewrite the FuzzTypedVsTree seed corpus from the vectors and tree-built bodies")
 
 // TestWriteFuzzSeeds rewrites testdata/fuzz/FuzzTypedVsTree with -update-seeds:

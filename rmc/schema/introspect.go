@@ -92,7 +92,7 @@ type LayoutInfo struct {
 	Name string
 	// Conds are the NEX conditions selecting the layout (none for the
 	// unconditional layout, which is tried last).
-	Conds              []Cond
+	Conds             []Cond
 	Request, Response []FieldInfo
 }
 

@@ -71,6 +71,10 @@ func (m *ValidateAndRequestTicketRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ValidateAndRequestTicketRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ValidateAndRequestTicketRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ValidateAndRequestTicketRequest; bytes after it are an error.
 func (m *ValidateAndRequestTicketRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -132,6 +136,10 @@ func (m *ValidateAndRequestTicketResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ValidateAndRequestTicketResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ValidateAndRequestTicketResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ValidateAndRequestTicketResponse; bytes after it are an error.
 func (m *ValidateAndRequestTicketResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -174,6 +182,10 @@ func (m *LoginRequest) EncodeTo(e *typed.Encoder) {
 	e.String(m.Username)
 	e.Leave(l)
 }
+
+// Wire returns the wire details LoginRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *LoginRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one LoginRequest; bytes after it are an error.
 func (m *LoginRequest) Decode(body []byte, set rmc.Settings) error {
@@ -234,6 +246,10 @@ func (m *LoginResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details LoginResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *LoginResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one LoginResponse; bytes after it are an error.
 func (m *LoginResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -278,6 +294,10 @@ func (m *ValidateAndRequestTicketWithCustomDataRequest) EncodeTo(e *typed.Encode
 	e.AnyData(&m.ExtraData)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ValidateAndRequestTicketWithCustomDataRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ValidateAndRequestTicketWithCustomDataRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ValidateAndRequestTicketWithCustomDataRequest; bytes after it are an error.
 func (m *ValidateAndRequestTicketWithCustomDataRequest) Decode(body []byte, set rmc.Settings) error {
@@ -344,6 +364,10 @@ func (m *ValidateAndRequestTicketWithCustomDataResponse) EncodeTo(e *typed.Encod
 	e.Leave(l)
 }
 
+// Wire returns the wire details ValidateAndRequestTicketWithCustomDataResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ValidateAndRequestTicketWithCustomDataResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ValidateAndRequestTicketWithCustomDataResponse; bytes after it are an error.
 func (m *ValidateAndRequestTicketWithCustomDataResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -390,6 +414,10 @@ func (m *LoginExRequest) EncodeTo(e *typed.Encoder) {
 	e.AnyData(&m.ExtraData)
 	e.Leave(l)
 }
+
+// Wire returns the wire details LoginExRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *LoginExRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one LoginExRequest; bytes after it are an error.
 func (m *LoginExRequest) Decode(body []byte, set rmc.Settings) error {
@@ -450,6 +478,10 @@ func (m *LoginExResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details LoginExResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *LoginExResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one LoginExResponse; bytes after it are an error.
 func (m *LoginExResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -496,6 +528,10 @@ func (m *RequestTicketRequest) EncodeTo(e *typed.Encoder) {
 	w.PID(m.Target)
 	e.Leave(l)
 }
+
+// Wire returns the wire details RequestTicketRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RequestTicketRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one RequestTicketRequest; bytes after it are an error.
 func (m *RequestTicketRequest) Decode(body []byte, set rmc.Settings) error {
@@ -554,6 +590,10 @@ func (m *RequestTicketResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RequestTicketResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RequestTicketResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RequestTicketResponse; bytes after it are an error.
 func (m *RequestTicketResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -594,6 +634,10 @@ func (m *GetPIDRequest) EncodeTo(e *typed.Encoder) {
 	e.String(m.Username)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetPIDRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetPIDRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetPIDRequest; bytes after it are an error.
 func (m *GetPIDRequest) Decode(body []byte, set rmc.Settings) error {
@@ -638,6 +682,10 @@ func (m *GetPIDResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetPIDResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetPIDResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetPIDResponse; bytes after it are an error.
 func (m *GetPIDResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -681,6 +729,10 @@ func (m *GetNameRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetNameRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetNameRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetNameRequest; bytes after it are an error.
 func (m *GetNameRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -722,6 +774,10 @@ func (m *GetNameResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetNameResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetNameResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetNameResponse; bytes after it are an error.
 func (m *GetNameResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -762,6 +818,10 @@ func (m *ValidateAndRequestTicketWithParamRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ValidateAndRequestTicketWithParamRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ValidateAndRequestTicketWithParamRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ValidateAndRequestTicketWithParamRequest; bytes after it are an error.
 func (m *ValidateAndRequestTicketWithParamRequest) Decode(body []byte, set rmc.Settings) error {
@@ -806,6 +866,10 @@ func (m *ValidateAndRequestTicketWithParamResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ValidateAndRequestTicketWithParamResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ValidateAndRequestTicketWithParamResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ValidateAndRequestTicketWithParamResponse; bytes after it are an error.
 func (m *ValidateAndRequestTicketWithParamResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -848,6 +912,10 @@ func (m *LoginWithContextRequest) EncodeTo(e *typed.Encoder) {
 	e.AnyData(&m.LoginData)
 	e.Leave(l)
 }
+
+// Wire returns the wire details LoginWithContextRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *LoginWithContextRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one LoginWithContextRequest; bytes after it are an error.
 func (m *LoginWithContextRequest) Decode(body []byte, set rmc.Settings) error {
@@ -905,6 +973,10 @@ func (m *LoginWithContextResponse) EncodeTo(e *typed.Encoder) {
 	m.ConnectionData.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details LoginWithContextResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *LoginWithContextResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one LoginWithContextResponse; bytes after it are an error.
 func (m *LoginWithContextResponse) Decode(body []byte, set rmc.Settings) error {

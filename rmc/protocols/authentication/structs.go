@@ -90,6 +90,10 @@ func (s *AuthenticationInfo) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details AuthenticationInfo keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *AuthenticationInfo) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one AuthenticationInfo; bytes after it are an error.
 func (s *AuthenticationInfo) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -186,6 +190,10 @@ func (s *RVConnectionData) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details RVConnectionData keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *RVConnectionData) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one RVConnectionData; bytes after it are an error.
 func (s *RVConnectionData) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -265,6 +273,10 @@ func (s *ValidateAndRequestTicketParam) EncodeTo(e *typed.Encoder) {
 	w.U32(s.ClientVersion)
 	e.End(l)
 }
+
+// Wire returns the wire details ValidateAndRequestTicketParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *ValidateAndRequestTicketParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one ValidateAndRequestTicketParam; bytes after it are an error.
 func (s *ValidateAndRequestTicketParam) Decode(body []byte, set rmc.Settings) error {
@@ -346,6 +358,10 @@ func (s *ValidateAndRequestTicketResult) EncodeTo(e *typed.Encoder) {
 	e.String(s.SourceKey)
 	e.End(l)
 }
+
+// Wire returns the wire details ValidateAndRequestTicketResult keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *ValidateAndRequestTicketResult) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one ValidateAndRequestTicketResult; bytes after it are an error.
 func (s *ValidateAndRequestTicketResult) Decode(body []byte, set rmc.Settings) error {

@@ -46,6 +46,10 @@ func (s *Data) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details Data keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *Data) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one Data; bytes after it are an error.
 func (s *Data) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -105,6 +109,10 @@ func (s *NullData) EncodeTo(e *typed.Encoder) {
 	l := e.Begin(&s.wire, 0)
 	e.End(l)
 }
+
+// Wire returns the wire details NullData keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *NullData) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one NullData; bytes after it are an error.
 func (s *NullData) Decode(body []byte, set rmc.Settings) error {
@@ -168,6 +176,10 @@ func (s *ResultRange) EncodeTo(e *typed.Encoder) {
 	w.U32(s.Size)
 	e.End(l)
 }
+
+// Wire returns the wire details ResultRange keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *ResultRange) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one ResultRange; bytes after it are an error.
 func (s *ResultRange) Decode(body []byte, set rmc.Settings) error {

@@ -145,6 +145,10 @@ func (m *PrepareGetObjectV1Request) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details PrepareGetObjectV1Request keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PrepareGetObjectV1Request) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one PrepareGetObjectV1Request; bytes after it are an error.
 func (m *PrepareGetObjectV1Request) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -187,6 +191,10 @@ func (m *PrepareGetObjectV1Response) EncodeTo(e *typed.Encoder) {
 	m.Info.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details PrepareGetObjectV1Response keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PrepareGetObjectV1Response) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one PrepareGetObjectV1Response; bytes after it are an error.
 func (m *PrepareGetObjectV1Response) Decode(body []byte, set rmc.Settings) error {
@@ -231,6 +239,10 @@ func (m *PreparePostObjectV1Request) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details PreparePostObjectV1Request keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PreparePostObjectV1Request) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one PreparePostObjectV1Request; bytes after it are an error.
 func (m *PreparePostObjectV1Request) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -273,6 +285,10 @@ func (m *PreparePostObjectV1Response) EncodeTo(e *typed.Encoder) {
 	m.Info.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details PreparePostObjectV1Response keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PreparePostObjectV1Response) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one PreparePostObjectV1Response; bytes after it are an error.
 func (m *PreparePostObjectV1Response) Decode(body []byte, set rmc.Settings) error {
@@ -317,6 +333,10 @@ func (m *CompletePostObjectV1Request) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details CompletePostObjectV1Request keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CompletePostObjectV1Request) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one CompletePostObjectV1Request; bytes after it are an error.
 func (m *CompletePostObjectV1Request) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -355,6 +375,10 @@ func (m *CompletePostObjectV1Response) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details CompletePostObjectV1Response keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CompletePostObjectV1Response) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one CompletePostObjectV1Response; bytes after it are an error.
 func (m *CompletePostObjectV1Response) Decode(body []byte, set rmc.Settings) error {
@@ -399,6 +423,10 @@ func (m *DeleteObjectRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details DeleteObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteObjectRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one DeleteObjectRequest; bytes after it are an error.
 func (m *DeleteObjectRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -435,6 +463,10 @@ func (m *DeleteObjectResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details DeleteObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteObjectResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one DeleteObjectResponse; bytes after it are an error.
 func (m *DeleteObjectResponse) Decode(body []byte, set rmc.Settings) error {
@@ -492,6 +524,10 @@ func (m *DeleteObjectsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details DeleteObjectsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteObjectsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one DeleteObjectsRequest; bytes after it are an error.
 func (m *DeleteObjectsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -543,6 +579,10 @@ func (m *DeleteObjectsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details DeleteObjectsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteObjectsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one DeleteObjectsResponse; bytes after it are an error.
 func (m *DeleteObjectsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -584,6 +624,10 @@ func (m *ChangeMetaV1Request) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ChangeMetaV1Request keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ChangeMetaV1Request) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ChangeMetaV1Request; bytes after it are an error.
 func (m *ChangeMetaV1Request) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -620,6 +664,10 @@ func (m *ChangeMetaV1Response) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ChangeMetaV1Response keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ChangeMetaV1Response) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ChangeMetaV1Response; bytes after it are an error.
 func (m *ChangeMetaV1Response) Decode(body []byte, set rmc.Settings) error {
@@ -689,6 +737,10 @@ func (m *ChangeMetasV1Request) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ChangeMetasV1Request keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ChangeMetasV1Request) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ChangeMetasV1Request; bytes after it are an error.
 func (m *ChangeMetasV1Request) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -740,6 +792,10 @@ func (m *ChangeMetasV1Response) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ChangeMetasV1Response keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ChangeMetasV1Response) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ChangeMetasV1Response; bytes after it are an error.
 func (m *ChangeMetasV1Response) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -781,6 +837,10 @@ func (m *GetMetaRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetMetaRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetMetaRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetMetaRequest; bytes after it are an error.
 func (m *GetMetaRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -821,6 +881,10 @@ func (m *GetMetaResponse) EncodeTo(e *typed.Encoder) {
 	m.Info.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetMetaResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetMetaResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetMetaResponse; bytes after it are an error.
 func (m *GetMetaResponse) Decode(body []byte, set rmc.Settings) error {
@@ -876,6 +940,10 @@ func (m *GetMetasRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetMetasRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetMetasRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetMetasRequest; bytes after it are an error.
 func (m *GetMetasRequest) Decode(body []byte, set rmc.Settings) error {
@@ -941,6 +1009,10 @@ func (m *GetMetasResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetMetasResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetMetasResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetMetasResponse; bytes after it are an error.
 func (m *GetMetasResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -981,6 +1053,10 @@ func (m *PrepareUpdateObjectRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details PrepareUpdateObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PrepareUpdateObjectRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one PrepareUpdateObjectRequest; bytes after it are an error.
 func (m *PrepareUpdateObjectRequest) Decode(body []byte, set rmc.Settings) error {
@@ -1025,6 +1101,10 @@ func (m *PrepareUpdateObjectResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details PrepareUpdateObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PrepareUpdateObjectResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one PrepareUpdateObjectResponse; bytes after it are an error.
 func (m *PrepareUpdateObjectResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1068,6 +1148,10 @@ func (m *CompleteUpdateObjectRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details CompleteUpdateObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CompleteUpdateObjectRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one CompleteUpdateObjectRequest; bytes after it are an error.
 func (m *CompleteUpdateObjectRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1106,6 +1190,10 @@ func (m *CompleteUpdateObjectResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details CompleteUpdateObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CompleteUpdateObjectResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one CompleteUpdateObjectResponse; bytes after it are an error.
 func (m *CompleteUpdateObjectResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1150,6 +1238,10 @@ func (m *SearchObjectRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details SearchObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *SearchObjectRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one SearchObjectRequest; bytes after it are an error.
 func (m *SearchObjectRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1191,6 +1283,10 @@ func (m *SearchObjectResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details SearchObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *SearchObjectResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one SearchObjectResponse; bytes after it are an error.
 func (m *SearchObjectResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1231,6 +1327,10 @@ func (m *GetNotificationUrlRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetNotificationUrlRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetNotificationUrlRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetNotificationUrlRequest; bytes after it are an error.
 func (m *GetNotificationUrlRequest) Decode(body []byte, set rmc.Settings) error {
@@ -1275,6 +1375,10 @@ func (m *GetNotificationUrlResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetNotificationUrlResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetNotificationUrlResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetNotificationUrlResponse; bytes after it are an error.
 func (m *GetNotificationUrlResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1317,6 +1421,10 @@ func (m *GetNewArrivedNotificationsV1Request) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetNewArrivedNotificationsV1Request keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetNewArrivedNotificationsV1Request) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetNewArrivedNotificationsV1Request; bytes after it are an error.
 func (m *GetNewArrivedNotificationsV1Request) Decode(body []byte, set rmc.Settings) error {
@@ -1376,6 +1484,10 @@ func (m *GetNewArrivedNotificationsV1Response) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetNewArrivedNotificationsV1Response keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetNewArrivedNotificationsV1Response) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetNewArrivedNotificationsV1Response; bytes after it are an error.
 func (m *GetNewArrivedNotificationsV1Response) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1427,6 +1539,10 @@ func (m *RateObjectRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RateObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RateObjectRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RateObjectRequest; bytes after it are an error.
 func (m *RateObjectRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1467,6 +1583,10 @@ func (m *RateObjectResponse) EncodeTo(e *typed.Encoder) {
 	m.Info.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details RateObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RateObjectResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one RateObjectResponse; bytes after it are an error.
 func (m *RateObjectResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1515,6 +1635,10 @@ func (m *GetRatingRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetRatingRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetRatingRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetRatingRequest; bytes after it are an error.
 func (m *GetRatingRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1555,6 +1679,10 @@ func (m *GetRatingResponse) EncodeTo(e *typed.Encoder) {
 	m.Rating.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetRatingResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetRatingResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetRatingResponse; bytes after it are an error.
 func (m *GetRatingResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1610,6 +1738,10 @@ func (m *GetRatingsRequest) EncodeTo(e *typed.Encoder) {
 	w.U64(m.AccessPassword)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetRatingsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetRatingsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetRatingsRequest; bytes after it are an error.
 func (m *GetRatingsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -1684,6 +1816,10 @@ func (m *GetRatingsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetRatingsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetRatingsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetRatingsResponse; bytes after it are an error.
 func (m *GetRatingsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1731,6 +1867,10 @@ func (m *ResetRatingRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ResetRatingRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ResetRatingRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ResetRatingRequest; bytes after it are an error.
 func (m *ResetRatingRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1767,6 +1907,10 @@ func (m *ResetRatingResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ResetRatingResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ResetRatingResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ResetRatingResponse; bytes after it are an error.
 func (m *ResetRatingResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1823,6 +1967,10 @@ func (m *ResetRatingsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ResetRatingsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ResetRatingsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ResetRatingsRequest; bytes after it are an error.
 func (m *ResetRatingsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1874,6 +2022,10 @@ func (m *ResetRatingsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ResetRatingsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ResetRatingsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ResetRatingsResponse; bytes after it are an error.
 func (m *ResetRatingsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1914,6 +2066,10 @@ func (m *GetSpecificMetaV1Request) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetSpecificMetaV1Request keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetSpecificMetaV1Request) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetSpecificMetaV1Request; bytes after it are an error.
 func (m *GetSpecificMetaV1Request) Decode(body []byte, set rmc.Settings) error {
@@ -1969,6 +2125,10 @@ func (m *GetSpecificMetaV1Response) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetSpecificMetaV1Response keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetSpecificMetaV1Response) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetSpecificMetaV1Response; bytes after it are an error.
 func (m *GetSpecificMetaV1Response) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2011,6 +2171,10 @@ func (m *PostMetaBinaryRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details PostMetaBinaryRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PostMetaBinaryRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one PostMetaBinaryRequest; bytes after it are an error.
 func (m *PostMetaBinaryRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2055,6 +2219,10 @@ func (m *PostMetaBinaryResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details PostMetaBinaryResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PostMetaBinaryResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one PostMetaBinaryResponse; bytes after it are an error.
 func (m *PostMetaBinaryResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2098,6 +2266,10 @@ func (m *TouchObjectRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details TouchObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *TouchObjectRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one TouchObjectRequest; bytes after it are an error.
 func (m *TouchObjectRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2134,6 +2306,10 @@ func (m *TouchObjectResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details TouchObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *TouchObjectResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one TouchObjectResponse; bytes after it are an error.
 func (m *TouchObjectResponse) Decode(body []byte, set rmc.Settings) error {
@@ -2182,6 +2358,10 @@ func (m *GetRatingWithLogRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetRatingWithLogRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetRatingWithLogRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetRatingWithLogRequest; bytes after it are an error.
 func (m *GetRatingWithLogRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2229,6 +2409,10 @@ func (m *GetRatingWithLogResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetRatingWithLogResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetRatingWithLogResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetRatingWithLogResponse; bytes after it are an error.
 func (m *GetRatingWithLogResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2271,6 +2455,10 @@ func (m *PreparePostObjectRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details PreparePostObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PreparePostObjectRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one PreparePostObjectRequest; bytes after it are an error.
 func (m *PreparePostObjectRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2315,6 +2503,10 @@ func (m *PreparePostObjectResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details PreparePostObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PreparePostObjectResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one PreparePostObjectResponse; bytes after it are an error.
 func (m *PreparePostObjectResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2357,6 +2549,10 @@ func (m *PrepareGetObjectRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details PrepareGetObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PrepareGetObjectRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one PrepareGetObjectRequest; bytes after it are an error.
 func (m *PrepareGetObjectRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2401,6 +2597,10 @@ func (m *PrepareGetObjectResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details PrepareGetObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PrepareGetObjectResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one PrepareGetObjectResponse; bytes after it are an error.
 func (m *PrepareGetObjectResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2444,6 +2644,10 @@ func (m *CompletePostObjectRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details CompletePostObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CompletePostObjectRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one CompletePostObjectRequest; bytes after it are an error.
 func (m *CompletePostObjectRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2482,6 +2686,10 @@ func (m *CompletePostObjectResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details CompletePostObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CompletePostObjectResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one CompletePostObjectResponse; bytes after it are an error.
 func (m *CompletePostObjectResponse) Decode(body []byte, set rmc.Settings) error {
@@ -2525,6 +2733,10 @@ func (m *GetNewArrivedNotificationsRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetNewArrivedNotificationsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetNewArrivedNotificationsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetNewArrivedNotificationsRequest; bytes after it are an error.
 func (m *GetNewArrivedNotificationsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2584,6 +2796,10 @@ func (m *GetNewArrivedNotificationsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetNewArrivedNotificationsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetNewArrivedNotificationsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetNewArrivedNotificationsResponse; bytes after it are an error.
 func (m *GetNewArrivedNotificationsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2626,6 +2842,10 @@ func (m *GetSpecificMetaRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetSpecificMetaRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetSpecificMetaRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetSpecificMetaRequest; bytes after it are an error.
 func (m *GetSpecificMetaRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2681,6 +2901,10 @@ func (m *GetSpecificMetaResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetSpecificMetaResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetSpecificMetaResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetSpecificMetaResponse; bytes after it are an error.
 func (m *GetSpecificMetaResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2730,6 +2954,10 @@ func (m *GetPersistenceInfoRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetPersistenceInfoRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetPersistenceInfoRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetPersistenceInfoRequest; bytes after it are an error.
 func (m *GetPersistenceInfoRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2772,6 +3000,10 @@ func (m *GetPersistenceInfoResponse) EncodeTo(e *typed.Encoder) {
 	m.Info.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetPersistenceInfoResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetPersistenceInfoResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetPersistenceInfoResponse; bytes after it are an error.
 func (m *GetPersistenceInfoResponse) Decode(body []byte, set rmc.Settings) error {
@@ -2829,6 +3061,10 @@ func (m *GetPersistenceInfosRequest) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetPersistenceInfosRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetPersistenceInfosRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetPersistenceInfosRequest; bytes after it are an error.
 func (m *GetPersistenceInfosRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2896,6 +3132,10 @@ func (m *GetPersistenceInfosResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetPersistenceInfosResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetPersistenceInfosResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetPersistenceInfosResponse; bytes after it are an error.
 func (m *GetPersistenceInfosResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2949,6 +3189,10 @@ func (m *PerpetuateObjectRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details PerpetuateObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PerpetuateObjectRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one PerpetuateObjectRequest; bytes after it are an error.
 func (m *PerpetuateObjectRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2987,6 +3231,10 @@ func (m *PerpetuateObjectResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details PerpetuateObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PerpetuateObjectResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one PerpetuateObjectResponse; bytes after it are an error.
 func (m *PerpetuateObjectResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3037,6 +3285,10 @@ func (m *UnperpetuateObjectRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UnperpetuateObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UnperpetuateObjectRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UnperpetuateObjectRequest; bytes after it are an error.
 func (m *UnperpetuateObjectRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3075,6 +3327,10 @@ func (m *UnperpetuateObjectResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UnperpetuateObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UnperpetuateObjectResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UnperpetuateObjectResponse; bytes after it are an error.
 func (m *UnperpetuateObjectResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3118,6 +3374,10 @@ func (m *PrepareGetObjectOrMetaBinaryRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details PrepareGetObjectOrMetaBinaryRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PrepareGetObjectOrMetaBinaryRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one PrepareGetObjectOrMetaBinaryRequest; bytes after it are an error.
 func (m *PrepareGetObjectOrMetaBinaryRequest) Decode(body []byte, set rmc.Settings) error {
@@ -3166,6 +3426,10 @@ func (m *PrepareGetObjectOrMetaBinaryResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details PrepareGetObjectOrMetaBinaryResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PrepareGetObjectOrMetaBinaryResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one PrepareGetObjectOrMetaBinaryResponse; bytes after it are an error.
 func (m *PrepareGetObjectOrMetaBinaryResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3211,6 +3475,10 @@ func (m *GetPasswordInfoRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetPasswordInfoRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetPasswordInfoRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetPasswordInfoRequest; bytes after it are an error.
 func (m *GetPasswordInfoRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3253,6 +3521,10 @@ func (m *GetPasswordInfoResponse) EncodeTo(e *typed.Encoder) {
 	m.Info.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetPasswordInfoResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetPasswordInfoResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetPasswordInfoResponse; bytes after it are an error.
 func (m *GetPasswordInfoResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3306,6 +3578,10 @@ func (m *GetPasswordInfosRequest) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetPasswordInfosRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetPasswordInfosRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetPasswordInfosRequest; bytes after it are an error.
 func (m *GetPasswordInfosRequest) Decode(body []byte, set rmc.Settings) error {
@@ -3373,6 +3649,10 @@ func (m *GetPasswordInfosResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetPasswordInfosResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetPasswordInfosResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetPasswordInfosResponse; bytes after it are an error.
 func (m *GetPasswordInfosResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3426,6 +3706,10 @@ func (m *GetMetasMultipleParamRequest) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetMetasMultipleParamRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetMetasMultipleParamRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetMetasMultipleParamRequest; bytes after it are an error.
 func (m *GetMetasMultipleParamRequest) Decode(body []byte, set rmc.Settings) error {
@@ -3493,6 +3777,10 @@ func (m *GetMetasMultipleParamResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetMetasMultipleParamResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetMetasMultipleParamResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetMetasMultipleParamResponse; bytes after it are an error.
 func (m *GetMetasMultipleParamResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3546,6 +3834,10 @@ func (m *CompletePostObjectsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details CompletePostObjectsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CompletePostObjectsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one CompletePostObjectsRequest; bytes after it are an error.
 func (m *CompletePostObjectsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3584,6 +3876,10 @@ func (m *CompletePostObjectsResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details CompletePostObjectsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CompletePostObjectsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one CompletePostObjectsResponse; bytes after it are an error.
 func (m *CompletePostObjectsResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3628,6 +3924,10 @@ func (m *ChangeMetaRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ChangeMetaRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ChangeMetaRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ChangeMetaRequest; bytes after it are an error.
 func (m *ChangeMetaRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3664,6 +3964,10 @@ func (m *ChangeMetaResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ChangeMetaResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ChangeMetaResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ChangeMetaResponse; bytes after it are an error.
 func (m *ChangeMetaResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3733,6 +4037,10 @@ func (m *ChangeMetasRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ChangeMetasRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ChangeMetasRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ChangeMetasRequest; bytes after it are an error.
 func (m *ChangeMetasRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3783,6 +4091,10 @@ func (m *ChangeMetasResponse) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details ChangeMetasResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ChangeMetasResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ChangeMetasResponse; bytes after it are an error.
 func (m *ChangeMetasResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3857,6 +4169,10 @@ func (m *RateObjectsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RateObjectsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RateObjectsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RateObjectsRequest; bytes after it are an error.
 func (m *RateObjectsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3921,6 +4237,10 @@ func (m *RateObjectsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RateObjectsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RateObjectsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RateObjectsResponse; bytes after it are an error.
 func (m *RateObjectsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3968,6 +4288,10 @@ func (m *PostMetaBinaryWithDataIdRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details PostMetaBinaryWithDataIdRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PostMetaBinaryWithDataIdRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one PostMetaBinaryWithDataIdRequest; bytes after it are an error.
 func (m *PostMetaBinaryWithDataIdRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4006,6 +4330,10 @@ func (m *PostMetaBinaryWithDataIdResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details PostMetaBinaryWithDataIdResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PostMetaBinaryWithDataIdResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one PostMetaBinaryWithDataIdResponse; bytes after it are an error.
 func (m *PostMetaBinaryWithDataIdResponse) Decode(body []byte, set rmc.Settings) error {
@@ -4077,6 +4405,10 @@ func (m *PostMetaBinariesWithDataIdRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details PostMetaBinariesWithDataIdRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PostMetaBinariesWithDataIdRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one PostMetaBinariesWithDataIdRequest; bytes after it are an error.
 func (m *PostMetaBinariesWithDataIdRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4129,6 +4461,10 @@ func (m *PostMetaBinariesWithDataIdResponse) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details PostMetaBinariesWithDataIdResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PostMetaBinariesWithDataIdResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one PostMetaBinariesWithDataIdResponse; bytes after it are an error.
 func (m *PostMetaBinariesWithDataIdResponse) Decode(body []byte, set rmc.Settings) error {
@@ -4185,6 +4521,10 @@ func (m *RateObjectWithPostingRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RateObjectWithPostingRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RateObjectWithPostingRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RateObjectWithPostingRequest; bytes after it are an error.
 func (m *RateObjectWithPostingRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4227,6 +4567,10 @@ func (m *RateObjectWithPostingResponse) EncodeTo(e *typed.Encoder) {
 	m.Info.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details RateObjectWithPostingResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RateObjectWithPostingResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one RateObjectWithPostingResponse; bytes after it are an error.
 func (m *RateObjectWithPostingResponse) Decode(body []byte, set rmc.Settings) error {
@@ -4316,6 +4660,10 @@ func (m *RateObjectsWithPostingRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RateObjectsWithPostingRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RateObjectsWithPostingRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RateObjectsWithPostingRequest; bytes after it are an error.
 func (m *RateObjectsWithPostingRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4382,6 +4730,10 @@ func (m *RateObjectsWithPostingResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RateObjectsWithPostingResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RateObjectsWithPostingResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RateObjectsWithPostingResponse; bytes after it are an error.
 func (m *RateObjectsWithPostingResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4434,6 +4786,10 @@ func (m *GetObjectInfosRequest) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetObjectInfosRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetObjectInfosRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetObjectInfosRequest; bytes after it are an error.
 func (m *GetObjectInfosRequest) Decode(body []byte, set rmc.Settings) error {
@@ -4499,6 +4855,10 @@ func (m *GetObjectInfosResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetObjectInfosResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetObjectInfosResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetObjectInfosResponse; bytes after it are an error.
 func (m *GetObjectInfosResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4542,6 +4902,10 @@ func (m *SearchObjectLightRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details SearchObjectLightRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *SearchObjectLightRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one SearchObjectLightRequest; bytes after it are an error.
 func (m *SearchObjectLightRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4584,6 +4948,10 @@ func (m *SearchObjectLightResponse) EncodeTo(e *typed.Encoder) {
 	m.Result.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details SearchObjectLightResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *SearchObjectLightResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one SearchObjectLightResponse; bytes after it are an error.
 func (m *SearchObjectLightResponse) Decode(body []byte, set rmc.Settings) error {

@@ -62,6 +62,10 @@ func (s *DataStorePermission) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStorePermission keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStorePermission) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStorePermission; bytes after it are an error.
 func (s *DataStorePermission) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -120,6 +124,10 @@ func (s *DataStoreKeyValue) EncodeTo(e *typed.Encoder) {
 	e.String(s.Value)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreKeyValue keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreKeyValue) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreKeyValue; bytes after it are an error.
 func (s *DataStoreKeyValue) Decode(body []byte, set rmc.Settings) error {
@@ -183,6 +191,10 @@ func (s *DataStorePersistenceTarget) EncodeTo(e *typed.Encoder) {
 	w.U16(s.PersistenceID)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStorePersistenceTarget keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStorePersistenceTarget) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStorePersistenceTarget; bytes after it are an error.
 func (s *DataStorePersistenceTarget) Decode(body []byte, set rmc.Settings) error {
@@ -249,6 +261,10 @@ func (s *DataStorePersistenceInitParam) EncodeTo(e *typed.Encoder) {
 	e.Bool(s.DeleteLastObject)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStorePersistenceInitParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStorePersistenceInitParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStorePersistenceInitParam; bytes after it are an error.
 func (s *DataStorePersistenceInitParam) Decode(body []byte, set rmc.Settings) error {
@@ -317,6 +333,10 @@ func (s *DataStorePersistenceInfo) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStorePersistenceInfo keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStorePersistenceInfo) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStorePersistenceInfo; bytes after it are an error.
 func (s *DataStorePersistenceInfo) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -379,6 +399,10 @@ func (s *DataStorePrepareGetParamV1) EncodeTo(e *typed.Encoder) {
 	w.U32(s.LockID)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStorePrepareGetParamV1 keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStorePrepareGetParamV1) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStorePrepareGetParamV1; bytes after it are an error.
 func (s *DataStorePrepareGetParamV1) Decode(body []byte, set rmc.Settings) error {
@@ -471,6 +495,10 @@ func (s *DataStorePrepareGetParam) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStorePrepareGetParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStorePrepareGetParam) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStorePrepareGetParam; bytes after it are an error.
 func (s *DataStorePrepareGetParam) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -550,6 +578,10 @@ func (s *DataStoreReqGetInfoV1) EncodeTo(e *typed.Encoder) {
 	w.Buffer(s.RootCACert)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreReqGetInfoV1 keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreReqGetInfoV1) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreReqGetInfoV1; bytes after it are an error.
 func (s *DataStoreReqGetInfoV1) Decode(body []byte, set rmc.Settings) error {
@@ -639,6 +671,10 @@ func (s *DataStoreReqGetInfo) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreReqGetInfo keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreReqGetInfo) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreReqGetInfo; bytes after it are an error.
 func (s *DataStoreReqGetInfo) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -707,6 +743,10 @@ func (s *DataStoreReqGetAdditionalMeta) EncodeTo(e *typed.Encoder) {
 	w.QBuffer(s.MetaBinary)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreReqGetAdditionalMeta keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreReqGetAdditionalMeta) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreReqGetAdditionalMeta; bytes after it are an error.
 func (s *DataStoreReqGetAdditionalMeta) Decode(body []byte, set rmc.Settings) error {
@@ -826,6 +866,10 @@ func (s *DataStorePreparePostParamV1) EncodeTo(e *typed.Encoder) {
 	}
 	e.End(l)
 }
+
+// Wire returns the wire details DataStorePreparePostParamV1 keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStorePreparePostParamV1) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStorePreparePostParamV1; bytes after it are an error.
 func (s *DataStorePreparePostParamV1) Decode(body []byte, set rmc.Settings) error {
@@ -969,6 +1013,10 @@ func (s *DataStorePreparePostParam) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStorePreparePostParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStorePreparePostParam) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStorePreparePostParam; bytes after it are an error.
 func (s *DataStorePreparePostParam) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1061,6 +1109,10 @@ func (s *DataStoreReqPostInfoV1) EncodeTo(e *typed.Encoder) {
 	w.Buffer(s.RootCACert)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreReqPostInfoV1 keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreReqPostInfoV1) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreReqPostInfoV1; bytes after it are an error.
 func (s *DataStoreReqPostInfoV1) Decode(body []byte, set rmc.Settings) error {
@@ -1155,6 +1207,10 @@ func (s *DataStoreReqPostInfo) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreReqPostInfo keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreReqPostInfo) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreReqPostInfo; bytes after it are an error.
 func (s *DataStoreReqPostInfo) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1215,6 +1271,10 @@ func (s *DataStoreCompletePostParamV1) EncodeTo(e *typed.Encoder) {
 	e.Bool(s.Success)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreCompletePostParamV1 keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreCompletePostParamV1) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreCompletePostParamV1; bytes after it are an error.
 func (s *DataStoreCompletePostParamV1) Decode(body []byte, set rmc.Settings) error {
@@ -1278,6 +1338,10 @@ func (s *DataStoreCompletePostParam) EncodeTo(e *typed.Encoder) {
 	e.Bool(s.Success)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreCompletePostParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreCompletePostParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreCompletePostParam; bytes after it are an error.
 func (s *DataStoreCompletePostParam) Decode(body []byte, set rmc.Settings) error {
@@ -1357,6 +1421,10 @@ func (s *DataStorePrepareUpdateParam) EncodeTo(e *typed.Encoder) {
 	}
 	e.End(l)
 }
+
+// Wire returns the wire details DataStorePrepareUpdateParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStorePrepareUpdateParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStorePrepareUpdateParam; bytes after it are an error.
 func (s *DataStorePrepareUpdateParam) Decode(body []byte, set rmc.Settings) error {
@@ -1451,6 +1519,10 @@ func (s *DataStoreReqUpdateInfo) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreReqUpdateInfo keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreReqUpdateInfo) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreReqUpdateInfo; bytes after it are an error.
 func (s *DataStoreReqUpdateInfo) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1518,6 +1590,10 @@ func (s *DataStoreCompleteUpdateParam) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreCompleteUpdateParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreCompleteUpdateParam) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreCompleteUpdateParam; bytes after it are an error.
 func (s *DataStoreCompleteUpdateParam) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1580,6 +1656,10 @@ func (s *DataStoreDeleteParam) EncodeTo(e *typed.Encoder) {
 	w.U64(s.UpdatePassword)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreDeleteParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreDeleteParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreDeleteParam; bytes after it are an error.
 func (s *DataStoreDeleteParam) Decode(body []byte, set rmc.Settings) error {
@@ -1651,6 +1731,10 @@ func (s *DataStoreGetMetaParam) EncodeTo(e *typed.Encoder) {
 	w.U64(s.AccessPassword)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreGetMetaParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreGetMetaParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreGetMetaParam; bytes after it are an error.
 func (s *DataStoreGetMetaParam) Decode(body []byte, set rmc.Settings) error {
@@ -1801,6 +1885,10 @@ func (s *DataStoreMetaInfo) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreMetaInfo keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreMetaInfo) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreMetaInfo; bytes after it are an error.
 func (s *DataStoreMetaInfo) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1866,6 +1954,10 @@ func (s *DataStoreRatingInfo) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreRatingInfo keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreRatingInfo) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreRatingInfo; bytes after it are an error.
 func (s *DataStoreRatingInfo) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1928,6 +2020,10 @@ func (s *DataStoreRatingInfoWithSlot) EncodeTo(e *typed.Encoder) {
 	s.Info.EncodeTo(e)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreRatingInfoWithSlot keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreRatingInfoWithSlot) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreRatingInfoWithSlot; bytes after it are an error.
 func (s *DataStoreRatingInfoWithSlot) Decode(body []byte, set rmc.Settings) error {
@@ -2016,6 +2112,10 @@ func (s *DataStoreRatingInitParam) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreRatingInitParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreRatingInitParam) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreRatingInitParam; bytes after it are an error.
 func (s *DataStoreRatingInitParam) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2083,6 +2183,10 @@ func (s *DataStoreRatingInitParamWithSlot) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreRatingInitParamWithSlot keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreRatingInitParamWithSlot) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreRatingInitParamWithSlot; bytes after it are an error.
 func (s *DataStoreRatingInitParamWithSlot) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2146,6 +2250,10 @@ func (s *DataStoreRatingTarget) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreRatingTarget keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreRatingTarget) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreRatingTarget; bytes after it are an error.
 func (s *DataStoreRatingTarget) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2206,6 +2314,10 @@ func (s *DataStoreRateObjectParam) EncodeTo(e *typed.Encoder) {
 	w.U64(s.AccessPassword)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreRateObjectParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreRateObjectParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreRateObjectParam; bytes after it are an error.
 func (s *DataStoreRateObjectParam) Decode(body []byte, set rmc.Settings) error {
@@ -2277,6 +2389,10 @@ func (s *DataStoreRatingLog) EncodeTo(e *typed.Encoder) {
 	w.DateTime(s.LockExpirationTime)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreRatingLog keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreRatingLog) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreRatingLog; bytes after it are an error.
 func (s *DataStoreRatingLog) Decode(body []byte, set rmc.Settings) error {
@@ -2377,6 +2493,10 @@ func (s *DataStoreChangeMetaParamV1) EncodeTo(e *typed.Encoder) {
 	w.U64(s.UpdatePassword)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreChangeMetaParamV1 keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreChangeMetaParamV1) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreChangeMetaParamV1; bytes after it are an error.
 func (s *DataStoreChangeMetaParamV1) Decode(body []byte, set rmc.Settings) error {
@@ -2483,6 +2603,10 @@ func (s *DataStoreChangeMetaCompareParam) EncodeTo(e *typed.Encoder) {
 	w.U8(s.Status)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreChangeMetaCompareParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreChangeMetaCompareParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreChangeMetaCompareParam; bytes after it are an error.
 func (s *DataStoreChangeMetaCompareParam) Decode(body []byte, set rmc.Settings) error {
@@ -2607,6 +2731,10 @@ func (s *DataStoreChangeMetaParam) EncodeTo(e *typed.Encoder) {
 	s.PersistenceTarget.EncodeTo(e)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreChangeMetaParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreChangeMetaParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreChangeMetaParam; bytes after it are an error.
 func (s *DataStoreChangeMetaParam) Decode(body []byte, set rmc.Settings) error {
@@ -2802,6 +2930,10 @@ func (s *DataStoreSearchParam) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreSearchParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreSearchParam) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreSearchParam; bytes after it are an error.
 func (s *DataStoreSearchParam) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2876,6 +3008,10 @@ func (s *DataStoreSearchResult) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreSearchResult keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreSearchResult) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreSearchResult; bytes after it are an error.
 func (s *DataStoreSearchResult) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2932,6 +3068,10 @@ func (s *DataStoreGetNotificationUrlParam) EncodeTo(e *typed.Encoder) {
 	e.String(s.PreviousURL)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreGetNotificationUrlParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreGetNotificationUrlParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreGetNotificationUrlParam; bytes after it are an error.
 func (s *DataStoreGetNotificationUrlParam) Decode(body []byte, set rmc.Settings) error {
@@ -3006,6 +3146,10 @@ func (s *DataStoreReqGetNotificationUrlInfo) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreReqGetNotificationUrlInfo keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreReqGetNotificationUrlInfo) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreReqGetNotificationUrlInfo; bytes after it are an error.
 func (s *DataStoreReqGetNotificationUrlInfo) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3071,6 +3215,10 @@ func (s *DataStoreGetNewArrivedNotificationsParam) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreGetNewArrivedNotificationsParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreGetNewArrivedNotificationsParam) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreGetNewArrivedNotificationsParam; bytes after it are an error.
 func (s *DataStoreGetNewArrivedNotificationsParam) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3134,6 +3282,10 @@ func (s *DataStoreNotificationV1) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreNotificationV1 keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreNotificationV1) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreNotificationV1; bytes after it are an error.
 func (s *DataStoreNotificationV1) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3196,6 +3348,10 @@ func (s *DataStoreNotification) EncodeTo(e *typed.Encoder) {
 	w.U64(s.DataID)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreNotification keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreNotification) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreNotification; bytes after it are an error.
 func (s *DataStoreNotification) Decode(body []byte, set rmc.Settings) error {
@@ -3261,6 +3417,10 @@ func (s *DataStoreGetSpecificMetaParamV1) EncodeTo(e *typed.Encoder) {
 	}
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreGetSpecificMetaParamV1 keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreGetSpecificMetaParamV1) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreGetSpecificMetaParamV1; bytes after it are an error.
 func (s *DataStoreGetSpecificMetaParamV1) Decode(body []byte, set rmc.Settings) error {
@@ -3328,6 +3488,10 @@ func (s *DataStoreGetSpecificMetaParam) EncodeTo(e *typed.Encoder) {
 	}
 	e.End(l)
 }
+
+// Wire returns the wire details DataStoreGetSpecificMetaParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreGetSpecificMetaParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStoreGetSpecificMetaParam; bytes after it are an error.
 func (s *DataStoreGetSpecificMetaParam) Decode(body []byte, set rmc.Settings) error {
@@ -3404,6 +3568,10 @@ func (s *DataStoreSpecificMetaInfoV1) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreSpecificMetaInfoV1 keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreSpecificMetaInfoV1) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreSpecificMetaInfoV1; bytes after it are an error.
 func (s *DataStoreSpecificMetaInfoV1) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3479,6 +3647,10 @@ func (s *DataStoreSpecificMetaInfo) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreSpecificMetaInfo keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreSpecificMetaInfo) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreSpecificMetaInfo; bytes after it are an error.
 func (s *DataStoreSpecificMetaInfo) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3546,6 +3718,10 @@ func (s *DataStoreTouchObjectParam) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DataStoreTouchObjectParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStoreTouchObjectParam) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DataStoreTouchObjectParam; bytes after it are an error.
 func (s *DataStoreTouchObjectParam) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3612,6 +3788,10 @@ func (s *DataStorePasswordInfo) EncodeTo(e *typed.Encoder) {
 	w.U64(s.UpdatePassword)
 	e.End(l)
 }
+
+// Wire returns the wire details DataStorePasswordInfo keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DataStorePasswordInfo) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one DataStorePasswordInfo; bytes after it are an error.
 func (s *DataStorePasswordInfo) Decode(body []byte, set rmc.Settings) error {

@@ -54,6 +54,10 @@ func (m *PingDaemonRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details PingDaemonRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PingDaemonRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one PingDaemonRequest; bytes after it are an error.
 func (m *PingDaemonRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -95,6 +99,10 @@ func (m *PingDaemonResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details PingDaemonResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PingDaemonResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one PingDaemonResponse; bytes after it are an error.
 func (m *PingDaemonResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -131,6 +139,10 @@ func (m *PingDatabaseRequest) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details PingDatabaseRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PingDatabaseRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one PingDatabaseRequest; bytes after it are an error.
 func (m *PingDatabaseRequest) Decode(body []byte, set rmc.Settings) error {
@@ -173,6 +185,10 @@ func (m *PingDatabaseResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details PingDatabaseResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *PingDatabaseResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one PingDatabaseResponse; bytes after it are an error.
 func (m *PingDatabaseResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -209,6 +225,10 @@ func (m *RunSanityCheckRequest) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details RunSanityCheckRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RunSanityCheckRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one RunSanityCheckRequest; bytes after it are an error.
 func (m *RunSanityCheckRequest) Decode(body []byte, set rmc.Settings) error {
@@ -251,6 +271,10 @@ func (m *RunSanityCheckResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RunSanityCheckResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RunSanityCheckResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RunSanityCheckResponse; bytes after it are an error.
 func (m *RunSanityCheckResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -289,6 +313,10 @@ func (m *FixSanityErrorsRequest) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FixSanityErrorsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FixSanityErrorsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FixSanityErrorsRequest; bytes after it are an error.
 func (m *FixSanityErrorsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -332,6 +360,10 @@ func (m *FixSanityErrorsResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FixSanityErrorsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FixSanityErrorsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FixSanityErrorsResponse; bytes after it are an error.
 func (m *FixSanityErrorsResponse) Decode(body []byte, set rmc.Settings) error {

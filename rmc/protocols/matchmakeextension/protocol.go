@@ -161,6 +161,10 @@ func (m *CloseParticipationRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details CloseParticipationRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CloseParticipationRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one CloseParticipationRequest; bytes after it are an error.
 func (m *CloseParticipationRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -199,6 +203,10 @@ func (m *CloseParticipationResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details CloseParticipationResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CloseParticipationResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one CloseParticipationResponse; bytes after it are an error.
 func (m *CloseParticipationResponse) Decode(body []byte, set rmc.Settings) error {
@@ -245,6 +253,10 @@ func (m *OpenParticipationRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details OpenParticipationRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *OpenParticipationRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one OpenParticipationRequest; bytes after it are an error.
 func (m *OpenParticipationRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -283,6 +295,10 @@ func (m *OpenParticipationResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details OpenParticipationResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *OpenParticipationResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one OpenParticipationResponse; bytes after it are an error.
 func (m *OpenParticipationResponse) Decode(body []byte, set rmc.Settings) error {
@@ -331,6 +347,10 @@ func (m *AutoMatchmakePostponeRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details AutoMatchmakePostponeRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AutoMatchmakePostponeRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one AutoMatchmakePostponeRequest; bytes after it are an error.
 func (m *AutoMatchmakePostponeRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -373,6 +393,10 @@ func (m *AutoMatchmakePostponeResponse) EncodeTo(e *typed.Encoder) {
 	e.AnyData(&m.Gathering)
 	e.Leave(l)
 }
+
+// Wire returns the wire details AutoMatchmakePostponeResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AutoMatchmakePostponeResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one AutoMatchmakePostponeResponse; bytes after it are an error.
 func (m *AutoMatchmakePostponeResponse) Decode(body []byte, set rmc.Settings) error {
@@ -420,6 +444,10 @@ func (m *BrowseMatchmakeSessionRequest) EncodeTo(e *typed.Encoder) {
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details BrowseMatchmakeSessionRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *BrowseMatchmakeSessionRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one BrowseMatchmakeSessionRequest; bytes after it are an error.
 func (m *BrowseMatchmakeSessionRequest) Decode(body []byte, set rmc.Settings) error {
@@ -475,6 +503,10 @@ func (m *BrowseMatchmakeSessionResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details BrowseMatchmakeSessionResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *BrowseMatchmakeSessionResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one BrowseMatchmakeSessionResponse; bytes after it are an error.
 func (m *BrowseMatchmakeSessionResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -521,6 +553,10 @@ func (m *BrowseMatchmakeSessionWithHostUrlsRequest) EncodeTo(e *typed.Encoder) {
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details BrowseMatchmakeSessionWithHostUrlsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *BrowseMatchmakeSessionWithHostUrlsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one BrowseMatchmakeSessionWithHostUrlsRequest; bytes after it are an error.
 func (m *BrowseMatchmakeSessionWithHostUrlsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -589,6 +625,10 @@ func (m *BrowseMatchmakeSessionWithHostUrlsResponse) EncodeTo(e *typed.Encoder) 
 	e.Leave(l)
 }
 
+// Wire returns the wire details BrowseMatchmakeSessionWithHostUrlsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *BrowseMatchmakeSessionWithHostUrlsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one BrowseMatchmakeSessionWithHostUrlsResponse; bytes after it are an error.
 func (m *BrowseMatchmakeSessionWithHostUrlsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -650,6 +690,10 @@ func (m *CreateMatchmakeSessionRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details CreateMatchmakeSessionRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CreateMatchmakeSessionRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one CreateMatchmakeSessionRequest; bytes after it are an error.
 func (m *CreateMatchmakeSessionRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -698,6 +742,10 @@ func (m *CreateMatchmakeSessionResponse) EncodeTo(e *typed.Encoder) {
 	w.Buffer(m.SessionKey)
 	e.Leave(l)
 }
+
+// Wire returns the wire details CreateMatchmakeSessionResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CreateMatchmakeSessionResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one CreateMatchmakeSessionResponse; bytes after it are an error.
 func (m *CreateMatchmakeSessionResponse) Decode(body []byte, set rmc.Settings) error {
@@ -748,6 +796,10 @@ func (m *JoinMatchmakeSessionRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details JoinMatchmakeSessionRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *JoinMatchmakeSessionRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one JoinMatchmakeSessionRequest; bytes after it are an error.
 func (m *JoinMatchmakeSessionRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -792,6 +844,10 @@ func (m *JoinMatchmakeSessionResponse) EncodeTo(e *typed.Encoder) {
 	w.Buffer(m.SessionKey)
 	e.Leave(l)
 }
+
+// Wire returns the wire details JoinMatchmakeSessionResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *JoinMatchmakeSessionResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one JoinMatchmakeSessionResponse; bytes after it are an error.
 func (m *JoinMatchmakeSessionResponse) Decode(body []byte, set rmc.Settings) error {
@@ -846,6 +902,10 @@ func (m *ModifyCurrentGameAttributeRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ModifyCurrentGameAttributeRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ModifyCurrentGameAttributeRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ModifyCurrentGameAttributeRequest; bytes after it are an error.
 func (m *ModifyCurrentGameAttributeRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -884,6 +944,10 @@ func (m *ModifyCurrentGameAttributeResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ModifyCurrentGameAttributeResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ModifyCurrentGameAttributeResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ModifyCurrentGameAttributeResponse; bytes after it are an error.
 func (m *ModifyCurrentGameAttributeResponse) Decode(body []byte, set rmc.Settings) error {
@@ -942,6 +1006,10 @@ func (m *UpdateNotificationDataRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdateNotificationDataRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateNotificationDataRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdateNotificationDataRequest; bytes after it are an error.
 func (m *UpdateNotificationDataRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -980,6 +1048,10 @@ func (m *UpdateNotificationDataResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UpdateNotificationDataResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateNotificationDataResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UpdateNotificationDataResponse; bytes after it are an error.
 func (m *UpdateNotificationDataResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1025,6 +1097,10 @@ func (m *GetFriendNotificationDataRequest) EncodeTo(e *typed.Encoder) {
 	w.S32(m.Type)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetFriendNotificationDataRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetFriendNotificationDataRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetFriendNotificationDataRequest; bytes after it are an error.
 func (m *GetFriendNotificationDataRequest) Decode(body []byte, set rmc.Settings) error {
@@ -1080,6 +1156,10 @@ func (m *GetFriendNotificationDataResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetFriendNotificationDataResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetFriendNotificationDataResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetFriendNotificationDataResponse; bytes after it are an error.
 func (m *GetFriendNotificationDataResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1129,6 +1209,10 @@ func (m *UpdateApplicationBufferRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdateApplicationBufferRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateApplicationBufferRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdateApplicationBufferRequest; bytes after it are an error.
 func (m *UpdateApplicationBufferRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1167,6 +1251,10 @@ func (m *UpdateApplicationBufferResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UpdateApplicationBufferResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateApplicationBufferResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UpdateApplicationBufferResponse; bytes after it are an error.
 func (m *UpdateApplicationBufferResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1225,6 +1313,10 @@ func (m *UpdateMatchmakeSessionAttributeRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdateMatchmakeSessionAttributeRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateMatchmakeSessionAttributeRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdateMatchmakeSessionAttributeRequest; bytes after it are an error.
 func (m *UpdateMatchmakeSessionAttributeRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1263,6 +1355,10 @@ func (m *UpdateMatchmakeSessionAttributeResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UpdateMatchmakeSessionAttributeResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateMatchmakeSessionAttributeResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UpdateMatchmakeSessionAttributeResponse; bytes after it are an error.
 func (m *UpdateMatchmakeSessionAttributeResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1316,6 +1412,10 @@ func (m *GetlstFriendNotificationDataRequest) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetlstFriendNotificationDataRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetlstFriendNotificationDataRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetlstFriendNotificationDataRequest; bytes after it are an error.
 func (m *GetlstFriendNotificationDataRequest) Decode(body []byte, set rmc.Settings) error {
@@ -1371,6 +1471,10 @@ func (m *GetlstFriendNotificationDataResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetlstFriendNotificationDataResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetlstFriendNotificationDataResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetlstFriendNotificationDataResponse; bytes after it are an error.
 func (m *GetlstFriendNotificationDataResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1414,6 +1518,10 @@ func (m *UpdateMatchmakeSessionRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdateMatchmakeSessionRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateMatchmakeSessionRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdateMatchmakeSessionRequest; bytes after it are an error.
 func (m *UpdateMatchmakeSessionRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1452,6 +1560,10 @@ func (m *UpdateMatchmakeSessionResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UpdateMatchmakeSessionResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateMatchmakeSessionResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UpdateMatchmakeSessionResponse; bytes after it are an error.
 func (m *UpdateMatchmakeSessionResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1515,6 +1627,10 @@ func (m *AutoMatchmakeWithSearchCriteriaPostponeRequest) EncodeTo(e *typed.Encod
 	e.Leave(l)
 }
 
+// Wire returns the wire details AutoMatchmakeWithSearchCriteriaPostponeRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AutoMatchmakeWithSearchCriteriaPostponeRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one AutoMatchmakeWithSearchCriteriaPostponeRequest; bytes after it are an error.
 func (m *AutoMatchmakeWithSearchCriteriaPostponeRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1557,6 +1673,10 @@ func (m *AutoMatchmakeWithSearchCriteriaPostponeResponse) EncodeTo(e *typed.Enco
 	e.AnyData(&m.Gathering)
 	e.Leave(l)
 }
+
+// Wire returns the wire details AutoMatchmakeWithSearchCriteriaPostponeResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AutoMatchmakeWithSearchCriteriaPostponeResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one AutoMatchmakeWithSearchCriteriaPostponeResponse; bytes after it are an error.
 func (m *AutoMatchmakeWithSearchCriteriaPostponeResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1610,6 +1730,10 @@ func (m *GetPlayingSessionRequest) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetPlayingSessionRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetPlayingSessionRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetPlayingSessionRequest; bytes after it are an error.
 func (m *GetPlayingSessionRequest) Decode(body []byte, set rmc.Settings) error {
@@ -1665,6 +1789,10 @@ func (m *GetPlayingSessionResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetPlayingSessionResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetPlayingSessionResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetPlayingSessionResponse; bytes after it are an error.
 func (m *GetPlayingSessionResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1712,6 +1840,10 @@ func (m *CreateCommunityRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details CreateCommunityRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CreateCommunityRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one CreateCommunityRequest; bytes after it are an error.
 func (m *CreateCommunityRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1757,6 +1889,10 @@ func (m *CreateCommunityResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details CreateCommunityResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CreateCommunityResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one CreateCommunityResponse; bytes after it are an error.
 func (m *CreateCommunityResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1800,6 +1936,10 @@ func (m *UpdateCommunityRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdateCommunityRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateCommunityRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdateCommunityRequest; bytes after it are an error.
 func (m *UpdateCommunityRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1838,6 +1978,10 @@ func (m *UpdateCommunityResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UpdateCommunityResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateCommunityResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UpdateCommunityResponse; bytes after it are an error.
 func (m *UpdateCommunityResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1892,6 +2036,10 @@ func (m *JoinCommunityRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details JoinCommunityRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *JoinCommunityRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one JoinCommunityRequest; bytes after it are an error.
 func (m *JoinCommunityRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1928,6 +2076,10 @@ func (m *JoinCommunityResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details JoinCommunityResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *JoinCommunityResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one JoinCommunityResponse; bytes after it are an error.
 func (m *JoinCommunityResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1979,6 +2131,10 @@ func (m *FindCommunityByGatheringIdRequest) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindCommunityByGatheringIdRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindCommunityByGatheringIdRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindCommunityByGatheringIdRequest; bytes after it are an error.
 func (m *FindCommunityByGatheringIdRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2034,6 +2190,10 @@ func (m *FindCommunityByGatheringIdResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindCommunityByGatheringIdResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindCommunityByGatheringIdResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindCommunityByGatheringIdResponse; bytes after it are an error.
 func (m *FindCommunityByGatheringIdResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2080,6 +2240,10 @@ func (m *FindOfficialCommunityRequest) EncodeTo(e *typed.Encoder) {
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindOfficialCommunityRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindOfficialCommunityRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindOfficialCommunityRequest; bytes after it are an error.
 func (m *FindOfficialCommunityRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2135,6 +2299,10 @@ func (m *FindOfficialCommunityResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindOfficialCommunityResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindOfficialCommunityResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindOfficialCommunityResponse; bytes after it are an error.
 func (m *FindOfficialCommunityResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2183,6 +2351,10 @@ func (m *FindCommunityByParticipantRequest) EncodeTo(e *typed.Encoder) {
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindCommunityByParticipantRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindCommunityByParticipantRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindCommunityByParticipantRequest; bytes after it are an error.
 func (m *FindCommunityByParticipantRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2238,6 +2410,10 @@ func (m *FindCommunityByParticipantResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindCommunityByParticipantResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindCommunityByParticipantResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindCommunityByParticipantResponse; bytes after it are an error.
 func (m *FindCommunityByParticipantResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2285,6 +2461,10 @@ func (m *UpdatePrivacySettingRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdatePrivacySettingRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdatePrivacySettingRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdatePrivacySettingRequest; bytes after it are an error.
 func (m *UpdatePrivacySettingRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2324,6 +2504,10 @@ func (m *UpdatePrivacySettingResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdatePrivacySettingResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdatePrivacySettingResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdatePrivacySettingResponse; bytes after it are an error.
 func (m *UpdatePrivacySettingResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2362,6 +2546,10 @@ func (m *GetMyBlockListRequest) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetMyBlockListRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetMyBlockListRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetMyBlockListRequest; bytes after it are an error.
 func (m *GetMyBlockListRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2413,6 +2601,10 @@ func (m *GetMyBlockListResponse) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetMyBlockListResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetMyBlockListResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetMyBlockListResponse; bytes after it are an error.
 func (m *GetMyBlockListResponse) Decode(body []byte, set rmc.Settings) error {
@@ -2467,6 +2659,10 @@ func (m *AddToBlockListRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details AddToBlockListRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AddToBlockListRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one AddToBlockListRequest; bytes after it are an error.
 func (m *AddToBlockListRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2503,6 +2699,10 @@ func (m *AddToBlockListResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details AddToBlockListResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AddToBlockListResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one AddToBlockListResponse; bytes after it are an error.
 func (m *AddToBlockListResponse) Decode(body []byte, set rmc.Settings) error {
@@ -2557,6 +2757,10 @@ func (m *RemoveFromBlockListRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RemoveFromBlockListRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RemoveFromBlockListRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RemoveFromBlockListRequest; bytes after it are an error.
 func (m *RemoveFromBlockListRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2595,6 +2799,10 @@ func (m *RemoveFromBlockListResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details RemoveFromBlockListResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RemoveFromBlockListResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one RemoveFromBlockListResponse; bytes after it are an error.
 func (m *RemoveFromBlockListResponse) Decode(body []byte, set rmc.Settings) error {
@@ -2635,6 +2843,10 @@ func (m *ClearMyBlockListRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ClearMyBlockListRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ClearMyBlockListRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ClearMyBlockListRequest; bytes after it are an error.
 func (m *ClearMyBlockListRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2673,6 +2885,10 @@ func (m *ClearMyBlockListResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ClearMyBlockListResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ClearMyBlockListResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ClearMyBlockListResponse; bytes after it are an error.
 func (m *ClearMyBlockListResponse) Decode(body []byte, set rmc.Settings) error {
@@ -2727,6 +2943,10 @@ func (m *ReportViolationRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ReportViolationRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ReportViolationRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ReportViolationRequest; bytes after it are an error.
 func (m *ReportViolationRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2766,6 +2986,10 @@ func (m *ReportViolationResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ReportViolationResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ReportViolationResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ReportViolationResponse; bytes after it are an error.
 func (m *ReportViolationResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2804,6 +3028,10 @@ func (m *IsViolationUserRequest) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details IsViolationUserRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *IsViolationUserRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one IsViolationUserRequest; bytes after it are an error.
 func (m *IsViolationUserRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2853,6 +3081,10 @@ func (m *IsViolationUserResponse) EncodeTo(e *typed.Encoder) {
 	w.U32(m.Score)
 	e.Leave(l)
 }
+
+// Wire returns the wire details IsViolationUserResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *IsViolationUserResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one IsViolationUserResponse; bytes after it are an error.
 func (m *IsViolationUserResponse) Decode(body []byte, set rmc.Settings) error {
@@ -2919,6 +3151,10 @@ func (m *JoinMatchmakeSessionExRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details JoinMatchmakeSessionExRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *JoinMatchmakeSessionExRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one JoinMatchmakeSessionExRequest; bytes after it are an error.
 func (m *JoinMatchmakeSessionExRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2963,6 +3199,10 @@ func (m *JoinMatchmakeSessionExResponse) EncodeTo(e *typed.Encoder) {
 	w.Buffer(m.SessionKey)
 	e.Leave(l)
 }
+
+// Wire returns the wire details JoinMatchmakeSessionExResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *JoinMatchmakeSessionExResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one JoinMatchmakeSessionExResponse; bytes after it are an error.
 func (m *JoinMatchmakeSessionExResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3021,6 +3261,10 @@ func (m *GetSimplePlayingSessionRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetSimplePlayingSessionRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetSimplePlayingSessionRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetSimplePlayingSessionRequest; bytes after it are an error.
 func (m *GetSimplePlayingSessionRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3075,6 +3319,10 @@ func (m *GetSimplePlayingSessionResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetSimplePlayingSessionResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetSimplePlayingSessionResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetSimplePlayingSessionResponse; bytes after it are an error.
 func (m *GetSimplePlayingSessionResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3127,6 +3375,10 @@ func (m *GetSimpleCommunityRequest) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetSimpleCommunityRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetSimpleCommunityRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetSimpleCommunityRequest; bytes after it are an error.
 func (m *GetSimpleCommunityRequest) Decode(body []byte, set rmc.Settings) error {
@@ -3181,6 +3433,10 @@ func (m *GetSimpleCommunityResponse) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetSimpleCommunityResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetSimpleCommunityResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetSimpleCommunityResponse; bytes after it are an error.
 func (m *GetSimpleCommunityResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3243,6 +3499,10 @@ func (m *AutoMatchmakeWithGatheringIdPostponeRequest) EncodeTo(e *typed.Encoder)
 	e.Leave(l)
 }
 
+// Wire returns the wire details AutoMatchmakeWithGatheringIdPostponeRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AutoMatchmakeWithGatheringIdPostponeRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one AutoMatchmakeWithGatheringIdPostponeRequest; bytes after it are an error.
 func (m *AutoMatchmakeWithGatheringIdPostponeRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3285,6 +3545,10 @@ func (m *AutoMatchmakeWithGatheringIdPostponeResponse) EncodeTo(e *typed.Encoder
 	e.AnyData(&m.JoinedGathering)
 	e.Leave(l)
 }
+
+// Wire returns the wire details AutoMatchmakeWithGatheringIdPostponeResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AutoMatchmakeWithGatheringIdPostponeResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one AutoMatchmakeWithGatheringIdPostponeResponse; bytes after it are an error.
 func (m *AutoMatchmakeWithGatheringIdPostponeResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3335,6 +3599,10 @@ func (m *UpdateProgressScoreRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdateProgressScoreRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateProgressScoreRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdateProgressScoreRequest; bytes after it are an error.
 func (m *UpdateProgressScoreRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3373,6 +3641,10 @@ func (m *UpdateProgressScoreResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UpdateProgressScoreResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateProgressScoreResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UpdateProgressScoreResponse; bytes after it are an error.
 func (m *UpdateProgressScoreResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3439,6 +3711,10 @@ func (m *DebugNotifyEventRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details DebugNotifyEventRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DebugNotifyEventRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one DebugNotifyEventRequest; bytes after it are an error.
 func (m *DebugNotifyEventRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3477,6 +3753,10 @@ func (m *DebugNotifyEventResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details DebugNotifyEventResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DebugNotifyEventResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one DebugNotifyEventResponse; bytes after it are an error.
 func (m *DebugNotifyEventResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3523,6 +3803,10 @@ func (m *GenerateMatchmakeSessionSystemPasswordRequest) EncodeTo(e *typed.Encode
 	e.Leave(l)
 }
 
+// Wire returns the wire details GenerateMatchmakeSessionSystemPasswordRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GenerateMatchmakeSessionSystemPasswordRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GenerateMatchmakeSessionSystemPasswordRequest; bytes after it are an error.
 func (m *GenerateMatchmakeSessionSystemPasswordRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3565,6 +3849,10 @@ func (m *GenerateMatchmakeSessionSystemPasswordResponse) EncodeTo(e *typed.Encod
 	e.String(m.Password)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GenerateMatchmakeSessionSystemPasswordResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GenerateMatchmakeSessionSystemPasswordResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GenerateMatchmakeSessionSystemPasswordResponse; bytes after it are an error.
 func (m *GenerateMatchmakeSessionSystemPasswordResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3611,6 +3899,10 @@ func (m *ClearMatchmakeSessionSystemPasswordRequest) EncodeTo(e *typed.Encoder) 
 	e.Leave(l)
 }
 
+// Wire returns the wire details ClearMatchmakeSessionSystemPasswordRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ClearMatchmakeSessionSystemPasswordRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ClearMatchmakeSessionSystemPasswordRequest; bytes after it are an error.
 func (m *ClearMatchmakeSessionSystemPasswordRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3649,6 +3941,10 @@ func (m *ClearMatchmakeSessionSystemPasswordResponse) EncodeTo(e *typed.Encoder)
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ClearMatchmakeSessionSystemPasswordResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ClearMatchmakeSessionSystemPasswordResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ClearMatchmakeSessionSystemPasswordResponse; bytes after it are an error.
 func (m *ClearMatchmakeSessionSystemPasswordResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3693,6 +3989,10 @@ func (m *CreateMatchmakeSessionWithParamRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details CreateMatchmakeSessionWithParamRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CreateMatchmakeSessionWithParamRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one CreateMatchmakeSessionWithParamRequest; bytes after it are an error.
 func (m *CreateMatchmakeSessionWithParamRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3735,6 +4035,10 @@ func (m *CreateMatchmakeSessionWithParamResponse) EncodeTo(e *typed.Encoder) {
 	m.Session.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details CreateMatchmakeSessionWithParamResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CreateMatchmakeSessionWithParamResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one CreateMatchmakeSessionWithParamResponse; bytes after it are an error.
 func (m *CreateMatchmakeSessionWithParamResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3779,6 +4083,10 @@ func (m *JoinMatchmakeSessionWithParamRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details JoinMatchmakeSessionWithParamRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *JoinMatchmakeSessionWithParamRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one JoinMatchmakeSessionWithParamRequest; bytes after it are an error.
 func (m *JoinMatchmakeSessionWithParamRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3821,6 +4129,10 @@ func (m *JoinMatchmakeSessionWithParamResponse) EncodeTo(e *typed.Encoder) {
 	m.Session.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details JoinMatchmakeSessionWithParamResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *JoinMatchmakeSessionWithParamResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one JoinMatchmakeSessionWithParamResponse; bytes after it are an error.
 func (m *JoinMatchmakeSessionWithParamResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3865,6 +4177,10 @@ func (m *AutoMatchmakeWithParamPostponeRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details AutoMatchmakeWithParamPostponeRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AutoMatchmakeWithParamPostponeRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one AutoMatchmakeWithParamPostponeRequest; bytes after it are an error.
 func (m *AutoMatchmakeWithParamPostponeRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3907,6 +4223,10 @@ func (m *AutoMatchmakeWithParamPostponeResponse) EncodeTo(e *typed.Encoder) {
 	m.Session.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details AutoMatchmakeWithParamPostponeResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AutoMatchmakeWithParamPostponeResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one AutoMatchmakeWithParamPostponeResponse; bytes after it are an error.
 func (m *AutoMatchmakeWithParamPostponeResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3953,6 +4273,10 @@ func (m *FindMatchmakeSessionByGatheringIdDetailRequest) EncodeTo(e *typed.Encod
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindMatchmakeSessionByGatheringIdDetailRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindMatchmakeSessionByGatheringIdDetailRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindMatchmakeSessionByGatheringIdDetailRequest; bytes after it are an error.
 func (m *FindMatchmakeSessionByGatheringIdDetailRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3995,6 +4319,10 @@ func (m *FindMatchmakeSessionByGatheringIdDetailResponse) EncodeTo(e *typed.Enco
 	m.Session.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindMatchmakeSessionByGatheringIdDetailResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindMatchmakeSessionByGatheringIdDetailResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindMatchmakeSessionByGatheringIdDetailResponse; bytes after it are an error.
 func (m *FindMatchmakeSessionByGatheringIdDetailResponse) Decode(body []byte, set rmc.Settings) error {
@@ -4042,6 +4370,10 @@ func (m *BrowseMatchmakeSessionNoHolderRequest) EncodeTo(e *typed.Encoder) {
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details BrowseMatchmakeSessionNoHolderRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *BrowseMatchmakeSessionNoHolderRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one BrowseMatchmakeSessionNoHolderRequest; bytes after it are an error.
 func (m *BrowseMatchmakeSessionNoHolderRequest) Decode(body []byte, set rmc.Settings) error {
@@ -4097,6 +4429,10 @@ func (m *BrowseMatchmakeSessionNoHolderResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details BrowseMatchmakeSessionNoHolderResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *BrowseMatchmakeSessionNoHolderResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one BrowseMatchmakeSessionNoHolderResponse; bytes after it are an error.
 func (m *BrowseMatchmakeSessionNoHolderResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4143,6 +4479,10 @@ func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderRequest) EncodeTo(e *typed.En
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details BrowseMatchmakeSessionWithHostUrlsNoHolderRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one BrowseMatchmakeSessionWithHostUrlsNoHolderRequest; bytes after it are an error.
 func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderRequest) Decode(body []byte, set rmc.Settings) error {
@@ -4211,6 +4551,10 @@ func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderResponse) EncodeTo(e *typed.E
 	e.Leave(l)
 }
 
+// Wire returns the wire details BrowseMatchmakeSessionWithHostUrlsNoHolderResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one BrowseMatchmakeSessionWithHostUrlsNoHolderResponse; bytes after it are an error.
 func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4254,6 +4598,10 @@ func (m *UpdateMatchmakeSessionPartRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdateMatchmakeSessionPartRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateMatchmakeSessionPartRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdateMatchmakeSessionPartRequest; bytes after it are an error.
 func (m *UpdateMatchmakeSessionPartRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4292,6 +4640,10 @@ func (m *UpdateMatchmakeSessionPartResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UpdateMatchmakeSessionPartResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateMatchmakeSessionPartResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UpdateMatchmakeSessionPartResponse; bytes after it are an error.
 func (m *UpdateMatchmakeSessionPartResponse) Decode(body []byte, set rmc.Settings) error {
@@ -4335,6 +4687,10 @@ func (m *RequestMatchmakingRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details RequestMatchmakingRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RequestMatchmakingRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one RequestMatchmakingRequest; bytes after it are an error.
 func (m *RequestMatchmakingRequest) Decode(body []byte, set rmc.Settings) error {
@@ -4381,6 +4737,10 @@ func (m *RequestMatchmakingResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RequestMatchmakingResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RequestMatchmakingResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RequestMatchmakingResponse; bytes after it are an error.
 func (m *RequestMatchmakingResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4426,6 +4786,10 @@ func (m *WithdrawMatchmakingRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details WithdrawMatchmakingRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *WithdrawMatchmakingRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one WithdrawMatchmakingRequest; bytes after it are an error.
 func (m *WithdrawMatchmakingRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4464,6 +4828,10 @@ func (m *WithdrawMatchmakingResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details WithdrawMatchmakingResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *WithdrawMatchmakingResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one WithdrawMatchmakingResponse; bytes after it are an error.
 func (m *WithdrawMatchmakingResponse) Decode(body []byte, set rmc.Settings) error {
@@ -4504,6 +4872,10 @@ func (m *WithdrawMatchmakingAllRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details WithdrawMatchmakingAllRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *WithdrawMatchmakingAllRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one WithdrawMatchmakingAllRequest; bytes after it are an error.
 func (m *WithdrawMatchmakingAllRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4542,6 +4914,10 @@ func (m *WithdrawMatchmakingAllResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details WithdrawMatchmakingAllResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *WithdrawMatchmakingAllResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one WithdrawMatchmakingAllResponse; bytes after it are an error.
 func (m *WithdrawMatchmakingAllResponse) Decode(body []byte, set rmc.Settings) error {
@@ -4595,6 +4971,10 @@ func (m *FindMatchmakeSessionByGatheringIdRequest) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindMatchmakeSessionByGatheringIdRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindMatchmakeSessionByGatheringIdRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindMatchmakeSessionByGatheringIdRequest; bytes after it are an error.
 func (m *FindMatchmakeSessionByGatheringIdRequest) Decode(body []byte, set rmc.Settings) error {
@@ -4650,6 +5030,10 @@ func (m *FindMatchmakeSessionByGatheringIdResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindMatchmakeSessionByGatheringIdResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindMatchmakeSessionByGatheringIdResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindMatchmakeSessionByGatheringIdResponse; bytes after it are an error.
 func (m *FindMatchmakeSessionByGatheringIdResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4695,6 +5079,10 @@ func (m *FindMatchmakeSessionBySingleGatheringIdRequest) EncodeTo(e *typed.Encod
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindMatchmakeSessionBySingleGatheringIdRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindMatchmakeSessionBySingleGatheringIdRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindMatchmakeSessionBySingleGatheringIdRequest; bytes after it are an error.
 func (m *FindMatchmakeSessionBySingleGatheringIdRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4737,6 +5125,10 @@ func (m *FindMatchmakeSessionBySingleGatheringIdResponse) EncodeTo(e *typed.Enco
 	m.Session.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindMatchmakeSessionBySingleGatheringIdResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindMatchmakeSessionBySingleGatheringIdResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindMatchmakeSessionBySingleGatheringIdResponse; bytes after it are an error.
 func (m *FindMatchmakeSessionBySingleGatheringIdResponse) Decode(body []byte, set rmc.Settings) error {
@@ -4786,6 +5178,10 @@ func (m *FindMatchmakeSessionByOwnerRequest) EncodeTo(e *typed.Encoder) {
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindMatchmakeSessionByOwnerRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindMatchmakeSessionByOwnerRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindMatchmakeSessionByOwnerRequest; bytes after it are an error.
 func (m *FindMatchmakeSessionByOwnerRequest) Decode(body []byte, set rmc.Settings) error {
@@ -4841,6 +5237,10 @@ func (m *FindMatchmakeSessionByOwnerResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindMatchmakeSessionByOwnerResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindMatchmakeSessionByOwnerResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindMatchmakeSessionByOwnerResponse; bytes after it are an error.
 func (m *FindMatchmakeSessionByOwnerResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4883,6 +5283,10 @@ func (m *FindMatchmakeSessionByParticipantRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindMatchmakeSessionByParticipantRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindMatchmakeSessionByParticipantRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindMatchmakeSessionByParticipantRequest; bytes after it are an error.
 func (m *FindMatchmakeSessionByParticipantRequest) Decode(body []byte, set rmc.Settings) error {
@@ -4938,6 +5342,10 @@ func (m *FindMatchmakeSessionByParticipantResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindMatchmakeSessionByParticipantResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindMatchmakeSessionByParticipantResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindMatchmakeSessionByParticipantResponse; bytes after it are an error.
 func (m *FindMatchmakeSessionByParticipantResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4980,6 +5388,10 @@ func (m *BrowseMatchmakeSessionNoHolderNoResultRangeRequest) EncodeTo(e *typed.E
 	m.SearchCriteria.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details BrowseMatchmakeSessionNoHolderNoResultRangeRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *BrowseMatchmakeSessionNoHolderNoResultRangeRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one BrowseMatchmakeSessionNoHolderNoResultRangeRequest; bytes after it are an error.
 func (m *BrowseMatchmakeSessionNoHolderNoResultRangeRequest) Decode(body []byte, set rmc.Settings) error {
@@ -5035,6 +5447,10 @@ func (m *BrowseMatchmakeSessionNoHolderNoResultRangeResponse) EncodeTo(e *typed.
 	e.Leave(l)
 }
 
+// Wire returns the wire details BrowseMatchmakeSessionNoHolderNoResultRangeResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *BrowseMatchmakeSessionNoHolderNoResultRangeResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one BrowseMatchmakeSessionNoHolderNoResultRangeResponse; bytes after it are an error.
 func (m *BrowseMatchmakeSessionNoHolderNoResultRangeResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -5076,6 +5492,12 @@ func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeRequest) EncodeT
 	l := e.Enter(&m.wire)
 	m.SearchCriteria.EncodeTo(e)
 	e.Leave(l)
+}
+
+// Wire returns the wire details BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeRequest) Wire() *typed.Wire {
+	return &m.wire
 }
 
 // Decode decodes a whole body holding one BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeRequest; bytes after it are an error.
@@ -5143,6 +5565,12 @@ func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeResponse) Encode
 		m.URLs[i0].EncodeTo(e)
 	}
 	e.Leave(l)
+}
+
+// Wire returns the wire details BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeResponse) Wire() *typed.Wire {
+	return &m.wire
 }
 
 // Decode decodes a whole body holding one BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeResponse; bytes after it are an error.

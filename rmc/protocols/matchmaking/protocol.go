@@ -142,6 +142,10 @@ func (m *RegisterGatheringRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RegisterGatheringRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RegisterGatheringRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RegisterGatheringRequest; bytes after it are an error.
 func (m *RegisterGatheringRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -186,6 +190,10 @@ func (m *RegisterGatheringResponse) EncodeTo(e *typed.Encoder) {
 	w.U32(m.GID)
 	e.Leave(l)
 }
+
+// Wire returns the wire details RegisterGatheringResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RegisterGatheringResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one RegisterGatheringResponse; bytes after it are an error.
 func (m *RegisterGatheringResponse) Decode(body []byte, set rmc.Settings) error {
@@ -232,6 +240,10 @@ func (m *UnregisterGatheringRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UnregisterGatheringRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UnregisterGatheringRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UnregisterGatheringRequest; bytes after it are an error.
 func (m *UnregisterGatheringRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -274,6 +286,10 @@ func (m *UnregisterGatheringResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UnregisterGatheringResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UnregisterGatheringResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UnregisterGatheringResponse; bytes after it are an error.
 func (m *UnregisterGatheringResponse) Decode(body []byte, set rmc.Settings) error {
@@ -328,6 +344,10 @@ func (m *UnregisterGatheringsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UnregisterGatheringsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UnregisterGatheringsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UnregisterGatheringsRequest; bytes after it are an error.
 func (m *UnregisterGatheringsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -370,6 +390,10 @@ func (m *UnregisterGatheringsResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UnregisterGatheringsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UnregisterGatheringsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UnregisterGatheringsResponse; bytes after it are an error.
 func (m *UnregisterGatheringsResponse) Decode(body []byte, set rmc.Settings) error {
@@ -414,6 +438,10 @@ func (m *UpdateGatheringRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdateGatheringRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateGatheringRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdateGatheringRequest; bytes after it are an error.
 func (m *UpdateGatheringRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -456,6 +484,10 @@ func (m *UpdateGatheringResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UpdateGatheringResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateGatheringResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UpdateGatheringResponse; bytes after it are an error.
 func (m *UpdateGatheringResponse) Decode(body []byte, set rmc.Settings) error {
@@ -518,6 +550,10 @@ func (m *InviteRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details InviteRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *InviteRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one InviteRequest; bytes after it are an error.
 func (m *InviteRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -558,6 +594,10 @@ func (m *InviteResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details InviteResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *InviteResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one InviteResponse; bytes after it are an error.
 func (m *InviteResponse) Decode(body []byte, set rmc.Settings) error {
@@ -606,6 +646,10 @@ func (m *AcceptInvitationRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details AcceptInvitationRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AcceptInvitationRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one AcceptInvitationRequest; bytes after it are an error.
 func (m *AcceptInvitationRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -648,6 +692,10 @@ func (m *AcceptInvitationResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details AcceptInvitationResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AcceptInvitationResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one AcceptInvitationResponse; bytes after it are an error.
 func (m *AcceptInvitationResponse) Decode(body []byte, set rmc.Settings) error {
@@ -698,6 +746,10 @@ func (m *DeclineInvitationRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details DeclineInvitationRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeclineInvitationRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one DeclineInvitationRequest; bytes after it are an error.
 func (m *DeclineInvitationRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -740,6 +792,10 @@ func (m *DeclineInvitationResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details DeclineInvitationResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeclineInvitationResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one DeclineInvitationResponse; bytes after it are an error.
 func (m *DeclineInvitationResponse) Decode(body []byte, set rmc.Settings) error {
@@ -802,6 +858,10 @@ func (m *CancelInvitationRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details CancelInvitationRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CancelInvitationRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one CancelInvitationRequest; bytes after it are an error.
 func (m *CancelInvitationRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -844,6 +904,10 @@ func (m *CancelInvitationResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details CancelInvitationResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CancelInvitationResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one CancelInvitationResponse; bytes after it are an error.
 func (m *CancelInvitationResponse) Decode(body []byte, set rmc.Settings) error {
@@ -889,6 +953,10 @@ func (m *GetInvitationsSentRequest) EncodeTo(e *typed.Encoder) {
 	w.U32(m.GID)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetInvitationsSentRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetInvitationsSentRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetInvitationsSentRequest; bytes after it are an error.
 func (m *GetInvitationsSentRequest) Decode(body []byte, set rmc.Settings) error {
@@ -944,6 +1012,10 @@ func (m *GetInvitationsSentResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetInvitationsSentResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetInvitationsSentResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetInvitationsSentResponse; bytes after it are an error.
 func (m *GetInvitationsSentResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -982,6 +1054,10 @@ func (m *GetInvitationsReceivedRequest) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetInvitationsReceivedRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetInvitationsReceivedRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetInvitationsReceivedRequest; bytes after it are an error.
 func (m *GetInvitationsReceivedRequest) Decode(body []byte, set rmc.Settings) error {
@@ -1037,6 +1113,10 @@ func (m *GetInvitationsReceivedResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetInvitationsReceivedResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetInvitationsReceivedResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetInvitationsReceivedResponse; bytes after it are an error.
 func (m *GetInvitationsReceivedResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1086,6 +1166,10 @@ func (m *ParticipateRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ParticipateRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ParticipateRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ParticipateRequest; bytes after it are an error.
 func (m *ParticipateRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1126,6 +1210,10 @@ func (m *ParticipateResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ParticipateResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ParticipateResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ParticipateResponse; bytes after it are an error.
 func (m *ParticipateResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1174,6 +1262,10 @@ func (m *CancelParticipationRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details CancelParticipationRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CancelParticipationRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one CancelParticipationRequest; bytes after it are an error.
 func (m *CancelParticipationRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1216,6 +1308,10 @@ func (m *CancelParticipationResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details CancelParticipationResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CancelParticipationResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one CancelParticipationResponse; bytes after it are an error.
 func (m *CancelParticipationResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1261,6 +1357,10 @@ func (m *GetParticipantsRequest) EncodeTo(e *typed.Encoder) {
 	w.U32(m.GID)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetParticipantsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetParticipantsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetParticipantsRequest; bytes after it are an error.
 func (m *GetParticipantsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -1314,6 +1414,10 @@ func (m *GetParticipantsResponse) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetParticipantsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetParticipantsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetParticipantsResponse; bytes after it are an error.
 func (m *GetParticipantsResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1376,6 +1480,10 @@ func (m *AddParticipantsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details AddParticipantsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AddParticipantsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one AddParticipantsRequest; bytes after it are an error.
 func (m *AddParticipantsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1418,6 +1526,10 @@ func (m *AddParticipantsResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details AddParticipantsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AddParticipantsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one AddParticipantsResponse; bytes after it are an error.
 func (m *AddParticipantsResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1463,6 +1575,10 @@ func (m *GetDetailedParticipantsRequest) EncodeTo(e *typed.Encoder) {
 	w.U32(m.GID)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetDetailedParticipantsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetDetailedParticipantsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetDetailedParticipantsRequest; bytes after it are an error.
 func (m *GetDetailedParticipantsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -1518,6 +1634,10 @@ func (m *GetDetailedParticipantsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetDetailedParticipantsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetDetailedParticipantsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetDetailedParticipantsResponse; bytes after it are an error.
 func (m *GetDetailedParticipantsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1562,6 +1682,10 @@ func (m *GetParticipantsURLsRequest) EncodeTo(e *typed.Encoder) {
 	w.U32(m.GID)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetParticipantsURLsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetParticipantsURLsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetParticipantsURLsRequest; bytes after it are an error.
 func (m *GetParticipantsURLsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -1617,6 +1741,10 @@ func (m *GetParticipantsURLsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetParticipantsURLsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetParticipantsURLsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetParticipantsURLsResponse; bytes after it are an error.
 func (m *GetParticipantsURLsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1663,6 +1791,10 @@ func (m *FindByTypeRequest) EncodeTo(e *typed.Encoder) {
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindByTypeRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindByTypeRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindByTypeRequest; bytes after it are an error.
 func (m *FindByTypeRequest) Decode(body []byte, set rmc.Settings) error {
@@ -1716,6 +1848,10 @@ func (m *FindByTypeResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindByTypeResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindByTypeResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindByTypeResponse; bytes after it are an error.
 func (m *FindByTypeResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1760,6 +1896,10 @@ func (m *FindByDescriptionRequest) EncodeTo(e *typed.Encoder) {
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindByDescriptionRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindByDescriptionRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindByDescriptionRequest; bytes after it are an error.
 func (m *FindByDescriptionRequest) Decode(body []byte, set rmc.Settings) error {
@@ -1815,6 +1955,10 @@ func (m *FindByDescriptionResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindByDescriptionResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindByDescriptionResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindByDescriptionResponse; bytes after it are an error.
 func (m *FindByDescriptionResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1861,6 +2005,10 @@ func (m *FindByDescriptionRegexRequest) EncodeTo(e *typed.Encoder) {
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindByDescriptionRegexRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindByDescriptionRegexRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindByDescriptionRegexRequest; bytes after it are an error.
 func (m *FindByDescriptionRegexRequest) Decode(body []byte, set rmc.Settings) error {
@@ -1916,6 +2064,10 @@ func (m *FindByDescriptionRegexResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindByDescriptionRegexResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindByDescriptionRegexResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindByDescriptionRegexResponse; bytes after it are an error.
 func (m *FindByDescriptionRegexResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1969,6 +2121,10 @@ func (m *FindByIDRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindByIDRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindByIDRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindByIDRequest; bytes after it are an error.
 func (m *FindByIDRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2021,6 +2177,10 @@ func (m *FindByIDResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindByIDResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindByIDResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindByIDResponse; bytes after it are an error.
 func (m *FindByIDResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2063,6 +2223,10 @@ func (m *FindBySingleIDRequest) EncodeTo(e *typed.Encoder) {
 	w.U32(m.GID)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindBySingleIDRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindBySingleIDRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindBySingleIDRequest; bytes after it are an error.
 func (m *FindBySingleIDRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2108,6 +2272,10 @@ func (m *FindBySingleIDResponse) EncodeTo(e *typed.Encoder) {
 	e.AnyData(&m.Gathering)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindBySingleIDResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindBySingleIDResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindBySingleIDResponse; bytes after it are an error.
 func (m *FindBySingleIDResponse) Decode(body []byte, set rmc.Settings) error {
@@ -2157,6 +2325,10 @@ func (m *FindByOwnerRequest) EncodeTo(e *typed.Encoder) {
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindByOwnerRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindByOwnerRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindByOwnerRequest; bytes after it are an error.
 func (m *FindByOwnerRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2210,6 +2382,10 @@ func (m *FindByOwnerResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindByOwnerResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindByOwnerResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindByOwnerResponse; bytes after it are an error.
 func (m *FindByOwnerResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2260,6 +2436,10 @@ func (m *FindByParticipantsRequest) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindByParticipantsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindByParticipantsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindByParticipantsRequest; bytes after it are an error.
 func (m *FindByParticipantsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2315,6 +2495,10 @@ func (m *FindByParticipantsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindByParticipantsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindByParticipantsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindByParticipantsResponse; bytes after it are an error.
 func (m *FindByParticipantsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2357,6 +2541,10 @@ func (m *FindInvitationsRequest) EncodeTo(e *typed.Encoder) {
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindInvitationsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindInvitationsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindInvitationsRequest; bytes after it are an error.
 func (m *FindInvitationsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2412,6 +2600,10 @@ func (m *FindInvitationsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindInvitationsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindInvitationsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindInvitationsResponse; bytes after it are an error.
 func (m *FindInvitationsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2458,6 +2650,10 @@ func (m *FindBySQLQueryRequest) EncodeTo(e *typed.Encoder) {
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindBySQLQueryRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindBySQLQueryRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindBySQLQueryRequest; bytes after it are an error.
 func (m *FindBySQLQueryRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2511,6 +2707,10 @@ func (m *FindBySQLQueryResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindBySQLQueryResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindBySQLQueryResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindBySQLQueryResponse; bytes after it are an error.
 func (m *FindBySQLQueryResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2560,6 +2760,10 @@ func (m *LaunchSessionRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details LaunchSessionRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *LaunchSessionRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one LaunchSessionRequest; bytes after it are an error.
 func (m *LaunchSessionRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2600,6 +2804,10 @@ func (m *LaunchSessionResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details LaunchSessionResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *LaunchSessionResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one LaunchSessionResponse; bytes after it are an error.
 func (m *LaunchSessionResponse) Decode(body []byte, set rmc.Settings) error {
@@ -2648,6 +2856,10 @@ func (m *UpdateSessionURLRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdateSessionURLRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateSessionURLRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdateSessionURLRequest; bytes after it are an error.
 func (m *UpdateSessionURLRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2690,6 +2902,10 @@ func (m *UpdateSessionURLResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UpdateSessionURLResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateSessionURLResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UpdateSessionURLResponse; bytes after it are an error.
 func (m *UpdateSessionURLResponse) Decode(body []byte, set rmc.Settings) error {
@@ -2736,6 +2952,10 @@ func (m *GetSessionURLRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetSessionURLRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetSessionURLRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetSessionURLRequest; bytes after it are an error.
 func (m *GetSessionURLRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2781,6 +3001,10 @@ func (m *GetSessionURLResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetSessionURLResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetSessionURLResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetSessionURLResponse; bytes after it are an error.
 func (m *GetSessionURLResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2823,6 +3047,10 @@ func (m *GetStateRequest) EncodeTo(e *typed.Encoder) {
 	w.U32(m.GID)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetStateRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetStateRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetStateRequest; bytes after it are an error.
 func (m *GetStateRequest) Decode(body []byte, set rmc.Settings) error {
@@ -2871,6 +3099,10 @@ func (m *GetStateResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetStateResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetStateResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetStateResponse; bytes after it are an error.
 func (m *GetStateResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2918,6 +3150,10 @@ func (m *SetStateRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details SetStateRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *SetStateRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one SetStateRequest; bytes after it are an error.
 func (m *SetStateRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -2958,6 +3194,10 @@ func (m *SetStateResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details SetStateResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *SetStateResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one SetStateResponse; bytes after it are an error.
 func (m *SetStateResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3015,6 +3255,10 @@ func (m *ReportStatsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ReportStatsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ReportStatsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ReportStatsRequest; bytes after it are an error.
 func (m *ReportStatsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3055,6 +3299,10 @@ func (m *ReportStatsResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ReportStatsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ReportStatsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ReportStatsResponse; bytes after it are an error.
 func (m *ReportStatsResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3123,6 +3371,10 @@ func (m *GetStatsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetStatsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetStatsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetStatsRequest; bytes after it are an error.
 func (m *GetStatsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3179,6 +3431,10 @@ func (m *GetStatsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetStatsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetStatsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetStatsResponse; bytes after it are an error.
 func (m *GetStatsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3222,6 +3478,10 @@ func (m *DeleteGatheringRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details DeleteGatheringRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteGatheringRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one DeleteGatheringRequest; bytes after it are an error.
 func (m *DeleteGatheringRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3264,6 +3524,10 @@ func (m *DeleteGatheringResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details DeleteGatheringResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteGatheringResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one DeleteGatheringResponse; bytes after it are an error.
 func (m *DeleteGatheringResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3313,6 +3577,10 @@ func (m *GetPendingDeletionsRequest) EncodeTo(e *typed.Encoder) {
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetPendingDeletionsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetPendingDeletionsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetPendingDeletionsRequest; bytes after it are an error.
 func (m *GetPendingDeletionsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -3372,6 +3640,10 @@ func (m *GetPendingDeletionsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetPendingDeletionsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetPendingDeletionsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetPendingDeletionsResponse; bytes after it are an error.
 func (m *GetPendingDeletionsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3425,6 +3697,10 @@ func (m *DeleteFromDeletionsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details DeleteFromDeletionsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteFromDeletionsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one DeleteFromDeletionsRequest; bytes after it are an error.
 func (m *DeleteFromDeletionsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3467,6 +3743,10 @@ func (m *DeleteFromDeletionsResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details DeleteFromDeletionsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteFromDeletionsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one DeleteFromDeletionsResponse; bytes after it are an error.
 func (m *DeleteFromDeletionsResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3525,6 +3805,10 @@ func (m *MigrateGatheringOwnershipV1Request) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details MigrateGatheringOwnershipV1Request keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *MigrateGatheringOwnershipV1Request) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one MigrateGatheringOwnershipV1Request; bytes after it are an error.
 func (m *MigrateGatheringOwnershipV1Request) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3567,6 +3851,10 @@ func (m *MigrateGatheringOwnershipV1Response) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details MigrateGatheringOwnershipV1Response keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *MigrateGatheringOwnershipV1Response) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one MigrateGatheringOwnershipV1Response; bytes after it are an error.
 func (m *MigrateGatheringOwnershipV1Response) Decode(body []byte, set rmc.Settings) error {
@@ -3614,6 +3902,10 @@ func (m *FindByDescriptionLikeRequest) EncodeTo(e *typed.Encoder) {
 	m.Range.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details FindByDescriptionLikeRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindByDescriptionLikeRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one FindByDescriptionLikeRequest; bytes after it are an error.
 func (m *FindByDescriptionLikeRequest) Decode(body []byte, set rmc.Settings) error {
@@ -3669,6 +3961,10 @@ func (m *FindByDescriptionLikeResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details FindByDescriptionLikeResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *FindByDescriptionLikeResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one FindByDescriptionLikeResponse; bytes after it are an error.
 func (m *FindByDescriptionLikeResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3718,6 +4014,10 @@ func (m *RegisterLocalURLRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RegisterLocalURLRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RegisterLocalURLRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RegisterLocalURLRequest; bytes after it are an error.
 func (m *RegisterLocalURLRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3756,6 +4056,10 @@ func (m *RegisterLocalURLResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details RegisterLocalURLResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RegisterLocalURLResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one RegisterLocalURLResponse; bytes after it are an error.
 func (m *RegisterLocalURLResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3815,6 +4119,10 @@ func (m *RegisterLocalURLsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RegisterLocalURLsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RegisterLocalURLsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RegisterLocalURLsRequest; bytes after it are an error.
 func (m *RegisterLocalURLsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3853,6 +4161,10 @@ func (m *RegisterLocalURLsResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details RegisterLocalURLsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RegisterLocalURLsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one RegisterLocalURLsResponse; bytes after it are an error.
 func (m *RegisterLocalURLsResponse) Decode(body []byte, set rmc.Settings) error {
@@ -3899,6 +4211,10 @@ func (m *UpdateSessionHostV1Request) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdateSessionHostV1Request keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateSessionHostV1Request) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdateSessionHostV1Request; bytes after it are an error.
 func (m *UpdateSessionHostV1Request) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -3937,6 +4253,10 @@ func (m *UpdateSessionHostV1Response) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UpdateSessionHostV1Response keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateSessionHostV1Response) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UpdateSessionHostV1Response; bytes after it are an error.
 func (m *UpdateSessionHostV1Response) Decode(body []byte, set rmc.Settings) error {
@@ -3982,6 +4302,10 @@ func (m *GetSessionURLsRequest) EncodeTo(e *typed.Encoder) {
 	w.U32(m.GID)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetSessionURLsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetSessionURLsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetSessionURLsRequest; bytes after it are an error.
 func (m *GetSessionURLsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -4035,6 +4359,10 @@ func (m *GetSessionURLsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetSessionURLsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetSessionURLsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetSessionURLsResponse; bytes after it are an error.
 func (m *GetSessionURLsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4084,6 +4412,10 @@ func (m *UpdateSessionHostRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdateSessionHostRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateSessionHostRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdateSessionHostRequest; bytes after it are an error.
 func (m *UpdateSessionHostRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4122,6 +4454,10 @@ func (m *UpdateSessionHostResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UpdateSessionHostResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateSessionHostResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UpdateSessionHostResponse; bytes after it are an error.
 func (m *UpdateSessionHostResponse) Decode(body []byte, set rmc.Settings) error {
@@ -4172,6 +4508,10 @@ func (m *UpdateGatheringOwnershipRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdateGatheringOwnershipRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateGatheringOwnershipRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdateGatheringOwnershipRequest; bytes after it are an error.
 func (m *UpdateGatheringOwnershipRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4214,6 +4554,10 @@ func (m *UpdateGatheringOwnershipResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UpdateGatheringOwnershipResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateGatheringOwnershipResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UpdateGatheringOwnershipResponse; bytes after it are an error.
 func (m *UpdateGatheringOwnershipResponse) Decode(body []byte, set rmc.Settings) error {
@@ -4276,6 +4620,10 @@ func (m *MigrateGatheringOwnershipRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details MigrateGatheringOwnershipRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *MigrateGatheringOwnershipRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one MigrateGatheringOwnershipRequest; bytes after it are an error.
 func (m *MigrateGatheringOwnershipRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -4314,6 +4662,10 @@ func (m *MigrateGatheringOwnershipResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details MigrateGatheringOwnershipResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *MigrateGatheringOwnershipResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one MigrateGatheringOwnershipResponse; bytes after it are an error.
 func (m *MigrateGatheringOwnershipResponse) Decode(body []byte, set rmc.Settings) error {

@@ -87,6 +87,10 @@ func (s *Gathering) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details Gathering keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *Gathering) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one Gathering; bytes after it are an error.
 func (s *Gathering) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -155,6 +159,10 @@ func (s *MatchmakeParam) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details MatchmakeParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *MatchmakeParam) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one MatchmakeParam; bytes after it are an error.
 func (s *MatchmakeParam) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -211,6 +219,10 @@ func (s *MatchmakeBlockListParam) EncodeTo(e *typed.Encoder) {
 	w.U32(s.Options)
 	e.End(l)
 }
+
+// Wire returns the wire details MatchmakeBlockListParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *MatchmakeBlockListParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one MatchmakeBlockListParam; bytes after it are an error.
 func (s *MatchmakeBlockListParam) Decode(body []byte, set rmc.Settings) error {
@@ -426,6 +438,10 @@ func (s *MatchmakeSession) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details MatchmakeSession keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *MatchmakeSession) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one MatchmakeSession; bytes after it are an error.
 func (s *MatchmakeSession) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -576,6 +592,10 @@ func (s *MatchmakeSessionSearchCriteria) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details MatchmakeSessionSearchCriteria keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *MatchmakeSessionSearchCriteria) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one MatchmakeSessionSearchCriteria; bytes after it are an error.
 func (s *MatchmakeSessionSearchCriteria) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -664,6 +684,10 @@ func (s *CreateMatchmakeSessionParam) EncodeTo(e *typed.Encoder) {
 	w.U16(s.ParticipationCount)
 	e.End(l)
 }
+
+// Wire returns the wire details CreateMatchmakeSessionParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *CreateMatchmakeSessionParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one CreateMatchmakeSessionParam; bytes after it are an error.
 func (s *CreateMatchmakeSessionParam) Decode(body []byte, set rmc.Settings) error {
@@ -791,6 +815,10 @@ func (s *JoinMatchmakeSessionParam) EncodeTo(e *typed.Encoder) {
 	}
 	e.End(l)
 }
+
+// Wire returns the wire details JoinMatchmakeSessionParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *JoinMatchmakeSessionParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one JoinMatchmakeSessionParam; bytes after it are an error.
 func (s *JoinMatchmakeSessionParam) Decode(body []byte, set rmc.Settings) error {
@@ -934,6 +962,10 @@ func (s *UpdateMatchmakeSessionParam) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details UpdateMatchmakeSessionParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *UpdateMatchmakeSessionParam) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one UpdateMatchmakeSessionParam; bytes after it are an error.
 func (s *UpdateMatchmakeSessionParam) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1062,6 +1094,10 @@ func (s *AutoMatchmakeParam) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details AutoMatchmakeParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *AutoMatchmakeParam) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one AutoMatchmakeParam; bytes after it are an error.
 func (s *AutoMatchmakeParam) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1165,6 +1201,10 @@ func (s *PersistentGathering) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details PersistentGathering keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *PersistentGathering) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one PersistentGathering; bytes after it are an error.
 func (s *PersistentGathering) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1234,6 +1274,10 @@ func (s *GatheringURLs) EncodeTo(e *typed.Encoder) {
 	}
 	e.End(l)
 }
+
+// Wire returns the wire details GatheringURLs keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *GatheringURLs) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one GatheringURLs; bytes after it are an error.
 func (s *GatheringURLs) Decode(body []byte, set rmc.Settings) error {
@@ -1308,6 +1352,10 @@ func (s *GatheringStats) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details GatheringStats keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *GatheringStats) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one GatheringStats; bytes after it are an error.
 func (s *GatheringStats) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1372,6 +1420,10 @@ func (s *Invitation) EncodeTo(e *typed.Encoder) {
 	e.String(s.Message)
 	e.End(l)
 }
+
+// Wire returns the wire details Invitation keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *Invitation) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one Invitation; bytes after it are an error.
 func (s *Invitation) Decode(body []byte, set rmc.Settings) error {
@@ -1442,6 +1494,10 @@ func (s *ParticipantDetails) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details ParticipantDetails keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *ParticipantDetails) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one ParticipantDetails; bytes after it are an error.
 func (s *ParticipantDetails) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1507,6 +1563,10 @@ func (s *DeletionEntry) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details DeletionEntry keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *DeletionEntry) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one DeletionEntry; bytes after it are an error.
 func (s *DeletionEntry) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1569,6 +1629,10 @@ func (s *PlayingSession) EncodeTo(e *typed.Encoder) {
 	e.AnyData(&s.Gathering)
 	e.End(l)
 }
+
+// Wire returns the wire details PlayingSession keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *PlayingSession) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one PlayingSession; bytes after it are an error.
 func (s *PlayingSession) Decode(body []byte, set rmc.Settings) error {
@@ -1639,6 +1703,10 @@ func (s *SimplePlayingSession) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details SimplePlayingSession keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *SimplePlayingSession) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one SimplePlayingSession; bytes after it are an error.
 func (s *SimplePlayingSession) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1699,6 +1767,10 @@ func (s *SimpleCommunity) EncodeTo(e *typed.Encoder) {
 	w.U32(s.MatchmakeSessionCount)
 	e.End(l)
 }
+
+// Wire returns the wire details SimpleCommunity keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *SimpleCommunity) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one SimpleCommunity; bytes after it are an error.
 func (s *SimpleCommunity) Decode(body []byte, set rmc.Settings) error {
@@ -1777,6 +1849,10 @@ func (s *FindMatchmakeSessionByParticipantParam) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details FindMatchmakeSessionByParticipantParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *FindMatchmakeSessionByParticipantParam) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one FindMatchmakeSessionByParticipantParam; bytes after it are an error.
 func (s *FindMatchmakeSessionByParticipantParam) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1843,6 +1919,10 @@ func (s *FindMatchmakeSessionByParticipantResult) EncodeTo(e *typed.Encoder) {
 	s.Session.EncodeTo(e)
 	e.End(l)
 }
+
+// Wire returns the wire details FindMatchmakeSessionByParticipantResult keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *FindMatchmakeSessionByParticipantResult) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one FindMatchmakeSessionByParticipantResult; bytes after it are an error.
 func (s *FindMatchmakeSessionByParticipantResult) Decode(body []byte, set rmc.Settings) error {

@@ -69,6 +69,10 @@ func (m *EndParticipationRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details EndParticipationRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *EndParticipationRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one EndParticipationRequest; bytes after it are an error.
 func (m *EndParticipationRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -111,6 +115,10 @@ func (m *EndParticipationResponse) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details EndParticipationResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *EndParticipationResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one EndParticipationResponse; bytes after it are an error.
 func (m *EndParticipationResponse) Decode(body []byte, set rmc.Settings) error {
@@ -160,6 +168,10 @@ func (m *GetParticipantsRequest) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.OnlyActive)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetParticipantsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetParticipantsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetParticipantsRequest; bytes after it are an error.
 func (m *GetParticipantsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -214,6 +226,10 @@ func (m *GetParticipantsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetParticipantsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetParticipantsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetParticipantsResponse; bytes after it are an error.
 func (m *GetParticipantsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -262,6 +278,10 @@ func (m *GetDetailedParticipantsRequest) EncodeTo(e *typed.Encoder) {
 	e.Bool(m.OnlyActive)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetDetailedParticipantsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetDetailedParticipantsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetDetailedParticipantsRequest; bytes after it are an error.
 func (m *GetDetailedParticipantsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -317,6 +337,10 @@ func (m *GetDetailedParticipantsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetDetailedParticipantsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetDetailedParticipantsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetDetailedParticipantsResponse; bytes after it are an error.
 func (m *GetDetailedParticipantsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -369,6 +393,10 @@ func (m *GetParticipantsURLsRequest) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetParticipantsURLsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetParticipantsURLsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetParticipantsURLsRequest; bytes after it are an error.
 func (m *GetParticipantsURLsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -424,6 +452,10 @@ func (m *GetParticipantsURLsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetParticipantsURLsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetParticipantsURLsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetParticipantsURLsResponse; bytes after it are an error.
 func (m *GetParticipantsURLsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -473,6 +505,10 @@ func (m *GetGatheringRelationsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetGatheringRelationsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetGatheringRelationsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetGatheringRelationsRequest; bytes after it are an error.
 func (m *GetGatheringRelationsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -515,6 +551,10 @@ func (m *GetGatheringRelationsResponse) EncodeTo(e *typed.Encoder) {
 	e.String(m.Result)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetGatheringRelationsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetGatheringRelationsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetGatheringRelationsResponse; bytes after it are an error.
 func (m *GetGatheringRelationsResponse) Decode(body []byte, set rmc.Settings) error {
@@ -573,6 +613,10 @@ func (m *DeleteFromDeletionsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details DeleteFromDeletionsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteFromDeletionsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one DeleteFromDeletionsRequest; bytes after it are an error.
 func (m *DeleteFromDeletionsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -611,6 +655,10 @@ func (m *DeleteFromDeletionsResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details DeleteFromDeletionsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteFromDeletionsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one DeleteFromDeletionsResponse; bytes after it are an error.
 func (m *DeleteFromDeletionsResponse) Decode(body []byte, set rmc.Settings) error {

@@ -75,6 +75,10 @@ func (m *RequestProbeInitiationRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RequestProbeInitiationRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RequestProbeInitiationRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RequestProbeInitiationRequest; bytes after it are an error.
 func (m *RequestProbeInitiationRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -113,6 +117,10 @@ func (m *RequestProbeInitiationResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details RequestProbeInitiationResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RequestProbeInitiationResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one RequestProbeInitiationResponse; bytes after it are an error.
 func (m *RequestProbeInitiationResponse) Decode(body []byte, set rmc.Settings) error {
@@ -157,6 +165,10 @@ func (m *InitiateProbeRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details InitiateProbeRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *InitiateProbeRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one InitiateProbeRequest; bytes after it are an error.
 func (m *InitiateProbeRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -193,6 +205,10 @@ func (m *InitiateProbeResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details InitiateProbeResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *InitiateProbeResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one InitiateProbeResponse; bytes after it are an error.
 func (m *InitiateProbeResponse) Decode(body []byte, set rmc.Settings) error {
@@ -250,6 +266,10 @@ func (m *RequestProbeInitiationExtRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RequestProbeInitiationExtRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RequestProbeInitiationExtRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RequestProbeInitiationExtRequest; bytes after it are an error.
 func (m *RequestProbeInitiationExtRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -288,6 +308,10 @@ func (m *RequestProbeInitiationExtResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details RequestProbeInitiationExtResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RequestProbeInitiationExtResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one RequestProbeInitiationExtResponse; bytes after it are an error.
 func (m *RequestProbeInitiationExtResponse) Decode(body []byte, set rmc.Settings) error {
@@ -350,6 +374,10 @@ func (m *ReportNATTraversalResultRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ReportNATTraversalResultRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ReportNATTraversalResultRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ReportNATTraversalResultRequest; bytes after it are an error.
 func (m *ReportNATTraversalResultRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -388,6 +416,10 @@ func (m *ReportNATTraversalResultResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ReportNATTraversalResultResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ReportNATTraversalResultResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ReportNATTraversalResultResponse; bytes after it are an error.
 func (m *ReportNATTraversalResultResponse) Decode(body []byte, set rmc.Settings) error {
@@ -442,6 +474,10 @@ func (m *ReportNATPropertiesRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ReportNATPropertiesRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ReportNATPropertiesRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ReportNATPropertiesRequest; bytes after it are an error.
 func (m *ReportNATPropertiesRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -481,6 +517,10 @@ func (m *ReportNATPropertiesResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ReportNATPropertiesResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ReportNATPropertiesResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ReportNATPropertiesResponse; bytes after it are an error.
 func (m *ReportNATPropertiesResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -519,6 +559,10 @@ func (m *GetRelaySignatureKeyRequest) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetRelaySignatureKeyRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetRelaySignatureKeyRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetRelaySignatureKeyRequest; bytes after it are an error.
 func (m *GetRelaySignatureKeyRequest) Decode(body []byte, set rmc.Settings) error {
@@ -585,6 +629,10 @@ func (m *GetRelaySignatureKeyResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetRelaySignatureKeyResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetRelaySignatureKeyResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetRelaySignatureKeyResponse; bytes after it are an error.
 func (m *GetRelaySignatureKeyResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -642,6 +690,10 @@ func (m *ReportNATTraversalResultDetailRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ReportNATTraversalResultDetailRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ReportNATTraversalResultDetailRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ReportNATTraversalResultDetailRequest; bytes after it are an error.
 func (m *ReportNATTraversalResultDetailRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -680,6 +732,10 @@ func (m *ReportNATTraversalResultDetailResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ReportNATTraversalResultDetailResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ReportNATTraversalResultDetailResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ReportNATTraversalResultDetailResponse; bytes after it are an error.
 func (m *ReportNATTraversalResultDetailResponse) Decode(body []byte, set rmc.Settings) error {

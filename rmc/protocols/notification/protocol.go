@@ -55,6 +55,10 @@ func (m *ProcessNotificationEventRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ProcessNotificationEventRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ProcessNotificationEventRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ProcessNotificationEventRequest; bytes after it are an error.
 func (m *ProcessNotificationEventRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)

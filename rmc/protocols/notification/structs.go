@@ -102,6 +102,10 @@ func (s *NotificationEvent) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details NotificationEvent keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *NotificationEvent) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one NotificationEvent; bytes after it are an error.
 func (s *NotificationEvent) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)

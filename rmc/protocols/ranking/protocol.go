@@ -89,6 +89,10 @@ func (m *UploadScoreRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UploadScoreRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UploadScoreRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UploadScoreRequest; bytes after it are an error.
 func (m *UploadScoreRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -125,6 +129,10 @@ func (m *UploadScoreResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UploadScoreResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UploadScoreResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UploadScoreResponse; bytes after it are an error.
 func (m *UploadScoreResponse) Decode(body []byte, set rmc.Settings) error {
@@ -173,6 +181,10 @@ func (m *DeleteScoreRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details DeleteScoreRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteScoreRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one DeleteScoreRequest; bytes after it are an error.
 func (m *DeleteScoreRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -209,6 +221,10 @@ func (m *DeleteScoreResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details DeleteScoreResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteScoreResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one DeleteScoreResponse; bytes after it are an error.
 func (m *DeleteScoreResponse) Decode(body []byte, set rmc.Settings) error {
@@ -253,6 +269,10 @@ func (m *DeleteAllScoresRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details DeleteAllScoresRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteAllScoresRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one DeleteAllScoresRequest; bytes after it are an error.
 func (m *DeleteAllScoresRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -291,6 +311,10 @@ func (m *DeleteAllScoresResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details DeleteAllScoresResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteAllScoresResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one DeleteAllScoresResponse; bytes after it are an error.
 func (m *DeleteAllScoresResponse) Decode(body []byte, set rmc.Settings) error {
@@ -341,6 +365,10 @@ func (m *UploadCommonDataRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UploadCommonDataRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UploadCommonDataRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UploadCommonDataRequest; bytes after it are an error.
 func (m *UploadCommonDataRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -379,6 +407,10 @@ func (m *UploadCommonDataResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UploadCommonDataResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UploadCommonDataResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UploadCommonDataResponse; bytes after it are an error.
 func (m *UploadCommonDataResponse) Decode(body []byte, set rmc.Settings) error {
@@ -425,6 +457,10 @@ func (m *DeleteCommonDataRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details DeleteCommonDataRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteCommonDataRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one DeleteCommonDataRequest; bytes after it are an error.
 func (m *DeleteCommonDataRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -463,6 +499,10 @@ func (m *DeleteCommonDataResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details DeleteCommonDataResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteCommonDataResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one DeleteCommonDataResponse; bytes after it are an error.
 func (m *DeleteCommonDataResponse) Decode(body []byte, set rmc.Settings) error {
@@ -509,6 +549,10 @@ func (m *GetCommonDataRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetCommonDataRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetCommonDataRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetCommonDataRequest; bytes after it are an error.
 func (m *GetCommonDataRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -551,6 +595,10 @@ func (m *GetCommonDataResponse) EncodeTo(e *typed.Encoder) {
 	w.Buffer(m.Data)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetCommonDataResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetCommonDataResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetCommonDataResponse; bytes after it are an error.
 func (m *GetCommonDataResponse) Decode(body []byte, set rmc.Settings) error {
@@ -603,6 +651,10 @@ func (m *ChangeAttributesRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ChangeAttributesRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ChangeAttributesRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ChangeAttributesRequest; bytes after it are an error.
 func (m *ChangeAttributesRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -641,6 +693,10 @@ func (m *ChangeAttributesResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ChangeAttributesResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ChangeAttributesResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ChangeAttributesResponse; bytes after it are an error.
 func (m *ChangeAttributesResponse) Decode(body []byte, set rmc.Settings) error {
@@ -691,6 +747,10 @@ func (m *ChangeAllAttributesRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ChangeAllAttributesRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ChangeAllAttributesRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ChangeAllAttributesRequest; bytes after it are an error.
 func (m *ChangeAllAttributesRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -729,6 +789,10 @@ func (m *ChangeAllAttributesResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ChangeAllAttributesResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ChangeAllAttributesResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ChangeAllAttributesResponse; bytes after it are an error.
 func (m *ChangeAllAttributesResponse) Decode(body []byte, set rmc.Settings) error {
@@ -791,6 +855,10 @@ func (m *GetRankingRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetRankingRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetRankingRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetRankingRequest; bytes after it are an error.
 func (m *GetRankingRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -831,6 +899,10 @@ func (m *GetRankingResponse) EncodeTo(e *typed.Encoder) {
 	m.Result.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetRankingResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetRankingResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetRankingResponse; bytes after it are an error.
 func (m *GetRankingResponse) Decode(body []byte, set rmc.Settings) error {
@@ -891,6 +963,10 @@ func (m *GetApproxOrderRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetApproxOrderRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetApproxOrderRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetApproxOrderRequest; bytes after it are an error.
 func (m *GetApproxOrderRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -933,6 +1009,10 @@ func (m *GetApproxOrderResponse) EncodeTo(e *typed.Encoder) {
 	w.U32(m.Order)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetApproxOrderResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetApproxOrderResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetApproxOrderResponse; bytes after it are an error.
 func (m *GetApproxOrderResponse) Decode(body []byte, set rmc.Settings) error {
@@ -987,6 +1067,10 @@ func (m *GetStatsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetStatsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetStatsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetStatsRequest; bytes after it are an error.
 func (m *GetStatsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1027,6 +1111,10 @@ func (m *GetStatsResponse) EncodeTo(e *typed.Encoder) {
 	m.Stats.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetStatsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetStatsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetStatsResponse; bytes after it are an error.
 func (m *GetStatsResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1095,6 +1183,10 @@ func (m *GetRankingByPIDListRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetRankingByPIDListRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetRankingByPIDListRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetRankingByPIDListRequest; bytes after it are an error.
 func (m *GetRankingByPIDListRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1137,6 +1229,10 @@ func (m *GetRankingByPIDListResponse) EncodeTo(e *typed.Encoder) {
 	m.Result.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetRankingByPIDListResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetRankingByPIDListResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetRankingByPIDListResponse; bytes after it are an error.
 func (m *GetRankingByPIDListResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1207,6 +1303,10 @@ func (m *GetRankingByUniqueIdListRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetRankingByUniqueIdListRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetRankingByUniqueIdListRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetRankingByUniqueIdListRequest; bytes after it are an error.
 func (m *GetRankingByUniqueIdListRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1249,6 +1349,10 @@ func (m *GetRankingByUniqueIdListResponse) EncodeTo(e *typed.Encoder) {
 	m.Result.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetRankingByUniqueIdListResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetRankingByUniqueIdListResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetRankingByUniqueIdListResponse; bytes after it are an error.
 func (m *GetRankingByUniqueIdListResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1299,6 +1403,10 @@ func (m *GetCachedTopXRankingRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetCachedTopXRankingRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetCachedTopXRankingRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetCachedTopXRankingRequest; bytes after it are an error.
 func (m *GetCachedTopXRankingRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1341,6 +1449,10 @@ func (m *GetCachedTopXRankingResponse) EncodeTo(e *typed.Encoder) {
 	m.Result.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetCachedTopXRankingResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetCachedTopXRankingResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetCachedTopXRankingResponse; bytes after it are an error.
 func (m *GetCachedTopXRankingResponse) Decode(body []byte, set rmc.Settings) error {
@@ -1408,6 +1520,10 @@ func (m *GetCachedTopXRankingsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetCachedTopXRankingsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetCachedTopXRankingsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetCachedTopXRankingsRequest; bytes after it are an error.
 func (m *GetCachedTopXRankingsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -1461,6 +1577,10 @@ func (m *GetCachedTopXRankingsResponse) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetCachedTopXRankingsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetCachedTopXRankingsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetCachedTopXRankingsResponse; bytes after it are an error.
 func (m *GetCachedTopXRankingsResponse) Decode(body []byte, set rmc.Settings) error {

@@ -71,6 +71,10 @@ func (s *RankingOrderParam) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details RankingOrderParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *RankingOrderParam) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one RankingOrderParam; bytes after it are an error.
 func (s *RankingOrderParam) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -174,6 +178,10 @@ func (s *RankingRankData) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details RankingRankData keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *RankingRankData) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one RankingRankData; bytes after it are an error.
 func (s *RankingRankData) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -247,6 +255,10 @@ func (s *RankingResult) EncodeTo(e *typed.Encoder) {
 	w.DateTime(s.SinceTime)
 	e.End(l)
 }
+
+// Wire returns the wire details RankingResult keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *RankingResult) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one RankingResult; bytes after it are an error.
 func (s *RankingResult) Decode(body []byte, set rmc.Settings) error {
@@ -323,6 +335,10 @@ func (s *RankingCachedResult) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details RankingCachedResult keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *RankingCachedResult) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one RankingCachedResult; bytes after it are an error.
 func (s *RankingCachedResult) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -387,6 +403,10 @@ func (s *RankingStats) EncodeTo(e *typed.Encoder) {
 	}
 	e.End(l)
 }
+
+// Wire returns the wire details RankingStats keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *RankingStats) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one RankingStats; bytes after it are an error.
 func (s *RankingStats) Decode(body []byte, set rmc.Settings) error {
@@ -473,6 +493,10 @@ func (s *RankingScoreData) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details RankingScoreData keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *RankingScoreData) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one RankingScoreData; bytes after it are an error.
 func (s *RankingScoreData) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -545,6 +569,10 @@ func (s *RankingChangeAttributesParam) EncodeTo(e *typed.Encoder) {
 	w.U64(s.Param)
 	e.End(l)
 }
+
+// Wire returns the wire details RankingChangeAttributesParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *RankingChangeAttributesParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one RankingChangeAttributesParam; bytes after it are an error.
 func (s *RankingChangeAttributesParam) Decode(body []byte, set rmc.Settings) error {

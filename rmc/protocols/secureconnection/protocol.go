@@ -80,6 +80,10 @@ func (m *RegisterRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RegisterRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RegisterRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RegisterRequest; bytes after it are an error.
 func (m *RegisterRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -131,6 +135,10 @@ func (m *RegisterResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RegisterResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RegisterResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RegisterResponse; bytes after it are an error.
 func (m *RegisterResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -177,6 +185,10 @@ func (m *RequestConnectionDataRequest) EncodeTo(e *typed.Encoder) {
 	w.PID(m.PID)
 	e.Leave(l)
 }
+
+// Wire returns the wire details RequestConnectionDataRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RequestConnectionDataRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one RequestConnectionDataRequest; bytes after it are an error.
 func (m *RequestConnectionDataRequest) Decode(body []byte, set rmc.Settings) error {
@@ -236,6 +248,10 @@ func (m *RequestConnectionDataResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RequestConnectionDataResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RequestConnectionDataResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RequestConnectionDataResponse; bytes after it are an error.
 func (m *RequestConnectionDataResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -284,6 +300,10 @@ func (m *RequestUrlsRequest) EncodeTo(e *typed.Encoder) {
 	w.PID(m.PID)
 	e.Leave(l)
 }
+
+// Wire returns the wire details RequestUrlsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RequestUrlsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one RequestUrlsRequest; bytes after it are an error.
 func (m *RequestUrlsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -341,6 +361,10 @@ func (m *RequestUrlsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RequestUrlsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RequestUrlsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RequestUrlsResponse; bytes after it are an error.
 func (m *RequestUrlsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -397,6 +421,10 @@ func (m *RegisterExRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RegisterExRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RegisterExRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RegisterExRequest; bytes after it are an error.
 func (m *RegisterExRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -448,6 +476,10 @@ func (m *RegisterExResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details RegisterExResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *RegisterExResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one RegisterExResponse; bytes after it are an error.
 func (m *RegisterExResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -484,6 +516,10 @@ func (m *TestConnectivityRequest) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details TestConnectivityRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *TestConnectivityRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one TestConnectivityRequest; bytes after it are an error.
 func (m *TestConnectivityRequest) Decode(body []byte, set rmc.Settings) error {
@@ -523,6 +559,10 @@ func (m *TestConnectivityResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details TestConnectivityResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *TestConnectivityResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one TestConnectivityResponse; bytes after it are an error.
 func (m *TestConnectivityResponse) Decode(body []byte, set rmc.Settings) error {
@@ -578,6 +618,10 @@ func (m *UpdateURLsRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdateURLsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateURLsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdateURLsRequest; bytes after it are an error.
 func (m *UpdateURLsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -614,6 +658,10 @@ func (m *UpdateURLsResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UpdateURLsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateURLsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UpdateURLsResponse; bytes after it are an error.
 func (m *UpdateURLsResponse) Decode(body []byte, set rmc.Settings) error {
@@ -660,6 +708,10 @@ func (m *ReplaceURLRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details ReplaceURLRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ReplaceURLRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one ReplaceURLRequest; bytes after it are an error.
 func (m *ReplaceURLRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -696,6 +748,10 @@ func (m *ReplaceURLResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details ReplaceURLResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *ReplaceURLResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one ReplaceURLResponse; bytes after it are an error.
 func (m *ReplaceURLResponse) Decode(body []byte, set rmc.Settings) error {
@@ -744,6 +800,10 @@ func (m *SendReportRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details SendReportRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *SendReportRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one SendReportRequest; bytes after it are an error.
 func (m *SendReportRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -780,6 +840,10 @@ func (m *SendReportResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details SendReportResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *SendReportResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one SendReportResponse; bytes after it are an error.
 func (m *SendReportResponse) Decode(body []byte, set rmc.Settings) error {

@@ -53,6 +53,10 @@ func (s *ConnectionData) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details ConnectionData keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *ConnectionData) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one ConnectionData; bytes after it are an error.
 func (s *ConnectionData) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -107,6 +111,10 @@ func (s *NintendoLoginData) EncodeTo(e *typed.Encoder) {
 	e.String(s.Token)
 	e.End(l)
 }
+
+// Wire returns the wire details NintendoLoginData keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *NintendoLoginData) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one NintendoLoginData; bytes after it are an error.
 func (s *NintendoLoginData) Decode(body []byte, set rmc.Settings) error {
@@ -172,6 +180,10 @@ func (s *AccountExtraInfo) EncodeTo(e *typed.Encoder) {
 	e.String(s.Token)
 	e.End(l)
 }
+
+// Wire returns the wire details AccountExtraInfo keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *AccountExtraInfo) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one AccountExtraInfo; bytes after it are an error.
 func (s *AccountExtraInfo) Decode(body []byte, set rmc.Settings) error {

@@ -65,6 +65,10 @@ func (m *AcquireNexUniqueIdRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details AcquireNexUniqueIdRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AcquireNexUniqueIdRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one AcquireNexUniqueIdRequest; bytes after it are an error.
 func (m *AcquireNexUniqueIdRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -110,6 +114,10 @@ func (m *AcquireNexUniqueIdResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details AcquireNexUniqueIdResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AcquireNexUniqueIdResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one AcquireNexUniqueIdResponse; bytes after it are an error.
 func (m *AcquireNexUniqueIdResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -148,6 +156,10 @@ func (m *AcquireNexUniqueIdWithPasswordRequest) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details AcquireNexUniqueIdWithPasswordRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AcquireNexUniqueIdWithPasswordRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one AcquireNexUniqueIdWithPasswordRequest; bytes after it are an error.
 func (m *AcquireNexUniqueIdWithPasswordRequest) Decode(body []byte, set rmc.Settings) error {
@@ -192,6 +204,10 @@ func (m *AcquireNexUniqueIdWithPasswordResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details AcquireNexUniqueIdWithPasswordResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AcquireNexUniqueIdWithPasswordResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one AcquireNexUniqueIdWithPasswordResponse; bytes after it are an error.
 func (m *AcquireNexUniqueIdWithPasswordResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -235,6 +251,10 @@ func (m *AssociateNexUniqueIdWithMyPrincipalIdRequest) EncodeTo(e *typed.Encoder
 	e.Leave(l)
 }
 
+// Wire returns the wire details AssociateNexUniqueIdWithMyPrincipalIdRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AssociateNexUniqueIdWithMyPrincipalIdRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one AssociateNexUniqueIdWithMyPrincipalIdRequest; bytes after it are an error.
 func (m *AssociateNexUniqueIdWithMyPrincipalIdRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -273,6 +293,10 @@ func (m *AssociateNexUniqueIdWithMyPrincipalIdResponse) EncodeTo(e *typed.Encode
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details AssociateNexUniqueIdWithMyPrincipalIdResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AssociateNexUniqueIdWithMyPrincipalIdResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one AssociateNexUniqueIdWithMyPrincipalIdResponse; bytes after it are an error.
 func (m *AssociateNexUniqueIdWithMyPrincipalIdResponse) Decode(body []byte, set rmc.Settings) error {
@@ -328,6 +352,10 @@ func (m *AssociateNexUniqueIdsWithMyPrincipalIdRequest) EncodeTo(e *typed.Encode
 	e.Leave(l)
 }
 
+// Wire returns the wire details AssociateNexUniqueIdsWithMyPrincipalIdRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AssociateNexUniqueIdsWithMyPrincipalIdRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one AssociateNexUniqueIdsWithMyPrincipalIdRequest; bytes after it are an error.
 func (m *AssociateNexUniqueIdsWithMyPrincipalIdRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -367,6 +395,10 @@ func (m *AssociateNexUniqueIdsWithMyPrincipalIdResponse) EncodeTo(e *typed.Encod
 	e.Leave(l)
 }
 
+// Wire returns the wire details AssociateNexUniqueIdsWithMyPrincipalIdResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *AssociateNexUniqueIdsWithMyPrincipalIdResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one AssociateNexUniqueIdsWithMyPrincipalIdResponse; bytes after it are an error.
 func (m *AssociateNexUniqueIdsWithMyPrincipalIdResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -405,6 +437,10 @@ func (m *GetAssociatedNexUniqueIdWithMyPrincipalIdRequest) EncodeTo(e *typed.Enc
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetAssociatedNexUniqueIdWithMyPrincipalIdRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetAssociatedNexUniqueIdWithMyPrincipalIdRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetAssociatedNexUniqueIdWithMyPrincipalIdRequest; bytes after it are an error.
 func (m *GetAssociatedNexUniqueIdWithMyPrincipalIdRequest) Decode(body []byte, set rmc.Settings) error {
@@ -449,6 +485,10 @@ func (m *GetAssociatedNexUniqueIdWithMyPrincipalIdResponse) EncodeTo(e *typed.En
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetAssociatedNexUniqueIdWithMyPrincipalIdResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetAssociatedNexUniqueIdWithMyPrincipalIdResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetAssociatedNexUniqueIdWithMyPrincipalIdResponse; bytes after it are an error.
 func (m *GetAssociatedNexUniqueIdWithMyPrincipalIdResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -487,6 +527,10 @@ func (m *GetAssociatedNexUniqueIdsWithMyPrincipalIdRequest) EncodeTo(e *typed.En
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetAssociatedNexUniqueIdsWithMyPrincipalIdRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetAssociatedNexUniqueIdsWithMyPrincipalIdRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetAssociatedNexUniqueIdsWithMyPrincipalIdRequest; bytes after it are an error.
 func (m *GetAssociatedNexUniqueIdsWithMyPrincipalIdRequest) Decode(body []byte, set rmc.Settings) error {
@@ -542,6 +586,10 @@ func (m *GetAssociatedNexUniqueIdsWithMyPrincipalIdResponse) EncodeTo(e *typed.E
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetAssociatedNexUniqueIdsWithMyPrincipalIdResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetAssociatedNexUniqueIdsWithMyPrincipalIdResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetAssociatedNexUniqueIdsWithMyPrincipalIdResponse; bytes after it are an error.
 func (m *GetAssociatedNexUniqueIdsWithMyPrincipalIdResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -586,6 +634,10 @@ func (m *GetIntegerSettingsRequest) EncodeTo(e *typed.Encoder) {
 	w.U32(m.Index)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetIntegerSettingsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetIntegerSettingsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetIntegerSettingsRequest; bytes after it are an error.
 func (m *GetIntegerSettingsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -643,6 +695,10 @@ func (m *GetIntegerSettingsResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetIntegerSettingsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetIntegerSettingsResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetIntegerSettingsResponse; bytes after it are an error.
 func (m *GetIntegerSettingsResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -687,6 +743,10 @@ func (m *GetStringSettingsRequest) EncodeTo(e *typed.Encoder) {
 	w.U32(m.Index)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetStringSettingsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetStringSettingsRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetStringSettingsRequest; bytes after it are an error.
 func (m *GetStringSettingsRequest) Decode(body []byte, set rmc.Settings) error {
@@ -743,6 +803,10 @@ func (m *GetStringSettingsResponse) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetStringSettingsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetStringSettingsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetStringSettingsResponse; bytes after it are an error.
 func (m *GetStringSettingsResponse) Decode(body []byte, set rmc.Settings) error {

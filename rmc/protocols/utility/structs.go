@@ -51,6 +51,10 @@ func (s *UniqueIdInfo) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details UniqueIdInfo keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *UniqueIdInfo) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one UniqueIdInfo; bytes after it are an error.
 func (s *UniqueIdInfo) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)

@@ -67,6 +67,10 @@ func (m *CreateSimpleSearchObjectRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details CreateSimpleSearchObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CreateSimpleSearchObjectRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one CreateSimpleSearchObjectRequest; bytes after it are an error.
 func (m *CreateSimpleSearchObjectRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -111,6 +115,10 @@ func (m *CreateSimpleSearchObjectResponse) EncodeTo(e *typed.Encoder) {
 	w.U32(m.ObjectID)
 	e.Leave(l)
 }
+
+// Wire returns the wire details CreateSimpleSearchObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *CreateSimpleSearchObjectResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one CreateSimpleSearchObjectResponse; bytes after it are an error.
 func (m *CreateSimpleSearchObjectResponse) Decode(body []byte, set rmc.Settings) error {
@@ -161,6 +169,10 @@ func (m *UpdateSimpleSearchObjectRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UpdateSimpleSearchObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateSimpleSearchObjectRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UpdateSimpleSearchObjectRequest; bytes after it are an error.
 func (m *UpdateSimpleSearchObjectRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -199,6 +211,10 @@ func (m *UpdateSimpleSearchObjectResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UpdateSimpleSearchObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UpdateSimpleSearchObjectResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UpdateSimpleSearchObjectResponse; bytes after it are an error.
 func (m *UpdateSimpleSearchObjectResponse) Decode(body []byte, set rmc.Settings) error {
@@ -245,6 +261,10 @@ func (m *DeleteSimpleSearchObjectRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details DeleteSimpleSearchObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteSimpleSearchObjectRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one DeleteSimpleSearchObjectRequest; bytes after it are an error.
 func (m *DeleteSimpleSearchObjectRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -283,6 +303,10 @@ func (m *DeleteSimpleSearchObjectResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Leave(l)
 }
+
+// Wire returns the wire details DeleteSimpleSearchObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *DeleteSimpleSearchObjectResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one DeleteSimpleSearchObjectResponse; bytes after it are an error.
 func (m *DeleteSimpleSearchObjectResponse) Decode(body []byte, set rmc.Settings) error {
@@ -326,6 +350,10 @@ func (m *SearchSimpleSearchObjectRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details SearchSimpleSearchObjectRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *SearchSimpleSearchObjectRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one SearchSimpleSearchObjectRequest; bytes after it are an error.
 func (m *SearchSimpleSearchObjectRequest) Decode(body []byte, set rmc.Settings) error {
@@ -380,6 +408,10 @@ func (m *SearchSimpleSearchObjectResponse) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details SearchSimpleSearchObjectResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *SearchSimpleSearchObjectResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one SearchSimpleSearchObjectResponse; bytes after it are an error.
 func (m *SearchSimpleSearchObjectResponse) Decode(body []byte, set rmc.Settings) error {
@@ -442,6 +474,10 @@ func (m *JoinMatchmakeSessionWithExtraParticipantsRequest) EncodeTo(e *typed.Enc
 	e.Leave(l)
 }
 
+// Wire returns the wire details JoinMatchmakeSessionWithExtraParticipantsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *JoinMatchmakeSessionWithExtraParticipantsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one JoinMatchmakeSessionWithExtraParticipantsRequest; bytes after it are an error.
 func (m *JoinMatchmakeSessionWithExtraParticipantsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -486,6 +522,10 @@ func (m *JoinMatchmakeSessionWithExtraParticipantsResponse) EncodeTo(e *typed.En
 	w.Buffer(m.SessionKey)
 	e.Leave(l)
 }
+
+// Wire returns the wire details JoinMatchmakeSessionWithExtraParticipantsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *JoinMatchmakeSessionWithExtraParticipantsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one JoinMatchmakeSessionWithExtraParticipantsResponse; bytes after it are an error.
 func (m *JoinMatchmakeSessionWithExtraParticipantsResponse) Decode(body []byte, set rmc.Settings) error {
@@ -540,6 +580,10 @@ func (m *SearchSimpleSearchObjectByObjectIdsRequest) EncodeTo(e *typed.Encoder) 
 	e.Leave(l)
 }
 
+// Wire returns the wire details SearchSimpleSearchObjectByObjectIdsRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *SearchSimpleSearchObjectByObjectIdsRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one SearchSimpleSearchObjectByObjectIdsRequest; bytes after it are an error.
 func (m *SearchSimpleSearchObjectByObjectIdsRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -593,6 +637,10 @@ func (m *SearchSimpleSearchObjectByObjectIdsResponse) EncodeTo(e *typed.Encoder)
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details SearchSimpleSearchObjectByObjectIdsResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *SearchSimpleSearchObjectByObjectIdsResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one SearchSimpleSearchObjectByObjectIdsResponse; bytes after it are an error.
 func (m *SearchSimpleSearchObjectByObjectIdsResponse) Decode(body []byte, set rmc.Settings) error {

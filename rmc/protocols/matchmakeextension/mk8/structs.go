@@ -52,6 +52,10 @@ func (s *SimpleSearchCondition) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details SimpleSearchCondition keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *SimpleSearchCondition) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one SimpleSearchCondition; bytes after it are an error.
 func (s *SimpleSearchCondition) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -128,6 +132,10 @@ func (s *SimpleSearchDateTimeAttribute) EncodeTo(e *typed.Encoder) {
 	w.DateTime(s.EndTime)
 	e.End(l)
 }
+
+// Wire returns the wire details SimpleSearchDateTimeAttribute keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *SimpleSearchDateTimeAttribute) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one SimpleSearchDateTimeAttribute; bytes after it are an error.
 func (s *SimpleSearchDateTimeAttribute) Decode(body []byte, set rmc.Settings) error {
@@ -222,6 +230,10 @@ func (s *SimpleSearchObject) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details SimpleSearchObject keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *SimpleSearchObject) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one SimpleSearchObject; bytes after it are an error.
 func (s *SimpleSearchObject) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -309,6 +321,10 @@ func (s *SimpleSearchParam) EncodeTo(e *typed.Encoder) {
 	w.DateTime(s.Unk4)
 	e.End(l)
 }
+
+// Wire returns the wire details SimpleSearchParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *SimpleSearchParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one SimpleSearchParam; bytes after it are an error.
 func (s *SimpleSearchParam) Decode(body []byte, set rmc.Settings) error {

@@ -61,6 +61,10 @@ func (m *GetCompetitionRankingScoreRequest) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetCompetitionRankingScoreRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetCompetitionRankingScoreRequest) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetCompetitionRankingScoreRequest; bytes after it are an error.
 func (m *GetCompetitionRankingScoreRequest) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -115,6 +119,10 @@ func (m *GetCompetitionRankingScoreResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details GetCompetitionRankingScoreResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetCompetitionRankingScoreResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one GetCompetitionRankingScoreResponse; bytes after it are an error.
 func (m *GetCompetitionRankingScoreResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -157,6 +165,10 @@ func (m *UploadCompetitionRankingScoreRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details UploadCompetitionRankingScoreRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UploadCompetitionRankingScoreRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one UploadCompetitionRankingScoreRequest; bytes after it are an error.
 func (m *UploadCompetitionRankingScoreRequest) Decode(body []byte, set rmc.Settings) error {
@@ -201,6 +213,10 @@ func (m *UploadCompetitionRankingScoreResponse) EncodeTo(e *typed.Encoder) {
 	e.Leave(l)
 }
 
+// Wire returns the wire details UploadCompetitionRankingScoreResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *UploadCompetitionRankingScoreResponse) Wire() *typed.Wire { return &m.wire }
+
 // Decode decodes a whole body holding one UploadCompetitionRankingScoreResponse; bytes after it are an error.
 func (m *UploadCompetitionRankingScoreResponse) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -243,6 +259,10 @@ func (m *GetCompetitionInfoRequest) EncodeTo(e *typed.Encoder) {
 	m.Param.EncodeTo(e)
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetCompetitionInfoRequest keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetCompetitionInfoRequest) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetCompetitionInfoRequest; bytes after it are an error.
 func (m *GetCompetitionInfoRequest) Decode(body []byte, set rmc.Settings) error {
@@ -297,6 +317,10 @@ func (m *GetCompetitionInfoResponse) EncodeTo(e *typed.Encoder) {
 	}
 	e.Leave(l)
 }
+
+// Wire returns the wire details GetCompetitionInfoResponse keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (m *GetCompetitionInfoResponse) Wire() *typed.Wire { return &m.wire }
 
 // Decode decodes a whole body holding one GetCompetitionInfoResponse; bytes after it are an error.
 func (m *GetCompetitionInfoResponse) Decode(body []byte, set rmc.Settings) error {

@@ -54,6 +54,10 @@ func (s *CompetitionRankingInfoGetParam) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details CompetitionRankingInfoGetParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *CompetitionRankingInfoGetParam) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one CompetitionRankingInfoGetParam; bytes after it are an error.
 func (s *CompetitionRankingInfoGetParam) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -129,6 +133,10 @@ func (s *CompetitionRankingInfo) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details CompetitionRankingInfo keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *CompetitionRankingInfo) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one CompetitionRankingInfo; bytes after it are an error.
 func (s *CompetitionRankingInfo) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -193,6 +201,10 @@ func (s *CompetitionRankingGetScoreParam) EncodeTo(e *typed.Encoder) {
 	s.Range.EncodeTo(e)
 	e.End(l)
 }
+
+// Wire returns the wire details CompetitionRankingGetScoreParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *CompetitionRankingGetScoreParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one CompetitionRankingGetScoreParam; bytes after it are an error.
 func (s *CompetitionRankingGetScoreParam) Decode(body []byte, set rmc.Settings) error {
@@ -273,6 +285,10 @@ func (s *CompetitionRankingScoreData) EncodeTo(e *typed.Encoder) {
 	e.End(l)
 }
 
+// Wire returns the wire details CompetitionRankingScoreData keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *CompetitionRankingScoreData) Wire() *typed.Wire { return &s.wire }
+
 // Decode decodes a whole body holding one CompetitionRankingScoreData; bytes after it are an error.
 func (s *CompetitionRankingScoreData) Decode(body []byte, set rmc.Settings) error {
 	d := typed.NewDecoder(body, set)
@@ -348,6 +364,10 @@ func (s *CompetitionRankingScoreInfo) EncodeTo(e *typed.Encoder) {
 	w.U32(s.Unk2)
 	e.End(l)
 }
+
+// Wire returns the wire details CompetitionRankingScoreInfo keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *CompetitionRankingScoreInfo) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one CompetitionRankingScoreInfo; bytes after it are an error.
 func (s *CompetitionRankingScoreInfo) Decode(body []byte, set rmc.Settings) error {
@@ -437,6 +457,10 @@ func (s *CompetitionRankingUploadScoreParam) EncodeTo(e *typed.Encoder) {
 	w.QBuffer(s.Metadata)
 	e.End(l)
 }
+
+// Wire returns the wire details CompetitionRankingUploadScoreParam keeps from decoding (header version,
+// tail); Reset it to encode as a value built in Go.
+func (s *CompetitionRankingUploadScoreParam) Wire() *typed.Wire { return &s.wire }
 
 // Decode decodes a whole body holding one CompetitionRankingUploadScoreParam; bytes after it are an error.
 func (s *CompetitionRankingUploadScoreParam) Decode(body []byte, set rmc.Settings) error {

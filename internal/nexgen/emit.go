@@ -181,6 +181,16 @@ func (f *file) message(typ, what, doc string, fs []schema.FieldInfo) error {
 		return err
 	}
 	f.printf("\n// wire keeps unusual encodings of the decoded body.\nwire %s.Wire\n}\n\n", f.typed())
+	var defs bytes.Buffer
+	if err := f.defaults(&defs, fs, "m", typ); err != nil {
+		return err
+	}
+	f.printf("// SetDefaults sets the description's defaults and marks optional trailing\n// values present.\n")
+	if defs.Len() == 0 {
+		f.printf("func (*%s) SetDefaults() {}\n\n", typ)
+	} else {
+		f.printf("func (m *%s) SetDefaults() {\n%s}\n\n", typ, defs.String())
+	}
 	var dec bytes.Buffer
 	f.fieldsDecode(&dec, fs, "m")
 	f.printf("// DecodeFrom reads the values in order.\n")

@@ -49,6 +49,27 @@ func TestUnusualForms(t *testing.T) {
 		t.Fatalf("edited %x (%v), want %x", out, err, want)
 	}
 
+	// Strings: null and unterminated forms survive, edits write the normal form.
+	body = build(s, func(w *rmc.Writer) { w.StringNull() })
+	var login authentication.LoginRequest
+	if err := login.Decode(body, s); err != nil || login.Username != "" {
+		t.Fatalf("null string: %q, %v", login.Username, err)
+	}
+	if out, err := login.Encode(s); err != nil || !bytes.Equal(out, body) {
+		t.Fatalf("null string re-encoded %x (%v)", out, err)
+	}
+	login.Username = "x"
+	if out, _ := login.Encode(s); !bytes.Equal(out, []byte{2, 0, 'x', 0}) {
+		t.Fatalf("edited null string %x", out)
+	}
+	body = build(s, func(w *rmc.Writer) { w.StringBytes([]byte("abc")) })
+	if err := login.Decode(body, s); err != nil || login.Username != "abc" {
+		t.Fatalf("unterminated string: %q, %v", login.Username, err)
+	}
+	if out, err := login.Encode(s); err != nil || !bytes.Equal(out, body) {
+		t.Fatalf("unterminated string re-encoded %x (%v)", out, err)
+	}
+
 	body = build(s, func(w *rmc.Writer) { w.U32(7); w.U8(2); w.U32(9) })
 	nat := new(nattraversal.ReportNATTraversalResultRequest)
 	if err := nat.Decode(body, s); err != nil {

@@ -141,19 +141,25 @@ func (e *Encoder) Bool(v bool) {
 	e.w.Bool(v)
 }
 
-// StationURL writes a station URL; a zero URL whose decoded text did not
-// parse writes that text again.
+// StationURL writes a station URL. The zero StationURL is the empty text
+// (what the value tree writes for a station URL nobody set), or the text
+// it was decoded from when that did not parse.
 func (e *Encoder) StationURL(u rmc.StationURL) {
 	o := e.next()
+	zero := u.Scheme == "" && len(u.Params) == 0 && len(u.Custom) == 0 && !u.HasCustom
+	var form oddKind
+	if o != nil && (o.kind == oddNull || o.kind == oddUnterminated) {
+		form = o.kind
+	}
 	switch {
-	case o == nil:
-		e.w.StationURL(u)
-	case o.kind == oddURL && u.Scheme == "" && len(u.Params) == 0 && len(u.Custom) == 0 && !u.HasCustom:
+	case zero && o != nil && o.kind == oddURL:
 		e.strForm(o.text, o.form)
-	case o.kind == oddURL:
+	case zero:
+		e.strForm("", form)
+	case form == 0:
 		e.w.StationURL(u)
 	default:
-		e.strForm(u.String(), o.kind)
+		e.strForm(u.String(), form)
 	}
 }
 

@@ -56,6 +56,10 @@ type ValidateAndRequestTicketRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ValidateAndRequestTicketRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ValidateAndRequestTicketRequest) DecodeFrom(d *typed.Decoder) {
 	*m = ValidateAndRequestTicketRequest{}
@@ -109,6 +113,12 @@ type ValidateAndRequestTicketResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *ValidateAndRequestTicketResponse) SetDefaults() {
+	m.ConnectionData.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -168,6 +178,10 @@ type LoginRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*LoginRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *LoginRequest) DecodeFrom(d *typed.Decoder) {
 	*m = LoginRequest{}
@@ -219,6 +233,12 @@ type LoginResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *LoginResponse) SetDefaults() {
+	m.ConnectionData.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -278,6 +298,12 @@ type ValidateAndRequestTicketWithCustomDataRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *ValidateAndRequestTicketWithCustomDataRequest) SetDefaults() {
+	m.ExtraData = typed.AnyData{Class: "Data", Value: typed.NewDefault("Data")}
+}
+
 // DecodeFrom reads the values in order.
 func (m *ValidateAndRequestTicketWithCustomDataRequest) DecodeFrom(d *typed.Decoder) {
 	*m = ValidateAndRequestTicketWithCustomDataRequest{}
@@ -335,6 +361,12 @@ type ValidateAndRequestTicketWithCustomDataResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *ValidateAndRequestTicketWithCustomDataResponse) SetDefaults() {
+	m.ConnectionData.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -398,6 +430,12 @@ type LoginExRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *LoginExRequest) SetDefaults() {
+	m.ExtraData = typed.AnyData{Class: "Data", Value: typed.NewDefault("Data")}
+}
+
 // DecodeFrom reads the values in order.
 func (m *LoginExRequest) DecodeFrom(d *typed.Decoder) {
 	*m = LoginExRequest{}
@@ -451,6 +489,12 @@ type LoginExResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *LoginExResponse) SetDefaults() {
+	m.ConnectionData.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -510,6 +554,10 @@ type RequestTicketRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RequestTicketRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RequestTicketRequest) DecodeFrom(d *typed.Decoder) {
 	*m = RequestTicketRequest{}
@@ -562,6 +610,10 @@ type RequestTicketResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RequestTicketResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *RequestTicketResponse) DecodeFrom(d *typed.Decoder) {
@@ -620,6 +672,10 @@ type GetPIDRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetPIDRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetPIDRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetPIDRequest{}
@@ -664,6 +720,10 @@ type GetPIDResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetPIDResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetPIDResponse) DecodeFrom(d *typed.Decoder) {
@@ -712,6 +772,10 @@ type GetNameRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetNameRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetNameRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetNameRequest{}
@@ -759,6 +823,10 @@ type GetNameResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetNameResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetNameResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetNameResponse{}
@@ -802,6 +870,12 @@ type ValidateAndRequestTicketWithParamRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *ValidateAndRequestTicketWithParamRequest) SetDefaults() {
+	m.Param.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -851,6 +925,12 @@ type ValidateAndRequestTicketWithParamResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *ValidateAndRequestTicketWithParamResponse) SetDefaults() {
+	m.Result.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *ValidateAndRequestTicketWithParamResponse) DecodeFrom(d *typed.Decoder) {
 	*m = ValidateAndRequestTicketWithParamResponse{}
@@ -896,6 +976,12 @@ type LoginWithContextRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *LoginWithContextRequest) SetDefaults() {
+	m.LoginData = typed.AnyData{Class: "Data", Value: typed.NewDefault("Data")}
 }
 
 // DecodeFrom reads the values in order.
@@ -949,6 +1035,12 @@ type LoginWithContextResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *LoginWithContextResponse) SetDefaults() {
+	m.ConnectionData.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.

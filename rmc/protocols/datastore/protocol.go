@@ -130,6 +130,12 @@ type PrepareGetObjectV1Request struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *PrepareGetObjectV1Request) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *PrepareGetObjectV1Request) DecodeFrom(d *typed.Decoder) {
 	*m = PrepareGetObjectV1Request{}
@@ -175,6 +181,12 @@ type PrepareGetObjectV1Response struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *PrepareGetObjectV1Response) SetDefaults() {
+	m.Info.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -224,6 +236,12 @@ type PreparePostObjectV1Request struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *PreparePostObjectV1Request) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *PreparePostObjectV1Request) DecodeFrom(d *typed.Decoder) {
 	*m = PreparePostObjectV1Request{}
@@ -269,6 +287,12 @@ type PreparePostObjectV1Response struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *PreparePostObjectV1Response) SetDefaults() {
+	m.Info.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -318,6 +342,12 @@ type CompletePostObjectV1Request struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *CompletePostObjectV1Request) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *CompletePostObjectV1Request) DecodeFrom(d *typed.Decoder) {
 	*m = CompletePostObjectV1Request{}
@@ -362,6 +392,10 @@ type CompletePostObjectV1Response struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*CompletePostObjectV1Response) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *CompletePostObjectV1Response) DecodeFrom(d *typed.Decoder) {
@@ -408,6 +442,12 @@ type DeleteObjectRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *DeleteObjectRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *DeleteObjectRequest) DecodeFrom(d *typed.Decoder) {
 	*m = DeleteObjectRequest{}
@@ -450,6 +490,10 @@ type DeleteObjectResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteObjectResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *DeleteObjectResponse) DecodeFrom(d *typed.Decoder) {
@@ -495,6 +539,10 @@ type DeleteObjectsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteObjectsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *DeleteObjectsRequest) DecodeFrom(d *typed.Decoder) {
@@ -554,6 +602,10 @@ type DeleteObjectsResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteObjectsResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *DeleteObjectsResponse) DecodeFrom(d *typed.Decoder) {
 	*m = DeleteObjectsResponse{}
@@ -609,6 +661,12 @@ type ChangeMetaV1Request struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *ChangeMetaV1Request) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *ChangeMetaV1Request) DecodeFrom(d *typed.Decoder) {
 	*m = ChangeMetaV1Request{}
@@ -651,6 +709,10 @@ type ChangeMetaV1Response struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ChangeMetaV1Response) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *ChangeMetaV1Response) DecodeFrom(d *typed.Decoder) {
@@ -698,6 +760,10 @@ type ChangeMetasV1Request struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ChangeMetasV1Request) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *ChangeMetasV1Request) DecodeFrom(d *typed.Decoder) {
@@ -767,6 +833,10 @@ type ChangeMetasV1Response struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ChangeMetasV1Response) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ChangeMetasV1Response) DecodeFrom(d *typed.Decoder) {
 	*m = ChangeMetasV1Response{}
@@ -822,6 +892,12 @@ type GetMetaRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetMetaRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetMetaRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetMetaRequest{}
@@ -865,6 +941,12 @@ type GetMetaResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetMetaResponse) SetDefaults() {
+	m.Info.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -912,6 +994,12 @@ type GetMetasRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetMetasRequest) SetDefaults() {
+	m.Param.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -972,6 +1060,10 @@ type GetMetasResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetMetasResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetMetasResponse) DecodeFrom(d *typed.Decoder) {
@@ -1039,6 +1131,12 @@ type PrepareUpdateObjectRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *PrepareUpdateObjectRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *PrepareUpdateObjectRequest) DecodeFrom(d *typed.Decoder) {
 	*m = PrepareUpdateObjectRequest{}
@@ -1084,6 +1182,12 @@ type PrepareUpdateObjectResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *PrepareUpdateObjectResponse) SetDefaults() {
+	m.Info.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -1133,6 +1237,12 @@ type CompleteUpdateObjectRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *CompleteUpdateObjectRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *CompleteUpdateObjectRequest) DecodeFrom(d *typed.Decoder) {
 	*m = CompleteUpdateObjectRequest{}
@@ -1178,6 +1288,10 @@ type CompleteUpdateObjectResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*CompleteUpdateObjectResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *CompleteUpdateObjectResponse) DecodeFrom(d *typed.Decoder) {
 	*m = CompleteUpdateObjectResponse{}
@@ -1221,6 +1335,12 @@ type SearchObjectRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *SearchObjectRequest) SetDefaults() {
+	m.Param.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -1268,6 +1388,12 @@ type SearchObjectResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *SearchObjectResponse) SetDefaults() {
+	m.Result.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *SearchObjectResponse) DecodeFrom(d *typed.Decoder) {
 	*m = SearchObjectResponse{}
@@ -1311,6 +1437,12 @@ type GetNotificationUrlRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetNotificationUrlRequest) SetDefaults() {
+	m.Param.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -1360,6 +1492,12 @@ type GetNotificationUrlResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetNotificationUrlResponse) SetDefaults() {
+	m.Info.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetNotificationUrlResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetNotificationUrlResponse{}
@@ -1405,6 +1543,12 @@ type GetNewArrivedNotificationsV1Request struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetNewArrivedNotificationsV1Request) SetDefaults() {
+	m.Param.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -1455,6 +1599,10 @@ type GetNewArrivedNotificationsV1Response struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetNewArrivedNotificationsV1Response) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetNewArrivedNotificationsV1Response) DecodeFrom(d *typed.Decoder) {
@@ -1520,6 +1668,13 @@ type RateObjectRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *RateObjectRequest) SetDefaults() {
+	m.Target.SetDefaults()
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *RateObjectRequest) DecodeFrom(d *typed.Decoder) {
 	*m = RateObjectRequest{}
@@ -1569,6 +1724,12 @@ type RateObjectResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *RateObjectResponse) SetDefaults() {
+	m.Info.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *RateObjectResponse) DecodeFrom(d *typed.Decoder) {
 	*m = RateObjectResponse{}
@@ -1614,6 +1775,12 @@ type GetRatingRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetRatingRequest) SetDefaults() {
+	m.Target.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -1665,6 +1832,12 @@ type GetRatingResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetRatingResponse) SetDefaults() {
+	m.Rating.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetRatingResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetRatingResponse{}
@@ -1711,6 +1884,10 @@ type GetRatingsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetRatingsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetRatingsRequest) DecodeFrom(d *typed.Decoder) {
@@ -1770,6 +1947,10 @@ type GetRatingsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetRatingsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetRatingsResponse) DecodeFrom(d *typed.Decoder) {
@@ -1848,6 +2029,12 @@ type ResetRatingRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *ResetRatingRequest) SetDefaults() {
+	m.Target.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *ResetRatingRequest) DecodeFrom(d *typed.Decoder) {
 	*m = ResetRatingRequest{}
@@ -1895,6 +2082,10 @@ type ResetRatingResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ResetRatingResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ResetRatingResponse) DecodeFrom(d *typed.Decoder) {
 	*m = ResetRatingResponse{}
@@ -1939,6 +2130,10 @@ type ResetRatingsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ResetRatingsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *ResetRatingsRequest) DecodeFrom(d *typed.Decoder) {
@@ -1997,6 +2192,10 @@ type ResetRatingsResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ResetRatingsResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ResetRatingsResponse) DecodeFrom(d *typed.Decoder) {
 	*m = ResetRatingsResponse{}
@@ -2052,6 +2251,12 @@ type GetSpecificMetaV1Request struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetSpecificMetaV1Request) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetSpecificMetaV1Request) DecodeFrom(d *typed.Decoder) {
 	*m = GetSpecificMetaV1Request{}
@@ -2098,6 +2303,10 @@ type GetSpecificMetaV1Response struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetSpecificMetaV1Response) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetSpecificMetaV1Response) DecodeFrom(d *typed.Decoder) {
@@ -2157,6 +2366,12 @@ type PostMetaBinaryRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *PostMetaBinaryRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *PostMetaBinaryRequest) DecodeFrom(d *typed.Decoder) {
 	*m = PostMetaBinaryRequest{}
@@ -2201,6 +2416,10 @@ type PostMetaBinaryResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*PostMetaBinaryResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *PostMetaBinaryResponse) DecodeFrom(d *typed.Decoder) {
@@ -2251,6 +2470,12 @@ type TouchObjectRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *TouchObjectRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *TouchObjectRequest) DecodeFrom(d *typed.Decoder) {
 	*m = TouchObjectRequest{}
@@ -2293,6 +2518,10 @@ type TouchObjectResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*TouchObjectResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *TouchObjectResponse) DecodeFrom(d *typed.Decoder) {
@@ -2337,6 +2566,12 @@ type GetRatingWithLogRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetRatingWithLogRequest) SetDefaults() {
+	m.Target.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -2392,6 +2627,13 @@ type GetRatingWithLogResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetRatingWithLogResponse) SetDefaults() {
+	m.Rating.SetDefaults()
+	m.Log.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetRatingWithLogResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetRatingWithLogResponse{}
@@ -2441,6 +2683,12 @@ type PreparePostObjectRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *PreparePostObjectRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *PreparePostObjectRequest) DecodeFrom(d *typed.Decoder) {
 	*m = PreparePostObjectRequest{}
@@ -2486,6 +2734,12 @@ type PreparePostObjectResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *PreparePostObjectResponse) SetDefaults() {
+	m.Info.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -2535,6 +2789,12 @@ type PrepareGetObjectRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *PrepareGetObjectRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *PrepareGetObjectRequest) DecodeFrom(d *typed.Decoder) {
 	*m = PrepareGetObjectRequest{}
@@ -2580,6 +2840,12 @@ type PrepareGetObjectResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *PrepareGetObjectResponse) SetDefaults() {
+	m.Info.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -2629,6 +2895,12 @@ type CompletePostObjectRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *CompletePostObjectRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *CompletePostObjectRequest) DecodeFrom(d *typed.Decoder) {
 	*m = CompletePostObjectRequest{}
@@ -2674,6 +2946,10 @@ type CompletePostObjectResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*CompletePostObjectResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *CompletePostObjectResponse) DecodeFrom(d *typed.Decoder) {
 	*m = CompletePostObjectResponse{}
@@ -2717,6 +2993,12 @@ type GetNewArrivedNotificationsRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetNewArrivedNotificationsRequest) SetDefaults() {
+	m.Param.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -2767,6 +3049,10 @@ type GetNewArrivedNotificationsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetNewArrivedNotificationsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetNewArrivedNotificationsResponse) DecodeFrom(d *typed.Decoder) {
@@ -2828,6 +3114,12 @@ type GetSpecificMetaRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetSpecificMetaRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetSpecificMetaRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetSpecificMetaRequest{}
@@ -2874,6 +3166,10 @@ type GetSpecificMetaResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetSpecificMetaResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetSpecificMetaResponse) DecodeFrom(d *typed.Decoder) {
@@ -2935,6 +3231,10 @@ type GetPersistenceInfoRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetPersistenceInfoRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetPersistenceInfoRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetPersistenceInfoRequest{}
@@ -2986,6 +3286,12 @@ type GetPersistenceInfoResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetPersistenceInfoResponse) SetDefaults() {
+	m.Info.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetPersistenceInfoResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetPersistenceInfoResponse{}
@@ -3034,6 +3340,10 @@ type GetPersistenceInfosRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetPersistenceInfosRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetPersistenceInfosRequest) DecodeFrom(d *typed.Decoder) {
@@ -3095,6 +3405,10 @@ type GetPersistenceInfosResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetPersistenceInfosResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetPersistenceInfosResponse) DecodeFrom(d *typed.Decoder) {
@@ -3168,6 +3482,10 @@ type PerpetuateObjectRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*PerpetuateObjectRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *PerpetuateObjectRequest) DecodeFrom(d *typed.Decoder) {
 	*m = PerpetuateObjectRequest{}
@@ -3219,6 +3537,10 @@ type PerpetuateObjectResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*PerpetuateObjectResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *PerpetuateObjectResponse) DecodeFrom(d *typed.Decoder) {
 	*m = PerpetuateObjectResponse{}
@@ -3265,6 +3587,10 @@ type UnperpetuateObjectRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UnperpetuateObjectRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *UnperpetuateObjectRequest) DecodeFrom(d *typed.Decoder) {
@@ -3315,6 +3641,10 @@ type UnperpetuateObjectResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UnperpetuateObjectResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UnperpetuateObjectResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UnperpetuateObjectResponse{}
@@ -3358,6 +3688,12 @@ type PrepareGetObjectOrMetaBinaryRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *PrepareGetObjectOrMetaBinaryRequest) SetDefaults() {
+	m.Param.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -3409,6 +3745,13 @@ type PrepareGetObjectOrMetaBinaryResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *PrepareGetObjectOrMetaBinaryResponse) SetDefaults() {
+	m.GetInfo.SetDefaults()
+	m.AdditionalMeta.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *PrepareGetObjectOrMetaBinaryResponse) DecodeFrom(d *typed.Decoder) {
 	*m = PrepareGetObjectOrMetaBinaryResponse{}
@@ -3457,6 +3800,10 @@ type GetPasswordInfoRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetPasswordInfoRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetPasswordInfoRequest) DecodeFrom(d *typed.Decoder) {
@@ -3507,6 +3854,12 @@ type GetPasswordInfoResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetPasswordInfoResponse) SetDefaults() {
+	m.Info.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetPasswordInfoResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetPasswordInfoResponse{}
@@ -3553,6 +3906,10 @@ type GetPasswordInfosRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetPasswordInfosRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetPasswordInfosRequest) DecodeFrom(d *typed.Decoder) {
@@ -3612,6 +3969,10 @@ type GetPasswordInfosResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetPasswordInfosResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetPasswordInfosResponse) DecodeFrom(d *typed.Decoder) {
@@ -3681,6 +4042,10 @@ type GetMetasMultipleParamRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetMetasMultipleParamRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetMetasMultipleParamRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetMetasMultipleParamRequest{}
@@ -3740,6 +4105,10 @@ type GetMetasMultipleParamResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetMetasMultipleParamResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetMetasMultipleParamResponse) DecodeFrom(d *typed.Decoder) {
@@ -3809,6 +4178,10 @@ type CompletePostObjectsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*CompletePostObjectsRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *CompletePostObjectsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = CompletePostObjectsRequest{}
@@ -3864,6 +4237,10 @@ type CompletePostObjectsResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*CompletePostObjectsResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *CompletePostObjectsResponse) DecodeFrom(d *typed.Decoder) {
 	*m = CompletePostObjectsResponse{}
@@ -3909,6 +4286,12 @@ type ChangeMetaRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *ChangeMetaRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *ChangeMetaRequest) DecodeFrom(d *typed.Decoder) {
 	*m = ChangeMetaRequest{}
@@ -3951,6 +4334,10 @@ type ChangeMetaResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ChangeMetaResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *ChangeMetaResponse) DecodeFrom(d *typed.Decoder) {
@@ -3998,6 +4385,10 @@ type ChangeMetasRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ChangeMetasRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *ChangeMetasRequest) DecodeFrom(d *typed.Decoder) {
@@ -4067,6 +4458,10 @@ type ChangeMetasResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ChangeMetasResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ChangeMetasResponse) DecodeFrom(d *typed.Decoder) {
 	*m = ChangeMetasResponse{}
@@ -4127,6 +4522,10 @@ type RateObjectsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RateObjectsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *RateObjectsRequest) DecodeFrom(d *typed.Decoder) {
@@ -4201,6 +4600,10 @@ type RateObjectsResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RateObjectsResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RateObjectsResponse) DecodeFrom(d *typed.Decoder) {
 	*m = RateObjectsResponse{}
@@ -4269,6 +4672,12 @@ type PostMetaBinaryWithDataIdRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *PostMetaBinaryWithDataIdRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *PostMetaBinaryWithDataIdRequest) DecodeFrom(d *typed.Decoder) {
 	*m = PostMetaBinaryWithDataIdRequest{}
@@ -4318,6 +4727,10 @@ type PostMetaBinaryWithDataIdResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*PostMetaBinaryWithDataIdResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *PostMetaBinaryWithDataIdResponse) DecodeFrom(d *typed.Decoder) {
 	*m = PostMetaBinaryWithDataIdResponse{}
@@ -4366,6 +4779,10 @@ type PostMetaBinariesWithDataIdRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*PostMetaBinariesWithDataIdRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *PostMetaBinariesWithDataIdRequest) DecodeFrom(d *typed.Decoder) {
@@ -4437,6 +4854,10 @@ type PostMetaBinariesWithDataIdResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*PostMetaBinariesWithDataIdResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *PostMetaBinariesWithDataIdResponse) DecodeFrom(d *typed.Decoder) {
 	*m = PostMetaBinariesWithDataIdResponse{}
@@ -4500,6 +4921,14 @@ type RateObjectWithPostingRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *RateObjectWithPostingRequest) SetDefaults() {
+	m.Target.SetDefaults()
+	m.RateParam.SetDefaults()
+	m.PostParam.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *RateObjectWithPostingRequest) DecodeFrom(d *typed.Decoder) {
 	*m = RateObjectWithPostingRequest{}
@@ -4551,6 +4980,12 @@ type RateObjectWithPostingResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *RateObjectWithPostingResponse) SetDefaults() {
+	m.Info.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -4607,6 +5042,10 @@ type RateObjectsWithPostingRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RateObjectsWithPostingRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *RateObjectsWithPostingRequest) DecodeFrom(d *typed.Decoder) {
@@ -4694,6 +5133,10 @@ type RateObjectsWithPostingResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RateObjectsWithPostingResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RateObjectsWithPostingResponse) DecodeFrom(d *typed.Decoder) {
 	*m = RateObjectsWithPostingResponse{}
@@ -4762,6 +5205,10 @@ type GetObjectInfosRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetObjectInfosRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetObjectInfosRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetObjectInfosRequest{}
@@ -4818,6 +5265,10 @@ type GetObjectInfosResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetObjectInfosResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetObjectInfosResponse) DecodeFrom(d *typed.Decoder) {
@@ -4887,6 +5338,12 @@ type SearchObjectLightRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *SearchObjectLightRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *SearchObjectLightRequest) DecodeFrom(d *typed.Decoder) {
 	*m = SearchObjectLightRequest{}
@@ -4932,6 +5389,12 @@ type SearchObjectLightResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *SearchObjectLightResponse) SetDefaults() {
+	m.Result.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.

@@ -41,6 +41,10 @@ type PingDaemonRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*PingDaemonRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *PingDaemonRequest) DecodeFrom(d *typed.Decoder) {
 	*m = PingDaemonRequest{}
@@ -83,6 +87,10 @@ type PingDaemonResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*PingDaemonResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *PingDaemonResponse) DecodeFrom(d *typed.Decoder) {
@@ -127,6 +135,10 @@ type PingDatabaseRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*PingDatabaseRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *PingDatabaseRequest) DecodeFrom(d *typed.Decoder) {
 	*m = PingDatabaseRequest{}
@@ -169,6 +181,10 @@ type PingDatabaseResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*PingDatabaseResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *PingDatabaseResponse) DecodeFrom(d *typed.Decoder) {
@@ -213,6 +229,10 @@ type RunSanityCheckRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RunSanityCheckRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RunSanityCheckRequest) DecodeFrom(d *typed.Decoder) {
 	*m = RunSanityCheckRequest{}
@@ -255,6 +275,10 @@ type RunSanityCheckResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RunSanityCheckResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *RunSanityCheckResponse) DecodeFrom(d *typed.Decoder) {
@@ -301,6 +325,10 @@ type FixSanityErrorsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FixSanityErrorsRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *FixSanityErrorsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = FixSanityErrorsRequest{}
@@ -345,6 +373,10 @@ type FixSanityErrorsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FixSanityErrorsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FixSanityErrorsResponse) DecodeFrom(d *typed.Decoder) {

@@ -144,6 +144,10 @@ type CloseParticipationRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*CloseParticipationRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *CloseParticipationRequest) DecodeFrom(d *typed.Decoder) {
 	*m = CloseParticipationRequest{}
@@ -191,6 +195,10 @@ type CloseParticipationResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*CloseParticipationResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *CloseParticipationResponse) DecodeFrom(d *typed.Decoder) {
 	*m = CloseParticipationResponse{}
@@ -235,6 +243,10 @@ type OpenParticipationRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*OpenParticipationRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *OpenParticipationRequest) DecodeFrom(d *typed.Decoder) {
@@ -283,6 +295,10 @@ type OpenParticipationResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*OpenParticipationResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *OpenParticipationResponse) DecodeFrom(d *typed.Decoder) {
 	*m = OpenParticipationResponse{}
@@ -328,6 +344,12 @@ type AutoMatchmakePostponeRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *AutoMatchmakePostponeRequest) SetDefaults() {
+	m.Gathering = typed.AnyData{Class: "Gathering", Value: typed.NewDefault("Gathering")}
 }
 
 // DecodeFrom reads the values in order.
@@ -379,6 +401,12 @@ type AutoMatchmakePostponeResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *AutoMatchmakePostponeResponse) SetDefaults() {
+	m.Gathering = typed.AnyData{Class: "Gathering", Value: typed.NewDefault("Gathering")}
+}
+
 // DecodeFrom reads the values in order.
 func (m *AutoMatchmakePostponeResponse) DecodeFrom(d *typed.Decoder) {
 	*m = AutoMatchmakePostponeResponse{}
@@ -426,6 +454,13 @@ type BrowseMatchmakeSessionRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *BrowseMatchmakeSessionRequest) SetDefaults() {
+	m.SearchCriteria.SetDefaults()
+	m.Range.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -476,6 +511,10 @@ type BrowseMatchmakeSessionResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*BrowseMatchmakeSessionResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *BrowseMatchmakeSessionResponse) DecodeFrom(d *typed.Decoder) {
@@ -537,6 +576,13 @@ type BrowseMatchmakeSessionWithHostUrlsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *BrowseMatchmakeSessionWithHostUrlsRequest) SetDefaults() {
+	m.SearchCriteria.SetDefaults()
+	m.Range.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *BrowseMatchmakeSessionWithHostUrlsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = BrowseMatchmakeSessionWithHostUrlsRequest{}
@@ -587,6 +633,10 @@ type BrowseMatchmakeSessionWithHostUrlsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*BrowseMatchmakeSessionWithHostUrlsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *BrowseMatchmakeSessionWithHostUrlsResponse) DecodeFrom(d *typed.Decoder) {
@@ -664,6 +714,13 @@ type CreateMatchmakeSessionRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *CreateMatchmakeSessionRequest) SetDefaults() {
+	m.Gathering = typed.AnyData{Class: "Gathering", Value: typed.NewDefault("Gathering")}
+	m.HasNumParticipants = true
+}
+
 // DecodeFrom reads the values in order.
 func (m *CreateMatchmakeSessionRequest) DecodeFrom(d *typed.Decoder) {
 	*m = CreateMatchmakeSessionRequest{}
@@ -724,6 +781,10 @@ type CreateMatchmakeSessionResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*CreateMatchmakeSessionResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *CreateMatchmakeSessionResponse) DecodeFrom(d *typed.Decoder) {
 	*m = CreateMatchmakeSessionResponse{}
@@ -777,6 +838,10 @@ type JoinMatchmakeSessionRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*JoinMatchmakeSessionRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *JoinMatchmakeSessionRequest) DecodeFrom(d *typed.Decoder) {
 	*m = JoinMatchmakeSessionRequest{}
@@ -827,6 +892,10 @@ type JoinMatchmakeSessionResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*JoinMatchmakeSessionResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *JoinMatchmakeSessionResponse) DecodeFrom(d *typed.Decoder) {
@@ -881,6 +950,10 @@ type ModifyCurrentGameAttributeRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ModifyCurrentGameAttributeRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ModifyCurrentGameAttributeRequest) DecodeFrom(d *typed.Decoder) {
 	*m = ModifyCurrentGameAttributeRequest{}
@@ -932,6 +1005,10 @@ type ModifyCurrentGameAttributeResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ModifyCurrentGameAttributeResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ModifyCurrentGameAttributeResponse) DecodeFrom(d *typed.Decoder) {
 	*m = ModifyCurrentGameAttributeResponse{}
@@ -982,6 +1059,10 @@ type UpdateNotificationDataRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateNotificationDataRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *UpdateNotificationDataRequest) DecodeFrom(d *typed.Decoder) {
@@ -1036,6 +1117,10 @@ type UpdateNotificationDataResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateNotificationDataResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateNotificationDataResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateNotificationDataResponse{}
@@ -1080,6 +1165,10 @@ type GetFriendNotificationDataRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetFriendNotificationDataRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetFriendNotificationDataRequest) DecodeFrom(d *typed.Decoder) {
@@ -1129,6 +1218,10 @@ type GetFriendNotificationDataResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetFriendNotificationDataResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetFriendNotificationDataResponse) DecodeFrom(d *typed.Decoder) {
@@ -1190,6 +1283,10 @@ type UpdateApplicationBufferRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateApplicationBufferRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateApplicationBufferRequest) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateApplicationBufferRequest{}
@@ -1239,6 +1336,10 @@ type UpdateApplicationBufferResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateApplicationBufferResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateApplicationBufferResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateApplicationBufferResponse{}
@@ -1285,6 +1386,10 @@ type UpdateMatchmakeSessionAttributeRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateMatchmakeSessionAttributeRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *UpdateMatchmakeSessionAttributeRequest) DecodeFrom(d *typed.Decoder) {
@@ -1343,6 +1448,10 @@ type UpdateMatchmakeSessionAttributeResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateMatchmakeSessionAttributeResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateMatchmakeSessionAttributeResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateMatchmakeSessionAttributeResponse{}
@@ -1387,6 +1496,10 @@ type GetlstFriendNotificationDataRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetlstFriendNotificationDataRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetlstFriendNotificationDataRequest) DecodeFrom(d *typed.Decoder) {
@@ -1444,6 +1557,10 @@ type GetlstFriendNotificationDataResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetlstFriendNotificationDataResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetlstFriendNotificationDataResponse) DecodeFrom(d *typed.Decoder) {
@@ -1503,6 +1620,12 @@ type UpdateMatchmakeSessionRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *UpdateMatchmakeSessionRequest) SetDefaults() {
+	m.Gathering = typed.AnyData{Class: "Gathering", Value: typed.NewDefault("Gathering")}
+}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateMatchmakeSessionRequest) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateMatchmakeSessionRequest{}
@@ -1547,6 +1670,10 @@ type UpdateMatchmakeSessionResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateMatchmakeSessionResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *UpdateMatchmakeSessionResponse) DecodeFrom(d *typed.Decoder) {
@@ -1595,6 +1722,12 @@ type AutoMatchmakeWithSearchCriteriaPostponeRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *AutoMatchmakeWithSearchCriteriaPostponeRequest) SetDefaults() {
+	m.Gathering = typed.AnyData{Class: "Gathering", Value: typed.NewDefault("Gathering")}
 }
 
 // DecodeFrom reads the values in order.
@@ -1659,6 +1792,12 @@ type AutoMatchmakeWithSearchCriteriaPostponeResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *AutoMatchmakeWithSearchCriteriaPostponeResponse) SetDefaults() {
+	m.Gathering = typed.AnyData{Class: "Gathering", Value: typed.NewDefault("Gathering")}
+}
+
 // DecodeFrom reads the values in order.
 func (m *AutoMatchmakeWithSearchCriteriaPostponeResponse) DecodeFrom(d *typed.Decoder) {
 	*m = AutoMatchmakeWithSearchCriteriaPostponeResponse{}
@@ -1705,6 +1844,10 @@ type GetPlayingSessionRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetPlayingSessionRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetPlayingSessionRequest) DecodeFrom(d *typed.Decoder) {
@@ -1762,6 +1905,10 @@ type GetPlayingSessionResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetPlayingSessionResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetPlayingSessionResponse) DecodeFrom(d *typed.Decoder) {
@@ -1823,6 +1970,12 @@ type CreateCommunityRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *CreateCommunityRequest) SetDefaults() {
+	m.Community.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *CreateCommunityRequest) DecodeFrom(d *typed.Decoder) {
 	*m = CreateCommunityRequest{}
@@ -1871,6 +2024,10 @@ type CreateCommunityResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*CreateCommunityResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *CreateCommunityResponse) DecodeFrom(d *typed.Decoder) {
@@ -1921,6 +2078,12 @@ type UpdateCommunityRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *UpdateCommunityRequest) SetDefaults() {
+	m.Community.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateCommunityRequest) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateCommunityRequest{}
@@ -1965,6 +2128,10 @@ type UpdateCommunityResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateCommunityResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *UpdateCommunityResponse) DecodeFrom(d *typed.Decoder) {
@@ -2015,6 +2182,10 @@ type JoinCommunityRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*JoinCommunityRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *JoinCommunityRequest) DecodeFrom(d *typed.Decoder) {
 	*m = JoinCommunityRequest{}
@@ -2064,6 +2235,10 @@ type JoinCommunityResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*JoinCommunityResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *JoinCommunityResponse) DecodeFrom(d *typed.Decoder) {
 	*m = JoinCommunityResponse{}
@@ -2106,6 +2281,10 @@ type FindCommunityByGatheringIdRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindCommunityByGatheringIdRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindCommunityByGatheringIdRequest) DecodeFrom(d *typed.Decoder) {
@@ -2163,6 +2342,10 @@ type FindCommunityByGatheringIdResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindCommunityByGatheringIdResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindCommunityByGatheringIdResponse) DecodeFrom(d *typed.Decoder) {
@@ -2224,6 +2407,12 @@ type FindOfficialCommunityRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *FindOfficialCommunityRequest) SetDefaults() {
+	m.Range.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *FindOfficialCommunityRequest) DecodeFrom(d *typed.Decoder) {
 	*m = FindOfficialCommunityRequest{}
@@ -2272,6 +2461,10 @@ type FindOfficialCommunityResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindOfficialCommunityResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindOfficialCommunityResponse) DecodeFrom(d *typed.Decoder) {
@@ -2333,6 +2526,12 @@ type FindCommunityByParticipantRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *FindCommunityByParticipantRequest) SetDefaults() {
+	m.Range.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *FindCommunityByParticipantRequest) DecodeFrom(d *typed.Decoder) {
 	*m = FindCommunityByParticipantRequest{}
@@ -2383,6 +2582,10 @@ type FindCommunityByParticipantResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindCommunityByParticipantResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindCommunityByParticipantResponse) DecodeFrom(d *typed.Decoder) {
@@ -2444,6 +2647,10 @@ type UpdatePrivacySettingRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdatePrivacySettingRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdatePrivacySettingRequest) DecodeFrom(d *typed.Decoder) {
 	*m = UpdatePrivacySettingRequest{}
@@ -2491,6 +2698,10 @@ type UpdatePrivacySettingResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdatePrivacySettingResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdatePrivacySettingResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UpdatePrivacySettingResponse{}
@@ -2534,6 +2745,10 @@ type GetMyBlockListRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetMyBlockListRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetMyBlockListRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetMyBlockListRequest{}
@@ -2576,6 +2791,10 @@ type GetMyBlockListResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetMyBlockListResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetMyBlockListResponse) DecodeFrom(d *typed.Decoder) {
@@ -2634,6 +2853,10 @@ type AddToBlockListRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*AddToBlockListRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *AddToBlockListRequest) DecodeFrom(d *typed.Decoder) {
 	*m = AddToBlockListRequest{}
@@ -2687,6 +2910,10 @@ type AddToBlockListResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*AddToBlockListResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *AddToBlockListResponse) DecodeFrom(d *typed.Decoder) {
 	*m = AddToBlockListResponse{}
@@ -2731,6 +2958,10 @@ type RemoveFromBlockListRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RemoveFromBlockListRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *RemoveFromBlockListRequest) DecodeFrom(d *typed.Decoder) {
@@ -2787,6 +3018,10 @@ type RemoveFromBlockListResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RemoveFromBlockListResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RemoveFromBlockListResponse) DecodeFrom(d *typed.Decoder) {
 	*m = RemoveFromBlockListResponse{}
@@ -2830,6 +3065,10 @@ type ClearMyBlockListRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ClearMyBlockListRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ClearMyBlockListRequest) DecodeFrom(d *typed.Decoder) {
 	*m = ClearMyBlockListRequest{}
@@ -2872,6 +3111,10 @@ type ClearMyBlockListResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ClearMyBlockListResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *ClearMyBlockListResponse) DecodeFrom(d *typed.Decoder) {
@@ -2921,6 +3164,10 @@ type ReportViolationRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ReportViolationRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *ReportViolationRequest) DecodeFrom(d *typed.Decoder) {
@@ -2973,6 +3220,10 @@ type ReportViolationResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ReportViolationResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ReportViolationResponse) DecodeFrom(d *typed.Decoder) {
 	*m = ReportViolationResponse{}
@@ -3015,6 +3266,10 @@ type IsViolationUserRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*IsViolationUserRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *IsViolationUserRequest) DecodeFrom(d *typed.Decoder) {
@@ -3062,6 +3317,10 @@ type IsViolationUserResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*IsViolationUserResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *IsViolationUserResponse) DecodeFrom(d *typed.Decoder) {
@@ -3121,6 +3380,12 @@ type JoinMatchmakeSessionExRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *JoinMatchmakeSessionExRequest) SetDefaults() {
+	m.HasNumParticipants = true
 }
 
 // DecodeFrom reads the values in order.
@@ -3183,6 +3448,10 @@ type JoinMatchmakeSessionExResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*JoinMatchmakeSessionExResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *JoinMatchmakeSessionExResponse) DecodeFrom(d *typed.Decoder) {
 	*m = JoinMatchmakeSessionExResponse{}
@@ -3233,6 +3502,10 @@ type GetSimplePlayingSessionRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetSimplePlayingSessionRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetSimplePlayingSessionRequest) DecodeFrom(d *typed.Decoder) {
@@ -3293,6 +3566,10 @@ type GetSimplePlayingSessionResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetSimplePlayingSessionResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetSimplePlayingSessionResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetSimplePlayingSessionResponse{}
@@ -3351,6 +3628,10 @@ type GetSimpleCommunityRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetSimpleCommunityRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetSimpleCommunityRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetSimpleCommunityRequest{}
@@ -3407,6 +3688,10 @@ type GetSimpleCommunityResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetSimpleCommunityResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetSimpleCommunityResponse) DecodeFrom(d *typed.Decoder) {
@@ -3470,6 +3755,12 @@ type AutoMatchmakeWithGatheringIdPostponeRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *AutoMatchmakeWithGatheringIdPostponeRequest) SetDefaults() {
+	m.Gathering = typed.AnyData{Class: "Gathering", Value: typed.NewDefault("Gathering")}
+}
+
 // DecodeFrom reads the values in order.
 func (m *AutoMatchmakeWithGatheringIdPostponeRequest) DecodeFrom(d *typed.Decoder) {
 	*m = AutoMatchmakeWithGatheringIdPostponeRequest{}
@@ -3531,6 +3822,12 @@ type AutoMatchmakeWithGatheringIdPostponeResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *AutoMatchmakeWithGatheringIdPostponeResponse) SetDefaults() {
+	m.JoinedGathering = typed.AnyData{Class: "Gathering", Value: typed.NewDefault("Gathering")}
+}
+
 // DecodeFrom reads the values in order.
 func (m *AutoMatchmakeWithGatheringIdPostponeResponse) DecodeFrom(d *typed.Decoder) {
 	*m = AutoMatchmakeWithGatheringIdPostponeResponse{}
@@ -3580,6 +3877,10 @@ type UpdateProgressScoreRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateProgressScoreRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateProgressScoreRequest) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateProgressScoreRequest{}
@@ -3628,6 +3929,10 @@ type UpdateProgressScoreResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateProgressScoreResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *UpdateProgressScoreResponse) DecodeFrom(d *typed.Decoder) {
@@ -3683,6 +3988,10 @@ type DebugNotifyEventRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DebugNotifyEventRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *DebugNotifyEventRequest) DecodeFrom(d *typed.Decoder) {
@@ -3741,6 +4050,10 @@ type DebugNotifyEventResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DebugNotifyEventResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *DebugNotifyEventResponse) DecodeFrom(d *typed.Decoder) {
 	*m = DebugNotifyEventResponse{}
@@ -3785,6 +4098,10 @@ type GenerateMatchmakeSessionSystemPasswordRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GenerateMatchmakeSessionSystemPasswordRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GenerateMatchmakeSessionSystemPasswordRequest) DecodeFrom(d *typed.Decoder) {
@@ -3835,6 +4152,10 @@ type GenerateMatchmakeSessionSystemPasswordResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GenerateMatchmakeSessionSystemPasswordResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GenerateMatchmakeSessionSystemPasswordResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GenerateMatchmakeSessionSystemPasswordResponse{}
@@ -3881,6 +4202,10 @@ type ClearMatchmakeSessionSystemPasswordRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ClearMatchmakeSessionSystemPasswordRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *ClearMatchmakeSessionSystemPasswordRequest) DecodeFrom(d *typed.Decoder) {
@@ -3929,6 +4254,10 @@ type ClearMatchmakeSessionSystemPasswordResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ClearMatchmakeSessionSystemPasswordResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ClearMatchmakeSessionSystemPasswordResponse) DecodeFrom(d *typed.Decoder) {
 	*m = ClearMatchmakeSessionSystemPasswordResponse{}
@@ -3972,6 +4301,12 @@ type CreateMatchmakeSessionWithParamRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *CreateMatchmakeSessionWithParamRequest) SetDefaults() {
+	m.Param.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -4021,6 +4356,12 @@ type CreateMatchmakeSessionWithParamResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *CreateMatchmakeSessionWithParamResponse) SetDefaults() {
+	m.Session.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *CreateMatchmakeSessionWithParamResponse) DecodeFrom(d *typed.Decoder) {
 	*m = CreateMatchmakeSessionWithParamResponse{}
@@ -4066,6 +4407,12 @@ type JoinMatchmakeSessionWithParamRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *JoinMatchmakeSessionWithParamRequest) SetDefaults() {
+	m.Param.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -4115,6 +4462,12 @@ type JoinMatchmakeSessionWithParamResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *JoinMatchmakeSessionWithParamResponse) SetDefaults() {
+	m.Session.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *JoinMatchmakeSessionWithParamResponse) DecodeFrom(d *typed.Decoder) {
 	*m = JoinMatchmakeSessionWithParamResponse{}
@@ -4160,6 +4513,12 @@ type AutoMatchmakeWithParamPostponeRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *AutoMatchmakeWithParamPostponeRequest) SetDefaults() {
+	m.Param.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -4209,6 +4568,12 @@ type AutoMatchmakeWithParamPostponeResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *AutoMatchmakeWithParamPostponeResponse) SetDefaults() {
+	m.Session.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *AutoMatchmakeWithParamPostponeResponse) DecodeFrom(d *typed.Decoder) {
 	*m = AutoMatchmakeWithParamPostponeResponse{}
@@ -4255,6 +4620,10 @@ type FindMatchmakeSessionByGatheringIdDetailRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindMatchmakeSessionByGatheringIdDetailRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindMatchmakeSessionByGatheringIdDetailRequest) DecodeFrom(d *typed.Decoder) {
@@ -4303,6 +4672,12 @@ type FindMatchmakeSessionByGatheringIdDetailResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *FindMatchmakeSessionByGatheringIdDetailResponse) SetDefaults() {
+	m.Session.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -4354,6 +4729,13 @@ type BrowseMatchmakeSessionNoHolderRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *BrowseMatchmakeSessionNoHolderRequest) SetDefaults() {
+	m.SearchCriteria.SetDefaults()
+	m.Range.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *BrowseMatchmakeSessionNoHolderRequest) DecodeFrom(d *typed.Decoder) {
 	*m = BrowseMatchmakeSessionNoHolderRequest{}
@@ -4402,6 +4784,10 @@ type BrowseMatchmakeSessionNoHolderResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*BrowseMatchmakeSessionNoHolderResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *BrowseMatchmakeSessionNoHolderResponse) DecodeFrom(d *typed.Decoder) {
@@ -4463,6 +4849,13 @@ type BrowseMatchmakeSessionWithHostUrlsNoHolderRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderRequest) SetDefaults() {
+	m.SearchCriteria.SetDefaults()
+	m.Range.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderRequest) DecodeFrom(d *typed.Decoder) {
 	*m = BrowseMatchmakeSessionWithHostUrlsNoHolderRequest{}
@@ -4513,6 +4906,10 @@ type BrowseMatchmakeSessionWithHostUrlsNoHolderResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*BrowseMatchmakeSessionWithHostUrlsNoHolderResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderResponse) DecodeFrom(d *typed.Decoder) {
@@ -4583,6 +4980,12 @@ type UpdateMatchmakeSessionPartRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *UpdateMatchmakeSessionPartRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateMatchmakeSessionPartRequest) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateMatchmakeSessionPartRequest{}
@@ -4628,6 +5031,10 @@ type UpdateMatchmakeSessionPartResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateMatchmakeSessionPartResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateMatchmakeSessionPartResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateMatchmakeSessionPartResponse{}
@@ -4671,6 +5078,12 @@ type RequestMatchmakingRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *RequestMatchmakingRequest) SetDefaults() {
+	m.Param.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -4719,6 +5132,10 @@ type RequestMatchmakingResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RequestMatchmakingResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *RequestMatchmakingResponse) DecodeFrom(d *typed.Decoder) {
@@ -4769,6 +5186,10 @@ type WithdrawMatchmakingRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*WithdrawMatchmakingRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *WithdrawMatchmakingRequest) DecodeFrom(d *typed.Decoder) {
 	*m = WithdrawMatchmakingRequest{}
@@ -4816,6 +5237,10 @@ type WithdrawMatchmakingResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*WithdrawMatchmakingResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *WithdrawMatchmakingResponse) DecodeFrom(d *typed.Decoder) {
 	*m = WithdrawMatchmakingResponse{}
@@ -4859,6 +5284,10 @@ type WithdrawMatchmakingAllRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*WithdrawMatchmakingAllRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *WithdrawMatchmakingAllRequest) DecodeFrom(d *typed.Decoder) {
 	*m = WithdrawMatchmakingAllRequest{}
@@ -4901,6 +5330,10 @@ type WithdrawMatchmakingAllResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*WithdrawMatchmakingAllResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *WithdrawMatchmakingAllResponse) DecodeFrom(d *typed.Decoder) {
@@ -4946,6 +5379,10 @@ type FindMatchmakeSessionByGatheringIdRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindMatchmakeSessionByGatheringIdRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindMatchmakeSessionByGatheringIdRequest) DecodeFrom(d *typed.Decoder) {
@@ -5003,6 +5440,10 @@ type FindMatchmakeSessionByGatheringIdResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindMatchmakeSessionByGatheringIdResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindMatchmakeSessionByGatheringIdResponse) DecodeFrom(d *typed.Decoder) {
@@ -5062,6 +5503,10 @@ type FindMatchmakeSessionBySingleGatheringIdRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindMatchmakeSessionBySingleGatheringIdRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *FindMatchmakeSessionBySingleGatheringIdRequest) DecodeFrom(d *typed.Decoder) {
 	*m = FindMatchmakeSessionBySingleGatheringIdRequest{}
@@ -5111,6 +5556,12 @@ type FindMatchmakeSessionBySingleGatheringIdResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *FindMatchmakeSessionBySingleGatheringIdResponse) SetDefaults() {
+	m.Session.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *FindMatchmakeSessionBySingleGatheringIdResponse) DecodeFrom(d *typed.Decoder) {
 	*m = FindMatchmakeSessionBySingleGatheringIdResponse{}
@@ -5158,6 +5609,12 @@ type FindMatchmakeSessionByOwnerRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *FindMatchmakeSessionByOwnerRequest) SetDefaults() {
+	m.Range.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -5210,6 +5667,10 @@ type FindMatchmakeSessionByOwnerResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindMatchmakeSessionByOwnerResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindMatchmakeSessionByOwnerResponse) DecodeFrom(d *typed.Decoder) {
@@ -5269,6 +5730,12 @@ type FindMatchmakeSessionByParticipantRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *FindMatchmakeSessionByParticipantRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *FindMatchmakeSessionByParticipantRequest) DecodeFrom(d *typed.Decoder) {
 	*m = FindMatchmakeSessionByParticipantRequest{}
@@ -5315,6 +5782,10 @@ type FindMatchmakeSessionByParticipantResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindMatchmakeSessionByParticipantResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindMatchmakeSessionByParticipantResponse) DecodeFrom(d *typed.Decoder) {
@@ -5374,6 +5845,12 @@ type BrowseMatchmakeSessionNoHolderNoResultRangeRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *BrowseMatchmakeSessionNoHolderNoResultRangeRequest) SetDefaults() {
+	m.SearchCriteria.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *BrowseMatchmakeSessionNoHolderNoResultRangeRequest) DecodeFrom(d *typed.Decoder) {
 	*m = BrowseMatchmakeSessionNoHolderNoResultRangeRequest{}
@@ -5420,6 +5897,10 @@ type BrowseMatchmakeSessionNoHolderNoResultRangeResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*BrowseMatchmakeSessionNoHolderNoResultRangeResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *BrowseMatchmakeSessionNoHolderNoResultRangeResponse) DecodeFrom(d *typed.Decoder) {
@@ -5479,6 +5960,12 @@ type BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeRequest) SetDefaults() {
+	m.SearchCriteria.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeRequest) DecodeFrom(d *typed.Decoder) {
 	*m = BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeRequest{}
@@ -5529,6 +6016,10 @@ type BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeResponse) DecodeFrom(d *typed.Decoder) {

@@ -127,6 +127,12 @@ type RegisterGatheringRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *RegisterGatheringRequest) SetDefaults() {
+	m.Gathering = typed.AnyData{Class: "Gathering", Value: typed.NewDefault("Gathering")}
+}
+
 // DecodeFrom reads the values in order.
 func (m *RegisterGatheringRequest) DecodeFrom(d *typed.Decoder) {
 	*m = RegisterGatheringRequest{}
@@ -173,6 +179,10 @@ type RegisterGatheringResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RegisterGatheringResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *RegisterGatheringResponse) DecodeFrom(d *typed.Decoder) {
@@ -223,6 +233,10 @@ type UnregisterGatheringRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UnregisterGatheringRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UnregisterGatheringRequest) DecodeFrom(d *typed.Decoder) {
 	*m = UnregisterGatheringRequest{}
@@ -272,6 +286,10 @@ type UnregisterGatheringResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UnregisterGatheringResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UnregisterGatheringResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UnregisterGatheringResponse{}
@@ -318,6 +336,10 @@ type UnregisterGatheringsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UnregisterGatheringsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *UnregisterGatheringsRequest) DecodeFrom(d *typed.Decoder) {
@@ -376,6 +398,10 @@ type UnregisterGatheringsResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UnregisterGatheringsResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UnregisterGatheringsResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UnregisterGatheringsResponse{}
@@ -421,6 +447,12 @@ type UpdateGatheringRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *UpdateGatheringRequest) SetDefaults() {
+	m.Gathering = typed.AnyData{Class: "Gathering", Value: typed.NewDefault("Gathering")}
 }
 
 // DecodeFrom reads the values in order.
@@ -469,6 +501,10 @@ type UpdateGatheringResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateGatheringResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *UpdateGatheringResponse) DecodeFrom(d *typed.Decoder) {
@@ -520,6 +556,10 @@ type InviteRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*InviteRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *InviteRequest) DecodeFrom(d *typed.Decoder) {
@@ -580,6 +620,10 @@ type InviteResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*InviteResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *InviteResponse) DecodeFrom(d *typed.Decoder) {
 	*m = InviteResponse{}
@@ -626,6 +670,10 @@ type AcceptInvitationRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*AcceptInvitationRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *AcceptInvitationRequest) DecodeFrom(d *typed.Decoder) {
@@ -678,6 +726,10 @@ type AcceptInvitationResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*AcceptInvitationResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *AcceptInvitationResponse) DecodeFrom(d *typed.Decoder) {
 	*m = AcceptInvitationResponse{}
@@ -726,6 +778,10 @@ type DeclineInvitationRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeclineInvitationRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *DeclineInvitationRequest) DecodeFrom(d *typed.Decoder) {
@@ -778,6 +834,10 @@ type DeclineInvitationResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeclineInvitationResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *DeclineInvitationResponse) DecodeFrom(d *typed.Decoder) {
 	*m = DeclineInvitationResponse{}
@@ -828,6 +888,10 @@ type CancelInvitationRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*CancelInvitationRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *CancelInvitationRequest) DecodeFrom(d *typed.Decoder) {
@@ -890,6 +954,10 @@ type CancelInvitationResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*CancelInvitationResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *CancelInvitationResponse) DecodeFrom(d *typed.Decoder) {
 	*m = CancelInvitationResponse{}
@@ -936,6 +1004,10 @@ type GetInvitationsSentRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetInvitationsSentRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetInvitationsSentRequest) DecodeFrom(d *typed.Decoder) {
@@ -985,6 +1057,10 @@ type GetInvitationsSentResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetInvitationsSentResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetInvitationsSentResponse) DecodeFrom(d *typed.Decoder) {
@@ -1042,6 +1118,10 @@ type GetInvitationsReceivedRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetInvitationsReceivedRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetInvitationsReceivedRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetInvitationsReceivedRequest{}
@@ -1086,6 +1166,10 @@ type GetInvitationsReceivedResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetInvitationsReceivedResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetInvitationsReceivedResponse) DecodeFrom(d *typed.Decoder) {
@@ -1147,6 +1231,10 @@ type ParticipateRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ParticipateRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ParticipateRequest) DecodeFrom(d *typed.Decoder) {
 	*m = ParticipateRequest{}
@@ -1196,6 +1284,10 @@ type ParticipateResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ParticipateResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ParticipateResponse) DecodeFrom(d *typed.Decoder) {
 	*m = ParticipateResponse{}
@@ -1242,6 +1334,10 @@ type CancelParticipationRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*CancelParticipationRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *CancelParticipationRequest) DecodeFrom(d *typed.Decoder) {
@@ -1294,6 +1390,10 @@ type CancelParticipationResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*CancelParticipationResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *CancelParticipationResponse) DecodeFrom(d *typed.Decoder) {
 	*m = CancelParticipationResponse{}
@@ -1340,6 +1440,10 @@ type GetParticipantsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetParticipantsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetParticipantsRequest) DecodeFrom(d *typed.Decoder) {
@@ -1389,6 +1493,10 @@ type GetParticipantsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetParticipantsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetParticipantsResponse) DecodeFrom(d *typed.Decoder) {
@@ -1451,6 +1559,10 @@ type AddParticipantsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*AddParticipantsRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *AddParticipantsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = AddParticipantsRequest{}
@@ -1512,6 +1624,10 @@ type AddParticipantsResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*AddParticipantsResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *AddParticipantsResponse) DecodeFrom(d *typed.Decoder) {
 	*m = AddParticipantsResponse{}
@@ -1558,6 +1674,10 @@ type GetDetailedParticipantsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetDetailedParticipantsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetDetailedParticipantsRequest) DecodeFrom(d *typed.Decoder) {
@@ -1607,6 +1727,10 @@ type GetDetailedParticipantsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetDetailedParticipantsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetDetailedParticipantsResponse) DecodeFrom(d *typed.Decoder) {
@@ -1666,6 +1790,10 @@ type GetParticipantsURLsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetParticipantsURLsRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetParticipantsURLsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetParticipantsURLsRequest{}
@@ -1714,6 +1842,10 @@ type GetParticipantsURLsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetParticipantsURLsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetParticipantsURLsResponse) DecodeFrom(d *typed.Decoder) {
@@ -1775,6 +1907,12 @@ type FindByTypeRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *FindByTypeRequest) SetDefaults() {
+	m.Range.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *FindByTypeRequest) DecodeFrom(d *typed.Decoder) {
 	*m = FindByTypeRequest{}
@@ -1821,6 +1959,10 @@ type FindByTypeResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindByTypeResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindByTypeResponse) DecodeFrom(d *typed.Decoder) {
@@ -1880,6 +2022,12 @@ type FindByDescriptionRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *FindByDescriptionRequest) SetDefaults() {
+	m.Range.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *FindByDescriptionRequest) DecodeFrom(d *typed.Decoder) {
 	*m = FindByDescriptionRequest{}
@@ -1928,6 +2076,10 @@ type FindByDescriptionResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindByDescriptionResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindByDescriptionResponse) DecodeFrom(d *typed.Decoder) {
@@ -1989,6 +2141,12 @@ type FindByDescriptionRegexRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *FindByDescriptionRegexRequest) SetDefaults() {
+	m.Range.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *FindByDescriptionRegexRequest) DecodeFrom(d *typed.Decoder) {
 	*m = FindByDescriptionRegexRequest{}
@@ -2037,6 +2195,10 @@ type FindByDescriptionRegexResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindByDescriptionRegexResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindByDescriptionRegexResponse) DecodeFrom(d *typed.Decoder) {
@@ -2096,6 +2258,10 @@ type FindByIDRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindByIDRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *FindByIDRequest) DecodeFrom(d *typed.Decoder) {
 	*m = FindByIDRequest{}
@@ -2150,6 +2316,10 @@ type FindByIDResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindByIDResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindByIDResponse) DecodeFrom(d *typed.Decoder) {
@@ -2207,6 +2377,10 @@ type FindBySingleIDRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindBySingleIDRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *FindBySingleIDRequest) DecodeFrom(d *typed.Decoder) {
 	*m = FindBySingleIDRequest{}
@@ -2254,6 +2428,12 @@ type FindBySingleIDResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *FindBySingleIDResponse) SetDefaults() {
+	m.Gathering = typed.AnyData{Class: "Gathering", Value: typed.NewDefault("Gathering")}
 }
 
 // DecodeFrom reads the values in order.
@@ -2307,6 +2487,12 @@ type FindByOwnerRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *FindByOwnerRequest) SetDefaults() {
+	m.Range.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *FindByOwnerRequest) DecodeFrom(d *typed.Decoder) {
 	*m = FindByOwnerRequest{}
@@ -2355,6 +2541,10 @@ type FindByOwnerResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindByOwnerResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindByOwnerResponse) DecodeFrom(d *typed.Decoder) {
@@ -2412,6 +2602,10 @@ type FindByParticipantsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindByParticipantsRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *FindByParticipantsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = FindByParticipantsRequest{}
@@ -2468,6 +2662,10 @@ type FindByParticipantsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindByParticipantsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindByParticipantsResponse) DecodeFrom(d *typed.Decoder) {
@@ -2527,6 +2725,12 @@ type FindInvitationsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *FindInvitationsRequest) SetDefaults() {
+	m.Range.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *FindInvitationsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = FindInvitationsRequest{}
@@ -2573,6 +2777,10 @@ type FindInvitationsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindInvitationsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindInvitationsResponse) DecodeFrom(d *typed.Decoder) {
@@ -2634,6 +2842,12 @@ type FindBySQLQueryRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *FindBySQLQueryRequest) SetDefaults() {
+	m.Range.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *FindBySQLQueryRequest) DecodeFrom(d *typed.Decoder) {
 	*m = FindBySQLQueryRequest{}
@@ -2680,6 +2894,10 @@ type FindBySQLQueryResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindBySQLQueryResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindBySQLQueryResponse) DecodeFrom(d *typed.Decoder) {
@@ -2741,6 +2959,10 @@ type LaunchSessionRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*LaunchSessionRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *LaunchSessionRequest) DecodeFrom(d *typed.Decoder) {
 	*m = LaunchSessionRequest{}
@@ -2790,6 +3012,10 @@ type LaunchSessionResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*LaunchSessionResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *LaunchSessionResponse) DecodeFrom(d *typed.Decoder) {
 	*m = LaunchSessionResponse{}
@@ -2836,6 +3062,10 @@ type UpdateSessionURLRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateSessionURLRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *UpdateSessionURLRequest) DecodeFrom(d *typed.Decoder) {
@@ -2888,6 +3118,10 @@ type UpdateSessionURLResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateSessionURLResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateSessionURLResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateSessionURLResponse{}
@@ -2934,6 +3168,10 @@ type GetSessionURLRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetSessionURLRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetSessionURLRequest) DecodeFrom(d *typed.Decoder) {
@@ -2984,6 +3222,10 @@ type GetSessionURLResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetSessionURLResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetSessionURLResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetSessionURLResponse{}
@@ -3030,6 +3272,10 @@ type GetStateRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetStateRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetStateRequest) DecodeFrom(d *typed.Decoder) {
@@ -3079,6 +3325,10 @@ type GetStateResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetStateResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetStateResponse) DecodeFrom(d *typed.Decoder) {
@@ -3131,6 +3381,10 @@ type SetStateRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*SetStateRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *SetStateRequest) DecodeFrom(d *typed.Decoder) {
 	*m = SetStateRequest{}
@@ -3180,6 +3434,10 @@ type SetStateResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*SetStateResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *SetStateResponse) DecodeFrom(d *typed.Decoder) {
 	*m = SetStateResponse{}
@@ -3226,6 +3484,10 @@ type ReportStatsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ReportStatsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *ReportStatsRequest) DecodeFrom(d *typed.Decoder) {
@@ -3285,6 +3547,10 @@ type ReportStatsResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ReportStatsResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ReportStatsResponse) DecodeFrom(d *typed.Decoder) {
 	*m = ReportStatsResponse{}
@@ -3333,6 +3599,10 @@ type GetStatsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetStatsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetStatsRequest) DecodeFrom(d *typed.Decoder) {
@@ -3403,6 +3673,10 @@ type GetStatsResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetStatsResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetStatsResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetStatsResponse{}
@@ -3461,6 +3735,10 @@ type DeleteGatheringRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteGatheringRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *DeleteGatheringRequest) DecodeFrom(d *typed.Decoder) {
 	*m = DeleteGatheringRequest{}
@@ -3510,6 +3788,10 @@ type DeleteGatheringResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteGatheringResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *DeleteGatheringResponse) DecodeFrom(d *typed.Decoder) {
 	*m = DeleteGatheringResponse{}
@@ -3557,6 +3839,12 @@ type GetPendingDeletionsRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetPendingDeletionsRequest) SetDefaults() {
+	m.Range.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -3611,6 +3899,10 @@ type GetPendingDeletionsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetPendingDeletionsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetPendingDeletionsResponse) DecodeFrom(d *typed.Decoder) {
@@ -3672,6 +3964,10 @@ type DeleteFromDeletionsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteFromDeletionsRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *DeleteFromDeletionsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = DeleteFromDeletionsRequest{}
@@ -3729,6 +4025,10 @@ type DeleteFromDeletionsResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteFromDeletionsResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *DeleteFromDeletionsResponse) DecodeFrom(d *typed.Decoder) {
 	*m = DeleteFromDeletionsResponse{}
@@ -3777,6 +4077,10 @@ type MigrateGatheringOwnershipV1Request struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*MigrateGatheringOwnershipV1Request) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *MigrateGatheringOwnershipV1Request) DecodeFrom(d *typed.Decoder) {
@@ -3837,6 +4141,10 @@ type MigrateGatheringOwnershipV1Response struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*MigrateGatheringOwnershipV1Response) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *MigrateGatheringOwnershipV1Response) DecodeFrom(d *typed.Decoder) {
 	*m = MigrateGatheringOwnershipV1Response{}
@@ -3884,6 +4192,12 @@ type FindByDescriptionLikeRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *FindByDescriptionLikeRequest) SetDefaults() {
+	m.Range.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -3934,6 +4248,10 @@ type FindByDescriptionLikeResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*FindByDescriptionLikeResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *FindByDescriptionLikeResponse) DecodeFrom(d *typed.Decoder) {
@@ -3995,6 +4313,10 @@ type RegisterLocalURLRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RegisterLocalURLRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RegisterLocalURLRequest) DecodeFrom(d *typed.Decoder) {
 	*m = RegisterLocalURLRequest{}
@@ -4044,6 +4366,10 @@ type RegisterLocalURLResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RegisterLocalURLResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RegisterLocalURLResponse) DecodeFrom(d *typed.Decoder) {
 	*m = RegisterLocalURLResponse{}
@@ -4090,6 +4416,10 @@ type RegisterLocalURLsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RegisterLocalURLsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *RegisterLocalURLsRequest) DecodeFrom(d *typed.Decoder) {
@@ -4149,6 +4479,10 @@ type RegisterLocalURLsResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RegisterLocalURLsResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RegisterLocalURLsResponse) DecodeFrom(d *typed.Decoder) {
 	*m = RegisterLocalURLsResponse{}
@@ -4193,6 +4527,10 @@ type UpdateSessionHostV1Request struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateSessionHostV1Request) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *UpdateSessionHostV1Request) DecodeFrom(d *typed.Decoder) {
@@ -4241,6 +4579,10 @@ type UpdateSessionHostV1Response struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateSessionHostV1Response) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateSessionHostV1Response) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateSessionHostV1Response{}
@@ -4285,6 +4627,10 @@ type GetSessionURLsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetSessionURLsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetSessionURLsRequest) DecodeFrom(d *typed.Decoder) {
@@ -4332,6 +4678,10 @@ type GetSessionURLsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetSessionURLsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetSessionURLsResponse) DecodeFrom(d *typed.Decoder) {
@@ -4393,6 +4743,10 @@ type UpdateSessionHostRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateSessionHostRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateSessionHostRequest) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateSessionHostRequest{}
@@ -4442,6 +4796,10 @@ type UpdateSessionHostResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateSessionHostResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateSessionHostResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateSessionHostResponse{}
@@ -4488,6 +4846,10 @@ type UpdateGatheringOwnershipRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateGatheringOwnershipRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *UpdateGatheringOwnershipRequest) DecodeFrom(d *typed.Decoder) {
@@ -4540,6 +4902,10 @@ type UpdateGatheringOwnershipResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateGatheringOwnershipResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateGatheringOwnershipResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateGatheringOwnershipResponse{}
@@ -4590,6 +4956,10 @@ type MigrateGatheringOwnershipRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*MigrateGatheringOwnershipRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *MigrateGatheringOwnershipRequest) DecodeFrom(d *typed.Decoder) {
@@ -4649,6 +5019,10 @@ type MigrateGatheringOwnershipResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*MigrateGatheringOwnershipResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *MigrateGatheringOwnershipResponse) DecodeFrom(d *typed.Decoder) {

@@ -50,6 +50,10 @@ type EndParticipationRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*EndParticipationRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *EndParticipationRequest) DecodeFrom(d *typed.Decoder) {
 	*m = EndParticipationRequest{}
@@ -101,6 +105,10 @@ type EndParticipationResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*EndParticipationResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *EndParticipationResponse) DecodeFrom(d *typed.Decoder) {
 	*m = EndParticipationResponse{}
@@ -149,6 +157,10 @@ type GetParticipantsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetParticipantsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetParticipantsRequest) DecodeFrom(d *typed.Decoder) {
@@ -200,6 +212,10 @@ type GetParticipantsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetParticipantsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetParticipantsResponse) DecodeFrom(d *typed.Decoder) {
@@ -260,6 +276,10 @@ type GetDetailedParticipantsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetDetailedParticipantsRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetDetailedParticipantsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetDetailedParticipantsRequest{}
@@ -310,6 +330,10 @@ type GetDetailedParticipantsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetDetailedParticipantsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetDetailedParticipantsResponse) DecodeFrom(d *typed.Decoder) {
@@ -369,6 +393,10 @@ type GetParticipantsURLsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetParticipantsURLsRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetParticipantsURLsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetParticipantsURLsRequest{}
@@ -425,6 +453,10 @@ type GetParticipantsURLsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetParticipantsURLsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetParticipantsURLsResponse) DecodeFrom(d *typed.Decoder) {
@@ -486,6 +518,10 @@ type GetGatheringRelationsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetGatheringRelationsRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetGatheringRelationsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetGatheringRelationsRequest{}
@@ -537,6 +573,10 @@ type GetGatheringRelationsResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetGatheringRelationsResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetGatheringRelationsResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetGatheringRelationsResponse{}
@@ -585,6 +625,10 @@ type DeleteFromDeletionsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteFromDeletionsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *DeleteFromDeletionsRequest) DecodeFrom(d *typed.Decoder) {
@@ -642,6 +686,10 @@ type DeleteFromDeletionsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteFromDeletionsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *DeleteFromDeletionsResponse) DecodeFrom(d *typed.Decoder) {

@@ -49,6 +49,10 @@ type RequestProbeInitiationRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RequestProbeInitiationRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RequestProbeInitiationRequest) DecodeFrom(d *typed.Decoder) {
 	*m = RequestProbeInitiationRequest{}
@@ -105,6 +109,10 @@ type RequestProbeInitiationResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RequestProbeInitiationResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RequestProbeInitiationResponse) DecodeFrom(d *typed.Decoder) {
 	*m = RequestProbeInitiationResponse{}
@@ -150,6 +158,10 @@ type InitiateProbeRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*InitiateProbeRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *InitiateProbeRequest) DecodeFrom(d *typed.Decoder) {
 	*m = InitiateProbeRequest{}
@@ -192,6 +204,10 @@ type InitiateProbeResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*InitiateProbeResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *InitiateProbeResponse) DecodeFrom(d *typed.Decoder) {
@@ -237,6 +253,10 @@ type RequestProbeInitiationExtRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RequestProbeInitiationExtRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *RequestProbeInitiationExtRequest) DecodeFrom(d *typed.Decoder) {
@@ -296,6 +316,10 @@ type RequestProbeInitiationExtResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RequestProbeInitiationExtResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RequestProbeInitiationExtResponse) DecodeFrom(d *typed.Decoder) {
 	*m = RequestProbeInitiationExtResponse{}
@@ -346,6 +370,12 @@ type ReportNATTraversalResultRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *ReportNATTraversalResultRequest) SetDefaults() {
+	m.HasRTT = true
 }
 
 // DecodeFrom reads the values in order.
@@ -404,6 +434,10 @@ type ReportNATTraversalResultResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ReportNATTraversalResultResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ReportNATTraversalResultResponse) DecodeFrom(d *typed.Decoder) {
 	*m = ReportNATTraversalResultResponse{}
@@ -452,6 +486,10 @@ type ReportNATPropertiesRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ReportNATPropertiesRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *ReportNATPropertiesRequest) DecodeFrom(d *typed.Decoder) {
@@ -504,6 +542,10 @@ type ReportNATPropertiesResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ReportNATPropertiesResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ReportNATPropertiesResponse) DecodeFrom(d *typed.Decoder) {
 	*m = ReportNATPropertiesResponse{}
@@ -546,6 +588,10 @@ type GetRelaySignatureKeyRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetRelaySignatureKeyRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetRelaySignatureKeyRequest) DecodeFrom(d *typed.Decoder) {
@@ -601,6 +647,10 @@ type GetRelaySignatureKeyResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetRelaySignatureKeyResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetRelaySignatureKeyResponse) DecodeFrom(d *typed.Decoder) {
@@ -667,6 +717,10 @@ type ReportNATTraversalResultDetailRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ReportNATTraversalResultDetailRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ReportNATTraversalResultDetailRequest) DecodeFrom(d *typed.Decoder) {
 	*m = ReportNATTraversalResultDetailRequest{}
@@ -719,6 +773,10 @@ type ReportNATTraversalResultDetailResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ReportNATTraversalResultDetailResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *ReportNATTraversalResultDetailResponse) DecodeFrom(d *typed.Decoder) {

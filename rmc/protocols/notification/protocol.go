@@ -40,6 +40,12 @@ type ProcessNotificationEventRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *ProcessNotificationEventRequest) SetDefaults() {
+	m.Event.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *ProcessNotificationEventRequest) DecodeFrom(d *typed.Decoder) {
 	*m = ProcessNotificationEventRequest{}

@@ -70,6 +70,12 @@ type UploadScoreRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *UploadScoreRequest) SetDefaults() {
+	m.ScoreData.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *UploadScoreRequest) DecodeFrom(d *typed.Decoder) {
 	*m = UploadScoreRequest{}
@@ -117,6 +123,10 @@ type UploadScoreResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UploadScoreResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UploadScoreResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UploadScoreResponse{}
@@ -161,6 +171,10 @@ type DeleteScoreRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteScoreRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *DeleteScoreRequest) DecodeFrom(d *typed.Decoder) {
@@ -209,6 +223,10 @@ type DeleteScoreResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteScoreResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *DeleteScoreResponse) DecodeFrom(d *typed.Decoder) {
 	*m = DeleteScoreResponse{}
@@ -251,6 +269,10 @@ type DeleteAllScoresRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteAllScoresRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *DeleteAllScoresRequest) DecodeFrom(d *typed.Decoder) {
@@ -299,6 +321,10 @@ type DeleteAllScoresResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteAllScoresResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *DeleteAllScoresResponse) DecodeFrom(d *typed.Decoder) {
 	*m = DeleteAllScoresResponse{}
@@ -345,6 +371,10 @@ type UploadCommonDataRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UploadCommonDataRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *UploadCommonDataRequest) DecodeFrom(d *typed.Decoder) {
@@ -395,6 +425,10 @@ type UploadCommonDataResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UploadCommonDataResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UploadCommonDataResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UploadCommonDataResponse{}
@@ -439,6 +473,10 @@ type DeleteCommonDataRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteCommonDataRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *DeleteCommonDataRequest) DecodeFrom(d *typed.Decoder) {
@@ -487,6 +525,10 @@ type DeleteCommonDataResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteCommonDataResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *DeleteCommonDataResponse) DecodeFrom(d *typed.Decoder) {
 	*m = DeleteCommonDataResponse{}
@@ -531,6 +573,10 @@ type GetCommonDataRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetCommonDataRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetCommonDataRequest) DecodeFrom(d *typed.Decoder) {
@@ -578,6 +624,10 @@ type GetCommonDataResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetCommonDataResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetCommonDataResponse) DecodeFrom(d *typed.Decoder) {
@@ -628,6 +678,12 @@ type ChangeAttributesRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *ChangeAttributesRequest) SetDefaults() {
+	m.Param.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -681,6 +737,10 @@ type ChangeAttributesResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ChangeAttributesResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ChangeAttributesResponse) DecodeFrom(d *typed.Decoder) {
 	*m = ChangeAttributesResponse{}
@@ -726,6 +786,12 @@ type ChangeAllAttributesRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *ChangeAllAttributesRequest) SetDefaults() {
+	m.Param.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -776,6 +842,10 @@ type ChangeAllAttributesResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ChangeAllAttributesResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *ChangeAllAttributesResponse) DecodeFrom(d *typed.Decoder) {
@@ -828,6 +898,12 @@ type GetRankingRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetRankingRequest) SetDefaults() {
+	m.Order.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -885,6 +961,12 @@ type GetRankingResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetRankingResponse) SetDefaults() {
+	m.Result.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetRankingResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetRankingResponse{}
@@ -936,6 +1018,12 @@ type GetApproxOrderRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetApproxOrderRequest) SetDefaults() {
+	m.Order.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -993,6 +1081,10 @@ type GetApproxOrderResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetApproxOrderResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetApproxOrderResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetApproxOrderResponse{}
@@ -1046,6 +1138,12 @@ type GetStatsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetStatsRequest) SetDefaults() {
+	m.Order.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetStatsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetStatsRequest{}
@@ -1095,6 +1193,12 @@ type GetStatsResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetStatsResponse) SetDefaults() {
+	m.Stats.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -1148,6 +1252,12 @@ type GetRankingByPIDListRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetRankingByPIDListRequest) SetDefaults() {
+	m.Order.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -1215,6 +1325,12 @@ type GetRankingByPIDListResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetRankingByPIDListResponse) SetDefaults() {
+	m.Result.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetRankingByPIDListResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetRankingByPIDListResponse{}
@@ -1268,6 +1384,12 @@ type GetRankingByUniqueIdListRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetRankingByUniqueIdListRequest) SetDefaults() {
+	m.Order.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -1335,6 +1457,12 @@ type GetRankingByUniqueIdListResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetRankingByUniqueIdListResponse) SetDefaults() {
+	m.Result.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetRankingByUniqueIdListResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetRankingByUniqueIdListResponse{}
@@ -1382,6 +1510,12 @@ type GetCachedTopXRankingRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetCachedTopXRankingRequest) SetDefaults() {
+	m.Order.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -1435,6 +1569,12 @@ type GetCachedTopXRankingResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetCachedTopXRankingResponse) SetDefaults() {
+	m.Result.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetCachedTopXRankingResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetCachedTopXRankingResponse{}
@@ -1483,6 +1623,10 @@ type GetCachedTopXRankingsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetCachedTopXRankingsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetCachedTopXRankingsRequest) DecodeFrom(d *typed.Decoder) {
@@ -1551,6 +1695,10 @@ type GetCachedTopXRankingsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetCachedTopXRankingsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetCachedTopXRankingsResponse) DecodeFrom(d *typed.Decoder) {

@@ -54,6 +54,10 @@ type RegisterRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RegisterRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RegisterRequest) DecodeFrom(d *typed.Decoder) {
 	*m = RegisterRequest{}
@@ -114,6 +118,10 @@ type RegisterResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RegisterResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RegisterResponse) DecodeFrom(d *typed.Decoder) {
 	*m = RegisterResponse{}
@@ -167,6 +175,10 @@ type RequestConnectionDataRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RequestConnectionDataRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RequestConnectionDataRequest) DecodeFrom(d *typed.Decoder) {
 	*m = RequestConnectionDataRequest{}
@@ -219,6 +231,10 @@ type RequestConnectionDataResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RequestConnectionDataResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *RequestConnectionDataResponse) DecodeFrom(d *typed.Decoder) {
@@ -282,6 +298,10 @@ type RequestUrlsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RequestUrlsRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RequestUrlsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = RequestUrlsRequest{}
@@ -332,6 +352,10 @@ type RequestUrlsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RequestUrlsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *RequestUrlsResponse) DecodeFrom(d *typed.Decoder) {
@@ -391,6 +415,12 @@ type RegisterExRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *RegisterExRequest) SetDefaults() {
+	m.LoginData = typed.AnyData{Class: "Data", Value: typed.NewDefault("Data")}
 }
 
 // DecodeFrom reads the values in order.
@@ -455,6 +485,10 @@ type RegisterExResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*RegisterExResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *RegisterExResponse) DecodeFrom(d *typed.Decoder) {
 	*m = RegisterExResponse{}
@@ -504,6 +538,10 @@ type TestConnectivityRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*TestConnectivityRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *TestConnectivityRequest) DecodeFrom(d *typed.Decoder) {
 	*m = TestConnectivityRequest{}
@@ -546,6 +584,10 @@ type TestConnectivityResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*TestConnectivityResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *TestConnectivityResponse) DecodeFrom(d *typed.Decoder) {
@@ -591,6 +633,10 @@ type UpdateURLsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateURLsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *UpdateURLsRequest) DecodeFrom(d *typed.Decoder) {
@@ -646,6 +692,10 @@ type UpdateURLsResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateURLsResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateURLsResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateURLsResponse{}
@@ -690,6 +740,10 @@ type ReplaceURLRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ReplaceURLRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *ReplaceURLRequest) DecodeFrom(d *typed.Decoder) {
@@ -736,6 +790,10 @@ type ReplaceURLResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*ReplaceURLResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *ReplaceURLResponse) DecodeFrom(d *typed.Decoder) {
 	*m = ReplaceURLResponse{}
@@ -780,6 +838,10 @@ type SendReportRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*SendReportRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *SendReportRequest) DecodeFrom(d *typed.Decoder) {
@@ -827,6 +889,10 @@ type SendReportResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*SendReportResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *SendReportResponse) DecodeFrom(d *typed.Decoder) {

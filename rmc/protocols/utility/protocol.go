@@ -52,6 +52,10 @@ type AcquireNexUniqueIdRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*AcquireNexUniqueIdRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *AcquireNexUniqueIdRequest) DecodeFrom(d *typed.Decoder) {
 	*m = AcquireNexUniqueIdRequest{}
@@ -96,6 +100,10 @@ type AcquireNexUniqueIdResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*AcquireNexUniqueIdResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *AcquireNexUniqueIdResponse) DecodeFrom(d *typed.Decoder) {
@@ -144,6 +152,10 @@ type AcquireNexUniqueIdWithPasswordRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*AcquireNexUniqueIdWithPasswordRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *AcquireNexUniqueIdWithPasswordRequest) DecodeFrom(d *typed.Decoder) {
 	*m = AcquireNexUniqueIdWithPasswordRequest{}
@@ -187,6 +199,12 @@ type AcquireNexUniqueIdWithPasswordResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *AcquireNexUniqueIdWithPasswordResponse) SetDefaults() {
+	m.Info.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -236,6 +254,12 @@ type AssociateNexUniqueIdWithMyPrincipalIdRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *AssociateNexUniqueIdWithMyPrincipalIdRequest) SetDefaults() {
+	m.Info.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *AssociateNexUniqueIdWithMyPrincipalIdRequest) DecodeFrom(d *typed.Decoder) {
 	*m = AssociateNexUniqueIdWithMyPrincipalIdRequest{}
@@ -281,6 +305,10 @@ type AssociateNexUniqueIdWithMyPrincipalIdResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*AssociateNexUniqueIdWithMyPrincipalIdResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *AssociateNexUniqueIdWithMyPrincipalIdResponse) DecodeFrom(d *typed.Decoder) {
 	*m = AssociateNexUniqueIdWithMyPrincipalIdResponse{}
@@ -325,6 +353,10 @@ type AssociateNexUniqueIdsWithMyPrincipalIdRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*AssociateNexUniqueIdsWithMyPrincipalIdRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *AssociateNexUniqueIdsWithMyPrincipalIdRequest) DecodeFrom(d *typed.Decoder) {
@@ -382,6 +414,10 @@ type AssociateNexUniqueIdsWithMyPrincipalIdResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*AssociateNexUniqueIdsWithMyPrincipalIdResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *AssociateNexUniqueIdsWithMyPrincipalIdResponse) DecodeFrom(d *typed.Decoder) {
 	*m = AssociateNexUniqueIdsWithMyPrincipalIdResponse{}
@@ -424,6 +460,10 @@ type GetAssociatedNexUniqueIdWithMyPrincipalIdRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetAssociatedNexUniqueIdWithMyPrincipalIdRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetAssociatedNexUniqueIdWithMyPrincipalIdRequest) DecodeFrom(d *typed.Decoder) {
@@ -468,6 +508,12 @@ type GetAssociatedNexUniqueIdWithMyPrincipalIdResponse struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetAssociatedNexUniqueIdWithMyPrincipalIdResponse) SetDefaults() {
+	m.Info.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -515,6 +561,10 @@ type GetAssociatedNexUniqueIdsWithMyPrincipalIdRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetAssociatedNexUniqueIdsWithMyPrincipalIdRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetAssociatedNexUniqueIdsWithMyPrincipalIdRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetAssociatedNexUniqueIdsWithMyPrincipalIdRequest{}
@@ -559,6 +609,10 @@ type GetAssociatedNexUniqueIdsWithMyPrincipalIdResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetAssociatedNexUniqueIdsWithMyPrincipalIdResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetAssociatedNexUniqueIdsWithMyPrincipalIdResponse) DecodeFrom(d *typed.Decoder) {
@@ -618,6 +672,10 @@ type GetIntegerSettingsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetIntegerSettingsRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetIntegerSettingsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetIntegerSettingsRequest{}
@@ -666,6 +724,10 @@ type GetIntegerSettingsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetIntegerSettingsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetIntegerSettingsResponse) DecodeFrom(d *typed.Decoder) {
@@ -727,6 +789,10 @@ type GetStringSettingsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetStringSettingsRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *GetStringSettingsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetStringSettingsRequest{}
@@ -775,6 +841,10 @@ type GetStringSettingsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetStringSettingsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetStringSettingsResponse) DecodeFrom(d *typed.Decoder) {

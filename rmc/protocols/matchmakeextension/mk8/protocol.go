@@ -52,6 +52,12 @@ type CreateSimpleSearchObjectRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *CreateSimpleSearchObjectRequest) SetDefaults() {
+	m.Object.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *CreateSimpleSearchObjectRequest) DecodeFrom(d *typed.Decoder) {
 	*m = CreateSimpleSearchObjectRequest{}
@@ -98,6 +104,10 @@ type CreateSimpleSearchObjectResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*CreateSimpleSearchObjectResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *CreateSimpleSearchObjectResponse) DecodeFrom(d *typed.Decoder) {
@@ -150,6 +160,12 @@ type UpdateSimpleSearchObjectRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *UpdateSimpleSearchObjectRequest) SetDefaults() {
+	m.NewObject.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateSimpleSearchObjectRequest) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateSimpleSearchObjectRequest{}
@@ -199,6 +215,10 @@ type UpdateSimpleSearchObjectResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UpdateSimpleSearchObjectResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *UpdateSimpleSearchObjectResponse) DecodeFrom(d *typed.Decoder) {
 	*m = UpdateSimpleSearchObjectResponse{}
@@ -243,6 +263,10 @@ type DeleteSimpleSearchObjectRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteSimpleSearchObjectRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *DeleteSimpleSearchObjectRequest) DecodeFrom(d *typed.Decoder) {
@@ -291,6 +315,10 @@ type DeleteSimpleSearchObjectResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*DeleteSimpleSearchObjectResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *DeleteSimpleSearchObjectResponse) DecodeFrom(d *typed.Decoder) {
 	*m = DeleteSimpleSearchObjectResponse{}
@@ -334,6 +362,12 @@ type SearchSimpleSearchObjectRequest struct {
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
+}
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *SearchSimpleSearchObjectRequest) SetDefaults() {
+	m.Param.SetDefaults()
 }
 
 // DecodeFrom reads the values in order.
@@ -382,6 +416,10 @@ type SearchSimpleSearchObjectResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*SearchSimpleSearchObjectResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *SearchSimpleSearchObjectResponse) DecodeFrom(d *typed.Decoder) {
@@ -449,6 +487,10 @@ type JoinMatchmakeSessionWithExtraParticipantsRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*JoinMatchmakeSessionWithExtraParticipantsRequest) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *JoinMatchmakeSessionWithExtraParticipantsRequest) DecodeFrom(d *typed.Decoder) {
 	*m = JoinMatchmakeSessionWithExtraParticipantsRequest{}
@@ -506,6 +548,10 @@ type JoinMatchmakeSessionWithExtraParticipantsResponse struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*JoinMatchmakeSessionWithExtraParticipantsResponse) SetDefaults() {}
+
 // DecodeFrom reads the values in order.
 func (m *JoinMatchmakeSessionWithExtraParticipantsResponse) DecodeFrom(d *typed.Decoder) {
 	*m = JoinMatchmakeSessionWithExtraParticipantsResponse{}
@@ -554,6 +600,10 @@ type SearchSimpleSearchObjectByObjectIdsRequest struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*SearchSimpleSearchObjectByObjectIdsRequest) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *SearchSimpleSearchObjectByObjectIdsRequest) DecodeFrom(d *typed.Decoder) {
@@ -611,6 +661,10 @@ type SearchSimpleSearchObjectByObjectIdsResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*SearchSimpleSearchObjectByObjectIdsResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *SearchSimpleSearchObjectByObjectIdsResponse) DecodeFrom(d *typed.Decoder) {

@@ -46,6 +46,12 @@ type GetCompetitionRankingScoreRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetCompetitionRankingScoreRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetCompetitionRankingScoreRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetCompetitionRankingScoreRequest{}
@@ -92,6 +98,10 @@ type GetCompetitionRankingScoreResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetCompetitionRankingScoreResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetCompetitionRankingScoreResponse) DecodeFrom(d *typed.Decoder) {
@@ -151,6 +161,12 @@ type UploadCompetitionRankingScoreRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *UploadCompetitionRankingScoreRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *UploadCompetitionRankingScoreRequest) DecodeFrom(d *typed.Decoder) {
 	*m = UploadCompetitionRankingScoreRequest{}
@@ -197,6 +213,10 @@ type UploadCompetitionRankingScoreResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*UploadCompetitionRankingScoreResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *UploadCompetitionRankingScoreResponse) DecodeFrom(d *typed.Decoder) {
@@ -245,6 +265,12 @@ type GetCompetitionInfoRequest struct {
 	wire typed.Wire
 }
 
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (m *GetCompetitionInfoRequest) SetDefaults() {
+	m.Param.SetDefaults()
+}
+
 // DecodeFrom reads the values in order.
 func (m *GetCompetitionInfoRequest) DecodeFrom(d *typed.Decoder) {
 	*m = GetCompetitionInfoRequest{}
@@ -291,6 +317,10 @@ type GetCompetitionInfoResponse struct {
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
 }
+
+// SetDefaults sets the description's defaults and marks optional trailing
+// values present.
+func (*GetCompetitionInfoResponse) SetDefaults() {}
 
 // DecodeFrom reads the values in order.
 func (m *GetCompetitionInfoResponse) DecodeFrom(d *typed.Decoder) {

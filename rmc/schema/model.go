@@ -57,6 +57,8 @@ type Struct struct {
 	fields []field
 	// parentName is resolved after all files are parsed.
 	parentName string
+	// file is the description file that defines the structure.
+	file string
 }
 
 // Revision returns the header version a writer uses for this level at the
@@ -106,6 +108,10 @@ type Protocol struct {
 	methods    map[uint32]*Method
 	order      []*Method
 	reg        *Registry
+	// variant names the game variant this description redefines methods
+	// for ("" for a base protocol); file is where it is described.
+	variant string
+	file    string
 }
 
 // Methods returns the protocol's methods in id order of description.

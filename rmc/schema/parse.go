@@ -11,6 +11,7 @@ import (
 //	# comment (also //)
 //	struct Name [: Parent] { fields }
 //	protocol ID Name [noresponse] { methods }
+//	protocol ID Name variant V { methods }
 //	method ID Name [nex-condition] ( fields ) [-> ( fields )]
 //
 // fields are "type name [= default]" separated by commas, semicolons or
@@ -24,6 +25,11 @@ import (
 // structure names. Several "method" lines with the same id are NEX-version
 // variants; the first whose condition holds is used, so the unconditional
 // one goes last.
+//
+// A "variant" protocol block describes a game's redefinition of some
+// methods of a base protocol described elsewhere (Mario Kart 8 reuses
+// MatchmakeExtension 36-41 for its own calls): it lists only the methods it
+// replaces or adds, and takes effect through Registry.WithVariants.
 
 type token struct {
 	text string
@@ -176,7 +182,7 @@ func (p *parser) parseStruct() error {
 	if _, dup := p.reg.structs[name]; dup {
 		return p.errf("structure %s defined twice", name)
 	}
-	st := &Struct{Name: name}
+	st := &Struct{Name: name, file: p.file}
 	if p.peek() == ":" {
 		p.pos++
 		if st.parentName, err = p.ident(); err != nil {
@@ -415,13 +421,24 @@ func (p *parser) parseProtocol() error {
 	if err != nil {
 		return err
 	}
-	if _, dup := p.reg.protocols[uint16(id)]; dup {
-		return p.errf("protocol %d defined twice", id)
-	}
-	proto := &Protocol{ID: uint16(id), Name: name, methods: map[uint32]*Method{}, reg: p.reg}
-	if p.peek() == "noresponse" {
+	proto := &Protocol{ID: uint16(id), Name: name, methods: map[uint32]*Method{}, reg: p.reg, file: p.file}
+	switch p.peek() {
+	case "noresponse":
 		p.pos++
 		proto.NoResponse = true
+	case "variant":
+		p.pos++
+		if proto.variant, err = p.ident(); err != nil {
+			return err
+		}
+		for _, v := range p.reg.variantProtos {
+			if v.ID == proto.ID && v.variant == proto.variant {
+				return p.errf("protocol %d variant %s defined twice", id, proto.variant)
+			}
+		}
+	}
+	if _, dup := p.reg.protocols[uint16(id)]; dup && proto.variant == "" {
+		return p.errf("protocol %d defined twice", id)
 	}
 	if err := p.expect("{"); err != nil {
 		return err
@@ -435,6 +452,10 @@ func (p *parser) parseProtocol() error {
 		}
 	}
 	p.pos++
+	if proto.variant != "" {
+		p.reg.variantProtos = append(p.reg.variantProtos, proto)
+		return nil
+	}
 	p.reg.protocols[proto.ID] = proto
 	p.reg.protoOrder = append(p.reg.protoOrder, proto)
 	return nil

@@ -21,6 +21,10 @@ type Registry struct {
 	structs     map[string]*Struct
 	structOrder []*Struct
 	pending     []*typeRef // structure references resolved after parsing
+	// variantProtos are the "protocol ... variant V" blocks, applied by
+	// WithVariants; active lists the variants applied to this registry.
+	variantProtos []*Protocol
+	active        []string
 }
 
 var (
@@ -96,6 +100,16 @@ func (r *Registry) resolve() error {
 		t.st = st
 	}
 	r.pending = nil
+	for _, v := range r.variantProtos {
+		base := r.protocols[v.ID]
+		if base == nil {
+			return fmt.Errorf("schema: %s: protocol %d variant %s: no base protocol %d", v.file, v.ID, v.variant, v.ID)
+		}
+		if base.Name != v.Name {
+			return fmt.Errorf("schema: %s: protocol %d variant %s is named %s, the base protocol %s", v.file, v.ID, v.variant, v.Name, base.Name)
+		}
+		v.NoResponse = base.NoResponse
+	}
 	for _, st := range r.structOrder {
 		if st.parentName == "" {
 			continue

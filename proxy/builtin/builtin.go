@@ -49,9 +49,9 @@ type Service struct {
 
 // Instance is a service made for one game.
 type Instance interface {
-	// Register puts the methods the instance serves on the game's mux
+	// Install puts the methods the instance serves on the game's mux
 	// (the generated protocol packages' Register functions do the work).
-	Register(m *rpc.Mux) error
+	Install(m *rpc.Mux) error
 }
 
 // Env is what a service of one game gets from the server: the game's
@@ -122,9 +122,15 @@ type Set struct {
 // Build makes the services env's game serves locally (all of them for a
 // local game, the ones [games.protocols] names for a proxied game) and
 // registers their methods on one mux.
-func Build(env *proxy.Env) (*Set, error) {
+func Build(env *proxy.Env) (*Set, error) { return build(env, nil) }
+
+// build is Build limited to the named services (nil: every one).
+func build(env *proxy.Env, only map[string]bool) (*Set, error) {
 	set := &Set{Mux: rpc.NewMux()}
 	for _, s := range Services() {
+		if only != nil && !only[s.Name] {
+			continue
+		}
 		if s.Core && !env.Game.Local() || !s.Core && !env.Game.ServesLocally(s.Name) {
 			continue
 		}
@@ -135,7 +141,7 @@ func Build(env *proxy.Env) (*Set, error) {
 		if c, ok := inst.(io.Closer); ok {
 			set.closers = append(set.closers, c)
 		}
-		if err := inst.Register(set.Mux); err != nil {
+		if err := inst.Install(set.Mux); err != nil {
 			return nil, errors.Join(fmt.Errorf("builtin: %s: register: %w", s.Name, err), set.Close())
 		}
 		set.Names = append(set.Names, s.Name)
@@ -160,8 +166,41 @@ func Builtin(env *proxy.Env) (proxy.Link, error) {
 	if err != nil {
 		return nil, err
 	}
-	if set.Mux.Len() == 0 {
-		return nil, nil
+	return set.link(), nil
+}
+
+// Named is the proxy.Builtin of the named registered services only (for
+// tests and tools that want part of the server); a name that is not
+// registered is an error when the link is made.
+func Named(names ...string) proxy.Builtin {
+	only := map[string]bool{}
+	for _, n := range names {
+		only[n] = true
 	}
-	return set.Mux.Link(), nil
+	return func(env *proxy.Env) (proxy.Link, error) {
+		for n := range only {
+			if _, ok := lookup(n); !ok {
+				return nil, fmt.Errorf("builtin: no service %q is registered (is its package imported?)", n)
+			}
+		}
+		set, err := build(env, only)
+		if err != nil {
+			return nil, err
+		}
+		return set.link(), nil
+	}
+}
+
+func (s *Set) link() proxy.Link {
+	if s.Mux.Len() == 0 {
+		return nil
+	}
+	return s.Mux.Link()
+}
+
+func lookup(name string) (Service, bool) {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	s, ok := registry.byName[name]
+	return s, ok
 }

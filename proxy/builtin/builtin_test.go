@@ -24,7 +24,7 @@ type echo struct {
 	methods []uint32
 }
 
-func (e *echo) Register(m *rpc.Mux) error {
+func (e *echo) Install(m *rpc.Mux) error {
 	for _, id := range e.methods {
 		if err := m.Handle(e.name, e.proto, id, func(context.Context, *rpc.Call) (*rpc.Reply, error) {
 			return &rpc.Reply{Body: []byte(e.reply)}, nil

@@ -1,6 +1,7 @@
 // Package auth is nexproxy's built-in authentication server (protocol 10,
-// "ticket granting"): it logs consoles in against the configured accounts
-// and issues Kerberos tickets for nexproxy's own secure server.
+// "ticket granting"): it logs consoles in against the game's accounts and
+// issues Kerberos tickets for nexproxy's own secure server. It serves a
+// game exactly when the game has no upstream.
 package auth
 
 import (
@@ -11,240 +12,197 @@ import (
 
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/protocols/authentication"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
-// Protocol is the authentication protocol id.
-const Protocol = 10
+// Name is the service's name in the registry and in logs.
+const Name = "authentication"
 
-// Method ids (protocols.md, protocol 10); NEX 4 renamed 1, 2 and 6.
-const (
-	MethodLogin          = 1 // ValidateAndRequestTicket on NEX 4
-	MethodLoginEx        = 2 // ValidateAndRequestTicketWithCustomData on NEX 4
-	MethodRequestTicket  = 3
-	MethodGetPID         = 4
-	MethodGetName        = 5
-	MethodLoginWithParam = 6 // ValidateAndRequestTicketWithParam (NEX 4.4+)
+func init() {
+	builtin.Register(builtin.Service{
+		Name:      Name,
+		Protocols: []uint16{authentication.ProtocolID},
+		Core:      true,
+		New: func(env *builtin.Env) (builtin.Instance, error) {
+			e := env.Env
+			if e == nil || e.Game == nil || e.Accounts == nil || e.Issuer == nil || e.Keys == nil || e.SecureStation == nil {
+				return nil, fmt.Errorf("auth: incomplete environment")
+			}
+			return &server{env: e}, nil
+		},
+	})
+}
+
+// server serves protocol 10 for one game. Every method of the NEX version
+// in use is implemented; LoginWithContext (method 6 before NEX 4) is not
+// described well enough to serve and answers Core::NotImplemented.
+type server struct {
+	env *proxy.Env
+}
+
+// Install puts the authentication methods on the game's mux.
+func (s *server) Install(m *rpc.Mux) error { return authentication.Register(m, Name, s) }
+
+// Compile-time checks: every layout the service means to serve.
+var (
+	_ authentication.LoginServer                                  = (*server)(nil)
+	_ authentication.ValidateAndRequestTicketServer               = (*server)(nil)
+	_ authentication.LoginExServer                                = (*server)(nil)
+	_ authentication.ValidateAndRequestTicketWithCustomDataServer = (*server)(nil)
+	_ authentication.RequestTicketServer                          = (*server)(nil)
+	_ authentication.GetPIDServer                                 = (*server)(nil)
+	_ authentication.GetNameServer                                = (*server)(nil)
+	_ authentication.ValidateAndRequestTicketWithParamServer      = (*server)(nil)
 )
 
 // nex4 is the first NEX version with the renamed methods and source keys.
 const nex4 = 40000
 
-var (
-	resultInvalidUsername = proxy.MustResult("RendezVous::InvalidUsername")
-	resultAccessDenied    = proxy.MustResult("Core::AccessDenied")
-	resultNotImplemented  = proxy.MustResult("Core::NotImplemented")
-	resultInvalidArgument = proxy.MustResult("Core::InvalidArgument")
-)
-
-// handler serves protocol 10 for one game.
-type handler struct {
-	env  *proxy.Env
-	next proxy.Handler
+// login is a successful login: the account and what was issued for it.
+type login struct {
+	acc    proxy.Account
+	ticket []byte
+	key    []byte // the user's key: the source key of token logins
 }
 
-// New is the proxy.Builtin of the authentication protocol.
-func New(env *proxy.Env) (proxy.Link, error) {
-	if env == nil || env.Game == nil || env.Accounts == nil || env.Issuer == nil || env.SecureStation == nil {
-		return nil, fmt.Errorf("auth: incomplete environment")
+// authenticate logs the named user in: it finds the account, issues a
+// ticket and reports the login. A refusal is the error to answer with.
+func (s *server) authenticate(c *rpc.Call, name string, extra ...zap.Field) (login, error) {
+	acc, ok := s.env.Accounts.ByName(name)
+	if !ok {
+		s.env.Log.Info("login refused: unknown user", zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.String("user", name))
+		return login{}, rpc.Fail(rmc.ResultRendezVousInvalidUsername)
 	}
-	return func(next proxy.Handler) proxy.Handler { return &handler{env: env, next: next} }, nil
+	ticket, key, err := s.issue(acc)
+	if err != nil {
+		s.env.Log.Error("issue ticket", zap.String("conn", c.Session.ID), zap.Uint64("pid", acc.PID), zap.Error(err))
+		return login{}, rpc.Fail(rmc.ResultCoreAccessDenied)
+	}
+	s.env.LoggedIn(c.Session, acc.PID)
+	fields := append([]zap.Field{zap.String("conn", c.Session.ID), zap.Uint64("pid", acc.PID), zap.Uint32("call_id", c.CallID)}, extra...)
+	s.env.Log.Info("login", fields...)
+	return login{acc: acc, ticket: ticket, key: key}, nil
 }
 
-// ServeRMC answers protocol 10 calls from consoles and passes the rest on.
-func (h *handler) ServeRMC(ctx context.Context, c *proxy.Call) (*proxy.Reply, error) {
-	if c.Protocol != Protocol || c.Direction != proxy.ToServer {
-		return h.next.ServeRMC(ctx, c)
-	}
-	s := c.Session.Settings
-	r := rmc.NewReader(c.Body, s)
-	nx := s.NEXVersion >= nex4
-	switch c.Method {
-	case MethodLogin:
-		name := r.String()
-		if err := r.Err(); err != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
-		}
-		return h.login(c, name, nx), nil
-	case MethodLoginEx:
-		name := r.String()
-		class, _ := r.AnyDataRaw()
-		if err := r.Err(); err != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
-		}
-		h.env.Log.Debug("login with extra data", zap.String("class", class), zap.String("session", c.Session.ID))
-		return h.login(c, name, nx), nil
-	case MethodRequestTicket:
-		source, target := r.PID(), r.PID()
-		if err := r.Err(); err != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
-		}
-		return h.requestTicket(c, source, target, nx), nil
-	case MethodGetPID:
-		name := r.String()
-		if err := r.Err(); err != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
-		}
-		w := rmc.NewWriter(s)
-		acc, ok := h.env.Accounts.ByName(name)
-		if !ok {
-			if nx {
-				return proxy.ErrorReply(resultInvalidUsername), nil
-			}
-			acc.PID = 0
-		}
-		w.PID(acc.PID)
-		return &proxy.Reply{Body: w.Bytes()}, nil
-	case MethodGetName:
-		pid := r.PID()
-		if err := r.Err(); err != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
-		}
-		acc, ok := h.env.Accounts.ByPID(pid)
-		if !ok && nx {
-			return proxy.ErrorReply(resultInvalidUsername), nil
-		}
-		w := rmc.NewWriter(s)
-		w.String(acc.Username)
-		return &proxy.Reply{Body: w.Bytes()}, nil
-	case MethodLoginWithParam:
-		if !nx {
-			return proxy.ErrorReply(resultNotImplemented), nil
-		}
-		return h.loginWithParam(c, r), nil
-	}
-	return h.next.ServeRMC(ctx, c)
-}
-
-// issue makes a ticket for acc.
-func (h *handler) issue(acc proxy.Account) (ticket, userKey []byte, err error) {
-	userKey, err = h.env.Keys.Key(h.env.Game.Kerberos.Derivation, acc.PID, acc.Password)
+// issue makes a ticket for acc, sealed with the user's key.
+func (s *server) issue(acc proxy.Account) (ticket, userKey []byte, err error) {
+	userKey, err = s.env.Keys.Key(s.env.Game.Kerberos.Derivation, acc.PID, acc.Password)
 	if err != nil {
 		return nil, nil, err
 	}
-	ticket, _, err = h.env.Issuer.Issue(userKey, acc.PID)
+	ticket, _, err = s.env.Issuer.Issue(userKey, acc.PID)
 	if err != nil {
 		return nil, nil, err
 	}
 	return ticket, userKey, nil
 }
 
-// authenticate logs the named user in: it finds the account, issues a
-// ticket and remembers the PID on the session. refused is the answer when
-// that fails; extra goes on the log line of a success.
-func (h *handler) authenticate(c *proxy.Call, name string, extra ...zap.Field) (acc proxy.Account, ticket, key []byte, refused *proxy.Reply) {
-	acc, ok := h.env.Accounts.ByName(name)
-	if !ok {
-		h.env.Log.Info("login refused: unknown user", zap.String("session", c.Session.ID), zap.String("user", name))
-		return acc, nil, nil, proxy.ErrorReply(resultInvalidUsername)
-	}
-	ticket, key, err := h.issue(acc)
+// connectionData is what a login hands out: nexproxy's secure station, no
+// special protocols, an empty special station and the server time (which
+// the structure carries from NEX 3.5).
+func (s *server) connectionData() authentication.RVConnectionData {
+	special, _ := rmc.ParseStationURL("prudp:/")
+	return authentication.RVConnectionData{MainStation: s.env.SecureStation(), SpecialStation: special, ServerTime: rmc.Now()}
+}
+
+// Login answers Login (NEX < 4).
+func (s *server) Login(_ context.Context, c *rpc.Call, req *authentication.LoginRequest) (*authentication.LoginResponse, error) {
+	l, err := s.authenticate(c, req.Username)
 	if err != nil {
-		h.env.Log.Error("issue ticket", zap.String("session", c.Session.ID), zap.Uint64("pid", acc.PID), zap.Error(err))
-		return acc, nil, nil, proxy.ErrorReply(resultAccessDenied)
+		return nil, err
 	}
-	h.env.LoggedIn(c.Session, acc.PID)
-	fields := append([]zap.Field{zap.String("session", c.Session.ID), zap.Uint64("pid", acc.PID), zap.Uint32("call_id", c.CallID)}, extra...)
-	h.env.Log.Info("login", fields...)
-	return acc, ticket, key, nil
+	return &authentication.LoginResponse{Result: rmc.ResultSuccess, PID: l.acc.PID, Ticket: l.ticket,
+		ConnectionData: s.connectionData(), ServerName: s.env.Game.ServerName}, nil
 }
 
-// login answers Login and LoginEx; NEX 4's LoginEx
-// (ValidateAndRequestTicketWithCustomData) also returns the source key.
-func (h *handler) login(c *proxy.Call, name string, nx bool) *proxy.Reply {
-	s := c.Session.Settings
-	acc, ticket, key, refused := h.authenticate(c, name)
-	if refused != nil {
-		return refused
-	}
-	w := rmc.NewWriter(s)
-	w.Result(rmc.ResultSuccess)
-	w.PID(acc.PID)
-	w.Buffer(ticket)
-	h.connectionData(w)
-	w.String(h.env.Game.ServerName)
-	if nx && c.Method == MethodLoginEx {
-		w.String(kerberos.ToHex(key))
-	}
-	return &proxy.Reply{Body: w.Bytes()}
-}
-
-// connectionData writes RVConnectionData: the secure station, no special
-// protocols, an empty special station and, from NEX 3.5 with headers, the
-// server time.
-func (h *handler) connectionData(w *rmc.Writer) {
-	s := w.Settings()
-	var version uint8
-	if s.NEXVersion >= 30500 {
-		version = 1
-	}
-	w.StructBegin(version)
-	w.StationURL(h.env.SecureStation())
-	w.ListLen(0)
-	w.String("prudp:/")
-	if s.StructHeader && version >= 1 {
-		w.DateTime(rmc.Now())
-	}
-	w.StructEnd(nil)
-}
-
-func (h *handler) requestTicket(c *proxy.Call, source, target uint64, nx bool) *proxy.Reply {
-	s := c.Session.Settings
-	w := rmc.NewWriter(s)
-	// Only the user the connection logged in as may ask, and only for
-	// nexproxy's own secure server.
-	if c.Session.PID() != source || target != proxy.SecureServerPID {
-		return proxy.ErrorReply(resultAccessDenied)
-	}
-	acc, ok := h.env.Accounts.ByPID(source)
-	if !ok {
-		return proxy.ErrorReply(resultAccessDenied)
-	}
-	ticket, _, err := h.issue(acc)
+// ValidateAndRequestTicket is NEX 4's Login.
+func (s *server) ValidateAndRequestTicket(_ context.Context, c *rpc.Call, req *authentication.ValidateAndRequestTicketRequest) (*authentication.ValidateAndRequestTicketResponse, error) {
+	l, err := s.authenticate(c, req.Username)
 	if err != nil {
-		h.env.Log.Error("issue ticket", zap.String("session", c.Session.ID), zap.Uint64("pid", source), zap.Error(err))
-		return proxy.ErrorReply(resultAccessDenied)
+		return nil, err
 	}
-	w.Result(rmc.ResultSuccess)
-	w.Buffer(ticket)
-	if nx {
-		w.String("")
-	}
-	return &proxy.Reply{Body: w.Bytes()}
+	return &authentication.ValidateAndRequestTicketResponse{Result: rmc.ResultSuccess, PID: l.acc.PID, Ticket: l.ticket,
+		ConnectionData: s.connectionData(), ServerName: s.env.Game.ServerName}, nil
 }
 
-// loginWithParam serves ValidateAndRequestTicketWithParam: a password
-// login when the data is NullData (empty source key), a token login
-// otherwise (the source key is handed out, as NEX 4 servers do).
-func (h *handler) loginWithParam(c *proxy.Call, r *rmc.Reader) *proxy.Reply {
-	s := c.Session.Settings
-	r.StructBegin()
-	_ = r.U32() // platform
-	name := r.String()
-	class, _ := r.AnyDataRaw()
-	_ = r.Bool() // skip_version_check
-	_ = r.U32()  // nex_version
-	_ = r.U32()  // client_version
-	r.StructEnd()
-	if err := r.Err(); err != nil {
-		return proxy.ErrorReply(resultInvalidArgument)
+// LoginEx answers LoginEx (NEX < 4); the extra data (an AuthenticationInfo
+// token) is logged, not checked: local accounts log in by password.
+func (s *server) LoginEx(_ context.Context, c *rpc.Call, req *authentication.LoginExRequest) (*authentication.LoginExResponse, error) {
+	l, err := s.authenticate(c, req.Username, zap.String("data", req.ExtraData.Class))
+	if err != nil {
+		return nil, err
 	}
-	acc, ticket, key, refused := h.authenticate(c, name, zap.String("data", class))
-	if refused != nil {
-		return refused
+	return &authentication.LoginExResponse{Result: rmc.ResultSuccess, PID: l.acc.PID, Ticket: l.ticket,
+		ConnectionData: s.connectionData(), ServerName: s.env.Game.ServerName}, nil
+}
+
+// ValidateAndRequestTicketWithCustomData is NEX 4's LoginEx; it also hands
+// out the source key (the user's key in hex), as NEX 4 servers do.
+func (s *server) ValidateAndRequestTicketWithCustomData(_ context.Context, c *rpc.Call, req *authentication.ValidateAndRequestTicketWithCustomDataRequest) (*authentication.ValidateAndRequestTicketWithCustomDataResponse, error) {
+	l, err := s.authenticate(c, req.Username, zap.String("data", req.ExtraData.Class))
+	if err != nil {
+		return nil, err
+	}
+	return &authentication.ValidateAndRequestTicketWithCustomDataResponse{Result: rmc.ResultSuccess, PID: l.acc.PID, Ticket: l.ticket,
+		ConnectionData: s.connectionData(), ServerName: s.env.Game.ServerName, SourceKey: kerberos.ToHex(l.key)}, nil
+}
+
+// ValidateAndRequestTicketWithParam (NEX 4.4+) is a password login when its
+// data is NullData (empty source key), a token login otherwise (the source
+// key handed out).
+func (s *server) ValidateAndRequestTicketWithParam(_ context.Context, c *rpc.Call, req *authentication.ValidateAndRequestTicketWithParamRequest) (*authentication.ValidateAndRequestTicketWithParamResponse, error) {
+	class := req.Param.Data.Class
+	l, err := s.authenticate(c, req.Param.Username, zap.String("data", class))
+	if err != nil {
+		return nil, err
 	}
 	sourceKey := ""
 	if class != "NullData" {
-		sourceKey = kerberos.ToHex(key)
+		sourceKey = kerberos.ToHex(l.key)
 	}
-	w := rmc.NewWriter(s)
-	w.StructBegin(0)
-	w.PID(acc.PID)
-	w.Buffer(ticket)
-	w.StationURL(h.env.SecureStation())
-	w.DateTime(rmc.Now())
-	w.String(h.env.Game.ServerName)
-	w.String(sourceKey)
-	w.StructEnd(nil)
-	return &proxy.Reply{Body: w.Bytes()}
+	return &authentication.ValidateAndRequestTicketWithParamResponse{Result: authentication.ValidateAndRequestTicketResult{
+		PID: l.acc.PID, Ticket: l.ticket, ServerURL: s.env.SecureStation(), ServerTime: rmc.Now(),
+		ServerName: s.env.Game.ServerName, SourceKey: sourceKey,
+	}}, nil
+}
+
+// RequestTicket issues another ticket for nexproxy's secure server; only the
+// user the connection logged in as may ask.
+func (s *server) RequestTicket(_ context.Context, c *rpc.Call, req *authentication.RequestTicketRequest) (*authentication.RequestTicketResponse, error) {
+	if c.Session.PID() != req.Source || req.Target != proxy.SecureServerPID {
+		return nil, rpc.Fail(rmc.ResultCoreAccessDenied)
+	}
+	acc, ok := s.env.Accounts.ByPID(req.Source)
+	if !ok {
+		return nil, rpc.Fail(rmc.ResultCoreAccessDenied)
+	}
+	ticket, _, err := s.issue(acc)
+	if err != nil {
+		s.env.Log.Error("issue ticket", zap.String("conn", c.Session.ID), zap.Uint64("pid", req.Source), zap.Error(err))
+		return nil, rpc.Fail(rmc.ResultCoreAccessDenied)
+	}
+	return &authentication.RequestTicketResponse{Result: rmc.ResultSuccess, Ticket: ticket}, nil
+}
+
+// GetPID returns a user's PID; an unknown name is PID 0 before NEX 4 and
+// RendezVous::InvalidUsername from NEX 4.
+func (s *server) GetPID(_ context.Context, c *rpc.Call, req *authentication.GetPIDRequest) (*authentication.GetPIDResponse, error) {
+	acc, ok := s.env.Accounts.ByName(req.Username)
+	if !ok && c.Session.Settings.NEXVersion >= nex4 {
+		return nil, rpc.Fail(rmc.ResultRendezVousInvalidUsername)
+	}
+	return &authentication.GetPIDResponse{PID: acc.PID}, nil
+}
+
+// GetName returns a user's name; an unknown PID is an empty name before
+// NEX 4 and RendezVous::InvalidUsername from NEX 4.
+func (s *server) GetName(_ context.Context, c *rpc.Call, req *authentication.GetNameRequest) (*authentication.GetNameResponse, error) {
+	acc, ok := s.env.Accounts.ByPID(req.PID)
+	if !ok && c.Session.Settings.NEXVersion >= nex4 {
+		return nil, rpc.Fail(rmc.ResultRendezVousInvalidUsername)
+	}
+	return &authentication.GetNameResponse{Name: acc.Username}, nil
 }

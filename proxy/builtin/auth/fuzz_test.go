@@ -4,6 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/nexproxy/nexproxy/proxy/builtin"
+	"github.com/nexproxy/nexproxy/rmc/protocols/authentication"
+
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/kerberos"
@@ -20,7 +23,7 @@ func FuzzServeRMC(f *testing.F) {
 	f.Add(uint8(3), []byte("\x87\xd6\x12\x00\x02\x00\x00\x00"))
 	f.Add(uint8(6), []byte("\x00\x10\x00\x00\x00\x03\x00\x00\x00"))
 	f.Add(uint8(4), []byte{0xff, 0xff})
-	game := &config.Game{Name: "g", Platform: "wiiu", Kerberos: kerberos.Settings{KeySize: 32, PIDSize: 4, TicketVersion: 1}}
+	game := &config.Game{Name: "g", Platform: "wiiu", Upstream: "local", Kerberos: kerberos.Settings{KeySize: 32, PIDSize: 4, TicketVersion: 1}}
 	env := &proxy.Env{
 		Game:          game,
 		Accounts:      proxy.NewAccounts(game, []config.Account{{PID: 1234567, Password: "pw"}}, nil),
@@ -29,7 +32,7 @@ func FuzzServeRMC(f *testing.F) {
 		SecureStation: func() rmc.StationURL { u, _ := rmc.ParseStationURL("prudps:/address=127.0.0.1;port=1"); return u },
 		Log:           zap.NewNop(),
 	}
-	link, err := New(env)
+	link, err := builtin.Named(Name)(env)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -37,7 +40,7 @@ func FuzzServeRMC(f *testing.F) {
 	f.Fuzz(func(t *testing.T, method uint8, body []byte) {
 		for _, s := range []rmc.Settings{{PIDSize: 4, NEXVersion: 30504, StructHeader: true}, {PIDSize: 8, NEXVersion: 40605, StructHeader: true}} {
 			sess := &proxy.Session{ID: "f", Leg: proxy.LegAuth, Settings: s}
-			r, err := h.ServeRMC(context.Background(), &proxy.Call{Session: sess, Protocol: Protocol, Method: uint32(method % 8), Body: body})
+			r, err := h.ServeRMC(context.Background(), &proxy.Call{Session: sess, Protocol: authentication.ProtocolID, Method: uint32(method % 8), Body: body})
 			if err != nil || r == nil {
 				t.Fatalf("method %d: %v %v", method, r, err)
 			}

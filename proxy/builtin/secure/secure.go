@@ -1,7 +1,8 @@
 // Package secure is nexproxy's built-in secure connection server
 // (protocol 11): consoles register their station URLs, learn their public
-// address and look up other stations. Stations are shared by every session
-// of a game.
+// address and look up other stations. Stations are shared by every
+// session of a game. It serves a game exactly when the game has no
+// upstream.
 package secure
 
 import (
@@ -12,28 +13,28 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/protocols/secureconnection"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
-// Protocol is the secure connection protocol id.
-const Protocol = 11
+// Name is the service's name in the registry and in logs.
+const Name = "secure"
 
-// Method ids (protocols.md, protocol 11).
-const (
-	MethodRegister              = 1
-	MethodRequestConnectionData = 2
-	MethodRequestURLs           = 3
-	MethodRegisterEx            = 4
-	MethodTestConnectivity      = 5
-	MethodUpdateURLs            = 6
-	MethodReplaceURL            = 7
-	MethodSendReport            = 8
-)
-
-var (
-	resultInvalidArgument  = proxy.MustResult("Core::InvalidArgument")
-	resultNotAuthenticated = proxy.MustResult("RendezVous::NotAuthenticated")
-)
+func init() {
+	builtin.Register(builtin.Service{
+		Name:      Name,
+		Protocols: []uint16{secureconnection.ProtocolID},
+		Core:      true,
+		New: func(env *builtin.Env) (builtin.Instance, error) {
+			if env.Env == nil || env.Log == nil {
+				return nil, fmt.Errorf("secure: incomplete environment")
+			}
+			return &server{env: env.Env, reg: &registry{nextCID: 1000, byPID: map[uint64]*station{}}}, nil
+		},
+	})
+}
 
 // maxURLs bounds how many URLs one console may register.
 const maxURLs = 16
@@ -52,116 +53,126 @@ type registry struct {
 	byPID   map[uint64]*station
 }
 
-// handler serves protocol 11 for one game.
-type handler struct {
-	env  *proxy.Env
-	reg  *registry
-	next proxy.Handler
+// server serves protocol 11 for one game, on secure connections only.
+type server struct {
+	env *proxy.Env
+	reg *registry
 }
 
-// New is the proxy.Builtin of the secure connection protocol.
-func New(env *proxy.Env) (proxy.Link, error) {
-	if env == nil || env.Log == nil {
-		return nil, fmt.Errorf("secure: incomplete environment")
+// Install puts the secure connection methods on the game's mux.
+func (s *server) Install(m *rpc.Mux) error { return secureconnection.Register(m, Name, s) }
+
+var _ secureconnection.Server = (*server)(nil)
+
+// onSecure passes calls that arrive on the authentication connection on:
+// protocol 11 is the secure server's.
+func onSecure(c *rpc.Call) error {
+	if c.Session.Leg != rpc.LegSecure {
+		return rpc.ErrPass
 	}
-	reg := &registry{nextCID: 1000, byPID: map[uint64]*station{}}
-	return func(next proxy.Handler) proxy.Handler { return &handler{env: env, reg: reg, next: next} }, nil
+	return nil
 }
 
-// ServeRMC answers protocol 11 calls from consoles on the secure leg.
-func (h *handler) ServeRMC(ctx context.Context, c *proxy.Call) (*proxy.Reply, error) {
-	if c.Protocol != Protocol || c.Direction != proxy.ToServer || c.Session.Leg != proxy.LegSecure {
-		return h.next.ServeRMC(ctx, c)
+// Register records the console's stations and returns its public one.
+func (s *server) Register(_ context.Context, c *rpc.Call, req *secureconnection.RegisterRequest) (*secureconnection.RegisterResponse, error) {
+	if err := onSecure(c); err != nil {
+		return nil, err
 	}
-	s := c.Session.Settings
-	r := rmc.NewReader(c.Body, s)
-	w := rmc.NewWriter(s)
-	switch c.Method {
-	case MethodRegister, MethodRegisterEx:
-		urls := readURLs(r)
-		if c.Method == MethodRegisterEx {
-			r.AnyDataRaw()
-		}
-		if r.Err() != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
-		}
-		cid, public := h.register(c.Session, urls)
-		w.Result(rmc.ResultSuccess)
-		w.U32(cid)
-		w.StationURL(public)
-	case MethodRequestConnectionData, MethodRequestURLs:
-		cid := r.U32()
-		pid := r.PID()
-		if r.Err() != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
-		}
-		st := h.lookup(pid, cid, c.Method == MethodRequestURLs)
-		w.Bool(st != nil)
-		if st == nil {
-			w.ListLen(0)
-			break
-		}
-		w.ListLen(len(st.urls))
-		for _, u := range st.urls {
-			if c.Method == MethodRequestURLs {
-				w.StationURL(u)
-				continue
-			}
-			w.StructBegin(0)
-			w.StationURL(u)
-			w.U32(st.cid)
-			w.StructEnd(nil)
-		}
-	case MethodTestConnectivity:
-	case MethodUpdateURLs:
-		urls := readURLs(r)
-		if r.Err() != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
-		}
-		if !h.update(c.Session, urls) {
-			return proxy.ErrorReply(resultNotAuthenticated), nil
-		}
-	case MethodReplaceURL:
-		old, repl := r.StationURL(), r.StationURL()
-		if r.Err() != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
-		}
-		if !h.replace(c.Session, old, repl) {
-			return proxy.ErrorReply(resultNotAuthenticated), nil
-		}
-	case MethodSendReport:
-		id := r.U32()
-		data := r.QBuffer()
-		if r.Err() != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
-		}
-		h.env.Log.Info("report", zap.String("conn", c.Session.ID), zap.Uint64("pid", c.Session.PID()),
-			zap.Uint32("call_id", c.CallID), zap.Uint32("report_id", id), zap.Int("bytes", len(data)))
-	default:
-		return h.next.ServeRMC(ctx, c)
+	if len(req.URLs) > maxURLs {
+		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	if w.Err() != nil {
-		return nil, fmt.Errorf("secure: encode response: %w", w.Err())
-	}
-	return &proxy.Reply{Body: w.Bytes()}, nil
+	cid, public := s.register(c.Session, req.URLs)
+	return &secureconnection.RegisterResponse{Result: rmc.ResultSuccess, ConnectionID: cid, PublicStation: public}, nil
 }
 
-func readURLs(r *rmc.Reader) []rmc.StationURL {
-	n := r.ListLen()
-	if n > maxURLs {
-		r.Fail("station list", fmt.Errorf("%d urls: %w", n, rmc.ErrInvalid))
-		return nil
+// RegisterEx is Register with login data (logged by class, not checked:
+// the secure CONNECT already proved who the console is).
+func (s *server) RegisterEx(_ context.Context, c *rpc.Call, req *secureconnection.RegisterExRequest) (*secureconnection.RegisterExResponse, error) {
+	if err := onSecure(c); err != nil {
+		return nil, err
 	}
-	urls := make([]rmc.StationURL, 0, n)
-	for i := 0; i < n && r.Err() == nil; i++ {
-		urls = append(urls, r.StationURL())
+	if len(req.URLs) > maxURLs {
+		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	return urls
+	cid, public := s.register(c.Session, req.URLs)
+	return &secureconnection.RegisterExResponse{Result: rmc.ResultSuccess, ConnectionID: cid, PublicStation: public}, nil
+}
+
+// RequestConnectionData returns the stations of pid with their connection
+// id, when cid is that console's.
+func (s *server) RequestConnectionData(_ context.Context, c *rpc.Call, req *secureconnection.RequestConnectionDataRequest) (*secureconnection.RequestConnectionDataResponse, error) {
+	if err := onSecure(c); err != nil {
+		return nil, err
+	}
+	st := s.lookup(req.PID, req.CID, false)
+	if st == nil {
+		return &secureconnection.RequestConnectionDataResponse{}, nil
+	}
+	out := make([]secureconnection.ConnectionData, len(st.urls))
+	for i, u := range st.urls {
+		out[i] = secureconnection.ConnectionData{Station: u, ConnectionID: st.cid}
+	}
+	return &secureconnection.RequestConnectionDataResponse{Result: true, ConnectionData: out}, nil
+}
+
+// RequestUrls returns the stations of pid (cid 0: whatever its connection).
+func (s *server) RequestUrls(_ context.Context, c *rpc.Call, req *secureconnection.RequestUrlsRequest) (*secureconnection.RequestUrlsResponse, error) {
+	if err := onSecure(c); err != nil {
+		return nil, err
+	}
+	st := s.lookup(req.PID, req.CID, true)
+	if st == nil {
+		return &secureconnection.RequestUrlsResponse{}, nil
+	}
+	return &secureconnection.RequestUrlsResponse{Result: true, URLs: st.urls}, nil
+}
+
+// TestConnectivity answers at once.
+func (s *server) TestConnectivity(_ context.Context, c *rpc.Call, _ *secureconnection.TestConnectivityRequest) (*secureconnection.TestConnectivityResponse, error) {
+	if err := onSecure(c); err != nil {
+		return nil, err
+	}
+	return &secureconnection.TestConnectivityResponse{}, nil
+}
+
+// UpdateURLs replaces the console's stations.
+func (s *server) UpdateURLs(_ context.Context, c *rpc.Call, req *secureconnection.UpdateURLsRequest) (*secureconnection.UpdateURLsResponse, error) {
+	if err := onSecure(c); err != nil {
+		return nil, err
+	}
+	if len(req.URLs) > maxURLs {
+		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
+	}
+	if !s.update(c.Session, req.URLs) {
+		return nil, rpc.Fail(rmc.ResultRendezVousNotAuthenticated)
+	}
+	return &secureconnection.UpdateURLsResponse{}, nil
+}
+
+// ReplaceURL replaces one of the console's stations.
+func (s *server) ReplaceURL(_ context.Context, c *rpc.Call, req *secureconnection.ReplaceURLRequest) (*secureconnection.ReplaceURLResponse, error) {
+	if err := onSecure(c); err != nil {
+		return nil, err
+	}
+	if !s.replace(c.Session, req.URL, req.New) {
+		return nil, rpc.Fail(rmc.ResultRendezVousNotAuthenticated)
+	}
+	return &secureconnection.ReplaceURLResponse{}, nil
+}
+
+// SendReport logs a console's report (its id and size).
+func (s *server) SendReport(_ context.Context, c *rpc.Call, req *secureconnection.SendReportRequest) (*secureconnection.SendReportResponse, error) {
+	if err := onSecure(c); err != nil {
+		return nil, err
+	}
+	s.env.Log.Info("report", zap.String("conn", c.Session.ID), zap.Uint64("pid", c.Session.PID()),
+		zap.Uint32("call_id", c.CallID), zap.Uint32("report_id", req.ReportID), zap.Int("bytes", len(req.Data)))
+	return &secureconnection.SendReportResponse{}, nil
 }
 
 // publicStation builds the console's public station from the address
 // nexproxy sees, starting from its first URL.
-func publicStation(sess *proxy.Session, urls []rmc.StationURL) rmc.StationURL {
+func publicStation(sess *rpc.Session, urls []rmc.StationURL) rmc.StationURL {
 	var pub rmc.StationURL
 	if len(urls) > 0 {
 		pub = urls[0].Clone()
@@ -176,21 +187,21 @@ func publicStation(sess *proxy.Session, urls []rmc.StationURL) rmc.StationURL {
 	return pub
 }
 
-func (h *handler) register(sess *proxy.Session, urls []rmc.StationURL) (uint32, rmc.StationURL) {
+func (s *server) register(sess *rpc.Session, urls []rmc.StationURL) (uint32, rmc.StationURL) {
 	pid := sess.PID()
 	pub := publicStation(sess, urls)
-	h.reg.mu.Lock()
-	h.reg.nextCID++
-	cid := h.reg.nextCID
-	h.reg.mu.Unlock()
+	s.reg.mu.Lock()
+	s.reg.nextCID++
+	cid := s.reg.nextCID
+	s.reg.mu.Unlock()
 	pub.SetInt(rmc.URLPID, int64(pid))
 	pub.SetInt(rmc.URLRVCID, int64(cid))
-	h.store(sess, cid, urls, pub)
+	s.store(sess, cid, urls, pub)
 	return cid, pub
 }
 
 // store replaces the stations of the session's PID.
-func (h *handler) store(sess *proxy.Session, cid uint32, urls []rmc.StationURL, pub rmc.StationURL) {
+func (s *server) store(sess *rpc.Session, cid uint32, urls []rmc.StationURL, pub rmc.StationURL) {
 	pid := sess.PID()
 	stored := make([]rmc.StationURL, 0, len(urls)+1)
 	for _, u := range urls {
@@ -200,36 +211,36 @@ func (h *handler) store(sess *proxy.Session, cid uint32, urls []rmc.StationURL, 
 		stored = append(stored, u)
 	}
 	stored = append(stored, pub)
-	h.reg.mu.Lock()
+	s.reg.mu.Lock()
 	first := sess.Value(registeredKey{}) == nil
-	h.reg.byPID[pid] = &station{session: sess.ID, cid: cid, urls: stored}
-	h.reg.mu.Unlock()
+	s.reg.byPID[pid] = &station{session: sess.ID, cid: cid, urls: stored}
+	s.reg.mu.Unlock()
 	if first {
 		sess.SetValue(registeredKey{}, cid)
 		sess.OnClose(func() {
-			h.reg.mu.Lock()
-			if st := h.reg.byPID[pid]; st != nil && st.session == sess.ID {
-				delete(h.reg.byPID, pid)
+			s.reg.mu.Lock()
+			if st := s.reg.byPID[pid]; st != nil && st.session == sess.ID {
+				delete(s.reg.byPID, pid)
 			}
-			h.reg.mu.Unlock()
+			s.reg.mu.Unlock()
 		})
 	}
-	h.env.Log.Debug("station registered", zap.String("conn", sess.ID), zap.Uint64("pid", pid), zap.Uint32("cid", cid), zap.String("public", pub.String()))
+	s.env.Log.Debug("station registered", zap.String("conn", sess.ID), zap.Uint64("pid", pid), zap.Uint32("cid", cid), zap.String("public", pub.String()))
 }
 
 type registeredKey struct{}
 
-func (h *handler) lookup(pid uint64, cid uint32, anyCID bool) *station {
-	h.reg.mu.Lock()
-	defer h.reg.mu.Unlock()
-	st := h.reg.byPID[pid]
+func (s *server) lookup(pid uint64, cid uint32, anyCID bool) *station {
+	s.reg.mu.Lock()
+	defer s.reg.mu.Unlock()
+	st := s.reg.byPID[pid]
 	if st == nil || (st.cid != cid && !(anyCID && cid == 0)) {
 		return nil
 	}
 	return st
 }
 
-func (h *handler) update(sess *proxy.Session, urls []rmc.StationURL) bool {
+func (s *server) update(sess *rpc.Session, urls []rmc.StationURL) bool {
 	cid, ok := sess.Value(registeredKey{}).(uint32)
 	if !ok {
 		return false
@@ -237,14 +248,14 @@ func (h *handler) update(sess *proxy.Session, urls []rmc.StationURL) bool {
 	pub := publicStation(sess, urls)
 	pub.SetInt(rmc.URLPID, int64(sess.PID()))
 	pub.SetInt(rmc.URLRVCID, int64(cid))
-	h.store(sess, cid, urls, pub)
+	s.store(sess, cid, urls, pub)
 	return true
 }
 
-func (h *handler) replace(sess *proxy.Session, old, repl rmc.StationURL) bool {
-	h.reg.mu.Lock()
-	defer h.reg.mu.Unlock()
-	st := h.reg.byPID[sess.PID()]
+func (s *server) replace(sess *rpc.Session, old, repl rmc.StationURL) bool {
+	s.reg.mu.Lock()
+	defer s.reg.mu.Unlock()
+	st := s.reg.byPID[sess.PID()]
 	if st == nil || st.session != sess.ID {
 		return false
 	}

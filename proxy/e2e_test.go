@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
 	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	"github.com/nexproxy/nexproxy/proxy/config"
@@ -158,7 +159,7 @@ func startServerTOML(t testing.TB, text string, rec proxy.Recorder) (*proxy.Serv
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	srv, err := proxy.New(cfg, proxy.Options{Builtins: []proxy.Builtin{auth.New, secure.New}, Recorder: rec})
+	srv, err := proxy.New(cfg, proxy.Options{Builtins: []proxy.Builtin{builtin.Named(auth.Name, secure.Name)}, Recorder: rec})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
 	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	"github.com/nexproxy/nexproxy/proxy/builtin/utility"
@@ -187,7 +188,7 @@ func newHookEnv(t *testing.T, files map[string]string, o envOptions) *hookEnv {
 	env.engine, env.logs = newHookEngine(t, scriptDir(t, files), o.engineMod)
 	t.Cleanup(env.engine.Close)
 	env.upSrv, _ = startWithOptions(t, testGame{platform: "wiiu", upstream: "local", accounts: true},
-		proxy.Options{Builtins: []proxy.Builtin{env.up.builtin, auth.New, secure.New, utility.New}}, nil)
+		proxy.Options{Builtins: []proxy.Builtin{env.up.builtin, builtin.Named(auth.Name, secure.Name), utility.New}}, nil)
 	t.Cleanup(func() { env.upSrv.Close() })
 	env.front, env.cfg = startWithOptions(t, testGame{platform: "wiiu", upstream: upstreamAddr(env.upSrv), accounts: o.frontAccounts},
 		proxy.Options{Recorder: env.frontRec}, env.engine)
@@ -712,7 +713,7 @@ func TestHookEvents(t *testing.T) {
 		e, logs := newHookEngine(t, scriptDir(t, map[string]string{"events.lua": eventsScript}), nil)
 		defer e.Close()
 		srv, cfg := startWithOptions(t, testGame{platform: "wiiu", upstream: "local", accounts: true},
-			proxy.Options{Builtins: []proxy.Builtin{auth.New, secure.New}}, e)
+			proxy.Options{Builtins: []proxy.Builtin{builtin.Named(auth.Name, secure.Name)}}, e)
 		defer srv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -826,7 +827,7 @@ func TestHookHotReload(t *testing.T) {
 	e, logs := newHookEngine(t, dir, nil)
 	defer e.Close()
 	srv, cfg := startWithOptions(t, testGame{platform: "wiiu", upstream: "local", accounts: true},
-		proxy.Options{Builtins: []proxy.Builtin{auth.New, secure.New}}, e)
+		proxy.Options{Builtins: []proxy.Builtin{builtin.Named(auth.Name, secure.Name)}}, e)
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -932,7 +933,7 @@ func BenchmarkHookedSession(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			srv := startConfig(b, cfg, proxy.Options{Builtins: []proxy.Builtin{auth.New, secure.New}}, e)
+			srv := startConfig(b, cfg, proxy.Options{Builtins: []proxy.Builtin{builtin.Named(auth.Name, secure.Name)}}, e)
 			defer srv.Close()
 			ctx := context.Background()
 			const clients = 8
@@ -992,7 +993,7 @@ func liveSessions(b *testing.B, n int) (*config.Config, []*proxy.Session) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := startConfig(b, cfg, proxy.Options{Builtins: []proxy.Builtin{capture, auth.New, secure.New}}, nil)
+	srv := startConfig(b, cfg, proxy.Options{Builtins: []proxy.Builtin{capture, builtin.Named(auth.Name, secure.Name)}}, nil)
 	b.Cleanup(func() { srv.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

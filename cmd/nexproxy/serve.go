@@ -10,14 +10,14 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/proxy"
-	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
-	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
+	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/proxy/builtin/utility"
 	"github.com/nexproxy/nexproxy/proxy/config"
 )
 
-// builtins are the protocol handlers games with upstream = "local" get.
-var builtins = []proxy.Builtin{auth.New, secure.New, utility.New}
+// builtins are the built-in services: every service registered with the
+// builtin registry (services.go links them in).
+var builtins = []proxy.Builtin{builtin.Builtin, utility.New}
 
 func newServeCommand(a *app) *cobra.Command {
 	var pcapFile string

@@ -1,0 +1,9 @@
+package main
+
+// The built-in services nexproxy ships. Each registers itself with the
+// builtin registry when linked in; a game serves those its configuration
+// makes local.
+import (
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/auth"
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/secure"
+)

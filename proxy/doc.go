@@ -5,11 +5,9 @@
 //
 // The pieces, bottom up:
 //
-//   - Peer: an RMC endpoint over one connection. It numbers its own outgoing
-//     calls, matches responses by call id (remembering the method, since an
-//     error response carries none) and hands incoming requests to a Handler.
-//     Forwarding a call from one Peer to another therefore maps call ids per
-//     leg and direction by construction.
+//   - rmc/peer: the RMC endpoint on each connection (the console's and
+//     the upstream's). Forwarding a call from one peer to another maps
+//     call ids per connection and direction by construction.
 //   - Handler and Link: the chain every call walks (hooks, built-in
 //     handlers, rewriting, upstream), in the style of CoreDNS plugins.
 //   - Server: the listeners of a configuration, the authentication and

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/peer"
 )
 
 // fastPath forwards the calls nothing on a proxied chain would block on
@@ -15,7 +16,7 @@ import (
 // rewriter's halves run inline (they only decode bodies that may hold a
 // station URL).
 type fastPath struct {
-	to      *Peer            // where calls are forwarded
+	to      *peer.Peer       // where calls are forwarded
 	handler string           // HandlerUpstream or HandlerConsole
 	hooks   func(*Call) bool // whether a hook acts on a call; nil: none
 	url     *urlRewriter     // nil: no URL rewriting on this chain
@@ -25,7 +26,7 @@ type fastPath struct {
 // newFastPath describes the chain of a proxied leg whose end forwards to
 // to; nil when the chain must always be walked (a hook link that cannot
 // tell which calls it wants).
-func (s *Server) newFastPath(to *Peer, handler string, url *urlRewriter, auth bool) *fastPath {
+func (s *Server) newFastPath(to *peer.Peer, handler string, url *urlRewriter, auth bool) *fastPath {
 	f := &fastPath{to: to, handler: handler, hooks: s.opts.hooksWant, url: url, auth: auth}
 	if s.opts.Hooks != nil && f.hooks == nil {
 		return nil
@@ -38,7 +39,7 @@ func (s *Server) newFastPath(to *Peer, handler string, url *urlRewriter, auth bo
 // blocks.
 func (d *dispatcher) serveFast(m *rmc.Message) bool {
 	f := d.fast
-	if f == nil || f.auth && m.Protocol == protoAuth || !f.to.canTakeAsync() {
+	if f == nil || f.auth && m.Protocol == protoAuth || !f.to.CanTakeAsync() {
 		return false
 	}
 	c := &Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
@@ -50,11 +51,11 @@ func (d *dispatcher) serveFast(m *rmc.Message) bool {
 		f.url.request(c)
 	}
 	if oneWay(m.Protocol) {
-		err := f.to.notifyAsync(c.Protocol, c.Method, c.Body)
+		err := f.to.NotifyAsync(c.Protocol, c.Method, c.Body)
 		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), &callTrace{handler: f.handler})
 		return true
 	}
-	err := f.to.callAsync(c.Protocol, c.Method, c.Body, func(resp *rmc.Message, err error) {
+	err := f.to.CallAsync(c.Protocol, c.Method, c.Body, func(resp *rmc.Message, err error) {
 		d.answerFast(m, c, start, resp, err)
 	})
 	if err != nil {
@@ -73,7 +74,7 @@ func (d *dispatcher) answerFast(req *rmc.Message, c *Call, start time.Time, resp
 		r = d.failed(req, err)
 	} else {
 		t.forwarded = resp.CallID
-		r = replyOf(resp)
+		r = peer.ReplyOf(resp)
 		if f.url != nil {
 			r = f.url.response(c, r)
 		}
@@ -81,5 +82,5 @@ func (d *dispatcher) answerFast(req *rmc.Message, c *Call, start time.Time, resp
 	// Recorded before the answer goes out, so that what the caller sees
 	// is in the session log and the metrics already.
 	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), &t)
-	d.peer.respondAsync(req, r)
+	d.peer.RespondAsync(req, r)
 }

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/rmc/peer"
 	"github.com/nexproxy/nexproxy/scripts"
 )
 
@@ -58,15 +59,6 @@ func (h *Hooks) Install(opts *Options) {
 
 // Engine returns the wrapped engine.
 func (h *Hooks) Engine() *scripts.Engine { return h.engine }
-
-// ConsolePeer returns the RMC peer of the session's console connection, so
-// that hooks (session:send) and built-in handlers can send the console
-// calls and notifications of their own. It is nil until the connection's
-// RMC traffic starts.
-func ConsolePeer(s *Session) *Peer {
-	p, _ := s.Console().(*Peer)
-	return p
-}
 
 // hookSessionKey is the Session value holding the hooks' state of the
 // connection.
@@ -326,7 +318,7 @@ type consoleSender struct {
 
 // SendToConsole implements scripts.Sender.
 func (cs *consoleSender) SendToConsole(protocol uint16, method uint32, body []byte) error {
-	p := ConsolePeer(cs.sess)
+	p := cs.sess.Console()
 	if p == nil {
 		return errNoConsole
 	}
@@ -354,7 +346,7 @@ func (cs *consoleSender) SendToConsole(protocol uint16, method uint32, body []by
 			cs.inflight--
 			cs.mu.Unlock()
 		}()
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), peer.CallTimeout)
 		defer cancel()
 		m, err := p.Call(ctx, protocol, method, body)
 		switch {

@@ -25,6 +25,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/builtin/utility"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/peer"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 	"github.com/nexproxy/nexproxy/scripts"
 )
@@ -206,7 +207,7 @@ func (env *hookEnv) login(t *testing.T) *proxy.Client {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cc := clientConfig(env.cfg, env.front)
-	cc.OnRequest = func(ctx context.Context, p *proxy.Peer, m *rmc.Message) {
+	cc.OnRequest = func(ctx context.Context, p *peer.Peer, m *rmc.Message) {
 		select {
 		case env.received <- m:
 		default:

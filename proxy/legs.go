@@ -12,6 +12,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc/peer"
 )
 
 // dialTimeout bounds the upstream handshake of one console.
@@ -32,9 +33,9 @@ type pair struct {
 	live        liveConn
 	closeOnce   sync.Once
 	running     atomic.Int32         // peers not stopped yet
-	first       atomic.Pointer[Peer] // the side that ended the session
-	consolePeer *Peer
-	upPeer      *Peer
+	first       atomic.Pointer[peer.Peer] // the side that ended the session
+	consolePeer *peer.Peer
+	upPeer      *peer.Peer
 }
 
 // runAuth serves an authentication connection: built-in handlers in local
@@ -160,16 +161,16 @@ func (p *pair) run(final Handler, links []Link) {
 	p.info("console connected", zap.Uint64("pid", p.sess.PID()), zap.String("upstream", upName))
 
 	consoleD := &dispatcher{sess: p.sess, dir: ToServer, log: p.log, rec: s.rec}
-	consolePeer := NewPeer(prudpWire{p.console}, p.log, consoleD.serve)
-	consolePeer.conn = p.sess.ID
+	consolePeer := peer.New(peer.PRUDPWire(p.console), p.log, consoleD.serve)
+	consolePeer.SetConn(p.sess.ID)
 	consoleD.peer = consolePeer
 	consolePeer.SetTracer(s.rec.tracer(p.sess, false, p.sess.LocalAddr, p.sess.RemoteAddr))
 	p.sess.SetConsole(consolePeer)
 	p.consolePeer = consolePeer
 	if p.up != nil {
 		upD := &dispatcher{sess: p.sess, dir: ToConsole, log: p.log, rec: s.rec}
-		upPeer := NewPeer(prudpWire{p.up}, p.log, upD.serve)
-		upPeer.conn = p.sess.ID
+		upPeer := peer.New(peer.PRUDPWire(p.up), p.log, upD.serve)
+		upPeer.SetConn(p.sess.ID)
 		upD.peer = upPeer
 		p.upPeer = upPeer
 		if s.rec.messages() {
@@ -187,10 +188,10 @@ func (p *pair) run(final Handler, links []Link) {
 		upD.fast = s.newFastPath(consolePeer, HandlerConsole, url, false)
 		consoleD.fast = s.newFastPath(upPeer, HandlerUpstream, url, p.sess.Leg == LegAuth)
 		if upD.fast != nil {
-			upPeer.fast = upD.serveFast
+			upPeer.SetFast(upD.serveFast)
 		}
 		if consoleD.fast != nil {
-			consolePeer.fast = consoleD.serveFast
+			consolePeer.SetFast(consoleD.serveFast)
 		}
 	}
 	consoleD.chain = p.chain
@@ -205,9 +206,9 @@ func (p *pair) run(final Handler, links []Link) {
 		p.running.Store(2)
 	}
 	s.wg.Add(1)
-	consolePeer.startPush(s.ctx, p.console, p.ended)
+	consolePeer.StartPush(s.ctx, p.console, p.ended)
 	if p.upPeer != nil {
-		p.upPeer.startPush(s.ctx, p.up, p.ended)
+		p.upPeer.StartPush(s.ctx, p.up, p.ended)
 	}
 }
 
@@ -232,7 +233,7 @@ func (p *pair) closeBoth() {
 
 // ended runs when a peer stopped (its connection is gone): the other
 // side is disconnected, and the last peer to stop ends the session.
-func (p *pair) ended(pr *Peer) {
+func (p *pair) ended(pr *peer.Peer) {
 	s := p.srv
 	p.first.CompareAndSwap(nil, pr)
 	p.closeBoth()
@@ -240,10 +241,10 @@ func (p *pair) ended(pr *Peer) {
 		return
 	}
 	defer s.wg.Done()
-	p.consolePeer.wait()
+	p.consolePeer.Wait()
 	var upErr error
 	if p.upPeer != nil {
-		p.upPeer.wait()
+		p.upPeer.Wait()
 		upErr = p.upPeer.Err()
 	}
 	consoleErr := p.consolePeer.Err()

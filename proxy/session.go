@@ -9,6 +9,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/peer"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
@@ -16,31 +17,14 @@ func newSession(id, game string, leg Leg, conn *prudp.Conn, s rmc.Settings) *Ses
 	return rpc.NewSession(id, game, leg, conn.RemoteAddrPort(), s)
 }
 
-// prudpWire adapts a prudp connection to Wire: RMC travels on reliable
-// substream 0.
-type prudpWire struct{ c *prudp.Conn }
-
-func (w prudpWire) Send(ctx context.Context, msg []byte) error { return w.c.Send(ctx, 0, msg) }
-
-func (w prudpWire) TrySend(msg []byte) error { return w.c.TrySend(0, msg) }
-
-func (w prudpWire) Recv(ctx context.Context) ([]byte, error) {
-	for {
-		m, err := w.c.Recv(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if len(m.Data) > 0 {
-			return m.Data, nil
-		}
-	}
+// ConsolePeer returns the RMC peer of the session's console connection,
+// for tests and tools that need more than rpc.Sender (closing the
+// connection, its end). It is nil until the connection's RMC traffic
+// starts.
+func ConsolePeer(s *Session) *peer.Peer {
+	p, _ := s.Console().(*peer.Peer)
+	return p
 }
-
-func (w prudpWire) Close() error { return w.c.Close() }
-
-// callTimeout bounds one forwarded call: a silent upstream gets the
-// console an error rather than a hang.
-const callTimeout = 30 * time.Second
 
 // dispatcher serves the requests arriving on one peer through a chain and
 // answers on the same peer.
@@ -48,7 +32,7 @@ type dispatcher struct {
 	sess  *Session
 	dir   Direction
 	chain Handler
-	peer  *Peer // where the answer goes
+	peer  *peer.Peer // where the answer goes
 	log   *zap.Logger
 	rec   *recorder
 	fast  *fastPath // nil: every call walks the chain on a worker
@@ -57,7 +41,7 @@ type dispatcher struct {
 func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 	c := &Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
 	trace := &callTrace{}
-	cctx, cancel := context.WithTimeout(withCallTrace(ctx, trace), callTimeout)
+	cctx, cancel := context.WithTimeout(withCallTrace(ctx, trace), peer.CallTimeout)
 	defer cancel()
 	start := time.Now()
 	r, err := d.chain.ServeRMC(cctx, c)
@@ -77,34 +61,26 @@ func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 	}
 }
 
-// Forward is the end of a chain that re-sends each call on peer with the
+// Forward is the end of a chain that re-sends each call on to with that
 // peer's own call id and returns its answer; one-way calls are sent
 // without waiting.
-func Forward(peer *Peer) Handler {
+func Forward(to *peer.Peer) Handler {
 	return HandlerFunc(func(ctx context.Context, c *Call) (*Reply, error) {
-		if peer == nil {
+		if to == nil {
 			return nil, ErrUpstreamGone
 		}
 		if oneWay(c.Protocol) {
-			return nil, peer.Notify(ctx, c.Protocol, c.Method, c.Body)
+			return nil, to.Notify(ctx, c.Protocol, c.Method, c.Body)
 		}
-		m, err := peer.Call(ctx, c.Protocol, c.Method, c.Body)
+		m, err := to.Call(ctx, c.Protocol, c.Method, c.Body)
 		if err != nil {
 			return nil, err
 		}
 		if t := callTraceOf(ctx); t != nil {
 			t.forwarded = m.CallID
 		}
-		return replyOf(m), nil
+		return peer.ReplyOf(m), nil
 	})
-}
-
-// replyOf is the Reply carrying a forwarded call's answer.
-func replyOf(m *rmc.Message) *Reply {
-	if !m.Success {
-		return &Reply{Error: m.Error}
-	}
-	return &Reply{Body: m.Body}
 }
 
 // failed logs a call no answer could be had for and returns the error

@@ -32,7 +32,7 @@ type pair struct {
 	// idle session is few allocations.
 	live        liveConn
 	closeOnce   sync.Once
-	running     atomic.Int32         // peers not stopped yet
+	running     atomic.Int32              // peers not stopped yet
 	first       atomic.Pointer[peer.Peer] // the side that ended the session
 	consolePeer *peer.Peer
 	upPeer      *peer.Peer

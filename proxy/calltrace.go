@@ -2,19 +2,6 @@ package proxy
 
 import "context"
 
-// Handlers that can answer a call (CallEvent.Handler).
-const (
-	// HandlerHook: a Lua hook answered (or dropped) the call itself.
-	HandlerHook = "hook"
-	// HandlerBuiltin: nexproxy's built-in handlers answered (local mode,
-	// or a method no handler knows).
-	HandlerBuiltin = "builtin"
-	// HandlerUpstream: the call was forwarded to the upstream server.
-	HandlerUpstream = "upstream"
-	// HandlerConsole: a call of the server was forwarded to the console.
-	HandlerConsole = "console"
-)
-
 // callTrace collects, while a call walks its chain, what only the links
 // know: who answered and which id the forwarded copy carried. It travels
 // in the context rather than in Call so that a link building a fresh Call

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/peer"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
@@ -124,7 +125,7 @@ func TestFastPathToConsole(t *testing.T) {
 		upPeer := peer.New(proxyUpEnd, nil, d.serve)
 		d.peer = upPeer
 		d.chain = NotImplemented // the fast path must answer instead
-		d.fast = &fastPath{to: consolePeer, handler: HandlerConsole}
+		d.fast = &fastPath{to: consolePeer, handler: record.HandlerConsole}
 		upPeer.SetFast(d.serveFast)
 		var wg sync.WaitGroup
 		for _, p := range []*peer.Peer{upPeer, consolePeer, console} {
@@ -140,7 +141,7 @@ func TestFastPathToConsole(t *testing.T) {
 			t.Errorf("notification: %+v", m)
 		}
 		synctest.Wait()
-		if e := sink.last; e == nil || e.Protocol != 14 || e.Handler != HandlerConsole || e.Response != nil {
+		if e := sink.last; e == nil || e.Protocol != 14 || e.Handler != record.HandlerConsole || e.Response != nil {
 			t.Errorf("notification recorded as %+v", e)
 		}
 		m := rawCall(t, ctx, serverEnd, 0x7E4, 1, 502, []byte("ping"))
@@ -151,7 +152,7 @@ func TestFastPathToConsole(t *testing.T) {
 			t.Errorf("the console saw the server's call id %d, not the proxy's", m.CallID)
 		}
 		synctest.Wait()
-		if e := sink.last; e == nil || e.CallID != 502 || e.ForwardedCallID == 0 || e.Handler != HandlerConsole {
+		if e := sink.last; e == nil || e.CallID != 502 || e.ForwardedCallID == 0 || e.Handler != record.HandlerConsole {
 			t.Errorf("call recorded as %+v", e)
 		}
 		_ = serverEnd.Close()

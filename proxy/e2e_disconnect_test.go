@@ -16,6 +16,7 @@ import (
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
 )
@@ -62,8 +63,8 @@ func (r *legRecorder) Disconnect(s *proxy.Session, err error) {
 	r.signal()
 }
 
-func (r *legRecorder) Login(*proxy.Session, uint64, string)  {}
-func (r *legRecorder) Call(*proxy.Session, *proxy.CallEvent) {}
+func (r *legRecorder) Login(*proxy.Session, uint64, string)   {}
+func (r *legRecorder) Call(*proxy.Session, *record.CallEvent) {}
 
 // WantsValues is false: only connections matter here.
 func (r *legRecorder) WantsValues() bool { return false }
@@ -112,7 +113,7 @@ func (r *legRecorder) waitFor(cond func() bool) bool {
 
 // startShortPing starts a server like startServer whose game uses
 // shortPRUDP, with rec as its recorder.
-func startShortPing(t *testing.T, g testGame, rec proxy.Recorder) (*proxy.Server, *config.Config) {
+func startShortPing(t *testing.T, g testGame, rec record.Recorder) (*proxy.Server, *config.Config) {
 	t.Helper()
 	text := gameTOML(t, g)
 	if strings.Contains(text, "\n[[accounts]]") {

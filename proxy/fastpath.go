@@ -17,7 +17,7 @@ import (
 // station URL).
 type fastPath struct {
 	to      *peer.Peer       // where calls are forwarded
-	handler string           // HandlerUpstream or HandlerConsole
+	handler string           // record.HandlerUpstream or record.HandlerConsole
 	hooks   func(*Call) bool // whether a hook acts on a call; nil: none
 	url     *urlRewriter     // nil: no URL rewriting on this chain
 	auth    bool             // the authentication rewriter is on the chain

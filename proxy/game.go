@@ -10,6 +10,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
 )
@@ -62,7 +63,7 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 		Keys:          s.keys,
 		SecureStation: g.localStation,
 		Log:           g.log,
-		loggedIn:      func(sess *Session, pid uint64) { s.rec.login(sess, pid, ModeLocal) },
+		loggedIn:      func(sess *Session, pid uint64) { s.rec.login(sess, pid, record.ModeLocal) },
 	}
 	if gc.Local() {
 		for _, b := range s.opts.Builtins {
@@ -72,8 +73,8 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 			}
 			g.builtin = append(g.builtin, l)
 		}
-		links := append([]Link{tagLink(HandlerHook, s.opts.Hooks)}, tagLinks(HandlerBuiltin, g.builtin)...)
-		g.local = Chain(tagFinal(HandlerBuiltin, NotImplemented), links...)
+		links := append([]Link{tagLink(record.HandlerHook, s.opts.Hooks)}, tagLinks(record.HandlerBuiltin, g.builtin)...)
+		g.local = Chain(tagFinal(record.HandlerBuiltin, NotImplemented), links...)
 	} else {
 		up := gc.Upstream
 		g.upNetwork = "udp"

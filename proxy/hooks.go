@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc/peer"
 	"github.com/nexproxy/nexproxy/scripts"
 )
@@ -243,16 +244,16 @@ func (h *Hooks) event(s *Session, mode string) *scripts.Event {
 	}
 }
 
-// mode is how the session is served (ModeLocal, ModeIntercepted or
-// ModeBlindRelay); "" on a proxied authentication leg before its login.
+// mode is how the session is served (record.ModeLocal, ModeIntercepted
+// or ModeBlindRelay); "" on a proxied authentication leg before its login.
 func (h *Hooks) mode(s *Session) string {
 	switch {
 	case h.local[s.Game]:
-		return ModeLocal
+		return record.ModeLocal
 	case s.Leg == LegSecure:
 		// Blind relays bypass nexproxy's secure listener: a secure
 		// session of a proxied game always comes from an intercepted login.
-		return ModeIntercepted
+		return record.ModeIntercepted
 	}
 	mode, _ := s.Value(sessionKeyLoginMode{}).(string)
 	return mode

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/kerberos"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc/peer"
 )
@@ -43,14 +44,14 @@ type pair struct {
 func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 	p := s.newPair(a, conn, LegAuth)
 	var final Handler
-	links := []Link{tagLink(HandlerHook, s.opts.Hooks)}
+	links := []Link{tagLink(record.HandlerHook, s.opts.Hooks)}
 	if a.g.cfg.Local() {
 		p.chain = a.g.local
 	} else {
 		up, err := p.dial(prudp.DialConfig{Settings: a.g.upstreamSettings(conn), Remote: conn.LocalVPort(), TLSConfig: a.g.upTLS, Logger: s.log}, a.g.upAddr)
 		if err != nil {
 			p.warn("upstream authentication server unreachable", zap.String("upstream", a.g.upAddr), zap.Error(err))
-			final = tagFinal(HandlerUpstream, failing(&ResultError{Result: resultConnFailure, Err: err}))
+			final = tagFinal(record.HandlerUpstream, failing(&ResultError{Result: resultConnFailure, Err: err}))
 		} else {
 			p.up = up
 		}
@@ -66,7 +67,7 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 	p := s.newPair(a, conn, LegSecure)
 	p.sess.SetPID(a.pid)
 	var final Handler
-	links := []Link{tagLink(HandlerHook, s.opts.Hooks)}
+	links := []Link{tagLink(record.HandlerHook, s.opts.Hooks)}
 	if a.g.cfg.Local() {
 		p.chain = a.g.local
 	} else {
@@ -177,16 +178,16 @@ func (p *pair) run(final Handler, links []Link) {
 			remote := p.up.RemoteAddrPort()
 			upPeer.SetTracer(s.rec.tracer(p.sess, true, upstreamLocal(p.up), remote))
 		}
-		mirror := []Link{tagLink(HandlerHook, s.opts.Hooks)}
+		mirror := []Link{tagLink(record.HandlerHook, s.opts.Hooks)}
 		var url *urlRewriter
 		if p.sess.Leg == LegSecure {
 			url = &urlRewriter{srv: s, log: p.log}
 			mirror = append(mirror, func(next Handler) Handler { return &urlRewriter{srv: s, log: p.log, next: next} })
 		}
-		upD.chain = Chain(tagFinal(HandlerConsole, Forward(consolePeer)), mirror...)
-		final = tagFinal(HandlerUpstream, Forward(upPeer))
-		upD.fast = s.newFastPath(consolePeer, HandlerConsole, url, false)
-		consoleD.fast = s.newFastPath(upPeer, HandlerUpstream, url, p.sess.Leg == LegAuth)
+		upD.chain = Chain(tagFinal(record.HandlerConsole, Forward(consolePeer)), mirror...)
+		final = tagFinal(record.HandlerUpstream, Forward(upPeer))
+		upD.fast = s.newFastPath(consolePeer, record.HandlerConsole, url, false)
+		consoleD.fast = s.newFastPath(upPeer, record.HandlerUpstream, url, p.sess.Leg == LegAuth)
 		if upD.fast != nil {
 			upPeer.SetFast(upD.serveFast)
 		}

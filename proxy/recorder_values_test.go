@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
@@ -14,13 +15,13 @@ import (
 // callSink keeps the last call event; wants answers WantsValues when set.
 type callSink struct {
 	wants *bool
-	last  *CallEvent
+	last  *record.CallEvent
 }
 
-func (c *callSink) Connect(*Session, string)       {}
-func (c *callSink) Login(*Session, uint64, string) {}
-func (c *callSink) Call(_ *Session, e *CallEvent)  { c.last = e }
-func (c *callSink) Disconnect(*Session, error)     {}
+func (c *callSink) Connect(*Session, string)             {}
+func (c *callSink) Login(*Session, uint64, string)       {}
+func (c *callSink) Call(_ *Session, e *record.CallEvent) { c.last = e }
+func (c *callSink) Disconnect(*Session, error)           {}
 
 type valueSink struct{ *callSink }
 
@@ -36,16 +37,16 @@ func TestRecorderDecodesOnlyForReaders(t *testing.T) {
 	reader := valueSink{&callSink{wants: &yes}}
 	cases := []struct {
 		name   string
-		r      Recorder
+		r      record.Recorder
 		sink   *callSink
 		values bool
 	}{
 		{"plain recorder", plain, plain, true},
 		{"says no", quiet, quiet.callSink, false},
 		{"says yes", reader, reader.callSink, true},
-		{"zap and quiet", MultiRecorder(ZapRecorder(zap.NewNop()), quiet), quiet.callSink, false},
-		{"quiet and plain", MultiRecorder(quiet, plain), plain, true},
-		{"file recorder without logs", MultiRecorder(NewFileRecorder(FileRecorderOptions{}), quiet), quiet.callSink, false},
+		{"zap and quiet", record.Multi(record.Zap(zap.NewNop()), quiet), quiet.callSink, false},
+		{"quiet and plain", record.Multi(quiet, plain), plain, true},
+		{"file recorder without logs", record.Multi(record.NewFile(record.FileOptions{}), quiet), quiet.callSink, false},
 	}
 	sess := rpc.NewSession("1", "", LegAuth, netip.AddrPort{}, rmc.Settings{NEXVersion: 30504})
 	// SecureConnection.TestConnectivity: no parameters, no return values.

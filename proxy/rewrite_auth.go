@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/kerberos"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
@@ -88,7 +89,7 @@ func (a *authRewriter) rewrite(c *Call, body []byte) ([]byte, error) {
 		}
 		pid = source.Uint
 		st, ok := c.Session.Value(sessionKeyUpstreamStation{}).(rmc.StationURL)
-		if !ok || c.Session.Value(sessionKeyLoginMode{}) == ModeBlindRelay {
+		if !ok || c.Session.Value(sessionKeyLoginMode{}) == record.ModeBlindRelay {
 			return body, nil // no login seen on this connection: nothing to map
 		}
 		upStation = st
@@ -107,7 +108,7 @@ func (a *authRewriter) rewrite(c *Call, body []byte) ([]byte, error) {
 		c.Session.SetPID(pid)
 	}
 
-	mode := ModeBlindRelay
+	mode := record.ModeBlindRelay
 	userKey, ok := a.userKey(pid, sourceKey)
 	var reissued *kerberos.Reissued
 	if ok {
@@ -116,10 +117,10 @@ func (a *authRewriter) rewrite(c *Call, body []byte) ([]byte, error) {
 			a.g.log.Warn("upstream ticket does not open with the known key; relaying blindly",
 				zap.String("conn", c.Session.ID), zap.Uint64("pid", pid), zap.Error(err))
 		} else {
-			mode = ModeIntercepted
+			mode = record.ModeIntercepted
 		}
 	}
-	if mode == ModeIntercepted {
+	if mode == record.ModeIntercepted {
 		a.srv.logins.put(reissued.SessionKey, &upstreamLogin{
 			game: a.g, pid: pid, sessionKey: reissued.Upstream.SessionKey,
 			internal: reissued.Upstream.InternalTicket, station: upStation, issued: time.Now(),

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
@@ -37,7 +38,7 @@ type Options struct {
 	PasswordFor func(pid uint64, game string) (string, bool)
 	// Recorder receives every connection, login and call for session logs
 	// and packet captures; nil = none.
-	Recorder Recorder
+	Recorder record.Recorder
 	// Registry describes the protocols; nil means schema.Default().
 	Registry *schema.Registry
 

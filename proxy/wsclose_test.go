@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
 )
 
@@ -18,7 +19,7 @@ type discRecorder struct{ discs chan error }
 
 func (d *discRecorder) Connect(*proxy.Session, string)         {}
 func (d *discRecorder) Login(*proxy.Session, uint64, string)   {}
-func (d *discRecorder) Call(*proxy.Session, *proxy.CallEvent)  {}
+func (d *discRecorder) Call(*proxy.Session, *record.CallEvent) {}
 func (d *discRecorder) Disconnect(_ *proxy.Session, err error) { d.discs <- err }
 func newDiscRecorder() *discRecorder                           { return &discRecorder{discs: make(chan error, 8)} }
 func (d *discRecorder) wait(t *testing.T, who string) (err error) {

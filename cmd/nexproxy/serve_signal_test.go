@@ -19,7 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/nexproxy/nexproxy/proxy"
-	"github.com/nexproxy/nexproxy/proxy/sessionlog"
+	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc/peer"
 )

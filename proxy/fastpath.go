@@ -27,7 +27,7 @@ type fastPath struct {
 // to; nil when the chain must always be walked (a hook link that cannot
 // tell which calls it wants).
 func (s *Server) newFastPath(to *peer.Peer, handler string, url *urlRewriter, auth bool) *fastPath {
-	f := &fastPath{to: to, handler: handler, hooks: s.opts.hooksWant, url: url, auth: auth}
+	f := &fastPath{to: to, handler: handler, hooks: s.opts.HooksWant, url: url, auth: auth}
 	if s.opts.Hooks != nil && f.hooks == nil {
 		return nil
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	"github.com/nexproxy/nexproxy/proxy/builtin/utility"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/luahooks"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/peer"
 	"github.com/nexproxy/nexproxy/rmc/schema"
@@ -120,7 +121,7 @@ func startWithOptions(t *testing.T, g testGame, opts proxy.Options, hooks *scrip
 func startConfig(tb testing.TB, cfg *config.Config, opts proxy.Options, hooks *scripts.Engine) *proxy.Server {
 	tb.Helper()
 	if hooks != nil {
-		proxy.NewHooks(hooks, cfg, nil).Install(&opts)
+		luahooks.New(hooks, cfg, nil).Install(&opts)
 	}
 	srv, err := proxy.New(cfg, opts)
 	if err != nil {
@@ -1074,7 +1075,7 @@ func BenchmarkHookLink(b *testing.B) {
 			got = c.Body
 			return &proxy.Reply{Body: []byte{}}, nil
 		})
-		h := proxy.NewHooks(e, cfg, nil).Link(next)
+		h := luahooks.New(e, cfg, nil).Link(next)
 		ctx := context.Background()
 		call := func(s *proxy.Session) {
 			c := &proxy.Call{Session: s, Direction: proxy.ToServer, Protocol: proto, Method: method, CallID: 1, Body: body}

@@ -185,6 +185,14 @@ func fieldOf(v *schema.Value, name string, k schema.Kind) *schema.Value {
 // sessionKeyLoginMode is the Session value holding the login mode.
 type sessionKeyLoginMode struct{}
 
+// LoginMode is how the secure connection of a proxied authentication
+// session's login is handled (record.ModeIntercepted or ModeBlindRelay),
+// "" before its login and on sessions nexproxy serves itself.
+func LoginMode(s *Session) string {
+	mode, _ := s.Value(sessionKeyLoginMode{}).(string)
+	return mode
+}
+
 // userKey returns the key of pid's client tickets: the Switch source key
 // when the response carries one, else the derived key of a known password.
 func (a *authRewriter) userKey(pid uint64, sourceKey string) ([]byte, bool) {

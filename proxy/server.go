@@ -42,10 +42,10 @@ type Options struct {
 	// Registry describes the protocols; nil means schema.Default().
 	Registry *schema.Registry
 
-	// hooksWant reports whether the Hooks link acts on a call (Hooks.Install
-	// sets it): calls it leaves alone may be forwarded without walking the
-	// chain on a goroutine. Nil with Hooks set: every call walks the chain.
-	hooksWant func(c *Call) bool
+	// HooksWant reports whether the Hooks link acts on a call: calls it
+	// leaves alone may be forwarded without walking the chain on a
+	// goroutine. Nil with Hooks set: every call walks the chain.
+	HooksWant func(c *Call) bool
 }
 
 // Events observes session life cycles.
@@ -53,6 +53,14 @@ type Events interface {
 	OnConnect(s *Session)
 	OnLogin(s *Session, pid uint64)
 	OnDisconnect(s *Session)
+}
+
+// ScriptLogger is Events that also logs lines on behalf of sessions (the
+// Lua hooks' nex.log and print): New tells it where they go, so that they
+// land in the session logs (record.ScriptRecorder).
+type ScriptLogger interface {
+	Events
+	SetScriptLog(fn func(s *Session, script, level, text string))
 }
 
 // Server runs the listeners of one configuration.
@@ -109,9 +117,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		running: make(map[*liveConn]struct{}),
 	}
 	s.rec = newRecorder(opts.Recorder, s.reg, opts.Events)
-	if h, ok := opts.Events.(*Hooks); ok {
+	if sl, ok := opts.Events.(ScriptLogger); ok {
 		// The hooks' log lines go into the session logs.
-		h.rec.Store(s.rec)
+		sl.SetScriptLog(s.rec.script)
 	}
 	s.relays = newRelays(s)
 	if cfg.LocalSecurePassword != "" {

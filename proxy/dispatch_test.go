@@ -61,7 +61,7 @@ func TestForwardMapsCallIDs(t *testing.T) {
 	})
 	upPeer := peer.New(proxyUpEnd, nil, nil)
 	sess := rpc.NewSession("t", "", LegAuth, netip.AddrPort{}, rmc.Settings{})
-	d := &dispatcher{sess: sess, chain: Forward(upPeer), rec: &recorder{}, log: zap.NewNop()}
+	d := &dispatcher{sess: sess, chain: newChain(chainEnd{name: record.HandlerUpstream, h: Forward(upPeer)}), rec: &recorder{}, log: zap.NewNop()}
 	consolePeer := peer.New(proxyConsoleEnd, nil, d.serve)
 	d.peer = consolePeer
 
@@ -124,8 +124,8 @@ func TestFastPathToConsole(t *testing.T) {
 		d := &dispatcher{sess: sess, dir: ToConsole, rec: newRecorder(sink, schema.Default(), nil), log: zap.NewNop()}
 		upPeer := peer.New(proxyUpEnd, nil, d.serve)
 		d.peer = upPeer
-		d.chain = NotImplemented // the fast path must answer instead
-		d.fast = &fastPath{to: consolePeer, handler: record.HandlerConsole}
+		// A chain whose walk answers nothing: the fast path must answer.
+		d.chain = &chain{h: NotImplemented, end: forwardTo(record.HandlerConsole, consolePeer), fast: true}
 		upPeer.SetFast(d.serveFast)
 		var wg sync.WaitGroup
 		for _, p := range []*peer.Peer{upPeer, consolePeer, console} {

@@ -30,11 +30,10 @@ type game struct {
 	env      *Env
 	issuer   *kerberos.Issuer
 	verifier *kerberos.Verifier
-	builtin  []Link
 	// local is the chain of every connection of a local game: hooks, then
 	// the built-in handlers; built once, since its links keep no state of
 	// a connection (a chain per idle session would cost its memory).
-	local Handler
+	local *chain
 
 	authL, secureL *listener
 
@@ -66,15 +65,15 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 		loggedIn:      func(sess *Session, pid uint64) { s.rec.login(sess, pid, record.ModeLocal) },
 	}
 	if gc.Local() {
+		links := []LinkSpec{s.opts.Hooks}
 		for _, b := range s.opts.Builtins {
 			l, err := b(g.env)
 			if err != nil {
 				return nil, fmt.Errorf("proxy: game %s: built-in handler: %w", gc.Name, err)
 			}
-			g.builtin = append(g.builtin, l)
+			links = append(links, LinkSpec{Name: record.HandlerBuiltin, Link: l})
 		}
-		links := append([]Link{tagLink(record.HandlerHook, s.opts.Hooks)}, tagLinks(record.HandlerBuiltin, g.builtin)...)
-		g.local = Chain(tagFinal(record.HandlerBuiltin, NotImplemented), links...)
+		g.local = newChain(chainEnd{name: record.HandlerBuiltin, h: NotImplemented}, links...)
 	} else {
 		up := gc.Upstream
 		g.upNetwork = "udp"

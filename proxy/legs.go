@@ -27,7 +27,7 @@ type pair struct {
 	log     *zap.Logger
 	console *prudp.Conn
 	up      *prudp.Conn
-	chain   Handler // the console's chain when prebuilt (local game)
+	chain   *chain // the console's chain when prebuilt (local game)
 
 	// The session's state while it runs, in the pair itself so that an
 	// idle session is few allocations.
@@ -43,19 +43,19 @@ type pair struct {
 // mode, otherwise a fresh upstream authentication connection.
 func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 	p := s.newPair(a, conn, LegAuth)
-	var final Handler
-	links := []Link{tagLink(record.HandlerHook, s.opts.Hooks)}
+	var final chainEnd
+	var links []LinkSpec
 	if a.g.cfg.Local() {
 		p.chain = a.g.local
 	} else {
 		up, err := p.dial(prudp.DialConfig{Settings: a.g.upstreamSettings(conn), Remote: conn.LocalVPort(), TLSConfig: a.g.upTLS, Logger: s.log}, a.g.upAddr)
 		if err != nil {
 			p.warn("upstream authentication server unreachable", zap.String("upstream", a.g.upAddr), zap.Error(err))
-			final = tagFinal(record.HandlerUpstream, failing(&ResultError{Result: resultConnFailure, Err: err}))
+			final = chainEnd{name: record.HandlerUpstream, h: failing(&ResultError{Result: resultConnFailure, Err: err})}
 		} else {
 			p.up = up
 		}
-		links = append(links, func(next Handler) Handler { return &authRewriter{srv: s, g: a.g, next: next} })
+		links = []LinkSpec{s.opts.Hooks, (&authRewriter{srv: s, g: a.g}).spec()}
 	}
 	p.run(final, links)
 }
@@ -66,8 +66,7 @@ func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 	p := s.newPair(a, conn, LegSecure)
 	p.sess.SetPID(a.pid)
-	var final Handler
-	links := []Link{tagLink(record.HandlerHook, s.opts.Hooks)}
+	var links []LinkSpec
 	if a.g.cfg.Local() {
 		p.chain = a.g.local
 	} else {
@@ -81,9 +80,9 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 			return
 		}
 		p.up = up
-		links = append(links, func(next Handler) Handler { return &urlRewriter{srv: s, log: p.log, next: next} })
+		links = []LinkSpec{s.opts.Hooks, (&urlRewriter{srv: s, log: p.log}).spec()}
 	}
-	p.run(final, links)
+	p.run(chainEnd{}, links)
 }
 
 func (s *Server) newPair(a *accepted, conn *prudp.Conn, leg Leg) *pair {
@@ -146,7 +145,9 @@ func (p *pair) dialSecure(l *upstreamLogin) (*prudp.Conn, error) {
 // peers on their read goroutines (push mode), so an idle session holds no
 // goroutine. When either side disconnects or the server closes, the other
 // side is disconnected and the session ends on the goroutine that noticed.
-func (p *pair) run(final Handler, links []Link) {
+// final and links make the console's chain of a proxied session; its end
+// forwards to the upstream once connected.
+func (p *pair) run(final chainEnd, links []LinkSpec) {
 	s := p.srv
 	upName := ""
 	if p.up != nil {
@@ -168,8 +169,9 @@ func (p *pair) run(final Handler, links []Link) {
 	consolePeer.SetTracer(s.rec.tracer(p.sess, false, p.sess.LocalAddr, p.sess.RemoteAddr))
 	p.sess.SetConsole(consolePeer)
 	p.consolePeer = consolePeer
+	var upD *dispatcher
 	if p.up != nil {
-		upD := &dispatcher{sess: p.sess, dir: ToConsole, log: p.log, rec: s.rec}
+		upD = &dispatcher{sess: p.sess, dir: ToConsole, log: p.log, rec: s.rec}
 		upPeer := peer.New(peer.PRUDPWire(p.up), p.log, upD.serve)
 		upPeer.SetConn(p.sess.ID)
 		upD.peer = upPeer
@@ -178,26 +180,22 @@ func (p *pair) run(final Handler, links []Link) {
 			remote := p.up.RemoteAddrPort()
 			upPeer.SetTracer(s.rec.tracer(p.sess, true, upstreamLocal(p.up), remote))
 		}
-		mirror := []Link{tagLink(record.HandlerHook, s.opts.Hooks)}
-		var url *urlRewriter
+		// The mirror chain: calls the server makes on the console.
+		mirror := []LinkSpec{s.opts.Hooks}
 		if p.sess.Leg == LegSecure {
-			url = &urlRewriter{srv: s, log: p.log}
-			mirror = append(mirror, func(next Handler) Handler { return &urlRewriter{srv: s, log: p.log, next: next} })
+			mirror = append(mirror, (&urlRewriter{srv: s, log: p.log}).spec())
 		}
-		upD.chain = Chain(tagFinal(record.HandlerConsole, Forward(consolePeer)), mirror...)
-		final = tagFinal(record.HandlerUpstream, Forward(upPeer))
-		upD.fast = s.newFastPath(consolePeer, record.HandlerConsole, url, false)
-		consoleD.fast = s.newFastPath(upPeer, record.HandlerUpstream, url, p.sess.Leg == LegAuth)
-		if upD.fast != nil {
-			upPeer.SetFast(upD.serveFast)
-		}
-		if consoleD.fast != nil {
-			consolePeer.SetFast(consoleD.serveFast)
-		}
+		upD.chain = newChain(forwardTo(record.HandlerConsole, consolePeer), mirror...)
+		final = forwardTo(record.HandlerUpstream, upPeer)
 	}
 	consoleD.chain = p.chain
 	if consoleD.chain == nil {
-		consoleD.chain = Chain(final, links...)
+		consoleD.chain = newChain(final, links...)
+	}
+	for _, d := range []*dispatcher{consoleD, upD} {
+		if d != nil && d.chain.fast {
+			d.peer.SetFast(d.serveFast)
+		}
 	}
 
 	// The session ends once every peer stopped: the last one to stop

@@ -73,13 +73,13 @@ func (r *recorder) tracer(s *Session, upstream bool, local, remote netip.AddrPor
 	}
 }
 
-func (r *recorder) call(s *Session, dir Direction, c *Call, reply *Reply, err error, d time.Duration, t *callTrace) {
+func (r *recorder) call(s *Session, dir Direction, c *Call, reply *Reply, err error, d time.Duration, a *answer) {
 	if r.r == nil {
 		return
 	}
 	e := &record.CallEvent{Direction: dir, Protocol: c.Protocol, Method: c.Method, CallID: c.CallID, Duration: d, Err: err}
-	if t != nil {
-		e.Handler, e.ForwardedCallID = t.handler, t.forwarded
+	if a != nil {
+		e.Handler, e.ForwardedCallID = a.by, a.forwarded
 	}
 	e.Dropped = errors.Is(err, ErrDrop)
 	e.ProtocolName, e.MethodName = r.reg.NamesFor(c.Protocol, c.Method, s.Settings.NEXVersion)

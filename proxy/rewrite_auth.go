@@ -28,20 +28,35 @@ type sessionKeyUpstreamStation struct{}
 // authRewriter sits in front of the upstream on the authentication leg and
 // rewrites ticket and secure station of every login response.
 type authRewriter struct {
-	srv  *Server
-	g    *game
-	next Handler
+	srv *Server
+	g   *game
 }
 
-func (a *authRewriter) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
-	r, err := a.next.ServeRMC(ctx, c)
-	if err != nil || r == nil || r.Error != 0 || c.Protocol != protoAuth || c.Direction != ToServer {
-		return r, err
+// spec describes the rewriter as a link: it acts on the console's logins
+// and ticket requests only, and waits on their answers on a worker (it
+// may open a blind relay).
+func (a *authRewriter) spec() LinkSpec {
+	return LinkSpec{Name: "rewrite-auth", Wants: a.wants, Link: func(next Handler) Handler {
+		return HandlerFunc(func(ctx context.Context, c *Call) (*Reply, error) { return a.serve(ctx, c, next) })
+	}}
+}
+
+// wants reports whether c is a login or ticket request of the console.
+func (a *authRewriter) wants(c *Call) bool {
+	if c.Protocol != protoAuth || c.Direction != ToServer {
+		return false
 	}
 	switch c.Method {
 	case authLogin, authLoginEx, authLoginWithParam, authRequestTicket:
-	default:
-		return r, nil
+		return true
+	}
+	return false
+}
+
+func (a *authRewriter) serve(ctx context.Context, c *Call, next Handler) (*Reply, error) {
+	r, err := next.ServeRMC(ctx, c)
+	if err != nil || r == nil || r.Error != 0 || !a.wants(c) {
+		return r, err
 	}
 	body, rerr := a.rewrite(c, r.Body)
 	if rerr != nil {

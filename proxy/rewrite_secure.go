@@ -1,8 +1,6 @@
 package proxy
 
 import (
-	"context"
-
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/rmc"
@@ -25,18 +23,15 @@ const (
 // treatment on their parameters. The console's own URLs in its requests
 // are left intact.
 type urlRewriter struct {
-	srv  *Server
-	log  *zap.Logger
-	next Handler
+	srv *Server
+	log *zap.Logger
 }
 
-func (u *urlRewriter) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
-	u.request(c)
-	r, err := u.next.ServeRMC(ctx, c)
-	if err != nil {
-		return r, err
-	}
-	return u.response(c, r), nil
+// spec describes the rewriter as a link by its halves: they only decode
+// bodies that may hold a station URL and never block, so they run inline
+// on the fast path.
+func (u *urlRewriter) spec() LinkSpec {
+	return LinkSpec{Name: "rewrite-url", Request: u.request, Response: u.response}
 }
 
 // request applies the request half: the parameters of a call the server
@@ -51,15 +46,12 @@ func (u *urlRewriter) request(c *Call) {
 }
 
 // response applies the response half: the return values of a console's
-// call; it returns r itself when nothing changed.
-func (u *urlRewriter) response(c *Call, r *Reply) *Reply {
-	if c.Direction != ToServer || r == nil || r.Error != 0 {
-		return r
+// call; false when nothing changed.
+func (u *urlRewriter) response(c *Call, body []byte) ([]byte, bool) {
+	if c.Direction != ToServer {
+		return nil, false
 	}
-	if body, ok := u.rewrite(c, r.Body, false); ok {
-		return &Reply{Body: body}
-	}
-	return r
+	return u.rewrite(c, body, false)
 }
 
 // rewrite returns the edited body and true when a URL changed.

@@ -28,8 +28,11 @@ type Options struct {
 	// Builtins make the built-in handlers of games served locally
 	// (auth.New, secure.New, ...).
 	Builtins []Builtin
-	// Hooks is the first link of every chain (the Lua hooks); nil = none.
-	Hooks Link
+	// Hooks is the first link of every chain (the Lua hooks, named
+	// record.HandlerHook); the zero LinkSpec = none. Its Wants lets the
+	// calls no hook acts on be forwarded without walking the chain on a
+	// goroutine; without it every call walks the chain.
+	Hooks LinkSpec
 	// Events observes connections and logins (the Lua on_connect, on_login,
 	// on_disconnect hooks); nil = none.
 	Events Events
@@ -41,11 +44,6 @@ type Options struct {
 	Recorder record.Recorder
 	// Registry describes the protocols; nil means schema.Default().
 	Registry *schema.Registry
-
-	// HooksWant reports whether the Hooks link acts on a call: calls it
-	// leaves alone may be forwarded without walking the chain on a
-	// goroutine. Nil with Hooks set: every call walks the chain.
-	HooksWant func(c *Call) bool
 }
 
 // Events observes session life cycles.

@@ -31,22 +31,21 @@ func ConsolePeer(s *Session) *peer.Peer {
 type dispatcher struct {
 	sess  *Session
 	dir   Direction
-	chain Handler
+	chain *chain
 	peer  *peer.Peer // where the answer goes
 	log   *zap.Logger
 	rec   *recorder
-	fast  *fastPath // nil: every call walks the chain on a worker
 }
 
 func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 	c := &Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
-	trace := &callTrace{}
-	cctx, cancel := context.WithTimeout(withCallTrace(ctx, trace), peer.CallTimeout)
+	a := &answer{}
+	cctx, cancel := context.WithTimeout(withAnswer(ctx, a), peer.CallTimeout)
 	defer cancel()
 	start := time.Now()
-	r, err := d.chain.ServeRMC(cctx, c)
+	r, err := d.chain.h.ServeRMC(cctx, c)
 	if errors.Is(err, ErrDrop) || oneWay(m.Protocol) {
-		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), trace)
+		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), a)
 		return
 	}
 	if err != nil {
@@ -55,7 +54,7 @@ func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 	if r == nil {
 		r = ErrorReply(resultException)
 	}
-	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), trace)
+	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), a)
 	if err := d.peer.Respond(ctx, m, r); err != nil && ctx.Err() == nil {
 		d.log.Debug("answer not sent", zap.String("conn", d.sess.ID), zap.Uint32("call_id", m.CallID), zap.Error(err))
 	}
@@ -76,8 +75,8 @@ func Forward(to *peer.Peer) Handler {
 		if err != nil {
 			return nil, err
 		}
-		if t := callTraceOf(ctx); t != nil {
-			t.forwarded = m.CallID
+		if a := answerOf(ctx); a != nil {
+			a.forwarded = m.CallID
 		}
 		return peer.ReplyOf(m), nil
 	})

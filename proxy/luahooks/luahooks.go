@@ -58,11 +58,9 @@ func New(e *scripts.Engine, cfg *config.Config, log *zap.Logger) *Hooks {
 	return h
 }
 
-// Install sets opts.Hooks, opts.HooksWant, opts.Events and
-// opts.PasswordFor to h.
+// Install sets opts.Hooks (Spec), opts.Events and opts.PasswordFor to h.
 func (h *Hooks) Install(opts *proxy.Options) {
-	opts.Hooks = h.Link
-	opts.HooksWant = h.Wants
+	opts.Hooks = h.Spec()
 	opts.Events = h
 	opts.PasswordFor = h.PasswordFor
 }
@@ -112,11 +110,17 @@ func (h *Hooks) session(s *rpc.Session) *hookSession {
 	return hs
 }
 
+// Spec describes the hook link for a chain: named record.HandlerHook,
+// wanting the calls a hook acts on.
+func (h *Hooks) Spec() proxy.LinkSpec {
+	return proxy.LinkSpec{Name: record.HandlerHook, Wants: h.Wants, Link: h.Link}
+}
+
 // Link is the hook link of every chain (Options.Hooks).
 func (h *Hooks) Link(next rpc.Handler) rpc.Handler { return &hookHandler{h: h, next: next} }
 
-// Wants reports whether a hook acts on c (Options.HooksWant): the calls
-// no hook wants may be forwarded without walking the chain.
+// Wants reports whether a hook acts on c: the calls no hook wants may be
+// forwarded without walking the chain.
 func (h *Hooks) Wants(c *rpc.Call) bool {
 	return h.engine.HasHooks(c.Protocol, c.Method, scriptsDirection(c.Direction))
 }

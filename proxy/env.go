@@ -72,21 +72,16 @@ type Account struct {
 	Password string
 }
 
-// Guest account of every NEX server (kerberos.md §1): nexproxy serves it
-// without configuration.
-const (
-	GuestName     = "guest"
-	GuestPassword = "MMQea3n!fsik"
-	GuestPID      = 100
-	// GuestPIDSwitch is the guest's PID on Switch servers.
-	GuestPIDSwitch = 564330319085596911
-	// SecureServerPID is the target PID of the tickets nexproxy issues and
-	// the PID of its secure station URL.
-	SecureServerPID = 2
-)
+// guestPIDSwitch is the guest's PID on Switch servers; the guest account
+// itself (name, password, PID elsewhere) is config.Guest.
+const guestPIDSwitch = 564330319085596911
+
+// SecureServerPID is the target PID of the tickets nexproxy issues and
+// the PID of its secure station URL.
+const SecureServerPID = 2
 
 // Accounts resolves the users of one game: configured accounts, the guest
-// and, once hooks exist, a PasswordFor function.
+// (config.Guest) and, once hooks exist, a PasswordFor function.
 type Accounts struct {
 	byName      map[string]Account
 	byPID       map[uint64]Account
@@ -108,13 +103,13 @@ func NewAccounts(game *config.Game, accounts []config.Account, passwordFor func(
 		}
 		a.add(acc)
 	}
-	if _, ok := a.byName[GuestName]; !ok {
-		pid := uint64(GuestPID)
+	if _, ok := a.byName[config.Guest.Username]; !ok {
+		pid := config.Guest.PID
 		if game.Platform == "switch" {
-			pid = GuestPIDSwitch
+			pid = guestPIDSwitch
 		}
 		if _, taken := a.byPID[pid]; !taken {
-			a.add(Account{PID: pid, Username: GuestName, Password: GuestPassword})
+			a.add(Account{PID: pid, Username: config.Guest.Username, Password: config.Guest.Password})
 		}
 	}
 	return a

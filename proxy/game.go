@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
-	"strings"
 
 	"go.uber.org/zap"
 
@@ -75,16 +74,9 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 		}
 		g.local = newChain(chainEnd{name: record.HandlerBuiltin, h: NotImplemented}, links...)
 	} else {
-		up := gc.Upstream
-		g.upNetwork = "udp"
-		if gc.Transport == "websocket" {
-			g.upNetwork = "wss"
-			switch {
-			case strings.HasPrefix(up, "ws://"):
-				g.upNetwork, up = "ws", strings.TrimPrefix(up, "ws://")
-			case strings.HasPrefix(up, "wss://"):
-				up = strings.TrimPrefix(up, "wss://")
-			}
+		network, up := gc.UpstreamDial()
+		g.upNetwork = network
+		if network != "udp" {
 			host, _, _ := net.SplitHostPort(up)
 			g.upTLS = &tls.Config{ServerName: host, InsecureSkipVerify: gc.UpstreamTLSInsecure, MinVersion: tls.VersionTLS12}
 		}

@@ -54,23 +54,6 @@ func ResultOf(err error) rmc.Result { return rpc.ResultOf(err) }
 // NotImplemented is the end of a chain without upstream.
 var NotImplemented = rpc.NotImplemented
 
-// Result codes the proxy answers with on its own.
-var (
-	resultConnFailure = rmc.ResultRendezVousConnectionFailure
-	resultException   = rmc.ResultCoreException
-)
-
-// MustResult returns the result code called name. It panics when the
-// name is unknown, so it belongs in package-level variables, where a
-// misspelt name stops the program at start rather than on a call.
-func MustResult(name string) rmc.Result {
-	r, ok := rmc.ResultByName(name)
-	if !ok {
-		panic("proxy: unknown result " + name)
-	}
-	return r
-}
-
 // oneWay reports whether calls of a protocol are never answered (rmc.md
 // §1.3): notification events, Nintendo notifications, message delivery.
 func oneWay(protocol uint16) bool { return rpc.OneWay(protocol) }

@@ -13,6 +13,7 @@ import (
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/peer"
 )
 
@@ -51,7 +52,7 @@ func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 		up, err := p.dial(prudp.DialConfig{Settings: a.g.upstreamSettings(conn), Remote: conn.LocalVPort(), TLSConfig: a.g.upTLS, Logger: s.log}, a.g.upAddr)
 		if err != nil {
 			p.warn("upstream authentication server unreachable", zap.String("upstream", a.g.upAddr), zap.Error(err))
-			final = chainEnd{name: record.HandlerUpstream, h: failing(&ResultError{Result: resultConnFailure, Err: err})}
+			final = chainEnd{name: record.HandlerUpstream, h: failing(&ResultError{Result: rmc.ResultRendezVousConnectionFailure, Err: err})}
 		} else {
 			p.up = up
 		}

@@ -12,15 +12,6 @@ import (
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
-// Authentication protocol ids the rewriter acts on (protocols.md).
-const (
-	protoAuth          = 10
-	authLogin          = 1
-	authLoginEx        = 2
-	authRequestTicket  = 3
-	authLoginWithParam = 6
-)
-
 // sessionKeyUpstreamStation is the Session value holding the upstream
 // secure station of the authentication leg's login, for RequestTicket.
 type sessionKeyUpstreamStation struct{}

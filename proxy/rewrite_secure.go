@@ -7,14 +7,6 @@ import (
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
-// Secure connection methods whose response returns the caller's public
-// station (protocols.md, protocol 11).
-const (
-	protoSecure      = 11
-	secureRegister   = 1
-	secureRegisterEx = 4
-)
-
 // urlRewriter sits in front of the upstream on the secure leg. Responses
 // to the console: the public station of Register/RegisterEx is pointed at
 // the console's real address (and the mapping remembered proxy-wide), and

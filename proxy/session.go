@@ -52,7 +52,7 @@ func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 		r = d.failed(m, err)
 	}
 	if r == nil {
-		r = ErrorReply(resultException)
+		r = ErrorReply(rmc.ResultCoreException)
 	}
 	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), a)
 	if err := d.peer.Respond(ctx, m, r); err != nil && ctx.Err() == nil {

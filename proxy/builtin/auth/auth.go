@@ -30,11 +30,11 @@ const (
 // nex4 is the first NEX version with the renamed methods and source keys.
 const nex4 = 40000
 
-var (
-	resultInvalidUsername = proxy.MustResult("RendezVous::InvalidUsername")
-	resultAccessDenied    = proxy.MustResult("Core::AccessDenied")
-	resultNotImplemented  = proxy.MustResult("Core::NotImplemented")
-	resultInvalidArgument = proxy.MustResult("Core::InvalidArgument")
+const (
+	resultInvalidUsername = rmc.ResultRendezVousInvalidUsername
+	resultAccessDenied    = rmc.ResultCoreAccessDenied
+	resultNotImplemented  = rmc.ResultCoreNotImplemented
+	resultInvalidArgument = rmc.ResultCoreInvalidArgument
 )
 
 // handler serves protocol 10 for one game.

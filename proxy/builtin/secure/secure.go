@@ -30,9 +30,9 @@ const (
 	MethodSendReport            = 8
 )
 
-var (
-	resultInvalidArgument  = proxy.MustResult("Core::InvalidArgument")
-	resultNotAuthenticated = proxy.MustResult("RendezVous::NotAuthenticated")
+const (
+	resultInvalidArgument  = rmc.ResultCoreInvalidArgument
+	resultNotAuthenticated = rmc.ResultRendezVousNotAuthenticated
 )
 
 // maxURLs bounds how many URLs one console may register.

@@ -99,7 +99,7 @@ func TestProxyToLocalUpstream(t *testing.T) {
 				t.Fatalf("unknown protocol through the proxy: %v %v", err, m)
 			}
 			// The upstream's error result reaches the console unchanged,
-			// forwarded under a call id of nexproxy's upstream leg.
+			// forwarded under a call id of nexproxy's upstream connection.
 			if want, _ := rmc.ResultByName("Core::NotImplemented"); m.Error != want {
 				t.Errorf("unknown protocol through the proxy answered %s, want the upstream's %s", m.Error, want)
 			}

@@ -102,8 +102,8 @@ func (g *game) rmcSettingsFor(conn *prudp.Conn) rmc.Settings {
 	return s
 }
 
-// upstreamSettings is the PRUDP profile of an upstream leg: the game's,
-// offering exactly what the console negotiated, so that both legs agree on
+// upstreamSettings is the PRUDP profile of an upstream connection: the game's,
+// offering exactly what the console negotiated, so that both sides agree on
 // the minor version (and with it on structure headers) and on substreams,
 // and bodies pass between them unchanged.
 func (g *game) upstreamSettings(console *prudp.Conn) prudp.Settings {

@@ -56,7 +56,8 @@ func (r *recorder) messages() bool {
 	return ok
 }
 
-// tracer returns a peer.Peer tracer reporting the messages of one leg; local
+// tracer returns a peer.Peer tracer reporting the messages of one side
+// (the console connection or the upstream connection); local
 // is nexproxy's end of it, remote the other.
 func (r *recorder) tracer(s *Session, upstream bool, local, remote netip.AddrPort) func(string, *rmc.Message) {
 	mr, ok := r.r.(record.MessageRecorder)

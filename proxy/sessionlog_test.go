@@ -70,7 +70,7 @@ func readSessionLogs(t *testing.T, dir string) []*sessionFile {
 // "secure").
 func (f *sessionFile) server() string {
 	for _, r := range f.records {
-		if r.Type == sessionlog.TypeOpen && r.Leg == sessionlog.LegConsole {
+		if r.Type == sessionlog.TypeOpen && r.Side == sessionlog.SideConsole {
 			return r.Server
 		}
 	}
@@ -145,7 +145,7 @@ func TestFileRecorderLocalSession(t *testing.T) {
 			if lc == nil {
 				t.Fatalf("no Authentication.Login call in %s", auth.raw)
 			}
-			if lc.Handler != record.HandlerBuiltin || lc.Dir != sessionlog.DirConsole || lc.CallID == 0 || lc.Leg != sessionlog.LegConsole ||
+			if lc.Handler != record.HandlerBuiltin || lc.Dir != sessionlog.DirConsole || lc.CallID == 0 || lc.Side != sessionlog.SideConsole ||
 				!bytes.Contains(lc.Params, []byte(`"1234567"`)) || len(lc.Result) == 0 || lc.Duration <= 0 {
 				t.Errorf("login call %+v", lc)
 			}
@@ -232,17 +232,17 @@ func TestFileRecorderProxySession(t *testing.T) {
 	}
 	var upOpen, upClose bool
 	for _, r := range secure.records {
-		if r.Leg == sessionlog.LegUpstream {
+		if r.Side == sessionlog.SideUpstream {
 			upOpen = upOpen || r.Type == sessionlog.TypeOpen && r.Remote != ""
 			upClose = upClose || r.Type == sessionlog.TypeClose
 		}
 	}
 	if !upOpen || !upClose {
-		t.Errorf("upstream leg open %v close %v in %s", upOpen, upClose, secure.raw)
+		t.Errorf("upstream connection open %v close %v in %s", upOpen, upClose, secure.raw)
 	}
 
-	// The process capture holds both legs of both connections: the console
-	// leg towards nexproxy's secure port, the upstream leg towards the
+	// The process capture holds both sides of both connections: the console
+	// leg towards nexproxy's secure port, the upstream connection towards the
 	// upstream's, from nexproxy's own upstream socket (not port 0).
 	comments := tsharkFields(t, capPath, "frame.comment", "udp.srcport", "udp.dstport")
 	if comments == nil {
@@ -258,7 +258,7 @@ func TestFileRecorderProxySession(t *testing.T) {
 		toFront = toFront || strings.HasSuffix(line, "|"+frontPort)
 		toUp = toUp || strings.HasSuffix(line, "|"+upPort)
 		if strings.HasSuffix(line, "|0|"+upPort) {
-			t.Errorf("upstream leg captured from port 0: %s", line)
+			t.Errorf("upstream connection captured from port 0: %s", line)
 		}
 	}
 	if !toFront || !toUp {

@@ -44,7 +44,7 @@ type FileOptions struct {
 }
 
 // File writes one session log per console connection (the events
-// of the upstream leg nexproxy opened for it included, as leg "upstream")
+// of the upstream connection nexproxy opened for it included, as "leg":"upstream")
 // and the decrypted RMC messages as pcapng captures. A file that cannot be
 // written (disk full, folder gone) is logged once and then ignored: the
 // session goes on without it.
@@ -84,7 +84,7 @@ const FileQueue = 4096
 // are fixed when Connect publishes it, gone is set by the writer and read
 // by the packet path, and the writer goroutine owns the others.
 type sessionFiles struct {
-	upstream bool        // an upstream leg was opened
+	upstream bool        // an upstream connection was opened
 	lost     bool        // the queue dropped the creation: no files
 	gone     atomic.Bool // the writer could not create the log: send nothing
 
@@ -123,7 +123,7 @@ func (f *File) Dropped() uint64 { return f.q.dropped.Load() }
 // path a copy rather than a decoding.
 func (f *File) WantsValues() bool { return false }
 
-// upstreamConn names the upstream leg of a console connection in logs.
+// upstreamConn names the upstream connection of a console connection in logs.
 func upstreamConn(s *rpc.Session) string { return "u" + s.ID }
 
 // Connect has the session's files opened and records the connection.
@@ -138,7 +138,7 @@ func (f *File) Connect(s *rpc.Session, upstream string) {
 	f.sessions[s] = sf
 	f.mu.Unlock()
 
-	open := sessionlog.Record{Type: sessionlog.TypeOpen, Game: s.Game, Conn: s.ID, Leg: sessionlog.LegConsole,
+	open := sessionlog.Record{Type: sessionlog.TypeOpen, Game: s.Game, Conn: s.ID, Side: sessionlog.SideConsole,
 		Remote: s.RemoteAddr.String(), Server: s.Leg.String(), PID: s.PID()}
 	if s.LocalAddr.IsValid() {
 		open.Local = s.LocalAddr.String()
@@ -146,7 +146,7 @@ func (f *File) Connect(s *rpc.Session, upstream string) {
 	open.Time = start.Time
 	f.write(sf, open)
 	if upstream != "" {
-		f.write(sf, sessionlog.Record{Type: sessionlog.TypeOpen, Game: s.Game, Conn: upstreamConn(s), Leg: sessionlog.LegUpstream,
+		f.write(sf, sessionlog.Record{Type: sessionlog.TypeOpen, Game: s.Game, Conn: upstreamConn(s), Side: sessionlog.SideUpstream,
 			Remote: upstream, Server: s.Leg.String()})
 	}
 }
@@ -218,15 +218,15 @@ func (f *File) decodeValues(r *sessionlog.Record, b *callBodies) {
 }
 
 // callRecord is the session log line of a call, with the values of e's
-// decoded trees (none when e has none). Leg and CallID name the
-// leg the call travelled to reach its answerer's side: a call the console
-// made is on the console leg (its forwarded copy's id is
+// decoded trees (none when e has none). Side and CallID name the
+// connection the call travelled to reach its answerer: a call the console
+// made is on the console connection (its forwarded copy's id is
 // UpstreamCallID); a call of the server that was forwarded to the console
-// is shown on the console leg as well, with the server's id as
-// UpstreamCallID, and one answered by nexproxy stays on the upstream leg.
+// is shown on the console connection as well, with the server's id as
+// UpstreamCallID, and one answered by nexproxy stays on the upstream connection.
 func callRecord(s *rpc.Session, e *CallEvent) sessionlog.Record {
 	r := sessionlog.Record{
-		Type: sessionlog.TypeCall, Time: time.Now().Add(-e.Duration), Conn: s.ID, Leg: sessionlog.LegConsole,
+		Type: sessionlog.TypeCall, Time: time.Now().Add(-e.Duration), Conn: s.ID, Side: sessionlog.SideConsole,
 		Dir: sessionlog.DirConsole, ProtocolID: e.Protocol, MethodID: e.Method, CallID: e.CallID,
 		Duration: sessionlog.Duration(e.Duration), Handler: e.Handler,
 	}
@@ -238,7 +238,7 @@ func callRecord(s *rpc.Session, e *CallEvent) sessionlog.Record {
 		r.CallID, r.UpstreamCallID = e.ForwardedCallID, e.CallID
 	default:
 		r.Dir = sessionlog.DirServer
-		r.Conn, r.Leg = upstreamConn(s), sessionlog.LegUpstream
+		r.Conn, r.Side = upstreamConn(s), sessionlog.SideUpstream
 	}
 	if !strings.HasPrefix(e.ProtocolName, "Protocol(") {
 		r.Protocol = e.ProtocolName
@@ -283,7 +283,7 @@ func valueJSON(v *schema.Value) ([]byte, string) {
 	return v.AppendJSON(nil), ""
 }
 
-// Disconnect records the end of the connection (and of its upstream leg)
+// Disconnect records the end of the connection (and of its upstream connection)
 // and has the session's files closed after its earlier records.
 func (f *File) Disconnect(s *rpc.Session, err error) {
 	f.mu.Lock()
@@ -297,9 +297,9 @@ func (f *File) Disconnect(s *rpc.Session, err error) {
 	if err != nil {
 		reason = err.Error()
 	}
-	f.write(sf, sessionlog.Record{Type: sessionlog.TypeClose, Game: s.Game, Conn: s.ID, Leg: sessionlog.LegConsole, Reason: reason})
+	f.write(sf, sessionlog.Record{Type: sessionlog.TypeClose, Game: s.Game, Conn: s.ID, Side: sessionlog.SideConsole, Reason: reason})
 	if sf.upstream {
-		f.write(sf, sessionlog.Record{Type: sessionlog.TypeClose, Game: s.Game, Conn: upstreamConn(s), Leg: sessionlog.LegUpstream, Reason: reason})
+		f.write(sf, sessionlog.Record{Type: sessionlog.TypeClose, Game: s.Game, Conn: upstreamConn(s), Side: sessionlog.SideUpstream, Reason: reason})
 	}
 	f.closeLater(sf)
 }

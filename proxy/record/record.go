@@ -88,7 +88,7 @@ type CallEvent struct {
 	// CallID is the id the caller chose (the console's for ToServer, the
 	// upstream's for ToConsole).
 	CallID uint32
-	// ForwardedCallID is the id the call carried on the other leg when it
+	// ForwardedCallID is the id the call carried on the other side when it
 	// was forwarded (0 when it was answered without forwarding or the
 	// forwarded copy got no answer).
 	ForwardedCallID uint32
@@ -130,7 +130,7 @@ type ScriptRecorder interface {
 }
 
 // MessageRecorder is a Recorder that also wants every RMC message as it
-// crosses either leg, decrypted and reassembled (packet captures).
+// crosses either side, decrypted and reassembled (packet captures).
 type MessageRecorder interface {
 	Recorder
 	// Message reports one message; it is called on the connection's
@@ -142,7 +142,7 @@ type MessageRecorder interface {
 type MessageEvent struct {
 	// Time is when the message was sent or received.
 	Time time.Time
-	// Upstream is true on the leg between nexproxy and the upstream server.
+	// Upstream is true on the connection between nexproxy and the upstream server.
 	Upstream bool
 	// Src and Dst are the endpoints the message travelled between.
 	Src, Dst netip.AddrPort

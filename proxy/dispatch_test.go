@@ -53,14 +53,14 @@ func TestForwardMapsCallIDs(t *testing.T) {
 		mu.Lock()
 		seenIDs = append(seenIDs, m.CallID)
 		mu.Unlock()
-		r := &Reply{Body: append([]byte("ok:"), m.Body...)}
+		r := &rpc.Reply{Body: append([]byte("ok:"), m.Body...)}
 		if m.Method == 2 {
-			r = ErrorReply(0x00030064)
+			r = rpc.ErrorReply(0x00030064)
 		}
 		_ = upstream.Respond(ctx, m, r)
 	})
 	upPeer := peer.New(proxyUpEnd, nil, nil)
-	sess := rpc.NewSession("t", "", LegAuth, netip.AddrPort{}, rmc.Settings{})
+	sess := rpc.NewSession("t", "", rpc.LegAuth, netip.AddrPort{}, rmc.Settings{})
 	d := &dispatcher{sess: sess, chain: newChain(chainEnd{name: record.HandlerUpstream, h: Forward(upPeer)}), rec: &recorder{}, log: zap.NewNop()}
 	consolePeer := peer.New(proxyConsoleEnd, nil, d.serve)
 	d.peer = consolePeer
@@ -114,18 +114,18 @@ func TestFastPathToConsole(t *testing.T) {
 		var console *peer.Peer
 		console = peer.New(consoleEnd, nil, func(ctx context.Context, m *rmc.Message) {
 			got <- m
-			if !oneWay(m.Protocol) {
-				_ = console.Respond(ctx, m, &Reply{Body: []byte("pong")})
+			if !rpc.OneWay(m.Protocol) {
+				_ = console.Respond(ctx, m, &rpc.Reply{Body: []byte("pong")})
 			}
 		})
 		consolePeer := peer.New(proxyConsoleEnd, nil, nil)
 		sink := &callSink{}
-		sess := rpc.NewSession("1", "", LegAuth, netip.AddrPort{}, rmc.Settings{})
-		d := &dispatcher{sess: sess, dir: ToConsole, rec: newRecorder(sink, schema.Default(), nil), log: zap.NewNop()}
+		sess := rpc.NewSession("1", "", rpc.LegAuth, netip.AddrPort{}, rmc.Settings{})
+		d := &dispatcher{sess: sess, dir: rpc.ToConsole, rec: newRecorder(sink, schema.Default(), nil), log: zap.NewNop()}
 		upPeer := peer.New(proxyUpEnd, nil, d.serve)
 		d.peer = upPeer
 		// A chain whose walk answers nothing: the fast path must answer.
-		d.chain = &chain{h: NotImplemented, end: forwardTo(record.HandlerConsole, consolePeer), fast: true}
+		d.chain = &chain{h: rpc.NotImplemented, end: forwardTo(record.HandlerConsole, consolePeer), fast: true}
 		upPeer.SetFast(d.serveFast)
 		var wg sync.WaitGroup
 		for _, p := range []*peer.Peer{upPeer, consolePeer, console} {

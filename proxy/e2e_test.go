@@ -17,6 +17,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 const (
@@ -55,7 +56,7 @@ type memRecorder struct {
 	games  map[string]int // connections per game
 }
 
-func (m *memRecorder) Connect(s *proxy.Session, _ string) {
+func (m *memRecorder) Connect(s *rpc.Session, _ string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.conns++
@@ -64,17 +65,17 @@ func (m *memRecorder) Connect(s *proxy.Session, _ string) {
 	}
 	m.games[s.Game]++
 }
-func (m *memRecorder) Login(_ *proxy.Session, pid uint64, mode string) {
+func (m *memRecorder) Login(_ *rpc.Session, pid uint64, mode string) {
 	m.mu.Lock()
 	m.logins = append(m.logins, fmt.Sprintf("%d:%s", pid, mode))
 	m.mu.Unlock()
 }
-func (m *memRecorder) Call(_ *proxy.Session, e *record.CallEvent) {
+func (m *memRecorder) Call(_ *rpc.Session, e *record.CallEvent) {
 	m.mu.Lock()
 	m.calls = append(m.calls, e)
 	m.mu.Unlock()
 }
-func (m *memRecorder) Disconnect(*proxy.Session, error) { m.mu.Lock(); m.discs++; m.mu.Unlock() }
+func (m *memRecorder) Disconnect(*rpc.Session, error) { m.mu.Lock(); m.discs++; m.mu.Unlock() }
 
 // loginList returns a copy of the logins seen, as "pid:mode".
 func (m *memRecorder) loginList() []string {

@@ -9,6 +9,7 @@ import (
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // Env is what the server hands the built-in handlers of one game: the
@@ -29,7 +30,7 @@ type Env struct {
 	// Log is the game's logger.
 	Log *zap.Logger
 
-	loggedIn func(s *Session, pid uint64) // reports a login; nil outside a server
+	loggedIn func(s *rpc.Session, pid uint64) // reports a login; nil outside a server
 }
 
 // LoggedIn records that the console of s logged in as pid: built-in
@@ -37,9 +38,9 @@ type Env struct {
 // is reported where it happens rather than guessed from the session's PID
 // after every call. Only logins on the authentication leg are reported,
 // as the hooks' on_login does.
-func (e *Env) LoggedIn(s *Session, pid uint64) {
+func (e *Env) LoggedIn(s *rpc.Session, pid uint64) {
 	s.SetPID(pid)
-	if e.loggedIn != nil && s.Leg == LegAuth {
+	if e.loggedIn != nil && s.Leg == rpc.LegAuth {
 		e.loggedIn(s, pid)
 	}
 }
@@ -63,7 +64,7 @@ func (e *Env) UserKey(pid uint64) ([]byte, bool) {
 // The link is applied once per game: the handler it returns serves every
 // connection of the game at once, so what it keeps of a connection belongs
 // in the Session (Call.Session).
-type Builtin func(env *Env) (Link, error)
+type Builtin func(env *Env) (rpc.Link, error)
 
 // Account is one user nexproxy knows.
 type Account struct {

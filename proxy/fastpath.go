@@ -5,6 +5,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/peer"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // The fast path forwards, without a goroutine waiting for the answer, the
@@ -23,7 +24,7 @@ func (d *dispatcher) serveFast(m *rmc.Message) bool {
 	if !ch.fast || !ch.end.to.CanTakeAsync() {
 		return false
 	}
-	c := &Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
+	c := &rpc.Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
 	run, ok := ch.inlineFor(c)
 	if !ok {
 		return false
@@ -31,7 +32,7 @@ func (d *dispatcher) serveFast(m *rmc.Message) bool {
 	start := time.Now()
 	ch.request(c, run)
 	to := ch.end.to
-	if oneWay(m.Protocol) {
+	if rpc.OneWay(m.Protocol) {
 		err := to.NotifyAsync(c.Protocol, c.Method, c.Body)
 		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), &answer{by: ch.end.name})
 		return true
@@ -47,10 +48,10 @@ func (d *dispatcher) serveFast(m *rmc.Message) bool {
 
 // answerFast completes a call the fast path forwarded: the response
 // halves of the inline links, the session log, the answer to the caller.
-func (d *dispatcher) answerFast(req *rmc.Message, c *Call, run uint64, start time.Time, resp *rmc.Message, err error) {
+func (d *dispatcher) answerFast(req *rmc.Message, c *rpc.Call, run uint64, start time.Time, resp *rmc.Message, err error) {
 	ch := d.chain
 	a := answer{by: ch.end.name}
-	var r *Reply
+	var r *rpc.Reply
 	if err != nil {
 		r = d.failed(req, err)
 	} else {

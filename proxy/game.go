@@ -12,6 +12,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // Virtual ports of a shared listener (Switch: one WebSocket server with
@@ -61,7 +62,7 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 		Keys:          s.keys,
 		SecureStation: g.localStation,
 		Log:           g.log,
-		loggedIn:      func(sess *Session, pid uint64) { s.rec.login(sess, pid, record.ModeLocal) },
+		loggedIn:      func(sess *rpc.Session, pid uint64) { s.rec.login(sess, pid, record.ModeLocal) },
 	}
 	if gc.Local() {
 		links := []LinkSpec{s.opts.Hooks}
@@ -72,7 +73,7 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 			}
 			links = append(links, LinkSpec{Name: record.HandlerBuiltin, Link: l})
 		}
-		g.local = newChain(chainEnd{name: record.HandlerBuiltin, h: NotImplemented}, links...)
+		g.local = newChain(chainEnd{name: record.HandlerBuiltin, h: rpc.NotImplemented}, links...)
 	} else {
 		network, up := gc.UpstreamDial()
 		g.upNetwork = network

@@ -15,6 +15,7 @@ import (
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/peer"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // dialTimeout bounds the upstream handshake of one console.
@@ -24,7 +25,7 @@ const dialTimeout = 10 * time.Second
 type pair struct {
 	srv     *Server
 	g       *game
-	sess    *Session
+	sess    *rpc.Session
 	log     *zap.Logger
 	console *prudp.Conn
 	up      *prudp.Conn
@@ -43,7 +44,7 @@ type pair struct {
 // runAuth serves an authentication connection: built-in handlers in local
 // mode, otherwise a fresh upstream authentication connection.
 func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
-	p := s.newPair(a, conn, LegAuth)
+	p := s.newPair(a, conn, rpc.LegAuth)
 	var final chainEnd
 	var links []LinkSpec
 	if a.g.cfg.Local() {
@@ -52,7 +53,7 @@ func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 		up, err := p.dial(prudp.DialConfig{Settings: a.g.upstreamSettings(conn), Remote: conn.LocalVPort(), TLSConfig: a.g.upTLS, Logger: s.log}, a.g.upAddr)
 		if err != nil {
 			p.warn("upstream authentication server unreachable", zap.String("upstream", a.g.upAddr), zap.Error(err))
-			final = chainEnd{name: record.HandlerUpstream, h: failing(&ResultError{Result: rmc.ResultRendezVousConnectionFailure, Err: err})}
+			final = chainEnd{name: record.HandlerUpstream, h: failing(&rpc.ResultError{Result: rmc.ResultRendezVousConnectionFailure, Err: err})}
 		} else {
 			p.up = up
 		}
@@ -65,7 +66,7 @@ func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 // built-in handlers in local mode, otherwise nexproxy's own connection to
 // the upstream secure server, opened with the upstream ticket.
 func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
-	p := s.newPair(a, conn, LegSecure)
+	p := s.newPair(a, conn, rpc.LegSecure)
 	p.sess.SetPID(a.pid)
 	var links []LinkSpec
 	if a.g.cfg.Local() {
@@ -86,7 +87,7 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 	p.run(chainEnd{}, links)
 }
 
-func (s *Server) newPair(a *accepted, conn *prudp.Conn, leg Leg) *pair {
+func (s *Server) newPair(a *accepted, conn *prudp.Conn, leg rpc.Leg) *pair {
 	sess := newSession(s.nextConnID(), a.g.cfg.Name, leg, conn, a.g.rmcSettingsFor(conn))
 	sess.LocalAddr = s.listenerSide(a.g, leg)
 	return &pair{srv: s, g: a.g, sess: sess, log: a.g.log, console: conn}
@@ -163,7 +164,7 @@ func (p *pair) run(final chainEnd, links []LinkSpec) {
 	s.rec.connect(p.sess, upName)
 	p.info("console connected", zap.Uint64("pid", p.sess.PID()), zap.String("upstream", upName))
 
-	consoleD := &dispatcher{sess: p.sess, dir: ToServer, log: p.log, rec: s.rec}
+	consoleD := &dispatcher{sess: p.sess, dir: rpc.ToServer, log: p.log, rec: s.rec}
 	consolePeer := peer.New(peer.PRUDPWire(p.console), p.log, consoleD.serve)
 	consolePeer.SetConn(p.sess.ID)
 	consoleD.peer = consolePeer
@@ -172,7 +173,7 @@ func (p *pair) run(final chainEnd, links []LinkSpec) {
 	p.consolePeer = consolePeer
 	var upD *dispatcher
 	if p.up != nil {
-		upD = &dispatcher{sess: p.sess, dir: ToConsole, log: p.log, rec: s.rec}
+		upD = &dispatcher{sess: p.sess, dir: rpc.ToConsole, log: p.log, rec: s.rec}
 		upPeer := peer.New(peer.PRUDPWire(p.up), p.log, upD.serve)
 		upPeer.SetConn(p.sess.ID)
 		upD.peer = upPeer
@@ -183,7 +184,7 @@ func (p *pair) run(final chainEnd, links []LinkSpec) {
 		}
 		// The mirror chain: calls the server makes on the console.
 		mirror := []LinkSpec{s.opts.Hooks}
-		if p.sess.Leg == LegSecure {
+		if p.sess.Leg == rpc.LegSecure {
 			mirror = append(mirror, (&urlRewriter{srv: s, log: p.log}).spec())
 		}
 		upD.chain = newChain(forwardTo(record.HandlerConsole, consolePeer), mirror...)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/nexproxy/nexproxy/rmc/peer"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // LinkSpec describes one link of a chain: the name of whoever answers the
@@ -24,16 +25,16 @@ type LinkSpec struct {
 	// or change its answer. A link passes the calls it does not want on
 	// untouched. Nil means every call, so that the fast path never takes
 	// a call past a Link that cannot tell.
-	Wants func(c *Call) bool
+	Wants func(c *rpc.Call) bool
 	// Link is the link as an element of the chain.
-	Link Link
+	Link rpc.Link
 	// Request changes a call on its way in (c.Body). Response changes the
 	// return values of a success on the way back: it returns the body to
 	// answer with and true, or false to leave body as it is. (Bodies
 	// rather than Replies, so that the fast path's answer stays off the
 	// heap.) Neither may block. Calls the link does not want skip both.
-	Request  func(c *Call)
-	Response func(c *Call, body []byte) ([]byte, bool)
+	Request  func(c *rpc.Call)
+	Response func(c *rpc.Call, body []byte) ([]byte, bool)
 }
 
 // present reports whether s describes a link.
@@ -43,20 +44,20 @@ func (s *LinkSpec) present() bool { return s.Link != nil || s.Request != nil || 
 func (s *LinkSpec) inline() bool { return s.Link == nil && s.present() }
 
 // wants reports whether s acts on c.
-func (s *LinkSpec) wants(c *Call) bool { return s.Wants == nil || s.Wants(c) }
+func (s *LinkSpec) wants(c *rpc.Call) bool { return s.Wants == nil || s.Wants(c) }
 
 // link is s as a chain element that records s.Name as the answerer of
 // the calls it answers itself. A link given by its halves never answers
 // by itself, so it needs no recording (and an idle session no wrapper).
-func (s *LinkSpec) link() Link {
+func (s *LinkSpec) link() rpc.Link {
 	if s.inline() {
-		return func(next Handler) Handler { return &halves{s: s, next: next} }
+		return func(next rpc.Handler) rpc.Handler { return &halves{s: s, next: next} }
 	}
 	inner := s.Link
 	name := s.Name
-	return func(next Handler) Handler {
+	return func(next rpc.Handler) rpc.Handler {
 		h := inner(next)
-		return HandlerFunc(func(ctx context.Context, c *Call) (*Reply, error) {
+		return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
 			r, err := h.ServeRMC(ctx, c)
 			answered(ctx, name)
 			return r, err
@@ -67,10 +68,10 @@ func (s *LinkSpec) link() Link {
 // halves runs a LinkSpec given by its halves as a chain element.
 type halves struct {
 	s    *LinkSpec
-	next Handler
+	next rpc.Handler
 }
 
-func (h *halves) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
+func (h *halves) ServeRMC(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
 	if !h.s.wants(c) {
 		return h.next.ServeRMC(ctx, c)
 	}
@@ -82,16 +83,16 @@ func (h *halves) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
 		return r, err
 	}
 	if body, ok := h.s.Response(c, r.Body); ok {
-		return &Reply{Body: body}, nil
+		return &rpc.Reply{Body: body}, nil
 	}
 	return r, nil
 }
 
 // chainEnd is what answers the calls every link passed on.
 type chainEnd struct {
-	name string     // who answered: record.HandlerUpstream, ...
-	h    Handler    // the end itself
-	to   *peer.Peer // h is Forward(to); nil: it is not, and no fast path
+	name string      // who answered: record.HandlerUpstream, ...
+	h    rpc.Handler // the end itself
+	to   *peer.Peer  // h is Forward(to); nil: it is not, and no fast path
 }
 
 // forwardTo is the chain end that forwards every call to to.
@@ -107,7 +108,7 @@ const maxFastLinks = 64
 // the links' descriptions and its end, and what the fast path needs of
 // the same descriptions.
 type chain struct {
-	h     Handler
+	h     rpc.Handler
 	links []LinkSpec // present links, in order
 	end   chainEnd
 	fast  bool // the end forwards and every link says what it wants or runs inline
@@ -117,7 +118,7 @@ type chain struct {
 // out.
 func newChain(end chainEnd, links ...LinkSpec) *chain {
 	ch := &chain{end: end, fast: end.to != nil}
-	var ls []Link
+	var ls []rpc.Link
 	for i := range links {
 		if !links[i].present() {
 			continue
@@ -134,15 +135,15 @@ func newChain(end chainEnd, links ...LinkSpec) *chain {
 	if len(ch.links) > maxFastLinks {
 		ch.fast = false
 	}
-	final := (&LinkSpec{Name: end.name, Link: func(Handler) Handler { return end.h }}).link()(nil)
-	ch.h = Chain(final, ls...)
+	final := (&LinkSpec{Name: end.name, Link: func(rpc.Handler) rpc.Handler { return end.h }}).link()(nil)
+	ch.h = rpc.Chain(final, ls...)
 	return ch
 }
 
 // inlineFor tells how c may cross the fast path: the links whose halves
 // it runs (bit i for links[i]), or false when a link that has to run on
 // a worker wants it.
-func (ch *chain) inlineFor(c *Call) (uint64, bool) {
+func (ch *chain) inlineFor(c *rpc.Call) (uint64, bool) {
 	var run uint64
 	for i := range ch.links {
 		s := &ch.links[i]
@@ -158,7 +159,7 @@ func (ch *chain) inlineFor(c *Call) (uint64, bool) {
 }
 
 // request runs the request halves of the links in run, in chain order.
-func (ch *chain) request(c *Call, run uint64) {
+func (ch *chain) request(c *rpc.Call, run uint64) {
 	for i := range ch.links {
 		if run&(1<<i) != 0 && ch.links[i].Request != nil {
 			ch.links[i].Request(c)
@@ -169,7 +170,7 @@ func (ch *chain) request(c *Call, run uint64) {
 // response runs the response halves of the links in run on a success,
 // the innermost first, as the answer walks back; it returns r itself when
 // none changed it.
-func (ch *chain) response(c *Call, r *Reply, run uint64) *Reply {
+func (ch *chain) response(c *rpc.Call, r *rpc.Reply, run uint64) *rpc.Reply {
 	if r.Error != 0 {
 		return r
 	}
@@ -182,7 +183,7 @@ func (ch *chain) response(c *Call, r *Reply, run uint64) *Reply {
 		}
 	}
 	if changed {
-		return &Reply{Body: body}
+		return &rpc.Reply{Body: body}
 	}
 	return r
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/nexproxy/nexproxy/rmc/peer"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // TestChainFromSpecs: the fast path is derived from the links'
@@ -15,52 +16,52 @@ import (
 func TestChainFromSpecs(t *testing.T) {
 	to := peer.New(nil, nil, nil)
 	var order []string
-	answering := func(next Handler) Handler {
-		return HandlerFunc(func(ctx context.Context, c *Call) (*Reply, error) {
+	answering := func(next rpc.Handler) rpc.Handler {
+		return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
 			if c.Method == 1 {
-				return &Reply{Body: []byte("mine")}, nil
+				return &rpc.Reply{Body: []byte("mine")}, nil
 			}
 			return next.ServeRMC(ctx, c)
 		})
 	}
 	half := func(name string) LinkSpec {
 		return LinkSpec{Name: name,
-			Request:  func(*Call) { order = append(order, name+">") },
-			Response: func(*Call, []byte) ([]byte, bool) { order = append(order, "<"+name); return nil, false }}
+			Request:  func(*rpc.Call) { order = append(order, name+">") },
+			Response: func(*rpc.Call, []byte) ([]byte, bool) { order = append(order, "<"+name); return nil, false }}
 	}
 	if ch := newChain(forwardTo("end", to), LinkSpec{Name: "blind", Link: answering}); ch.fast {
 		t.Error("a link without Wants left the fast path open")
 	}
-	if ch := newChain(chainEnd{name: "end", h: NotImplemented}, half("a")); ch.fast {
+	if ch := newChain(chainEnd{name: "end", h: rpc.NotImplemented}, half("a")); ch.fast {
 		t.Error("a chain that does not forward has a fast path")
 	}
 	ch := newChain(forwardTo("end", to),
 		LinkSpec{},
-		LinkSpec{Name: "mine", Wants: func(c *Call) bool { return c.Method == 1 }, Link: answering},
+		LinkSpec{Name: "mine", Wants: func(c *rpc.Call) bool { return c.Method == 1 }, Link: answering},
 		half("a"), half("b"))
 	if !ch.fast || len(ch.links) != 3 {
 		t.Fatalf("fast %v with %d links, want a fast chain of 3 (the empty spec left out)", ch.fast, len(ch.links))
 	}
-	if _, ok := ch.inlineFor(&Call{Method: 1}); ok {
-		t.Error("a call a Link wants may take the fast path")
+	if _, ok := ch.inlineFor(&rpc.Call{Method: 1}); ok {
+		t.Error("a call a rpc.Link wants may take the fast path")
 	}
-	run, ok := ch.inlineFor(&Call{Method: 2})
+	run, ok := ch.inlineFor(&rpc.Call{Method: 2})
 	if !ok || run != 0b110 {
 		t.Fatalf("inline links %b (%v), want a and b", run, ok)
 	}
-	c := &Call{Method: 2}
+	c := &rpc.Call{Method: 2}
 	ch.request(c, run)
-	ch.response(c, &Reply{}, run)
+	ch.response(c, &rpc.Reply{}, run)
 	if got := order; len(got) != 4 || got[0] != "a>" || got[1] != "b>" || got[2] != "<b" || got[3] != "<a" {
 		t.Errorf("halves ran as %v", got)
 	}
 
 	// Who answered: the link that made the answer, else the end.
-	local := newChain(chainEnd{name: "end", h: NotImplemented},
-		LinkSpec{Name: "mine", Wants: func(c *Call) bool { return c.Method == 1 }, Link: answering}, half("a"))
+	local := newChain(chainEnd{name: "end", h: rpc.NotImplemented},
+		LinkSpec{Name: "mine", Wants: func(c *rpc.Call) bool { return c.Method == 1 }, Link: answering}, half("a"))
 	for method, want := range map[uint32]string{1: "mine", 2: "end"} {
 		a := &answer{}
-		if _, err := local.h.ServeRMC(withAnswer(context.Background(), a), &Call{Method: method}); err != nil {
+		if _, err := local.h.ServeRMC(withAnswer(context.Background(), a), &rpc.Call{Method: method}); err != nil {
 			t.Fatal(err)
 		}
 		if a.by != want {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
@@ -23,7 +24,7 @@ func newRecorder(r record.Recorder, reg *schema.Registry, events Events) *record
 	return &recorder{r: r, reg: reg, events: events, values: record.WantsValues(r)}
 }
 
-func (r *recorder) connect(s *Session, upstream string) {
+func (r *recorder) connect(s *rpc.Session, upstream string) {
 	if r.r != nil {
 		r.r.Connect(s, upstream)
 	}
@@ -32,7 +33,7 @@ func (r *recorder) connect(s *Session, upstream string) {
 	}
 }
 
-func (r *recorder) login(s *Session, pid uint64, mode string) {
+func (r *recorder) login(s *rpc.Session, pid uint64, mode string) {
 	if r.r != nil {
 		r.r.Login(s, pid, mode)
 	}
@@ -41,7 +42,7 @@ func (r *recorder) login(s *Session, pid uint64, mode string) {
 	}
 }
 
-func (r *recorder) disconnect(s *Session, err error) {
+func (r *recorder) disconnect(s *rpc.Session, err error) {
 	if r.r != nil {
 		r.r.Disconnect(s, err)
 	}
@@ -59,7 +60,7 @@ func (r *recorder) messages() bool {
 // tracer returns a peer.Peer tracer reporting the messages of one side
 // (the console connection or the upstream connection); local
 // is nexproxy's end of it, remote the other.
-func (r *recorder) tracer(s *Session, upstream bool, local, remote netip.AddrPort) func(string, *rmc.Message) {
+func (r *recorder) tracer(s *rpc.Session, upstream bool, local, remote netip.AddrPort) func(string, *rmc.Message) {
 	mr, ok := r.r.(record.MessageRecorder)
 	if !ok {
 		return nil
@@ -74,7 +75,7 @@ func (r *recorder) tracer(s *Session, upstream bool, local, remote netip.AddrPor
 	}
 }
 
-func (r *recorder) call(s *Session, dir Direction, c *Call, reply *Reply, err error, d time.Duration, a *answer) {
+func (r *recorder) call(s *rpc.Session, dir rpc.Direction, c *rpc.Call, reply *rpc.Reply, err error, d time.Duration, a *answer) {
 	if r.r == nil {
 		return
 	}
@@ -82,7 +83,7 @@ func (r *recorder) call(s *Session, dir Direction, c *Call, reply *Reply, err er
 	if a != nil {
 		e.Handler, e.ForwardedCallID = a.by, a.forwarded
 	}
-	e.Dropped = errors.Is(err, ErrDrop)
+	e.Dropped = errors.Is(err, rpc.ErrDrop)
 	e.ProtocolName, e.MethodName = r.reg.NamesFor(c.Protocol, c.Method, s.Settings.NEXVersion)
 	e.RequestBody = c.Body
 	if r.values {
@@ -105,7 +106,7 @@ func (r *recorder) call(s *Session, dir Direction, c *Call, reply *Reply, err er
 }
 
 // script reports a line a hook logged for s.
-func (r *recorder) script(s *Session, script, level, text string) {
+func (r *recorder) script(s *rpc.Session, script, level, text string) {
 	if sr, ok := r.r.(record.ScriptRecorder); ok {
 		sr.Script(s, script, level, text)
 	}

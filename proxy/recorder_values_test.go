@@ -18,10 +18,10 @@ type callSink struct {
 	last  *record.CallEvent
 }
 
-func (c *callSink) Connect(*Session, string)             {}
-func (c *callSink) Login(*Session, uint64, string)       {}
-func (c *callSink) Call(_ *Session, e *record.CallEvent) { c.last = e }
-func (c *callSink) Disconnect(*Session, error)           {}
+func (c *callSink) Connect(*rpc.Session, string)             {}
+func (c *callSink) Login(*rpc.Session, uint64, string)       {}
+func (c *callSink) Call(_ *rpc.Session, e *record.CallEvent) { c.last = e }
+func (c *callSink) Disconnect(*rpc.Session, error)           {}
 
 type valueSink struct{ *callSink }
 
@@ -48,13 +48,13 @@ func TestRecorderDecodesOnlyForReaders(t *testing.T) {
 		{"quiet and plain", record.Multi(quiet, plain), plain, true},
 		{"file recorder without logs", record.Multi(record.NewFile(record.FileOptions{}), quiet), quiet.callSink, false},
 	}
-	sess := rpc.NewSession("1", "", LegAuth, netip.AddrPort{}, rmc.Settings{NEXVersion: 30504})
+	sess := rpc.NewSession("1", "", rpc.LegAuth, netip.AddrPort{}, rmc.Settings{NEXVersion: 30504})
 	// SecureConnection.TestConnectivity: no parameters, no return values.
-	c := &Call{Session: sess, Protocol: 11, Method: 5, CallID: 7}
+	c := &rpc.Call{Session: sess, Protocol: 11, Method: 5, CallID: 7}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := newRecorder(tc.r, schema.Default(), nil)
-			rec.call(sess, ToServer, c, &Reply{Body: []byte{}}, nil, 0, nil)
+			rec.call(sess, rpc.ToServer, c, &rpc.Reply{Body: []byte{}}, nil, 0, nil)
 			e := tc.sink.last
 			if e == nil {
 				t.Fatal("no call recorded")

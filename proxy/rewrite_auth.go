@@ -9,6 +9,7 @@ import (
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
@@ -27,14 +28,14 @@ type authRewriter struct {
 // and ticket requests only, and waits on their answers on a worker (it
 // may open a blind relay).
 func (a *authRewriter) spec() LinkSpec {
-	return LinkSpec{Name: "rewrite-auth", Wants: a.wants, Link: func(next Handler) Handler {
-		return HandlerFunc(func(ctx context.Context, c *Call) (*Reply, error) { return a.serve(ctx, c, next) })
+	return LinkSpec{Name: "rewrite-auth", Wants: a.wants, Link: func(next rpc.Handler) rpc.Handler {
+		return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) { return a.serve(ctx, c, next) })
 	}}
 }
 
 // wants reports whether c is a login or ticket request of the console.
-func (a *authRewriter) wants(c *Call) bool {
-	if c.Protocol != protoAuth || c.Direction != ToServer {
+func (a *authRewriter) wants(c *rpc.Call) bool {
+	if c.Protocol != protoAuth || c.Direction != rpc.ToServer {
 		return false
 	}
 	switch c.Method {
@@ -44,7 +45,7 @@ func (a *authRewriter) wants(c *Call) bool {
 	return false
 }
 
-func (a *authRewriter) serve(ctx context.Context, c *Call, next Handler) (*Reply, error) {
+func (a *authRewriter) serve(ctx context.Context, c *rpc.Call, next rpc.Handler) (*rpc.Reply, error) {
 	r, err := next.ServeRMC(ctx, c)
 	if err != nil || r == nil || r.Error != 0 || !a.wants(c) {
 		return r, err
@@ -54,10 +55,10 @@ func (a *authRewriter) serve(ctx context.Context, c *Call, next Handler) (*Reply
 		a.g.log.Warn("login response not rewritten", zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.Error(rerr))
 		return r, nil
 	}
-	return &Reply{Body: body}, nil
+	return &rpc.Reply{Body: body}, nil
 }
 
-func (a *authRewriter) rewrite(c *Call, body []byte) ([]byte, error) {
+func (a *authRewriter) rewrite(c *rpc.Call, body []byte) ([]byte, error) {
 	s := c.Session.Settings
 	m := a.srv.reg.Method(protoAuth, c.Method)
 	if m == nil {
@@ -194,7 +195,7 @@ type sessionKeyLoginMode struct{}
 // LoginMode is how the secure connection of a proxied authentication
 // session's login is handled (record.ModeIntercepted or ModeBlindRelay),
 // "" before its login and on sessions nexproxy serves itself.
-func LoginMode(s *Session) string {
+func LoginMode(s *rpc.Session) string {
 	mode, _ := s.Value(sessionKeyLoginMode{}).(string)
 	return mode
 }

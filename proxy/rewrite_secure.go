@@ -4,6 +4,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
@@ -28,8 +29,8 @@ func (u *urlRewriter) spec() LinkSpec {
 
 // request applies the request half: the parameters of a call the server
 // makes on the console.
-func (u *urlRewriter) request(c *Call) {
-	if c.Direction != ToConsole {
+func (u *urlRewriter) request(c *rpc.Call) {
+	if c.Direction != rpc.ToConsole {
 		return
 	}
 	if body, ok := u.rewrite(c, c.Body, true); ok {
@@ -39,15 +40,15 @@ func (u *urlRewriter) request(c *Call) {
 
 // response applies the response half: the return values of a console's
 // call; false when nothing changed.
-func (u *urlRewriter) response(c *Call, body []byte) ([]byte, bool) {
-	if c.Direction != ToServer {
+func (u *urlRewriter) response(c *rpc.Call, body []byte) ([]byte, bool) {
+	if c.Direction != rpc.ToServer {
 		return nil, false
 	}
 	return u.rewrite(c, body, false)
 }
 
 // rewrite returns the edited body and true when a URL changed.
-func (u *urlRewriter) rewrite(c *Call, body []byte, request bool) ([]byte, bool) {
+func (u *urlRewriter) rewrite(c *rpc.Call, body []byte, request bool) ([]byte, bool) {
 	reg := u.srv.reg
 	if !mayHoldURL(body) || reg.Method(c.Protocol, c.Method) == nil {
 		return nil, false
@@ -76,7 +77,7 @@ func (u *urlRewriter) rewrite(c *Call, body []byte, request bool) ([]byte, bool)
 // mapPublic points the public station of a Register/RegisterEx response
 // at the console's real address and remembers, for the session's life,
 // that the upstream sees the console at the address it named.
-func (u *urlRewriter) mapPublic(c *Call, v *schema.Value) bool {
+func (u *urlRewriter) mapPublic(c *rpc.Call, v *schema.Value) bool {
 	n := firstURL(v)
 	if n == nil || !c.Session.RemoteAddr.IsValid() {
 		return false

@@ -17,6 +17,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
@@ -48,9 +49,9 @@ type Options struct {
 
 // Events observes session life cycles.
 type Events interface {
-	OnConnect(s *Session)
-	OnLogin(s *Session, pid uint64)
-	OnDisconnect(s *Session)
+	OnConnect(s *rpc.Session)
+	OnLogin(s *rpc.Session, pid uint64)
+	OnDisconnect(s *rpc.Session)
 }
 
 // ScriptLogger is Events that also logs lines on behalf of sessions (the
@@ -58,7 +59,7 @@ type Events interface {
 // land in the session logs (record.ScriptRecorder).
 type ScriptLogger interface {
 	Events
-	SetScriptLog(fn func(s *Session, script, level, text string))
+	SetScriptLog(fn func(s *rpc.Session, script, level, text string))
 }
 
 // Server runs the listeners of one configuration.

@@ -13,7 +13,7 @@ import (
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
-func newSession(id, game string, leg Leg, conn *prudp.Conn, s rmc.Settings) *Session {
+func newSession(id, game string, leg rpc.Leg, conn *prudp.Conn, s rmc.Settings) *rpc.Session {
 	return rpc.NewSession(id, game, leg, conn.RemoteAddrPort(), s)
 }
 
@@ -21,7 +21,7 @@ func newSession(id, game string, leg Leg, conn *prudp.Conn, s rmc.Settings) *Ses
 // for tests and tools that need more than rpc.Sender (closing the
 // connection, its end). It is nil until the connection's RMC traffic
 // starts.
-func ConsolePeer(s *Session) *peer.Peer {
+func ConsolePeer(s *rpc.Session) *peer.Peer {
 	p, _ := s.Console().(*peer.Peer)
 	return p
 }
@@ -29,8 +29,8 @@ func ConsolePeer(s *Session) *peer.Peer {
 // dispatcher serves the requests arriving on one peer through a chain and
 // answers on the same peer.
 type dispatcher struct {
-	sess  *Session
-	dir   Direction
+	sess  *rpc.Session
+	dir   rpc.Direction
 	chain *chain
 	peer  *peer.Peer // where the answer goes
 	log   *zap.Logger
@@ -38,13 +38,13 @@ type dispatcher struct {
 }
 
 func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
-	c := &Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
+	c := &rpc.Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
 	a := &answer{}
 	cctx, cancel := context.WithTimeout(withAnswer(ctx, a), peer.CallTimeout)
 	defer cancel()
 	start := time.Now()
 	r, err := d.chain.h.ServeRMC(cctx, c)
-	if errors.Is(err, ErrDrop) || oneWay(m.Protocol) {
+	if errors.Is(err, rpc.ErrDrop) || rpc.OneWay(m.Protocol) {
 		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), a)
 		return
 	}
@@ -52,7 +52,7 @@ func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 		r = d.failed(m, err)
 	}
 	if r == nil {
-		r = ErrorReply(rmc.ResultCoreException)
+		r = rpc.ErrorReply(rmc.ResultCoreException)
 	}
 	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), a)
 	if err := d.peer.Respond(ctx, m, r); err != nil && ctx.Err() == nil {
@@ -63,12 +63,12 @@ func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 // Forward is the end of a chain that re-sends each call on to with that
 // peer's own call id and returns its answer; one-way calls are sent
 // without waiting.
-func Forward(to *peer.Peer) Handler {
-	return HandlerFunc(func(ctx context.Context, c *Call) (*Reply, error) {
+func Forward(to *peer.Peer) rpc.Handler {
+	return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
 		if to == nil {
-			return nil, ErrUpstreamGone
+			return nil, rpc.ErrUpstreamGone
 		}
-		if oneWay(c.Protocol) {
+		if rpc.OneWay(c.Protocol) {
 			return nil, to.Notify(ctx, c.Protocol, c.Method, c.Body)
 		}
 		m, err := to.Call(ctx, c.Protocol, c.Method, c.Body)
@@ -84,14 +84,14 @@ func Forward(to *peer.Peer) Handler {
 
 // failed logs a call no answer could be had for and returns the error
 // answer its caller gets.
-func (d *dispatcher) failed(m *rmc.Message, err error) *Reply {
+func (d *dispatcher) failed(m *rmc.Message, err error) *rpc.Reply {
 	d.log.Warn("call failed", zap.String("conn", d.sess.ID), zap.Uint64("pid", d.sess.PID()),
 		zap.Uint32("call_id", m.CallID), zap.Uint16("protocol", m.Protocol), zap.Uint32("method", m.Method), zap.Error(err))
-	return &Reply{Error: ResultOf(err)}
+	return &rpc.Reply{Error: rpc.ResultOf(err)}
 }
 
 // failing answers every call with the result of err: the chain end of a
 // console whose upstream could not be reached.
-func failing(err error) Handler {
-	return HandlerFunc(func(context.Context, *Call) (*Reply, error) { return nil, err })
+func failing(err error) rpc.Handler {
+	return rpc.HandlerFunc(func(context.Context, *rpc.Call) (*rpc.Reply, error) { return nil, err })
 }

@@ -9,19 +9,19 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // discRecorder reports every Disconnect's cause.
 type discRecorder struct{ discs chan error }
 
-func (d *discRecorder) Connect(*proxy.Session, string)         {}
-func (d *discRecorder) Login(*proxy.Session, uint64, string)   {}
-func (d *discRecorder) Call(*proxy.Session, *record.CallEvent) {}
-func (d *discRecorder) Disconnect(_ *proxy.Session, err error) { d.discs <- err }
-func newDiscRecorder() *discRecorder                           { return &discRecorder{discs: make(chan error, 8)} }
+func (d *discRecorder) Connect(*rpc.Session, string)         {}
+func (d *discRecorder) Login(*rpc.Session, uint64, string)   {}
+func (d *discRecorder) Call(*rpc.Session, *record.CallEvent) {}
+func (d *discRecorder) Disconnect(_ *rpc.Session, err error) { d.discs <- err }
+func newDiscRecorder() *discRecorder                         { return &discRecorder{discs: make(chan error, 8)} }
 func (d *discRecorder) wait(t *testing.T, who string) (err error) {
 	t.Helper()
 	select {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/record"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/scripts"
 )
 
@@ -62,12 +63,12 @@ func (m *metrics) countSessionLogDrops(dropped func() uint64) {
 func (m *metrics) registry() *prometheus.Registry { return m.reg }
 
 // Connect counts a console connection.
-func (m *metrics) Connect(s *proxy.Session, _ string) {
+func (m *metrics) Connect(s *rpc.Session, _ string) {
 	m.sessions.WithLabelValues(s.Game, s.Leg.String()).Inc()
 }
 
 // Login counts a login.
-func (m *metrics) Login(_ *proxy.Session, _ uint64, mode string) {
+func (m *metrics) Login(_ *rpc.Session, _ uint64, mode string) {
 	m.logins.WithLabelValues(mode).Inc()
 }
 
@@ -76,10 +77,10 @@ func (m *metrics) Login(_ *proxy.Session, _ uint64, mode string) {
 func (m *metrics) WantsValues() bool { return false }
 
 // Disconnect is counted by the collector (active sessions).
-func (m *metrics) Disconnect(*proxy.Session, error) {}
+func (m *metrics) Disconnect(*rpc.Session, error) {}
 
 // Call counts a call and observes its duration.
-func (m *metrics) Call(_ *proxy.Session, e *record.CallEvent) {
+func (m *metrics) Call(_ *rpc.Session, e *record.CallEvent) {
 	proto, method := metricNames(e)
 	handler := e.Handler
 	if handler == "" {

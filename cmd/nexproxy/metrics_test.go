@@ -12,6 +12,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/scripts"
 )
 
@@ -20,7 +21,7 @@ import (
 // the series without bound.
 func TestMetricsLabelsBounded(t *testing.T) {
 	m := newMetrics(nil, nil)
-	s := &proxy.Session{ID: "1", Game: "g", Leg: proxy.LegSecure, RemoteAddr: netip.MustParseAddrPort("127.0.0.1:1")}
+	s := &rpc.Session{ID: "1", Game: "g", Leg: rpc.LegSecure, RemoteAddr: netip.MustParseAddrPort("127.0.0.1:1")}
 	for i := range 100 {
 		m.Call(s, &record.CallEvent{ProtocolName: "Protocol(0x" + string(rune('a'+i%26)) + ")", MethodName: "Method(1)",
 			Handler: record.HandlerUpstream, Error: rmc.Result(0x80ff0000 | uint32(i)), Duration: time.Millisecond})

@@ -12,6 +12,7 @@ import (
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // Protocol is the authentication protocol id.
@@ -40,20 +41,20 @@ const (
 // handler serves protocol 10 for one game.
 type handler struct {
 	env  *proxy.Env
-	next proxy.Handler
+	next rpc.Handler
 }
 
 // New is the proxy.Builtin of the authentication protocol.
-func New(env *proxy.Env) (proxy.Link, error) {
+func New(env *proxy.Env) (rpc.Link, error) {
 	if env == nil || env.Game == nil || env.Accounts == nil || env.Issuer == nil || env.SecureStation == nil {
 		return nil, fmt.Errorf("auth: incomplete environment")
 	}
-	return func(next proxy.Handler) proxy.Handler { return &handler{env: env, next: next} }, nil
+	return func(next rpc.Handler) rpc.Handler { return &handler{env: env, next: next} }, nil
 }
 
 // ServeRMC answers protocol 10 calls from consoles and passes the rest on.
-func (h *handler) ServeRMC(ctx context.Context, c *proxy.Call) (*proxy.Reply, error) {
-	if c.Protocol != Protocol || c.Direction != proxy.ToServer {
+func (h *handler) ServeRMC(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
+	if c.Protocol != Protocol || c.Direction != rpc.ToServer {
 		return h.next.ServeRMC(ctx, c)
 	}
 	s := c.Session.Settings
@@ -63,53 +64,53 @@ func (h *handler) ServeRMC(ctx context.Context, c *proxy.Call) (*proxy.Reply, er
 	case MethodLogin:
 		name := r.String()
 		if err := r.Err(); err != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
+			return rpc.ErrorReply(resultInvalidArgument), nil
 		}
 		return h.login(c, name, nx), nil
 	case MethodLoginEx:
 		name := r.String()
 		class, _ := r.AnyDataRaw()
 		if err := r.Err(); err != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
+			return rpc.ErrorReply(resultInvalidArgument), nil
 		}
 		h.env.Log.Debug("login with extra data", zap.String("class", class), zap.String("session", c.Session.ID))
 		return h.login(c, name, nx), nil
 	case MethodRequestTicket:
 		source, target := r.PID(), r.PID()
 		if err := r.Err(); err != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
+			return rpc.ErrorReply(resultInvalidArgument), nil
 		}
 		return h.requestTicket(c, source, target, nx), nil
 	case MethodGetPID:
 		name := r.String()
 		if err := r.Err(); err != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
+			return rpc.ErrorReply(resultInvalidArgument), nil
 		}
 		w := rmc.NewWriter(s)
 		acc, ok := h.env.Accounts.ByName(name)
 		if !ok {
 			if nx {
-				return proxy.ErrorReply(resultInvalidUsername), nil
+				return rpc.ErrorReply(resultInvalidUsername), nil
 			}
 			acc.PID = 0
 		}
 		w.PID(acc.PID)
-		return &proxy.Reply{Body: w.Bytes()}, nil
+		return &rpc.Reply{Body: w.Bytes()}, nil
 	case MethodGetName:
 		pid := r.PID()
 		if err := r.Err(); err != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
+			return rpc.ErrorReply(resultInvalidArgument), nil
 		}
 		acc, ok := h.env.Accounts.ByPID(pid)
 		if !ok && nx {
-			return proxy.ErrorReply(resultInvalidUsername), nil
+			return rpc.ErrorReply(resultInvalidUsername), nil
 		}
 		w := rmc.NewWriter(s)
 		w.String(acc.Username)
-		return &proxy.Reply{Body: w.Bytes()}, nil
+		return &rpc.Reply{Body: w.Bytes()}, nil
 	case MethodLoginWithParam:
 		if !nx {
-			return proxy.ErrorReply(resultNotImplemented), nil
+			return rpc.ErrorReply(resultNotImplemented), nil
 		}
 		return h.loginWithParam(c, r), nil
 	}
@@ -132,16 +133,16 @@ func (h *handler) issue(acc proxy.Account) (ticket, userKey []byte, err error) {
 // authenticate logs the named user in: it finds the account, issues a
 // ticket and remembers the PID on the session. refused is the answer when
 // that fails; extra goes on the log line of a success.
-func (h *handler) authenticate(c *proxy.Call, name string, extra ...zap.Field) (acc proxy.Account, ticket, key []byte, refused *proxy.Reply) {
+func (h *handler) authenticate(c *rpc.Call, name string, extra ...zap.Field) (acc proxy.Account, ticket, key []byte, refused *rpc.Reply) {
 	acc, ok := h.env.Accounts.ByName(name)
 	if !ok {
 		h.env.Log.Info("login refused: unknown user", zap.String("session", c.Session.ID), zap.String("user", name))
-		return acc, nil, nil, proxy.ErrorReply(resultInvalidUsername)
+		return acc, nil, nil, rpc.ErrorReply(resultInvalidUsername)
 	}
 	ticket, key, err := h.issue(acc)
 	if err != nil {
 		h.env.Log.Error("issue ticket", zap.String("session", c.Session.ID), zap.Uint64("pid", acc.PID), zap.Error(err))
-		return acc, nil, nil, proxy.ErrorReply(resultAccessDenied)
+		return acc, nil, nil, rpc.ErrorReply(resultAccessDenied)
 	}
 	h.env.LoggedIn(c.Session, acc.PID)
 	fields := append([]zap.Field{zap.String("session", c.Session.ID), zap.Uint64("pid", acc.PID), zap.Uint32("call_id", c.CallID)}, extra...)
@@ -151,7 +152,7 @@ func (h *handler) authenticate(c *proxy.Call, name string, extra ...zap.Field) (
 
 // login answers Login and LoginEx; NEX 4's LoginEx
 // (ValidateAndRequestTicketWithCustomData) also returns the source key.
-func (h *handler) login(c *proxy.Call, name string, nx bool) *proxy.Reply {
+func (h *handler) login(c *rpc.Call, name string, nx bool) *rpc.Reply {
 	s := c.Session.Settings
 	acc, ticket, key, refused := h.authenticate(c, name)
 	if refused != nil {
@@ -166,7 +167,7 @@ func (h *handler) login(c *proxy.Call, name string, nx bool) *proxy.Reply {
 	if nx && c.Method == MethodLoginEx {
 		w.String(kerberos.ToHex(key))
 	}
-	return &proxy.Reply{Body: w.Bytes()}
+	return &rpc.Reply{Body: w.Bytes()}
 }
 
 // connectionData writes RVConnectionData: the secure station, no special
@@ -188,35 +189,35 @@ func (h *handler) connectionData(w *rmc.Writer) {
 	w.StructEnd(nil)
 }
 
-func (h *handler) requestTicket(c *proxy.Call, source, target uint64, nx bool) *proxy.Reply {
+func (h *handler) requestTicket(c *rpc.Call, source, target uint64, nx bool) *rpc.Reply {
 	s := c.Session.Settings
 	w := rmc.NewWriter(s)
 	// Only the user the connection logged in as may ask, and only for
 	// nexproxy's own secure server.
 	if c.Session.PID() != source || target != proxy.SecureServerPID {
-		return proxy.ErrorReply(resultAccessDenied)
+		return rpc.ErrorReply(resultAccessDenied)
 	}
 	acc, ok := h.env.Accounts.ByPID(source)
 	if !ok {
-		return proxy.ErrorReply(resultAccessDenied)
+		return rpc.ErrorReply(resultAccessDenied)
 	}
 	ticket, _, err := h.issue(acc)
 	if err != nil {
 		h.env.Log.Error("issue ticket", zap.String("session", c.Session.ID), zap.Uint64("pid", source), zap.Error(err))
-		return proxy.ErrorReply(resultAccessDenied)
+		return rpc.ErrorReply(resultAccessDenied)
 	}
 	w.Result(rmc.ResultSuccess)
 	w.Buffer(ticket)
 	if nx {
 		w.String("")
 	}
-	return &proxy.Reply{Body: w.Bytes()}
+	return &rpc.Reply{Body: w.Bytes()}
 }
 
 // loginWithParam serves ValidateAndRequestTicketWithParam: a password
 // login when the data is NullData (empty source key), a token login
 // otherwise (the source key is handed out, as NEX 4 servers do).
-func (h *handler) loginWithParam(c *proxy.Call, r *rmc.Reader) *proxy.Reply {
+func (h *handler) loginWithParam(c *rpc.Call, r *rmc.Reader) *rpc.Reply {
 	s := c.Session.Settings
 	r.StructBegin()
 	_ = r.U32() // platform
@@ -227,7 +228,7 @@ func (h *handler) loginWithParam(c *proxy.Call, r *rmc.Reader) *proxy.Reply {
 	_ = r.U32()  // client_version
 	r.StructEnd()
 	if err := r.Err(); err != nil {
-		return proxy.ErrorReply(resultInvalidArgument)
+		return rpc.ErrorReply(resultInvalidArgument)
 	}
 	acc, ticket, key, refused := h.authenticate(c, name, zap.String("data", class))
 	if refused != nil {
@@ -246,5 +247,5 @@ func (h *handler) loginWithParam(c *proxy.Call, r *rmc.Reader) *proxy.Reply {
 	w.String(h.env.Game.ServerName)
 	w.String(sourceKey)
 	w.StructEnd(nil)
-	return &proxy.Reply{Body: w.Bytes()}
+	return &rpc.Reply{Body: w.Bytes()}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // Protocol is the secure connection protocol id.
@@ -56,21 +57,21 @@ type registry struct {
 type handler struct {
 	env  *proxy.Env
 	reg  *registry
-	next proxy.Handler
+	next rpc.Handler
 }
 
 // New is the proxy.Builtin of the secure connection protocol.
-func New(env *proxy.Env) (proxy.Link, error) {
+func New(env *proxy.Env) (rpc.Link, error) {
 	if env == nil || env.Log == nil {
 		return nil, fmt.Errorf("secure: incomplete environment")
 	}
 	reg := &registry{nextCID: 1000, byPID: map[uint64]*station{}}
-	return func(next proxy.Handler) proxy.Handler { return &handler{env: env, reg: reg, next: next} }, nil
+	return func(next rpc.Handler) rpc.Handler { return &handler{env: env, reg: reg, next: next} }, nil
 }
 
 // ServeRMC answers protocol 11 calls from consoles on the secure leg.
-func (h *handler) ServeRMC(ctx context.Context, c *proxy.Call) (*proxy.Reply, error) {
-	if c.Protocol != Protocol || c.Direction != proxy.ToServer || c.Session.Leg != proxy.LegSecure {
+func (h *handler) ServeRMC(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
+	if c.Protocol != Protocol || c.Direction != rpc.ToServer || c.Session.Leg != rpc.LegSecure {
 		return h.next.ServeRMC(ctx, c)
 	}
 	s := c.Session.Settings
@@ -83,7 +84,7 @@ func (h *handler) ServeRMC(ctx context.Context, c *proxy.Call) (*proxy.Reply, er
 			r.AnyDataRaw()
 		}
 		if r.Err() != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
+			return rpc.ErrorReply(resultInvalidArgument), nil
 		}
 		cid, public := h.register(c.Session, urls)
 		w.Result(rmc.ResultSuccess)
@@ -93,7 +94,7 @@ func (h *handler) ServeRMC(ctx context.Context, c *proxy.Call) (*proxy.Reply, er
 		cid := r.U32()
 		pid := r.PID()
 		if r.Err() != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
+			return rpc.ErrorReply(resultInvalidArgument), nil
 		}
 		st := h.lookup(pid, cid, c.Method == MethodRequestURLs)
 		w.Bool(st != nil)
@@ -116,24 +117,24 @@ func (h *handler) ServeRMC(ctx context.Context, c *proxy.Call) (*proxy.Reply, er
 	case MethodUpdateURLs:
 		urls := readURLs(r)
 		if r.Err() != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
+			return rpc.ErrorReply(resultInvalidArgument), nil
 		}
 		if !h.update(c.Session, urls) {
-			return proxy.ErrorReply(resultNotAuthenticated), nil
+			return rpc.ErrorReply(resultNotAuthenticated), nil
 		}
 	case MethodReplaceURL:
 		old, repl := r.StationURL(), r.StationURL()
 		if r.Err() != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
+			return rpc.ErrorReply(resultInvalidArgument), nil
 		}
 		if !h.replace(c.Session, old, repl) {
-			return proxy.ErrorReply(resultNotAuthenticated), nil
+			return rpc.ErrorReply(resultNotAuthenticated), nil
 		}
 	case MethodSendReport:
 		id := r.U32()
 		data := r.QBuffer()
 		if r.Err() != nil {
-			return proxy.ErrorReply(resultInvalidArgument), nil
+			return rpc.ErrorReply(resultInvalidArgument), nil
 		}
 		h.env.Log.Info("report", zap.String("conn", c.Session.ID), zap.Uint64("pid", c.Session.PID()),
 			zap.Uint32("call_id", c.CallID), zap.Uint32("report_id", id), zap.Int("bytes", len(data)))
@@ -143,7 +144,7 @@ func (h *handler) ServeRMC(ctx context.Context, c *proxy.Call) (*proxy.Reply, er
 	if w.Err() != nil {
 		return nil, fmt.Errorf("secure: encode response: %w", w.Err())
 	}
-	return &proxy.Reply{Body: w.Bytes()}, nil
+	return &rpc.Reply{Body: w.Bytes()}, nil
 }
 
 func readURLs(r *rmc.Reader) []rmc.StationURL {
@@ -161,7 +162,7 @@ func readURLs(r *rmc.Reader) []rmc.StationURL {
 
 // publicStation builds the console's public station from the address
 // nexproxy sees, starting from its first URL.
-func publicStation(sess *proxy.Session, urls []rmc.StationURL) rmc.StationURL {
+func publicStation(sess *rpc.Session, urls []rmc.StationURL) rmc.StationURL {
 	var pub rmc.StationURL
 	if len(urls) > 0 {
 		pub = urls[0].Clone()
@@ -176,7 +177,7 @@ func publicStation(sess *proxy.Session, urls []rmc.StationURL) rmc.StationURL {
 	return pub
 }
 
-func (h *handler) register(sess *proxy.Session, urls []rmc.StationURL) (uint32, rmc.StationURL) {
+func (h *handler) register(sess *rpc.Session, urls []rmc.StationURL) (uint32, rmc.StationURL) {
 	pid := sess.PID()
 	pub := publicStation(sess, urls)
 	h.reg.mu.Lock()
@@ -190,7 +191,7 @@ func (h *handler) register(sess *proxy.Session, urls []rmc.StationURL) (uint32, 
 }
 
 // store replaces the stations of the session's PID.
-func (h *handler) store(sess *proxy.Session, cid uint32, urls []rmc.StationURL, pub rmc.StationURL) {
+func (h *handler) store(sess *rpc.Session, cid uint32, urls []rmc.StationURL, pub rmc.StationURL) {
 	pid := sess.PID()
 	stored := make([]rmc.StationURL, 0, len(urls)+1)
 	for _, u := range urls {
@@ -229,7 +230,7 @@ func (h *handler) lookup(pid uint64, cid uint32, anyCID bool) *station {
 	return st
 }
 
-func (h *handler) update(sess *proxy.Session, urls []rmc.StationURL) bool {
+func (h *handler) update(sess *rpc.Session, urls []rmc.StationURL) bool {
 	cid, ok := sess.Value(registeredKey{}).(uint32)
 	if !ok {
 		return false
@@ -241,7 +242,7 @@ func (h *handler) update(sess *proxy.Session, urls []rmc.StationURL) bool {
 	return true
 }
 
-func (h *handler) replace(sess *proxy.Session, old, repl rmc.StationURL) bool {
+func (h *handler) replace(sess *rpc.Session, old, repl rmc.StationURL) bool {
 	h.reg.mu.Lock()
 	defer h.reg.mu.Unlock()
 	st := h.reg.byPID[sess.PID()]

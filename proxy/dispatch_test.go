@@ -14,6 +14,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/peer"
+	"github.com/nexproxy/nexproxy/rmc/peer/peertest"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
@@ -46,19 +47,7 @@ func TestForwardMapsCallIDs(t *testing.T) {
 	consoleEnd, proxyConsoleEnd := peer.Pipe()
 	proxyUpEnd, upstreamEnd := peer.Pipe()
 
-	var seenIDs []uint32
-	var mu sync.Mutex
-	var upstream *peer.Peer
-	upstream = peer.New(upstreamEnd, nil, func(ctx context.Context, m *rmc.Message) {
-		mu.Lock()
-		seenIDs = append(seenIDs, m.CallID)
-		mu.Unlock()
-		r := &rpc.Reply{Body: append([]byte("ok:"), m.Body...)}
-		if m.Method == 2 {
-			r = rpc.ErrorReply(0x00030064)
-		}
-		_ = upstream.Respond(ctx, m, r)
-	})
+	upstream := peertest.NewEcho(upstreamEnd)
 	upPeer := peer.New(proxyUpEnd, nil, nil)
 	sess := rpc.NewSession("t", "", rpc.LegAuth, netip.AddrPort{}, rmc.Settings{})
 	d := &dispatcher{sess: sess, chain: newChain(chainEnd{name: record.HandlerUpstream, h: Forward(upPeer)}), rec: &recorder{}, log: zap.NewNop()}
@@ -66,7 +55,7 @@ func TestForwardMapsCallIDs(t *testing.T) {
 	d.peer = consolePeer
 
 	var wg sync.WaitGroup
-	for _, p := range []*peer.Peer{upstream, upPeer, consolePeer} {
+	for _, p := range []*peer.Peer{upstream.Peer, upPeer, consolePeer} {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = p.Run(ctx) }()
 	}
@@ -81,11 +70,9 @@ func TestForwardMapsCallIDs(t *testing.T) {
 	if m.Success || m.Error != 0x80030064 || m.CallID != 1002 {
 		t.Fatalf("error call: %+v", m)
 	}
-	mu.Lock()
-	if len(seenIDs) != 2 || seenIDs[0] != 1 || seenIDs[1] != 2 {
-		t.Errorf("upstream saw call ids %v, want the proxy's own 1, 2", seenIDs)
+	if ids := upstream.IDs(); len(ids) != 2 || ids[0] != 1 || ids[1] != 2 {
+		t.Errorf("upstream saw call ids %v, want the proxy's own 1, 2", ids)
 	}
-	mu.Unlock()
 	// Hostile input: garbage costs the message, not the connection.
 	_ = consoleEnd.Send(ctx, []byte{1, 2, 3})
 	if m := rawCall(t, ctx, consoleEnd, 11, 1, 1003, nil); !m.Success || m.CallID != 1003 {

@@ -1,4 +1,4 @@
-package peer
+package peer_test
 
 import (
 	"context"
@@ -9,15 +9,10 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/peer"
+	"github.com/nexproxy/nexproxy/rmc/peer/peertest"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
-
-// pipe is Pipe with its ends' type, for tests that fill a buffer.
-func pipe() (*pipeWire, *pipeWire) {
-	a, b := Pipe()
-	return a.(*pipeWire), b.(*pipeWire)
-}
 
 // TestPeerCallMatchesResponses: a peer numbers its calls from 1, matches
 // each response to its call, restores the method an error response
@@ -27,23 +22,11 @@ func TestPeerCallMatchesResponses(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	clientEnd, serverEnd := pipe()
-	var seen []uint32
-	var mu sync.Mutex
-	var server *Peer
-	server = New(serverEnd, nil, func(ctx context.Context, m *rmc.Message) {
-		mu.Lock()
-		seen = append(seen, m.CallID)
-		mu.Unlock()
-		r := &rpc.Reply{Body: append([]byte("ok:"), m.Body...)}
-		if m.Method == 2 {
-			r = rpc.ErrorReply(0x00030064)
-		}
-		_ = server.Respond(ctx, m, r)
-	})
-	client := New(clientEnd, nil, nil)
+	clientEnd, serverEnd := peer.Pipe()
+	server := peertest.NewEcho(serverEnd)
+	client := peer.New(clientEnd, nil, nil)
 	var wg sync.WaitGroup
-	for _, p := range []*Peer{server, client} {
+	for _, p := range []*peer.Peer{server.Peer, client} {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = p.Run(ctx) }()
 	}
@@ -55,7 +38,7 @@ func TestPeerCallMatchesResponses(t *testing.T) {
 	if err != nil || m.Success || m.Method != 2 || m.Error != 0x80030064 || m.CallID != 2 {
 		t.Fatalf("error call: %v %+v", err, m)
 	}
-	if r := ReplyOf(m); r.Error != 0x80030064 || r.Success() {
+	if r := peer.ReplyOf(m); r.Error != 0x80030064 || r.Success() {
 		t.Errorf("ReplyOf(error) = %+v", r)
 	}
 	// Hostile input: garbage costs the message, not the connection.
@@ -63,18 +46,16 @@ func TestPeerCallMatchesResponses(t *testing.T) {
 	if m, err := client.Call(ctx, 11, 1, nil); err != nil || !m.Success {
 		t.Fatalf("call after garbage: %v", err)
 	}
-	mu.Lock()
-	if len(seen) != 3 || seen[0] != 1 || seen[1] != 2 || seen[2] != 3 {
+	if seen := server.IDs(); len(seen) != 3 || seen[0] != 1 || seen[1] != 2 || seen[2] != 3 {
 		t.Errorf("server saw call ids %v, want 1, 2, 3", seen)
 	}
-	mu.Unlock()
 	_ = clientEnd.Close()
 	wg.Wait()
 	if _, err := client.Call(ctx, 1, 1, nil); !errors.Is(err, rpc.ErrUpstreamGone) {
 		t.Errorf("call on a stopped peer: %v, want ErrUpstreamGone", err)
 	}
 	<-client.Done()
-	if err := client.Err(); !errors.Is(err, errPipeClosed) {
+	if err := client.Err(); !errors.Is(err, peer.ErrPipeClosed) {
 		t.Errorf("Err = %v, want the pipe's end", err)
 	}
 }

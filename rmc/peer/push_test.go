@@ -14,6 +14,12 @@ import (
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
+// pipe is Pipe with its ends' type, for tests that fill a buffer.
+func pipe() (*pipeWire, *pipeWire) {
+	a, b := Pipe()
+	return a.(*pipeWire), b.(*pipeWire)
+}
+
 // asyncResult is what a CallAsync callback got.
 type asyncResult struct {
 	m   *rmc.Message
@@ -180,7 +186,7 @@ func (sinkWire) TrySend([]byte) error               { return nil }
 func (w sinkWire) Recv(ctx context.Context) ([]byte, error) {
 	select {
 	case <-w.done:
-		return nil, errPipeClosed
+		return nil, ErrPipeClosed
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -204,7 +210,7 @@ func TestPeerAsyncBounded(t *testing.T) {
 			switch {
 			case errors.Is(err, errSendBacklog):
 				backlog.Add(1)
-			case errors.Is(err, errPipeClosed), errors.Is(err, rpc.ErrUpstreamGone):
+			case errors.Is(err, ErrPipeClosed), errors.Is(err, rpc.ErrUpstreamGone):
 				gone.Add(1)
 			default:
 				t.Errorf("callback: %v", err)
@@ -222,7 +228,7 @@ func TestPeerAsyncBounded(t *testing.T) {
 		}
 		_ = a.Close()
 		synctest.Wait()
-		p.stop(errPipeClosed)
+		p.stop(ErrPipeClosed)
 		p.Wait()
 		if got := gone.Load(); got != maxInflight {
 			t.Errorf("%d calls failed when the connection closed, want %d", got, maxInflight)
@@ -244,7 +250,7 @@ func TestPeerAsyncBounded(t *testing.T) {
 			t.Errorf("fast path open with %d calls pending", maxAsyncPending)
 		}
 		_ = b.Close()
-		q.stop(errPipeClosed)
+		q.stop(ErrPipeClosed)
 		q.Wait()
 	})
 }
@@ -284,7 +290,7 @@ func (w *blockOnceWire) Send(ctx context.Context, b []byte) error {
 func (w *blockOnceWire) Recv(ctx context.Context) ([]byte, error) {
 	select {
 	case <-w.done:
-		return nil, errPipeClosed
+		return nil, ErrPipeClosed
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -320,7 +326,7 @@ func TestPeerAsyncKeepsOrder(t *testing.T) {
 			t.Errorf("messages left in the order %v, want [1 2 3]", ids)
 		}
 		_ = w.Close()
-		p.stop(errPipeClosed)
+		p.stop(ErrPipeClosed)
 		p.Wait()
 	})
 }
@@ -352,7 +358,7 @@ func TestPeerAsyncQueuedMessageOwnsItsBytes(t *testing.T) {
 			t.Errorf("the queued message left as %v (err %v), not as sent", m, err)
 		}
 		for _, pe := range []*Peer{p, q} {
-			pe.stop(errPipeClosed)
+			pe.stop(ErrPipeClosed)
 			pe.Wait()
 		}
 		_ = w.Close()

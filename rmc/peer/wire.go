@@ -53,8 +53,8 @@ func (w prudpWire) Recv(ctx context.Context) ([]byte, error) {
 
 func (w prudpWire) Close() error { return w.c.Close() }
 
-// errPipeClosed is what both ends of a Pipe return once either closed.
-var errPipeClosed = errors.New("peer: pipe closed")
+// ErrPipeClosed is what both ends of a Pipe return once either closed.
+var ErrPipeClosed = errors.New("peer: pipe closed")
 
 // Pipe returns the two ends of an in-memory wire: what one end sends the
 // other receives, up to 16 messages buffered each way. Closing either
@@ -77,7 +77,7 @@ func (p *pipeWire) Send(ctx context.Context, m []byte) error {
 	case p.out <- append([]byte(nil), m...):
 		return nil
 	case <-p.done:
-		return errPipeClosed
+		return ErrPipeClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -88,7 +88,7 @@ func (p *pipeWire) Recv(ctx context.Context) ([]byte, error) {
 	case m := <-p.in:
 		return m, nil
 	case <-p.done:
-		return nil, errPipeClosed
+		return nil, ErrPipeClosed
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/peer"
 )
 
 // ClientConfig describes a simulated console: the game's settings, the
@@ -36,7 +37,7 @@ type ClientConfig struct {
 	// OnRequest, when set, receives the calls and notifications the server
 	// sends on the secure connection (each on its own goroutine); a call
 	// that is not one-way must be answered with p.Respond.
-	OnRequest func(ctx context.Context, p *Peer, m *rmc.Message)
+	OnRequest func(ctx context.Context, p *peer.Peer, m *rmc.Message)
 	// Keys caches the derived password key across logins (the old
 	// derivation costs ~65000 MD5 rounds); nil derives it every time.
 	Keys *kerberos.KeyCache
@@ -53,7 +54,7 @@ type Client struct {
 	// inside it.
 	Ticket, SessionKey []byte
 	// Auth and Secure are the two connections' RMC peers.
-	Auth, Secure *Peer
+	Auth, Secure *peer.Peer
 	// SecureLocal is the client's own address on the secure connection.
 	SecureLocal netip.AddrPort
 
@@ -78,7 +79,7 @@ func Login(ctx context.Context, cfg ClientConfig) (*Client, error) {
 		return nil, fmt.Errorf("proxy: client: authentication server: %w", err)
 	}
 	c.authConn = ac
-	c.Auth = NewPeer(prudpWire{ac}, cfg.Logger, nil)
+	c.Auth = peer.New(peer.PRUDPWire(ac), cfg.Logger, nil)
 	c.start(runCtx, c.Auth)
 	if err := c.login(ctx, cfg); err != nil {
 		c.Close()
@@ -87,7 +88,7 @@ func Login(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	return c, nil
 }
 
-func (c *Client) start(ctx context.Context, p *Peer) {
+func (c *Client) start(ctx context.Context, p *peer.Peer) {
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
@@ -147,7 +148,7 @@ func (c *Client) login(ctx context.Context, cfg ClientConfig) error {
 	if cfg.OnRequest != nil {
 		serve = func(ctx context.Context, m *rmc.Message) { cfg.OnRequest(ctx, c.Secure, m) }
 	}
-	c.Secure = NewPeer(prudpWire{sc}, cfg.Logger, serve)
+	c.Secure = peer.New(peer.PRUDPWire(sc), cfg.Logger, serve)
 	c.start(context.WithoutCancel(ctx), c.Secure)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/rmc"
 )
 
@@ -55,7 +56,7 @@ func TestBuiltinMethods(t *testing.T) {
 
 			// Authentication: names and PIDs of the configured account, the
 			// guest and an unknown user (PID 0 before NEX 4).
-			for name, want := range map[string]uint64{testUser: 1234567, proxy.GuestName: proxy.GuestPID, "nobody": 0} {
+			for name, want := range map[string]uint64{testUser: 1234567, config.Guest.Username: config.Guest.PID, "nobody": 0} {
 				w := rmc.NewWriter(s)
 				w.String(name)
 				r := call(true, 10, 4, w)
@@ -63,7 +64,7 @@ func TestBuiltinMethods(t *testing.T) {
 					t.Errorf("GetPID(%q) = %d (%v), want %d", name, got, r.Err(), want)
 				}
 			}
-			for pid, want := range map[uint64]string{1234567: testUser, proxy.GuestPID: proxy.GuestName} {
+			for pid, want := range map[uint64]string{1234567: testUser, config.Guest.PID: config.Guest.Username} {
 				w := rmc.NewWriter(s)
 				w.PID(pid)
 				r := call(true, 10, 5, w)
@@ -162,14 +163,14 @@ func TestLocalLoginsRecorded(t *testing.T) {
 		t.Fatalf("login: %v", err)
 	}
 	defer c.Close()
-	for _, name := range []string{proxy.GuestName, "nobody"} {
+	for _, name := range []string{config.Guest.Username, "nobody"} {
 		w := rmc.NewWriter(cfg.Games[0].RMC)
 		w.String(name)
 		if _, err := c.Auth.Call(ctx, 10, 1, w.Bytes()); err != nil {
 			t.Fatalf("login as %s: %v", name, err)
 		}
 	}
-	if got, want := rec.loginsString(), fmt.Sprintf("[1234567:local %d:local]", proxy.GuestPID); got != want {
+	if got, want := rec.loginsString(), fmt.Sprintf("[1234567:local %d:local]", config.Guest.PID); got != want {
 		t.Errorf("logins %s, want %s", got, want)
 	}
 }

@@ -16,8 +16,10 @@ import (
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // shortPRUDP makes a silent peer detectable within about two seconds
@@ -38,23 +40,23 @@ const settleLimit = 15 * time.Second
 // one ended, per leg.
 type legRecorder struct {
 	mu      sync.Mutex
-	open    map[*proxy.Session]bool
-	ended   map[proxy.Leg][]error
+	open    map[*rpc.Session]bool
+	ended   map[rpc.Leg][]error
 	changed chan struct{} // signalled on every connect and disconnect
 }
 
 func newLegRecorder() *legRecorder {
-	return &legRecorder{open: map[*proxy.Session]bool{}, ended: map[proxy.Leg][]error{}, changed: make(chan struct{}, 1)}
+	return &legRecorder{open: map[*rpc.Session]bool{}, ended: map[rpc.Leg][]error{}, changed: make(chan struct{}, 1)}
 }
 
-func (r *legRecorder) Connect(s *proxy.Session, _ string) {
+func (r *legRecorder) Connect(s *rpc.Session, _ string) {
 	r.mu.Lock()
 	r.open[s] = true
 	r.mu.Unlock()
 	r.signal()
 }
 
-func (r *legRecorder) Disconnect(s *proxy.Session, err error) {
+func (r *legRecorder) Disconnect(s *rpc.Session, err error) {
 	r.mu.Lock()
 	delete(r.open, s)
 	r.ended[s.Leg] = append(r.ended[s.Leg], err)
@@ -62,8 +64,8 @@ func (r *legRecorder) Disconnect(s *proxy.Session, err error) {
 	r.signal()
 }
 
-func (r *legRecorder) Login(*proxy.Session, uint64, string)  {}
-func (r *legRecorder) Call(*proxy.Session, *proxy.CallEvent) {}
+func (r *legRecorder) Login(*rpc.Session, uint64, string)   {}
+func (r *legRecorder) Call(*rpc.Session, *record.CallEvent) {}
 
 // WantsValues is false: only connections matter here.
 func (r *legRecorder) WantsValues() bool { return false }
@@ -76,10 +78,10 @@ func (r *legRecorder) signal() {
 }
 
 // openOn returns the open connections of leg.
-func (r *legRecorder) openOn(leg proxy.Leg) []*proxy.Session {
+func (r *legRecorder) openOn(leg rpc.Leg) []*rpc.Session {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []*proxy.Session
+	var out []*rpc.Session
 	for s := range r.open {
 		if s.Leg == leg {
 			out = append(out, s)
@@ -89,7 +91,7 @@ func (r *legRecorder) openOn(leg proxy.Leg) []*proxy.Session {
 }
 
 // endedOn returns why each ended connection of leg ended, in order.
-func (r *legRecorder) endedOn(leg proxy.Leg) []error {
+func (r *legRecorder) endedOn(leg rpc.Leg) []error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]error(nil), r.ended[leg]...)
@@ -112,7 +114,7 @@ func (r *legRecorder) waitFor(cond func() bool) bool {
 
 // startShortPing starts a server like startServer whose game uses
 // shortPRUDP, with rec as its recorder.
-func startShortPing(t *testing.T, g testGame, rec proxy.Recorder) (*proxy.Server, *config.Config) {
+func startShortPing(t *testing.T, g testGame, rec record.Recorder) (*proxy.Server, *config.Config) {
 	t.Helper()
 	text := gameTOML(t, g)
 	if strings.Contains(text, "\n[[accounts]]") {
@@ -169,11 +171,11 @@ func (r *disconnectRig) login(t *testing.T, ctx context.Context, wantSecure int)
 // connections; c is closed on failure.
 func (r *disconnectRig) waitUpstream(t *testing.T, c *proxy.Client, wantSecure int) {
 	t.Helper()
-	if !r.upRec.waitFor(func() bool { return len(r.upRec.openOn(proxy.LegSecure)) == wantSecure }) {
+	if !r.upRec.waitFor(func() bool { return len(r.upRec.openOn(rpc.LegSecure)) == wantSecure }) {
 		if c != nil {
 			c.Close()
 		}
-		t.Fatalf("upstream holds %d secure connections, want %d", len(r.upRec.openOn(proxy.LegSecure)), wantSecure)
+		t.Fatalf("upstream holds %d secure connections, want %d", len(r.upRec.openOn(rpc.LegSecure)), wantSecure)
 	}
 }
 
@@ -256,7 +258,7 @@ func endedByDisconnect(err error) bool {
 
 // checkEnded reports an error unless exactly one connection of leg ended,
 // by a ping timeout when timeout is set and by a DISCONNECT otherwise.
-func checkEnded(t *testing.T, side string, rec *legRecorder, leg proxy.Leg, timeout bool) {
+func checkEnded(t *testing.T, side string, rec *legRecorder, leg rpc.Leg, timeout bool) {
 	t.Helper()
 	errs := rec.endedOn(leg)
 	want, ok := "a DISCONNECT", len(errs) == 1 && endedByDisconnect(errs[0])
@@ -281,17 +283,17 @@ func TestConsoleDisconnectClosesUpstream(t *testing.T) {
 	c := r.login(t, ctx, 1)
 
 	c.Close()
-	if !r.upRec.waitFor(func() bool { return len(r.upRec.openOn(proxy.LegSecure)) == 0 }) {
+	if !r.upRec.waitFor(func() bool { return len(r.upRec.openOn(rpc.LegSecure)) == 0 }) {
 		t.Fatal("the upstream's secure connection is still open after the console said DISCONNECT")
 	}
-	if !r.upRec.waitFor(func() bool { return len(r.upRec.openOn(proxy.LegAuth)) == 0 }) {
+	if !r.upRec.waitFor(func() bool { return len(r.upRec.openOn(rpc.LegAuth)) == 0 }) {
 		t.Fatal("the upstream's authentication connection is still open after the console said DISCONNECT")
 	}
-	if !r.frontRec.waitFor(func() bool { return len(r.frontRec.endedOn(proxy.LegSecure)) == 1 }) {
+	if !r.frontRec.waitFor(func() bool { return len(r.frontRec.endedOn(rpc.LegSecure)) == 1 }) {
 		t.Fatal("nexproxy did not end the console's secure session")
 	}
-	checkEnded(t, "nexproxy", r.frontRec, proxy.LegSecure, false)
-	checkEnded(t, "upstream", r.upRec, proxy.LegSecure, false)
+	checkEnded(t, "nexproxy", r.frontRec, rpc.LegSecure, false)
+	checkEnded(t, "upstream", r.upRec, rpc.LegSecure, false)
 }
 
 // TestConsoleVanishClosesUpstream: a console that stops answering (its
@@ -318,14 +320,14 @@ func TestConsoleVanishClosesUpstream(t *testing.T) {
 	if err := o.socket.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if !r.upRec.waitFor(func() bool { return len(r.upRec.openOn(proxy.LegSecure)) == 1 }) {
+	if !r.upRec.waitFor(func() bool { return len(r.upRec.openOn(rpc.LegSecure)) == 1 }) {
 		t.Fatal("the upstream's connection of the vanished console is still open")
 	}
-	checkEnded(t, "upstream", r.upRec, proxy.LegSecure, false)
-	if !r.frontRec.waitFor(func() bool { return len(r.frontRec.endedOn(proxy.LegSecure)) == 1 }) {
+	checkEnded(t, "upstream", r.upRec, rpc.LegSecure, false)
+	if !r.frontRec.waitFor(func() bool { return len(r.frontRec.endedOn(rpc.LegSecure)) == 1 }) {
 		t.Fatal("nexproxy did not end the vanished console's session")
 	}
-	checkEnded(t, "nexproxy", r.frontRec, proxy.LegSecure, true)
+	checkEnded(t, "nexproxy", r.frontRec, rpc.LegSecure, true)
 	if m, err := c.Call(ctx, 11, 5, nil); err != nil || !m.Success {
 		t.Errorf("the other console's session broke: %v %v", err, m)
 	}
@@ -343,7 +345,7 @@ func TestUpstreamDisconnectClosesConsole(t *testing.T) {
 	c := r.login(t, ctx, 1)
 	defer c.Close()
 
-	upSess := r.upRec.openOn(proxy.LegSecure)[0]
+	upSess := r.upRec.openOn(rpc.LegSecure)[0]
 	peer := proxy.ConsolePeer(upSess)
 	if peer == nil {
 		t.Fatal("the upstream's session has no peer")
@@ -361,8 +363,8 @@ func TestUpstreamDisconnectClosesConsole(t *testing.T) {
 	if err := c.Secure.Err(); !endedByDisconnect(err) {
 		t.Errorf("the console's connection ended with %v, want a DISCONNECT", err)
 	}
-	if !r.frontRec.waitFor(func() bool { return len(r.frontRec.endedOn(proxy.LegSecure)) == 1 }) {
+	if !r.frontRec.waitFor(func() bool { return len(r.frontRec.endedOn(rpc.LegSecure)) == 1 }) {
 		t.Fatal("nexproxy did not end the session")
 	}
-	checkEnded(t, "nexproxy", r.frontRec, proxy.LegSecure, false)
+	checkEnded(t, "nexproxy", r.frontRec, rpc.LegSecure, false)
 }

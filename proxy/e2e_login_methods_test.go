@@ -10,13 +10,14 @@ import (
 
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
 // secureStationOf returns the first prudps station URL of a recorded
 // response.
-func secureStationOf(e *proxy.CallEvent) (rmc.StationURL, bool) {
+func secureStationOf(e *record.CallEvent) (rmc.StationURL, bool) {
 	var out rmc.StationURL
 	found := false
 	if e == nil || e.Response == nil {

@@ -13,12 +13,13 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
 // ticketOf returns the ticket buffer of a recorded login response.
-func ticketOf(e *proxy.CallEvent) []byte {
+func ticketOf(e *record.CallEvent) []byte {
 	var out []byte
 	if e == nil || e.Response == nil {
 		return nil
@@ -98,11 +99,11 @@ func TestProxyToLocalUpstream(t *testing.T) {
 				t.Fatalf("unknown protocol through the proxy: %v %v", err, m)
 			}
 			// The upstream's error result reaches the console unchanged,
-			// forwarded under a call id of nexproxy's upstream leg.
+			// forwarded under a call id of nexproxy's upstream connection.
 			if want, _ := rmc.ResultByName("Core::NotImplemented"); m.Error != want {
 				t.Errorf("unknown protocol through the proxy answered %s, want the upstream's %s", m.Error, want)
 			}
-			if e := frontRec.find(0x7F0, 1); e == nil || e.Handler != proxy.HandlerUpstream || e.ForwardedCallID == 0 || e.Error != m.Error {
+			if e := frontRec.find(0x7F0, 1); e == nil || e.Handler != record.HandlerUpstream || e.ForwardedCallID == 0 || e.Error != m.Error {
 				t.Errorf("session log of the unknown protocol: %+v, want the upstream's answer to a forwarded call", e)
 			}
 			for _, want := range [][2]uint32{{10, 1}, {11, 4}, {11, 3}} {

@@ -16,7 +16,9 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
 	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 const (
@@ -48,14 +50,14 @@ func freePort(t testing.TB, network string) int {
 // memRecorder keeps every event for assertions.
 type memRecorder struct {
 	mu     sync.Mutex
-	calls  []*proxy.CallEvent
+	calls  []*record.CallEvent
 	logins []string
 	conns  int
 	discs  int
 	games  map[string]int // connections per game
 }
 
-func (m *memRecorder) Connect(s *proxy.Session, _ string) {
+func (m *memRecorder) Connect(s *rpc.Session, _ string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.conns++
@@ -64,17 +66,17 @@ func (m *memRecorder) Connect(s *proxy.Session, _ string) {
 	}
 	m.games[s.Game]++
 }
-func (m *memRecorder) Login(_ *proxy.Session, pid uint64, mode string) {
+func (m *memRecorder) Login(_ *rpc.Session, pid uint64, mode string) {
 	m.mu.Lock()
 	m.logins = append(m.logins, fmt.Sprintf("%d:%s", pid, mode))
 	m.mu.Unlock()
 }
-func (m *memRecorder) Call(_ *proxy.Session, e *proxy.CallEvent) {
+func (m *memRecorder) Call(_ *rpc.Session, e *record.CallEvent) {
 	m.mu.Lock()
 	m.calls = append(m.calls, e)
 	m.mu.Unlock()
 }
-func (m *memRecorder) Disconnect(*proxy.Session, error) { m.mu.Lock(); m.discs++; m.mu.Unlock() }
+func (m *memRecorder) Disconnect(*rpc.Session, error) { m.mu.Lock(); m.discs++; m.mu.Unlock() }
 
 // loginList returns a copy of the logins seen, as "pid:mode".
 func (m *memRecorder) loginList() []string {
@@ -86,7 +88,7 @@ func (m *memRecorder) loginList() []string {
 // loginsString formats the logins seen as "[pid:mode ...]".
 func (m *memRecorder) loginsString() string { return fmt.Sprint(m.loginList()) }
 
-func (m *memRecorder) find(proto uint16, method uint32) *proxy.CallEvent {
+func (m *memRecorder) find(proto uint16, method uint32) *record.CallEvent {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, c := range m.calls {
@@ -146,14 +148,14 @@ upstream = %q
 	return s
 }
 
-func startServer(t testing.TB, g testGame, rec proxy.Recorder) (*proxy.Server, *config.Config) {
+func startServer(t testing.TB, g testGame, rec record.Recorder) (*proxy.Server, *config.Config) {
 	t.Helper()
 	return startServerTOML(t, gameTOML(t, g), rec)
 }
 
 // startServerTOML starts a server with the built-in handlers from a
 // configuration text.
-func startServerTOML(t testing.TB, text string, rec proxy.Recorder) (*proxy.Server, *config.Config) {
+func startServerTOML(t testing.TB, text string, rec record.Recorder) (*proxy.Server, *config.Config) {
 	t.Helper()
 	cfg, err := config.LoadTOML(text)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // Env is what the server hands the built-in handlers of one game: the
@@ -29,7 +30,7 @@ type Env struct {
 	// Log is the game's logger.
 	Log *zap.Logger
 
-	loggedIn func(s *Session, pid uint64) // reports a login; nil outside a server
+	loggedIn func(s *rpc.Session, pid uint64) // reports a login; nil outside a server
 }
 
 // LoggedIn records that the console of s logged in as pid: built-in
@@ -37,9 +38,9 @@ type Env struct {
 // is reported where it happens rather than guessed from the session's PID
 // after every call. Only logins on the authentication leg are reported,
 // as the hooks' on_login does.
-func (e *Env) LoggedIn(s *Session, pid uint64) {
+func (e *Env) LoggedIn(s *rpc.Session, pid uint64) {
 	s.SetPID(pid)
-	if e.loggedIn != nil && s.Leg == LegAuth {
+	if e.loggedIn != nil && s.Leg == rpc.LegAuth {
 		e.loggedIn(s, pid)
 	}
 }
@@ -63,7 +64,7 @@ func (e *Env) UserKey(pid uint64) ([]byte, bool) {
 // The link is applied once per game: the handler it returns serves every
 // connection of the game at once, so what it keeps of a connection belongs
 // in the Session (Call.Session).
-type Builtin func(env *Env) (Link, error)
+type Builtin func(env *Env) (rpc.Link, error)
 
 // Account is one user nexproxy knows.
 type Account struct {
@@ -72,21 +73,16 @@ type Account struct {
 	Password string
 }
 
-// Guest account of every NEX server (kerberos.md §1): nexproxy serves it
-// without configuration.
-const (
-	GuestName     = "guest"
-	GuestPassword = "MMQea3n!fsik"
-	GuestPID      = 100
-	// GuestPIDSwitch is the guest's PID on Switch servers.
-	GuestPIDSwitch = 564330319085596911
-	// SecureServerPID is the target PID of the tickets nexproxy issues and
-	// the PID of its secure station URL.
-	SecureServerPID = 2
-)
+// guestPIDSwitch is the guest's PID on Switch servers; the guest account
+// itself (name, password, PID elsewhere) is config.Guest.
+const guestPIDSwitch = 564330319085596911
+
+// SecureServerPID is the target PID of the tickets nexproxy issues and
+// the PID of its secure station URL.
+const SecureServerPID = 2
 
 // Accounts resolves the users of one game: configured accounts, the guest
-// and, once hooks exist, a PasswordFor function.
+// (config.Guest) and, once hooks exist, a PasswordFor function.
 type Accounts struct {
 	byName      map[string]Account
 	byPID       map[uint64]Account
@@ -108,13 +104,13 @@ func NewAccounts(game *config.Game, accounts []config.Account, passwordFor func(
 		}
 		a.add(acc)
 	}
-	if _, ok := a.byName[GuestName]; !ok {
-		pid := uint64(GuestPID)
+	if _, ok := a.byName[config.Guest.Username]; !ok {
+		pid := config.Guest.PID
 		if game.Platform == "switch" {
-			pid = GuestPIDSwitch
+			pid = guestPIDSwitch
 		}
 		if _, taken := a.byPID[pid]; !taken {
-			a.add(Account{PID: pid, Username: GuestName, Password: GuestPassword})
+			a.add(Account{PID: pid, Username: config.Guest.Username, Password: config.Guest.Password})
 		}
 	}
 	return a

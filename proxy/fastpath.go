@@ -4,82 +4,62 @@ import (
 	"time"
 
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/peer"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
-// fastPath forwards the calls nothing on a proxied chain would block on
-// or answer itself without a goroutine waiting for the answer: the
-// request goes on from the goroutine that received it, the answer back
-// from the one that received that. The chain it stands for is hooks →
-// rewriters → Forward(to); a call walks the chain on a worker instead when
-// a hook wants it or the authentication rewriter may act on it. The URL
-// rewriter's halves run inline (they only decode bodies that may hold a
-// station URL).
-type fastPath struct {
-	to      *Peer            // where calls are forwarded
-	handler string           // HandlerUpstream or HandlerConsole
-	hooks   func(*Call) bool // whether a hook acts on a call; nil: none
-	url     *urlRewriter     // nil: no URL rewriting on this chain
-	auth    bool             // the authentication rewriter is on the chain
-}
-
-// newFastPath describes the chain of a proxied leg whose end forwards to
-// to; nil when the chain must always be walked (a hook link that cannot
-// tell which calls it wants).
-func (s *Server) newFastPath(to *Peer, handler string, url *urlRewriter, auth bool) *fastPath {
-	f := &fastPath{to: to, handler: handler, hooks: s.opts.hooksWant, url: url, auth: auth}
-	if s.opts.Hooks != nil && f.hooks == nil {
-		return nil
-	}
-	return f
-}
+// The fast path forwards, without a goroutine waiting for the answer, the
+// calls that no link of a chain ending in Forward would block on or
+// answer itself: the request goes on from the goroutine that received
+// it, the answer back from the one that received that. Which calls those
+// are is derived from the chain's LinkSpecs (chain.inlineFor): every link
+// either does not want the call or runs inline by its halves (the URL
+// rewriter); any other call walks the chain on a worker.
 
 // serveFast forwards m when the fast path may take it and reports
 // whether it did. It runs on the connection's read goroutine and never
 // blocks.
 func (d *dispatcher) serveFast(m *rmc.Message) bool {
-	f := d.fast
-	if f == nil || f.auth && m.Protocol == protoAuth || !f.to.canTakeAsync() {
+	ch := d.chain
+	if !ch.fast || !ch.end.to.CanTakeAsync() {
 		return false
 	}
-	c := &Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
-	if f.hooks != nil && f.hooks(c) {
+	c := &rpc.Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
+	run, ok := ch.inlineFor(c)
+	if !ok {
 		return false
 	}
 	start := time.Now()
-	if f.url != nil {
-		f.url.request(c)
-	}
-	if oneWay(m.Protocol) {
-		err := f.to.notifyAsync(c.Protocol, c.Method, c.Body)
-		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), &callTrace{handler: f.handler})
+	ch.request(c, run)
+	to := ch.end.to
+	if rpc.OneWay(m.Protocol) {
+		err := to.NotifyAsync(c.Protocol, c.Method, c.Body)
+		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), &answer{by: ch.end.name})
 		return true
 	}
-	err := f.to.callAsync(c.Protocol, c.Method, c.Body, func(resp *rmc.Message, err error) {
-		d.answerFast(m, c, start, resp, err)
+	err := to.CallAsync(c.Protocol, c.Method, c.Body, func(resp *rmc.Message, err error) {
+		d.answerFast(m, c, run, start, resp, err)
 	})
 	if err != nil {
-		d.answerFast(m, c, start, nil, err)
+		d.answerFast(m, c, run, start, nil, err)
 	}
 	return true
 }
 
-// answerFast completes a call the fast path forwarded: the response half
-// of the URL rewriter, the session log, the answer to the caller.
-func (d *dispatcher) answerFast(req *rmc.Message, c *Call, start time.Time, resp *rmc.Message, err error) {
-	f := d.fast
-	t := callTrace{handler: f.handler}
-	var r *Reply
+// answerFast completes a call the fast path forwarded: the response
+// halves of the inline links, the session log, the answer to the caller.
+func (d *dispatcher) answerFast(req *rmc.Message, c *rpc.Call, run uint64, start time.Time, resp *rmc.Message, err error) {
+	ch := d.chain
+	a := answer{by: ch.end.name}
+	var r *rpc.Reply
 	if err != nil {
 		r = d.failed(req, err)
 	} else {
-		t.forwarded = resp.CallID
-		r = replyOf(resp)
-		if f.url != nil {
-			r = f.url.response(c, r)
-		}
+		a.forwarded = resp.CallID
+		r = ch.response(c, peer.ReplyOf(resp), run)
 	}
 	// Recorded before the answer goes out, so that what the caller sees
 	// is in the session log and the metrics already.
-	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), &t)
-	d.peer.respondAsync(req, r)
+	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), &a)
+	d.peer.RespondAsync(req, r)
 }

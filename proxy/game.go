@@ -4,14 +4,15 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
-	"strings"
 
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // Virtual ports of a shared listener (Switch: one WebSocket server with
@@ -29,11 +30,10 @@ type game struct {
 	env      *Env
 	issuer   *kerberos.Issuer
 	verifier *kerberos.Verifier
-	builtin  []Link
 	// local is the chain of every connection of a local game: hooks, then
 	// the built-in handlers; built once, since its links keep no state of
 	// a connection (a chain per idle session would cost its memory).
-	local Handler
+	local *chain
 
 	authL, secureL *listener
 
@@ -62,29 +62,22 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 		Keys:          s.keys,
 		SecureStation: g.localStation,
 		Log:           g.log,
-		loggedIn:      func(sess *Session, pid uint64) { s.rec.login(sess, pid, ModeLocal) },
+		loggedIn:      func(sess *rpc.Session, pid uint64) { s.rec.login(sess, pid, record.ModeLocal) },
 	}
 	if gc.Local() {
+		links := []LinkSpec{s.opts.Hooks}
 		for _, b := range s.opts.Builtins {
 			l, err := b(g.env)
 			if err != nil {
 				return nil, fmt.Errorf("proxy: game %s: built-in handler: %w", gc.Name, err)
 			}
-			g.builtin = append(g.builtin, l)
+			links = append(links, LinkSpec{Name: record.HandlerBuiltin, Link: l})
 		}
-		links := append([]Link{tagLink(HandlerHook, s.opts.Hooks)}, tagLinks(HandlerBuiltin, g.builtin)...)
-		g.local = Chain(tagFinal(HandlerBuiltin, NotImplemented), links...)
+		g.local = newChain(chainEnd{name: record.HandlerBuiltin, h: rpc.NotImplemented}, links...)
 	} else {
-		up := gc.Upstream
-		g.upNetwork = "udp"
-		if gc.Transport == "websocket" {
-			g.upNetwork = "wss"
-			switch {
-			case strings.HasPrefix(up, "ws://"):
-				g.upNetwork, up = "ws", strings.TrimPrefix(up, "ws://")
-			case strings.HasPrefix(up, "wss://"):
-				up = strings.TrimPrefix(up, "wss://")
-			}
+		network, up := gc.UpstreamDial()
+		g.upNetwork = network
+		if network != "udp" {
 			host, _, _ := net.SplitHostPort(up)
 			g.upTLS = &tls.Config{ServerName: host, InsecureSkipVerify: gc.UpstreamTLSInsecure, MinVersion: tls.VersionTLS12}
 		}
@@ -110,8 +103,8 @@ func (g *game) rmcSettingsFor(conn *prudp.Conn) rmc.Settings {
 	return s
 }
 
-// upstreamSettings is the PRUDP profile of an upstream leg: the game's,
-// offering exactly what the console negotiated, so that both legs agree on
+// upstreamSettings is the PRUDP profile of an upstream connection: the game's,
+// offering exactly what the console negotiated, so that both sides agree on
 // the minor version (and with it on structure headers) and on substreams,
 // and bodies pass between them unchanged.
 func (g *game) upstreamSettings(console *prudp.Conn) prudp.Settings {

@@ -12,7 +12,8 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
 	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	"github.com/nexproxy/nexproxy/proxy/config"
-	"github.com/nexproxy/nexproxy/proxy/sessionlog"
+	"github.com/nexproxy/nexproxy/proxy/record"
+	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 )
 
 // TestHookLogInSessionLog: what a hook logs (nex.log, print) for a
@@ -26,7 +27,7 @@ nex.on_request("SecureConnection", "TestConnectivity", function(call) print("pin
 	e, _ := newHookEngine(t, dir, nil)
 	defer e.Close()
 	logs := t.TempDir()
-	fr := proxy.NewFileRecorder(proxy.FileRecorderOptions{Dir: logs})
+	fr := record.NewFile(record.FileOptions{Dir: logs})
 	cfg, err := config.LoadTOML(gameTOML(t, testGame{platform: "wiiu", upstream: "local", accounts: true}))
 	if err != nil {
 		t.Fatal(err)

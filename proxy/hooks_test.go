@@ -25,7 +25,10 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	"github.com/nexproxy/nexproxy/proxy/builtin/utility"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/luahooks"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/peer"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 	"github.com/nexproxy/nexproxy/scripts"
 )
@@ -66,10 +69,10 @@ func (u *upstreamLog) protocol(proto uint16) int {
 	return n
 }
 
-func (u *upstreamLog) builtin(*proxy.Env) (proxy.Link, error) {
-	return func(next proxy.Handler) proxy.Handler {
-		return proxy.HandlerFunc(func(ctx context.Context, c *proxy.Call) (*proxy.Reply, error) {
-			if c.Session.Leg != proxy.LegSecure || c.Direction != proxy.ToServer {
+func (u *upstreamLog) builtin(*proxy.Env) (rpc.Link, error) {
+	return func(next rpc.Handler) rpc.Handler {
+		return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
+			if c.Session.Leg != rpc.LegSecure || c.Direction != rpc.ToServer {
 				return next.ServeRMC(ctx, c)
 			}
 			u.mu.Lock()
@@ -78,9 +81,9 @@ func (u *upstreamLog) builtin(*proxy.Env) (proxy.Link, error) {
 			u.mu.Unlock()
 			switch c.Protocol {
 			case protoEcho:
-				return &proxy.Reply{Body: c.Body}, nil
+				return &rpc.Reply{Body: c.Body}, nil
 			case 112, 109:
-				return &proxy.Reply{Body: []byte{}}, nil
+				return &rpc.Reply{Body: []byte{}}, nil
 			case protoPush:
 				peer := proxy.ConsolePeer(c.Session)
 				if peer == nil {
@@ -90,16 +93,16 @@ func (u *upstreamLog) builtin(*proxy.Env) (proxy.Link, error) {
 					if err := peer.Notify(ctx, 14, 1, c.Body); err != nil {
 						return nil, err
 					}
-					return &proxy.Reply{Body: []byte{}}, nil
+					return &rpc.Reply{Body: []byte{}}, nil
 				}
 				m, err := peer.Call(ctx, protoServerCall, 1, c.Body)
 				if err != nil {
 					return nil, err
 				}
 				if !m.Success {
-					return &proxy.Reply{Error: m.Error}, nil
+					return &rpc.Reply{Error: m.Error}, nil
 				}
-				return &proxy.Reply{Body: m.Body}, nil
+				return &rpc.Reply{Body: m.Body}, nil
 			}
 			return next.ServeRMC(ctx, c)
 		})
@@ -120,7 +123,7 @@ func startWithOptions(t *testing.T, g testGame, opts proxy.Options, hooks *scrip
 func startConfig(tb testing.TB, cfg *config.Config, opts proxy.Options, hooks *scripts.Engine) *proxy.Server {
 	tb.Helper()
 	if hooks != nil {
-		proxy.NewHooks(hooks, cfg, nil).Install(&opts)
+		luahooks.New(hooks, cfg, nil).Install(&opts)
 	}
 	srv, err := proxy.New(cfg, opts)
 	if err != nil {
@@ -207,13 +210,13 @@ func (env *hookEnv) login(t *testing.T) *proxy.Client {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cc := clientConfig(env.cfg, env.front)
-	cc.OnRequest = func(ctx context.Context, p *proxy.Peer, m *rmc.Message) {
+	cc.OnRequest = func(ctx context.Context, p *peer.Peer, m *rmc.Message) {
 		select {
 		case env.received <- m:
 		default:
 		}
 		if m.Protocol == protoServerCall {
-			_ = p.Respond(ctx, m, &proxy.Reply{Body: append([]byte("pong:"), m.Body...)})
+			_ = p.Respond(ctx, m, &rpc.Reply{Body: append([]byte("pong:"), m.Body...)})
 		}
 	}
 	c, err := proxy.Login(ctx, cc)
@@ -971,18 +974,18 @@ func BenchmarkHookedSession(b *testing.B) {
 // liveSessions logs n clients in to a local server (without hooks) and
 // returns the secure-leg Session of each, captured by a built-in handler
 // from a real call, for benchmarks of the hook link on real sessions.
-func liveSessions(b *testing.B, n int) (*config.Config, []*proxy.Session) {
+func liveSessions(b *testing.B, n int) (*config.Config, []*rpc.Session) {
 	b.Helper()
 	var mu sync.Mutex
-	var sessions []*proxy.Session
-	capture := func(*proxy.Env) (proxy.Link, error) {
-		return func(next proxy.Handler) proxy.Handler {
-			return proxy.HandlerFunc(func(ctx context.Context, c *proxy.Call) (*proxy.Reply, error) {
+	var sessions []*rpc.Session
+	capture := func(*proxy.Env) (rpc.Link, error) {
+		return func(next rpc.Handler) rpc.Handler {
+			return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
 				if c.Protocol == protoHookOnly {
 					mu.Lock()
 					sessions = append(sessions, c.Session)
 					mu.Unlock()
-					return &proxy.Reply{Body: []byte{}}, nil
+					return &rpc.Reply{Body: []byte{}}, nil
 				}
 				return next.ServeRMC(ctx, c)
 			})
@@ -1070,14 +1073,14 @@ func BenchmarkHookLink(b *testing.B) {
 			b.Fatal(err)
 		}
 		var got []byte
-		next := proxy.HandlerFunc(func(_ context.Context, c *proxy.Call) (*proxy.Reply, error) {
+		next := rpc.HandlerFunc(func(_ context.Context, c *rpc.Call) (*rpc.Reply, error) {
 			got = c.Body
-			return &proxy.Reply{Body: []byte{}}, nil
+			return &rpc.Reply{Body: []byte{}}, nil
 		})
-		h := proxy.NewHooks(e, cfg, nil).Link(next)
+		h := luahooks.New(e, cfg, nil).Link(next)
 		ctx := context.Background()
-		call := func(s *proxy.Session) {
-			c := &proxy.Call{Session: s, Direction: proxy.ToServer, Protocol: proto, Method: method, CallID: 1, Body: body}
+		call := func(s *rpc.Session) {
+			c := &rpc.Call{Session: s, Direction: rpc.ToServer, Protocol: proto, Method: method, CallID: 1, Body: body}
 			if r, err := h.ServeRMC(ctx, c); err != nil || r == nil {
 				b.Fatalf("%v %v", r, err)
 			}

@@ -11,7 +11,11 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/kerberos"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/peer"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // dialTimeout bounds the upstream handshake of one console.
@@ -21,39 +25,39 @@ const dialTimeout = 10 * time.Second
 type pair struct {
 	srv     *Server
 	g       *game
-	sess    *Session
+	sess    *rpc.Session
 	log     *zap.Logger
 	console *prudp.Conn
 	up      *prudp.Conn
-	chain   Handler // the console's chain when prebuilt (local game)
+	chain   *chain // the console's chain when prebuilt (local game)
 
 	// The session's state while it runs, in the pair itself so that an
 	// idle session is few allocations.
 	live        liveConn
 	closeOnce   sync.Once
-	running     atomic.Int32         // peers not stopped yet
-	first       atomic.Pointer[Peer] // the side that ended the session
-	consolePeer *Peer
-	upPeer      *Peer
+	running     atomic.Int32              // peers not stopped yet
+	first       atomic.Pointer[peer.Peer] // the side that ended the session
+	consolePeer *peer.Peer
+	upPeer      *peer.Peer
 }
 
 // runAuth serves an authentication connection: built-in handlers in local
 // mode, otherwise a fresh upstream authentication connection.
 func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
-	p := s.newPair(a, conn, LegAuth)
-	var final Handler
-	links := []Link{tagLink(HandlerHook, s.opts.Hooks)}
+	p := s.newPair(a, conn, rpc.LegAuth)
+	var final chainEnd
+	var links []LinkSpec
 	if a.g.cfg.Local() {
 		p.chain = a.g.local
 	} else {
 		up, err := p.dial(prudp.DialConfig{Settings: a.g.upstreamSettings(conn), Remote: conn.LocalVPort(), TLSConfig: a.g.upTLS, Logger: s.log}, a.g.upAddr)
 		if err != nil {
 			p.warn("upstream authentication server unreachable", zap.String("upstream", a.g.upAddr), zap.Error(err))
-			final = tagFinal(HandlerUpstream, failing(&ResultError{Result: resultConnFailure, Err: err}))
+			final = chainEnd{name: record.HandlerUpstream, h: failing(&rpc.ResultError{Result: rmc.ResultRendezVousConnectionFailure, Err: err})}
 		} else {
 			p.up = up
 		}
-		links = append(links, func(next Handler) Handler { return &authRewriter{srv: s, g: a.g, next: next} })
+		links = []LinkSpec{s.opts.Hooks, (&authRewriter{srv: s, g: a.g}).spec()}
 	}
 	p.run(final, links)
 }
@@ -62,10 +66,9 @@ func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 // built-in handlers in local mode, otherwise nexproxy's own connection to
 // the upstream secure server, opened with the upstream ticket.
 func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
-	p := s.newPair(a, conn, LegSecure)
+	p := s.newPair(a, conn, rpc.LegSecure)
 	p.sess.SetPID(a.pid)
-	var final Handler
-	links := []Link{tagLink(HandlerHook, s.opts.Hooks)}
+	var links []LinkSpec
 	if a.g.cfg.Local() {
 		p.chain = a.g.local
 	} else {
@@ -79,12 +82,12 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 			return
 		}
 		p.up = up
-		links = append(links, func(next Handler) Handler { return &urlRewriter{srv: s, log: p.log, next: next} })
+		links = []LinkSpec{s.opts.Hooks, (&urlRewriter{srv: s, log: p.log}).spec()}
 	}
-	p.run(final, links)
+	p.run(chainEnd{}, links)
 }
 
-func (s *Server) newPair(a *accepted, conn *prudp.Conn, leg Leg) *pair {
+func (s *Server) newPair(a *accepted, conn *prudp.Conn, leg rpc.Leg) *pair {
 	sess := newSession(s.nextConnID(), a.g.cfg.Name, leg, conn, a.g.rmcSettingsFor(conn))
 	sess.LocalAddr = s.listenerSide(a.g, leg)
 	return &pair{srv: s, g: a.g, sess: sess, log: a.g.log, console: conn}
@@ -144,7 +147,9 @@ func (p *pair) dialSecure(l *upstreamLogin) (*prudp.Conn, error) {
 // peers on their read goroutines (push mode), so an idle session holds no
 // goroutine. When either side disconnects or the server closes, the other
 // side is disconnected and the session ends on the goroutine that noticed.
-func (p *pair) run(final Handler, links []Link) {
+// final and links make the console's chain of a proxied session; its end
+// forwards to the upstream once connected.
+func (p *pair) run(final chainEnd, links []LinkSpec) {
 	s := p.srv
 	upName := ""
 	if p.up != nil {
@@ -159,43 +164,40 @@ func (p *pair) run(final Handler, links []Link) {
 	s.rec.connect(p.sess, upName)
 	p.info("console connected", zap.Uint64("pid", p.sess.PID()), zap.String("upstream", upName))
 
-	consoleD := &dispatcher{sess: p.sess, dir: ToServer, log: p.log, rec: s.rec}
-	consolePeer := NewPeer(prudpWire{p.console}, p.log, consoleD.serve)
-	consolePeer.conn = p.sess.ID
+	consoleD := &dispatcher{sess: p.sess, dir: rpc.ToServer, log: p.log, rec: s.rec}
+	consolePeer := peer.New(peer.PRUDPWire(p.console), p.log, consoleD.serve)
+	consolePeer.SetConn(p.sess.ID)
 	consoleD.peer = consolePeer
 	consolePeer.SetTracer(s.rec.tracer(p.sess, false, p.sess.LocalAddr, p.sess.RemoteAddr))
 	p.sess.SetConsole(consolePeer)
 	p.consolePeer = consolePeer
+	var upD *dispatcher
 	if p.up != nil {
-		upD := &dispatcher{sess: p.sess, dir: ToConsole, log: p.log, rec: s.rec}
-		upPeer := NewPeer(prudpWire{p.up}, p.log, upD.serve)
-		upPeer.conn = p.sess.ID
+		upD = &dispatcher{sess: p.sess, dir: rpc.ToConsole, log: p.log, rec: s.rec}
+		upPeer := peer.New(peer.PRUDPWire(p.up), p.log, upD.serve)
+		upPeer.SetConn(p.sess.ID)
 		upD.peer = upPeer
 		p.upPeer = upPeer
 		if s.rec.messages() {
 			remote := p.up.RemoteAddrPort()
 			upPeer.SetTracer(s.rec.tracer(p.sess, true, upstreamLocal(p.up), remote))
 		}
-		mirror := []Link{tagLink(HandlerHook, s.opts.Hooks)}
-		var url *urlRewriter
-		if p.sess.Leg == LegSecure {
-			url = &urlRewriter{srv: s, log: p.log}
-			mirror = append(mirror, func(next Handler) Handler { return &urlRewriter{srv: s, log: p.log, next: next} })
+		// The mirror chain: calls the server makes on the console.
+		mirror := []LinkSpec{s.opts.Hooks}
+		if p.sess.Leg == rpc.LegSecure {
+			mirror = append(mirror, (&urlRewriter{srv: s, log: p.log}).spec())
 		}
-		upD.chain = Chain(tagFinal(HandlerConsole, Forward(consolePeer)), mirror...)
-		final = tagFinal(HandlerUpstream, Forward(upPeer))
-		upD.fast = s.newFastPath(consolePeer, HandlerConsole, url, false)
-		consoleD.fast = s.newFastPath(upPeer, HandlerUpstream, url, p.sess.Leg == LegAuth)
-		if upD.fast != nil {
-			upPeer.fast = upD.serveFast
-		}
-		if consoleD.fast != nil {
-			consolePeer.fast = consoleD.serveFast
-		}
+		upD.chain = newChain(forwardTo(record.HandlerConsole, consolePeer), mirror...)
+		final = forwardTo(record.HandlerUpstream, upPeer)
 	}
 	consoleD.chain = p.chain
 	if consoleD.chain == nil {
-		consoleD.chain = Chain(final, links...)
+		consoleD.chain = newChain(final, links...)
+	}
+	for _, d := range []*dispatcher{consoleD, upD} {
+		if d != nil && d.chain.fast {
+			d.peer.SetFast(d.serveFast)
+		}
 	}
 
 	// The session ends once every peer stopped: the last one to stop
@@ -205,9 +207,9 @@ func (p *pair) run(final Handler, links []Link) {
 		p.running.Store(2)
 	}
 	s.wg.Add(1)
-	consolePeer.startPush(s.ctx, p.console, p.ended)
+	consolePeer.StartPush(s.ctx, p.console, p.ended)
 	if p.upPeer != nil {
-		p.upPeer.startPush(s.ctx, p.up, p.ended)
+		p.upPeer.StartPush(s.ctx, p.up, p.ended)
 	}
 }
 
@@ -232,7 +234,7 @@ func (p *pair) closeBoth() {
 
 // ended runs when a peer stopped (its connection is gone): the other
 // side is disconnected, and the last peer to stop ends the session.
-func (p *pair) ended(pr *Peer) {
+func (p *pair) ended(pr *peer.Peer) {
 	s := p.srv
 	p.first.CompareAndSwap(nil, pr)
 	p.closeBoth()
@@ -240,10 +242,10 @@ func (p *pair) ended(pr *Peer) {
 		return
 	}
 	defer s.wg.Done()
-	p.consolePeer.wait()
+	p.consolePeer.Wait()
 	var upErr error
 	if p.upPeer != nil {
-		p.upPeer.wait()
+		p.upPeer.Wait()
 		upErr = p.upPeer.Err()
 	}
 	consoleErr := p.consolePeer.Err()

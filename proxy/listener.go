@@ -10,6 +10,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // listener is one bound PRUDP listener and the games it serves, by access
@@ -26,7 +27,7 @@ type listener struct {
 // accepted is the Value a CONNECT leaves on a connection.
 type accepted struct {
 	g     *game
-	leg   Leg
+	leg   rpc.Leg
 	pid   uint64
 	cid   uint32
 	login *upstreamLogin // secure leg in proxy mode
@@ -119,22 +120,22 @@ func (g *game) nameOr(o *game) string {
 
 // role decides whether a CONNECT on l is for the authentication or the
 // secure server of the game with that access key.
-func (l *listener) role(key string, port uint8) (*game, Leg, bool) {
+func (l *listener) role(key string, port uint8) (*game, rpc.Leg, bool) {
 	if l.shared {
 		g := l.auth[key]
 		if g == nil {
 			return nil, 0, false
 		}
 		if port == sharedSecurePort {
-			return g, LegSecure, true
+			return g, rpc.LegSecure, true
 		}
-		return g, LegAuth, true
+		return g, rpc.LegAuth, true
 	}
 	if g := l.auth[key]; g != nil {
-		return g, LegAuth, true
+		return g, rpc.LegAuth, true
 	}
 	if g := l.secure[key]; g != nil {
-		return g, LegSecure, true
+		return g, rpc.LegSecure, true
 	}
 	return nil, 0, false
 }
@@ -170,15 +171,15 @@ func (s *Server) connect(l *listener, req prudp.ConnectRequest) (prudp.ConnectRe
 	if !ok {
 		return prudp.ConnectResponse{}, errUnknownGame
 	}
-	if leg == LegAuth {
-		return prudp.ConnectResponse{Value: &accepted{g: g, leg: LegAuth}}, nil
+	if leg == rpc.LegAuth {
+		return prudp.ConnectResponse{Value: &accepted{g: g, leg: rpc.LegAuth}}, nil
 	}
 	res, err := g.verifier.Verify(req.Payload)
 	if err != nil {
 		g.log.Info("secure connect refused", zap.Stringer("remote", req.RemoteAddr), zap.Error(err))
 		return prudp.ConnectResponse{}, err
 	}
-	a := &accepted{g: g, leg: LegSecure, pid: res.PID, cid: res.CID}
+	a := &accepted{g: g, leg: rpc.LegSecure, pid: res.PID, cid: res.CID}
 	if !g.cfg.Local() {
 		login, ok := s.logins.get(res.SessionKey)
 		if !ok {
@@ -208,7 +209,7 @@ func (s *Server) acceptLoop(l *listener) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			if a.leg == LegAuth {
+			if a.leg == rpc.LegAuth {
 				s.runAuth(a, conn)
 			} else {
 				s.runSecure(a, conn)

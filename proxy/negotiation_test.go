@@ -14,7 +14,7 @@ import (
 // version 2 to a Wii U game configured for 4: the connection negotiates 2,
 // so its RMC structures carry no headers. nexproxy must decode and rewrite
 // the login response without headers, and offer the same minor version to
-// the upstream so that both legs encode alike.
+// the upstream so that both sides encode alike.
 func TestNegotiatedMinorVersion(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	up, _ := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, &memRecorder{})

@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
@@ -14,13 +15,13 @@ import (
 // callSink keeps the last call event; wants answers WantsValues when set.
 type callSink struct {
 	wants *bool
-	last  *CallEvent
+	last  *record.CallEvent
 }
 
-func (c *callSink) Connect(*Session, string)       {}
-func (c *callSink) Login(*Session, uint64, string) {}
-func (c *callSink) Call(_ *Session, e *CallEvent)  { c.last = e }
-func (c *callSink) Disconnect(*Session, error)     {}
+func (c *callSink) Connect(*rpc.Session, string)             {}
+func (c *callSink) Login(*rpc.Session, uint64, string)       {}
+func (c *callSink) Call(_ *rpc.Session, e *record.CallEvent) { c.last = e }
+func (c *callSink) Disconnect(*rpc.Session, error)           {}
 
 type valueSink struct{ *callSink }
 
@@ -36,24 +37,24 @@ func TestRecorderDecodesOnlyForReaders(t *testing.T) {
 	reader := valueSink{&callSink{wants: &yes}}
 	cases := []struct {
 		name   string
-		r      Recorder
+		r      record.Recorder
 		sink   *callSink
 		values bool
 	}{
 		{"plain recorder", plain, plain, true},
 		{"says no", quiet, quiet.callSink, false},
 		{"says yes", reader, reader.callSink, true},
-		{"zap and quiet", MultiRecorder(ZapRecorder(zap.NewNop()), quiet), quiet.callSink, false},
-		{"quiet and plain", MultiRecorder(quiet, plain), plain, true},
-		{"file recorder without logs", MultiRecorder(NewFileRecorder(FileRecorderOptions{}), quiet), quiet.callSink, false},
+		{"zap and quiet", record.Multi(record.Zap(zap.NewNop()), quiet), quiet.callSink, false},
+		{"quiet and plain", record.Multi(quiet, plain), plain, true},
+		{"file recorder without logs", record.Multi(record.NewFile(record.FileOptions{}), quiet), quiet.callSink, false},
 	}
-	sess := rpc.NewSession("1", "", LegAuth, netip.AddrPort{}, rmc.Settings{NEXVersion: 30504})
+	sess := rpc.NewSession("1", "", rpc.LegAuth, netip.AddrPort{}, rmc.Settings{NEXVersion: 30504})
 	// SecureConnection.TestConnectivity: no parameters, no return values.
-	c := &Call{Session: sess, Protocol: 11, Method: 5, CallID: 7}
+	c := &rpc.Call{Session: sess, Protocol: 11, Method: 5, CallID: 7}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := newRecorder(tc.r, schema.Default(), nil)
-			rec.call(sess, ToServer, c, &Reply{Body: []byte{}}, nil, 0, nil)
+			rec.call(sess, rpc.ToServer, c, &rpc.Reply{Body: []byte{}}, nil, 0, nil)
 			e := tc.sink.last
 			if e == nil {
 				t.Fatal("no call recorded")

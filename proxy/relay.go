@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // relayIdle closes a blind relay (or one of its console mappings) after
@@ -50,7 +51,7 @@ type relayPeer struct {
 
 // open starts a relay towards the upstream secure station of a login and
 // returns the address consoles send to.
-func (rs *relays) open(g *game, sess *Session, up rmc.StationURL) (netip.AddrPort, error) {
+func (rs *relays) open(g *game, sess *rpc.Session, up rmc.StationURL) (netip.AddrPort, error) {
 	if g.cfg.Transport == "websocket" {
 		return netip.AddrPort{}, errors.New("proxy: blind relay over WebSocket is not supported (the Switch login carries its key)")
 	}

@@ -7,17 +7,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/kerberos"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
-)
-
-// Authentication protocol ids the rewriter acts on (protocols.md).
-const (
-	protoAuth          = 10
-	authLogin          = 1
-	authLoginEx        = 2
-	authRequestTicket  = 3
-	authLoginWithParam = 6
 )
 
 // sessionKeyUpstreamStation is the Session value holding the upstream
@@ -27,30 +20,45 @@ type sessionKeyUpstreamStation struct{}
 // authRewriter sits in front of the upstream on the authentication leg and
 // rewrites ticket and secure station of every login response.
 type authRewriter struct {
-	srv  *Server
-	g    *game
-	next Handler
+	srv *Server
+	g   *game
 }
 
-func (a *authRewriter) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
-	r, err := a.next.ServeRMC(ctx, c)
-	if err != nil || r == nil || r.Error != 0 || c.Protocol != protoAuth || c.Direction != ToServer {
-		return r, err
+// spec describes the rewriter as a link: it acts on the console's logins
+// and ticket requests only, and waits on their answers on a worker (it
+// may open a blind relay).
+func (a *authRewriter) spec() LinkSpec {
+	return LinkSpec{Name: "rewrite-auth", Wants: a.wants, Link: func(next rpc.Handler) rpc.Handler {
+		return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) { return a.serve(ctx, c, next) })
+	}}
+}
+
+// wants reports whether c is a login or ticket request of the console.
+func (a *authRewriter) wants(c *rpc.Call) bool {
+	if c.Protocol != protoAuth || c.Direction != rpc.ToServer {
+		return false
 	}
 	switch c.Method {
 	case authLogin, authLoginEx, authLoginWithParam, authRequestTicket:
-	default:
-		return r, nil
+		return true
+	}
+	return false
+}
+
+func (a *authRewriter) serve(ctx context.Context, c *rpc.Call, next rpc.Handler) (*rpc.Reply, error) {
+	r, err := next.ServeRMC(ctx, c)
+	if err != nil || r == nil || r.Error != 0 || !a.wants(c) {
+		return r, err
 	}
 	body, rerr := a.rewrite(c, r.Body)
 	if rerr != nil {
 		a.g.log.Warn("login response not rewritten", zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.Error(rerr))
 		return r, nil
 	}
-	return &Reply{Body: body}, nil
+	return &rpc.Reply{Body: body}, nil
 }
 
-func (a *authRewriter) rewrite(c *Call, body []byte) ([]byte, error) {
+func (a *authRewriter) rewrite(c *rpc.Call, body []byte) ([]byte, error) {
 	s := c.Session.Settings
 	m := a.srv.reg.Method(protoAuth, c.Method)
 	if m == nil {
@@ -88,7 +96,7 @@ func (a *authRewriter) rewrite(c *Call, body []byte) ([]byte, error) {
 		}
 		pid = source.Uint
 		st, ok := c.Session.Value(sessionKeyUpstreamStation{}).(rmc.StationURL)
-		if !ok || c.Session.Value(sessionKeyLoginMode{}) == ModeBlindRelay {
+		if !ok || c.Session.Value(sessionKeyLoginMode{}) == record.ModeBlindRelay {
 			return body, nil // no login seen on this connection: nothing to map
 		}
 		upStation = st
@@ -107,7 +115,7 @@ func (a *authRewriter) rewrite(c *Call, body []byte) ([]byte, error) {
 		c.Session.SetPID(pid)
 	}
 
-	mode := ModeBlindRelay
+	mode := record.ModeBlindRelay
 	userKey, ok := a.userKey(pid, sourceKey)
 	var reissued *kerberos.Reissued
 	if ok {
@@ -116,10 +124,10 @@ func (a *authRewriter) rewrite(c *Call, body []byte) ([]byte, error) {
 			a.g.log.Warn("upstream ticket does not open with the known key; relaying blindly",
 				zap.String("conn", c.Session.ID), zap.Uint64("pid", pid), zap.Error(err))
 		} else {
-			mode = ModeIntercepted
+			mode = record.ModeIntercepted
 		}
 	}
-	if mode == ModeIntercepted {
+	if mode == record.ModeIntercepted {
 		a.srv.logins.put(reissued.SessionKey, &upstreamLogin{
 			game: a.g, pid: pid, sessionKey: reissued.Upstream.SessionKey,
 			internal: reissued.Upstream.InternalTicket, station: upStation, issued: time.Now(),
@@ -183,6 +191,14 @@ func fieldOf(v *schema.Value, name string, k schema.Kind) *schema.Value {
 
 // sessionKeyLoginMode is the Session value holding the login mode.
 type sessionKeyLoginMode struct{}
+
+// LoginMode is how the secure connection of a proxied authentication
+// session's login is handled (record.ModeIntercepted or ModeBlindRelay),
+// "" before its login and on sessions nexproxy serves itself.
+func LoginMode(s *rpc.Session) string {
+	mode, _ := s.Value(sessionKeyLoginMode{}).(string)
+	return mode
+}
 
 // userKey returns the key of pid's client tickets: the Switch source key
 // when the response carries one, else the derived key of a known password.

@@ -1,20 +1,11 @@
 package proxy
 
 import (
-	"context"
-
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
-)
-
-// Secure connection methods whose response returns the caller's public
-// station (protocols.md, protocol 11).
-const (
-	protoSecure      = 11
-	secureRegister   = 1
-	secureRegisterEx = 4
 )
 
 // urlRewriter sits in front of the upstream on the secure leg. Responses
@@ -25,24 +16,21 @@ const (
 // treatment on their parameters. The console's own URLs in its requests
 // are left intact.
 type urlRewriter struct {
-	srv  *Server
-	log  *zap.Logger
-	next Handler
+	srv *Server
+	log *zap.Logger
 }
 
-func (u *urlRewriter) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
-	u.request(c)
-	r, err := u.next.ServeRMC(ctx, c)
-	if err != nil {
-		return r, err
-	}
-	return u.response(c, r), nil
+// spec describes the rewriter as a link by its halves: they only decode
+// bodies that may hold a station URL and never block, so they run inline
+// on the fast path.
+func (u *urlRewriter) spec() LinkSpec {
+	return LinkSpec{Name: "rewrite-url", Request: u.request, Response: u.response}
 }
 
 // request applies the request half: the parameters of a call the server
 // makes on the console.
-func (u *urlRewriter) request(c *Call) {
-	if c.Direction != ToConsole {
+func (u *urlRewriter) request(c *rpc.Call) {
+	if c.Direction != rpc.ToConsole {
 		return
 	}
 	if body, ok := u.rewrite(c, c.Body, true); ok {
@@ -51,19 +39,16 @@ func (u *urlRewriter) request(c *Call) {
 }
 
 // response applies the response half: the return values of a console's
-// call; it returns r itself when nothing changed.
-func (u *urlRewriter) response(c *Call, r *Reply) *Reply {
-	if c.Direction != ToServer || r == nil || r.Error != 0 {
-		return r
+// call; false when nothing changed.
+func (u *urlRewriter) response(c *rpc.Call, body []byte) ([]byte, bool) {
+	if c.Direction != rpc.ToServer {
+		return nil, false
 	}
-	if body, ok := u.rewrite(c, r.Body, false); ok {
-		return &Reply{Body: body}
-	}
-	return r
+	return u.rewrite(c, body, false)
 }
 
 // rewrite returns the edited body and true when a URL changed.
-func (u *urlRewriter) rewrite(c *Call, body []byte, request bool) ([]byte, bool) {
+func (u *urlRewriter) rewrite(c *rpc.Call, body []byte, request bool) ([]byte, bool) {
 	reg := u.srv.reg
 	if !mayHoldURL(body) || reg.Method(c.Protocol, c.Method) == nil {
 		return nil, false
@@ -92,7 +77,7 @@ func (u *urlRewriter) rewrite(c *Call, body []byte, request bool) ([]byte, bool)
 // mapPublic points the public station of a Register/RegisterEx response
 // at the console's real address and remembers, for the session's life,
 // that the upstream sees the console at the address it named.
-func (u *urlRewriter) mapPublic(c *Call, v *schema.Value) bool {
+func (u *urlRewriter) mapPublic(c *rpc.Call, v *schema.Value) bool {
 	n := firstURL(v)
 	if n == nil || !c.Session.RemoteAddr.IsValid() {
 		return false

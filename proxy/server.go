@@ -15,7 +15,9 @@ import (
 
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
@@ -27,8 +29,11 @@ type Options struct {
 	// Builtins make the built-in handlers of games served locally
 	// (auth.New, secure.New, ...).
 	Builtins []Builtin
-	// Hooks is the first link of every chain (the Lua hooks); nil = none.
-	Hooks Link
+	// Hooks is the first link of every chain (the Lua hooks, named
+	// record.HandlerHook); the zero LinkSpec = none. Its Wants lets the
+	// calls no hook acts on be forwarded without walking the chain on a
+	// goroutine; without it every call walks the chain.
+	Hooks LinkSpec
 	// Events observes connections and logins (the Lua on_connect, on_login,
 	// on_disconnect hooks); nil = none.
 	Events Events
@@ -37,21 +42,24 @@ type Options struct {
 	PasswordFor func(pid uint64, game string) (string, bool)
 	// Recorder receives every connection, login and call for session logs
 	// and packet captures; nil = none.
-	Recorder Recorder
+	Recorder record.Recorder
 	// Registry describes the protocols; nil means schema.Default().
 	Registry *schema.Registry
-
-	// hooksWant reports whether the Hooks link acts on a call (Hooks.Install
-	// sets it): calls it leaves alone may be forwarded without walking the
-	// chain on a goroutine. Nil with Hooks set: every call walks the chain.
-	hooksWant func(c *Call) bool
 }
 
 // Events observes session life cycles.
 type Events interface {
-	OnConnect(s *Session)
-	OnLogin(s *Session, pid uint64)
-	OnDisconnect(s *Session)
+	OnConnect(s *rpc.Session)
+	OnLogin(s *rpc.Session, pid uint64)
+	OnDisconnect(s *rpc.Session)
+}
+
+// ScriptLogger is Events that also logs lines on behalf of sessions (the
+// Lua hooks' nex.log and print): New tells it where they go, so that they
+// land in the session logs (record.ScriptRecorder).
+type ScriptLogger interface {
+	Events
+	SetScriptLog(fn func(s *rpc.Session, script, level, text string))
 }
 
 // Server runs the listeners of one configuration.
@@ -108,9 +116,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		running: make(map[*liveConn]struct{}),
 	}
 	s.rec = newRecorder(opts.Recorder, s.reg, opts.Events)
-	if h, ok := opts.Events.(*Hooks); ok {
+	if sl, ok := opts.Events.(ScriptLogger); ok {
 		// The hooks' log lines go into the session logs.
-		h.rec.Store(s.rec)
+		sl.SetScriptLog(s.rec.script)
 	}
 	s.relays = newRelays(s)
 	if cfg.LocalSecurePassword != "" {

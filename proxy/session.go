@@ -9,114 +9,89 @@ import (
 
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/peer"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
-func newSession(id, game string, leg Leg, conn *prudp.Conn, s rmc.Settings) *Session {
+func newSession(id, game string, leg rpc.Leg, conn *prudp.Conn, s rmc.Settings) *rpc.Session {
 	return rpc.NewSession(id, game, leg, conn.RemoteAddrPort(), s)
 }
 
-// prudpWire adapts a prudp connection to Wire: RMC travels on reliable
-// substream 0.
-type prudpWire struct{ c *prudp.Conn }
-
-func (w prudpWire) Send(ctx context.Context, msg []byte) error { return w.c.Send(ctx, 0, msg) }
-
-func (w prudpWire) TrySend(msg []byte) error { return w.c.TrySend(0, msg) }
-
-func (w prudpWire) Recv(ctx context.Context) ([]byte, error) {
-	for {
-		m, err := w.c.Recv(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if len(m.Data) > 0 {
-			return m.Data, nil
-		}
-	}
+// ConsolePeer returns the RMC peer of the session's console connection,
+// for tests and tools that need more than rpc.Sender (closing the
+// connection, its end). It is nil until the connection's RMC traffic
+// starts.
+func ConsolePeer(s *rpc.Session) *peer.Peer {
+	p, _ := s.Console().(*peer.Peer)
+	return p
 }
-
-func (w prudpWire) Close() error { return w.c.Close() }
-
-// callTimeout bounds one forwarded call: a silent upstream gets the
-// console an error rather than a hang.
-const callTimeout = 30 * time.Second
 
 // dispatcher serves the requests arriving on one peer through a chain and
 // answers on the same peer.
 type dispatcher struct {
-	sess  *Session
-	dir   Direction
-	chain Handler
-	peer  *Peer // where the answer goes
+	sess  *rpc.Session
+	dir   rpc.Direction
+	chain *chain
+	peer  *peer.Peer // where the answer goes
 	log   *zap.Logger
 	rec   *recorder
-	fast  *fastPath // nil: every call walks the chain on a worker
 }
 
 func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
-	c := &Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
-	trace := &callTrace{}
-	cctx, cancel := context.WithTimeout(withCallTrace(ctx, trace), callTimeout)
+	c := &rpc.Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
+	a := &answer{}
+	cctx, cancel := context.WithTimeout(withAnswer(ctx, a), peer.CallTimeout)
 	defer cancel()
 	start := time.Now()
-	r, err := d.chain.ServeRMC(cctx, c)
-	if errors.Is(err, ErrDrop) || oneWay(m.Protocol) {
-		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), trace)
+	r, err := d.chain.h.ServeRMC(cctx, c)
+	if errors.Is(err, rpc.ErrDrop) || rpc.OneWay(m.Protocol) {
+		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), a)
 		return
 	}
 	if err != nil {
 		r = d.failed(m, err)
 	}
 	if r == nil {
-		r = ErrorReply(resultException)
+		r = rpc.ErrorReply(rmc.ResultCoreException)
 	}
-	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), trace)
+	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), a)
 	if err := d.peer.Respond(ctx, m, r); err != nil && ctx.Err() == nil {
 		d.log.Debug("answer not sent", zap.String("conn", d.sess.ID), zap.Uint32("call_id", m.CallID), zap.Error(err))
 	}
 }
 
-// Forward is the end of a chain that re-sends each call on peer with the
+// Forward is the end of a chain that re-sends each call on to with that
 // peer's own call id and returns its answer; one-way calls are sent
 // without waiting.
-func Forward(peer *Peer) Handler {
-	return HandlerFunc(func(ctx context.Context, c *Call) (*Reply, error) {
-		if peer == nil {
-			return nil, ErrUpstreamGone
+func Forward(to *peer.Peer) rpc.Handler {
+	return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
+		if to == nil {
+			return nil, rpc.ErrUpstreamGone
 		}
-		if oneWay(c.Protocol) {
-			return nil, peer.Notify(ctx, c.Protocol, c.Method, c.Body)
+		if rpc.OneWay(c.Protocol) {
+			return nil, to.Notify(ctx, c.Protocol, c.Method, c.Body)
 		}
-		m, err := peer.Call(ctx, c.Protocol, c.Method, c.Body)
+		m, err := to.Call(ctx, c.Protocol, c.Method, c.Body)
 		if err != nil {
 			return nil, err
 		}
-		if t := callTraceOf(ctx); t != nil {
-			t.forwarded = m.CallID
+		if a := answerOf(ctx); a != nil {
+			a.forwarded = m.CallID
 		}
-		return replyOf(m), nil
+		return peer.ReplyOf(m), nil
 	})
-}
-
-// replyOf is the Reply carrying a forwarded call's answer.
-func replyOf(m *rmc.Message) *Reply {
-	if !m.Success {
-		return &Reply{Error: m.Error}
-	}
-	return &Reply{Body: m.Body}
 }
 
 // failed logs a call no answer could be had for and returns the error
 // answer its caller gets.
-func (d *dispatcher) failed(m *rmc.Message, err error) *Reply {
+func (d *dispatcher) failed(m *rmc.Message, err error) *rpc.Reply {
 	d.log.Warn("call failed", zap.String("conn", d.sess.ID), zap.Uint64("pid", d.sess.PID()),
 		zap.Uint32("call_id", m.CallID), zap.Uint16("protocol", m.Protocol), zap.Uint32("method", m.Method), zap.Error(err))
-	return &Reply{Error: ResultOf(err)}
+	return &rpc.Reply{Error: rpc.ResultOf(err)}
 }
 
 // failing answers every call with the result of err: the chain end of a
 // console whose upstream could not be reached.
-func failing(err error) Handler {
-	return HandlerFunc(func(context.Context, *Call) (*Reply, error) { return nil, err })
+func failing(err error) rpc.Handler {
+	return rpc.HandlerFunc(func(context.Context, *rpc.Call) (*rpc.Reply, error) { return nil, err })
 }

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // Stats is a snapshot of a server's counters for metrics.
@@ -78,9 +79,9 @@ func addConnStats(sum *prudp.Stats, c *prudp.Conn) {
 // listenerSide is nexproxy's address on a console connection of game g's
 // leg: the listener's, with an unspecified host replaced by the advertised
 // address when that is an IP, so that captures show where consoles sent.
-func (s *Server) listenerSide(g *game, leg Leg) netip.AddrPort {
+func (s *Server) listenerSide(g *game, leg rpc.Leg) netip.AddrPort {
 	l := g.authL
-	if leg == LegSecure {
+	if leg == rpc.LegSecure {
 		l = g.secureL
 	}
 	if l == nil || l.l == nil {

@@ -9,18 +9,19 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // discRecorder reports every Disconnect's cause.
 type discRecorder struct{ discs chan error }
 
-func (d *discRecorder) Connect(*proxy.Session, string)         {}
-func (d *discRecorder) Login(*proxy.Session, uint64, string)   {}
-func (d *discRecorder) Call(*proxy.Session, *proxy.CallEvent)  {}
-func (d *discRecorder) Disconnect(_ *proxy.Session, err error) { d.discs <- err }
-func newDiscRecorder() *discRecorder                           { return &discRecorder{discs: make(chan error, 8)} }
+func (d *discRecorder) Connect(*rpc.Session, string)         {}
+func (d *discRecorder) Login(*rpc.Session, uint64, string)   {}
+func (d *discRecorder) Call(*rpc.Session, *record.CallEvent) {}
+func (d *discRecorder) Disconnect(_ *rpc.Session, err error) { d.discs <- err }
+func newDiscRecorder() *discRecorder                         { return &discRecorder{discs: make(chan error, 8)} }
 func (d *discRecorder) wait(t *testing.T, who string) (err error) {
 	t.Helper()
 	select {
@@ -33,7 +34,7 @@ func (d *discRecorder) wait(t *testing.T, who string) (err error) {
 
 // TestSwitchWebSocketCloseEndsUpstream: a Switch console whose WebSocket
 // closes (no PRUDP DISCONNECT) ends its session at once, and nexproxy
-// disconnects the upstream leg with it.
+// disconnects the upstream connection with it.
 func TestSwitchWebSocketCloseEndsUpstream(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	upRec, frontRec := newDiscRecorder(), newDiscRecorder()
@@ -59,14 +60,14 @@ func TestSwitchWebSocketCloseEndsUpstream(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	if up.Stats().Sessions != 1 {
-		t.Fatal("the upstream leg never connected")
+		t.Fatal("the upstream connection never connected")
 	}
 
 	_ = car.Close() // the console's WebSocket goes away
-	if err := frontRec.wait(t, "console leg"); !errors.Is(err, prudp.ErrPeerClosed) {
-		t.Errorf("console leg ended with %v, want the carrier's ErrPeerClosed", err)
+	if err := frontRec.wait(t, "console connection"); !errors.Is(err, prudp.ErrPeerClosed) {
+		t.Errorf("console connection ended with %v, want the carrier's ErrPeerClosed", err)
 	}
-	upRec.wait(t, "upstream leg")
+	upRec.wait(t, "upstream connection")
 	if n := front.Stats().Sessions; n != 0 {
 		t.Errorf("nexproxy still runs %d sessions", n)
 	}

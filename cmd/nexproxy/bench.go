@@ -115,7 +115,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.StringVar(&o.profile, "profile", "wiiu", "platform profile: friends, 3ds, wiiu, switch")
 	f.StringVar(&o.accessKey, "access-key", "", "access key (default: the profile's harness key)")
 	f.StringVar(&o.user, "user", "guest", "user name")
-	f.StringVar(&o.password, "password", proxy.GuestPassword, "NEX password")
+	f.StringVar(&o.password, "password", config.Guest.Password, "NEX password")
 	f.BoolVar(&o.insecure, "insecure", false, "skip TLS certificate checks (switch)")
 	f.StringVar(&o.coalesce, "coalesce-acks", "none", "with --self: which instances coalesce acknowledgements with the next packet (prudp coalesce_acks): none, proxy or all")
 	f.BoolVar(&o.blind, "blind", false, "with --self: log in with an account only the local instance knows, so that the proxy relays the secure leg blindly (what any datagram relay costs)")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // benchCallTimeout bounds one call beyond the run's duration: PRUDP is
@@ -150,7 +151,7 @@ func runLoad(ctx context.Context, cc proxy.ClientConfig, n int, d time.Duration)
 				m, err := c.Call(cctx, 11, 5, nil)
 				if err != nil || !m.Success {
 					callErrs[i]++
-					if errors.Is(err, proxy.ErrUpstreamGone) {
+					if errors.Is(err, rpc.ErrUpstreamGone) {
 						break // the connection died: no point calling on
 					}
 					continue

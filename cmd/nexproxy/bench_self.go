@@ -102,7 +102,7 @@ type selfInstance struct {
 // the recorders serve would give it. stop closes the server, then its
 // session logs.
 func startSelfInstance(ctx context.Context, log *zap.Logger, set selfSetup, in selfInstance) (srv *proxy.Server, stop func(), err error) {
-	// Switch serves both legs on one WebSocket listener.
+	// Switch serves both sides on one WebSocket listener.
 	webSocket := set.platform == "switch"
 	authL, err := freeLoopbackAddr(webSocket)
 	if err != nil {

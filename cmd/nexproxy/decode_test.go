@@ -8,9 +8,9 @@ import (
 )
 
 // TestDecodeGolden: `nexproxy decode` prints the sample session log as
-// the transcript pinned in proxy/sessionlog/testdata/session.txt.
+// the transcript pinned in proxy/record/sessionlog/testdata/session.txt.
 func TestDecodeGolden(t *testing.T) {
-	testdata := filepath.Join("..", "..", "proxy", "sessionlog", "testdata")
+	testdata := filepath.Join("..", "..", "proxy", "record", "sessionlog", "testdata")
 	want, err := os.ReadFile(filepath.Join(testdata, "session.txt"))
 	if err != nil {
 		t.Fatal(err)

@@ -14,13 +14,14 @@ import (
 
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/luahooks"
 	"github.com/nexproxy/nexproxy/scripts"
 )
 
 // luaHooks is the running Lua hook engine of `nexproxy serve` with its
 // reload triggers (SIGHUP, and file changes when scripts.watch is set).
 type luaHooks struct {
-	hooks  *proxy.Hooks // nil: no hooks
+	hooks  *luahooks.Hooks // nil: no hooks
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -45,7 +46,7 @@ func startHooks(log *zap.Logger, cfg *config.Config) (*luaHooks, error) {
 			cancel()
 			return nil, fmt.Errorf("scripts: %w", err)
 		}
-		h.hooks = proxy.NewHooks(e, cfg, log)
+		h.hooks = luahooks.New(e, cfg, log)
 		if _, err := os.Stat(sc.Dir); errors.Is(err, fs.ErrNotExist) {
 			log.Info("no scripts folder yet; Lua hooks load when it exists (SIGHUP, or scripts.watch)", zap.String("dir", sc.Dir))
 		} else {

@@ -6,6 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/record"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/scripts"
 )
 
@@ -48,7 +50,7 @@ func newMetrics(stats func() proxy.Stats, hooks func() map[string]scripts.Script
 	return m
 }
 
-// countSessionLogDrops publishes dropped (FileRecorder.Dropped): the
+// countSessionLogDrops publishes dropped (record.File.Dropped): the
 // session log records and captured messages a slow disk could not take.
 func (m *metrics) countSessionLogDrops(dropped func() uint64) {
 	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
@@ -61,12 +63,12 @@ func (m *metrics) countSessionLogDrops(dropped func() uint64) {
 func (m *metrics) registry() *prometheus.Registry { return m.reg }
 
 // Connect counts a console connection.
-func (m *metrics) Connect(s *proxy.Session, _ string) {
+func (m *metrics) Connect(s *rpc.Session, _ string) {
 	m.sessions.WithLabelValues(s.Game, s.Leg.String()).Inc()
 }
 
 // Login counts a login.
-func (m *metrics) Login(_ *proxy.Session, _ uint64, mode string) {
+func (m *metrics) Login(_ *rpc.Session, _ uint64, mode string) {
 	m.logins.WithLabelValues(mode).Inc()
 }
 
@@ -75,10 +77,10 @@ func (m *metrics) Login(_ *proxy.Session, _ uint64, mode string) {
 func (m *metrics) WantsValues() bool { return false }
 
 // Disconnect is counted by the collector (active sessions).
-func (m *metrics) Disconnect(*proxy.Session, error) {}
+func (m *metrics) Disconnect(*rpc.Session, error) {}
 
 // Call counts a call and observes its duration.
-func (m *metrics) Call(_ *proxy.Session, e *proxy.CallEvent) {
+func (m *metrics) Call(_ *rpc.Session, e *record.CallEvent) {
 	proto, method := metricNames(e)
 	handler := e.Handler
 	if handler == "" {
@@ -93,7 +95,7 @@ func (m *metrics) Call(_ *proxy.Session, e *proxy.CallEvent) {
 // metricNames are the protocol and method labels of a call. Ids the schema
 // does not describe share one label value: the console chooses them, and
 // a label per id would let it grow the metrics without bound.
-func metricNames(e *proxy.CallEvent) (string, string) {
+func metricNames(e *record.CallEvent) (string, string) {
 	proto, method := e.ProtocolName, e.MethodName
 	if strings.HasPrefix(proto, "Protocol(") {
 		return "unknown", "unknown"
@@ -106,7 +108,7 @@ func metricNames(e *proxy.CallEvent) (string, string) {
 
 // callResult is the result label: "ok", "dropped", the error's name, or
 // "error" for a code without a name (upstreams choose codes freely).
-func callResult(e *proxy.CallEvent) string {
+func callResult(e *record.CallEvent) string {
 	switch {
 	case e.Dropped:
 		return "dropped"

@@ -9,8 +9,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/scripts"
 )
 
@@ -19,12 +21,12 @@ import (
 // the series without bound.
 func TestMetricsLabelsBounded(t *testing.T) {
 	m := newMetrics(nil, nil)
-	s := &proxy.Session{ID: "1", Game: "g", Leg: proxy.LegSecure, RemoteAddr: netip.MustParseAddrPort("127.0.0.1:1")}
+	s := &rpc.Session{ID: "1", Game: "g", Leg: rpc.LegSecure, RemoteAddr: netip.MustParseAddrPort("127.0.0.1:1")}
 	for i := range 100 {
-		m.Call(s, &proxy.CallEvent{ProtocolName: "Protocol(0x" + string(rune('a'+i%26)) + ")", MethodName: "Method(1)",
-			Handler: proxy.HandlerUpstream, Error: rmc.Result(0x80ff0000 | uint32(i)), Duration: time.Millisecond})
-		m.Call(s, &proxy.CallEvent{ProtocolName: "Ranking", MethodName: "Method(" + string(rune('a'+i%26)) + ")",
-			Handler: proxy.HandlerHook, Dropped: true})
+		m.Call(s, &record.CallEvent{ProtocolName: "Protocol(0x" + string(rune('a'+i%26)) + ")", MethodName: "Method(1)",
+			Handler: record.HandlerUpstream, Error: rmc.Result(0x80ff0000 | uint32(i)), Duration: time.Millisecond})
+		m.Call(s, &record.CallEvent{ProtocolName: "Ranking", MethodName: "Method(" + string(rune('a'+i%26)) + ")",
+			Handler: record.HandlerHook, Dropped: true})
 	}
 	if n := testutil.CollectAndCount(m.calls); n != 2 {
 		t.Errorf("%d call series, want 2", n)

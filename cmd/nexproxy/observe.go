@@ -15,7 +15,8 @@ import (
 	"github.com/nexproxy/nexproxy/internal/buildinfo"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
-	"github.com/nexproxy/nexproxy/proxy/pcapng"
+	"github.com/nexproxy/nexproxy/proxy/record"
+	"github.com/nexproxy/nexproxy/proxy/record/pcapng"
 	"github.com/nexproxy/nexproxy/scripts"
 )
 
@@ -24,11 +25,11 @@ import (
 // --pcapng for the whole process) and the metrics endpoint (metrics).
 type observer struct {
 	log      *zap.Logger
-	files    *proxy.FileRecorder // nil: neither session logs nor captures
-	capture  *pcapng.Writer      // --pcapng
-	captures bool                // --pcapng or log.pcapng
-	metrics  *metrics            // nil: metrics off
-	addr     string              // metrics listen address
+	files    *record.File   // nil: neither session logs nor captures
+	capture  *pcapng.Writer // --pcapng
+	captures bool           // --pcapng or log.pcapng
+	metrics  *metrics       // nil: metrics off
+	addr     string         // metrics listen address
 
 	stats func() proxy.Stats // set by start
 	hooks func() map[string]scripts.ScriptStats
@@ -53,7 +54,7 @@ func newObserver(log *zap.Logger, cfg *config.Config, pcapFile string) (*observe
 	}
 	o.captures = o.capture != nil || cfg.Log.PCAPNG && cfg.Log.Sessions != ""
 	if cfg.Log.Sessions != "" || o.capture != nil {
-		o.files = proxy.NewFileRecorder(proxy.FileRecorderOptions{
+		o.files = record.NewFile(record.FileOptions{
 			Dir:             cfg.Log.Sessions,
 			Secrets:         cfg.Log.Secrets,
 			SessionCaptures: cfg.Log.PCAPNG,
@@ -80,18 +81,18 @@ func newObserver(log *zap.Logger, cfg *config.Config, pcapFile string) (*observe
 }
 
 // sessionLogRecorder is what the session logs are to the server without
-// captures: a FileRecorder without its Message method.
+// captures: a record.File without its Message method.
 type sessionLogRecorder interface {
-	proxy.ValueRecorder
-	proxy.ScriptRecorder
+	record.ValueRecorder
+	record.ScriptRecorder
 }
 
 // recorder is the Recorder of the server: the process log's, then the
 // files', then the metrics'.
-func (o *observer) recorder() proxy.Recorder {
-	rs := []proxy.Recorder{proxy.ZapRecorder(o.log)}
+func (o *observer) recorder() record.Recorder {
+	rs := []record.Recorder{record.Zap(o.log)}
 	if o.files != nil {
-		var files proxy.Recorder = o.files
+		var files record.Recorder = o.files
 		if !o.captures {
 			// Without captures, hide Message so that the server does not
 			// trace every message for nothing (WantsValues stays: the
@@ -104,7 +105,7 @@ func (o *observer) recorder() proxy.Recorder {
 	if o.metrics != nil {
 		rs = append(rs, o.metrics)
 	}
-	return proxy.MultiRecorder(rs...)
+	return record.Multi(rs...)
 }
 
 // start opens the metrics endpoint for srv (after srv.Start) until ctx

@@ -5,8 +5,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
 )
 
 // TestObserverRecorderCosts: with session logs and no captures, the
@@ -23,14 +23,14 @@ func TestObserverRecorderCosts(t *testing.T) {
 			t.Fatal(err)
 		}
 		rec := o.recorder()
-		if _, ok := rec.(proxy.MessageRecorder); ok != captures {
+		if _, ok := rec.(record.MessageRecorder); ok != captures {
 			t.Errorf("captures %v: the recorder wants every message: %v", captures, ok)
 		}
-		vr, ok := rec.(proxy.ValueRecorder)
+		vr, ok := rec.(record.ValueRecorder)
 		if !ok || vr.WantsValues() {
 			t.Errorf("captures %v: the recorder wants calls decoded on the packet path", captures)
 		}
-		if _, ok := rec.(proxy.ScriptRecorder); !ok {
+		if _, ok := rec.(record.ScriptRecorder); !ok {
 			t.Errorf("captures %v: the hooks' log lines do not reach the session logs", captures)
 		}
 		if err := o.close(); err != nil {

@@ -19,8 +19,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/nexproxy/nexproxy/proxy"
-	"github.com/nexproxy/nexproxy/proxy/sessionlog"
+	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc/peer"
 )
 
 // mainArgsEnv, when set, makes the test binary run nexproxy's main with
@@ -126,7 +127,7 @@ func testServeStopsOn(t *testing.T, sig syscall.Signal) {
 	// later and with another error.
 	for _, leg := range []struct {
 		name string
-		peer *proxy.Peer
+		peer *peer.Peer
 	}{{"authentication", c.Auth}, {"secure", c.Secure}} {
 		select {
 		case <-leg.peer.Done():

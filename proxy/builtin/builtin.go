@@ -161,7 +161,7 @@ func (s *Set) Close() error {
 
 // Builtin is the proxy.Builtin of the registered services: the link of
 // one game's local services (nil when it serves none).
-func Builtin(env *proxy.Env) (proxy.Link, error) {
+func Builtin(env *proxy.Env) (rpc.Link, error) {
 	set, err := Build(env)
 	if err != nil {
 		return nil, err
@@ -177,7 +177,7 @@ func Named(names ...string) proxy.Builtin {
 	for _, n := range names {
 		only[n] = true
 	}
-	return func(env *proxy.Env) (proxy.Link, error) {
+	return func(env *proxy.Env) (rpc.Link, error) {
 		for n := range only {
 			if _, ok := lookup(n); !ok {
 				return nil, fmt.Errorf("builtin: no service %q is registered (is its package imported?)", n)
@@ -191,7 +191,7 @@ func Named(names ...string) proxy.Builtin {
 	}
 }
 
-func (s *Set) link() proxy.Link {
+func (s *Set) link() rpc.Link {
 	if s.Mux.Len() == 0 {
 		return nil
 	}

@@ -71,7 +71,7 @@ upstream = "` + upstream + `"
 	return &cfg.Games[0]
 }
 
-func serve(t *testing.T, link proxy.Link, proto uint16, method uint32) string {
+func serve(t *testing.T, link rpc.Link, proto uint16, method uint32) string {
 	t.Helper()
 	next := rpc.HandlerFunc(func(context.Context, *rpc.Call) (*rpc.Reply, error) { return &rpc.Reply{Body: []byte("next")}, nil })
 	h := rpc.Chain(next, link)

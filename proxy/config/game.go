@@ -169,16 +169,7 @@ func checkGameTransport(t *table, g *Game) {
 			t.bad("upstream_tls_insecure", `means nothing with upstream = "local"`)
 		}
 	default:
-		up := g.Upstream
-		if g.Transport == TransportWebSocket {
-			// The proxy dials wss:// unless the upstream says ws://.
-			if rest, ok := strings.CutPrefix(up, "ws://"); ok {
-				up = rest
-			} else {
-				up = strings.TrimPrefix(up, "wss://")
-			}
-		}
-		if !validHostPort(up) {
+		if _, up := g.UpstreamDial(); !validHostPort(up) {
 			t.bad("upstream", `%q is not host:port or "local"`, g.Upstream)
 		}
 	}
@@ -353,4 +344,18 @@ func usualAccessKey(s string) bool {
 		}
 	}
 	return true
+}
+
+// UpstreamDial is how the proxy reaches the upstream of a proxied game:
+// the network ("udp", or for WebSocket games "wss" unless Upstream says
+// ws://) and the host:port, without the scheme. It is the one reading of
+// Upstream, for validation and the proxy alike.
+func (g *Game) UpstreamDial() (network, addr string) {
+	if g.Transport != TransportWebSocket {
+		return "udp", g.Upstream
+	}
+	if rest, ok := strings.CutPrefix(g.Upstream, "ws://"); ok {
+		return "ws", rest
+	}
+	return "wss", strings.TrimPrefix(g.Upstream, "wss://")
 }

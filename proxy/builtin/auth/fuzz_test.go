@@ -13,6 +13,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // FuzzServeRMC feeds hostile request bodies to every method: the handler
@@ -36,11 +37,11 @@ func FuzzServeRMC(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	h := link(proxy.NotImplemented)
+	h := link(rpc.NotImplemented)
 	f.Fuzz(func(t *testing.T, method uint8, body []byte) {
 		for _, s := range []rmc.Settings{{PIDSize: 4, NEXVersion: 30504, StructHeader: true}, {PIDSize: 8, NEXVersion: 40605, StructHeader: true}} {
-			sess := &proxy.Session{ID: "f", Leg: proxy.LegAuth, Settings: s}
-			r, err := h.ServeRMC(context.Background(), &proxy.Call{Session: sess, Protocol: authentication.ProtocolID, Method: uint32(method % 8), Body: body})
+			sess := &rpc.Session{ID: "f", Leg: rpc.LegAuth, Settings: s}
+			r, err := h.ServeRMC(context.Background(), &rpc.Call{Session: sess, Protocol: authentication.ProtocolID, Method: uint32(method % 8), Body: body})
 			if err != nil || r == nil {
 				t.Fatalf("method %d: %v %v", method, r, err)
 			}

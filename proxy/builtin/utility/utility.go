@@ -8,6 +8,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // Protocol is the Utility protocol id.
@@ -17,25 +18,25 @@ const Protocol = 110
 const MethodAcquireNexUniqueID = 1
 
 type handler struct {
-	next proxy.Handler
+	next rpc.Handler
 	ids  *atomic.Uint64
 }
 
 // New is the proxy.Builtin of the Utility protocol. Ids are unique per
 // process and game; they start high so they never collide with small
 // hand-written ids.
-func New(*proxy.Env) (proxy.Link, error) {
+func New(*proxy.Env) (rpc.Link, error) {
 	ids := new(atomic.Uint64)
 	ids.Store(1 << 44)
-	return func(next proxy.Handler) proxy.Handler { return &handler{next: next, ids: ids} }, nil
+	return func(next rpc.Handler) rpc.Handler { return &handler{next: next, ids: ids} }, nil
 }
 
 // ServeRMC answers AcquireNexUniqueId and passes everything else on.
-func (h *handler) ServeRMC(ctx context.Context, c *proxy.Call) (*proxy.Reply, error) {
-	if c.Protocol != Protocol || c.Method != MethodAcquireNexUniqueID || c.Direction != proxy.ToServer {
+func (h *handler) ServeRMC(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
+	if c.Protocol != Protocol || c.Method != MethodAcquireNexUniqueID || c.Direction != rpc.ToServer {
 		return h.next.ServeRMC(ctx, c)
 	}
 	w := rmc.NewWriter(c.Session.Settings)
 	w.U64(h.ids.Add(1))
-	return &proxy.Reply{Body: w.Bytes()}, nil
+	return &rpc.Reply{Body: w.Bytes()}, nil
 }

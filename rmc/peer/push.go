@@ -1,4 +1,4 @@
-package proxy
+package peer
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // Push mode: the prudp connection hands every message to the peer on its
@@ -19,10 +20,12 @@ import (
 // asynchronous calls below let a forwarded call cross the proxy without a
 // goroutine waiting for its answer.
 
-// startPush starts p on c in push mode; the workers' context derives
-// from ctx. ended(p) runs on a goroutine of its own once c has ended
-// and p has stopped.
-func (p *Peer) startPush(ctx context.Context, c *prudp.Conn, ended func(*Peer)) {
+// StartPush starts p on c in push mode and returns: c hands p every
+// message on its read goroutine, so an idle connection costs no
+// goroutine. The workers' context derives from ctx. ended(p) runs on a
+// goroutine of its own once c has ended and p has stopped; Wait then
+// waits for what p still runs. p's wire should be PRUDPWire(c).
+func (p *Peer) StartPush(ctx context.Context, c *prudp.Conn, ended func(*Peer)) {
 	p.start(ctx, c.ResumeReceive)
 	c.SetReceiver(func(m prudp.Message) bool {
 		if len(m.Data) == 0 {
@@ -40,15 +43,18 @@ var errWouldBlock = prudp.ErrWouldBlock
 
 // errSendBacklog reports a message not sent because maxInflight others
 // already wait for room on the connection (its peer stopped reading).
-var errSendBacklog = errors.New("proxy: too many messages waiting to be sent")
+var errSendBacklog = errors.New("peer: too many messages waiting to be sent")
 
 // maxAsyncPending bounds the calls one peer has forwarded without an
 // answer yet; beyond it requests walk the chain on the bounded workers,
 // which throttles the caller.
 const maxAsyncPending = 4 * maxInflight
 
-// canTakeAsync reports whether p may forward one more call by callAsync.
-func (p *Peer) canTakeAsync() bool {
+// CanTakeAsync reports whether p may take one more call by CallAsync:
+// false once the peer stopped or maxAsyncPending calls wait for an
+// answer, so that a caller falls back to the blocking path, which
+// throttles whoever makes the calls.
+func (p *Peer) CanTakeAsync() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return !p.stopped && len(p.pending) < maxAsyncPending
@@ -56,7 +62,12 @@ func (p *Peer) canTakeAsync() bool {
 
 // sendTimeoutAsync bounds a send that had to wait on a goroutine of its
 // own (the connection's send queue was full).
-const sendTimeoutAsync = callTimeout
+const sendTimeoutAsync = CallTimeout
+
+// CallTimeout bounds a call made with CallAsync; a proxy bounds the calls
+// it forwards with it too, so that a silent server gets the console an
+// error rather than a hang.
+const CallTimeout = 30 * time.Second
 
 // sendAsync sends m without blocking the caller: at once when the wire
 // has room, otherwise queued for a goroutine that sends the waiting
@@ -95,7 +106,7 @@ func (p *Peer) sendAsync(m *rmc.Message, failed func(error)) {
 		p.mu.Unlock()
 		if failed != nil {
 			if stopped {
-				failed(ErrUpstreamGone)
+				failed(rpc.ErrUpstreamGone)
 			} else {
 				failed(errSendBacklog)
 			}
@@ -167,31 +178,31 @@ func (p *Peer) drainSends() {
 	}
 }
 
-// callAsync sends a request like Call but returns at once: fn gets the
-// response (or the failure: ErrUpstreamGone, a send error, or
-// context.DeadlineExceeded after callTimeout) exactly once, on the
+// CallAsync sends a request like Call but returns at once: fn gets the
+// response (or the failure: rpc.ErrUpstreamGone, a send error, or
+// context.DeadlineExceeded after CallTimeout) exactly once, on the
 // goroutine that received it. An error returned means fn will not run.
-func (p *Peer) callAsync(protocol uint16, method uint32, body []byte, fn func(*rmc.Message, error)) error {
-	pc := &pendingCall{protocol: protocol, method: method, fn: fn, deadline: time.Now().Add(callTimeout)}
+func (p *Peer) CallAsync(protocol uint16, method uint32, body []byte, fn func(*rmc.Message, error)) error {
+	pc := &pendingCall{protocol: protocol, method: method, fn: fn, deadline: time.Now().Add(CallTimeout)}
 	p.mu.Lock()
 	id, ok := p.addPendingLocked(pc)
 	if !ok {
 		p.mu.Unlock()
-		return ErrUpstreamGone
+		return rpc.ErrUpstreamGone
 	}
 	if p.expiryAt.IsZero() {
 		// Deadlines only grow: an armed timer is early enough.
 		p.expiryAt = pc.deadline
 		if p.expiry == nil {
-			p.expiry = time.AfterFunc(callTimeout, p.expire)
+			p.expiry = time.AfterFunc(CallTimeout, p.expire)
 		} else {
-			p.expiry.Reset(callTimeout)
+			p.expiry.Reset(CallTimeout)
 		}
 	}
 	p.mu.Unlock()
 	p.sendAsync(rmc.NewRequest(protocol, method, id, body), func(err error) {
 		if p.claim(id) {
-			fn(nil, fmt.Errorf("proxy: send call %d: %w", id, err))
+			fn(nil, fmt.Errorf("peer: send call %d: %w", id, err))
 		}
 	})
 	return nil
@@ -238,10 +249,11 @@ func (p *Peer) expire() {
 	}
 }
 
-// notifyAsync sends a one-way request without blocking.
-func (p *Peer) notifyAsync(protocol uint16, method uint32, body []byte) error {
+// NotifyAsync sends a one-way request without blocking; a send that
+// fails later is only logged (at debug level), as nobody waits for it.
+func (p *Peer) NotifyAsync(protocol uint16, method uint32, body []byte) error {
 	if p.isStopped() {
-		return ErrUpstreamGone
+		return rpc.ErrUpstreamGone
 	}
 	m := p.newRequest(protocol, method, body)
 	p.sendAsync(m, func(err error) {
@@ -250,8 +262,9 @@ func (p *Peer) notifyAsync(protocol uint16, method uint32, body []byte) error {
 	return nil
 }
 
-// respondAsync answers req with r without blocking.
-func (p *Peer) respondAsync(req *rmc.Message, r *Reply) {
+// RespondAsync answers req with r without blocking; an answer that
+// cannot be sent is only logged (at debug level).
+func (p *Peer) RespondAsync(req *rmc.Message, r *rpc.Reply) {
 	p.sendAsync(response(req, r), func(err error) {
 		p.log.Debug("answer not sent", p.connField(), zap.Uint32("call_id", req.CallID), zap.Error(err))
 	})

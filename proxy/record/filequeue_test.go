@@ -1,4 +1,4 @@
-package proxy
+package record
 
 import (
 	"bytes"
@@ -23,8 +23,8 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/nexproxy/nexproxy/internal/heapgrowth"
-	"github.com/nexproxy/nexproxy/proxy/pcapng"
-	"github.com/nexproxy/nexproxy/proxy/sessionlog"
+	"github.com/nexproxy/nexproxy/proxy/record/pcapng"
+	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
@@ -137,7 +137,7 @@ func prompt(t *testing.T, what string, fn func()) {
 }
 
 func testCall(id int) *CallEvent {
-	return &CallEvent{Direction: ToServer, Protocol: 112, Method: 3, CallID: uint32(id), ProtocolName: "Ranking", MethodName: "UploadScore",
+	return &CallEvent{Direction: rpc.ToServer, Protocol: 112, Method: 3, CallID: uint32(id), ProtocolName: "Ranking", MethodName: "UploadScore",
 		Handler: HandlerUpstream, Request: &schema.Value{Kind: schema.KindRaw, Bytes: []byte{byte(id), 0xAA}}}
 }
 
@@ -217,12 +217,12 @@ func TestFileRecorderBlockedDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := NewFileRecorder(FileRecorderOptions{Dir: t.TempDir(), SessionCaptures: true, Capture: capture, Logger: zap.New(core)})
+	f := NewFile(FileOptions{Dir: t.TempDir(), SessionCaptures: true, Capture: capture, Logger: zap.New(core)})
 	f.openFile = disk.open
 	f.q.limit = limit
 	disk.armed.Store(true)
 
-	s1, s2 := &Session{ID: "1", Game: "g"}, &Session{ID: "2", Game: "g"}
+	s1, s2 := &rpc.Session{ID: "1", Game: "g"}, &rpc.Session{ID: "2", Game: "g"}
 	prompt(t, "Connect", func() { f.Connect(s1, "10.0.0.5:60000") })
 	select {
 	case <-disk.entered: // the writer is stuck creating s1's log
@@ -255,7 +255,7 @@ func TestFileRecorderBlockedDisk(t *testing.T) {
 
 	disk.release()
 	prompt(t, "catching up", f.sync)
-	s3 := &Session{ID: "3", Game: "g"}
+	s3 := &rpc.Session{ID: "3", Game: "g"}
 	prompt(t, "a session after the disk came back", func() {
 		f.Connect(s3, "")
 		f.Call(s3, testCall(7))
@@ -348,8 +348,8 @@ func TestFileRecorderNoDrops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := NewFileRecorder(FileRecorderOptions{Dir: dir, SessionCaptures: true, Capture: capture, Logger: zap.New(core)})
-	sessions := []*Session{{ID: "a", Game: "g"}, {ID: "b", Game: "g"}}
+	f := NewFile(FileOptions{Dir: dir, SessionCaptures: true, Capture: capture, Logger: zap.New(core)})
+	sessions := []*rpc.Session{{ID: "a", Game: "g"}, {ID: "b", Game: "g"}}
 	for _, s := range sessions {
 		f.Connect(s, "10.0.0.5:60000")
 	}
@@ -417,9 +417,9 @@ func TestFileRecorderNoDrops(t *testing.T) {
 func TestFileRecorderReadableWhileRunning(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	dir := t.TempDir()
-	f := NewFileRecorder(FileRecorderOptions{Dir: dir})
+	f := NewFile(FileOptions{Dir: dir})
 	defer f.Close()
-	s := &Session{ID: "1", Game: "g"}
+	s := &rpc.Session{ID: "1", Game: "g"}
 	f.Connect(s, "")
 	f.Call(s, testCall(42))
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
@@ -448,12 +448,12 @@ func TestFileRecorderReadableWhileRunning(t *testing.T) {
 // goroutine; events after Close are ignored, not counted as drops.
 func TestFileRecorderUnused(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	f := NewFileRecorder(FileRecorderOptions{Dir: t.TempDir()})
+	f := NewFile(FileOptions{Dir: t.TempDir()})
 	f.sync()
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s := &Session{ID: "1", Game: "g"}
+	s := &rpc.Session{ID: "1", Game: "g"}
 	f.Connect(s, "")
 	f.Call(s, testCall(1))
 	f.Disconnect(s, nil)
@@ -469,11 +469,11 @@ func TestFileRecorderUnused(t *testing.T) {
 func TestFileRecorderIdleMemory(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	const n = 1000
-	f := NewFileRecorder(FileRecorderOptions{Dir: t.TempDir(), SessionCaptures: true})
+	f := NewFile(FileOptions{Dir: t.TempDir(), SessionCaptures: true})
 	defer f.Close()
-	sessions := make([]*Session, n+1)
+	sessions := make([]*rpc.Session, n+1)
 	for i := range sessions {
-		sessions[i] = rpc.NewSession(fmt.Sprint(i), "g", LegAuth, netip.MustParseAddrPort("192.168.1.2:5000"), rmc.Settings{})
+		sessions[i] = rpc.NewSession(fmt.Sprint(i), "g", rpc.LegAuth, netip.MustParseAddrPort("192.168.1.2:5000"), rmc.Settings{})
 	}
 	// Warm up: the writer goroutine and the pools exist before the count.
 	f.Connect(sessions[n], "10.0.0.5:60000")
@@ -505,8 +505,8 @@ func TestFileRecorderIdleMemory(t *testing.T) {
 // batched writes to a real file alongside (waited for every 1,000 calls,
 // so that the queue never overflows).
 func BenchmarkFileRecorderCall(b *testing.B) {
-	f := NewFileRecorder(FileRecorderOptions{Dir: b.TempDir()})
-	s := &Session{ID: "1", Game: "g"}
+	f := NewFile(FileOptions{Dir: b.TempDir()})
+	s := &rpc.Session{ID: "1", Game: "g"}
 	f.Connect(s, "")
 	e := testCall(1)
 	b.ReportAllocs()

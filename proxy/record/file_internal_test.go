@@ -1,4 +1,4 @@
-package proxy
+package record
 
 import (
 	"context"
@@ -13,15 +13,16 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/nexproxy/nexproxy/proxy/sessionlog"
+	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
 // TestCallRecordLegs: a record's Leg names where its CallID lives, and
-// UpstreamCallID carries the upstream leg's id, for both directions.
+// UpstreamCallID carries the upstream connection's id, for both directions.
 func TestCallRecordLegs(t *testing.T) {
-	s := &Session{ID: "7", Game: "g"}
+	s := &rpc.Session{ID: "7", Game: "g"}
 	raw := &schema.Value{Kind: schema.KindRaw, Bytes: []byte{1, 2}}
 	cases := []struct {
 		e                  CallEvent
@@ -29,18 +30,18 @@ func TestCallRecordLegs(t *testing.T) {
 		callID, upstreamID uint32
 		status             string
 	}{
-		{CallEvent{Direction: ToServer, CallID: 3, ForwardedCallID: 9, Handler: HandlerUpstream}, sessionlog.LegConsole, "7", sessionlog.DirConsole, 3, 9, ""},
-		{CallEvent{Direction: ToServer, CallID: 3, Handler: HandlerHook, Dropped: true, Err: ErrDrop}, sessionlog.LegConsole, "7", sessionlog.DirConsole, 3, 0, "dropped"},
-		{CallEvent{Direction: ToConsole, CallID: 4, ForwardedCallID: 2, Handler: HandlerConsole}, sessionlog.LegConsole, "7", sessionlog.DirServer, 2, 4, ""},
-		{CallEvent{Direction: ToConsole, CallID: 4, Handler: HandlerHook}, sessionlog.LegUpstream, "u7", sessionlog.DirServer, 4, 0, ""},
-		{CallEvent{Direction: ToServer, CallID: 5, Handler: HandlerUpstream, Err: context.DeadlineExceeded, Error: rmc.ResultCoreTimeout}, sessionlog.LegConsole, "7", sessionlog.DirConsole, 5, 0, "timeout"},
-		{CallEvent{Direction: ToServer, CallID: 6, Handler: HandlerUpstream, Err: fmt.Errorf("send: %w", ErrUpstreamGone), Error: resultConnFailure}, sessionlog.LegConsole, "7", sessionlog.DirConsole, 6, 0, "disconnected"},
+		{CallEvent{Direction: rpc.ToServer, CallID: 3, ForwardedCallID: 9, Handler: HandlerUpstream}, sessionlog.SideConsole, "7", sessionlog.DirConsole, 3, 9, ""},
+		{CallEvent{Direction: rpc.ToServer, CallID: 3, Handler: HandlerHook, Dropped: true, Err: rpc.ErrDrop}, sessionlog.SideConsole, "7", sessionlog.DirConsole, 3, 0, "dropped"},
+		{CallEvent{Direction: rpc.ToConsole, CallID: 4, ForwardedCallID: 2, Handler: HandlerConsole}, sessionlog.SideConsole, "7", sessionlog.DirServer, 2, 4, ""},
+		{CallEvent{Direction: rpc.ToConsole, CallID: 4, Handler: HandlerHook}, sessionlog.SideUpstream, "u7", sessionlog.DirServer, 4, 0, ""},
+		{CallEvent{Direction: rpc.ToServer, CallID: 5, Handler: HandlerUpstream, Err: context.DeadlineExceeded, Error: rmc.ResultCoreTimeout}, sessionlog.SideConsole, "7", sessionlog.DirConsole, 5, 0, "timeout"},
+		{CallEvent{Direction: rpc.ToServer, CallID: 6, Handler: HandlerUpstream, Err: fmt.Errorf("send: %w", rpc.ErrUpstreamGone), Error: rmc.ResultRendezVousConnectionFailure}, sessionlog.SideConsole, "7", sessionlog.DirConsole, 6, 0, "disconnected"},
 	}
 	for i, tc := range cases {
 		tc.e.ProtocolName, tc.e.MethodName, tc.e.Request = "Protocol(0x7f0)", "Method(1)", raw
 		r := callRecord(s, &tc.e)
-		if r.Leg != tc.leg || r.Conn != tc.conn || r.Dir != tc.dir || r.CallID != tc.callID || r.UpstreamCallID != tc.upstreamID || r.Status != tc.status {
-			t.Errorf("case %d: leg %s conn %s dir %s ids %d/%d status %q", i, r.Leg, r.Conn, r.Dir, r.CallID, r.UpstreamCallID, r.Status)
+		if r.Side != tc.leg || r.Conn != tc.conn || r.Dir != tc.dir || r.CallID != tc.callID || r.UpstreamCallID != tc.upstreamID || r.Status != tc.status {
+			t.Errorf("case %d: leg %s conn %s dir %s ids %d/%d status %q", i, r.Side, r.Conn, r.Dir, r.CallID, r.UpstreamCallID, r.Status)
 		}
 		if r.Protocol != "" || r.Method != "" || r.ParamsRaw != "0102" || r.Params != nil {
 			t.Errorf("case %d: undescribed call written as %q.%q params %s raw %q", i, r.Protocol, r.Method, r.Params, r.ParamsRaw)
@@ -71,12 +72,12 @@ func (d *fullDisk) Close() error { return nil }
 func TestFileRecorderDiskFull(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	core, logs := observer.New(zapcore.InfoLevel)
-	f := NewFileRecorder(FileRecorderOptions{Dir: t.TempDir(), Logger: zap.New(core)})
+	f := NewFile(FileOptions{Dir: t.TempDir(), Logger: zap.New(core)})
 	f.openFile = func(string, int, os.FileMode) (io.WriteCloser, error) { return &fullDisk{limit: 400}, nil }
-	s := &Session{ID: "1", Game: "g"}
+	s := &rpc.Session{ID: "1", Game: "g"}
 	f.Connect(s, "")
 	for i := range 50 {
-		f.Call(s, &CallEvent{Direction: ToServer, CallID: uint32(i), ProtocolName: "Ranking", MethodName: "UploadScore",
+		f.Call(s, &CallEvent{Direction: rpc.ToServer, CallID: uint32(i), ProtocolName: "Ranking", MethodName: "UploadScore",
 			Request: &schema.Value{Kind: schema.KindRaw, Bytes: make([]byte, 32)}})
 		if i%10 == 0 {
 			f.sync() // several batches, each failing

@@ -1,24 +1,26 @@
-package proxy
+package peer
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
-	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
-// asyncResult is what a callAsync callback got.
+// pipe is Pipe with its ends' type, for tests that fill a buffer.
+func pipe() (*pipeWire, *pipeWire) {
+	a, b := Pipe()
+	return a.(*pipeWire), b.(*pipeWire)
+}
+
+// asyncResult is what a CallAsync callback got.
 type asyncResult struct {
 	m   *rmc.Message
 	err error
@@ -37,24 +39,24 @@ func runPeers(t *testing.T, ctx context.Context, peers ...*Peer) *sync.WaitGroup
 
 // TestPeerCallAsync: the callback gets the answer (an error response
 // with its method restored), a silent server's call times out after
-// callTimeout, and the calls still pending when the connection ends fail
-// with ErrUpstreamGone; each callback runs exactly once.
+// CallTimeout, and the calls still pending when the connection ends fail
+// with rpc.ErrUpstreamGone; each callback runs exactly once.
 func TestPeerCallAsync(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		a, b := newPipe()
-		server := NewPeer(b, nil, nil)
+		a, b := pipe()
+		server := New(b, nil, nil)
 		server.serve = func(ctx context.Context, m *rmc.Message) {
 			switch m.Method {
 			case 1:
-				_ = server.Respond(ctx, m, &Reply{Body: []byte("ok")})
+				_ = server.Respond(ctx, m, &rpc.Reply{Body: []byte("ok")})
 			case 2:
-				_ = server.Respond(ctx, m, ErrorReply(0x00010001))
+				_ = server.Respond(ctx, m, rpc.ErrorReply(0x00010001))
 			}
 			// Method 3 is never answered.
 		}
-		client := NewPeer(a, nil, nil)
+		client := New(a, nil, nil)
 		wg := runPeers(t, ctx, server, client)
 
 		results := make(chan asyncResult, 8)
@@ -64,7 +66,7 @@ func TestPeerCallAsync(t *testing.T) {
 			results <- asyncResult{m, err}
 		}
 		for _, method := range []uint32{1, 2} {
-			if err := client.callAsync(11, method, nil, cb); err != nil {
+			if err := client.CallAsync(11, method, nil, cb); err != nil {
 				t.Fatal(err)
 			}
 			r := <-results
@@ -77,28 +79,28 @@ func TestPeerCallAsync(t *testing.T) {
 		}
 
 		start := time.Now()
-		if err := client.callAsync(11, 3, nil, cb); err != nil {
+		if err := client.CallAsync(11, 3, nil, cb); err != nil {
 			t.Fatal(err)
 		}
 		r := <-results
-		if !errors.Is(r.err, context.DeadlineExceeded) || time.Since(start) != callTimeout {
+		if !errors.Is(r.err, context.DeadlineExceeded) || time.Since(start) != CallTimeout {
 			t.Errorf("silent call: %v after %s", r.err, time.Since(start))
 		}
 
-		if err := client.callAsync(11, 3, nil, cb); err != nil {
+		if err := client.CallAsync(11, 3, nil, cb); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
 		_ = a.Close()
 		r = <-results
-		if !errors.Is(r.err, ErrUpstreamGone) {
+		if !errors.Is(r.err, rpc.ErrUpstreamGone) {
 			t.Errorf("call pending at the end: %v", r.err)
 		}
 		wg.Wait()
-		if err := client.callAsync(11, 1, nil, cb); !errors.Is(err, ErrUpstreamGone) {
+		if err := client.CallAsync(11, 1, nil, cb); !errors.Is(err, rpc.ErrUpstreamGone) {
 			t.Errorf("call after the end: %v", err)
 		}
-		time.Sleep(2 * callTimeout)
+		time.Sleep(2 * CallTimeout)
 		if n := calls.Load(); n != 4 {
 			t.Errorf("%d callbacks, want 4", n)
 		}
@@ -113,11 +115,11 @@ func TestPeerWorkersBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		a, b := newPipe()
+		a, b := pipe()
 		release := make(chan struct{})
 		var running, peak atomic.Int32
 		var server *Peer
-		server = NewPeer(b, nil, func(ctx context.Context, m *rmc.Message) {
+		server = New(b, nil, func(ctx context.Context, m *rmc.Message) {
 			n := running.Add(1)
 			for {
 				p := peak.Load()
@@ -127,9 +129,9 @@ func TestPeerWorkersBounded(t *testing.T) {
 			}
 			<-release
 			running.Add(-1)
-			_ = server.Respond(ctx, m, &Reply{Body: m.Body})
+			_ = server.Respond(ctx, m, &rpc.Reply{Body: m.Body})
 		})
-		client := NewPeer(a, nil, nil)
+		client := New(a, nil, nil)
 		wg := runPeers(t, ctx, server, client)
 
 		const n = maxInflight + maxBacklog + 100
@@ -184,7 +186,7 @@ func (sinkWire) TrySend([]byte) error               { return nil }
 func (w sinkWire) Recv(ctx context.Context) ([]byte, error) {
 	select {
 	case <-w.done:
-		return nil, errPeerClosed
+		return nil, ErrPipeClosed
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -197,18 +199,18 @@ func (w sinkWire) Close() error { close(w.done); return nil }
 func TestPeerAsyncBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		a, _ := newPipe() // nobody reads the other end
+		a, _ := pipe() // nobody reads the other end
 		for range cap(a.out) {
 			_ = a.Send(ctx, []byte{0})
 		}
-		p := NewPeer(a, nil, nil)
+		p := New(a, nil, nil)
 		p.start(ctx, nil)
 		var backlog, gone atomic.Int32
 		cb := func(_ *rmc.Message, err error) {
 			switch {
 			case errors.Is(err, errSendBacklog):
 				backlog.Add(1)
-			case errors.Is(err, errPeerClosed), errors.Is(err, ErrUpstreamGone):
+			case errors.Is(err, ErrPipeClosed), errors.Is(err, rpc.ErrUpstreamGone):
 				gone.Add(1)
 			default:
 				t.Errorf("callback: %v", err)
@@ -216,7 +218,7 @@ func TestPeerAsyncBounded(t *testing.T) {
 		}
 		const n = maxInflight + 20
 		for range n {
-			if err := p.callAsync(11, 1, nil, cb); err != nil {
+			if err := p.CallAsync(11, 1, nil, cb); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -226,89 +228,30 @@ func TestPeerAsyncBounded(t *testing.T) {
 		}
 		_ = a.Close()
 		synctest.Wait()
-		p.stop(errPeerClosed)
-		p.wait()
+		p.stop(ErrPipeClosed)
+		p.Wait()
 		if got := gone.Load(); got != maxInflight {
 			t.Errorf("%d calls failed when the connection closed, want %d", got, maxInflight)
 		}
 
 		// A server that takes every call and never answers.
 		b := sinkWire{done: make(chan struct{})}
-		q := NewPeer(b, nil, nil)
+		q := New(b, nil, nil)
 		q.start(ctx, nil)
 		for range maxAsyncPending {
-			if !q.canTakeAsync() {
+			if !q.CanTakeAsync() {
 				t.Fatal("fast path closed early")
 			}
-			if err := q.callAsync(11, 1, nil, func(*rmc.Message, error) {}); err != nil {
+			if err := q.CallAsync(11, 1, nil, func(*rmc.Message, error) {}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if q.canTakeAsync() {
+		if q.CanTakeAsync() {
 			t.Errorf("fast path open with %d calls pending", maxAsyncPending)
 		}
 		_ = b.Close()
-		q.stop(errPeerClosed)
-		q.wait()
-	})
-}
-
-// TestFastPathToConsole: calls the server makes on the console cross the
-// fast path: a notification (one-way) is passed on without waiting, a
-// call gets the console's answer back under the server's call id, and
-// the recorder sees both with the console as their handler.
-func TestFastPathToConsole(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		serverEnd, proxyUpEnd := newPipe()
-		proxyConsoleEnd, consoleEnd := newPipe()
-
-		got := make(chan *rmc.Message, 4)
-		var console *Peer
-		console = NewPeer(consoleEnd, nil, func(ctx context.Context, m *rmc.Message) {
-			got <- m
-			if !oneWay(m.Protocol) {
-				_ = console.Respond(ctx, m, &Reply{Body: []byte("pong")})
-			}
-		})
-		consolePeer := NewPeer(proxyConsoleEnd, nil, nil)
-		sink := &callSink{}
-		sess := rpc.NewSession("1", "", LegAuth, netip.AddrPort{}, rmc.Settings{})
-		d := &dispatcher{sess: sess, dir: ToConsole, rec: newRecorder(sink, schema.Default(), nil), log: zap.NewNop()}
-		upPeer := NewPeer(proxyUpEnd, nil, d.serve)
-		d.peer = upPeer
-		d.chain = NotImplemented // the fast path must answer instead
-		d.fast = &fastPath{to: consolePeer, handler: HandlerConsole}
-		upPeer.fast = d.serveFast
-		server := NewPeer(serverEnd, nil, nil)
-		server.nextID = 500
-		wg := runPeers(t, ctx, server, upPeer, consolePeer, console)
-
-		if err := server.Notify(ctx, 14, 1, []byte("event")); err != nil {
-			t.Fatal(err)
-		}
-		if m := <-got; m.Protocol != 14 || string(m.Body) != "event" {
-			t.Errorf("notification: %+v", m)
-		}
-		synctest.Wait()
-		if e := sink.last; e == nil || e.Protocol != 14 || e.Handler != HandlerConsole || e.Response != nil {
-			t.Errorf("notification recorded as %+v", e)
-		}
-		m, err := server.Call(ctx, 0x7E4, 1, []byte("ping"))
-		if err != nil || !m.Success || string(m.Body) != "pong" || m.CallID != 502 {
-			t.Fatalf("call: %v %+v", err, m)
-		}
-		if m := <-got; m.CallID == 502 {
-			t.Errorf("the console saw the server's call id %d, not the proxy's", m.CallID)
-		}
-		synctest.Wait()
-		if e := sink.last; e == nil || e.CallID != 502 || e.ForwardedCallID == 0 || e.Handler != HandlerConsole {
-			t.Errorf("call recorded as %+v", e)
-		}
-		_ = serverEnd.Close()
-		_ = consoleEnd.Close()
-		wg.Wait()
+		q.stop(ErrPipeClosed)
+		q.Wait()
 	})
 }
 
@@ -347,7 +290,7 @@ func (w *blockOnceWire) Send(ctx context.Context, b []byte) error {
 func (w *blockOnceWire) Recv(ctx context.Context) ([]byte, error) {
 	select {
 	case <-w.done:
-		return nil, errPeerClosed
+		return nil, ErrPipeClosed
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -361,7 +304,7 @@ func (w *blockOnceWire) Close() error { close(w.done); return nil }
 func TestPeerAsyncKeepsOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := &blockOnceWire{blocked: true, release: make(chan struct{}), done: make(chan struct{})}
-		p := NewPeer(w, nil, nil)
+		p := New(w, nil, nil)
 		p.start(context.Background(), nil)
 		p.sendAsync(rmc.NewRequest(11, 1, 1, nil), nil) // waits for room
 		w.mu.Lock()
@@ -383,8 +326,8 @@ func TestPeerAsyncKeepsOrder(t *testing.T) {
 			t.Errorf("messages left in the order %v, want [1 2 3]", ids)
 		}
 		_ = w.Close()
-		p.stop(errPeerClosed)
-		p.wait()
+		p.stop(ErrPipeClosed)
+		p.Wait()
 	})
 }
 
@@ -394,10 +337,10 @@ func TestPeerAsyncKeepsOrder(t *testing.T) {
 func TestPeerAsyncQueuedMessageOwnsItsBytes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := &blockOnceWire{blocked: true, release: make(chan struct{}), done: make(chan struct{})}
-		p := NewPeer(w, nil, nil)
+		p := New(w, nil, nil)
 		p.start(context.Background(), nil)
 		other := &blockOnceWire{release: make(chan struct{}), done: make(chan struct{})}
-		q := NewPeer(other, nil, nil)
+		q := New(other, nil, nil)
 		q.start(context.Background(), nil)
 
 		want := bytes.Repeat([]byte{0xAA}, 100)
@@ -415,8 +358,8 @@ func TestPeerAsyncQueuedMessageOwnsItsBytes(t *testing.T) {
 			t.Errorf("the queued message left as %v (err %v), not as sent", m, err)
 		}
 		for _, pe := range []*Peer{p, q} {
-			pe.stop(errPeerClosed)
-			pe.wait()
+			pe.stop(ErrPipeClosed)
+			pe.Wait()
 		}
 		_ = w.Close()
 		_ = other.Close()

@@ -46,7 +46,7 @@ func osOpenFile(name string, flag int, perm os.FileMode) (io.WriteCloser, error)
 }
 
 // Writer appends records to one session log. It is safe for concurrent
-// use (both legs of a session log into one file). It keeps no buffer
+// use (both sides of a session log into one file). It keeps no buffer
 // between records: each Write or WriteRecords encodes into a pooled line
 // buffer and hands whole lines to the file in one write, so a record is
 // visible to readers as soon as the call returns and an idle Writer costs

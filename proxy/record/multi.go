@@ -1,9 +1,11 @@
-package proxy
+package record
 
-// MultiRecorder returns a Recorder that passes every event to each of rs in
+import "github.com/nexproxy/nexproxy/rmc/rpc"
+
+// Multi returns a Recorder that passes every event to each of rs in
 // order (nil entries are skipped). It is a MessageRecorder when one of rs
 // is, and then passes messages to those that are.
-func MultiRecorder(rs ...Recorder) Recorder {
+func Multi(rs ...Recorder) Recorder {
 	var m multiRecorder
 	var msg []MessageRecorder
 	for _, r := range rs {
@@ -31,33 +33,33 @@ type multiRecorder []Recorder
 // WantsValues is true when a member reads decoded calls.
 func (m multiRecorder) WantsValues() bool {
 	for _, r := range m {
-		if wantsValues(r) {
+		if WantsValues(r) {
 			return true
 		}
 	}
 	return false
 }
 
-func (m multiRecorder) Connect(s *Session, upstream string) {
+func (m multiRecorder) Connect(s *rpc.Session, upstream string) {
 	for _, r := range m {
 		r.Connect(s, upstream)
 	}
 }
 
-func (m multiRecorder) Login(s *Session, pid uint64, mode string) {
+func (m multiRecorder) Login(s *rpc.Session, pid uint64, mode string) {
 	for _, r := range m {
 		r.Login(s, pid, mode)
 	}
 }
 
-func (m multiRecorder) Call(s *Session, e *CallEvent) {
+func (m multiRecorder) Call(s *rpc.Session, e *CallEvent) {
 	for _, r := range m {
 		r.Call(s, e)
 	}
 }
 
 // Script passes a hook's log line to the members that want them.
-func (m multiRecorder) Script(s *Session, script, level, text string) {
+func (m multiRecorder) Script(s *rpc.Session, script, level, text string) {
 	for _, r := range m {
 		if sr, ok := r.(ScriptRecorder); ok {
 			sr.Script(s, script, level, text)
@@ -65,7 +67,7 @@ func (m multiRecorder) Script(s *Session, script, level, text string) {
 	}
 }
 
-func (m multiRecorder) Disconnect(s *Session, err error) {
+func (m multiRecorder) Disconnect(s *rpc.Session, err error) {
 	for _, r := range m {
 		r.Disconnect(s, err)
 	}
@@ -79,7 +81,7 @@ type multiMessageRecorder struct {
 	msg []MessageRecorder
 }
 
-func (m *multiMessageRecorder) Message(s *Session, e *MessageEvent) {
+func (m *multiMessageRecorder) Message(s *rpc.Session, e *MessageEvent) {
 	for _, r := range m.msg {
 		r.Message(s, e)
 	}

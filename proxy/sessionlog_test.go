@@ -20,8 +20,9 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/nexproxy/nexproxy/proxy"
-	"github.com/nexproxy/nexproxy/proxy/pcapng"
-	"github.com/nexproxy/nexproxy/proxy/sessionlog"
+	"github.com/nexproxy/nexproxy/proxy/record"
+	"github.com/nexproxy/nexproxy/proxy/record/pcapng"
+	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 )
 
 // sessionFile is one session log read back.
@@ -69,7 +70,7 @@ func readSessionLogs(t *testing.T, dir string) []*sessionFile {
 // "secure").
 func (f *sessionFile) server() string {
 	for _, r := range f.records {
-		if r.Type == sessionlog.TypeOpen && r.Leg == sessionlog.LegConsole {
+		if r.Type == sessionlog.TypeOpen && r.Side == sessionlog.SideConsole {
 			return r.Server
 		}
 	}
@@ -108,9 +109,9 @@ func TestFileRecorderLocalSession(t *testing.T) {
 	for _, secrets := range []bool{false, true} {
 		t.Run("secrets="+strconv.FormatBool(secrets), func(t *testing.T) {
 			dir := t.TempDir()
-			fr := proxy.NewFileRecorder(proxy.FileRecorderOptions{Dir: dir, Secrets: secrets, SessionCaptures: true, Program: "nexproxy test"})
+			fr := record.NewFile(record.FileOptions{Dir: dir, Secrets: secrets, SessionCaptures: true, Program: "nexproxy test"})
 			mem := &memRecorder{}
-			srv, cfg := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, proxy.MultiRecorder(mem, nil, fr))
+			srv, cfg := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, record.Multi(mem, nil, fr))
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			c, err := proxy.Login(ctx, clientConfig(cfg, srv))
@@ -144,7 +145,7 @@ func TestFileRecorderLocalSession(t *testing.T) {
 			if lc == nil {
 				t.Fatalf("no Authentication.Login call in %s", auth.raw)
 			}
-			if lc.Handler != proxy.HandlerBuiltin || lc.Dir != sessionlog.DirConsole || lc.CallID == 0 || lc.Leg != sessionlog.LegConsole ||
+			if lc.Handler != record.HandlerBuiltin || lc.Dir != sessionlog.DirConsole || lc.CallID == 0 || lc.Side != sessionlog.SideConsole ||
 				!bytes.Contains(lc.Params, []byte(`"1234567"`)) || len(lc.Result) == 0 || lc.Duration <= 0 {
 				t.Errorf("login call %+v", lc)
 			}
@@ -159,7 +160,7 @@ func TestFileRecorderLocalSession(t *testing.T) {
 			}
 
 			reg := secure.find(sessionlog.TypeCall, "SecureConnection.RegisterEx")
-			if reg == nil || reg.Handler != proxy.HandlerBuiltin || len(reg.Params) == 0 || len(reg.Result) == 0 {
+			if reg == nil || reg.Handler != record.HandlerBuiltin || len(reg.Params) == 0 || len(reg.Result) == 0 {
 				t.Errorf("RegisterEx record %+v", reg)
 			}
 			var unknown *sessionlog.Record
@@ -169,7 +170,7 @@ func TestFileRecorderLocalSession(t *testing.T) {
 				}
 			}
 			if unknown == nil || unknown.Protocol != "" || unknown.ParamsRaw != "dead" || unknown.ErrorName != "Core::NotImplemented" ||
-				uint32(unknown.Error)&0x80000000 == 0 || unknown.Handler != proxy.HandlerBuiltin {
+				uint32(unknown.Error)&0x80000000 == 0 || unknown.Handler != record.HandlerBuiltin {
 				t.Errorf("undescribed call record %+v", unknown)
 			}
 			if open := secure.find(sessionlog.TypeOpen, ""); open == nil || open.PID != 1234567 || open.Local == "" || open.Remote == "" {
@@ -196,7 +197,7 @@ func TestFileRecorderProxySession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fr := proxy.NewFileRecorder(proxy.FileRecorderOptions{Dir: dir, SessionCaptures: true, Capture: capture})
+	fr := record.NewFile(record.FileOptions{Dir: dir, SessionCaptures: true, Capture: capture})
 	up, _ := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, nil)
 	defer up.Close()
 	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true}, fr)
@@ -222,26 +223,26 @@ func TestFileRecorderProxySession(t *testing.T) {
 		t.Errorf("login record %+v, want intercepted", l)
 	}
 	lc := auth.find(sessionlog.TypeCall, "Authentication.Login")
-	if lc == nil || lc.Handler != proxy.HandlerUpstream || lc.UpstreamCallID == 0 {
+	if lc == nil || lc.Handler != record.HandlerUpstream || lc.UpstreamCallID == 0 {
 		t.Errorf("login call %+v, want handler upstream with the upstream call id", lc)
 	}
 	reg := secure.find(sessionlog.TypeCall, "SecureConnection.RegisterEx")
-	if reg == nil || reg.Handler != proxy.HandlerUpstream || reg.UpstreamCallID == 0 || len(reg.Result) == 0 {
+	if reg == nil || reg.Handler != record.HandlerUpstream || reg.UpstreamCallID == 0 || len(reg.Result) == 0 {
 		t.Errorf("RegisterEx record %+v", reg)
 	}
 	var upOpen, upClose bool
 	for _, r := range secure.records {
-		if r.Leg == sessionlog.LegUpstream {
+		if r.Side == sessionlog.SideUpstream {
 			upOpen = upOpen || r.Type == sessionlog.TypeOpen && r.Remote != ""
 			upClose = upClose || r.Type == sessionlog.TypeClose
 		}
 	}
 	if !upOpen || !upClose {
-		t.Errorf("upstream leg open %v close %v in %s", upOpen, upClose, secure.raw)
+		t.Errorf("upstream connection open %v close %v in %s", upOpen, upClose, secure.raw)
 	}
 
-	// The process capture holds both legs of both connections: the console
-	// leg towards nexproxy's secure port, the upstream leg towards the
+	// The process capture holds both sides of both connections: the console
+	// leg towards nexproxy's secure port, the upstream connection towards the
 	// upstream's, from nexproxy's own upstream socket (not port 0).
 	comments := tsharkFields(t, capPath, "frame.comment", "udp.srcport", "udp.dstport")
 	if comments == nil {
@@ -257,7 +258,7 @@ func TestFileRecorderProxySession(t *testing.T) {
 		toFront = toFront || strings.HasSuffix(line, "|"+frontPort)
 		toUp = toUp || strings.HasSuffix(line, "|"+upPort)
 		if strings.HasSuffix(line, "|0|"+upPort) {
-			t.Errorf("upstream leg captured from port 0: %s", line)
+			t.Errorf("upstream connection captured from port 0: %s", line)
 		}
 	}
 	if !toFront || !toUp {
@@ -311,7 +312,7 @@ func TestFileRecorderUnwritableDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	core, logs := observer.New(zapcore.InfoLevel)
-	fr := proxy.NewFileRecorder(proxy.FileRecorderOptions{Dir: filepath.Join(notDir, "sessions"), SessionCaptures: true, Logger: zap.New(core)})
+	fr := record.NewFile(record.FileOptions{Dir: filepath.Join(notDir, "sessions"), SessionCaptures: true, Logger: zap.New(core)})
 	srv, cfg := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, fr)
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

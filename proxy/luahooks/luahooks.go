@@ -1,4 +1,9 @@
-package proxy
+// Package luahooks connects the Lua hook engine (package scripts) to a
+// proxy.Server: the hook link of every chain (on_request, on_response),
+// the session events (on_connect, on_login, on_disconnect),
+// nex.password_for, and the glue behind session:send. It uses only the
+// proxy's public API, so the proxy knows nothing of Lua.
+package luahooks
 
 import (
 	"context"
@@ -10,15 +15,19 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
+	"github.com/nexproxy/nexproxy/rmc/peer"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/scripts"
 )
 
-// Hooks connects a Lua hook engine to a Server: Link runs the request and
-// response hooks of every call (first in every chain, so hooks see what the
-// console or server sent), the Events methods run on_connect, on_login and
-// on_disconnect, and PasswordFor asks nex.password_for. Install puts all
-// three into Options.
+// Hooks connects a Lua hook engine to a proxy.Server: Link runs the
+// request and response hooks of every call (first in every chain, so
+// hooks see what the console or server sent), the Events methods run
+// on_connect, on_login and on_disconnect, and PasswordFor asks
+// nex.password_for. Install puts all three into proxy.Options.
 type Hooks struct {
 	engine *scripts.Engine
 	log    *zap.Logger
@@ -27,15 +36,16 @@ type Hooks struct {
 	// mu serialises the creation of per-session state; lookups are
 	// lock-free through Session.Value.
 	mu sync.Mutex
-	// rec is the recorder of the server the hooks are installed in: the
-	// lines hooks log (nex.log, print) go to its session logs.
-	rec atomic.Pointer[recorder]
+	// scriptLog is where the lines hooks log (nex.log, print) go: the
+	// session logs of the server the hooks are installed in
+	// (SetScriptLog).
+	scriptLog atomic.Pointer[func(s *rpc.Session, script, level, text string)]
 }
 
-// NewHooks wraps an engine for the server of cfg (which tells the hooks
+// New wraps an engine for the server of cfg (which tells the hooks
 // the games served locally); log receives what the adapter itself reports
 // (nil = no logging). The engine stays the caller's to Reload and Close.
-func NewHooks(e *scripts.Engine, cfg *config.Config, log *zap.Logger) *Hooks {
+func New(e *scripts.Engine, cfg *config.Config, log *zap.Logger) *Hooks {
 	if log == nil {
 		log = zap.NewNop()
 	}
@@ -48,25 +58,21 @@ func NewHooks(e *scripts.Engine, cfg *config.Config, log *zap.Logger) *Hooks {
 	return h
 }
 
-// Install sets opts.Hooks, opts.Events and opts.PasswordFor to h.
-func (h *Hooks) Install(opts *Options) {
-	opts.Hooks = h.Link
-	opts.hooksWant = h.wants
+// Install sets opts.Hooks (Spec), opts.Events and opts.PasswordFor to h.
+func (h *Hooks) Install(opts *proxy.Options) {
+	opts.Hooks = h.Spec()
 	opts.Events = h
 	opts.PasswordFor = h.PasswordFor
 }
 
+// SetScriptLog implements proxy.ScriptLogger: the server hands the hooks
+// where the lines they log for a session go.
+func (h *Hooks) SetScriptLog(fn func(s *rpc.Session, script, level, text string)) {
+	h.scriptLog.Store(&fn)
+}
+
 // Engine returns the wrapped engine.
 func (h *Hooks) Engine() *scripts.Engine { return h.engine }
-
-// ConsolePeer returns the RMC peer of the session's console connection, so
-// that hooks (session:send) and built-in handlers can send the console
-// calls and notifications of their own. It is nil until the connection's
-// RMC traffic starts.
-func ConsolePeer(s *Session) *Peer {
-	p, _ := s.Console().(*Peer)
-	return p
-}
 
 // hookSessionKey is the Session value holding the hooks' state of the
 // connection.
@@ -82,7 +88,7 @@ type hookSession struct {
 }
 
 // session returns the hooks' state of s, creating it on first use.
-func (h *Hooks) session(s *Session) *hookSession {
+func (h *Hooks) session(s *rpc.Session) *hookSession {
 	if hs, ok := s.Value(hookSessionKey{}).(*hookSession); ok {
 		return hs
 	}
@@ -95,8 +101,8 @@ func (h *Hooks) session(s *Session) *hookSession {
 	// encoder for every session; the two debug lines name the connection.
 	snd := &consoleSender{sess: s, log: h.log}
 	hs := &hookSession{lua: scripts.NewSession(snd), sender: snd}
-	if rec := h.rec.Load(); rec != nil {
-		hs.lua.Log = func(script, level, text string) { rec.script(s, script, level, text) }
+	if log := h.scriptLog.Load(); log != nil {
+		hs.lua.Log = func(script, level, text string) { (*log)(s, script, level, text) }
 	}
 	hs.connID, _ = strconv.ParseUint(s.ID, 10, 64)
 	s.SetValue(hookSessionKey{}, hs)
@@ -104,19 +110,26 @@ func (h *Hooks) session(s *Session) *hookSession {
 	return hs
 }
 
-// Link is the hook link of every chain (Options.Hooks).
-func (h *Hooks) Link(next Handler) Handler { return &hookHandler{h: h, next: next} }
+// Spec describes the hook link for a chain: named record.HandlerHook,
+// wanting the calls a hook acts on.
+func (h *Hooks) Spec() proxy.LinkSpec {
+	return proxy.LinkSpec{Name: record.HandlerHook, Wants: h.Wants, Link: h.Link}
+}
 
-// wants reports whether a hook acts on c (Options.hooksWant).
-func (h *Hooks) wants(c *Call) bool {
+// Link is the hook link of every chain (Options.Hooks).
+func (h *Hooks) Link(next rpc.Handler) rpc.Handler { return &hookHandler{h: h, next: next} }
+
+// Wants reports whether a hook acts on c: the calls no hook wants may be
+// forwarded without walking the chain.
+func (h *Hooks) Wants(c *rpc.Call) bool {
 	return h.engine.HasHooks(c.Protocol, c.Method, scriptsDirection(c.Direction))
 }
 
-// scriptsDirection maps the proxy's direction onto the engine's. The two
+// scriptsDirection maps the chain's direction onto the engine's. The two
 // enums stay apart: scripts must not import proxy, and each spells its
 // directions for its own audience (logs versus call.direction).
-func scriptsDirection(d Direction) scripts.Direction {
-	if d == ToConsole {
+func scriptsDirection(d rpc.Direction) scripts.Direction {
+	if d == rpc.ToConsole {
 		return scripts.ServerToConsole
 	}
 	return scripts.ConsoleToServer
@@ -125,10 +138,10 @@ func scriptsDirection(d Direction) scripts.Direction {
 // hookHandler runs the hooks of one chain.
 type hookHandler struct {
 	h    *Hooks
-	next Handler
+	next rpc.Handler
 }
 
-func (hh *hookHandler) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
+func (hh *hookHandler) ServeRMC(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
 	e := hh.h.engine
 	dir := scriptsDirection(c.Direction)
 	reqHooks := e.HasRequestHooks(c.Protocol, c.Method, dir)
@@ -150,7 +163,7 @@ func (hh *hookHandler) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
 		Body:      c.Body,
 		Session:   hs.lua,
 	}
-	var r *Reply
+	var r *rpc.Reply
 	if reqHooks {
 		var err error
 		if r, c, err = hh.request(ctx, sc, c); err != nil {
@@ -161,7 +174,7 @@ func (hh *hookHandler) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
 	if r == nil {
 		r, err = hh.next.ServeRMC(ctx, c)
 	}
-	if !respHooks || (r == nil && err == nil) || errors.Is(err, ErrDrop) {
+	if !respHooks || (r == nil && err == nil) || errors.Is(err, rpc.ErrDrop) {
 		return r, err
 	}
 	return hh.response(ctx, sc, c, r, err)
@@ -169,14 +182,14 @@ func (hh *hookHandler) ServeRMC(ctx context.Context, c *Call) (*Reply, error) {
 
 // request runs the request hooks: it returns the hooks' answer, or the
 // call to pass on (a copy when its body changed, so that the session log
-// keeps what was received), or ErrDrop.
-func (hh *hookHandler) request(ctx context.Context, sc *scripts.Call, c *Call) (*Reply, *Call, error) {
+// keeps what was received), or rpc.ErrDrop.
+func (hh *hookHandler) request(ctx context.Context, sc *scripts.Call, c *rpc.Call) (*rpc.Reply, *rpc.Call, error) {
 	v := hh.h.engine.OnRequest(ctx, sc)
 	switch v.Action {
 	case scripts.Drop:
-		return nil, c, ErrDrop
+		return nil, c, rpc.ErrDrop
 	case scripts.Fail:
-		return ErrorReply(v.Error), c, nil
+		return rpc.ErrorReply(v.Error), c, nil
 	case scripts.Answer:
 		return answerReply(v), c, nil
 	}
@@ -195,11 +208,11 @@ func (hh *hookHandler) request(ctx context.Context, sc *scripts.Call, c *Call) (
 // response runs the response hooks on what the caller would get: a
 // handler failure appears as the error result the session would answer
 // with.
-func (hh *hookHandler) response(ctx context.Context, sc *scripts.Call, c *Call, r *Reply, err error) (*Reply, error) {
+func (hh *hookHandler) response(ctx context.Context, sc *scripts.Call, c *rpc.Call, r *rpc.Reply, err error) (*rpc.Reply, error) {
 	sc.PID = c.Session.PID()
 	sc.Body, sc.Params = nil, nil
 	if err != nil {
-		sc.Result = ResultOf(err)
+		sc.Result = rpc.ResultOf(err)
 	} else {
 		sc.Result = r.Error
 		if r.Error == 0 {
@@ -209,14 +222,14 @@ func (hh *hookHandler) response(ctx context.Context, sc *scripts.Call, c *Call, 
 	v := hh.h.engine.OnResponse(ctx, sc)
 	switch v.Action {
 	case scripts.Drop:
-		return nil, ErrDrop
+		return nil, rpc.ErrDrop
 	case scripts.Fail:
-		return ErrorReply(v.Error), nil
+		return rpc.ErrorReply(v.Error), nil
 	case scripts.Answer:
 		return answerReply(v), nil
 	}
 	if v.Body != nil && err == nil && r.Error == 0 {
-		return &Reply{Body: v.Body}, nil
+		return &rpc.Reply{Body: v.Body}, nil
 	}
 	if v.Params != nil {
 		hh.h.log.Warn("hook changed response values that cannot be encoded; response unchanged",
@@ -227,19 +240,19 @@ func (hh *hookHandler) response(ctx context.Context, sc *scripts.Call, c *Call, 
 
 // answerReply is the success reply of a hook's answer (request or
 // response hook alike); a nil ResponseBody is sent as an empty body.
-func answerReply(v scripts.Verdict) *Reply {
+func answerReply(v scripts.Verdict) *rpc.Reply {
 	body := v.ResponseBody
 	if body == nil {
 		body = []byte{}
 	}
-	return &Reply{Body: body}
+	return &rpc.Reply{Body: body}
 }
 
 // eventTimeout bounds the hooks of one connection event beyond the
 // engine's per-hook limit (several hooks may run).
 const eventTimeout = 5 * time.Second
 
-func (h *Hooks) event(s *Session, mode string) *scripts.Event {
+func (h *Hooks) event(s *rpc.Session, mode string) *scripts.Event {
 	hs := h.session(s)
 	return &scripts.Event{
 		Game:    s.Game,
@@ -251,34 +264,33 @@ func (h *Hooks) event(s *Session, mode string) *scripts.Event {
 	}
 }
 
-// mode is how the session is served (ModeLocal, ModeIntercepted or
-// ModeBlindRelay); "" on a proxied authentication leg before its login.
-func (h *Hooks) mode(s *Session) string {
+// mode is how the session is served (record.ModeLocal, ModeIntercepted
+// or ModeBlindRelay); "" on a proxied authentication leg before its login.
+func (h *Hooks) mode(s *rpc.Session) string {
 	switch {
 	case h.local[s.Game]:
-		return ModeLocal
-	case s.Leg == LegSecure:
+		return record.ModeLocal
+	case s.Leg == rpc.LegSecure:
 		// Blind relays bypass nexproxy's secure listener: a secure
 		// session of a proxied game always comes from an intercepted login.
-		return ModeIntercepted
+		return record.ModeIntercepted
 	}
-	mode, _ := s.Value(sessionKeyLoginMode{}).(string)
-	return mode
+	return proxy.LoginMode(s)
 }
 
 // OnConnect runs the on_connect hooks.
-func (h *Hooks) OnConnect(s *Session) { h.fire(h.engine.OnConnect, h.event(s, h.mode(s))) }
+func (h *Hooks) OnConnect(s *rpc.Session) { h.fire(h.engine.OnConnect, h.event(s, h.mode(s))) }
 
 // OnLogin runs the on_login hooks of a login: proxied (intercepted or
 // relayed blindly) or served by the built-in authentication (Env.LoggedIn).
-func (h *Hooks) OnLogin(s *Session, pid uint64) {
+func (h *Hooks) OnLogin(s *rpc.Session, pid uint64) {
 	ev := h.event(s, h.mode(s))
 	ev.PID = pid
 	h.fire(h.engine.OnLogin, ev)
 }
 
 // OnDisconnect runs the on_disconnect hooks.
-func (h *Hooks) OnDisconnect(s *Session) { h.fire(h.engine.OnDisconnect, h.event(s, h.mode(s))) }
+func (h *Hooks) OnDisconnect(s *rpc.Session) { h.fire(h.engine.OnDisconnect, h.event(s, h.mode(s))) }
 
 // fire runs the hooks of one connection event under eventTimeout.
 func (h *Hooks) fire(run func(context.Context, *scripts.Event), ev *scripts.Event) {
@@ -305,17 +317,17 @@ const sendTimeout = 5 * time.Second
 
 // errNoConsole reports a session:send on a connection whose RMC traffic has
 // not started or has ended.
-var errNoConsole = errors.New("proxy: no console connection to send on")
+var errNoConsole = errors.New("luahooks: no console connection to send on")
 
 // errTooManySends reports a session:send beyond maxHookSends calls in flight.
-var errTooManySends = errors.New("proxy: too many hook calls waiting for the console")
+var errTooManySends = errors.New("luahooks: too many hook calls waiting for the console")
 
 // consoleSender delivers session:send messages on the console connection:
 // notifications (one-way protocols) directly, calls on a goroutine that
 // waits for the console's answer so that the call being served is not
 // held up.
 type consoleSender struct {
-	sess *Session
+	sess *rpc.Session
 	log  *zap.Logger
 
 	mu       sync.Mutex
@@ -326,11 +338,11 @@ type consoleSender struct {
 
 // SendToConsole implements scripts.Sender.
 func (cs *consoleSender) SendToConsole(protocol uint16, method uint32, body []byte) error {
-	p := ConsolePeer(cs.sess)
+	p := cs.sess.Console()
 	if p == nil {
 		return errNoConsole
 	}
-	if oneWay(protocol) {
+	if rpc.OneWay(protocol) {
 		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
 		defer cancel()
 		return p.Notify(ctx, protocol, method, body)
@@ -354,7 +366,7 @@ func (cs *consoleSender) SendToConsole(protocol uint16, method uint32, body []by
 			cs.inflight--
 			cs.mu.Unlock()
 		}()
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), peer.CallTimeout)
 		defer cancel()
 		m, err := p.Call(ctx, protocol, method, body)
 		switch {

@@ -192,7 +192,7 @@ func BenchmarkWriteCalls(b *testing.B) {
 	}
 	params := json.RawMessage(`{"gathering":{"id":1234,"owner_pid":1750087940,"host_pid":1750087940,"min_participants":1,"max_participants":8,"participation_policy":98,"policy_argument":0,"flags":512,"state":0,"description":"ranked match"},"game_mode":3,"attributes":[1,2,3,4,5,6],"application_buffer":"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff","matchmake_param":{"$class":"MatchmakeParam","params":{"@SR":true,"@GIR":3}}}`)
 	result := json.RawMessage(`{"result":"0x00010001","gid":1234,"session_key":"00112233445566778899aabbccddeeff","ticket":"0011"}`)
-	r := Record{Type: TypeCall, Conn: "c1", Leg: LegConsole, Dir: DirConsole, Protocol: "MatchmakeExtension", ProtocolID: 109,
+	r := Record{Type: TypeCall, Conn: "c1", Side: SideConsole, Dir: DirConsole, Protocol: "MatchmakeExtension", ProtocolID: 109,
 		Method: "AutoMatchmakeWithParam_Postpone", MethodID: 40, CallID: 7, Params: params, Result: result, Handler: HandlerUpstream}
 	rs := make([]Record, 32)
 	for i := range rs {

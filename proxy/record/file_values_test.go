@@ -1,4 +1,4 @@
-package proxy
+package record
 
 import (
 	"bytes"
@@ -9,7 +9,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/nexproxy/nexproxy/proxy/sessionlog"
+	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // TestFileRecorderDecodesItsCopies: a call reported with its raw bodies
@@ -20,24 +21,24 @@ import (
 func TestFileRecorderDecodesItsCopies(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	dir := t.TempDir()
-	f := NewFileRecorder(FileRecorderOptions{Dir: dir})
+	f := NewFile(FileOptions{Dir: dir})
 	if f.WantsValues() {
-		t.Fatal("the FileRecorder asks for values decoded on the packet path")
+		t.Fatal("the File asks for values decoded on the packet path")
 	}
-	s := &Session{ID: "1", Game: "g"}
+	s := &rpc.Session{ID: "1", Game: "g"}
 	f.Connect(s, "")
 
 	// Authentication.GetName(pid 1234567) -> "alice".
 	req := binary.LittleEndian.AppendUint32(nil, 1234567)
 	resp := binary.LittleEndian.AppendUint16(nil, 6)
 	resp = append(resp, "alice\x00"...)
-	f.Call(s, &CallEvent{Direction: ToServer, Protocol: 10, Method: 5, CallID: 1, ProtocolName: "Authentication", MethodName: "GetName",
+	f.Call(s, &CallEvent{Direction: rpc.ToServer, Protocol: 10, Method: 5, CallID: 1, ProtocolName: "Authentication", MethodName: "GetName",
 		Handler: HandlerUpstream, RequestBody: req, ResponseBody: resp})
 	clear(req) // the packet path's buffers are reused at once
 	clear(resp)
-	f.Call(s, &CallEvent{Direction: ToServer, Protocol: 10, Method: 5, CallID: 2, ProtocolName: "Authentication", MethodName: "GetName",
+	f.Call(s, &CallEvent{Direction: rpc.ToServer, Protocol: 10, Method: 5, CallID: 2, ProtocolName: "Authentication", MethodName: "GetName",
 		Handler: HandlerUpstream, RequestBody: []byte{7, 0, 0, 0}, Error: 0x80010001})
-	f.Call(s, &CallEvent{Direction: ToServer, Protocol: 0x7f0, Method: 1, CallID: 3, ProtocolName: "Protocol(0x7f0)", MethodName: "Method(1)",
+	f.Call(s, &CallEvent{Direction: rpc.ToServer, Protocol: 0x7f0, Method: 1, CallID: 3, ProtocolName: "Protocol(0x7f0)", MethodName: "Method(1)",
 		Handler: HandlerUpstream, RequestBody: []byte{0xde, 0xad}, ResponseBody: []byte{}})
 	f.Disconnect(s, nil)
 	if err := f.Close(); err != nil {

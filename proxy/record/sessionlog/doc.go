@@ -9,7 +9,7 @@
 //	{"type":"header","format":"nexproxy-session-log","version":1,...}
 //
 // and every later line is one event whose "type" says which fields it
-// uses (see Record): "open" and "close" (a PRUDP connection of either leg),
+// uses (see Record): "open" and "close" (a PRUDP connection of either side),
 // "login", "call" (one RMC call with its response), "script" (a line a Lua
 // hook logged) and "note". "version" is the format's major version: a
 // reader refuses a major version it does not know, because its fields may
@@ -20,7 +20,7 @@
 //
 // Create writes one file per console connection, so a console's login
 // (authentication server) and its game session (secure server) are two
-// files; the upstream leg that nexproxy opens on the console's behalf is
+// files; the upstream connection that nexproxy opens on the console's behalf is
 // logged in the console connection's file, its events marked
 // "leg":"upstream". Files are named
 //

@@ -43,7 +43,7 @@ var ErrClosed = errors.New("pcapng: writer closed")
 type Packet struct {
 	// Time stamps the packet (nanosecond resolution is kept).
 	Time time.Time
-	// Src and Dst are the real endpoints of the leg the message travelled.
+	// Src and Dst are the real endpoints of the connection the message travelled.
 	Src, Dst netip.AddrPort
 	// Payload is the decrypted message.
 	Payload []byte
@@ -53,7 +53,7 @@ type Packet struct {
 }
 
 // Writer writes one pcapng section with one Ethernet interface. It is safe
-// for concurrent use: both legs of a session may write at once, and each
+// for concurrent use: both sides of a session may write at once, and each
 // packet is written whole. It keeps no buffer between writes: blocks are
 // built in a pooled buffer and handed to the file whole, so an idle
 // capture (one per open session) costs a few words.

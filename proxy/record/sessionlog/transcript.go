@@ -76,14 +76,14 @@ func eventLine(r *Record) string {
 	var b strings.Builder
 	switch r.Type {
 	case TypeOpen, TypeClose:
-		fmt.Fprintf(&b, "%-6s %s", r.Type, legName(r.Leg))
+		fmt.Fprintf(&b, "%-6s %s", r.Type, legName(r.Side))
 		if r.Conn != "" {
 			b.WriteString(" " + r.Conn)
 		}
 		if r.Type == TypeOpen {
 			if r.Remote != "" || r.Local != "" {
 				// Arrows point from the side that opened the connection.
-				if r.Leg == LegUpstream {
+				if r.Side == SideUpstream {
 					fmt.Fprintf(&b, "  %s → %s", orDash(r.Local), orDash(r.Remote))
 				} else {
 					fmt.Fprintf(&b, "  %s → %s", orDash(r.Remote), orDash(r.Local))
@@ -178,7 +178,7 @@ func writeCall(b *strings.Builder, r *Record) {
 	if r.Duration != 0 {
 		tags = append(tags, Duration(r.Duration).text())
 	}
-	if r.Leg == LegUpstream {
+	if r.Side == SideUpstream {
 		tags = append(tags, "upstream leg")
 	}
 	if len(tags) > 0 {

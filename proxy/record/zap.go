@@ -1,29 +1,30 @@
-package proxy
+package record
 
 import (
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"go.uber.org/zap"
 )
 
-// ZapRecorder logs connections, logins and calls on a zap logger: one line
+// Zap logs connections, logins and calls on a zap logger: one line
 // per event with conn, pid and call_id fields. Call lines are at debug
 // level and carry names, not bodies, so no secret reaches info level.
-func ZapRecorder(log *zap.Logger) Recorder { return zapRecorder{log} }
+func Zap(log *zap.Logger) Recorder { return zapRecorder{log} }
 
 type zapRecorder struct{ log *zap.Logger }
 
 // WantsValues is false: call lines carry names, not bodies.
 func (z zapRecorder) WantsValues() bool { return false }
 
-func (z zapRecorder) Connect(s *Session, upstream string) {
+func (z zapRecorder) Connect(s *rpc.Session, upstream string) {
 	z.log.Debug("session open", zap.String("conn", s.ID), zap.String("game", s.Game), zap.String("leg", s.Leg.String()),
 		zap.Stringer("remote", s.RemoteAddr), zap.String("upstream", upstream))
 }
 
-func (z zapRecorder) Login(s *Session, pid uint64, mode string) {
+func (z zapRecorder) Login(s *rpc.Session, pid uint64, mode string) {
 	z.log.Debug("session login", zap.String("conn", s.ID), zap.Uint64("pid", pid), zap.String("mode", mode))
 }
 
-func (z zapRecorder) Call(s *Session, e *CallEvent) {
+func (z zapRecorder) Call(s *rpc.Session, e *CallEvent) {
 	if ce := z.log.Check(zap.DebugLevel, "call"); ce != nil {
 		fields := []zap.Field{zap.String("conn", s.ID), zap.Uint64("pid", s.PID()), zap.Uint32("call_id", e.CallID),
 			zap.String("direction", e.Direction.String()), zap.String("method", e.ProtocolName+"."+e.MethodName),
@@ -38,6 +39,6 @@ func (z zapRecorder) Call(s *Session, e *CallEvent) {
 	}
 }
 
-func (z zapRecorder) Disconnect(s *Session, err error) {
+func (z zapRecorder) Disconnect(s *rpc.Session, err error) {
 	z.log.Debug("session closed", zap.String("conn", s.ID), zap.Uint64("pid", s.PID()), zap.NamedError("cause", err))
 }

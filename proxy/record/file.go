@@ -1,4 +1,4 @@
-package proxy
+package record
 
 import (
 	"context"
@@ -13,14 +13,15 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/nexproxy/nexproxy/proxy/pcapng"
-	"github.com/nexproxy/nexproxy/proxy/sessionlog"
+	"github.com/nexproxy/nexproxy/proxy/record/pcapng"
+	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
-// FileRecorderOptions configure a FileRecorder.
-type FileRecorderOptions struct {
+// FileOptions configure a File.
+type FileOptions struct {
 	// Dir is the folder of the session logs; "" writes none.
 	Dir string
 	// Secrets writes passwords, keys and tickets unredacted.
@@ -29,8 +30,8 @@ type FileRecorderOptions struct {
 	// (sessionlog.Writer.CapturePath); it needs Dir.
 	SessionCaptures bool
 	// Capture receives the traffic of every session (serve --pcapng);
-	// nil = none. The FileRecorder writes it from its writer goroutine;
-	// the caller closes it after FileRecorder.Close.
+	// nil = none. The File writes it from its writer goroutine;
+	// the caller closes it after File.Close.
 	Capture *pcapng.Writer
 	// Program goes into the session log headers ("nexproxy 1.2.0").
 	Program string
@@ -42,8 +43,8 @@ type FileRecorderOptions struct {
 	Registry *schema.Registry
 }
 
-// FileRecorder writes one session log per console connection (the events
-// of the upstream leg nexproxy opened for it included, as leg "upstream")
+// File writes one session log per console connection (the events
+// of the upstream connection nexproxy opened for it included, as "leg":"upstream")
 // and the decrypted RMC messages as pcapng captures. A file that cannot be
 // written (disk full, folder gone) is logged once and then ignored: the
 // session goes on without it.
@@ -53,37 +54,37 @@ type FileRecorderOptions struct {
 // and put on a bounded queue without waiting (values another recorder
 // had decoded are rendered at once instead, since the trees belong to
 // the call); one
-// writer goroutine per FileRecorder creates, writes and closes the files,
+// writer goroutine per File creates, writes and closes the files,
 // batching what is queued, in order per session. It writes whenever it
 // takes records off the queue, so a session log is readable while the
 // session runs, at most milliseconds behind; records still queued when the
 // process crashes are lost. A disk that blocks or cannot keep up stalls
-// only the writer: once FileRecorderQueue records wait, new ones are
+// only the writer: once FileQueue records wait, new ones are
 // dropped and counted (Dropped), with one warning per episode of drops and
 // a note when the writer has caught up. A session whose file creation was
 // dropped has no log.
-type FileRecorder struct {
-	o FileRecorderOptions
+type File struct {
+	o FileOptions
 	// openFile opens the files; nil = os.OpenFile. Tests swap the disk.
 	openFile func(name string, flag int, perm os.FileMode) (io.WriteCloser, error)
 
 	mu       sync.Mutex
-	sessions map[*Session]*sessionFiles
+	sessions map[*rpc.Session]*sessionFiles
 
 	q fileQueue
 	w fileWriter // owned by the writer goroutine
 }
 
-// FileRecorderQueue is how many records and captured messages a
-// FileRecorder holds for its writer before it drops new ones: a few
+// FileQueue is how many records and captured messages a
+// File holds for its writer before it drops new ones: a few
 // seconds of a busy server, a few megabytes at most.
-const FileRecorderQueue = 4096
+const FileQueue = 4096
 
 // sessionFiles are the files of one console connection. upstream and lost
 // are fixed when Connect publishes it, gone is set by the writer and read
 // by the packet path, and the writer goroutine owns the others.
 type sessionFiles struct {
-	upstream bool        // an upstream leg was opened
+	upstream bool        // an upstream connection was opened
 	lost     bool        // the queue dropped the creation: no files
 	gone     atomic.Bool // the writer could not create the log: send nothing
 
@@ -98,35 +99,35 @@ type sessionFiles struct {
 	pkts     []int32 // the batch's messages for pcap, in order
 }
 
-// NewFileRecorder returns a recorder writing what o asks for. Close it
+// NewFile returns a recorder writing what o asks for. Close it
 // after the server; its writer goroutine starts with the first event.
-func NewFileRecorder(o FileRecorderOptions) *FileRecorder {
+func NewFile(o FileOptions) *File {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
 	if o.Registry == nil {
 		o.Registry = schema.Default()
 	}
-	f := &FileRecorder{o: o, sessions: map[*Session]*sessionFiles{}}
-	f.q.init(FileRecorderQueue)
+	f := &File{o: o, sessions: map[*rpc.Session]*sessionFiles{}}
+	f.q.init(FileQueue)
 	return f
 }
 
 // Dropped is how many records and captured messages were not written
-// because FileRecorderQueue of them already waited for a slow disk (the
+// because FileQueue of them already waited for a slow disk (the
 // creation of a session's files counts as one). It only grows.
-func (f *FileRecorder) Dropped() uint64 { return f.q.dropped.Load() }
+func (f *File) Dropped() uint64 { return f.q.dropped.Load() }
 
-// WantsValues is false: the FileRecorder decodes the calls' bodies
+// WantsValues is false: the File decodes the calls' bodies
 // itself, on its writer goroutine, so that logging a call costs the packet
 // path a copy rather than a decoding.
-func (f *FileRecorder) WantsValues() bool { return false }
+func (f *File) WantsValues() bool { return false }
 
-// upstreamConn names the upstream leg of a console connection in logs.
-func upstreamConn(s *Session) string { return "u" + s.ID }
+// upstreamConn names the upstream connection of a console connection in logs.
+func upstreamConn(s *rpc.Session) string { return "u" + s.ID }
 
 // Connect has the session's files opened and records the connection.
-func (f *FileRecorder) Connect(s *Session, upstream string) {
+func (f *File) Connect(s *rpc.Session, upstream string) {
 	sf := &sessionFiles{upstream: upstream != ""}
 	// The file is named after the connection's time, not the writer's.
 	start := sessionlog.Record{Time: time.Now(), Game: s.Game, Conn: s.ID}
@@ -137,7 +138,7 @@ func (f *FileRecorder) Connect(s *Session, upstream string) {
 	f.sessions[s] = sf
 	f.mu.Unlock()
 
-	open := sessionlog.Record{Type: sessionlog.TypeOpen, Game: s.Game, Conn: s.ID, Leg: sessionlog.LegConsole,
+	open := sessionlog.Record{Type: sessionlog.TypeOpen, Game: s.Game, Conn: s.ID, Side: sessionlog.SideConsole,
 		Remote: s.RemoteAddr.String(), Server: s.Leg.String(), PID: s.PID()}
 	if s.LocalAddr.IsValid() {
 		open.Local = s.LocalAddr.String()
@@ -145,13 +146,13 @@ func (f *FileRecorder) Connect(s *Session, upstream string) {
 	open.Time = start.Time
 	f.write(sf, open)
 	if upstream != "" {
-		f.write(sf, sessionlog.Record{Type: sessionlog.TypeOpen, Game: s.Game, Conn: upstreamConn(s), Leg: sessionlog.LegUpstream,
+		f.write(sf, sessionlog.Record{Type: sessionlog.TypeOpen, Game: s.Game, Conn: upstreamConn(s), Side: sessionlog.SideUpstream,
 			Remote: upstream, Server: s.Leg.String()})
 	}
 }
 
 // Login records a login with its PID and mode.
-func (f *FileRecorder) Login(s *Session, pid uint64, mode string) {
+func (f *File) Login(s *rpc.Session, pid uint64, mode string) {
 	sf := f.get(s)
 	if sf == nil {
 		return
@@ -160,7 +161,7 @@ func (f *FileRecorder) Login(s *Session, pid uint64, mode string) {
 }
 
 // Call records one call with its decoded parameters and answer.
-func (f *FileRecorder) Call(s *Session, e *CallEvent) {
+func (f *File) Call(s *rpc.Session, e *CallEvent) {
 	sf := f.get(s)
 	if !f.logging(sf) {
 		return
@@ -177,7 +178,7 @@ func (f *FileRecorder) Call(s *Session, e *CallEvent) {
 }
 
 // Script records a line a Lua hook logged for the session.
-func (f *FileRecorder) Script(s *Session, script, level, text string) {
+func (f *File) Script(s *rpc.Session, script, level, text string) {
 	sf := f.get(s)
 	if sf == nil {
 		return
@@ -193,7 +194,7 @@ type callBodies struct {
 	response []byte // nil: no response values (error, one-way, dropped)
 }
 
-func newCallBodies(s *Session, e *CallEvent) *callBodies {
+func newCallBodies(s *rpc.Session, e *CallEvent) *callBodies {
 	b := &callBodies{settings: s.Settings}
 	// One allocation for both copies.
 	buf := make([]byte, 0, len(e.RequestBody)+len(e.ResponseBody))
@@ -207,7 +208,7 @@ func newCallBodies(s *Session, e *CallEvent) *callBodies {
 
 // decodeValues fills r's values from b, as callRecord does from decoded
 // trees. It runs on the writer goroutine.
-func (f *FileRecorder) decodeValues(r *sessionlog.Record, b *callBodies) {
+func (f *File) decodeValues(r *sessionlog.Record, b *callBodies) {
 	req, _ := f.o.Registry.DecodeOrRaw(r.ProtocolID, r.MethodID, true, b.request, b.settings)
 	r.Params, r.ParamsRaw = valueJSON(req)
 	if b.response != nil {
@@ -217,27 +218,27 @@ func (f *FileRecorder) decodeValues(r *sessionlog.Record, b *callBodies) {
 }
 
 // callRecord is the session log line of a call, with the values of e's
-// decoded trees (none when e has none). Leg and CallID name the
-// leg the call travelled to reach its answerer's side: a call the console
-// made is on the console leg (its forwarded copy's id is
+// decoded trees (none when e has none). Side and CallID name the
+// connection the call travelled to reach its answerer: a call the console
+// made is on the console connection (its forwarded copy's id is
 // UpstreamCallID); a call of the server that was forwarded to the console
-// is shown on the console leg as well, with the server's id as
-// UpstreamCallID, and one answered by nexproxy stays on the upstream leg.
-func callRecord(s *Session, e *CallEvent) sessionlog.Record {
+// is shown on the console connection as well, with the server's id as
+// UpstreamCallID, and one answered by nexproxy stays on the upstream connection.
+func callRecord(s *rpc.Session, e *CallEvent) sessionlog.Record {
 	r := sessionlog.Record{
-		Type: sessionlog.TypeCall, Time: time.Now().Add(-e.Duration), Conn: s.ID, Leg: sessionlog.LegConsole,
+		Type: sessionlog.TypeCall, Time: time.Now().Add(-e.Duration), Conn: s.ID, Side: sessionlog.SideConsole,
 		Dir: sessionlog.DirConsole, ProtocolID: e.Protocol, MethodID: e.Method, CallID: e.CallID,
 		Duration: sessionlog.Duration(e.Duration), Handler: e.Handler,
 	}
 	switch {
-	case e.Direction == ToServer:
+	case e.Direction == rpc.ToServer:
 		r.UpstreamCallID = e.ForwardedCallID
 	case e.ForwardedCallID != 0:
 		r.Dir = sessionlog.DirServer
 		r.CallID, r.UpstreamCallID = e.ForwardedCallID, e.CallID
 	default:
 		r.Dir = sessionlog.DirServer
-		r.Conn, r.Leg = upstreamConn(s), sessionlog.LegUpstream
+		r.Conn, r.Side = upstreamConn(s), sessionlog.SideUpstream
 	}
 	if !strings.HasPrefix(e.ProtocolName, "Protocol(") {
 		r.Protocol = e.ProtocolName
@@ -256,7 +257,7 @@ func callRecord(s *Session, e *CallEvent) sessionlog.Record {
 		r.Status = "dropped"
 	case errors.Is(e.Err, context.DeadlineExceeded):
 		r.Status = "timeout"
-	case errors.Is(e.Err, ErrUpstreamGone):
+	case errors.Is(e.Err, rpc.ErrUpstreamGone):
 		r.Status = "disconnected"
 	}
 	if e.Err != nil && !e.Dropped {
@@ -282,9 +283,9 @@ func valueJSON(v *schema.Value) ([]byte, string) {
 	return v.AppendJSON(nil), ""
 }
 
-// Disconnect records the end of the connection (and of its upstream leg)
+// Disconnect records the end of the connection (and of its upstream connection)
 // and has the session's files closed after its earlier records.
-func (f *FileRecorder) Disconnect(s *Session, err error) {
+func (f *File) Disconnect(s *rpc.Session, err error) {
 	f.mu.Lock()
 	sf := f.sessions[s]
 	delete(f.sessions, s)
@@ -296,15 +297,15 @@ func (f *FileRecorder) Disconnect(s *Session, err error) {
 	if err != nil {
 		reason = err.Error()
 	}
-	f.write(sf, sessionlog.Record{Type: sessionlog.TypeClose, Game: s.Game, Conn: s.ID, Leg: sessionlog.LegConsole, Reason: reason})
+	f.write(sf, sessionlog.Record{Type: sessionlog.TypeClose, Game: s.Game, Conn: s.ID, Side: sessionlog.SideConsole, Reason: reason})
 	if sf.upstream {
-		f.write(sf, sessionlog.Record{Type: sessionlog.TypeClose, Game: s.Game, Conn: upstreamConn(s), Leg: sessionlog.LegUpstream, Reason: reason})
+		f.write(sf, sessionlog.Record{Type: sessionlog.TypeClose, Game: s.Game, Conn: upstreamConn(s), Side: sessionlog.SideUpstream, Reason: reason})
 	}
 	f.closeLater(sf)
 }
 
 // Message queues one RMC message for the captures.
-func (f *FileRecorder) Message(s *Session, e *MessageEvent) {
+func (f *File) Message(s *rpc.Session, e *MessageEvent) {
 	sf := f.get(s)
 	session := f.o.SessionCaptures && f.logging(sf)
 	process := f.o.Capture != nil && !f.w.captureBad.Load()
@@ -327,11 +328,11 @@ func (f *FileRecorder) Message(s *Session, e *MessageEvent) {
 // Close has the files of sessions still open closed (the server closes
 // them all before it returns, so normally none), waits until every queued
 // record is written and stops the writer goroutine. The process capture
-// (FileRecorderOptions.Capture) can be closed after it.
-func (f *FileRecorder) Close() error {
+// (FileOptions.Capture) can be closed after it.
+func (f *File) Close() error {
 	f.mu.Lock()
 	open := f.sessions
-	f.sessions = map[*Session]*sessionFiles{}
+	f.sessions = map[*rpc.Session]*sessionFiles{}
 	f.mu.Unlock()
 	for _, sf := range open {
 		f.closeLater(sf)
@@ -340,20 +341,20 @@ func (f *FileRecorder) Close() error {
 	return nil
 }
 
-func (f *FileRecorder) get(s *Session) *sessionFiles {
+func (f *File) get(s *rpc.Session) *sessionFiles {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.sessions[s]
 }
 
 // logging reports whether sf's session has (or will have) files to write.
-func (f *FileRecorder) logging(sf *sessionFiles) bool {
+func (f *File) logging(sf *sessionFiles) bool {
 	return sf != nil && f.o.Dir != "" && !sf.lost && !sf.gone.Load()
 }
 
 // write queues r for the session log, stamped now: the writer may get to
 // it later.
-func (f *FileRecorder) write(sf *sessionFiles, r sessionlog.Record) {
+func (f *File) write(sf *sessionFiles, r sessionlog.Record) {
 	if !f.logging(sf) {
 		return
 	}
@@ -365,7 +366,7 @@ func (f *FileRecorder) write(sf *sessionFiles, r sessionlog.Record) {
 
 // closeLater queues the closing of sf's files after its queued records;
 // it is never dropped, so that no file stays open.
-func (f *FileRecorder) closeLater(sf *sessionFiles) {
+func (f *File) closeLater(sf *sessionFiles) {
 	if f.o.Dir != "" && !sf.lost {
 		f.q.force(f, fileItem{op: opClose, sf: sf}, false)
 	}

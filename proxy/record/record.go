@@ -1,12 +1,17 @@
-package proxy
+// Package record is what nexproxy keeps of its sessions: the Recorder
+// interface the proxy reports connections, logins, calls, messages and
+// the hooks' log lines to, and its implementations: File (session logs
+// and pcapng captures, written off the packet path), Zap (the process
+// log) and Multi (a fan-out). The formats are sessionlog's and pcapng's.
+package record
 
 import (
-	"errors"
 	"net/netip"
 	"time"
 
-	"github.com/nexproxy/nexproxy/proxy/sessionlog"
+	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
@@ -15,14 +20,14 @@ import (
 type Recorder interface {
 	// Connect reports a console connection; upstream is the upstream
 	// address ("" in local mode or when unreachable).
-	Connect(s *Session, upstream string)
+	Connect(s *rpc.Session, upstream string)
 	// Login reports a login on the authentication leg and how its secure
 	// leg is handled: ModeLocal, ModeIntercepted or ModeBlindRelay.
-	Login(s *Session, pid uint64, mode string)
+	Login(s *rpc.Session, pid uint64, mode string)
 	// Call reports one call and its answer.
-	Call(s *Session, e *CallEvent)
+	Call(s *rpc.Session, e *CallEvent)
 	// Disconnect reports the end of a connection.
-	Disconnect(s *Session, err error)
+	Disconnect(s *rpc.Session, err error)
 }
 
 // ValueRecorder is a Recorder that tells whether it reads the decoded
@@ -37,8 +42,9 @@ type ValueRecorder interface {
 	WantsValues() bool
 }
 
-// wantsValues reports whether r reads decoded calls.
-func wantsValues(r Recorder) bool {
+// WantsValues reports whether r reads decoded calls: false only for a
+// ValueRecorder that says so.
+func WantsValues(r Recorder) bool {
 	if r == nil {
 		return false
 	}
@@ -48,7 +54,7 @@ func wantsValues(r Recorder) bool {
 	return true
 }
 
-// Login modes (Recorder.Login).
+// Login modes (Recorder.Login), as the session logs spell them.
 const (
 	// ModeLocal: nexproxy's built-in authentication logged the user in.
 	ModeLocal = sessionlog.ModeLocal
@@ -60,19 +66,33 @@ const (
 	ModeBlindRelay = sessionlog.ModeBlindRelay
 )
 
+// Handlers that can answer a call (CallEvent.Handler): the names the
+// chain's links give themselves, as the session logs show them.
+const (
+	// HandlerHook: a Lua hook answered (or dropped) the call itself.
+	HandlerHook = "hook"
+	// HandlerBuiltin: nexproxy's built-in handlers answered (local mode,
+	// or a method no handler knows).
+	HandlerBuiltin = "builtin"
+	// HandlerUpstream: the call was forwarded to the upstream server.
+	HandlerUpstream = "upstream"
+	// HandlerConsole: a call of the server was forwarded to the console.
+	HandlerConsole = "console"
+)
+
 // CallEvent is one call as the console saw it.
 type CallEvent struct {
-	Direction Direction
+	Direction rpc.Direction
 	Protocol  uint16
 	Method    uint32
 	// CallID is the id the caller chose (the console's for ToServer, the
 	// upstream's for ToConsole).
 	CallID uint32
-	// ForwardedCallID is the id the call carried on the other leg when it
+	// ForwardedCallID is the id the call carried on the other side when it
 	// was forwarded (0 when it was answered without forwarding or the
 	// forwarded copy got no answer).
 	ForwardedCallID uint32
-	// Handler says who answered: HandlerHook, HandlerBuiltin,
+	// Handler names the link that answered: HandlerHook, HandlerBuiltin,
 	// HandlerUpstream or HandlerConsole ("" when unknown).
 	Handler string
 	// Dropped is true when a hook dropped the call (no answer was sent).
@@ -106,23 +126,23 @@ type ScriptRecorder interface {
 	// Script reports one line: the hook's script, its level ("debug",
 	// "info", "warn", "error") and text. It is called on the goroutine
 	// the hook runs on and must not block.
-	Script(s *Session, script, level, text string)
+	Script(s *rpc.Session, script, level, text string)
 }
 
 // MessageRecorder is a Recorder that also wants every RMC message as it
-// crosses either leg, decrypted and reassembled (packet captures).
+// crosses either side, decrypted and reassembled (packet captures).
 type MessageRecorder interface {
 	Recorder
 	// Message reports one message; it is called on the connection's
 	// goroutines and must not block.
-	Message(s *Session, e *MessageEvent)
+	Message(s *rpc.Session, e *MessageEvent)
 }
 
 // MessageEvent is one RMC message on the wire.
 type MessageEvent struct {
 	// Time is when the message was sent or received.
 	Time time.Time
-	// Upstream is true on the leg between nexproxy and the upstream server.
+	// Upstream is true on the connection between nexproxy and the upstream server.
 	Upstream bool
 	// Src and Dst are the endpoints the message travelled between.
 	Src, Dst netip.AddrPort
@@ -131,103 +151,4 @@ type MessageEvent struct {
 	// ProtocolName and MethodName name the method (numbers when the schema
 	// does not describe it).
 	ProtocolName, MethodName string
-}
-
-// recorder adapts the optional Recorder and Events.
-type recorder struct {
-	r      Recorder
-	reg    *schema.Registry
-	events Events
-	values bool // r reads decoded calls
-}
-
-func newRecorder(r Recorder, reg *schema.Registry, events Events) *recorder {
-	return &recorder{r: r, reg: reg, events: events, values: wantsValues(r)}
-}
-
-func (r *recorder) connect(s *Session, upstream string) {
-	if r.r != nil {
-		r.r.Connect(s, upstream)
-	}
-	if r.events != nil {
-		r.events.OnConnect(s)
-	}
-}
-
-func (r *recorder) login(s *Session, pid uint64, mode string) {
-	if r.r != nil {
-		r.r.Login(s, pid, mode)
-	}
-	if r.events != nil {
-		r.events.OnLogin(s, pid)
-	}
-}
-
-func (r *recorder) disconnect(s *Session, err error) {
-	if r.r != nil {
-		r.r.Disconnect(s, err)
-	}
-	if r.events != nil {
-		r.events.OnDisconnect(s)
-	}
-}
-
-// messages reports whether the recorder wants every message.
-func (r *recorder) messages() bool {
-	_, ok := r.r.(MessageRecorder)
-	return ok
-}
-
-// tracer returns a Peer tracer reporting the messages of one leg; local
-// is nexproxy's end of it, remote the other.
-func (r *recorder) tracer(s *Session, upstream bool, local, remote netip.AddrPort) func(string, *rmc.Message) {
-	mr, ok := r.r.(MessageRecorder)
-	if !ok {
-		return nil
-	}
-	return func(dir string, m *rmc.Message) {
-		e := &MessageEvent{Time: time.Now(), Upstream: upstream, Src: remote, Dst: local, Message: m}
-		if dir == "send" {
-			e.Src, e.Dst = local, remote
-		}
-		e.ProtocolName, e.MethodName = r.reg.NamesFor(m.Protocol, m.Method, s.Settings.NEXVersion)
-		mr.Message(s, e)
-	}
-}
-
-func (r *recorder) call(s *Session, dir Direction, c *Call, reply *Reply, err error, d time.Duration, t *callTrace) {
-	if r.r == nil {
-		return
-	}
-	e := &CallEvent{Direction: dir, Protocol: c.Protocol, Method: c.Method, CallID: c.CallID, Duration: d, Err: err}
-	if t != nil {
-		e.Handler, e.ForwardedCallID = t.handler, t.forwarded
-	}
-	e.Dropped = errors.Is(err, ErrDrop)
-	e.ProtocolName, e.MethodName = r.reg.NamesFor(c.Protocol, c.Method, s.Settings.NEXVersion)
-	e.RequestBody = c.Body
-	if r.values {
-		e.Request, _ = r.reg.DecodeOrRaw(c.Protocol, c.Method, true, c.Body, s.Settings)
-	}
-	if reply != nil {
-		if reply.Error != 0 {
-			e.Error = reply.Error
-		} else {
-			e.ResponseBody = reply.Body
-			if e.ResponseBody == nil {
-				e.ResponseBody = []byte{}
-			}
-			if r.values {
-				e.Response, _ = r.reg.DecodeOrRaw(c.Protocol, c.Method, false, reply.Body, s.Settings)
-			}
-		}
-	}
-	r.r.Call(s, e)
-}
-
-// script reports a line a hook logged for s.
-func (r *recorder) script(s *Session, script, level, text string) {
-	if sr, ok := r.r.(ScriptRecorder); ok {
-		sr.Script(s, script, level, text)
-	}
 }

@@ -1,4 +1,4 @@
-package proxy
+package record
 
 import (
 	"errors"
@@ -10,8 +10,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/nexproxy/nexproxy/proxy/pcapng"
-	"github.com/nexproxy/nexproxy/proxy/sessionlog"
+	"github.com/nexproxy/nexproxy/proxy/record/pcapng"
+	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 )
 
 // fileOp is what the writer goroutine does with a queued item.
@@ -28,7 +28,7 @@ const (
 // fileItem is one queued piece of work for the writer goroutine.
 type fileItem struct {
 	op      fileOp
-	process bool // opPacket: into FileRecorderOptions.Capture too
+	process bool // opPacket: into FileOptions.Capture too
 	sf      *sessionFiles
 	rec     sessionlog.Record
 	body    *callBodies // opRecord of a call: values to decode into rec
@@ -62,7 +62,7 @@ func (q *fileQueue) init(limit int) {
 
 // push queues it unless the queue is full (counted in Dropped) or closed.
 // It never waits for the writer.
-func (f *FileRecorder) push(it fileItem) bool {
+func (f *File) push(it fileItem) bool {
 	q := &f.q
 	q.mu.Lock()
 	if q.closed {
@@ -89,7 +89,7 @@ func (f *FileRecorder) push(it fileItem) bool {
 
 // force queues it whatever the queue holds (unless closed); urgent wakes
 // the writer even in the middle of its pause (sync).
-func (q *fileQueue) force(f *FileRecorder, it fileItem, urgent bool) bool {
+func (q *fileQueue) force(f *File, it fileItem, urgent bool) bool {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
@@ -103,7 +103,7 @@ func (q *fileQueue) force(f *FileRecorder, it fileItem, urgent bool) bool {
 // when it waits for work (or urgent), and unlocks q.mu. A writer in its
 // pause between batches is not woken: it comes back for the item within
 // writerPause, and the packet path saves a goroutine wake-up per record.
-func (f *FileRecorder) enqueueLocked(it fileItem, urgent bool) {
+func (f *File) enqueueLocked(it fileItem, urgent bool) {
 	q := &f.q
 	q.items = append(q.items, it)
 	start := !q.started
@@ -152,7 +152,7 @@ func (q *fileQueue) close() {
 
 // sync returns when everything queued before it is written (at once when
 // nothing was ever queued or the recorder is closed).
-func (f *FileRecorder) sync() {
+func (f *File) sync() {
 	f.q.mu.Lock()
 	started := f.q.started
 	f.q.mu.Unlock()
@@ -189,7 +189,7 @@ const (
 // run is the writer goroutine: it takes everything queued, writes it,
 // pauses for writerPause (or until a sync or Close), and waits for the
 // next item when the queue is empty, until Close.
-func (f *FileRecorder) run() {
+func (f *File) run() {
 	q := &f.q
 	defer close(q.done)
 	pause := time.NewTimer(time.Hour)
@@ -229,7 +229,7 @@ func (f *FileRecorder) run() {
 }
 
 // caughtUp ends an episode of drops once the writer has emptied the queue.
-func (f *FileRecorder) caughtUp() {
+func (f *File) caughtUp() {
 	q := &f.q
 	q.mu.Lock()
 	if !q.dropping || len(q.items) > 0 {
@@ -245,7 +245,7 @@ func (f *FileRecorder) caughtUp() {
 // process carries out one batch in order: records and messages are
 // gathered per file and written together at the end, or earlier when a
 // close or sync needs them out.
-func (f *FileRecorder) process(batch []fileItem) {
+func (f *File) process(batch []fileItem) {
 	w := &f.w
 	for i := range batch {
 		it := &batch[i]
@@ -285,7 +285,7 @@ func (w *fileWriter) touch(sf *sessionFiles) {
 }
 
 // writeAll writes what the batch gathered for every file.
-func (f *FileRecorder) writeAll(batch []fileItem) {
+func (f *File) writeAll(batch []fileItem) {
 	w := &f.w
 	for i, sf := range w.touched {
 		f.writeSession(sf, batch)
@@ -303,7 +303,7 @@ func (f *FileRecorder) writeAll(batch []fileItem) {
 }
 
 // writeSession writes sf's gathered records and messages.
-func (f *FileRecorder) writeSession(sf *sessionFiles, batch []fileItem) {
+func (f *File) writeSession(sf *sessionFiles, batch []fileItem) {
 	w := &f.w
 	if len(sf.recs) > 0 {
 		err := f.writeRecords(sf.log, batch, sf.recs)
@@ -327,7 +327,7 @@ func (f *FileRecorder) writeSession(sf *sessionFiles, batch []fileItem) {
 
 // writeRecords writes the records of batch at idx to lw, maxKept at a
 // time, and returns the first error.
-func (f *FileRecorder) writeRecords(lw *sessionlog.Writer, batch []fileItem, idx []int32) error {
+func (f *File) writeRecords(lw *sessionlog.Writer, batch []fileItem, idx []int32) error {
 	w := &f.w
 	var first error
 	for len(idx) > 0 {
@@ -378,7 +378,7 @@ func keep[T any](s []T) []T {
 }
 
 // create opens sf's session log and, when asked, its capture.
-func (f *FileRecorder) create(sf *sessionFiles, start time.Time, game, conn string) {
+func (f *File) create(sf *sessionFiles, start time.Time, game, conn string) {
 	w := &f.w
 	open := f.openFile
 	if open == nil {
@@ -420,7 +420,7 @@ func (f *FileRecorder) create(sf *sessionFiles, start time.Time, game, conn stri
 }
 
 // closeFiles closes sf's files; records queued after it are ignored.
-func (f *FileRecorder) closeFiles(sf *sessionFiles) {
+func (f *File) closeFiles(sf *sessionFiles) {
 	if sf.closed {
 		return
 	}

@@ -1,8 +1,7 @@
-package proxy
+package peer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -10,26 +9,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
-
-// Wire moves whole RMC messages over one connection. A prudp.Conn is
-// adapted to it (substream 0); tests use in-memory pipes.
-type Wire interface {
-	// Send transmits one message reliably.
-	Send(ctx context.Context, msg []byte) error
-	// Recv returns the next message; an error ends the peer.
-	Recv(ctx context.Context) ([]byte, error)
-	// Close disconnects.
-	Close() error
-}
-
-// trySender is a Wire that can also send without waiting (prudp), so that
-// a peer answers from the goroutine that received a message.
-type trySender interface {
-	// TrySend sends like Send or fails at once (errWouldBlock) instead
-	// of waiting. It keeps nothing of msg once it returns.
-	TrySend(msg []byte) error
-}
 
 // maxInflight bounds the requests one peer serves at the same time, so a
 // console cannot make nexproxy spawn unbounded goroutines.
@@ -47,10 +28,10 @@ const (
 // matches responses to them and serves the peer's requests with a Handler.
 //
 // It runs in one of two ways: Run reads the wire on the caller's goroutine
-// (pull), or startPush has a prudp connection hand it every message on the
+// (pull), or StartPush has a prudp connection hand it every message on the
 // connection's read goroutine (push: no goroutine per connection, see
-// peer_push.go). Requests are served by pooled workers, or, when fast
-// accepts them, answered without one.
+// push.go). Requests are served by pooled workers, or, when the SetFast
+// function accepts them, answered without one.
 type Peer struct {
 	wire   Wire
 	log    *zap.Logger
@@ -93,19 +74,31 @@ type pendingCall struct {
 	protocol uint16
 	method   uint32
 	ch       chan *rmc.Message         // Call waits here
-	fn       func(*rmc.Message, error) // callAsync: runs where the answer arrives
-	deadline time.Time                 // callAsync
+	fn       func(*rmc.Message, error) // CallAsync: runs where the answer arrives
+	deadline time.Time                 // CallAsync
 }
 
-// NewPeer wraps w. serve, when not nil, receives every incoming request on
+// New wraps w. serve, when not nil, receives every incoming request on
 // a worker goroutine (at most maxInflight at once); the request message
 // must be answered with Respond unless its protocol is one-way.
-func NewPeer(w Wire, log *zap.Logger, serve func(ctx context.Context, m *rmc.Message)) *Peer {
+func New(w Wire, log *zap.Logger, serve func(ctx context.Context, m *rmc.Message)) *Peer {
 	if log == nil {
 		log = zap.NewNop()
 	}
 	return &Peer{wire: w, log: log, serve: serve}
 }
+
+// SetConn names the session the peer belongs to in its log lines, so
+// that a server's peers need no child logger each (an encoder clone per
+// idle connection). Call before the peer starts.
+func (p *Peer) SetConn(id string) { p.conn = id }
+
+// SetFast installs fn to see every incoming request first, on the
+// goroutine that received it: it returns true when it took the request
+// (answered it, or sent it on, without blocking), false to leave it to a
+// worker. It lets a proxy forward a call with no goroutine waiting for
+// the answer. Call before the peer starts.
+func (p *Peer) SetFast(fn func(m *rmc.Message) bool) { p.fast = fn }
 
 // closedChan is Done's channel of a peer that stopped before anyone
 // asked for it.
@@ -162,7 +155,7 @@ func (p *Peer) Run(ctx context.Context) error {
 	})
 	err := p.readLoop(ctx, more)
 	p.stop(err)
-	p.wait()
+	p.Wait()
 	return err
 }
 
@@ -370,7 +363,7 @@ func (p *Peer) take() *rmc.Message {
 }
 
 // stop ends the peer: its context, every pending call (with
-// ErrUpstreamGone) and the workers' wait for requests. It runs once.
+// rpc.ErrUpstreamGone) and the workers' wait for requests. It runs once.
 func (p *Peer) stop(err error) {
 	p.mu.Lock()
 	if p.stopped {
@@ -398,15 +391,17 @@ func (p *Peer) stop(err error) {
 	}
 	for _, pc := range pend {
 		if pc.fn != nil {
-			pc.fn(nil, ErrUpstreamGone)
+			pc.fn(nil, rpc.ErrUpstreamGone)
 		} else {
 			close(pc.ch)
 		}
 	}
 }
 
-// wait waits for the workers and background sends after stop.
-func (p *Peer) wait() { p.wg.Wait() }
+// Wait waits, once the peer stopped (Done), for its workers and
+// background sends: after it nothing of the peer runs. Run waits by
+// itself; a peer started with StartPush is waited for by its owner.
+func (p *Peer) Wait() { p.wg.Wait() }
 
 // addPendingLocked registers a call under a fresh id; false once the
 // peer stopped.
@@ -430,16 +425,16 @@ func (p *Peer) Call(ctx context.Context, protocol uint16, method uint32, body []
 	id, ok := p.addPendingLocked(pc)
 	p.mu.Unlock()
 	if !ok {
-		return nil, ErrUpstreamGone
+		return nil, rpc.ErrUpstreamGone
 	}
 	if err := p.send(ctx, rmc.NewRequest(protocol, method, id, body)); err != nil {
 		p.forget(id)
-		return nil, fmt.Errorf("proxy: send call %d: %w", id, err)
+		return nil, fmt.Errorf("peer: send call %d: %w", id, err)
 	}
 	select {
 	case m, ok := <-pc.ch:
 		if !ok {
-			return nil, ErrUpstreamGone
+			return nil, rpc.ErrUpstreamGone
 		}
 		return m, nil
 	case <-ctx.Done():
@@ -463,15 +458,24 @@ func (p *Peer) newRequest(protocol uint16, method uint32, body []byte) *rmc.Mess
 }
 
 // Respond answers request req with r.
-func (p *Peer) Respond(ctx context.Context, req *rmc.Message, r *Reply) error {
+func (p *Peer) Respond(ctx context.Context, req *rmc.Message, r *rpc.Reply) error {
 	return p.send(ctx, response(req, r))
 }
 
-func response(req *rmc.Message, r *Reply) *rmc.Message {
+func response(req *rmc.Message, r *rpc.Reply) *rmc.Message {
 	if r.Error != 0 {
 		return rmc.NewError(req.Protocol, req.Method, req.CallID, r.Error)
 	}
 	return rmc.NewResponse(req.Protocol, req.Method, req.CallID, r.Body)
+}
+
+// ReplyOf is the Reply a response message carries: what a call forwarded
+// with Call or CallAsync answers to the caller of the original.
+func ReplyOf(m *rmc.Message) *rpc.Reply {
+	if !m.Success {
+		return &rpc.Reply{Error: m.Error}
+	}
+	return &rpc.Reply{Body: m.Body}
 }
 
 func (p *Peer) send(ctx context.Context, m *rmc.Message) error {
@@ -489,6 +493,3 @@ func (p *Peer) forget(id uint32) {
 
 // Close disconnects the connection; Run then returns.
 func (p *Peer) Close() error { return p.wire.Close() }
-
-// errPeerClosed is what in-memory wires return after Close.
-var errPeerClosed = errors.New("proxy: wire closed")

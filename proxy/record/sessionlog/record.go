@@ -25,12 +25,12 @@ const (
 	TypeNote   = "note"
 )
 
-// Legs of a proxied session (Record.Leg).
+// Sides of a proxied session (Record.Side).
 const (
-	// LegConsole is the connection between the console and nexproxy.
-	LegConsole = "console"
-	// LegUpstream is the connection nexproxy opened to the upstream server.
-	LegUpstream = "upstream"
+	// SideConsole is the connection between the console and nexproxy.
+	SideConsole = "console"
+	// SideUpstream is the connection nexproxy opened to the upstream server.
+	SideUpstream = "upstream"
 )
 
 // Login modes (Record.Mode).
@@ -83,7 +83,10 @@ type Record struct {
 	// Common to connection, login and call events.
 	Game string `json:"game,omitempty"`
 	Conn string `json:"conn,omitempty"` // connection id
-	Leg  string `json:"leg,omitempty"`  // LegConsole or LegUpstream
+	// Side is SideConsole or SideUpstream. Its key is "leg", as the
+	// format has always spelt it; in the code a leg is the
+	// authentication or secure connection (rpc.Leg).
+	Side string `json:"leg,omitempty"`
 
 	// Open and close.
 	Local  string `json:"local,omitempty"`  // nexproxy's address on this connection
@@ -103,8 +106,8 @@ type Record struct {
 	ProtocolID uint16 `json:"protocol_id,omitempty"` //
 	Method     string `json:"method,omitempty"`      // "" when the schema does not know it
 	MethodID   uint32 `json:"method_id,omitempty"`   //
-	CallID     uint32 `json:"call_id,omitempty"`     // on Leg
-	// UpstreamCallID is the id the same call carried on the upstream leg.
+	CallID     uint32 `json:"call_id,omitempty"`     // on Side
+	// UpstreamCallID is the id the same call carried on the upstream connection.
 	UpstreamCallID uint32 `json:"upstream_call_id,omitempty"`
 	// Params and Result are the decoded value trees (a schema.Value's
 	// JSON, see JSON); ParamsRaw and ResultRaw hold the body in hex when

@@ -1,0 +1,113 @@
+package proxy
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/nexproxy/nexproxy/proxy/record"
+	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
+	"github.com/nexproxy/nexproxy/rmc/schema"
+)
+
+// recorder reports what happens on the server's sessions to the optional
+// record.Recorder (Options.Recorder) and Events (Options.Events).
+type recorder struct {
+	r      record.Recorder
+	reg    *schema.Registry
+	events Events
+	values bool // r reads decoded calls
+}
+
+func newRecorder(r record.Recorder, reg *schema.Registry, events Events) *recorder {
+	return &recorder{r: r, reg: reg, events: events, values: record.WantsValues(r)}
+}
+
+func (r *recorder) connect(s *rpc.Session, upstream string) {
+	if r.r != nil {
+		r.r.Connect(s, upstream)
+	}
+	if r.events != nil {
+		r.events.OnConnect(s)
+	}
+}
+
+func (r *recorder) login(s *rpc.Session, pid uint64, mode string) {
+	if r.r != nil {
+		r.r.Login(s, pid, mode)
+	}
+	if r.events != nil {
+		r.events.OnLogin(s, pid)
+	}
+}
+
+func (r *recorder) disconnect(s *rpc.Session, err error) {
+	if r.r != nil {
+		r.r.Disconnect(s, err)
+	}
+	if r.events != nil {
+		r.events.OnDisconnect(s)
+	}
+}
+
+// messages reports whether the recorder wants every message.
+func (r *recorder) messages() bool {
+	_, ok := r.r.(record.MessageRecorder)
+	return ok
+}
+
+// tracer returns a peer.Peer tracer reporting the messages of one side
+// (the console connection or the upstream connection); local
+// is nexproxy's end of it, remote the other.
+func (r *recorder) tracer(s *rpc.Session, upstream bool, local, remote netip.AddrPort) func(string, *rmc.Message) {
+	mr, ok := r.r.(record.MessageRecorder)
+	if !ok {
+		return nil
+	}
+	return func(dir string, m *rmc.Message) {
+		e := &record.MessageEvent{Time: time.Now(), Upstream: upstream, Src: remote, Dst: local, Message: m}
+		if dir == "send" {
+			e.Src, e.Dst = local, remote
+		}
+		e.ProtocolName, e.MethodName = r.reg.NamesFor(m.Protocol, m.Method, s.Settings.NEXVersion)
+		mr.Message(s, e)
+	}
+}
+
+func (r *recorder) call(s *rpc.Session, dir rpc.Direction, c *rpc.Call, reply *rpc.Reply, err error, d time.Duration, a *answer) {
+	if r.r == nil {
+		return
+	}
+	e := &record.CallEvent{Direction: dir, Protocol: c.Protocol, Method: c.Method, CallID: c.CallID, Duration: d, Err: err}
+	if a != nil {
+		e.Handler, e.ForwardedCallID = a.by, a.forwarded
+	}
+	e.Dropped = errors.Is(err, rpc.ErrDrop)
+	e.ProtocolName, e.MethodName = r.reg.NamesFor(c.Protocol, c.Method, s.Settings.NEXVersion)
+	e.RequestBody = c.Body
+	if r.values {
+		e.Request, _ = r.reg.DecodeOrRaw(c.Protocol, c.Method, true, c.Body, s.Settings)
+	}
+	if reply != nil {
+		if reply.Error != 0 {
+			e.Error = reply.Error
+		} else {
+			e.ResponseBody = reply.Body
+			if e.ResponseBody == nil {
+				e.ResponseBody = []byte{}
+			}
+			if r.values {
+				e.Response, _ = r.reg.DecodeOrRaw(c.Protocol, c.Method, false, reply.Body, s.Settings)
+			}
+		}
+	}
+	r.r.Call(s, e)
+}
+
+// script reports a line a hook logged for s.
+func (r *recorder) script(s *rpc.Session, script, level, text string) {
+	if sr, ok := r.r.(record.ScriptRecorder); ok {
+		sr.Script(s, script, level, text)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -220,4 +221,28 @@ type Bus interface {
 	// returns is delivered on the channel, which is closed once ctx is done
 	// (or the bus is closed). Topics are plain strings without '*'.
 	Subscribe(ctx context.Context, topic string) (<-chan []byte, error)
+}
+
+// DedupeUniqueIDs drops repeated ids, keeping the first occurrence (for
+// backends implementing SetAssociations).
+func DedupeUniqueIDs(ids []UniqueID) []UniqueID {
+	seen := make(map[uint64]bool, len(ids))
+	out := make([]UniqueID, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id.ID] {
+			seen[id.ID] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// SortedIDs returns the ids' numbers in ascending order (a lock order).
+func SortedIDs(ids []UniqueID) []uint64 {
+	out := make([]uint64, len(ids))
+	for i, id := range ids {
+		out[i] = id.ID
+	}
+	slices.Sort(out)
+	return out
 }

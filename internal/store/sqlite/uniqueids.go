@@ -124,7 +124,7 @@ func (s *UniqueIDs) SetAssociations(ctx context.Context, game string, pid uint64
 	if pid == 0 {
 		return fmt.Errorf("store/sqlite: set unique ids of pid 0: %w", store.ErrInvalid)
 	}
-	ids = dedupe(ids)
+	ids = store.DedupeUniqueIDs(ids)
 	for _, id := range ids {
 		if id.ID == 0 {
 			return fmt.Errorf("store/sqlite: set unique ids of pid %d: id 0: %w", pid, store.ErrInvalid)
@@ -156,19 +156,6 @@ func (s *UniqueIDs) SetAssociations(ctx context.Context, game string, pid uint64
 		return fmt.Errorf("store/sqlite: set unique ids of pid %d in %q: %w", pid, game, err)
 	}
 	return nil
-}
-
-// dedupe drops repeated ids, keeping the first occurrence.
-func dedupe(ids []store.UniqueID) []store.UniqueID {
-	seen := make(map[uint64]bool, len(ids))
-	out := make([]store.UniqueID, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id.ID] {
-			seen[id.ID] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // Associations implements store.UniqueIDs.

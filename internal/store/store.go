@@ -200,7 +200,9 @@ type Objects interface {
 	// fewer or more than size bytes.
 	Put(ctx context.Context, key string, r io.Reader, size int64) error
 	// Get opens an object for reading; the caller closes it. Seek gives
-	// ranged reads (backends fetch only the range where they can).
+	// ranged reads (backends fetch only the range where they can). When the
+	// object is replaced while open, reading goes on with the old version
+	// (files) or fails (S3 checks the ETag): never a mix of both.
 	Get(ctx context.Context, key string) (io.ReadSeekCloser, ObjectInfo, error)
 	// Head returns an object's size and modification time, or ErrNotFound.
 	Head(ctx context.Context, key string) (ObjectInfo, error)

@@ -342,14 +342,6 @@ func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return s.QueryRowContext(ctx, args...)
 }
 
-func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	s, err := tx.stmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return s.QueryContext(ctx, args...)
-}
-
 func (db *DB) rstmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	db.rmu.Lock()
 	defer db.rmu.Unlock()

@@ -52,7 +52,7 @@ func TestAccounts(t *testing.T, newStore func(t *testing.T) store.Accounts) {
 
 	t.Run("PasswordNeverPrinted", func(t *testing.T) {
 		a := store.Account{PID: 1, Username: "u", Password: "hunter2"}
-		for _, s := range []string{fmt.Sprint(a), fmt.Sprintf("%+v", a), fmt.Sprintf("%#v", a), fmt.Sprintf("%s", a.Password)} {
+		for _, s := range []string{fmt.Sprint(a), fmt.Sprintf("%+v", a), fmt.Sprintf("%#v", a), a.Password.String(), fmt.Sprint(a.Password)} {
 			if strings.Contains(s, "hunter2") {
 				t.Errorf("password printed: %s", s)
 			}

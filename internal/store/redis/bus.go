@@ -12,13 +12,15 @@ import (
 // Bus implements store.Bus with Redis pub/sub on channels
 // "<prefix>bus:<topic>".
 type Bus struct {
-	c  *Client
-	wg sync.WaitGroup
+	c    *Client
+	wg   sync.WaitGroup
+	once sync.Once
+	done chan struct{}
 }
 
 // Bus returns a pub/sub bus on c. Close it before c to wait for the
 // subscriptions' goroutines.
-func (c *Client) Bus() *Bus { return &Bus{c: c} }
+func (c *Client) Bus() *Bus { return &Bus{c: c, done: make(chan struct{})} }
 
 var _ store.Bus = (*Bus)(nil)
 
@@ -39,6 +41,11 @@ func (b *Bus) Subscribe(ctx context.Context, topic string) (<-chan []byte, error
 	if err := store.ValidTopic(topic); err != nil {
 		return nil, fmt.Errorf("store/redis: subscribe: %w", err)
 	}
+	select {
+	case <-b.done:
+		return nil, fmt.Errorf("store/redis: subscribe: %w", store.ErrClosed)
+	default:
+	}
 	ps := b.c.rdb.Subscribe(ctx, b.c.prefix+"bus:"+topic)
 	if _, err := ps.Receive(ctx); err != nil {
 		ps.Close()
@@ -55,6 +62,8 @@ func (b *Bus) Subscribe(ctx context.Context, topic string) (<-chan []byte, error
 			select {
 			case <-ctx.Done():
 				return
+			case <-b.done:
+				return
 			case m, ok := <-in:
 				if !ok {
 					return
@@ -69,9 +78,10 @@ func (b *Bus) Subscribe(ctx context.Context, topic string) (<-chan []byte, error
 	return out, nil
 }
 
-// Close waits for the subscriptions to end (their contexts must be done, or
-// the client closed).
+// Close ends every subscription (their channels close) and waits for
+// their goroutines; the client stays open.
 func (b *Bus) Close() error {
+	b.once.Do(func() { close(b.done) })
 	b.wg.Wait()
 	return nil
 }

@@ -76,3 +76,20 @@ func TestBusAcrossInstances(t *testing.T) {
 		t.Errorf("other instance GetByRVCID = %+v, %v", st, err)
 	}
 }
+
+// TestBusCloseEndsSubscriptions checks that closing the bus ends live
+// subscriptions instead of waiting for their contexts.
+func TestBusCloseEndsSubscriptions(t *testing.T) {
+	b := openTemp(t).Bus()
+	ch, err := b.Subscribe(context.Background(), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if _, ok := <-ch; ok {
+		t.Error("message after Close")
+	}
+	if _, err := b.Subscribe(context.Background(), "t"); err == nil {
+		t.Error("Subscribe after Close succeeded")
+	}
+}

@@ -1,0 +1,44 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/internal/store/storetest"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	if crashChild() {
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
+
+func openTemp(t testing.TB) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "nexproxy.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+func TestAccounts(t *testing.T) {
+	storetest.TestAccounts(t, func(t *testing.T) store.Accounts { return openTemp(t).Accounts() })
+}
+
+func TestUniqueIDs(t *testing.T) {
+	storetest.TestUniqueIDs(t, func(t *testing.T) store.UniqueIDs { return openTemp(t).UniqueIDs() })
+}
+
+func TestStations(t *testing.T) {
+	storetest.TestStations(t, func(t *testing.T) store.Stations { return openTemp(t).Stations() })
+}

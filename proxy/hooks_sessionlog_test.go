@@ -7,8 +7,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/proxy"
-	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
 	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	"github.com/nexproxy/nexproxy/proxy/config"
@@ -32,7 +32,7 @@ nex.on_request("SecureConnection", "TestConnectivity", function(call) print("pin
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := startConfig(t, cfg, proxy.Options{Builtins: []proxy.Builtin{builtin.Named(auth.Name, secure.Name)}, Recorder: fr}, e)
+	srv := startConfig(t, cfg, proxy.Options{Builtins: []proxy.Builtin{servicetest.Host(t).Named(auth.Name, secure.Name)}, Recorder: fr}, e)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c, err := proxy.Login(ctx, clientConfig(cfg, srv))

@@ -19,8 +19,8 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/proxy"
-	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
 	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	"github.com/nexproxy/nexproxy/proxy/builtin/utility"
@@ -191,7 +191,7 @@ func newHookEnv(t *testing.T, files map[string]string, o envOptions) *hookEnv {
 	env.engine, env.logs = newHookEngine(t, scriptDir(t, files), o.engineMod)
 	t.Cleanup(env.engine.Close)
 	env.upSrv, _ = startWithOptions(t, testGame{platform: "wiiu", upstream: "local", accounts: true},
-		proxy.Options{Builtins: []proxy.Builtin{env.up.builtin, builtin.Named(auth.Name, secure.Name), utility.New}}, nil)
+		proxy.Options{Builtins: []proxy.Builtin{env.up.builtin, servicetest.Host(t).Named(auth.Name, secure.Name), utility.New}}, nil)
 	t.Cleanup(func() { env.upSrv.Close() })
 	env.front, env.cfg = startWithOptions(t, testGame{platform: "wiiu", upstream: upstreamAddr(env.upSrv), accounts: o.frontAccounts},
 		proxy.Options{Recorder: env.frontRec}, env.engine)
@@ -716,7 +716,7 @@ func TestHookEvents(t *testing.T) {
 		e, logs := newHookEngine(t, scriptDir(t, map[string]string{"events.lua": eventsScript}), nil)
 		defer e.Close()
 		srv, cfg := startWithOptions(t, testGame{platform: "wiiu", upstream: "local", accounts: true},
-			proxy.Options{Builtins: []proxy.Builtin{builtin.Named(auth.Name, secure.Name)}}, e)
+			proxy.Options{Builtins: []proxy.Builtin{servicetest.Host(t).Named(auth.Name, secure.Name)}}, e)
 		defer srv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -830,7 +830,7 @@ func TestHookHotReload(t *testing.T) {
 	e, logs := newHookEngine(t, dir, nil)
 	defer e.Close()
 	srv, cfg := startWithOptions(t, testGame{platform: "wiiu", upstream: "local", accounts: true},
-		proxy.Options{Builtins: []proxy.Builtin{builtin.Named(auth.Name, secure.Name)}}, e)
+		proxy.Options{Builtins: []proxy.Builtin{servicetest.Host(t).Named(auth.Name, secure.Name)}}, e)
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -936,7 +936,7 @@ func BenchmarkHookedSession(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			srv := startConfig(b, cfg, proxy.Options{Builtins: []proxy.Builtin{builtin.Named(auth.Name, secure.Name)}}, e)
+			srv := startConfig(b, cfg, proxy.Options{Builtins: []proxy.Builtin{servicetest.Host(b).Named(auth.Name, secure.Name)}}, e)
 			defer srv.Close()
 			ctx := context.Background()
 			const clients = 8
@@ -996,7 +996,7 @@ func liveSessions(b *testing.B, n int) (*config.Config, []*rpc.Session) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := startConfig(b, cfg, proxy.Options{Builtins: []proxy.Builtin{capture, builtin.Named(auth.Name, secure.Name)}}, nil)
+	srv := startConfig(b, cfg, proxy.Options{Builtins: []proxy.Builtin{capture, servicetest.Host(b).Named(auth.Name, secure.Name)}}, nil)
 	b.Cleanup(func() { srv.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

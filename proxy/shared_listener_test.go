@@ -8,8 +8,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/proxy"
-	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
 	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	"github.com/nexproxy/nexproxy/proxy/config"
@@ -45,7 +45,7 @@ upstream = "local"
 		t.Fatalf("config: %v", err)
 	}
 	rec := &memRecorder{}
-	srv, err := proxy.New(cfg, proxy.Options{Builtins: []proxy.Builtin{builtin.Named(auth.Name, secure.Name)}, Recorder: rec})
+	srv, err := proxy.New(cfg, proxy.Options{Builtins: []proxy.Builtin{servicetest.Host(t).Named(auth.Name, secure.Name)}, Recorder: rec})
 	if err != nil {
 		t.Fatal(err)
 	}

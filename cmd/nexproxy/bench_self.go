@@ -123,18 +123,36 @@ func startSelfInstance(ctx context.Context, log *zap.Logger, set selfSetup, in s
 	if err != nil {
 		return nil, nil, err
 	}
-	srv, err = proxy.New(cfg, proxy.Options{Logger: log, Builtins: builtins, Recorder: obs.recorder()})
+	// The instance keeps its state in a folder of its own, removed with it.
+	dataDir, err := os.MkdirTemp("", "nexproxy-bench-")
 	if err != nil {
 		_ = obs.close()
 		return nil, nil, err
 	}
-	if err := srv.Start(ctx); err != nil {
+	cfg.Store.DataDir = dataDir
+	host, closeHost, err := openHost(ctx, log, cfg.Store)
+	if err != nil {
 		_ = obs.close()
+		_ = os.RemoveAll(dataDir)
+		return nil, nil, err
+	}
+	cleanup := func() {
+		_ = closeHost()
+		_ = obs.close()
+		_ = os.RemoveAll(dataDir)
+	}
+	srv, err = proxy.New(cfg, proxy.Options{Logger: log, Builtins: builtinsOf(host), Recorder: obs.recorder()})
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	if err := srv.Start(ctx); err != nil {
+		cleanup()
 		return nil, nil, err
 	}
 	return srv, func() {
 		_ = srv.Close()
-		_ = obs.close()
+		cleanup()
 	}, nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/signal"
 	"syscall"
@@ -9,15 +10,28 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/internal/store/stores"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/proxy/builtin/utility"
 	"github.com/nexproxy/nexproxy/proxy/config"
 )
 
-// builtins are the built-in services: every service registered with the
-// builtin registry (services.go links them in).
-var builtins = []proxy.Builtin{builtin.Builtin, utility.New}
+// openHost opens the stores of cfg ([store]) and the host the built-in
+// services run on; close closes the services, then the stores.
+func openHost(ctx context.Context, log *zap.Logger, cfg store.Config) (host *builtin.Host, close func() error, err error) {
+	st, err := stores.Open(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open stores: %w", err)
+	}
+	host = &builtin.Host{Stores: st, Instance: builtin.NewInstanceID()}
+	return host, func() error { return errors.Join(host.Close(), st.Close()) }, nil
+}
+
+// builtinsOf are the built-in services of a host: every service registered
+// with the builtin registry (services.go links them in).
+func builtinsOf(h *builtin.Host) []proxy.Builtin { return []proxy.Builtin{h.Builtin, utility.New} }
 
 func newServeCommand(a *app) *cobra.Command {
 	var pcapFile string
@@ -40,6 +54,15 @@ func newServeCommand(a *app) *cobra.Command {
 			defer obs.close()
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			host, closeHost, err := openHost(ctx, a.log, cfg.Store)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				if err := closeHost(); err != nil {
+					a.log.Error("close stores", zap.Error(err))
+				}
+			}()
 			hooks, err := startHooks(a.log, cfg)
 			if err != nil {
 				return err
@@ -47,7 +70,7 @@ func newServeCommand(a *app) *cobra.Command {
 			defer hooks.stop()
 			srv, err := proxy.New(cfg, hooks.apply(proxy.Options{
 				Logger:   a.log,
-				Builtins: builtins,
+				Builtins: builtinsOf(host),
 				Recorder: obs.recorder(),
 			}))
 			if err != nil {

@@ -13,8 +13,12 @@
 package builtin
 
 import (
+	"os"
+	"time"
+
 	"errors"
 	"fmt"
+	"github.com/nexproxy/nexproxy/internal/store"
 	"io"
 	"sort"
 	"sync"
@@ -55,13 +59,59 @@ type Instance interface {
 }
 
 // Env is what a service of one game gets from the server: the game's
-// environment (configuration, accounts, ticket issuer, station URL, log)
-// and its own decoded settings.
+// environment (configuration, accounts, ticket issuer, station URL, log),
+// its own decoded settings, and the host's stores.
 type Env struct {
 	*proxy.Env
 	// Settings is the value Service.Config returned, filled from the
 	// game's [games.<name>] table; nil for a service without settings.
 	Settings any
+	// Host holds the stores and this instance's identity.
+	Host *Host
+}
+
+// Host is what a running nexproxy gives every built-in service: the
+// stores ([store] in config.toml) and its identity among the instances
+// that share them. Services never open stores themselves.
+type Host struct {
+	// Stores are the backends of every domain.
+	Stores *store.Stores
+	// Instance names this process among the instances sharing the
+	// stores (it owns the presence entries of its connections).
+	Instance string
+
+	mu   sync.Mutex
+	sets []*Set // built through Builtin and Named, closed by Close
+}
+
+// Close closes the services of every game built through Builtin or Named
+// (call it once the server has stopped); the stores stay open.
+func (h *Host) Close() error {
+	h.mu.Lock()
+	sets := h.sets
+	h.sets = nil
+	h.mu.Unlock()
+	var errs []error
+	for _, s := range sets {
+		errs = append(errs, s.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (h *Host) keep(s *Set) {
+	h.mu.Lock()
+	h.sets = append(h.sets, s)
+	h.mu.Unlock()
+}
+
+// NewInstanceID names a process uniquely among instances: host name,
+// process id and start time.
+func NewInstanceID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "nexproxy"
+	}
+	return fmt.Sprintf("%s/%d/%d", host, os.Getpid(), time.Now().UnixNano())
 }
 
 var registry struct {
@@ -122,10 +172,10 @@ type Set struct {
 // Build makes the services env's game serves locally (all of them for a
 // local game, the ones [games.protocols] names for a proxied game) and
 // registers their methods on one mux.
-func Build(env *proxy.Env) (*Set, error) { return build(env, nil) }
+func (h *Host) Build(env *proxy.Env) (*Set, error) { return h.build(env, nil) }
 
 // build is Build limited to the named services (nil: every one).
-func build(env *proxy.Env, only map[string]bool) (*Set, error) {
+func (h *Host) build(env *proxy.Env, only map[string]bool) (*Set, error) {
 	set := &Set{Mux: rpc.NewMux()}
 	for _, s := range Services() {
 		if only != nil && !only[s.Name] {
@@ -134,7 +184,7 @@ func build(env *proxy.Env, only map[string]bool) (*Set, error) {
 		if s.Core && !env.Game.Local() || !s.Core && !env.Game.ServesLocally(s.Name) {
 			continue
 		}
-		inst, err := s.New(&Env{Env: env, Settings: env.Game.Sections[s.Name]})
+		inst, err := s.New(&Env{Env: env, Settings: env.Game.Sections[s.Name], Host: h})
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("builtin: %s: %w", s.Name, err), set.Close())
 		}
@@ -161,18 +211,19 @@ func (s *Set) Close() error {
 
 // Builtin is the proxy.Builtin of the registered services: the link of
 // one game's local services (nil when it serves none).
-func Builtin(env *proxy.Env) (rpc.Link, error) {
-	set, err := Build(env)
+func (h *Host) Builtin(env *proxy.Env) (rpc.Link, error) {
+	set, err := h.Build(env)
 	if err != nil {
 		return nil, err
 	}
+	h.keep(set)
 	return set.link(), nil
 }
 
 // Named is the proxy.Builtin of the named registered services only (for
 // tests and tools that want part of the server); a name that is not
 // registered is an error when the link is made.
-func Named(names ...string) proxy.Builtin {
+func (h *Host) Named(names ...string) proxy.Builtin {
 	only := map[string]bool{}
 	for _, n := range names {
 		only[n] = true
@@ -183,10 +234,11 @@ func Named(names ...string) proxy.Builtin {
 				return nil, fmt.Errorf("builtin: no service %q is registered (is its package imported?)", n)
 			}
 		}
-		set, err := build(env, only)
+		set, err := h.build(env, only)
 		if err != nil {
 			return nil, err
 		}
+		h.keep(set)
 		return set.link(), nil
 	}
 }

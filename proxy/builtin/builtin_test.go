@@ -84,7 +84,7 @@ func serve(t *testing.T, link rpc.Link, proto uint16, method uint32) string {
 
 func TestBuildLocalGame(t *testing.T) {
 	g := game(t, "[games.testgame]\nreply = \"configured\"\n", "local")
-	set, err := Build(&proxy.Env{Game: g})
+	set, err := (&Host{}).Build(&proxy.Env{Game: g})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,14 +106,14 @@ func TestBuildLocalGame(t *testing.T) {
 // TestBuildProxiedGame: a proxied game serves only the game services its
 // [games.protocols] table names; the server itself (core) stays upstream.
 func TestBuildProxiedGame(t *testing.T) {
-	set, err := Build(&proxy.Env{Game: game(t, "", "example.net:60000")})
+	set, err := (&Host{}).Build(&proxy.Env{Game: game(t, "", "example.net:60000")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if set.Mux.Len() != 0 {
 		t.Errorf("proxied game without local protocols serves %v", set.Names)
 	}
-	set, err = Build(&proxy.Env{Game: game(t, "[games.protocols]\ntestgame = \"local\"\n", "example.net:60000")})
+	set, err = (&Host{}).Build(&proxy.Env{Game: game(t, "[games.protocols]\ntestgame = \"local\"\n", "example.net:60000")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestBuildProxiedGame(t *testing.T) {
 
 func TestBuildFailureClosesWhatWasMade(t *testing.T) {
 	before := closedCount
-	_, err := Build(&proxy.Env{Game: game(t, "[games.testgame]\nreply = \"fail\"\n", "local")})
+	_, err := (&Host{}).Build(&proxy.Env{Game: game(t, "[games.testgame]\nreply = \"fail\"\n", "local")})
 	if err == nil || closedCount != before+1 {
 		t.Errorf("err %v, closed %d (want the core service closed)", err, closedCount-before)
 	}

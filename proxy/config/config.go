@@ -4,6 +4,7 @@
 package config
 
 import (
+	"github.com/nexproxy/nexproxy/internal/store"
 	"time"
 
 	"github.com/nexproxy/nexproxy/kerberos"
@@ -26,6 +27,11 @@ type Config struct {
 	Accounts            []Account
 	// Metrics is the listen address of the Prometheus endpoint; "" = off.
 	Metrics string
+	// Store selects where the built-in services keep their state ([store]):
+	// SQLite and files in a data folder by default, PostgreSQL, Redis and
+	// S3 when configured. Its data_dir is resolved against the file's
+	// folder.
+	Store store.Config
 	// Sections holds the decoded top-level tables of the registered
 	// sections ([store]), by name; read one with SectionOf.
 	Sections map[string]any

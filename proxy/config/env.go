@@ -28,11 +28,15 @@ func tablesAt(path string) map[string]bool {
 	out := map[string]bool{}
 	switch path {
 	case "":
-		for _, k := range []string{"log", "scripts", "games", "accounts"} {
+		for _, k := range []string{"log", "scripts", "games", "accounts", "store"} {
 			out[k] = true
 		}
 		for _, s := range sectionList(sections.top) {
 			out[s.Name] = true
+		}
+	case "store":
+		for _, k := range []string{"backends", "sqlite", "postgres", "redis", "s3"} {
+			out[k] = true
 		}
 	case "games":
 		for _, k := range []string{"prudp", "kerberos", "rmc", "protocols"} {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/nexproxy/nexproxy/internal/store"
 	"path/filepath"
 	"strings"
 	"time"
@@ -119,6 +120,7 @@ func decode(m map[string]any, base string) (*Config, error) {
 		cfg.Accounts = append(cfg.Accounts, decodeAccount(t))
 		accountPaths = append(accountPaths, t.path)
 	}
+	cfg.Store = decodeStore(root, base)
 	cfg.Sections = decodeSections(root, sections.top)
 	if g, present := m["games"]; !present || isEmptyList(g) {
 		// A games key of the wrong shape was reported by list already.
@@ -227,4 +229,30 @@ func nameGames(errs Errors, games []Game, paths []string) {
 			fe.Msg = strings.ReplaceAll(fe.Msg, paths[i], named)
 		}
 	}
+}
+
+// decodeStore reads [store] over the store's defaults and checks it.
+func decodeStore(root *table, base string) store.Config {
+	sc := store.DefaultConfig()
+	if raw, present := root.get("store"); present {
+		m, isMap := raw.(map[string]any)
+		if !isMap {
+			root.bad("store", "must be a table ([store]), not %s", describe(raw))
+		} else {
+			decodeInto("store", m, &sc, root.errs)
+		}
+	}
+	sc.DataDir = resolve(base, sc.DataDir)
+	if sc.SQLite.Path != "" {
+		sc.SQLite.Path = resolve(base, sc.SQLite.Path)
+	}
+	for _, err := range sc.Validate() {
+		// The store names each problem "store.key: message".
+		key, msg, ok := strings.Cut(err.Error(), ": ")
+		if !ok {
+			key, msg = "store", err.Error()
+		}
+		root.errs.add(key, "%s", msg)
+	}
+	return sc
 }

@@ -267,3 +267,41 @@ func TestAccessKeyShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreSection: [store] selects the backends over the store's
+// defaults, its data folder is relative to the file, and its problems are
+// reported with their keys.
+func TestStoreSection(t *testing.T) {
+	base := "advertise = \"127.0.0.1\"\n[[games]]\nname = \"g\"\nplatform = \"wiiu\"\naccess_key = \"25dbf96a\"\nauth_listen = \"127.0.0.1:60000\"\nupstream = \"local\"\n"
+	cfg, err := LoadTOML(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Store.Backends.Accounts != "sqlite" || cfg.Store.Backends.Objects != "files" || cfg.Store.DataDir != "data" {
+		t.Errorf("defaults: %+v", cfg.Store)
+	}
+	cfg, err = LoadTOML(base + `
+[store]
+data_dir = "/var/lib/nexproxy"
+[store.backends]
+accounts = "postgres"
+stations = "redis"
+[store.postgres]
+url = "postgres://db/nex"
+[store.redis]
+url = "redis://cache:6379"
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Store.Backends.Accounts != "postgres" || cfg.Store.Postgres.URL != "postgres://db/nex" || cfg.Store.Backends.Stations != "redis" || cfg.Store.DataDir != "/var/lib/nexproxy" {
+		t.Errorf("decoded: %+v", cfg.Store)
+	}
+	_, err = LoadTOML(base + "[store.backends]\naccounts = \"mongodb\"\nbus = \"redis\"\n[store.sqlite]\nreadrs = 2\n")
+	got := fmt.Sprint(err)
+	for _, want := range []string{`store.backends.accounts: backend "mongodb" is not one of sqlite, postgres`, "store.redis.url: must be set", "store.sqlite.readrs: unknown key"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+}

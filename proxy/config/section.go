@@ -73,7 +73,7 @@ func RegisterSection(s Section) { register(&sections.top, s, topKeys) }
 var (
 	gameKeys = []string{"name", "platform", "access_key", "transport", "auth_listen", "secure_listen", "tls_cert", "tls_key",
 		"upstream", "upstream_tls_insecure", "server_name", "prudp", "kerberos", "rmc", "protocols", "variants"}
-	topKeys = []string{"advertise", "local_secure_password", "metrics", "log", "scripts", "games", "accounts"}
+	topKeys = []string{"advertise", "local_secure_password", "metrics", "log", "scripts", "games", "accounts", "store"}
 )
 
 func register(m *map[string]Section, s Section, reserved []string) {

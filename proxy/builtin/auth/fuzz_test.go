@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/nexproxy/nexproxy/proxy/builtin"
+	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/rmc/protocols/authentication"
 
 	"go.uber.org/zap"
@@ -33,7 +33,7 @@ func FuzzServeRMC(f *testing.F) {
 		SecureStation: func() rmc.StationURL { u, _ := rmc.ParseStationURL("prudps:/address=127.0.0.1;port=1"); return u },
 		Log:           zap.NewNop(),
 	}
-	link, err := builtin.Named(Name)(env)
+	link, err := servicetest.Host(f).Named(Name)(env)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func rawCall(t *testing.T, ctx context.Context, w peer.Wire, protocol uint16, me
 // the upstream sees the proxy's own call ids, the console gets its own
 // back, error responses included.
 func TestForwardMapsCallIDs(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	consoleEnd, proxyConsoleEnd := peer.Pipe()

@@ -22,7 +22,7 @@ import (
 // own, and the URL the console put in place with ReplaceURL must come back
 // as it sent it.
 func TestBuiltinMethods(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	for _, via := range []string{"local", "proxy"} {
 		t.Run(via, func(t *testing.T) {
 			up, cfg := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, nil)
@@ -152,7 +152,7 @@ func TestBuiltinMethods(t *testing.T) {
 // authentication reaches the session log, a second one on the same
 // connection too, and a refused one does not.
 func TestLocalLoginsRecorded(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	rec := &memRecorder{}
 	srv, cfg := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, rec)
 	defer srv.Close()

@@ -275,7 +275,7 @@ func checkEnded(t *testing.T, side string, rec *legRecorder, leg rpc.Leg, timeou
 // connections closed with DISCONNECTs of their own (the upstream sees
 // them end, not time out).
 func TestConsoleDisconnectClosesUpstream(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	r := newDisconnectRig(t)
 	defer r.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -301,7 +301,7 @@ func TestConsoleDisconnectClosesUpstream(t *testing.T) {
 // and its upstream connection, only its, is then closed with a
 // DISCONNECT; another console of the same user is untouched.
 func TestConsoleVanishClosesUpstream(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	r := newDisconnectRig(t)
 	defer r.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -337,7 +337,7 @@ func TestConsoleVanishClosesUpstream(t *testing.T) {
 // DISCONNECT on nexproxy's secure connection (and only that one; the
 // server stays up), nexproxy disconnects the console with a DISCONNECT.
 func TestUpstreamDisconnectClosesConsole(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	r := newDisconnectRig(t)
 	defer r.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

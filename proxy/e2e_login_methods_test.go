@@ -42,7 +42,7 @@ func secureStationOf(e *record.CallEvent) (rmc.StationURL, bool) {
 // reissued with a fresh session key that the console's key opens, and the
 // secure station must name nexproxy.
 func TestLoginMethodsRewritten(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	for _, platform := range []string{"wiiu", "switch"} {
 		t.Run(platform, func(t *testing.T) {
 			upRec, frontRec := &memRecorder{}, &memRecorder{}

@@ -39,7 +39,7 @@ func upstreamAddr(up *proxy.Server) string {
 }
 
 func TestProxyToLocalUpstream(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	for _, platform := range []string{"wiiu", "3ds", "friends", "switch"} {
 		t.Run(platform, func(t *testing.T) {
 			upRec, frontRec := &memRecorder{}, &memRecorder{}
@@ -120,7 +120,7 @@ func TestProxyToLocalUpstream(t *testing.T) {
 }
 
 func TestBlindRelay(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	upRec, frontRec := &memRecorder{}, &memRecorder{}
 	up, _ := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, upRec)
 	defer up.Close()
@@ -151,7 +151,7 @@ func TestBlindRelay(t *testing.T) {
 }
 
 func TestUpstreamDown(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	dead := fmt.Sprintf("127.0.0.1:%d", freePort(t, "udp"))
 	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: dead, accounts: true}, nil)
 	defer front.Close()
@@ -175,7 +175,7 @@ func checkCleanRefusal(t *testing.T, err error) {
 }
 
 func TestUpstreamDiesMidSession(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	up, _ := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, nil)
 	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true}, nil)
 	defer front.Close()
@@ -204,7 +204,7 @@ func TestManyClients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("200 clients")
 	}
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	srv, cfg := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, nil)
 	const n = 200
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -17,7 +17,7 @@ import (
 // ticket with the right PID is accepted, so the refusals are the
 // verification's doing.
 func TestSecureConnectVerified(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	up, upCfg := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, nil)
 	defer up.Close()
 	front, cfg := startServer(t, testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true}, nil)

@@ -224,7 +224,7 @@ func checkPublic(t *testing.T, c *proxy.Client, pub rmc.StationURL) {
 }
 
 func TestLocalLogin(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	for _, platform := range []string{"wiiu", "3ds", "friends", "switch"} {
 		t.Run(platform, func(t *testing.T) {
 			rec := &memRecorder{}

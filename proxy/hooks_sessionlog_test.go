@@ -20,7 +20,7 @@ import (
 // connection is in that connection's session log as script records, with
 // the script's name and level, for events and calls alike.
 func TestHookLogInSessionLog(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	dir := scriptDir(t, map[string]string{"trace.lua": `
 nex.on_login(function(ev) nex.log.warn("login of", ev.pid) end)
 nex.on_request("SecureConnection", "TestConnectivity", function(call) print("ping from", call.pid) end)`})

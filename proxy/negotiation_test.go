@@ -16,7 +16,7 @@ import (
 // the login response without headers, and offer the same minor version to
 // the upstream so that both sides encode alike.
 func TestNegotiatedMinorVersion(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	up, _ := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, &memRecorder{})
 	defer up.Close()
 	frontRec := &memRecorder{}

@@ -105,7 +105,7 @@ func byServer(t *testing.T, files []*sessionFile) (auth, secure *sessionFile) {
 }
 
 func TestFileRecorderLocalSession(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	for _, secrets := range []bool{false, true} {
 		t.Run("secrets="+strconv.FormatBool(secrets), func(t *testing.T) {
 			dir := t.TempDir()
@@ -190,7 +190,7 @@ func TestFileRecorderLocalSession(t *testing.T) {
 }
 
 func TestFileRecorderProxySession(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	dir := t.TempDir()
 	capPath := filepath.Join(t.TempDir(), "all.pcapng")
 	capture, err := pcapng.Create(capPath)
@@ -306,7 +306,7 @@ func tsharkFields(t *testing.T, path string, fields ...string) []string {
 // TestFileRecorderUnwritableDir: a folder that cannot be created costs the
 // session logs, not the session, and is reported once.
 func TestFileRecorderUnwritableDir(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	notDir := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notDir, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 // (PRUDPv0) that differ only by access key. Each console's first packets
 // tell nexproxy which game it plays, and each logs in to its own game.
 func TestSharedAuthListener(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	auth1, sec1 := freePort(t, "udp"), freePort(t, "udp")
 	games := []struct{ name, platform, key string }{
 		{"mk8", "wiiu", "25dbf96a"},

@@ -36,7 +36,7 @@ func (d *discRecorder) wait(t *testing.T, who string) (err error) {
 // closes (no PRUDP DISCONNECT) ends its session at once, and nexproxy
 // disconnects the upstream connection with it.
 func TestSwitchWebSocketCloseEndsUpstream(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	upRec, frontRec := newDiscRecorder(), newDiscRecorder()
 	up, _ := startServer(t, testGame{platform: "switch", upstream: "local", accounts: true, tlsDir: writeCert(t)}, upRec)
 	defer up.Close()

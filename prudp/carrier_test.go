@@ -43,7 +43,7 @@ func testCert(t testing.TB) (*tls.Config, *x509.CertPool) {
 // realRoundTrip listens, dials, exchanges messages of every size both
 // ways, closes, and checks that no goroutine is left.
 func realRoundTrip(t *testing.T, listen func(ctx context.Context, cfg ListenConfig) (*Listener, error), network string, addrOf func(*Listener) string, dc DialConfig) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	l, err := listen(ctx, ListenConfig{Games: []Settings{dc.Settings}})
@@ -106,7 +106,7 @@ func TestWebSocketRoundTrip(t *testing.T) {
 
 // TestWebSocketUntrustedCert: wss refuses a certificate it does not trust.
 func TestWebSocketUntrustedCert(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	s := Switch()
 	s.AccessKey = "fdf6617f"
 	srvTLS, _ := testCert(t)

@@ -94,7 +94,7 @@ func TestWebSocketCloseEndsConnections(t *testing.T) {
 		{"wss server closes", "wss", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
+			t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			l, dc := listenWebSocketForClose(t, ctx, tc.network)
@@ -144,7 +144,7 @@ func TestWebSocketCloseEndsConnections(t *testing.T) {
 // cleanly (close frame, as a browser or console does on shutdown): the
 // listener's connection ends at once.
 func TestWebSocketCloseFrameEndsConnections(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	l, dc := listenWebSocketForClose(t, ctx, "ws")
@@ -259,7 +259,7 @@ func TestListenerPeerClosed(t *testing.T) {
 // comes back (RFC 6455 §7.1.1), so the peer never writes its reply into a
 // closed socket.
 func TestWebSocketCloseWaitsForReply(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	l, _ := listenWebSocketForClose(t, ctx, "ws")

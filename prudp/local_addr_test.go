@@ -33,7 +33,7 @@ func connectPair(t *testing.T, ctx context.Context, s Settings, network string, 
 // socket, the dialled side its own socket's port (what the server sees as
 // its remote port).
 func TestLocalAddrPortUDP(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s := fastSettings(variantProfiles()["v1-minor4"])
@@ -57,7 +57,7 @@ func TestLocalAddrPortUDP(t *testing.T) {
 // local address; on a listener bound to every interface that is the
 // concrete address the console connected to.
 func TestLocalAddrPortWebSocket(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s := Switch()

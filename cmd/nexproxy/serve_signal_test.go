@@ -63,7 +63,7 @@ func TestServeStopsOnSignal(t *testing.T) {
 }
 
 func testServeStopsOn(t *testing.T, sig syscall.Signal) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	dir := t.TempDir()
 	metricsAddr := freeAddr(t, "tcp")
 	path := serveConfig(t, dir, metricsAddr)

@@ -70,7 +70,7 @@ func (d *fullDisk) Close() error { return nil }
 // TestFileRecorderDiskFull: a session log that stops accepting writes is
 // reported once, and recording goes on without it.
 func TestFileRecorderDiskFull(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	core, logs := observer.New(zapcore.InfoLevel)
 	f := NewFile(FileOptions{Dir: t.TempDir(), Logger: zap.New(core)})
 	f.openFile = func(string, int, os.FileMode) (io.WriteCloser, error) { return &fullDisk{limit: 400}, nil }

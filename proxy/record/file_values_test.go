@@ -19,7 +19,7 @@ import (
 // reuse the bodies as soon as Call returns. A call with an error has no
 // result, and an undescribed one is logged in hex.
 func TestFileRecorderDecodesItsCopies(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	dir := t.TempDir()
 	f := NewFile(FileOptions{Dir: dir})
 	if f.WantsValues() {

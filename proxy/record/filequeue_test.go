@@ -207,7 +207,7 @@ func packetComments(t *testing.T, b []byte) []string {
 // records that were kept, in order, a new session is logged in full, and
 // Close returns with every file closed.
 func TestFileRecorderBlockedDisk(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	const limit, calls = 16, 40
 	core, logs := observer.New(zapcore.InfoLevel)
 	disk := newStuckDisk(t)
@@ -339,7 +339,7 @@ func TestFileRecorderBlockedDisk(t *testing.T) {
 // legs of two sessions: nothing dropped, every record and message in
 // order in its file, and Close leaves no goroutine.
 func TestFileRecorderNoDrops(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	const each = 500 // per leg: 4 legs * 500 * (call + message) + opens and closes fit the queue
 	dir := t.TempDir()
 	core, logs := observer.New(zapcore.InfoLevel)
@@ -415,7 +415,7 @@ func TestFileRecorderNoDrops(t *testing.T) {
 // after the call, without Close, because the writer writes whenever it
 // takes records off the queue.
 func TestFileRecorderReadableWhileRunning(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	dir := t.TempDir()
 	f := NewFile(FileOptions{Dir: dir})
 	defer f.Close()
@@ -447,7 +447,7 @@ func TestFileRecorderReadableWhileRunning(t *testing.T) {
 // TestFileRecorderUnused: a recorder that got no event starts no
 // goroutine; events after Close are ignored, not counted as drops.
 func TestFileRecorderUnused(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	f := NewFile(FileOptions{Dir: t.TempDir()})
 	f.sync()
 	if err := f.Close(); err != nil {
@@ -467,7 +467,7 @@ func TestFileRecorderUnused(t *testing.T) {
 // well under the 16 KiB an idle secure session may cost in all (the
 // proxy holds 5,000 of them): no write buffer stays with an idle file.
 func TestFileRecorderIdleMemory(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	const n = 1000
 	f := NewFile(FileOptions{Dir: t.TempDir(), SessionCaptures: true})
 	defer f.Close()

@@ -19,7 +19,7 @@ import (
 // leaves out, survives garbage, and fails calls once its connection is
 // gone.
 func TestPeerCallMatchesResponses(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	clientEnd, serverEnd := peer.Pipe()

@@ -340,7 +340,7 @@ func TestFileRecorderBlockedDisk(t *testing.T) {
 // order in its file, and Close leaves no goroutine.
 func TestFileRecorderNoDrops(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
-	const each = 500 // per leg: 4 legs * 500 * (call + message) + opens and closes fit the queue
+	const each = 500                           // per leg: 4 legs * 500 * (call + message) + opens and closes fit the queue
 	dir := t.TempDir()
 	core, logs := observer.New(zapcore.InfoLevel)
 	var all bytes.Buffer

@@ -191,7 +191,7 @@ func newHookEnv(t *testing.T, files map[string]string, o envOptions) *hookEnv {
 	env.engine, env.logs = newHookEngine(t, scriptDir(t, files), o.engineMod)
 	t.Cleanup(env.engine.Close)
 	env.upSrv, _ = startWithOptions(t, testGame{platform: "wiiu", upstream: "local", accounts: true},
-		proxy.Options{Builtins: []proxy.Builtin{env.up.builtin, servicetest.Host(t).Named(auth.Name, secure.Name), utility.New}}, nil)
+		proxy.Options{Builtins: []proxy.Builtin{env.up.builtin, servicetest.Host(t).Named(auth.Name, secure.Name, utility.Name)}}, nil)
 	t.Cleanup(func() { env.upSrv.Close() })
 	env.front, env.cfg = startWithOptions(t, testGame{platform: "wiiu", upstream: upstreamAddr(env.upSrv), accounts: o.frontAccounts},
 		proxy.Options{Recorder: env.frontRec}, env.engine)

@@ -6,4 +6,5 @@ package main
 import (
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/auth"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/secure"
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/utility"
 )

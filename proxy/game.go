@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/nexproxy/nexproxy/rmc/schema"
+
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/kerberos"
@@ -24,7 +26,10 @@ const (
 
 // game is the runtime of one configured game.
 type game struct {
-	srv      *Server
+	srv *Server
+	// reg describes the game's protocols: the server's registry with the
+	// game's variants selected.
+	reg      *schema.Registry
 	cfg      *config.Game
 	log      *zap.Logger
 	env      *Env
@@ -43,7 +48,14 @@ type game struct {
 }
 
 func newGame(s *Server, gc *config.Game) (*game, error) {
-	g := &game{srv: s, cfg: gc, log: s.log.With(zap.String("game", gc.Name))}
+	g := &game{srv: s, cfg: gc, log: s.log.With(zap.String("game", gc.Name)), reg: s.reg}
+	if len(gc.Variants) > 0 {
+		reg, err := s.reg.WithVariants(gc.Variants...)
+		if err != nil {
+			return nil, fmt.Errorf("proxy: game %s: %w", gc.Name, err)
+		}
+		g.reg = reg
+	}
 	ks := gc.Kerberos
 	g.issuer = &kerberos.Issuer{SecureKey: s.secureKey, ServerPID: SecureServerPID, Settings: ks}
 	v, err := kerberos.NewVerifier(kerberos.VerifierConfig{SecureKey: s.secureKey, ServerPID: SecureServerPID, Settings: ks})

@@ -82,7 +82,7 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 			return
 		}
 		p.up = up
-		links = []LinkSpec{s.opts.Hooks, (&urlRewriter{srv: s, log: p.log}).spec()}
+		links = []LinkSpec{s.opts.Hooks, (&urlRewriter{srv: s, reg: p.g.reg, log: p.log}).spec()}
 	}
 	p.run(chainEnd{}, links)
 }
@@ -185,7 +185,7 @@ func (p *pair) run(final chainEnd, links []LinkSpec) {
 		// The mirror chain: calls the server makes on the console.
 		mirror := []LinkSpec{s.opts.Hooks}
 		if p.sess.Leg == rpc.LegSecure {
-			mirror = append(mirror, (&urlRewriter{srv: s, log: p.log}).spec())
+			mirror = append(mirror, (&urlRewriter{srv: s, reg: p.g.reg, log: p.log}).spec())
 		}
 		upD.chain = newChain(forwardTo(record.HandlerConsole, consolePeer), mirror...)
 		final = forwardTo(record.HandlerUpstream, upPeer)

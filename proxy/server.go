@@ -139,6 +139,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.games = append(s.games, g)
+		if g.reg != s.reg {
+			s.rec.games[g.cfg.Name] = g.reg
+		}
 	}
 	return s, nil
 }

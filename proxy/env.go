@@ -64,7 +64,7 @@ func (e *Env) UserKey(pid uint64) ([]byte, bool) {
 // The link is applied once per game: the handler it returns serves every
 // connection of the game at once, so what it keeps of a connection belongs
 // in the Session (Call.Session).
-type Builtin func(env *Env) (rpc.Link, error)
+type Builtin func(env *Env) (LinkSpec, error)
 
 // Account is one user nexproxy knows.
 type Account struct {

@@ -29,7 +29,10 @@ type game struct {
 	srv *Server
 	// reg describes the game's protocols: the server's registry with the
 	// game's variants selected.
-	reg      *schema.Registry
+	reg *schema.Registry
+	// builtins are the links of the built-in services the game serves
+	// itself; a proxied game puts them before its upstream.
+	builtins []LinkSpec
 	cfg      *config.Game
 	log      *zap.Logger
 	env      *Env
@@ -76,15 +79,22 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 		Log:           g.log,
 		loggedIn:      func(sess *rpc.Session, pid uint64) { s.rec.login(sess, pid, record.ModeLocal) },
 	}
-	if gc.Local() {
-		links := []LinkSpec{s.opts.Hooks}
-		for _, b := range s.opts.Builtins {
-			l, err := b(g.env)
-			if err != nil {
-				return nil, fmt.Errorf("proxy: game %s: built-in handler: %w", gc.Name, err)
-			}
-			links = append(links, LinkSpec{Name: record.HandlerBuiltin, Link: l})
+	// The built-in services the game serves itself: all of them for a
+	// local game, the ones its [games.protocols] names for a proxied game.
+	for _, b := range s.opts.Builtins {
+		spec, err := b(g.env)
+		if err != nil {
+			return nil, fmt.Errorf("proxy: game %s: built-in services: %w", gc.Name, err)
 		}
+		if spec.present() {
+			if spec.Name == "" {
+				spec.Name = record.HandlerBuiltin
+			}
+			g.builtins = append(g.builtins, spec)
+		}
+	}
+	if gc.Local() {
+		links := append([]LinkSpec{s.opts.Hooks}, g.builtins...)
 		g.local = newChain(chainEnd{name: record.HandlerBuiltin, h: rpc.NotImplemented}, links...)
 	} else {
 		network, up := gc.UpstreamDial()

@@ -26,6 +26,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/builtin/utility"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/proxy/luahooks"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/peer"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
@@ -69,8 +70,8 @@ func (u *upstreamLog) protocol(proto uint16) int {
 	return n
 }
 
-func (u *upstreamLog) builtin(*proxy.Env) (rpc.Link, error) {
-	return func(next rpc.Handler) rpc.Handler {
+func (u *upstreamLog) builtin(*proxy.Env) (proxy.LinkSpec, error) {
+	return proxy.LinkSpec{Name: record.HandlerBuiltin, Link: func(next rpc.Handler) rpc.Handler {
 		return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
 			if c.Session.Leg != rpc.LegSecure || c.Direction != rpc.ToServer {
 				return next.ServeRMC(ctx, c)
@@ -106,7 +107,7 @@ func (u *upstreamLog) builtin(*proxy.Env) (rpc.Link, error) {
 			}
 			return next.ServeRMC(ctx, c)
 		})
-	}, nil
+	}}, nil
 }
 
 // startWithOptions is startServer with the caller's options; hooks, when
@@ -979,8 +980,8 @@ func liveSessions(b *testing.B, n int) (*config.Config, []*rpc.Session) {
 	b.Helper()
 	var mu sync.Mutex
 	var sessions []*rpc.Session
-	capture := func(*proxy.Env) (rpc.Link, error) {
-		return func(next rpc.Handler) rpc.Handler {
+	capture := func(*proxy.Env) (proxy.LinkSpec, error) {
+		return proxy.LinkSpec{Name: record.HandlerBuiltin, Link: func(next rpc.Handler) rpc.Handler {
 			return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
 				if c.Protocol == protoHookOnly {
 					mu.Lock()
@@ -990,7 +991,7 @@ func liveSessions(b *testing.B, n int) (*config.Config, []*rpc.Session) {
 				}
 				return next.ServeRMC(ctx, c)
 			})
-		}, nil
+		}}, nil
 	}
 	g := testGame{platform: "wiiu", upstream: "local", accounts: true}
 	cfg, err := config.LoadTOML(gameTOML(b, g))

@@ -82,7 +82,9 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 			return
 		}
 		p.up = up
-		links = []LinkSpec{s.opts.Hooks, (&urlRewriter{srv: s, reg: p.g.reg, log: p.log}).spec()}
+		// Hooks first, then the services the game serves itself, then the
+		// rewriting of what goes upstream.
+		links = append(append([]LinkSpec{s.opts.Hooks}, a.g.builtins...), (&urlRewriter{srv: s, reg: p.g.reg, log: p.log}).spec())
 	}
 	p.run(chainEnd{}, links)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/protocols/secureconnection"
 	"github.com/nexproxy/nexproxy/rmc/protocols/utility"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 
@@ -203,5 +204,37 @@ func TestUniqueIDsSurviveRestart(t *testing.T) {
 				t.Fatal(err)
 			}
 		}()
+	}
+}
+
+// TestProxiedGameServesUtilityLocally: a proxied game whose
+// [games.protocols] says utility = "local" answers Utility itself, with
+// its own settings, while its other calls (the secure connection's) go to
+// the upstream.
+func TestProxiedGameServesUtilityLocally(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
+	up := servicetest.Start(t, servicetest.Game{Platform: "wiiu", TOML: `
+[games.utility.integer_settings]
+8 = { 0 = 8 }
+`}, nil)
+	front := servicetest.Start(t, servicetest.Game{Platform: "wiiu", Upstream: up.AuthAddr("g").String(), TOML: `
+[games.protocols]
+utility = "local"
+[games.utility.integer_settings]
+7 = { 0 = 7 }
+`}, nil)
+	c := front.Login(t, "1001:pw1")
+	ctx := ctx(t)
+	u := utility.NewClient(c.Secure, c.Settings)
+	if r, err := u.GetIntegerSettings(ctx, &utility.GetIntegerSettingsRequest{Index: 7}); err != nil || len(r.Settings) != 1 || r.Settings[0].Value != 7 {
+		t.Errorf("the front's own settings: %+v, %v", r, err)
+	}
+	if _, err := u.GetIntegerSettings(ctx, &utility.GetIntegerSettingsRequest{Index: 8}); resultOf(err) != rmc.ResultCoreNotImplemented {
+		t.Errorf("the upstream's settings came through: %v (the call went upstream)", err)
+	}
+	// The secure connection is the upstream's (the front serves none of
+	// it): TestConnectivity succeeds only if it went upstream.
+	if _, err := secureconnection.NewClient(c.Secure, c.Settings).TestConnectivity(ctx, &secureconnection.TestConnectivityRequest{}); err != nil {
+		t.Errorf("a call for the upstream: %v", err)
 	}
 }

@@ -29,6 +29,10 @@ type Env struct {
 	SecureStation func() rmc.StationURL
 	// Log is the game's logger.
 	Log *zap.Logger
+	// Console returns the current secure session of a PID connected to
+	// this instance (nil when it is not): where services send the
+	// console notifications and probe requests.
+	Console func(pid uint64) *rpc.Session
 
 	loggedIn func(s *rpc.Session, pid uint64) // reports a login; nil outside a server
 }

@@ -33,6 +33,8 @@ type game struct {
 	// builtins are the links of the built-in services the game serves
 	// itself; a proxied game puts them before its upstream.
 	builtins []LinkSpec
+	// consoles maps PIDs to their current secure sessions.
+	consoles consoles
 	cfg      *config.Game
 	log      *zap.Logger
 	env      *Env
@@ -77,6 +79,7 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 		Keys:          s.keys,
 		SecureStation: g.localStation,
 		Log:           g.log,
+		Console:       g.consoles.session,
 		loggedIn:      func(sess *rpc.Session, pid uint64) { s.rec.login(sess, pid, record.ModeLocal) },
 	}
 	// The built-in services the game serves itself: all of them for a

@@ -831,16 +831,18 @@ func TestHookHotReload(t *testing.T) {
 	write(version(0))
 	e, logs := newHookEngine(t, dir, nil)
 	defer e.Close()
-	srv, cfg := startWithOptions(t, testGame{platform: "wiiu", upstream: "local", accounts: true},
+	const clients = 4
+	srv, cfg := startWithOptions(t, testGame{platform: "wiiu", upstream: "local", moreUsers: clients},
 		proxy.Options{Builtins: []proxy.Builtin{servicetest.Host(t).Named(auth.Name, secure.Name)}}, e)
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	const clients = 4
 	var cs []*proxy.Client
-	for range clients {
-		c, err := proxy.Login(ctx, clientConfig(cfg, srv))
+	for i := range clients {
+		cc := clientConfig(cfg, srv)
+		cc.Username, cc.Password = otherUser(i + 1) // a console each
+		c, err := proxy.Login(ctx, cc)
 		if err != nil {
 			t.Fatalf("login: %v", err)
 		}

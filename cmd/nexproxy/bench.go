@@ -127,8 +127,26 @@ func newBenchCommand(_ *app) *cobra.Command {
 }
 
 // selfSetup is the configuration of the --self pair these flags ask for.
+// users names the clients' accounts: with --blind each client has a blind
+// account of its own (blindBenchPID + i), since a PID has one secure
+// session; otherwise every client logs in as --user.
+func (o benchOptions) users() userFor {
+	if !o.blind {
+		return nil
+	}
+	return func(i int) string { return strconv.Itoa(blindBenchPID + i) }
+}
+
+// blindAccounts is how many blind accounts the local instance needs.
+func (o benchOptions) blindAccounts() int {
+	if !o.blind {
+		return 0
+	}
+	return max(o.clients, o.idle)
+}
+
 func (o benchOptions) selfSetup(key string) selfSetup {
-	return selfSetup{platform: o.profile, key: key, coalesce: o.coalesce, blind: o.blind, sessions: o.sessions}
+	return selfSetup{platform: o.profile, key: key, coalesce: o.coalesce, blind: o.blindAccounts(), sessions: o.sessions}
 }
 
 // benchTarget is one server a run measures.
@@ -183,8 +201,9 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	if err != nil {
 		return err
 	}
+	users := o.users()
 	if o.blind {
-		cc.Username, cc.Password = strconv.Itoa(blindBenchPID), blindBenchPassword
+		cc.Password = blindBenchPassword
 	}
 	var (
 		targets []benchTarget
@@ -256,7 +275,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		if o.profileDir != "" {
 			after = func() error { return self.profile("heap", filepath.Join(o.profileDir, "idle.heap.pprof")) }
 		}
-		return runIdle(ctx, out, cc, o.idle, stats, after)
+		return runIdle(ctx, out, cc, users, o.idle, stats, after)
 	}
 	return nil
 }
@@ -286,7 +305,7 @@ func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.Clie
 			return nil, err
 		}
 	}
-	r, err := runLoad(ctx, cc, o.clients, o.duration)
+	r, err := runLoad(ctx, cc, o.users(), o.clients, o.duration)
 	if profile {
 		if perr := self.profile("cpu-stop", ""); perr != nil && err == nil {
 			err = perr
@@ -357,7 +376,7 @@ func signed(d time.Duration) string {
 // benchClientConfig builds the simulated console of a profile.
 func benchClientConfig(o benchOptions, key string) (proxy.ClientConfig, error) {
 	// The listeners are never opened: only the profile's settings are used.
-	cfg, err := config.LoadTOML(selfGameTOML(o.profile, key, "127.0.0.1:1", "127.0.0.1:2", "local", false, false))
+	cfg, err := config.LoadTOML(selfGameTOML(o.profile, key, "127.0.0.1:1", "127.0.0.1:2", "local", false, 0))
 	if err != nil {
 		return proxy.ClientConfig{}, fmt.Errorf("profile %s: %w", o.profile, err)
 	}

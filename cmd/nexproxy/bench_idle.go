@@ -21,7 +21,7 @@ const idleSettle = 2 * time.Second
 // runIdle logs n consoles in, closes their authentication connections and
 // reports how much the server's memory grew per idle secure session;
 // after, when not nil, runs while the sessions are still open.
-func runIdle(ctx context.Context, out io.Writer, cc proxy.ClientConfig, n int, stats serverStats, after func() error) error {
+func runIdle(ctx context.Context, out io.Writer, cc proxy.ClientConfig, users userFor, n int, stats serverStats, after func() error) error {
 	if stats == nil {
 		return errors.New("--idle: no way to read the server's memory")
 	}
@@ -30,7 +30,7 @@ func runIdle(ctx context.Context, out io.Writer, cc proxy.ClientConfig, n int, s
 		return err
 	}
 	fmt.Fprintf(out, "idle %s: logging in %d consoles (%d at a time)\n", cc.Addr, n, idleLoginParallelism)
-	cl, errs, lt := loginAll(ctx, cc, n, idleLoginParallelism)
+	cl, errs, lt := loginAll(ctx, cc, users, n, idleLoginParallelism)
 	defer closeClients(cl)
 	printLogins(out, "  ", len(cl), errs, lt)
 	if len(cl) == 0 {

@@ -69,9 +69,15 @@ func printLogins(w io.Writer, indent string, ok int, errs []error, d time.Durati
 	}
 }
 
+// userFor names the account of the i-th client; nil: every client logs in
+// as cc says. A PID has one secure session (a second login replaces the
+// first), so clients that must stay up together use accounts of their own
+// unless they are guests.
+type userFor func(i int) string
+
 // loginAll logs in n clients with at most par logins at once and returns
 // those that succeeded (in no particular order) and the errors.
-func loginAll(ctx context.Context, cc proxy.ClientConfig, n, par int) ([]*proxy.Client, []error, time.Duration) {
+func loginAll(ctx context.Context, cc proxy.ClientConfig, users userFor, n, par int) ([]*proxy.Client, []error, time.Duration) {
 	start := time.Now()
 	var (
 		wg   sync.WaitGroup
@@ -80,7 +86,7 @@ func loginAll(ctx context.Context, cc proxy.ClientConfig, n, par int) ([]*proxy.
 		errs []error
 	)
 	sem := make(chan struct{}, max(1, par))
-	for range n {
+	for i := range n {
 		if ctx.Err() != nil {
 			break
 		}
@@ -91,6 +97,10 @@ func loginAll(ctx context.Context, cc proxy.ClientConfig, n, par int) ([]*proxy.
 			defer func() { <-sem }()
 			lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
+			cc := cc
+			if users != nil {
+				cc.Username = users(i)
+			}
 			c, err := proxy.Login(lctx, cc)
 			mu.Lock()
 			defer mu.Unlock()
@@ -123,9 +133,9 @@ func closeClients(cl []*proxy.Client) {
 
 // runLoad logs in n clients at once, then has each call SecureConnection
 // TestConnectivity back to back for d, and measures every call.
-func runLoad(ctx context.Context, cc proxy.ClientConfig, n int, d time.Duration) (*loadResult, error) {
+func runLoad(ctx context.Context, cc proxy.ClientConfig, users userFor, n int, d time.Duration) (*loadResult, error) {
 	r := &loadResult{}
-	cl, errs, lt := loginAll(ctx, cc, n, n)
+	cl, errs, lt := loginAll(ctx, cc, users, n, n)
 	defer closeClients(cl)
 	r.logins, r.loginErrs, r.loginTime = len(cl), errs, lt
 	if len(cl) == 0 {

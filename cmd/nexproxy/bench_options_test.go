@@ -63,13 +63,17 @@ func TestBenchBlindNeedsSelfAndUDP(t *testing.T) {
 	}
 }
 
-// The --blind account is in the local instance's configuration only: the
-// proxy must not be able to open its tickets.
+// The --blind accounts, one per client (a PID has one secure session),
+// are in the local instance's configuration only: the proxy must not be
+// able to open their tickets.
 func TestSelfConfigBlindAccount(t *testing.T) {
-	local := selfGameTOML("wiiu", "25dbf96a", "127.0.0.1:1", "127.0.0.1:2", "local", false, true)
-	proxied := selfGameTOML("wiiu", "25dbf96a", "127.0.0.1:3", "127.0.0.1:4", "127.0.0.1:1", false, false)
-	if !strings.Contains(local, blindBenchPassword) {
-		t.Errorf("local instance configuration lacks the blind account:\n%s", local)
+	local := selfGameTOML("wiiu", "25dbf96a", "127.0.0.1:1", "127.0.0.1:2", "local", false, 3)
+	proxied := selfGameTOML("wiiu", "25dbf96a", "127.0.0.1:3", "127.0.0.1:4", "127.0.0.1:1", false, 0)
+	if n := strings.Count(local, blindBenchPassword); n != 3 {
+		t.Errorf("local instance configuration has %d blind accounts, want 3:\n%s", n, local)
+	}
+	if u := (benchOptions{blind: true}).users(); u == nil || u(0) == u(1) {
+		t.Error("blind clients share an account")
 	}
 	if strings.Contains(proxied, blindBenchPassword) || strings.Contains(proxied, "[[accounts]]") {
 		t.Errorf("proxy configuration knows an account:\n%s", proxied)

@@ -43,7 +43,7 @@ const (
 type selfSetup struct {
 	platform, key string
 	coalesce      string // --coalesce-acks: none, proxy or all
-	blind         bool   // --blind: the bench account is the local instance's alone
+	blind         int    // --blind: this many bench accounts, the local instance's alone
 	sessions      string // --session-logs: the folder of both instances' session logs
 }
 
@@ -57,14 +57,14 @@ func sessionDir(dir, instance string) string {
 }
 
 // selfGameTOML is the configuration of one instance of the --self pair.
-func selfGameTOML(platform, key, authListen, secureListen, upstream string, coalesce, blindAccount bool) string {
+func selfGameTOML(platform, key, authListen, secureListen, upstream string, coalesce bool, blindAccounts int) string {
 	// The platform preset picks the transport (WebSocket for Switch).
 	extra := ""
 	if coalesce {
 		extra = "[games.prudp]\ncoalesce_acks = true\n"
 	}
-	if blindAccount {
-		extra += fmt.Sprintf("[[accounts]]\npid = %d\npassword = %q\n", blindBenchPID, blindBenchPassword)
+	for i := range blindAccounts {
+		extra += fmt.Sprintf("[[accounts]]\npid = %d\npassword = %q\n", blindBenchPID+i, blindBenchPassword)
 	}
 	return fmt.Sprintf("advertise = \"127.0.0.1\"\n[[games]]\nname = \"bench\"\nplatform = %q\naccess_key = %q\n"+
 		"auth_listen = %q\nsecure_listen = %q\nupstream = %q\n%s", platform, key, authListen, secureListen, upstream, extra)
@@ -92,10 +92,10 @@ func freeLoopbackAddr(tcp bool) (string, error) {
 
 // selfInstance is one server of the --self pair.
 type selfInstance struct {
-	upstream     string // "local" or the local instance's address
-	coalesce     bool   // [games.prudp] coalesce_acks
-	blindAccount bool   // knows the --blind account
-	sessions     string // log.sessions: the session log folder, "" = none
+	upstream      string // "local" or the local instance's address
+	coalesce      bool   // [games.prudp] coalesce_acks
+	blindAccounts int    // knows this many --blind accounts
+	sessions      string // log.sessions: the session log folder, "" = none
 }
 
 // startSelfInstance starts one local or proxy instance on loopback, with
@@ -114,7 +114,7 @@ func startSelfInstance(ctx context.Context, log *zap.Logger, set selfSetup, in s
 			return nil, nil, err
 		}
 	}
-	cfg, err := config.LoadTOML(selfGameTOML(set.platform, set.key, authL, secureL, in.upstream, in.coalesce, in.blindAccount))
+	cfg, err := config.LoadTOML(selfGameTOML(set.platform, set.key, authL, secureL, in.upstream, in.coalesce, in.blindAccounts))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -171,7 +171,7 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 		return err
 	}
 	local, stopLocal, err := startSelfInstance(ctx, log, set, selfInstance{upstream: "local",
-		coalesce: set.coalesce == "all", blindAccount: set.blind, sessions: sessionDir(set.sessions, "local")})
+		coalesce: set.coalesce == "all", blindAccounts: set.blind, sessions: sessionDir(set.sessions, "local")})
 	if err != nil {
 		return fmt.Errorf("local instance: %w", err)
 	}
@@ -231,8 +231,9 @@ func startSelf(ctx context.Context, set selfSetup) (*selfServer, error) {
 		return nil, err
 	}
 	args := []string{"bench", "--self-serve", "--profile", set.platform, "--access-key", set.key, "--coalesce-acks", set.coalesce}
-	if set.blind {
-		args = append(args, "--blind")
+	if set.blind > 0 {
+		// The child makes as many blind accounts as there are clients.
+		args = append(args, "--blind", "--clients", strconv.Itoa(set.blind))
 	}
 	if set.sessions != "" {
 		args = append(args, "--session-logs", set.sessions)

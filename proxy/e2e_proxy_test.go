@@ -208,8 +208,10 @@ func TestManyClients(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	const n = 200
 	// One account per console: a PID has one secure session, and a second
-	// one replaces the first.
-	srv, cfg := startServer(t, testGame{platform: "wiiu", upstream: "local", moreUsers: n}, nil)
+	// one replaces the first. The new key derivation keeps 200 accounts'
+	// keys cheap (the old one is 65,000 MD5 rounds each, on both sides).
+	srv, cfg := startServer(t, testGame{platform: "wiiu", upstream: "local", moreUsers: n,
+		gameTOML: "[games.kerberos]\nkey_derivation = \"new\"\n"}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup

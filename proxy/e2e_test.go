@@ -106,6 +106,7 @@ type testGame struct {
 	securePort int
 	accounts   bool
 	moreUsers  int    // accounts otherUser(1..n) besides testUser
+	gameTOML   string // more of the game's table ([games.kerberos] ...)
 	tlsDir     string // serve wss with cert.pem/key.pem from here
 }
 
@@ -148,7 +149,7 @@ access_key = %q
 auth_listen = "127.0.0.1:%d"
 secure_listen = "127.0.0.1:%d"
 upstream = %q
-%s`, g.platform, platformKeys[g.platform], g.authPort, g.securePort, g.upstream, extra)
+%s%s`, g.platform, platformKeys[g.platform], g.authPort, g.securePort, g.upstream, extra, g.gameTOML)
 	if g.accounts {
 		s += fmt.Sprintf("\n[[accounts]]\npid = %s\npassword = %q\n", testUser, testPassword)
 	}

@@ -1,17 +1,21 @@
 // Package secure is nexproxy's built-in secure connection server
 // (protocol 11): consoles register their station URLs, learn their public
-// address and look up other stations. Stations are shared by every
-// session of a game. It serves a game exactly when the game has no
-// upstream.
+// address and look up other stations. Stations live in the stations store
+// (presence, with leases), shared by every instance that serves the game,
+// and each registration gets a connection id (RVCID) unique among them.
+// It serves a game exactly when the game has no upstream.
 package secure
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/rmc"
@@ -31,7 +35,13 @@ func init() {
 			if env.Env == nil || env.Log == nil {
 				return nil, fmt.Errorf("secure: incomplete environment")
 			}
-			return &server{env: env.Env, reg: &registry{nextCID: 1000, byPID: map[uint64]*station{}}}, nil
+			if env.Host == nil || env.Host.Stores == nil || env.Host.Stores.Stations == nil {
+				return nil, fmt.Errorf("secure: needs the stations store")
+			}
+			s := &server{env: env.Env, stations: env.Host.Stores.Stations, instance: env.Host.Instance,
+				live: map[uint64]store.Owner{}, stop: make(chan struct{}), stopped: make(chan struct{})}
+			go s.refresh()
+			return s, nil
 		},
 	})
 }
@@ -39,24 +49,62 @@ func init() {
 // maxURLs bounds how many URLs one console may register.
 const maxURLs = 16
 
-// station is what one console registered.
-type station struct {
-	session string
-	cid     uint32
-	urls    []rmc.StationURL
-}
-
-// registry holds the stations of a game by PID.
-type registry struct {
-	mu      sync.Mutex
-	nextCID uint32
-	byPID   map[uint64]*station
-}
+// Presence leases: an entry lives leaseTTL unless its owner refreshes it,
+// which it does every leaseRefresh while the console stays connected, so
+// an instance that dies leaves no ghost for longer than leaseTTL.
+const (
+	leaseTTL     = 2 * time.Minute
+	leaseRefresh = leaseTTL / 4
+)
 
 // server serves protocol 11 for one game, on secure connections only.
+// What consoles register lives in the stations store, shared by every
+// instance that serves the game.
 type server struct {
-	env *proxy.Env
-	reg *registry
+	env      *proxy.Env
+	stations store.Stations
+	instance string
+
+	mu   sync.Mutex
+	live map[uint64]store.Owner // PIDs registered through this instance
+
+	stop, stopped chan struct{}
+	once          sync.Once
+}
+
+// Close stops refreshing the leases; the entries run out on their own.
+func (s *server) Close() error {
+	s.once.Do(func() { close(s.stop) })
+	<-s.stopped
+	return nil
+}
+
+// refresh extends the leases of the stations this instance owns.
+func (s *server) refresh() {
+	defer close(s.stopped)
+	t := time.NewTicker(leaseRefresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		live := make(map[uint64]store.Owner, len(s.live))
+		for pid, o := range s.live {
+			live[pid] = o
+		}
+		s.mu.Unlock()
+		for pid, o := range live {
+			ctx, cancel := context.WithTimeout(context.Background(), leaseRefresh/2)
+			err := s.stations.Touch(ctx, s.env.Game.Name, pid, o, leaseTTL)
+			cancel()
+			if err != nil {
+				s.env.Log.Warn("station lease not refreshed", zap.Uint64("pid", pid), zap.Uint32("cid", o.RVCID), zap.Error(err))
+			}
+		}
+	}
 }
 
 // Install puts the secure connection methods on the game's mux.
@@ -74,57 +122,69 @@ func onSecure(c *rpc.Call) error {
 }
 
 // Register records the console's stations and returns its public one.
-func (s *server) Register(_ context.Context, c *rpc.Call, req *secureconnection.RegisterRequest) (*secureconnection.RegisterResponse, error) {
+func (s *server) Register(ctx context.Context, c *rpc.Call, req *secureconnection.RegisterRequest) (*secureconnection.RegisterResponse, error) {
 	if err := onSecure(c); err != nil {
 		return nil, err
 	}
 	if len(req.URLs) > maxURLs {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	cid, public := s.register(c.Session, req.URLs)
+	cid, public, err := s.register(ctx, c, req.URLs)
+	if err != nil {
+		return nil, err
+	}
 	return &secureconnection.RegisterResponse{Result: rmc.ResultSuccess, ConnectionID: cid, PublicStation: public}, nil
 }
 
 // RegisterEx is Register with login data (logged by class, not checked:
 // the secure CONNECT already proved who the console is).
-func (s *server) RegisterEx(_ context.Context, c *rpc.Call, req *secureconnection.RegisterExRequest) (*secureconnection.RegisterExResponse, error) {
+func (s *server) RegisterEx(ctx context.Context, c *rpc.Call, req *secureconnection.RegisterExRequest) (*secureconnection.RegisterExResponse, error) {
 	if err := onSecure(c); err != nil {
 		return nil, err
 	}
 	if len(req.URLs) > maxURLs {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	cid, public := s.register(c.Session, req.URLs)
+	cid, public, err := s.register(ctx, c, req.URLs)
+	if err != nil {
+		return nil, err
+	}
 	return &secureconnection.RegisterExResponse{Result: rmc.ResultSuccess, ConnectionID: cid, PublicStation: public}, nil
 }
 
 // RequestConnectionData returns the stations of pid with their connection
 // id, when cid is that console's.
-func (s *server) RequestConnectionData(_ context.Context, c *rpc.Call, req *secureconnection.RequestConnectionDataRequest) (*secureconnection.RequestConnectionDataResponse, error) {
+func (s *server) RequestConnectionData(ctx context.Context, c *rpc.Call, req *secureconnection.RequestConnectionDataRequest) (*secureconnection.RequestConnectionDataResponse, error) {
 	if err := onSecure(c); err != nil {
 		return nil, err
 	}
-	st := s.lookup(req.PID, req.CID, false)
+	st, urls, err := s.lookup(ctx, c, req.PID, req.CID, false)
+	if err != nil {
+		return nil, err
+	}
 	if st == nil {
 		return &secureconnection.RequestConnectionDataResponse{}, nil
 	}
-	out := make([]secureconnection.ConnectionData, len(st.urls))
-	for i, u := range st.urls {
-		out[i] = secureconnection.ConnectionData{Station: u, ConnectionID: st.cid}
+	out := make([]secureconnection.ConnectionData, len(urls))
+	for i, u := range urls {
+		out[i] = secureconnection.ConnectionData{Station: u, ConnectionID: st.Owner.RVCID}
 	}
 	return &secureconnection.RequestConnectionDataResponse{Result: true, ConnectionData: out}, nil
 }
 
 // RequestUrls returns the stations of pid (cid 0: whatever its connection).
-func (s *server) RequestUrls(_ context.Context, c *rpc.Call, req *secureconnection.RequestUrlsRequest) (*secureconnection.RequestUrlsResponse, error) {
+func (s *server) RequestUrls(ctx context.Context, c *rpc.Call, req *secureconnection.RequestUrlsRequest) (*secureconnection.RequestUrlsResponse, error) {
 	if err := onSecure(c); err != nil {
 		return nil, err
 	}
-	st := s.lookup(req.PID, req.CID, true)
+	st, urls, err := s.lookup(ctx, c, req.PID, req.CID, true)
+	if err != nil {
+		return nil, err
+	}
 	if st == nil {
 		return &secureconnection.RequestUrlsResponse{}, nil
 	}
-	return &secureconnection.RequestUrlsResponse{Result: true, URLs: st.urls}, nil
+	return &secureconnection.RequestUrlsResponse{Result: true, URLs: urls}, nil
 }
 
 // TestConnectivity answers at once.
@@ -136,26 +196,49 @@ func (s *server) TestConnectivity(_ context.Context, c *rpc.Call, _ *secureconne
 }
 
 // UpdateURLs replaces the console's stations.
-func (s *server) UpdateURLs(_ context.Context, c *rpc.Call, req *secureconnection.UpdateURLsRequest) (*secureconnection.UpdateURLsResponse, error) {
+func (s *server) UpdateURLs(ctx context.Context, c *rpc.Call, req *secureconnection.UpdateURLsRequest) (*secureconnection.UpdateURLsResponse, error) {
 	if err := onSecure(c); err != nil {
 		return nil, err
 	}
 	if len(req.URLs) > maxURLs {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	if !s.update(c.Session, req.URLs) {
+	cid, _, err := s.own(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if cid == 0 {
 		return nil, rpc.Fail(rmc.ResultRendezVousNotAuthenticated)
+	}
+	if _, err := s.store(ctx, c, cid, req.URLs); err != nil {
+		return nil, err
 	}
 	return &secureconnection.UpdateURLsResponse{}, nil
 }
 
 // ReplaceURL replaces one of the console's stations.
-func (s *server) ReplaceURL(_ context.Context, c *rpc.Call, req *secureconnection.ReplaceURLRequest) (*secureconnection.ReplaceURLResponse, error) {
+func (s *server) ReplaceURL(ctx context.Context, c *rpc.Call, req *secureconnection.ReplaceURLRequest) (*secureconnection.ReplaceURLResponse, error) {
 	if err := onSecure(c); err != nil {
 		return nil, err
 	}
-	if !s.replace(c.Session, req.URL, req.New) {
+	cid, urls, err := s.own(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if cid == 0 {
 		return nil, rpc.Fail(rmc.ResultRendezVousNotAuthenticated)
+	}
+	old := req.URL.String()
+	stored := make([]string, len(urls))
+	for i, u := range urls {
+		if u.String() == old {
+			u = req.New
+		}
+		stored[i] = u.String()
+	}
+	owner := store.Owner{Instance: s.instance, RVCID: cid}
+	if err := s.stations.Put(ctx, store.Station{Game: s.env.Game.Name, PID: c.Session.PID(), Owner: owner, URLs: stored}, leaseTTL); err != nil {
+		return nil, s.failed(c, "store station", err)
 	}
 	return &secureconnection.ReplaceURLResponse{}, nil
 }
@@ -187,83 +270,113 @@ func publicStation(sess *rpc.Session, urls []rmc.StationURL) rmc.StationURL {
 	return pub
 }
 
-func (s *server) register(sess *rpc.Session, urls []rmc.StationURL) (uint32, rmc.StationURL) {
-	pid := sess.PID()
-	pub := publicStation(sess, urls)
-	s.reg.mu.Lock()
-	s.reg.nextCID++
-	cid := s.reg.nextCID
-	s.reg.mu.Unlock()
-	pub.SetInt(rmc.URLPID, int64(pid))
-	pub.SetInt(rmc.URLRVCID, int64(cid))
-	s.store(sess, cid, urls, pub)
-	return cid, pub
+// registeredKey is the Session value holding the session's connection id
+// once it registered.
+type registeredKey struct{}
+
+func (s *server) failed(c *rpc.Call, what string, err error) error {
+	s.env.Log.Error("secure: "+what, zap.String("conn", c.Session.ID), zap.Uint64("pid", c.Session.PID()), zap.Uint32("call_id", c.CallID), zap.Error(err))
+	return rpc.Failf(rmc.ResultCoreException, err)
 }
 
-// store replaces the stations of the session's PID.
-func (s *server) store(sess *rpc.Session, cid uint32, urls []rmc.StationURL, pub rmc.StationURL) {
+// register records the console's stations (a first Register gives the
+// connection its id) and returns the id and the public station.
+func (s *server) register(ctx context.Context, c *rpc.Call, urls []rmc.StationURL) (uint32, rmc.StationURL, error) {
+	sess := c.Session
+	cid, ok := sess.Value(registeredKey{}).(uint32)
+	if !ok {
+		var err error
+		if cid, err = s.stations.AllocateRVCID(ctx, s.env.Game.Name); err != nil {
+			return 0, rmc.StationURL{}, s.failed(c, "allocate connection id", err)
+		}
+	}
+	pub, err := s.store(ctx, c, cid, urls)
+	if err != nil {
+		return 0, rmc.StationURL{}, err
+	}
+	return cid, pub, nil
+}
+
+// store replaces the stations of the session's PID with urls and the
+// public station built from them.
+func (s *server) store(ctx context.Context, c *rpc.Call, cid uint32, urls []rmc.StationURL) (rmc.StationURL, error) {
+	sess := c.Session
 	pid := sess.PID()
-	stored := make([]rmc.StationURL, 0, len(urls)+1)
+	pub := publicStation(sess, urls)
+	pub.SetInt(rmc.URLPID, int64(pid))
+	pub.SetInt(rmc.URLRVCID, int64(cid))
+	stored := make([]string, 0, len(urls)+1)
 	for _, u := range urls {
 		u = u.Clone()
 		u.SetInt(rmc.URLPID, int64(pid))
 		u.SetInt(rmc.URLRVCID, int64(cid))
-		stored = append(stored, u)
+		stored = append(stored, u.String())
 	}
-	stored = append(stored, pub)
-	s.reg.mu.Lock()
-	first := sess.Value(registeredKey{}) == nil
-	s.reg.byPID[pid] = &station{session: sess.ID, cid: cid, urls: stored}
-	s.reg.mu.Unlock()
-	if first {
+	stored = append(stored, pub.String())
+	owner := store.Owner{Instance: s.instance, RVCID: cid}
+	if err := s.stations.Put(ctx, store.Station{Game: s.env.Game.Name, PID: pid, Owner: owner, URLs: stored}, leaseTTL); err != nil {
+		return rmc.StationURL{}, s.failed(c, "store station", err)
+	}
+	if sess.Value(registeredKey{}) == nil {
 		sess.SetValue(registeredKey{}, cid)
-		sess.OnClose(func() {
-			s.reg.mu.Lock()
-			if st := s.reg.byPID[pid]; st != nil && st.session == sess.ID {
-				delete(s.reg.byPID, pid)
-			}
-			s.reg.mu.Unlock()
-		})
+		s.mu.Lock()
+		s.live[pid] = owner
+		s.mu.Unlock()
+		sess.OnClose(func() { s.forget(pid, owner) })
 	}
 	s.env.Log.Debug("station registered", zap.String("conn", sess.ID), zap.Uint64("pid", pid), zap.Uint32("cid", cid), zap.String("public", pub.String()))
+	return pub, nil
 }
 
-type registeredKey struct{}
-
-func (s *server) lookup(pid uint64, cid uint32, anyCID bool) *station {
-	s.reg.mu.Lock()
-	defer s.reg.mu.Unlock()
-	st := s.reg.byPID[pid]
-	if st == nil || (st.cid != cid && !(anyCID && cid == 0)) {
-		return nil
+// forget removes a closed connection's stations, unless a newer
+// connection of the console (on any instance) replaced them.
+func (s *server) forget(pid uint64, owner store.Owner) {
+	s.mu.Lock()
+	if s.live[pid] == owner {
+		delete(s.live, pid)
 	}
-	return st
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := s.stations.Delete(ctx, s.env.Game.Name, pid, owner); err != nil {
+		s.env.Log.Warn("station not removed; its lease will end it", zap.Uint64("pid", pid), zap.Uint32("cid", owner.RVCID), zap.Error(err))
+	}
 }
 
-func (s *server) update(sess *rpc.Session, urls []rmc.StationURL) bool {
-	cid, ok := sess.Value(registeredKey{}).(uint32)
-	if !ok {
-		return false
+// lookup returns the stations of pid when cid is its connection's (any
+// connection when anyCID and cid is 0); nil when there is none.
+func (s *server) lookup(ctx context.Context, c *rpc.Call, pid uint64, cid uint32, anyCID bool) (*store.Station, []rmc.StationURL, error) {
+	st, err := s.stations.Get(ctx, s.env.Game.Name, pid)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil
 	}
-	pub := publicStation(sess, urls)
-	pub.SetInt(rmc.URLPID, int64(sess.PID()))
-	pub.SetInt(rmc.URLRVCID, int64(cid))
-	s.store(sess, cid, urls, pub)
-	return true
-}
-
-func (s *server) replace(sess *rpc.Session, old, repl rmc.StationURL) bool {
-	s.reg.mu.Lock()
-	defer s.reg.mu.Unlock()
-	st := s.reg.byPID[sess.PID()]
-	if st == nil || st.session != sess.ID {
-		return false
+	if err != nil {
+		return nil, nil, s.failed(c, "look up station", err)
 	}
-	o := old.String()
-	for i, u := range st.urls {
-		if u.String() == o {
-			st.urls[i] = repl.Clone()
+	if st.Owner.RVCID != cid && !(anyCID && cid == 0) {
+		return nil, nil, nil
+	}
+	urls := make([]rmc.StationURL, 0, len(st.URLs))
+	for _, raw := range st.URLs {
+		u, err := rmc.ParseStationURL(raw)
+		if err != nil {
+			continue // written by this service, so never; skip rather than fail
 		}
+		urls = append(urls, u)
 	}
-	return true
+	return &st, urls, nil
+}
+
+// own returns the stations of the session's own registration, nil when
+// it has none (or another connection of the console replaced them).
+func (s *server) own(ctx context.Context, c *rpc.Call) (uint32, []rmc.StationURL, error) {
+	cid, ok := c.Session.Value(registeredKey{}).(uint32)
+	if !ok {
+		return 0, nil, nil
+	}
+	st, urls, err := s.lookup(ctx, c, c.Session.PID(), cid, false)
+	if err != nil || st == nil || st.Owner.Instance != s.instance {
+		return 0, nil, err
+	}
+	return cid, urls, nil
 }

@@ -1,9 +1,6 @@
 package proxy
 
 import (
-	"strconv"
-	"strings"
-
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/kerberos"
@@ -70,90 +67,6 @@ func (e *Env) UserKey(pid uint64) ([]byte, bool) {
 // in the Session (Call.Session).
 type Builtin func(env *Env) (LinkSpec, error)
 
-// Account is one user nexproxy knows.
-type Account struct {
-	PID      uint64
-	Username string
-	Password string
-}
-
-// guestPIDSwitch is the guest's PID on Switch servers; the guest account
-// itself (name, password, PID elsewhere) is config.Guest.
-const guestPIDSwitch = 564330319085596911
-
 // SecureServerPID is the target PID of the tickets nexproxy issues and
 // the PID of its secure station URL.
 const SecureServerPID = 2
-
-// Accounts resolves the users of one game: configured accounts, the guest
-// (config.Guest) and, once hooks exist, a PasswordFor function.
-type Accounts struct {
-	byName      map[string]Account
-	byPID       map[uint64]Account
-	passwordFor func(pid uint64) (string, bool)
-}
-
-// NewAccounts builds the account table of game from the configured
-// accounts (those for every game and those for this one) plus the guest
-// (unless an account named guest is configured).
-func NewAccounts(game *config.Game, accounts []config.Account, passwordFor func(pid uint64) (string, bool)) *Accounts {
-	a := &Accounts{byName: map[string]Account{}, byPID: map[uint64]Account{}, passwordFor: passwordFor}
-	for _, c := range accounts {
-		if c.Game != "" && c.Game != game.Name {
-			continue
-		}
-		acc := Account{PID: c.PID, Username: c.Username, Password: c.Password}
-		if acc.Username == "" {
-			acc.Username = strconv.FormatUint(c.PID, 10)
-		}
-		a.add(acc)
-	}
-	if _, ok := a.byName[config.Guest.Username]; !ok {
-		pid := config.Guest.PID
-		if game.Platform == "switch" {
-			pid = guestPIDSwitch
-		}
-		if _, taken := a.byPID[pid]; !taken {
-			a.add(Account{PID: pid, Username: config.Guest.Username, Password: config.Guest.Password})
-		}
-	}
-	return a
-}
-
-func (a *Accounts) add(acc Account) {
-	a.byName[strings.ToLower(acc.Username)] = acc
-	a.byPID[acc.PID] = acc
-}
-
-// ByName finds a user by name; names are case-insensitive, and a decimal
-// name of a PID known only through PasswordFor resolves too.
-func (a *Accounts) ByName(name string) (Account, bool) {
-	if acc, ok := a.byName[strings.ToLower(name)]; ok {
-		return acc, true
-	}
-	if pid, err := strconv.ParseUint(name, 10, 64); err == nil && a.passwordFor != nil {
-		if pw, ok := a.passwordFor(pid); ok {
-			return Account{PID: pid, Username: name, Password: pw}, true
-		}
-	}
-	return Account{}, false
-}
-
-// ByPID finds a user by PID.
-func (a *Accounts) ByPID(pid uint64) (Account, bool) {
-	if acc, ok := a.byPID[pid]; ok {
-		return acc, true
-	}
-	if a.passwordFor != nil {
-		if pw, ok := a.passwordFor(pid); ok {
-			return Account{PID: pid, Username: strconv.FormatUint(pid, 10), Password: pw}, true
-		}
-	}
-	return Account{}, false
-}
-
-// Password returns the NEX password of pid.
-func (a *Accounts) Password(pid uint64) (string, bool) {
-	acc, ok := a.ByPID(pid)
-	return acc.Password, ok
-}

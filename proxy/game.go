@@ -72,9 +72,13 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 	if s.opts.PasswordFor != nil {
 		pwFor = func(pid uint64) (string, bool) { return s.opts.PasswordFor(pid, gc.Name) }
 	}
+	accounts := NewAccounts(gc, s.cfg.Accounts, pwFor)
+	if s.opts.Accounts != nil {
+		accounts = NewStoreAccounts(gc, s.opts.Accounts, pwFor, g.log)
+	}
 	g.env = &Env{
 		Game:          gc,
-		Accounts:      NewAccounts(gc, s.cfg.Accounts, pwFor),
+		Accounts:      accounts,
 		Issuer:        g.issuer,
 		Keys:          s.keys,
 		SecureStation: g.localStation,

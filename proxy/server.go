@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/proxy/record"
@@ -40,6 +41,10 @@ type Options struct {
 	// PasswordFor supplies passwords the configuration does not list (the
 	// Lua password_for hook); nil = none.
 	PasswordFor func(pid uint64, game string) (string, bool)
+	// Accounts, when set, is where users are looked up at every login
+	// (NewStoreAccounts): the configuration's accounts only reach it
+	// through SeedAccounts. nil = the configured accounts only.
+	Accounts store.Accounts
 	// Recorder receives every connection, login and call for session logs
 	// and packet captures; nil = none.
 	Recorder record.Recorder

@@ -141,7 +141,11 @@ func startSelfInstance(ctx context.Context, log *zap.Logger, set selfSetup, in s
 		_ = obs.close()
 		_ = os.RemoveAll(dataDir)
 	}
-	srv, err = proxy.New(cfg, proxy.Options{Logger: log, Builtins: builtinsOf(host), Recorder: obs.recorder()})
+	if err := proxy.SeedAccounts(ctx, host.Stores.Accounts, cfg.Accounts, log); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	srv, err = proxy.New(cfg, proxy.Options{Logger: log, Builtins: builtinsOf(host), Recorder: obs.recorder(), Accounts: host.Stores.Accounts})
 	if err != nil {
 		cleanup()
 		return nil, nil, err

@@ -8,4 +8,5 @@ func addCommands(root *cobra.Command, a *app) {
 	root.AddCommand(newBenchCommand(a))
 	root.AddCommand(newCheckCommand(a))
 	root.AddCommand(newDecodeCommand())
+	root.AddCommand(newAccountsCommand(a))
 }

@@ -5,6 +5,7 @@
 //	nexproxy check      validate config.toml and every Lua script
 //	nexproxy decode     print a session log as a readable transcript
 //	nexproxy bench      measure logins/s, calls/s and latency of a server
+//	nexproxy accounts   add, list, change and remove the accounts in the store
 //	nexproxy version    print the version
 package main
 

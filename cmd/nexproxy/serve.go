@@ -62,6 +62,10 @@ func newServeCommand(a *app) *cobra.Command {
 					a.log.Error("close stores", zap.Error(err))
 				}
 			}()
+			// config.toml's accounts go into the store, which logins read.
+			if err := proxy.SeedAccounts(ctx, host.Stores.Accounts, cfg.Accounts, a.log); err != nil {
+				return err
+			}
 			hooks, err := startHooks(a.log, cfg)
 			if err != nil {
 				return err
@@ -71,6 +75,7 @@ func newServeCommand(a *app) *cobra.Command {
 				Logger:   a.log,
 				Builtins: builtinsOf(host),
 				Recorder: obs.recorder(),
+				Accounts: host.Stores.Accounts,
 			}))
 			if err != nil {
 				return err

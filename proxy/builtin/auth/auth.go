@@ -6,6 +6,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.uber.org/zap"
@@ -70,11 +71,14 @@ type login struct {
 
 // authenticate logs the named user in: it finds the account, issues a
 // ticket and reports the login. A refusal is the error to answer with.
-func (s *server) authenticate(c *rpc.Call, name string, extra ...zap.Field) (login, error) {
-	acc, ok := s.env.Accounts.ByName(name)
-	if !ok {
+func (s *server) authenticate(ctx context.Context, c *rpc.Call, name string, extra ...zap.Field) (login, error) {
+	acc, err := s.env.Accounts.LookupName(ctx, name)
+	if errors.Is(err, proxy.ErrNoAccount) {
 		s.env.Log.Info("login refused: unknown user", zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.String("user", name))
 		return login{}, rpc.Fail(rmc.ResultRendezVousInvalidUsername)
+	}
+	if err != nil {
+		return login{}, s.lookupFailed(c, err, zap.String("user", name))
 	}
 	ticket, key, err := s.issue(acc)
 	if err != nil {
@@ -85,6 +89,15 @@ func (s *server) authenticate(c *rpc.Call, name string, extra ...zap.Field) (log
 	fields := append([]zap.Field{zap.String("conn", c.Session.ID), zap.Uint64("pid", acc.PID), zap.Uint32("call_id", c.CallID)}, extra...)
 	s.env.Log.Info("login", fields...)
 	return login{acc: acc, ticket: ticket, key: key}, nil
+}
+
+// lookupFailed logs a failed account lookup (the store, not the user, is at
+// fault) and is the error to answer with: the console is refused rather
+// than told its account does not exist.
+func (s *server) lookupFailed(c *rpc.Call, err error, fields ...zap.Field) error {
+	s.env.Log.Error("account lookup failed: refused",
+		append([]zap.Field{zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.Error(err)}, fields...)...)
+	return rpc.Fail(rmc.ResultCoreSystemError)
 }
 
 // issue makes a ticket for acc, sealed with the user's key.
@@ -109,8 +122,8 @@ func (s *server) connectionData() authentication.RVConnectionData {
 }
 
 // Login answers Login (NEX < 4).
-func (s *server) Login(_ context.Context, c *rpc.Call, req *authentication.LoginRequest) (*authentication.LoginResponse, error) {
-	l, err := s.authenticate(c, req.Username)
+func (s *server) Login(ctx context.Context, c *rpc.Call, req *authentication.LoginRequest) (*authentication.LoginResponse, error) {
+	l, err := s.authenticate(ctx, c, req.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -119,8 +132,8 @@ func (s *server) Login(_ context.Context, c *rpc.Call, req *authentication.Login
 }
 
 // ValidateAndRequestTicket is NEX 4's Login.
-func (s *server) ValidateAndRequestTicket(_ context.Context, c *rpc.Call, req *authentication.ValidateAndRequestTicketRequest) (*authentication.ValidateAndRequestTicketResponse, error) {
-	l, err := s.authenticate(c, req.Username)
+func (s *server) ValidateAndRequestTicket(ctx context.Context, c *rpc.Call, req *authentication.ValidateAndRequestTicketRequest) (*authentication.ValidateAndRequestTicketResponse, error) {
+	l, err := s.authenticate(ctx, c, req.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -130,8 +143,8 @@ func (s *server) ValidateAndRequestTicket(_ context.Context, c *rpc.Call, req *a
 
 // LoginEx answers LoginEx (NEX < 4); the extra data (an AuthenticationInfo
 // token) is logged, not checked: local accounts log in by password.
-func (s *server) LoginEx(_ context.Context, c *rpc.Call, req *authentication.LoginExRequest) (*authentication.LoginExResponse, error) {
-	l, err := s.authenticate(c, req.Username, zap.String("data", req.ExtraData.Class))
+func (s *server) LoginEx(ctx context.Context, c *rpc.Call, req *authentication.LoginExRequest) (*authentication.LoginExResponse, error) {
+	l, err := s.authenticate(ctx, c, req.Username, zap.String("data", req.ExtraData.Class))
 	if err != nil {
 		return nil, err
 	}
@@ -141,8 +154,8 @@ func (s *server) LoginEx(_ context.Context, c *rpc.Call, req *authentication.Log
 
 // ValidateAndRequestTicketWithCustomData is NEX 4's LoginEx; it also hands
 // out the source key (the user's key in hex), as NEX 4 servers do.
-func (s *server) ValidateAndRequestTicketWithCustomData(_ context.Context, c *rpc.Call, req *authentication.ValidateAndRequestTicketWithCustomDataRequest) (*authentication.ValidateAndRequestTicketWithCustomDataResponse, error) {
-	l, err := s.authenticate(c, req.Username, zap.String("data", req.ExtraData.Class))
+func (s *server) ValidateAndRequestTicketWithCustomData(ctx context.Context, c *rpc.Call, req *authentication.ValidateAndRequestTicketWithCustomDataRequest) (*authentication.ValidateAndRequestTicketWithCustomDataResponse, error) {
+	l, err := s.authenticate(ctx, c, req.Username, zap.String("data", req.ExtraData.Class))
 	if err != nil {
 		return nil, err
 	}
@@ -153,9 +166,9 @@ func (s *server) ValidateAndRequestTicketWithCustomData(_ context.Context, c *rp
 // ValidateAndRequestTicketWithParam (NEX 4.4+) is a password login when its
 // data is NullData (empty source key), a token login otherwise (the source
 // key handed out).
-func (s *server) ValidateAndRequestTicketWithParam(_ context.Context, c *rpc.Call, req *authentication.ValidateAndRequestTicketWithParamRequest) (*authentication.ValidateAndRequestTicketWithParamResponse, error) {
+func (s *server) ValidateAndRequestTicketWithParam(ctx context.Context, c *rpc.Call, req *authentication.ValidateAndRequestTicketWithParamRequest) (*authentication.ValidateAndRequestTicketWithParamResponse, error) {
 	class := req.Param.Data.Class
-	l, err := s.authenticate(c, req.Param.Username, zap.String("data", class))
+	l, err := s.authenticate(ctx, c, req.Param.Username, zap.String("data", class))
 	if err != nil {
 		return nil, err
 	}
@@ -171,13 +184,17 @@ func (s *server) ValidateAndRequestTicketWithParam(_ context.Context, c *rpc.Cal
 
 // RequestTicket issues another ticket for nexproxy's secure server; only the
 // user the connection logged in as may ask.
-func (s *server) RequestTicket(_ context.Context, c *rpc.Call, req *authentication.RequestTicketRequest) (*authentication.RequestTicketResponse, error) {
+func (s *server) RequestTicket(ctx context.Context, c *rpc.Call, req *authentication.RequestTicketRequest) (*authentication.RequestTicketResponse, error) {
 	if c.Session.PID() != req.Source || req.Target != proxy.SecureServerPID {
 		return nil, rpc.Fail(rmc.ResultCoreAccessDenied)
 	}
-	acc, ok := s.env.Accounts.ByPID(req.Source)
-	if !ok {
+	acc, err := s.env.Accounts.LookupPID(ctx, req.Source)
+	if errors.Is(err, proxy.ErrNoAccount) {
+		// Removed since the login.
 		return nil, rpc.Fail(rmc.ResultCoreAccessDenied)
+	}
+	if err != nil {
+		return nil, s.lookupFailed(c, err, zap.Uint64("pid", req.Source))
 	}
 	ticket, _, err := s.issue(acc)
 	if err != nil {
@@ -189,9 +206,12 @@ func (s *server) RequestTicket(_ context.Context, c *rpc.Call, req *authenticati
 
 // GetPID returns a user's PID; an unknown name is PID 0 before NEX 4 and
 // RendezVous::InvalidUsername from NEX 4.
-func (s *server) GetPID(_ context.Context, c *rpc.Call, req *authentication.GetPIDRequest) (*authentication.GetPIDResponse, error) {
-	acc, ok := s.env.Accounts.ByName(req.Username)
-	if !ok && c.Session.Settings.NEXVersion >= nex4 {
+func (s *server) GetPID(ctx context.Context, c *rpc.Call, req *authentication.GetPIDRequest) (*authentication.GetPIDResponse, error) {
+	acc, err := s.env.Accounts.LookupName(ctx, req.Username)
+	if err != nil && !errors.Is(err, proxy.ErrNoAccount) {
+		return nil, s.lookupFailed(c, err, zap.String("user", req.Username))
+	}
+	if err != nil && c.Session.Settings.NEXVersion >= nex4 {
 		return nil, rpc.Fail(rmc.ResultRendezVousInvalidUsername)
 	}
 	return &authentication.GetPIDResponse{PID: acc.PID}, nil
@@ -199,9 +219,12 @@ func (s *server) GetPID(_ context.Context, c *rpc.Call, req *authentication.GetP
 
 // GetName returns a user's name; an unknown PID is an empty name before
 // NEX 4 and RendezVous::InvalidUsername from NEX 4.
-func (s *server) GetName(_ context.Context, c *rpc.Call, req *authentication.GetNameRequest) (*authentication.GetNameResponse, error) {
-	acc, ok := s.env.Accounts.ByPID(req.PID)
-	if !ok && c.Session.Settings.NEXVersion >= nex4 {
+func (s *server) GetName(ctx context.Context, c *rpc.Call, req *authentication.GetNameRequest) (*authentication.GetNameResponse, error) {
+	acc, err := s.env.Accounts.LookupPID(ctx, req.PID)
+	if err != nil && !errors.Is(err, proxy.ErrNoAccount) {
+		return nil, s.lookupFailed(c, err, zap.Uint64("pid", req.PID))
+	}
+	if err != nil && c.Session.Settings.NEXVersion >= nex4 {
 		return nil, rpc.Fail(rmc.ResultRendezVousInvalidUsername)
 	}
 	return &authentication.GetNameResponse{Name: acc.Username}, nil

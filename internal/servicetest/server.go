@@ -125,7 +125,12 @@ func Start(tb testing.TB, g Game, host *builtin.Host) *Server {
 	if err != nil {
 		tb.Fatalf("servicetest: config: %v\n%s", err, text)
 	}
-	srv, err := proxy.New(cfg, proxy.Options{Builtins: []proxy.Builtin{host.Builtin}})
+	// As serve does: the file's accounts seed the store, which the
+	// logins then read.
+	if err := proxy.SeedAccounts(context.Background(), host.Stores.Accounts, cfg.Accounts, nil); err != nil {
+		tb.Fatalf("servicetest: seed accounts: %v", err)
+	}
+	srv, err := proxy.New(cfg, proxy.Options{Builtins: []proxy.Builtin{host.Builtin}, Accounts: host.Stores.Accounts})
 	if err != nil {
 		tb.Fatal(err)
 	}

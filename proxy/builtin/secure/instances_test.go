@@ -1,0 +1,87 @@
+package secure_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/nexproxy/nexproxy/internal/servicetest"
+	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/protocols/secureconnection"
+	"github.com/nexproxy/nexproxy/rmc/protocols/utility"
+
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/auth"
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/secure"
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/utility"
+)
+
+func register(t *testing.T, ctx context.Context, c *servicetest.Console) *secureconnection.RegisterResponse {
+	t.Helper()
+	u := rmc.StationURL{Scheme: "prudp"}
+	u.SetAddress(c.SecureLocal.Addr().String())
+	u.SetPort(c.SecureLocal.Port())
+	u.SetInt(rmc.URLType, 2)
+	r, err := secureconnection.NewClient(c.Secure, c.Settings).Register(ctx, &secureconnection.RegisterRequest{URLs: []rmc.StationURL{u}})
+	if err != nil {
+		t.Fatalf("register: %v", err)
+	}
+	return r
+}
+
+// TestStationsAcrossInstances: two nexproxy instances on one PostgreSQL
+// and Redis serve one game as one. A console registered on one is found
+// from the other, connection ids and unique ids never collide, and a
+// console that reconnects on the other instance takes its station with it
+// (the old connection's end does not remove the new registration).
+func TestStationsAcrossInstances(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
+	cfg := servicetest.ScaleOutConfig(t)
+	a := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, servicetest.HostWith(t, cfg))
+	b := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, servicetest.HostWith(t, cfg))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	onA := a.Login(t, "1001:pw1")
+	onB := b.Login(t, "1002:pw2")
+	ra, rb := register(t, ctx, onA), register(t, ctx, onB)
+	if ra.ConnectionID == rb.ConnectionID {
+		t.Fatalf("both instances handed out connection id %d", ra.ConnectionID)
+	}
+	urls, err := secureconnection.NewClient(onB.Secure, onB.Settings).RequestUrls(ctx, &secureconnection.RequestUrlsRequest{PID: 1001})
+	if err != nil || !urls.Result || len(urls.URLs) != 2 || urls.URLs[1].String() != ra.PublicStation.String() {
+		t.Fatalf("A's stations seen from B: %+v, %v (want the public %s)", urls, err, ra.PublicStation.String())
+	}
+
+	seen := map[uint64]bool{}
+	for _, c := range []*servicetest.Console{onA, onB, onA, onB} {
+		r, err := utility.NewClient(c.Secure, c.Settings).AcquireNexUniqueId(ctx, &utility.AcquireNexUniqueIdRequest{})
+		if err != nil || seen[r.UniqueID] {
+			t.Fatalf("unique id %+v (%v) repeats across instances", r, err)
+		}
+		seen[r.UniqueID] = true
+	}
+
+	// The console of A reconnects on B; its old connection on A ends.
+	again := b.Login(t, "1001:pw1")
+	rr := register(t, ctx, again)
+	_ = onA.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		urls, err = secureconnection.NewClient(onB.Secure, onB.Settings).RequestUrls(ctx, &secureconnection.RequestUrlsRequest{PID: 1001})
+		if err == nil && urls.Result && len(urls.URLs) == 2 && urls.URLs[1].String() == rr.PublicStation.String() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the reconnect: %+v, %v (want %s)", urls, err, rr.PublicStation.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Once A has ended the old session, the station is still B's.
+	time.Sleep(200 * time.Millisecond)
+	urls, err = secureconnection.NewClient(onB.Secure, onB.Settings).RequestUrls(ctx, &secureconnection.RequestUrlsRequest{PID: 1001})
+	if err != nil || !urls.Result {
+		t.Errorf("the old connection's end removed the new registration: %+v, %v", urls, err)
+	}
+}

@@ -30,7 +30,7 @@ func TestCheckDefaultConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("check: %v\n%s", err, errOut)
 	}
-	if out != "config ok: 4 games, 1 accounts, 0 scripts\n" {
+	if out != "config ok: 4 games, 2 accounts, 0 scripts\n" {
 		t.Errorf("output %q", out)
 	}
 }

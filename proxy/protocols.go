@@ -1,22 +1,28 @@
 package proxy
 
-// The protocol and method ids the proxy itself acts on (protocols.md),
-// in one place: the rewriters and the simulated console use them.
+import (
+	"github.com/nexproxy/nexproxy/rmc/protocols/authentication"
+	"github.com/nexproxy/nexproxy/rmc/protocols/secureconnection"
+)
+
+// The protocol and method ids the proxy itself acts on, from the
+// generated protocol packages (one definition, from the schema): the
+// rewriters and the simulated console use them.
 
 // Authentication (protocol 10): the logins and ticket requests whose
 // responses carry a ticket and the secure station.
 const (
-	protoAuth          = 10
-	authLogin          = 1
-	authLoginEx        = 2
-	authRequestTicket  = 3
-	authLoginWithParam = 6
+	protoAuth          = authentication.ProtocolID
+	authLogin          = authentication.MethodLogin // ValidateAndRequestTicket on NEX 4
+	authLoginEx        = authentication.MethodLoginEx
+	authRequestTicket  = authentication.MethodRequestTicket
+	authLoginWithParam = authentication.MethodValidateAndRequestTicketWithParam
 )
 
 // Secure connection (protocol 11): the methods whose response returns the
 // caller's public station.
 const (
-	protoSecure      = 11
-	secureRegister   = 1
-	secureRegisterEx = 4
+	protoSecure      = secureconnection.ProtocolID
+	secureRegister   = secureconnection.MethodRegister
+	secureRegisterEx = secureconnection.MethodRegisterEx
 )

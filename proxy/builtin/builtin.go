@@ -46,10 +46,46 @@ type Service struct {
 	// defaults; nil for a service without settings. It may implement
 	// config.Validator.
 	Config func() any
+	// Stores are the store domains the service keeps its state in; a game
+	// served without one of them fails to start, naming it.
+	Stores []Store
 	// New makes the service of one game. It may keep state shared by
 	// every connection of the game; per-connection state belongs in the
 	// call's rpc.Session.
 	New func(env *Env) (Instance, error)
+}
+
+// Store names a domain of the store ([store.backends]).
+type Store string
+
+// The store domains services declare.
+const (
+	StoreAccounts  Store = "accounts"
+	StoreUniqueIDs Store = "unique_ids"
+	StoreStations  Store = "stations"
+	StoreObjects   Store = "objects"
+	StoreBus       Store = "bus"
+)
+
+// has reports whether the host's stores include d.
+func (h *Host) has(d Store) bool {
+	if h == nil || h.Stores == nil {
+		return false
+	}
+	st := h.Stores
+	switch d {
+	case StoreAccounts:
+		return st.Accounts != nil
+	case StoreUniqueIDs:
+		return st.UniqueIDs != nil && st.IDs != nil
+	case StoreStations:
+		return st.Stations != nil
+	case StoreObjects:
+		return st.Objects != nil
+	case StoreBus:
+		return st.Bus != nil
+	}
+	return false
 }
 
 // Instance is a service made for one game.
@@ -184,6 +220,11 @@ func (h *Host) build(env *proxy.Env, only map[string]bool) (*Set, error) {
 		}
 		if s.Core && !env.Game.Local() || !s.Core && !env.Game.ServesLocally(s.Name) {
 			continue
+		}
+		for _, d := range s.Stores {
+			if !h.has(d) {
+				return nil, errors.Join(fmt.Errorf("builtin: %s needs the %s store, which this server has not opened", s.Name, d), set.Close())
+			}
 		}
 		inst, err := s.New(&Env{Env: env, Settings: env.Game.Sections[s.Name], Host: h})
 		if err != nil {

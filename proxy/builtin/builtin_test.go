@@ -3,6 +3,7 @@ package builtin
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/nexproxy/nexproxy/proxy"
@@ -39,7 +40,15 @@ func (e *echo) Close() error { *e.closed++; return nil }
 
 var closedCount int
 
+// testServices are the services the tests build (the registry also holds
+// teststore, which no host here can serve).
+var testServices = map[string]bool{"testcore": true, "testgame": true}
+
 func init() {
+	Register(Service{Name: "teststore", Protocols: []uint16{902}, Stores: []Store{StoreObjects},
+		New: func(env *Env) (Instance, error) {
+			return &echo{name: "teststore", proto: 902, closed: &closedCount, methods: []uint32{1}}, nil
+		}})
 	Register(Service{Name: "testcore", Core: true, Protocols: []uint16{900},
 		New: func(env *Env) (Instance, error) {
 			return &echo{name: "testcore", proto: 900, reply: "core", closed: &closedCount, methods: []uint32{1}}, nil
@@ -84,7 +93,7 @@ func serve(t *testing.T, link rpc.Link, proto uint16, method uint32) string {
 
 func TestBuildLocalGame(t *testing.T) {
 	g := game(t, "[games.testgame]\nreply = \"configured\"\n", "local")
-	set, err := (&Host{}).Build(&proxy.Env{Game: g})
+	set, err := (&Host{}).build(&proxy.Env{Game: g}, testServices)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,14 +115,14 @@ func TestBuildLocalGame(t *testing.T) {
 // TestBuildProxiedGame: a proxied game serves only the game services its
 // [games.protocols] table names; the server itself (core) stays upstream.
 func TestBuildProxiedGame(t *testing.T) {
-	set, err := (&Host{}).Build(&proxy.Env{Game: game(t, "", "example.net:60000")})
+	set, err := (&Host{}).build(&proxy.Env{Game: game(t, "", "example.net:60000")}, testServices)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if set.Mux.Len() != 0 {
 		t.Errorf("proxied game without local protocols serves %v", set.Names)
 	}
-	set, err = (&Host{}).Build(&proxy.Env{Game: game(t, "[games.protocols]\ntestgame = \"local\"\n", "example.net:60000")})
+	set, err = (&Host{}).build(&proxy.Env{Game: game(t, "[games.protocols]\ntestgame = \"local\"\n", "example.net:60000")}, testServices)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +133,7 @@ func TestBuildProxiedGame(t *testing.T) {
 
 func TestBuildFailureClosesWhatWasMade(t *testing.T) {
 	before := closedCount
-	_, err := (&Host{}).Build(&proxy.Env{Game: game(t, "[games.testgame]\nreply = \"fail\"\n", "local")})
+	_, err := (&Host{}).build(&proxy.Env{Game: game(t, "[games.testgame]\nreply = \"fail\"\n", "local")}, testServices)
 	if err == nil || closedCount != before+1 {
 		t.Errorf("err %v, closed %d (want the core service closed)", err, closedCount-before)
 	}
@@ -146,5 +155,14 @@ func TestRegisterMisuse(t *testing.T) {
 			}()
 			Register(s)
 		}()
+	}
+}
+
+// TestBuildNeedsDeclaredStores: a service that declares a store the host
+// lacks fails the game's start with a message naming both.
+func TestBuildNeedsDeclaredStores(t *testing.T) {
+	_, err := (&Host{}).build(&proxy.Env{Game: game(t, "", "local")}, map[string]bool{"teststore": true})
+	if err == nil || !strings.Contains(err.Error(), "teststore needs the objects store") {
+		t.Errorf("err = %v", err)
 	}
 }

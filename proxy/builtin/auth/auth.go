@@ -27,6 +27,7 @@ func init() {
 		Name:      Name,
 		Protocols: []uint16{authentication.ProtocolID},
 		Core:      true,
+		Stores:    []builtin.Store{builtin.StoreAccounts},
 		New: func(env *builtin.Env) (builtin.Instance, error) {
 			e := env.Env
 			if e == nil || e.Game == nil || e.Accounts == nil || e.Issuer == nil || e.Keys == nil || e.SecureStation == nil {

@@ -31,12 +31,10 @@ func init() {
 		Name:      Name,
 		Protocols: []uint16{secureconnection.ProtocolID},
 		Core:      true,
+		Stores:    []builtin.Store{builtin.StoreStations},
 		New: func(env *builtin.Env) (builtin.Instance, error) {
 			if env.Env == nil || env.Log == nil {
 				return nil, fmt.Errorf("secure: incomplete environment")
-			}
-			if env.Host == nil || env.Host.Stores == nil || env.Host.Stores.Stations == nil {
-				return nil, fmt.Errorf("secure: needs the stations store")
 			}
 			s := &server{env: env.Env, stations: env.Host.Stores.Stations, instance: env.Host.Instance,
 				live: map[uint64]store.Owner{}, stop: make(chan struct{}), stopped: make(chan struct{})}

@@ -117,10 +117,8 @@ func init() {
 		Name:      Name,
 		Protocols: []uint16{utility.ProtocolID},
 		Config:    func() any { return &Settings{} },
+		Stores:    []builtin.Store{builtin.StoreUniqueIDs},
 		New: func(env *builtin.Env) (builtin.Instance, error) {
-			if env.Host == nil || env.Host.Stores == nil || env.Host.Stores.UniqueIDs == nil || env.Host.Stores.IDs == nil {
-				return nil, errors.New("utility: needs the unique ids store")
-			}
 			settings, _ := env.Settings.(*Settings)
 			if settings == nil {
 				settings = &Settings{}

@@ -18,6 +18,7 @@ import (
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/prudp"
 )
 
 // benchAccessKeys are the harness profiles' access keys per platform.
@@ -104,7 +105,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.target, "target", "127.0.0.1:60000", "authentication server host:port")
+	f.StringVar(&o.target, "target", "", "authentication server host:port (default: the profile's game in the bundled config.toml: friends 127.0.0.1:60000, wiiu :60010, 3ds :60020, switch :60030)")
 	f.StringVar(&o.compare, "compare", "", "second authentication server host:port measured after --target (e.g. a proxy in front of it)")
 	f.BoolVar(&o.self, "self", false, "measure a local instance and a proxy in front of it, both started on loopback")
 	f.IntVar(&o.clients, "clients", 10, "simulated consoles calling at once")
@@ -229,7 +230,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		stats = s.stats
 		fmt.Fprintf(out, "self: local instance on %s, proxy on %s (server process %d)\n", s.direct, s.proxy, s.cmd.Process.Pid)
 	default:
-		targets = []benchTarget{{o.target, "target"}}
+		targets = []benchTarget{{o.targetAddr(), "target"}}
 		if o.compare != "" {
 			targets = append(targets, benchTarget{o.compare, "compare"})
 		}
@@ -321,9 +322,39 @@ func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.Clie
 		}
 	}
 	if r.logins == 0 {
-		return nil, fmt.Errorf("%s: no client logged in", t.addr)
+		return nil, noLoginError(t.addr, o, key(cc), r.loginErrs)
 	}
 	return r, nil
+}
+
+// bundledPorts are the authentication ports of the bundled config.toml's
+// games, by profile: bench's default target.
+var bundledPorts = map[string]int{"friends": 60000, "wiiu": 60010, "3ds": 60020, "switch": 60030}
+
+// targetAddr is --target, or the bundled config's game of --profile.
+func (o benchOptions) targetAddr() string {
+	if o.target != "" {
+		return o.target
+	}
+	return fmt.Sprintf("127.0.0.1:%d", bundledPorts[o.profile])
+}
+
+func key(cc proxy.ClientConfig) string { return cc.PRUDP.AccessKey }
+
+// noLoginError explains a target where no client logged in. A server that
+// never answers is the usual first-hour mistake: the wrong port, or a game
+// with another access key or platform (a NEX server drops packets signed
+// with a key it does not know, silently).
+func noLoginError(addr string, o benchOptions, accessKey string, errs []error) error {
+	if len(errs) == 0 {
+		return fmt.Errorf("%s: no client logged in", addr)
+	}
+	first := errs[0]
+	if errors.Is(first, prudp.ErrTimeout) || errors.Is(first, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: no answer (%v): is a server listening there for a %s game with access key %s? "+
+			"Check --target (the bundled config serves wiiu on 127.0.0.1:60010), --profile and --access-key", addr, first, o.profile, accessKey)
+	}
+	return fmt.Errorf("%s: no client logged in: %w", addr, first)
 }
 
 // printRoundsSummary prints the median and range, over the rounds, of the

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/prudp"
 )
 
 // fakeRun is a load result with n calls over one second and every call
@@ -90,5 +95,36 @@ func TestBenchSessionLogsNeedSelf(t *testing.T) {
 	}
 	if got := sessionDir("logs", "proxy"); got != filepath.Join("logs", "proxy") {
 		t.Errorf("sessionDir = %q", got)
+	}
+}
+
+// TestBenchDefaultTargetMatchesBundledConfig: without --target, bench
+// measures the bundled config.toml's game of its profile, so that
+// `serve` then `bench` works out of the box.
+func TestBenchDefaultTargetMatchesBundledConfig(t *testing.T) {
+	cfg, err := config.LoadFile(filepath.Join("..", "..", "config.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range cfg.Games {
+		o := benchOptions{profile: g.Platform}
+		_, port, _ := net.SplitHostPort(g.AuthListen)
+		if got := o.targetAddr(); got != "127.0.0.1:"+port {
+			t.Errorf("profile %s: default target %s, the bundled game listens on %s", g.Platform, got, g.AuthListen)
+		}
+	}
+	if got := (benchOptions{profile: "wiiu", target: "10.0.0.1:1"}).targetAddr(); got != "10.0.0.1:1" {
+		t.Errorf("--target ignored: %s", got)
+	}
+}
+
+// TestBenchSilentTargetExplained: a target that never answers is
+// reported with the likely causes, not only a timeout.
+func TestBenchSilentTargetExplained(t *testing.T) {
+	err := noLoginError("127.0.0.1:1", benchOptions{profile: "wiiu"}, "25dbf96a", []error{fmt.Errorf("dial: %w", prudp.ErrTimeout)})
+	for _, want := range []string{"no answer", "access key 25dbf96a", "--target", "--profile"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lacks %q", err, want)
+		}
 	}
 }

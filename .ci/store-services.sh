@@ -52,8 +52,19 @@ store_wait_port() { # name port
   return 1
 }
 
+# store_pick_port prints the first port from $1 on that nothing listens on
+# (a developer's machine may run these servers already).
+store_pick_port() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+
 store_services_start() {
   store_services_install
+  STORE_PG_PORT=$(store_pick_port "$STORE_PG_PORT")
+  STORE_REDIS_PORT=$(store_pick_port "$STORE_REDIS_PORT")
+  STORE_S3_PORT=$(store_pick_port "$STORE_S3_PORT")
   store_tmp=$(mktemp -d /tmp/nexproxy-store.XXXXXX)
   chmod 755 "$store_tmp"
   local start=$SECONDS

@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -216,4 +218,20 @@ func (s *Server) acceptLoop(l *listener) {
 			}
 		}()
 	}
+}
+
+// gameNames lists the games the listener serves, sorted, comma-joined.
+func (l *listener) gameNames() string {
+	seen := map[string]bool{}
+	for _, m := range []map[string]*game{l.auth, l.secure} {
+		for _, g := range m {
+			seen[g.cfg.Name] = true
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ",")
 }

@@ -26,6 +26,9 @@ type ListenerStats struct {
 	Addr string
 	// WebSocket is true for a PRUDPLite (WebSocket) listener.
 	WebSocket bool
+	// Games names the games the listener serves, sorted and joined by
+	// commas ("friends,wiiu").
+	Games string
 	prudp.ListenerStats
 }
 
@@ -34,7 +37,7 @@ type ListenerStats struct {
 func (s *Server) Stats() Stats {
 	var st Stats
 	for _, l := range s.listeners {
-		st.Listeners = append(st.Listeners, ListenerStats{Addr: l.l.Addr().String(), WebSocket: l.ws, ListenerStats: l.l.Stats()})
+		st.Listeners = append(st.Listeners, ListenerStats{Addr: l.l.Addr().String(), WebSocket: l.ws, Games: l.gameNames(), ListenerStats: l.l.Stats()})
 	}
 	s.mu.Lock()
 	st.Conns = s.retired

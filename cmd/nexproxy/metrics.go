@@ -30,17 +30,17 @@ func newMetrics(stats func() proxy.Stats, hooks func() map[string]scripts.Script
 		reg: prometheus.NewRegistry(),
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "nexproxy", Name: "rmc_calls_total",
-			Help: "RMC calls by protocol, method, direction, who answered them (hook, builtin, upstream, console) and result (ok, dropped, or the error name).",
-		}, []string{"protocol", "method", "direction", "handler", "result"}),
+			Help: "RMC calls by game, protocol, method, direction, who answered them (hook, builtin, upstream, console) and result (ok, dropped, or the error name).",
+		}, []string{"game", "protocol", "method", "direction", "handler", "result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "nexproxy", Name: "rmc_call_duration_seconds",
-			Help:    "Time from an RMC request to its answer, by protocol, method and who answered.",
+			Help:    "Time from an RMC request to its answer, by game, protocol, method and who answered.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"protocol", "method", "handler"}),
+		}, []string{"game", "protocol", "method", "handler"}),
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "nexproxy", Name: "logins_total",
-			Help: "Logins by mode: local, intercepted (secure leg decrypted) or blind-relay.",
-		}, []string{"mode"}),
+			Help: "Logins by game and mode: local, intercepted (secure leg decrypted) or blind-relay.",
+		}, []string{"game", "mode"}),
 		sessions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "nexproxy", Name: "sessions_total",
 			Help: "Console connections accepted, by game and leg (auth, secure).",
@@ -68,8 +68,8 @@ func (m *metrics) Connect(s *rpc.Session, _ string) {
 }
 
 // Login counts a login.
-func (m *metrics) Login(_ *rpc.Session, _ uint64, mode string) {
-	m.logins.WithLabelValues(mode).Inc()
+func (m *metrics) Login(s *rpc.Session, _ uint64, mode string) {
+	m.logins.WithLabelValues(s.Game, mode).Inc()
 }
 
 // WantsValues is false: metrics name calls, they never read their
@@ -80,15 +80,15 @@ func (m *metrics) WantsValues() bool { return false }
 func (m *metrics) Disconnect(*rpc.Session, error) {}
 
 // Call counts a call and observes its duration.
-func (m *metrics) Call(_ *rpc.Session, e *record.CallEvent) {
+func (m *metrics) Call(s *rpc.Session, e *record.CallEvent) {
 	proto, method := metricNames(e)
 	handler := e.Handler
 	if handler == "" {
 		handler = "none"
 	}
-	m.calls.WithLabelValues(proto, method, e.Direction.String(), handler, callResult(e)).Inc()
+	m.calls.WithLabelValues(s.Game, proto, method, e.Direction.String(), handler, callResult(e)).Inc()
 	if !e.Dropped {
-		m.duration.WithLabelValues(proto, method, handler).Observe(e.Duration.Seconds())
+		m.duration.WithLabelValues(s.Game, proto, method, handler).Observe(e.Duration.Seconds())
 	}
 }
 
@@ -131,16 +131,17 @@ type statsCollector struct {
 
 var (
 	descListener = func(name, help string) *prometheus.Desc {
-		return prometheus.NewDesc("nexproxy_listener_"+name, help, []string{"listener"}, nil)
+		return prometheus.NewDesc("nexproxy_listener_"+name, help, []string{"listener", "games"}, nil)
 	}
 	listenerDescs = struct {
-		datagrams, malformed, badSig, noConn, refused, accepted, active *prometheus.Desc
+		datagrams, malformed, badSig, noConn, refused, unserved, accepted, active *prometheus.Desc
 	}{
 		datagrams: descListener("datagrams_total", "Datagrams (or WebSocket messages) read by the listener."),
 		malformed: descListener("malformed_total", "Packets the listener rejected as malformed or for no configured game."),
 		badSig:    descListener("bad_signature_total", "Handshake packets whose signature did not verify."),
 		noConn:    descListener("no_connection_total", "Packets for no known connection."),
 		refused:   descListener("refused_total", "Connection requests turned away."),
+		unserved:  descListener("unserved_port_total", "SYNs and CONNECTs to a virtual port no game serves (left unanswered)."),
 		accepted:  descListener("accepted_total", "Connections established."),
 		active:    descListener("connections", "Connections open now."),
 	}
@@ -174,7 +175,7 @@ var (
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		listenerDescs.datagrams, listenerDescs.malformed, listenerDescs.badSig, listenerDescs.noConn,
-		listenerDescs.refused, listenerDescs.accepted, listenerDescs.active,
+		listenerDescs.refused, listenerDescs.unserved, listenerDescs.accepted, listenerDescs.active,
 		connDescs.sent, connDescs.resent, connDescs.received, connDescs.dropped, connDescs.duplicates,
 		connDescs.msgSent, connDescs.msgReceived, descSessions,
 		hookDescs.runs, hookDescs.errors, hookDescs.timeouts, hookDescs.memory,
@@ -191,13 +192,14 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	if c.stats != nil {
 		st := c.stats()
 		for _, l := range st.Listeners {
-			counter(listenerDescs.datagrams, l.Datagrams, l.Addr)
-			counter(listenerDescs.malformed, l.Malformed, l.Addr)
-			counter(listenerDescs.badSig, l.BadSignature, l.Addr)
-			counter(listenerDescs.noConn, l.NoConnection, l.Addr)
-			counter(listenerDescs.refused, l.Refused, l.Addr)
-			counter(listenerDescs.accepted, l.Accepted, l.Addr)
-			ch <- prometheus.MustNewConstMetric(listenerDescs.active, prometheus.GaugeValue, float64(l.Active), l.Addr)
+			counter(listenerDescs.datagrams, l.Datagrams, l.Addr, l.Games)
+			counter(listenerDescs.malformed, l.Malformed, l.Addr, l.Games)
+			counter(listenerDescs.badSig, l.BadSignature, l.Addr, l.Games)
+			counter(listenerDescs.noConn, l.NoConnection, l.Addr, l.Games)
+			counter(listenerDescs.refused, l.Refused, l.Addr, l.Games)
+			counter(listenerDescs.unserved, l.UnservedPort, l.Addr, l.Games)
+			counter(listenerDescs.accepted, l.Accepted, l.Addr, l.Games)
+			ch <- prometheus.MustNewConstMetric(listenerDescs.active, prometheus.GaugeValue, float64(l.Active), l.Addr, l.Games)
 		}
 		counter(connDescs.sent, st.Conns.Sent)
 		counter(connDescs.resent, st.Conns.Resent)

@@ -32,10 +32,10 @@ func TestMetricsLabelsBounded(t *testing.T) {
 		t.Errorf("%d call series, want 2", n)
 	}
 	want := `
-# HELP nexproxy_rmc_calls_total RMC calls by protocol, method, direction, who answered them (hook, builtin, upstream, console) and result (ok, dropped, or the error name).
+# HELP nexproxy_rmc_calls_total RMC calls by game, protocol, method, direction, who answered them (hook, builtin, upstream, console) and result (ok, dropped, or the error name).
 # TYPE nexproxy_rmc_calls_total counter
-nexproxy_rmc_calls_total{direction="to-server",handler="hook",method="unknown",protocol="Ranking",result="dropped"} 100
-nexproxy_rmc_calls_total{direction="to-server",handler="upstream",method="unknown",protocol="unknown",result="error"} 100
+nexproxy_rmc_calls_total{direction="to-server",game="g",handler="hook",method="unknown",protocol="Ranking",result="dropped"} 100
+nexproxy_rmc_calls_total{direction="to-server",game="g",handler="upstream",method="unknown",protocol="unknown",result="error"} 100
 `
 	if err := testutil.CollectAndCompare(m.calls, strings.NewReader(want)); err != nil {
 		t.Error(err)
@@ -49,7 +49,7 @@ nexproxy_rmc_calls_total{direction="to-server",handler="upstream",method="unknow
 // scrape time.
 func TestMetricsCollector(t *testing.T) {
 	stats := proxy.Stats{
-		Listeners: []proxy.ListenerStats{{Addr: "127.0.0.1:60000", ListenerStats: prudp.ListenerStats{Datagrams: 10, Malformed: 2, BadSignature: 1, Refused: 3, Accepted: 4, Active: 1}}},
+		Listeners: []proxy.ListenerStats{{Addr: "127.0.0.1:60000", Games: "friends,wiiu", ListenerStats: prudp.ListenerStats{Datagrams: 10, Malformed: 2, BadSignature: 1, Refused: 3, Accepted: 4, Active: 1}}},
 		Conns:     prudp.Stats{Sent: 7, Resent: 1, Received: 9, Dropped: 2, Duplicates: 5},
 		Sessions:  1,
 	}
@@ -64,10 +64,10 @@ nexproxy_hook_timeouts_total{script="a.lua"} 1
 nexproxy_hook_runs_total{script="a.lua"} 8
 # HELP nexproxy_listener_bad_signature_total Handshake packets whose signature did not verify.
 # TYPE nexproxy_listener_bad_signature_total counter
-nexproxy_listener_bad_signature_total{listener="127.0.0.1:60000"} 1
+nexproxy_listener_bad_signature_total{games="friends,wiiu",listener="127.0.0.1:60000"} 1
 # HELP nexproxy_listener_connections Connections open now.
 # TYPE nexproxy_listener_connections gauge
-nexproxy_listener_connections{listener="127.0.0.1:60000"} 1
+nexproxy_listener_connections{games="friends,wiiu",listener="127.0.0.1:60000"} 1
 # HELP nexproxy_prudp_packets_resent_total PRUDP retransmissions.
 # TYPE nexproxy_prudp_packets_resent_total counter
 nexproxy_prudp_packets_resent_total 1

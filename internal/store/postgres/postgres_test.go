@@ -84,3 +84,7 @@ func TestMigrationsOnce(t *testing.T) {
 		t.Error("bad URL accepted")
 	}
 }
+
+func TestRankings(t *testing.T) {
+	storetest.TestRankings(t, func(t *testing.T) store.Rankings { return openTemp(t).Rankings() })
+}

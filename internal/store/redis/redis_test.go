@@ -93,3 +93,7 @@ func TestBusCloseEndsSubscriptions(t *testing.T) {
 		t.Error("Subscribe after Close succeeded")
 	}
 }
+
+func TestRankings(t *testing.T) {
+	storetest.TestRankings(t, func(t *testing.T) store.Rankings { return openTemp(t).Rankings() })
+}

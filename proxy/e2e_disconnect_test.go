@@ -91,6 +91,13 @@ func (r *legRecorder) openOn(leg rpc.Leg) []*rpc.Session {
 }
 
 // endedOn returns why each ended connection of leg ended, in order.
+// forget clears the ended connections seen so far.
+func (r *legRecorder) forget() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ended = map[rpc.Leg][]error{}
+}
+
 func (r *legRecorder) endedOn(leg rpc.Leg) []error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -137,9 +144,9 @@ type disconnectRig struct {
 func newDisconnectRig(t *testing.T) *disconnectRig {
 	t.Helper()
 	r := &disconnectRig{upRec: newLegRecorder(), frontRec: newLegRecorder()}
-	r.up, _ = startShortPing(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, r.upRec)
+	r.up, _ = startShortPing(t, testGame{platform: "wiiu", upstream: "local", accounts: true, moreUsers: 1}, r.upRec)
 	var cfg *config.Config
-	r.front, cfg = startShortPing(t, testGame{platform: "wiiu", upstream: upstreamAddr(r.up), accounts: true}, r.frontRec)
+	r.front, cfg = startShortPing(t, testGame{platform: "wiiu", upstream: upstreamAddr(r.up), accounts: true, moreUsers: 1}, r.frontRec)
 	r.cc = clientConfig(cfg, r.front)
 	return r
 }
@@ -299,7 +306,7 @@ func TestConsoleDisconnectClosesUpstream(t *testing.T) {
 // TestConsoleVanishClosesUpstream: a console that stops answering (its
 // socket closed, no DISCONNECT) is dropped by nexproxy's ping timeout,
 // and its upstream connection, only its, is then closed with a
-// DISCONNECT; another console of the same user is untouched.
+// DISCONNECT; another console is untouched.
 func TestConsoleVanishClosesUpstream(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	r := newDisconnectRig(t)
@@ -309,12 +316,28 @@ func TestConsoleVanishClosesUpstream(t *testing.T) {
 	c := r.login(t, ctx, 1)
 	defer c.Close()
 
-	o := dialOwnedSecure(t, ctx, r.cc, c, r.front.SecureAddr("g"))
+	// The vanishing console is another user's, on a secure connection the
+	// test owns the socket of. It reconnects with its ticket, so the
+	// upstream ends the session of its first login (a PID has one secure
+	// session), and nexproxy that console's; then the count starts over.
+	cc2 := r.cc
+	cc2.Username, cc2.Password = otherUser(1)
+	c2, err := proxy.Login(ctx, cc2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	o := dialOwnedSecure(t, ctx, cc2, c2, r.front.SecureAddr("g"))
 	defer o.conn.Close()
 	if m, err := o.call(ctx, 11, 5, 1); err != nil || !m.Success {
-		t.Fatalf("TestConnectivity on the second connection: %v %+v", err, m)
+		t.Fatalf("TestConnectivity on the second console's connection: %v %+v", err, m)
 	}
 	r.waitUpstream(t, nil, 2)
+	if !r.frontRec.waitFor(func() bool { return len(r.frontRec.endedOn(rpc.LegSecure)) == 1 }) {
+		t.Fatal("the second console's replaced session did not end")
+	}
+	r.upRec.forget()
+	r.frontRec.forget()
 
 	// Vanish: nothing, not even a DISCONNECT, can leave a closed socket.
 	if err := o.socket.Close(); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
@@ -205,18 +206,24 @@ func TestManyClients(t *testing.T) {
 		t.Skip("200 clients")
 	}
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
-	srv, cfg := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, nil)
 	const n = 200
+	// One account per console: a PID has one secure session, and a second
+	// one replaces the first.
+	srv, cfg := startServer(t, testGame{platform: "wiiu", upstream: "local", moreUsers: n}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	clients := make(chan *proxy.Client, n)
-	for range n {
+	keys := kerberos.NewKeyCache(0)
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := proxy.Login(ctx, clientConfig(cfg, srv))
+			cc := clientConfig(cfg, srv)
+			cc.Username, cc.Password = otherUser(i + 1)
+			cc.Keys = keys
+			c, err := proxy.Login(ctx, cc)
 			if err != nil {
 				errs <- err
 				return

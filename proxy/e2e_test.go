@@ -105,7 +105,14 @@ type testGame struct {
 	authPort   int
 	securePort int
 	accounts   bool
+	moreUsers  int    // accounts otherUser(1..n) besides testUser
 	tlsDir     string // serve wss with cert.pem/key.pem from here
+}
+
+// otherUser is the name (the PID) and password of the i-th extra account
+// of testGame.moreUsers: a console of its own, as each PID is.
+func otherUser(i int) (name, password string) {
+	return fmt.Sprint(3000000 + i), fmt.Sprintf("pw-%d", i)
 }
 
 func gameTOML(t testing.TB, g testGame) string {
@@ -144,6 +151,10 @@ upstream = %q
 %s`, g.platform, platformKeys[g.platform], g.authPort, g.securePort, g.upstream, extra)
 	if g.accounts {
 		s += fmt.Sprintf("\n[[accounts]]\npid = %s\npassword = %q\n", testUser, testPassword)
+	}
+	for i := 1; i <= g.moreUsers; i++ {
+		name, pw := otherUser(i)
+		s += fmt.Sprintf("\n[[accounts]]\npid = %s\npassword = %q\n", name, pw)
 	}
 	return s
 }

@@ -29,6 +29,10 @@ type Env struct {
 	SecureStation func() rmc.StationURL
 	// Log is the game's logger.
 	Log *zap.Logger
+	// Console returns the current secure session of a PID connected to
+	// this instance (nil when it is not): where services send the
+	// console notifications and probe requests.
+	Console func(pid uint64) *rpc.Session
 
 	loggedIn func(s *rpc.Session, pid uint64) // reports a login; nil outside a server
 }
@@ -64,7 +68,7 @@ func (e *Env) UserKey(pid uint64) ([]byte, bool) {
 // The link is applied once per game: the handler it returns serves every
 // connection of the game at once, so what it keeps of a connection belongs
 // in the Session (Call.Session).
-type Builtin func(env *Env) (rpc.Link, error)
+type Builtin func(env *Env) (LinkSpec, error)
 
 // Account is one user nexproxy knows.
 type Account struct {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/nexproxy/nexproxy/rmc/schema"
+
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/kerberos"
@@ -24,7 +26,15 @@ const (
 
 // game is the runtime of one configured game.
 type game struct {
-	srv      *Server
+	srv *Server
+	// reg describes the game's protocols: the server's registry with the
+	// game's variants selected.
+	reg *schema.Registry
+	// builtins are the links of the built-in services the game serves
+	// itself; a proxied game puts them before its upstream.
+	builtins []LinkSpec
+	// consoles maps PIDs to their current secure sessions.
+	consoles consoles
 	cfg      *config.Game
 	log      *zap.Logger
 	env      *Env
@@ -43,7 +53,14 @@ type game struct {
 }
 
 func newGame(s *Server, gc *config.Game) (*game, error) {
-	g := &game{srv: s, cfg: gc, log: s.log.With(zap.String("game", gc.Name))}
+	g := &game{srv: s, cfg: gc, log: s.log.With(zap.String("game", gc.Name)), reg: s.reg}
+	if len(gc.Variants) > 0 {
+		reg, err := s.reg.WithVariants(gc.Variants...)
+		if err != nil {
+			return nil, fmt.Errorf("proxy: game %s: %w", gc.Name, err)
+		}
+		g.reg = reg
+	}
 	ks := gc.Kerberos
 	g.issuer = &kerberos.Issuer{SecureKey: s.secureKey, ServerPID: SecureServerPID, Settings: ks}
 	v, err := kerberos.NewVerifier(kerberos.VerifierConfig{SecureKey: s.secureKey, ServerPID: SecureServerPID, Settings: ks})
@@ -62,17 +79,25 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 		Keys:          s.keys,
 		SecureStation: g.localStation,
 		Log:           g.log,
+		Console:       g.consoles.session,
 		loggedIn:      func(sess *rpc.Session, pid uint64) { s.rec.login(sess, pid, record.ModeLocal) },
 	}
-	if gc.Local() {
-		links := []LinkSpec{s.opts.Hooks}
-		for _, b := range s.opts.Builtins {
-			l, err := b(g.env)
-			if err != nil {
-				return nil, fmt.Errorf("proxy: game %s: built-in handler: %w", gc.Name, err)
-			}
-			links = append(links, LinkSpec{Name: record.HandlerBuiltin, Link: l})
+	// The built-in services the game serves itself: all of them for a
+	// local game, the ones its [games.protocols] names for a proxied game.
+	for _, b := range s.opts.Builtins {
+		spec, err := b(g.env)
+		if err != nil {
+			return nil, fmt.Errorf("proxy: game %s: built-in services: %w", gc.Name, err)
 		}
+		if spec.present() {
+			if spec.Name == "" {
+				spec.Name = record.HandlerBuiltin
+			}
+			g.builtins = append(g.builtins, spec)
+		}
+	}
+	if gc.Local() {
+		links := append([]LinkSpec{s.opts.Hooks}, g.builtins...)
 		g.local = newChain(chainEnd{name: record.HandlerBuiltin, h: rpc.NotImplemented}, links...)
 	} else {
 		network, up := gc.UpstreamDial()

@@ -26,6 +26,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/builtin/utility"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/proxy/luahooks"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/peer"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
@@ -69,8 +70,8 @@ func (u *upstreamLog) protocol(proto uint16) int {
 	return n
 }
 
-func (u *upstreamLog) builtin(*proxy.Env) (rpc.Link, error) {
-	return func(next rpc.Handler) rpc.Handler {
+func (u *upstreamLog) builtin(*proxy.Env) (proxy.LinkSpec, error) {
+	return proxy.LinkSpec{Name: record.HandlerBuiltin, Link: func(next rpc.Handler) rpc.Handler {
 		return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
 			if c.Session.Leg != rpc.LegSecure || c.Direction != rpc.ToServer {
 				return next.ServeRMC(ctx, c)
@@ -106,7 +107,7 @@ func (u *upstreamLog) builtin(*proxy.Env) (rpc.Link, error) {
 			}
 			return next.ServeRMC(ctx, c)
 		})
-	}, nil
+	}}, nil
 }
 
 // startWithOptions is startServer with the caller's options; hooks, when
@@ -191,7 +192,7 @@ func newHookEnv(t *testing.T, files map[string]string, o envOptions) *hookEnv {
 	env.engine, env.logs = newHookEngine(t, scriptDir(t, files), o.engineMod)
 	t.Cleanup(env.engine.Close)
 	env.upSrv, _ = startWithOptions(t, testGame{platform: "wiiu", upstream: "local", accounts: true},
-		proxy.Options{Builtins: []proxy.Builtin{env.up.builtin, servicetest.Host(t).Named(auth.Name, secure.Name), utility.New}}, nil)
+		proxy.Options{Builtins: []proxy.Builtin{env.up.builtin, servicetest.Host(t).Named(auth.Name, secure.Name, utility.Name)}}, nil)
 	t.Cleanup(func() { env.upSrv.Close() })
 	env.front, env.cfg = startWithOptions(t, testGame{platform: "wiiu", upstream: upstreamAddr(env.upSrv), accounts: o.frontAccounts},
 		proxy.Options{Recorder: env.frontRec}, env.engine)
@@ -572,8 +573,9 @@ func TestHookCapabilities(t *testing.T) {
 	t.Run("response params", func(t *testing.T) {
 		m := env.call(t, 110, 1, nil)
 		r := rmc.NewReader(m.Body, s)
-		// The upstream's built-in ids start above 1<<44.
-		if id := r.U64(); !m.Success || id <= 1<<44+1000 || id > 1<<44+1100 {
+		// The upstream's built-in ids start at 1 in its fresh store; the
+		// hook added 1000.
+		if id := r.U64(); !m.Success || id <= 1000 || id > 1000+1<<20 {
 			t.Fatalf("AcquireNexUniqueId: %v %#x", m.Error, id)
 		}
 		if len(env.up.bodies(110, 1)) != 1 {
@@ -978,8 +980,8 @@ func liveSessions(b *testing.B, n int) (*config.Config, []*rpc.Session) {
 	b.Helper()
 	var mu sync.Mutex
 	var sessions []*rpc.Session
-	capture := func(*proxy.Env) (rpc.Link, error) {
-		return func(next rpc.Handler) rpc.Handler {
+	capture := func(*proxy.Env) (proxy.LinkSpec, error) {
+		return proxy.LinkSpec{Name: record.HandlerBuiltin, Link: func(next rpc.Handler) rpc.Handler {
 			return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
 				if c.Protocol == protoHookOnly {
 					mu.Lock()
@@ -989,7 +991,7 @@ func liveSessions(b *testing.B, n int) (*config.Config, []*rpc.Session) {
 				}
 				return next.ServeRMC(ctx, c)
 			})
-		}, nil
+		}}, nil
 	}
 	g := testGame{platform: "wiiu", upstream: "local", accounts: true}
 	cfg, err := config.LoadTOML(gameTOML(b, g))

@@ -33,6 +33,7 @@ type pair struct {
 
 	// The session's state while it runs, in the pair itself so that an
 	// idle session is few allocations.
+	done        chan struct{} // closed once the session ended
 	live        liveConn
 	closeOnce   sync.Once
 	running     atomic.Int32              // peers not stopped yet
@@ -68,6 +69,7 @@ func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 	p := s.newPair(a, conn, rpc.LegSecure)
 	p.sess.SetPID(a.pid)
+	a.g.consoles.claim(p)
 	var links []LinkSpec
 	if a.g.cfg.Local() {
 		p.chain = a.g.local
@@ -78,11 +80,13 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 			s.rec.connect(p.sess, "")
 			_ = conn.Close()
 			s.rec.disconnect(p.sess, err)
-			p.sess.End()
+			p.finish()
 			return
 		}
 		p.up = up
-		links = []LinkSpec{s.opts.Hooks, (&urlRewriter{srv: s, log: p.log}).spec()}
+		// Hooks first, then the services the game serves itself, then the
+		// rewriting of what goes upstream.
+		links = append(append([]LinkSpec{s.opts.Hooks}, a.g.builtins...), (&urlRewriter{srv: s, reg: p.g.reg, log: p.log}).spec())
 	}
 	p.run(chainEnd{}, links)
 }
@@ -90,7 +94,7 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 func (s *Server) newPair(a *accepted, conn *prudp.Conn, leg rpc.Leg) *pair {
 	sess := newSession(s.nextConnID(), a.g.cfg.Name, leg, conn, a.g.rmcSettingsFor(conn))
 	sess.LocalAddr = s.listenerSide(a.g, leg)
-	return &pair{srv: s, g: a.g, sess: sess, log: a.g.log, console: conn}
+	return &pair{srv: s, g: a.g, sess: sess, log: a.g.log, console: conn, done: make(chan struct{})}
 }
 
 // info and warn log with the session's fields. The pair's logger has none
@@ -158,7 +162,7 @@ func (p *pair) run(final chainEnd, links []LinkSpec) {
 	p.live = liveConn{closeFn: p.closeBoth, console: p.console, up: p.up}
 	if !s.track(&p.live) {
 		p.closeBoth()
-		p.sess.End()
+		p.finish()
 		return
 	}
 	s.rec.connect(p.sess, upName)
@@ -185,7 +189,7 @@ func (p *pair) run(final chainEnd, links []LinkSpec) {
 		// The mirror chain: calls the server makes on the console.
 		mirror := []LinkSpec{s.opts.Hooks}
 		if p.sess.Leg == rpc.LegSecure {
-			mirror = append(mirror, (&urlRewriter{srv: s, log: p.log}).spec())
+			mirror = append(mirror, (&urlRewriter{srv: s, reg: p.g.reg, log: p.log}).spec())
 		}
 		upD.chain = newChain(forwardTo(record.HandlerConsole, consolePeer), mirror...)
 		final = forwardTo(record.HandlerUpstream, upPeer)
@@ -211,6 +215,29 @@ func (p *pair) run(final chainEnd, links []LinkSpec) {
 	if p.upPeer != nil {
 		p.upPeer.StartPush(s.ctx, p.up, p.ended)
 	}
+}
+
+// finish ends the session: its OnClose functions run, the game forgets
+// it as its PID's session, and whoever waits for its end is told.
+func (p *pair) finish() {
+	p.sess.End()
+	if p.sess.Leg == rpc.LegSecure {
+		p.g.consoles.release(p)
+	}
+	close(p.done)
+}
+
+// abort ends a stale session at once: a forced DISCONNECT on both
+// connections, without waiting for acknowledgements a vanished console
+// would never send.
+func (p *pair) abort() {
+	p.closeOnce.Do(func() {
+		for _, c := range []*prudp.Conn{p.console, p.up} {
+			if c != nil {
+				c.Abort()
+			}
+		}
+	})
 }
 
 // closeBoth disconnects the console and the upstream connection, at the
@@ -249,7 +276,7 @@ func (p *pair) ended(pr *peer.Peer) {
 		upErr = p.upPeer.Err()
 	}
 	consoleErr := p.consolePeer.Err()
-	p.sess.End()
+	p.finish()
 	s.rec.disconnect(p.sess, p.first.Load().Err())
 	p.info("console disconnected", zap.Uint64("pid", p.sess.PID()), zap.NamedError("console", consoleErr), zap.NamedError("upstream", upErr))
 	s.retire(&p.live)

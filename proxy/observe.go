@@ -16,12 +16,22 @@ import (
 type recorder struct {
 	r      record.Recorder
 	reg    *schema.Registry
+	games  map[string]*schema.Registry // games with variants: their own
 	events Events
 	values bool // r reads decoded calls
 }
 
 func newRecorder(r record.Recorder, reg *schema.Registry, events Events) *recorder {
-	return &recorder{r: r, reg: reg, events: events, values: record.WantsValues(r)}
+	return &recorder{r: r, reg: reg, games: map[string]*schema.Registry{}, events: events, values: record.WantsValues(r)}
+}
+
+// registry describes the protocols of the session's game: its variants'
+// methods in place of the base ones.
+func (r *recorder) registry(s *rpc.Session) *schema.Registry {
+	if reg, ok := r.games[s.Game]; ok {
+		return reg
+	}
+	return r.reg
 }
 
 func (r *recorder) connect(s *rpc.Session, upstream string) {
@@ -70,7 +80,7 @@ func (r *recorder) tracer(s *rpc.Session, upstream bool, local, remote netip.Add
 		if dir == "send" {
 			e.Src, e.Dst = local, remote
 		}
-		e.ProtocolName, e.MethodName = r.reg.NamesFor(m.Protocol, m.Method, s.Settings.NEXVersion)
+		e.ProtocolName, e.MethodName = r.registry(s).NamesFor(m.Protocol, m.Method, s.Settings.NEXVersion)
 		mr.Message(s, e)
 	}
 }
@@ -84,10 +94,12 @@ func (r *recorder) call(s *rpc.Session, dir rpc.Direction, c *rpc.Call, reply *r
 		e.Handler, e.ForwardedCallID = a.by, a.forwarded
 	}
 	e.Dropped = errors.Is(err, rpc.ErrDrop)
-	e.ProtocolName, e.MethodName = r.reg.NamesFor(c.Protocol, c.Method, s.Settings.NEXVersion)
+	reg := r.registry(s)
+	e.Registry = reg
+	e.ProtocolName, e.MethodName = reg.NamesFor(c.Protocol, c.Method, s.Settings.NEXVersion)
 	e.RequestBody = c.Body
 	if r.values {
-		e.Request, _ = r.reg.DecodeOrRaw(c.Protocol, c.Method, true, c.Body, s.Settings)
+		e.Request, _ = reg.DecodeOrRaw(c.Protocol, c.Method, true, c.Body, s.Settings)
 	}
 	if reply != nil {
 		if reply.Error != 0 {
@@ -98,7 +110,7 @@ func (r *recorder) call(s *rpc.Session, dir rpc.Direction, c *rpc.Call, reply *r
 				e.ResponseBody = []byte{}
 			}
 			if r.values {
-				e.Response, _ = r.reg.DecodeOrRaw(c.Protocol, c.Method, false, reply.Body, s.Settings)
+				e.Response, _ = reg.DecodeOrRaw(c.Protocol, c.Method, false, reply.Body, s.Settings)
 			}
 		}
 	}

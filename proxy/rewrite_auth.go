@@ -60,7 +60,7 @@ func (a *authRewriter) serve(ctx context.Context, c *rpc.Call, next rpc.Handler)
 
 func (a *authRewriter) rewrite(c *rpc.Call, body []byte) ([]byte, error) {
 	s := c.Session.Settings
-	m := a.srv.reg.Method(protoAuth, c.Method)
+	m := a.g.reg.Method(protoAuth, c.Method)
 	if m == nil {
 		return nil, errf("method %d not described", c.Method)
 	}

@@ -17,6 +17,7 @@ import (
 // are left intact.
 type urlRewriter struct {
 	srv *Server
+	reg *schema.Registry // the game's
 	log *zap.Logger
 }
 
@@ -49,7 +50,7 @@ func (u *urlRewriter) response(c *rpc.Call, body []byte) ([]byte, bool) {
 
 // rewrite returns the edited body and true when a URL changed.
 func (u *urlRewriter) rewrite(c *rpc.Call, body []byte, request bool) ([]byte, bool) {
-	reg := u.srv.reg
+	reg := u.reg
 	if !mayHoldURL(body) || reg.Method(c.Protocol, c.Method) == nil {
 		return nil, false
 	}

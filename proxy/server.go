@@ -139,6 +139,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.games = append(s.games, g)
+		if g.reg != s.reg {
+			s.rec.games[g.cfg.Name] = g.reg
+		}
 	}
 	return s, nil
 }
@@ -272,3 +275,14 @@ func portOf(a net.Addr) uint16 {
 }
 
 func errf(format string, args ...any) error { return fmt.Errorf("proxy: "+format, args...) }
+
+// ConsoleSession returns the current secure session of pid in the named
+// game on this instance, nil when the console is not connected here.
+func (s *Server) ConsoleSession(game string, pid uint64) *rpc.Session {
+	for _, g := range s.games {
+		if g.cfg.Name == game {
+			return g.consoles.session(pid)
+		}
+	}
+	return nil
+}

@@ -14,7 +14,6 @@ import (
 	"github.com/nexproxy/nexproxy/internal/store/stores"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/builtin"
-	"github.com/nexproxy/nexproxy/proxy/builtin/utility"
 	"github.com/nexproxy/nexproxy/proxy/config"
 )
 
@@ -31,7 +30,7 @@ func openHost(ctx context.Context, log *zap.Logger, cfg store.Config) (host *bui
 
 // builtinsOf are the built-in services of a host: every service registered
 // with the builtin registry (services.go links them in).
-func builtinsOf(h *builtin.Host) []proxy.Builtin { return []proxy.Builtin{h.Builtin, utility.New} }
+func builtinsOf(h *builtin.Host) []proxy.Builtin { return []proxy.Builtin{h.Builtin} }
 
 func newServeCommand(a *app) *cobra.Command {
 	var pcapFile string

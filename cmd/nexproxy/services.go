@@ -7,4 +7,5 @@ import (
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/auth"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/ranking"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/secure"
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/utility"
 )

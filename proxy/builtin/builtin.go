@@ -25,6 +25,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
@@ -211,13 +212,13 @@ func (s *Set) Close() error {
 
 // Builtin is the proxy.Builtin of the registered services: the link of
 // one game's local services (nil when it serves none).
-func (h *Host) Builtin(env *proxy.Env) (rpc.Link, error) {
+func (h *Host) Builtin(env *proxy.Env) (proxy.LinkSpec, error) {
 	set, err := h.Build(env)
 	if err != nil {
-		return nil, err
+		return proxy.LinkSpec{}, err
 	}
 	h.keep(set)
-	return set.link(), nil
+	return set.Spec(), nil
 }
 
 // Named is the proxy.Builtin of the named registered services only (for
@@ -228,26 +229,35 @@ func (h *Host) Named(names ...string) proxy.Builtin {
 	for _, n := range names {
 		only[n] = true
 	}
-	return func(env *proxy.Env) (rpc.Link, error) {
+	return func(env *proxy.Env) (proxy.LinkSpec, error) {
 		for n := range only {
 			if _, ok := lookup(n); !ok {
-				return nil, fmt.Errorf("builtin: no service %q is registered (is its package imported?)", n)
+				return proxy.LinkSpec{}, fmt.Errorf("builtin: no service %q is registered (is its package imported?)", n)
 			}
 		}
 		set, err := h.build(env, only)
 		if err != nil {
-			return nil, err
+			return proxy.LinkSpec{}, err
 		}
 		h.keep(set)
-		return set.link(), nil
+		return set.Spec(), nil
 	}
 }
 
-func (s *Set) link() rpc.Link {
+// Spec describes the set as a link of the chain: it answers the console's
+// calls of the methods its services serve, and wants no other call, so a
+// proxied game's other calls stay on the fast path. An empty set is no
+// link.
+func (s *Set) Spec() proxy.LinkSpec {
 	if s.Mux.Len() == 0 {
-		return nil
+		return proxy.LinkSpec{}
 	}
-	return s.Mux.Link()
+	mux := s.Mux
+	return proxy.LinkSpec{
+		Name:  record.HandlerBuiltin,
+		Wants: func(c *rpc.Call) bool { return c.Direction == rpc.ToServer && mux.Serves(c.Protocol, c.Method) },
+		Link:  mux.Link(),
+	}
 }
 
 func lookup(name string) (Service, bool) {

@@ -89,6 +89,10 @@ type Game struct {
 	StructHeaderAuto bool
 	// ServerName is the build name the built-in authentication returns.
 	ServerName string
+	// Variants are the game-specific method sets the title uses (Mario
+	// Kart 8's "mk8"): the schema's variants of its protocols replace the
+	// base methods they redefine, for decoding, logs, hooks and services.
+	Variants []string
 	// Sections holds the decoded [games.<name>] tables of the registered
 	// sections (the built-in services' settings), by name; read one with
 	// SectionOf.

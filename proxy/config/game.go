@@ -1,8 +1,13 @@
 package config
 
 import (
+	"fmt"
+	"slices"
+
 	"math"
 	"strings"
+
+	"github.com/nexproxy/nexproxy/rmc/schema"
 
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/prudp"
@@ -62,6 +67,7 @@ func decodeGame(t *table, base string) Game {
 	t.str("upstream", &g.Upstream)
 	t.boolean("upstream_tls_insecure", &g.UpstreamTLSInsecure)
 	t.str("server_name", &g.ServerName)
+	decodeVariants(t, &g)
 
 	if s := t.sub("prudp"); s != nil {
 		decodePRUDP(s, &g.PRUDP)
@@ -358,4 +364,33 @@ func (g *Game) UpstreamDial() (network, addr string) {
 		return "ws", rest
 	}
 	return "wss", strings.TrimPrefix(g.Upstream, "wss://")
+}
+
+// decodeVariants reads variants, a list of the schema's variant names.
+func decodeVariants(t *table, g *Game) {
+	raw, ok := t.get("variants")
+	if !ok {
+		return
+	}
+	var items []any
+	switch v := raw.(type) {
+	case []any:
+		items = v
+	case string: // from the environment: "mk8" or "mk8,other"
+		for _, n := range strings.Split(v, ",") {
+			items = append(items, strings.TrimSpace(n))
+		}
+	default:
+		t.bad("variants", "must be a list of names, not %s", describe(raw))
+		return
+	}
+	known := schema.Default().Variants()
+	for i, it := range items {
+		name, isStr := it.(string)
+		if !isStr || !slices.Contains(known, name) {
+			t.bad(fmt.Sprintf("variants[%d]", i), "%v is not a known variant (want one of %s)", it, strings.Join(known, ", "))
+			continue
+		}
+		g.Variants = append(g.Variants, name)
+	}
 }

@@ -305,3 +305,17 @@ url = "redis://cache:6379"
 		}
 	}
 }
+
+// TestVariants: a game names the schema's variants it uses; an unknown
+// name is reported with its position.
+func TestVariants(t *testing.T) {
+	base := "advertise = \"127.0.0.1\"\n[[games]]\nname = \"mk8\"\nplatform = \"wiiu\"\naccess_key = \"25dbf96a\"\nauth_listen = \"127.0.0.1:60000\"\nupstream = \"local\"\n"
+	cfg, err := LoadTOML(base + "variants = [\"mk8\"]\n")
+	if err != nil || len(cfg.Games[0].Variants) != 1 || cfg.Games[0].Variants[0] != "mk8" {
+		t.Fatalf("variants: %+v, %v", cfg, err)
+	}
+	_, err = LoadTOML(base + "variants = [\"mk8\", \"mk9\"]\n")
+	if err == nil || !strings.Contains(err.Error(), "games[mk8].variants[1]: mk9 is not a known variant (want one of mk8)") {
+		t.Errorf("unknown variant: %v", err)
+	}
+}

@@ -190,12 +190,13 @@ func (f *File) Script(s *rpc.Session, script, level, text string) {
 // decodes into the record's values.
 type callBodies struct {
 	settings rmc.Settings
+	reg      *schema.Registry // the game's, nil: the recorder's
 	request  []byte
 	response []byte // nil: no response values (error, one-way, dropped)
 }
 
 func newCallBodies(s *rpc.Session, e *CallEvent) *callBodies {
-	b := &callBodies{settings: s.Settings}
+	b := &callBodies{settings: s.Settings, reg: e.Registry}
 	// One allocation for both copies.
 	buf := make([]byte, 0, len(e.RequestBody)+len(e.ResponseBody))
 	buf = append(buf, e.RequestBody...)
@@ -209,10 +210,14 @@ func newCallBodies(s *rpc.Session, e *CallEvent) *callBodies {
 // decodeValues fills r's values from b, as callRecord does from decoded
 // trees. It runs on the writer goroutine.
 func (f *File) decodeValues(r *sessionlog.Record, b *callBodies) {
-	req, _ := f.o.Registry.DecodeOrRaw(r.ProtocolID, r.MethodID, true, b.request, b.settings)
+	reg := f.o.Registry
+	if b.reg != nil {
+		reg = b.reg
+	}
+	req, _ := reg.DecodeOrRaw(r.ProtocolID, r.MethodID, true, b.request, b.settings)
 	r.Params, r.ParamsRaw = valueJSON(req)
 	if b.response != nil {
-		resp, _ := f.o.Registry.DecodeOrRaw(r.ProtocolID, r.MethodID, false, b.response, b.settings)
+		resp, _ := reg.DecodeOrRaw(r.ProtocolID, r.MethodID, false, b.response, b.settings)
 		r.Result, r.ResultRaw = valueJSON(resp)
 	}
 }

@@ -117,6 +117,9 @@ type CallEvent struct {
 	Duration time.Duration
 	// Err is a handler failure, if any.
 	Err error
+	// Registry describes the protocols of the call's game (its variants
+	// selected); nil means the recorder's own.
+	Registry *schema.Registry
 }
 
 // ScriptRecorder is a Recorder that also wants the lines Lua hooks log

@@ -33,11 +33,11 @@ func FuzzServeRMC(f *testing.F) {
 		SecureStation: func() rmc.StationURL { u, _ := rmc.ParseStationURL("prudps:/address=127.0.0.1;port=1"); return u },
 		Log:           zap.NewNop(),
 	}
-	link, err := servicetest.Host(f).Named(Name)(env)
+	spec, err := servicetest.Host(f).Named(Name)(env)
 	if err != nil {
 		f.Fatal(err)
 	}
-	h := link(rpc.NotImplemented)
+	h := spec.Link(rpc.NotImplemented)
 	f.Fuzz(func(t *testing.T, method uint8, body []byte) {
 		for _, s := range []rmc.Settings{{PIDSize: 4, NEXVersion: 30504, StructHeader: true}, {PIDSize: 8, NEXVersion: 40605, StructHeader: true}} {
 			sess := &rpc.Session{ID: "f", Leg: rpc.LegAuth, Settings: s}

@@ -1,42 +1,315 @@
-// Package utility is nexproxy's built-in Utility protocol (110). For now it
-// hands out NEX unique ids; the other methods pass on (NotImplemented).
+// Package utility is nexproxy's built-in Utility service (protocol 110):
+// NEX unique ids, with and without password, associated with the caller's
+// PID, and the game's integer and string settings. Ids come from the
+// store's durable reservations, so they are unique across restarts and
+// across instances that share a store.
 package utility
 
 import (
 	"context"
-	"sync/atomic"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"sort"
+	"strconv"
 
-	"github.com/nexproxy/nexproxy/proxy"
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/proxy/builtin"
+	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/protocols/utility"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
-// Protocol is the Utility protocol id.
-const Protocol = 110
+// Name is the service's name in the registry, in [games.utility] and in
+// [games.protocols].
+const Name = "utility"
 
-// MethodAcquireNexUniqueID returns a fresh u64 id.
-const MethodAcquireNexUniqueID = 1
+// Settings are a game's [games.utility] table: the values
+// GetIntegerSettings and GetStringSettings return, by settings index and
+// then by key, e.g.
+//
+//	[games.utility.integer_settings]
+//	5 = { 0 = 5, 1 = 42, 2 = -1 }
+//	[games.utility.string_settings]
+//	5 = { 0 = "setting-5" }
+type Settings struct {
+	IntegerSettings map[string]map[string]int32  `mapstructure:"integer_settings"`
+	StringSettings  map[string]map[string]string `mapstructure:"string_settings"`
 
-type handler struct {
-	next rpc.Handler
-	ids  *atomic.Uint64
+	ints    map[uint32]utility.GetIntegerSettingsResponse
+	strings map[uint32]utility.GetStringSettingsResponse
 }
 
-// New is the proxy.Builtin of the Utility protocol. Ids are unique per
-// process and game; they start high so they never collide with small
-// hand-written ids.
-func New(*proxy.Env) (rpc.Link, error) {
-	ids := new(atomic.Uint64)
-	ids.Store(1 << 44)
-	return func(next rpc.Handler) rpc.Handler { return &handler{next: next, ids: ids} }, nil
-}
-
-// ServeRMC answers AcquireNexUniqueId and passes everything else on.
-func (h *handler) ServeRMC(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
-	if c.Protocol != Protocol || c.Method != MethodAcquireNexUniqueID || c.Direction != rpc.ToServer {
-		return h.next.ServeRMC(ctx, c)
+// Validate checks that indexes are u32 and keys u16, and prepares the
+// answers.
+func (s *Settings) Validate(p *config.Problems) {
+	s.ints = map[uint32]utility.GetIntegerSettingsResponse{}
+	for idx, values := range s.IntegerSettings {
+		i, ok := parseIndex(p, "integer_settings", idx)
+		if !ok {
+			continue
+		}
+		var resp utility.GetIntegerSettingsResponse
+		for _, k := range sortedKeys(values) {
+			if key, ok := parseKey(p, "integer_settings."+idx, k); ok {
+				resp.Settings.Set(key, values[k])
+			}
+		}
+		s.ints[i] = resp
 	}
-	w := rmc.NewWriter(c.Session.Settings)
-	w.U64(h.ids.Add(1))
-	return &rpc.Reply{Body: w.Bytes()}, nil
+	s.strings = map[uint32]utility.GetStringSettingsResponse{}
+	for idx, values := range s.StringSettings {
+		i, ok := parseIndex(p, "string_settings", idx)
+		if !ok {
+			continue
+		}
+		var resp utility.GetStringSettingsResponse
+		for _, k := range sortedKeys(values) {
+			if key, ok := parseKey(p, "string_settings."+idx, k); ok {
+				resp.Settings.Set(key, values[k])
+			}
+		}
+		s.strings[i] = resp
+	}
+}
+
+func parseIndex(p *config.Problems, table, s string) (uint32, bool) {
+	n, err := strconv.ParseUint(s, 10, 32)
+	if err != nil {
+		p.Add(table+"."+s, "a settings index is a number from 0 to 4294967295")
+		return 0, false
+	}
+	return uint32(n), true
+}
+
+func parseKey(p *config.Problems, table, s string) (uint16, bool) {
+	n, err := strconv.ParseUint(s, 10, 16)
+	if err != nil {
+		p.Add(table+"."+s, "a setting's key is a number from 0 to 65535")
+		return 0, false
+	}
+	return uint16(n), true
+}
+
+// sortedKeys orders a table's keys by number, so that answers list the
+// settings in key order whatever order the file had.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, errA := strconv.ParseUint(keys[i], 10, 64)
+		b, errB := strconv.ParseUint(keys[j], 10, 64)
+		if errA != nil || errB != nil {
+			return keys[i] < keys[j]
+		}
+		return a < b
+	})
+	return keys
+}
+
+func init() {
+	builtin.Register(builtin.Service{
+		Name:      Name,
+		Protocols: []uint16{utility.ProtocolID},
+		Config:    func() any { return &Settings{} },
+		New: func(env *builtin.Env) (builtin.Instance, error) {
+			if env.Host == nil || env.Host.Stores == nil || env.Host.Stores.UniqueIDs == nil || env.Host.Stores.IDs == nil {
+				return nil, errors.New("utility: needs the unique ids store")
+			}
+			settings, _ := env.Settings.(*Settings)
+			if settings == nil {
+				settings = &Settings{}
+			}
+			if settings.ints == nil && (len(settings.IntegerSettings) > 0 || len(settings.StringSettings) > 0) {
+				// Built without the configuration loader (tests): prepare
+				// the answers now.
+				var p config.Problems
+				settings.Validate(&p)
+			}
+			return &server{env: env, ids: env.Host.Stores.UniqueIDs, alloc: env.Host.Stores.IDs, settings: settings}, nil
+		},
+	})
+}
+
+// server serves protocol 110 for one game.
+type server struct {
+	env      *builtin.Env
+	ids      store.UniqueIDs
+	alloc    *store.IDAllocator
+	settings *Settings
+}
+
+var _ utility.Server = (*server)(nil)
+
+// Install puts the utility methods on the game's mux.
+func (s *server) Install(m *rpc.Mux) error { return utility.Register(m, Name, s) }
+
+func (s *server) game() string { return s.env.Game.Name }
+
+// failed logs a store failure and answers Core::Exception: the console
+// cannot do anything about it, the operator can.
+func (s *server) failed(c *rpc.Call, what string, err error) error {
+	s.env.Log.Error("utility: "+what, zap.String("conn", c.Session.ID), zap.Uint64("pid", c.Session.PID()), zap.Uint32("call_id", c.CallID), zap.Error(err))
+	return rpc.Failf(rmc.ResultCoreException, err)
+}
+
+// acquire hands out a fresh id, associated with the caller at once (its
+// primary id when it has none), as the reference servers do.
+func (s *server) acquire(ctx context.Context, c *rpc.Call, password uint64) (utility.UniqueIdInfo, error) {
+	id, err := s.alloc.Next(ctx, s.game())
+	if err != nil {
+		return utility.UniqueIdInfo{}, s.failed(c, "reserve unique id", err)
+	}
+	info := store.UniqueID{ID: id, Password: password}
+	if err := s.ids.Associate(ctx, s.game(), c.Session.PID(), info); err != nil {
+		return utility.UniqueIdInfo{}, s.failed(c, "associate unique id", err)
+	}
+	return utility.UniqueIdInfo{UniqueID: id, Password: password}, nil
+}
+
+// AcquireNexUniqueId returns a new id without password.
+func (s *server) AcquireNexUniqueId(ctx context.Context, c *rpc.Call, _ *utility.AcquireNexUniqueIdRequest) (*utility.AcquireNexUniqueIdResponse, error) {
+	info, err := s.acquire(ctx, c, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &utility.AcquireNexUniqueIdResponse{UniqueID: info.UniqueID}, nil
+}
+
+// AcquireNexUniqueIdWithPassword returns a new id with a random password.
+func (s *server) AcquireNexUniqueIdWithPassword(ctx context.Context, c *rpc.Call, _ *utility.AcquireNexUniqueIdWithPasswordRequest) (*utility.AcquireNexUniqueIdWithPasswordResponse, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, s.failed(c, "password", err)
+	}
+	info, err := s.acquire(ctx, c, binary.LittleEndian.Uint64(b[:]))
+	if err != nil {
+		return nil, err
+	}
+	return &utility.AcquireNexUniqueIdWithPasswordResponse{Info: info}, nil
+}
+
+// associate replaces the caller's associations with infos (the first one
+// primary; ids 0 dropped), after checking every id: it must exist
+// (Core::InvalidArgument), carry its password (Core::AccessDenied) and not
+// belong to another PID (Core::AccessDenied). Nothing changes on a
+// refusal.
+func (s *server) associate(ctx context.Context, c *rpc.Call, infos []utility.UniqueIdInfo) error {
+	ids := make([]store.UniqueID, 0, len(infos))
+	for _, in := range infos {
+		if in.UniqueID == 0 {
+			continue
+		}
+		known, owner, err := s.ids.Lookup(ctx, s.game(), in.UniqueID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return rpc.Fail(rmc.ResultCoreInvalidArgument)
+		case err != nil:
+			return s.failed(c, "look up unique id", err)
+		case known.Password != in.Password:
+			return rpc.Fail(rmc.ResultCoreAccessDenied)
+		case owner != 0 && owner != c.Session.PID():
+			return rpc.Fail(rmc.ResultCoreAccessDenied)
+		}
+		ids = append(ids, store.UniqueID{ID: in.UniqueID, Password: in.Password})
+	}
+	err := s.ids.SetAssociations(ctx, s.game(), c.Session.PID(), ids)
+	switch {
+	case errors.Is(err, store.ErrExists), errors.Is(err, store.ErrInvalid):
+		// Taken or changed by another call meanwhile.
+		return rpc.Fail(rmc.ResultCoreAccessDenied)
+	case err != nil:
+		return s.failed(c, "associate unique ids", err)
+	}
+	return nil
+}
+
+// AssociateNexUniqueIdWithMyPrincipalId makes info the caller's only id
+// (an id of 0 clears them).
+func (s *server) AssociateNexUniqueIdWithMyPrincipalId(ctx context.Context, c *rpc.Call, req *utility.AssociateNexUniqueIdWithMyPrincipalIdRequest) (*utility.AssociateNexUniqueIdWithMyPrincipalIdResponse, error) {
+	if err := s.associate(ctx, c, []utility.UniqueIdInfo{req.Info}); err != nil {
+		return nil, err
+	}
+	return &utility.AssociateNexUniqueIdWithMyPrincipalIdResponse{}, nil
+}
+
+// maxAssociations bounds one call's list: a console has a handful of save
+// slots, not thousands.
+const maxAssociations = 256
+
+// AssociateNexUniqueIdsWithMyPrincipalId makes infos the caller's ids, the
+// first one primary.
+func (s *server) AssociateNexUniqueIdsWithMyPrincipalId(ctx context.Context, c *rpc.Call, req *utility.AssociateNexUniqueIdsWithMyPrincipalIdRequest) (*utility.AssociateNexUniqueIdsWithMyPrincipalIdResponse, error) {
+	if len(req.Infos) > maxAssociations {
+		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
+	}
+	if err := s.associate(ctx, c, req.Infos); err != nil {
+		return nil, err
+	}
+	return &utility.AssociateNexUniqueIdsWithMyPrincipalIdResponse{}, nil
+}
+
+func (s *server) associations(ctx context.Context, c *rpc.Call) ([]utility.UniqueIdInfo, error) {
+	ids, err := s.ids.Associations(ctx, s.game(), c.Session.PID())
+	if err != nil {
+		return nil, s.failed(c, "read associations", err)
+	}
+	out := make([]utility.UniqueIdInfo, len(ids))
+	for i, id := range ids {
+		out[i] = utility.UniqueIdInfo{UniqueID: id.ID, Password: id.Password}
+	}
+	return out, nil
+}
+
+// GetAssociatedNexUniqueIdWithMyPrincipalId returns the caller's primary
+// id, or a zero one.
+func (s *server) GetAssociatedNexUniqueIdWithMyPrincipalId(ctx context.Context, c *rpc.Call, _ *utility.GetAssociatedNexUniqueIdWithMyPrincipalIdRequest) (*utility.GetAssociatedNexUniqueIdWithMyPrincipalIdResponse, error) {
+	infos, err := s.associations(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var resp utility.GetAssociatedNexUniqueIdWithMyPrincipalIdResponse
+	if len(infos) > 0 {
+		resp.Info = infos[0]
+	}
+	return &resp, nil
+}
+
+// GetAssociatedNexUniqueIdsWithMyPrincipalId returns every id of the
+// caller, primary first; none is a list of one zero id, as the reference
+// server answers.
+func (s *server) GetAssociatedNexUniqueIdsWithMyPrincipalId(ctx context.Context, c *rpc.Call, _ *utility.GetAssociatedNexUniqueIdsWithMyPrincipalIdRequest) (*utility.GetAssociatedNexUniqueIdsWithMyPrincipalIdResponse, error) {
+	infos, err := s.associations(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if len(infos) == 0 {
+		infos = []utility.UniqueIdInfo{{}}
+	}
+	return &utility.GetAssociatedNexUniqueIdsWithMyPrincipalIdResponse{Infos: infos}, nil
+}
+
+// GetIntegerSettings returns the configured integer settings of an index;
+// an index the game does not configure answers Core::NotImplemented, as
+// the reference server does for games without settings.
+func (s *server) GetIntegerSettings(_ context.Context, _ *rpc.Call, req *utility.GetIntegerSettingsRequest) (*utility.GetIntegerSettingsResponse, error) {
+	resp, ok := s.settings.ints[req.Index]
+	if !ok {
+		return nil, rpc.Fail(rmc.ResultCoreNotImplemented)
+	}
+	return &utility.GetIntegerSettingsResponse{Settings: resp.Settings}, nil
+}
+
+// GetStringSettings returns the configured string settings of an index.
+func (s *server) GetStringSettings(_ context.Context, _ *rpc.Call, req *utility.GetStringSettingsRequest) (*utility.GetStringSettingsResponse, error) {
+	resp, ok := s.settings.strings[req.Index]
+	if !ok {
+		return nil, rpc.Fail(rmc.ResultCoreNotImplemented)
+	}
+	return &utility.GetStringSettingsResponse{Settings: resp.Settings}, nil
 }

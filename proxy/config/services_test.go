@@ -1,0 +1,9 @@
+package config_test
+
+// The bundled config.toml configures built-in services ([games.utility]),
+// whose tables exist once the services are linked in, as in the binary.
+import (
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/auth"
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/secure"
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/utility"
+)

@@ -170,7 +170,7 @@ func TestUploadAndModes(t *testing.T) {
 		a, bb, c := ps[0], ps[1], ps[2]
 		// Category 27, order from the first upload: ascending.
 		upload(t, a, 27, 500, 0, 0, []byte{1, 2}, 0)
-		upload(t, a, 27, 600, 0, 0, []byte{1, 2}, 0) // worse (ascending): kept 500
+		upload(t, a, 27, 600, 0, 0, []byte{1, 2}, 0)  // worse (ascending): kept 500
 		upload(t, bb, 27, 500, 1, 0, []byte{2, 2}, 0) // order byte ignored now
 		upload(t, c, 27, 400, 0, 0, []byte{1, 3}, 0)
 		r, err := getRanking(t, a, rk.ModeGlobal, 27, order(0, 0, 10), 0, 0)

@@ -15,7 +15,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // openTemp opens a DB in a fresh schema of the server named by
 // NEXPROXY_TEST_POSTGRES and drops the schema afterwards.
-func openTemp(t *testing.T) *DB {
+func openTemp(t testing.TB) *DB {
 	t.Helper()
 	url := storetest.Env(t, "NEXPROXY_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
 	ctx := context.Background()

@@ -72,8 +72,13 @@ type category struct {
 	orderKnown bool
 	desc       bool
 	all        *list
-	rows       map[owner]*row
-	byPID      map[uint64][]uint64 // unique ids of each PID
+	// rows and pids hold no pointers, so that a million entries cost the
+	// garbage collector nothing to scan; the rare longer values live in
+	// the small overflow maps.
+	rows       map[owner]slot
+	longGroups map[owner][]byte    // groups of more than slotGroups bytes
+	pids       map[uint64]uint64   // a unique id of each PID
+	morePIDs   map[uint64][]uint64 // the other unique ids of PIDs with several
 	filtered   map[store.RankingFilter]*list
 }
 
@@ -125,13 +130,11 @@ func (r *Rankings) category(ctx context.Context, game string, cat uint32) (*cate
 	if err != nil {
 		return nil, err
 	}
-	rows := map[owner]*row{}
-	byPID := map[uint64][]uint64{}
+	c.rows, c.longGroups, c.pids, c.morePIDs = map[owner]slot{}, map[owner][]byte{}, map[uint64]uint64{}, map[uint64][]uint64{}
 	var keys []key
 	err = r.b.LoadCategory(ctx, game, cat, func(s store.RankingScore) {
 		rw := &row{k: key{s.Score, s.Updated.UnixMilli(), s.PID, s.UniqueID}, groups: s.Groups, param: s.Param}
-		rows[owner{s.PID, s.UniqueID}] = rw
-		byPID[s.PID] = append(byPID[s.PID], s.UniqueID)
+		c.set(owner{s.PID, s.UniqueID}, rw)
 		keys = append(keys, rw.k)
 	})
 	if err != nil {
@@ -146,7 +149,7 @@ func (r *Rankings) category(ctx context.Context, game string, cat uint32) (*cate
 		}
 		return 0
 	})
-	c.all, c.rows, c.byPID = build(keys), rows, byPID
+	c.all = build(keys)
 	c.filtered = map[store.RankingFilter]*list{}
 	c.orderKnown, c.desc = known, desc
 	c.loaded = true
@@ -164,10 +167,7 @@ func (r *Rankings) drop(game string, cat uint32) {
 // insert and remove keep c.all and the built filtered lists in step; the
 // caller holds c.mu.
 func (c *category) insert(o owner, rw *row) {
-	c.rows[o] = rw
-	if !slices.Contains(c.byPID[o.pid], o.uid) {
-		c.byPID[o.pid] = append(c.byPID[o.pid], o.uid)
-	}
+	c.set(o, rw)
 	c.all.insert(rw.k)
 	for f, l := range c.filtered {
 		if f.Match(rw.groups) {
@@ -177,17 +177,11 @@ func (c *category) insert(o owner, rw *row) {
 }
 
 func (c *category) remove(o owner) *row {
-	rw := c.rows[o]
+	rw := c.get(o)
 	if rw == nil {
 		return nil
 	}
-	delete(c.rows, o)
-	uids := slices.DeleteFunc(c.byPID[o.pid], func(u uint64) bool { return u == o.uid })
-	if len(uids) == 0 {
-		delete(c.byPID, o.pid)
-	} else {
-		c.byPID[o.pid] = uids
-	}
+	c.del(o)
 	c.all.remove(rw.k)
 	for f, l := range c.filtered {
 		if f.Match(rw.groups) {
@@ -210,8 +204,8 @@ func (c *category) view(f store.RankingFilter) (*list, func()) {
 	l := c.filtered[f]
 	if l == nil {
 		var keys []key
-		for _, rw := range c.rows {
-			if f.Match(rw.groups) {
+		for o := range c.rows {
+			if rw := c.get(o); f.Match(rw.groups) {
 				keys = append(keys, rw.k)
 			}
 		}
@@ -257,12 +251,12 @@ func (r *Rankings) Upload(ctx context.Context, s store.RankingScore, keepBetter,
 	}
 	o := owner{s.PID, s.UniqueID}
 	c.mu.Lock()
-	if old := c.rows[o]; old != nil && keepBetter && !store.RankingBetter(s.Score, old.k.score, desc) {
+	if old := c.get(o); old != nil && keepBetter && !store.RankingBetter(s.Score, old.k.score, desc) {
 		c.mu.Unlock()
 		return false, nil
 	}
 	ms := r.now().UnixMilli()
-	if old := c.rows[o]; old != nil && old.k.ms > ms {
+	if old := c.get(o); old != nil && old.k.ms > ms {
 		ms = old.k.ms // a clock step back must not let Put skip this write
 	}
 	s.Updated = time.UnixMilli(ms).UTC()
@@ -377,7 +371,7 @@ func (r *Rankings) ChangeAttributes(ctx context.Context, game string, cat uint32
 		}
 		o := owner{pid, uid}
 		c.mu.Lock()
-		old := c.rows[o]
+		old := c.get(o)
 		if old == nil {
 			c.mu.Unlock()
 			continue
@@ -419,8 +413,8 @@ func (r *Rankings) Entries(ctx context.Context, game string, cat uint32, o store
 	l, unlock := c.view(o.Filter)
 	defer unlock()
 	out := []store.RankedScore{}
-	for _, uid := range c.byPID[pid] {
-		rw := c.rows[owner{pid, uid}]
+	for _, uid := range c.uidsOf(pid) {
+		rw := c.get(owner{pid, uid})
 		if rw != nil && o.Filter.Match(rw.groups) {
 			out = append(out, c.ranked(game, cat, l, rw, o))
 		}
@@ -454,8 +448,11 @@ func (r *Rankings) ByUniqueIDs(ctx context.Context, game string, cat uint32, o s
 	l, unlock := c.view(o.Filter)
 	defer unlock()
 	out := []store.RankedScore{}
-	for ow, rw := range c.rows {
-		if want[ow.uid] && o.Filter.Match(rw.groups) {
+	for ow := range c.rows {
+		if !want[ow.uid] {
+			continue
+		}
+		if rw := c.get(ow); o.Filter.Match(rw.groups) {
 			out = append(out, c.ranked(game, cat, l, rw, o))
 		}
 	}
@@ -488,7 +485,7 @@ func (c *category) page(game string, cat uint32, l *list, o store.RankingOrder, 
 			}
 		}
 		lastScore, lastRank = k.score, rank
-		rw := c.rows[owner{k.pid, k.uid}]
+		rw := c.get(owner{k.pid, k.uid})
 		out = append(out, store.RankedScore{RankingScore: c.score(game, cat, rw), Rank: uint32(rank)})
 	}
 	return out
@@ -502,7 +499,7 @@ func (r *Rankings) Around(ctx context.Context, game string, cat uint32, o store.
 	}
 	l, unlock := c.view(o.Filter)
 	defer unlock()
-	rw := c.rows[owner{pid, uid}]
+	rw := c.get(owner{pid, uid})
 	if rw == nil || !o.Filter.Match(rw.groups) {
 		return nil, r.errf("around", fmt.Errorf("entry of %d/%d in %d: %w", pid, uid, cat, store.ErrNotFound))
 	}
@@ -558,4 +555,81 @@ func (r *Rankings) DeleteCommonData(ctx context.Context, game string, pid, uid u
 		return r.errf("delete common data", err)
 	}
 	return nil
+}
+
+// slotGroups is how many group bytes a slot holds inline.
+const slotGroups = 6
+
+// slot is a row without pointers.
+type slot struct {
+	k     key
+	param uint64
+	n     uint8 // len(groups); above slotGroups they are in longGroups
+	g     [slotGroups]byte
+}
+
+// get returns the row of o, nil when absent (c.mu held).
+func (c *category) get(o owner) *row {
+	sl, ok := c.rows[o]
+	if !ok {
+		return nil
+	}
+	rw := &row{k: sl.k, param: sl.param}
+	if int(sl.n) > slotGroups {
+		rw.groups = c.longGroups[o]
+	} else {
+		rw.groups = append([]byte(nil), sl.g[:sl.n]...)
+	}
+	return rw
+}
+
+// set stores the row of o (c.mu held).
+func (c *category) set(o owner, rw *row) {
+	if _, ok := c.rows[o]; !ok {
+		if first, ok := c.pids[o.pid]; !ok {
+			c.pids[o.pid] = o.uid
+		} else if first != o.uid && !slices.Contains(c.morePIDs[o.pid], o.uid) {
+			c.morePIDs[o.pid] = append(c.morePIDs[o.pid], o.uid)
+		}
+	}
+	sl := slot{k: rw.k, param: rw.param, n: uint8(min(len(rw.groups), 255))}
+	delete(c.longGroups, o)
+	if len(rw.groups) > slotGroups {
+		sl.n = slotGroups + 1
+		c.longGroups[o] = slices.Clone(rw.groups)
+	} else {
+		copy(sl.g[:], rw.groups)
+	}
+	c.rows[o] = sl
+}
+
+// del forgets the row of o (c.mu held).
+func (c *category) del(o owner) {
+	delete(c.rows, o)
+	delete(c.longGroups, o)
+	more := c.morePIDs[o.pid]
+	if c.pids[o.pid] == o.uid {
+		if len(more) == 0 {
+			delete(c.pids, o.pid)
+			return
+		}
+		c.pids[o.pid] = more[0]
+		more = more[1:]
+	} else {
+		more = slices.DeleteFunc(more, func(u uint64) bool { return u == o.uid })
+	}
+	if len(more) == 0 {
+		delete(c.morePIDs, o.pid)
+	} else {
+		c.morePIDs[o.pid] = more
+	}
+}
+
+// uidsOf lists the unique ids pid has in the category (c.mu held).
+func (c *category) uidsOf(pid uint64) []uint64 {
+	first, ok := c.pids[pid]
+	if !ok {
+		return nil
+	}
+	return append([]uint64{first}, c.morePIDs[pid]...)
 }

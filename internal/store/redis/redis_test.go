@@ -13,7 +13,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // openTemp connects to NEXPROXY_TEST_REDIS with a fresh key prefix and
 // deletes its keys afterwards.
-func openTemp(t *testing.T) *Client {
+func openTemp(t testing.TB) *Client {
 	t.Helper()
 	url := storetest.Env(t, "NEXPROXY_TEST_REDIS", "redis://127.0.0.1:6379/0")
 	prefix := storetest.RandomName("nexproxy-test-") + ":"

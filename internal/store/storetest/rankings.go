@@ -63,6 +63,11 @@ func TestRankings(t *testing.T, newStore func(t *testing.T) store.Rankings) {
 		if e.Score != 50 || len(e.Groups) != 0 || e.Param != 10000 || e.Rank != 1 || e.Game != "g" || e.Category != 1 || e.Updated.IsZero() {
 			t.Errorf("entry = %+v", e)
 		}
+		long := []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+		up(t, s, "g", 1, 1001, 3, 70, long, false, true)
+		if got, _ := s.Entries(ctx, "g", 1, all, 1001); len(got) != 1 || !bytes.Equal(got[0].Groups, long) {
+			t.Errorf("ten groups came back as %v", got)
+		}
 		// Another game and category are apart.
 		if got, _ := s.Entries(ctx, "h", 1, all, 1000); len(got) != 0 {
 			t.Errorf("entries leaked across games: %v", got)

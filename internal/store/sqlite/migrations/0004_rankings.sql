@@ -11,7 +11,7 @@ CREATE TABLE ranking_scores (
     param      INTEGER NOT NULL,
     updated_ms INTEGER NOT NULL,
     PRIMARY KEY (game, category, pid, unique_id)
-);
+) WITHOUT ROWID; -- the primary key is the table: one B-tree less per write
 CREATE INDEX ranking_scores_by_owner ON ranking_scores (game, pid, unique_id);
 
 -- The order the first upload of a category recorded.

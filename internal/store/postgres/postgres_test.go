@@ -77,7 +77,7 @@ func TestMigrationsOnce(t *testing.T) {
 	}
 	defer db2.Close()
 	var n int
-	if err := db2.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != 3 {
+	if err := db2.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != 4 {
 		t.Errorf("schema_migrations rows = %d, %v", n, err)
 	}
 	if _, err := Open(ctx, "postgres://%zz", 1); err == nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/internal/store/storetest"
 	"github.com/nexproxy/nexproxy/proxy/builtin"
+	"github.com/nexproxy/nexproxy/proxy/config"
 	rk "github.com/nexproxy/nexproxy/proxy/builtin/ranking"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/ranking"
@@ -562,5 +563,37 @@ func TestProxiedGameLocalRanking(t *testing.T) {
 	// Secure connection calls still go upstream and work.
 	if m, err := c.Secure.Call(ctxT(t), secureconnection.ProtocolID, secureconnection.MethodTestConnectivity, nil); err != nil || !m.Success {
 		t.Fatalf("TestConnectivity upstream: %v", err)
+	}
+}
+
+// TestConfigProblems: every bad [games.ranking] key is reported by name.
+func TestConfigProblems(t *testing.T) {
+	g := servicetest.Game{TOML: `
+[games.ranking]
+layout = "old"
+order = "sideways"
+common_data_max = -1
+empty_result = "maybe"
+[[games.ranking.categories]]
+id = 4
+order = "up"
+score_min = 10
+score_max = 5
+[[games.ranking.categories]]
+id = 4
+[[games.ranking.seed]]
+category = 1
+count = -1
+pid = 0
+`}
+	_, err := config.LoadTOML(g.TOMLText(t))
+	if err == nil {
+		t.Fatal("bad [games.ranking] accepted")
+	}
+	for _, key := range []string{"ranking.layout", "ranking.order", "ranking.common_data_max", "ranking.empty_result",
+		"ranking.categories[0].order", "ranking.categories[0].score_max", "ranking.categories[1].id", "ranking.seed[0].count", "ranking.seed[0].pid"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("no problem reported for %s in:\n%v", key, err)
+		}
 	}
 }

@@ -53,6 +53,9 @@ type Backends struct {
 	Objects string `mapstructure:"objects"`
 	// Bus: "memory" (default, one instance only) or "redis".
 	Bus string `mapstructure:"bus"`
+	// Rankings: "sqlite" (default), "postgres" or "redis" (sorted sets
+	// for the order; see package redis).
+	Rankings string `mapstructure:"rankings"`
 }
 
 // SQLiteConfig tunes the embedded database.
@@ -112,6 +115,7 @@ func DefaultConfig() Config {
 			Stations:  BackendSQLite,
 			Objects:   BackendFiles,
 			Bus:       BackendMemory,
+			Rankings:  BackendSQLite,
 		},
 		SQLite:  SQLiteConfig{MaxBatch: 512, Readers: 4},
 		Redis:   RedisConfig{KeyPrefix: "nex:"},
@@ -122,7 +126,8 @@ func DefaultConfig() Config {
 
 // Uses reports whether any domain uses backend name.
 func (b Backends) Uses(name string) bool {
-	return b.Accounts == name || b.UniqueIDs == name || b.Stations == name || b.Objects == name || b.Bus == name
+	return b.Accounts == name || b.UniqueIDs == name || b.Stations == name || b.Objects == name || b.Bus == name ||
+		b.Rankings == name
 }
 
 // Validate reports every problem of c, each naming its key under [store].
@@ -144,6 +149,7 @@ func (c Config) Validate() []error {
 	pick("backends.stations", c.Backends.Stations, BackendSQLite, BackendPostgres, BackendRedis)
 	pick("backends.objects", c.Backends.Objects, BackendFiles, BackendS3)
 	pick("backends.bus", c.Backends.Bus, BackendMemory, BackendRedis)
+	pick("backends.rankings", c.Backends.Rankings, BackendSQLite, BackendPostgres, BackendRedis)
 
 	needDir := c.Backends.Uses(BackendFiles) || (c.Backends.Uses(BackendSQLite) && c.SQLite.Path == "")
 	if needDir && c.DataDir == "" {
@@ -196,6 +202,8 @@ type Stores struct {
 	Stations Stations
 	Objects  Objects
 	Bus      Bus
+	// Rankings holds the Ranking service's scores and common data.
+	Rankings Rankings
 
 	// Closers are closed in reverse order by Close.
 	Closers []io.Closer

@@ -248,3 +248,69 @@ func SortedIDs(ids []UniqueID) []uint64 {
 	slices.Sort(out)
 	return out
 }
+
+// Rankings stores the Ranking service's scores (services.md §5) per game
+// and category, and the common data blob of each score owner, and answers
+// the ordered queries GetRanking needs. An entry is keyed by (game,
+// category, PID, unique id); one PID may hold several entries in a category
+// with different unique ids. Common data is keyed by (game, PID, unique
+// id): the owner of an entry, so that every entry shows its owner's blob
+// and two save slots (unique ids) of one PID keep apart (see
+// RankingScore).
+//
+// Orders: a query takes a RankingOrder. Ascending means lower scores are
+// better. Standard ranks ("1224") are 1 + the number of filtered entries
+// with a strictly better score; ordinal ranks ("1234") break ties by the
+// earlier update time, then the lower PID, then the lower unique id. Pages
+// and windows always list entries in ordinal order. Every backend returns
+// exactly the same results (the conformance suite checks it).
+type Rankings interface {
+	// Upload stores s (s.Updated is ignored and set by the store). With
+	// keepBetter, an existing entry whose score is at least as good under
+	// desc is kept and Upload reports false; otherwise the entry is
+	// replaced (groups, param and update time included) and Upload
+	// reports true. The first upload of a category records desc as the
+	// category's order (CategoryOrder); later uploads never change it.
+	Upload(ctx context.Context, s RankingScore, keepBetter, desc bool) (bool, error)
+	// CategoryOrder returns the order the first upload recorded, and
+	// false when the category never had an upload.
+	CategoryOrder(ctx context.Context, game string, category uint32) (desc bool, known bool, err error)
+	// Delete removes one entry, or fails with ErrNotFound.
+	Delete(ctx context.Context, game string, category uint32, pid, uniqueID uint64) error
+	// DeleteAll removes the entries of (pid, uniqueID) in every category
+	// and returns how many there were.
+	DeleteAll(ctx context.Context, game string, pid, uniqueID uint64) (int, error)
+	// ChangeAttributes applies RankingChange to the entry of (pid,
+	// uniqueID) in category, or in every category when all is set, and
+	// returns how many entries changed (0 and no error when none exist).
+	ChangeAttributes(ctx context.Context, game string, category uint32, all bool, pid, uniqueID uint64, ch RankingChange) (int, error)
+	// Entries returns the entries of pid in category (every unique id),
+	// best first under o, with their ranks under o; none is an empty
+	// slice. An entry that o.Filter excludes is not returned.
+	Entries(ctx context.Context, game string, category uint32, o RankingOrder, pid uint64) ([]RankedScore, error)
+	// ByUniqueIDs returns the entries of category whose unique id is in
+	// ids, ranked under o, best first. It scans the category.
+	ByUniqueIDs(ctx context.Context, game string, category uint32, o RankingOrder, ids []uint64) ([]RankedScore, error)
+	// Page returns up to limit entries from the 0-based ordinal position
+	// offset under o, with their ranks.
+	Page(ctx context.Context, game string, category uint32, o RankingOrder, offset uint32, limit int) ([]RankedScore, error)
+	// Around returns the window of limit entries around the entry of
+	// (pid, uniqueID) under o (services.md §5.3 mode 1: 0-based start =
+	// the entry's ordinal rank - limit/2 - limit%2, clamped at 0), or
+	// fails with ErrNotFound when that entry does not exist or o.Filter
+	// excludes it.
+	Around(ctx context.Context, game string, category uint32, o RankingOrder, pid, uniqueID uint64, limit int) ([]RankedScore, error)
+	// ScoreRank returns the standard rank a score would get under o: 1 +
+	// the number of filtered entries with a strictly better score.
+	ScoreRank(ctx context.Context, game string, category uint32, o RankingOrder, score uint32) (uint32, error)
+	// Stats returns the count, sum, minimum and maximum of the filtered
+	// entries' scores (zeros for an empty category).
+	Stats(ctx context.Context, game string, category uint32, f RankingFilter) (RankingStats, error)
+	// PutCommonData stores the blob of (pid, uniqueID), replacing it.
+	PutCommonData(ctx context.Context, game string, pid, uniqueID uint64, data []byte) error
+	// CommonData returns the blob of (pid, uniqueID) or ErrNotFound.
+	CommonData(ctx context.Context, game string, pid, uniqueID uint64) ([]byte, error)
+	// DeleteCommonData removes the blob of (pid, uniqueID) or fails with
+	// ErrNotFound.
+	DeleteCommonData(ctx context.Context, game string, pid, uniqueID uint64) error
+}

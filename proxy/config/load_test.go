@@ -315,7 +315,7 @@ func TestVariants(t *testing.T) {
 		t.Fatalf("variants: %+v, %v", cfg, err)
 	}
 	_, err = LoadTOML(base + "variants = [\"mk8\", \"mk9\"]\n")
-	if err == nil || !strings.Contains(err.Error(), "games[mk8].variants[1]: mk9 is not a known variant (want one of mk8)") {
+	if err == nil || !strings.Contains(err.Error(), "games[mk8].variants[1]: mk9 is not a known variant (want one of legacy, mk8)") {
 		t.Errorf("unknown variant: %v", err)
 	}
 }

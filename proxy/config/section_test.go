@@ -118,7 +118,7 @@ backnd = "x"
 		"games[g].testsvc.colour: unknown key",
 		`games[g].testsvc.categories[0].order: "up" must be asc or desc`,
 		`games[g].protocols.testsvc: "sometimes" must be "local" or "upstream"`,
-		"games[g].protocols.coresvc: not a service a game can serve locally (want one of nosettings, testsvc",
+		"games[g].protocols.coresvc: not a service a game can serve locally (want one of nosettings, ",
 		"games[g].protocols.nosuch: not a service",
 		"teststore.backnd: unknown key",
 	} {

@@ -1,9 +1,10 @@
 package config_test
 
-// The bundled config.toml configures built-in services ([games.utility]),
+// The bundled config.toml configures built-in services ([games.utility], [games.ranking]),
 // whose tables exist once the services are linked in, as in the binary.
 import (
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/auth"
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/ranking"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/utility"
 )

@@ -8,8 +8,8 @@ import (
 )
 
 func TestVariantsKnown(t *testing.T) {
-	if got := Default().Variants(); !slices.Equal(got, []string{"mk8"}) {
-		t.Fatalf("Variants() = %v, want [mk8]", got)
+	if got := Default().Variants(); !slices.Equal(got, []string{"legacy", "mk8"}) {
+		t.Fatalf("Variants() = %v, want [legacy mk8]", got)
 	}
 	if _, err := Default().WithVariants("nope"); err == nil {
 		t.Fatal("WithVariants accepted an unknown variant")

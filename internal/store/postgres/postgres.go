@@ -4,6 +4,10 @@
 package postgres
 
 import (
+	"sync"
+
+	"github.com/nexproxy/nexproxy/internal/store/rankmem"
+
 	"context"
 	"embed"
 	"errors"
@@ -27,6 +31,9 @@ const migrationLock = 0x6e657870726f7879
 // the URL has search_path).
 type DB struct {
 	pool *pgxpool.Pool
+
+	rankOnce sync.Once
+	rankings *rankmem.Rankings
 }
 
 // Open connects, checks the server answers and applies the pending

@@ -21,6 +21,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/internal/store/migrate"
+	"github.com/nexproxy/nexproxy/internal/store/rankmem"
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -52,6 +53,9 @@ type DB struct {
 	rstmts map[string]*sql.Stmt
 
 	now func() time.Time
+
+	rankOnce sync.Once
+	rankings *rankmem.Rankings
 }
 
 type writeReq struct {

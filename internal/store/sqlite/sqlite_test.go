@@ -42,3 +42,7 @@ func TestUniqueIDs(t *testing.T) {
 func TestStations(t *testing.T) {
 	storetest.TestStations(t, func(t *testing.T) store.Stations { return openTemp(t).Stations() })
 }
+
+func TestRankings(t *testing.T) {
+	storetest.TestRankings(t, func(t *testing.T) store.Rankings { return openTemp(t).Rankings() })
+}

@@ -88,6 +88,14 @@ func Open(ctx context.Context, cfg store.Config, log *zap.Logger) (_ *store.Stor
 	case store.BackendRedis:
 		s.Stations = rd.Stations()
 	}
+	switch b.Rankings {
+	case store.BackendSQLite:
+		s.Rankings = lite.Rankings()
+	case store.BackendPostgres:
+		s.Rankings = pg.Rankings()
+	case store.BackendRedis:
+		s.Rankings = rd.Rankings()
+	}
 	switch b.Objects {
 	case store.BackendFiles:
 		dir := filepath.Join(cfg.DataDir, "objects")

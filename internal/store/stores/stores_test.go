@@ -92,7 +92,7 @@ func TestOpenScaleOut(t *testing.T) {
 		t.Skip("set NEXPROXY_TEST_POSTGRES, NEXPROXY_TEST_REDIS and NEXPROXY_TEST_S3 (+ keys) to run this test")
 	}
 	cfg := store.DefaultConfig()
-	cfg.Backends = store.Backends{Accounts: "postgres", UniqueIDs: "postgres", Stations: "redis", Objects: "s3", Bus: "redis"}
+	cfg.Backends = store.Backends{Accounts: "postgres", UniqueIDs: "postgres", Stations: "redis", Objects: "s3", Bus: "redis", Rankings: "redis"}
 	cfg.Postgres.URL = pg
 	cfg.Redis.URL = rd
 	cfg.Redis.KeyPrefix = "nexproxy-test-open:"

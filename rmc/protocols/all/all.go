@@ -18,6 +18,7 @@ import (
 	"github.com/nexproxy/nexproxy/rmc/protocols/nattraversal"
 	"github.com/nexproxy/nexproxy/rmc/protocols/notification"
 	"github.com/nexproxy/nexproxy/rmc/protocols/ranking"
+	rankinglegacy "github.com/nexproxy/nexproxy/rmc/protocols/ranking/legacy"
 	rankingmk8 "github.com/nexproxy/nexproxy/rmc/protocols/ranking/mk8"
 	"github.com/nexproxy/nexproxy/rmc/protocols/secureconnection"
 	"github.com/nexproxy/nexproxy/rmc/protocols/utility"
@@ -103,6 +104,10 @@ func variant(name string, protocol uint16, method uint32, nex int, request bool)
 		m = matchmakeextensionmk8.NewRequest(method, nex)
 	case name == "mk8" && protocol == 109:
 		m = matchmakeextensionmk8.NewResponse(method, nex)
+	case name == "legacy" && protocol == 112 && request:
+		m = rankinglegacy.NewRequest(method, nex)
+	case name == "legacy" && protocol == 112:
+		m = rankinglegacy.NewResponse(method, nex)
 	case name == "mk8" && protocol == 112 && request:
 		m = rankingmk8.NewRequest(method, nex)
 	case name == "mk8" && protocol == 112:

@@ -1,0 +1,99 @@
+package ranking_test
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+
+	"github.com/nexproxy/nexproxy/internal/servicetest"
+	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/protocols/ranking"
+	"github.com/nexproxy/nexproxy/rmc/protocols/ranking/legacy"
+)
+
+// TestLegacy: a NEX 2 game is served the legacy method table (layout
+// auto): uploads keep the better score, GetTopScore, GetScore modes,
+// GetSelfScore, GetTotal, common data, deletes.
+func TestLegacy(t *testing.T) {
+	each(t, func(t *testing.T, b backend) {
+		srv := servicetest.Start(t, servicetest.Game{Platform: "3ds", NEX: 20000, TOML: "[games.ranking]\n"}, b.host(t))
+		var cls []*legacy.Client
+		for i, u := range []string{"1001:pw1", "1002:pw2", "1003:pw3"} {
+			c := srv.Login(t, u)
+			cls = append(cls, legacy.NewClient(c.Secure, c.Settings))
+			if i == 0 {
+				// The NEX 3 layout is not served to this game.
+				if _, err := ranking.NewClient(c.Secure, c.Settings).GetRanking(ctxT(t), &ranking.GetRankingRequest{Category: 1, Order: order(0, 0, 5)}); err == nil {
+					t.Fatal("a NEX 2 game answered the NEX 3 GetRanking")
+				}
+			}
+		}
+		ctx := ctxT(t)
+		for i, sc := range []uint32{300, 100, 200} {
+			r, err := cls[i].UploadScore(ctx, &legacy.UploadScoreRequest{UniqueID: 7, Category: 3, Scores: []uint32{sc, 9}, Unknown1: 1, Unknown2: 2})
+			if err != nil || r.Code != 50 {
+				t.Fatalf("UploadScore: %v %v", r, err)
+			}
+		}
+		// Worse (ascending by the order param's default): kept.
+		if _, err := cls[0].UploadScore(ctx, &legacy.UploadScoreRequest{UniqueID: 7, Category: 3, Scores: []uint32{400, 1}}); err != nil {
+			t.Fatal(err)
+		}
+		top, err := cls[0].GetTopScore(ctx, &legacy.GetTopScoreRequest{UniqueID: 7, Category: 3})
+		if err != nil || !slices.Equal(top.Scores, []uint32{300, 9}) || top.Code != 20 {
+			t.Fatalf("GetTopScore = %+v, %v", top, err)
+		}
+		asc := legacy.LegacyRankingOrderParam{OrderBy: 0}
+		gs, err := cls[0].GetScore(ctx, &legacy.GetScoreRequest{Mode: 0, Category: 3, Order: asc, Offset: 0, Length: 10})
+		if err != nil || len(gs.Data) != 3 || gs.Code != 30 {
+			t.Fatalf("GetScore = %+v, %v", gs, err)
+		}
+		var pids []uint64
+		for i, d := range gs.Data {
+			pids = append(pids, d.PID)
+			if d.Order != uint32(i+1) || d.UniqueID != 7 || d.Unknown1 != 1 || d.Unknown2 != 2 || !slices.Equal(d.Scores, []uint32{d.Scores[0], 9}) {
+				t.Errorf("row %d = %+v", i, d)
+			}
+		}
+		if !slices.Equal(pids, []uint64{1002, 1003, 1001}) {
+			t.Errorf("ascending order %v", pids)
+		}
+		desc := legacy.LegacyRankingOrderParam{OrderBy: 1}
+		self, err := cls[1].GetSelfScore(ctx, &legacy.GetSelfScoreRequest{UniqueID: 7, Category: 3, Order: desc, Length: 1})
+		if err != nil || len(self.Data) != 1 || self.Data[0].PID != 1002 || self.Data[0].Order != 3 {
+			t.Fatalf("GetSelfScore = %+v, %v", self, err)
+		}
+		tot, err := cls[0].GetTotal(ctx, &legacy.GetTotalRequest{Category: 3})
+		if err != nil || tot.Total != 3 {
+			t.Fatalf("GetTotal = %+v, %v", tot, err)
+		}
+		cd, err := cls[0].GetCommonData(ctx, &legacy.GetCommonDataRequest{UniqueID: 7})
+		if err != nil || len(cd.CommonData) != 0 {
+			t.Fatalf("empty GetCommonData = %+v, %v", cd, err)
+		}
+		name := []byte("M\x00K\x007\x00")
+		if _, err := cls[0].UploadCommonData(ctx, &legacy.UploadCommonDataRequest{UniqueID: 7, CommonData: name}); err != nil {
+			t.Fatal(err)
+		}
+		if cd, err := cls[0].GetCommonData(ctx, &legacy.GetCommonDataRequest{UniqueID: 7}); err != nil || !bytes.Equal(cd.CommonData, name) {
+			t.Fatalf("GetCommonData = %+v, %v", cd, err)
+		}
+		gs, _ = cls[1].GetScore(ctx, &legacy.GetScoreRequest{Mode: 4, Category: 3, Order: asc, Length: 10})
+		if len(gs.Data) != 1 || gs.Data[0].PID != 1002 {
+			t.Errorf("mode 4 = %+v", gs.Data)
+		}
+		if _, err := cls[0].DeleteScore(ctx, &legacy.DeleteScoreRequest{UniqueID: 7, Category: 3}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = cls[0].GetTopScore(ctx, &legacy.GetTopScoreRequest{UniqueID: 7, Category: 3})
+		wantResult(t, err, rmc.ResultRankingNotFound)
+		_, err = cls[0].Unknown7(ctx, &legacy.Unknown7Request{UniqueID: 7, Category: 3})
+		wantResult(t, err, rmc.ResultRankingNotFound)
+		if r, err := cls[1].DeleteAllScore(ctx, &legacy.DeleteAllScoreRequest{UniqueID: 7}); err != nil || r.Code != 100 {
+			t.Fatalf("DeleteAllScore: %v %v", r, err)
+		}
+		if tot, _ := cls[0].GetTotal(ctx, &legacy.GetTotalRequest{Category: 3}); tot.Total != 1 {
+			t.Errorf("total after deletes %d", tot.Total)
+		}
+	})
+}

@@ -29,23 +29,7 @@ const (
 var platformKeys = map[string]string{"wiiu": "25dbf96a", "3ds": "6181dff1", "friends": "ridfebb9", "switch": "fdf6617f"}
 
 // freePort reserves a loopback port number (UDP or TCP) for a listener.
-func freePort(t testing.TB, network string) int {
-	t.Helper()
-	if network == "tcp" {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		return l.Addr().(*net.TCPAddr).Port
-	}
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
+func freePort(t testing.TB, network string) int { return servicetest.FreePort(t, network) }
 
 // memRecorder keeps every event for assertions.
 type memRecorder struct {

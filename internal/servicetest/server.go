@@ -57,7 +57,9 @@ func defaultNEX(platform string) int {
 	return 30504
 }
 
-func freePort(tb testing.TB, network string) int {
+// FreePort reserves a loopback port number ("udp" or "tcp") for a
+// listener a test configures.
+func FreePort(tb testing.TB, network string) int {
 	tb.Helper()
 	if network == "tcp" {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -97,10 +99,10 @@ func (g Game) TOMLText(tb testing.TB) string {
 	if g.Platform == "switch" {
 		network, transport = "tcp", "transport = \"websocket\"\n"
 	}
-	auth := freePort(tb, network)
+	auth := FreePort(tb, network)
 	secure := auth
 	if network == "udp" {
-		secure = freePort(tb, network)
+		secure = FreePort(tb, network)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "advertise = \"127.0.0.1\"\n%s\n", g.Top)

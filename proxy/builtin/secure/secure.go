@@ -121,33 +121,33 @@ func onSecure(c *rpc.Call) error {
 
 // Register records the console's stations and returns its public one.
 func (s *server) Register(ctx context.Context, c *rpc.Call, req *secureconnection.RegisterRequest) (*secureconnection.RegisterResponse, error) {
-	if err := onSecure(c); err != nil {
-		return nil, err
-	}
-	if len(req.URLs) > maxURLs {
-		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
-	}
-	cid, public, err := s.register(ctx, c, req.URLs)
+	cid, public, err := s.registerCall(ctx, c, req.URLs)
 	if err != nil {
 		return nil, err
 	}
 	return &secureconnection.RegisterResponse{Result: rmc.ResultSuccess, ConnectionID: cid, PublicStation: public}, nil
 }
 
-// RegisterEx is Register with login data (logged by class, not checked:
-// the secure CONNECT already proved who the console is).
+// RegisterEx is Register with login data (not checked: the secure CONNECT
+// already proved who the console is).
 func (s *server) RegisterEx(ctx context.Context, c *rpc.Call, req *secureconnection.RegisterExRequest) (*secureconnection.RegisterExResponse, error) {
-	if err := onSecure(c); err != nil {
-		return nil, err
-	}
-	if len(req.URLs) > maxURLs {
-		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
-	}
-	cid, public, err := s.register(ctx, c, req.URLs)
+	cid, public, err := s.registerCall(ctx, c, req.URLs)
 	if err != nil {
 		return nil, err
 	}
 	return &secureconnection.RegisterExResponse{Result: rmc.ResultSuccess, ConnectionID: cid, PublicStation: public}, nil
+}
+
+// registerCall is what Register and RegisterEx share: the secure
+// connection only, a bounded list, then register.
+func (s *server) registerCall(ctx context.Context, c *rpc.Call, urls []rmc.StationURL) (uint32, rmc.StationURL, error) {
+	if err := onSecure(c); err != nil {
+		return 0, rmc.StationURL{}, err
+	}
+	if len(urls) > maxURLs {
+		return 0, rmc.StationURL{}, rpc.Fail(rmc.ResultCoreInvalidArgument)
+	}
+	return s.register(ctx, c, urls)
 }
 
 // RequestConnectionData returns the stations of pid with their connection

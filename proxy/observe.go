@@ -52,6 +52,15 @@ func (r *recorder) login(s *rpc.Session, pid uint64, mode string) {
 	}
 }
 
+// secureMode reports the mode of a proxied secure session as a login
+// record of its own session log; the login events (Events.OnLogin) ran
+// for the authentication leg's login already.
+func (r *recorder) secureMode(s *rpc.Session, pid uint64, mode string) {
+	if r.r != nil {
+		r.r.Login(s, pid, mode)
+	}
+}
+
 func (r *recorder) disconnect(s *rpc.Session, err error) {
 	if r.r != nil {
 		r.r.Disconnect(s, err)

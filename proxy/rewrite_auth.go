@@ -132,8 +132,14 @@ func (a *authRewriter) rewrite(c *rpc.Call, req *schema.Value, body []byte) ([]b
 		}
 		pid = source.Uint
 		st, ok := c.Session.Value(sessionKeyUpstreamStation{}).(rmc.StationURL)
-		if !ok || c.Session.Value(sessionKeyLoginMode{}) == record.ModeBlindRelay {
+		switch mode := c.Session.Value(sessionKeyLoginMode{}); {
+		case !ok || mode == record.ModeBlindRelay:
 			return body, nil // no login seen on this connection: nothing to map
+		case mode == record.ModeRelayDecoded:
+			// The ticket stays the upstream's; the console's next secure
+			// CONNECT is relayed like the login's.
+			a.srv.keyless.put(a.g, c.Session.RemoteAddr.Addr(), &upstreamLogin{game: a.g, pid: pid, station: st, issued: time.Now()})
+			return body, nil
 		}
 		upStation = st
 	} else {
@@ -169,6 +175,16 @@ func (a *authRewriter) rewrite(c *rpc.Call, req *schema.Value, body []byte) ([]b
 			internal: reissued.Upstream.InternalTicket, station: upStation, issued: time.Now(),
 		})
 		ticket.Bytes = reissued.Ticket
+		if f.station != nil {
+			f.station.Str = a.g.consoleStation(upStation).String()
+			f.station.StrForm = schema.StrNormal
+		}
+	} else if a.g.relaysDecoded() {
+		// Without the key nothing can be re-issued, but a PRUDPLite
+		// secure leg is not encrypted: the console is sent to nexproxy,
+		// whose secure listener passes its CONNECT to the upstream.
+		mode = record.ModeRelayDecoded
+		a.srv.keyless.put(a.g, c.Session.RemoteAddr.Addr(), &upstreamLogin{game: a.g, pid: pid, station: upStation, issued: time.Now()})
 		if f.station != nil {
 			f.station.Str = a.g.consoleStation(upStation).String()
 			f.station.StrForm = schema.StrNormal
@@ -229,8 +245,10 @@ func fieldOf(v *schema.Value, name string, k schema.Kind) *schema.Value {
 type sessionKeyLoginMode struct{}
 
 // LoginMode is how the secure connection of a proxied authentication
-// session's login is handled (record.ModeIntercepted or ModeBlindRelay),
-// "" before its login and on sessions nexproxy serves itself.
+// session's login is handled (record.ModeIntercepted, ModeBlindRelay or
+// ModeRelayDecoded), or how a proxied secure session is (ModeIntercepted
+// or ModeRelayDecoded); "" before its login and on sessions nexproxy
+// serves itself.
 func LoginMode(s *rpc.Session) string {
 	mode, _ := s.Value(sessionKeyLoginMode{}).(string)
 	return mode

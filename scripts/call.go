@@ -132,7 +132,8 @@ type Event struct {
 	// ConnID is the proxy's id of the console connection.
 	ConnID uint64
 	// Mode is how the proxy handles the session: "intercepted" (keys
-	// known), "blind-relay" (the secure leg is relayed unread) or "local"
+	// known), "blind-relay" (the secure leg is relayed unread), "relay-decoded"
+	// (Switch without a key: relayed through nexproxy, readable) or "local"
 	// (no upstream).
 	Mode string
 	// Addr is the console's address ("ip:port").

@@ -264,15 +264,20 @@ func (h *Hooks) event(s *rpc.Session, mode string) *scripts.Event {
 	}
 }
 
-// mode is how the session is served (record.ModeLocal, ModeIntercepted
-// or ModeBlindRelay); "" on a proxied authentication leg before its login.
+// mode is how the session is served (record.ModeLocal, ModeIntercepted,
+// ModeBlindRelay or ModeRelayDecoded); "" on a proxied authentication leg
+// before its login.
 func (h *Hooks) mode(s *rpc.Session) string {
 	switch {
 	case h.local[s.Game]:
 		return record.ModeLocal
 	case s.Leg == rpc.LegSecure:
 		// Blind relays bypass nexproxy's secure listener: a secure
-		// session of a proxied game always comes from an intercepted login.
+		// session of a proxied game comes from an intercepted login or a
+		// relayed-decoded one.
+		if m := proxy.LoginMode(s); m != "" {
+			return m
+		}
 		return record.ModeIntercepted
 	}
 	return proxy.LoginMode(s)

@@ -22,7 +22,9 @@ type Recorder interface {
 	// address ("" in local mode or when unreachable).
 	Connect(s *rpc.Session, upstream string)
 	// Login reports a login on the authentication leg and how its secure
-	// leg is handled: ModeLocal, ModeIntercepted or ModeBlindRelay.
+	// leg is handled: ModeLocal, ModeIntercepted, ModeBlindRelay or
+	// ModeRelayDecoded. A secure session relayed decoded reports its mode
+	// the same way on its own session.
 	Login(s *rpc.Session, pid uint64, mode string)
 	// Call reports one call and its answer.
 	Call(s *rpc.Session, e *CallEvent)
@@ -64,6 +66,10 @@ const (
 	// ModeBlindRelay: the password is unknown; the secure leg is relayed
 	// without decryption.
 	ModeBlindRelay = sessionlog.ModeBlindRelay
+	// ModeRelayDecoded: the key is unknown but the secure leg is not
+	// encrypted (PRUDPLite): its CONNECT is passed to the upstream
+	// unchanged and its calls are decoded, logged and hookable.
+	ModeRelayDecoded = sessionlog.ModeRelayDecoded
 )
 
 // Handlers that can answer a call (CallEvent.Handler): the names the

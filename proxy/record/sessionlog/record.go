@@ -43,6 +43,11 @@ const (
 	ModeBlindRelay = "blind-relay"
 	// ModeLocal: nexproxy itself authenticated the user (no upstream).
 	ModeLocal = "local"
+	// ModeRelayDecoded: the key is unknown, but the secure connection
+	// carries no encryption (PRUDPLite, Switch): nexproxy relays the
+	// console's CONNECT to the upstream unchanged and its calls decoded
+	// (logged and hookable) on connections of its own.
+	ModeRelayDecoded = "relay-decoded"
 )
 
 // Call directions (Record.Dir).

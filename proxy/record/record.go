@@ -126,6 +126,29 @@ type CallEvent struct {
 	// Registry describes the protocols of the call's game (its variants
 	// selected); nil means the recorder's own.
 	Registry *schema.Registry
+
+	// What a link (a Lua hook) changed; all zero for a call nothing
+	// changed. Request, Response and their bodies stay what the caller
+	// sent and got.
+	//
+	// ChangedBy names who changed the call or decided its answer (the
+	// hooks' script files).
+	ChangedBy []string
+	// SentBody is the request as it was passed on in place of the
+	// caller's (upstream, or to the console for a server's call), nil
+	// when unchanged; Sent is it decoded (only for a recorder whose
+	// WantsValues is true).
+	SentBody []byte
+	Sent     *schema.Value
+	// Received is the answer as the changing link got it before it
+	// replaced it (nil when the answer was not changed): ReceivedBody
+	// non-nil for a success, ReceivedError for an error; ReceivedValue
+	// decodes ReceivedBody (only for a recorder whose WantsValues is
+	// true).
+	Received      bool
+	ReceivedBody  []byte
+	ReceivedError rmc.Result
+	ReceivedValue *schema.Value
 }
 
 // ScriptRecorder is a Recorder that also wants the lines Lua hooks log

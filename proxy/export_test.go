@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc/peer"
 )
 
 // DialSecureForTest opens a secure connection at addr with a CONNECT
@@ -12,4 +13,22 @@ import (
 func DialSecureForTest(ctx context.Context, cfg ClientConfig, addr string, payload, key []byte) (*prudp.Conn, error) {
 	conn, _, err := dialClient(ctx, cfg, addr, prudp.VPort{Type: prudp.StreamRVSecure, Port: 1}, payload, key, nil)
 	return conn, err
+}
+
+// AuthOnlyForTest connects to the authentication server of cfg without
+// logging in: the test makes the calls itself (logins without secure
+// connections, malformed requests). Close the returned client.
+func AuthOnlyForTest(ctx context.Context, cfg ClientConfig) (*Client, error) {
+	c := &Client{}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	c.cancel = cancel
+	ac, _, err := dialClient(ctx, cfg, cfg.Addr, prudp.VPort{Type: prudp.StreamRVSecure, Port: 1}, nil, nil, nil)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	c.authConn = ac
+	c.Auth = peer.New(peer.PRUDPWire(ac), cfg.Logger, nil)
+	c.start(runCtx, c.Auth)
+	return c, nil
 }

@@ -32,7 +32,7 @@ func (d *dispatcher) serveFast(m *rmc.Message) bool {
 	start := time.Now()
 	ch.request(c, run)
 	to := ch.end.to
-	if rpc.OneWay(m.Protocol) {
+	if notifyOnly(d.dir, m.Protocol) {
 		err := to.NotifyAsync(c.Protocol, c.Method, c.Body)
 		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), &answer{by: ch.end.name})
 		return true
@@ -52,6 +52,12 @@ func (d *dispatcher) answerFast(req *rmc.Message, c *rpc.Call, run uint64, start
 	ch := d.chain
 	a := answer{by: ch.end.name}
 	var r *rpc.Reply
+	if err != nil && rpc.OneWay(req.Protocol) {
+		// A notification forwarded as a call (notifyOnly) that got no
+		// answer: the caller expects none.
+		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), &a)
+		return
+	}
 	if err != nil {
 		r = d.failed(req, err)
 	} else {

@@ -142,6 +142,15 @@ func (g *game) upstreamSettings(console *prudp.Conn) prudp.Settings {
 	return s
 }
 
+// relaysDecoded reports whether a login whose ticket nexproxy cannot open
+// is relayed decoded (record.ModeRelayDecoded): a PRUDPLite game without
+// payload encryption, whose secure CONNECT needs no session key to pass
+// through nexproxy (Lite has no packet signatures) and whose calls are
+// readable without it.
+func (g *game) relaysDecoded() bool {
+	return !g.cfg.Local() && g.cfg.PRUDP.Variant == prudp.Lite && !g.cfg.PRUDP.Encryption
+}
+
 // securePort is the port consoles reach the game's secure listener at.
 func (g *game) securePort() uint16 {
 	if g.secureL == nil {

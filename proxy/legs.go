@@ -74,7 +74,18 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 	if a.g.cfg.Local() {
 		p.chain = a.g.local
 	} else {
-		up, err := p.dialSecure(a.login)
+		var up *prudp.Conn
+		var err error
+		if a.up != nil {
+			// A relayed CONNECT: its upstream connection is open already.
+			p.sess.SetValue(sessionKeyLoginMode{}, record.ModeRelayDecoded)
+			if up = a.takePassed(s); up == nil {
+				err = errf("upstream connection of the relayed connect closed before the session started")
+			}
+		} else {
+			p.sess.SetValue(sessionKeyLoginMode{}, record.ModeIntercepted)
+			up, err = p.dialSecure(a.login)
+		}
 		if err != nil {
 			p.warn("upstream secure server unreachable; disconnecting console", zap.Error(err))
 			s.rec.connect(p.sess, "")
@@ -166,6 +177,10 @@ func (p *pair) run(final chainEnd, links []LinkSpec) {
 		return
 	}
 	s.rec.connect(p.sess, upName)
+	if p.sess.Leg == rpc.LegSecure && LoginMode(p.sess) == record.ModeRelayDecoded {
+		// The secure session log says how its calls came to be readable.
+		s.rec.secureMode(p.sess, p.sess.PID(), record.ModeRelayDecoded)
+	}
 	p.info("console connected", zap.Uint64("pid", p.sess.PID()), zap.String("upstream", upName))
 
 	consoleD := &dispatcher{sess: p.sess, dir: rpc.ToServer, log: p.log, rec: s.rec}

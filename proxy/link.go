@@ -195,6 +195,45 @@ func (ch *chain) response(c *rpc.Call, r *rpc.Reply, run uint64) *rpc.Reply {
 type answer struct {
 	by        string
 	forwarded uint32
+	changed   *Changed // what links reported changing (NoteChanged); nil: nothing
+}
+
+// Changed is what a link reports of a call it changed, for the session
+// logs (NoteChanged): who changed it, what it passed on instead of what
+// it received, and the answer it received before it changed that.
+type Changed struct {
+	// By names who made the change: the hooks' script files.
+	By []string
+	// Sent is the body the link passed on in place of the request it
+	// received, when SentSet.
+	Sent    []byte
+	SentSet bool
+	// Received is the answer the link got from the rest of the chain
+	// before it replaced it; nil when the answer was not changed.
+	Received *rpc.Reply
+}
+
+// NoteChanged records, for the session log of the call being served on
+// ctx, that a link changed the call: a link that passes a changed copy of
+// the call on, or changes or makes its answer, reports it here. Several
+// reports add up (the names in order, the latest Sent, the innermost
+// Received). Outside a chain it does nothing.
+func NoteChanged(ctx context.Context, ch Changed) {
+	a := answerOf(ctx)
+	if a == nil {
+		return
+	}
+	if a.changed == nil {
+		a.changed = &Changed{}
+	}
+	c := a.changed
+	c.By = append(c.By, ch.By...)
+	if ch.SentSet {
+		c.Sent, c.SentSet = ch.Sent, true
+	}
+	if ch.Received != nil && c.Received == nil {
+		c.Received = ch.Received
+	}
 }
 
 type answerKey struct{}

@@ -1,12 +1,16 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -33,6 +37,41 @@ type accepted struct {
 	pid   uint64
 	cid   uint32
 	login *upstreamLogin // secure leg in proxy mode
+
+	// up is the upstream connection a relayed CONNECT (ModeRelayDecoded)
+	// opened with the console's own payload; the session takes it
+	// (takePassed), or the timer closes it when the console's handshake
+	// never completed.
+	up      *prudp.Conn
+	upTimer *time.Timer
+	upOnce  sync.Once
+}
+
+// passedClaim bounds how long the upstream connection of a relayed
+// CONNECT waits for the console's connection to start its session.
+const passedClaim = 30 * time.Second
+
+// takePassed hands the upstream connection of a relayed CONNECT to the
+// session; nil when it was closed meanwhile.
+func (a *accepted) takePassed(s *Server) *prudp.Conn {
+	var up *prudp.Conn
+	a.upOnce.Do(func() {
+		a.upTimer.Stop()
+		up = a.up
+	})
+	s.mu.Lock()
+	delete(s.passed, a)
+	s.mu.Unlock()
+	return up
+}
+
+// dropPassed closes the upstream connection of a relayed CONNECT that no
+// session took.
+func (a *accepted) dropPassed() {
+	a.upOnce.Do(func() {
+		a.upTimer.Stop()
+		a.up.Abort()
+	})
 }
 
 // openListeners binds one listener per distinct address: several games
@@ -177,6 +216,14 @@ func (s *Server) connect(l *listener, req prudp.ConnectRequest) (prudp.ConnectRe
 		return prudp.ConnectResponse{Value: &accepted{g: g, leg: rpc.LegAuth}}, nil
 	}
 	res, err := g.verifier.Verify(req.Payload)
+	if err != nil && g.relaysDecoded() {
+		if a, rerr, ok := s.passConnect(g, req); ok {
+			if rerr != nil {
+				return prudp.ConnectResponse{}, rerr
+			}
+			return prudp.ConnectResponse{Payload: a.login.connectReply, Value: a}, nil
+		}
+	}
 	if err != nil {
 		g.log.Info("secure connect refused", zap.Stringer("remote", req.RemoteAddr), zap.Error(err))
 		return prudp.ConnectResponse{}, err
@@ -191,6 +238,59 @@ func (s *Server) connect(l *listener, req prudp.ConnectRequest) (prudp.ConnectRe
 		a.login = login
 	}
 	return prudp.ConnectResponse{Payload: res.Response, SessionKey: res.SessionKey, Value: a}, nil
+}
+
+// passConnect relays the secure CONNECT of a login relayed decoded: a
+// ticket nexproxy cannot open, from a console that logged in through it
+// without a known key. The console's payload goes to the upstream secure
+// server unchanged on a connection of nexproxy's, and the upstream's
+// reply (its check value, under the session key nexproxy does not know)
+// goes back unchanged: PRUDPLite has no signature or encryption that
+// needs the key, so both connections then run as nexproxy's own. ok is
+// false when no such login is known for the console's address.
+func (s *Server) passConnect(g *game, req prudp.ConnectRequest) (a *accepted, err error, ok bool) {
+	ap, perr := netip.ParseAddrPort(req.RemoteAddr.String())
+	if perr != nil {
+		return nil, nil, false
+	}
+	login, ok := s.keyless.get(g, ap.Addr())
+	if !ok {
+		return nil, nil, false
+	}
+	addr, vp, _, err := secureTarget(login.station, g.upAddr)
+	if err != nil {
+		return nil, err, true
+	}
+	var reply []byte
+	ctx, cancel := context.WithTimeout(s.ctx, dialTimeout)
+	defer cancel()
+	up, err := prudp.Dial(ctx, g.upNetwork, addr, prudp.DialConfig{
+		Settings:          g.cfg.PRUDP,
+		Remote:            vp,
+		ConnectPayload:    req.Payload,
+		CheckConnectReply: func(b []byte) error { reply = bytes.Clone(b); return nil },
+		TLSConfig:         g.upTLS,
+		Logger:            s.log,
+	})
+	if err != nil {
+		g.log.Info("relayed secure connect refused upstream", zap.Uint64("pid", login.pid), zap.Stringer("remote", req.RemoteAddr), zap.Error(err))
+		return nil, fmt.Errorf("proxy: relayed secure connect of pid %d: %w", login.pid, err), true
+	}
+	l := *login
+	l.connectReply = reply
+	a = &accepted{g: g, leg: rpc.LegSecure, pid: login.pid, login: &l, up: up}
+	a.upTimer = time.AfterFunc(passedClaim, a.dropPassed)
+	s.mu.Lock()
+	closed := s.closed
+	if !closed {
+		s.passed[a] = struct{}{}
+	}
+	s.mu.Unlock()
+	if closed {
+		a.dropPassed()
+		return nil, errors.New("proxy: server closing"), true
+	}
+	return a, nil, true
 }
 
 // acceptLoop hands every accepted connection to its leg.

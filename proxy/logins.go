@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 
@@ -16,6 +17,59 @@ type upstreamLogin struct {
 	internal   []byte         // upstream internal ticket, forwarded as is
 	station    rmc.StationURL // upstream secure station
 	issued     time.Time
+	// connectReply is the upstream's reply to a relayed CONNECT
+	// (ModeRelayDecoded), passed to the console.
+	connectReply []byte
+}
+
+// keylessTable holds the logins relayed decoded (record.ModeRelayDecoded)
+// until their secure CONNECT: nexproxy cannot open the ticket, so the
+// CONNECT is matched to its login by the game and the console's address,
+// the most recent login of that address winning (consoles sharing an
+// address through a NAT share the upstream station anyway; only the PID
+// logged for the secure session may then be another's).
+type keylessTable struct {
+	mu sync.Mutex
+	m  map[keylessKey]*upstreamLogin
+}
+
+type keylessKey struct {
+	game *game
+	addr netip.Addr
+}
+
+func newKeylessTable() *keylessTable { return &keylessTable{m: map[keylessKey]*upstreamLogin{}} }
+
+func (t *keylessTable) put(g *game, addr netip.Addr, l *upstreamLogin) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.m) >= maxLogins/2 {
+		now := time.Now()
+		for k, l := range t.m {
+			if now.Sub(l.issued) > loginWindow {
+				delete(t.m, k)
+			}
+		}
+	}
+	if len(t.m) >= maxLogins {
+		for k := range t.m {
+			delete(t.m, k)
+			break
+		}
+	}
+	t.m[keylessKey{g, addr.Unmap()}] = l
+}
+
+// get returns the login of the game from addr still within its window.
+// It stays: a console may connect again with the same ticket.
+func (t *keylessTable) get(g *game, addr netip.Addr) (*upstreamLogin, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	l, ok := t.m[keylessKey{g, addr.Unmap()}]
+	if !ok || time.Since(l.issued) > loginWindow {
+		return nil, false
+	}
+	return l, true
 }
 
 // loginWindow is how long a re-issued ticket can be used: the secure

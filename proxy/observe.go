@@ -52,6 +52,15 @@ func (r *recorder) login(s *rpc.Session, pid uint64, mode string) {
 	}
 }
 
+// secureMode reports the mode of a proxied secure session as a login
+// record of its own session log; the login events (Events.OnLogin) ran
+// for the authentication leg's login already.
+func (r *recorder) secureMode(s *rpc.Session, pid uint64, mode string) {
+	if r.r != nil {
+		r.r.Login(s, pid, mode)
+	}
+}
+
 func (r *recorder) disconnect(s *rpc.Session, err error) {
 	if r.r != nil {
 		r.r.Disconnect(s, err)
@@ -114,7 +123,39 @@ func (r *recorder) call(s *rpc.Session, dir rpc.Direction, c *rpc.Call, reply *r
 			}
 		}
 	}
+	if a != nil && a.changed != nil {
+		r.changes(s, c, e, reg, a.changed)
+	}
 	r.r.Call(s, e)
+}
+
+// changes fills what links changed of a call into e; only calls a link
+// changed get here, so that the others cost nothing more.
+func (r *recorder) changes(s *rpc.Session, c *rpc.Call, e *record.CallEvent, reg *schema.Registry, ch *Changed) {
+	e.ChangedBy = ch.By
+	if ch.SentSet {
+		e.SentBody = ch.Sent
+		if e.SentBody == nil {
+			e.SentBody = []byte{}
+		}
+		if r.values {
+			e.Sent, _ = reg.DecodeOrRaw(c.Protocol, c.Method, true, e.SentBody, s.Settings)
+		}
+	}
+	if rep := ch.Received; rep != nil {
+		e.Received = true
+		if rep.Error != 0 {
+			e.ReceivedError = rep.Error
+		} else {
+			e.ReceivedBody = rep.Body
+			if e.ReceivedBody == nil {
+				e.ReceivedBody = []byte{}
+			}
+			if r.values {
+				e.ReceivedValue, _ = reg.DecodeOrRaw(c.Protocol, c.Method, false, e.ReceivedBody, s.Settings)
+			}
+		}
+	}
 }
 
 // script reports a line a hook logged for s.

@@ -26,3 +26,7 @@ const (
 	secureRegister   = secureconnection.MethodRegister
 	secureRegisterEx = secureconnection.MethodRegisterEx
 )
+
+// protoNotification is NotificationEvent (protocol 14): one-way, from the
+// server to the console.
+const protoNotification = 14

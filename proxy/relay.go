@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -14,21 +15,47 @@ import (
 )
 
 // relayIdle closes a blind relay (or one of its console mappings) after
-// this long without a datagram.
+// this long without a datagram, and without a login handing it out.
 const relayIdle = 2 * time.Minute
 
-// maxRelays bounds the UDP sockets blind relays may hold.
+// maxRelays bounds the UDP sockets blind relays may listen on.
 const maxRelays = 1024
 
-// relays owns the blind relays of a server.
+// maxRelaysPerGame bounds the relays of one game. A game's logins share
+// one relay per upstream secure station (normally one), so more means an
+// upstream handing out stations by the hundred: refused and logged.
+const maxRelaysPerGame = 16
+
+// maxRelayPeers bounds the consoles (upstream sockets) of one relay.
+const maxRelayPeers = 512
+
+// relays owns the blind relays of a server. A relay is shared by every
+// login of a game that names the same upstream secure station: a login
+// costs no socket of its own, and the per-console upstream sockets are
+// opened on a console's first datagram, so logins that never reach the
+// secure server (NintendoClients logs in three times per session) leave
+// nothing open.
 type relays struct {
 	srv *Server
 	mu  sync.Mutex
 	set map[*relay]struct{}
-	wg  sync.WaitGroup
+	by  map[relayKey]*relay
+	// perGame counts the relays of each game.
+	perGame map[string]int
+	// refused counts relays not opened for a cap (Stats.BlindRelaysRefused).
+	refused atomic.Uint64
+	wg      sync.WaitGroup
 }
 
-func newRelays(s *Server) *relays { return &relays{srv: s, set: map[*relay]struct{}{}} }
+// relayKey names the relay of a game's upstream secure station.
+type relayKey struct {
+	game     string
+	upstream string
+}
+
+func newRelays(s *Server) *relays {
+	return &relays{srv: s, set: map[*relay]struct{}{}, by: map[relayKey]*relay{}, perGame: map[string]int{}}
+}
 
 // relay forwards datagrams unchanged between consoles and one upstream
 // secure server when nexproxy cannot read the secure leg (unknown
@@ -36,12 +63,15 @@ func newRelays(s *Server) *relays { return &relays{srv: s, set: map[*relay]struc
 // upstream sees one stable peer per console.
 type relay struct {
 	rs       *relays
+	key      relayKey
 	pc       *net.UDPConn
 	upstream *net.UDPAddr
 	log      *zap.Logger
 	mu       sync.Mutex
 	peers    map[netip.AddrPort]*relayPeer
-	closed   bool
+	lastOpen time.Time // the last login handed the relay out
+	closed   bool      // no longer handed out nor forwarding
+	once     sync.Once
 }
 
 type relayPeer struct {
@@ -49,11 +79,12 @@ type relayPeer struct {
 	last time.Time
 }
 
-// open starts a relay towards the upstream secure station of a login and
-// returns the address consoles send to.
+// open returns the address consoles send to for the upstream secure
+// station of a login: the game's relay for that station, started on
+// first use.
 func (rs *relays) open(g *game, sess *rpc.Session, up rmc.StationURL) (netip.AddrPort, error) {
 	if g.cfg.Transport == "websocket" {
-		return netip.AddrPort{}, errors.New("proxy: blind relay over WebSocket is not supported (the Switch login carries its key)")
+		return netip.AddrPort{}, errors.New("proxy: blind relay over WebSocket is not supported (the Switch secure leg is relayed decoded)")
 	}
 	addr, _, _, err := secureTarget(up, g.upAddr)
 	if err != nil {
@@ -63,33 +94,70 @@ func (rs *relays) open(g *game, sess *rpc.Session, up rmc.StationURL) (netip.Add
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
+	key := relayKey{game: g.cfg.Name, upstream: ua.String()}
 	rs.mu.Lock()
-	if len(rs.set) >= maxRelays || rs.srv.isClosed() {
-		rs.mu.Unlock()
+	defer rs.mu.Unlock()
+	if r := rs.by[key]; r != nil && r.handOut() {
+		g.log.Debug("blind relay reused", zap.String("conn", sess.ID), zap.Stringer("relay", r.pc.LocalAddr()))
+		return r.pc.LocalAddr().(*net.UDPAddr).AddrPort(), nil
+	}
+	if rs.srv.isClosed() {
+		return netip.AddrPort{}, errors.New("proxy: server closing: no blind relay")
+	}
+	if len(rs.set) >= maxRelays || rs.perGame[key.game] >= maxRelaysPerGame {
+		rs.refused.Add(1)
+		g.log.Warn("blind relay refused: too many relays", zap.String("conn", sess.ID), zap.Int("game_relays", rs.perGame[key.game]),
+			zap.Int("relays", len(rs.set)), zap.Stringer("upstream", ua))
 		return netip.AddrPort{}, errors.New("proxy: no blind relay available")
 	}
 	host, _, _ := net.SplitHostPort(g.cfg.SecureListen)
 	la, err := net.ResolveUDPAddr("udp", net.JoinHostPort(host, "0"))
 	if err != nil {
-		rs.mu.Unlock()
 		return netip.AddrPort{}, err
 	}
 	pc, err := net.ListenUDP("udp", la)
 	if err != nil {
-		rs.mu.Unlock()
 		return netip.AddrPort{}, err
 	}
-	r := &relay{rs: rs, pc: pc, upstream: ua, peers: map[netip.AddrPort]*relayPeer{},
-		log: g.log.With(zap.String("conn", sess.ID), zap.String("relay", pc.LocalAddr().String()))}
+	r := &relay{rs: rs, key: key, pc: pc, upstream: ua, peers: map[netip.AddrPort]*relayPeer{}, lastOpen: time.Now(),
+		log: g.log.With(zap.String("relay", pc.LocalAddr().String()))}
 	rs.set[r] = struct{}{}
+	rs.by[key] = r
+	rs.perGame[key.game]++
 	rs.wg.Add(1)
-	rs.mu.Unlock()
 	go func() {
 		defer rs.wg.Done()
 		r.run()
 	}()
-	r.log.Info("blind relay opened", zap.Stringer("upstream", ua))
+	r.log.Info("blind relay opened", zap.String("conn", sess.ID), zap.Stringer("upstream", ua), zap.Int("game_relays", rs.perGame[key.game]))
 	return pc.LocalAddr().(*net.UDPAddr).AddrPort(), nil
+}
+
+// handOut marks the relay as handed to a login, unless it is closing.
+func (r *relay) handOut() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return false
+	}
+	r.lastOpen = time.Now()
+	return true
+}
+
+// count reports the relays and their console sockets open now.
+func (rs *relays) count() (relays, peers int) {
+	rs.mu.Lock()
+	all := make([]*relay, 0, len(rs.set))
+	for r := range rs.set {
+		all = append(all, r)
+	}
+	rs.mu.Unlock()
+	for _, r := range all {
+		r.mu.Lock()
+		peers += len(r.peers)
+		r.mu.Unlock()
+	}
+	return len(all), peers
 }
 
 func (s *Server) isClosed() bool {
@@ -121,7 +189,10 @@ func (r *relay) run() {
 	}
 }
 
-// sweep drops idle console mappings and reports whether any remain.
+// sweep drops idle console mappings and reports whether the relay is
+// still in use: a console mapping remains or a login handed it out
+// recently. A relay no longer in use is marked closed here, under its
+// lock, so that open cannot hand it out while it shuts down.
 func (r *relay) sweep() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -131,7 +202,11 @@ func (r *relay) sweep() bool {
 			delete(r.peers, a)
 		}
 	}
-	return len(r.peers) > 0
+	if len(r.peers) > 0 || time.Since(r.lastOpen) < relayIdle {
+		return true
+	}
+	r.closed = true
+	return false
 }
 
 func (r *relay) peer(from netip.AddrPort) *relayPeer {
@@ -144,7 +219,7 @@ func (r *relay) peer(from netip.AddrPort) *relayPeer {
 		p.last = time.Now()
 		return p
 	}
-	if len(r.peers) >= 16 {
+	if len(r.peers) >= maxRelayPeers {
 		return nil
 	}
 	up, err := net.DialUDP("udp", nil, r.upstream)
@@ -170,22 +245,27 @@ func (r *relay) peer(from netip.AddrPort) *relayPeer {
 }
 
 func (r *relay) close() {
-	r.mu.Lock()
-	if r.closed {
+	r.once.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		for a, p := range r.peers {
+			_ = p.up.Close()
+			delete(r.peers, a)
+		}
 		r.mu.Unlock()
-		return
-	}
-	r.closed = true
-	for a, p := range r.peers {
-		_ = p.up.Close()
-		delete(r.peers, a)
-	}
-	r.mu.Unlock()
-	_ = r.pc.Close()
-	r.rs.mu.Lock()
-	delete(r.rs.set, r)
-	r.rs.mu.Unlock()
-	r.log.Info("blind relay closed")
+		_ = r.pc.Close()
+		r.rs.mu.Lock()
+		delete(r.rs.set, r)
+		if r.rs.by[r.key] == r {
+			delete(r.rs.by, r.key)
+		}
+		r.rs.perGame[r.key.game]--
+		if r.rs.perGame[r.key.game] <= 0 {
+			delete(r.rs.perGame, r.key.game)
+		}
+		r.rs.mu.Unlock()
+		r.log.Info("blind relay closed")
+	})
 }
 
 // closeAll stops every relay and waits for their goroutines.

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.uber.org/zap"
@@ -46,19 +47,55 @@ func (a *authRewriter) wants(c *rpc.Call) bool {
 }
 
 func (a *authRewriter) serve(ctx context.Context, c *rpc.Call, next rpc.Handler) (*rpc.Reply, error) {
+	if !a.wants(c) {
+		return next.ServeRMC(ctx, c)
+	}
+	req, err := a.checkRequest(c)
+	if err != nil {
+		// Refused rather than forwarded: an upstream that ignores the
+		// extra bytes would answer with a ticket the rewriting cannot map
+		// (RequestTicket), and a short or padded request is no console's.
+		a.g.log.Warn("malformed authentication request refused", zap.String("conn", c.Session.ID),
+			zap.Uint32("call_id", c.CallID), zap.Uint32("method", c.Method), zap.Error(err))
+		return rpc.ErrorReply(rmc.ResultCoreInvalidArgument), nil
+	}
 	r, err := next.ServeRMC(ctx, c)
-	if err != nil || r == nil || r.Error != 0 || !a.wants(c) {
+	if err != nil || r == nil || r.Error != 0 {
 		return r, err
 	}
-	body, rerr := a.rewrite(c, r.Body)
+	body, rerr := a.rewrite(c, req, r.Body)
 	if rerr != nil {
-		a.g.log.Warn("login response not rewritten", zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.Error(rerr))
-		return r, nil
+		// Never pass an unrewritten ticket on: the console would take it
+		// straight to the upstream, and the session would be lost to
+		// nexproxy without anyone noticing.
+		a.g.log.Warn("login response not rewritten; call refused", zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.Error(rerr))
+		return rpc.ErrorReply(rmc.ResultCoreSystemError), nil
 	}
 	return &rpc.Reply{Body: body}, nil
 }
 
-func (a *authRewriter) rewrite(c *rpc.Call, body []byte) ([]byte, error) {
+// checkRequest decodes the request of a login or ticket request. A request
+// that is short or has bytes after its last parameter is an error (the
+// rewriter answers Core::InvalidArgument, as the built-in authentication
+// does); a login whose parameters do not decode for another reason (an
+// unknown extra-data class) is passed on, since only its response is
+// rewritten. RequestTicket must decode: its source PID is needed.
+func (a *authRewriter) checkRequest(c *rpc.Call) (*schema.Value, error) {
+	m := a.g.reg.Method(protoAuth, c.Method)
+	if m == nil {
+		return nil, nil
+	}
+	v, err := m.DecodeRequest(c.Body, c.Session.Settings)
+	switch {
+	case err == nil:
+		return v, nil
+	case c.Method == authRequestTicket, errors.Is(err, schema.ErrTrailing), errors.Is(err, rmc.ErrShort):
+		return nil, err
+	}
+	return nil, nil
+}
+
+func (a *authRewriter) rewrite(c *rpc.Call, req *schema.Value, body []byte) ([]byte, error) {
 	s := c.Session.Settings
 	m := a.g.reg.Method(protoAuth, c.Method)
 	if m == nil {
@@ -86,9 +123,8 @@ func (a *authRewriter) rewrite(c *rpc.Call, body []byte) ([]byte, error) {
 	var pid uint64
 	var upStation rmc.StationURL
 	if c.Method == authRequestTicket {
-		req, err := m.DecodeRequest(c.Body, s)
-		if err != nil {
-			return nil, err
+		if req == nil {
+			return nil, errf("RequestTicket request not decoded")
 		}
 		source := fieldOf(req, "source", schema.KindPID)
 		if source == nil {
@@ -96,8 +132,14 @@ func (a *authRewriter) rewrite(c *rpc.Call, body []byte) ([]byte, error) {
 		}
 		pid = source.Uint
 		st, ok := c.Session.Value(sessionKeyUpstreamStation{}).(rmc.StationURL)
-		if !ok || c.Session.Value(sessionKeyLoginMode{}) == record.ModeBlindRelay {
+		switch mode := c.Session.Value(sessionKeyLoginMode{}); {
+		case !ok || mode == record.ModeBlindRelay:
 			return body, nil // no login seen on this connection: nothing to map
+		case mode == record.ModeRelayDecoded:
+			// The ticket stays the upstream's; the console's next secure
+			// CONNECT is relayed like the login's.
+			a.srv.keyless.put(a.g, c.Session.RemoteAddr.Addr(), &upstreamLogin{game: a.g, pid: pid, station: st, issued: time.Now()})
+			return body, nil
 		}
 		upStation = st
 	} else {
@@ -133,6 +175,16 @@ func (a *authRewriter) rewrite(c *rpc.Call, body []byte) ([]byte, error) {
 			internal: reissued.Upstream.InternalTicket, station: upStation, issued: time.Now(),
 		})
 		ticket.Bytes = reissued.Ticket
+		if f.station != nil {
+			f.station.Str = a.g.consoleStation(upStation).String()
+			f.station.StrForm = schema.StrNormal
+		}
+	} else if a.g.relaysDecoded() {
+		// Without the key nothing can be re-issued, but a PRUDPLite
+		// secure leg is not encrypted: the console is sent to nexproxy,
+		// whose secure listener passes its CONNECT to the upstream.
+		mode = record.ModeRelayDecoded
+		a.srv.keyless.put(a.g, c.Session.RemoteAddr.Addr(), &upstreamLogin{game: a.g, pid: pid, station: upStation, issued: time.Now()})
 		if f.station != nil {
 			f.station.Str = a.g.consoleStation(upStation).String()
 			f.station.StrForm = schema.StrNormal
@@ -193,8 +245,10 @@ func fieldOf(v *schema.Value, name string, k schema.Kind) *schema.Value {
 type sessionKeyLoginMode struct{}
 
 // LoginMode is how the secure connection of a proxied authentication
-// session's login is handled (record.ModeIntercepted or ModeBlindRelay),
-// "" before its login and on sessions nexproxy serves itself.
+// session's login is handled (record.ModeIntercepted, ModeBlindRelay or
+// ModeRelayDecoded), or how a proxied secure session is (ModeIntercepted
+// or ModeRelayDecoded); "" before its login and on sessions nexproxy
+// serves itself.
 func LoginMode(s *rpc.Session) string {
 	mode, _ := s.Value(sessionKeyLoginMode{}).(string)
 	return mode

@@ -80,6 +80,7 @@ type Server struct {
 	listeners []*listener
 	addrs     *AddrMap
 	logins    *loginTable
+	keyless   *keylessTable
 	relays    *relays
 
 	ctx    context.Context
@@ -91,6 +92,9 @@ type Server struct {
 	closed  bool
 	running map[*liveConn]struct{}
 	retired prudp.Stats // totals of the connections that ended
+	// passed are the upstream connections of relayed CONNECTs whose
+	// console connection has not started its session yet.
+	passed map[*accepted]struct{}
 }
 
 // liveConn is a console connection with its upstream, closed together.
@@ -118,6 +122,8 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		keys:    kerberos.NewKeyCache(0),
 		addrs:   NewAddrMap(),
 		logins:  newLoginTable(),
+		keyless: newKeylessTable(),
+		passed:  map[*accepted]struct{}{},
 		running: make(map[*liveConn]struct{}),
 	}
 	s.rec = newRecorder(opts.Recorder, s.reg, opts.Events)
@@ -194,7 +200,12 @@ func (s *Server) Close() error {
 	for c := range s.running {
 		conns = append(conns, c)
 	}
+	passed := s.passed
+	s.passed = map[*accepted]struct{}{}
 	s.mu.Unlock()
+	for a := range passed {
+		a.dropPassed()
+	}
 	for _, l := range s.listeners {
 		_ = l.l.Close()
 	}

@@ -44,7 +44,7 @@ func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 	defer cancel()
 	start := time.Now()
 	r, err := d.chain.h.ServeRMC(cctx, c)
-	if errors.Is(err, rpc.ErrDrop) || rpc.OneWay(m.Protocol) {
+	if errors.Is(err, rpc.ErrDrop) || rpc.OneWay(m.Protocol) && (a.forwarded == 0 || err != nil) {
 		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), a)
 		return
 	}
@@ -68,7 +68,7 @@ func Forward(to *peer.Peer) rpc.Handler {
 		if to == nil {
 			return nil, rpc.ErrUpstreamGone
 		}
-		if rpc.OneWay(c.Protocol) {
+		if notifyOnly(c.Direction, c.Protocol) {
 			return nil, to.Notify(ctx, c.Protocol, c.Method, c.Body)
 		}
 		m, err := to.Call(ctx, c.Protocol, c.Method, c.Body)
@@ -80,6 +80,16 @@ func Forward(to *peer.Peer) rpc.Handler {
 		}
 		return peer.ReplyOf(m), nil
 	})
+}
+
+// notifyOnly reports whether a call in direction dir is forwarded as a
+// notification, with no answer awaited. A console's call on protocol 14
+// (notifications, which NEX sends from the server only) is forwarded as a
+// call instead: if the upstream answers it, the answer is relayed back
+// (one-way calls are answered exactly when an answer was forwarded); if
+// it does not, nothing is sent, as for any notification.
+func notifyOnly(dir rpc.Direction, protocol uint16) bool {
+	return rpc.OneWay(protocol) && !(dir == rpc.ToServer && protocol == protoNotification)
 }
 
 // failed logs a call no answer could be had for and returns the error

@@ -18,6 +18,14 @@ type Stats struct {
 	Conns prudp.Stats
 	// Sessions is the number of console connections open now.
 	Sessions int
+	// BlindRelays is the number of blind relays open now (one listening
+	// socket each, shared by the logins of a game naming the same
+	// upstream secure station), BlindRelayConsoles the consoles they
+	// forward for (one upstream socket each).
+	BlindRelays, BlindRelayConsoles int
+	// BlindRelaysRefused counts relays not opened because a cap was
+	// reached (per game or in all).
+	BlindRelaysRefused uint64
 }
 
 // ListenerStats is one listener's counters.
@@ -51,6 +59,8 @@ func (s *Server) Stats() Stats {
 		addConnStats(&st.Conns, c.console)
 		addConnStats(&st.Conns, c.up)
 	}
+	st.BlindRelays, st.BlindRelayConsoles = s.relays.count()
+	st.BlindRelaysRefused = s.relays.refused.Load()
 	return st
 }
 

@@ -108,6 +108,10 @@ func (a Action) String() string {
 // For Answer, ResponseBody is the encoded success body (always set when the
 // engine could encode it; nex.answer_raw sets only it) and Response the
 // tree it came from. For Fail, Error is the result with bit 31 set.
+//
+// ChangedBy names, in the order they ran, the script files whose hooks
+// changed the call or decided the verdict (for session logs); nil when
+// no hook changed anything.
 type Verdict struct {
 	Action       Action
 	Params       *schema.Value
@@ -115,6 +119,7 @@ type Verdict struct {
 	Response     *schema.Value
 	ResponseBody []byte
 	Error        rmc.Result
+	ChangedBy    []string
 }
 
 // Changed reports whether the proxy has to do anything but pass the
@@ -132,7 +137,8 @@ type Event struct {
 	// ConnID is the proxy's id of the console connection.
 	ConnID uint64
 	// Mode is how the proxy handles the session: "intercepted" (keys
-	// known), "blind-relay" (the secure leg is relayed unread) or "local"
+	// known), "blind-relay" (the secure leg is relayed unread), "relay-decoded"
+	// (Switch without a key: relayed through nexproxy, readable) or "local"
 	// (no upstream).
 	Mode string
 	// Addr is the console's address ("ip:port").

@@ -74,20 +74,21 @@ func (r *callRun) lparams() lua.LValue {
 	return r.h.table
 }
 
-// commit folds the successful hook's changes into the run.
-func (r *callRun) commit() error {
+// commit folds the successful hook's changes into the run; it reports
+// whether the hook changed the call's parameters or body.
+func (r *callRun) commit() (bool, error) {
 	h := &r.h
 	defer func() { r.h = hookStage{} }()
 	var nv *schema.Value
 	if h.table != nil {
 		if r.params == nil {
 			if !h.bodySet {
-				return errors.New("call.params was assigned but this call has no decoded parameters; replace call.body instead")
+				return false, errors.New("call.params was assigned but this call has no decoded parameters; replace call.body instead")
 			}
 		} else {
 			v, err := r.m.apply(r.params, h.table, "params")
 			if err != nil {
-				return err
+				return false, err
 			}
 			if v != r.params {
 				nv = v
@@ -96,7 +97,7 @@ func (r *callRun) commit() error {
 	}
 	if h.bodySet {
 		if nv != nil {
-			return errors.New("a hook may change call.params or replace call.body, not both")
+			return false, errors.New("a hook may change call.params or replace call.body, not both")
 		}
 		r.body, r.outBody = h.body, h.body
 		r.params, r.outParams, r.decoded, r.stale = nil, nil, false, false
@@ -106,14 +107,14 @@ func (r *callRun) commit() error {
 		case errors.Is(err, errNoSettings):
 			r.stale = true
 		case err != nil:
-			return fmt.Errorf("changed parameters do not encode: %w", err)
+			return false, fmt.Errorf("changed parameters do not encode: %w", err)
 		default:
 			r.body, r.outBody, r.stale = b, b, false
 		}
 		r.params, r.outParams = nv, nv
 	}
 	r.sends = append(r.sends, h.sends...)
-	return nil
+	return h.bodySet || nv != nil, nil
 }
 
 // verdict converts a hook's return value. nil means continue.

@@ -51,6 +51,7 @@ func (e *Engine) onCall(ctx context.Context, c *Call, response bool) Verdict {
 	m.call, m.session = r, c.Session
 	args := []lua.LValue{m.callUserData(r)}
 	var final *Verdict
+	var changedBy []string
 	discard := false
 	for _, h := range hooks {
 		spec := &g.index.specs[h]
@@ -58,7 +59,10 @@ func (e *Engine) onCall(ctx context.Context, c *Call, response bool) Verdict {
 		var v *Verdict
 		if out == runOK {
 			if v, err = r.verdict(ret); err == nil {
-				err = r.commit()
+				var changed bool
+				if changed, err = r.commit(); err == nil && (changed || v != nil) {
+					changedBy = appendScript(changedBy, spec.script)
+				}
 			}
 			if err != nil {
 				out = runError
@@ -81,9 +85,19 @@ func (e *Engine) onCall(ctx context.Context, c *Call, response bool) Verdict {
 	}
 	e.flush(r.sends, c)
 	if final != nil {
+		final.ChangedBy = changedBy
 		return *final
 	}
-	return Verdict{Action: Continue, Params: r.outParams, Body: r.outBody}
+	return Verdict{Action: Continue, Params: r.outParams, Body: r.outBody, ChangedBy: changedBy}
+}
+
+// appendScript adds script to the list unless it is its last entry (a
+// script may register several hooks for one call).
+func appendScript(list []string, script string) []string {
+	if n := len(list); n > 0 && list[n-1] == script {
+		return list
+	}
+	return append(list, script)
 }
 
 // count updates the statistics and logs a failed hook with its script,

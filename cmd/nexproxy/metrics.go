@@ -160,7 +160,11 @@ var (
 		msgReceived: descConn("messages_received_total", "Whole PRUDP messages received."),
 	}
 	descSessions = prometheus.NewDesc("nexproxy_sessions", "Console connections open now.", nil, nil)
-	descHook     = func(name, help string) *prometheus.Desc {
+	// Blind relays: the sockets they hold and the relays refused at a cap.
+	descRelays        = prometheus.NewDesc("nexproxy_blind_relays", "Blind relays open now (one listening socket each).", nil, nil)
+	descRelayConsoles = prometheus.NewDesc("nexproxy_blind_relay_consoles", "Consoles blind relays forward for now (one upstream socket each).", nil, nil)
+	descRelayRefused  = prometheus.NewDesc("nexproxy_blind_relays_refused_total", "Blind relays not opened because a cap was reached.", nil, nil)
+	descHook          = func(name, help string) *prometheus.Desc {
 		return prometheus.NewDesc("nexproxy_hook_"+name, help, []string{"script"}, nil)
 	}
 	hookDescs = struct{ runs, errors, timeouts, memory *prometheus.Desc }{
@@ -177,7 +181,7 @@ func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 		listenerDescs.datagrams, listenerDescs.malformed, listenerDescs.badSig, listenerDescs.noConn,
 		listenerDescs.refused, listenerDescs.unserved, listenerDescs.accepted, listenerDescs.active,
 		connDescs.sent, connDescs.resent, connDescs.received, connDescs.dropped, connDescs.duplicates,
-		connDescs.msgSent, connDescs.msgReceived, descSessions,
+		connDescs.msgSent, connDescs.msgReceived, descSessions, descRelays, descRelayConsoles, descRelayRefused,
 		hookDescs.runs, hookDescs.errors, hookDescs.timeouts, hookDescs.memory,
 	} {
 		ch <- d
@@ -209,6 +213,9 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(connDescs.msgSent, st.Conns.MessagesSent)
 		counter(connDescs.msgReceived, st.Conns.MessagesReceived)
 		ch <- prometheus.MustNewConstMetric(descSessions, prometheus.GaugeValue, float64(st.Sessions))
+		ch <- prometheus.MustNewConstMetric(descRelays, prometheus.GaugeValue, float64(st.BlindRelays))
+		ch <- prometheus.MustNewConstMetric(descRelayConsoles, prometheus.GaugeValue, float64(st.BlindRelayConsoles))
+		counter(descRelayRefused, st.BlindRelaysRefused)
 	}
 	if c.hooks != nil {
 		for name, s := range c.hooks() {

@@ -187,15 +187,21 @@ func (hh *hookHandler) request(ctx context.Context, sc *scripts.Call, c *rpc.Cal
 	v := hh.h.engine.OnRequest(ctx, sc)
 	switch v.Action {
 	case scripts.Drop:
+		proxy.NoteChanged(ctx, proxy.Changed{By: v.ChangedBy})
 		return nil, c, rpc.ErrDrop
 	case scripts.Fail:
+		proxy.NoteChanged(ctx, proxy.Changed{By: v.ChangedBy})
 		return rpc.ErrorReply(v.Error), c, nil
 	case scripts.Answer:
+		proxy.NoteChanged(ctx, proxy.Changed{By: v.ChangedBy})
 		return answerReply(v), c, nil
 	}
 	if v.Body != nil {
 		changed := *c
 		changed.Body = v.Body
+		// The session log shows what was received and, beside it, what
+		// went on and which script changed it.
+		proxy.NoteChanged(ctx, proxy.Changed{By: v.ChangedBy, Sent: v.Body, SentSet: true})
 		return nil, &changed, nil
 	}
 	if v.Params != nil {
@@ -220,15 +226,25 @@ func (hh *hookHandler) response(ctx context.Context, sc *scripts.Call, c *rpc.Ca
 		}
 	}
 	v := hh.h.engine.OnResponse(ctx, sc)
+	// received is the answer as it came, for the session log when a hook
+	// replaced it.
+	received := r
+	if err != nil {
+		received = rpc.ErrorReply(sc.Result)
+	}
 	switch v.Action {
 	case scripts.Drop:
+		proxy.NoteChanged(ctx, proxy.Changed{By: v.ChangedBy, Received: received})
 		return nil, rpc.ErrDrop
 	case scripts.Fail:
+		proxy.NoteChanged(ctx, proxy.Changed{By: v.ChangedBy, Received: received})
 		return rpc.ErrorReply(v.Error), nil
 	case scripts.Answer:
+		proxy.NoteChanged(ctx, proxy.Changed{By: v.ChangedBy, Received: received})
 		return answerReply(v), nil
 	}
 	if v.Body != nil && err == nil && r.Error == 0 {
+		proxy.NoteChanged(ctx, proxy.Changed{By: v.ChangedBy, Received: received})
 		return &rpc.Reply{Body: v.Body}, nil
 	}
 	if v.Params != nil {
@@ -264,15 +280,20 @@ func (h *Hooks) event(s *rpc.Session, mode string) *scripts.Event {
 	}
 }
 
-// mode is how the session is served (record.ModeLocal, ModeIntercepted
-// or ModeBlindRelay); "" on a proxied authentication leg before its login.
+// mode is how the session is served (record.ModeLocal, ModeIntercepted,
+// ModeBlindRelay or ModeRelayDecoded); "" on a proxied authentication leg
+// before its login.
 func (h *Hooks) mode(s *rpc.Session) string {
 	switch {
 	case h.local[s.Game]:
 		return record.ModeLocal
 	case s.Leg == rpc.LegSecure:
 		// Blind relays bypass nexproxy's secure listener: a secure
-		// session of a proxied game always comes from an intercepted login.
+		// session of a proxied game comes from an intercepted login or a
+		// relayed-decoded one.
+		if m := proxy.LoginMode(s); m != "" {
+			return m
+		}
 		return record.ModeIntercepted
 	}
 	return proxy.LoginMode(s)

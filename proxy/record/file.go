@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -167,7 +168,7 @@ func (f *File) Call(s *rpc.Session, e *CallEvent) {
 		return
 	}
 	r := callRecord(s, e)
-	if e.Request != nil || e.Response != nil {
+	if e.Request != nil || e.Response != nil || e.Sent != nil || e.ReceivedValue != nil {
 		f.write(sf, r)
 		return
 	}
@@ -193,6 +194,9 @@ type callBodies struct {
 	reg      *schema.Registry // the game's, nil: the recorder's
 	request  []byte
 	response []byte // nil: no response values (error, one-way, dropped)
+	// What a hook changed (CallEvent.SentBody, ReceivedBody): nil when
+	// unchanged.
+	sent, received []byte
 }
 
 func newCallBodies(s *rpc.Session, e *CallEvent) *callBodies {
@@ -203,6 +207,18 @@ func newCallBodies(s *rpc.Session, e *CallEvent) *callBodies {
 	b.request = buf[:len(buf):len(buf)]
 	if e.ResponseBody != nil {
 		b.response = append(buf[len(buf):], e.ResponseBody...)
+	}
+	if e.SentBody != nil {
+		b.sent = bytes.Clone(e.SentBody)
+		if b.sent == nil {
+			b.sent = []byte{}
+		}
+	}
+	if e.ReceivedBody != nil {
+		b.received = bytes.Clone(e.ReceivedBody)
+		if b.received == nil {
+			b.received = []byte{}
+		}
 	}
 	return b
 }
@@ -219,6 +235,14 @@ func (f *File) decodeValues(r *sessionlog.Record, b *callBodies) {
 	if b.response != nil {
 		resp, _ := reg.DecodeOrRaw(r.ProtocolID, r.MethodID, false, b.response, b.settings)
 		r.Result, r.ResultRaw = valueJSON(resp)
+	}
+	if b.sent != nil {
+		v, _ := reg.DecodeOrRaw(r.ProtocolID, r.MethodID, true, b.sent, b.settings)
+		r.SentParams, r.SentParamsRaw = valueJSON(v)
+	}
+	if b.received != nil {
+		v, _ := reg.DecodeOrRaw(r.ProtocolID, r.MethodID, false, b.received, b.settings)
+		r.ReceivedResult, r.ReceivedResultRaw = valueJSON(v)
 	}
 }
 
@@ -268,6 +292,10 @@ func callRecord(s *rpc.Session, e *CallEvent) sessionlog.Record {
 	if e.Err != nil && !e.Dropped {
 		r.Text = e.Err.Error()
 	}
+	r.ChangedBy = e.ChangedBy
+	r.SentParams, r.SentParamsRaw = valueJSON(e.Sent)
+	r.ReceivedResult, r.ReceivedResultRaw = valueJSON(e.ReceivedValue)
+	r.ReceivedError = sessionlog.ResultCode(e.ReceivedError)
 	return r
 }
 

@@ -22,7 +22,9 @@ type Recorder interface {
 	// address ("" in local mode or when unreachable).
 	Connect(s *rpc.Session, upstream string)
 	// Login reports a login on the authentication leg and how its secure
-	// leg is handled: ModeLocal, ModeIntercepted or ModeBlindRelay.
+	// leg is handled: ModeLocal, ModeIntercepted, ModeBlindRelay or
+	// ModeRelayDecoded. A secure session relayed decoded reports its mode
+	// the same way on its own session.
 	Login(s *rpc.Session, pid uint64, mode string)
 	// Call reports one call and its answer.
 	Call(s *rpc.Session, e *CallEvent)
@@ -64,6 +66,10 @@ const (
 	// ModeBlindRelay: the password is unknown; the secure leg is relayed
 	// without decryption.
 	ModeBlindRelay = sessionlog.ModeBlindRelay
+	// ModeRelayDecoded: the key is unknown but the secure leg is not
+	// encrypted (PRUDPLite): its CONNECT is passed to the upstream
+	// unchanged and its calls are decoded, logged and hookable.
+	ModeRelayDecoded = sessionlog.ModeRelayDecoded
 )
 
 // Handlers that can answer a call (CallEvent.Handler): the names the
@@ -120,6 +126,29 @@ type CallEvent struct {
 	// Registry describes the protocols of the call's game (its variants
 	// selected); nil means the recorder's own.
 	Registry *schema.Registry
+
+	// What a link (a Lua hook) changed; all zero for a call nothing
+	// changed. Request, Response and their bodies stay what the caller
+	// sent and got.
+	//
+	// ChangedBy names who changed the call or decided its answer (the
+	// hooks' script files).
+	ChangedBy []string
+	// SentBody is the request as it was passed on in place of the
+	// caller's (upstream, or to the console for a server's call), nil
+	// when unchanged; Sent is it decoded (only for a recorder whose
+	// WantsValues is true).
+	SentBody []byte
+	Sent     *schema.Value
+	// Received is the answer as the changing link got it before it
+	// replaced it (nil when the answer was not changed): ReceivedBody
+	// non-nil for a success, ReceivedError for an error; ReceivedValue
+	// decodes ReceivedBody (only for a recorder whose WantsValues is
+	// true).
+	Received      bool
+	ReceivedBody  []byte
+	ReceivedError rmc.Result
+	ReceivedValue *schema.Value
 }
 
 // ScriptRecorder is a Recorder that also wants the lines Lua hooks log

@@ -35,6 +35,9 @@ func (z zapRecorder) Call(s *rpc.Session, e *CallEvent) {
 		if e.Err != nil {
 			fields = append(fields, zap.NamedError("failure", e.Err))
 		}
+		if len(e.ChangedBy) > 0 {
+			fields = append(fields, zap.Strings("changed_by", e.ChangedBy))
+		}
 		ce.Write(fields...)
 	}
 }

@@ -16,6 +16,12 @@
 // mean something else; new optional fields and new event types do not
 // bump it, and readers skip what they do not understand.
 //
+// A call a Lua hook changed keeps "params" and "result" as the caller
+// sent and got them, and adds "changed_by" (the hooks' script files),
+// "sent_params" (or "sent_params_raw": what went on in their place) and
+// "received_result" (or "received_result_raw", "received_error": the
+// answer as it came back before a hook replaced it).
+//
 // # Files
 //
 // Create writes one file per console connection, so a console's login

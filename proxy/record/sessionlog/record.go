@@ -43,6 +43,11 @@ const (
 	ModeBlindRelay = "blind-relay"
 	// ModeLocal: nexproxy itself authenticated the user (no upstream).
 	ModeLocal = "local"
+	// ModeRelayDecoded: the key is unknown, but the secure connection
+	// carries no encryption (PRUDPLite, Switch): nexproxy relays the
+	// console's CONNECT to the upstream unchanged and its calls decoded
+	// (logged and hookable) on connections of its own.
+	ModeRelayDecoded = "relay-decoded"
 )
 
 // Call directions (Record.Dir).
@@ -125,6 +130,20 @@ type Record struct {
 	// Status is empty for a call that got its response, else what became
 	// of it: "dropped" (by a hook), "timeout", "disconnected".
 	Status string `json:"status,omitempty"`
+	// A call a Lua hook changed (all empty otherwise; added in format 1
+	// without a version bump, readers that do not know them skip them).
+	// Params and Result stay what the caller sent and got. ChangedBy names
+	// the script files whose hooks changed the call or decided its
+	// answer; SentParams (SentParamsRaw) is the request as it went on
+	// in place of Params (upstream, or to the console for a server's
+	// call); ReceivedResult (ReceivedResultRaw) or ReceivedError is the
+	// answer as it came back before a hook replaced it with Result.
+	ChangedBy         []string        `json:"changed_by,omitempty"`
+	SentParams        json.RawMessage `json:"sent_params,omitempty"`
+	SentParamsRaw     string          `json:"sent_params_raw,omitempty"`
+	ReceivedResult    json.RawMessage `json:"received_result,omitempty"`
+	ReceivedResultRaw string          `json:"received_result_raw,omitempty"`
+	ReceivedError     ResultCode      `json:"received_error,omitempty"`
 
 	// Script: the hook file and log level; Text carries the line.
 	Script string `json:"script,omitempty"`

@@ -37,7 +37,10 @@ type Log struct {
 //
 // C→S marks calls the console made, S→C calls the server made to the
 // console; protocols and methods the schema does not name show as their
-// numbers (#127.#3). Times are UTC; a line "# 2024-05-02" marks each new day.
+// numbers (#127.#3). A call a hook changed shows what went on after its
+// parameters ("⇒ sent {...}"), the answer as it came back after the one
+// the caller got ("(received {...})"), and "changed by <script>" among
+// the tags. Times are UTC; a line "# 2024-05-02" marks each new day.
 // Events are in time order (a login is written when it completes, after
 // the call it belongs to started). It stops at the end of the log, or at
 // the first unreadable record after printing everything before it.
@@ -247,6 +250,10 @@ func writeCall(b *strings.Builder, r *Record, opts TranscriptOptions) {
 	if p := body(r.Params, r.ParamsRaw, opts); p != "" {
 		b.WriteString(" " + p)
 	}
+	if p := body(r.SentParams, r.SentParamsRaw, opts); p != "" {
+		// What a hook passed on in place of what the caller sent.
+		b.WriteString(" ⇒ sent " + p)
+	}
 	b.WriteString(" → ")
 	switch {
 	case r.Status != "":
@@ -263,6 +270,13 @@ func writeCall(b *strings.Builder, r *Record, opts TranscriptOptions) {
 			b.WriteString("ok")
 		}
 	}
+	// The answer a hook replaced, as it came back.
+	switch {
+	case r.ReceivedError != 0:
+		b.WriteString(" (received error " + r.ReceivedError.String() + ")")
+	case r.ReceivedResult != nil || r.ReceivedResultRaw != "":
+		b.WriteString(" (received " + body(r.ReceivedResult, r.ReceivedResultRaw, opts) + ")")
+	}
 	var tags []string
 	if r.Handler != "" {
 		tags = append(tags, r.Handler)
@@ -272,6 +286,9 @@ func writeCall(b *strings.Builder, r *Record, opts TranscriptOptions) {
 	}
 	if r.Side == SideUpstream {
 		tags = append(tags, "upstream leg")
+	}
+	if len(r.ChangedBy) > 0 {
+		tags = append(tags, "changed by "+strings.Join(r.ChangedBy, ", "))
 	}
 	if len(tags) > 0 {
 		b.WriteString("  [" + strings.Join(tags, ", ") + "]")

@@ -260,7 +260,7 @@ func (w *Writer) encode(lb *lineBuf, r Record) error {
 		// Only an invalid RawMessage can fail here; keep the event and
 		// say what went wrong rather than lose the line.
 		lb.buf.Truncate(mark)
-		r.Params, r.Result = nil, nil
+		r.Params, r.Result, r.SentParams, r.ReceivedResult = nil, nil, nil, nil
 		r.Text = strings.TrimSpace(r.Text + " (unloggable value: " + err.Error() + ")")
 		if err := lb.enc.Encode(&r); err != nil {
 			lb.buf.Truncate(mark)
@@ -335,12 +335,13 @@ func (w *Writer) Close() error {
 func redactRecord(r Record) Record {
 	r.Params = RedactJSON(r.Params)
 	r.Result = RedactJSON(r.Result)
+	r.SentParams = RedactJSON(r.SentParams)
+	r.ReceivedResult = RedactJSON(r.ReceivedResult)
 	if r.ProtocolID == authProtocolID {
-		if r.ParamsRaw != "" {
-			r.ParamsRaw = Placeholder(stringSize(r.ParamsRaw))
-		}
-		if r.ResultRaw != "" {
-			r.ResultRaw = Placeholder(stringSize(r.ResultRaw))
+		for _, raw := range []*string{&r.ParamsRaw, &r.ResultRaw, &r.SentParamsRaw, &r.ReceivedResultRaw} {
+			if *raw != "" {
+				*raw = Placeholder(stringSize(*raw))
+			}
 		}
 	}
 	return r

@@ -53,6 +53,9 @@ type Backends struct {
 	Objects string `mapstructure:"objects"`
 	// Bus: "memory" (default, one instance only) or "redis".
 	Bus string `mapstructure:"bus"`
+	// DataStore (object metadata of protocol 115): "sqlite" (default) or
+	// "postgres".
+	DataStore string `mapstructure:"datastore"`
 }
 
 // SQLiteConfig tunes the embedded database.
@@ -112,6 +115,7 @@ func DefaultConfig() Config {
 			Stations:  BackendSQLite,
 			Objects:   BackendFiles,
 			Bus:       BackendMemory,
+			DataStore: BackendSQLite,
 		},
 		SQLite:  SQLiteConfig{MaxBatch: 512, Readers: 4},
 		Redis:   RedisConfig{KeyPrefix: "nex:"},
@@ -122,7 +126,7 @@ func DefaultConfig() Config {
 
 // Uses reports whether any domain uses backend name.
 func (b Backends) Uses(name string) bool {
-	return b.Accounts == name || b.UniqueIDs == name || b.Stations == name || b.Objects == name || b.Bus == name
+	return b.Accounts == name || b.UniqueIDs == name || b.Stations == name || b.Objects == name || b.Bus == name || b.DataStore == name
 }
 
 // Validate reports every problem of c, each naming its key under [store].
@@ -144,6 +148,7 @@ func (c Config) Validate() []error {
 	pick("backends.stations", c.Backends.Stations, BackendSQLite, BackendPostgres, BackendRedis)
 	pick("backends.objects", c.Backends.Objects, BackendFiles, BackendS3)
 	pick("backends.bus", c.Backends.Bus, BackendMemory, BackendRedis)
+	pick("backends.datastore", c.Backends.DataStore, BackendSQLite, BackendPostgres)
 
 	needDir := c.Backends.Uses(BackendFiles) || (c.Backends.Uses(BackendSQLite) && c.SQLite.Path == "")
 	if needDir && c.DataDir == "" {
@@ -196,6 +201,8 @@ type Stores struct {
 	Stations Stations
 	Objects  Objects
 	Bus      Bus
+	// DataStore holds DataStore object metadata.
+	DataStore DataStore
 
 	// Closers are closed in reverse order by Close.
 	Closers []io.Closer

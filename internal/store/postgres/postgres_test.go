@@ -15,7 +15,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // openTemp opens a DB in a fresh schema of the server named by
 // NEXPROXY_TEST_POSTGRES and drops the schema afterwards.
-func openTemp(t *testing.T) *DB {
+func openTemp(t testing.TB) *DB {
 	t.Helper()
 	url := storetest.Env(t, "NEXPROXY_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
 	ctx := context.Background()
@@ -77,10 +77,21 @@ func TestMigrationsOnce(t *testing.T) {
 	}
 	defer db2.Close()
 	var n int
-	if err := db2.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != 3 {
+	if err := db2.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != 4 {
 		t.Errorf("schema_migrations rows = %d, %v", n, err)
 	}
 	if _, err := Open(ctx, "postgres://%zz", 1); err == nil {
 		t.Error("bad URL accepted")
 	}
+}
+
+func TestDataStore(t *testing.T) {
+	storetest.TestDataStore(t, func(t *testing.T) store.DataStore { return openTemp(t).DataStore() })
+}
+
+// BenchmarkDataStoreSearch: go test ./internal/store/postgres -run '^$' -bench DataStoreSearch -benchtime 2000x
+func BenchmarkDataStoreSearch(b *testing.B) {
+	s := openTemp(b).DataStore()
+	storetest.SeedDataStore(b, s, "bench", 100000)
+	storetest.BenchmarkDataStoreSearch(b, s, "bench")
 }

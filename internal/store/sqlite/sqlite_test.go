@@ -42,3 +42,7 @@ func TestUniqueIDs(t *testing.T) {
 func TestStations(t *testing.T) {
 	storetest.TestStations(t, func(t *testing.T) store.Stations { return openTemp(t).Stations() })
 }
+
+func TestDataStore(t *testing.T) {
+	storetest.TestDataStore(t, func(t *testing.T) store.DataStore { return openTemp(t).DataStore() })
+}

@@ -54,7 +54,11 @@ type Backend struct {
 }
 
 // Store implements store.DataStore on a Backend.
-type Store struct{ b Backend }
+type Store struct {
+	b Backend
+	// Explain, when set (tests), sees every search statement.
+	Explain func(q string, args []any)
+}
 
 // New returns the DataStore of b.
 func New(b Backend) *Store { return &Store{b: b} }
@@ -632,7 +636,9 @@ func where(q *store.DataQuery) (string, []any) {
 		return out
 	}
 	if !q.Now.IsZero() {
-		conds = append(conds, "o.expires_ms >= ?")
+		// Unary plus keeps the planner off the expiry index (meant for
+		// Sweep): without statistics it would prefer it to the game's.
+		conds = append(conds, "+o.expires_ms >= ?")
 		args = append(args, ms(q.Now))
 	}
 	in("o.owner", i64(q.Owners), false)
@@ -674,64 +680,87 @@ func (s *Store) Search(ctx context.Context, q store.DataQuery) ([]store.DataObje
 		return nil, 0, fmt.Errorf("%s: datastore: search page %d+%d: %w", s.b.Name, q.Offset, q.Limit, store.ErrInvalid)
 	}
 	cond, args := where(&q)
-	from := "datastore_objects o"
-	var order string
 	dir := " ASC"
 	if q.Desc {
 		dir = " DESC"
 	}
+	var out []store.DataObject
+	var err error
 	switch q.Order {
-	case store.OrderSize:
-		order = "o.size"
-	case store.OrderName:
-		// Byte order on both backends (PostgreSQL would use the locale).
-		order = "o.name"
-		if s.b.Dollar {
-			order = `o.name COLLATE "C"`
+	case store.OrderRatingTotal:
+		// Driven by the ratings index (total order) so that a page costs
+		// about a page of lookups; objects without the slot sort as the
+		// smallest, so they form a group before (ascending) or after
+		// (descending) the rated ones.
+		slot := int64(q.RatingSlot)
+		rated := func(limit, offset int) ([]store.DataObject, error) {
+			return s.page(ctx, "datastore_ratings r CROSS JOIN datastore_objects o",
+				"r.game = ? AND r.slot = ? AND o.game = r.game AND o.data_id = r.data_id AND "+cond,
+				append([]any{q.Game, slot}, args...), "r.total"+dir+", o.data_id"+dir, limit, offset)
 		}
-	case store.OrderDataType:
-		order = "o.data_type"
-	case store.OrderReferredCount:
-		order = "o.referred_count"
-	case store.OrderCreated:
-		order = "o.created_ms"
-	case store.OrderUpdated:
-		order = "o.updated_ms"
-	case store.OrderRatingTotal, store.OrderRatingAverage:
-		from = "datastore_objects o LEFT JOIN datastore_ratings r ON r.game = o.game AND r.data_id = o.data_id AND r.slot = " + strconv.Itoa(int(q.RatingSlot))
-		// Objects without the slot (or without ratings, for averages)
-		// sort as the smallest values.
-		if q.Order == store.OrderRatingTotal {
-			order = "(r.total IS NOT NULL)" + dir + ", r.total"
-		} else {
-			order = "(COALESCE(r.count, 0) > 0)" + dir + ", CAST(r.total AS DOUBLE PRECISION) / NULLIF(r.count, 0)"
+		unratedCond := cond + " AND NOT EXISTS (SELECT 1 FROM datastore_ratings r WHERE r.game = o.game AND r.data_id = o.data_id AND r.slot = ?)"
+		unratedArgs := append(slices.Clone(args), slot)
+		unrated := func(limit, offset int) ([]store.DataObject, error) {
+			return s.page(ctx, "datastore_objects o", unratedCond, unratedArgs, "o.data_id"+dir, limit, offset)
+		}
+		countGroup := func(desc bool) (int, error) {
+			if desc {
+				return s.count(ctx, "datastore_ratings r CROSS JOIN datastore_objects o",
+					"r.game = ? AND r.slot = ? AND o.game = r.game AND o.data_id = r.data_id AND "+cond, append([]any{q.Game, slot}, args...), 0)
+			}
+			return s.count(ctx, "datastore_objects o", unratedCond, unratedArgs, 0)
+		}
+		first, second := unrated, rated
+		if q.Desc {
+			first, second = rated, unrated
+		}
+		out, err = first(q.Limit, q.Offset)
+		if err == nil && len(out) < q.Limit {
+			n := 0
+			if n, err = countGroup(q.Desc); err == nil {
+				var more []store.DataObject
+				more, err = second(q.Limit-len(out), max(0, q.Offset-n))
+				out = append(out, more...)
+			}
 		}
 	default:
-		order = "o.data_id"
+		from, order := "datastore_objects o", ""
+		switch q.Order {
+		case store.OrderSize:
+			order = "o.size"
+		case store.OrderName:
+			// Byte order on both backends (PostgreSQL would use the locale).
+			order = "o.name"
+			if s.b.Dollar {
+				order = `o.name COLLATE "C"`
+			}
+		case store.OrderDataType:
+			order = "o.data_type"
+		case store.OrderReferredCount:
+			order = "o.referred_count"
+		case store.OrderCreated:
+			order = "o.created_ms"
+		case store.OrderUpdated:
+			order = "o.updated_ms"
+		case store.OrderRatingAverage:
+			from = "datastore_objects o LEFT JOIN datastore_ratings r ON r.game = o.game AND r.data_id = o.data_id AND r.slot = " + strconv.Itoa(int(q.RatingSlot))
+			// Objects without ratings sort as the smallest values. No
+			// index gives this order: it sorts every match.
+			order = "(COALESCE(r.count, 0) > 0)" + dir + ", CAST(r.total AS DOUBLE PRECISION) / NULLIF(r.count, 0)"
+		}
+		if order == "" {
+			order = "o.data_id" + dir
+		} else {
+			order += dir + ", o.data_id" + dir
+		}
+		out, err = s.page(ctx, from, cond, args, order, q.Limit, q.Offset)
 	}
-	if q.Order != store.OrderDataID {
-		order += dir + ", o.data_id"
-	}
-	order += dir
-	sel := `SELECT ` + prefixed("o.", objectCols) + ` FROM ` + from + ` WHERE ` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
-	rows, err := s.b.Read.Query(ctx, s.q(sel), append(slices.Clone(args), int64(q.Limit), int64(q.Offset))...)
 	if err != nil {
 		return nil, 0, s.errf(err, "search")
 	}
-	var out []store.DataObject
-	var ids []uint64
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
-			rows.Close()
-			return nil, 0, s.errf(err, "search")
-		}
-		out = append(out, o)
-		ids = append(ids, o.DataID)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, 0, s.errf(err, "search")
+	ids := make([]uint64, len(out))
+	for i := range out {
+		ids[i] = out[i].DataID
 	}
 	rs, err := s.ratings(ctx, s.b.Read, q.Game, ids)
 	if err != nil {
@@ -742,15 +771,49 @@ func (s *Store) Search(ctx context.Context, q store.DataQuery) ([]store.DataObje
 	}
 	total := 0
 	if q.CountLimit > 0 {
-		var n int64
-		err := s.b.Read.QueryRow(ctx, s.q(`SELECT COUNT(*) FROM (SELECT 1 FROM datastore_objects o WHERE `+cond+` LIMIT ?) c`),
-			append(args, int64(q.CountLimit))...).Scan(&n)
-		if err != nil {
+		if total, err = s.count(ctx, "datastore_objects o", cond, args, q.CountLimit); err != nil {
 			return nil, 0, s.errf(err, "search count")
 		}
-		total = int(n)
 	}
 	return out, total, nil
+}
+
+// page reads one page of objects.
+func (s *Store) page(ctx context.Context, from, cond string, args []any, order string, limit, offset int) ([]store.DataObject, error) {
+	sel := s.q(`SELECT ` + prefixed("o.", objectCols) + ` FROM ` + from + ` WHERE ` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`)
+	args = append(slices.Clone(args), int64(limit), int64(offset))
+	if s.Explain != nil {
+		s.Explain(sel, args)
+	}
+	rows, err := s.b.Read.Query(ctx, sel, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.DataObject
+	for rows.Next() {
+		o, err := scanObject(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// count counts matches, up to limit when positive.
+func (s *Store) count(ctx context.Context, from, cond string, args []any, limit int) (int, error) {
+	query := `SELECT COUNT(*) FROM ` + from + ` WHERE ` + cond
+	if limit > 0 {
+		query = `SELECT COUNT(*) FROM (SELECT 1 FROM ` + from + ` WHERE ` + cond + ` LIMIT ?) c`
+		args = append(slices.Clone(args), int64(limit))
+	}
+	if s.Explain != nil {
+		s.Explain(s.q(query), args)
+	}
+	var n int64
+	err := s.b.Read.QueryRow(ctx, s.q(query), args...).Scan(&n)
+	return int(n), err
 }
 
 func prefixed(p, cols string) string {

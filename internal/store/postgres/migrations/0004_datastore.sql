@@ -80,7 +80,7 @@ CREATE TABLE datastore_ratings (
     count           BIGINT NOT NULL,
     PRIMARY KEY (game, data_id, slot)
 );
-CREATE INDEX datastore_ratings_by_total ON datastore_ratings (game, slot, total);
+CREATE INDEX datastore_ratings_by_total ON datastore_ratings (game, slot, total, data_id);
 
 CREATE TABLE datastore_rating_log (
     game    TEXT    NOT NULL,

@@ -5,5 +5,6 @@ package main
 // makes local.
 import (
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/auth"
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/datastore"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/secure"
 )

@@ -23,9 +23,9 @@ import (
 	"net"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -161,7 +161,7 @@ func newServer(env *builtin.Env) (builtin.Instance, error) {
 	}
 	s := &server{
 		game: env.Game.Name, cfg: cfg, log: env.Log.With(zap.String("service", Name)),
-		meta: st.DataStore, objects: st.Objects, friends: DefaultFriends, now: time.Now,
+		meta: st.DataStore, objects: st.Objects, friends: DefaultFriends, now: clock,
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	if p, ok := st.Objects.(presigner); ok {
@@ -624,11 +624,14 @@ func metaInfo(o *store.DataObject, option uint8) ds.DataStoreMetaInfo {
 	return m
 }
 
+// clockSkew moves the service's clock (tests of expiry).
+var clockSkew atomic.Int64
+
+func clock() time.Time { return time.Now().Add(time.Duration(clockSkew.Load())) }
+
 func fromDT(d rmc.DateTime) time.Time {
 	if d == 0 {
 		return time.Time{}
 	}
 	return d.Time()
 }
-
-var _ = strconv.Itoa

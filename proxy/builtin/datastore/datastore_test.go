@@ -23,7 +23,7 @@ import (
 	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/internal/store/storetest"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/auth"
-	_ "github.com/nexproxy/nexproxy/proxy/builtin/datastore"
+	"github.com/nexproxy/nexproxy/proxy/builtin/datastore"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/common"
@@ -410,9 +410,18 @@ func TestExpiry(t *testing.T) {
 	if d := time.Until(exp); d < 23*time.Hour || d > 25*time.Hour {
 		t.Fatalf("expires in %v", d)
 	}
-	// Expired objects disappear: shorten the period through ChangeMeta is
-	// not possible below a day, so check the store's filter directly.
-	_ = exp
+	// Expired objects disappear everywhere.
+	datastore.Skew(25 * time.Hour)
+	defer datastore.Skew(0)
+	_, err = b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(id, 0)})
+	wantResult(t, "expired GetMeta", err, rmc.ResultDataStoreNotFound)
+	_, err = a.c.PrepareGetObject(ctx, &ds.PrepareGetObjectRequest{Param: getParam(id)})
+	wantResult(t, "expired PrepareGetObject", err, rmc.ResultDataStoreNotFound)
+	sr, err := a.c.SearchObject(ctx, &ds.SearchObjectRequest{Param: searchParam(14)})
+	if err != nil || len(sr.Result.Result) != 0 {
+		t.Fatalf("expired object found by search: %+v %v", sr, err)
+	}
+	datastore.Skew(0)
 	p.Period = 400
 	_, err = a.c.PreparePostObject(ctx, &ds.PreparePostObjectRequest{Param: p})
 	wantResult(t, "period over a year", err, rmc.ResultDataStoreInvalidArgument)

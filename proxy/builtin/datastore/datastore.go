@@ -426,10 +426,6 @@ func permission(p ds.DataStorePermission) (store.DataPermission, error) {
 	return store.DataPermission{Permission: p.Permission, Recipients: slices.Clone(p.Recipients)}, nil
 }
 
-func wirePermission(p store.DataPermission) ds.DataStorePermission {
-	return ds.DataStorePermission{Permission: p.Permission, Recipients: p.Recipients}
-}
-
 func checkTags(tags []string) error {
 	if len(tags) > maxTags {
 		return fail(rmc.ResultDataStoreInvalidArgument)

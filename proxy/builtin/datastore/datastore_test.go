@@ -442,16 +442,15 @@ func TestSearch(t *testing.T) {
 	_, a, b := setup(t, nil)
 	ctx := context.Background()
 	type obj struct {
-		id       uint64
-		owner    uint64
-		dtype    uint16
-		perm     uint8
-		size     int
-		tags     []string
-		name     string
-		rating   int64
-		created  int
-		receiver bool
+		id      uint64
+		owner   uint64
+		dtype   uint16
+		perm    uint8
+		size    int
+		tags    []string
+		name    string
+		rating  int64
+		created int
 	}
 	var objs []obj
 	for i := 0; i < 24; i++ {

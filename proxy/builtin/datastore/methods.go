@@ -587,7 +587,7 @@ func (s *server) CompleteUpdateObject(ctx context.Context, c *rpc.Call, req *ds.
 	if err != nil {
 		return nil, err
 	}
-	if o.Owner != c.Session.PID() && s.permits(ctx, o.DeletePermission, o.Owner, c.Session.PID()) == false {
+	if o.Owner != c.Session.PID() && !s.permits(ctx, o.DeletePermission, o.Owner, c.Session.PID()) {
 		return nil, fail(rmc.ResultDataStorePermissionDenied)
 	}
 	if p.Version != o.Version+1 {

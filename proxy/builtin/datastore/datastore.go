@@ -36,6 +36,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/rmc"
 	ds "github.com/nexproxy/nexproxy/rmc/protocols/datastore"
+	dsmk8 "github.com/nexproxy/nexproxy/rmc/protocols/datastore/mk8"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
@@ -70,6 +71,9 @@ type Config struct {
 	// PendingTimeout is how long an object may wait for CompletePostObject
 	// before it is removed. Default 3h.
 	PendingTimeout time.Duration `mapstructure:"pending_timeout"`
+	// Variant selects a game's method set: "" (standard) or "mk8"
+	// (GetObjectInfos at method 43, ChangeMeta without persistence_target).
+	Variant string `mapstructure:"variant"`
 }
 
 func defaultConfig() *Config {
@@ -94,6 +98,9 @@ func (c *Config) Validate(p *config.Problems) {
 		if u, err := url.Parse(c.HTTPURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			p.Add("http_url", "must be an http:// or https:// URL")
 		}
+	}
+	if c.Variant != "" && c.Variant != "mk8" {
+		p.Add("variant", "must be empty or \"mk8\", got %q", c.Variant)
 	}
 	if c.Secret != "" && len(c.Secret) < 16 {
 		p.Add("secret", "must be at least 16 characters")
@@ -211,7 +218,16 @@ func (s *server) startEndpoint(env *builtin.Env) error {
 }
 
 // Install puts the DataStore methods on the game's mux.
-func (s *server) Install(m *rpc.Mux) error { return ds.Register(m, Name, s) }
+func (s *server) Install(m *rpc.Mux) error {
+	if s.cfg.Variant == "mk8" {
+		v := mk8Server{s}
+		if err := ds.Register(m, Name, v); err != nil {
+			return err
+		}
+		return dsmk8.Register(m, Name, v)
+	}
+	return ds.Register(m, Name, s)
+}
 
 // Close stops the sweeper and the object endpoint.
 func (s *server) Close() error {

@@ -28,6 +28,7 @@ import (
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/common"
 	ds "github.com/nexproxy/nexproxy/rmc/protocols/datastore"
+	dsmk8 "github.com/nexproxy/nexproxy/rmc/protocols/datastore/mk8"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
@@ -588,4 +589,31 @@ func ensureBucket(t *testing.T, c store.S3Config) {
 			t.Fatalf("create bucket: %v", err)
 		}
 	}
+}
+
+// TestMK8 serves Mario Kart 8's variant: GetObjectInfos at 43 and its
+// ChangeMeta layout.
+func TestMK8(t *testing.T) {
+	srv := servicetest.Start(t, servicetest.Game{TOML: "[games.datastore]\nvariant = \"mk8\"\n"}, nil)
+	cl := srv.Login(t, "1001:pw1")
+	a := user{1001, ds.NewClient(cl.Secure, cl.Settings)}
+	m := dsmk8.NewClient(cl.Secure, cl.Settings)
+	ctx := context.Background()
+	id := upload(t, a, postParam(0, 0), []byte("ghost data"))
+	r, err := m.GetObjectInfos(ctx, &dsmk8.GetObjectInfosRequest{DataIDs: []uint64{id, 77}})
+	if err != nil || len(r.Infos) != 2 || r.Infos[0].Size != 10 || !slices.Equal(r.Results, []rmc.Result{rmc.ResultSuccess, rmc.ResultDataStoreNotFound}) {
+		t.Fatalf("GetObjectInfos at 43: %+v %v", r, err)
+	}
+	if got := download(t, r.Infos[0]); string(got) != "ghost data" {
+		t.Fatalf("download %q", got)
+	}
+	if _, err := m.ChangeMeta(ctx, &dsmk8.ChangeMetaRequest{Param: dsmk8.DataStoreChangeMetaParamMK8{DataID: id, ModifiesFlag: 0x80, DataType: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	mi, err := a.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(id, 0)})
+	if err != nil || mi.Info.DataType != 3 {
+		t.Fatalf("after MK8 ChangeMeta: %+v %v", mi, err)
+	}
+	_, err = a.c.GetObjectInfos(ctx, &ds.GetObjectInfosRequest{DataIDs: []uint64{id}})
+	wantResult(t, "standard 45 on MK8", err, rmc.ResultCoreNotImplemented)
 }

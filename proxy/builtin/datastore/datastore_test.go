@@ -617,3 +617,127 @@ func TestMK8(t *testing.T) {
 	_, err = a.c.GetObjectInfos(ctx, &ds.GetObjectInfosRequest{DataIDs: []uint64{id}})
 	wantResult(t, "standard 45 on MK8", err, rmc.ResultCoreNotImplemented)
 }
+
+// TestConcurrentUploads runs 100 uploads at once through the service
+// (prepare, POST, complete) from four consoles.
+func TestConcurrentUploads(t *testing.T) {
+	srv := servicetest.Start(t, servicetest.Game{}, nil)
+	var users []user
+	for i := 1; i <= 4; i++ {
+		c := srv.Login(t, fmt.Sprintf("%d:pw%d", 1000+i, i))
+		users = append(users, user{uint64(1000 + i), ds.NewClient(c.Secure, c.Settings)})
+	}
+	errs := make(chan error, 100)
+	ids := make(chan uint64, 100)
+	for i := 0; i < 100; i++ {
+		go func(i int) {
+			u := users[i%4]
+			ctx := context.Background()
+			data := bytes.Repeat([]byte{byte(i)}, 1000+i)
+			p := postParam(len(data), 0)
+			r, err := u.c.PreparePostObject(ctx, &ds.PreparePostObjectRequest{Param: p})
+			if err != nil {
+				errs <- err
+				return
+			}
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			for _, f := range r.Info.Form {
+				_ = mw.WriteField(f.Key, f.Value)
+			}
+			fw, _ := mw.CreateFormFile("file", "f")
+			_, _ = fw.Write(data)
+			_ = mw.Close()
+			resp, err := http.Post(r.Info.URL, mw.FormDataContentType(), &body)
+			if err != nil {
+				errs <- err
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNoContent {
+				errs <- fmt.Errorf("upload %d: HTTP %d", i, resp.StatusCode)
+				return
+			}
+			_, err = u.c.CompletePostObject(ctx, &ds.CompletePostObjectRequest{Param: ds.DataStoreCompletePostParam{DataID: r.Info.DataID, Success: true}})
+			ids <- r.Info.DataID
+			errs <- err
+		}(i)
+	}
+	for i := 0; i < 100; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	close(ids)
+	seen := map[uint64]bool{}
+	for id := range ids {
+		if seen[id] {
+			t.Errorf("data id %d handed out twice", id)
+		}
+		seen[id] = true
+	}
+	p := searchParam(1)
+	r, err := users[0].c.SearchObject(context.Background(), &ds.SearchObjectRequest{Param: p})
+	if err != nil || r.Result.TotalCount != 100 {
+		t.Fatalf("search after 100 uploads: total %d, %v", r.Result.TotalCount, err)
+	}
+	http.DefaultClient.CloseIdleConnections()
+}
+
+// BenchmarkTransfer: a 1 MiB object through the service: PreparePostObject,
+// POST, CompletePostObject, then PrepareGetObject and GET, over loopback.
+// go test ./proxy/builtin/datastore -run '^$' -bench Transfer
+func BenchmarkTransfer(b *testing.B) {
+	srv := servicetest.Start(b, servicetest.Game{}, nil)
+	cl := srv.Login(b, "1001:pw1")
+	c := ds.NewClient(cl.Secure, cl.Settings)
+	ctx := context.Background()
+	data := make([]byte, 1<<20)
+	_, _ = rand.Read(data)
+	var last uint64
+	b.Run("upload", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			r, err := c.PreparePostObject(ctx, &ds.PreparePostObjectRequest{Param: postParam(len(data), 0)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			for _, f := range r.Info.Form {
+				_ = mw.WriteField(f.Key, f.Value)
+			}
+			fw, _ := mw.CreateFormFile("file", "f")
+			_, _ = fw.Write(data)
+			_ = mw.Close()
+			resp, err := http.Post(r.Info.URL, mw.FormDataContentType(), &body)
+			if err != nil || resp.StatusCode != http.StatusNoContent {
+				b.Fatal(resp, err)
+			}
+			resp.Body.Close()
+			if _, err := c.CompletePostObject(ctx, &ds.CompletePostObjectRequest{Param: ds.DataStoreCompletePostParam{DataID: r.Info.DataID, Success: true}}); err != nil {
+				b.Fatal(err)
+			}
+			last = r.Info.DataID
+		}
+	})
+	b.Run("download", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			g, err := c.PrepareGetObject(ctx, &ds.PrepareGetObjectRequest{Param: getParam(last)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			resp, err := http.Get(g.Info.URL)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, _ := io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if n != int64(len(data)) {
+				b.Fatal(n)
+			}
+		}
+	})
+	http.DefaultClient.CloseIdleConnections()
+}

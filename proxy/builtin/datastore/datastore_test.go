@@ -741,3 +741,35 @@ func BenchmarkTransfer(b *testing.B) {
 	})
 	http.DefaultClient.CloseIdleConnections()
 }
+
+// TestPersistenceSlotReplace: posting into an occupied slot with
+// delete_last_object replaces the slot's object (MK8 ghosts).
+func TestPersistenceSlotReplace(t *testing.T) {
+	_, a, b := setup(t, nil)
+	ctx := context.Background()
+	p := postParam(0, 0)
+	p.PersistenceInitParam = ds.DataStorePersistenceInitParam{PersistenceID: 4, DeleteLastObject: true}
+	first := upload(t, a, p, []byte("ghost 1"))
+	second := upload(t, a, p, []byte("ghost 2"))
+	gp := getParam(0)
+	gp.PersistenceTarget = ds.DataStorePersistenceTarget{OwnerID: a.pid, PersistenceID: 4}
+	g, err := b.c.PrepareGetObject(ctx, &ds.PrepareGetObjectRequest{Param: gp})
+	if err != nil || g.Info.DataID != second || string(download(t, g.Info)) != "ghost 2" {
+		t.Fatalf("slot 4: %+v %v", g, err)
+	}
+	_, err = b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(first, 0)})
+	wantResult(t, "replaced ghost", err, rmc.ResultDataStoreNotFound)
+	m, _ := b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(second, 0)})
+	if m.Info.ExpireTime.Year() != 9999 {
+		t.Errorf("object in a slot expires %v", m.Info.ExpireTime)
+	}
+	pi, err := b.c.GetPersistenceInfos(ctx, &ds.GetPersistenceInfosRequest{OwnerID: a.pid, SlotIDs: []uint16{4, 5}})
+	if err != nil || pi.Infos[0].DataID != second || !slices.Equal(pi.Results, []rmc.Result{rmc.ResultSuccess, rmc.ResultDataStoreNotFound}) {
+		t.Fatalf("persistence infos %+v %v", pi, err)
+	}
+	if _, err := a.c.UnperpetuateObject(ctx, &ds.UnperpetuateObjectRequest{PersistenceSlotID: 4, DeleteLastObject: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(second, 0)})
+	wantResult(t, "unperpetuated with delete", err, rmc.ResultDataStoreNotFound)
+}

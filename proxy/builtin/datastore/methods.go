@@ -97,8 +97,19 @@ func (s *server) complete(ctx context.Context, c *rpc.Call, id uint64, success b
 	if info.Size != int64(o.Size) {
 		return rpc.Failf(rmc.ResultDataStoreUnknown, errors.New("uploaded size differs from the declared one"))
 	}
+	// The slot's previous object, whose content goes when publishing
+	// deletes it (delete_last_object).
+	var prev store.DataObject
+	if o.PersistenceSlot != noSlot && o.DeleteLastObject {
+		prev, _ = s.meta.GetBySlot(ctx, s.game, o.Owner, o.PersistenceSlot)
+	}
 	if _, err := s.meta.Publish(ctx, s.game, id, s.now()); err != nil {
 		return storeErr(err)
+	}
+	if prev.DataID != 0 {
+		if err := s.objects.Delete(ctx, objectKey(s.game, prev.DataID, prev.Version)); err != nil {
+			s.log.Warn("datastore: remove replaced content", zap.Uint64("data_id", prev.DataID), zap.Error(err))
+		}
 	}
 	s.logCall(c, "datastore: published", zap.Uint64("data_id", id))
 	return nil

@@ -32,7 +32,12 @@ import (
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if datastore.RunCrashChild() {
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
 
 type user struct {
 	pid uint64

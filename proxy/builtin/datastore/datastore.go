@@ -17,9 +17,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"net"
 	"net/url"
 	"slices"
@@ -281,7 +281,9 @@ func objectKey(game string, id uint64, version uint32) string {
 	if len(g) == 0 || g[0] == '.' {
 		g = append([]byte("g"), g...)
 	}
-	return fmt.Sprintf("datastore/%s-%s/%d/%d.bin", g, hex.EncodeToString([]byte(game))[:min(8, 2*len(game))], id, version)
+	// The checksum of the real name keeps games whose names differ only
+	// in replaced characters apart.
+	return fmt.Sprintf("datastore/%s-%08x/%d/%d.bin", g, crc32.ChecksumIEEE([]byte(game)), id, version)
 }
 
 // Flags and limits (services.md §7.2, §7.6).

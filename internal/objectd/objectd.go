@@ -159,11 +159,11 @@ func Serve(ln net.Listener, signer *Signer, objects store.Objects, maxSize int64
 		ReadHeaderTimeout: 30 * time.Second,
 		// Bounds how long a trickling client holds a connection; an upload
 		// form lives 15 minutes by default anyway.
-		ReadTimeout:  20 * time.Minute,
-		WriteTimeout: 20 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          zap.NewStdLog(log),
+		ReadTimeout:    20 * time.Minute,
+		WriteTimeout:   20 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       zap.NewStdLog(log),
 	}
 	go func() {
 		defer close(s.done)

@@ -162,7 +162,8 @@ type DataQuery struct {
 	// Limit bounds the page (1-1000; 0 means 20).
 	Limit int
 	// CountLimit, when positive, makes Search count the matches up to that
-	// many (so a huge result set costs a bounded count).
+	// many (so a huge result set costs a bounded count). The count ignores
+	// Now: objects expired but not yet swept may be counted.
 	CountLimit int
 }
 

@@ -49,12 +49,12 @@ func SeedDataStore(tb testing.TB, s store.DataStore, game string, n int) {
 }
 
 // BenchSearchQueries are the searches BenchmarkDataStoreSearch times,
-// the shapes consoles send: newest public objects of a type, best rated of
-// a type, an owner's objects, a tag, everything by update time.
+// the shapes the service sends: newest public objects of a type, best
+// rated of a type, an owner's objects, a tag, everything by update time.
 func BenchSearchQueries(game string, now time.Time) []store.DataQuery {
 	return []store.DataQuery{
-		{Game: game, Now: now, DataTypes: []uint16{3}, Permissions: []uint8{0}, Order: store.OrderCreated, Desc: true, Limit: 20, CountLimit: 1000},
-		{Game: game, Now: now, DataTypes: []uint16{5}, Permissions: []uint8{0}, Order: store.OrderRatingTotal, Desc: true, Limit: 20},
+		{Game: game, Now: now, DataTypes: []uint16{3}, Permissions: []uint8{0}, NEXStatuses: []uint8{0}, Order: store.OrderCreated, Desc: true, Limit: 20, CountLimit: 1000},
+		{Game: game, Now: now, DataTypes: []uint16{5}, Permissions: []uint8{0}, NEXStatuses: []uint8{0}, Order: store.OrderRatingTotal, Desc: true, Limit: 20, CountLimit: 1000},
 		{Game: game, Now: now, Owners: []uint64{1500}, Order: store.OrderCreated, Desc: true, Limit: 100, CountLimit: 1000},
 		{Game: game, Now: now, Tags: []string{"course7"}, Permissions: []uint8{0}, Order: store.OrderDataID, Limit: 20, Offset: 40},
 		{Game: game, Now: now, Order: store.OrderUpdated, Desc: true, Limit: 50, CountLimit: 1000},

@@ -38,7 +38,7 @@ CREATE TABLE datastore_objects (
 );
 -- Searches filter on published objects of a game, mostly by data type,
 -- and sort by time; owners' lists go by owner.
-CREATE INDEX datastore_by_type_created ON datastore_objects (game, status, data_type, permission, created_ms);
+CREATE INDEX datastore_by_type_created ON datastore_objects (game, status, data_type, permission, nex_status, created_ms);
 CREATE INDEX datastore_by_created ON datastore_objects (game, status, created_ms);
 CREATE INDEX datastore_by_updated ON datastore_objects (game, status, updated_ms);
 CREATE INDEX datastore_by_owner ON datastore_objects (game, owner, status, created_ms);

@@ -46,3 +46,7 @@ func TestStations(t *testing.T) {
 func TestRankings(t *testing.T) {
 	storetest.TestRankings(t, func(t *testing.T) store.Rankings { return openTemp(t).Rankings() })
 }
+
+func TestDataStore(t *testing.T) {
+	storetest.TestDataStore(t, func(t *testing.T) store.DataStore { return openTemp(t).DataStore() })
+}

@@ -71,6 +71,9 @@ func newServeCommand(a *app) *cobra.Command {
 				return err
 			}
 			defer hooks.stop()
+			if hooks.hooks != nil {
+				host.Friends = hooks.hooks // nex.friends_of
+			}
 			srv, err := proxy.New(cfg, hooks.apply(proxy.Options{
 				Logger:   a.log,
 				Builtins: builtinsOf(host),

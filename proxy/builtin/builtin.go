@@ -13,6 +13,7 @@
 package builtin
 
 import (
+	"context"
 	"os"
 	"time"
 
@@ -116,9 +117,30 @@ type Host struct {
 	// Instance names this process among the instances sharing the
 	// stores (it owns the presence entries of its connections).
 	Instance string
+	// Friends tells the services who a player's friends are (ranking's
+	// friend modes, DataStore's friends permission, friends-only
+	// matchmaking); nil: nobody has friends. serve sets it to the Lua
+	// hooks' nex.friends_of.
+	Friends Friends
 
 	mu   sync.Mutex
 	sets []*Set // built through Builtin and Named, closed by Close
+}
+
+// Friends is a source of friend lists.
+type Friends interface {
+	// FriendsOf returns the PIDs of pid's friends in game (none: an empty
+	// list).
+	FriendsOf(ctx context.Context, game string, pid uint64) ([]uint64, error)
+}
+
+// FriendsOf asks the host's friend source; without one, nobody has
+// friends.
+func (h *Host) FriendsOf(ctx context.Context, game string, pid uint64) ([]uint64, error) {
+	if h == nil || h.Friends == nil {
+		return nil, nil
+	}
+	return h.Friends.FriendsOf(ctx, game, pid)
 }
 
 // Close closes the services of every game built through Builtin or Named

@@ -408,3 +408,11 @@ func (cs *consoleSender) close() {
 	cs.mu.Unlock()
 	cs.wg.Wait()
 }
+
+// FriendsOf asks the scripts' nex.friends_of for pid's friends in game
+// (builtin.Friends for the services' friend modes and permissions); no
+// such function means no friends.
+func (h *Hooks) FriendsOf(ctx context.Context, game string, pid uint64) ([]uint64, error) {
+	friends, _, err := h.engine.FriendsOf(ctx, game, pid)
+	return friends, err
+}

@@ -116,21 +116,6 @@ func init() {
 	})
 }
 
-// Friends tells the service who is friends with whom (permission 1 and 4,
-// search targets 6, 8 and 11). The default knows no friends.
-type Friends interface {
-	// FriendsOf lists pid's friends in game.
-	FriendsOf(ctx context.Context, game string, pid uint64) ([]uint64, error)
-}
-
-type noFriends struct{}
-
-func (noFriends) FriendsOf(context.Context, string, uint64) ([]uint64, error) { return nil, nil }
-
-// DefaultFriends is the friend source of the services made after it is
-// set (a friends service may install itself here).
-var DefaultFriends Friends = noFriends{}
-
 // presigner is what the s3 objects backend adds.
 type presigner interface {
 	PresignPost(ctx context.Context, key string, maxSize int64, expiry time.Duration) (*url.URL, map[string]string, error)
@@ -146,7 +131,7 @@ type server struct {
 	s3      presigner
 	signer  *objectd.Signer
 	http    *objectd.Server
-	friends Friends
+	friends builtin.Friends // who is friends with whom (permissions 1 and 4, search targets 6, 8 and 11)
 	now     func() time.Time
 
 	stop     chan struct{}
@@ -168,7 +153,7 @@ func newServer(env *builtin.Env) (builtin.Instance, error) {
 	}
 	s := &server{
 		game: env.Game.Name, cfg: cfg, log: env.Log.With(zap.String("service", Name)),
-		meta: st.DataStore, objects: st.Objects, friends: DefaultFriends, now: clock,
+		meta: st.DataStore, objects: st.Objects, friends: env.Host, now: clock,
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	if p, ok := st.Objects.(presigner); ok {

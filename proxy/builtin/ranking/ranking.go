@@ -17,7 +17,7 @@
 //   - since_time is 2000-01-01 00:00:00, Pretendo's value said to match the
 //     real server.
 //   - Friend modes (2, 3) rank the caller and its friends among
-//     themselves; the friends come from a FriendSource (none by default:
+//     themselves; the friends come from the host's friend source (none by default:
 //     then mode 2 answers like 4 and mode 3 like 1). GetRankingByPIDList
 //     and ByUniqueIdList rank the listed users among themselves too.
 package ranking
@@ -73,37 +73,12 @@ const (
 // sinceTime is what RankingResult.since_time says (services.md §5.3).
 var sinceTime = rmc.NewDateTime(2000, 1, 1, 0, 0, 0)
 
-// FriendSource tells the friend modes who a player's friends are.
-type FriendSource interface {
-	// FriendsOf returns the PIDs of pid's friends in game.
-	FriendsOf(ctx context.Context, game string, pid uint64) ([]uint64, error)
-}
-
-type noFriends struct{}
-
-func (noFriends) FriendsOf(context.Context, string, uint64) ([]uint64, error) { return nil, nil }
-
-var friendSources struct {
-	mu  sync.Mutex
-	new func(env *builtin.Env) FriendSource
-}
-
-// SetFriendSource installs the function that makes the FriendSource of a
-// game's service (a Lua friends_of(pid) hook, a friends server client...);
-// nil restores the default, which knows no friends. Call it before the
-// services are built.
-func SetFriendSource(f func(env *builtin.Env) FriendSource) {
-	friendSources.mu.Lock()
-	friendSources.new = f
-	friendSources.mu.Unlock()
-}
-
 // Server serves protocol 112 for one game.
 type Server struct {
 	game    string
 	cfg     *Config
 	store   store.Rankings
-	friends FriendSource
+	friends builtin.Friends
 	log     *zap.Logger
 	now     func() time.Time
 	legacy  bool
@@ -137,7 +112,7 @@ func New(env *builtin.Env) (builtin.Instance, error) {
 		log = zap.NewNop()
 	}
 	s := &Server{
-		game: env.Game.Name, cfg: cfg, store: env.Host.Stores.Rankings, friends: noFriends{},
+		game: env.Game.Name, cfg: cfg, store: env.Host.Stores.Rankings, friends: env.Host,
 		log: log.With(zap.String("service", Name)), now: time.Now, cache: map[cacheKey]*snapshot{},
 	}
 	switch cfg.Layout {
@@ -146,13 +121,6 @@ func New(env *builtin.Env) (builtin.Instance, error) {
 	case LayoutAuto:
 		s.legacy = env.Game.RMC.NEXVersion != 0 && env.Game.RMC.NEXVersion < 30000
 	}
-	friendSources.mu.Lock()
-	if f := friendSources.new; f != nil {
-		if fs := f(env); fs != nil {
-			s.friends = fs
-		}
-	}
-	friendSources.mu.Unlock()
 	if err := s.seed(context.Background()); err != nil {
 		return nil, err
 	}

@@ -502,9 +502,9 @@ func TestFriendModes(t *testing.T) {
 	if pids, ranks := pidsRanks(r); !slices.Equal(pids, []uint64{1040}) || !slices.Equal(ranks, []uint32{41}) {
 		t.Fatalf("no friends, mode 2: %v %v", pids, ranks)
 	}
-	rk.SetFriendSource(func(*builtin.Env) rk.FriendSource { return fakeFriends{1040: {1070, 1002, 1010}} })
-	t.Cleanup(func() { rk.SetFriendSource(nil) })
-	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu", TOML: baseTOML}, nil)
+	host := servicetest.Host(t)
+	host.Friends = fakeFriends{1040: {1070, 1002, 1010}}
+	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu", TOML: baseTOML}, host)
 	c := srv.Login(t, "1001:pw1")
 	p := player{pid: 1001, cl: ranking.NewClient(c.Secure, c.Settings)}
 	r, err = getRanking(t, p, rk.ModeFriends, 9999, order(1, 0, 10), 0, 1040)

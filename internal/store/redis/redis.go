@@ -10,9 +10,13 @@ package redis
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
 )
+
+// defaultPoolSize is the connection pool of a URL that names none.
+const defaultPoolSize = 128
 
 // Client is a connection pool to one Redis server (or cluster) with a key
 // prefix.
@@ -27,6 +31,13 @@ func Open(ctx context.Context, url, prefix string) (*Client, error) {
 	opt, err := goredis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("store/redis: parse url: %w", err)
+	}
+	if !strings.Contains(url, "pool_size=") {
+		// Every console's write is a round trip that waits for Redis; the
+		// client's default (10 per CPU) makes concurrent consoles queue
+		// for a connection long before Redis is busy. ?pool_size= in the
+		// URL still decides.
+		opt.PoolSize = max(defaultPoolSize, opt.PoolSize)
 	}
 	rdb := goredis.NewClient(opt)
 	if err := rdb.Ping(ctx).Err(); err != nil {

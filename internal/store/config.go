@@ -56,6 +56,8 @@ type Backends struct {
 	// Rankings: "sqlite" (default), "postgres" or "redis" (sorted sets
 	// for the order; see package redis).
 	Rankings string `mapstructure:"rankings"`
+	// Gatherings (matchmake sessions): "sqlite" (default).
+	Gatherings string `mapstructure:"gatherings"`
 }
 
 // SQLiteConfig tunes the embedded database.
@@ -110,12 +112,13 @@ func DefaultConfig() Config {
 	return Config{
 		DataDir: "data",
 		Backends: Backends{
-			Accounts:  BackendSQLite,
-			UniqueIDs: BackendSQLite,
-			Stations:  BackendSQLite,
-			Objects:   BackendFiles,
-			Bus:       BackendMemory,
-			Rankings:  BackendSQLite,
+			Accounts:   BackendSQLite,
+			UniqueIDs:  BackendSQLite,
+			Stations:   BackendSQLite,
+			Objects:    BackendFiles,
+			Bus:        BackendMemory,
+			Rankings:   BackendSQLite,
+			Gatherings: BackendSQLite,
 		},
 		SQLite:  SQLiteConfig{MaxBatch: 512, Readers: 4},
 		Redis:   RedisConfig{KeyPrefix: "nex:"},
@@ -127,7 +130,7 @@ func DefaultConfig() Config {
 // Uses reports whether any domain uses backend name.
 func (b Backends) Uses(name string) bool {
 	return b.Accounts == name || b.UniqueIDs == name || b.Stations == name || b.Objects == name || b.Bus == name ||
-		b.Rankings == name
+		b.Rankings == name || b.Gatherings == name
 }
 
 // Validate reports every problem of c, each naming its key under [store].
@@ -150,6 +153,7 @@ func (c Config) Validate() []error {
 	pick("backends.objects", c.Backends.Objects, BackendFiles, BackendS3)
 	pick("backends.bus", c.Backends.Bus, BackendMemory, BackendRedis)
 	pick("backends.rankings", c.Backends.Rankings, BackendSQLite, BackendPostgres, BackendRedis)
+	pick("backends.gatherings", c.Backends.Gatherings, BackendSQLite)
 
 	needDir := c.Backends.Uses(BackendFiles) || (c.Backends.Uses(BackendSQLite) && c.SQLite.Path == "")
 	if needDir && c.DataDir == "" {
@@ -204,6 +208,8 @@ type Stores struct {
 	Bus      Bus
 	// Rankings holds the Ranking service's scores and common data.
 	Rankings Rankings
+	// Gatherings holds the matchmake sessions.
+	Gatherings Gatherings
 
 	// Closers are closed in reverse order by Close.
 	Closers []io.Closer

@@ -46,3 +46,7 @@ func TestStations(t *testing.T) {
 func TestRankings(t *testing.T) {
 	storetest.TestRankings(t, func(t *testing.T) store.Rankings { return openTemp(t).Rankings() })
 }
+
+func TestGatherings(t *testing.T) {
+	storetest.TestGatherings(t, func(t *testing.T) store.Gatherings { return openTemp(t).Gatherings() })
+}

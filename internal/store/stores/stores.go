@@ -96,6 +96,9 @@ func Open(ctx context.Context, cfg store.Config, log *zap.Logger) (_ *store.Stor
 	case store.BackendRedis:
 		s.Rankings = rd.Rankings()
 	}
+	if b.Gatherings == store.BackendSQLite {
+		s.Gatherings = lite.Gatherings()
+	}
 	switch b.Objects {
 	case store.BackendFiles:
 		dir := filepath.Join(cfg.DataDir, "objects")

@@ -5,6 +5,7 @@ package main
 // makes local.
 import (
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/auth"
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/datastore"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/ranking"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/utility"

@@ -56,6 +56,9 @@ type Backends struct {
 	// Rankings: "sqlite" (default), "postgres" or "redis" (sorted sets
 	// for the order; see package redis).
 	Rankings string `mapstructure:"rankings"`
+	// DataStore (object metadata of protocol 115): "sqlite" (default) or
+	// "postgres".
+	DataStore string `mapstructure:"datastore"`
 	// Gatherings (matchmake sessions): "sqlite" (default).
 	Gatherings string `mapstructure:"gatherings"`
 }
@@ -118,6 +121,7 @@ func DefaultConfig() Config {
 			Objects:    BackendFiles,
 			Bus:        BackendMemory,
 			Rankings:   BackendSQLite,
+			DataStore:  BackendSQLite,
 			Gatherings: BackendSQLite,
 		},
 		SQLite:  SQLiteConfig{MaxBatch: 512, Readers: 4},
@@ -130,7 +134,7 @@ func DefaultConfig() Config {
 // Uses reports whether any domain uses backend name.
 func (b Backends) Uses(name string) bool {
 	return b.Accounts == name || b.UniqueIDs == name || b.Stations == name || b.Objects == name || b.Bus == name ||
-		b.Rankings == name || b.Gatherings == name
+		b.Rankings == name || b.DataStore == name || b.Gatherings == name
 }
 
 // Validate reports every problem of c, each naming its key under [store].
@@ -153,6 +157,7 @@ func (c Config) Validate() []error {
 	pick("backends.objects", c.Backends.Objects, BackendFiles, BackendS3)
 	pick("backends.bus", c.Backends.Bus, BackendMemory, BackendRedis)
 	pick("backends.rankings", c.Backends.Rankings, BackendSQLite, BackendPostgres, BackendRedis)
+	pick("backends.datastore", c.Backends.DataStore, BackendSQLite, BackendPostgres)
 	pick("backends.gatherings", c.Backends.Gatherings, BackendSQLite)
 
 	needDir := c.Backends.Uses(BackendFiles) || (c.Backends.Uses(BackendSQLite) && c.SQLite.Path == "")
@@ -208,6 +213,8 @@ type Stores struct {
 	Bus      Bus
 	// Rankings holds the Ranking service's scores and common data.
 	Rankings Rankings
+	// DataStore holds DataStore object metadata.
+	DataStore DataStore
 	// Gatherings holds the matchmake sessions.
 	Gatherings Gatherings
 

@@ -77,7 +77,7 @@ func TestMigrationsOnce(t *testing.T) {
 	}
 	defer db2.Close()
 	var n int
-	if err := db2.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != 4 {
+	if err := db2.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != 5 {
 		t.Errorf("schema_migrations rows = %d, %v", n, err)
 	}
 	if _, err := Open(ctx, "postgres://%zz", 1); err == nil {
@@ -87,4 +87,15 @@ func TestMigrationsOnce(t *testing.T) {
 
 func TestRankings(t *testing.T) {
 	storetest.TestRankings(t, func(t *testing.T) store.Rankings { return openTemp(t).Rankings() })
+}
+
+func TestDataStore(t *testing.T) {
+	storetest.TestDataStore(t, func(t *testing.T) store.DataStore { return openTemp(t).DataStore() })
+}
+
+// BenchmarkDataStoreSearch: go test ./internal/store/postgres -run '^$' -bench DataStoreSearch -benchtime 2000x
+func BenchmarkDataStoreSearch(b *testing.B) {
+	s := openTemp(b).DataStore()
+	storetest.SeedDataStore(b, s, "bench", 100000)
+	storetest.BenchmarkDataStoreSearch(b, s, "bench")
 }

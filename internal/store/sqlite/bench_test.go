@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/internal/store/storetest"
 )
 
 // BenchmarkSQLiteGroupCommit measures acknowledged (fsynced) small writes
@@ -76,4 +77,11 @@ func BenchmarkIDAllocatorSQLite(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ids/s")
+}
+
+// BenchmarkDataStoreSearch: go test ./internal/store/sqlite -run '^$' -bench DataStoreSearch -benchtime 2000x
+func BenchmarkDataStoreSearch(b *testing.B) {
+	s := openTemp(b).DataStore()
+	storetest.SeedDataStore(b, s, "bench", 100000)
+	storetest.BenchmarkDataStoreSearch(b, s, "bench")
 }

@@ -43,7 +43,6 @@ var (
 			ORDER BY id LIMIT ?`)
 )
 
-
 func scanGathering(game string, r scanner) (store.Gathering, error) {
 	var g store.Gathering
 	var id, owner, host, minP, maxP, policy, arg, flags, state, mode, sys, progress, ms int64
@@ -433,4 +432,3 @@ func (s *Gatherings) OfPID(ctx context.Context, game string, pid uint64) ([]uint
 	}
 	return out, nil
 }
-

@@ -47,6 +47,10 @@ func TestRankings(t *testing.T) {
 	storetest.TestRankings(t, func(t *testing.T) store.Rankings { return openTemp(t).Rankings() })
 }
 
+func TestDataStore(t *testing.T) {
+	storetest.TestDataStore(t, func(t *testing.T) store.DataStore { return openTemp(t).DataStore() })
+}
+
 func TestGatherings(t *testing.T) {
 	storetest.TestGatherings(t, func(t *testing.T) store.Gatherings { return openTemp(t).Gatherings() })
 }

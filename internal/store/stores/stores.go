@@ -96,6 +96,12 @@ func Open(ctx context.Context, cfg store.Config, log *zap.Logger) (_ *store.Stor
 	case store.BackendRedis:
 		s.Rankings = rd.Rankings()
 	}
+	switch b.DataStore {
+	case store.BackendSQLite:
+		s.DataStore = lite.DataStore()
+	case store.BackendPostgres:
+		s.DataStore = pg.DataStore()
+	}
 	if b.Gatherings == store.BackendSQLite {
 		s.Gatherings = lite.Gatherings()
 	}

@@ -92,7 +92,7 @@ func TestOpenScaleOut(t *testing.T) {
 		t.Skip("set NEXPROXY_TEST_POSTGRES, NEXPROXY_TEST_REDIS and NEXPROXY_TEST_S3 (+ keys) to run this test")
 	}
 	cfg := store.DefaultConfig()
-	cfg.Backends = store.Backends{Accounts: "postgres", UniqueIDs: "postgres", Stations: "redis", Objects: "s3", Bus: "redis", Rankings: "redis"}
+	cfg.Backends = store.Backends{Accounts: "postgres", UniqueIDs: "postgres", Stations: "redis", Objects: "s3", Bus: "redis", Rankings: "redis", DataStore: "postgres"}
 	cfg.Postgres.URL = pg
 	cfg.Redis.URL = rd
 	cfg.Redis.KeyPrefix = "nexproxy-test-open:"
@@ -123,6 +123,9 @@ func TestOpenScaleOut(t *testing.T) {
 		t.Error(err)
 	}
 	if _, err := s.Stations.AllocateRVCID(ctx, "g"); err != nil {
+		t.Error(err)
+	}
+	if _, err := s.DataStore.AllocateDataID(ctx, "open-test", 1); err != nil {
 		t.Error(err)
 	}
 }

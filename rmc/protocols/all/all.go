@@ -10,6 +10,7 @@ import (
 	"github.com/nexproxy/nexproxy/rmc/protocols/authentication"
 	_ "github.com/nexproxy/nexproxy/rmc/protocols/common"
 	"github.com/nexproxy/nexproxy/rmc/protocols/datastore"
+	datastoremk8 "github.com/nexproxy/nexproxy/rmc/protocols/datastore/mk8"
 	"github.com/nexproxy/nexproxy/rmc/protocols/health"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
 	matchmakeextensionmk8 "github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension/mk8"
@@ -100,6 +101,10 @@ func Message(protocol uint16, method uint32, nex int, request bool, variants ...
 func variant(name string, protocol uint16, method uint32, nex int, request bool) typed.Message {
 	var m typed.Message
 	switch {
+	case name == "mk8" && protocol == 115 && request:
+		m = datastoremk8.NewRequest(method, nex)
+	case name == "mk8" && protocol == 115:
+		m = datastoremk8.NewResponse(method, nex)
 	case name == "mk8" && protocol == 109 && request:
 		m = matchmakeextensionmk8.NewRequest(method, nex)
 	case name == "mk8" && protocol == 109:

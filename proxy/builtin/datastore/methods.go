@@ -1,0 +1,686 @@
+package datastore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/rmc"
+	ds "github.com/nexproxy/nexproxy/rmc/protocols/datastore"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
+)
+
+var _ ds.Server = (*server)(nil)
+
+func tooMany(n int) error {
+	if n > maxBatch {
+		return fail(rmc.ResultDataStoreInvalidArgument)
+	}
+	return nil
+}
+
+// ---- posting ----
+
+func (s *server) preparePost(ctx context.Context, c *rpc.Call, p *ds.DataStorePreparePostParam) (ds.DataStoreReqPostInfo, error) {
+	o, err := s.newObject(c, p, true)
+	if err != nil {
+		return ds.DataStoreReqPostInfo{}, err
+	}
+	if o.DataID, err = s.meta.AllocateDataID(ctx, s.game, s.cfg.FirstDataID); err != nil {
+		return ds.DataStoreReqPostInfo{}, storeErr(err)
+	}
+	if err := s.meta.Create(ctx, o); err != nil {
+		return ds.DataStoreReqPostInfo{}, storeErr(err)
+	}
+	u, form, err := s.uploadForm(ctx, objectKey(s.game, o.DataID, 1), int64(o.Size))
+	if err != nil {
+		return ds.DataStoreReqPostInfo{}, err
+	}
+	s.logCall(c, "datastore: prepared post", zap.Uint64("data_id", o.DataID), zap.Uint32("size", o.Size))
+	return ds.DataStoreReqPostInfo{DataID: o.DataID, URL: u, Form: form, Headers: []ds.DataStoreKeyValue{}}, nil
+}
+
+// PreparePostObject creates a pending object and returns its upload form.
+func (s *server) PreparePostObject(ctx context.Context, c *rpc.Call, req *ds.PreparePostObjectRequest) (*ds.PreparePostObjectResponse, error) {
+	info, err := s.preparePost(ctx, c, &req.Param)
+	if err != nil {
+		return nil, err
+	}
+	return &ds.PreparePostObjectResponse{Info: info}, nil
+}
+
+// PreparePostObjectV1 is PreparePostObject with 32-bit data ids.
+func (s *server) PreparePostObjectV1(ctx context.Context, c *rpc.Call, req *ds.PreparePostObjectV1Request) (*ds.PreparePostObjectV1Response, error) {
+	p := req.Param
+	info, err := s.preparePost(ctx, c, &ds.DataStorePreparePostParam{Size: p.Size, Name: p.Name, DataType: p.DataType,
+		MetaBinary: p.MetaBinary, Permission: p.Permission, DeletePermission: p.DeletePermission, Flag: p.Flag,
+		Period: p.Period, ReferDataID: p.ReferDataID, Tags: p.Tags, RatingInitParam: p.RatingInitParam,
+		PersistenceInitParam: ds.DataStorePersistenceInitParam{PersistenceID: noSlot}})
+	if err != nil {
+		return nil, err
+	}
+	if info.DataID > 0xFFFFFFFF {
+		return nil, fail(rmc.ResultDataStoreOverCapacity)
+	}
+	return &ds.PreparePostObjectV1Response{Info: ds.DataStoreReqPostInfoV1{DataID: uint32(info.DataID), URL: info.URL,
+		Headers: info.Headers, Form: info.Form, RootCACert: info.RootCACert}}, nil
+}
+
+// complete ends an upload: on success the content must really be there
+// (with the declared size) and the object is published; on failure the
+// object is removed.
+func (s *server) complete(ctx context.Context, c *rpc.Call, id uint64, success bool) error {
+	o, err := s.meta.Get(ctx, s.game, id)
+	if err != nil {
+		return storeErr(err)
+	}
+	if o.Status == store.DataDeleted {
+		return fail(rmc.ResultDataStoreNotFound)
+	}
+	if o.Owner != c.Session.PID() || o.Status != store.DataPending {
+		return fail(rmc.ResultDataStorePermissionDenied)
+	}
+	key := objectKey(s.game, id, o.Version)
+	if !success {
+		return s.remove(ctx, &o)
+	}
+	info, err := s.objects.Head(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return fail(rmc.ResultDataStoreNotFound)
+	}
+	if err != nil {
+		return rpc.Failf(rmc.ResultDataStoreSystemFileError, err)
+	}
+	if info.Size != int64(o.Size) {
+		return rpc.Failf(rmc.ResultDataStoreUnknown, errors.New("uploaded size differs from the declared one"))
+	}
+	// The slot's previous object, whose content goes when publishing
+	// deletes it (delete_last_object).
+	var prev store.DataObject
+	if o.PersistenceSlot != noSlot && o.DeleteLastObject {
+		prev, _ = s.meta.GetBySlot(ctx, s.game, o.Owner, o.PersistenceSlot)
+	}
+	if _, err := s.meta.Publish(ctx, s.game, id, s.now()); err != nil {
+		return storeErr(err)
+	}
+	if prev.DataID != 0 {
+		if err := s.objects.Delete(ctx, objectKey(s.game, prev.DataID, prev.Version)); err != nil {
+			s.log.Warn("datastore: remove replaced content", zap.Uint64("data_id", prev.DataID), zap.Error(err))
+		}
+	}
+	s.logCall(c, "datastore: published", zap.Uint64("data_id", id))
+	return nil
+}
+
+// remove deletes an object and its content.
+func (s *server) remove(ctx context.Context, o *store.DataObject) error {
+	if _, err := s.meta.Update(ctx, s.game, o.DataID, func(x *store.DataObject) error {
+		x.Status = store.DataDeleted
+		return nil
+	}); err != nil {
+		return storeErr(err)
+	}
+	if err := s.objects.Delete(ctx, objectKey(s.game, o.DataID, o.Version)); err != nil {
+		s.log.Warn("datastore: remove content", zap.Uint64("data_id", o.DataID), zap.Error(err))
+	}
+	return nil
+}
+
+// CompletePostObject publishes (or drops) an uploaded object.
+func (s *server) CompletePostObject(ctx context.Context, c *rpc.Call, req *ds.CompletePostObjectRequest) (*ds.CompletePostObjectResponse, error) {
+	return &ds.CompletePostObjectResponse{}, s.complete(ctx, c, req.Param.DataID, req.Param.Success)
+}
+
+// CompletePostObjectV1 is CompletePostObject with a 32-bit data id.
+func (s *server) CompletePostObjectV1(ctx context.Context, c *rpc.Call, req *ds.CompletePostObjectV1Request) (*ds.CompletePostObjectV1Response, error) {
+	return &ds.CompletePostObjectV1Response{}, s.complete(ctx, c, uint64(req.Param.DataID), req.Param.Success)
+}
+
+// CompletePostObjects completes several uploads, stopping at the first
+// error.
+func (s *server) CompletePostObjects(ctx context.Context, c *rpc.Call, req *ds.CompletePostObjectsRequest) (*ds.CompletePostObjectsResponse, error) {
+	if err := tooMany(len(req.DataIDs)); err != nil {
+		return nil, err
+	}
+	for _, id := range req.DataIDs {
+		if err := s.complete(ctx, c, id, true); err != nil {
+			return nil, err
+		}
+	}
+	return &ds.CompletePostObjectsResponse{}, nil
+}
+
+// postMeta stores a published object without content.
+func (s *server) postMeta(ctx context.Context, c *rpc.Call, id uint64, p *ds.DataStorePreparePostParam) (uint64, error) {
+	o, err := s.newObject(c, p, false)
+	if err != nil {
+		return 0, err
+	}
+	o.Size = 0
+	if id == 0 {
+		if id, err = s.meta.AllocateDataID(ctx, s.game, s.cfg.FirstDataID); err != nil {
+			return 0, storeErr(err)
+		}
+	}
+	o.DataID = id
+	if err := s.meta.Create(ctx, o); err != nil {
+		return 0, storeErr(err)
+	}
+	if _, err := s.meta.Publish(ctx, s.game, id, s.now()); err != nil {
+		return 0, storeErr(err)
+	}
+	return id, nil
+}
+
+// PostMetaBinary stores a meta-only object.
+func (s *server) PostMetaBinary(ctx context.Context, c *rpc.Call, req *ds.PostMetaBinaryRequest) (*ds.PostMetaBinaryResponse, error) {
+	id, err := s.postMeta(ctx, c, 0, &req.Param)
+	if err != nil {
+		return nil, err
+	}
+	return &ds.PostMetaBinaryResponse{DataID: id}, nil
+}
+
+// PostMetaBinaryWithDataId stores a meta-only object under a chosen id
+// (taken: DataStore::OperationNotAllowed).
+func (s *server) PostMetaBinaryWithDataId(ctx context.Context, c *rpc.Call, req *ds.PostMetaBinaryWithDataIdRequest) (*ds.PostMetaBinaryWithDataIdResponse, error) {
+	if req.DataID == 0 {
+		return nil, fail(rmc.ResultDataStoreInvalidArgument)
+	}
+	_, err := s.postMeta(ctx, c, req.DataID, &req.Param)
+	return &ds.PostMetaBinaryWithDataIdResponse{}, err
+}
+
+// PostMetaBinariesWithDataId is PostMetaBinaryWithDataId per item.
+func (s *server) PostMetaBinariesWithDataId(ctx context.Context, c *rpc.Call, req *ds.PostMetaBinariesWithDataIdRequest) (*ds.PostMetaBinariesWithDataIdResponse, error) {
+	if len(req.DataIDs) != len(req.Param) {
+		return nil, fail(rmc.ResultDataStoreInvalidArgument)
+	}
+	if err := tooMany(len(req.DataIDs)); err != nil {
+		return nil, err
+	}
+	out := &ds.PostMetaBinariesWithDataIdResponse{}
+	for i, id := range req.DataIDs {
+		var err error
+		if id == 0 {
+			err = fail(rmc.ResultDataStoreInvalidArgument)
+		} else {
+			_, err = s.postMeta(ctx, c, id, &req.Param[i])
+		}
+		out.Results = append(out.Results, resultOf(err))
+	}
+	return out, nil
+}
+
+// ---- getting ----
+
+func (s *server) getInfo(ctx context.Context, c *rpc.Call, o *store.DataObject) (ds.DataStoreReqGetInfo, error) {
+	info := ds.DataStoreReqGetInfo{Headers: []ds.DataStoreKeyValue{}, Size: o.Size, DataID: o.DataID}
+	if o.Flag&flagNoFile != 0 {
+		return info, nil
+	}
+	u, err := s.downloadURL(ctx, objectKey(s.game, o.DataID, o.Version))
+	info.URL = u
+	s.touch(ctx, o)
+	return info, err
+}
+
+// touch records a reference and, for flag 0x2, extends the expiry.
+func (s *server) touch(ctx context.Context, o *store.DataObject) {
+	now := s.now().UTC()
+	_, err := s.meta.Update(ctx, s.game, o.DataID, func(x *store.DataObject) error {
+		x.ReferredCount++
+		x.ReferredTime = now
+		if x.Flag&flagPeriodFromLast != 0 && x.Expires.Before(forever) {
+			x.Expires = now.Add(time.Duration(x.Period) * 24 * time.Hour)
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.Warn("datastore: touch", zap.Uint64("data_id", o.DataID), zap.Error(err))
+	}
+}
+
+func (s *server) prepareGet(ctx context.Context, c *rpc.Call, p *ds.DataStorePrepareGetParam) (store.DataObject, ds.DataStoreReqGetInfo, error) {
+	o, err := s.resolve(ctx, c, p.DataID, p.PersistenceTarget)
+	if err != nil {
+		return o, ds.DataStoreReqGetInfo{}, err
+	}
+	if err := s.canRead(ctx, c, &o, p.AccessPassword); err != nil {
+		return o, ds.DataStoreReqGetInfo{}, err
+	}
+	info, err := s.getInfo(ctx, c, &o)
+	return o, info, err
+}
+
+// PrepareGetObject returns the download URL of an object.
+func (s *server) PrepareGetObject(ctx context.Context, c *rpc.Call, req *ds.PrepareGetObjectRequest) (*ds.PrepareGetObjectResponse, error) {
+	o, info, err := s.prepareGet(ctx, c, &req.Param)
+	if err != nil {
+		return nil, err
+	}
+	if o.Flag&flagNoFile != 0 {
+		return nil, fail(rmc.ResultDataStoreNotFound)
+	}
+	return &ds.PrepareGetObjectResponse{Info: info}, nil
+}
+
+// PrepareGetObjectV1 is PrepareGetObject with a 32-bit data id.
+func (s *server) PrepareGetObjectV1(ctx context.Context, c *rpc.Call, req *ds.PrepareGetObjectV1Request) (*ds.PrepareGetObjectV1Response, error) {
+	o, info, err := s.prepareGet(ctx, c, &ds.DataStorePrepareGetParam{DataID: uint64(req.Param.DataID),
+		PersistenceTarget: ds.DataStorePersistenceTarget{PersistenceID: noSlot}})
+	if err != nil {
+		return nil, err
+	}
+	if o.Flag&flagNoFile != 0 {
+		return nil, fail(rmc.ResultDataStoreNotFound)
+	}
+	return &ds.PrepareGetObjectV1Response{Info: ds.DataStoreReqGetInfoV1{URL: info.URL, Headers: info.Headers, Size: info.Size, RootCACert: info.RootCACert}}, nil
+}
+
+// PrepareGetObjectOrMetaBinary returns the download URL (objects with
+// content) and the meta binary.
+func (s *server) PrepareGetObjectOrMetaBinary(ctx context.Context, c *rpc.Call, req *ds.PrepareGetObjectOrMetaBinaryRequest) (*ds.PrepareGetObjectOrMetaBinaryResponse, error) {
+	o, info, err := s.prepareGet(ctx, c, &req.Param)
+	if err != nil {
+		return nil, err
+	}
+	return &ds.PrepareGetObjectOrMetaBinaryResponse{GetInfo: info, AdditionalMeta: ds.DataStoreReqGetAdditionalMeta{
+		OwnerID: o.Owner, DataType: o.DataType, Version: uint16(o.Version), MetaBinary: o.MetaBinary}}, nil
+}
+
+// GetObjectInfos returns the download info of several objects, with a
+// result each.
+func (s *server) GetObjectInfos(ctx context.Context, c *rpc.Call, req *ds.GetObjectInfosRequest) (*ds.GetObjectInfosResponse, error) {
+	if err := tooMany(len(req.DataIDs)); err != nil {
+		return nil, err
+	}
+	out := &ds.GetObjectInfosResponse{}
+	for _, id := range req.DataIDs {
+		_, info, err := s.prepareGet(ctx, c, &ds.DataStorePrepareGetParam{DataID: id})
+		if err != nil {
+			info = ds.DataStoreReqGetInfo{}
+		}
+		out.Infos = append(out.Infos, info)
+		out.Results = append(out.Results, resultOf(err))
+	}
+	return out, nil
+}
+
+// TouchObject records a reference (and extends flag-0x2 expiries).
+func (s *server) TouchObject(ctx context.Context, c *rpc.Call, req *ds.TouchObjectRequest) (*ds.TouchObjectResponse, error) {
+	o, err := s.load(ctx, req.Param.DataID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.canRead(ctx, c, &o, req.Param.AccessPassword); err != nil {
+		return nil, err
+	}
+	s.touch(ctx, &o)
+	return &ds.TouchObjectResponse{}, nil
+}
+
+// ---- metadata ----
+
+func (s *server) getMeta(ctx context.Context, c *rpc.Call, p *ds.DataStoreGetMetaParam) (ds.DataStoreMetaInfo, error) {
+	o, err := s.resolve(ctx, c, p.DataID, p.PersistenceTarget)
+	if err != nil {
+		return ds.DataStoreMetaInfo{}, err
+	}
+	if err := s.canRead(ctx, c, &o, p.AccessPassword); err != nil {
+		return ds.DataStoreMetaInfo{}, err
+	}
+	return metaInfo(&o, p.ResultOption), nil
+}
+
+// GetMeta returns an object's metadata filtered by result_option.
+func (s *server) GetMeta(ctx context.Context, c *rpc.Call, req *ds.GetMetaRequest) (*ds.GetMetaResponse, error) {
+	info, err := s.getMeta(ctx, c, &req.Param)
+	if err != nil {
+		return nil, err
+	}
+	return &ds.GetMetaResponse{Info: info}, nil
+}
+
+// GetMetas is GetMeta for several ids with one param, a result each.
+func (s *server) GetMetas(ctx context.Context, c *rpc.Call, req *ds.GetMetasRequest) (*ds.GetMetasResponse, error) {
+	if err := tooMany(len(req.DataIDs)); err != nil {
+		return nil, err
+	}
+	out := &ds.GetMetasResponse{}
+	for _, id := range req.DataIDs {
+		p := req.Param
+		p.DataID = id
+		info, err := s.getMeta(ctx, c, &p)
+		out.Info = append(out.Info, info)
+		out.Results = append(out.Results, resultOf(err))
+	}
+	return out, nil
+}
+
+// GetMetasMultipleParam is GetMeta per param, a result each: a missing
+// object is a NotFound result, never a failed call.
+func (s *server) GetMetasMultipleParam(ctx context.Context, c *rpc.Call, req *ds.GetMetasMultipleParamRequest) (*ds.GetMetasMultipleParamResponse, error) {
+	if err := tooMany(len(req.Params)); err != nil {
+		return nil, err
+	}
+	out := &ds.GetMetasMultipleParamResponse{}
+	for i := range req.Params {
+		info, err := s.getMeta(ctx, c, &req.Params[i])
+		out.Infos = append(out.Infos, info)
+		out.Results = append(out.Results, resultOf(err))
+	}
+	return out, nil
+}
+
+// GetSpecificMeta returns short metadata of the readable objects among ids.
+func (s *server) GetSpecificMeta(ctx context.Context, c *rpc.Call, req *ds.GetSpecificMetaRequest) (*ds.GetSpecificMetaResponse, error) {
+	if err := tooMany(len(req.Param.DataIDs)); err != nil {
+		return nil, err
+	}
+	out := &ds.GetSpecificMetaResponse{Infos: []ds.DataStoreSpecificMetaInfo{}}
+	for _, id := range req.Param.DataIDs {
+		o, err := s.load(ctx, id)
+		if err != nil || s.canRead(ctx, c, &o, 0) != nil {
+			continue
+		}
+		out.Infos = append(out.Infos, ds.DataStoreSpecificMetaInfo{DataID: o.DataID, OwnerID: o.Owner, Size: o.Size, DataType: o.DataType, Version: o.Version})
+	}
+	return out, nil
+}
+
+// GetSpecificMetaV1 is GetSpecificMeta with 32-bit ids and versions.
+func (s *server) GetSpecificMetaV1(ctx context.Context, c *rpc.Call, req *ds.GetSpecificMetaV1Request) (*ds.GetSpecificMetaV1Response, error) {
+	ids := make([]uint64, len(req.Param.DataIDs))
+	for i, id := range req.Param.DataIDs {
+		ids[i] = uint64(id)
+	}
+	r, err := s.GetSpecificMeta(ctx, c, &ds.GetSpecificMetaRequest{Param: ds.DataStoreGetSpecificMetaParam{DataIDs: ids}})
+	if err != nil {
+		return nil, err
+	}
+	out := &ds.GetSpecificMetaV1Response{Infos: []ds.DataStoreSpecificMetaInfoV1{}}
+	for _, m := range r.Infos {
+		out.Infos = append(out.Infos, ds.DataStoreSpecificMetaInfoV1{DataID: uint32(m.DataID), OwnerID: m.OwnerID, Size: m.Size, DataType: m.DataType, Version: uint16(m.Version)})
+	}
+	return out, nil
+}
+
+// changeMeta applies a ChangeMeta param (modifies_flag bits, services.md
+// §7.10); compare_param is not applied (no source implements it).
+func (s *server) changeMeta(ctx context.Context, c *rpc.Call, p *ds.DataStoreChangeMetaParam, v1 bool) error {
+	var o store.DataObject
+	var err error
+	if p.DataID == 0 && !v1 {
+		o, err = s.resolve(ctx, c, 0, p.PersistenceTarget)
+	} else {
+		o, err = s.load(ctx, p.DataID)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.canChange(ctx, c, &o, p.UpdatePassword); err != nil {
+		return err
+	}
+	f := p.ModifiesFlag
+	if f&0x1 != 0 && len([]rune(p.Name)) > maxName || f&0x10 != 0 && len(p.MetaBinary) > maxMeta {
+		return fail(rmc.ResultDataStoreInvalidArgument)
+	}
+	if f&0x20 != 0 {
+		if err := checkTags(p.Tags); err != nil {
+			return err
+		}
+	}
+	perm, err := permission(p.Permission)
+	if f&0x2 != 0 && err != nil {
+		return err
+	}
+	dperm, err := permission(p.DeletePermission)
+	if f&0x4 != 0 && err != nil {
+		return err
+	}
+	period := o.Period
+	if f&0x8 != 0 {
+		if period, err = checkPeriod(p.Period); err != nil {
+			return err
+		}
+	}
+	if f&0x80 != 0 && p.DataType == 65535 {
+		return fail(rmc.ResultDataStoreInvalidArgument)
+	}
+	now := s.now().UTC()
+	_, err = s.meta.Update(ctx, s.game, o.DataID, func(x *store.DataObject) error {
+		if f&0x1 != 0 {
+			x.Name = p.Name
+		}
+		if f&0x2 != 0 {
+			x.Permission = perm
+		}
+		if f&0x4 != 0 {
+			x.DeletePermission = dperm
+		}
+		if f&0x8 != 0 {
+			x.Period = period
+		}
+		if f&0x10 != 0 {
+			x.MetaBinary = append([]byte(nil), p.MetaBinary...)
+		}
+		if f&0x20 != 0 {
+			x.Tags = append([]string(nil), p.Tags...)
+		}
+		if f&0x40 != 0 || f&0x8 != 0 {
+			x.Updated = now
+			if x.Expires.Before(forever) {
+				x.Expires = now.Add(time.Duration(x.Period) * 24 * time.Hour)
+			}
+		}
+		if f&0x80 != 0 {
+			x.DataType = p.DataType
+		}
+		if f&0x100 != 0 {
+			x.ReferredCount = p.ReferredCount
+		}
+		if f&0x200 != 0 {
+			x.NEXStatus = p.Status
+		}
+		return nil
+	})
+	if err != nil {
+		return storeErr(err)
+	}
+	return nil
+}
+
+func fromV1(id uint64, p *ds.DataStoreChangeMetaParamV1) ds.DataStoreChangeMetaParam {
+	if id == 0 {
+		id = p.DataID
+	}
+	return ds.DataStoreChangeMetaParam{DataID: id, ModifiesFlag: p.ModifiesFlag & 0x3F, Name: p.Name, Permission: p.Permission,
+		DeletePermission: p.DeletePermission, Period: p.Period, MetaBinary: p.MetaBinary, Tags: p.Tags, UpdatePassword: p.UpdatePassword}
+}
+
+// ChangeMeta changes an object's metadata.
+func (s *server) ChangeMeta(ctx context.Context, c *rpc.Call, req *ds.ChangeMetaRequest) (*ds.ChangeMetaResponse, error) {
+	return &ds.ChangeMetaResponse{}, s.changeMeta(ctx, c, &req.Param, false)
+}
+
+// ChangeMetaV1 is ChangeMeta with the first revision's param.
+func (s *server) ChangeMetaV1(ctx context.Context, c *rpc.Call, req *ds.ChangeMetaV1Request) (*ds.ChangeMetaV1Response, error) {
+	p := fromV1(0, &req.Param)
+	return &ds.ChangeMetaV1Response{}, s.changeMeta(ctx, c, &p, true)
+}
+
+// ChangeMetas applies one param per id (each on its own: transactional
+// is not honoured), a result each.
+func (s *server) ChangeMetas(ctx context.Context, c *rpc.Call, req *ds.ChangeMetasRequest) (*ds.ChangeMetasResponse, error) {
+	if len(req.DataIDs) != len(req.Param) || len(req.DataIDs) > maxBatch {
+		return nil, fail(rmc.ResultDataStoreInvalidArgument)
+	}
+	out := &ds.ChangeMetasResponse{}
+	for i, id := range req.DataIDs {
+		p := req.Param[i]
+		p.DataID = id
+		out.Results = append(out.Results, resultOf(s.changeMeta(ctx, c, &p, false)))
+	}
+	return out, nil
+}
+
+// ChangeMetasV1 is ChangeMetas with the first revision's params.
+func (s *server) ChangeMetasV1(ctx context.Context, c *rpc.Call, req *ds.ChangeMetasV1Request) (*ds.ChangeMetasV1Response, error) {
+	if len(req.DataIDs) != len(req.Param) || len(req.DataIDs) > maxBatch {
+		return nil, fail(rmc.ResultDataStoreInvalidArgument)
+	}
+	out := &ds.ChangeMetasV1Response{}
+	for i, id := range req.DataIDs {
+		p := fromV1(id, &req.Param[i])
+		out.Results = append(out.Results, resultOf(s.changeMeta(ctx, c, &p, true)))
+	}
+	return out, nil
+}
+
+// ---- deleting and updating ----
+
+func (s *server) deleteObject(ctx context.Context, c *rpc.Call, p *ds.DataStoreDeleteParam) error {
+	o, err := s.load(ctx, p.DataID)
+	if err != nil {
+		return err
+	}
+	if err := s.canChange(ctx, c, &o, p.UpdatePassword); err != nil {
+		return err
+	}
+	return s.remove(ctx, &o)
+}
+
+// DeleteObject deletes an object and its content.
+func (s *server) DeleteObject(ctx context.Context, c *rpc.Call, req *ds.DeleteObjectRequest) (*ds.DeleteObjectResponse, error) {
+	return &ds.DeleteObjectResponse{}, s.deleteObject(ctx, c, &req.Param)
+}
+
+// DeleteObjects deletes several objects, a result each.
+func (s *server) DeleteObjects(ctx context.Context, c *rpc.Call, req *ds.DeleteObjectsRequest) (*ds.DeleteObjectsResponse, error) {
+	if err := tooMany(len(req.Param)); err != nil {
+		return nil, err
+	}
+	out := &ds.DeleteObjectsResponse{}
+	for i := range req.Param {
+		out.Results = append(out.Results, resultOf(s.deleteObject(ctx, c, &req.Param[i])))
+	}
+	return out, nil
+}
+
+// PrepareUpdateObject returns the upload form of the object's next
+// version; the current version stays visible until CompleteUpdateObject.
+func (s *server) PrepareUpdateObject(ctx context.Context, c *rpc.Call, req *ds.PrepareUpdateObjectRequest) (*ds.PrepareUpdateObjectResponse, error) {
+	o, err := s.load(ctx, req.Param.DataID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.canChange(ctx, c, &o, req.Param.UpdatePassword); err != nil {
+		return nil, err
+	}
+	if o.Flag&flagNoFile != 0 || int64(req.Param.Size) > s.cfg.MaxSize {
+		return nil, fail(rmc.ResultDataStoreInvalidArgument)
+	}
+	u, form, err := s.uploadForm(ctx, objectKey(s.game, o.DataID, o.Version+1), int64(req.Param.Size))
+	if err != nil {
+		return nil, err
+	}
+	return &ds.PrepareUpdateObjectResponse{Info: ds.DataStoreReqUpdateInfo{Version: o.Version + 1, URL: u, Form: form, Headers: []ds.DataStoreKeyValue{}}}, nil
+}
+
+// CompleteUpdateObject switches the object to its uploaded next version.
+func (s *server) CompleteUpdateObject(ctx context.Context, c *rpc.Call, req *ds.CompleteUpdateObjectRequest) (*ds.CompleteUpdateObjectResponse, error) {
+	p := req.Param
+	o, err := s.load(ctx, p.DataID)
+	if err != nil {
+		return nil, err
+	}
+	if o.Owner != c.Session.PID() && !s.permits(ctx, o.DeletePermission, o.Owner, c.Session.PID()) {
+		return nil, fail(rmc.ResultDataStorePermissionDenied)
+	}
+	if p.Version != o.Version+1 {
+		return nil, fail(rmc.ResultDataStoreInvalidArgument)
+	}
+	newKey := objectKey(s.game, o.DataID, p.Version)
+	if !p.Success {
+		_ = s.objects.Delete(ctx, newKey)
+		return &ds.CompleteUpdateObjectResponse{}, nil
+	}
+	info, err := s.objects.Head(ctx, newKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fail(rmc.ResultDataStoreNotFound)
+	}
+	if err != nil {
+		return nil, rpc.Failf(rmc.ResultDataStoreSystemFileError, err)
+	}
+	now := s.now().UTC()
+	if _, err := s.meta.Update(ctx, s.game, o.DataID, func(x *store.DataObject) error {
+		if x.Version != o.Version {
+			return store.ErrExists // another update won
+		}
+		x.Version, x.Size, x.Updated = p.Version, uint32(info.Size), now
+		return nil
+	}); err != nil {
+		return nil, storeErr(err)
+	}
+	_ = s.objects.Delete(ctx, objectKey(s.game, o.DataID, o.Version))
+	return &ds.CompleteUpdateObjectResponse{}, nil
+}
+
+// ---- passwords ----
+
+func (s *server) passwordInfo(ctx context.Context, c *rpc.Call, id uint64) (ds.DataStorePasswordInfo, error) {
+	o, err := s.load(ctx, id)
+	if err != nil {
+		return ds.DataStorePasswordInfo{}, err
+	}
+	if o.Owner != c.Session.PID() {
+		return ds.DataStorePasswordInfo{}, fail(rmc.ResultDataStorePermissionDenied)
+	}
+	return ds.DataStorePasswordInfo{DataID: id, AccessPassword: o.AccessPassword, UpdatePassword: o.UpdatePassword}, nil
+}
+
+// GetPasswordInfo returns an object's passwords to its owner.
+func (s *server) GetPasswordInfo(ctx context.Context, c *rpc.Call, req *ds.GetPasswordInfoRequest) (*ds.GetPasswordInfoResponse, error) {
+	info, err := s.passwordInfo(ctx, c, req.DataID)
+	if err != nil {
+		return nil, err
+	}
+	return &ds.GetPasswordInfoResponse{Info: info}, nil
+}
+
+// GetPasswordInfos is GetPasswordInfo per id, a result each.
+func (s *server) GetPasswordInfos(ctx context.Context, c *rpc.Call, req *ds.GetPasswordInfosRequest) (*ds.GetPasswordInfosResponse, error) {
+	if err := tooMany(len(req.DataIDs)); err != nil {
+		return nil, err
+	}
+	out := &ds.GetPasswordInfosResponse{}
+	for _, id := range req.DataIDs {
+		info, err := s.passwordInfo(ctx, c, id)
+		out.Infos = append(out.Infos, info)
+		out.Results = append(out.Results, resultOf(err))
+	}
+	return out, nil
+}
+
+// ---- notifications ----
+
+// GetNewArrivedNotifications: new-arrival notifications are not kept, so
+// the list is always empty.
+func (s *server) GetNewArrivedNotifications(ctx context.Context, c *rpc.Call, req *ds.GetNewArrivedNotificationsRequest) (*ds.GetNewArrivedNotificationsResponse, error) {
+	return &ds.GetNewArrivedNotificationsResponse{Result: []ds.DataStoreNotification{}}, nil
+}
+
+// GetNewArrivedNotificationsV1 is the V1 form (always empty).
+func (s *server) GetNewArrivedNotificationsV1(ctx context.Context, c *rpc.Call, req *ds.GetNewArrivedNotificationsV1Request) (*ds.GetNewArrivedNotificationsV1Response, error) {
+	return &ds.GetNewArrivedNotificationsV1Response{Result: []ds.DataStoreNotificationV1{}}, nil
+}
+
+// GetNotificationUrl: there is no notification file server; the answer
+// is an empty URL, which consoles treat as "nothing new".
+func (s *server) GetNotificationUrl(ctx context.Context, c *rpc.Call, req *ds.GetNotificationUrlRequest) (*ds.GetNotificationUrlResponse, error) {
+	return &ds.GetNotificationUrlResponse{}, nil
+}

@@ -11,6 +11,8 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"slices"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -78,6 +80,7 @@ type server struct {
 	env      *builtin.Env
 	gs       store.Gatherings
 	stations store.Stations
+	trackMu  sync.Mutex // makes track's check-then-set atomic
 }
 
 // Install puts the match making methods on the game's mux.
@@ -119,34 +122,59 @@ func (s *server) failed(c *rpc.Call, what string, err error) error {
 	return rpc.Failf(rmc.ResultCoreException, err)
 }
 
-// sessionKey is the per-connection key under which track remembers that
-// the session's disconnect handler is registered.
+// sessionKey is the per-connection key of the session's *joined.
 type sessionKey struct{}
 
-// track makes the caller's session leave its gatherings when it ends.
-// Only the session that is still the PID's current one does: a console
-// that reconnected keeps its places.
-func (s *server) track(c *rpc.Call) {
-	sess := c.Session
-	if sess.Value(sessionKey{}) != nil {
-		return
+// joined is what one connection entered: on disconnect the console leaves
+// exactly these gatherings, so the end of a stale connection (a console
+// that reconnected) removes its old places but never the ones the new
+// connection took.
+type joined struct {
+	mu   sync.Mutex
+	gids map[uint32]bool
+}
+
+func (j *joined) add(gid uint32) {
+	j.mu.Lock()
+	j.gids[gid] = true
+	j.mu.Unlock()
+}
+
+func (j *joined) remove(gid uint32) {
+	j.mu.Lock()
+	delete(j.gids, gid)
+	j.mu.Unlock()
+}
+
+func (j *joined) list() []uint32 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([]uint32, 0, len(j.gids))
+	for gid := range j.gids {
+		out = append(out, gid)
 	}
-	sess.SetValue(sessionKey{}, true)
+	slices.Sort(out)
+	return out
+}
+
+// track returns what the caller's connection joined, registering on its
+// first use that the connection leaves those gatherings when it ends.
+// trackMu makes the look-up and the registration one step, so two
+// concurrent calls of one connection cannot register twice.
+func (s *server) track(c *rpc.Call) *joined {
+	sess := c.Session
+	s.trackMu.Lock()
+	defer s.trackMu.Unlock()
+	if j, ok := sess.Value(sessionKey{}).(*joined); ok {
+		return j
+	}
+	j := &joined{gids: map[uint32]bool{}}
+	sess.SetValue(sessionKey{}, j)
 	pid := sess.PID()
 	sess.OnClose(func() {
-		if s.env.Console != nil {
-			if cur := s.env.Console(pid); cur != nil && cur != sess {
-				return
-			}
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), leaveTimeout)
 		defer cancel()
-		ids, err := s.gs.OfPID(ctx, s.game(), pid)
-		if err != nil {
-			s.env.Log.Error("matchmaking: gatherings of disconnected console", zap.String("conn", sess.ID), zap.Uint64("pid", pid), zap.Error(err))
-			return
-		}
-		for _, id := range ids {
+		for _, id := range j.list() {
 			res, err := s.gs.Leave(ctx, s.game(), id, pid)
 			if err != nil {
 				if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrNotParticipant) {
@@ -157,6 +185,7 @@ func (s *server) track(c *rpc.Call) {
 			s.notifyLeave(ctx, pid, res, notifyDisconnected, "")
 		}
 	})
+	return j
 }
 
 // session converts an AnyData from the console to a store gathering.

@@ -47,12 +47,13 @@ func (s *server) CreateMatchmakeSession(ctx context.Context, c *rpc.Call, req *m
 	if err != nil {
 		return nil, err
 	}
-	s.track(c)
+	j := s.track(c)
 	g.Participants = []store.GatheringParticipant{{PID: c.Session.PID(), Extra: extra}}
 	g, err = s.gs.Create(ctx, g)
 	if err != nil {
 		return nil, s.failed(c, "create session", err)
 	}
+	j.add(g.ID)
 	s.notifyJoin(ctx, &g, c.Session.PID(), req.Description)
 	return &matchmakeextension.CreateMatchmakeSessionResponse{GID: g.ID, SessionKey: g.SessionKey}, nil
 }
@@ -76,12 +77,13 @@ func (s *server) join(ctx context.Context, c *rpc.Call, gid uint32, n uint16, me
 	if len(message) > maxDescription {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	s.track(c)
+	j := s.track(c)
 	pid := c.Session.PID()
 	g, err := s.gs.Join(ctx, s.game(), gid, store.GatheringParticipant{PID: pid, Extra: extra}, s.joinCheck(c.Session.Settings))
 	if err != nil {
 		return nil, s.failed(c, "join session", err)
 	}
+	j.add(g.ID)
 	s.notifyJoin(ctx, &g, pid, message)
 	return g.SessionKey, nil
 }
@@ -126,12 +128,13 @@ func (s *server) autoJoin(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSess
 	q.Match = func(g *store.Gathering) bool {
 		return g.Host != 0 && !passworded(g, set) && (match == nil || match(g))
 	}
-	s.track(c)
+	j := s.track(c)
 	pid := c.Session.PID()
 	g, _, err := s.gs.AutoJoin(ctx, s.game(), q, store.GatheringParticipant{PID: pid, Extra: extra}, create)
 	if err != nil {
 		return typed.AnyData{}, s.failed(c, "auto-matchmake", err)
 	}
+	j.add(g.ID)
 	s.notifyJoin(ctx, &g, pid, message)
 	return typed.Hold(fromStore(&g, set)), nil
 }
@@ -365,6 +368,7 @@ func (s *server) EndParticipation(ctx context.Context, c *rpc.Call, req *matchma
 	if err != nil {
 		return nil, s.failed(c, "end participation", err)
 	}
+	s.track(c).remove(req.GID)
 	s.notifyLeave(ctx, pid, res, notifyEnded, req.Message)
 	return &matchmakingext.EndParticipationResponse{Result: true}, nil
 }

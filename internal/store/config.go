@@ -59,7 +59,7 @@ type Backends struct {
 	// DataStore (object metadata of protocol 115): "sqlite" (default) or
 	// "postgres".
 	DataStore string `mapstructure:"datastore"`
-	// Gatherings (matchmake sessions): "sqlite" (default).
+	// Gatherings (matchmake sessions): "sqlite" (default) or "postgres".
 	Gatherings string `mapstructure:"gatherings"`
 }
 
@@ -158,7 +158,7 @@ func (c Config) Validate() []error {
 	pick("backends.bus", c.Backends.Bus, BackendMemory, BackendRedis)
 	pick("backends.rankings", c.Backends.Rankings, BackendSQLite, BackendPostgres, BackendRedis)
 	pick("backends.datastore", c.Backends.DataStore, BackendSQLite, BackendPostgres)
-	pick("backends.gatherings", c.Backends.Gatherings, BackendSQLite)
+	pick("backends.gatherings", c.Backends.Gatherings, BackendSQLite, BackendPostgres)
 
 	needDir := c.Backends.Uses(BackendFiles) || (c.Backends.Uses(BackendSQLite) && c.SQLite.Path == "")
 	if needDir && c.DataDir == "" {

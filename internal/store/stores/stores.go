@@ -102,8 +102,11 @@ func Open(ctx context.Context, cfg store.Config, log *zap.Logger) (_ *store.Stor
 	case store.BackendPostgres:
 		s.DataStore = pg.DataStore()
 	}
-	if b.Gatherings == store.BackendSQLite {
+	switch b.Gatherings {
+	case store.BackendSQLite:
 		s.Gatherings = lite.Gatherings()
+	case store.BackendPostgres:
+		s.Gatherings = pg.Gatherings()
 	}
 	switch b.Objects {
 	case store.BackendFiles:

@@ -344,3 +344,38 @@ func TestAutoMatchmakeRace(t *testing.T) {
 		}
 	}
 }
+
+// TestReconnectDropsOldPlaces: a console that reconnects ends its stale
+// connection, which leaves the sessions it had entered (no ghost
+// sessions), while what the new connection does stays.
+func TestReconnectDropsOldPlaces(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, nil)
+	a, b := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2")
+	cx := ctx(t)
+	old, err := a.mx.CreateMatchmakeSession(cx, &matchmakeextension.CreateMatchmakeSessionRequest{Gathering: typed.Hold(newSession(1, 4))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2 := login(t, srv, "1001:pw1")
+	fresh, err := a2.mx.CreateMatchmakeSession(cx, &matchmakeextension.CreateMatchmakeSessionRequest{Gathering: typed.Hold(newSession(1, 4))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := b.mm.FindBySingleID(cx, &mm.FindBySingleIDRequest{GID: old.GID})
+		if resultOf(err) == rmc.ResultRendezVousSessionVoid {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stale session still there: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	_ = a.Close()
+	time.Sleep(50 * time.Millisecond) // let a late end of the old connection run, if it were to
+	if _, err := b.mm.FindBySingleID(cx, &mm.FindBySingleIDRequest{GID: fresh.GID}); err != nil {
+		t.Errorf("new connection's session: %v", err)
+	}
+}

@@ -336,11 +336,8 @@ func queryLimits(q store.GatheringQuery) (int, int) {
 // search scans at most store.MaxGatheringScan candidates through query.
 func search(game string, q store.GatheringQuery, query func(args ...any) (*sql.Rows, error)) ([]store.Gathering, error) {
 	offset, limit := queryLimits(q)
-	exclude := int64(q.Exclude)
-	if q.Exclude == 0 {
-		exclude = 0 // PID 0 is never a participant
-	}
-	rows, err := query(game, q.Room, q.Room, q.OpenOnly, exclude, store.MaxGatheringScan)
+	// An Exclude of 0 excludes nothing: PID 0 is never a participant.
+	rows, err := query(game, q.Room, q.Room, q.OpenOnly, int64(q.Exclude), store.MaxGatheringScan)
 	if err != nil {
 		return nil, err
 	}

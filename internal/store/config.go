@@ -59,6 +59,8 @@ type Backends struct {
 	// DataStore (object metadata of protocol 115): "sqlite" (default) or
 	// "postgres".
 	DataStore string `mapstructure:"datastore"`
+	// Gatherings (matchmake sessions): "sqlite" (default) or "postgres".
+	Gatherings string `mapstructure:"gatherings"`
 }
 
 // SQLiteConfig tunes the embedded database.
@@ -113,13 +115,14 @@ func DefaultConfig() Config {
 	return Config{
 		DataDir: "data",
 		Backends: Backends{
-			Accounts:  BackendSQLite,
-			UniqueIDs: BackendSQLite,
-			Stations:  BackendSQLite,
-			Objects:   BackendFiles,
-			Bus:       BackendMemory,
-			Rankings:  BackendSQLite,
-			DataStore: BackendSQLite,
+			Accounts:   BackendSQLite,
+			UniqueIDs:  BackendSQLite,
+			Stations:   BackendSQLite,
+			Objects:    BackendFiles,
+			Bus:        BackendMemory,
+			Rankings:   BackendSQLite,
+			DataStore:  BackendSQLite,
+			Gatherings: BackendSQLite,
 		},
 		SQLite:  SQLiteConfig{MaxBatch: 512, Readers: 4},
 		Redis:   RedisConfig{KeyPrefix: "nex:"},
@@ -131,7 +134,7 @@ func DefaultConfig() Config {
 // Uses reports whether any domain uses backend name.
 func (b Backends) Uses(name string) bool {
 	return b.Accounts == name || b.UniqueIDs == name || b.Stations == name || b.Objects == name || b.Bus == name ||
-		b.Rankings == name || b.DataStore == name
+		b.Rankings == name || b.DataStore == name || b.Gatherings == name
 }
 
 // Validate reports every problem of c, each naming its key under [store].
@@ -155,6 +158,7 @@ func (c Config) Validate() []error {
 	pick("backends.bus", c.Backends.Bus, BackendMemory, BackendRedis)
 	pick("backends.rankings", c.Backends.Rankings, BackendSQLite, BackendPostgres, BackendRedis)
 	pick("backends.datastore", c.Backends.DataStore, BackendSQLite, BackendPostgres)
+	pick("backends.gatherings", c.Backends.Gatherings, BackendSQLite, BackendPostgres)
 
 	needDir := c.Backends.Uses(BackendFiles) || (c.Backends.Uses(BackendSQLite) && c.SQLite.Path == "")
 	if needDir && c.DataDir == "" {
@@ -211,6 +215,8 @@ type Stores struct {
 	Rankings Rankings
 	// DataStore holds DataStore object metadata.
 	DataStore DataStore
+	// Gatherings holds the matchmake sessions.
+	Gatherings Gatherings
 
 	// Closers are closed in reverse order by Close.
 	Closers []io.Closer

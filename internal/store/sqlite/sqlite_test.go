@@ -50,3 +50,7 @@ func TestRankings(t *testing.T) {
 func TestDataStore(t *testing.T) {
 	storetest.TestDataStore(t, func(t *testing.T) store.DataStore { return openTemp(t).DataStore() })
 }
+
+func TestGatherings(t *testing.T) {
+	storetest.TestGatherings(t, func(t *testing.T) store.Gatherings { return openTemp(t).Gatherings() })
+}

@@ -102,6 +102,12 @@ func Open(ctx context.Context, cfg store.Config, log *zap.Logger) (_ *store.Stor
 	case store.BackendPostgres:
 		s.DataStore = pg.DataStore()
 	}
+	switch b.Gatherings {
+	case store.BackendSQLite:
+		s.Gatherings = lite.Gatherings()
+	case store.BackendPostgres:
+		s.Gatherings = pg.Gatherings()
+	}
 	switch b.Objects {
 	case store.BackendFiles:
 		dir := filepath.Join(cfg.DataDir, "objects")

@@ -1,0 +1,395 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nexproxy/nexproxy/internal/store"
+)
+
+// Gatherings implements store.Gatherings. A change to one gathering locks
+// its row (SELECT ... FOR UPDATE), so concurrent joins never overfill it.
+// AutoJoin also takes a transaction-scoped advisory lock per game: two
+// auto-matchmakes that both find no session must not both create one, and
+// only serialising the search with the create prevents that.
+type Gatherings struct{ db *DB }
+
+// Gatherings returns the matchmake session store of db.
+func (db *DB) Gatherings() *Gatherings { return &Gatherings{db: db} }
+
+var _ store.Gatherings = (*Gatherings)(nil)
+
+const gatheringCols = `id, owner, host, min_p, max_p, policy, policy_arg, flags, state, description, game_mode,
+	attributes, open, mm_system, app_buffer, progress, session_key, extra, participants, created_ms`
+
+func scanGathering(game string, r pgx.Row) (store.Gathering, error) {
+	var g store.Gathering
+	var id, owner, host, policy, arg, flags, state, mode, sys, ms int64
+	var minP, maxP, progress int32
+	var attrs, parts string
+	if err := r.Scan(&id, &owner, &host, &minP, &maxP, &policy, &arg, &flags, &state, &g.Description, &mode,
+		&attrs, &g.OpenParticipation, &sys, &g.ApplicationBuffer, &progress, &g.SessionKey, &g.Extra, &parts, &ms); err != nil {
+		return g, mapErr(err)
+	}
+	g.Game, g.ID, g.Owner, g.Host = game, uint32(id), uint64(owner), uint64(host)
+	g.MinParticipants, g.MaxParticipants = uint16(minP), uint16(maxP)
+	g.ParticipationPolicy, g.PolicyArgument, g.Flags, g.State = uint32(policy), uint32(arg), uint32(flags), uint32(state)
+	g.GameMode, g.MatchmakeSystem, g.ProgressScore = uint32(mode), uint32(sys), uint8(progress)
+	g.Created = time.UnixMilli(ms).UTC()
+	if err := json.Unmarshal([]byte(attrs), &g.Attributes); err != nil {
+		return g, fmt.Errorf("gathering %d attributes: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(parts), &g.Participants); err != nil {
+		return g, fmt.Errorf("gathering %d participants: %w", id, err)
+	}
+	return g, nil
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// gatheringRow returns the mutable columns of g in update order, entries
+// last.
+func gatheringRow(g *store.Gathering) ([]any, error) {
+	attrs := g.Attributes
+	if attrs == nil {
+		attrs = []uint32{}
+	}
+	aj, err := json.Marshal(attrs)
+	if err != nil {
+		return nil, err
+	}
+	parts := g.Participants
+	if parts == nil {
+		parts = []store.GatheringParticipant{}
+	}
+	pj, err := json.Marshal(parts)
+	if err != nil {
+		return nil, err
+	}
+	return []any{int64(g.Owner), int64(g.Host), int32(g.MinParticipants), int32(g.MaxParticipants),
+		int64(g.ParticipationPolicy), int64(g.PolicyArgument), int64(g.Flags), int64(g.State), g.Description,
+		int64(g.GameMode), string(aj), g.OpenParticipation, int64(g.MatchmakeSystem), nonNil(g.ApplicationBuffer),
+		int32(g.ProgressScore), nonNil(g.SessionKey), nonNil(g.Extra), string(pj), int32(g.Entries())}, nil
+}
+
+func create(ctx context.Context, tx pgx.Tx, g store.Gathering) (store.Gathering, error) {
+	if g.Game == "" || !g.HasRoom(0) {
+		return g, store.ErrInvalid
+	}
+	seen := map[uint64]bool{}
+	for _, p := range g.Participants {
+		if seen[p.PID] {
+			return g, store.ErrInvalid
+		}
+		seen[p.PID] = true
+	}
+	var next int64
+	if err := tx.QueryRow(ctx, `INSERT INTO gathering_ids (game, next) VALUES ($1, 1)
+		ON CONFLICT (game) DO UPDATE SET next = gathering_ids.next + 1 RETURNING next`, g.Game).Scan(&next); err != nil {
+		return g, err
+	}
+	if next <= 0 || next > 0xFFFFFFFF {
+		return g, fmt.Errorf("gathering ids exhausted: %w", store.ErrInvalid)
+	}
+	g.ID = uint32(next)
+	g.Created = time.Now().Truncate(time.Millisecond).UTC()
+	row, err := gatheringRow(&g)
+	if err != nil {
+		return g, err
+	}
+	args := append([]any{g.Game, int64(g.ID)}, row[:len(row)-1]...)
+	args = append(args, g.Created.UnixMilli(), row[len(row)-1])
+	if _, err := tx.Exec(ctx, `INSERT INTO gatherings (game, `+gatheringCols+`, entries)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`, args...); err != nil {
+		return g, err
+	}
+	for _, p := range g.Participants {
+		if _, err := tx.Exec(ctx, `INSERT INTO gathering_members (game, pid, id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			g.Game, int64(p.PID), int64(g.ID)); err != nil {
+			return g, err
+		}
+	}
+	return g, nil
+}
+
+func save(ctx context.Context, tx pgx.Tx, g *store.Gathering) error {
+	row, err := gatheringRow(g)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `UPDATE gatherings SET owner = $1, host = $2, min_p = $3, max_p = $4, policy = $5, policy_arg = $6,
+		flags = $7, state = $8, description = $9, game_mode = $10, attributes = $11, open = $12, mm_system = $13,
+		app_buffer = $14, progress = $15, session_key = $16, extra = $17, participants = $18, entries = $19
+		WHERE game = $20 AND id = $21`, append(row, g.Game, int64(g.ID))...)
+	return err
+}
+
+func lock(ctx context.Context, tx pgx.Tx, game string, id uint32) (store.Gathering, error) {
+	return scanGathering(game, tx.QueryRow(ctx, `SELECT `+gatheringCols+` FROM gatherings WHERE game = $1 AND id = $2 FOR UPDATE`,
+		game, int64(id)))
+}
+
+func join(ctx context.Context, tx pgx.Tx, g *store.Gathering, p store.GatheringParticipant) error {
+	if g.Has(p.PID) {
+		return store.ErrExists
+	}
+	if !g.HasRoom(1 + int(p.Extra)) {
+		return store.ErrGatheringFull
+	}
+	g.Participants = append(g.Participants, p)
+	if err := save(ctx, tx, g); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO gathering_members (game, pid, id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+		g.Game, int64(p.PID), int64(g.ID))
+	return err
+}
+
+func remove(ctx context.Context, tx pgx.Tx, game string, id uint32) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM gatherings WHERE game = $1 AND id = $2`, game, int64(id)); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM gathering_members WHERE game = $1 AND id = $2`, game, int64(id))
+	return err
+}
+
+// Create implements store.Gatherings.
+func (s *Gatherings) Create(ctx context.Context, g store.Gathering) (store.Gathering, error) {
+	var out store.Gathering
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, err = create(ctx, tx, g)
+		return err
+	}, "create gathering")
+	return out, err
+}
+
+// Get implements store.Gatherings.
+func (s *Gatherings) Get(ctx context.Context, game string, id uint32) (store.Gathering, error) {
+	g, err := scanGathering(game, s.db.pool.QueryRow(ctx, `SELECT `+gatheringCols+` FROM gatherings WHERE game = $1 AND id = $2`,
+		game, int64(id)))
+	if err != nil {
+		return store.Gathering{}, fmt.Errorf("store/postgres: get gathering %d: %w", id, err)
+	}
+	return g, nil
+}
+
+// Join implements store.Gatherings.
+func (s *Gatherings) Join(ctx context.Context, game string, id uint32, p store.GatheringParticipant, check func(*store.Gathering) error) (store.Gathering, error) {
+	var out store.Gathering
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		g, err := lock(ctx, tx, game, id)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(&g); err != nil {
+				return err
+			}
+		}
+		if err := join(ctx, tx, &g, p); err != nil {
+			return err
+		}
+		out = g
+		return nil
+	}, fmt.Sprintf("join gathering %d", id))
+	return out, err
+}
+
+// Leave implements store.Gatherings.
+func (s *Gatherings) Leave(ctx context.Context, game string, id uint32, pid uint64) (store.LeaveResult, error) {
+	var res store.LeaveResult
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		g, err := lock(ctx, tx, game, id)
+		if err != nil {
+			return err
+		}
+		if !g.Has(pid) {
+			return store.ErrNotParticipant
+		}
+		res = store.LeaveResult{Before: g}
+		res.Before.Participants = append([]store.GatheringParticipant(nil), g.Participants...)
+		kept := g.Participants[:0]
+		for _, p := range g.Participants {
+			if p.PID != pid {
+				kept = append(kept, p)
+			}
+		}
+		g.Participants = kept
+		if g.Owner == pid {
+			if len(kept) == 0 || g.Flags&store.GatheringMigrateOwner == 0 {
+				res.Ended = true
+				return remove(ctx, tx, game, id)
+			}
+			g.Owner = kept[0].PID
+		}
+		if len(kept) == 0 {
+			res.Ended = true
+			return remove(ctx, tx, game, id)
+		}
+		if g.Host == pid {
+			g.Host = g.Owner
+		}
+		if err := save(ctx, tx, &g); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM gathering_members WHERE game = $1 AND pid = $2 AND id = $3`,
+			game, int64(pid), int64(id)); err != nil {
+			return err
+		}
+		res.After = g
+		return nil
+	}, fmt.Sprintf("leave gathering %d", id))
+	if err != nil {
+		return store.LeaveResult{}, err
+	}
+	return res, nil
+}
+
+// Update implements store.Gatherings.
+func (s *Gatherings) Update(ctx context.Context, game string, id uint32, fn func(*store.Gathering) error) (store.Gathering, error) {
+	var out store.Gathering
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		g, err := lock(ctx, tx, game, id)
+		if err != nil {
+			return err
+		}
+		keep := g
+		keep.Participants = append([]store.GatheringParticipant(nil), g.Participants...)
+		if err := fn(&g); err != nil {
+			return err
+		}
+		g.Game, g.ID, g.Participants, g.Created = keep.Game, keep.ID, keep.Participants, keep.Created
+		if err := save(ctx, tx, &g); err != nil {
+			return err
+		}
+		out = g
+		return nil
+	}, fmt.Sprintf("update gathering %d", id))
+	return out, err
+}
+
+// Delete implements store.Gatherings.
+func (s *Gatherings) Delete(ctx context.Context, game string, id uint32) error {
+	return s.db.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM gatherings WHERE game = $1 AND id = $2`, game, int64(id))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM gathering_members WHERE game = $1 AND id = $2`, game, int64(id))
+		return err
+	}, fmt.Sprintf("delete gathering %d", id))
+}
+
+type gatheringQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func search(ctx context.Context, q gatheringQuerier, game string, gq store.GatheringQuery) ([]store.Gathering, error) {
+	offset, limit := max(gq.Offset, 0), gq.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := q.Query(ctx, `SELECT `+gatheringCols+` FROM gatherings WHERE game = $1
+		AND ($2 <= 0 OR max_p = 0 OR entries + $2 <= max_p) AND (NOT $3 OR open)
+		AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = $4)
+		ORDER BY id LIMIT $5`, game, int32(gq.Room), gq.OpenOnly, int64(gq.Exclude), store.MaxGatheringScan)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Gathering
+	for rows.Next() {
+		g, err := scanGathering(game, rows)
+		if err != nil {
+			return nil, err
+		}
+		if gq.Match != nil && !gq.Match(&g) {
+			continue
+		}
+		if offset > 0 {
+			offset--
+			continue
+		}
+		out = append(out, g)
+		if len(out) == limit {
+			break
+		}
+	}
+	rows.Close()
+	return out, rows.Err()
+}
+
+// Search implements store.Gatherings.
+func (s *Gatherings) Search(ctx context.Context, game string, q store.GatheringQuery) ([]store.Gathering, error) {
+	out, err := search(ctx, s.db.pool, game, q)
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: search gatherings of %q: %w", game, err)
+	}
+	return out, nil
+}
+
+// AutoJoin implements store.Gatherings.
+func (s *Gatherings) AutoJoin(ctx context.Context, game string, q store.GatheringQuery, p store.GatheringParticipant, create0 store.Gathering) (store.Gathering, bool, error) {
+	var out store.Gathering
+	var created bool
+	q.Exclude = p.PID
+	q.Limit = 1
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		// One auto-matchmake per game at a time (see the type's comment);
+		// joins and other changes are not held up.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('nexproxy.gatherings.' || $1))`, game); err != nil {
+			return err
+		}
+		found, err := search(ctx, tx, game, q)
+		if err != nil {
+			return err
+		}
+		if len(found) > 0 {
+			g, err := lock(ctx, tx, game, found[0].ID)
+			if err != nil {
+				return err
+			}
+			if err := join(ctx, tx, &g, p); err != nil {
+				return err
+			}
+			out = g
+			return nil
+		}
+		create0.Game = game
+		create0.Participants = []store.GatheringParticipant{p}
+		out, err = create(ctx, tx, create0)
+		created = err == nil
+		return err
+	}, "auto-join gathering")
+	return out, created, err
+}
+
+// OfPID implements store.Gatherings.
+func (s *Gatherings) OfPID(ctx context.Context, game string, pid uint64) ([]uint32, error) {
+	rows, err := s.db.pool.Query(ctx, `SELECT id FROM gathering_members WHERE game = $1 AND pid = $2 ORDER BY id`, game, int64(pid))
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: gatherings of %d: %w", pid, err)
+	}
+	ids, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (uint32, error) {
+		var id int64
+		err := r.Scan(&id)
+		return uint32(id), err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: gatherings of %d: %w", pid, err)
+	}
+	return ids, nil
+}

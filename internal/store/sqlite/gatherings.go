@@ -1,0 +1,431 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nexproxy/nexproxy/internal/store"
+)
+
+// Gatherings implements store.Gatherings. Every change runs in the single
+// writer's transaction, which serialises them: a join reads the row and
+// writes it back without another change in between, so no lock is needed.
+type Gatherings struct{ db *DB }
+
+// Gatherings returns the matchmake session store of db.
+func (db *DB) Gatherings() *Gatherings { return &Gatherings{db: db} }
+
+var _ store.Gatherings = (*Gatherings)(nil)
+
+const gatheringCols = `id, owner, host, min_p, max_p, policy, policy_arg, flags, state, description, game_mode,
+	attributes, open, mm_system, app_buffer, progress, session_key, extra, participants, created_ms`
+
+var (
+	qGatheringNextID = wq(`INSERT INTO gathering_ids (game, next) VALUES (?, 1)
+			ON CONFLICT (game) DO UPDATE SET next = next + 1 RETURNING next`)
+	qGatheringInsert = wq(`INSERT INTO gatherings (game, ` + gatheringCols + `, entries)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qGatheringUpdate = wq(`UPDATE gatherings SET owner = ?, host = ?, min_p = ?, max_p = ?, policy = ?, policy_arg = ?,
+			flags = ?, state = ?, description = ?, game_mode = ?, attributes = ?, open = ?, mm_system = ?,
+			app_buffer = ?, progress = ?, session_key = ?, extra = ?, participants = ?, entries = ?
+			WHERE game = ? AND id = ?`)
+	qGatheringGet       = wq(`SELECT ` + gatheringCols + ` FROM gatherings WHERE game = ? AND id = ?`)
+	qGatheringDelete    = wq(`DELETE FROM gatherings WHERE game = ? AND id = ?`)
+	qGatheringDelMember = wq(`DELETE FROM gathering_members WHERE game = ? AND id = ?`)
+	qGatheringAddMember = wq(`INSERT OR IGNORE INTO gathering_members (game, pid, id) VALUES (?, ?, ?)`)
+	qGatheringRmMember  = wq(`DELETE FROM gathering_members WHERE game = ? AND pid = ? AND id = ?`)
+	qGatheringSearch    = wq(`SELECT ` + gatheringCols + ` FROM gatherings WHERE game = ?
+			AND (? <= 0 OR max_p = 0 OR entries + ? <= max_p) AND (? = 0 OR open = 1)
+			AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = ?)
+			ORDER BY id LIMIT ?`)
+)
+
+func scanGathering(game string, r scanner) (store.Gathering, error) {
+	var g store.Gathering
+	var id, owner, host, minP, maxP, policy, arg, flags, state, mode, sys, progress, ms int64
+	var attrs, parts string
+	if err := r.Scan(&id, &owner, &host, &minP, &maxP, &policy, &arg, &flags, &state, &g.Description, &mode,
+		&attrs, &g.OpenParticipation, &sys, &g.ApplicationBuffer, &progress, &g.SessionKey, &g.Extra, &parts, &ms); err != nil {
+		return g, err
+	}
+	g.Game, g.ID, g.Owner, g.Host = game, uint32(id), uint64(owner), uint64(host)
+	g.MinParticipants, g.MaxParticipants = uint16(minP), uint16(maxP)
+	g.ParticipationPolicy, g.PolicyArgument, g.Flags, g.State = uint32(policy), uint32(arg), uint32(flags), uint32(state)
+	g.GameMode, g.MatchmakeSystem, g.ProgressScore = uint32(mode), uint32(sys), uint8(progress)
+	g.Created = time.UnixMilli(ms).UTC()
+	if err := json.Unmarshal([]byte(attrs), &g.Attributes); err != nil {
+		return g, fmt.Errorf("gathering %d attributes: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(parts), &g.Participants); err != nil {
+		return g, fmt.Errorf("gathering %d participants: %w", id, err)
+	}
+	return g, nil
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// row returns the mutable columns of g, in qGatheringUpdate's order.
+func gatheringRow(g *store.Gathering) ([]any, error) {
+	attrs := g.Attributes
+	if attrs == nil {
+		attrs = []uint32{}
+	}
+	aj, err := json.Marshal(attrs)
+	if err != nil {
+		return nil, err
+	}
+	parts := g.Participants
+	if parts == nil {
+		parts = []store.GatheringParticipant{}
+	}
+	pj, err := json.Marshal(parts)
+	if err != nil {
+		return nil, err
+	}
+	return []any{int64(g.Owner), int64(g.Host), int64(g.MinParticipants), int64(g.MaxParticipants),
+		int64(g.ParticipationPolicy), int64(g.PolicyArgument), int64(g.Flags), int64(g.State), g.Description,
+		int64(g.GameMode), string(aj), g.OpenParticipation, int64(g.MatchmakeSystem), nonNil(g.ApplicationBuffer),
+		int64(g.ProgressScore), nonNil(g.SessionKey), nonNil(g.Extra), string(pj), g.Entries()}, nil
+}
+
+func (s *Gatherings) errf(op string, id uint32, err error) error {
+	return fmt.Errorf("store/sqlite: %s gathering %d: %w", op, id, err)
+}
+
+// Create implements store.Gatherings.
+func (s *Gatherings) Create(ctx context.Context, g store.Gathering) (store.Gathering, error) {
+	var out store.Gathering
+	err := s.db.write(ctx, func(ctx context.Context, tx *Tx) error {
+		var err error
+		out, err = s.create(ctx, tx, g)
+		return err
+	})
+	if err != nil {
+		return store.Gathering{}, s.errf("create", 0, err)
+	}
+	return out, nil
+}
+
+func (s *Gatherings) create(ctx context.Context, tx *Tx, g store.Gathering) (store.Gathering, error) {
+	if g.Game == "" || !g.HasRoom(0) {
+		return g, store.ErrInvalid
+	}
+	seen := map[uint64]bool{}
+	for _, p := range g.Participants {
+		if seen[p.PID] {
+			return g, store.ErrInvalid
+		}
+		seen[p.PID] = true
+	}
+	var next int64
+	if err := tx.queryRow(ctx, qGatheringNextID, g.Game).Scan(&next); err != nil {
+		return g, err
+	}
+	if next <= 0 || next > 0xFFFFFFFF {
+		// The u32 id space is spent; reusing ids would confuse consoles.
+		return g, fmt.Errorf("gathering ids exhausted: %w", store.ErrInvalid)
+	}
+	g.ID = uint32(next)
+	g.Created = s.db.now().Truncate(time.Millisecond).UTC()
+	row, err := gatheringRow(&g)
+	if err != nil {
+		return g, err
+	}
+	// row holds owner..participants, entries; the insert wants id first and
+	// created_ms before entries.
+	args := append([]any{g.Game, int64(g.ID)}, row[:len(row)-1]...)
+	args = append(args, g.Created.UnixMilli(), row[len(row)-1])
+	if _, err := tx.exec(ctx, qGatheringInsert, args...); err != nil {
+		return g, err
+	}
+	for _, p := range g.Participants {
+		if _, err := tx.exec(ctx, qGatheringAddMember, g.Game, int64(p.PID), int64(g.ID)); err != nil {
+			return g, err
+		}
+	}
+	return g, nil
+}
+
+// Get implements store.Gatherings.
+func (s *Gatherings) Get(ctx context.Context, game string, id uint32) (store.Gathering, error) {
+	row, err := s.db.queryRow(ctx, qGatheringGet, game, int64(id))
+	if err != nil {
+		return store.Gathering{}, s.errf("get", id, err)
+	}
+	g, err := scanGathering(game, row)
+	if err != nil {
+		return store.Gathering{}, s.errf("get", id, notFound(err))
+	}
+	return g, nil
+}
+
+func (s *Gatherings) load(ctx context.Context, tx *Tx, game string, id uint32) (store.Gathering, error) {
+	g, err := scanGathering(game, tx.queryRow(ctx, qGatheringGet, game, int64(id)))
+	return g, notFound(err)
+}
+
+func (s *Gatherings) save(ctx context.Context, tx *Tx, g *store.Gathering) error {
+	row, err := gatheringRow(g)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, qGatheringUpdate, append(row, g.Game, int64(g.ID))...)
+	return err
+}
+
+func (s *Gatherings) join(ctx context.Context, tx *Tx, g *store.Gathering, p store.GatheringParticipant) error {
+	if g.Has(p.PID) {
+		return store.ErrExists
+	}
+	if !g.HasRoom(1 + int(p.Extra)) {
+		return store.ErrGatheringFull
+	}
+	g.Participants = append(g.Participants, p)
+	if err := s.save(ctx, tx, g); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, qGatheringAddMember, g.Game, int64(p.PID), int64(g.ID))
+	return err
+}
+
+// Join implements store.Gatherings.
+func (s *Gatherings) Join(ctx context.Context, game string, id uint32, p store.GatheringParticipant, check func(*store.Gathering) error) (store.Gathering, error) {
+	var out store.Gathering
+	err := s.db.write(ctx, func(ctx context.Context, tx *Tx) error {
+		g, err := s.load(ctx, tx, game, id)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(&g); err != nil {
+				return err
+			}
+		}
+		if err := s.join(ctx, tx, &g, p); err != nil {
+			return err
+		}
+		out = g
+		return nil
+	})
+	if err != nil {
+		return store.Gathering{}, s.errf("join", id, err)
+	}
+	return out, nil
+}
+
+func (s *Gatherings) remove(ctx context.Context, tx *Tx, game string, id uint32) error {
+	if _, err := tx.exec(ctx, qGatheringDelete, game, int64(id)); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, qGatheringDelMember, game, int64(id))
+	return err
+}
+
+// Leave implements store.Gatherings.
+func (s *Gatherings) Leave(ctx context.Context, game string, id uint32, pid uint64) (store.LeaveResult, error) {
+	var res store.LeaveResult
+	err := s.db.write(ctx, func(ctx context.Context, tx *Tx) error {
+		g, err := s.load(ctx, tx, game, id)
+		if err != nil {
+			return err
+		}
+		if !g.Has(pid) {
+			return store.ErrNotParticipant
+		}
+		res = store.LeaveResult{Before: g}
+		res.Before.Participants = append([]store.GatheringParticipant(nil), g.Participants...)
+		kept := g.Participants[:0]
+		for _, p := range g.Participants {
+			if p.PID != pid {
+				kept = append(kept, p)
+			}
+		}
+		g.Participants = kept
+		if g.Owner == pid {
+			if len(kept) == 0 || g.Flags&store.GatheringMigrateOwner == 0 {
+				res.Ended = true
+				return s.remove(ctx, tx, game, id)
+			}
+			g.Owner = kept[0].PID
+		}
+		if len(kept) == 0 {
+			res.Ended = true
+			return s.remove(ctx, tx, game, id)
+		}
+		if g.Host == pid {
+			g.Host = g.Owner
+		}
+		if err := s.save(ctx, tx, &g); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, qGatheringRmMember, game, int64(pid), int64(id)); err != nil {
+			return err
+		}
+		res.After = g
+		return nil
+	})
+	if err != nil {
+		return store.LeaveResult{}, s.errf("leave", id, err)
+	}
+	return res, nil
+}
+
+// Update implements store.Gatherings.
+func (s *Gatherings) Update(ctx context.Context, game string, id uint32, fn func(*store.Gathering) error) (store.Gathering, error) {
+	var out store.Gathering
+	err := s.db.write(ctx, func(ctx context.Context, tx *Tx) error {
+		g, err := s.load(ctx, tx, game, id)
+		if err != nil {
+			return err
+		}
+		keep := g
+		keep.Participants = append([]store.GatheringParticipant(nil), g.Participants...)
+		if err := fn(&g); err != nil {
+			return err
+		}
+		g.Game, g.ID, g.Participants, g.Created = keep.Game, keep.ID, keep.Participants, keep.Created
+		if err := s.save(ctx, tx, &g); err != nil {
+			return err
+		}
+		out = g
+		return nil
+	})
+	if err != nil {
+		return store.Gathering{}, s.errf("update", id, err)
+	}
+	return out, nil
+}
+
+// Delete implements store.Gatherings.
+func (s *Gatherings) Delete(ctx context.Context, game string, id uint32) error {
+	err := s.db.write(ctx, func(ctx context.Context, tx *Tx) error {
+		res, err := tx.exec(ctx, qGatheringDelete, game, int64(id))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return store.ErrNotFound
+		}
+		_, err = tx.exec(ctx, qGatheringDelMember, game, int64(id))
+		return err
+	})
+	if err != nil {
+		return s.errf("delete", id, err)
+	}
+	return nil
+}
+
+func queryLimits(q store.GatheringQuery) (int, int) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	return max(q.Offset, 0), limit
+}
+
+// search scans at most store.MaxGatheringScan candidates through query.
+func search(game string, q store.GatheringQuery, query func(args ...any) (*sql.Rows, error)) ([]store.Gathering, error) {
+	offset, limit := queryLimits(q)
+	// An Exclude of 0 excludes nothing: PID 0 is never a participant.
+	rows, err := query(game, q.Room, q.Room, q.OpenOnly, int64(q.Exclude), store.MaxGatheringScan)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Gathering
+	for rows.Next() {
+		g, err := scanGathering(game, rows)
+		if err != nil {
+			return nil, err
+		}
+		if q.Match != nil && !q.Match(&g) {
+			continue
+		}
+		if offset > 0 {
+			offset--
+			continue
+		}
+		out = append(out, g)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out, rows.Err()
+}
+
+// Search implements store.Gatherings.
+func (s *Gatherings) Search(ctx context.Context, game string, q store.GatheringQuery) ([]store.Gathering, error) {
+	out, err := search(game, q, func(args ...any) (*sql.Rows, error) { return s.db.query(ctx, qGatheringSearch, args...) })
+	if err != nil {
+		return nil, fmt.Errorf("store/sqlite: search gatherings of %q: %w", game, err)
+	}
+	return out, nil
+}
+
+// AutoJoin implements store.Gatherings.
+func (s *Gatherings) AutoJoin(ctx context.Context, game string, q store.GatheringQuery, p store.GatheringParticipant, create store.Gathering) (store.Gathering, bool, error) {
+	var out store.Gathering
+	var created bool
+	q.Exclude = p.PID
+	q.Limit = 1
+	err := s.db.write(ctx, func(ctx context.Context, tx *Tx) error {
+		found, err := search(game, q, func(args ...any) (*sql.Rows, error) {
+			st, err := tx.stmt(ctx, qGatheringSearch)
+			if err != nil {
+				return nil, err
+			}
+			return st.QueryContext(ctx, args...)
+		})
+		if err != nil {
+			return err
+		}
+		if len(found) > 0 {
+			g := found[0]
+			if err := s.join(ctx, tx, &g, p); err != nil {
+				return err
+			}
+			out = g
+			return nil
+		}
+		create.Game = game
+		create.Participants = []store.GatheringParticipant{p}
+		out, err = s.create(ctx, tx, create)
+		created = err == nil
+		return err
+	})
+	if err != nil {
+		return store.Gathering{}, false, fmt.Errorf("store/sqlite: auto-join in %q: %w", game, err)
+	}
+	return out, created, nil
+}
+
+// OfPID implements store.Gatherings.
+func (s *Gatherings) OfPID(ctx context.Context, game string, pid uint64) ([]uint32, error) {
+	rows, err := s.db.query(ctx, `SELECT id FROM gathering_members WHERE game = ? AND pid = ? ORDER BY id`, game, int64(pid))
+	if err != nil {
+		return nil, fmt.Errorf("store/sqlite: gatherings of %d: %w", pid, err)
+	}
+	defer rows.Close()
+	var out []uint32
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store/sqlite: gatherings of %d: %w", pid, err)
+		}
+		out = append(out, uint32(id))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store/sqlite: gatherings of %d: %w", pid, err)
+	}
+	return out, nil
+}

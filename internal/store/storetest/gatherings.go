@@ -1,0 +1,256 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/nexproxy/nexproxy/internal/store"
+)
+
+func session(owner uint64, maxP uint16, mode uint32) store.Gathering {
+	return store.Gathering{
+		Game: "g", Owner: owner, Host: owner, MinParticipants: 1, MaxParticipants: maxP, ParticipationPolicy: 1,
+		Flags: 0x200, Description: "d", GameMode: mode, Attributes: []uint32{1, 2, 3, 4, 5, 6},
+		OpenParticipation: true, MatchmakeSystem: 1, ApplicationBuffer: []byte("app"), ProgressScore: 100,
+		SessionKey: []byte("key"), Extra: []byte{9},
+		Participants: []store.GatheringParticipant{{PID: owner}},
+	}
+}
+
+// TestGatherings checks the store.Gatherings contract.
+func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) {
+	ctx := context.Background()
+
+	t.Run("CreateGet", func(t *testing.T) {
+		s := newStore(t)
+		a, err := s.Create(ctx, session(1, 4, 7))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Create(ctx, session(2, 4, 7))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.ID == 0 || b.ID <= a.ID || a.Created.IsZero() {
+			t.Fatalf("ids %d, %d created %v", a.ID, b.ID, a.Created)
+		}
+		got, err := s.Get(ctx, "g", a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := session(1, 4, 7)
+		if got.Owner != 1 || got.Host != 1 || got.MaxParticipants != 4 || got.GameMode != 7 || got.Flags != 0x200 ||
+			!slices.Equal(got.Attributes, want.Attributes) || !got.OpenParticipation || string(got.ApplicationBuffer) != "app" ||
+			string(got.SessionKey) != "key" || !slices.Equal(got.Extra, []byte{9}) || got.ProgressScore != 100 ||
+			got.Description != "d" || got.MatchmakeSystem != 1 || !got.Created.Equal(a.Created) ||
+			!slices.Equal(got.Participants, want.Participants) {
+			t.Errorf("Get = %+v", got)
+		}
+		if _, err := s.Get(ctx, "other", a.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("other game: %v", err)
+		}
+		over := session(3, 1, 0)
+		over.Participants[0].Extra = 1
+		if _, err := s.Create(ctx, over); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("overfull create: %v", err)
+		}
+	})
+
+	t.Run("JoinLeave", func(t *testing.T) {
+		s := newStore(t)
+		g, err := s.Create(ctx, session(1, 3, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Join(ctx, "g", g.ID, store.GatheringParticipant{PID: 1}, nil); !errors.Is(err, store.ErrExists) {
+			t.Errorf("rejoin: %v", err)
+		}
+		if _, err := s.Join(ctx, "g", g.ID, store.GatheringParticipant{PID: 2, Extra: 2}, nil); !errors.Is(err, store.ErrGatheringFull) {
+			t.Errorf("overfill: %v", err)
+		}
+		deny := errors.New("denied")
+		if _, err := s.Join(ctx, "g", g.ID, store.GatheringParticipant{PID: 2}, func(*store.Gathering) error { return deny }); !errors.Is(err, deny) {
+			t.Errorf("check: %v", err)
+		}
+		j, err := s.Join(ctx, "g", g.ID, store.GatheringParticipant{PID: 2, Extra: 1}, nil)
+		if err != nil || j.Entries() != 3 {
+			t.Fatalf("join: %v, %d entries", err, j.Entries())
+		}
+		if _, err := s.Join(ctx, "g", g.ID+100, store.GatheringParticipant{PID: 3}, nil); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("join missing: %v", err)
+		}
+		ids, err := s.OfPID(ctx, "g", 2)
+		if err != nil || !slices.Equal(ids, []uint32{g.ID}) {
+			t.Errorf("OfPID = %v, %v", ids, err)
+		}
+		if _, err := s.Leave(ctx, "g", g.ID, 9); !errors.Is(err, store.ErrNotParticipant) {
+			t.Errorf("leave stranger: %v", err)
+		}
+		// The owner leaves without GatheringMigrateOwner: the gathering ends.
+		res, err := s.Leave(ctx, "g", g.ID, 1)
+		if err != nil || !res.Ended || res.Before.Entries() != 3 {
+			t.Fatalf("owner leave: %+v, %v", res, err)
+		}
+		if _, err := s.Get(ctx, "g", g.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("ended gathering: %v", err)
+		}
+		if ids, _ := s.OfPID(ctx, "g", 2); len(ids) != 0 {
+			t.Errorf("members of ended gathering: %v", ids)
+		}
+	})
+
+	t.Run("Migrate", func(t *testing.T) {
+		s := newStore(t)
+		m := session(1, 4, 0)
+		m.Flags |= store.GatheringMigrateOwner
+		g, err := s.Create(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pid := range []uint64{2, 3} {
+			if _, err := s.Join(ctx, "g", g.ID, store.GatheringParticipant{PID: pid}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := s.Leave(ctx, "g", g.ID, 1)
+		if err != nil || res.Ended || res.After.Owner != 2 || res.After.Host != 2 || res.After.Entries() != 2 {
+			t.Fatalf("migrate: %+v, %v", res.After, err)
+		}
+		res, err = s.Leave(ctx, "g", g.ID, 3)
+		if err != nil || res.Ended || res.After.Owner != 2 {
+			t.Fatalf("leave: %+v, %v", res, err)
+		}
+		if res, err = s.Leave(ctx, "g", g.ID, 2); err != nil || !res.Ended {
+			t.Fatalf("last leave: %+v, %v", res, err)
+		}
+	})
+
+	t.Run("UpdateDelete", func(t *testing.T) {
+		s := newStore(t)
+		g, err := s.Create(ctx, session(1, 4, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.Update(ctx, "g", g.ID, func(g *store.Gathering) error {
+			g.OpenParticipation = false
+			g.ApplicationBuffer = []byte("new")
+			g.Participants = nil // ignored
+			return nil
+		})
+		if err != nil || u.OpenParticipation || string(u.ApplicationBuffer) != "new" || len(u.Participants) != 1 {
+			t.Fatalf("update: %+v, %v", u, err)
+		}
+		if got, _ := s.Get(ctx, "g", g.ID); got.OpenParticipation || len(got.Participants) != 1 {
+			t.Errorf("after update: %+v", got)
+		}
+		if err := s.Delete(ctx, "g", g.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ctx, "g", g.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("second delete: %v", err)
+		}
+	})
+
+	t.Run("Search", func(t *testing.T) {
+		s := newStore(t)
+		var ids []uint32
+		for i, spec := range []struct {
+			max  uint16
+			mode uint32
+			open bool
+		}{{2, 1, true}, {4, 1, true}, {4, 2, true}, {4, 1, false}} {
+			g := session(uint64(10+i), spec.max, spec.mode)
+			g.OpenParticipation = spec.open
+			c, err := s.Create(ctx, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		idsOf := func(gs []store.Gathering) []uint32 {
+			var out []uint32
+			for _, g := range gs {
+				out = append(out, g.ID)
+			}
+			return out
+		}
+		mode1 := func(g *store.Gathering) bool { return g.GameMode == 1 }
+		for name, c := range map[string]struct {
+			q    store.GatheringQuery
+			want []uint32
+		}{
+			"all":       {store.GatheringQuery{}, ids},
+			"mode":      {store.GatheringQuery{Match: mode1}, []uint32{ids[0], ids[1], ids[3]}},
+			"open":      {store.GatheringQuery{Match: mode1, OpenOnly: true}, []uint32{ids[0], ids[1]}},
+			"room2":     {store.GatheringQuery{Room: 2, OpenOnly: true}, []uint32{ids[1], ids[2]}},
+			"exclude":   {store.GatheringQuery{Exclude: 11}, []uint32{ids[0], ids[2], ids[3]}},
+			"page":      {store.GatheringQuery{Offset: 1, Limit: 2}, []uint32{ids[1], ids[2]}},
+			"room-none": {store.GatheringQuery{Room: 4}, nil},
+		} {
+			got, err := s.Search(ctx, "g", c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(idsOf(got), c.want) {
+				t.Errorf("%s: %v, want %v", name, idsOf(got), c.want)
+			}
+		}
+	})
+
+	// AutoJoinRace: 40 participants auto-join 4-player sessions at once;
+	// exactly 10 full sessions come out, nobody in two.
+	t.Run("AutoJoinRace", func(t *testing.T) {
+		s := newStore(t)
+		const n, size = 40, 4
+		q := store.GatheringQuery{Room: 1, OpenOnly: true, Match: func(g *store.Gathering) bool { return g.GameMode == 5 }}
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		created := make(chan bool, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				pid := uint64(100 + i)
+				_, c, err := s.AutoJoin(ctx, "g", q, store.GatheringParticipant{PID: pid}, session(pid, size, 5))
+				errs <- err
+				created <- c
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		close(created)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		nCreated := 0
+		for c := range created {
+			if c {
+				nCreated++
+			}
+		}
+		all, err := s.Search(ctx, "g", store.GatheringQuery{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[uint64]bool{}
+		for _, g := range all {
+			if g.Entries() != size {
+				t.Errorf("session %d has %d entries", g.ID, g.Entries())
+			}
+			for _, p := range g.Participants {
+				if seen[p.PID] {
+					t.Errorf("pid %d in two sessions", p.PID)
+				}
+				seen[p.PID] = true
+			}
+		}
+		if len(all) != n/size || nCreated != n/size || len(seen) != n {
+			t.Errorf("%d sessions, %d created, %d players", len(all), nCreated, len(seen))
+		}
+	})
+}

@@ -1,0 +1,379 @@
+// Package matchmaking is nexproxy's built-in match making (services.md
+// §2-§4): matchmake sessions created, joined, searched and auto-matched
+// through MatchmakeExtension (109), looked up and left through MatchMaking
+// (21) and MatchMakingExt (50), with participation notifications
+// (protocol 14) pushed to the consoles connected to this instance.
+// Sessions live in store.Gatherings, whose atomic joins keep concurrent
+// auto-matchmakes from overfilling or splitting sessions.
+package matchmaking
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/proxy/builtin"
+	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
+	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
+	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakingext"
+	"github.com/nexproxy/nexproxy/rmc/protocols/notification"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
+	"github.com/nexproxy/nexproxy/rmc/typed"
+)
+
+// Name is the service's name in the registry and in [games.protocols].
+const Name = "matchmaking"
+
+// Limits on what a console may store (services.md §2.7, the stricter
+// reference server's values).
+const (
+	maxDescription = 256
+	maxAttribs     = 16
+	maxBuffer      = 512
+	maxLocalExtra  = 4 // extra local players per console
+	sessionKeyLen  = 32
+	maxBrowse      = 100
+	maxCriteria    = 2
+	notifyTimeout  = 5 * time.Second
+	leaveTimeout   = 10 * time.Second
+)
+
+// Gathering flags the service acts on (services.md §2.4).
+const (
+	flagNotifyAll    = 0x400
+	flagNotifyAllNew = 0x800
+)
+
+// Notification types (services.md §4).
+const (
+	notifyParticipation = 3001
+	notifyDisconnected  = 3007
+	notifyEnded         = 3008
+	notifyOwnerChanged  = 4000
+	notifyUnregistered  = 109000
+	notifyHostChanged   = 110000
+)
+
+func init() {
+	builtin.Register(builtin.Service{
+		Name:      Name,
+		Protocols: []uint16{mm.ProtocolID, matchmakingext.ProtocolID, matchmakeextension.ProtocolID},
+		Stores:    []builtin.Store{builtin.StoreStations},
+		New: func(env *builtin.Env) (builtin.Instance, error) {
+			if env.Host == nil || env.Host.Stores == nil || env.Host.Stores.Gatherings == nil {
+				return nil, errors.New("matchmaking: no gatherings store (store.backends.gatherings)")
+			}
+			return &server{env: env, gs: env.Host.Stores.Gatherings, stations: env.Host.Stores.Stations}, nil
+		},
+	})
+}
+
+// server serves protocols 21, 50 and 109 for one game.
+type server struct {
+	env      *builtin.Env
+	gs       store.Gatherings
+	stations store.Stations
+	trackMu  sync.Mutex // makes track's check-then-set atomic
+}
+
+// Install puts the match making methods on the game's mux.
+func (s *server) Install(m *rpc.Mux) error {
+	if err := mm.Register(m, Name, s); err != nil {
+		return err
+	}
+	if err := matchmakingext.Register(m, Name, s); err != nil {
+		return err
+	}
+	return matchmakeextension.Register(m, Name, s)
+}
+
+func (s *server) game() string { return s.env.Game.Name }
+
+func (s *server) logger(c *rpc.Call) *zap.Logger {
+	return s.env.Log.With(zap.String("conn", c.Session.ID), zap.Uint64("pid", c.Session.PID()), zap.Uint32("call_id", c.CallID))
+}
+
+// failed maps the store's errors to results; others are logged and
+// answered with Core::Exception.
+func (s *server) failed(c *rpc.Call, what string, err error) error {
+	var re *rpc.ResultError
+	switch {
+	case errors.As(err, &re):
+		return err
+	case errors.Is(err, store.ErrNotFound):
+		return rpc.Fail(rmc.ResultRendezVousSessionVoid)
+	case errors.Is(err, store.ErrGatheringFull):
+		return rpc.Fail(rmc.ResultRendezVousSessionFull)
+	case errors.Is(err, store.ErrExists):
+		return rpc.Fail(rmc.ResultRendezVousAlreadyParticipatedGathering)
+	case errors.Is(err, store.ErrNotParticipant):
+		return rpc.Fail(rmc.ResultRendezVousNotParticipatedGathering)
+	case errors.Is(err, store.ErrInvalid):
+		return rpc.Fail(rmc.ResultCoreInvalidArgument)
+	}
+	s.logger(c).Error("matchmaking: "+what, zap.Error(err))
+	return rpc.Failf(rmc.ResultCoreException, err)
+}
+
+// sessionKey is the per-connection key of the session's *joined.
+type sessionKey struct{}
+
+// joined is what one connection entered: on disconnect the console leaves
+// exactly these gatherings, so the end of a stale connection (a console
+// that reconnected) removes its old places but never the ones the new
+// connection took.
+type joined struct {
+	mu   sync.Mutex
+	gids map[uint32]bool
+}
+
+func (j *joined) add(gid uint32) {
+	j.mu.Lock()
+	j.gids[gid] = true
+	j.mu.Unlock()
+}
+
+func (j *joined) remove(gid uint32) {
+	j.mu.Lock()
+	delete(j.gids, gid)
+	j.mu.Unlock()
+}
+
+func (j *joined) list() []uint32 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([]uint32, 0, len(j.gids))
+	for gid := range j.gids {
+		out = append(out, gid)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// track returns what the caller's connection joined, registering on its
+// first use that the connection leaves those gatherings when it ends.
+// trackMu makes the look-up and the registration one step, so two
+// concurrent calls of one connection cannot register twice.
+func (s *server) track(c *rpc.Call) *joined {
+	sess := c.Session
+	s.trackMu.Lock()
+	defer s.trackMu.Unlock()
+	if j, ok := sess.Value(sessionKey{}).(*joined); ok {
+		return j
+	}
+	j := &joined{gids: map[uint32]bool{}}
+	sess.SetValue(sessionKey{}, j)
+	pid := sess.PID()
+	sess.OnClose(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), leaveTimeout)
+		defer cancel()
+		for _, id := range j.list() {
+			res, err := s.gs.Leave(ctx, s.game(), id, pid)
+			if err != nil {
+				if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrNotParticipant) {
+					s.env.Log.Error("matchmaking: leave on disconnect", zap.String("conn", sess.ID), zap.Uint64("pid", pid), zap.Uint32("gid", id), zap.Error(err))
+				}
+				continue
+			}
+			s.notifyLeave(ctx, pid, res, notifyDisconnected, "")
+		}
+	})
+	return j
+}
+
+// session converts an AnyData from the console to a store gathering.
+// Only MatchmakeSession holders are served (plain Gatherings are
+// RegisterGathering's, not implemented).
+func (s *server) session(c *rpc.Call, a typed.AnyData) (*mm.MatchmakeSession, error) {
+	ms, ok := a.Value.(*mm.MatchmakeSession)
+	if !ok || ms == nil {
+		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
+	}
+	if len(ms.Description) > maxDescription || len(ms.Attribs) > maxAttribs || len(ms.ApplicationData) > maxBuffer ||
+		ms.ProgressScore > 100 || ms.MaxParticipants == 0 || ms.MinParticipants > ms.MaxParticipants {
+		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
+	}
+	return ms, nil
+}
+
+// newGathering is what Create and auto-matchmake's create branch store
+// (services.md §2.7): the client's session with a new key, the caller as
+// owner and host, started now.
+func (s *server) newGathering(c *rpc.Call, ms *mm.MatchmakeSession) (store.Gathering, error) {
+	cp := *ms
+	cp.SessionKey = make([]byte, sessionKeyLen)
+	if _, err := rand.Read(cp.SessionKey); err != nil {
+		return store.Gathering{}, s.failed(c, "session key", err)
+	}
+	cp.StartedTime = rmc.Now()
+	cp.SystemPasswordEnabled = false
+	pid := c.Session.PID()
+	cp.Owner, cp.Host = pid, pid
+	g := toStore(&cp, c.Session.Settings)
+	g.Game = s.game()
+	return g, nil
+}
+
+// toStore keeps the columns the store filters on and the whole encoded
+// session as Extra, so version-dependent fields survive unchanged.
+func toStore(ms *mm.MatchmakeSession, set rmc.Settings) store.Gathering {
+	g := store.Gathering{
+		ID: ms.ID, Owner: ms.Owner, Host: ms.Host, MinParticipants: ms.MinParticipants, MaxParticipants: ms.MaxParticipants,
+		ParticipationPolicy: ms.ParticipationPolicy, PolicyArgument: ms.PolicyArgument, Flags: ms.Flags, State: ms.State,
+		Description: ms.Description, GameMode: ms.GameMode, Attributes: append([]uint32(nil), ms.Attribs...),
+		OpenParticipation: ms.OpenParticipation, MatchmakeSystem: ms.MatchmakeSystem,
+		ApplicationBuffer: append([]byte(nil), ms.ApplicationData...), ProgressScore: ms.ProgressScore,
+		SessionKey: append([]byte(nil), ms.SessionKey...),
+	}
+	e := typed.NewEncoder(set)
+	ms.EncodeTo(e)
+	if b, err := e.Close(nil, "MatchmakeSession"); err == nil {
+		g.Extra = b
+	}
+	return g
+}
+
+// fromStore rebuilds the session a console sees.
+func fromStore(g *store.Gathering, set rmc.Settings) *mm.MatchmakeSession {
+	ms := &mm.MatchmakeSession{}
+	ms.SetDefaults()
+	if len(g.Extra) > 0 {
+		d := typed.NewDecoder(g.Extra, set)
+		tmp := &mm.MatchmakeSession{}
+		tmp.DecodeFrom(d)
+		if d.Close("MatchmakeSession") == nil {
+			ms = tmp
+		}
+	}
+	ms.ID, ms.Owner, ms.Host = g.ID, g.Owner, g.Host
+	ms.MinParticipants, ms.MaxParticipants = g.MinParticipants, g.MaxParticipants
+	ms.ParticipationPolicy, ms.PolicyArgument, ms.Flags, ms.State = g.ParticipationPolicy, g.PolicyArgument, g.Flags, g.State
+	ms.Description, ms.GameMode, ms.Attribs = g.Description, g.GameMode, g.Attributes
+	ms.OpenParticipation, ms.MatchmakeSystem = g.OpenParticipation, g.MatchmakeSystem
+	ms.ApplicationData, ms.ProgressScore, ms.SessionKey = g.ApplicationBuffer, g.ProgressScore, g.SessionKey
+	ms.ParticipationCount = uint32(g.Entries())
+	return ms
+}
+
+// passworded reports whether g needs a password (plain joins and
+// auto-matchmake refuse those, services.md §2.6).
+func passworded(g *store.Gathering, set rmc.Settings) bool {
+	ms := fromStore(g, set)
+	return ms.UserPasswordEnabled || ms.SystemPasswordEnabled
+}
+
+// extraOf turns a participant count (0 means 1) into extra local players.
+func extraOf(n uint16) (uint16, error) {
+	if n <= 1 {
+		return 0, nil
+	}
+	if n-1 > maxLocalExtra {
+		return 0, rpc.Fail(rmc.ResultCoreInvalidArgument)
+	}
+	return n - 1, nil
+}
+
+// ---- notifications ----
+
+// notify sends one NotificationEvent to each PID that has a session on
+// this instance. Delivery is best effort: a console that is gone simply
+// misses it, as it would on the reference servers.
+func (s *server) notify(ctx context.Context, to []uint64, ev notification.NotificationEvent) {
+	if s.env.Console == nil {
+		return
+	}
+	seen := map[uint64]bool{}
+	for _, pid := range to {
+		if pid == 0 || seen[pid] {
+			continue
+		}
+		seen[pid] = true
+		sess := s.env.Console(pid)
+		if sess == nil || sess.Console() == nil {
+			continue
+		}
+		req := notification.ProcessNotificationEventRequest{Event: ev}
+		body, err := req.Encode(sess.Settings)
+		if err != nil {
+			s.env.Log.Error("matchmaking: encode notification", zap.Uint64("to", pid), zap.Uint32("type", ev.Type), zap.Error(err))
+			continue
+		}
+		nctx, cancel := context.WithTimeout(ctx, notifyTimeout)
+		err = sess.Console().Notify(nctx, notification.ProtocolID, notification.MethodProcessNotificationEvent, body)
+		cancel()
+		if err != nil {
+			s.env.Log.Debug("matchmaking: notification not delivered", zap.String("conn", sess.ID), zap.Uint64("to", pid), zap.Uint32("type", ev.Type), zap.Error(err))
+		}
+	}
+}
+
+func pids(g *store.Gathering) []uint64 {
+	out := make([]uint64, 0, len(g.Participants))
+	for _, p := range g.Participants {
+		out = append(out, p.PID)
+	}
+	return out
+}
+
+// notifyJoin sends 3001 for a new participant: to the owner, or to every
+// participant with flag 0x400/0x800; not for the owner's own join unless
+// those flags are set (services.md §2.7, §4).
+func (s *server) notifyJoin(ctx context.Context, g *store.Gathering, joiner uint64, message string) {
+	all := g.Flags&(flagNotifyAll|flagNotifyAllNew) != 0
+	if joiner == g.Owner && !all {
+		return
+	}
+	to := []uint64{g.Owner}
+	if all {
+		to = pids(g)
+	}
+	s.notify(ctx, to, notification.NotificationEvent{
+		SourcePID: joiner, Type: notifyParticipation, Param1: uint64(g.ID), Param2: joiner, Text: message,
+		Param3: uint64(g.Entries()),
+	})
+}
+
+// notifyLeave sends what services.md §2.9 lists after a leave: 109000
+// when the gathering ended with people left, 4000 when the owner moved,
+// 110000 when the host moved, then kind (3007 or 3008) to the owner (or to
+// everyone with 0x400/0x800).
+func (s *server) notifyLeave(ctx context.Context, leaver uint64, res store.LeaveResult, kind uint32, message string) {
+	before := &res.Before
+	gid := uint64(before.ID)
+	if res.Ended {
+		rest := make([]uint64, 0, len(before.Participants))
+		for _, p := range before.Participants {
+			if p.PID != leaver {
+				rest = append(rest, p.PID)
+			}
+		}
+		s.notify(ctx, rest, notification.NotificationEvent{SourcePID: leaver, Type: notifyUnregistered, Param1: gid})
+		return
+	}
+	after := &res.After
+	rest := pids(after)
+	if after.Owner != before.Owner {
+		s.notify(ctx, rest, notification.NotificationEvent{SourcePID: leaver, Type: notifyOwnerChanged, Param1: gid, Param2: after.Owner})
+	}
+	if after.Host != before.Host {
+		s.notify(ctx, rest, notification.NotificationEvent{SourcePID: leaver, Type: notifyHostChanged, Param1: gid})
+	}
+	to := []uint64{after.Owner}
+	if after.Flags&(flagNotifyAll|flagNotifyAllNew) != 0 {
+		to = rest
+	}
+	s.notify(ctx, to, notification.NotificationEvent{SourcePID: leaver, Type: kind, Param1: gid, Param2: leaver, Text: message})
+}
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+func notificationUnregistered(source uint64, gid uint32) notification.NotificationEvent {
+	return notification.NotificationEvent{SourcePID: source, Type: notifyUnregistered, Param1: uint64(gid)}
+}

@@ -1,0 +1,374 @@
+package matchmaking
+
+import (
+	"context"
+
+	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
+	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
+	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakingext"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
+	"github.com/nexproxy/nexproxy/rmc/typed"
+)
+
+var (
+	_ matchmakeextension.CreateMatchmakeSessionServer                  = (*server)(nil)
+	_ matchmakeextension.JoinMatchmakeSessionServer                    = (*server)(nil)
+	_ matchmakeextension.JoinMatchmakeSessionExServer                  = (*server)(nil)
+	_ matchmakeextension.AutoMatchmakePostponeServer                   = (*server)(nil)
+	_ matchmakeextension.AutoMatchmakeWithSearchCriteriaPostponeServer = (*server)(nil)
+	_ matchmakeextension.BrowseMatchmakeSessionServer                  = (*server)(nil)
+	_ matchmakeextension.CloseParticipationServer                      = (*server)(nil)
+	_ matchmakeextension.OpenParticipationServer                       = (*server)(nil)
+	_ matchmakeextension.UpdateApplicationBufferServer                 = (*server)(nil)
+	_ matchmakeextension.UpdateProgressScoreServer                     = (*server)(nil)
+	_ mm.GetSessionURLsServer                                          = (*server)(nil)
+	_ mm.UnregisterGatheringServer                                     = (*server)(nil)
+	_ mm.FindBySingleIDServer                                          = (*server)(nil)
+	_ matchmakingext.EndParticipationServer                            = (*server)(nil)
+)
+
+// CreateMatchmakeSession creates a session owned and hosted by the caller,
+// who joins it with num_participants entries (services.md §2.7).
+func (s *server) CreateMatchmakeSession(ctx context.Context, c *rpc.Call, req *matchmakeextension.CreateMatchmakeSessionRequest) (*matchmakeextension.CreateMatchmakeSessionResponse, error) {
+	ms, err := s.session(c, req.Gathering)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Description) > maxDescription {
+		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
+	}
+	extra, err := extraOf(req.NumParticipants)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.newGathering(c, ms)
+	if err != nil {
+		return nil, err
+	}
+	j := s.track(c)
+	g.Participants = []store.GatheringParticipant{{PID: c.Session.PID(), Extra: extra}}
+	g, err = s.gs.Create(ctx, g)
+	if err != nil {
+		return nil, s.failed(c, "create session", err)
+	}
+	j.add(g.ID)
+	s.notifyJoin(ctx, &g, c.Session.PID(), req.Description)
+	return &matchmakeextension.CreateMatchmakeSessionResponse{GID: g.ID, SessionKey: g.SessionKey}, nil
+}
+
+// joinCheck refuses closed and password-protected sessions (plain joins,
+// services.md §2.6).
+func (s *server) joinCheck(set rmc.Settings) func(*store.Gathering) error {
+	return func(g *store.Gathering) error {
+		if !g.OpenParticipation || passworded(g, set) {
+			return rpc.Fail(rmc.ResultRendezVousPermissionDenied)
+		}
+		return nil
+	}
+}
+
+func (s *server) join(ctx context.Context, c *rpc.Call, gid uint32, n uint16, message string) ([]byte, error) {
+	extra, err := extraOf(n)
+	if err != nil {
+		return nil, err
+	}
+	if len(message) > maxDescription {
+		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
+	}
+	j := s.track(c)
+	pid := c.Session.PID()
+	g, err := s.gs.Join(ctx, s.game(), gid, store.GatheringParticipant{PID: pid, Extra: extra}, s.joinCheck(c.Session.Settings))
+	if err != nil {
+		return nil, s.failed(c, "join session", err)
+	}
+	j.add(g.ID)
+	s.notifyJoin(ctx, &g, pid, message)
+	return g.SessionKey, nil
+}
+
+// JoinMatchmakeSession joins the caller alone (services.md §2.8).
+func (s *server) JoinMatchmakeSession(ctx context.Context, c *rpc.Call, req *matchmakeextension.JoinMatchmakeSessionRequest) (*matchmakeextension.JoinMatchmakeSessionResponse, error) {
+	key, err := s.join(ctx, c, req.GID, 1, req.Message)
+	if err != nil {
+		return nil, err
+	}
+	return &matchmakeextension.JoinMatchmakeSessionResponse{SessionKey: key}, nil
+}
+
+// JoinMatchmakeSessionEx joins the caller with num_participants entries;
+// the block list is not kept, so ignore_block_list changes nothing.
+func (s *server) JoinMatchmakeSessionEx(ctx context.Context, c *rpc.Call, req *matchmakeextension.JoinMatchmakeSessionExRequest) (*matchmakeextension.JoinMatchmakeSessionExResponse, error) {
+	key, err := s.join(ctx, c, req.GID, req.NumParticipants, req.Gmessage)
+	if err != nil {
+		return nil, err
+	}
+	return &matchmakeextension.JoinMatchmakeSessionExResponse{SessionKey: key}, nil
+}
+
+// autoJoin joins the first open session q selects or creates one from ms
+// (services.md §3.4), in one store step.
+func (s *server) autoJoin(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSession, q store.GatheringQuery, n uint16, message string) (typed.AnyData, error) {
+	extra, err := extraOf(n)
+	if err != nil {
+		return typed.AnyData{}, err
+	}
+	if len(message) > maxDescription {
+		return typed.AnyData{}, rpc.Fail(rmc.ResultCoreInvalidArgument)
+	}
+	create, err := s.newGathering(c, ms)
+	if err != nil {
+		return typed.AnyData{}, err
+	}
+	set := c.Session.Settings
+	q.OpenOnly = true
+	q.Room = max(q.Room, 1+int(extra))
+	match := q.Match
+	q.Match = func(g *store.Gathering) bool {
+		return g.Host != 0 && !passworded(g, set) && (match == nil || match(g))
+	}
+	j := s.track(c)
+	pid := c.Session.PID()
+	g, _, err := s.gs.AutoJoin(ctx, s.game(), q, store.GatheringParticipant{PID: pid, Extra: extra}, create)
+	if err != nil {
+		return typed.AnyData{}, s.failed(c, "auto-matchmake", err)
+	}
+	j.add(g.ID)
+	s.notifyJoin(ctx, &g, pid, message)
+	return typed.Hold(fromStore(&g, set)), nil
+}
+
+// AutoMatchmake_Postpone joins a session like the supplied one or creates
+// it.
+func (s *server) AutoMatchmakePostpone(ctx context.Context, c *rpc.Call, req *matchmakeextension.AutoMatchmakePostponeRequest) (*matchmakeextension.AutoMatchmakePostponeResponse, error) {
+	ms, err := s.session(c, req.Gathering)
+	if err != nil {
+		return nil, err
+	}
+	want := toStore(ms, c.Session.Settings)
+	held, err := s.autoJoin(ctx, c, ms, store.GatheringQuery{Match: sameSession(&want)}, 1, req.Message)
+	if err != nil {
+		return nil, err
+	}
+	return &matchmakeextension.AutoMatchmakePostponeResponse{Gathering: held}, nil
+}
+
+// AutoMatchmakeWithSearchCriteria_Postpone joins a session any criterion
+// selects (at most two criteria; the first one's vacant_participants is
+// the number of entries joined) or creates the supplied one. A session
+// matching either criterion is taken, oldest first: the preference of the
+// first criterion over the second is not kept.
+func (s *server) AutoMatchmakeWithSearchCriteriaPostpone(ctx context.Context, c *rpc.Call, req *matchmakeextension.AutoMatchmakeWithSearchCriteriaPostponeRequest) (*matchmakeextension.AutoMatchmakeWithSearchCriteriaPostponeResponse, error) {
+	if len(req.SearchCriteria) > maxCriteria {
+		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
+	}
+	ms, err := s.session(c, req.Gathering)
+	if err != nil {
+		return nil, err
+	}
+	nex4 := c.Session.Settings.NEXVersion >= 40000
+	var crits []*criterion
+	for i := range req.SearchCriteria {
+		if cr, ok := parseCriterion(&req.SearchCriteria[i], nex4); ok {
+			crits = append(crits, cr)
+		}
+	}
+	n := uint16(1)
+	var q store.GatheringQuery
+	switch {
+	case len(req.SearchCriteria) == 0:
+		want := toStore(ms, c.Session.Settings)
+		q.Match = sameSession(&want)
+	default:
+		n = max(req.SearchCriteria[0].VacantParticipants, 1)
+		set := c.Session.Settings
+		q.Match = func(g *store.Gathering) bool {
+			for _, cr := range crits {
+				if cr.match(g) && cr.extraOK(g, set) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	held, err := s.autoJoin(ctx, c, ms, q, n, req.Message)
+	if err != nil {
+		return nil, err
+	}
+	return &matchmakeextension.AutoMatchmakeWithSearchCriteriaPostponeResponse{Gathering: held}, nil
+}
+
+// extraOK applies the filters that need the decoded session.
+func (cr *criterion) extraOK(g *store.Gathering, set rmc.Settings) bool {
+	if !cr.excludePasswords && cr.codeword == nil {
+		return true
+	}
+	ms := fromStore(g, set)
+	if cr.excludePasswords && (ms.UserPasswordEnabled || ms.SystemPasswordEnabled) {
+		return false
+	}
+	return cr.codeword == nil || ms.Codeword == *cr.codeword
+}
+
+// BrowseMatchmakeSession lists the sessions the criterion selects, with
+// session keys and user passwords blanked (services.md §3.5).
+func (s *server) BrowseMatchmakeSession(ctx context.Context, c *rpc.Call, req *matchmakeextension.BrowseMatchmakeSessionRequest) (*matchmakeextension.BrowseMatchmakeSessionResponse, error) {
+	set := c.Session.Settings
+	resp := &matchmakeextension.BrowseMatchmakeSessionResponse{}
+	cr, ok := parseCriterion(&req.SearchCriteria, set.NEXVersion >= 40000)
+	if !ok {
+		return resp, nil
+	}
+	q := cr.query(func(g *store.Gathering) bool { return cr.extraOK(g, set) })
+	offset := req.Range.Offset
+	if offset == 0xFFFFFFFF {
+		offset = 0 // "any offset" (services.md §3.3)
+	}
+	q.Offset = int(min(offset, store.MaxGatheringScan))
+	q.Limit = int(min(req.Range.Size, maxBrowse))
+	if q.Limit == 0 {
+		return resp, nil
+	}
+	found, err := s.gs.Search(ctx, s.game(), q)
+	if err != nil {
+		return nil, s.failed(c, "browse sessions", err)
+	}
+	for i := range found {
+		ms := fromStore(&found[i], set)
+		ms.SessionKey = nil
+		ms.UserPassword = ""
+		resp.Gatherings = append(resp.Gatherings, typed.Hold(ms))
+	}
+	return resp, nil
+}
+
+// ownerUpdate changes a session the caller owns (others get
+// RendezVous::PermissionDenied, services.md §2.2).
+func (s *server) ownerUpdate(ctx context.Context, c *rpc.Call, gid uint32, what string, fn func(g *store.Gathering)) error {
+	pid := c.Session.PID()
+	_, err := s.gs.Update(ctx, s.game(), gid, func(g *store.Gathering) error {
+		if g.Owner != pid {
+			return rpc.Fail(rmc.ResultRendezVousPermissionDenied)
+		}
+		fn(g)
+		return nil
+	})
+	if err != nil {
+		return s.failed(c, what, err)
+	}
+	return nil
+}
+
+// CloseParticipation stops joins to the caller's session.
+func (s *server) CloseParticipation(ctx context.Context, c *rpc.Call, req *matchmakeextension.CloseParticipationRequest) (*matchmakeextension.CloseParticipationResponse, error) {
+	if err := s.ownerUpdate(ctx, c, req.GID, "close participation", func(g *store.Gathering) { g.OpenParticipation = false }); err != nil {
+		return nil, err
+	}
+	return &matchmakeextension.CloseParticipationResponse{}, nil
+}
+
+// OpenParticipation allows joins to the caller's session again.
+func (s *server) OpenParticipation(ctx context.Context, c *rpc.Call, req *matchmakeextension.OpenParticipationRequest) (*matchmakeextension.OpenParticipationResponse, error) {
+	if err := s.ownerUpdate(ctx, c, req.GID, "open participation", func(g *store.Gathering) { g.OpenParticipation = true }); err != nil {
+		return nil, err
+	}
+	return &matchmakeextension.OpenParticipationResponse{}, nil
+}
+
+// UpdateApplicationBuffer replaces the session's application data.
+func (s *server) UpdateApplicationBuffer(ctx context.Context, c *rpc.Call, req *matchmakeextension.UpdateApplicationBufferRequest) (*matchmakeextension.UpdateApplicationBufferResponse, error) {
+	if len(req.Buffer) > maxBuffer {
+		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
+	}
+	buf := append([]byte(nil), req.Buffer...)
+	if err := s.ownerUpdate(ctx, c, req.GID, "update application buffer", func(g *store.Gathering) { g.ApplicationBuffer = buf }); err != nil {
+		return nil, err
+	}
+	return &matchmakeextension.UpdateApplicationBufferResponse{}, nil
+}
+
+// UpdateProgressScore sets the session's progress score (0-100).
+func (s *server) UpdateProgressScore(ctx context.Context, c *rpc.Call, req *matchmakeextension.UpdateProgressScoreRequest) (*matchmakeextension.UpdateProgressScoreResponse, error) {
+	if req.Score > 100 {
+		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
+	}
+	if err := s.ownerUpdate(ctx, c, req.GID, "update progress score", func(g *store.Gathering) { g.ProgressScore = req.Score }); err != nil {
+		return nil, err
+	}
+	return &matchmakeextension.UpdateProgressScoreResponse{}, nil
+}
+
+// GetSessionURLs returns the station URLs the session's host registered
+// (services.md §2.2); empty when the host is not connected.
+func (s *server) GetSessionURLs(ctx context.Context, c *rpc.Call, req *mm.GetSessionURLsRequest) (*mm.GetSessionURLsResponse, error) {
+	g, err := s.gs.Get(ctx, s.game(), req.GID)
+	if err != nil {
+		return nil, s.failed(c, "get session", err)
+	}
+	resp := &mm.GetSessionURLsResponse{}
+	if s.stations == nil || g.Host == 0 {
+		return resp, nil
+	}
+	st, err := s.stations.Get(ctx, s.game(), g.Host)
+	if err != nil {
+		if isNotFound(err) {
+			return resp, nil
+		}
+		return nil, s.failed(c, "host station", err)
+	}
+	for _, u := range st.URLs {
+		if su, err := rmc.ParseStationURL(u); err == nil {
+			resp.URLs = append(resp.URLs, su)
+		}
+	}
+	return resp, nil
+}
+
+// UnregisterGathering ends the caller's session and tells every
+// participant (109000, services.md §2.10).
+func (s *server) UnregisterGathering(ctx context.Context, c *rpc.Call, req *mm.UnregisterGatheringRequest) (*mm.UnregisterGatheringResponse, error) {
+	pid := c.Session.PID()
+	g, err := s.gs.Get(ctx, s.game(), req.GID)
+	if err != nil {
+		return nil, s.failed(c, "get session", err)
+	}
+	if g.Owner != pid {
+		return nil, rpc.Fail(rmc.ResultRendezVousPermissionDenied)
+	}
+	if err := s.gs.Delete(ctx, s.game(), req.GID); err != nil {
+		return nil, s.failed(c, "unregister session", err)
+	}
+	s.notify(ctx, pids(&g), notificationUnregistered(pid, g.ID))
+	return &mm.UnregisterGatheringResponse{Result: true}, nil
+}
+
+// FindBySingleID returns a session (key blanked unless the caller
+// participates); an unknown id answers RendezVous::SessionVoid.
+func (s *server) FindBySingleID(ctx context.Context, c *rpc.Call, req *mm.FindBySingleIDRequest) (*mm.FindBySingleIDResponse, error) {
+	g, err := s.gs.Get(ctx, s.game(), req.GID)
+	if err != nil {
+		return nil, s.failed(c, "get session", err)
+	}
+	ms := fromStore(&g, c.Session.Settings)
+	if !g.Has(c.Session.PID()) {
+		ms.SessionKey = nil
+		ms.UserPassword = ""
+	}
+	return &mm.FindBySingleIDResponse{Result: true, Gathering: typed.Hold(ms)}, nil
+}
+
+// EndParticipation makes the caller leave a session (services.md §2.9).
+func (s *server) EndParticipation(ctx context.Context, c *rpc.Call, req *matchmakingext.EndParticipationRequest) (*matchmakingext.EndParticipationResponse, error) {
+	if len(req.Message) > maxDescription {
+		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
+	}
+	pid := c.Session.PID()
+	res, err := s.gs.Leave(ctx, s.game(), req.GID, pid)
+	if err != nil {
+		return nil, s.failed(c, "end participation", err)
+	}
+	s.track(c).remove(req.GID)
+	s.notifyLeave(ctx, pid, res, notifyEnded, req.Message)
+	return &matchmakingext.EndParticipationResponse{Result: true}, nil
+}

@@ -1,0 +1,77 @@
+package matchmaking
+
+import (
+	"testing"
+
+	"github.com/nexproxy/nexproxy/internal/store"
+	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
+)
+
+func TestParseSpan(t *testing.T) {
+	for in, want := range map[string]span{
+		"": {any: true}, " 5 ": {min: 5, max: 5}, "2,9": {min: 2, max: 9}, "4294967295": {min: 4294967295, max: 4294967295},
+	} {
+		if got, ok := parseSpan(in); !ok || got != want {
+			t.Errorf("parseSpan(%q) = %+v, %v", in, got, ok)
+		}
+	}
+	for _, in := range []string{"x", "9,2", "1,", ",1", "-1", "4294967296", "1,2,3"} {
+		if _, ok := parseSpan(in); ok {
+			t.Errorf("parseSpan(%q) accepted", in)
+		}
+	}
+}
+
+// TestCriterionMatch: ranges, equality, index 1 never filtering and an
+// unparsable field rejecting the criterion.
+func TestCriterionMatch(t *testing.T) {
+	c := mm.MatchmakeSessionSearchCriteria{}
+	c.SetDefaults()
+	c.Attribs = []string{"3,5", "99", "", "7"}
+	c.GameMode, c.MaxParticipants = "2", "4,8"
+	cr, ok := parseCriterion(&c, false)
+	if !ok {
+		t.Fatal("rejected")
+	}
+	g := store.Gathering{GameMode: 2, MaxParticipants: 4, Attributes: []uint32{4, 1, 0, 7}}
+	if !cr.match(&g) {
+		t.Error("no match")
+	}
+	for _, change := range []func(*store.Gathering){
+		func(g *store.Gathering) { g.GameMode = 3 },
+		func(g *store.Gathering) { g.MaxParticipants = 9 },
+		func(g *store.Gathering) { g.Attributes[0] = 6 },
+		func(g *store.Gathering) { g.Attributes = g.Attributes[:3] },
+	} {
+		h := g
+		h.Attributes = append([]uint32(nil), g.Attributes...)
+		change(&h)
+		if cr.match(&h) {
+			t.Errorf("matched %+v", h)
+		}
+	}
+	c.MinParticipants = "nope"
+	if _, ok := parseCriterion(&c, false); ok {
+		t.Error("bad field accepted")
+	}
+}
+
+// FuzzCriterion: criteria strings come from the console; parsing and
+// matching must never panic.
+func FuzzCriterion(f *testing.F) {
+	for _, s := range []string{"", "1", "1,2", "9,2", "x", ",", "4294967295,4294967295", " 3 , 4 "} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, a, mode string) {
+		c := mm.MatchmakeSessionSearchCriteria{}
+		c.SetDefaults()
+		c.Attribs = []string{a, a, a}
+		c.GameMode = mode
+		cr, ok := parseCriterion(&c, true)
+		if !ok {
+			return
+		}
+		g := store.Gathering{Attributes: []uint32{1, 2}}
+		_ = cr.match(&g)
+	})
+}

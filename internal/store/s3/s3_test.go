@@ -69,7 +69,12 @@ func envOr(name, def string) string {
 }
 
 func TestObjects(t *testing.T) {
-	storetest.TestObjects(t, func(t *testing.T) store.Objects { return openTemp(t) })
+	storetest.TestObjectsWith(t, func(t *testing.T) store.Objects { return openTemp(t) }, storetest.ObjectsOptions{
+		// Seen in CI: a read opened during an overwrite returned 72,000
+		// bytes of a 64 or 96 KiB object, without an error, so the server
+		// itself served a half-written file.
+		OverwriteNotAtomic: "versitygw's posix backend rewrites an object's file in place, so a read during an overwrite may see part of it; real S3 replaces objects atomically",
+	})
 }
 
 func TestMissingBucket(t *testing.T) {

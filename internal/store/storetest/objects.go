@@ -15,6 +15,21 @@ import (
 
 // TestObjects checks the store.Objects contract.
 func TestObjects(t *testing.T, newStore func(t *testing.T) store.Objects) {
+	TestObjectsWith(t, newStore, ObjectsOptions{})
+}
+
+// ObjectsOptions adapt the Objects suite to a test server's known limits.
+type ObjectsOptions struct {
+	// OverwriteNotAtomic, when set, says why the test server behind the
+	// backend may serve a partly rewritten object to a reader that opened
+	// it during an overwrite (a server limit, not the backend's: real S3
+	// replaces objects atomically); the reads-during-overwrite check is
+	// then skipped with this reason.
+	OverwriteNotAtomic string
+}
+
+// TestObjectsWith is TestObjects with options.
+func TestObjectsWith(t *testing.T, newStore func(t *testing.T) store.Objects, opts ObjectsOptions) {
 	ctx := context.Background()
 	read := func(t *testing.T, s store.Objects, key string) ([]byte, store.ObjectInfo) {
 		t.Helper()
@@ -157,6 +172,9 @@ func TestObjects(t *testing.T, newStore func(t *testing.T) store.Objects) {
 	})
 
 	t.Run("ReadersNeverSeePartial", func(t *testing.T) {
+		if opts.OverwriteNotAtomic != "" {
+			t.Skip(opts.OverwriteNotAtomic)
+		}
 		s := newStore(t)
 		a := bytes.Repeat([]byte{'a'}, 64<<10)
 		b := bytes.Repeat([]byte{'b'}, 96<<10)

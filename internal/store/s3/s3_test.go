@@ -70,10 +70,10 @@ func envOr(name, def string) string {
 
 func TestObjects(t *testing.T) {
 	storetest.TestObjectsWith(t, func(t *testing.T) store.Objects { return openTemp(t) }, storetest.ObjectsOptions{
-		// Seen in CI: a read opened during an overwrite returned 72,000
-		// bytes of a 64 or 96 KiB object, without an error, so the server
-		// itself served a half-written file.
-		OverwriteNotAtomic: "versitygw's posix backend rewrites an object's file in place, so a read during an overwrite may see part of it; real S3 replaces objects atomically",
+		// Seen in CI: a read opened during an overwrite got 72,000 bytes of
+		// a 64 or 96 KiB object, with no error: the server sent a partly
+		// written object as a whole response.
+		OverwriteNotAtomic: "the S3 test server (versitygw, posix backend) can serve a partly written object to a read during an overwrite; real S3 replaces objects atomically",
 	})
 }
 

@@ -73,6 +73,7 @@ type Config struct {
 	PendingTimeout time.Duration `mapstructure:"pending_timeout"`
 	// Variant selects a game's method set: "" (standard) or "mk8"
 	// (GetObjectInfos at method 43, ChangeMeta without persistence_target).
+	// Empty follows the game's own variants (variants = ["mk8"]).
 	Variant string `mapstructure:"variant"`
 }
 
@@ -123,16 +124,18 @@ type presigner interface {
 }
 
 type server struct {
-	game    string
-	cfg     *Config
-	log     *zap.Logger
-	meta    store.DataStore
-	objects store.Objects
-	s3      presigner
-	signer  *objectd.Signer
-	http    *objectd.Server
-	friends builtin.Friends // who is friends with whom (permissions 1 and 4, search targets 6, 8 and 11)
-	now     func() time.Time
+	game string
+	// gameVariants are the game's variants (config variants = [...]).
+	gameVariants []string
+	cfg          *Config
+	log          *zap.Logger
+	meta         store.DataStore
+	objects      store.Objects
+	s3           presigner
+	signer       *objectd.Signer
+	http         *objectd.Server
+	friends      builtin.Friends // who is friends with whom (permissions 1 and 4, search targets 6, 8 and 11)
+	now          func() time.Time
 
 	stop     chan struct{}
 	done     chan struct{}
@@ -152,7 +155,7 @@ func newServer(env *builtin.Env) (builtin.Instance, error) {
 		return nil, errors.New("datastore: the stores have no datastore or objects backend")
 	}
 	s := &server{
-		game: env.Game.Name, cfg: cfg, log: env.Log.With(zap.String("service", Name)),
+		game: env.Game.Name, gameVariants: env.Game.Variants, cfg: cfg, log: env.Log.With(zap.String("service", Name)),
 		meta: st.DataStore, objects: st.Objects, friends: env.Host, now: clock,
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -204,7 +207,7 @@ func (s *server) startEndpoint(env *builtin.Env) error {
 
 // Install puts the DataStore methods on the game's mux.
 func (s *server) Install(m *rpc.Mux) error {
-	if s.cfg.Variant == "mk8" {
+	if s.variant() == "mk8" {
 		v := mk8Server{s}
 		if err := ds.Register(m, Name, v); err != nil {
 			return err
@@ -633,4 +636,17 @@ func fromDT(d rmc.DateTime) time.Time {
 		return time.Time{}
 	}
 	return d.Time()
+}
+
+// variant is the method set served: the service's own setting, else the
+// game's variants, so that variants = ["mk8"] alone decodes and serves the
+// game's DataStore alike.
+func (s *server) variant() string {
+	if s.cfg.Variant != "" {
+		return s.cfg.Variant
+	}
+	if slices.Contains(s.gameVariants, "mk8") {
+		return "mk8"
+	}
+	return ""
 }

@@ -599,7 +599,14 @@ func ensureBucket(t *testing.T, c store.S3Config) {
 // TestMK8 serves Mario Kart 8's variant: GetObjectInfos at 43 and its
 // ChangeMeta layout.
 func TestMK8(t *testing.T) {
-	srv := servicetest.Start(t, servicetest.Game{TOML: "[games.datastore]\nvariant = \"mk8\"\n"}, nil)
+	// The service's own setting, or the game's variants alone.
+	for _, toml := range []string{"[games.datastore]\nvariant = \"mk8\"\n", "variants = [\"mk8\"]\n"} {
+		testMK8(t, toml)
+	}
+}
+
+func testMK8(t *testing.T, toml string) {
+	srv := servicetest.Start(t, servicetest.Game{TOML: toml}, nil)
 	cl := srv.Login(t, "1001:pw1")
 	a := user{1001, ds.NewClient(cl.Secure, cl.Settings)}
 	m := dsmk8.NewClient(cl.Secure, cl.Settings)

@@ -92,7 +92,11 @@ func TestOpenScaleOut(t *testing.T) {
 		t.Skip("set NEXPROXY_TEST_POSTGRES, NEXPROXY_TEST_REDIS and NEXPROXY_TEST_S3 (+ keys) to run this test")
 	}
 	cfg := store.DefaultConfig()
-	cfg.Backends = store.Backends{Accounts: "postgres", UniqueIDs: "postgres", Stations: "redis", Objects: "s3", Bus: "redis", Rankings: "redis", DataStore: "postgres"}
+	// Every domain on a server (a domain added later keeps its default
+	// until it is listed here).
+	cfg.Backends.Accounts, cfg.Backends.UniqueIDs, cfg.Backends.Stations = "postgres", "postgres", "redis"
+	cfg.Backends.Objects, cfg.Backends.Bus, cfg.Backends.Rankings = "s3", "redis", "redis"
+	cfg.Backends.DataStore, cfg.Backends.Gatherings = "postgres", "postgres"
 	cfg.Postgres.URL = pg
 	cfg.Redis.URL = rd
 	cfg.Redis.KeyPrefix = "nexproxy-test-open:"

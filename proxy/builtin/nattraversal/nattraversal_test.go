@@ -99,9 +99,9 @@ func TestRequestProbeInitiationExt(t *testing.T) {
 			// order, an unknown key, a trailing ";".
 			toProbe := mustURL(t, fmt.Sprintf("prudp:/RVCID=%d;address=203.0.113.7;port=5555;zz=1;PID=1001;type=3;", a.cid))
 			targets := []rmc.StationURL{
-				mustURL(t, "prudp:/address=10.0.0.1;port=1"),                        // no RVCID
-				mustURL(t, "prudp:/address=10.0.0.1;port=1;RVCID=banana"),           // malformed RVCID
-				mustURL(t, "prudp:/address=10.0.0.1;port=1;RVCID=4000000000"),       // nobody
+				mustURL(t, "prudp:/address=10.0.0.1;port=1"),                         // no RVCID
+				mustURL(t, "prudp:/address=10.0.0.1;port=1;RVCID=banana"),            // malformed RVCID
+				mustURL(t, "prudp:/address=10.0.0.1;port=1;RVCID=4000000000"),        // nobody
 				mustURL(t, "prudp:/address=10.0.0.1;port=1;RVCID=99999999999999999"), // out of range
 				b.public,
 			}

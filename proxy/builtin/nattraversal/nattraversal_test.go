@@ -270,3 +270,31 @@ func TestMalformed(t *testing.T) {
 		t.Fatalf("after malformed calls: %v (%v)", err, resultOf(err))
 	}
 }
+
+// TestProbeGoneTarget: a target that disconnected is skipped and the
+// caller still gets its success; a later target in the same list is
+// still asked.
+func TestProbeGoneTarget(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := start(t, "wiiu")
+	a, b, c := join(t, srv, 1001), join(t, srv, 1002), join(t, srv, 1003)
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The server forgets B's station once its session ended.
+	deadline := time.Now().Add(wait)
+	for {
+		r, err := a.sec.RequestUrls(ctxT(t), &secureconnection.RequestUrlsRequest{PID: b.pid, CID: b.cid})
+		if err == nil && !r.Result {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("B's station still there after its disconnect: %+v, %v", r, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := a.nat.RequestProbeInitiationExt(ctxT(t), &nat.RequestProbeInitiationExtRequest{TargetURLs: []rmc.StationURL{b.public, c.public}, StationToProbe: a.public}); err != nil {
+		t.Fatalf("RequestProbeInitiationExt: %v", err)
+	}
+	c.WaitRequest(t, nat.ProtocolID, nat.MethodInitiateProbe, wait)
+}

@@ -7,6 +7,7 @@ import (
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/auth"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/datastore"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/matchmaking"
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/nattraversal"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/ranking"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/utility"

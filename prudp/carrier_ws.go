@@ -95,7 +95,13 @@ func (p *wsPeer) write(b []byte) error {
 	p.wmu.Lock()
 	defer p.wmu.Unlock()
 	_ = p.ws.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
-	return p.ws.WriteMessage(websocket.BinaryMessage, b)
+	err := p.ws.WriteMessage(websocket.BinaryMessage, b)
+	if errors.Is(err, net.ErrClosed) {
+		// The stream under the WebSocket is gone: the same end as the
+		// reader's, whichever of the two notices first.
+		return fmt.Errorf("prudp: websocket %s: %w: %w", p.addr, ErrPeerClosed, err)
+	}
+	return err
 }
 
 // wsCarrier is the common half of the server and client WebSocket carriers:

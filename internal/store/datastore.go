@@ -161,6 +161,10 @@ type DataQuery struct {
 	Offset     int
 	// Limit bounds the page (1-1000; 0 means 20).
 	Limit int
+	// MinRatingCount, when positive with a rating order, leaves out the
+	// objects whose RatingSlot was rated fewer times than that (an object
+	// without the slot has 0 ratings): SearchParam.minimal_rating_frequency.
+	MinRatingCount uint32
 	// CountLimit, when positive, makes Search count the matches up to that
 	// many (so a huge result set costs a bounded count). The count ignores
 	// Now: objects expired but not yet swept may be counted.
@@ -200,6 +204,12 @@ func (q *DataQuery) Match(o *DataObject) bool {
 	}
 	for _, t := range q.Tags {
 		if !slices.Contains(o.Tags, t) {
+			return false
+		}
+	}
+	if q.MinRatingCount > 0 && (q.Order == OrderRatingTotal || q.Order == OrderRatingAverage) {
+		r, ok := o.Rating(q.RatingSlot)
+		if !ok || r.Count < q.MinRatingCount {
 			return false
 		}
 	}
@@ -269,6 +279,14 @@ func (q *DataQuery) Compare(a, b *DataObject) int {
 	return c
 }
 
+// DataNotification is one new-arrival notification: an object that was
+// posted for a recipient (GetNewArrivedNotifications). IDs increase per
+// game across recipients.
+type DataNotification struct {
+	ID     uint64
+	DataID uint64
+}
+
 // DataStore stores DataStore object metadata per game. Every acknowledged
 // write is durable; each method is atomic.
 type DataStore interface {
@@ -314,4 +332,16 @@ type DataStore interface {
 	// created before pendingBefore, or published and expired before now,
 	// and returns them (so that their blobs can be removed).
 	Sweep(ctx context.Context, pendingBefore, now time.Time, limit int) ([]DataObject, error)
+	// Notify records a new-arrival notification of data id for each
+	// recipient (duplicates once), with increasing ids per game.
+	Notify(ctx context.Context, game string, dataID uint64, recipients []uint64) error
+	// Notifications returns up to limit (1-1000) of recipient's
+	// notifications with an id above after, oldest first, and whether
+	// more follow.
+	Notifications(ctx context.Context, game string, recipient, after uint64, limit int) ([]DataNotification, bool, error)
+	// Atomic runs fn with a DataStore whose calls all belong to one
+	// transaction: fn's error, or the failure of any of its calls, undoes
+	// every change fn made (all-or-nothing batches). fn must use only tx
+	// and must not call the outer store (it may wait for fn).
+	Atomic(ctx context.Context, fn func(ctx context.Context, tx DataStore) error) error
 }

@@ -668,6 +668,10 @@ func where(q *store.DataQuery) (string, []any) {
 		conds = append(conds, "o.data_id IN (SELECT data_id FROM datastore_tags WHERE game = ? AND tag = ?)")
 		args = append(args, q.Game, t)
 	}
+	if q.MinRatingCount > 0 && (q.Order == store.OrderRatingTotal || q.Order == store.OrderRatingAverage) {
+		conds = append(conds, "EXISTS (SELECT 1 FROM datastore_ratings mr WHERE mr.game = o.game AND mr.data_id = o.data_id AND mr.slot = ? AND mr.count >= ?)")
+		args = append(args, int64(q.RatingSlot), int64(q.MinRatingCount))
+	}
 	return strings.Join(conds, " AND "), args
 }
 
@@ -828,4 +832,75 @@ func prefixed(p, cols string) string {
 		fs[i] = p + fs[i]
 	}
 	return strings.Join(fs, ", ")
+}
+
+// Notify implements store.DataStore.
+func (s *Store) Notify(ctx context.Context, game string, dataID uint64, recipients []uint64) error {
+	recipients = dedupe(recipients)
+	if len(recipients) == 0 {
+		return nil
+	}
+	err := s.b.Write(ctx, func(ctx context.Context, c Conn) error {
+		// The counter row serializes concurrent notifiers of a game, so
+		// ids are unique and increase in commit order.
+		var last int64
+		if err := c.QueryRow(ctx, s.q(`INSERT INTO datastore_counters (game, next) VALUES (?, ?)
+			ON CONFLICT (game) DO UPDATE SET next = datastore_counters.next + ? RETURNING next`),
+			"notifications/"+game, int64(len(recipients)), int64(len(recipients))).Scan(&last); err != nil {
+			return err
+		}
+		first := last - int64(len(recipients)) + 1
+		for i, p := range recipients {
+			if _, err := c.Exec(ctx, s.q(`INSERT INTO datastore_notifications (game, id, recipient, data_id) VALUES (?, ?, ?, ?)`),
+				game, first+int64(i), int64(p), int64(dataID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return s.errf(err, "notify %d recipients of %d", len(recipients), dataID)
+}
+
+// Notifications implements store.DataStore.
+func (s *Store) Notifications(ctx context.Context, game string, recipient, after uint64, limit int) ([]store.DataNotification, bool, error) {
+	if limit <= 0 || limit > 1000 {
+		return nil, false, fmt.Errorf("%s: datastore: notifications limit %d: %w", s.b.Name, limit, store.ErrInvalid)
+	}
+	// One row more than the page says whether more follow.
+	rows, err := s.b.Read.Query(ctx, s.q(`SELECT id, data_id FROM datastore_notifications WHERE game = ? AND recipient = ? AND id > ?
+		ORDER BY id LIMIT ?`), game, int64(recipient), int64(after), int64(limit+1))
+	if err != nil {
+		return nil, false, s.errf(err, "notifications of %d", recipient)
+	}
+	defer rows.Close()
+	var out []store.DataNotification
+	for rows.Next() {
+		var id, data int64
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, false, s.errf(err, "notifications of %d", recipient)
+		}
+		out = append(out, store.DataNotification{ID: uint64(id), DataID: uint64(data)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, s.errf(err, "notifications of %d", recipient)
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
+
+// Atomic implements store.DataStore: fn's store runs every statement on
+// the one transaction (reads included, so it sees its own writes).
+func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context, tx store.DataStore) error) error {
+	err := s.b.Write(ctx, func(ctx context.Context, c Conn) error {
+		inner := &Store{b: s.b, Explain: s.Explain}
+		inner.b.Read = c
+		inner.b.Write = func(ctx context.Context, f func(ctx context.Context, c Conn) error) error { return f(ctx, c) }
+		return fn(ctx, inner)
+	})
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: datastore: atomic batch: %w", s.b.Name, err)
 }

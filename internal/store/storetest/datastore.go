@@ -281,6 +281,9 @@ func TestDataStore(t *testing.T, newStore func(t *testing.T) store.DataStore) {
 					q.Tags = append(q.Tags, tags[rng.IntN(3)])
 				}
 			}
+			if rng.IntN(4) == 0 {
+				q.MinRatingCount = uint32(1 + rng.IntN(3))
+			}
 			var want []store.DataObject
 			matches := 0
 			cq := q
@@ -310,6 +313,114 @@ func TestDataStore(t *testing.T, newStore func(t *testing.T) store.DataStore) {
 		}
 		if _, _, err := s.Search(ctx, store.DataQuery{Game: "g", Limit: 5000}); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("huge page: %v", err)
+		}
+	})
+
+	t.Run("Notifications", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.Notify(ctx, "g", 10, []uint64{1001, 1002, 1001}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Notify(ctx, "h", 99, []uint64{1001}); err != nil { // another game
+			t.Fatal(err)
+		}
+		for id := uint64(11); id <= 13; id++ {
+			if err := s.Notify(ctx, "g", id, []uint64{1001}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Notify(ctx, "g", 14, nil); err != nil {
+			t.Fatal(err)
+		}
+		var seen []uint64
+		var last uint64
+		for page := 0; ; page++ {
+			got, more, err := s.Notifications(ctx, "g", 1001, last, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range got {
+				if n.ID <= last {
+					t.Fatalf("ids do not increase: %+v after %d", got, last)
+				}
+				last = n.ID
+				seen = append(seen, n.DataID)
+			}
+			if wantMore := page == 0; more != wantMore {
+				t.Fatalf("page %d: has_next %v", page, more)
+			}
+			if !more {
+				break
+			}
+		}
+		if !slices.Equal(seen, []uint64{10, 11, 12, 13}) {
+			t.Fatalf("recipient 1001 got %v", seen)
+		}
+		got, more, err := s.Notifications(ctx, "g", 1002, 0, 10)
+		if err != nil || more || len(got) != 1 || got[0].DataID != 10 {
+			t.Fatalf("recipient 1002: %+v %v %v", got, more, err)
+		}
+		if _, _, err := s.Notifications(ctx, "g", 1002, 0, 0); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("limit 0: %v", err)
+		}
+	})
+
+	t.Run("Atomic", func(t *testing.T) {
+		s := newStore(t)
+		for id := uint64(1); id <= 2; id++ {
+			if err := s.Create(ctx, SampleDataObject("g", id, 1001, now)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		boom := errors.New("boom")
+		err := s.Atomic(ctx, func(ctx context.Context, tx store.DataStore) error {
+			if _, err := tx.Update(ctx, "g", 1, func(o *store.DataObject) error { o.Name = "changed"; return nil }); err != nil {
+				return err
+			}
+			if o, err := tx.Get(ctx, "g", 1); err != nil || o.Name != "changed" {
+				t.Errorf("the transaction does not see its write: %q %v", o.Name, err)
+			}
+			if _, err := tx.Rate(ctx, "g", 2, 0, 1002, 3, false, now, time.Time{}); err != nil {
+				return err
+			}
+			if err := tx.Create(ctx, SampleDataObject("g", 3, 1001, now)); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("atomic: %v", err)
+		}
+		if o, _ := s.Get(ctx, "g", 1); o.Name != "ghost" {
+			t.Errorf("update survived the rollback: %q", o.Name)
+		}
+		if o, _ := s.Get(ctx, "g", 2); o.Ratings[0].Count != 0 {
+			t.Errorf("rating survived the rollback: %+v", o.Ratings[0])
+		}
+		if _, err := s.Get(ctx, "g", 3); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("create survived the rollback: %v", err)
+		}
+		// A failing call inside undoes the earlier ones too.
+		err = s.Atomic(ctx, func(ctx context.Context, tx store.DataStore) error {
+			if _, err := tx.Update(ctx, "g", 1, func(o *store.DataObject) error { o.Name = "changed"; return nil }); err != nil {
+				return err
+			}
+			return tx.Create(ctx, SampleDataObject("g", 2, 1001, now)) // exists
+		})
+		if !errors.Is(err, store.ErrExists) {
+			t.Fatalf("atomic with a duplicate: %v", err)
+		}
+		if o, _ := s.Get(ctx, "g", 1); o.Name != "ghost" {
+			t.Errorf("update survived the failed batch: %q", o.Name)
+		}
+		if err := s.Atomic(ctx, func(ctx context.Context, tx store.DataStore) error {
+			_, err := tx.Update(ctx, "g", 1, func(o *store.DataObject) error { o.Name = "kept"; return nil })
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if o, _ := s.Get(ctx, "g", 1); o.Name != "kept" {
+			t.Errorf("committed batch lost: %q", o.Name)
 		}
 	})
 

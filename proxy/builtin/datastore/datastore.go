@@ -137,9 +137,13 @@ type server struct {
 	friends      builtin.Friends // who is friends with whom (permissions 1 and 4, search targets 6, 8 and 11)
 	now          func() time.Time
 
+	// after, set while a transactional batch runs (see batch), collects
+	// what must wait for its commit: removing blobs.
+	after *[]func()
+
 	stop     chan struct{}
 	done     chan struct{}
-	stopOnce sync.Once
+	stopOnce *sync.Once
 }
 
 func newServer(env *builtin.Env) (builtin.Instance, error) {
@@ -157,7 +161,7 @@ func newServer(env *builtin.Env) (builtin.Instance, error) {
 	s := &server{
 		game: env.Game.Name, gameVariants: env.Game.Variants, cfg: cfg, log: env.Log.With(zap.String("service", Name)),
 		meta: st.DataStore, objects: st.Objects, friends: env.Host, now: clock,
-		stop: make(chan struct{}), done: make(chan struct{}),
+		stop: make(chan struct{}), done: make(chan struct{}), stopOnce: new(sync.Once),
 	}
 	if p, ok := st.Objects.(presigner); ok {
 		s.s3 = p
@@ -278,6 +282,8 @@ func objectKey(game string, id uint64, version uint32) string {
 const (
 	flagNeedReview     = 0x1
 	flagPeriodFromLast = 0x2
+	flagNotifyOnPost   = 0x8
+	flagNotifyOnUpdate = 0x10
 	flagNoFile         = 0x20
 	maxName            = 64
 	maxMeta            = 1024

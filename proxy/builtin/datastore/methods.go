@@ -1,8 +1,10 @@
 package datastore
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -103,8 +105,8 @@ func (s *server) complete(ctx context.Context, c *rpc.Call, id uint64, success b
 	if o.PersistenceSlot != noSlot && o.DeleteLastObject {
 		prev, _ = s.meta.GetBySlot(ctx, s.game, o.Owner, o.PersistenceSlot)
 	}
-	if _, err := s.meta.Publish(ctx, s.game, id, s.now()); err != nil {
-		return storeErr(err)
+	if err := s.publish(ctx, &o); err != nil {
+		return err
 	}
 	if prev.DataID != 0 {
 		if err := s.objects.Delete(ctx, objectKey(s.game, prev.DataID, prev.Version)); err != nil {
@@ -123,10 +125,114 @@ func (s *server) remove(ctx context.Context, o *store.DataObject) error {
 	}); err != nil {
 		return storeErr(err)
 	}
-	if err := s.objects.Delete(ctx, objectKey(s.game, o.DataID, o.Version)); err != nil {
-		s.log.Warn("datastore: remove content", zap.Uint64("data_id", o.DataID), zap.Error(err))
+	key := objectKey(s.game, o.DataID, o.Version)
+	s.afterCommit(func() {
+		if err := s.objects.Delete(context.WithoutCancel(ctx), key); err != nil {
+			s.log.Warn("datastore: remove content", zap.Uint64("data_id", o.DataID), zap.Error(err))
+		}
+	})
+	return nil
+}
+
+// afterCommit runs fn now, or after the commit of the transactional batch
+// that is running (a rolled-back batch must keep its blobs).
+func (s *server) afterCommit(fn func()) {
+	if s.after != nil {
+		*s.after = append(*s.after, fn)
+		return
+	}
+	fn()
+}
+
+// batch runs item for each of n items. Not transactional: each item on
+// its own, a result each. Transactional: every item runs in one store
+// transaction on a copy of s whose meta is that transaction; the first
+// failure undoes them all and fails the call with its result, so either
+// every item succeeds or nothing changes.
+func (s *server) batch(ctx context.Context, c *rpc.Call, transactional bool, n int, item func(ctx context.Context, s *server, i int) error) ([]rmc.Result, error) {
+	results := make([]rmc.Result, n)
+	if !transactional {
+		for i := range n {
+			results[i] = resultOf(item(ctx, s, i))
+		}
+		return results, nil
+	}
+	var after []func()
+	failed := -1
+	err := s.meta.Atomic(ctx, func(ctx context.Context, tx store.DataStore) error {
+		after, failed = after[:0], -1 // a retried transaction starts over
+		t := *s
+		t.meta, t.after = tx, &after
+		for i := range n {
+			if err := item(ctx, &t, i); err != nil {
+				failed = i
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.logCall(c, "datastore: transactional batch undone", zap.Int("item", failed), zap.Int("items", n), zap.Error(err))
+		var re *rpc.ResultError
+		if errors.As(err, &re) {
+			return nil, err
+		}
+		return nil, storeErr(err)
+	}
+	for _, fn := range after {
+		fn()
+	}
+	for i := range results {
+		results[i] = rmc.ResultSuccess
+	}
+	return results, nil
+}
+
+// publish publishes a pending object and, with flag 0x8, records a
+// new-arrival notification for each of its recipients, in one
+// transaction.
+func (s *server) publish(ctx context.Context, o *store.DataObject) error {
+	var to []uint64
+	if o.Flag&flagNotifyOnPost != 0 {
+		to = s.recipients(ctx, o)
+	}
+	err := s.meta.Atomic(ctx, func(ctx context.Context, tx store.DataStore) error {
+		if _, err := tx.Publish(ctx, s.game, o.DataID, s.now()); err != nil {
+			return err
+		}
+		return tx.Notify(ctx, s.game, o.DataID, to)
+	})
+	if err != nil {
+		return storeErr(err)
 	}
 	return nil
+}
+
+// recipients are the users an object's notify flags (0x8 on post, 0x10
+// on update) tell about it: the owner's friends (permission 1), the
+// listed recipients (2) or the listed recipients who are friends (4);
+// public and private objects notify nobody (services.md §7.6).
+func (s *server) recipients(ctx context.Context, o *store.DataObject) []uint64 {
+	var to []uint64
+	switch o.Permission.Permission {
+	case 1:
+		to, _ = s.friends.FriendsOf(ctx, s.game, o.Owner)
+	case 2:
+		to = o.Permission.Recipients
+	case 4:
+		for _, p := range o.Permission.Recipients {
+			if s.isFriend(ctx, o.Owner, p) {
+				to = append(to, p)
+			}
+		}
+	}
+	var out []uint64
+	for _, p := range to {
+		if p != o.Owner && len(out) < maxRecipients {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // CompletePostObject publishes (or drops) an uploaded object.
@@ -169,8 +275,8 @@ func (s *server) postMeta(ctx context.Context, c *rpc.Call, id uint64, p *ds.Dat
 	if err := s.meta.Create(ctx, o); err != nil {
 		return 0, storeErr(err)
 	}
-	if _, err := s.meta.Publish(ctx, s.game, id, s.now()); err != nil {
-		return 0, storeErr(err)
+	if err := s.publish(ctx, &o); err != nil {
+		return 0, err
 	}
 	return id, nil
 }
@@ -194,7 +300,8 @@ func (s *server) PostMetaBinaryWithDataId(ctx context.Context, c *rpc.Call, req 
 	return &ds.PostMetaBinaryWithDataIdResponse{}, err
 }
 
-// PostMetaBinariesWithDataId is PostMetaBinaryWithDataId per item.
+// PostMetaBinariesWithDataId is PostMetaBinaryWithDataId per item
+// (transactional: all or nothing, see batch).
 func (s *server) PostMetaBinariesWithDataId(ctx context.Context, c *rpc.Call, req *ds.PostMetaBinariesWithDataIdRequest) (*ds.PostMetaBinariesWithDataIdResponse, error) {
 	if len(req.DataIDs) != len(req.Param) {
 		return nil, fail(rmc.ResultDataStoreInvalidArgument)
@@ -202,17 +309,17 @@ func (s *server) PostMetaBinariesWithDataId(ctx context.Context, c *rpc.Call, re
 	if err := tooMany(len(req.DataIDs)); err != nil {
 		return nil, err
 	}
-	out := &ds.PostMetaBinariesWithDataIdResponse{}
-	for i, id := range req.DataIDs {
-		var err error
-		if id == 0 {
-			err = fail(rmc.ResultDataStoreInvalidArgument)
-		} else {
-			_, err = s.postMeta(ctx, c, id, &req.Param[i])
+	results, err := s.batch(ctx, c, req.Transactional, len(req.DataIDs), func(ctx context.Context, s *server, i int) error {
+		if req.DataIDs[i] == 0 {
+			return fail(rmc.ResultDataStoreInvalidArgument)
 		}
-		out.Results = append(out.Results, resultOf(err))
+		_, err := s.postMeta(ctx, c, req.DataIDs[i], &req.Param[i])
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return &ds.PostMetaBinariesWithDataIdResponse{Results: results}, nil
 }
 
 // ---- getting ----
@@ -410,7 +517,10 @@ func (s *server) GetSpecificMetaV1(ctx context.Context, c *rpc.Call, req *ds.Get
 }
 
 // changeMeta applies a ChangeMeta param (modifies_flag bits, services.md
-// §7.10); compare_param is not applied (no source implements it).
+// §7.10). compare_param makes it conditional: each field its
+// comparison_flag selects (same bits as modifies_flag, 0xFFFF all) must
+// equal the stored value, checked in the same store transaction as the
+// change, else DataStore::ValueNotEqual and nothing changes.
 func (s *server) changeMeta(ctx context.Context, c *rpc.Call, p *ds.DataStoreChangeMetaParam, v1 bool) error {
 	var o store.DataObject
 	var err error
@@ -453,6 +563,9 @@ func (s *server) changeMeta(ctx context.Context, c *rpc.Call, p *ds.DataStoreCha
 	}
 	now := s.now().UTC()
 	_, err = s.meta.Update(ctx, s.game, o.DataID, func(x *store.DataObject) error {
+		if !matches(x, &p.CompareParam) {
+			return fail(rmc.ResultDataStoreValueNotEqual)
+		}
 		if f&0x1 != 0 {
 			x.Name = p.Name
 		}
@@ -489,9 +602,42 @@ func (s *server) changeMeta(ctx context.Context, c *rpc.Call, p *ds.DataStoreCha
 		return nil
 	})
 	if err != nil {
+		var re *rpc.ResultError
+		if errors.As(err, &re) {
+			return err
+		}
 		return storeErr(err)
 	}
 	return nil
+}
+
+// matches reports whether o has the values that cmp's comparison_flag
+// selects (0: no condition).
+func matches(o *store.DataObject, cmp *ds.DataStoreChangeMetaCompareParam) bool {
+	f := cmp.ComparisonFlag
+	samePerm := func(a store.DataPermission, b ds.DataStorePermission) bool {
+		return a.Permission == b.Permission && slices.Equal(a.Recipients, nilIfEmpty(b.Recipients))
+	}
+	switch {
+	case f&0x1 != 0 && o.Name != cmp.Name,
+		f&0x2 != 0 && !samePerm(o.Permission, cmp.Permission),
+		f&0x4 != 0 && !samePerm(o.DeletePermission, cmp.DeletePermission),
+		f&0x8 != 0 && o.Period != cmp.Period,
+		f&0x10 != 0 && !bytes.Equal(o.MetaBinary, cmp.MetaBinary),
+		f&0x20 != 0 && !slices.Equal(o.Tags, nilIfEmpty(cmp.Tags)),
+		f&0x80 != 0 && o.DataType != cmp.DataType,
+		f&0x100 != 0 && o.ReferredCount != cmp.ReferredCount,
+		f&0x200 != 0 && o.NEXStatus != cmp.Status:
+		return false
+	}
+	return true
+}
+
+func nilIfEmpty[T any](v []T) []T {
+	if len(v) == 0 {
+		return nil
+	}
+	return v
 }
 
 func fromV1(id uint64, p *ds.DataStoreChangeMetaParamV1) ds.DataStoreChangeMetaParam {
@@ -513,19 +659,21 @@ func (s *server) ChangeMetaV1(ctx context.Context, c *rpc.Call, req *ds.ChangeMe
 	return &ds.ChangeMetaV1Response{}, s.changeMeta(ctx, c, &p, true)
 }
 
-// ChangeMetas applies one param per id (each on its own: transactional
-// is not honoured), a result each.
+// ChangeMetas applies one param per id, a result each (transactional:
+// all or nothing, see batch).
 func (s *server) ChangeMetas(ctx context.Context, c *rpc.Call, req *ds.ChangeMetasRequest) (*ds.ChangeMetasResponse, error) {
 	if len(req.DataIDs) != len(req.Param) || len(req.DataIDs) > maxBatch {
 		return nil, fail(rmc.ResultDataStoreInvalidArgument)
 	}
-	out := &ds.ChangeMetasResponse{}
-	for i, id := range req.DataIDs {
+	results, err := s.batch(ctx, c, req.Transactional, len(req.DataIDs), func(ctx context.Context, s *server, i int) error {
 		p := req.Param[i]
-		p.DataID = id
-		out.Results = append(out.Results, resultOf(s.changeMeta(ctx, c, &p, false)))
+		p.DataID = req.DataIDs[i]
+		return s.changeMeta(ctx, c, &p, false)
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return &ds.ChangeMetasResponse{Results: results}, nil
 }
 
 // ChangeMetasV1 is ChangeMetas with the first revision's params.
@@ -533,12 +681,14 @@ func (s *server) ChangeMetasV1(ctx context.Context, c *rpc.Call, req *ds.ChangeM
 	if len(req.DataIDs) != len(req.Param) || len(req.DataIDs) > maxBatch {
 		return nil, fail(rmc.ResultDataStoreInvalidArgument)
 	}
-	out := &ds.ChangeMetasV1Response{}
-	for i, id := range req.DataIDs {
-		p := fromV1(id, &req.Param[i])
-		out.Results = append(out.Results, resultOf(s.changeMeta(ctx, c, &p, true)))
+	results, err := s.batch(ctx, c, req.Transactional, len(req.DataIDs), func(ctx context.Context, s *server, i int) error {
+		p := fromV1(req.DataIDs[i], &req.Param[i])
+		return s.changeMeta(ctx, c, &p, true)
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return &ds.ChangeMetasV1Response{Results: results}, nil
 }
 
 // ---- deleting and updating ----
@@ -559,16 +709,19 @@ func (s *server) DeleteObject(ctx context.Context, c *rpc.Call, req *ds.DeleteOb
 	return &ds.DeleteObjectResponse{}, s.deleteObject(ctx, c, &req.Param)
 }
 
-// DeleteObjects deletes several objects, a result each.
+// DeleteObjects deletes several objects, a result each (transactional:
+// all or nothing, see batch).
 func (s *server) DeleteObjects(ctx context.Context, c *rpc.Call, req *ds.DeleteObjectsRequest) (*ds.DeleteObjectsResponse, error) {
 	if err := tooMany(len(req.Param)); err != nil {
 		return nil, err
 	}
-	out := &ds.DeleteObjectsResponse{}
-	for i := range req.Param {
-		out.Results = append(out.Results, resultOf(s.deleteObject(ctx, c, &req.Param[i])))
+	results, err := s.batch(ctx, c, req.Transactional, len(req.Param), func(ctx context.Context, s *server, i int) error {
+		return s.deleteObject(ctx, c, &req.Param[i])
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return &ds.DeleteObjectsResponse{Results: results}, nil
 }
 
 // PrepareUpdateObject returns the upload form of the object's next
@@ -627,6 +780,12 @@ func (s *server) CompleteUpdateObject(ctx context.Context, c *rpc.Call, req *ds.
 		return nil, storeErr(err)
 	}
 	_ = s.objects.Delete(ctx, objectKey(s.game, o.DataID, o.Version))
+	if o.Flag&flagNotifyOnUpdate != 0 {
+		if err := s.meta.Notify(ctx, s.game, o.DataID, s.recipients(ctx, &o)); err != nil {
+			// The update stands; only the recipients' notice is lost.
+			s.log.Warn("datastore: notify update", zap.Uint64("data_id", o.DataID), zap.Error(err))
+		}
+	}
 	return &ds.CompleteUpdateObjectResponse{}, nil
 }
 
@@ -668,19 +827,54 @@ func (s *server) GetPasswordInfos(ctx context.Context, c *rpc.Call, req *ds.GetP
 
 // ---- notifications ----
 
-// GetNewArrivedNotifications: new-arrival notifications are not kept, so
-// the list is always empty.
+// notifications returns the caller's new-arrival notifications after
+// last (limit 0 means 20; at most 100 a page).
+func (s *server) notifications(ctx context.Context, c *rpc.Call, p *ds.DataStoreGetNewArrivedNotificationsParam) ([]store.DataNotification, bool, error) {
+	limit := int(p.Limit)
+	if limit == 0 {
+		limit = 20
+	}
+	limit = min(limit, 100)
+	ns, more, err := s.meta.Notifications(ctx, s.game, c.Session.PID(), p.LastNotificationID, limit)
+	if err != nil {
+		return nil, false, storeErr(err)
+	}
+	return ns, more, nil
+}
+
+// GetNewArrivedNotifications returns the objects posted (flag 0x8) or
+// updated (flag 0x10) for the caller since last_notification_id, oldest
+// first, and whether more follow.
 func (s *server) GetNewArrivedNotifications(ctx context.Context, c *rpc.Call, req *ds.GetNewArrivedNotificationsRequest) (*ds.GetNewArrivedNotificationsResponse, error) {
-	return &ds.GetNewArrivedNotificationsResponse{Result: []ds.DataStoreNotification{}}, nil
+	ns, more, err := s.notifications(ctx, c, &req.Param)
+	if err != nil {
+		return nil, err
+	}
+	out := &ds.GetNewArrivedNotificationsResponse{Result: []ds.DataStoreNotification{}, HasNext: more}
+	for _, n := range ns {
+		out.Result = append(out.Result, ds.DataStoreNotification{NotificationID: n.ID, DataID: n.DataID})
+	}
+	return out, nil
 }
 
-// GetNewArrivedNotificationsV1 is the V1 form (always empty).
+// GetNewArrivedNotificationsV1 is the V1 form (32-bit data ids: the V1
+// games' ids never exceed them, PreparePostObjectV1 refuses larger ones).
 func (s *server) GetNewArrivedNotificationsV1(ctx context.Context, c *rpc.Call, req *ds.GetNewArrivedNotificationsV1Request) (*ds.GetNewArrivedNotificationsV1Response, error) {
-	return &ds.GetNewArrivedNotificationsV1Response{Result: []ds.DataStoreNotificationV1{}}, nil
+	ns, more, err := s.notifications(ctx, c, &req.Param)
+	if err != nil {
+		return nil, err
+	}
+	out := &ds.GetNewArrivedNotificationsV1Response{Result: []ds.DataStoreNotificationV1{}, HasNext: more}
+	for _, n := range ns {
+		out.Result = append(out.Result, ds.DataStoreNotificationV1{NotificationID: n.ID, DataID: uint32(n.DataID)})
+	}
+	return out, nil
 }
 
-// GetNotificationUrl: there is no notification file server; the answer
-// is an empty URL, which consoles treat as "nothing new".
+// GetNotificationUrl: there is no notification file server (protocols.md
+// documents only the structures, nothing of the file behind the URL), so
+// the answer is an empty URL, which consoles treat as "nothing new";
+// GetNewArrivedNotifications carries the notifications.
 func (s *server) GetNotificationUrl(ctx context.Context, c *rpc.Call, req *ds.GetNotificationUrlRequest) (*ds.GetNotificationUrlResponse, error) {
 	return &ds.GetNotificationUrlResponse{}, nil
 }

@@ -104,6 +104,10 @@ func (s *server) query(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchPa
 		return q, fail(rmc.ResultDataStoreInvalidArgument)
 	}
 	q.Offset, q.Limit = int(offset), int(size)
+	// minimal_rating_frequency: with a rating order, objects rated fewer
+	// times than this in the sorted slot are left out (services.md §7.11
+	// names no implementation; this is the field's plain meaning).
+	q.MinRatingCount = p.MinimalRatingFrequency
 	q.CountLimit = countLimit
 	if p.HasTotalCountEnabled && !p.TotalCountEnabled {
 		q.CountLimit = 0
@@ -237,13 +241,16 @@ func (s *server) RateObjects(ctx context.Context, c *rpc.Call, req *ds.RateObjec
 	if len(req.Targets) != len(req.Param) || len(req.Targets) > maxBatch {
 		return nil, fail(rmc.ResultDataStoreInvalidArgument)
 	}
-	out := &ds.RateObjectsResponse{}
-	for i := range req.Targets {
-		info, err := s.rate(ctx, c, req.Targets[i], req.Param[i], req.FetchRatings)
-		out.Infos = append(out.Infos, info)
-		out.Results = append(out.Results, resultOf(err))
+	infos := make([]ds.DataStoreRatingInfo, len(req.Targets))
+	results, err := s.batch(ctx, c, req.Transactional, len(req.Targets), func(ctx context.Context, s *server, i int) error {
+		var err error
+		infos[i], err = s.rate(ctx, c, req.Targets[i], req.Param[i], req.FetchRatings)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return &ds.RateObjectsResponse{Infos: infos, Results: results}, nil
 }
 
 // rateWithPosting posts a meta-only object under the target's id when it
@@ -272,13 +279,16 @@ func (s *server) RateObjectsWithPosting(ctx context.Context, c *rpc.Call, req *d
 	if n != len(req.RateParam) || n != len(req.PostParam) || n > maxBatch {
 		return nil, fail(rmc.ResultDataStoreInvalidArgument)
 	}
-	out := &ds.RateObjectsWithPostingResponse{}
-	for i := range req.Targets {
-		info, err := s.rateWithPosting(ctx, c, req.Targets[i], req.RateParam[i], &req.PostParam[i], req.FetchRatings)
-		out.Ratings = append(out.Ratings, info)
-		out.Results = append(out.Results, resultOf(err))
+	infos := make([]ds.DataStoreRatingInfo, n)
+	results, err := s.batch(ctx, c, req.Transactional, n, func(ctx context.Context, s *server, i int) error {
+		var err error
+		infos[i], err = s.rateWithPosting(ctx, c, req.Targets[i], req.RateParam[i], &req.PostParam[i], req.FetchRatings)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return &ds.RateObjectsWithPostingResponse{Ratings: infos, Results: results}, nil
 }
 
 func (s *server) rating(ctx context.Context, c *rpc.Call, t ds.DataStoreRatingTarget, password uint64) (store.DataObject, *store.DataRating, error) {
@@ -388,11 +398,13 @@ func (s *server) ResetRatings(ctx context.Context, c *rpc.Call, req *ds.ResetRat
 	if err := tooMany(len(req.DataIDs)); err != nil {
 		return nil, err
 	}
-	out := &ds.ResetRatingsResponse{}
-	for _, id := range req.DataIDs {
-		out.Results = append(out.Results, resultOf(s.resetRatings(ctx, c, id, -1, 0)))
+	results, err := s.batch(ctx, c, req.Transactional, len(req.DataIDs), func(ctx context.Context, s *server, i int) error {
+		return s.resetRatings(ctx, c, req.DataIDs[i], -1, 0)
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return &ds.ResetRatingsResponse{Results: results}, nil
 }
 
 // ---- persistence ----

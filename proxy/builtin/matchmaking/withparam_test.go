@@ -128,7 +128,7 @@ func TestPrivateBattleWithParam(t *testing.T) {
 	}
 	byID, err := e.mx.FindMatchmakeSessionByGatheringId(cx, &matchmakeextension.FindMatchmakeSessionByGatheringIdRequest{GIDs: []uint32{bs.ID, 999999, lobby.ID}})
 	if err != nil || len(byID.Sessions) != 2 || byID.Sessions[0].ID != bs.ID || byID.Sessions[1].ID != lobby.ID ||
-		byID.Sessions[0].SessionKey != nil && len(byID.Sessions[0].SessionKey) != 0 || byID.Sessions[0].UserPassword != "" {
+		len(byID.Sessions[0].SessionKey) != 0 || byID.Sessions[0].UserPassword != "" {
 		t.Fatalf("by ids: %+v %v", byID, err)
 	}
 	if _, err := e.mx.FindMatchmakeSessionBySingleGatheringId(cx, &matchmakeextension.FindMatchmakeSessionBySingleGatheringIdRequest{GID: 999999}); resultOf(err) != rmc.ResultRendezVousSessionVoid {

@@ -78,9 +78,13 @@ func (s *server) join(ctx context.Context, c *rpc.Call, gid uint32, n uint16, me
 	if len(message) > maxDescription {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
+	check, err := s.friendCheck(ctx, c, s.joinCheck(c.Session.Settings))
+	if err != nil {
+		return nil, err
+	}
 	j := s.track(c)
 	pid := c.Session.PID()
-	g, err := s.gs.Join(ctx, s.game(), gid, store.GatheringParticipant{PID: pid, Extra: extra}, s.joinCheck(c.Session.Settings))
+	g, err := s.gs.Join(ctx, s.game(), gid, store.GatheringParticipant{PID: pid, Extra: extra}, check)
 	if err != nil {
 		return nil, s.failed(c, "join session", err)
 	}
@@ -132,12 +136,16 @@ func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.Matchmake
 	if err != nil {
 		return store.Gathering{}, false, err
 	}
+	vis, err := s.visibility(ctx, c)
+	if err != nil {
+		return store.Gathering{}, false, err
+	}
 	set := c.Session.Settings
 	q.OpenOnly = true
 	q.Room = max(q.Room, 1+int(extra)+more)
 	match := q.Match
 	q.Match = func(g *store.Gathering) bool {
-		return g.Host != 0 && !passworded(g, set) && (match == nil || match(g))
+		return g.Host != 0 && vis(g) && !passworded(g, set) && (match == nil || match(g))
 	}
 	j := s.track(c)
 	pid := c.Session.PID()
@@ -266,7 +274,11 @@ func (s *server) browse(ctx context.Context, c *rpc.Call, sc *mm.MatchmakeSessio
 	if nex4 && sc.Range.Size != 0 {
 		rng = sc.Range
 	}
-	q := cr.query(func(g *store.Gathering) bool { return cr.extraOK(g, set) })
+	vis, err := s.visibility(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	q := cr.query(func(g *store.Gathering) bool { return vis(g) && cr.extraOK(g, set) })
 	q.Offset = int(min(anyOffset(rng.Offset), store.MaxGatheringScan))
 	q.Limit = int(min(rng.Size, maxBrowse))
 	if q.Limit == 0 {

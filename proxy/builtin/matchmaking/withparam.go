@@ -245,8 +245,12 @@ func (s *server) JoinMatchmakeSessionWithParam(ctx context.Context, c *rpc.Call,
 		first = &store.GatheringParticipant{PID: pid, Extra: extra}
 		need += 1 + int(extra)
 	}
+	check, err := s.friendCheck(ctx, c, s.paramJoinCheck(c, p, need))
+	if err != nil {
+		return nil, err
+	}
 	j := s.track(c)
-	g, err := s.addOthers(ctx, c, p.GID, first, others, s.paramJoinCheck(c, p, need))
+	g, err := s.addOthers(ctx, c, p.GID, first, others, check)
 	if err != nil {
 		return nil, err
 	}
@@ -366,9 +370,13 @@ func (s *server) FindMatchmakeSessionBySingleGatheringId(ctx context.Context, c 
 // within the range.
 func (s *server) FindMatchmakeSessionByOwner(ctx context.Context, c *rpc.Call, req *matchmakeextension.FindMatchmakeSessionByOwnerRequest) (*matchmakeextension.FindMatchmakeSessionByOwnerResponse, error) {
 	resp := &matchmakeextension.FindMatchmakeSessionByOwnerResponse{}
+	vis, err := s.visibility(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	owner := req.PID
 	q := store.GatheringQuery{
-		Match:  func(g *store.Gathering) bool { return g.Owner == owner },
+		Match:  func(g *store.Gathering) bool { return g.Owner == owner && vis(g) },
 		Offset: int(min(anyOffset(req.Range.Offset), store.MaxGatheringScan)),
 		Limit:  int(min(req.Range.Size, maxBrowse)),
 	}

@@ -89,7 +89,7 @@ func (s *server) Install(m *rpc.Mux) error {
 	if err := mm.Register(m, Name, s); err != nil {
 		return err
 	}
-	if err := matchmakingext.Register(m, Name, s); err != nil {
+	if err := matchmakingext.Register(m, Name, extServer{s}); err != nil {
 		return err
 	}
 	return matchmakeextension.Register(m, Name, s)

@@ -66,7 +66,7 @@ func (s *server) CancelParticipation(ctx context.Context, c *rpc.Call, req *mm.C
 	return &mm.CancelParticipationResponse{Result: true}, nil
 }
 
-// participants returns g's distinct PIDs in join order.
+// participants reads a session for the participant look-ups.
 func (s *server) participants(ctx context.Context, c *rpc.Call, gid uint32) (store.Gathering, error) {
 	g, err := s.gs.Get(ctx, s.game(), gid)
 	if err != nil {

@@ -59,6 +59,7 @@ const (
 	notifyOwnerChanged  = 4000
 	notifyUnregistered  = 109000
 	notifyHostChanged   = 110000
+	notifyAdded         = 122000
 )
 
 func init() {
@@ -88,7 +89,7 @@ func (s *server) Install(m *rpc.Mux) error {
 	if err := mm.Register(m, Name, s); err != nil {
 		return err
 	}
-	if err := matchmakingext.Register(m, Name, s); err != nil {
+	if err := matchmakingext.Register(m, Name, extServer{s}); err != nil {
 		return err
 	}
 	return matchmakeextension.Register(m, Name, s)
@@ -196,6 +197,12 @@ func (s *server) session(c *rpc.Call, a typed.AnyData) (*mm.MatchmakeSession, er
 	if !ok || ms == nil {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
+	return checkSession(ms)
+}
+
+// checkSession applies the limits of services.md §2.7 to a session from
+// the console.
+func checkSession(ms *mm.MatchmakeSession) (*mm.MatchmakeSession, error) {
 	if len(ms.Description) > maxDescription || len(ms.Attribs) > maxAttribs || len(ms.ApplicationData) > maxBuffer ||
 		ms.ProgressScore > 100 || ms.MaxParticipants == 0 || ms.MinParticipants > ms.MaxParticipants {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
@@ -214,6 +221,7 @@ func (s *server) newGathering(c *rpc.Call, ms *mm.MatchmakeSession) (store.Gathe
 	}
 	cp.StartedTime = rmc.Now()
 	cp.SystemPasswordEnabled = false
+	stripPrivate(&cp) // a console never sets the server's own entries
 	pid := c.Session.PID()
 	cp.Owner, cp.Host = pid, pid
 	g := toStore(&cp, c.Session.Settings)
@@ -242,16 +250,12 @@ func toStore(ms *mm.MatchmakeSession, set rmc.Settings) store.Gathering {
 
 // fromStore rebuilds the session a console sees.
 func fromStore(g *store.Gathering, set rmc.Settings) *mm.MatchmakeSession {
-	ms := &mm.MatchmakeSession{}
-	ms.SetDefaults()
-	if len(g.Extra) > 0 {
-		d := typed.NewDecoder(g.Extra, set)
-		tmp := &mm.MatchmakeSession{}
-		tmp.DecodeFrom(d)
-		if d.Close("MatchmakeSession") == nil {
-			ms = tmp
-		}
+	ms, ok := rawSession(g, set)
+	if !ok {
+		ms = &mm.MatchmakeSession{}
+		ms.SetDefaults()
 	}
+	stripPrivate(ms)
 	ms.ID, ms.Owner, ms.Host = g.ID, g.Owner, g.Host
 	ms.MinParticipants, ms.MaxParticipants = g.MinParticipants, g.MaxParticipants
 	ms.ParticipationPolicy, ms.PolicyArgument, ms.Flags, ms.State = g.ParticipationPolicy, g.PolicyArgument, g.Flags, g.State

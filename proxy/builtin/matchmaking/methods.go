@@ -5,6 +5,7 @@ import (
 
 	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/protocols/common"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakingext"
@@ -77,9 +78,13 @@ func (s *server) join(ctx context.Context, c *rpc.Call, gid uint32, n uint16, me
 	if len(message) > maxDescription {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
+	check, err := s.friendCheck(ctx, c, s.joinCheck(c.Session.Settings))
+	if err != nil {
+		return nil, err
+	}
 	j := s.track(c)
 	pid := c.Session.PID()
-	g, err := s.gs.Join(ctx, s.game(), gid, store.GatheringParticipant{PID: pid, Extra: extra}, s.joinCheck(c.Session.Settings))
+	g, err := s.gs.Join(ctx, s.game(), gid, store.GatheringParticipant{PID: pid, Extra: extra}, check)
 	if err != nil {
 		return nil, s.failed(c, "join session", err)
 	}
@@ -110,33 +115,47 @@ func (s *server) JoinMatchmakeSessionEx(ctx context.Context, c *rpc.Call, req *m
 // autoJoin joins the first open session q selects or creates one from ms
 // (services.md §3.4), in one store step.
 func (s *server) autoJoin(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSession, q store.GatheringQuery, n uint16, message string) (typed.AnyData, error) {
-	extra, err := extraOf(n)
+	g, _, err := s.autoJoinWith(ctx, c, ms, q, n, 0, message)
 	if err != nil {
 		return typed.AnyData{}, err
 	}
+	return typed.Hold(fromStore(&g, c.Session.Settings)), nil
+}
+
+// autoJoinWith is autoJoin keeping room for more entries (the additional
+// participants the caller adds next); it reports whether it created.
+func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSession, q store.GatheringQuery, n uint16, more int, message string) (store.Gathering, bool, error) {
+	extra, err := extraOf(n)
+	if err != nil {
+		return store.Gathering{}, false, err
+	}
 	if len(message) > maxDescription {
-		return typed.AnyData{}, rpc.Fail(rmc.ResultCoreInvalidArgument)
+		return store.Gathering{}, false, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
 	create, err := s.newGathering(c, ms)
 	if err != nil {
-		return typed.AnyData{}, err
+		return store.Gathering{}, false, err
+	}
+	vis, err := s.visibility(ctx, c)
+	if err != nil {
+		return store.Gathering{}, false, err
 	}
 	set := c.Session.Settings
 	q.OpenOnly = true
-	q.Room = max(q.Room, 1+int(extra))
+	q.Room = max(q.Room, 1+int(extra)+more)
 	match := q.Match
 	q.Match = func(g *store.Gathering) bool {
-		return g.Host != 0 && !passworded(g, set) && (match == nil || match(g))
+		return g.Host != 0 && vis(g) && !passworded(g, set) && (match == nil || match(g))
 	}
 	j := s.track(c)
 	pid := c.Session.PID()
-	g, _, err := s.gs.AutoJoin(ctx, s.game(), q, store.GatheringParticipant{PID: pid, Extra: extra}, create)
+	g, created, err := s.gs.AutoJoin(ctx, s.game(), q, store.GatheringParticipant{PID: pid, Extra: extra}, create)
 	if err != nil {
-		return typed.AnyData{}, s.failed(c, "auto-matchmake", err)
+		return store.Gathering{}, false, s.failed(c, "auto-matchmake", err)
 	}
 	j.add(g.ID)
 	s.notifyJoin(ctx, &g, pid, message)
-	return typed.Hold(fromStore(&g, set)), nil
+	return g, created, nil
 }
 
 // AutoMatchmake_Postpone joins a session like the supplied one or creates
@@ -214,33 +233,62 @@ func (cr *criterion) extraOK(g *store.Gathering, set rmc.Settings) bool {
 // BrowseMatchmakeSession lists the sessions the criterion selects, with
 // session keys and user passwords blanked (services.md §3.5).
 func (s *server) BrowseMatchmakeSession(ctx context.Context, c *rpc.Call, req *matchmakeextension.BrowseMatchmakeSessionRequest) (*matchmakeextension.BrowseMatchmakeSessionResponse, error) {
-	set := c.Session.Settings
+	found, err := s.browse(ctx, c, &req.SearchCriteria, req.Range)
+	if err != nil {
+		return nil, err
+	}
 	resp := &matchmakeextension.BrowseMatchmakeSessionResponse{}
-	cr, ok := parseCriterion(&req.SearchCriteria, set.NEXVersion >= 40000)
+	for i := range found {
+		resp.Gatherings = append(resp.Gatherings, typed.Hold(blanked(&found[i], c.Session.Settings)))
+	}
+	return resp, nil
+}
+
+// blanked is a session as searches show it: no session key, no user
+// password (services.md §3.5).
+func blanked(g *store.Gathering, set rmc.Settings) *mm.MatchmakeSession {
+	ms := fromStore(g, set)
+	ms.SessionKey = nil
+	ms.UserPassword = ""
+	return ms
+}
+
+// anyOffset maps the "any offset" of a ResultRange to 0 (services.md
+// §3.3: everywhere, including a NEX 4 criterion's own range).
+func anyOffset(o uint32) uint32 {
+	if o == 0xFFFFFFFF {
+		return 0
+	}
+	return o
+}
+
+// browse returns the sessions one criterion selects within rng; a NEX 4
+// criterion's own range, when its size is not 0, replaces rng.
+func (s *server) browse(ctx context.Context, c *rpc.Call, sc *mm.MatchmakeSessionSearchCriteria, rng common.ResultRange) ([]store.Gathering, error) {
+	set := c.Session.Settings
+	nex4 := set.NEXVersion >= 40000
+	cr, ok := parseCriterion(sc, nex4)
 	if !ok {
-		return resp, nil
+		return nil, nil
 	}
-	q := cr.query(func(g *store.Gathering) bool { return cr.extraOK(g, set) })
-	offset := req.Range.Offset
-	if offset == 0xFFFFFFFF {
-		offset = 0 // "any offset" (services.md §3.3)
+	if nex4 && sc.Range.Size != 0 {
+		rng = sc.Range
 	}
-	q.Offset = int(min(offset, store.MaxGatheringScan))
-	q.Limit = int(min(req.Range.Size, maxBrowse))
+	vis, err := s.visibility(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	q := cr.query(func(g *store.Gathering) bool { return vis(g) && cr.extraOK(g, set) })
+	q.Offset = int(min(anyOffset(rng.Offset), store.MaxGatheringScan))
+	q.Limit = int(min(rng.Size, maxBrowse))
 	if q.Limit == 0 {
-		return resp, nil
+		return nil, nil
 	}
 	found, err := s.gs.Search(ctx, s.game(), q)
 	if err != nil {
 		return nil, s.failed(c, "browse sessions", err)
 	}
-	for i := range found {
-		ms := fromStore(&found[i], set)
-		ms.SessionKey = nil
-		ms.UserPassword = ""
-		resp.Gatherings = append(resp.Gatherings, typed.Hold(ms))
-	}
-	return resp, nil
+	return found, nil
 }
 
 // ownerUpdate changes a session the caller owns (others get
@@ -306,23 +354,33 @@ func (s *server) GetSessionURLs(ctx context.Context, c *rpc.Call, req *mm.GetSes
 	if err != nil {
 		return nil, s.failed(c, "get session", err)
 	}
-	resp := &mm.GetSessionURLsResponse{}
+	urls, err := s.hostURLs(ctx, c, &g)
+	if err != nil {
+		return nil, err
+	}
+	return &mm.GetSessionURLsResponse{URLs: urls}, nil
+}
+
+// hostURLs returns the station URLs g's host registered; none when the
+// host is not connected.
+func (s *server) hostURLs(ctx context.Context, c *rpc.Call, g *store.Gathering) ([]rmc.StationURL, error) {
 	if s.stations == nil || g.Host == 0 {
-		return resp, nil
+		return nil, nil
 	}
 	st, err := s.stations.Get(ctx, s.game(), g.Host)
 	if err != nil {
 		if isNotFound(err) {
-			return resp, nil
+			return nil, nil
 		}
 		return nil, s.failed(c, "host station", err)
 	}
+	var out []rmc.StationURL
 	for _, u := range st.URLs {
 		if su, err := rmc.ParseStationURL(u); err == nil {
-			resp.URLs = append(resp.URLs, su)
+			out = append(out, su)
 		}
 	}
-	return resp, nil
+	return out, nil
 }
 
 // UnregisterGathering ends the caller's session and tells every

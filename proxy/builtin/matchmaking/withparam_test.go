@@ -1,0 +1,218 @@
+package matchmaking_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/nexproxy/nexproxy/internal/servicetest"
+	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/protocols/common"
+	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
+	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
+	"github.com/nexproxy/nexproxy/rmc/protocols/notification"
+)
+
+// nex4 is a Wii U game on NEX 4, where the WithParam family lives.
+var nex4 = servicetest.Game{Platform: "wiiu", NEX: 40000}
+
+func createParam(t *testing.T, c *console, ms *mm.MatchmakeSession, checkGID uint32, others ...uint64) mm.MatchmakeSession {
+	t.Helper()
+	p := mm.CreateMatchmakeSessionParam{Session: *ms, AdditionalParticipants: others, GIDForParticipationCheck: checkGID, JoinMessage: "hello", ParticipationCount: 1}
+	r, err := c.mx.CreateMatchmakeSessionWithParam(ctx(t), &matchmakeextension.CreateMatchmakeSessionWithParamRequest{Param: p})
+	if err != nil {
+		t.Fatalf("create with param: %v", err)
+	}
+	return r.Session
+}
+
+func joinParam(t *testing.T, c *console, p mm.JoinMatchmakeSessionParam) (*matchmakeextension.JoinMatchmakeSessionWithParamResponse, error) {
+	if p.ParticipationCount == 0 {
+		p.ParticipationCount = 1
+	}
+	return c.mx.JoinMatchmakeSessionWithParam(ctx(t), &matchmakeextension.JoinMatchmakeSessionWithParamRequest{Param: p})
+}
+
+func countType(evs []notification.NotificationEvent, typ uint32) int {
+	n := 0
+	for _, e := range evs {
+		if e.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// TestPrivateBattleWithParam is the flow of services.md §8 "Private
+// battle": a lobby of three, its owner creates a battle session with the
+// two others as additional participants (gid check on the lobby), they hear
+// 122000; a fourth console joins with the user password, behaviour 1 adds
+// nobody twice, and the checks refuse wrong passwords, strangers in
+// additional_participants and full sessions.
+func TestPrivateBattleWithParam(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := servicetest.Start(t, nex4, nil)
+	a, b, c, d, e := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2"), login(t, srv, "1003:pw3"), login(t, srv, "1004:pw4"), login(t, srv, "1005:pw5")
+	cx := ctx(t)
+
+	lobby := createParam(t, a, newSession(1, 8), 0)
+	for _, x := range []*console{b, c} {
+		if _, err := joinParam(t, x, mm.JoinMatchmakeSessionParam{GID: lobby.ID}); err != nil {
+			t.Fatalf("join lobby: %v", err)
+		}
+	}
+	// Additional participants without a participation check gid, or not
+	// in the check gathering, are refused.
+	p := mm.CreateMatchmakeSessionParam{Session: *newSession(2, 4), AdditionalParticipants: []uint64{1002}, ParticipationCount: 1}
+	if _, err := a.mx.CreateMatchmakeSessionWithParam(cx, &matchmakeextension.CreateMatchmakeSessionWithParamRequest{Param: p}); resultOf(err) != rmc.ResultRendezVousNotParticipatedGathering {
+		t.Fatalf("no check gid: %v", err)
+	}
+	p.GIDForParticipationCheck, p.AdditionalParticipants = lobby.ID, []uint64{1002, 1004}
+	if _, err := a.mx.CreateMatchmakeSessionWithParam(cx, &matchmakeextension.CreateMatchmakeSessionWithParamRequest{Param: p}); resultOf(err) != rmc.ResultRendezVousNotParticipatedGathering {
+		t.Fatalf("stranger added: %v", err)
+	}
+
+	battle := newSession(2, 4)
+	battle.UserPasswordEnabled, battle.UserPassword = true, "secret"
+	bs := createParam(t, a, battle, lobby.ID, 1002, 1003)
+	if bs.ID == 0 || bs.ParticipationCount != 3 || bs.Owner != 1001 || len(bs.SessionKey) != 32 || bs.UserPassword != "secret" {
+		t.Fatalf("battle = %+v", bs)
+	}
+	for _, x := range []*console{b, c} {
+		evs := events(t, x, 1)
+		if countType(evs, 122000) != 1 {
+			t.Fatalf("%d heard %+v", x.PID, evs)
+		}
+		for _, ev := range evs {
+			if ev.Type == 122000 && (ev.SourcePID != 1001 || ev.Param1 != uint64(bs.ID) || ev.Param2 != x.PID) {
+				t.Fatalf("122000 = %+v", ev)
+			}
+		}
+	}
+	if got := countType(events(t, a, 0), 3001); got != 2 {
+		// a heard the lobby joins only: creation sends no 3001.
+		t.Fatalf("owner heard %d 3001", got)
+	}
+
+	// d joins: wrong password, then the right one.
+	if _, err := joinParam(t, d, mm.JoinMatchmakeSessionParam{GID: bs.ID, UserPassword: "nope"}); resultOf(err) != rmc.ResultRendezVousMatchmakeSessionUserPasswordUnmatch {
+		t.Fatalf("wrong password: %v", err)
+	}
+	jr, err := joinParam(t, d, mm.JoinMatchmakeSessionParam{GID: bs.ID, UserPassword: "secret", JoinMessage: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jr.Session.ParticipationCount != 4 || len(jr.Session.SessionKey) != 32 {
+		t.Fatalf("joined = %+v", jr.Session)
+	}
+	// Full now.
+	if _, err := joinParam(t, e, mm.JoinMatchmakeSessionParam{GID: bs.ID, UserPassword: "secret"}); resultOf(err) != rmc.ResultRendezVousSessionFull {
+		t.Fatalf("full: %v", err)
+	}
+	// Behaviour 1 from a non-participant.
+	if _, err := joinParam(t, e, mm.JoinMatchmakeSessionParam{GID: bs.ID, Behavior: 1, UserPassword: "secret"}); resultOf(err) != rmc.ResultRendezVousNotParticipatedGathering {
+		t.Fatalf("behaviour 1 stranger: %v", err)
+	}
+	// Plain join refuses password sessions.
+	if _, err := e.mx.JoinMatchmakeSession(cx, &matchmakeextension.JoinMatchmakeSessionRequest{GID: bs.ID}); resultOf(err) != rmc.ResultRendezVousPermissionDenied {
+		t.Fatalf("plain join: %v", err)
+	}
+
+	// Look-ups: detail for participants only; by id blanked for others.
+	det, err := b.mx.FindMatchmakeSessionByGatheringIdDetail(cx, &matchmakeextension.FindMatchmakeSessionByGatheringIdDetailRequest{GID: bs.ID})
+	if err != nil || len(det.Session.SessionKey) != 32 {
+		t.Fatalf("detail: %+v %v", det, err)
+	}
+	if _, err := e.mx.FindMatchmakeSessionByGatheringIdDetail(cx, &matchmakeextension.FindMatchmakeSessionByGatheringIdDetailRequest{GID: bs.ID}); resultOf(err) != rmc.ResultRendezVousPermissionDenied {
+		t.Fatalf("detail stranger: %v", err)
+	}
+	byID, err := e.mx.FindMatchmakeSessionByGatheringId(cx, &matchmakeextension.FindMatchmakeSessionByGatheringIdRequest{GIDs: []uint32{bs.ID, 999999, lobby.ID}})
+	if err != nil || len(byID.Sessions) != 2 || byID.Sessions[0].ID != bs.ID || byID.Sessions[1].ID != lobby.ID ||
+		len(byID.Sessions[0].SessionKey) != 0 || byID.Sessions[0].UserPassword != "" {
+		t.Fatalf("by ids: %+v %v", byID, err)
+	}
+	if _, err := e.mx.FindMatchmakeSessionBySingleGatheringId(cx, &matchmakeextension.FindMatchmakeSessionBySingleGatheringIdRequest{GID: 999999}); resultOf(err) != rmc.ResultRendezVousSessionVoid {
+		t.Fatalf("single unknown: %v", err)
+	}
+	single, err := e.mx.FindMatchmakeSessionBySingleGatheringId(cx, &matchmakeextension.FindMatchmakeSessionBySingleGatheringIdRequest{GID: lobby.ID})
+	if err != nil || single.Session.ID != lobby.ID || single.Session.ParticipationCount != 3 {
+		t.Fatalf("single: %+v %v", single, err)
+	}
+	own, err := e.mx.FindMatchmakeSessionByOwner(cx, &matchmakeextension.FindMatchmakeSessionByOwnerRequest{PID: 1001, Range: common.ResultRange{Offset: 0xFFFFFFFF, Size: 10}})
+	if err != nil || len(own.Sessions) != 2 {
+		t.Fatalf("by owner: %+v %v", own, err)
+	}
+}
+
+// TestAutoMatchmakeWithParam: the first console creates (no criterion
+// matches), a second one with a friend as additional participant joins
+// it through a criterion whose own range has the "any offset" (common-go
+// #70) and min/max compared on the gathering, attribute 1 ignored.
+func TestAutoMatchmakeWithParam(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := servicetest.Start(t, nex4, nil)
+	a, b, c := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2"), login(t, srv, "1003:pw3")
+	cx := ctx(t)
+
+	crit := mm.MatchmakeSessionSearchCriteria{}
+	crit.SetDefaults()
+	crit.Attribs = []string{"7", "55", "", "", "", ""}
+	crit.MinParticipants, crit.MaxParticipants = "1", "2,8"
+	crit.GameMode = "4"
+	crit.VacantParticipants = 2
+	crit.Range = common.ResultRange{Offset: 0xFFFFFFFF, Size: 1}
+	auto := func(x *console, check uint32, others ...uint64) mm.MatchmakeSession {
+		t.Helper()
+		p := mm.AutoMatchmakeParam{Session: *newSession(4, 4), SearchCriteria: []mm.MatchmakeSessionSearchCriteria{crit},
+			AdditionalParticipants: others, GIDForParticipationCheck: check, ParticipationCount: 1, JoinMessage: "m"}
+		r, err := x.mx.AutoMatchmakeWithParamPostpone(cx, &matchmakeextension.AutoMatchmakeWithParamPostponeRequest{Param: p})
+		if err != nil {
+			t.Fatalf("auto: %v", err)
+		}
+		return r.Session
+	}
+	first := auto(a, 0)
+	if first.Owner != 1001 || first.ParticipationCount != 1 {
+		t.Fatalf("first = %+v", first)
+	}
+	// b and c in a party of their own.
+	party := createParam(t, b, newSession(9, 2), 0)
+	if _, err := joinParam(t, c, mm.JoinMatchmakeSessionParam{GID: party.ID}); err != nil {
+		t.Fatal(err)
+	}
+	second := auto(b, party.ID, 1003)
+	if second.ID != first.ID || second.ParticipationCount != 3 || second.Owner != 1001 {
+		t.Fatalf("second = %+v (first %d)", second, first.ID)
+	}
+	if n := countType(events(t, c, 1), 122000); n != 1 {
+		t.Fatalf("c heard %d 122000", n)
+	}
+
+	// Browse variants see it; WithHostUrls lists the host's URLs.
+	ua := register(t, a)
+	bc := crit
+	bc.VacantOnly = false
+	nh, err := c.mx.BrowseMatchmakeSessionNoHolder(cx, &matchmakeextension.BrowseMatchmakeSessionNoHolderRequest{SearchCriteria: bc, Range: common.ResultRange{Offset: 0xFFFFFFFF, Size: 10}})
+	if err != nil || len(nh.Sessions) != 1 || nh.Sessions[0].ID != first.ID || len(nh.Sessions[0].SessionKey) != 0 {
+		t.Fatalf("no holder: %+v %v", nh, err)
+	}
+	wu, err := c.mx.BrowseMatchmakeSessionWithHostUrls(cx, &matchmakeextension.BrowseMatchmakeSessionWithHostUrlsRequest{SearchCriteria: bc, Range: common.ResultRange{Size: 10}})
+	if err != nil || len(wu.Gatherings) != 1 || len(wu.URLs) != 1 || wu.URLs[0].GID != first.ID || len(wu.URLs[0].URLs) == 0 {
+		t.Fatalf("with urls: %+v %v", wu, err)
+	}
+	if a0, _ := wu.URLs[0].URLs[0].Address(); func() string { s, _ := ua.Address(); return s }() != a0 {
+		t.Fatalf("host url %v, registered %v", wu.URLs[0].URLs, ua)
+	}
+	wn, err := c.mx.BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRange(cx, &matchmakeextension.BrowseMatchmakeSessionWithHostUrlsNoHolderNoResultRangeRequest{SearchCriteria: bc})
+	if err != nil || len(wn.Sessions) != 1 || len(wn.URLs) != 1 {
+		t.Fatalf("no range: %+v %v", wn, err)
+	}
+	w43, err := c.mx.BrowseMatchmakeSessionWithHostUrlsNoHolder(cx, &matchmakeextension.BrowseMatchmakeSessionWithHostUrlsNoHolderRequest{SearchCriteria: bc, Range: common.ResultRange{Size: 10}})
+	if err != nil || len(w43.Sessions) != 1 || len(w43.URLs) != 1 {
+		t.Fatalf("43: %+v %v", w43, err)
+	}
+	n52, err := c.mx.BrowseMatchmakeSessionNoHolderNoResultRange(cx, &matchmakeextension.BrowseMatchmakeSessionNoHolderNoResultRangeRequest{SearchCriteria: bc})
+	if err != nil || len(n52.Sessions) != 1 {
+		t.Fatalf("52: %+v %v", n52, err)
+	}
+}

@@ -1,0 +1,156 @@
+package matchmaking_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nexproxy/nexproxy/internal/servicetest"
+	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
+	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
+	"github.com/nexproxy/nexproxy/rmc/typed"
+)
+
+// fastLogins makes the key derivation of the test accounts cheap, so
+// that logging a thousand consoles in measures the server, not PBKDF.
+const fastLogins = "[games.kerberos]\nkey_derivation = \"new\"\n"
+
+// loginParallelism bounds the logins in flight: enough to keep both
+// sides busy, few enough not to time out handshakes on a small machine.
+const loginParallelism = 16
+
+// benchUsers returns n accounts "pid:password" from PID 10000 on.
+func benchUsers(n int) []string {
+	users := make([]string, n)
+	for i := range users {
+		users[i] = fmt.Sprintf("%d:pw%d", 10000+i, i)
+	}
+	return users
+}
+
+// loginAll logs every user in, loginParallelism at a time, and returns
+// the consoles with their matchmaking clients.
+func loginAll(tb testing.TB, srv *servicetest.Server, users []string) []*console {
+	tb.Helper()
+	consoles := make([]*console, len(users))
+	sem := make(chan struct{}, loginParallelism)
+	var wg sync.WaitGroup
+	for i, u := range users {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c := srv.Login(tb, u)
+			consoles[i] = &console{Console: c, mx: matchmakeextension.NewClient(c.Secure, c.Settings),
+				mm: mm.NewClient(c.Secure, c.Settings)}
+		}()
+	}
+	wg.Wait()
+	for i, c := range consoles {
+		if c == nil {
+			tb.Fatalf("console %s did not log in", users[i])
+		}
+	}
+	return consoles
+}
+
+// percentile returns the q-quantile (0..1) of sorted durations, nearest
+// rank.
+func percentile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	k := int(q*float64(len(sorted))+0.999999) - 1
+	return sorted[min(max(k, 0), len(sorted)-1)]
+}
+
+// BenchmarkAutoMatchmake1000 measures issue 11's target: 1,000 consoles
+// on one instance call AutoMatchmake(WithSearchCriteria)_Postpone at
+// once into 4-player sessions; all must be matched into exactly 250
+// full sessions. It reports the per-call latency seen by the consoles
+// (p50, p99, max in ms) and the sessions created. Each iteration uses
+// a fresh server and fresh logins, outside the timer.
+func BenchmarkAutoMatchmake1000(b *testing.B) {
+	const n, size = 1000, 4
+	users := benchUsers(n)
+	var p50, p99, worst time.Duration
+	var sessions int
+	for range b.N {
+		b.StopTimer()
+		srv := servicetest.Start(b, servicetest.Game{Platform: "wiiu", Users: users, TOML: fastLogins}, nil)
+		consoles := loginAll(b, srv, users)
+		cx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		lat := make([]time.Duration, n)
+		gids := make([]uint32, n)
+		errs := make([]error, n)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i, c := range consoles {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				crit := mm.MatchmakeSessionSearchCriteria{}
+				crit.SetDefaults()
+				crit.GameMode = "9"
+				crit.MaxParticipants = fmt.Sprint(size)
+				<-start
+				t0 := time.Now()
+				// Half use each method, as games differ.
+				if i%2 == 0 {
+					r, err := c.mx.AutoMatchmakeWithSearchCriteriaPostpone(cx, &matchmakeextension.AutoMatchmakeWithSearchCriteriaPostponeRequest{
+						SearchCriteria: []mm.MatchmakeSessionSearchCriteria{crit}, Gathering: typed.Hold(newSession(9, size))})
+					lat[i], errs[i] = time.Since(t0), err
+					if err == nil {
+						gids[i] = r.Gathering.Value.(*mm.MatchmakeSession).ID
+					}
+					return
+				}
+				r, err := c.mx.AutoMatchmakePostpone(cx, &matchmakeextension.AutoMatchmakePostponeRequest{Gathering: typed.Hold(newSession(9, size))})
+				lat[i], errs[i] = time.Since(t0), err
+				if err == nil {
+					gids[i] = r.Gathering.Value.(*mm.MatchmakeSession).ID
+				}
+			}()
+		}
+		b.StartTimer()
+		close(start)
+		wg.Wait()
+		b.StopTimer()
+		cancel()
+
+		members := map[uint32]int{}
+		for i := range n {
+			if errs[i] != nil {
+				b.Fatalf("console %d: %v", i, errs[i])
+			}
+			members[gids[i]]++
+		}
+		full := 0
+		for _, k := range members {
+			if k == size {
+				full++
+			}
+		}
+		if len(members) != n/size || full != n/size {
+			b.Fatalf("not all matched: %d sessions, %d full, want %d full", len(members), full, n/size)
+		}
+		slices.Sort(lat)
+		p50, p99, worst = percentile(lat, 0.50), percentile(lat, 0.99), lat[n-1]
+		sessions = len(members)
+		// Close this iteration's consoles and server before the next.
+		for _, c := range consoles {
+			_ = c.Close()
+		}
+		_ = srv.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms/call")
+	b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms/call")
+	b.ReportMetric(float64(worst.Microseconds())/1000, "max-ms/call")
+	b.ReportMetric(float64(sessions), "sessions")
+	b.ReportMetric(1, "all-matched")
+}

@@ -103,6 +103,14 @@ func BenchmarkIdleConsoleMemory(b *testing.B) {
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
+		// A failed benchmark must not leave its consoles running.
+		done := false
+		b.Cleanup(func() {
+			if !done {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+			}
+		})
 		lines := bufio.NewScanner(stdout)
 		waitFor := func(word string) {
 			b.Helper()
@@ -129,6 +137,7 @@ func BenchmarkIdleConsoleMemory(b *testing.B) {
 		_ = stdin.Close()
 		for lines.Scan() {
 		}
+		done = true
 		if err := cmd.Wait(); err != nil {
 			b.Fatalf("child: %v", err)
 		}

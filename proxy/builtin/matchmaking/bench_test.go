@@ -77,11 +77,13 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 //
 // "burst" starts all calls at the same instant, the worst case the
 // issue names; "spread1s" spreads their starts evenly over one second
-// (1,000 calls/s), a heavy but steady arrival rate, to tell queueing
-// behind the burst from the cost of one call.
+// (1,000 calls/s), a heavy but steady arrival rate, and "spread5s" over
+// five (200 calls/s), to tell queueing behind the burst from the cost of
+// one call.
 func BenchmarkAutoMatchmake1000(b *testing.B) {
 	b.Run("burst", func(b *testing.B) { benchAutoMatchmake(b, 0) })
 	b.Run("spread1s", func(b *testing.B) { benchAutoMatchmake(b, time.Second) })
+	b.Run("spread5s", func(b *testing.B) { benchAutoMatchmake(b, 5*time.Second) })
 }
 
 // benchAutoMatchmake is BenchmarkAutoMatchmake1000 with the calls'

@@ -152,10 +152,11 @@ func scriptDir(t *testing.T, files map[string]string) string {
 func newHookEngine(t *testing.T, dir string, mod func(*scripts.Config)) (*scripts.Engine, *observer.ObservedLogs) {
 	t.Helper()
 	core, logs := observer.New(zapcore.DebugLevel)
-	// A generous load limit: a busy test machine (CI runs packages side by
+	// Generous limits: a busy test machine (CI runs packages side by
 	// side, the race detector slows Lua tenfold) must not fail a script's
-	// top-level code on time. Hook run limits stay as configured.
-	cfg := scripts.Config{Dir: dir, Logger: zap.New(core), LoadTimeout: 20 * time.Second}
+	// top-level code or a hook run on time, which would pass the call on
+	// as if the hook were absent. Tests of the limits set their own.
+	cfg := scripts.Config{Dir: dir, Logger: zap.New(core), LoadTimeout: 20 * time.Second, Timeout: 5 * time.Second}
 	if mod != nil {
 		mod(&cfg)
 	}

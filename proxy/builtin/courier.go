@@ -40,9 +40,9 @@ const maxRemoteCalls = 64
 // courier delivers requests to consoles wherever they are connected: to
 // a local session directly, to one on another instance through the bus.
 // One runs per Host; its subscriber starts with the first game built and
-// stops in Host.Close.
+// stops in Host.Close. Its fields are guarded by the Host's mu (log and
+// slots are set before the subscriber starts and read only by it).
 type courier struct {
-	mu     sync.Mutex
 	games  map[string]courierGame
 	cancel context.CancelFunc
 	wg     sync.WaitGroup

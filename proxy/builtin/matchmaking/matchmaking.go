@@ -2,7 +2,8 @@
 // §2-§4): matchmake sessions created, joined, searched and auto-matched
 // through MatchmakeExtension (109), looked up and left through MatchMaking
 // (21) and MatchMakingExt (50), with participation notifications
-// (protocol 14) pushed to the consoles connected to this instance.
+// (protocol 14) pushed to the consoles wherever they are connected
+// (builtin.Host.SendToConsole: directly here, over the bus elsewhere).
 // Sessions live in store.Gatherings, whose atomic joins keep concurrent
 // auto-matchmakes from overfilling or splitting sessions.
 package matchmaking

@@ -9,6 +9,7 @@ import (
 	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
+	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
 	"github.com/nexproxy/nexproxy/rmc/protocols/notification"
 	"github.com/nexproxy/nexproxy/rmc/typed"
 )
@@ -43,5 +44,10 @@ func TestNotificationAcrossInstances(t *testing.T) {
 	}
 	if e := ev.Event; e.Type != 3001 || e.SourcePID != 1002 || e.Param1 != uint64(cr.GID) || e.Param2 != 1002 || e.Text != "from B" {
 		t.Errorf("3001 = %+v", e)
+	}
+
+	// 1002 is online on B: ownership may move to it.
+	if _, err := a.mm.MigrateGatheringOwnership(cx, &mm.MigrateGatheringOwnershipRequest{GID: cr.GID, PotentialOwners: []uint64{1002}}); err != nil {
+		t.Fatalf("migrate ownership to a console on B: %v", err)
 	}
 }

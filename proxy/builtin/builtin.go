@@ -123,8 +123,9 @@ type Host struct {
 	// hooks' nex.friends_of.
 	Friends Friends
 
-	mu   sync.Mutex
-	sets []*Set // built through Builtin and Named, closed by Close
+	mu      sync.Mutex
+	sets    []*Set  // built through Builtin and Named, closed by Close
+	courier courier // SendToConsole's; guarded by mu
 }
 
 // Friends is a source of friend lists.
@@ -150,6 +151,7 @@ func (h *Host) Close() error {
 	sets := h.sets
 	h.sets = nil
 	h.mu.Unlock()
+	h.closeCourier()
 	var errs []error
 	for _, s := range sets {
 		errs = append(errs, s.Close())
@@ -236,6 +238,9 @@ func (h *Host) Build(env *proxy.Env) (*Set, error) { return h.build(env, nil) }
 // build is Build limited to the named services (nil: every one).
 func (h *Host) build(env *proxy.Env, only map[string]bool) (*Set, error) {
 	set := &Set{Mux: rpc.NewMux()}
+	if err := h.addGame(env); err != nil {
+		return nil, err
+	}
 	for _, s := range Services() {
 		if only != nil && !only[s.Name] {
 			continue

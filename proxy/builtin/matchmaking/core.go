@@ -232,9 +232,18 @@ func (s *server) UpdateSessionHost(ctx context.Context, c *rpc.Call, req *mm.Upd
 	return &mm.UpdateSessionHostResponse{}, nil
 }
 
-// online reports whether pid has a session on this instance.
-func (s *server) online(pid uint64) bool {
-	return s.env.Console != nil && s.env.Console(pid) != nil
+// online reports whether pid has a session on this instance or a live
+// station entry owned by another instance sharing the store (its
+// console is connected there). A store error counts as offline.
+func (s *server) online(ctx context.Context, pid uint64) bool {
+	if s.env.Console != nil && s.env.Console(pid) != nil {
+		return true
+	}
+	if s.stations == nil {
+		return false
+	}
+	st, err := s.stations.Get(ctx, s.game(), pid)
+	return err == nil && st.Owner.Instance != s.env.Host.Instance
 }
 
 // MigrateGatheringOwnership (Splatfest team merges, services.md §2.9):
@@ -251,7 +260,7 @@ func (s *server) MigrateGatheringOwnership(ctx context.Context, c *rpc.Call, req
 	// stay quick, and a candidate's connection is what it is now.
 	online := map[uint64]bool{}
 	for _, p := range req.PotentialOwners {
-		online[p] = s.online(p)
+		online[p] = s.online(ctx, p)
 	}
 	g, err := s.gs.Get(ctx, s.game(), req.GID)
 	if err != nil {
@@ -259,7 +268,7 @@ func (s *server) MigrateGatheringOwnership(ctx context.Context, c *rpc.Call, req
 	}
 	for _, p := range g.Participants {
 		if _, ok := online[p.PID]; !ok {
-			online[p.PID] = s.online(p.PID)
+			online[p.PID] = s.online(ctx, p.PID)
 		}
 	}
 	g, err = s.gs.Update(ctx, s.game(), req.GID, func(g *store.Gathering) error {

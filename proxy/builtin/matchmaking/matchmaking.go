@@ -2,7 +2,8 @@
 // §2-§4): matchmake sessions created, joined, searched and auto-matched
 // through MatchmakeExtension (109), looked up and left through MatchMaking
 // (21) and MatchMakingExt (50), with participation notifications
-// (protocol 14) pushed to the consoles connected to this instance.
+// (protocol 14) pushed to the consoles wherever they are connected
+// (builtin.Host.SendToConsole: directly here, over the bus elsewhere).
 // Sessions live in store.Gatherings, whose atomic joins keep concurrent
 // auto-matchmakes from overfilling or splitting sessions.
 package matchmaking
@@ -286,34 +287,24 @@ func extraOf(n uint16) (uint16, error) {
 
 // ---- notifications ----
 
-// notify sends one NotificationEvent to each PID that has a session on
-// this instance. Delivery is best effort: a console that is gone simply
-// misses it, as it would on the reference servers.
+// notify sends one NotificationEvent to each PID, on this instance or,
+// through the host's courier, on the instance its console is connected
+// to. Delivery is best effort: a console that is gone simply misses it,
+// as it would on the reference servers.
 func (s *server) notify(ctx context.Context, to []uint64, ev notification.NotificationEvent) {
-	if s.env.Console == nil {
-		return
-	}
 	seen := map[uint64]bool{}
+	req := notification.ProcessNotificationEventRequest{Event: ev}
+	encode := func(set rmc.Settings) ([]byte, error) { return req.Encode(set) }
 	for _, pid := range to {
 		if pid == 0 || seen[pid] {
 			continue
 		}
 		seen[pid] = true
-		sess := s.env.Console(pid)
-		if sess == nil || sess.Console() == nil {
-			continue
-		}
-		req := notification.ProcessNotificationEventRequest{Event: ev}
-		body, err := req.Encode(sess.Settings)
-		if err != nil {
-			s.env.Log.Error("matchmaking: encode notification", zap.Uint64("to", pid), zap.Uint32("type", ev.Type), zap.Error(err))
-			continue
-		}
 		nctx, cancel := context.WithTimeout(ctx, notifyTimeout)
-		err = sess.Console().Notify(nctx, notification.ProtocolID, notification.MethodProcessNotificationEvent, body)
+		_, err := s.env.Host.SendToConsole(nctx, s.env.Game.Name, pid, notification.ProtocolID, notification.MethodProcessNotificationEvent, encode, true)
 		cancel()
-		if err != nil {
-			s.env.Log.Debug("matchmaking: notification not delivered", zap.String("conn", sess.ID), zap.Uint64("to", pid), zap.Uint32("type", ev.Type), zap.Error(err))
+		if err != nil && !errors.Is(err, builtin.ErrNotConnected) {
+			s.env.Log.Debug("matchmaking: notification not delivered", zap.Uint64("to", pid), zap.Uint32("type", ev.Type), zap.Error(err))
 		}
 	}
 }

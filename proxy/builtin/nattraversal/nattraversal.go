@@ -4,10 +4,9 @@
 // report in their stored stations, and accepts their traversal reports.
 //
 // Probe targets are found by the RVCID of their station URL in the
-// stations store, then by PID among the secure sessions of this instance.
-// Limitation: a target connected to another instance sharing the store is
-// skipped (logged at debug), as a target that is not connected at all;
-// cross-instance delivery would need a store.Bus topic per instance.
+// stations store, then sent through builtin.Host.SendToConsole: directly
+// to a session of this instance, over the bus to the instance that owns
+// the target's connection otherwise.
 package nattraversal
 
 import (
@@ -210,24 +209,9 @@ func (s *server) probeOne(ctx context.Context, c *rpc.Call, cid uint32, station 
 		s.log.Warn("nattraversal: probe target not looked up; skipped", append(fields, zap.Error(err))...)
 		return
 	}
-	fields = append(fields, zap.Uint64("target_pid", st.PID))
-	if st.Owner.Instance != s.instance {
-		// Limitation (package doc): no cross-instance delivery yet.
-		s.log.Debug("nattraversal: probe target connected to another instance; skipped", append(fields, zap.String("target_instance", st.Owner.Instance))...)
-		return
-	}
-	var sess *rpc.Session
-	if s.env.Console != nil {
-		sess = s.env.Console(st.PID)
-	}
-	if sess == nil || sess.Console() == nil {
-		s.log.Debug("nattraversal: probe target has no session here; skipped", fields...)
-		return
-	}
-	body, err := (&nat.InitiateProbeRequest{StationToProbe: station}).Encode(sess.Settings)
-	if err != nil {
-		s.log.Warn("nattraversal: InitiateProbe not encoded", append(fields, zap.Error(err))...)
-		return
+	fields = append(fields, zap.Uint64("target_pid", st.PID), zap.String("target_instance", st.Owner.Instance))
+	encode := func(set rmc.Settings) ([]byte, error) {
+		return (&nat.InitiateProbeRequest{StationToProbe: station}).Encode(set)
 	}
 	select {
 	case s.slots <- struct{}{}:
@@ -236,19 +220,26 @@ func (s *server) probeOne(ctx context.Context, c *rpc.Call, cid uint32, station 
 		return
 	}
 	s.wg.Add(1)
+	// Sent without waiting (the caller's call must not wait on its
+	// peers); a target on another instance gets it through the host's
+	// courier, which logs the answer there.
 	go func() {
 		defer s.wg.Done()
 		defer func() { <-s.slots }()
 		pctx, cancel := context.WithTimeout(s.ctx, probeTimeout)
 		defer cancel()
-		m, err := sess.Console().Call(pctx, nat.ProtocolID, nat.MethodInitiateProbe, body)
+		m, err := s.env.Host.SendToConsole(pctx, s.env.Game.Name, st.PID, nat.ProtocolID, nat.MethodInitiateProbe, encode, false)
 		switch {
+		case errors.Is(err, builtin.ErrNotConnected):
+			s.log.Debug("nattraversal: probe target has no session; skipped", fields...)
 		case err != nil:
-			s.log.Debug("nattraversal: InitiateProbe not answered", append(fields, zap.String("target_conn", sess.ID), zap.Error(err))...)
+			s.log.Debug("nattraversal: InitiateProbe not answered", append(fields, zap.Error(err))...)
 		case m != nil && m.Error != 0:
-			s.log.Debug("nattraversal: InitiateProbe refused", append(fields, zap.String("target_conn", sess.ID), zap.Stringer("result", m.Error))...)
+			s.log.Debug("nattraversal: InitiateProbe refused", append(fields, zap.Stringer("result", m.Error))...)
+		case m == nil && st.Owner.Instance != s.instance:
+			s.log.Debug("nattraversal: InitiateProbe passed to the target's instance", fields...)
 		default:
-			s.log.Debug("nattraversal: InitiateProbe sent", append(fields, zap.String("target_conn", sess.ID))...)
+			s.log.Debug("nattraversal: InitiateProbe sent", fields...)
 		}
 	}()
 }

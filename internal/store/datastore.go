@@ -142,6 +142,11 @@ type DataQuery struct {
 	Permissions []uint8
 	// Recipient: the object's access permission lists this PID.
 	Recipient uint64
+	// SharedWith, when set, keeps the objects shared with this PID either
+	// way: owned by one of its Friends with permission 1 (friends), or
+	// with permission 2 or 4 listing it as a recipient (search target 8,
+	// the union of targets 6 and 7).
+	SharedWith *SharedWith
 	// NEXStatuses: the NEX status is one of them.
 	NEXStatuses []uint8
 	DataTypes   []uint16
@@ -171,6 +176,12 @@ type DataQuery struct {
 	CountLimit int
 }
 
+// SharedWith is the union of search targets 6 and 7 (DataQuery.SharedWith).
+type SharedWith struct {
+	PID     uint64
+	Friends []uint64
+}
+
 // Match reports whether o passes q's filters (not the paging): the
 // reference semantics of Search, used by the conformance tests.
 func (q *DataQuery) Match(o *DataObject) bool {
@@ -185,6 +196,13 @@ func (q *DataQuery) Match(o *DataObject) bool {
 	}
 	if q.Recipient != 0 && !slices.Contains(o.Permission.Recipients, q.Recipient) {
 		return false
+	}
+	if sw := q.SharedWith; sw != nil {
+		byFriend := o.Permission.Permission == 1 && slices.Contains(sw.Friends, o.Owner)
+		toMe := (o.Permission.Permission == 2 || o.Permission.Permission == 4) && slices.Contains(o.Permission.Recipients, sw.PID)
+		if !byFriend && !toMe {
+			return false
+		}
 	}
 	if len(q.NEXStatuses) > 0 && !slices.Contains(q.NEXStatuses, o.NEXStatus) {
 		return false

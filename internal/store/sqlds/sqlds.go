@@ -664,6 +664,19 @@ func where(q *store.DataQuery) (string, []any) {
 		conds = append(conds, "o.data_id IN (SELECT data_id FROM datastore_recipients WHERE game = ? AND pid = ?)")
 		args = append(args, q.Game, int64(q.Recipient))
 	}
+	if sw := q.SharedWith; sw != nil {
+		// Shared by a friend, or addressed to the PID (search target 8).
+		cond := ""
+		if len(sw.Friends) > 0 {
+			cond = "(o.permission = 1 AND o.owner IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(sw.Friends)), ", ") + ")) OR "
+			for _, f := range sw.Friends {
+				args = append(args, int64(f))
+			}
+		}
+		cond += "(o.permission IN (2, 4) AND o.data_id IN (SELECT data_id FROM datastore_recipients WHERE game = ? AND pid = ?))"
+		args = append(args, q.Game, int64(sw.PID))
+		conds = append(conds, "("+cond+")")
+	}
 	for _, t := range dedupe(q.Tags) {
 		conds = append(conds, "o.data_id IN (SELECT data_id FROM datastore_tags WHERE game = ? AND tag = ?)")
 		args = append(args, q.Game, t)

@@ -254,6 +254,13 @@ func TestDataStore(t *testing.T, newStore func(t *testing.T) store.DataStore) {
 			if rng.IntN(5) == 0 {
 				q.Recipient = 1000 + uint64(rng.IntN(6))
 			}
+			if rng.IntN(5) == 0 {
+				sw := &store.SharedWith{PID: 1000 + uint64(rng.IntN(6))}
+				for range rng.IntN(3) {
+					sw.Friends = append(sw.Friends, 1000+uint64(rng.IntN(6)))
+				}
+				q.SharedWith = sw
+			}
 			if rng.IntN(4) == 0 {
 				q.NEXStatuses = []uint8{0}
 			}

@@ -785,3 +785,45 @@ func TestPersistenceSlotReplace(t *testing.T) {
 	_, err = b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(second, 0)})
 	wantResult(t, "unperpetuated with delete", err, rmc.ResultDataStoreNotFound)
 }
+
+// dsFriends is a fixed friend list per PID.
+type dsFriends map[uint64][]uint64
+
+func (f dsFriends) FriendsOf(_ context.Context, _ string, pid uint64) ([]uint64, error) {
+	return f[pid], nil
+}
+
+// TestSearchSharedWithMe: target 6 finds friends' friend-only objects,
+// 7 objects addressed to the caller, 8 the union of both; nothing of a
+// stranger's or addressed to someone else leaks in.
+func TestSearchSharedWithMe(t *testing.T) {
+	srv, a, b := setup(t, func(t *testing.T) *servicetest.Server {
+		host := servicetest.Host(t)
+		host.Friends = dsFriends{1001: {1002}, 1002: {1001}}
+		return servicetest.Start(t, servicetest.Game{}, host)
+	})
+	cs := srv.Login(t, "1003:pw3")
+	c := user{1003, ds.NewClient(cs.Secure, cs.Settings)}
+	ctx := context.Background()
+	friendOnly := upload(t, b, postParam(0, 1), []byte("b friends"))
+	toA := upload(t, c, postParam(0, 2, 1001), []byte("c to a"))
+	upload(t, c, postParam(0, 1), []byte("c friends"))          // stranger's friends-only
+	upload(t, b, postParam(0, 2, 1003), []byte("b to c"))       // addressed elsewhere
+	upload(t, a, postParam(0, 1), []byte("a own friends-only")) // own object
+	for _, tc := range []struct {
+		target uint8
+		want   []uint64
+	}{{6, []uint64{friendOnly}}, {7, []uint64{toA}}, {8, []uint64{friendOnly, toA}}} {
+		r, err := a.c.SearchObject(ctx, &ds.SearchObjectRequest{Param: searchParam(tc.target)})
+		if err != nil {
+			t.Fatalf("target %d: %v", tc.target, err)
+		}
+		var got []uint64
+		for _, m := range r.Result.Result {
+			got = append(got, m.DataID)
+		}
+		if !slices.Equal(got, tc.want) || int(r.Result.TotalCount) != len(tc.want) {
+			t.Errorf("target %d: got %v (total %d), want %v", tc.target, got, r.Result.TotalCount, tc.want)
+		}
+	}
+}

@@ -35,10 +35,10 @@ func (s *server) query(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchPa
 		if len(q.Owners) == 0 {
 			q.Owners = []uint64{0} // nobody
 		}
-	case 7, 8:
-		// 8 (= 6 ∪ 7) is answered as 7: the friends' part needs a union
-		// the store does not offer.
+	case 7:
 		q.Recipient, q.Permissions, q.NEXStatuses = pid, []uint8{2, 4}, others
+	case 8: // 6 ∪ 7
+		q.SharedWith, q.NEXStatuses = &store.SharedWith{PID: pid, Friends: friends()}, others
 	case 9:
 		q.Owners, q.Permissions = []uint64{pid}, []uint8{3}
 	case 10:

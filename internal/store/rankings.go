@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // RankingScore is one entry of a ranking category.
 type RankingScore struct {
@@ -152,4 +155,22 @@ func AroundStart(pos uint64, n int) uint64 {
 		return 0
 	}
 	return rank - back
+}
+
+// DeleteEach deletes (pid, uniqueID) from each of cats with del and counts
+// the entries removed, skipping categories where del reports ErrNotFound:
+// the DeleteAll of a backend that deletes one category at a time.
+func DeleteEach(cats []uint32, del func(category uint32) error) (int, error) {
+	n := 0
+	for _, cat := range cats {
+		err := del(cat)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

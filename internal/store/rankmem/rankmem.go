@@ -19,7 +19,6 @@ package rankmem
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -340,18 +339,7 @@ func (r *Rankings) DeleteAll(ctx context.Context, game string, pid, uid uint64) 
 	if err != nil {
 		return 0, r.errf("delete all", err)
 	}
-	n := 0
-	for _, cat := range cats {
-		err := r.Delete(ctx, game, cat, pid, uid)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
+	return store.DeleteEach(cats, func(cat uint32) error { return r.Delete(ctx, game, cat, pid, uid) })
 }
 
 // ChangeAttributes implements store.Rankings.

@@ -21,6 +21,7 @@ import (
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/utility"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
+	"github.com/nexproxy/nexproxy/rmc/typed"
 )
 
 // Name is the service's name in the registry, in [games.utility] and in
@@ -39,41 +40,35 @@ type Settings struct {
 	IntegerSettings map[string]map[string]int32  `mapstructure:"integer_settings"`
 	StringSettings  map[string]map[string]string `mapstructure:"string_settings"`
 
-	ints    map[uint32]utility.GetIntegerSettingsResponse
-	strings map[uint32]utility.GetStringSettingsResponse
+	ints    map[uint32]typed.Map[uint16, int32]
+	strings map[uint32]typed.Map[uint16, string]
 }
 
 // Validate checks that indexes are u32 and keys u16, and prepares the
 // answers.
 func (s *Settings) Validate(p *config.Problems) {
-	s.ints = map[uint32]utility.GetIntegerSettingsResponse{}
-	for idx, values := range s.IntegerSettings {
-		i, ok := parseIndex(p, "integer_settings", idx)
+	s.ints = settingsTable(p, "integer_settings", s.IntegerSettings)
+	s.strings = settingsTable(p, "string_settings", s.StringSettings)
+}
+
+// settingsTable turns one [games.utility] table into its answers, by
+// settings index, each in key order.
+func settingsTable[V any](p *config.Problems, table string, in map[string]map[string]V) map[uint32]typed.Map[uint16, V] {
+	out := map[uint32]typed.Map[uint16, V]{}
+	for idx, values := range in {
+		i, ok := parseIndex(p, table, idx)
 		if !ok {
 			continue
 		}
-		var resp utility.GetIntegerSettingsResponse
+		var m typed.Map[uint16, V]
 		for _, k := range sortedKeys(values) {
-			if key, ok := parseKey(p, "integer_settings."+idx, k); ok {
-				resp.Settings.Set(key, values[k])
+			if key, ok := parseKey(p, table+"."+idx, k); ok {
+				m.Set(key, values[k])
 			}
 		}
-		s.ints[i] = resp
+		out[i] = m
 	}
-	s.strings = map[uint32]utility.GetStringSettingsResponse{}
-	for idx, values := range s.StringSettings {
-		i, ok := parseIndex(p, "string_settings", idx)
-		if !ok {
-			continue
-		}
-		var resp utility.GetStringSettingsResponse
-		for _, k := range sortedKeys(values) {
-			if key, ok := parseKey(p, "string_settings."+idx, k); ok {
-				resp.Settings.Set(key, values[k])
-			}
-		}
-		s.strings[i] = resp
-	}
+	return out
 }
 
 func parseIndex(p *config.Problems, table, s string) (uint32, bool) {
@@ -296,18 +291,18 @@ func (s *server) GetAssociatedNexUniqueIdsWithMyPrincipalId(ctx context.Context,
 // an index the game does not configure answers Core::NotImplemented, as
 // the reference server does for games without settings.
 func (s *server) GetIntegerSettings(_ context.Context, _ *rpc.Call, req *utility.GetIntegerSettingsRequest) (*utility.GetIntegerSettingsResponse, error) {
-	resp, ok := s.settings.ints[req.Index]
+	m, ok := s.settings.ints[req.Index]
 	if !ok {
 		return nil, rpc.Fail(rmc.ResultCoreNotImplemented)
 	}
-	return &utility.GetIntegerSettingsResponse{Settings: resp.Settings}, nil
+	return &utility.GetIntegerSettingsResponse{Settings: m}, nil
 }
 
 // GetStringSettings returns the configured string settings of an index.
 func (s *server) GetStringSettings(_ context.Context, _ *rpc.Call, req *utility.GetStringSettingsRequest) (*utility.GetStringSettingsResponse, error) {
-	resp, ok := s.settings.strings[req.Index]
+	m, ok := s.settings.strings[req.Index]
 	if !ok {
 		return nil, rpc.Fail(rmc.ResultCoreNotImplemented)
 	}
-	return &utility.GetStringSettingsResponse{Settings: resp.Settings}, nil
+	return &utility.GetStringSettingsResponse{Settings: m}, nil
 }

@@ -827,3 +827,46 @@ func TestSearchSharedWithMe(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchOwnerType: owner_type 0 lists the owners in owner_ids, 1 keeps
+// the caller's friends (within owner_ids when given), 2 leaves out the
+// owners listed.
+func TestSearchOwnerType(t *testing.T) {
+	srv, a, b := setup(t, func(t *testing.T) *servicetest.Server {
+		host := servicetest.Host(t)
+		host.Friends = dsFriends{1001: {1002}, 1002: {1001}}
+		return servicetest.Start(t, servicetest.Game{}, host)
+	})
+	cs := srv.Login(t, "1003:pw3")
+	c := user{1003, ds.NewClient(cs.Secure, cs.Settings)}
+	ctx := context.Background()
+	ofA := upload(t, a, postParam(0, 0), []byte("a public"))
+	ofB := upload(t, b, postParam(0, 0), []byte("b public"))
+	ofC := upload(t, c, postParam(0, 0), []byte("c public"))
+	for _, tc := range []struct {
+		ownerType uint8
+		owners    []uint64
+		want      []uint64
+	}{
+		{0, nil, []uint64{ofA, ofB, ofC}},
+		{0, []uint64{1003}, []uint64{ofC}},
+		{1, nil, []uint64{ofB}},  // a's friends: b
+		{1, []uint64{1003}, nil}, // c is no friend of a
+		{2, []uint64{1002}, []uint64{ofA, ofC}},
+		{2, []uint64{1001, 1003}, []uint64{ofB}},
+	} {
+		p := searchParam(1)
+		p.OwnerType, p.OwnerIDs = tc.ownerType, tc.owners
+		r, err := a.c.SearchObject(ctx, &ds.SearchObjectRequest{Param: p})
+		if err != nil {
+			t.Fatalf("owner_type %d %v: %v", tc.ownerType, tc.owners, err)
+		}
+		var got []uint64
+		for _, m := range r.Result.Result {
+			got = append(got, m.DataID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("owner_type %d %v: got %v, want %v", tc.ownerType, tc.owners, got, tc.want)
+		}
+	}
+}

@@ -571,6 +571,15 @@ func TestS3(t *testing.T) {
 		t.Fatalf("presigned post: %s %v", r.Info.URL, r.Info.Form)
 	}
 	roundTrip(t, a, b)
+	// The notifier is in S3 too, behind a presigned GET.
+	n, err := b.c.GetNotificationUrl(context.Background(), &ds.GetNotificationUrlRequest{})
+	if err != nil || !strings.HasPrefix(endpoint, strings.TrimSuffix(n.Info.URL, "/")) {
+		t.Fatalf("notification url: %+v %v", n, err)
+	}
+	body := download(t, ds.DataStoreReqGetInfo{URL: strings.TrimSuffix(n.Info.URL, "/") + n.Info.Key + n.Info.Query})
+	if want := fmt.Sprintf(",%d,", b.pid); !strings.Contains(string(body), want) {
+		t.Fatalf("notifier %q", body)
+	}
 }
 
 func envOr(k, def string) string {

@@ -140,6 +140,8 @@ func (s *server) query(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchPa
 	// names no implementation; this is the field's plain meaning).
 	q.MinRatingCount = p.MinimalRatingFrequency
 	q.CountLimit = countLimit
+	// use_cache allows an answer from a cache; every answer here is
+	// fresh, which that allows too.
 	if p.HasTotalCountEnabled && !p.TotalCountEnabled {
 		q.CountLimit = 0
 	}

@@ -266,6 +266,12 @@ func (s *server) sweepOnce(ctx context.Context) {
 
 // objectKey is where an object's content of one version lives.
 func objectKey(game string, id uint64, version uint32) string {
+	return fmt.Sprintf("%s/%d/%d.bin", gameDir(game), id, version)
+}
+
+// gameDir is the folder of a game's objects: the name made safe for any
+// backend's keys.
+func gameDir(game string) string {
 	g := []byte(game)
 	for i, c := range g {
 		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
@@ -278,7 +284,7 @@ func objectKey(game string, id uint64, version uint32) string {
 	}
 	// The checksum of the real name keeps games whose names differ only
 	// in replaced characters apart.
-	return fmt.Sprintf("datastore/%s-%08x/%d/%d.bin", g, crc32.ChecksumIEEE([]byte(game)), id, version)
+	return fmt.Sprintf("datastore/%s-%08x", g, crc32.ChecksumIEEE([]byte(game)))
 }
 
 // Flags and limits (services.md §7.2, §7.6).

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"go.uber.org/zap"
 
@@ -25,10 +24,8 @@ import (
 
 // notifierKey is where pid's notifier lives.
 func notifierKey(game string, pid uint64) string {
-	// objectKey's game folder, with a name no object version has.
-	dir := objectKey(game, 0, 0)
-	dir = dir[:strings.LastIndexByte(dir[:strings.LastIndexByte(dir, '/')], '/')]
-	return fmt.Sprintf("%s/notify/%020d.bin", dir, pid)
+	// Beside the game's objects, whose folders are numbers.
+	return fmt.Sprintf("%s/notify/%020d.bin", gameDir(game), pid)
 }
 
 // touchNotifiers rewrites the notifiers of pids after new notifications

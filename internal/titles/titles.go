@@ -184,3 +184,30 @@ func Filter(q string) []Title {
 	}
 	return out
 }
+
+// PRUDPSettings are the PRUDP settings a console of the title uses: its
+// platform's preset with the title's access key and departures. ok is
+// false for a title whose platform or variant has no preset (never for a
+// table entry: TestTable checks).
+func (t *Title) PRUDPSettings() (s prudp.Settings, ok bool) {
+	s, err := prudp.Preset(t.Platform)
+	if err != nil {
+		return prudp.Settings{}, false
+	}
+	s.AccessKey = t.AccessKey
+	switch t.PRUDP.Variant {
+	case "":
+	case "v0":
+		s.Variant = prudp.V0
+	case "v1":
+		s.Variant = prudp.V1
+	case "lite":
+		s.Variant = prudp.Lite
+	default:
+		return prudp.Settings{}, false
+	}
+	if t.PRUDP.MinorVersion != 0 {
+		s.MinorVersion = uint8(t.PRUDP.MinorVersion)
+	}
+	return s, s.Validate() == nil
+}

@@ -84,6 +84,9 @@ func TestTable(t *testing.T) {
 		default:
 			t.Errorf("%s: PRUDP variant %q", ti.Name, v)
 		}
+		if ps, ok := ti.PRUDPSettings(); !ok || ps.AccessKey != ti.AccessKey || ps.Variant.String() != ti.Variant() {
+			t.Errorf("%s: PRUDP settings %+v, %v", ti.Name, ps, ok)
+		}
 		for _, v := range ti.Variants {
 			if !slices.Contains(variants, v) {
 				t.Errorf("%s: variant %q is not in the schema (%v)", ti.Name, v, variants)

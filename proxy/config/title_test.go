@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -138,5 +140,30 @@ func TestMergeOver(t *testing.T) {
 	}
 	if fmt.Sprint(base["t"]) != fmt.Sprint(map[string]any{"x": 1, "y": 2}) || len(over) != 3 {
 		t.Errorf("inputs modified: %v %v", base, over)
+	}
+}
+
+// TestTitleREADMEExample: the README's title example loads, and says
+// what it claims (the title's values, the game's nex_version).
+func TestTitleREADMEExample(t *testing.T) {
+	text, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var block string
+	for _, part := range strings.Split(string(text), "```toml\n")[1:] {
+		if b, _, ok := strings.Cut(part, "```"); ok && strings.Contains(b, "title = ") {
+			block = b
+		}
+	}
+	if block == "" {
+		t.Fatal("README.md has no toml example with title =")
+	}
+	cfg, err := LoadTOML("advertise = \"127.0.0.1\"\n" + block)
+	if err != nil {
+		t.Fatalf("README example: %v", err)
+	}
+	if g := cfg.Games[0]; g.Name != "mk8" || g.PRUDP.AccessKey != "25dbf96a" || g.RMC.NEXVersion != 30505 || !slices.Equal(g.Variants, []string{"mk8"}) {
+		t.Errorf("README example: %+v", g)
 	}
 }

@@ -2,6 +2,7 @@ package prudp
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"sync"
 	"testing"
@@ -113,5 +114,37 @@ func TestKnownRateLimit(t *testing.T) {
 	}
 	if allowed < knownRate-1 || allowed > knownRate+1 {
 		t.Errorf("%d allowed in one second, want about %d", allowed, knownRate)
+	}
+}
+
+// BenchmarkKnownIdentify measures one known-title check of a refused v1
+// SYN against 40 known v1 profiles (the work the rate limit bounds).
+func BenchmarkKnownIdentify(b *testing.B) {
+	var known []Settings
+	for i := range 40 {
+		s := WiiU()
+		s.AccessKey = fmt.Sprintf("%08x", 0x10000000+i)
+		known = append(known, s)
+	}
+	target := known[len(known)-1]
+	codec, _ := NewCodec(&target)
+	syn, err := codec.Append(nil, &Packet{Source: VPort{Type: StreamRVSecure, Port: 15}, Dest: VPort{Type: StreamRVSecure, Port: 1},
+		Type: TypeSyn, Flags: FlagNeedAck, ConnSignature: make([]byte, 16)}, SigContext{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	l := &Listener{cfg: ListenConfig{Unserved: func(KnownMatch) { n++ }}, sigKey: make([]byte, 16)}
+	if l.known, err = newKnownSet(known); err != nil {
+		b.Fatal(err)
+	}
+	from := netip.MustParseAddrPort("10.0.0.9:1")
+	b.ReportAllocs()
+	for b.Loop() {
+		l.known.tokens = knownBurst
+		l.identify(syn, from)
+	}
+	if n == 0 {
+		b.Fatal("no match")
 	}
 }

@@ -2,6 +2,8 @@ package dnsd_test
 
 import (
 	"net/netip"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -183,5 +185,34 @@ func TestTableMostSpecificWins(t *testing.T) {
 		if a, ok := tb.Lookup(name); !ok || len(a) != 1 || a[0].String() != want {
 			t.Errorf("%s: %v %v, want %s", name, a, ok, want)
 		}
+	}
+}
+
+// TestShippedExample: the commented [dns] example of config.toml, once
+// uncommented, is a valid section.
+func TestShippedExample(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "config.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var block []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "#[dns]" || (len(block) > 0 && strings.HasPrefix(line, "#")) {
+			block = append(block, strings.TrimPrefix(line, "#"))
+			continue
+		}
+		if len(block) > 0 {
+			break
+		}
+	}
+	if len(block) < 3 {
+		t.Fatalf("config.toml has no commented [dns] example (%d lines)", len(block))
+	}
+	cfg, err := config.LoadTOML(gamesTOML + "\n" + strings.Join(block, "\n") + "\n")
+	if err != nil {
+		t.Fatalf("the example:\n%s\n%v", strings.Join(block, "\n"), err)
+	}
+	if c := section(t, cfg); !c.Enabled || c.Upstream == "" || len(c.Records) != 1 {
+		t.Errorf("the example decodes as %+v", *c)
 	}
 }

@@ -38,6 +38,10 @@ func startDNS(log *zap.Logger, cfg *config.Config) (*dnsResponder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dns: advertise %q is not an IP address: set dns.advertise to the address consoles reach this machine at", adv)
 	}
+	if ip.IsLoopback() {
+		log.Warn("dns: redirected names resolve to a loopback address, which a console cannot reach: set advertise (or dns.advertise) to this machine's LAN address",
+			zap.Stringer("address", ip))
+	}
 	table, err := dnsd.BuildTable(c, cfg.Games, ip)
 	if err != nil {
 		return nil, err

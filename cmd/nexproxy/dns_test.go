@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -129,5 +131,40 @@ password = "testpassword"
 		t.Errorf("the responder's TCP port is still taken after serve: %v", err)
 	} else {
 		_ = c.Close()
+	}
+}
+
+// TestCheckReportsBusyDNSListener: `nexproxy check` tries the responder's
+// TCP and UDP listeners when [dns] is enabled, and says nothing of them
+// when it is not.
+func TestCheckReportsBusyDNSListener(t *testing.T) {
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tcp.Close()
+	dir := t.TempDir()
+	for _, enabled := range []bool{true, false} {
+		path := filepath.Join(dir, "c.toml")
+		writeFile(t, path, fmt.Sprintf(`advertise = "127.0.0.1"
+[dns]
+enabled = %v
+listen = "%s"
+upstream = "192.0.2.53"
+[[games]]
+name = "g"
+platform = "wiiu"
+access_key = "25dbf96a"
+auth_listen = %q
+upstream = "local"
+`, enabled, tcp.Addr(), freeAddr(t, "udp")))
+		_, errOut, err := runCLI(t, "--log-level", "error", "-c", path, "check")
+		want := "dns.listen: cannot listen on tcp " + tcp.Addr().String()
+		if enabled && (!errors.Is(err, errCheckFailed) || !strings.Contains(errOut, want)) {
+			t.Errorf("enabled: %v, missing %q in:\n%s", err, want, errOut)
+		}
+		if !enabled && err != nil {
+			t.Errorf("disabled: %v\n%s", err, errOut)
+		}
 	}
 }

@@ -216,3 +216,22 @@ func TestShippedExample(t *testing.T) {
 		t.Errorf("the example decodes as %+v", *c)
 	}
 }
+
+// TestEnvironment: NEXPROXY_DNS_* set the section's keys, even when the
+// file has no [dns] table.
+func TestEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(gamesTOML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("NEXPROXY_DNS_ENABLED", "true")
+	t.Setenv("NEXPROXY_DNS_UPSTREAM", "192.0.2.53:5353")
+	t.Setenv("NEXPROXY_DNS_PLATFORM_NAMES", "false")
+	cfg, err := config.LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := section(t, cfg); !c.Enabled || c.Upstream != "192.0.2.53:5353" || c.PlatformNames {
+		t.Errorf("from the environment: %+v", *c)
+	}
+}

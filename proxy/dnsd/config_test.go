@@ -72,7 +72,7 @@ func TestConfigSection(t *testing.T) {
 enabled = true
 listen = "0.0.0.0:5353"
 upstream = "1.1.1.1"
-names = ["*.extra.example"]
+names = ["*.extra.example", "account.example"]
 ttl = "5m"
 [[dns.records]]
 name = "account.example"

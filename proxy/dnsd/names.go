@@ -259,17 +259,10 @@ func GameNames(games []config.Game, platform bool) []string {
 
 // BuildTable makes the table of c for the configured games: the game
 // names and c.Names answer with advertise, c.Records with their own
-// addresses.
+// addresses (a record's name answers with the record's addresses only).
 func BuildTable(c *Config, games []config.Game, advertise netip.Addr) (*Table, error) {
 	t := &Table{}
-	names := append(GameNames(games, c.PlatformNames), c.Names...)
-	for _, n := range names {
-		p, err := ParsePattern(n)
-		if err != nil {
-			return nil, fmt.Errorf("dnsd: name %q: %w", n, err)
-		}
-		t.Add(p, advertise)
-	}
+	recorded := map[string]bool{}
 	for _, r := range c.Records {
 		p, err := ParsePattern(r.Name)
 		if err != nil {
@@ -280,6 +273,16 @@ func BuildTable(c *Config, games []config.Game, advertise netip.Addr) (*Table, e
 			return nil, fmt.Errorf("dnsd: record %q: %w", r.Name, err)
 		}
 		t.Add(p, a)
+		recorded[p.normalized] = true
+	}
+	for _, n := range append(GameNames(games, c.PlatformNames), c.Names...) {
+		p, err := ParsePattern(n)
+		if err != nil {
+			return nil, fmt.Errorf("dnsd: name %q: %w", n, err)
+		}
+		if !recorded[p.normalized] {
+			t.Add(p, advertise)
+		}
 	}
 	return t, nil
 }

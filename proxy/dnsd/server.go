@@ -212,6 +212,12 @@ func (s *Server) respond(req *dns.Msg, remote net.Addr) *dns.Msg {
 		// The accept function of miekg/dns already answered these.
 		return nil
 	}
+	if req.Opcode != dns.OpcodeQuery {
+		// NOTIFY passes miekg/dns's accept function; it is no query.
+		m := new(dns.Msg)
+		m.SetRcode(req, dns.RcodeNotImplemented)
+		return m
+	}
 	q := req.Question[0]
 	if q.Qclass == dns.ClassINET || q.Qclass == dns.ClassANY {
 		if addrs, ok := s.table.Lookup(q.Name); ok {

@@ -349,6 +349,11 @@ func TestHostileQueries(t *testing.T) {
 	}
 	_, _ = tc.Write([]byte{0xFF, 0xFF, 1, 2})
 	defer tc.Close()
+	notify := new(dns.Msg)
+	notify.SetNotify("game.example.net.")
+	if r, _, err := (&dns.Client{Timeout: 5 * time.Second}).Exchange(notify, s.UDPAddr().String()); err != nil || r.Rcode != dns.RcodeNotImplemented {
+		t.Errorf("NOTIFY: %v %v, want NOTIMP", r, err)
+	}
 	for _, network := range []string{"udp", "tcp"} {
 		if got := addrsOf(ask(t, s, network, "game.example.net", dns.TypeA)); len(got) != 1 {
 			t.Errorf("%s: after hostile input, answers %v", network, got)

@@ -276,6 +276,7 @@ func (s *Server) passConnect(g *game, req prudp.ConnectRequest) (a *accepted, er
 		CheckConnectReply: func(b []byte) error { reply = bytes.Clone(b); return nil },
 		TLSConfig:         g.upTLS,
 		Logger:            s.log,
+		Resolver:          s.opts.Resolver,
 	})
 	if err != nil {
 		g.log.Info("relayed secure connect refused upstream", zap.Uint64("pid", login.pid), zap.Stringer("remote", req.RemoteAddr), zap.Error(err))

@@ -235,3 +235,32 @@ func TestEnvironment(t *testing.T) {
 		t.Errorf("from the environment: %+v", *c)
 	}
 }
+
+// TestTitledSwitchGameRedirectsOnlyItsServer: a Switch game with a known
+// title redirects its own g<id>-lp1 name, not every Switch game server.
+func TestTitledSwitchGameRedirectsOnlyItsServer(t *testing.T) {
+	cfg, err := config.LoadTOML(`advertise = "192.0.2.10"
+
+[[games]]
+title = "smm2"
+auth_listen = "127.0.0.1:60010"
+upstream = "local"
+
+[dns]
+enabled = true
+upstream = "1.1.1.1"
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := dnsd.BuildTable(section(t, cfg), cfg.Games, netip.MustParseAddr("192.0.2.10"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := table.Lookup("g22306d00-lp1.s.n.srv.nintendo.net."); !ok {
+		t.Error("Super Mario Maker 2's server name is not redirected")
+	}
+	if _, ok := table.Lookup("g2b309e01-lp1.s.n.srv.nintendo.net."); ok {
+		t.Error("another Switch game's server is redirected too")
+	}
+}

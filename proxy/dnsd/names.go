@@ -10,6 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/nexproxy/nexproxy/internal/titles"
 	"github.com/nexproxy/nexproxy/proxy/config"
 )
 
@@ -237,8 +238,14 @@ func GameNames(games []config.Game, platform bool) []string {
 	for i := range games {
 		g := &games[i]
 		if platform {
-			for _, n := range PlatformPatterns[g.Platform] {
+			if n, ok := titleServerName(g); ok {
+				// A known title names its own server: only that one is
+				// redirected, and other games' servers stay reachable.
 				add(n)
+			} else {
+				for _, n := range PlatformPatterns[g.Platform] {
+					add(n)
+				}
 			}
 		}
 		if g.Local() {
@@ -255,6 +262,19 @@ func GameNames(games []config.Game, platform bool) []string {
 		add(canonical(host))
 	}
 	return out
+}
+
+// titleServerName is the name a Switch game of a known title (its
+// title key) looks its game server up by.
+func titleServerName(g *config.Game) (string, bool) {
+	if g.Platform != "switch" || g.Title == "" {
+		return "", false
+	}
+	t, ok := titles.Lookup(g.Title)
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("g%08x-lp1.s.n.srv.nintendo.net", t.ServerID), true
 }
 
 // BuildTable makes the table of c for the configured games: the game

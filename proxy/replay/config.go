@@ -24,7 +24,7 @@ type Config struct {
 
 // DefaultConfig is the [replay] table when config.toml has none.
 func DefaultConfig() Config {
-	return Config{Error: "Core::NotImplemented", Local: []string{"auth", "secure"}}
+	return Config{Error: "Core::NotImplemented", Local: []string{"authentication", "secure"}}
 }
 
 func init() {

@@ -45,7 +45,7 @@ func (ix *Index) Builtin(o LinkOptions) proxy.Builtin {
 			}
 			reg = r
 		}
-		log := env.Log
+		log := env.Log // names the game
 		if log == nil {
 			log = zap.NewNop()
 		}
@@ -81,7 +81,7 @@ func (ix *Index) Answer(game string, reg *schema.Registry, unmatched rmc.Result,
 	if unmatched == 0 {
 		unmatched = rmc.ResultCoreNotImplemented
 	}
-	g := &gameLink{ix: ix, game: game, reg: reg, unmatched: unmatched | rmc.ResultErrorBit, log: ix.log}
+	g := &gameLink{ix: ix, game: game, reg: reg, unmatched: unmatched | rmc.ResultErrorBit, log: ix.log.With(zap.String("game", game))}
 	return g.serve(c)
 }
 
@@ -116,7 +116,7 @@ func (g *gameLink) serve(c *rpc.Call) (*rpc.Reply, error) {
 	}
 	r := g.ix.next(keys...)
 	fields := func() []zap.Field {
-		fs := []zap.Field{zap.String("game", g.game), zap.String("protocol", protocol), zap.String("method", method), zap.Uint32("call_id", c.CallID)}
+		fs := []zap.Field{zap.String("protocol", protocol), zap.String("method", method), zap.Uint32("call_id", c.CallID)}
 		if c.Session != nil {
 			fs = append(fs, zap.String("conn", c.Session.ID))
 		}

@@ -35,7 +35,8 @@ var ErrJSON = errors.New("schema: value text does not fit the description")
 // an empty string; the header version of a structure level whose fields
 // do not depend on it (FromJSON writes the highest revision among the
 // fields present); and secrets a log redacted ("<redacted N bytes>"
-// becomes N zero bytes in a buffer).
+// becomes N zero bytes in a buffer, zero in a number, and stays as it is
+// in a string).
 func (m *Method) FromJSON(request bool, text []byte, s rmc.Settings) (*Value, error) {
 	l := m.layout(s.NEXVersion)
 	fs := l.request
@@ -253,6 +254,14 @@ func (b *jsonBuilder) value(t *typeRef, j *jnode) (*Value, error) {
 			return fmt.Errorf("%w: %s wants %s, have %s", ErrJSON, t.spell, k, j.kind)
 		}
 		return nil
+	}
+	if j.kind == jString && isPlaceholder(j.str) {
+		switch t.kind {
+		case KindU8, KindU16, KindU32, KindU64, KindPID, KindS8, KindS16, KindS32, KindS64,
+			KindFloat, KindDouble, KindBool, KindResult, KindDateTime:
+			// A redacted secret number: zero is all that is left of it.
+			return v, nil
+		}
 	}
 	switch t.kind {
 	case KindU8, KindU16, KindU32, KindU64, KindPID, KindS8, KindS16, KindS32, KindS64:
@@ -554,6 +563,11 @@ func dateTimeFromText(j *jnode) (uint64, error) {
 		n[i] = x
 	}
 	return uint64(rmc.NewDateTime(n[0], n[1], n[2], n[3], n[4], n[5])), nil
+}
+
+// isPlaceholder reports whether s is a redacted secret's placeholder.
+func isPlaceholder(s string) bool {
+	return strings.HasPrefix(s, "<redacted ") && strings.HasSuffix(s, " bytes>")
 }
 
 // bytes decodes hex, or stands N zero bytes in for the "<redacted N

@@ -352,3 +352,15 @@ func FuzzRead(f *testing.F) {
 }
 
 var netipZero = netip.AddrPort{}
+
+// TestGameOverride: Options.Game serves every log as one game's.
+func TestGameOverride(t *testing.T) {
+	text := logText(t, "recorded-as", true, call("Utility", 110, "AcquireNexUniqueId", 1, acquire, `{"unique_id":11}`))
+	ix := load(t, Options{Game: "served-as"}, text)
+	if r, _ := ix.Answer("served-as", schema.Default(), 0, request(t, 110, 1, acquire)); !r.Success() {
+		t.Errorf("served-as: %+v", r)
+	}
+	if r, _ := ix.Answer("recorded-as", schema.Default(), 0, request(t, 110, 1, acquire)); r.Success() {
+		t.Error("the recorded game name still answers")
+	}
+}

@@ -72,7 +72,8 @@ type answer struct {
 
 func (a answer) String() string { return fmt.Sprintf("%v %x", a.err, a.body) }
 
-// serve starts a server for cfg with the given built-in links.
+// serve starts a server for cfg with the given built-in links, closed
+// when the test ends (Close may be called before).
 func serve(t *testing.T, cfg *config.Config, o proxy.Options) *proxy.Server {
 	t.Helper()
 	srv, err := proxy.New(cfg, o)
@@ -82,6 +83,7 @@ func serve(t *testing.T, cfg *config.Config, o proxy.Options) *proxy.Server {
 	if err := srv.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = srv.Close() })
 	return srv
 }
 

@@ -102,6 +102,10 @@ a call the logs do not hold is answered with [replay] error and logged.`,
 			if err := srv.Start(context.Background()); err != nil {
 				return err
 			}
+			if err := obs.start(ctx, srv, nil); err != nil {
+				_ = srv.Close()
+				return err
+			}
 			for _, g := range cfg.Games {
 				a.log.Info("replaying game", zap.String("game", g.Name),
 					zap.Stringer("auth", srv.AuthAddr(g.Name)), zap.Stringer("secure", srv.SecureAddr(g.Name)))

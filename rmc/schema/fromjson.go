@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nexproxy/nexproxy/rmc"
 )
@@ -92,80 +92,210 @@ type jnode struct {
 	vals []*jnode // object values (beside keys), array elements
 }
 
-// parseJSON reads one JSON value, keeping key order, bounded in depth.
+// parseJSON reads one JSON value, keeping key order, bounded in depth. It
+// is a small scanner of its own: encoding/json's Token API allocates and
+// re-scans for every token, which made rebuilding a large response cost
+// milliseconds.
 func parseJSON(text []byte) (*jnode, error) {
-	d := json.NewDecoder(bytes.NewReader(text))
-	d.UseNumber()
-	n, err := parseJValue(d, 0)
+	p := jparser{in: text}
+	n, err := p.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: text after the value", ErrJSON)
+	if p.space(); p.pos != len(p.in) {
+		return nil, fmt.Errorf("%w: text after the value at offset %d", ErrJSON, p.pos)
 	}
 	return n, nil
 }
 
-func parseJValue(d *json.Decoder, depth int) (*jnode, error) {
-	tok, err := d.Token()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrJSON, err)
-	}
-	return parseJToken(d, tok, depth)
+type jparser struct {
+	in  []byte
+	pos int
 }
 
-func parseJToken(d *json.Decoder, tok json.Token, depth int) (*jnode, error) {
-	switch t := tok.(type) {
-	case nil:
-		return &jnode{kind: jNull}, nil
-	case bool:
-		return &jnode{kind: jBool, b: t}, nil
-	case json.Number:
-		return &jnode{kind: jNumber, str: string(t)}, nil
-	case string:
-		return &jnode{kind: jString, str: t}, nil
-	case json.Delim:
-		if depth >= MaxJSONDepth {
-			return nil, fmt.Errorf("%w: nested deeper than %d", ErrJSON, MaxJSONDepth)
-		}
-		if t == '[' {
-			n := &jnode{kind: jArray}
-			for d.More() {
-				e, err := parseJValue(d, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				n.vals = append(n.vals, e)
-			}
-			if _, err := d.Token(); err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrJSON, err)
-			}
-			return n, nil
-		}
-		if t == '{' {
-			n := &jnode{kind: jObject}
-			for d.More() {
-				kt, err := d.Token()
-				if err != nil {
-					return nil, fmt.Errorf("%w: %v", ErrJSON, err)
-				}
-				k, ok := kt.(string)
-				if !ok {
-					return nil, fmt.Errorf("%w: object key %v", ErrJSON, kt)
-				}
-				v, err := parseJValue(d, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				n.keys, n.vals = append(n.keys, k), append(n.vals, v)
-			}
-			if _, err := d.Token(); err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrJSON, err)
-			}
-			return n, nil
+func (p *jparser) fail(what string) error {
+	return fmt.Errorf("%w: %s at offset %d", ErrJSON, what, p.pos)
+}
+
+func (p *jparser) space() {
+	for p.pos < len(p.in) {
+		switch p.in[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
 		}
 	}
-	return nil, fmt.Errorf("%w: unexpected %v", ErrJSON, tok)
+}
+
+func (p *jparser) value(depth int) (*jnode, error) {
+	p.space()
+	if p.pos >= len(p.in) {
+		return nil, p.fail("unexpected end")
+	}
+	switch c := p.in[p.pos]; {
+	case c == '{' || c == '[':
+		if depth >= MaxJSONDepth {
+			return nil, p.fail(fmt.Sprintf("nested deeper than %d", MaxJSONDepth))
+		}
+		p.pos++
+		if c == '[' {
+			return p.array(depth)
+		}
+		return p.object(depth)
+	case c == '"':
+		s, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		return &jnode{kind: jString, str: s}, nil
+	case c == '-' || c >= '0' && c <= '9':
+		return p.number()
+	}
+	for _, lit := range []struct {
+		text string
+		n    jnode
+	}{{"true", jnode{kind: jBool, b: true}}, {"false", jnode{kind: jBool}}, {"null", jnode{kind: jNull}}} {
+		if bytes.HasPrefix(p.in[p.pos:], []byte(lit.text)) {
+			p.pos += len(lit.text)
+			n := lit.n
+			return &n, nil
+		}
+	}
+	return nil, p.fail("unexpected character")
+}
+
+func (p *jparser) array(depth int) (*jnode, error) {
+	n := &jnode{kind: jArray}
+	if p.space(); p.pos < len(p.in) && p.in[p.pos] == ']' {
+		p.pos++
+		return n, nil
+	}
+	for {
+		e, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		n.vals = append(n.vals, e)
+		if done, err := p.next(']'); err != nil || done {
+			return n, err
+		}
+	}
+}
+
+func (p *jparser) object(depth int) (*jnode, error) {
+	n := &jnode{kind: jObject}
+	if p.space(); p.pos < len(p.in) && p.in[p.pos] == '}' {
+		p.pos++
+		return n, nil
+	}
+	for {
+		if p.space(); p.pos >= len(p.in) || p.in[p.pos] != '"' {
+			return nil, p.fail("want an object key")
+		}
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		if p.space(); p.pos >= len(p.in) || p.in[p.pos] != ':' {
+			return nil, p.fail("want ':'")
+		}
+		p.pos++
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		n.keys, n.vals = append(n.keys, k), append(n.vals, v)
+		if done, err := p.next('}'); err != nil || done {
+			return n, err
+		}
+	}
+}
+
+// next reads the ',' between members or the closing bracket.
+func (p *jparser) next(closing byte) (done bool, err error) {
+	p.space()
+	if p.pos >= len(p.in) {
+		return false, p.fail("unexpected end")
+	}
+	switch p.in[p.pos] {
+	case ',':
+		p.pos++
+		return false, nil
+	case closing:
+		p.pos++
+		return true, nil
+	}
+	return false, p.fail("want ',' or '" + string(closing) + "'")
+}
+
+// str reads a string; text without escapes is taken as it is, anything
+// else is left to encoding/json, which knows every escape.
+func (p *jparser) str() (string, error) {
+	start := p.pos
+	p.pos++
+	plain := true
+	for p.pos < len(p.in) {
+		switch c := p.in[p.pos]; {
+		case c == '"':
+			p.pos++
+			raw := p.in[start:p.pos]
+			if plain && utf8.Valid(raw) {
+				return string(raw[1 : len(raw)-1]), nil
+			}
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return "", fmt.Errorf("%w: string at offset %d: %v", ErrJSON, start, err)
+			}
+			return s, nil
+		case c == '\\':
+			plain = false
+			p.pos += 2
+		case c < 0x20:
+			return "", p.fail("control character in a string")
+		default:
+			p.pos++
+		}
+	}
+	return "", p.fail("unterminated string")
+}
+
+// number reads a number's text, checking JSON's grammar.
+func (p *jparser) number() (*jnode, error) {
+	start := p.pos
+	digits := func() int {
+		n := 0
+		for p.pos < len(p.in) && p.in[p.pos] >= '0' && p.in[p.pos] <= '9' {
+			p.pos++
+			n++
+		}
+		return n
+	}
+	if p.in[p.pos] == '-' {
+		p.pos++
+	}
+	switch {
+	case p.pos < len(p.in) && p.in[p.pos] == '0':
+		p.pos++
+	case digits() == 0:
+		return nil, p.fail("bad number")
+	}
+	if p.pos < len(p.in) && p.in[p.pos] == '.' {
+		p.pos++
+		if digits() == 0 {
+			return nil, p.fail("bad number")
+		}
+	}
+	if p.pos < len(p.in) && (p.in[p.pos] == 'e' || p.in[p.pos] == 'E') {
+		p.pos++
+		if p.pos < len(p.in) && (p.in[p.pos] == '+' || p.in[p.pos] == '-') {
+			p.pos++
+		}
+		if digits() == 0 {
+			return nil, p.fail("bad number")
+		}
+	}
+	return &jnode{kind: jNumber, str: string(p.in[start:p.pos])}, nil
 }
 
 // jcursor walks the keys of an object in order: MarshalJSON writes the

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -272,6 +273,11 @@ func FuzzFromJSON(f *testing.F) {
 		if !request && m.Protocol.NoResponse {
 			request = true
 		}
+		// The scanner accepts exactly what encoding/json accepts (up to
+		// its own depth limit).
+		if _, err := parseJSON(text); (err == nil) != json.Valid(text) && !strings.Contains(fmt.Sprint(err), "nested deeper") {
+			t.Fatalf("scanner says %v, encoding/json valid=%v: %q", err, json.Valid(text), text)
+		}
 		v, err := m.FromJSON(request, text, s)
 		if err != nil {
 			return
@@ -287,4 +293,25 @@ func FuzzFromJSON(f *testing.F) {
 			t.Fatalf("%s.%s: rebuilt body does not decode: %v\n%s", m.Protocol.Name, m.Name, err, text)
 		}
 	})
+}
+
+// TestParseJSONAgreesWithEncodingJSON checks the scanner on the corners
+// of JSON's grammar that session logs can hold.
+func TestParseJSONAgreesWithEncodingJSON(t *testing.T) {
+	for _, text := range []string{
+		`{}`, `[]`, ` { "a" : [ 1 , -0.5e+3 , true , false , null ] } `, `"\u00e9\ud83d\ude00\n\"\/"`, `"héllo"`,
+		`{"a":1,}`, `[1 2]`, `01`, `-`, `1.`, `1e`, `"\x"`, "\"\x01\"", `"abc`, `{"a"}`, `{"a":}`, `tru`, `nul`, `{"a":1}x`, "\"\xff\"", ``,
+	} {
+		n, err := parseJSON([]byte(text))
+		if (err == nil) != json.Valid([]byte(text)) {
+			t.Errorf("%q: scanner %v, encoding/json valid %v", text, err, json.Valid([]byte(text)))
+		}
+		if err == nil && n.kind == jString {
+			var want string
+			_ = json.Unmarshal([]byte(text), &want)
+			if n.str != want {
+				t.Errorf("%q: string %q, want %q", text, n.str, want)
+			}
+		}
+	}
 }

@@ -9,4 +9,5 @@ func addCommands(root *cobra.Command, a *app) {
 	root.AddCommand(newCheckCommand(a))
 	root.AddCommand(newDecodeCommand())
 	root.AddCommand(newAccountsCommand(a))
+	root.AddCommand(newReplayCommand(a))
 }

@@ -46,8 +46,11 @@ Targets:
                         machine one run swings by tens of microseconds
   --coalesce-acks WHICH with --self: the instances whose PRUDP
                         acknowledgements share datagrams with the next
-                        packet (coalesce_acks): none (default), proxy
-                        (both legs of the proxy) or all
+                        packet (coalesce_acks): default (every side as
+                        its preset says: on for v1 and lite, consoles
+                        included), none, proxy (both legs of the proxy)
+                        or all (both servers); except with default, the
+                        simulated consoles do not coalesce
   --blind               with --self: log in with an account only the local
                         instance knows: the proxy cannot open the ticket
                         and relays the secure leg's datagrams unchanged,
@@ -118,7 +121,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.StringVar(&o.user, "user", "guest", "user name")
 	f.StringVar(&o.password, "password", config.Guest.Password, "NEX password")
 	f.BoolVar(&o.insecure, "insecure", false, "skip TLS certificate checks (switch)")
-	f.StringVar(&o.coalesce, "coalesce-acks", "none", "with --self: which instances coalesce acknowledgements with the next packet (prudp coalesce_acks): none, proxy or all")
+	f.StringVar(&o.coalesce, "coalesce-acks", "default", "with --self: which instances coalesce acknowledgements with the next packet (prudp coalesce_acks): default (as the presets say, consoles included), none, proxy or all")
 	f.BoolVar(&o.blind, "blind", false, "with --self: log in with an account only the local instance knows, so that the proxy relays the secure leg blindly (what any datagram relay costs)")
 	f.StringVar(&o.sessions, "session-logs", "", "with --self: both servers write session logs into this folder (DIR/local, DIR/proxy), as serve does with log.sessions")
 	f.StringVar(&o.profileDir, "pprof", "", "with --self: write the server's CPU profile of each run and its heap profile after --idle into this folder")
@@ -173,13 +176,13 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		return errors.New("--self measures its own pair of servers; drop --compare")
 	}
 	switch o.coalesce {
-	case "none":
-	case "proxy", "all":
+	case "default":
+	case "none", "proxy", "all":
 		if !o.self {
 			return errors.New("--coalesce-acks needs --self (it configures the servers it starts)")
 		}
 	default:
-		return fmt.Errorf("--coalesce-acks %q: want none, proxy or all", o.coalesce)
+		return fmt.Errorf("--coalesce-acks %q: want default, none, proxy or all", o.coalesce)
 	}
 	if o.blind {
 		if !o.self {
@@ -407,7 +410,11 @@ func signed(d time.Duration) string {
 // benchClientConfig builds the simulated console of a profile.
 func benchClientConfig(o benchOptions, key string) (proxy.ClientConfig, error) {
 	// The listeners are never opened: only the profile's settings are used.
-	cfg, err := config.LoadTOML(selfGameTOML(o.profile, key, "127.0.0.1:1", "127.0.0.1:2", "local", false, 0))
+	coalesce := coalesceFor(o.coalesce, "console")
+	if o.coalesce == "" {
+		coalesce = "" // not from the command line: the preset's
+	}
+	cfg, err := config.LoadTOML(selfGameTOML(o.profile, key, "127.0.0.1:1", "127.0.0.1:2", "local", coalesce, 0))
 	if err != nil {
 		return proxy.ClientConfig{}, fmt.Errorf("profile %s: %w", o.profile, err)
 	}

@@ -59,6 +59,11 @@ Targets:
   --session-logs DIR    with --self: both servers write session logs, as
                         serve does with the bundled config.toml's
                         log.sessions (DIR/local, DIR/proxy)
+  --echo D              first measure the machine's loopback UDP echo for
+                        D (default 2s, 0: skip) with as many clients, and
+                        print each run's calls/s as a fraction of half its
+                        replies/s (a call is 4 datagrams, an echo 2): the
+                        fraction compares across machines
   --pprof DIR           with --self: the server's CPU profile of each run
                         (DIR/direct.cpu.pprof, DIR/proxy.cpu.pprof) and its
                         heap profile after --idle (DIR/idle.heap.pprof)
@@ -82,7 +87,7 @@ Examples:
 type benchOptions struct {
 	target, compare, profile, accessKey, user, password string
 	clients, idle, serverPID, rounds                    int
-	duration                                            time.Duration
+	duration, echo                                      time.Duration
 	insecure, self, selfServe, blind                    bool
 	profileDir, coalesce, sessions                      string
 }
@@ -113,6 +118,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.BoolVar(&o.self, "self", false, "measure a local instance and a proxy in front of it, both started on loopback")
 	f.IntVar(&o.clients, "clients", 10, "simulated consoles calling at once")
 	f.DurationVar(&o.duration, "duration", 10*time.Second, "how long to call, per target")
+	f.DurationVar(&o.echo, "echo", 2*time.Second, "measure the loopback UDP echo rate for this long first and print calls/s as a fraction of half of it (0: skip)")
 	f.IntVar(&o.rounds, "rounds", 1, "measure the targets this many times, alternating which goes first, and print the median ratio and added latency")
 	f.IntVar(&o.idle, "idle", 0, "then hold this many logged-in idle secure sessions and print the server's memory per session")
 	f.IntVar(&o.serverPID, "server-pid", 0, "process id of the --target server, for --idle memory readings")
@@ -245,6 +251,13 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 			}
 		}
 	}
+	var echo echoResult
+	if o.echo > 0 {
+		if echo, err = runEcho(ctx, o.clients, o.echo); err != nil {
+			return err
+		}
+		printEcho(out, echo, o.clients)
+	}
 	var rounds []benchRound
 	for round := range o.rounds {
 		order := []int{0, 1}[:len(targets)]
@@ -259,7 +272,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		}
 		res := make(benchRound, len(targets))
 		for _, i := range order {
-			r, err := runTarget(ctx, out, o, cc, targets[i], stats, self, i, round)
+			r, err := runTarget(ctx, out, o, cc, targets[i], stats, self, i, round, echo)
 			if err != nil {
 				return err
 			}
@@ -296,7 +309,7 @@ type benchRound []*loadResult
 // runTarget measures one target once: i is its index (0: the first, the
 // direct one with --self), round the round number (profiles are written
 // for the first round only).
-func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.ClientConfig, t benchTarget, stats serverStats, self *selfServer, i, round int) (*loadResult, error) {
+func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.ClientConfig, t benchTarget, stats serverStats, self *selfServer, i, round int, echo echoResult) (*loadResult, error) {
 	fmt.Fprintf(out, "%s %s: %d clients, %s\n", t.label, t.addr, o.clients, o.duration)
 	cc.Addr = t.addr
 	var cpu0 time.Duration
@@ -319,6 +332,9 @@ func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.Clie
 		return nil, err
 	}
 	r.print(out, "  ")
+	if f := echoFraction(r, echo); f > 0 {
+		fmt.Fprintf(out, "  calls/s: %.2f of the echo ceiling (%.0f calls/s)\n", f, echo.callCeiling())
+	}
 	if o.self && r.calls() > 0 {
 		if _, cpu1, _, err := stats(); err == nil && cpu1 > cpu0 {
 			fmt.Fprintf(out, "  server CPU: %s per call\n", ((cpu1 - cpu0) / time.Duration(r.calls())).Round(100*time.Nanosecond))

@@ -19,7 +19,11 @@ type udpCarrier struct {
 
 // udpBatching says which directions a listener's UDP socket batches: "w"
 // (sendmmsg), "r" (recvmmsg), both or neither. A variable so that a
-// benchmark build can compare them (-ldflags -X).
+// benchmark build can compare them (go build -ldflags
+// "-X github.com/nexproxy/nexproxy/prudp.udpBatching=rw"). Reads are not
+// batched by default: x/net allocates a source address per datagram, and
+// `nexproxy bench` showed no gain from recvmmsg that stood out of the
+// noise, while the single read allocates nothing.
 var udpBatching = "w"
 
 // enableBatching turns on batched writes and reads, as udpBatching says,

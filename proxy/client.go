@@ -106,20 +106,8 @@ func (c *Client) login(ctx context.Context, cfg ClientConfig) error {
 	if !m.Success {
 		return fmt.Errorf("%w: %s", ErrLoginRefused, m.Error)
 	}
-	r := rmc.NewReader(m.Body, cfg.RMC)
-	res := r.Result()
-	c.PID = r.PID()
-	c.Ticket = r.Buffer()
-	r.StructBegin()
-	c.Station = r.StationURL()
-	r.ListLen()
-	r.StationURL()
-	r.StructEnd()
-	if r.Err() != nil {
-		return fmt.Errorf("proxy: client: login response: %w", r.Err())
-	}
-	if res.IsError() {
-		return fmt.Errorf("%w: %s", ErrLoginRefused, res)
+	if c.PID, c.Ticket, c.Station, err = parseLoginResponse(m.Body, cfg.RMC); err != nil {
+		return err
 	}
 	key, err := cfg.Keys.Key(cfg.Kerberos.Derivation, c.PID, cfg.Password)
 	if err != nil {
@@ -151,6 +139,28 @@ func (c *Client) login(ctx context.Context, cfg ClientConfig) error {
 	c.Secure = peer.New(peer.PRUDPWire(sc), cfg.Logger, serve)
 	c.start(context.WithoutCancel(ctx), c.Secure)
 	return nil
+}
+
+// parseLoginResponse reads the Login response: the result, the PID, the
+// ticket and the secure station of the connection data. The special
+// protocols' station may be empty (Pretendo's servers send "").
+func parseLoginResponse(body []byte, s rmc.Settings) (pid uint64, ticket []byte, station rmc.StationURL, err error) {
+	r := rmc.NewReader(body, s)
+	res := r.Result()
+	pid = r.PID()
+	ticket = r.Buffer()
+	r.StructBegin()
+	station = r.StationURL()
+	r.ListLen()
+	r.StationURL()
+	r.StructEnd()
+	if r.Err() != nil {
+		return 0, nil, station, fmt.Errorf("proxy: client: login response: %w", r.Err())
+	}
+	if res.IsError() {
+		return 0, nil, station, fmt.Errorf("%w: %s", ErrLoginRefused, res)
+	}
+	return pid, ticket, station, nil
 }
 
 // dialClient dials over a carrier of its own so that the client knows its

@@ -49,7 +49,7 @@ func (c *Conn) holdAckLocked(p *Packet) bool {
 		}
 		h.buf = b
 		if c.ackDue.IsZero() {
-			c.ackDue = time.Now().Add(CoalesceDelay)
+			c.ackDue = time.Now().Add(c.settings.coalesceDelay())
 		}
 		return true
 	}

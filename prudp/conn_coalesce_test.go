@@ -87,7 +87,7 @@ func TestCoalesceAcksRequestResponse(t *testing.T) {
 }
 
 // TestCoalesceAcksHoldEnds: an acknowledgement with nothing to travel
-// with goes out alone within CoalesceDelay, and a burst is acknowledged
+// with goes out alone within DefaultCoalesceDelay, and a burst is acknowledged
 // in pairs at once, so the sender never waits on its window for a hold.
 func TestCoalesceAcksHoldEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -110,8 +110,8 @@ func TestCoalesceAcksHoldEnds(t *testing.T) {
 		for cli.Stats().SRTT == 0 {
 			time.Sleep(100 * time.Microsecond)
 		}
-		if d := time.Since(start); d > CoalesceDelay+time.Millisecond {
-			t.Errorf("lone message acknowledged after %s, want within %s", d, CoalesceDelay)
+		if d := time.Since(start); d > DefaultCoalesceDelay+time.Millisecond {
+			t.Errorf("lone message acknowledged after %s, want within %s", d, DefaultCoalesceDelay)
 		}
 
 		if r := cli.Stats().Resent; r != 0 {
@@ -142,7 +142,7 @@ func TestCoalesceAcksValidate(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatalf("fast settings: %v", err)
 	}
-	s.ResendFloor = 4 * CoalesceDelay
+	s.ResendFloor = 4 * DefaultCoalesceDelay
 	if err := s.Validate(); err == nil {
 		t.Error("resend_floor of 4 holds accepted")
 	}

@@ -187,6 +187,13 @@ func ListenCarrier(ctx context.Context, c Carrier, cfg ListenConfig) (*Listener,
 			return nil, fmt.Errorf("prudp: listen: known profile: %w", err)
 		}
 	}
+	if u, ok := c.(*udpCarrier); ok {
+		slot := 0
+		for i := range cfg.Games {
+			slot = max(slot, readBufferSize(c, &cfg.Games[i]))
+		}
+		u.enableBatching(slot)
+	}
 	l.stopCtx = context.AfterFunc(ctx, func() { _ = l.Close() })
 	l.wg.Add(1)
 	go l.readLoop()

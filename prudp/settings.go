@@ -61,24 +61,47 @@ type Settings struct {
 	// AggregateAck makes the receiver acknowledge with MULTI_ACK packets
 	// when the negotiated minor version allows it (v1/Lite).
 	AggregateAck bool
-	// MaxMessageSize caps one reassembled (or sent) message; a peer that
-	// sends more is disconnected. It bounds the memory a connection holds.
-	MaxMessageSize int
 	// CoalesceAcks holds the acknowledgement of a reliable DATA packet for
 	// a moment (at most CoalesceDelay) so that it shares one datagram with
 	// the next packet this side sends to the peer (typically the answer):
 	// one datagram, and one system call on each side, less per exchange.
 	// A second acknowledgement due meanwhile sends both at once, so a bulk
-	// sender never waits on its window. Every decoder we know reads several
-	// packets per datagram (NintendoClients, nex-go, ours), but a console's
-	// may not: off in every preset.
+	// sender never waits on its window. On by default where peers are
+	// known to read every packet of a datagram (PRUDPv1: nex-go,
+	// NintendoClients; Lite), opt-in on v0 and Rendez-Vous, whose
+	// packets carry no size unless HAS_SIZE is set (CoalescesByDefault).
 	CoalesceAcks bool
+	// CoalesceDelay is the longest a held acknowledgement waits for a
+	// packet to share a datagram with (delayed ACK). It must stay well
+	// under ResendFloor; zero means DefaultCoalesceDelay.
+	CoalesceDelay time.Duration
+	// MaxMessageSize caps one reassembled (or sent) message; a peer that
+	// sends more is disconnected. It bounds the memory a connection holds.
+	MaxMessageSize int
 }
 
-// CoalesceDelay is the longest an acknowledgement waits for a packet to
-// share a datagram with (Settings.CoalesceAcks): well under any
-// retransmission timeout, and longer than a server's usual answer time.
-const CoalesceDelay = 2 * time.Millisecond
+// DefaultCoalesceDelay is the hold of an acknowledgement when
+// Settings.CoalesceDelay is zero: well under any retransmission timeout,
+// and longer than a server's usual answer time (or a proxy's upstream
+// round trip on a local network).
+const DefaultCoalesceDelay = 2 * time.Millisecond
+
+// MaxCoalesceDelay bounds Settings.CoalesceDelay: the peer's resend timer
+// (100 ms at the least) must never fire for an acknowledgement held back.
+const MaxCoalesceDelay = 20 * time.Millisecond
+
+// CoalescesByDefault reports whether acknowledgements share datagrams by
+// default on variant v: PRUDPv1 and Lite, where every known decoder reads
+// all packets of a datagram. v0 and Rendez-Vous stay opt-in.
+func CoalescesByDefault(v Variant) bool { return v == V1 || v == Lite }
+
+// coalesceDelay is the effective hold of an acknowledgement.
+func (s *Settings) coalesceDelay() time.Duration {
+	if s.CoalesceDelay > 0 {
+		return s.CoalesceDelay
+	}
+	return DefaultCoalesceDelay
+}
 
 // Friends returns the friends-server preset (PRUDPv0, signature version 1,
 // access key ridfebb9).
@@ -103,6 +126,7 @@ func ThreeDS() Settings {
 func WiiU() Settings {
 	s := base()
 	s.Variant = V1
+	s.CoalesceAcks = CoalescesByDefault(s.Variant)
 	return s
 }
 
@@ -115,6 +139,7 @@ func Switch() Settings {
 	s.Encryption = false
 	s.ResendTimeout = 5 * time.Second
 	s.ResendLimit = 0
+	s.CoalesceAcks = CoalescesByDefault(s.Variant)
 	return s
 }
 
@@ -205,8 +230,10 @@ func (s *Settings) Validate() error {
 	if s.MaxMessageSize < s.FragmentSize || s.MaxMessageSize > 64<<20 {
 		bad("max_message_size", "must be between fragment_size and 64 MiB, not %d", s.MaxMessageSize)
 	}
-	if s.CoalesceAcks && s.ResendFloor > 0 && s.ResendFloor <= 4*CoalesceDelay {
-		bad("coalesce_acks", "holds acknowledgements up to %s: resend_floor must be above %s, not %s", CoalesceDelay, 4*CoalesceDelay, s.ResendFloor)
+	if s.CoalesceDelay < 0 || s.CoalesceDelay > MaxCoalesceDelay {
+		bad("coalesce_delay", "must be between 0 (default %s) and %s, not %s", DefaultCoalesceDelay, MaxCoalesceDelay, s.CoalesceDelay)
+	} else if d := s.coalesceDelay(); s.CoalesceAcks && s.ResendFloor > 0 && s.ResendFloor <= 4*d {
+		bad("coalesce_acks", "holds acknowledgements up to %s: resend_floor must be above %s, not %s", d, 4*d, s.ResendFloor)
 	}
 	return errors.Join(errs...)
 }

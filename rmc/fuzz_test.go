@@ -316,7 +316,7 @@ func FuzzStationURL(f *testing.F) {
 			f.Add(u)
 		}
 	}
-	for _, s := range []string{"prudp:/", "prudps:/address=1.2.3.4;port=1#x=1;", "prudp:/a=1;", "udp:/;", "prudp:/a=1;;b=2", "x:/#"} {
+	for _, s := range []string{"", "prudp:/", "prudps:/address=1.2.3.4;port=1#x=1;", "prudp:/a=1;", "udp:/;", "prudp:/a=1;;b=2", "x:/#"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

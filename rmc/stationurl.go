@@ -95,8 +95,14 @@ var errURLSyntax = errors.New("malformed station url")
 // ParseStationURL parses "<scheme>:/<k>=<v>;...[#<k>=<v>;...]". It rejects
 // text over MaxStationURLLength, an empty or missing scheme, empty keys,
 // a parameter without "=", and ";", "=" or "#" where they cannot be.
+// The empty text is the empty URL (IsEmpty): servers send it where they
+// have no station to name (Pretendo's Login leaves the special protocols'
+// URL empty), and it prints back as "".
 func ParseStationURL(s string) (StationURL, error) {
 	var u StationURL
+	if s == "" {
+		return u, nil
+	}
 	if len(s) > MaxStationURLLength {
 		return u, fmt.Errorf("rmc: station url: %d characters, limit %d: %w", len(s), MaxStationURLLength, errURLSyntax)
 	}
@@ -155,8 +161,11 @@ func (u StationURL) String() string {
 	return string(u.appendString(make([]byte, 0, u.size())))
 }
 
+// defaultScheme is printed for an empty URL given parameters.
+const defaultScheme = "prudp"
+
 func (u *StationURL) size() int {
-	n := len(u.Scheme) + 3
+	n := len(u.Scheme) + len(defaultScheme) + 3
 	for _, p := range u.Params {
 		n += len(p.Key) + len(p.Value) + 2
 	}
@@ -166,7 +175,20 @@ func (u *StationURL) size() int {
 	return n
 }
 
+// IsEmpty reports whether u is the empty URL: no scheme, no parameters.
+func (u *StationURL) IsEmpty() bool {
+	return u.Scheme == "" && len(u.Params) == 0 && len(u.Custom) == 0 && !u.HasCustom
+}
+
 func (u *StationURL) appendString(b []byte) []byte {
+	if u.IsEmpty() {
+		return b
+	}
+	if u.Scheme == "" {
+		// Parameters set on the empty URL: it must print as one that
+		// parses.
+		b = append(b, defaultScheme...)
+	}
 	b = append(b, u.Scheme...)
 	b = append(b, ":/"...)
 	b = appendURLParams(b, u.Params, u.trailingParams)

@@ -148,7 +148,6 @@ func TestStationURLAccessors(t *testing.T) {
 
 func TestStationURLRejects(t *testing.T) {
 	for _, s := range []string{
-		"",
 		"prudp",
 		"prudp:",
 		":/a=1",
@@ -173,6 +172,41 @@ func TestStationURLRejects(t *testing.T) {
 	}
 }
 
+// TestStationURLEmpty: the empty URL (Pretendo's Login sends one for the
+// special protocols) parses, reads from a message, prints back as "" and,
+// given parameters, prints as a URL that parses.
+func TestStationURLEmpty(t *testing.T) {
+	u, err := ParseStationURL("")
+	if err != nil {
+		t.Fatalf("empty url: %v", err)
+	}
+	if !u.IsEmpty() || u.String() != "" {
+		t.Fatalf("empty url parsed as %+v, prints %q", u, u.String())
+	}
+	if _, ok := u.Address(); ok {
+		t.Error("empty url has an address")
+	}
+	w := NewWriter(wiiu)
+	w.String("")
+	w.StationURL(u)
+	r := NewReader(w.Bytes(), wiiu)
+	if got := r.StationURL(); r.Err() != nil || !got.IsEmpty() {
+		t.Fatalf("read empty url: %+v, %v", got, r.Err())
+	}
+	if got := r.StationURL(); r.Err() != nil || !got.IsEmpty() {
+		t.Fatalf("written empty url: %+v, %v", got, r.Err())
+	}
+	u.SetAddress("10.0.0.1")
+	if got, err := ParseStationURL(u.String()); err != nil || u.String() != "prudp:/address=10.0.0.1" {
+		t.Fatalf("edited empty url prints %q: %+v, %v", u.String(), got, err)
+	}
+	for _, s := range []string{"prudp:/", ":/", "#"} {
+		if u, err := ParseStationURL(s); err == nil && u.IsEmpty() {
+			t.Errorf("%q parsed as the empty url", s)
+		}
+	}
+}
+
 func TestReaderStationURL(t *testing.T) {
 	w := NewWriter(wiiu)
 	w.String("prudp:/a")
@@ -180,8 +214,9 @@ func TestReaderStationURL(t *testing.T) {
 	if u := r.StationURL(); u.Scheme != "" || r.Err() == nil {
 		t.Fatalf("malformed url accepted: %v", r.Err())
 	}
+	// A string of length 0 (no terminator) is the empty URL too.
 	r = NewReader(mustHex(t, "0000"), wiiu)
-	if u := r.StationURL(); r.Err() == nil {
-		t.Fatalf("null string is not a url: %+v", u)
+	if u := r.StationURL(); r.Err() != nil || !u.IsEmpty() {
+		t.Fatalf("null string: %+v, %v", u, r.Err())
 	}
 }

@@ -46,8 +46,11 @@ Targets:
                         machine one run swings by tens of microseconds
   --coalesce-acks WHICH with --self: the instances whose PRUDP
                         acknowledgements share datagrams with the next
-                        packet (coalesce_acks): none (default), proxy
-                        (both legs of the proxy) or all
+                        packet (coalesce_acks): default (every side as
+                        its preset says: on for v1 and lite, consoles
+                        included), none, proxy (both legs of the proxy)
+                        or all (both servers); except with default, the
+                        simulated consoles do not coalesce
   --blind               with --self: log in with an account only the local
                         instance knows: the proxy cannot open the ticket
                         and relays the secure leg's datagrams unchanged,
@@ -56,6 +59,11 @@ Targets:
   --session-logs DIR    with --self: both servers write session logs, as
                         serve does with the bundled config.toml's
                         log.sessions (DIR/local, DIR/proxy)
+  --echo D              first measure the machine's loopback UDP echo for
+                        D (default 2s, 0: skip) with as many clients, and
+                        print each run's calls/s as a fraction of half its
+                        replies/s (a call is 4 datagrams, an echo 2): the
+                        fraction compares across machines
   --pprof DIR           with --self: the server's CPU profile of each run
                         (DIR/direct.cpu.pprof, DIR/proxy.cpu.pprof) and its
                         heap profile after --idle (DIR/idle.heap.pprof)
@@ -79,7 +87,7 @@ Examples:
 type benchOptions struct {
 	target, compare, profile, accessKey, user, password string
 	clients, idle, serverPID, rounds                    int
-	duration                                            time.Duration
+	duration, echo                                      time.Duration
 	insecure, self, selfServe, blind                    bool
 	profileDir, coalesce, sessions                      string
 }
@@ -110,6 +118,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.BoolVar(&o.self, "self", false, "measure a local instance and a proxy in front of it, both started on loopback")
 	f.IntVar(&o.clients, "clients", 10, "simulated consoles calling at once")
 	f.DurationVar(&o.duration, "duration", 10*time.Second, "how long to call, per target")
+	f.DurationVar(&o.echo, "echo", 2*time.Second, "measure the loopback UDP echo rate for this long first and print calls/s as a fraction of half of it (0: skip)")
 	f.IntVar(&o.rounds, "rounds", 1, "measure the targets this many times, alternating which goes first, and print the median ratio and added latency")
 	f.IntVar(&o.idle, "idle", 0, "then hold this many logged-in idle secure sessions and print the server's memory per session")
 	f.IntVar(&o.serverPID, "server-pid", 0, "process id of the --target server, for --idle memory readings")
@@ -118,7 +127,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.StringVar(&o.user, "user", "guest", "user name")
 	f.StringVar(&o.password, "password", config.Guest.Password, "NEX password")
 	f.BoolVar(&o.insecure, "insecure", false, "skip TLS certificate checks (switch)")
-	f.StringVar(&o.coalesce, "coalesce-acks", "none", "with --self: which instances coalesce acknowledgements with the next packet (prudp coalesce_acks): none, proxy or all")
+	f.StringVar(&o.coalesce, "coalesce-acks", "default", "with --self: which instances coalesce acknowledgements with the next packet (prudp coalesce_acks): default (as the presets say, consoles included), none, proxy or all")
 	f.BoolVar(&o.blind, "blind", false, "with --self: log in with an account only the local instance knows, so that the proxy relays the secure leg blindly (what any datagram relay costs)")
 	f.StringVar(&o.sessions, "session-logs", "", "with --self: both servers write session logs into this folder (DIR/local, DIR/proxy), as serve does with log.sessions")
 	f.StringVar(&o.profileDir, "pprof", "", "with --self: write the server's CPU profile of each run and its heap profile after --idle into this folder")
@@ -173,13 +182,13 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		return errors.New("--self measures its own pair of servers; drop --compare")
 	}
 	switch o.coalesce {
-	case "none":
-	case "proxy", "all":
+	case "default":
+	case "none", "proxy", "all":
 		if !o.self {
 			return errors.New("--coalesce-acks needs --self (it configures the servers it starts)")
 		}
 	default:
-		return fmt.Errorf("--coalesce-acks %q: want none, proxy or all", o.coalesce)
+		return fmt.Errorf("--coalesce-acks %q: want default, none, proxy or all", o.coalesce)
 	}
 	if o.blind {
 		if !o.self {
@@ -242,6 +251,13 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 			}
 		}
 	}
+	var echo echoResult
+	if o.echo > 0 {
+		if echo, err = runEcho(ctx, o.clients, o.echo); err != nil {
+			return err
+		}
+		printEcho(out, echo, o.clients)
+	}
 	var rounds []benchRound
 	for round := range o.rounds {
 		order := []int{0, 1}[:len(targets)]
@@ -256,7 +272,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		}
 		res := make(benchRound, len(targets))
 		for _, i := range order {
-			r, err := runTarget(ctx, out, o, cc, targets[i], stats, self, i, round)
+			r, err := runTarget(ctx, out, o, cc, targets[i], stats, self, i, round, echo)
 			if err != nil {
 				return err
 			}
@@ -293,7 +309,7 @@ type benchRound []*loadResult
 // runTarget measures one target once: i is its index (0: the first, the
 // direct one with --self), round the round number (profiles are written
 // for the first round only).
-func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.ClientConfig, t benchTarget, stats serverStats, self *selfServer, i, round int) (*loadResult, error) {
+func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.ClientConfig, t benchTarget, stats serverStats, self *selfServer, i, round int, echo echoResult) (*loadResult, error) {
 	fmt.Fprintf(out, "%s %s: %d clients, %s\n", t.label, t.addr, o.clients, o.duration)
 	cc.Addr = t.addr
 	var cpu0 time.Duration
@@ -316,6 +332,9 @@ func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.Clie
 		return nil, err
 	}
 	r.print(out, "  ")
+	if f := echoFraction(r, echo); f > 0 {
+		fmt.Fprintf(out, "  calls/s: %.2f of the echo ceiling (%.0f calls/s)\n", f, echo.callCeiling())
+	}
 	if o.self && r.calls() > 0 {
 		if _, cpu1, _, err := stats(); err == nil && cpu1 > cpu0 {
 			fmt.Fprintf(out, "  server CPU: %s per call\n", ((cpu1 - cpu0) / time.Duration(r.calls())).Round(100*time.Nanosecond))
@@ -407,7 +426,11 @@ func signed(d time.Duration) string {
 // benchClientConfig builds the simulated console of a profile.
 func benchClientConfig(o benchOptions, key string) (proxy.ClientConfig, error) {
 	// The listeners are never opened: only the profile's settings are used.
-	cfg, err := config.LoadTOML(selfGameTOML(o.profile, key, "127.0.0.1:1", "127.0.0.1:2", "local", false, 0))
+	coalesce := coalesceFor(o.coalesce, "console")
+	if o.coalesce == "" {
+		coalesce = "" // not from the command line: the preset's
+	}
+	cfg, err := config.LoadTOML(selfGameTOML(o.profile, key, "127.0.0.1:1", "127.0.0.1:2", "local", coalesce, 0))
 	if err != nil {
 		return proxy.ClientConfig{}, fmt.Errorf("profile %s: %w", o.profile, err)
 	}

@@ -46,7 +46,7 @@ func TestMedian(t *testing.T) {
 }
 
 func TestBenchRejectsZeroRounds(t *testing.T) {
-	err := runBench(t.Context(), new(strings.Builder), benchOptions{clients: 1, rounds: 0, coalesce: "none"}, "")
+	err := runBench(t.Context(), new(strings.Builder), benchOptions{clients: 1, rounds: 0, coalesce: "default"}, "")
 	if err == nil || !strings.Contains(err.Error(), "--rounds") {
 		t.Fatalf("runBench with --rounds 0: %v, want an error naming --rounds", err)
 	}
@@ -58,8 +58,8 @@ func TestBenchBlindNeedsSelfAndUDP(t *testing.T) {
 		o    benchOptions
 		want string
 	}{
-		{"without --self", benchOptions{clients: 1, rounds: 1, coalesce: "none", blind: true, profile: "wiiu"}, "--blind needs --self"},
-		{"switch", benchOptions{clients: 1, rounds: 1, coalesce: "none", blind: true, self: true, profile: "switch"}, "UDP only"},
+		{"without --self", benchOptions{clients: 1, rounds: 1, coalesce: "default", blind: true, profile: "wiiu"}, "--blind needs --self"},
+		{"switch", benchOptions{clients: 1, rounds: 1, coalesce: "default", blind: true, self: true, profile: "switch"}, "UDP only"},
 	} {
 		err := runBench(t.Context(), new(strings.Builder), tc.o, "")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -72,8 +72,8 @@ func TestBenchBlindNeedsSelfAndUDP(t *testing.T) {
 // are in the local instance's configuration only: the proxy must not be
 // able to open their tickets.
 func TestSelfConfigBlindAccount(t *testing.T) {
-	local := selfGameTOML("wiiu", "25dbf96a", "127.0.0.1:1", "127.0.0.1:2", "local", false, 3)
-	proxied := selfGameTOML("wiiu", "25dbf96a", "127.0.0.1:3", "127.0.0.1:4", "127.0.0.1:1", false, 0)
+	local := selfGameTOML("wiiu", "25dbf96a", "127.0.0.1:1", "127.0.0.1:2", "local", "", 3)
+	proxied := selfGameTOML("wiiu", "25dbf96a", "127.0.0.1:3", "127.0.0.1:4", "127.0.0.1:1", "", 0)
 	if n := strings.Count(local, blindBenchPassword); n != 3 {
 		t.Errorf("local instance configuration has %d blind accounts, want 3:\n%s", n, local)
 	}
@@ -86,7 +86,7 @@ func TestSelfConfigBlindAccount(t *testing.T) {
 }
 
 func TestBenchSessionLogsNeedSelf(t *testing.T) {
-	err := runBench(t.Context(), new(strings.Builder), benchOptions{clients: 1, rounds: 1, coalesce: "none", sessions: t.TempDir(), profile: "wiiu"}, "")
+	err := runBench(t.Context(), new(strings.Builder), benchOptions{clients: 1, rounds: 1, coalesce: "default", sessions: t.TempDir(), profile: "wiiu"}, "")
 	if err == nil || !strings.Contains(err.Error(), "--session-logs needs --self") {
 		t.Fatalf("--session-logs without --self: %v", err)
 	}

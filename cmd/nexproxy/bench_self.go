@@ -42,9 +42,24 @@ const (
 // selfSetup is how the --self pair is configured.
 type selfSetup struct {
 	platform, key string
-	coalesce      string // --coalesce-acks: none, proxy or all
+	coalesce      string // --coalesce-acks: default, none, proxy or all
 	blind         int    // --blind: this many bench accounts, the local instance's alone
 	sessions      string // --session-logs: the folder of both instances' session logs
+}
+
+// coalesceFor is the coalesce_acks of one side of the bench (instance
+// "local", "proxy" or "console") under --coalesce-acks mode: "" keeps the
+// preset's default (mode default), else "on" or "off". The consoles keep
+// the preset's default only in mode default; the other modes compare
+// servers behind consoles that do not coalesce.
+func coalesceFor(mode, instance string) string {
+	switch {
+	case mode == "default":
+		return ""
+	case mode == "all" && instance != "console", mode == "proxy" && instance == "proxy":
+		return "on"
+	}
+	return "off"
 }
 
 // sessionDir is the session log folder of one instance under dir ("" =
@@ -57,11 +72,12 @@ func sessionDir(dir, instance string) string {
 }
 
 // selfGameTOML is the configuration of one instance of the --self pair.
-func selfGameTOML(platform, key, authListen, secureListen, upstream string, coalesce bool, blindAccounts int) string {
+// coalesce is "on" or "off" for coalesce_acks, "" for the preset's.
+func selfGameTOML(platform, key, authListen, secureListen, upstream, coalesce string, blindAccounts int) string {
 	// The platform preset picks the transport (WebSocket for Switch).
 	extra := ""
-	if coalesce {
-		extra = "[games.prudp]\ncoalesce_acks = true\n"
+	if coalesce != "" {
+		extra = fmt.Sprintf("[games.prudp]\ncoalesce_acks = %t\n", coalesce == "on")
 	}
 	for i := range blindAccounts {
 		extra += fmt.Sprintf("[[accounts]]\npid = %d\npassword = %q\n", blindBenchPID+i, blindBenchPassword)
@@ -93,7 +109,7 @@ func freeLoopbackAddr(tcp bool) (string, error) {
 // selfInstance is one server of the --self pair.
 type selfInstance struct {
 	upstream      string // "local" or the local instance's address
-	coalesce      bool   // [games.prudp] coalesce_acks
+	coalesce      string // [games.prudp] coalesce_acks: "on", "off", "" (preset)
 	blindAccounts int    // knows this many --blind accounts
 	sessions      string // log.sessions: the session log folder, "" = none
 }
@@ -175,7 +191,7 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 		return err
 	}
 	local, stopLocal, err := startSelfInstance(ctx, log, set, selfInstance{upstream: "local",
-		coalesce: set.coalesce == "all", blindAccounts: set.blind, sessions: sessionDir(set.sessions, "local")})
+		coalesce: coalesceFor(set.coalesce, "local"), blindAccounts: set.blind, sessions: sessionDir(set.sessions, "local")})
 	if err != nil {
 		return fmt.Errorf("local instance: %w", err)
 	}
@@ -185,7 +201,7 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 		up = "ws://" + up
 	}
 	px, stopProxy, err := startSelfInstance(ctx, log, set, selfInstance{upstream: up,
-		coalesce: set.coalesce == "all" || set.coalesce == "proxy", sessions: sessionDir(set.sessions, "proxy")})
+		coalesce: coalesceFor(set.coalesce, "proxy"), sessions: sessionDir(set.sessions, "proxy")})
 	if err != nil {
 		return fmt.Errorf("proxy instance: %w", err)
 	}

@@ -249,7 +249,11 @@ func decodePRUDP(t *table, s *prudp.Settings) {
 	t.intInto("window", &s.Window, math.MinInt32, math.MaxInt32)
 	t.duration("pace_interval", &s.PaceInterval)
 	t.boolean("aggregate_ack", &s.AggregateAck)
-	t.boolean("coalesce_acks", &s.CoalesceAcks)
+	if !t.boolean("coalesce_acks", &s.CoalesceAcks) && variant != "" {
+		// A variant override takes that variant's default, not the preset's.
+		s.CoalesceAcks = prudp.CoalescesByDefault(s.Variant)
+	}
+	t.duration("coalesce_delay", &s.CoalesceDelay)
 	t.intInto("max_message_size", &s.MaxMessageSize, math.MinInt32, math.MaxInt32)
 	if _, present := t.m["access_key"]; present {
 		t.seen["access_key"] = true

@@ -66,6 +66,7 @@ var _ record.ScriptRecorder = (*Hub)(nil)
 // hubEvent is one event of the packet path, with what its record needs.
 type hubEvent struct {
 	session string
+	pid     uint64   // the session's PID when the event happened (0: unknown)
 	rec     sessionlog.Record
 	body    *bodies // a call's bodies to decode; nil otherwise
 }
@@ -119,7 +120,8 @@ func (h *Hub) WantsValues() bool { return false }
 // push queues an event without waiting. Calls leave the last quarter of
 // the queue to connection events, so that a burst of calls cannot hide a
 // session's end.
-func (h *Hub) push(ev hubEvent, call bool) {
+func (h *Hub) push(s *rpc.Session, ev hubEvent, call bool) {
+	ev.session, ev.pid = s.ID, s.PID()
 	if call && len(h.in) >= h.o.Queue-h.o.Queue/4 {
 		h.dropped.Add(1)
 		return
@@ -139,16 +141,16 @@ func (h *Hub) Connect(s *rpc.Session, upstream string) {
 	if s.LocalAddr.IsValid() {
 		open.Local = s.LocalAddr.String()
 	}
-	h.push(hubEvent{session: s.ID, rec: open}, false)
+	h.push(s, hubEvent{rec: open}, false)
 	if upstream != "" {
-		h.push(hubEvent{session: s.ID, rec: sessionlog.Record{Type: sessionlog.TypeOpen, Time: now, Game: s.Game,
+		h.push(s, hubEvent{rec: sessionlog.Record{Type: sessionlog.TypeOpen, Time: now, Game: s.Game,
 			Side: sessionlog.SideUpstream, Remote: upstream, Server: s.Leg.String()}}, false)
 	}
 }
 
 // Login records a login and its mode.
 func (h *Hub) Login(s *rpc.Session, pid uint64, mode string) {
-	h.push(hubEvent{session: s.ID, rec: sessionlog.Record{Type: sessionlog.TypeLogin, Time: time.Now(), Game: s.Game,
+	h.push(s, hubEvent{rec: sessionlog.Record{Type: sessionlog.TypeLogin, Time: time.Now(), Game: s.Game,
 		Conn: s.ID, PID: pid, Mode: mode}}, false)
 }
 
@@ -166,12 +168,12 @@ func (h *Hub) Call(s *rpc.Session, e *record.CallEvent) {
 		b.response = []byte{}
 	}
 	b.sent, b.received = bytes.Clone(e.SentBody), bytes.Clone(e.ReceivedBody)
-	h.push(hubEvent{session: s.ID, rec: r, body: b}, true)
+	h.push(s, hubEvent{rec: r, body: b}, true)
 }
 
 // Script records a line a Lua hook logged for the session.
 func (h *Hub) Script(s *rpc.Session, script, level, text string) {
-	h.push(hubEvent{session: s.ID, rec: sessionlog.Record{Type: sessionlog.TypeScript, Time: time.Now(), Game: s.Game,
+	h.push(s, hubEvent{rec: sessionlog.Record{Type: sessionlog.TypeScript, Time: time.Now(), Game: s.Game,
 		Conn: s.ID, Script: script, Level: level, Text: text}}, true)
 }
 
@@ -181,7 +183,7 @@ func (h *Hub) Disconnect(s *rpc.Session, err error) {
 	if err != nil {
 		reason = err.Error()
 	}
-	h.push(hubEvent{session: s.ID, rec: sessionlog.Record{Type: sessionlog.TypeClose, Time: time.Now(), Game: s.Game,
+	h.push(s, hubEvent{rec: sessionlog.Record{Type: sessionlog.TypeClose, Time: time.Now(), Game: s.Game,
 		Conn: s.ID, Side: sessionlog.SideConsole, Reason: reason}}, false)
 }
 
@@ -263,6 +265,10 @@ func (h *Hub) apply(ev hubEvent) {
 	}
 	if !h.o.Secrets {
 		r = sessionlog.Redacted(r)
+	}
+	if s.PID == 0 && ev.pid != 0 {
+		// The secure leg learns its PID from the ticket, after it opened.
+		s.PID = ev.pid
 	}
 	c := s.apply(r)
 	sess := s.Session

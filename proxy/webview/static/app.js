@@ -7,6 +7,7 @@ const MAX_CALLS = 5000; // calls the page keeps, newest
 const TIMELINE_CALLS = 40;
 const HIST_METHODS = 12;
 const BUCKETS = [0.3, 1, 3, 10, 30, 100, 300, 1000, Infinity]; // ms, upper bounds
+const BUCKET_LABELS = ["≤0.3ms", "≤1ms", "≤3ms", "≤10ms", "≤30ms", "≤100ms", "≤300ms", "≤1s", ">1s"];
 
 const state = {
   sessions: new Map(), // id -> session
@@ -302,14 +303,14 @@ function renderHistograms(calls) {
   for (const [name, ms] of methods) {
     const counts = BUCKETS.map(() => 0);
     for (const v of ms) counts[BUCKETS.findIndex((b) => v <= b)]++;
-    const max = Math.max(...counts), w = 22, hgt = 60;
-    const svg = el("svg:svg", { width: String(BUCKETS.length * w + 10), height: String(hgt + 28), role: "img", "aria-label": name });
+    const max = Math.max(...counts), w = 46, hgt = 60, top = 14;
+    const svg = el("svg:svg", { width: String(BUCKETS.length * w + 10), height: String(top + hgt + 18), role: "img", "aria-label": name });
     counts.forEach((n, i) => {
-      const bh = max ? Math.round((n / max) * hgt) : 0;
-      svg.append(el("svg:rect", { class: "bar", x: String(5 + i * w), y: String(hgt - bh + 4), width: String(w - 4), height: String(bh) }, el("svg:title", null, `${n} calls`)));
-      svg.append(el("svg:text", { x: String(5 + i * w + (w - 4) / 2), y: String(hgt + 16), "text-anchor": "middle", "font-size": "9" },
-        BUCKETS[i] === Infinity ? ">1s" : "≤" + BUCKETS[i]));
-      if (n) svg.append(el("svg:text", { x: String(5 + i * w + (w - 4) / 2), y: String(hgt - bh + 2), "text-anchor": "middle", "font-size": "9" }, String(n)));
+      const bh = max ? Math.max(n ? 1 : 0, Math.round((n / max) * hgt)) : 0;
+      const x = 5 + i * w, mid = String(x + (w - 4) / 2);
+      svg.append(el("svg:rect", { class: "bar", x: String(x), y: String(top + hgt - bh), width: String(w - 4), height: String(bh) }, el("svg:title", null, `${n} calls`)));
+      svg.append(el("svg:text", { x: mid, y: String(top + hgt + 13), "text-anchor": "middle", "font-size": "9" }, BUCKET_LABELS[i]));
+      if (n) svg.append(el("svg:text", { x: mid, y: String(top + hgt - bh - 3), "text-anchor": "middle", "font-size": "9" }, String(n)));
     });
     const sorted = [...ms].sort((a, b) => a - b);
     const p50 = sorted[Math.floor(sorted.length / 2)];

@@ -66,7 +66,7 @@ var _ record.ScriptRecorder = (*Hub)(nil)
 // hubEvent is one event of the packet path, with what its record needs.
 type hubEvent struct {
 	session string
-	pid     uint64   // the session's PID when the event happened (0: unknown)
+	pid     uint64 // the session's PID when the event happened (0: unknown)
 	rec     sessionlog.Record
 	body    *bodies // a call's bodies to decode; nil otherwise
 }

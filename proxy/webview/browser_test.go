@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/nexproxy/nexproxy/internal/servicetest"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/proxy/webview"
 	"github.com/nexproxy/nexproxy/rmc/protocols/secureconnection"
 
@@ -44,12 +45,18 @@ func chromium(t *testing.T) string {
 func TestBrowserLiveSession(t *testing.T) {
 	browser := chromium(t)
 	hub := webview.NewHub(webview.HubOptions{})
-	web, err := webview.Start("127.0.0.1:0", webview.Options{Hub: hub})
+	logs := t.TempDir()
+	web, err := webview.Start("127.0.0.1:0", webview.Options{Hub: hub, Logs: logs})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer web.Close()
-	srv := servicetest.Start(t, servicetest.Game{Recorder: hub}, nil)
+	// nexproxy in front of a local game, writing session logs as well:
+	// the page shows both legs, and then opens a log.
+	files := record.NewFile(record.FileOptions{Dir: logs})
+	t.Cleanup(func() { _ = files.Close() }) // after the server's cleanup
+	up := servicetest.Start(t, servicetest.Game{}, nil)
+	srv := servicetest.Start(t, servicetest.Game{Upstream: up.AuthAddr("g").String(), Recorder: record.Multi(hub, files)}, nil)
 
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(browser),
@@ -94,10 +101,17 @@ func TestBrowserLiveSession(t *testing.T) {
 	}
 	call(a)
 	call(a)
-	until("console 1001's sessions and calls appear",
+	cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer ccancel()
+	if m, err := a.Secure.Call(cctx, secureconnection.ProtocolID, 0x7f, nil); err == nil && m.Success {
+		t.Fatal("an unknown method succeeded")
+	}
+	until("console 1001's sessions and calls appear, proxied",
 		`document.querySelectorAll('#sessions li[data-pid="1001"]').length >= 2 &&
 		 document.querySelector('#calls tr.call[data-method="TestConnectivity"][data-pid="1001"]') !== null &&
-		 document.querySelector('#calls tr.call[data-method="Login"]') !== null`)
+		 document.querySelector('#calls tr.call[data-method="Login"]') !== null &&
+		 document.querySelector('#calls tr.call td.err') !== null &&
+		 [...document.querySelectorAll('#sessions li[data-pid="1001"]')].every(li => li.innerText.includes("upstream 127.0.0.1:"))`)
 	b := srv.Login(t, "1002:pw2")
 	call(b)
 	until("console 1002's session appears",
@@ -129,10 +143,40 @@ func TestBrowserLiveSession(t *testing.T) {
 	until("the method filter hides the other methods",
 		`(() => { const rows = [...document.querySelectorAll('#calls tr.call')];
 		  return rows.length === 5 && rows.every(r => r.dataset.method === "TestConnectivity"); })()`)
-
-	// Back to everything; console 1001's secure session, one call opened.
+	// A result filter shows the failed call only.
 	if err := chromedp.Do(ctx,
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#filters input[name="method"]').value = ""`),
+		chromedp.SendKeys(`#filters input[name="result"]`, "error"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	until("the result filter shows the failed call only",
+		`(() => { const rows = [...document.querySelectorAll('#calls tr.call')];
+		  return rows.length === 1 && rows[0].querySelector("td.err") !== null; })()`)
+
+	// A recorded session log opens from the logs folder's list.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(web.URL()),
+	); err != nil {
+		t.Fatal(err)
+	}
+	until("the logs folder is listed", `document.querySelectorAll("#source option").length > 1`)
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#source");
+		  const o = [...s.options].find(o => o.value.includes("_g_") && o.value !== "");
+		  s.value = o.value; s.dispatchEvent(new Event("change")); })()`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	until("a session log opens",
+		`document.querySelector("#status").textContent === "session log" &&
+		 document.querySelectorAll('#sessions li[data-id]:not([data-id=""])').length === 1 &&
+		 document.querySelector('#sessions li .addr:last-child').innerText.endsWith(".jsonl") &&
+		 document.querySelectorAll('#calls tr.call').length > 0`)
+
+	// Back to the live sessions; a call opened to its values.
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#source"); s.value = ""; s.dispatchEvent(new Event("change")); })()`),
 		chromedp.SendKeys(`#filters input[name="game"]`, "g"),
 	); err != nil {
 		t.Fatal(err)

@@ -253,9 +253,10 @@ function renderTimeline(calls) {
   $("#timeline-title").textContent = s ? `${s.id} · ${s.game || ""} · PID ${s.pid || "—"}` : "";
   const list = calls.filter((c) => c.session === id && c.type === "call").slice(-TIMELINE_CALLS);
   if (!s || list.length === 0) { box.replaceChildren(el("div", { class: "muted" }, "No calls yet.")); return; }
-  const X = { console: 90, proxy: 360, upstream: 630 };
+  const X = { console: 150, proxy: 420, upstream: 690 };
+  const t0 = Date.parse(s.start) || Date.parse(list[0].time);
   const rowH = 22, top = 46, h = top + list.length * rowH + 10;
-  const svg = el("svg:svg", { width: "760", height: String(h), viewBox: `0 0 760 ${h}`, role: "img", "aria-label": "timeline" });
+  const svg = el("svg:svg", { width: "820", height: String(h), viewBox: `0 0 820 ${h}`, role: "img", "aria-label": "timeline" });
   svg.append(el("svg:defs", null,
     el("svg:marker", { id: "arrow", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "6", markerHeight: "6", orient: "auto-start-reverse" },
       el("svg:path", { d: "M0,0 L10,5 L0,10 z", fill: "#555" }))));
@@ -270,6 +271,8 @@ function renderTimeline(calls) {
     const y = top + i * rowH;
     const bad = failed(c) ? " fail" : "";
     const label = `${c.method || methodName(c)} · ${fmtMs(c.ms)}` + (failed(c) ? " · " + resultText(c) : "");
+    // When the call arrived, from the session's start.
+    svg.append(el("svg:text", { x: "4", y: String(y + 4), class: "muted" }, "+" + ((Date.parse(c.time) - t0) / 1000).toFixed(3) + " s"));
     if (c.dir === "s2c") {
       const from = c.handler === "console" && s.upstream ? X.upstream : X.proxy;
       line(from, X.console + 4, y, "req" + bad);

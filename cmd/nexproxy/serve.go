@@ -52,7 +52,7 @@ func newServeCommand(a *app) *cobra.Command {
 				return err
 			}
 			defer obs.close()
-			web, err := startWebView(a.log, cfg, webAddr, webLogs)
+			web, err := startWebView(a.log, cfg, a.v.ConfigFileUsed(), webAddr, webLogs)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"path/filepath"
+
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/proxy/config"
@@ -15,10 +17,14 @@ type webView struct {
 }
 
 // startWebView starts the web view when [web] listen or --web (addr)
-// asks for it; logs (--web-logs) overrides [web] logs. It returns nil
-// when the view is off.
-func startWebView(log *zap.Logger, cfg *config.Config, addr, logs string) (*webView, error) {
+// asks for it; logs (--web-logs) overrides [web] logs, which is taken
+// relative to the configuration file's folder (cfgFile; "" = none). It
+// returns nil when the view is off.
+func startWebView(log *zap.Logger, cfg *config.Config, cfgFile, addr, logs string) (*webView, error) {
 	wc := webview.FromConfig(cfg)
+	if wc.Logs != "" && !filepath.IsAbs(wc.Logs) && cfgFile != "" {
+		wc.Logs = filepath.Join(filepath.Dir(cfgFile), wc.Logs)
+	}
 	if addr != "" {
 		wc.Listen = addr
 	}

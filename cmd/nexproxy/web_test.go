@@ -121,7 +121,7 @@ upstream = "local"
 		t.Fatal(err)
 	}
 	core, logged := zapobserver.New(zap.InfoLevel)
-	w, err := startWebView(zap.New(core), cfg, "", "")
+	w, err := startWebView(zap.New(core), cfg, "", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/authentication"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
+	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -404,5 +405,49 @@ func TestSessionFromLog(t *testing.T) {
 	}
 	if _, err := readLog(strings.NewReader("not a log\n"), "y", Limits{}, false); err == nil {
 		t.Error("a file that is not a session log was read")
+	}
+}
+
+// BenchmarkHubCall is what the web view costs the packet path per call:
+// a record and copies of the bodies put on the queue (no decoding there).
+func BenchmarkHubCall(b *testing.B) {
+	h := &Hub{o: HubOptions{Queue: 2*b.N + 8}, in: make(chan hubEvent, 2*b.N+8)}
+	s := newSession("a", "g", 1)
+	e := ticketCall(&testing.T{}, 1001, 0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h.Call(s, e)
+	}
+	if h.Dropped() != 0 {
+		b.Fatal("dropped")
+	}
+}
+
+// BenchmarkHubApply is the hub goroutine's work per call: decoding,
+// redaction, keeping it and framing it for one watching page.
+func BenchmarkHubApply(b *testing.B) {
+	h := &Hub{o: HubOptions{Queue: 8, Sessions: 10, ClientBuffer: 1 << 20}, in: make(chan hubEvent, 8),
+		sessions: map[string]*sessionState{}, clients: map[*subscriber]bool{}}
+	h.o.Limits = h.o.Limits.withDefaults()
+	h.o.Registry = schema.Default()
+	sub := &subscriber{ch: make(chan []byte, 1<<20)}
+	h.clients[sub] = true
+	s := newSession("a", "g", 1)
+	h.Connect(s, "")
+	h.apply(<-h.in)
+	e := ticketCall(&testing.T{}, 1001, 0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h.Call(s, e)
+		h.apply(<-h.in)
+		if len(sub.ch) > 1<<19 {
+			b.StopTimer()
+			for len(sub.ch) > 0 {
+				<-sub.ch
+			}
+			b.StartTimer()
+		}
 	}
 }

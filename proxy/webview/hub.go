@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,10 @@ type HubOptions struct {
 	// are dropped (the last quarter is kept for connection events);
 	// 0 = 4096.
 	Queue int
+	// SnapshotBytes bounds the calls a page gets when it connects (the
+	// newest are sent): every session at its limits would be far more
+	// than a browser wants at once. 0 = 8 MiB.
+	SnapshotBytes int
 	// ClientBuffer is how many events a page may fall behind before it is
 	// disconnected (its browser reconnects and gets a fresh snapshot);
 	// 0 = 1024.
@@ -88,6 +93,9 @@ func NewHub(o HubOptions) *Hub {
 	}
 	if o.Queue <= 0 {
 		o.Queue = 4096
+	}
+	if o.SnapshotBytes <= 0 {
+		o.SnapshotBytes = 8 << 20
 	}
 	if o.ClientBuffer <= 0 {
 		o.ClientBuffer = 1024
@@ -351,28 +359,34 @@ func valueJSON(v *schema.Value) (json.RawMessage, string) {
 	return v.AppendJSON(nil), ""
 }
 
-// snapshot is the first frame of a page: the sessions and kept calls
-// that pass f, oldest first, then a "ready" event.
+// snapshot is the first frame of a page: the sessions that pass f, the
+// newest kept calls that pass it in the order they happened, then a
+// "ready" event.
 func (h *Hub) snapshot(f Filter) []byte {
 	var b []byte
+	var calls []*Call
 	for _, id := range h.order {
-		b = appendSession(b, h.sessions[id], f)
-	}
-	return append(b, frame("ready", map[string]uint64{"dropped": h.dropped.Load()})...)
-}
-
-// appendSession appends the frames of s and its calls that pass f.
-func appendSession(b []byte, s *sessionState, f Filter) []byte {
-	if !f.Session(&s.Session) {
-		return b
-	}
-	b = append(b, frame("session", &s.Session)...)
-	for _, c := range s.calls {
-		if f.Call(c) {
-			b = append(b, frame("call", c)...)
+		s := h.sessions[id]
+		if !f.Session(&s.Session) {
+			continue
+		}
+		b = append(b, frame("session", &s.Session)...)
+		for _, c := range s.calls {
+			if f.Call(c) {
+				calls = append(calls, c)
+			}
 		}
 	}
-	return b
+	sort.SliceStable(calls, func(i, j int) bool { return calls[i].Time.Before(calls[j].Time) })
+	first, size := len(calls), 0
+	for first > 0 && size+calls[first-1].size <= h.o.SnapshotBytes {
+		first--
+		size += calls[first].size
+	}
+	for _, c := range calls[first:] {
+		b = append(b, frame("call", c)...)
+	}
+	return append(b, frame("ready", map[string]uint64{"dropped": h.dropped.Load()})...)
 }
 
 // frame is one server-sent event. JSON holds no raw newlines, so the

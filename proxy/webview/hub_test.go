@@ -269,7 +269,7 @@ func TestHubFilter(t *testing.T) {
 // the hub keeps a bounded number of sessions, dropping closed ones
 // first.
 func TestHubBounds(t *testing.T) {
-	h := NewHub(HubOptions{Limits: Limits{Calls: 5, Value: 40}, Sessions: 2})
+	h := NewHub(HubOptions{Limits: Limits{Calls: 5, Value: 40}, Sessions: 2, SnapshotBytes: 1500})
 	defer h.Close()
 	a := newSession("a", "g", 1)
 	h.Connect(a, "")
@@ -278,7 +278,9 @@ func TestHubBounds(t *testing.T) {
 	}
 	settle(t, h)
 	sessions, calls := snapshotOf(t, h, Filter{})
-	if len(sessions) != 1 || sessions[0].Calls != 20 || sessions[0].Evicted != 15 || len(calls) != 5 || calls[0].Seq != 16 {
+	// Five kept; the snapshot's budget carries the newest four of them
+	// (about 330 bytes each).
+	if len(sessions) != 1 || sessions[0].Calls != 20 || sessions[0].Evicted != 15 || len(calls) != 4 || calls[0].Seq != 17 || calls[3].Seq != 20 {
 		t.Fatalf("sessions %+v, %d calls", sessions, len(calls))
 	}
 	if !strings.Contains(string(calls[0].Result), "too large") {

@@ -15,6 +15,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
 )
 
 // openHost opens the stores of cfg ([store]) and the host the built-in
@@ -33,7 +34,7 @@ func openHost(ctx context.Context, log *zap.Logger, cfg store.Config) (host *bui
 func builtinsOf(h *builtin.Host) []proxy.Builtin { return []proxy.Builtin{h.Builtin} }
 
 func newServeCommand(a *app) *cobra.Command {
-	var pcapFile string
+	var pcapFile, webAddr, webLogs string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the proxy / local server described by the configuration",
@@ -51,6 +52,11 @@ func newServeCommand(a *app) *cobra.Command {
 				return err
 			}
 			defer obs.close()
+			web, err := startWebView(a.log, cfg, a.v.ConfigFileUsed(), webAddr, webLogs)
+			if err != nil {
+				return err
+			}
+			defer web.close()
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			host, closeHost, err := openHost(ctx, a.log, cfg.Store)
@@ -82,7 +88,7 @@ func newServeCommand(a *app) *cobra.Command {
 			srv, err := proxy.New(cfg, hooks.apply(proxy.Options{
 				Logger:   a.log,
 				Builtins: builtinsOf(host),
-				Recorder: obs.recorder(),
+				Recorder: record.Multi(obs.recorder(), web.recorder()),
 				Accounts: host.Stores.Accounts,
 				Resolver: dns.resolver,
 			}))
@@ -110,5 +116,7 @@ func newServeCommand(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&pcapFile, "pcapng", "", "write decrypted PRUDP traffic to this pcapng file")
+	cmd.Flags().StringVar(&webAddr, "web", "", "serve the live session view on this address (web.listen; host defaults to 127.0.0.1)")
+	cmd.Flags().StringVar(&webLogs, "web-logs", "", "folder of session logs the web view offers to open (web.logs; default log.sessions)")
 	return cmd
 }

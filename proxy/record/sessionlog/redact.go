@@ -384,3 +384,8 @@ func quote(s string) []byte {
 	_ = enc.Encode(s)
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
+
+// Redacted returns r with the secret rule applied, as a Writer without
+// Options.Secrets writes it: for other views of the same records (the web
+// view).
+func Redacted(r Record) Record { return redactRecord(r) }

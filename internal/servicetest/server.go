@@ -13,6 +13,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/peer"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
@@ -35,6 +36,9 @@ type Game struct {
 	// Users are accounts "pid:password" (username = the PID); default
 	// 1001:pw1 to 1008:pw8.
 	Users []string
+	// Recorder receives the server's sessions (session logs, captures);
+	// nil: none.
+	Recorder record.Recorder
 }
 
 // Server is a running nexproxy with one game, on loopback.
@@ -132,7 +136,7 @@ func Start(tb testing.TB, g Game, host *builtin.Host) *Server {
 	if err := proxy.SeedAccounts(context.Background(), host.Stores.Accounts, cfg.Accounts, nil); err != nil {
 		tb.Fatalf("servicetest: seed accounts: %v", err)
 	}
-	srv, err := proxy.New(cfg, proxy.Options{Builtins: []proxy.Builtin{host.Builtin}, Accounts: host.Stores.Accounts})
+	srv, err := proxy.New(cfg, proxy.Options{Builtins: []proxy.Builtin{host.Builtin}, Accounts: host.Stores.Accounts, Recorder: g.Recorder})
 	if err != nil {
 		tb.Fatal(err)
 	}

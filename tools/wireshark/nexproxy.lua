@@ -3176,6 +3176,7 @@ end
 local function dissect(tvb, pinfo, tree, cs)
   local len = tvb:len()
   pinfo.cols.protocol = "NEX"
+  pinfo.cols.info = "NEX message"
   local st = settings_of(cs)
   local stree = tree:add(hf.settings, tvb(0, 0), st.from)
   stree:add(hf.nex_version, tvb(0, 0), st.nex)
@@ -3316,10 +3317,16 @@ local function looks_like_rmc(tvb, cs)
   return len >= off + 9 and tvb(off, 1):uint() <= 1
 end
 
+-- done is the frame the heuristic dissected last; the postdissector
+-- below, which runs after it in the same frame, resets it.
+local done
+
 local function run(tvb, pinfo, root, cs)
+  done = pinfo.number
   local tree = root:add(nexproxy, tvb())
   local ok, err = pcall(dissect, tvb, pinfo, tree, cs)
   if not ok then
+    pinfo.cols.info:append(" [malformed]")
     if getmetatable(err) == Malformed then
       tree:add_proto_expert_info(ef.malformed, err.msg)
     else
@@ -3342,5 +3349,42 @@ local function heuristic(tvb, pinfo, tree)
   return true
 end
 
+-- udp_payload finds the UDP payload in the Ethernet, IPv4 or IPv6 and
+-- UDP headers nexproxy writes around each message (nil for another
+-- frame, or an empty payload).
+local function udp_payload(tvb)
+  local len = tvb:len()
+  if len < 14 then return nil end
+  local etype, off = tvb(12, 2):uint(), nil
+  if etype == 0x0800 and len >= 34 and tvb(23, 1):uint() == 17 then
+    off = 14 + (tvb(14, 1):uint() % 16) * 4 + 8
+  elseif etype == 0x86DD and len >= 54 and tvb(20, 1):uint() == 17 then
+    off = 14 + 40 + 8
+  end
+  if not off or off >= len then return nil end
+  return tvb(off):tvb()
+end
+
+-- A heuristic of another protocol may claim a message first (they are
+-- tried in turn, and some accept almost anything): the postdissector
+-- still shows every message nexproxy's comment names.
+local function postdissector(tvb, pinfo, tree)
+  if done == pinfo.number then
+    done = nil
+    return
+  end
+  done = nil
+  local ok, cs = pcall(comments)
+  if not ok or not is_nexproxy_comment(cs) then return end
+  local ok2, payload = pcall(udp_payload, tvb)
+  if ok2 and payload then
+    run(payload, pinfo, tree, cs)
+    done = nil
+  end
+end
+
 nexproxy:register_heuristic("udp", heuristic)
 DissectorTable.get("udp.port"):add_for_decode_as(nexproxy)
+local capture = Proto("nexproxy_capture", "NEX RMC in nexproxy captures")
+capture.dissector = postdissector
+register_postdissector(capture)

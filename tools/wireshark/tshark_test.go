@@ -202,7 +202,7 @@ func TestTsharkDecodesRecordedSession(t *testing.T) {
 			"nexproxy.Utility.AcquireNexUniqueId.response.unique_id": uid}},
 		{"Ranking.UploadScore call 3 request", map[string]string{
 			"nexproxy.protocol_name": "Ranking", "nexproxy.method_name": "UploadScore", "nexproxy.call_id": "3",
-			"nexproxy.Ranking.UploadScore.unique_id": uid,
+			"nexproxy.Ranking.UploadScore.unique_id":    uid,
 			"nexproxy.struct.RankingScoreData.category": "7", "nexproxy.struct.RankingScoreData.score": "4242",
 			"nexproxy.struct.RankingScoreData.groups.item": "1,2", "nexproxy.struct.RankingScoreData.param": "99",
 			"nexproxy.struct.version": "0"}},

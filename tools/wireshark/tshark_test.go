@@ -2,6 +2,7 @@ package wireshark_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,11 +79,11 @@ type session struct {
 	gid      uint32
 }
 
-// recordSession runs a local Wii U game (NEX 3.5: structure headers, u32
-// PIDs) with a capture of every session, and has console 1001 log in,
-// acquire a unique id, upload a score, read the ranking and create a
-// matchmaking session.
-func recordSession(t *testing.T) session {
+// recordSession runs a local game of the platform with a capture of every
+// session, and has console 1001 log in, register, acquire a unique id,
+// upload a score, read the ranking (and an empty one, an error) and create
+// a matchmaking session.
+func recordSession(t *testing.T, platform string) session {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "all.pcapng")
 	capture, err := pcapng.Create(path)
@@ -90,7 +91,7 @@ func recordSession(t *testing.T) session {
 		t.Fatal(err)
 	}
 	fr := record.NewFile(record.FileOptions{Capture: capture})
-	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu", Recorder: fr}, nil)
+	srv := servicetest.Start(t, servicetest.Game{Platform: platform, Recorder: fr}, nil)
 	c := srv.Login(t, "1001:pw1")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -117,6 +118,11 @@ func recordSession(t *testing.T) session {
 	if err != nil || len(got.Result.Data) != 1 {
 		t.Fatalf("get ranking: %+v, %v", got, err)
 	}
+	// A ranking without entries answers Ranking::NotFound: an error
+	// response, which names no method on the wire.
+	if _, err := rk.GetRanking(ctx, &ranking.GetRankingRequest{Category: 8, Order: order, PID: 1001}); err == nil {
+		t.Fatal("get ranking of an empty category: no error")
+	}
 	ms := &mm.MatchmakeSession{}
 	ms.SetDefaults()
 	ms.MinParticipants, ms.MaxParticipants, ms.GameMode = 1, 4, 4
@@ -139,11 +145,12 @@ func recordSession(t *testing.T) session {
 	return session{capture: path, uniqueID: uid.UniqueID, gid: cr.GID}
 }
 
-// fields dissects capture and returns one map per nexproxy packet
-// (frame.comment → the named fields' values, several values joined by ",").
-func fields(t *testing.T, capture string, names ...string) map[string]map[string]string {
+// fields dissects capture (pass "-2": in two passes) and returns one map
+// per nexproxy packet, keyed by its comment without the settings note, of
+// the named fields' values (several values joined by ",").
+func fields(t *testing.T, capture, pass string, names ...string) map[string]map[string]string {
 	t.Helper()
-	args := []string{"-Y", "nexproxy", "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.comment"}
+	args := []string{pass, "-Y", "nexproxy", "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.comment"}
 	for _, n := range names {
 		args = append(args, "-e", n)
 	}
@@ -165,22 +172,35 @@ func fields(t *testing.T, capture string, names ...string) map[string]map[string
 }
 
 // TestTsharkDecodesRecordedSession records a real session (console,
-// nexproxy serving the game locally) and reads its capture back with
-// tshark and the generated dissector: the header fields, the request
-// parameters and response values of known calls, and no packet that the
-// dissector finds malformed.
+// nexproxy serving the game locally) on Wii U (NEX 3.5, u32 PIDs) and on
+// Switch (NEX 4, u64 PIDs) and reads its capture back with tshark and the
+// generated dissector: the header fields, the request parameters and
+// response values of known calls, the pairing of responses (an error's
+// included) with their requests, and no packet that the dissector cannot
+// decode whole.
 func TestTsharkDecodesRecordedSession(t *testing.T) {
 	tshark(t)
-	s := recordSession(t)
+	for _, tc := range []struct {
+		platform, nex, pid string
+	}{{"wiiu", "30504", "4"}, {"switch", "40605", "8"}} {
+		t.Run(tc.platform, func(t *testing.T) {
+			s := recordSession(t, tc.platform)
+			checkSession(t, s, tc.nex, tc.pid)
+		})
+	}
+}
 
-	got := fields(t, s.capture,
-		"nexproxy.protocol_name", "nexproxy.method_name", "nexproxy.call_id", "nexproxy.request", "nexproxy.nex_version", "nexproxy.pid_size",
+func checkSession(t *testing.T, s session, nex, pid string) {
+	t.Helper()
+	got := fields(t, s.capture, "-2",
+		"frame.number", "nexproxy.protocol_name", "nexproxy.method_name", "nexproxy.call_id", "nexproxy.request",
+		"nexproxy.nex_version", "nexproxy.pid_size", "nexproxy.error", "nexproxy.request_in", "nexproxy.response_in",
 		"nexproxy.Authentication.Login.username",
 		"nexproxy.Utility.AcquireNexUniqueId.response.unique_id",
 		"nexproxy.Ranking.UploadScore.unique_id",
 		"nexproxy.struct.RankingScoreData.category", "nexproxy.struct.RankingScoreData.score",
 		"nexproxy.struct.RankingScoreData.groups.item", "nexproxy.struct.RankingScoreData.param",
-		"nexproxy.Ranking.GetRanking.pid",
+		"nexproxy.Ranking.GetRanking.pid", "nexproxy.Ranking.GetRanking.category",
 		"nexproxy.struct.RankingRankData.pid", "nexproxy.struct.RankingRankData.score", "nexproxy.struct.RankingRankData.rank",
 		"nexproxy.MatchmakeExtension.CreateMatchmakeSession.gathering",
 		"nexproxy.MatchmakeExtension.CreateMatchmakeSession.description",
@@ -189,14 +209,14 @@ func TestTsharkDecodesRecordedSession(t *testing.T) {
 		"nexproxy.struct.version",
 	)
 	uid := strconv.FormatUint(s.uniqueID, 10)
+	notFound, _ := rmc.ResultByName("Ranking::NotFound")
 	want := []struct {
 		packet string
 		fields map[string]string
 	}{
-		{"Authentication.Login call 1 request", map[string]string{
-			"nexproxy.protocol_name": "Authentication", "nexproxy.method_name": "Login", "nexproxy.call_id": "1", "nexproxy.request": "1",
-			"nexproxy.nex_version": "30504", "nexproxy.pid_size": "4",
-			"nexproxy.Authentication.Login.username": "1001"}},
+		{"Utility.AcquireNexUniqueId call 2 request", map[string]string{
+			"nexproxy.protocol_name": "Utility", "nexproxy.method_name": "AcquireNexUniqueId", "nexproxy.call_id": "2", "nexproxy.request": "1",
+			"nexproxy.nex_version": nex, "nexproxy.pid_size": pid}},
 		{"Utility.AcquireNexUniqueId call 2 response", map[string]string{
 			"nexproxy.protocol_name": "Utility", "nexproxy.method_name": "AcquireNexUniqueId", "nexproxy.call_id": "2", "nexproxy.request": "0",
 			"nexproxy.Utility.AcquireNexUniqueId.response.unique_id": uid}},
@@ -206,18 +226,30 @@ func TestTsharkDecodesRecordedSession(t *testing.T) {
 			"nexproxy.struct.RankingScoreData.category": "7", "nexproxy.struct.RankingScoreData.score": "4242",
 			"nexproxy.struct.RankingScoreData.groups.item": "1,2", "nexproxy.struct.RankingScoreData.param": "99",
 			"nexproxy.struct.version": "0"}},
-		{"Ranking.GetRanking call 4 request", map[string]string{"nexproxy.Ranking.GetRanking.pid": "1001"}},
+		{"Ranking.GetRanking call 4 request", map[string]string{"nexproxy.Ranking.GetRanking.pid": "1001", "nexproxy.Ranking.GetRanking.category": "7"}},
 		{"Ranking.GetRanking call 4 response", map[string]string{
 			"nexproxy.method_name":                  "GetRanking",
 			"nexproxy.struct.RankingRankData.pid":   "1001",
 			"nexproxy.struct.RankingRankData.score": "4242", "nexproxy.struct.RankingRankData.rank": "1"}},
-		{"MatchmakeExtension.CreateMatchmakeSession call 5 request", map[string]string{
+		{"Ranking.GetRanking call 5 request", map[string]string{"nexproxy.Ranking.GetRanking.category": "8"}},
+		// The method of an error response comes from its request.
+		{"Ranking.GetRanking call 5 response error Ranking::NotFound", map[string]string{
+			"nexproxy.method_name": "GetRanking", "nexproxy.error": fmt.Sprintf("0x%08x", uint32(notFound))}},
+		{"MatchmakeExtension.CreateMatchmakeSession call 6 request", map[string]string{
 			"nexproxy.MatchmakeExtension.CreateMatchmakeSession.gathering":   "MatchmakeSession",
 			"nexproxy.MatchmakeExtension.CreateMatchmakeSession.description": "tshark test",
 			"nexproxy.struct.MatchmakeSession.application_data":              "617070",
 			"nexproxy.struct.Gathering.max_participants":                     "4"}},
-		{"MatchmakeExtension.CreateMatchmakeSession call 5 response", map[string]string{
+		{"MatchmakeExtension.CreateMatchmakeSession call 6 response", map[string]string{
 			"nexproxy.MatchmakeExtension.CreateMatchmakeSession.response.gid": strconv.FormatUint(uint64(s.gid), 10)}},
+	}
+	if nex == "30504" {
+		want = append(want, struct {
+			packet string
+			fields map[string]string
+		}{"Authentication.Login call 1 request", map[string]string{
+			"nexproxy.protocol_name": "Authentication", "nexproxy.method_name": "Login", "nexproxy.call_id": "1",
+			"nexproxy.Authentication.Login.username": "1001"}})
 	}
 	for _, w := range want {
 		pkt, ok := got[w.packet]
@@ -230,6 +262,28 @@ func TestTsharkDecodesRecordedSession(t *testing.T) {
 				t.Errorf("%s: %s = %q, want %q", w.packet, f, pkt[f], v)
 			}
 		}
+	}
+	// Every response links to its request and back (tshark -2 reads the
+	// capture twice, so requests know their responses too).
+	pairs := 0
+	for name, resp := range got {
+		before, _, ok := strings.Cut(name, " response")
+		if !ok {
+			continue
+		}
+		req, ok := got[before+" request"]
+		if !ok {
+			t.Errorf("%s: no request %q", name, before+" request")
+			continue
+		}
+		if resp["nexproxy.request_in"] != req["frame.number"] || req["nexproxy.response_in"] != resp["frame.number"] {
+			t.Errorf("%s: request in %q, want %q; its request's response in %q, want %q", name,
+				resp["nexproxy.request_in"], req["frame.number"], req["nexproxy.response_in"], resp["frame.number"])
+		}
+		pairs++
+	}
+	if pairs < len(want)/2 {
+		t.Errorf("%d request/response pairs", pairs)
 	}
 
 	// Every message of the session decodes whole: nothing malformed, no
@@ -244,7 +298,7 @@ func TestTsharkDecodesRecordedSession(t *testing.T) {
 	// The full tree of one call, as Wireshark shows it.
 	tree := runTshark(t, s.capture, "-V", "-O", "nexproxy", "-Y", "nexproxy.method_name == \"UploadScore\" && nexproxy.request == 1")
 	for _, w := range []string{"Protocol name: Ranking", "Method name: UploadScore", "Call ID: 3", "score_data (RankingScoreData)",
-		"category: 7", "score: 4242", "groups: 2 items (list<u8>)", "param: 99", "unique_id: " + uid} {
+		"category: 7", "score: 4242", "groups: 2 items (list<u8>)", "param: 99", "unique_id: " + uid, "NEX version: " + nex} {
 		if !strings.Contains(tree, w) {
 			t.Errorf("tshark -V lacks %q:\n%s", w, tree)
 		}

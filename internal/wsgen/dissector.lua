@@ -59,7 +59,11 @@ end
 local SIZES = {u8 = 1, u16 = 2, u32 = 4, u64 = 8, s8 = 1, s16 = 2, s32 = 4, s64 = 8,
   float = 4, double = 8, bool = 1, result = 4, datetime = 8}
 
-local MAX_DEPTH = 32
+-- Held objects are decoded under a pcall each, which Lua bounds, and
+-- structures nest one in another only through lists: both are capped far
+-- above anything real.
+local MAX_HELD = 32
+local MAX_NESTING = 200
 
 -- A cursor reads one message: off is the next byte, lim the end of the
 -- innermost bounded scope (message, structure content, held object).
@@ -109,6 +113,15 @@ local function datetime_text(r)
   return string.format("%04d-%02d-%02d %02d:%02d:%02d", year, bits(22, 4), bits(17, 5), bits(12, 5), bits(6, 6), bits(0, 6))
 end
 
+-- result_text names a result code; success values share their error
+-- twin's name (rmc.Result.Name), 0x00010001 being plain success.
+local function result_text(v)
+  if v >= 0x80000000 then return RESULTS[v] or "unknown error" end
+  if v == 0x00010001 then return "success" end
+  local name = RESULTS[v + 0x80000000]
+  return name and ("success, " .. name) or "success"
+end
+
 local decode_value
 
 local function decode_fields(c, tree, fields, rev)
@@ -123,7 +136,7 @@ local function levels_of(name)
   local out, s = {}, STRUCTS[name]
   while s do
     table.insert(out, 1, s)
-    if #out > MAX_DEPTH then fail("structure " .. name .. ": inheritance too deep") end
+    if #out > MAX_NESTING then fail("structure " .. name .. ": inheritance too deep") end
     s = s.parent and STRUCTS[s.parent]
   end
   return out
@@ -131,6 +144,8 @@ end
 
 local function decode_struct(c, tree, t)
   local start = c.off
+  c.nesting = c.nesting + 1
+  if c.nesting > MAX_NESTING then fail("structures nested too deep") end
   local item = tree:add(t.f, range(c, 0))
   item:set_text(t.label .. " (" .. t.struct .. ")")
   local levels = levels_of(t.struct)
@@ -160,6 +175,7 @@ local function decode_struct(c, tree, t)
     if lt ~= item then lt:set_len(c.off - lstart) end
   end
   item:set_len(c.off - start)
+  c.nesting = c.nesting - 1
   return item
 end
 
@@ -191,16 +207,18 @@ local function decode_anydata(c, tree, t)
   if inner > c.lim - c.off then fail(string.format("held object of %d bytes beyond the %d left", inner, c.lim - c.off)) end
   local saved, stop = c.lim, c.off + inner
   c.lim = stop
-  if STRUCTS[class] and c.depth < MAX_DEPTH then
-    c.depth = c.depth + 1
+  if STRUCTS[class] and c.held < MAX_HELD then
+    c.held = c.held + 1
+    local nesting = c.nesting
     local ok, err = pcall(decode_struct, c, item, {kind = "struct", label = "object", struct = class, f = hf.anydata_object})
-    c.depth = c.depth - 1
-    c.lim = stop
+    c.held, c.nesting, c.lim = c.held - 1, nesting, stop
     if not ok then
       if getmetatable(err) ~= Malformed then error(err, 0) end
       -- As rmc/schema does: a game's own subclass keeps its bytes raw.
       item:add_proto_expert_info(ef.holder, class .. ": " .. err.msg)
-      c.off = start + (stop - start - inner)
+      c.off = stop - inner
+    elseif c.off < stop then
+      item:add_proto_expert_info(ef.holder, string.format("%s: %d bytes after the object", class, stop - c.off))
     end
   end
   if c.off < stop then item:add(hf.anydata_raw, c.tvb(c.off, stop - c.off)) end
@@ -218,7 +236,11 @@ decode_value = function(c, tree, t)
     need(c, n, t.spelling)
     local r = c.tvb(c.off, n)
     local item = tree:add_le(t.f, r)
-    if k == "datetime" then item:append_text(" (" .. datetime_text(r) .. ")") end
+    if k == "datetime" then
+      item:append_text(" (" .. datetime_text(r) .. ")")
+    elseif k == "result" then
+      item:append_text(" (" .. result_text(r:le_uint()) .. ")")
+    end
     c.off = c.off + n
     return item
   elseif k == "pid" then
@@ -371,7 +393,7 @@ local function dissect(tvb, pinfo, tree, cs)
       size_item:add_proto_expert_info(ef.malformed, string.format("size %d, but %d bytes follow", size, len - 4))
     end
   end
-  local c = {tvb = tvb, off = 5, lim = len, st = st, budget = 4 * len + 256, depth = 0}
+  local c = {tvb = tvb, off = 5, lim = len, st = st, budget = 4 * len + 256, held = 0, nesting = 0}
   local pbyte = tvb(4, 1):uint()
   local request = pbyte >= 0x80
   local proto_id = pbyte % 0x80
@@ -498,10 +520,16 @@ local function run(tvb, pinfo, root, cs)
   local tree = root:add(nexproxy, tvb())
   local ok, err = pcall(dissect, tvb, pinfo, tree, cs)
   if not ok then
-    pinfo.cols.info:append(" [malformed]")
-    if getmetatable(err) == Malformed then
+    local len = tvb:len()
+    if getmetatable(err) == Malformed and len >= 4 and tvb(0, 4):le_uint() > len - 4 then
+      -- The capture cut the message (a UDP datagram holds 65507 bytes).
+      pinfo.cols.info:append(" [truncated]")
+      tree:add_proto_expert_info(ef.truncated, err.msg)
+    elseif getmetatable(err) == Malformed then
+      pinfo.cols.info:append(" [malformed]")
       tree:add_proto_expert_info(ef.malformed, err.msg)
     else
+      pinfo.cols.info:append(" [dissector error]")
       tree:add_proto_expert_info(ef.internal, tostring(err))
     end
   end

@@ -155,6 +155,7 @@ func writeCapture(t *testing.T, msgs []message) string {
 // decode whole in the dissector, under the method name rmc/schema gives.
 func TestTsharkDecodesEveryMethod(t *testing.T) {
 	tshark(t)
+	t.Parallel()
 	msgs := append(everyMethod(t), richMessages(t)...)
 	path := writeCapture(t, msgs)
 	out := strings.TrimSpace(runTshark(t, path, "-T", "fields", "-E", "separator=|", "-e", "frame.comment",
@@ -187,6 +188,7 @@ func TestTsharkDecodesEveryMethod(t *testing.T) {
 // still shown as NEX with the damage reported as expert information.
 func TestTsharkSurvivesMalformed(t *testing.T) {
 	tshark(t)
+	t.Parallel()
 	seeds := richMessages(t)
 	rng := rand.New(rand.NewSource(15))
 	var msgs []message

@@ -180,6 +180,7 @@ func fields(t *testing.T, capture, pass string, names ...string) map[string]map[
 // decode whole.
 func TestTsharkDecodesRecordedSession(t *testing.T) {
 	tshark(t)
+	t.Parallel()
 	for _, tc := range []struct {
 		platform, nex, pid string
 	}{{"wiiu", "30504", "4"}, {"switch", "40605", "8"}} {

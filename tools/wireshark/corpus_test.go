@@ -38,7 +38,7 @@ var titles = []rmc.Settings{
 
 // everyMethod encodes the request and response of every described method
 // (each game variant's too) at its defaults, for each title.
-func everyMethod(t *testing.T) []message {
+func everyMethod(t testing.TB) []message {
 	t.Helper()
 	base := schema.Default()
 	regs := map[string]*schema.Registry{"": base}
@@ -85,7 +85,7 @@ func everyMethod(t *testing.T) []message {
 }
 
 // richMessages are calls with filled lists, structures and a held object.
-func richMessages(t *testing.T) []message {
+func richMessages(t testing.TB) []message {
 	t.Helper()
 	var out []message
 	for _, s := range titles[1:] {

@@ -2965,7 +2965,7 @@ local function levels_of(name)
   while s do
     table.insert(out, 1, s)
     if #out > MAX_NESTING then fail("structure " .. name .. ": inheritance too deep") end
-    s = s.parent and STRUCTS[s.parent]
+    if s.parent then s = STRUCTS[s.parent] else s = nil end
   end
   return out
 end

@@ -3303,7 +3303,9 @@ local function dissect(tvb, pinfo, tree, cs)
   tree:append_text(", " .. info)
 
   if not request and not success then
-    if c.off < len then tree:add(hf.trailing, tvb(c.off, len - c.off)) end
+    if c.off < len then
+      tree:add(hf.trailing, tvb(c.off, len - c.off)):add_proto_expert_info(ef.trailing)
+    end
     return
   end
   local fields = l and (request and l.request or (not (proto and proto.one_way) and l.response))

@@ -130,6 +130,7 @@ func (p *pair) fields() []zap.Field {
 func (p *pair) dial(cfg prudp.DialConfig, addr string) (*prudp.Conn, error) {
 	ctx, cancel := context.WithTimeout(p.srv.ctx, dialTimeout)
 	defer cancel()
+	cfg.Resolver = p.srv.opts.Resolver
 	return prudp.Dial(ctx, p.g.upNetwork, addr, cfg)
 }
 

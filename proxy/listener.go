@@ -111,6 +111,7 @@ func (s *Server) openListeners(ctx context.Context) error {
 			al.shared = true
 		}
 	}
+	unserved := newUnservedLog(s.log)
 	for _, l := range order {
 		var games []prudp.Settings
 		seen := map[string]bool{}
@@ -136,6 +137,10 @@ func (s *Server) openListeners(ctx context.Context) error {
 			Connect: func(req prudp.ConnectRequest) (prudp.ConnectResponse, error) { return s.connect(l, req) },
 			Logger:  s.log,
 			Serves:  l.serves,
+			// Consoles of known titles without a game here are named in
+			// the log rather than dropped in silence.
+			Known:    knownProfiles(l),
+			Unserved: func(m prudp.KnownMatch) { unserved.report(l.addr, m) },
 		}
 		var err error
 		if l.ws {
@@ -271,6 +276,7 @@ func (s *Server) passConnect(g *game, req prudp.ConnectRequest) (a *accepted, er
 		CheckConnectReply: func(b []byte) error { reply = bytes.Clone(b); return nil },
 		TLSConfig:         g.upTLS,
 		Logger:            s.log,
+		Resolver:          s.opts.Resolver,
 	})
 	if err != nil {
 		g.log.Info("relayed secure connect refused upstream", zap.Uint64("pid", login.pid), zap.Stringer("remote", req.RemoteAddr), zap.Error(err))

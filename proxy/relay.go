@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/netip"
@@ -10,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
@@ -90,7 +92,9 @@ func (rs *relays) open(g *game, sess *rpc.Session, up rmc.StationURL) (netip.Add
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
-	ua, err := net.ResolveUDPAddr("udp", addr)
+	ctx, cancel := context.WithTimeout(rs.srv.ctx, dialTimeout)
+	ua, err := prudp.ResolveUDP(ctx, rs.srv.opts.Resolver, "udp", addr)
+	cancel()
 	if err != nil {
 		return netip.AddrPort{}, err
 	}

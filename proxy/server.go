@@ -50,6 +50,10 @@ type Options struct {
 	Recorder record.Recorder
 	// Registry describes the protocols; nil means schema.Default().
 	Registry *schema.Registry
+	// Resolver looks up the host names of upstream game servers; nil =
+	// the system's. With the DNS responder running it is the responder's
+	// upstream resolver (dnsd.Resolver), so nexproxy never asks itself.
+	Resolver *net.Resolver
 }
 
 // Events observes session life cycles.

@@ -376,6 +376,12 @@ type wsClientCarrier struct {
 // with subprotocol NEX. The returned carrier's peer address is the
 // server's TCP address, which RemoteAddrPort reports.
 func DialWebSocketCarrier(ctx context.Context, addr string, tlsCfg *tls.Config) (Carrier, netip.AddrPort, error) {
+	return dialWebSocketCarrier(ctx, addr, tlsCfg, nil)
+}
+
+// dialWebSocketCarrier is DialWebSocketCarrier looking the host up
+// through r (nil: the system's resolver).
+func dialWebSocketCarrier(ctx context.Context, addr string, tlsCfg *tls.Config, r *net.Resolver) (Carrier, netip.AddrPort, error) {
 	scheme := "ws"
 	if tlsCfg != nil {
 		scheme = "wss"
@@ -384,6 +390,10 @@ func DialWebSocketCarrier(ctx context.Context, addr string, tlsCfg *tls.Config) 
 		Subprotocols:     []string{wsSubprotocol},
 		TLSClientConfig:  tlsCfg,
 		HandshakeTimeout: 15 * time.Second,
+	}
+	if r != nil {
+		nd := &net.Dialer{Resolver: r}
+		d.NetDialContext = nd.DialContext
 	}
 	ws, resp, err := d.DialContext(ctx, scheme+"://"+addr+"/", nil)
 	if resp != nil && resp.Body != nil {

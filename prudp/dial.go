@@ -30,6 +30,9 @@ type DialConfig struct {
 	TLSConfig *tls.Config
 	// Logger receives debug logs; nil logs nothing.
 	Logger *zap.Logger
+	// Resolver looks up a host name in the address; nil = the system's
+	// (net.DefaultResolver).
+	Resolver *net.Resolver
 }
 
 // dialOwner is the carrier and read goroutine a dialled connection owns.
@@ -51,7 +54,7 @@ func (o *dialOwner) shutdown() {
 func Dial(ctx context.Context, network, addr string, cfg DialConfig) (*Conn, error) {
 	switch network {
 	case "udp", "udp4", "udp6":
-		ra, err := net.ResolveUDPAddr(network, addr)
+		ra, err := ResolveUDP(ctx, cfg.Resolver, network, addr)
 		if err != nil {
 			return nil, fmt.Errorf("prudp: dial %s: %w", addr, err)
 		}
@@ -75,13 +78,48 @@ func Dial(ctx context.Context, network, addr string, cfg DialConfig) (*Conn, err
 				}
 			}
 		}
-		c, remote, err := DialWebSocketCarrier(ctx, addr, tc)
+		c, remote, err := dialWebSocketCarrier(ctx, addr, tc, cfg.Resolver)
 		if err != nil {
 			return nil, err
 		}
 		return dialOn(ctx, c, remote, cfg)
 	}
 	return nil, fmt.Errorf("prudp: dial: unknown network %q (want udp, ws or wss)", network)
+}
+
+// ResolveUDP is net.ResolveUDPAddr through r (nil: the system's
+// resolver), with ctx: the first IPv4 address for "udp" when there is
+// one, as net.ResolveUDPAddr picks.
+func ResolveUDP(ctx context.Context, r *net.Resolver, network, addr string) (*net.UDPAddr, error) {
+	if r == nil {
+		return net.ResolveUDPAddr(network, addr)
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return net.ResolveUDPAddr(network, net.JoinHostPort(a.String(), port))
+	}
+	p, err := r.LookupPort(ctx, "udp", port)
+	if err != nil {
+		return nil, err
+	}
+	ipNet := map[string]string{"udp": "ip", "udp4": "ip4", "udp6": "ip6"}[network]
+	ips, err := r.LookupNetIP(ctx, ipNet, host)
+	if err != nil {
+		return nil, err
+	}
+	pick := ips[0]
+	if network == "udp" {
+		for _, ip := range ips {
+			if ip.Unmap().Is4() {
+				pick = ip
+				break
+			}
+		}
+	}
+	return net.UDPAddrFromAddrPort(netip.AddrPortFrom(pick.Unmap(), uint16(p))), nil
 }
 
 // DialCarrier connects over an existing carrier to the server at remote.

@@ -77,7 +77,14 @@ func FuzzListenerInput(f *testing.F) {
 		s := fastSettings(variantProfiles()[profiles[int(which)%len(profiles)]])
 		synctest.Test(t, func(t *testing.T) {
 			ctx := context.Background()
-			tn := newTestNet(t, 11, Impairment{}, ListenConfig{Games: []Settings{s}})
+			// Known profiles of every wire format put the known-title
+			// check on the path of whatever the listener refuses.
+			var known []Settings
+			for _, k := range []Settings{WiiU(), ThreeDS(), Switch()} {
+				k.AccessKey = "0badf00d"
+				known = append(known, k)
+			}
+			tn := newTestNet(t, 11, Impairment{}, ListenConfig{Games: []Settings{s}, Known: known, Unserved: func(KnownMatch) {}})
 			cli, srv, err := tn.dial(ctx, DialConfig{Settings: s})
 			if err != nil {
 				t.Fatal(err)

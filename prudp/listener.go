@@ -36,6 +36,14 @@ type ListenConfig struct {
 	// unanswered and counted (ListenerStats.UnservedPort), so a scanner
 	// learns nothing. Nil serves every port.
 	Serves func(VPort) bool
+	// Known are profiles of titles the listener does not serve but can
+	// name: an opening packet (SYN or CONNECT) that no game accepts is
+	// tried against them (at a bounded rate) and dropped as before, and a
+	// match is reported to Unserved.
+	Known []Settings
+	// Unserved is told of each opening packet that matched Known
+	// profiles. It runs on the read loop: it must not block.
+	Unserved func(KnownMatch)
 }
 
 // ConnectRequest is what the Connect callback gets.
@@ -83,6 +91,7 @@ type Listener struct {
 	v0, v1   []game
 	lite     []game
 	sigKey   []byte
+	known    *knownSet // nil without ListenConfig.Known; the read loop's
 	log      *zap.Logger
 	maxConns int
 	backlog  int
@@ -171,6 +180,11 @@ func ListenCarrier(ctx context.Context, c Carrier, cfg ListenConfig) (*Listener,
 			l.lite = append(l.lite, g)
 		default:
 			l.v0 = append(l.v0, g)
+		}
+	}
+	if len(cfg.Known) > 0 {
+		if l.known, err = newKnownSet(cfg.Known); err != nil {
+			return nil, fmt.Errorf("prudp: listen: known profile: %w", err)
 		}
 	}
 	l.stopCtx = context.AfterFunc(ctx, func() { _ = l.Close() })
@@ -327,6 +341,7 @@ func (l *Listener) datagram(data []byte, from netip.AddrPort, p *Packet) {
 	if len(games) == 0 {
 		l.stats.malformed.Add(1)
 		l.drop("no game of this wire format", from, nil)
+		l.identify(data, from)
 		return
 	}
 	first := true
@@ -335,6 +350,9 @@ func (l *Listener) datagram(data []byte, from netip.AddrPort, p *Packet) {
 		if err != nil {
 			l.stats.malformed.Add(1)
 			l.drop("decode", from, err)
+			if first {
+				l.identify(data, from)
+			}
 			return
 		}
 		if first && n < len(data) {

@@ -30,6 +30,7 @@ func (l *Listener) answerSyn(games []game, p *Packet, raw []byte, from netip.Add
 	if g == nil {
 		l.stats.badSig.Add(1)
 		l.drop("SYN signature matches no game", from, nil)
+		l.identify(raw, from)
 		return
 	}
 	v := g.s.Variant
@@ -85,6 +86,7 @@ func (l *Listener) acceptConnect(games []game, p *Packet, raw []byte, from netip
 	if len(cands) == 0 {
 		l.stats.badSig.Add(1)
 		l.drop("CONNECT signature", from, nil)
+		l.identify(raw, from)
 		return
 	}
 	g := cands[0]

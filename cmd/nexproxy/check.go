@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/dnsd"
 	"github.com/nexproxy/nexproxy/scripts"
 )
 
@@ -127,7 +128,8 @@ func configuredAccounts(cfg *config.Config) int {
 }
 
 // checkListeners binds every address serve would listen on, each once
-// (UDP, or TCP for WebSocket games and the metrics endpoint), and reports
+// (UDP, or TCP for WebSocket games and the metrics endpoint; both for the
+// DNS responder), and reports
 // each one that cannot be bound with the key that names it: serve would
 // stop at the first.
 func checkListeners(cfg *config.Config) []string {
@@ -146,6 +148,9 @@ func checkListeners(cfg *config.Config) []string {
 	}
 	if cfg.Metrics != "" {
 		all = append(all, listen{"tcp", cfg.Metrics, "metrics"})
+	}
+	if d, err := config.SectionOf[*dnsd.Config](cfg.Sections, dnsd.SectionName); err == nil && d.Enabled {
+		all = append(all, listen{"udp", d.Listen, "dns.listen"}, listen{"tcp", d.Listen, "dns.listen"})
 	}
 	var problems []string
 	seen := map[string]bool{}

@@ -10,4 +10,5 @@ func addCommands(root *cobra.Command, a *app) {
 	root.AddCommand(newDecodeCommand())
 	root.AddCommand(newWiresharkCommand())
 	root.AddCommand(newAccountsCommand(a))
+	root.AddCommand(newReplayCommand(a))
 }

@@ -6,6 +6,7 @@
 //	nexproxy decode     print a session log as a readable transcript
 //	nexproxy bench      measure logins/s, calls/s and latency of a server
 //	nexproxy accounts   add, list, change and remove the accounts in the store
+//	nexproxy replay     serve the games from recorded session logs
 //	nexproxy version    print the version
 package main
 

@@ -51,6 +51,7 @@ func newRootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&logFormat, "log-format", "auto", "log format: auto (console on a terminal, JSON otherwise), console, json")
 	root.AddCommand(newVersionCommand())
+	root.AddCommand(newGamesCommand())
 	addCommands(root, a)
 	return root
 }

@@ -74,11 +74,17 @@ func newServeCommand(a *app) *cobra.Command {
 			if hooks.hooks != nil {
 				host.Friends = hooks.hooks // nex.friends_of
 			}
+			dns, err := startDNS(a.log, cfg)
+			if err != nil {
+				return err
+			}
+			defer dns.stop(a.log)
 			srv, err := proxy.New(cfg, hooks.apply(proxy.Options{
 				Logger:   a.log,
 				Builtins: builtinsOf(host),
 				Recorder: obs.recorder(),
 				Accounts: host.Stores.Accounts,
+				Resolver: dns.resolver,
 			}))
 			if err != nil {
 				return err

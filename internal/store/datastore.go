@@ -357,6 +357,9 @@ type DataStore interface {
 	// notifications with an id above after, oldest first, and whether
 	// more follow.
 	Notifications(ctx context.Context, game string, recipient, after uint64, limit int) ([]DataNotification, bool, error)
+	// LatestNotification returns the id of recipient's newest
+	// notification, or 0 when there is none.
+	LatestNotification(ctx context.Context, game string, recipient uint64) (uint64, error)
 	// Atomic runs fn with a DataStore whose calls all belong to one
 	// transaction: fn's error, or the failure of any of its calls, undoes
 	// every change fn made (all-or-nothing batches). fn must use only tx

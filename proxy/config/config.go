@@ -61,7 +61,10 @@ type Scripts struct {
 
 // Game is one game served: its profile, listeners and upstream.
 type Game struct {
-	Name     string
+	Name string
+	// Title is the short name of the known title (internal/titles) the
+	// game's title key named, "" when it named none.
+	Title    string
 	Platform string // preset the profile started from: friends, 3ds, wiiu, switch
 	// AuthListen and SecureListen are host:port listen addresses. They may
 	// be equal (Switch: one WebSocket server, auth on PRUDP port 1 and

@@ -170,7 +170,7 @@ func setInArray(m map[string]any, k string, words []string, value string) ([]str
 			if !ok {
 				continue
 			}
-			if name, _ := entry["name"].(string); envWord(name) == want {
+			if envWord(gameName(entry)) == want {
 				return setEnv(entry, k, keysOf(i, entry), words[n:], value)
 			}
 		}

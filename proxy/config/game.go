@@ -22,8 +22,11 @@ const DefaultServerName = "nexproxy"
 // the checks that concern this game alone.
 func decodeGame(t *table, base string) Game {
 	g := Game{ServerName: DefaultServerName}
+	// A title that names nothing was reported; the keys it would have
+	// filled in are not reported missing on top.
+	titleFailed := !applyTitle(t, &g)
 	if !t.str("name", &g.Name) {
-		if _, present := t.m["name"]; !present {
+		if _, present := t.m["name"]; !present && !titleFailed {
 			t.bad("name", "required")
 		}
 	} else if !validName(g.Name) {
@@ -32,7 +35,7 @@ func decodeGame(t *table, base string) Game {
 
 	platformOK := false
 	if !t.str("platform", &g.Platform) {
-		if _, present := t.m["platform"]; !present {
+		if _, present := t.m["platform"]; !present && !titleFailed {
 			t.bad("platform", "required (one of %s)", strings.Join(Platforms, ", "))
 		}
 	}
@@ -55,7 +58,7 @@ func decodeGame(t *table, base string) Game {
 		} else if !usualAccessKey(g.PRUDP.AccessKey) {
 			t.errs.warn(t.key("access_key"), "%q is not 8 lowercase hex digits, the shape of NEX access keys (the friends server's is ridfebb9): check it against the title", g.PRUDP.AccessKey)
 		}
-	} else if _, present := t.m["access_key"]; !present && g.PRUDP.AccessKey == "" {
+	} else if _, present := t.m["access_key"]; !present && g.PRUDP.AccessKey == "" && !titleFailed {
 		t.bad("access_key", "required (the title's 8-hex-digit sandbox access key)")
 	}
 

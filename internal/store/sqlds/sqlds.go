@@ -903,6 +903,17 @@ func (s *Store) Notifications(ctx context.Context, game string, recipient, after
 	return out, false, nil
 }
 
+// LatestNotification implements store.DataStore.
+func (s *Store) LatestNotification(ctx context.Context, game string, recipient uint64) (uint64, error) {
+	var id int64
+	err := s.b.Read.QueryRow(ctx, s.q(`SELECT COALESCE(MAX(id), 0) FROM datastore_notifications WHERE game = ? AND recipient = ?`),
+		game, int64(recipient)).Scan(&id)
+	if err != nil {
+		return 0, s.errf(err, "latest notification of %d", recipient)
+	}
+	return uint64(id), nil
+}
+
 // Atomic implements store.DataStore: fn's store runs every statement on
 // the one transaction (reads included, so it sees its own writes).
 func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context, tx store.DataStore) error) error {

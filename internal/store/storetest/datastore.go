@@ -370,6 +370,15 @@ func TestDataStore(t *testing.T, newStore func(t *testing.T) store.DataStore) {
 		if _, _, err := s.Notifications(ctx, "g", 1002, 0, 0); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("limit 0: %v", err)
 		}
+		if latest, err := s.LatestNotification(ctx, "g", 1001); err != nil || latest != last {
+			t.Errorf("latest of 1001: %d %v, want %d", latest, err, last)
+		}
+		if latest, err := s.LatestNotification(ctx, "g", 1003); err != nil || latest != 0 {
+			t.Errorf("latest of 1003 (none): %d %v", latest, err)
+		}
+		if latest, err := s.LatestNotification(ctx, "h", 1002); err != nil || latest != 0 {
+			t.Errorf("latest of 1002 in another game: %d %v", latest, err)
+		}
 	})
 
 	t.Run("Atomic", func(t *testing.T) {

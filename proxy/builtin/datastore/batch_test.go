@@ -3,6 +3,8 @@ package datastore_test
 import (
 	"context"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/nexproxy/nexproxy/rmc"
@@ -237,5 +239,51 @@ func TestSearchMinimalRatingFrequency(t *testing.T) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("column %d, minimal frequency %d: %v, want %v", tc.col, tc.min, got, tc.want)
 		}
+	}
+}
+
+// TestNotificationUrl: the URL GetNotificationUrl hands out serves the
+// caller's notifier, which names the newest notification and changes when
+// one arrives, without another call.
+func TestNotificationUrl(t *testing.T) {
+	_, a, b := setup(t, nil)
+	ctx := context.Background()
+	r, err := b.c.GetNotificationUrl(ctx, &ds.GetNotificationUrlRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := r.Info
+	if !strings.HasSuffix(info.URL, "/") || !strings.HasPrefix(info.Key, "/") || !strings.HasPrefix(info.Query, "?") {
+		t.Fatalf("url %q key %q query %q", info.URL, info.Key, info.Query)
+	}
+	url := strings.TrimSuffix(info.URL, "/") + info.Key + info.Query
+	poll := func() (uint64, uint64) {
+		t.Helper()
+		body := download(t, ds.DataStoreReqGetInfo{URL: url})
+		f := strings.Split(string(body), ",")
+		if len(f) != 3 {
+			t.Fatalf("notifier %q", body)
+		}
+		id, err1 := strconv.ParseUint(f[0], 10, 64)
+		pid, err2 := strconv.ParseUint(f[1], 10, 64)
+		if _, err3 := strconv.ParseInt(f[2], 10, 64); err1 != nil || err2 != nil || err3 != nil {
+			t.Fatalf("notifier %q", body)
+		}
+		return id, pid
+	}
+	if id, pid := poll(); id != 0 || pid != b.pid {
+		t.Fatalf("before any notification: id %d pid %d", id, pid)
+	}
+	notify := postParam(0, 2, b.pid)
+	notify.Flag = 0x8
+	if _, err := a.c.PostMetaBinary(ctx, &ds.PostMetaBinaryRequest{Param: notify}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := b.c.GetNewArrivedNotifications(ctx, &ds.GetNewArrivedNotificationsRequest{Param: ds.DataStoreGetNewArrivedNotificationsParam{Limit: 10}})
+	if err != nil || len(n.Result) != 1 {
+		t.Fatalf("notifications %+v %v", n, err)
+	}
+	if id, _ := poll(); id != n.Result[0].NotificationID {
+		t.Fatalf("notifier names %d, newest notification is %d", id, n.Result[0].NotificationID)
 	}
 }

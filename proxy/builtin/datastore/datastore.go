@@ -130,12 +130,15 @@ type server struct {
 	cfg          *Config
 	log          *zap.Logger
 	meta         store.DataStore
-	objects      store.Objects
-	s3           presigner
-	signer       *objectd.Signer
-	http         *objectd.Server
-	friends      builtin.Friends // who is friends with whom (permissions 1 and 4, search targets 6, 8 and 11)
-	now          func() time.Time
+	// base is meta outside any transactional batch (batch replaces meta
+	// with its transaction; work after the commit uses base).
+	base    store.DataStore
+	objects store.Objects
+	s3      presigner
+	signer  *objectd.Signer
+	http    *objectd.Server
+	friends builtin.Friends // who is friends with whom (permissions 1 and 4, search targets 6, 8 and 11)
+	now     func() time.Time
 
 	// after, set while a transactional batch runs (see batch), collects
 	// what must wait for its commit: removing blobs.
@@ -160,7 +163,7 @@ func newServer(env *builtin.Env) (builtin.Instance, error) {
 	}
 	s := &server{
 		game: env.Game.Name, gameVariants: env.Game.Variants, cfg: cfg, log: env.Log.With(zap.String("service", Name)),
-		meta: st.DataStore, objects: st.Objects, friends: env.Host, now: clock,
+		meta: st.DataStore, base: st.DataStore, objects: st.Objects, friends: env.Host, now: clock,
 		stop: make(chan struct{}), done: make(chan struct{}), stopOnce: new(sync.Once),
 	}
 	if p, ok := st.Objects.(presigner); ok {
@@ -263,6 +266,12 @@ func (s *server) sweepOnce(ctx context.Context) {
 
 // objectKey is where an object's content of one version lives.
 func objectKey(game string, id uint64, version uint32) string {
+	return fmt.Sprintf("%s/%d/%d.bin", gameDir(game), id, version)
+}
+
+// gameDir is the folder of a game's objects: the name made safe for any
+// backend's keys.
+func gameDir(game string) string {
 	g := []byte(game)
 	for i, c := range g {
 		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
@@ -275,7 +284,7 @@ func objectKey(game string, id uint64, version uint32) string {
 	}
 	// The checksum of the real name keeps games whose names differ only
 	// in replaced characters apart.
-	return fmt.Sprintf("datastore/%s-%08x/%d/%d.bin", g, crc32.ChecksumIEEE([]byte(game)), id, version)
+	return fmt.Sprintf("datastore/%s-%08x", g, crc32.ChecksumIEEE([]byte(game)))
 }
 
 // Flags and limits (services.md §7.2, §7.6).

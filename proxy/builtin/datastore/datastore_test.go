@@ -571,6 +571,15 @@ func TestS3(t *testing.T) {
 		t.Fatalf("presigned post: %s %v", r.Info.URL, r.Info.Form)
 	}
 	roundTrip(t, a, b)
+	// The notifier is in S3 too, behind a presigned GET.
+	n, err := b.c.GetNotificationUrl(context.Background(), &ds.GetNotificationUrlRequest{})
+	if err != nil || !strings.HasPrefix(endpoint, strings.TrimSuffix(n.Info.URL, "/")) {
+		t.Fatalf("notification url: %+v %v", n, err)
+	}
+	body := download(t, ds.DataStoreReqGetInfo{URL: strings.TrimSuffix(n.Info.URL, "/") + n.Info.Key + n.Info.Query})
+	if want := fmt.Sprintf(",%d,", b.pid); !strings.Contains(string(body), want) {
+		t.Fatalf("notifier %q", body)
+	}
 }
 
 func envOr(k, def string) string {
@@ -824,6 +833,49 @@ func TestSearchSharedWithMe(t *testing.T) {
 		}
 		if !slices.Equal(got, tc.want) || int(r.Result.TotalCount) != len(tc.want) {
 			t.Errorf("target %d: got %v (total %d), want %v", tc.target, got, r.Result.TotalCount, tc.want)
+		}
+	}
+}
+
+// TestSearchOwnerType: owner_type 0 lists the owners in owner_ids, 1 keeps
+// the caller's friends (within owner_ids when given), 2 leaves out the
+// owners listed.
+func TestSearchOwnerType(t *testing.T) {
+	srv, a, b := setup(t, func(t *testing.T) *servicetest.Server {
+		host := servicetest.Host(t)
+		host.Friends = dsFriends{1001: {1002}, 1002: {1001}}
+		return servicetest.Start(t, servicetest.Game{}, host)
+	})
+	cs := srv.Login(t, "1003:pw3")
+	c := user{1003, ds.NewClient(cs.Secure, cs.Settings)}
+	ctx := context.Background()
+	ofA := upload(t, a, postParam(0, 0), []byte("a public"))
+	ofB := upload(t, b, postParam(0, 0), []byte("b public"))
+	ofC := upload(t, c, postParam(0, 0), []byte("c public"))
+	for _, tc := range []struct {
+		ownerType uint8
+		owners    []uint64
+		want      []uint64
+	}{
+		{0, nil, []uint64{ofA, ofB, ofC}},
+		{0, []uint64{1003}, []uint64{ofC}},
+		{1, nil, []uint64{ofB}},  // a's friends: b
+		{1, []uint64{1003}, nil}, // c is no friend of a
+		{2, []uint64{1002}, []uint64{ofA, ofC}},
+		{2, []uint64{1001, 1003}, []uint64{ofB}},
+	} {
+		p := searchParam(1)
+		p.OwnerType, p.OwnerIDs = tc.ownerType, tc.owners
+		r, err := a.c.SearchObject(ctx, &ds.SearchObjectRequest{Param: p})
+		if err != nil {
+			t.Fatalf("owner_type %d %v: %v", tc.ownerType, tc.owners, err)
+		}
+		var got []uint64
+		for _, m := range r.Result.Result {
+			got = append(got, m.DataID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("owner_type %d %v: got %v, want %v", tc.ownerType, tc.owners, got, tc.want)
 		}
 	}
 }

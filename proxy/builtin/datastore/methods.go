@@ -205,6 +205,9 @@ func (s *server) publish(ctx context.Context, o *store.DataObject) error {
 	if err != nil {
 		return storeErr(err)
 	}
+	if len(to) > 0 {
+		s.afterCommit(func() { s.touchNotifiers(context.WithoutCancel(ctx), to) })
+	}
 	return nil
 }
 
@@ -781,9 +784,12 @@ func (s *server) CompleteUpdateObject(ctx context.Context, c *rpc.Call, req *ds.
 	}
 	_ = s.objects.Delete(ctx, objectKey(s.game, o.DataID, o.Version))
 	if o.Flag&flagNotifyOnUpdate != 0 {
-		if err := s.meta.Notify(ctx, s.game, o.DataID, s.recipients(ctx, &o)); err != nil {
+		to := s.recipients(ctx, &o)
+		if err := s.meta.Notify(ctx, s.game, o.DataID, to); err != nil {
 			// The update stands; only the recipients' notice is lost.
 			s.log.Warn("datastore: notify update", zap.Uint64("data_id", o.DataID), zap.Error(err))
+		} else if len(to) > 0 {
+			s.afterCommit(func() { s.touchNotifiers(context.WithoutCancel(ctx), to) })
 		}
 	}
 	return &ds.CompleteUpdateObjectResponse{}, nil
@@ -869,12 +875,4 @@ func (s *server) GetNewArrivedNotificationsV1(ctx context.Context, c *rpc.Call, 
 		out.Result = append(out.Result, ds.DataStoreNotificationV1{NotificationID: n.ID, DataID: uint32(n.DataID)})
 	}
 	return out, nil
-}
-
-// GetNotificationUrl: there is no notification file server (protocols.md
-// documents only the structures, nothing of the file behind the URL), so
-// the answer is an empty URL, which consoles treat as "nothing new";
-// GetNewArrivedNotifications carries the notifications.
-func (s *server) GetNotificationUrl(ctx context.Context, c *rpc.Call, req *ds.GetNotificationUrlRequest) (*ds.GetNotificationUrlResponse, error) {
-	return &ds.GetNotificationUrlResponse{}, nil
 }

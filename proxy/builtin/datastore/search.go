@@ -15,6 +15,39 @@ import (
 // total_count_type 1 ("at least").
 const countLimit = 1000
 
+// owner_type values (DataStoreSearchParam): which owners owner_ids names.
+// Pretendo's DataStore applies the same three (services.md §7.11): anybody
+// (owner_ids, when given, lists the owners), the caller's friends, and
+// anybody except the owners listed.
+const (
+	ownerAnybody       = 0
+	ownerFriends       = 1
+	ownerAnybodyExcept = 2
+)
+
+// restrictOwners narrows an owner filter: nil means "anybody", so the
+// result is allowed itself; otherwise the owners in both. An empty result
+// becomes {0}, an owner no object has, because an empty list means "no
+// filter" to the store.
+func restrictOwners(current, allowed []uint64) []uint64 {
+	if current == nil {
+		if len(allowed) == 0 {
+			return []uint64{0}
+		}
+		return allowed
+	}
+	var both []uint64
+	for _, o := range current {
+		for _, w := range allowed {
+			if o == w {
+				both = append(both, o)
+				break
+			}
+		}
+	}
+	return append(both, 0)
+}
+
 // query turns a SearchParam into a store query (services.md §7.11).
 func (s *server) query(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchParam) (store.DataQuery, error) {
 	pid := c.Session.PID()
@@ -58,20 +91,18 @@ func (s *server) query(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchPa
 	if len(p.OwnerIDs) > 100 || len(p.Tags) > maxTags || len(p.DataTypes) > 10 {
 		return q, fail(rmc.ResultDataStoreInvalidArgument)
 	}
-	if len(p.OwnerIDs) > 0 {
-		if q.Owners == nil {
-			q.Owners = p.OwnerIDs
-		} else {
-			// Both: the owners in both lists.
-			var both []uint64
-			for _, o := range q.Owners {
-				for _, w := range p.OwnerIDs {
-					if o == w {
-						both = append(both, o)
-					}
-				}
-			}
-			q.Owners = append(both, 0)
+	switch p.OwnerType {
+	case ownerFriends:
+		// The caller's friends, within what the target and owner_ids allow.
+		q.Owners = restrictOwners(q.Owners, friends())
+		if len(p.OwnerIDs) > 0 {
+			q.Owners = restrictOwners(q.Owners, p.OwnerIDs)
+		}
+	case ownerAnybodyExcept:
+		q.ExcludeOwners = append(q.ExcludeOwners, p.OwnerIDs...)
+	default: // ownerAnybody, and values no source describes
+		if len(p.OwnerIDs) > 0 {
+			q.Owners = restrictOwners(q.Owners, p.OwnerIDs)
 		}
 	}
 	if p.HasDataTypes && len(p.DataTypes) > 0 {
@@ -109,6 +140,8 @@ func (s *server) query(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchPa
 	// names no implementation; this is the field's plain meaning).
 	q.MinRatingCount = p.MinimalRatingFrequency
 	q.CountLimit = countLimit
+	// use_cache allows an answer from a cache; every answer here is
+	// fresh, which that allows too.
 	if p.HasTotalCountEnabled && !p.TotalCountEnabled {
 		q.CountLimit = 0
 	}

@@ -89,7 +89,8 @@ func (r *recorder) tracer(s *rpc.Session, upstream bool, local, remote netip.Add
 		if dir == "send" {
 			e.Src, e.Dst = local, remote
 		}
-		e.ProtocolName, e.MethodName = r.registry(s).NamesFor(m.Protocol, m.Method, s.Settings.NEXVersion)
+		e.Registry = r.registry(s)
+		e.ProtocolName, e.MethodName = e.Registry.NamesFor(m.Protocol, m.Method, s.Settings.NEXVersion)
 		mr.Message(s, e)
 	}
 }

@@ -252,7 +252,7 @@ func TestFileRecorderProxySession(t *testing.T) {
 	upPort := strconv.Itoa(int(portOf(up.SecureAddr("g"))))
 	var toFront, toUp bool
 	for _, line := range comments {
-		if !strings.HasPrefix(line, "SecureConnection.RegisterEx call ") || !strings.Contains(line, " request|") {
+		if !strings.HasPrefix(line, "SecureConnection.RegisterEx call ") || !strings.Contains(line, " request [") {
 			continue
 		}
 		toFront = toFront || strings.HasSuffix(line, "|"+frontPort)
@@ -264,7 +264,9 @@ func TestFileRecorderProxySession(t *testing.T) {
 	if !toFront || !toUp {
 		t.Errorf("RegisterEx requests to nexproxy (%s) %v, to the upstream (%s) %v:\n%s", frontPort, toFront, upPort, toUp, strings.Join(comments, "\n"))
 	}
-	want := []string{"Authentication.Login call 1 request|", "Authentication.Login call 1 response|"}
+	// Each comment ends with the game's settings (pcapng.SettingsNote).
+	note := "[nex=30504 pid=4 structheader=1]|"
+	want := []string{"Authentication.Login call 1 request " + note, "Authentication.Login call 1 response " + note}
 	for _, w := range want {
 		found := false
 		for _, line := range comments {

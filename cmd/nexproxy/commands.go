@@ -8,6 +8,7 @@ func addCommands(root *cobra.Command, a *app) {
 	root.AddCommand(newBenchCommand(a))
 	root.AddCommand(newCheckCommand(a))
 	root.AddCommand(newDecodeCommand())
+	root.AddCommand(newWiresharkCommand())
 	root.AddCommand(newAccountsCommand(a))
 	root.AddCommand(newReplayCommand(a))
 }

@@ -351,6 +351,11 @@ func (f *File) Message(s *rpc.Session, e *MessageEvent) {
 	if !m.Request && !m.Success {
 		p.Comment += " error " + m.Error.String()
 	}
+	var variants []string
+	if e.Registry != nil {
+		variants = e.Registry.ActiveVariants()
+	}
+	p.Comment += pcapng.SettingsNote(s.Settings.NEXVersion, s.Settings.PIDSize, s.Settings.StructHeader, variants)
 	it := fileItem{op: opPacket, pkt: p, process: process}
 	if session {
 		it.sf = sf

@@ -183,4 +183,7 @@ type MessageEvent struct {
 	// ProtocolName and MethodName name the method (numbers when the schema
 	// does not describe it).
 	ProtocolName, MethodName string
+	// Registry describes the protocols of the session's game (its variants
+	// selected); nil means none is selected.
+	Registry *schema.Registry
 }

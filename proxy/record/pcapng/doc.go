@@ -4,7 +4,9 @@
 // What goes into a packet is the caller's choice; the proxy writes one
 // packet per RMC message, after PRUDP reassembly, decryption and
 // decompression, so that every frame is one whole call or response and
-// its comment ("Ranking.UploadScore call 5 request") names it. The PRUDP
+// its comment ("Ranking.UploadScore call 5 request [nex=30504 pid=4
+// structheader=1]") names it and says how its body is read, for the
+// dissector in tools/wireshark. The PRUDP
 // framing itself (acks, pings, fragments, resends) is left out: it is
 // noise once decrypted, and the session log records connection events.
 //

@@ -285,3 +285,12 @@ func TestWriterReportsWriteErrors(t *testing.T) {
 		t.Error("Close hid the write error")
 	}
 }
+
+func TestSettingsNote(t *testing.T) {
+	if got := SettingsNote(30504, 4, true, nil); got != " [nex=30504 pid=4 structheader=1]" {
+		t.Errorf("got %q", got)
+	}
+	if got := SettingsNote(40000, 8, false, []string{"mk8", "x"}); got != " [nex=40000 pid=8 structheader=0 variants=mk8,x]" {
+		t.Errorf("got %q", got)
+	}
+}

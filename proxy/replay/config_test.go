@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/nexproxy/nexproxy/proxy/config"
+	_ "github.com/nexproxy/nexproxy/proxy/webview" // config.toml's [web]
 )
 
 // TestShippedReplayExample uncomments the [replay] example of the shipped

@@ -203,7 +203,8 @@ type Gatherings interface {
 	// Leave removes pid (with its extra players). When nobody is left the
 	// gathering ends; when the owner leaves, the first remaining
 	// participant becomes owner if Flags has GatheringMigrateOwner, else
-	// the gathering ends; when the host leaves the owner becomes host.
+	// the gathering ends; when the host leaves the owner becomes host. A
+	// KindPersistent gathering never ends nor changes owner on a leave.
 	// Fails with ErrNotFound or ErrNotParticipant.
 	Leave(ctx context.Context, game string, id uint32, pid uint64) (LeaveResult, error)
 	// Update runs fn on the current gathering and stores what it changed

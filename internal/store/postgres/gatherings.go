@@ -230,14 +230,15 @@ func (s *Gatherings) Leave(ctx context.Context, game string, id uint32, pid uint
 			}
 		}
 		g.Participants = kept
-		if g.Owner == pid {
+		persistent := g.Kind == store.KindPersistent
+		if g.Owner == pid && !persistent {
 			if len(kept) == 0 || g.Flags&store.GatheringMigrateOwner == 0 {
 				res.Ended = true
 				return remove(ctx, tx, game, id)
 			}
 			g.Owner = kept[0].PID
 		}
-		if len(kept) == 0 {
+		if len(kept) == 0 && !persistent {
 			res.Ended = true
 			return remove(ctx, tx, game, id)
 		}

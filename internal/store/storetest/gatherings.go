@@ -314,6 +314,14 @@ func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) 
 		if m, err := s.Members(ctx, "g", 2, 1); err != nil || !slices.Equal(m, []uint64{3}) {
 			t.Fatalf("Members after 2 = %v, %v", m, err)
 		}
+		// A persistent gathering survives its owner and last member leaving.
+		res, err := s.Leave(ctx, "g", p.ID, 2)
+		if err != nil || res.Ended || res.After.Owner != 2 || len(res.After.Participants) != 0 {
+			t.Fatalf("persistent Leave = %+v, %v", res, err)
+		}
+		if _, err := s.Get(ctx, "g", p.ID); err != nil {
+			t.Fatalf("persistent gone: %v", err)
+		}
 	})
 
 	t.Run("BlockLists", func(t *testing.T) {

@@ -173,6 +173,9 @@ func (s *server) CreateMatchmakeSessionWithParam(ctx context.Context, c *rpc.Cal
 	if err != nil {
 		return nil, err
 	}
+	if err := s.communityCheck(ctx, c, ms); err != nil {
+		return nil, err
+	}
 	g, err := s.newGathering(c, ms)
 	if err != nil {
 		return nil, err
@@ -245,7 +248,7 @@ func (s *server) JoinMatchmakeSessionWithParam(ctx context.Context, c *rpc.Call,
 		first = &store.GatheringParticipant{PID: pid, Extra: extra}
 		need += 1 + int(extra)
 	}
-	check, err := s.friendCheck(ctx, c, s.paramJoinCheck(c, p, need))
+	check, err := s.friendCheck(ctx, c, false, s.paramJoinCheck(c, p, need))
 	if err != nil {
 		return nil, err
 	}

@@ -134,6 +134,21 @@ type sessionKey struct{}
 type joined struct {
 	mu   sync.Mutex
 	gids map[uint32]bool
+	// notices: the connection published notification data, which ends
+	// with it.
+	notices bool
+}
+
+func (j *joined) published() {
+	j.mu.Lock()
+	j.notices = true
+	j.mu.Unlock()
+}
+
+func (j *joined) hasNotices() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.notices
 }
 
 func (j *joined) add(gid uint32) {
@@ -186,13 +201,18 @@ func (s *server) track(c *rpc.Call) *joined {
 			}
 			s.notifyLeave(ctx, pid, res, notifyDisconnected, "")
 		}
+		if j.hasNotices() {
+			if err := s.gs.EndNotices(ctx, s.game(), pid); err != nil {
+				s.env.Log.Error("matchmaking: end notification data on disconnect", zap.String("conn", sess.ID), zap.Uint64("pid", pid), zap.Error(err))
+			}
+		}
 	})
 	return j
 }
 
 // session converts an AnyData from the console to a store gathering.
-// Only MatchmakeSession holders are served (plain Gatherings are
-// RegisterGathering's, not implemented).
+// Only MatchmakeSession holders are sessions (RegisterGathering takes the
+// other classes).
 func (s *server) session(c *rpc.Call, a typed.AnyData) (*mm.MatchmakeSession, error) {
 	ms, ok := a.Value.(*mm.MatchmakeSession)
 	if !ok || ms == nil {

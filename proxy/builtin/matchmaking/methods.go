@@ -149,6 +149,7 @@ func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.Matchmake
 		return store.Gathering{}, false, err
 	}
 	set := c.Session.Settings
+	q.Kind = store.KindMatchmakeSession
 	q.OpenOnly = true
 	q.Room = max(q.Room, 1+int(extra)+more)
 	match := q.Match
@@ -173,8 +174,11 @@ func (s *server) AutoMatchmakePostpone(ctx context.Context, c *rpc.Call, req *ma
 	if err != nil {
 		return nil, err
 	}
-	want := toStore(ms, c.Session.Settings)
-	held, err := s.autoJoin(ctx, c, ms, store.GatheringQuery{Match: sameSession(&want)}, 1, req.Message)
+	q, err := s.criteriaQuery(ctx, c, ms, nil)
+	if err != nil {
+		return nil, err
+	}
+	held, err := s.autoJoin(ctx, c, ms, q, 1, req.Message)
 	if err != nil {
 		return nil, err
 	}
@@ -183,9 +187,9 @@ func (s *server) AutoMatchmakePostpone(ctx context.Context, c *rpc.Call, req *ma
 
 // AutoMatchmakeWithSearchCriteria_Postpone joins a session any criterion
 // selects (at most two criteria; the first one's vacant_participants is
-// the number of entries joined) or creates the supplied one. A session
-// matching either criterion is taken, oldest first: the preference of the
-// first criterion over the second is not kept.
+// the number of entries joined) or creates the supplied one. A session the
+// first criterion selects is preferred; within a criterion its selection
+// method orders (services.md §3.2, §3.3).
 func (s *server) AutoMatchmakeWithSearchCriteriaPostpone(ctx context.Context, c *rpc.Call, req *matchmakeextension.AutoMatchmakeWithSearchCriteriaPostponeRequest) (*matchmakeextension.AutoMatchmakeWithSearchCriteriaPostponeResponse, error) {
 	if len(req.SearchCriteria) > maxCriteria {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
@@ -194,30 +198,13 @@ func (s *server) AutoMatchmakeWithSearchCriteriaPostpone(ctx context.Context, c 
 	if err != nil {
 		return nil, err
 	}
-	nex4 := c.Session.Settings.NEXVersion >= 40000
-	var crits []*criterion
-	for i := range req.SearchCriteria {
-		if cr, ok := parseCriterion(&req.SearchCriteria[i], nex4); ok {
-			crits = append(crits, cr)
-		}
-	}
 	n := uint16(1)
-	var q store.GatheringQuery
-	switch {
-	case len(req.SearchCriteria) == 0:
-		want := toStore(ms, c.Session.Settings)
-		q.Match = sameSession(&want)
-	default:
+	if len(req.SearchCriteria) > 0 {
 		n = max(req.SearchCriteria[0].VacantParticipants, 1)
-		set := c.Session.Settings
-		q.Match = func(g *store.Gathering) bool {
-			for _, cr := range crits {
-				if cr.match(g) && cr.extraOK(g, set) {
-					return true
-				}
-			}
-			return false
-		}
+	}
+	q, err := s.criteriaQuery(ctx, c, ms, req.SearchCriteria)
+	if err != nil {
+		return nil, err
 	}
 	held, err := s.autoJoin(ctx, c, ms, q, n, req.Message)
 	if err != nil {

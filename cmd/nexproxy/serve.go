@@ -73,6 +73,7 @@ func newServeCommand(a *app) *cobra.Command {
 			defer hooks.stop()
 			if hooks.hooks != nil {
 				host.Friends = hooks.hooks // nex.friends_of
+				host.Search = hooks.hooks  // nex.matchmake_criteria
 			}
 			srv, err := proxy.New(cfg, hooks.apply(proxy.Options{
 				Logger:   a.log,

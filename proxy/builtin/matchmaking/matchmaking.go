@@ -68,11 +68,20 @@ func init() {
 		Name:      Name,
 		Protocols: []uint16{mm.ProtocolID, matchmakingext.ProtocolID, matchmakeextension.ProtocolID},
 		Stores:    []builtin.Store{builtin.StoreStations},
+		Config:    func() any { return DefaultConfig() },
 		New: func(env *builtin.Env) (builtin.Instance, error) {
 			if env.Host == nil || env.Host.Stores == nil || env.Host.Stores.Gatherings == nil {
 				return nil, errors.New("matchmaking: no gatherings store (store.backends.gatherings)")
 			}
-			return &server{env: env, gs: env.Host.Stores.Gatherings, stations: env.Host.Stores.Stations}, nil
+			s := &server{env: env, gs: env.Host.Stores.Gatherings, stations: env.Host.Stores.Stations}
+			cfg, _ := env.Settings.(*Config)
+			if cfg == nil {
+				cfg = DefaultConfig()
+			}
+			if cfg.GhostSweep > 0 {
+				s.sweeper = s.startSweeper(cfg.GhostSweep)
+			}
+			return s, nil
 		},
 	})
 }
@@ -83,6 +92,15 @@ type server struct {
 	gs       store.Gatherings
 	stations store.Stations
 	trackMu  sync.Mutex // makes track's check-then-set atomic
+	sweeper  *sweeper   // nil when ghost_sweep is 0
+}
+
+// Close stops the ghost sweep.
+func (s *server) Close() error {
+	if s.sweeper != nil {
+		s.sweeper.stop()
+	}
+	return nil
 }
 
 // Install puts the match making methods on the game's mux.

@@ -22,6 +22,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
+	mmk8 "github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension/mk8"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakingext"
 	"github.com/nexproxy/nexproxy/rmc/protocols/notification"
@@ -110,6 +111,13 @@ func (s *server) Install(m *rpc.Mux) error {
 	}
 	if err := matchmakingext.Register(m, Name, extServer{s}); err != nil {
 		return err
+	}
+	if s.isMK8() {
+		v := mk8Server{s}
+		if err := matchmakeextension.Register(m, Name, v); err != nil {
+			return err
+		}
+		return mmk8.Register(m, Name, v)
 	}
 	return matchmakeextension.Register(m, Name, s)
 }

@@ -410,6 +410,10 @@ func (s *server) notifyLeave(ctx context.Context, leaver uint64, res store.Leave
 	if after.Flags&(flagNotifyAll|flagNotifyAllNew) != 0 {
 		to = rest
 	}
+	if after.Owner == leaver {
+		// A community keeps its owner when the owner leaves it.
+		to = slices.DeleteFunc(to, func(p uint64) bool { return p == leaver })
+	}
 	s.notify(ctx, to, notification.NotificationEvent{SourcePID: leaver, Type: kind, Param1: gid, Param2: leaver, Text: message})
 }
 

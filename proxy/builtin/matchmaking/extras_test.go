@@ -2,19 +2,24 @@ package matchmaking_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/proxy/builtin"
+	"github.com/nexproxy/nexproxy/proxy/luahooks"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/common"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
 	"github.com/nexproxy/nexproxy/rmc/typed"
+	"github.com/nexproxy/nexproxy/scripts"
 )
 
 // TestBlockLists: a console's block list hides the sessions of the
@@ -327,5 +332,36 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not reached in 5 s")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestLuaSearchHook: a script's nex.matchmake_criteria, wired as serve
+// wires it (luahooks as the host's Search), blanks the criteria's game
+// mode, so a search for mode 1 joins the mode 2 session.
+func TestLuaSearchHook(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	dir := t.TempDir()
+	script := `nex.matchmake_criteria = function(criteria, pid, game)
+  for _, c in ipairs(criteria) do c.game_mode = "" end
+  return criteria
+end
+`
+	if err := os.WriteFile(filepath.Join(dir, "search.lua"), []byte(script), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	engine, err := scripts.New(scripts.Config{Dir: dir, Logger: zap.NewNop(), LoadTimeout: 20 * time.Second, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(engine.Close)
+	host := servicetest.Host(t)
+	host.Search = luahooks.New(engine, nil, nil)
+	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, host)
+	a, b := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2")
+	if _, err := a.mx.CreateMatchmakeSession(ctx(t), &matchmakeextension.CreateMatchmakeSessionRequest{Gathering: typed.Hold(newSession(2, 4))}); err != nil {
+		t.Fatal(err)
+	}
+	if got := autoWith(t, b, 1, criteria("1", 0, "")); got.Owner != 1001 || got.GameMode != 2 {
+		t.Errorf("hooked search joined %+v", got)
 	}
 }

@@ -222,9 +222,10 @@ type Gatherings interface {
 	// OfPID returns the ids of the gatherings pid participates in.
 	OfPID(ctx context.Context, game string, pid uint64) ([]uint32, error)
 	// Members returns the distinct PIDs participating in any gathering of
-	// game that are greater than after, ascending, at most limit of them
-	// (for sweeping participants whose console is gone).
-	Members(ctx context.Context, game string, after uint64, limit int) ([]uint64, error)
+	// game or with active notices, at most limit of them, in a fixed order
+	// (for sweeping the consoles that are gone): from the first when after
+	// is nil, else those following *after.
+	Members(ctx context.Context, game string, after *uint64, limit int) ([]uint64, error)
 
 	// BlockList returns the PIDs pid blocked, ascending.
 	BlockList(ctx context.Context, game string, pid uint64) ([]uint64, error)

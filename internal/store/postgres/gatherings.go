@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -419,11 +420,17 @@ func collectPIDs(rows pgx.Rows) ([]uint64, error) {
 }
 
 // Members implements store.Gatherings.
-func (s *Gatherings) Members(ctx context.Context, game string, after uint64, limit int) ([]uint64, error) {
-	// PIDs are stored as their int64 bit pattern; the sweep walks them in
-	// that order, which visits each exactly once all the same.
-	rows, err := s.db.pool.Query(ctx, `SELECT DISTINCT pid FROM gathering_members WHERE game = $1 AND pid > $2 ORDER BY pid LIMIT $3`,
-		game, int64(after), max(limit, 1))
+func (s *Gatherings) Members(ctx context.Context, game string, after *uint64, limit int) ([]uint64, error) {
+	from := int64(math.MinInt64)
+	op := ">="
+	if after != nil {
+		from, op = int64(*after), ">"
+	}
+	// PIDs are stored as their int64 bit pattern: the order is theirs
+	// (PIDs of 2^63 and more first), which visits each once all the same.
+	rows, err := s.db.pool.Query(ctx, `SELECT pid FROM (SELECT pid FROM gathering_members WHERE game = $1
+		UNION SELECT pid FROM gathering_notices WHERE game = $1 AND active) AS m WHERE pid `+op+` $2 ORDER BY pid LIMIT $3`,
+		game, from, max(limit, 1))
 	if err != nil {
 		return nil, fmt.Errorf("store/postgres: members of %q: %w", game, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -447,11 +448,17 @@ func (s *Gatherings) OfPID(ctx context.Context, game string, pid uint64) ([]uint
 }
 
 // Members implements store.Gatherings.
-func (s *Gatherings) Members(ctx context.Context, game string, after uint64, limit int) ([]uint64, error) {
-	// PIDs are stored as their int64 bit pattern; the sweep walks them in
-	// that order, which visits each exactly once all the same.
-	rows, err := s.db.query(ctx, `SELECT DISTINCT pid FROM gathering_members WHERE game = ? AND pid > ? ORDER BY pid LIMIT ?`,
-		game, int64(after), max(limit, 1))
+func (s *Gatherings) Members(ctx context.Context, game string, after *uint64, limit int) ([]uint64, error) {
+	from := int64(math.MinInt64)
+	op := ">="
+	if after != nil {
+		from, op = int64(*after), ">"
+	}
+	// PIDs are stored as their int64 bit pattern: the order is theirs
+	// (PIDs of 2^63 and more first), which visits each once all the same.
+	rows, err := s.db.query(ctx, `SELECT pid FROM (SELECT pid FROM gathering_members WHERE game = ?
+		UNION SELECT pid FROM gathering_notices WHERE game = ? AND active = 1) WHERE pid `+op+` ? ORDER BY pid LIMIT ?`,
+		game, game, from, max(limit, 1))
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: members of %q: %w", game, err)
 	}

@@ -307,11 +307,12 @@ func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) 
 		if err != nil || created || j.ID != c.ID {
 			t.Fatalf("ranked AutoJoin = %d %v %v", j.ID, created, err)
 		}
-		m, err := s.Members(ctx, "g", 0, 10)
+		m, err := s.Members(ctx, "g", nil, 10)
 		if err != nil || !slices.Equal(m, []uint64{1, 2, 3, 9}) {
 			t.Fatalf("Members = %v, %v", m, err)
 		}
-		if m, err := s.Members(ctx, "g", 2, 1); err != nil || !slices.Equal(m, []uint64{3}) {
+		two := uint64(2)
+		if m, err := s.Members(ctx, "g", &two, 1); err != nil || !slices.Equal(m, []uint64{3}) {
 			t.Fatalf("Members after 2 = %v, %v", m, err)
 		}
 		// A persistent gathering survives its owner and last member leaving.
@@ -375,6 +376,7 @@ func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) 
 		put(store.Notice{PID: 2, Type: 102000, Text: "b"})
 		put(store.Notice{PID: 1, Type: 101000, Text: "a"})
 		put(store.Notice{PID: 3, Type: 101000, Text: "stranger"})
+		put(store.Notice{PID: 1 << 63, Type: 101000, Text: "big"})
 		got, err := s.Notices(ctx, "g", []uint64{2, 1}, []uint32{101000})
 		want := []store.Notice{{PID: 1, Type: 101000, Text: "a"}, {PID: 2, Type: 101000, Param1: 7, Param2: 1 << 40, Text: "new"}}
 		if err != nil || !slices.Equal(got, want) {
@@ -389,6 +391,34 @@ func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) 
 		put(store.Notice{PID: 2, Type: 102000, Text: "back"})
 		if got, _ := s.Notices(ctx, "g", []uint64{2}, []uint32{101000, 102000}); len(got) != 1 || got[0].Text != "back" {
 			t.Fatalf("renewed = %+v", got)
+		}
+		// Senders with active notices are members (for the ghost sweep),
+		// PIDs of 2^63 and more included, each once across pages.
+		var all []uint64
+		var after *uint64
+		for {
+			m, err := s.Members(ctx, "g", after, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m) == 0 {
+				break
+			}
+			all = append(all, m...)
+			after = &m[0]
+		}
+		slices.Sort(all)
+		if !slices.Equal(all, []uint64{1, 2, 3, 1 << 63}) {
+			t.Fatalf("Members pages = %v", all)
+		}
+		if err := s.EndNotices(ctx, "g", 1<<63); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.EndNotices(ctx, "g", 3); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := s.Members(ctx, "g", nil, 10); err != nil || !slices.Equal(m, []uint64{1, 2}) {
+			t.Fatalf("Members after 3 ended = %v, %v", m, err)
 		}
 		long := make([]byte, store.MaxNoticeText+1)
 		if err := s.PutNotice(ctx, "g", store.Notice{PID: 1, Type: 101000, Text: string(long)}); !errors.Is(err, store.ErrInvalid) {

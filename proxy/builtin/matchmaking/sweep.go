@@ -40,7 +40,8 @@ const sweepBatch = 500
 // lease every instance keeps refreshing for its consoles after
 // Register/RegisterEx, store.Stations); once its instance is gone the
 // lease runs out, and the next sweep of any live instance makes it leave
-// its gatherings as a disconnect would (3007, 4000, 110000 or 109000).
+// its gatherings as a disconnect would (3007, 4000, 110000 or 109000)
+// and its notification data becomes inactive.
 // Communities keep their members (unless flag 0x40), as on a disconnect.
 // A ghost thus lasts at most the lease plus one sweep interval. Two
 // instances sweeping the same ghost are harmless: the store's Leave
@@ -94,7 +95,7 @@ func (s *server) connected(ctx context.Context, pid uint64) bool {
 // sweep walks every participant of the game's gatherings once and makes
 // the ghosts leave; it returns the first store error.
 func (s *server) sweep(ctx context.Context) error {
-	var after uint64
+	var after *uint64
 	for {
 		pids, err := s.gs.Members(ctx, s.game(), after, sweepBatch)
 		if err != nil {
@@ -110,7 +111,7 @@ func (s *server) sweep(ctx context.Context) error {
 		if len(pids) < sweepBatch {
 			return nil
 		}
-		after = pids[len(pids)-1]
+		after = &pids[len(pids)-1]
 	}
 }
 

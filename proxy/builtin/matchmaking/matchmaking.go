@@ -1,11 +1,14 @@
 // Package matchmaking is nexproxy's built-in match making (services.md
 // §2-§4): matchmake sessions created, joined, searched and auto-matched
-// through MatchmakeExtension (109), looked up and left through MatchMaking
-// (21) and MatchMakingExt (50), with participation notifications
-// (protocol 14) pushed to the consoles wherever they are connected
-// (builtin.Host.SendToConsole: directly here, over the bus elsewhere).
-// Sessions live in store.Gatherings, whose atomic joins keep concurrent
-// auto-matchmakes from overfilling or splitting sessions.
+// through MatchmakeExtension (109), plain gatherings and every look-up of
+// MatchMaking (21) and MatchMakingExt (50), communities (persistent
+// gatherings), block lists and friends' notification data, with
+// notifications (protocol 14) pushed to the consoles wherever they are
+// connected (builtin.Host.SendToConsole: directly here, over the bus
+// elsewhere). Gatherings live in store.Gatherings, whose atomic joins keep
+// concurrent auto-matchmakes from overfilling or splitting sessions; a
+// game's Lua hook may change the search criteria (builtin.Host.Search),
+// and a periodic sweep removes the participants of instances that died.
 package matchmaking
 
 import (

@@ -82,7 +82,9 @@ func init() {
 			if cfg == nil {
 				cfg = DefaultConfig()
 			}
-			if cfg.GhostSweep > 0 {
+			// A proxied game's consoles register their stations upstream,
+			// so presence elsewhere is unknown here: no sweep for it.
+			if cfg.GhostSweep > 0 && env.Game.Local() {
 				s.sweeper = s.startSweeper(cfg.GhostSweep)
 			}
 			return s, nil

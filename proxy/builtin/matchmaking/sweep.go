@@ -17,7 +17,8 @@ type Config struct {
 	// GhostSweep is how often this instance looks for participants whose
 	// console is connected nowhere and removes them from their gatherings
 	// with the notifications of a disconnect; 0 turns the sweep off
-	// (default 30s). See sweeper.
+	// (default 30s). Only a local game sweeps (a proxied game's stations
+	// are upstream's). See sweeper.
 	GhostSweep time.Duration `mapstructure:"ghost_sweep"`
 }
 

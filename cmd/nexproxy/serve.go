@@ -79,6 +79,7 @@ func newServeCommand(a *app) *cobra.Command {
 			defer hooks.stop()
 			if hooks.hooks != nil {
 				host.Friends = hooks.hooks // nex.friends_of
+				host.Search = hooks.hooks  // nex.matchmake_criteria
 			}
 			dns, err := startDNS(a.log, cfg)
 			if err != nil {

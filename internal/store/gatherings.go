@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -22,6 +24,36 @@ const (
 	GatheringMigrateOwner = 0x10
 )
 
+// Gathering kinds: the NEX class a gathering was registered as. All kinds
+// share one id space (services.md §2.1).
+const (
+	// KindMatchmakeSession is a MatchmakeSession (the default of Create).
+	KindMatchmakeSession = "MatchmakeSession"
+	// KindGathering is a plain Gathering (MatchMaking RegisterGathering).
+	KindGathering = "Gathering"
+	// KindPersistent is a PersistentGathering (a community): it is kept
+	// when its participants disconnect and with zero participants.
+	KindPersistent = "PersistentGathering"
+)
+
+// Limits of the per-user matchmaking records.
+const (
+	// MaxBlockList bounds one user's block list (SetBlocked beyond it
+	// fails with ErrInvalid).
+	MaxBlockList = 100
+	// MaxNoticeText bounds a notice's text in bytes.
+	MaxNoticeText = 1024
+)
+
+// Notice is a user's current notification data of one type
+// (UpdateNotificationData, services.md §4).
+type Notice struct {
+	PID            uint64
+	Type           uint32
+	Param1, Param2 uint64
+	Text           string
+}
+
 // GatheringParticipant is one console in a gathering: its PID and the
 // extra local players (guests) it brought, who have no PID of their own.
 type GatheringParticipant struct {
@@ -34,6 +66,9 @@ type GatheringParticipant struct {
 // the MatchmakeSession fields and the participants in join order.
 type Gathering struct {
 	Game string
+	// Kind is one of the Kind constants; Create stores "" as
+	// KindMatchmakeSession. It never changes.
+	Kind string
 	// ID is set by Create from a durable per-game sequence: never 0, never
 	// reused.
 	ID                  uint32
@@ -101,6 +136,8 @@ type GatheringQuery struct {
 	// Room, when positive, keeps only gatherings where Room more entries
 	// fit.
 	Room int
+	// Kind, when set, keeps only gatherings of that kind.
+	Kind string
 	// OpenOnly keeps only gatherings with OpenParticipation.
 	OpenOnly bool
 	// Exclude drops the gatherings this PID is in (0: none).
@@ -109,8 +146,32 @@ type GatheringQuery struct {
 	// it runs inside the backend's transaction for AutoJoin, so it must be
 	// fast and must not call the store.
 	Match func(*Gathering) bool
+	// Rank, when set, orders the matches (lower first, ties in id order)
+	// before Offset and Limit apply; like Match it must be fast.
+	Rank func(*Gathering) int64
 	// Offset and Limit page the result; a Limit of 0 means 100.
 	Offset, Limit int
+}
+
+// Ranked orders matches by q.Rank (stable, so ties keep id order) and
+// pages them; the backends call it when q.Rank is set, after collecting
+// every match of their bounded scan.
+func (q *GatheringQuery) Ranked(matches []Gathering) []Gathering {
+	if q.Rank != nil {
+		ranks := make(map[uint32]int64, len(matches))
+		for i := range matches {
+			ranks[matches[i].ID] = q.Rank(&matches[i])
+		}
+		slices.SortStableFunc(matches, func(a, b Gathering) int { return cmp.Compare(ranks[a.ID], ranks[b.ID]) })
+	}
+	offset, limit := max(q.Offset, 0), q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	if offset >= len(matches) {
+		return nil
+	}
+	return matches[offset:min(len(matches), offset+limit)]
 }
 
 // LeaveResult is what a Leave changed.
@@ -142,7 +203,8 @@ type Gatherings interface {
 	// Leave removes pid (with its extra players). When nobody is left the
 	// gathering ends; when the owner leaves, the first remaining
 	// participant becomes owner if Flags has GatheringMigrateOwner, else
-	// the gathering ends; when the host leaves the owner becomes host.
+	// the gathering ends; when the host leaves the owner becomes host. A
+	// KindPersistent gathering never ends nor changes owner on a leave.
 	// Fails with ErrNotFound or ErrNotParticipant.
 	Leave(ctx context.Context, game string, id uint32, pid uint64) (LeaveResult, error)
 	// Update runs fn on the current gathering and stores what it changed
@@ -159,4 +221,27 @@ type Gatherings interface {
 	AutoJoin(ctx context.Context, game string, q GatheringQuery, p GatheringParticipant, create Gathering) (Gathering, bool, error)
 	// OfPID returns the ids of the gatherings pid participates in.
 	OfPID(ctx context.Context, game string, pid uint64) ([]uint32, error)
+	// Members returns the distinct PIDs participating in any gathering of
+	// game or with active notices, at most limit of them, in a fixed order
+	// (for sweeping the consoles that are gone): from the first when after
+	// is nil, else those following *after.
+	Members(ctx context.Context, game string, after *uint64, limit int) ([]uint64, error)
+
+	// BlockList returns the PIDs pid blocked, ascending.
+	BlockList(ctx context.Context, game string, pid uint64) ([]uint64, error)
+	// SetBlocked adds pids to pid's block list (or removes them when
+	// blocked is false); a list that would exceed MaxBlockList fails with
+	// ErrInvalid and nothing changes.
+	SetBlocked(ctx context.Context, game string, pid uint64, pids []uint64, blocked bool) error
+	// ClearBlockList empties pid's block list.
+	ClearBlockList(ctx context.Context, game string, pid uint64) error
+	// PutNotice stores n as its sender's current, active record of its
+	// type, replacing the previous one (text longer than MaxNoticeText:
+	// ErrInvalid).
+	PutNotice(ctx context.Context, game string, n Notice) error
+	// Notices returns the active records of the senders with the types,
+	// by sender then type.
+	Notices(ctx context.Context, game string, senders []uint64, types []uint32) ([]Notice, error)
+	// EndNotices makes all of pid's records inactive (it went offline).
+	EndNotices(ctx context.Context, game string, pid uint64) error
 }

@@ -122,6 +122,9 @@ type Host struct {
 	// matchmaking); nil: nobody has friends. serve sets it to the Lua
 	// hooks' nex.friends_of.
 	Friends Friends
+	// Search lets a game's scripts add or change matchmake search
+	// criteria (nex.matchmake_criteria); nil: criteria stay as sent.
+	Search SearchHook
 
 	mu      sync.Mutex
 	sets    []*Set  // built through Builtin and Named, closed by Close
@@ -133,6 +136,27 @@ type Friends interface {
 	// FriendsOf returns the PIDs of pid's friends in game (none: an empty
 	// list).
 	FriendsOf(ctx context.Context, game string, pid uint64) ([]uint64, error)
+}
+
+// SearchCriterion is a MatchmakeSessionSearchCriteria as a search hook
+// sees and changes it.
+type SearchCriterion struct {
+	Attribs                                      []string
+	GameMode, MinParticipants, MaxParticipants   string
+	MatchmakeSystem                              string
+	VacantOnly, ExcludeLocked, ExcludeNonHostPID bool
+	SelectionMethod                              uint32
+	VacantParticipants                           uint16
+	ExcludeUserPassword, ExcludeSystemPassword   bool
+	ReferGID                                     uint32
+	Codeword                                     string
+}
+
+// SearchHook changes the criteria of a player's matchmake search.
+type SearchHook interface {
+	// MatchmakeCriteria returns the criteria pid's search in game uses
+	// instead of crits (crits itself when nothing changes).
+	MatchmakeCriteria(ctx context.Context, game string, pid uint64, crits []SearchCriterion) ([]SearchCriterion, error)
 }
 
 // FriendsOf asks the host's friend source; without one, nobody has

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc/peer"
@@ -415,4 +416,23 @@ func (cs *consoleSender) close() {
 func (h *Hooks) FriendsOf(ctx context.Context, game string, pid uint64) ([]uint64, error) {
 	friends, _, err := h.engine.FriendsOf(ctx, game, pid)
 	return friends, err
+}
+
+// MatchmakeCriteria asks the scripts' nex.matchmake_criteria to add or
+// change a player's matchmake search criteria (builtin.SearchHook); no
+// such function keeps them.
+func (h *Hooks) MatchmakeCriteria(ctx context.Context, game string, pid uint64, crits []builtin.SearchCriterion) ([]builtin.SearchCriterion, error) {
+	in := make([]scripts.SearchCriterion, len(crits))
+	for i, c := range crits {
+		in[i] = scripts.SearchCriterion(c)
+	}
+	out, _, err := h.engine.MatchmakeCriteria(ctx, game, pid, in)
+	if err != nil {
+		return nil, err
+	}
+	res := make([]builtin.SearchCriterion, len(out))
+	for i, c := range out {
+		res[i] = builtin.SearchCriterion(c)
+	}
+	return res, nil
 }

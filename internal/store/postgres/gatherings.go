@@ -1,9 +1,12 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,7 +27,7 @@ func (db *DB) Gatherings() *Gatherings { return &Gatherings{db: db} }
 var _ store.Gatherings = (*Gatherings)(nil)
 
 const gatheringCols = `id, owner, host, min_p, max_p, policy, policy_arg, flags, state, description, game_mode,
-	attributes, open, mm_system, app_buffer, progress, session_key, extra, participants, created_ms`
+	attributes, open, mm_system, app_buffer, progress, session_key, extra, participants, created_ms, kind`
 
 func scanGathering(game string, r pgx.Row) (store.Gathering, error) {
 	var g store.Gathering
@@ -32,7 +35,7 @@ func scanGathering(game string, r pgx.Row) (store.Gathering, error) {
 	var minP, maxP, progress int32
 	var attrs, parts string
 	if err := r.Scan(&id, &owner, &host, &minP, &maxP, &policy, &arg, &flags, &state, &g.Description, &mode,
-		&attrs, &g.OpenParticipation, &sys, &g.ApplicationBuffer, &progress, &g.SessionKey, &g.Extra, &parts, &ms); err != nil {
+		&attrs, &g.OpenParticipation, &sys, &g.ApplicationBuffer, &progress, &g.SessionKey, &g.Extra, &parts, &ms, &g.Kind); err != nil {
 		return g, mapErr(err)
 	}
 	g.Game, g.ID, g.Owner, g.Host = game, uint32(id), uint64(owner), uint64(host)
@@ -85,6 +88,9 @@ func create(ctx context.Context, tx pgx.Tx, g store.Gathering) (store.Gathering,
 	if g.Game == "" || !g.HasRoom(0) {
 		return g, store.ErrInvalid
 	}
+	if g.Kind == "" {
+		g.Kind = store.KindMatchmakeSession
+	}
 	seen := map[uint64]bool{}
 	for _, p := range g.Participants {
 		if seen[p.PID] {
@@ -107,9 +113,9 @@ func create(ctx context.Context, tx pgx.Tx, g store.Gathering) (store.Gathering,
 		return g, err
 	}
 	args := append([]any{g.Game, int64(g.ID)}, row[:len(row)-1]...)
-	args = append(args, g.Created.UnixMilli(), row[len(row)-1])
+	args = append(args, g.Created.UnixMilli(), g.Kind, row[len(row)-1])
 	if _, err := tx.Exec(ctx, `INSERT INTO gatherings (game, `+gatheringCols+`, entries)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`, args...); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`, args...); err != nil {
 		return g, err
 	}
 	for _, p := range g.Participants {
@@ -225,14 +231,15 @@ func (s *Gatherings) Leave(ctx context.Context, game string, id uint32, pid uint
 			}
 		}
 		g.Participants = kept
-		if g.Owner == pid {
+		persistent := g.Kind == store.KindPersistent
+		if g.Owner == pid && !persistent {
 			if len(kept) == 0 || g.Flags&store.GatheringMigrateOwner == 0 {
 				res.Ended = true
 				return remove(ctx, tx, game, id)
 			}
 			g.Owner = kept[0].PID
 		}
-		if len(kept) == 0 {
+		if len(kept) == 0 && !persistent {
 			res.Ended = true
 			return remove(ctx, tx, game, id)
 		}
@@ -268,7 +275,7 @@ func (s *Gatherings) Update(ctx context.Context, game string, id uint32, fn func
 		if err := fn(&g); err != nil {
 			return err
 		}
-		g.Game, g.ID, g.Participants, g.Created = keep.Game, keep.ID, keep.Participants, keep.Created
+		g.Game, g.ID, g.Kind, g.Participants, g.Created = keep.Game, keep.ID, keep.Kind, keep.Participants, keep.Created
 		if err := save(ctx, tx, &g); err != nil {
 			return err
 		}
@@ -302,10 +309,14 @@ func search(ctx context.Context, q gatheringQuerier, game string, gq store.Gathe
 	if limit <= 0 {
 		limit = 100
 	}
+	if gq.Rank != nil {
+		// Every match is needed to rank them; Ranked pages afterwards.
+		offset, limit = 0, store.MaxGatheringScan
+	}
 	rows, err := q.Query(ctx, `SELECT `+gatheringCols+` FROM gatherings WHERE game = $1
-		AND ($2 <= 0 OR max_p = 0 OR entries + $2 <= max_p) AND (NOT $3 OR open)
+		AND ($2 <= 0 OR max_p = 0 OR entries + $2 <= max_p) AND (NOT $3 OR open) AND ($6 = '' OR kind = $6)
 		AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = $4)
-		ORDER BY id LIMIT $5`, game, int32(gq.Room), gq.OpenOnly, int64(gq.Exclude), store.MaxGatheringScan)
+		ORDER BY id LIMIT $5`, game, int32(gq.Room), gq.OpenOnly, int64(gq.Exclude), store.MaxGatheringScan, gq.Kind)
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +340,13 @@ func search(ctx context.Context, q gatheringQuerier, game string, gq store.Gathe
 		}
 	}
 	rows.Close()
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if gq.Rank != nil {
+		out = gq.Ranked(out)
+	}
+	return out, nil
 }
 
 // Search implements store.Gatherings.
@@ -392,4 +409,140 @@ func (s *Gatherings) OfPID(ctx context.Context, game string, pid uint64) ([]uint
 		return nil, fmt.Errorf("store/postgres: gatherings of %d: %w", pid, err)
 	}
 	return ids, nil
+}
+
+func collectPIDs(rows pgx.Rows) ([]uint64, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (uint64, error) {
+		var p int64
+		err := r.Scan(&p)
+		return uint64(p), err
+	})
+}
+
+// Members implements store.Gatherings.
+func (s *Gatherings) Members(ctx context.Context, game string, after *uint64, limit int) ([]uint64, error) {
+	from := int64(math.MinInt64)
+	op := ">="
+	if after != nil {
+		from, op = int64(*after), ">"
+	}
+	// PIDs are stored as their int64 bit pattern: the order is theirs
+	// (PIDs of 2^63 and more first), which visits each once all the same.
+	rows, err := s.db.pool.Query(ctx, `SELECT pid FROM (SELECT pid FROM gathering_members WHERE game = $1
+		UNION SELECT pid FROM gathering_notices WHERE game = $1 AND active) AS m WHERE pid `+op+` $2 ORDER BY pid LIMIT $3`,
+		game, from, max(limit, 1))
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: members of %q: %w", game, err)
+	}
+	out, err := collectPIDs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: members of %q: %w", game, err)
+	}
+	return out, nil
+}
+
+// BlockList implements store.Gatherings.
+func (s *Gatherings) BlockList(ctx context.Context, game string, pid uint64) ([]uint64, error) {
+	rows, err := s.db.pool.Query(ctx, `SELECT blocked FROM gathering_blocks WHERE game = $1 AND pid = $2`, game, int64(pid))
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: block list of %d: %w", pid, err)
+	}
+	out, err := collectPIDs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: block list of %d: %w", pid, err)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// SetBlocked implements store.Gatherings.
+func (s *Gatherings) SetBlocked(ctx context.Context, game string, pid uint64, pids []uint64, blocked bool) error {
+	return s.db.tx(ctx, func(tx pgx.Tx) error {
+		// One change of a block list at a time, so the bound holds.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('nexproxy.blocks.' || $1), hashtext($2))`, game, fmt.Sprint(pid)); err != nil {
+			return err
+		}
+		q := `DELETE FROM gathering_blocks WHERE game = $1 AND pid = $2 AND blocked = ANY($3)`
+		if blocked {
+			q = `INSERT INTO gathering_blocks (game, pid, blocked) SELECT $1, $2, unnest($3::bigint[]) ON CONFLICT DO NOTHING`
+		}
+		list := make([]int64, len(pids))
+		for i, p := range pids {
+			list[i] = int64(p)
+		}
+		if _, err := tx.Exec(ctx, q, game, int64(pid), list); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM gathering_blocks WHERE game = $1 AND pid = $2`, game, int64(pid)).Scan(&n); err != nil {
+			return err
+		}
+		if n > store.MaxBlockList {
+			return store.ErrInvalid
+		}
+		return nil
+	}, fmt.Sprintf("block list of %d", pid))
+}
+
+// ClearBlockList implements store.Gatherings.
+func (s *Gatherings) ClearBlockList(ctx context.Context, game string, pid uint64) error {
+	if _, err := s.db.pool.Exec(ctx, `DELETE FROM gathering_blocks WHERE game = $1 AND pid = $2`, game, int64(pid)); err != nil {
+		return fmt.Errorf("store/postgres: clear block list of %d: %w", pid, err)
+	}
+	return nil
+}
+
+// PutNotice implements store.Gatherings.
+func (s *Gatherings) PutNotice(ctx context.Context, game string, n store.Notice) error {
+	if len(n.Text) > store.MaxNoticeText {
+		return fmt.Errorf("store/postgres: notice of %d: %w", n.PID, store.ErrInvalid)
+	}
+	_, err := s.db.pool.Exec(ctx, `INSERT INTO gathering_notices (game, pid, type, param1, param2, text, active)
+		VALUES ($1, $2, $3, $4, $5, $6, true)
+		ON CONFLICT (game, pid, type) DO UPDATE SET param1 = excluded.param1, param2 = excluded.param2, text = excluded.text, active = true`,
+		game, int64(n.PID), int64(n.Type), int64(n.Param1), int64(n.Param2), n.Text)
+	if err != nil {
+		return fmt.Errorf("store/postgres: notice of %d: %w", n.PID, err)
+	}
+	return nil
+}
+
+// Notices implements store.Gatherings.
+func (s *Gatherings) Notices(ctx context.Context, game string, senders []uint64, types []uint32) ([]store.Notice, error) {
+	if len(senders) == 0 || len(types) == 0 {
+		return nil, nil
+	}
+	ps := make([]int64, len(senders))
+	for i, p := range senders {
+		ps[i] = int64(p)
+	}
+	ts := make([]int64, len(types))
+	for i, t := range types {
+		ts[i] = int64(t)
+	}
+	rows, err := s.db.pool.Query(ctx, `SELECT pid, type, param1, param2, text FROM gathering_notices
+		WHERE game = $1 AND active AND pid = ANY($2) AND type = ANY($3) ORDER BY pid, type`, game, ps, ts)
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: notices: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Notice, error) {
+		var pid, typ, p1, p2 int64
+		var n store.Notice
+		err := r.Scan(&pid, &typ, &p1, &p2, &n.Text)
+		n.PID, n.Type, n.Param1, n.Param2 = uint64(pid), uint32(typ), uint64(p1), uint64(p2)
+		return n, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: notices: %w", err)
+	}
+	slices.SortStableFunc(out, func(a, b store.Notice) int { return cmp.Compare(a.PID, b.PID) })
+	return out, nil
+}
+
+// EndNotices implements store.Gatherings.
+func (s *Gatherings) EndNotices(ctx context.Context, game string, pid uint64) error {
+	if _, err := s.db.pool.Exec(ctx, `UPDATE gathering_notices SET active = false WHERE game = $1 AND pid = $2`, game, int64(pid)); err != nil {
+		return fmt.Errorf("store/postgres: end notices of %d: %w", pid, err)
+	}
+	return nil
 }

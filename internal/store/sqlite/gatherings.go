@@ -1,10 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/nexproxy/nexproxy/internal/store"
@@ -21,13 +24,13 @@ func (db *DB) Gatherings() *Gatherings { return &Gatherings{db: db} }
 var _ store.Gatherings = (*Gatherings)(nil)
 
 const gatheringCols = `id, owner, host, min_p, max_p, policy, policy_arg, flags, state, description, game_mode,
-	attributes, open, mm_system, app_buffer, progress, session_key, extra, participants, created_ms`
+	attributes, open, mm_system, app_buffer, progress, session_key, extra, participants, created_ms, kind`
 
 var (
 	qGatheringNextID = wq(`INSERT INTO gathering_ids (game, next) VALUES (?, 1)
 			ON CONFLICT (game) DO UPDATE SET next = next + 1 RETURNING next`)
 	qGatheringInsert = wq(`INSERT INTO gatherings (game, ` + gatheringCols + `, entries)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qGatheringUpdate = wq(`UPDATE gatherings SET owner = ?, host = ?, min_p = ?, max_p = ?, policy = ?, policy_arg = ?,
 			flags = ?, state = ?, description = ?, game_mode = ?, attributes = ?, open = ?, mm_system = ?,
 			app_buffer = ?, progress = ?, session_key = ?, extra = ?, participants = ?, entries = ?
@@ -38,7 +41,7 @@ var (
 	qGatheringAddMember = wq(`INSERT OR IGNORE INTO gathering_members (game, pid, id) VALUES (?, ?, ?)`)
 	qGatheringRmMember  = wq(`DELETE FROM gathering_members WHERE game = ? AND pid = ? AND id = ?`)
 	qGatheringSearch    = wq(`SELECT ` + gatheringCols + ` FROM gatherings WHERE game = ?
-			AND (? <= 0 OR max_p = 0 OR entries + ? <= max_p) AND (? = 0 OR open = 1)
+			AND (? <= 0 OR max_p = 0 OR entries + ? <= max_p) AND (? = 0 OR open = 1) AND (? = '' OR kind = ?)
 			AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = ?)
 			ORDER BY id LIMIT ?`)
 )
@@ -48,7 +51,7 @@ func scanGathering(game string, r scanner) (store.Gathering, error) {
 	var id, owner, host, minP, maxP, policy, arg, flags, state, mode, sys, progress, ms int64
 	var attrs, parts string
 	if err := r.Scan(&id, &owner, &host, &minP, &maxP, &policy, &arg, &flags, &state, &g.Description, &mode,
-		&attrs, &g.OpenParticipation, &sys, &g.ApplicationBuffer, &progress, &g.SessionKey, &g.Extra, &parts, &ms); err != nil {
+		&attrs, &g.OpenParticipation, &sys, &g.ApplicationBuffer, &progress, &g.SessionKey, &g.Extra, &parts, &ms, &g.Kind); err != nil {
 		return g, err
 	}
 	g.Game, g.ID, g.Owner, g.Host = game, uint32(id), uint64(owner), uint64(host)
@@ -118,6 +121,9 @@ func (s *Gatherings) create(ctx context.Context, tx *Tx, g store.Gathering) (sto
 	if g.Game == "" || !g.HasRoom(0) {
 		return g, store.ErrInvalid
 	}
+	if g.Kind == "" {
+		g.Kind = store.KindMatchmakeSession
+	}
 	seen := map[uint64]bool{}
 	for _, p := range g.Participants {
 		if seen[p.PID] {
@@ -142,7 +148,7 @@ func (s *Gatherings) create(ctx context.Context, tx *Tx, g store.Gathering) (sto
 	// row holds owner..participants, entries; the insert wants id first and
 	// created_ms before entries.
 	args := append([]any{g.Game, int64(g.ID)}, row[:len(row)-1]...)
-	args = append(args, g.Created.UnixMilli(), row[len(row)-1])
+	args = append(args, g.Created.UnixMilli(), g.Kind, row[len(row)-1])
 	if _, err := tx.exec(ctx, qGatheringInsert, args...); err != nil {
 		return g, err
 	}
@@ -249,14 +255,15 @@ func (s *Gatherings) Leave(ctx context.Context, game string, id uint32, pid uint
 			}
 		}
 		g.Participants = kept
-		if g.Owner == pid {
+		persistent := g.Kind == store.KindPersistent
+		if g.Owner == pid && !persistent {
 			if len(kept) == 0 || g.Flags&store.GatheringMigrateOwner == 0 {
 				res.Ended = true
 				return s.remove(ctx, tx, game, id)
 			}
 			g.Owner = kept[0].PID
 		}
-		if len(kept) == 0 {
+		if len(kept) == 0 && !persistent {
 			res.Ended = true
 			return s.remove(ctx, tx, game, id)
 		}
@@ -291,7 +298,7 @@ func (s *Gatherings) Update(ctx context.Context, game string, id uint32, fn func
 		if err := fn(&g); err != nil {
 			return err
 		}
-		g.Game, g.ID, g.Participants, g.Created = keep.Game, keep.ID, keep.Participants, keep.Created
+		g.Game, g.ID, g.Kind, g.Participants, g.Created = keep.Game, keep.ID, keep.Kind, keep.Participants, keep.Created
 		if err := s.save(ctx, tx, &g); err != nil {
 			return err
 		}
@@ -336,8 +343,12 @@ func queryLimits(q store.GatheringQuery) (int, int) {
 // search scans at most store.MaxGatheringScan candidates through query.
 func search(game string, q store.GatheringQuery, query func(args ...any) (*sql.Rows, error)) ([]store.Gathering, error) {
 	offset, limit := queryLimits(q)
+	if q.Rank != nil {
+		// Every match is needed to rank them; Ranked pages afterwards.
+		offset, limit = 0, store.MaxGatheringScan
+	}
 	// An Exclude of 0 excludes nothing: PID 0 is never a participant.
-	rows, err := query(game, q.Room, q.Room, q.OpenOnly, int64(q.Exclude), store.MaxGatheringScan)
+	rows, err := query(game, q.Room, q.Room, q.OpenOnly, q.Kind, q.Kind, int64(q.Exclude), store.MaxGatheringScan)
 	if err != nil {
 		return nil, err
 	}
@@ -360,7 +371,13 @@ func search(game string, q store.GatheringQuery, query func(args ...any) (*sql.R
 			break
 		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if q.Rank != nil {
+		out = q.Ranked(out)
+	}
+	return out, nil
 }
 
 // Search implements store.Gatherings.
@@ -428,4 +445,170 @@ func (s *Gatherings) OfPID(ctx context.Context, game string, pid uint64) ([]uint
 		return nil, fmt.Errorf("store/sqlite: gatherings of %d: %w", pid, err)
 	}
 	return out, nil
+}
+
+// Members implements store.Gatherings.
+func (s *Gatherings) Members(ctx context.Context, game string, after *uint64, limit int) ([]uint64, error) {
+	from := int64(math.MinInt64)
+	op := ">="
+	if after != nil {
+		from, op = int64(*after), ">"
+	}
+	// PIDs are stored as their int64 bit pattern: the order is theirs
+	// (PIDs of 2^63 and more first), which visits each once all the same.
+	rows, err := s.db.query(ctx, `SELECT pid FROM (SELECT pid FROM gathering_members WHERE game = ?
+		UNION SELECT pid FROM gathering_notices WHERE game = ? AND active = 1) WHERE pid `+op+` ? ORDER BY pid LIMIT ?`,
+		game, game, from, max(limit, 1))
+	if err != nil {
+		return nil, fmt.Errorf("store/sqlite: members of %q: %w", game, err)
+	}
+	return collectPIDs(rows)
+}
+
+func collectPIDs(rows *sql.Rows) ([]uint64, error) {
+	defer rows.Close()
+	var out []uint64
+	for rows.Next() {
+		var p int64
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
+		}
+		out = append(out, uint64(p))
+	}
+	return out, rows.Err()
+}
+
+var (
+	qBlockAdd   = wq(`INSERT OR IGNORE INTO gathering_blocks (game, pid, blocked) VALUES (?, ?, ?)`)
+	qBlockDel   = wq(`DELETE FROM gathering_blocks WHERE game = ? AND pid = ? AND blocked = ?`)
+	qBlockCount = wq(`SELECT count(*) FROM gathering_blocks WHERE game = ? AND pid = ?`)
+	qBlockClear = wq(`DELETE FROM gathering_blocks WHERE game = ? AND pid = ?`)
+	qNoticePut  = wq(`INSERT INTO gathering_notices (game, pid, type, param1, param2, text, active) VALUES (?, ?, ?, ?, ?, ?, 1)
+			ON CONFLICT (game, pid, type) DO UPDATE SET param1 = excluded.param1, param2 = excluded.param2, text = excluded.text, active = 1`)
+	qNoticeEnd = wq(`UPDATE gathering_notices SET active = 0 WHERE game = ? AND pid = ?`)
+)
+
+// BlockList implements store.Gatherings.
+func (s *Gatherings) BlockList(ctx context.Context, game string, pid uint64) ([]uint64, error) {
+	rows, err := s.db.query(ctx, `SELECT blocked FROM gathering_blocks WHERE game = ? AND pid = ? ORDER BY blocked`, game, int64(pid))
+	if err != nil {
+		return nil, fmt.Errorf("store/sqlite: block list of %d: %w", pid, err)
+	}
+	out, err := collectPIDs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store/sqlite: block list of %d: %w", pid, err)
+	}
+	slices.Sort(out) // int64 order differs for PIDs ≥ 2^63
+	return out, nil
+}
+
+// SetBlocked implements store.Gatherings.
+func (s *Gatherings) SetBlocked(ctx context.Context, game string, pid uint64, pids []uint64, blocked bool) error {
+	err := s.db.write(ctx, func(ctx context.Context, tx *Tx) error {
+		q := qBlockDel
+		if blocked {
+			q = qBlockAdd
+		}
+		for _, p := range pids {
+			if _, err := tx.exec(ctx, q, game, int64(pid), int64(p)); err != nil {
+				return err
+			}
+		}
+		var n int
+		if err := tx.queryRow(ctx, qBlockCount, game, int64(pid)).Scan(&n); err != nil {
+			return err
+		}
+		if n > store.MaxBlockList {
+			return store.ErrInvalid
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store/sqlite: block list of %d: %w", pid, err)
+	}
+	return nil
+}
+
+// ClearBlockList implements store.Gatherings.
+func (s *Gatherings) ClearBlockList(ctx context.Context, game string, pid uint64) error {
+	err := s.db.write(ctx, func(ctx context.Context, tx *Tx) error {
+		_, err := tx.exec(ctx, qBlockClear, game, int64(pid))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store/sqlite: clear block list of %d: %w", pid, err)
+	}
+	return nil
+}
+
+// PutNotice implements store.Gatherings.
+func (s *Gatherings) PutNotice(ctx context.Context, game string, n store.Notice) error {
+	if len(n.Text) > store.MaxNoticeText {
+		return fmt.Errorf("store/sqlite: notice of %d: %w", n.PID, store.ErrInvalid)
+	}
+	err := s.db.write(ctx, func(ctx context.Context, tx *Tx) error {
+		_, err := tx.exec(ctx, qNoticePut, game, int64(n.PID), int64(n.Type), int64(n.Param1), int64(n.Param2), n.Text)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store/sqlite: notice of %d: %w", n.PID, err)
+	}
+	return nil
+}
+
+// Notices implements store.Gatherings.
+func (s *Gatherings) Notices(ctx context.Context, game string, senders []uint64, types []uint32) ([]store.Notice, error) {
+	if len(senders) == 0 || len(types) == 0 {
+		return nil, nil
+	}
+	sj, err := json.Marshal(toInt64s(senders))
+	if err != nil {
+		return nil, err
+	}
+	tj, err := json.Marshal(types)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.query(ctx, `SELECT pid, type, param1, param2, text FROM gathering_notices
+		WHERE game = ? AND active = 1 AND pid IN (SELECT value FROM json_each(?)) AND type IN (SELECT value FROM json_each(?))
+		ORDER BY pid, type`, game, string(sj), string(tj))
+	if err != nil {
+		return nil, fmt.Errorf("store/sqlite: notices: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Notice
+	for rows.Next() {
+		var pid, typ, p1, p2 int64
+		var n store.Notice
+		if err := rows.Scan(&pid, &typ, &p1, &p2, &n.Text); err != nil {
+			return nil, fmt.Errorf("store/sqlite: notices: %w", err)
+		}
+		n.PID, n.Type, n.Param1, n.Param2 = uint64(pid), uint32(typ), uint64(p1), uint64(p2)
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store/sqlite: notices: %w", err)
+	}
+	slices.SortStableFunc(out, func(a, b store.Notice) int { return cmp.Compare(a.PID, b.PID) })
+	return out, nil
+}
+
+func toInt64s(ps []uint64) []int64 {
+	out := make([]int64, len(ps))
+	for i, p := range ps {
+		out[i] = int64(p)
+	}
+	return out
+}
+
+// EndNotices implements store.Gatherings.
+func (s *Gatherings) EndNotices(ctx context.Context, game string, pid uint64) error {
+	err := s.db.write(ctx, func(ctx context.Context, tx *Tx) error {
+		_, err := tx.exec(ctx, qNoticeEnd, game, int64(pid))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store/sqlite: end notices of %d: %w", pid, err)
+	}
+	return nil
 }

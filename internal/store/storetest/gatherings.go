@@ -253,4 +253,176 @@ func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) 
 			t.Errorf("%d sessions, %d created, %d players", len(all), nCreated, len(seen))
 		}
 	})
+
+	t.Run("KindsRank", func(t *testing.T) {
+		s := newStore(t)
+		a, err := s.Create(ctx, session(1, 4, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pg := session(2, 4, 1)
+		pg.Kind = store.KindPersistent
+		p, err := s.Create(ctx, pg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.Create(ctx, session(3, 4, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Kind != store.KindMatchmakeSession || p.Kind != store.KindPersistent {
+			t.Fatalf("kinds %q %q", a.Kind, p.Kind)
+		}
+		if got, err := s.Get(ctx, "g", p.ID); err != nil || got.Kind != store.KindPersistent {
+			t.Fatalf("Get kind = %q, %v", got.Kind, err)
+		}
+		// Update keeps the kind whatever fn does.
+		if got, err := s.Update(ctx, "g", p.ID, func(g *store.Gathering) error { g.Kind = "x"; return nil }); err != nil || got.Kind != store.KindPersistent {
+			t.Fatalf("Update kind = %q, %v", got.Kind, err)
+		}
+		ids := func(gs []store.Gathering) []uint32 {
+			var out []uint32
+			for _, g := range gs {
+				out = append(out, g.ID)
+			}
+			return out
+		}
+		got, err := s.Search(ctx, "g", store.GatheringQuery{Kind: store.KindMatchmakeSession})
+		if err != nil || !slices.Equal(ids(got), []uint32{a.ID, c.ID}) {
+			t.Fatalf("sessions = %v, %v", ids(got), err)
+		}
+		got, err = s.Search(ctx, "g", store.GatheringQuery{Kind: store.KindPersistent})
+		if err != nil || !slices.Equal(ids(got), []uint32{p.ID}) {
+			t.Fatalf("persistent = %v, %v", ids(got), err)
+		}
+		// Rank orders before the page applies: highest owner first.
+		rank := func(g *store.Gathering) int64 { return -int64(g.Owner) }
+		got, err = s.Search(ctx, "g", store.GatheringQuery{Rank: rank, Offset: 1, Limit: 2})
+		if err != nil || !slices.Equal(ids(got), []uint32{p.ID, a.ID}) {
+			t.Fatalf("ranked = %v, %v", ids(got), err)
+		}
+		// AutoJoin takes the best-ranked match, not the oldest.
+		j, created, err := s.AutoJoin(ctx, "g", store.GatheringQuery{Kind: store.KindMatchmakeSession, Room: 1, Rank: rank},
+			store.GatheringParticipant{PID: 9}, session(9, 4, 1))
+		if err != nil || created || j.ID != c.ID {
+			t.Fatalf("ranked AutoJoin = %d %v %v", j.ID, created, err)
+		}
+		m, err := s.Members(ctx, "g", nil, 10)
+		if err != nil || !slices.Equal(m, []uint64{1, 2, 3, 9}) {
+			t.Fatalf("Members = %v, %v", m, err)
+		}
+		two := uint64(2)
+		if m, err := s.Members(ctx, "g", &two, 1); err != nil || !slices.Equal(m, []uint64{3}) {
+			t.Fatalf("Members after 2 = %v, %v", m, err)
+		}
+		// A persistent gathering survives its owner and last member leaving.
+		res, err := s.Leave(ctx, "g", p.ID, 2)
+		if err != nil || res.Ended || res.After.Owner != 2 || len(res.After.Participants) != 0 {
+			t.Fatalf("persistent Leave = %+v, %v", res, err)
+		}
+		if _, err := s.Get(ctx, "g", p.ID); err != nil {
+			t.Fatalf("persistent gone: %v", err)
+		}
+	})
+
+	t.Run("BlockLists", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.SetBlocked(ctx, "g", 1, []uint64{5, 3, 1 << 63}, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetBlocked(ctx, "g", 1, []uint64{3}, true); err != nil {
+			t.Fatal(err)
+		}
+		if l, err := s.BlockList(ctx, "g", 1); err != nil || !slices.Equal(l, []uint64{3, 5, 1 << 63}) {
+			t.Fatalf("BlockList = %v, %v", l, err)
+		}
+		if l, err := s.BlockList(ctx, "other", 1); err != nil || len(l) != 0 {
+			t.Fatalf("other game = %v, %v", l, err)
+		}
+		if err := s.SetBlocked(ctx, "g", 1, []uint64{5}, false); err != nil {
+			t.Fatal(err)
+		}
+		if l, _ := s.BlockList(ctx, "g", 1); !slices.Equal(l, []uint64{3, 1 << 63}) {
+			t.Fatalf("after remove = %v", l)
+		}
+		many := make([]uint64, store.MaxBlockList)
+		for i := range many {
+			many[i] = uint64(100 + i)
+		}
+		if err := s.SetBlocked(ctx, "g", 1, many, true); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("over the bound: %v", err)
+		}
+		if l, _ := s.BlockList(ctx, "g", 1); len(l) != 2 {
+			t.Fatalf("failed change kept %d entries", len(l))
+		}
+		if err := s.ClearBlockList(ctx, "g", 1); err != nil {
+			t.Fatal(err)
+		}
+		if l, _ := s.BlockList(ctx, "g", 1); len(l) != 0 {
+			t.Fatalf("after clear = %v", l)
+		}
+	})
+
+	t.Run("Notices", func(t *testing.T) {
+		s := newStore(t)
+		put := func(n store.Notice) {
+			t.Helper()
+			if err := s.PutNotice(ctx, "g", n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		put(store.Notice{PID: 2, Type: 101000, Param1: 1, Param2: 1 << 40, Text: "old"})
+		put(store.Notice{PID: 2, Type: 101000, Param1: 7, Param2: 1 << 40, Text: "new"})
+		put(store.Notice{PID: 2, Type: 102000, Text: "b"})
+		put(store.Notice{PID: 1, Type: 101000, Text: "a"})
+		put(store.Notice{PID: 3, Type: 101000, Text: "stranger"})
+		put(store.Notice{PID: 1 << 63, Type: 101000, Text: "big"})
+		got, err := s.Notices(ctx, "g", []uint64{2, 1}, []uint32{101000})
+		want := []store.Notice{{PID: 1, Type: 101000, Text: "a"}, {PID: 2, Type: 101000, Param1: 7, Param2: 1 << 40, Text: "new"}}
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("Notices = %+v, %v", got, err)
+		}
+		if err := s.EndNotices(ctx, "g", 2); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Notices(ctx, "g", []uint64{1, 2}, []uint32{101000, 102000}); err != nil || len(got) != 1 || got[0].PID != 1 {
+			t.Fatalf("after end = %+v, %v", got, err)
+		}
+		put(store.Notice{PID: 2, Type: 102000, Text: "back"})
+		if got, _ := s.Notices(ctx, "g", []uint64{2}, []uint32{101000, 102000}); len(got) != 1 || got[0].Text != "back" {
+			t.Fatalf("renewed = %+v", got)
+		}
+		// Senders with active notices are members (for the ghost sweep),
+		// PIDs of 2^63 and more included, each once across pages.
+		var all []uint64
+		var after *uint64
+		for {
+			m, err := s.Members(ctx, "g", after, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m) == 0 {
+				break
+			}
+			all = append(all, m...)
+			after = &m[0]
+		}
+		slices.Sort(all)
+		if !slices.Equal(all, []uint64{1, 2, 3, 1 << 63}) {
+			t.Fatalf("Members pages = %v", all)
+		}
+		if err := s.EndNotices(ctx, "g", 1<<63); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.EndNotices(ctx, "g", 3); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := s.Members(ctx, "g", nil, 10); err != nil || !slices.Equal(m, []uint64{1, 2}) {
+			t.Fatalf("Members after 3 ended = %v, %v", m, err)
+		}
+		long := make([]byte, store.MaxNoticeText+1)
+		if err := s.PutNotice(ctx, "g", store.Notice{PID: 1, Type: 101000, Text: string(long)}); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("long text: %v", err)
+		}
+	})
 }

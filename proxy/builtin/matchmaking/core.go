@@ -10,7 +10,6 @@ import (
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakingext"
 	"github.com/nexproxy/nexproxy/rmc/protocols/notification"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
-	"github.com/nexproxy/nexproxy/rmc/typed"
 )
 
 // MatchMaking (21) and MatchMakingExt (50) beyond the basics: host and
@@ -44,7 +43,7 @@ const (
 
 // Participate joins the caller to a session alone (as JoinMatchmakeSession).
 func (s *server) Participate(ctx context.Context, c *rpc.Call, req *mm.ParticipateRequest) (*mm.ParticipateResponse, error) {
-	if _, err := s.join(ctx, c, req.GID, 1, req.Message); err != nil {
+	if _, err := s.join(ctx, c, req.GID, 1, req.Message, false); err != nil {
 		return nil, err
 	}
 	return &mm.ParticipateResponse{Result: true}, nil
@@ -132,30 +131,14 @@ func (x extServer) GetDetailedParticipants(ctx context.Context, c *rpc.Call, req
 	return &matchmakingext.GetDetailedParticipantsResponse{Details: x.details(ctx, &g)}, nil
 }
 
-// FindByOwner returns the sessions owner owns within the range.
+// FindByOwner returns the gatherings owner owns within the range.
 func (s *server) FindByOwner(ctx context.Context, c *rpc.Call, req *mm.FindByOwnerRequest) (*mm.FindByOwnerResponse, error) {
-	vis, err := s.visibility(ctx, c)
+	owner := req.Owner
+	out, err := s.find(ctx, c, req.Range, "", func(g *store.Gathering) bool { return g.Owner == owner })
 	if err != nil {
 		return nil, err
 	}
-	resp := &mm.FindByOwnerResponse{}
-	owner := req.Owner
-	q := store.GatheringQuery{
-		Match:  func(g *store.Gathering) bool { return g.Owner == owner && vis(g) },
-		Offset: int(min(anyOffset(req.Range.Offset), store.MaxGatheringScan)),
-		Limit:  int(min(req.Range.Size, maxBrowse)),
-	}
-	if q.Limit == 0 {
-		return resp, nil
-	}
-	found, err := s.gs.Search(ctx, s.game(), q)
-	if err != nil {
-		return nil, s.failed(c, "find by owner", err)
-	}
-	for i := range found {
-		resp.Gatherings = append(resp.Gatherings, typed.Hold(seen(&found[i], c)))
-	}
-	return resp, nil
+	return &mm.FindByOwnerResponse{Gatherings: out}, nil
 }
 
 // takeHost makes the caller host (and owner when owner) of a session it

@@ -1,11 +1,14 @@
 // Package matchmaking is nexproxy's built-in match making (services.md
 // §2-§4): matchmake sessions created, joined, searched and auto-matched
-// through MatchmakeExtension (109), looked up and left through MatchMaking
-// (21) and MatchMakingExt (50), with participation notifications
-// (protocol 14) pushed to the consoles wherever they are connected
-// (builtin.Host.SendToConsole: directly here, over the bus elsewhere).
-// Sessions live in store.Gatherings, whose atomic joins keep concurrent
-// auto-matchmakes from overfilling or splitting sessions.
+// through MatchmakeExtension (109), plain gatherings and every look-up of
+// MatchMaking (21) and MatchMakingExt (50), communities (persistent
+// gatherings), block lists and friends' notification data, with
+// notifications (protocol 14) pushed to the consoles wherever they are
+// connected (builtin.Host.SendToConsole: directly here, over the bus
+// elsewhere). Gatherings live in store.Gatherings, whose atomic joins keep
+// concurrent auto-matchmakes from overfilling or splitting sessions; a
+// game's Lua hook may change the search criteria (builtin.Host.Search),
+// and a periodic sweep removes the participants of instances that died.
 package matchmaking
 
 import (
@@ -22,6 +25,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
+	mmk8 "github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension/mk8"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakingext"
 	"github.com/nexproxy/nexproxy/rmc/protocols/notification"
@@ -68,11 +72,22 @@ func init() {
 		Name:      Name,
 		Protocols: []uint16{mm.ProtocolID, matchmakingext.ProtocolID, matchmakeextension.ProtocolID},
 		Stores:    []builtin.Store{builtin.StoreStations},
+		Config:    func() any { return DefaultConfig() },
 		New: func(env *builtin.Env) (builtin.Instance, error) {
 			if env.Host == nil || env.Host.Stores == nil || env.Host.Stores.Gatherings == nil {
 				return nil, errors.New("matchmaking: no gatherings store (store.backends.gatherings)")
 			}
-			return &server{env: env, gs: env.Host.Stores.Gatherings, stations: env.Host.Stores.Stations}, nil
+			s := &server{env: env, gs: env.Host.Stores.Gatherings, stations: env.Host.Stores.Stations}
+			cfg, _ := env.Settings.(*Config)
+			if cfg == nil {
+				cfg = DefaultConfig()
+			}
+			// A proxied game's consoles register their stations upstream,
+			// so presence elsewhere is unknown here: no sweep for it.
+			if cfg.GhostSweep > 0 && env.Game.Local() {
+				s.sweeper = s.startSweeper(cfg.GhostSweep)
+			}
+			return s, nil
 		},
 	})
 }
@@ -83,6 +98,15 @@ type server struct {
 	gs       store.Gatherings
 	stations store.Stations
 	trackMu  sync.Mutex // makes track's check-then-set atomic
+	sweeper  *sweeper   // nil when ghost_sweep is 0
+}
+
+// Close stops the ghost sweep.
+func (s *server) Close() error {
+	if s.sweeper != nil {
+		s.sweeper.stop()
+	}
+	return nil
 }
 
 // Install puts the match making methods on the game's mux.
@@ -92,6 +116,13 @@ func (s *server) Install(m *rpc.Mux) error {
 	}
 	if err := matchmakingext.Register(m, Name, extServer{s}); err != nil {
 		return err
+	}
+	if s.isMK8() {
+		v := mk8Server{s}
+		if err := matchmakeextension.Register(m, Name, v); err != nil {
+			return err
+		}
+		return mmk8.Register(m, Name, v)
 	}
 	return matchmakeextension.Register(m, Name, s)
 }
@@ -134,6 +165,21 @@ type sessionKey struct{}
 type joined struct {
 	mu   sync.Mutex
 	gids map[uint32]bool
+	// notices: the connection published notification data, which ends
+	// with it.
+	notices bool
+}
+
+func (j *joined) published() {
+	j.mu.Lock()
+	j.notices = true
+	j.mu.Unlock()
+}
+
+func (j *joined) hasNotices() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.notices
 }
 
 func (j *joined) add(gid uint32) {
@@ -186,13 +232,18 @@ func (s *server) track(c *rpc.Call) *joined {
 			}
 			s.notifyLeave(ctx, pid, res, notifyDisconnected, "")
 		}
+		if j.hasNotices() {
+			if err := s.gs.EndNotices(ctx, s.game(), pid); err != nil {
+				s.env.Log.Error("matchmaking: end notification data on disconnect", zap.String("conn", sess.ID), zap.Uint64("pid", pid), zap.Error(err))
+			}
+		}
 	})
 	return j
 }
 
 // session converts an AnyData from the console to a store gathering.
-// Only MatchmakeSession holders are served (plain Gatherings are
-// RegisterGathering's, not implemented).
+// Only MatchmakeSession holders are sessions (RegisterGathering takes the
+// other classes).
 func (s *server) session(c *rpc.Call, a typed.AnyData) (*mm.MatchmakeSession, error) {
 	ms, ok := a.Value.(*mm.MatchmakeSession)
 	if !ok || ms == nil {
@@ -363,6 +414,10 @@ func (s *server) notifyLeave(ctx context.Context, leaver uint64, res store.Leave
 	to := []uint64{after.Owner}
 	if after.Flags&(flagNotifyAll|flagNotifyAllNew) != 0 {
 		to = rest
+	}
+	if after.Owner == leaver {
+		// A community keeps its owner when the owner leaves it.
+		to = slices.DeleteFunc(to, func(p uint64) bool { return p == leaver })
 	}
 	s.notify(ctx, to, notification.NotificationEvent{SourcePID: leaver, Type: kind, Param1: gid, Param2: leaver, Text: message})
 }

@@ -44,6 +44,9 @@ func (s *server) CreateMatchmakeSession(ctx context.Context, c *rpc.Call, req *m
 	if err != nil {
 		return nil, err
 	}
+	if err := s.communityCheck(ctx, c, ms); err != nil {
+		return nil, err
+	}
 	g, err := s.newGathering(c, ms)
 	if err != nil {
 		return nil, err
@@ -70,7 +73,7 @@ func (s *server) joinCheck(set rmc.Settings) func(*store.Gathering) error {
 	}
 }
 
-func (s *server) join(ctx context.Context, c *rpc.Call, gid uint32, n uint16, message string) ([]byte, error) {
+func (s *server) join(ctx context.Context, c *rpc.Call, gid uint32, n uint16, message string, ignoreBlocks bool) ([]byte, error) {
 	extra, err := extraOf(n)
 	if err != nil {
 		return nil, err
@@ -78,9 +81,14 @@ func (s *server) join(ctx context.Context, c *rpc.Call, gid uint32, n uint16, me
 	if len(message) > maxDescription {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	check, err := s.friendCheck(ctx, c, s.joinCheck(c.Session.Settings))
+	check, err := s.friendCheck(ctx, c, ignoreBlocks, s.joinCheck(c.Session.Settings))
 	if err != nil {
 		return nil, err
+	}
+	if !ignoreBlocks {
+		if err := s.ownerBlocks(ctx, c, gid); err != nil {
+			return nil, err
+		}
 	}
 	j := s.track(c)
 	pid := c.Session.PID()
@@ -95,7 +103,7 @@ func (s *server) join(ctx context.Context, c *rpc.Call, gid uint32, n uint16, me
 
 // JoinMatchmakeSession joins the caller alone (services.md §2.8).
 func (s *server) JoinMatchmakeSession(ctx context.Context, c *rpc.Call, req *matchmakeextension.JoinMatchmakeSessionRequest) (*matchmakeextension.JoinMatchmakeSessionResponse, error) {
-	key, err := s.join(ctx, c, req.GID, 1, req.Message)
+	key, err := s.join(ctx, c, req.GID, 1, req.Message, false)
 	if err != nil {
 		return nil, err
 	}
@@ -103,9 +111,9 @@ func (s *server) JoinMatchmakeSession(ctx context.Context, c *rpc.Call, req *mat
 }
 
 // JoinMatchmakeSessionEx joins the caller with num_participants entries;
-// the block list is not kept, so ignore_block_list changes nothing.
+// ignore_block_list skips the block lists.
 func (s *server) JoinMatchmakeSessionEx(ctx context.Context, c *rpc.Call, req *matchmakeextension.JoinMatchmakeSessionExRequest) (*matchmakeextension.JoinMatchmakeSessionExResponse, error) {
-	key, err := s.join(ctx, c, req.GID, req.NumParticipants, req.Gmessage)
+	key, err := s.join(ctx, c, req.GID, req.NumParticipants, req.Gmessage, req.IgnoreBlockList)
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +149,7 @@ func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.Matchmake
 		return store.Gathering{}, false, err
 	}
 	set := c.Session.Settings
+	q.Kind = store.KindMatchmakeSession
 	q.OpenOnly = true
 	q.Room = max(q.Room, 1+int(extra)+more)
 	match := q.Match
@@ -165,8 +174,11 @@ func (s *server) AutoMatchmakePostpone(ctx context.Context, c *rpc.Call, req *ma
 	if err != nil {
 		return nil, err
 	}
-	want := toStore(ms, c.Session.Settings)
-	held, err := s.autoJoin(ctx, c, ms, store.GatheringQuery{Match: sameSession(&want)}, 1, req.Message)
+	q, err := s.criteriaQuery(ctx, c, ms, nil)
+	if err != nil {
+		return nil, err
+	}
+	held, err := s.autoJoin(ctx, c, ms, q, 1, req.Message)
 	if err != nil {
 		return nil, err
 	}
@@ -175,9 +187,9 @@ func (s *server) AutoMatchmakePostpone(ctx context.Context, c *rpc.Call, req *ma
 
 // AutoMatchmakeWithSearchCriteria_Postpone joins a session any criterion
 // selects (at most two criteria; the first one's vacant_participants is
-// the number of entries joined) or creates the supplied one. A session
-// matching either criterion is taken, oldest first: the preference of the
-// first criterion over the second is not kept.
+// the number of entries joined) or creates the supplied one. A session the
+// first criterion selects is preferred; within a criterion its selection
+// method orders (services.md §3.2, §3.3).
 func (s *server) AutoMatchmakeWithSearchCriteriaPostpone(ctx context.Context, c *rpc.Call, req *matchmakeextension.AutoMatchmakeWithSearchCriteriaPostponeRequest) (*matchmakeextension.AutoMatchmakeWithSearchCriteriaPostponeResponse, error) {
 	if len(req.SearchCriteria) > maxCriteria {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
@@ -186,30 +198,13 @@ func (s *server) AutoMatchmakeWithSearchCriteriaPostpone(ctx context.Context, c 
 	if err != nil {
 		return nil, err
 	}
-	nex4 := c.Session.Settings.NEXVersion >= 40000
-	var crits []*criterion
-	for i := range req.SearchCriteria {
-		if cr, ok := parseCriterion(&req.SearchCriteria[i], nex4); ok {
-			crits = append(crits, cr)
-		}
-	}
 	n := uint16(1)
-	var q store.GatheringQuery
-	switch {
-	case len(req.SearchCriteria) == 0:
-		want := toStore(ms, c.Session.Settings)
-		q.Match = sameSession(&want)
-	default:
+	if len(req.SearchCriteria) > 0 {
 		n = max(req.SearchCriteria[0].VacantParticipants, 1)
-		set := c.Session.Settings
-		q.Match = func(g *store.Gathering) bool {
-			for _, cr := range crits {
-				if cr.match(g) && cr.extraOK(g, set) {
-					return true
-				}
-			}
-			return false
-		}
+	}
+	q, err := s.criteriaQuery(ctx, c, ms, req.SearchCriteria)
+	if err != nil {
+		return nil, err
 	}
 	held, err := s.autoJoin(ctx, c, ms, q, n, req.Message)
 	if err != nil {
@@ -294,13 +289,18 @@ func (s *server) browse(ctx context.Context, c *rpc.Call, sc *mm.MatchmakeSessio
 // ownerUpdate changes a session the caller owns (others get
 // RendezVous::PermissionDenied, services.md §2.2).
 func (s *server) ownerUpdate(ctx context.Context, c *rpc.Call, gid uint32, what string, fn func(g *store.Gathering)) error {
+	return s.ownerChange(ctx, c, gid, what, func(g *store.Gathering) error { fn(g); return nil })
+}
+
+// ownerChange is ownerUpdate with a change that may refuse (its error is
+// the answer).
+func (s *server) ownerChange(ctx context.Context, c *rpc.Call, gid uint32, what string, fn func(g *store.Gathering) error) error {
 	pid := c.Session.PID()
 	_, err := s.gs.Update(ctx, s.game(), gid, func(g *store.Gathering) error {
 		if g.Owner != pid {
 			return rpc.Fail(rmc.ResultRendezVousPermissionDenied)
 		}
-		fn(g)
-		return nil
+		return fn(g)
 	})
 	if err != nil {
 		return s.failed(c, what, err)
@@ -401,19 +401,20 @@ func (s *server) UnregisterGathering(ctx context.Context, c *rpc.Call, req *mm.U
 	return &mm.UnregisterGatheringResponse{Result: true}, nil
 }
 
-// FindBySingleID returns a session (key blanked unless the caller
-// participates); an unknown id answers RendezVous::SessionVoid.
+// FindBySingleID returns a gathering as its real class (a session's key
+// and user password blanked unless the caller participates, a
+// community's password blanked); an unknown id answers
+// RendezVous::SessionVoid.
 func (s *server) FindBySingleID(ctx context.Context, c *rpc.Call, req *mm.FindBySingleIDRequest) (*mm.FindBySingleIDResponse, error) {
 	g, err := s.gs.Get(ctx, s.game(), req.GID)
 	if err != nil {
 		return nil, s.failed(c, "get session", err)
 	}
-	ms := fromStore(&g, c.Session.Settings)
-	if !g.Has(c.Session.PID()) {
-		ms.SessionKey = nil
-		ms.UserPassword = ""
+	out, err := s.heldAll(ctx, c, []store.Gathering{g})
+	if err != nil {
+		return nil, err
 	}
-	return &mm.FindBySingleIDResponse{Result: true, Gathering: typed.Hold(ms)}, nil
+	return &mm.FindBySingleIDResponse{Result: true, Gathering: out[0]}, nil
 }
 
 // EndParticipation makes the caller leave a session (services.md §2.9).

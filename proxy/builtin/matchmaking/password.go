@@ -19,7 +19,7 @@ const systemPasswordKey = "nexproxy:system_password"
 // rawSession decodes g's stored session as it is, private entries
 // included; false when Extra does not decode.
 func rawSession(g *store.Gathering, set rmc.Settings) (*mm.MatchmakeSession, bool) {
-	if len(g.Extra) == 0 {
+	if len(g.Extra) == 0 || !isSession(g) {
 		return nil, false
 	}
 	d := typed.NewDecoder(g.Extra, set)

@@ -1,6 +1,11 @@
 package matchmaking_test
 
 import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -50,4 +55,129 @@ func TestNotificationAcrossInstances(t *testing.T) {
 	if _, err := a.mm.MigrateGatheringOwnership(cx, &mm.MigrateGatheringOwnershipRequest{GID: cr.GID, PotentialOwners: []uint64{1002}}); err != nil {
 		t.Fatalf("migrate ownership to a console on B: %v", err)
 	}
+}
+
+// Environment of TestDeadInstanceChild: the shared stores of the parent.
+const (
+	deadChildPG     = "NEXPROXY_MM_DEAD_PG"
+	deadChildRedis  = "NEXPROXY_MM_DEAD_REDIS"
+	deadChildPrefix = "NEXPROXY_MM_DEAD_PREFIX"
+)
+
+// TestGhostsOfADeadInstance: instance A (a child process) and instance B
+// share PostgreSQL and Redis; 1001 on A creates a session (flag 0x10),
+// 1002 on B joins it, then A is killed without any cleanup. While 1001's
+// presence lease lives nothing happens; once it has run out (the test
+// ends it as its expiry would), B's ghost sweep removes 1001: 1002 hears
+// 4000 (it owns the session now), 110000 (and hosts it) and 3007, and is
+// its only participant.
+func TestGhostsOfADeadInstance(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	cfg := servicetest.ScaleOutConfig(t)
+	cfg.Backends.Gatherings = store.BackendPostgres
+	hostB := servicetest.HostWith(t, cfg)
+	srvB := servicetest.Start(t, servicetest.Game{Platform: "wiiu", TOML: "[games.matchmaking]\nghost_sweep = \"100ms\"\n"}, hostB)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDeadInstanceChild$", "-test.v")
+	cmd.Env = append(os.Environ(), deadChildPG+"="+cfg.Postgres.URL, deadChildRedis+"="+cfg.Redis.URL, deadChildPrefix+"="+cfg.Redis.KeyPrefix)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe() // the child lives until killed or this closes
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	kill := func() {
+		if !killed {
+			killed = true
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			_ = stdin.Close()
+		}
+	}
+	t.Cleanup(kill)
+	var gid uint32
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		if n, err := fmt.Sscanf(lines.Text(), "READY %d", &gid); err == nil && n == 1 {
+			break
+		}
+	}
+	if gid == 0 {
+		kill()
+		t.Fatal("instance A ended before creating its session")
+	}
+
+	b := login(t, srvB, "1002:pw2")
+	register(t, b)
+	cx := ctx(t)
+	if _, err := b.mx.JoinMatchmakeSession(cx, &matchmakeextension.JoinMatchmakeSessionRequest{GID: gid, Message: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	kill() // SIGKILL: no disconnect handling, no lease release
+
+	// 1001's lease is still running: it counts as connected.
+	time.Sleep(500 * time.Millisecond)
+	ps, err := b.mm.GetParticipants(cx, &mm.GetParticipantsRequest{GID: gid})
+	if err != nil || len(ps.Participants) != 2 {
+		t.Fatalf("before the lease ran out: %+v %v", ps, err)
+	}
+	// The lease runs out (store.Stations hides expired entries; the test
+	// does not wait the two minutes).
+	st, err := hostB.Stores.Stations.Get(cx, "g", 1001)
+	if err != nil {
+		t.Fatalf("1001's station: %v", err)
+	}
+	if ok, err := hostB.Stores.Stations.Delete(cx, "g", 1001, st.Owner); err != nil || !ok {
+		t.Fatalf("expire 1001's station: %v %v", ok, err)
+	}
+	// One-way notifications may arrive in any order.
+	evs := events(t, b, 3)
+	byType := map[uint32]notification.NotificationEvent{}
+	for _, e := range evs {
+		byType[e.Type] = e
+	}
+	if len(evs) != 3 || byType[4000].Param1 != uint64(gid) || byType[4000].Param2 != 1002 || byType[4000].SourcePID != 1001 ||
+		byType[110000].Param1 != uint64(gid) || byType[3007].Param1 != uint64(gid) || byType[3007].Param2 != 1001 {
+		t.Fatalf("1002 heard %+v", evs)
+	}
+	fr, err := b.mm.FindBySingleID(cx, &mm.FindBySingleIDRequest{GID: gid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fr.Gathering.Value.(*mm.MatchmakeSession); got.Owner != 1002 || got.Host != 1002 || got.ParticipationCount != 1 {
+		t.Errorf("after the sweep = %+v", got)
+	}
+}
+
+// TestDeadInstanceChild is instance A of TestGhostsOfADeadInstance: it
+// serves the game on the parent's stores, logs 1001 in, creates a
+// session, prints its gid and waits to be killed.
+func TestDeadInstanceChild(t *testing.T) {
+	pg := os.Getenv(deadChildPG)
+	if pg == "" {
+		t.Skip("runs only as TestGhostsOfADeadInstance's child process")
+	}
+	cfg := store.DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.Backends.Accounts, cfg.Backends.UniqueIDs, cfg.Backends.Gatherings = store.BackendPostgres, store.BackendPostgres, store.BackendPostgres
+	cfg.Backends.Stations, cfg.Backends.Bus = store.BackendRedis, store.BackendRedis
+	cfg.Postgres.URL, cfg.Redis.URL, cfg.Redis.KeyPrefix = pg, os.Getenv(deadChildRedis), os.Getenv(deadChildPrefix)
+	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, servicetest.HostWith(t, cfg))
+	a := login(t, srv, "1001:pw1")
+	register(t, a)
+	s := newSession(4, 4)
+	s.Flags |= 0x10
+	cr, err := a.mx.CreateMatchmakeSession(ctx(t), &matchmakeextension.CreateMatchmakeSessionRequest{Gathering: typed.Hold(s)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("READY %d\n", cr.GID)
+	_, _ = io.Copy(io.Discard, os.Stdin)
 }

@@ -1,11 +1,14 @@
 package matchmaking
 
 import (
+	"context"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 
 	"github.com/nexproxy/nexproxy/internal/store"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // span is a criterion value: "" any, "n" equal, "a,b" inclusive range.
@@ -47,6 +50,11 @@ type criterion struct {
 	excludePasswords          bool
 	codeword                  *string
 	room                      int
+	// method is the selection method; near is the criteria's attribs[1]
+	// value (the lower end of a range) the nearest-neighbour methods
+	// measure from, when it parses.
+	method uint32
+	near   *uint64
 }
 
 // parseCriterion parses c; false when any field does not parse. nex4
@@ -56,7 +64,8 @@ func parseCriterion(c *mm.MatchmakeSessionSearchCriteria, nex4 bool) (*criterion
 		return nil, false
 	}
 	cr := &criterion{vacantOnly: c.VacantOnly, excludeLocked: c.ExcludeLocked, needHost: c.ExcludeNonHostPID,
-		excludePasswords: c.ExcludeUserPassword || c.ExcludeSystemPassword, room: max(int(c.VacantParticipants), 1)}
+		excludePasswords: c.ExcludeUserPassword || c.ExcludeSystemPassword, room: max(int(c.VacantParticipants), 1),
+		method: c.SelectionMethod}
 	for i, a := range c.Attribs {
 		sp, ok := parseSpan(a)
 		if !ok {
@@ -65,6 +74,10 @@ func parseCriterion(c *mm.MatchmakeSessionSearchCriteria, nex4 bool) (*criterion
 		if i == 1 {
 			// Index 1 is the selection method's value, never a filter
 			// (services.md §3.1, Splatoon).
+			if !sp.any {
+				v := sp.min
+				cr.near = &v
+			}
 			sp = span{any: true}
 		}
 		cr.attribs = append(cr.attribs, sp)
@@ -108,12 +121,97 @@ func (cr *criterion) match(g *store.Gathering) bool {
 // query is the store query of one criterion; extra filters needing the
 // decoded session (passwords, codeword) go through check.
 func (cr *criterion) query(check func(*store.Gathering) bool) store.GatheringQuery {
-	q := store.GatheringQuery{OpenOnly: cr.excludeLocked}
+	q := store.GatheringQuery{Kind: store.KindMatchmakeSession, OpenOnly: cr.excludeLocked}
 	if cr.vacantOnly {
 		q.Room = cr.room
 	}
 	q.Match = func(g *store.Gathering) bool { return cr.match(g) && (check == nil || check(g)) }
+	q.Rank = rankBy([]*criterion{cr}, -1, nil)
 	return q
+}
+
+// Selection methods of MatchmakeSessionSearchCriteria (services.md §3.2).
+const (
+	selectRandom          = 0
+	selectNearest         = 1
+	selectBroadenRange    = 2
+	selectProgressScore   = 3
+	selectBroadenProgress = 4
+)
+
+// rankSpan leaves room for the per-criterion order below the criterion's
+// index, which ranks first: an earlier criterion is always preferred.
+const rankSpan = 1 << 40
+
+func distance(a, b uint64) uint64 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
+
+// order is g's place under the criterion's selection method (lower
+// first; equal places keep the oldest first):
+//   - 0 random: a random place;
+//   - 1 nearest and 2 broaden range: the distance of g's attribs[1] from
+//     the criteria's (the range widening of 2 is what ordering by that
+//     distance amounts to when the search takes the nearest);
+//   - 3 progress score: the distance from progress (the searcher's
+//     session's score when auto-matchmaking, as P does), or the highest
+//     score first when there is no searcher's score (progress < 0, as PG
+//     describes for browsing);
+//   - 4: the sum of 2's and 3's distances;
+//   - 5 (score based, unknown) and others: oldest first.
+func (cr *criterion) order(g *store.Gathering, progress int) int64 {
+	attr1 := func() uint64 {
+		if cr.near == nil || len(g.Attributes) < 2 {
+			return 0
+		}
+		return distance(uint64(g.Attributes[1]), *cr.near)
+	}
+	score := func() uint64 {
+		if progress < 0 {
+			return 100 - min(uint64(g.ProgressScore), 100)
+		}
+		return distance(uint64(g.ProgressScore), uint64(progress))
+	}
+	switch cr.method {
+	case selectRandom:
+		return rand.Int64N(rankSpan)
+	case selectNearest, selectBroadenRange:
+		return int64(attr1())
+	case selectProgressScore:
+		return int64(score())
+	case selectBroadenProgress:
+		return int64(attr1() + score())
+	}
+	return 0
+}
+
+// rankBy ranks a gathering by the first criterion it matches (match and,
+// when set, extra), then by that criterion's selection method (progress
+// as in order).
+func rankBy(crits []*criterion, progress int, extra func(*criterion, *store.Gathering) bool) func(*store.Gathering) int64 {
+	return func(g *store.Gathering) int64 {
+		for i, cr := range crits {
+			if cr.match(g) && (extra == nil || extra(cr, g)) {
+				return int64(i)*rankSpan + cr.order(g, progress)
+			}
+		}
+		return int64(len(crits)) * rankSpan
+	}
+}
+
+// nearSession ranks sessions by the distance of their attribs[1] from
+// want's: AutoMatchmake_Postpone's order (services.md §3.4, guessed from
+// MK7 by P).
+func nearSession(want *store.Gathering) func(*store.Gathering) int64 {
+	return func(g *store.Gathering) int64 {
+		if len(want.Attributes) < 2 || len(g.Attributes) < 2 {
+			return 0
+		}
+		return int64(distance(uint64(g.Attributes[1]), uint64(want.Attributes[1])))
+	}
 }
 
 // sameSession is AutoMatchmake_Postpone's search without criteria
@@ -132,4 +230,41 @@ func sameSession(want *store.Gathering) func(*store.Gathering) bool {
 		}
 		return true
 	}
+}
+
+// criteriaQuery is the auto-matchmake query of the criteria, after the
+// game's search hook (Host.Search, a Lua nex.matchmake_criteria) added or
+// changed them: a session any criterion selects, ranked by the first one
+// it matches and that criterion's selection method, with the searcher's
+// progress score for method 3. Without criteria, sessions like ms
+// (sameSession), nearest attribs[1] first.
+func (s *server) criteriaQuery(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSession, scs []mm.MatchmakeSessionSearchCriteria) (store.GatheringQuery, error) {
+	scs, err := s.searchHook(ctx, c, scs)
+	if err != nil {
+		return store.GatheringQuery{}, err
+	}
+	set := c.Session.Settings
+	if len(scs) == 0 {
+		want := toStore(ms, set)
+		return store.GatheringQuery{Kind: store.KindMatchmakeSession, Match: sameSession(&want), Rank: nearSession(&want)}, nil
+	}
+	nex4 := set.NEXVersion >= 40000
+	var crits []*criterion
+	for i := range scs {
+		if cr, ok := parseCriterion(&scs[i], nex4); ok {
+			crits = append(crits, cr)
+		}
+	}
+	return store.GatheringQuery{
+		Kind: store.KindMatchmakeSession,
+		Match: func(g *store.Gathering) bool {
+			for _, cr := range crits {
+				if cr.match(g) && cr.extraOK(g, set) {
+					return true
+				}
+			}
+			return false
+		},
+		Rank: rankBy(crits, int(ms.ProgressScore), func(cr *criterion, g *store.Gathering) bool { return cr.extraOK(g, set) }),
+	}, nil
 }

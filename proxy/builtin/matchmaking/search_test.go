@@ -1,7 +1,9 @@
 package matchmaking
 
 import (
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/nexproxy/nexproxy/internal/store"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
@@ -73,5 +75,57 @@ func FuzzCriterion(f *testing.F) {
 		}
 		g := store.Gathering{Attributes: []uint32{1, 2}}
 		_ = cr.match(&g)
+	})
+}
+
+// TestOrder: the selection methods' places (services.md §3.2).
+func TestOrder(t *testing.T) {
+	near := uint64(30)
+	g := func(attr1 uint32, score uint8) *store.Gathering {
+		return &store.Gathering{Attributes: []uint32{0, attr1}, ProgressScore: score}
+	}
+	for _, tc := range []struct {
+		method   uint32
+		progress int
+		a, b     *store.Gathering // a must rank strictly before b
+	}{
+		{selectNearest, -1, g(28, 0), g(40, 0)},
+		{selectBroadenRange, -1, g(33, 0), g(20, 0)},
+		{selectProgressScore, -1, g(0, 90), g(0, 10)}, // browse: highest first
+		{selectProgressScore, 25, g(0, 20), g(0, 90)}, // auto: nearest the searcher's
+		{selectBroadenProgress, 25, g(30, 25), g(31, 26)},
+	} {
+		cr := &criterion{method: tc.method, near: &near}
+		if cr.order(tc.a, tc.progress) >= cr.order(tc.b, tc.progress) {
+			t.Errorf("method %d: %+v does not rank before %+v", tc.method, tc.a, tc.b)
+		}
+	}
+	// The first criterion matched ranks before any place of a later one.
+	crs := []*criterion{{mode: span{min: 2, max: 2}, method: selectNearest, near: &near}, {mode: span{any: true}}}
+	first := &store.Gathering{GameMode: 2, Attributes: []uint32{0, 4000000000}}
+	second := &store.Gathering{GameMode: 1, Attributes: []uint32{0, 30}}
+	for _, cr := range crs {
+		cr.minP, cr.maxP, cr.system = span{any: true}, span{any: true}, span{any: true}
+	}
+	if r := rankBy(crs, -1, nil); r(first) >= r(second) {
+		t.Errorf("first criterion's match ranks %d, second's %d", r(first), r(second))
+	}
+}
+
+// FuzzLikePattern: FindByDescriptionLike's pattern comes from the
+// console; it must compile or be refused, never panic, and a pattern
+// without wildcards matches exactly itself.
+func FuzzLikePattern(f *testing.F) {
+	for _, s := range []string{"", "%", "_", "a%b_c", "(", "[a-", "\\", "lobby one", "%%%%"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		re, err := likePattern(p)
+		if err != nil {
+			return
+		}
+		if !strings.ContainsAny(p, "%_") && utf8.ValidString(p) && !re.MatchString(p) {
+			t.Errorf("%q does not match itself", p)
+		}
 	})
 }

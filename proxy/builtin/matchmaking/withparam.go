@@ -173,6 +173,9 @@ func (s *server) CreateMatchmakeSessionWithParam(ctx context.Context, c *rpc.Cal
 	if err != nil {
 		return nil, err
 	}
+	if err := s.communityCheck(ctx, c, ms); err != nil {
+		return nil, err
+	}
 	g, err := s.newGathering(c, ms)
 	if err != nil {
 		return nil, err
@@ -245,7 +248,7 @@ func (s *server) JoinMatchmakeSessionWithParam(ctx context.Context, c *rpc.Call,
 		first = &store.GatheringParticipant{PID: pid, Extra: extra}
 		need += 1 + int(extra)
 	}
-	check, err := s.friendCheck(ctx, c, s.paramJoinCheck(c, p, need))
+	check, err := s.friendCheck(ctx, c, false, s.paramJoinCheck(c, p, need))
 	if err != nil {
 		return nil, err
 	}
@@ -278,26 +281,9 @@ func (s *server) AutoMatchmakeWithParamPostpone(ctx context.Context, c *rpc.Call
 	if err != nil {
 		return nil, err
 	}
-	set := c.Session.Settings
-	var q store.GatheringQuery
-	if len(p.SearchCriteria) == 0 {
-		want := toStore(ms, set)
-		q.Match = sameSession(&want)
-	} else {
-		var crits []*criterion
-		for i := range p.SearchCriteria {
-			if cr, ok := parseCriterion(&p.SearchCriteria[i], set.NEXVersion >= 40000); ok {
-				crits = append(crits, cr)
-			}
-		}
-		q.Match = func(g *store.Gathering) bool {
-			for _, cr := range crits {
-				if cr.match(g) && cr.extraOK(g, set) {
-					return true
-				}
-			}
-			return false
-		}
+	q, err := s.criteriaQuery(ctx, c, ms, p.SearchCriteria)
+	if err != nil {
+		return nil, err
 	}
 	g, created, err := s.autoJoinWith(ctx, c, ms, q, p.ParticipationCount, len(others), p.JoinMessage)
 	if err != nil {
@@ -310,7 +296,7 @@ func (s *server) AutoMatchmakeWithParamPostpone(ctx context.Context, c *rpc.Call
 		}
 		s.notifyAdded(ctx, &g, c.Session.PID(), others, false, created, p.JoinMessage)
 	}
-	return &matchmakeextension.AutoMatchmakeWithParamPostponeResponse{Session: *fromStore(&g, set)}, nil
+	return &matchmakeextension.AutoMatchmakeWithParamPostponeResponse{Session: *fromStore(&g, c.Session.Settings)}, nil
 }
 
 // FindMatchmakeSessionByGatheringIdDetail returns a session with its key

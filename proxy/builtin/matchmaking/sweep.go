@@ -1,0 +1,147 @@
+package matchmaking
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/proxy/config"
+)
+
+// Config is the service's settings ([games.matchmaking]).
+type Config struct {
+	// GhostSweep is how often this instance looks for participants whose
+	// console is connected nowhere and removes them from their gatherings
+	// with the notifications of a disconnect; 0 turns the sweep off
+	// (default 30s). Only a local game sweeps (a proxied game's stations
+	// are upstream's). See sweeper.
+	GhostSweep time.Duration `mapstructure:"ghost_sweep"`
+}
+
+// DefaultConfig returns the defaults of Config.
+func DefaultConfig() *Config { return &Config{GhostSweep: 30 * time.Second} }
+
+// Validate implements config.Validator.
+func (c *Config) Validate(p *config.Problems) {
+	if c.GhostSweep < 0 {
+		p.Add("ghost_sweep", "must not be negative, got %s", c.GhostSweep)
+	}
+}
+
+// sweepBatch is how many participants one store read of a sweep covers.
+const sweepBatch = 500
+
+// sweeper removes ghosts: participants left in gatherings by an instance
+// that died without cleaning up. A console is connected somewhere while
+// it has a session on this instance or a live station entry (the presence
+// lease every instance keeps refreshing for its consoles after
+// Register/RegisterEx, store.Stations); once its instance is gone the
+// lease runs out, and the next sweep of any live instance makes it leave
+// its gatherings as a disconnect would (3007, 4000, 110000 or 109000)
+// and its notification data becomes inactive.
+// Communities keep their members (unless flag 0x40), as on a disconnect.
+// A ghost thus lasts at most the lease plus one sweep interval. Two
+// instances sweeping the same ghost are harmless: the store's Leave
+// succeeds once and only that instance notifies.
+type sweeper struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// startSweeper runs s.sweep every interval until stop.
+func (s *server) startSweeper(interval time.Duration) *sweeper {
+	ctx, cancel := context.WithCancel(context.Background())
+	sw := &sweeper{cancel: cancel}
+	sw.wg.Add(1)
+	go func() {
+		defer sw.wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := s.sweep(ctx); err != nil && ctx.Err() == nil {
+					s.env.Log.Warn("matchmaking: ghost sweep", zap.Error(err))
+				}
+			}
+		}
+	}()
+	return sw
+}
+
+func (sw *sweeper) stop() {
+	sw.cancel()
+	sw.wg.Wait()
+}
+
+// connected reports whether pid's console is connected to this or
+// another instance; an error counts as connected (never remove on doubt).
+func (s *server) connected(ctx context.Context, pid uint64) bool {
+	if s.env.Console != nil && s.env.Console(pid) != nil {
+		return true
+	}
+	if s.stations == nil {
+		return true
+	}
+	_, err := s.stations.Get(ctx, s.game(), pid)
+	return !errors.Is(err, store.ErrNotFound)
+}
+
+// sweep walks every participant of the game's gatherings once and makes
+// the ghosts leave; it returns the first store error.
+func (s *server) sweep(ctx context.Context) error {
+	var after *uint64
+	for {
+		pids, err := s.gs.Members(ctx, s.game(), after, sweepBatch)
+		if err != nil {
+			return err
+		}
+		for _, pid := range pids {
+			if !s.connected(ctx, pid) {
+				if err := s.evict(ctx, pid); err != nil {
+					return err
+				}
+			}
+		}
+		if len(pids) < sweepBatch {
+			return nil
+		}
+		after = &pids[len(pids)-1]
+	}
+}
+
+// evict makes a ghost leave its gatherings as a disconnect does.
+func (s *server) evict(ctx context.Context, pid uint64) error {
+	ids, err := s.gs.OfPID(ctx, s.game(), pid)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		g, err := s.gs.Get(ctx, s.game(), id)
+		if err != nil {
+			if isNotFound(err) {
+				continue
+			}
+			return err
+		}
+		if g.Kind == store.KindPersistent && g.Flags&flagLeaveOnDisconnect == 0 {
+			continue
+		}
+		res, err := s.gs.Leave(ctx, s.game(), id, pid)
+		if err != nil {
+			if isNotFound(err) || errors.Is(err, store.ErrNotParticipant) {
+				continue // another instance swept it first
+			}
+			return err
+		}
+		s.env.Log.Info("matchmaking: removed a participant whose console is connected nowhere", zap.Uint64("pid", pid), zap.Uint32("gid", id))
+		s.notifyLeave(ctx, pid, res, notifyDisconnected, "")
+	}
+	return s.gs.EndNotices(ctx, s.game(), pid)
+}

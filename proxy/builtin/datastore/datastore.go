@@ -647,7 +647,10 @@ var clockSkew atomic.Int64
 func clock() time.Time { return time.Now().Add(time.Duration(clockSkew.Load())) }
 
 func fromDT(d rmc.DateTime) time.Time {
-	if d == 0 {
+	// Both "no date" values mean no bound: NintendoClients' search
+	// parameters default every time window to 9999-12-31 23:59:59, which
+	// as a lower bound would match nothing.
+	if d == rmc.Never || d == rmc.Future {
 		return time.Time{}
 	}
 	return d.Time()

@@ -879,3 +879,19 @@ func TestSearchOwnerType(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchTimeWindowDefaults: NintendoClients fills every time window of
+// a search with 9999-12-31 23:59:59; as bounds they mean none.
+func TestSearchTimeWindowDefaults(t *testing.T) {
+	_, a, _ := setup(t, nil)
+	id := upload(t, a, postParam(0, 0), []byte("public"))
+	p := searchParam(1)
+	p.CreatedAfter, p.CreatedBefore, p.UpdatedAfter, p.UpdatedBefore = rmc.Future, rmc.Future, rmc.Future, rmc.Future
+	r, err := a.c.SearchObject(context.Background(), &ds.SearchObjectRequest{Param: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Result.Result) != 1 || r.Result.Result[0].DataID != id {
+		t.Fatalf("got %+v, want object %d", r.Result.Result, id)
+	}
+}

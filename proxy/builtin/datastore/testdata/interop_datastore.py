@@ -4,7 +4,8 @@ Run `go run ./cmd/nexproxy serve` (bundled config.toml), then
   . /tmp/interop/env.sh; $PY proxy/builtin/datastore/testdata/interop_datastore.py
 It logs in as the interop user on the wiiu game, prepares a post, uploads
 with anynet's own HTTP client (form fields then the file), completes, reads
-the metadata, prepares a get and downloads; exits 0 when the bytes match.
+the metadata, prepares a get and downloads, searches by owner, and reads
+its notification URL; exits 0 when every step checks out.
 """
 
 import os
@@ -66,6 +67,28 @@ async def main(host, port):
 			resp = await http.get(ginfo.url, headers={kv.key: kv.value for kv in ginfo.headers})
 			print("download: HTTP %d, %d bytes, identical=%s" % (resp.status_code, len(resp.body), resp.body == data))
 			assert resp.body == data
+
+			sp = datastore.DataStoreSearchParam()
+			sp.owner_ids = [H.DEFAULT_USER_PID]
+			sp.owner_type = 0
+			sp.result_range.size = 10
+			found = await ds.search_object(sp)
+			ids = [m.data_id for m in found.result]
+			print("search_object (owner_ids, owner_type 0): %s" % ids)
+			assert info.data_id in ids
+			sp.owner_type = 2  # anybody except the owners listed
+			found = await ds.search_object(sp)
+			print("search_object (owner_type 2): %s" % [m.data_id for m in found.result])
+			assert info.data_id not in [m.data_id for m in found.result]
+
+			np = datastore.DataStoreGetNotificationUrlParam()
+			np.previous_url = ""
+			n = await ds.get_notification_url(np)
+			print("get_notification_url: url=%s key=%s" % (n.url, n.key))
+			resp = await http.get(n.url.rstrip("/") + n.key + n.query)
+			fields = resp.body.decode().split(",")
+			print("notifier: HTTP %d %r" % (resp.status_code, resp.body))
+			assert resp.status_code == 200 and len(fields) == 3 and int(fields[1]) == H.DEFAULT_USER_PID
 	print("interop datastore: PASS")
 
 

@@ -21,50 +21,69 @@ const maxFriends = 1000
 //	  return FRIENDS[tostring(pid)] or {}
 //	end
 func (e *Engine) FriendsOf(ctx context.Context, game string, pid uint64) (friends []uint64, ok bool, err error) {
+	ok, err = e.callNexFunction(ctx, "friends_of",
+		func(*lua.LState) []lua.LValue { return []lua.LValue{luaU64(pid), lua.LString(game)} },
+		func(ret lua.LValue) error {
+			friends, err = friendsList(ret)
+			return err
+		})
+	return friends, ok, err
+}
+
+// friendsList reads what friends_of returned: nil or a list of PIDs.
+func friendsList(ret lua.LValue) ([]uint64, error) {
+	tbl, isTbl := ret.(*lua.LTable)
+	if !isTbl {
+		if ret == lua.LNil {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("scripts: friends_of returned a %s, not a list of PIDs", ret.Type())
+	}
+	n := tbl.Len()
+	if n > maxFriends {
+		return nil, fmt.Errorf("scripts: friends_of returned %d PIDs, more than %d", n, maxFriends)
+	}
+	friends := make([]uint64, 0, n)
+	for i := 1; i <= n; i++ {
+		v, ok := toInteger(tbl.RawGetInt(i))
+		if !ok || !v.fitsU64() {
+			return nil, fmt.Errorf("scripts: friends_of: element %d is not a PID", i)
+		}
+		friends = append(friends, v.bits())
+	}
+	return friends, nil
+}
+
+// callNexFunction runs the function a script set as nex.<name> with the
+// arguments args makes on its Lua state, and hands the value it returned
+// to use while that state is still held. ok is false when no script set
+// it; a run that fails, or a value use refuses, is an error.
+func (e *Engine) callNexFunction(ctx context.Context, name string, args func(*lua.LState) []lua.LValue, use func(lua.LValue) error) (ok bool, err error) {
 	g := e.acquire()
 	if g == nil {
-		return nil, false, ErrClosed
+		return false, ErrClosed
 	}
 	defer g.release()
 	m, err := g.get(ctx)
 	if err != nil {
-		return nil, false, err
+		return false, err
 	}
 	discard := false
 	defer func() { g.put(m, discard) }()
-	fn, isFn := m.nex.RawGetString("friends_of").(*lua.LFunction)
+	fn, isFn := m.nex.RawGetString(name).(*lua.LFunction)
 	if !isFn {
-		return nil, false, nil
+		return false, nil
 	}
-	script := "friends_of"
+	script := name
 	if fn.Proto != nil {
 		script = fn.Proto.SourceName
 	}
-	spec := &hookSpec{kind: kindPassword, script: script, what: "friends_of"}
-	ret, out, err := m.run(ctx, fn, script, e.cfg.Timeout, luaU64(pid), lua.LString(game))
-	e.count(spec, out, err, nil)
-	discard = out == runTimeout || out == runMemory
-	if out != runOK {
-		return nil, true, fmt.Errorf("scripts: friends_of: %w", err)
+	spec := &hookSpec{kind: kindPassword, script: script, what: name}
+	ret, res, err := m.run(ctx, fn, script, e.cfg.Timeout, args(m.L)...)
+	e.count(spec, res, err, nil)
+	discard = res == runTimeout || res == runMemory
+	if res != runOK {
+		return true, fmt.Errorf("scripts: %s: %w", name, err)
 	}
-	tbl, isTbl := ret.(*lua.LTable)
-	if !isTbl {
-		if ret == lua.LNil {
-			return nil, true, nil
-		}
-		return nil, true, fmt.Errorf("scripts: friends_of returned a %s, not a list of PIDs", ret.Type())
-	}
-	n := tbl.Len()
-	if n > maxFriends {
-		return nil, true, fmt.Errorf("scripts: friends_of returned %d PIDs, more than %d", n, maxFriends)
-	}
-	friends = make([]uint64, 0, n)
-	for i := 1; i <= n; i++ {
-		v, ok := toInteger(tbl.RawGetInt(i))
-		if !ok || !v.fitsU64() {
-			return nil, true, fmt.Errorf("scripts: friends_of: element %d is not a PID", i)
-		}
-		friends = append(friends, v.bits())
-	}
-	return friends, true, nil
+	return true, use(ret)
 }

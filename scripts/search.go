@@ -43,60 +43,51 @@ type SearchCriterion struct {
 //	  return criteria
 //	end
 func (e *Engine) MatchmakeCriteria(ctx context.Context, game string, pid uint64, in []SearchCriterion) (out []SearchCriterion, ok bool, err error) {
-	g := e.acquire()
-	if g == nil {
-		return nil, false, ErrClosed
-	}
-	defer g.release()
-	m, err := g.get(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	discard := false
-	defer func() { g.put(m, discard) }()
-	fn, isFn := m.nex.RawGetString("matchmake_criteria").(*lua.LFunction)
-	if !isFn {
+	ok, err = e.callNexFunction(ctx, "matchmake_criteria",
+		func(L *lua.LState) []lua.LValue {
+			list := L.NewTable()
+			for _, c := range in {
+				list.Append(criterionTable(L, c))
+			}
+			return []lua.LValue{list, luaU64(pid), lua.LString(game)}
+		},
+		func(ret lua.LValue) error {
+			out, err = criteriaList(ret, in)
+			return err
+		})
+	if !ok && err == nil {
 		return in, false, nil
 	}
-	script := "matchmake_criteria"
-	if fn.Proto != nil {
-		script = fn.Proto.SourceName
-	}
-	spec := &hookSpec{kind: kindPassword, script: script, what: "matchmake_criteria"}
-	list := m.L.NewTable()
-	for _, c := range in {
-		list.Append(criterionTable(m.L, c))
-	}
-	ret, res, err := m.run(ctx, fn, script, e.cfg.Timeout, list, luaU64(pid), lua.LString(game))
-	e.count(spec, res, err, nil)
-	discard = res == runTimeout || res == runMemory
-	if res != runOK {
-		return nil, true, fmt.Errorf("scripts: matchmake_criteria: %w", err)
-	}
+	return out, ok, err
+}
+
+// criteriaList reads what matchmake_criteria returned: nil (keep in) or
+// a list of criteria tables.
+func criteriaList(ret lua.LValue, in []SearchCriterion) ([]SearchCriterion, error) {
 	if ret == lua.LNil {
-		return in, true, nil
+		return in, nil
 	}
 	tbl, isTbl := ret.(*lua.LTable)
 	if !isTbl {
-		return nil, true, fmt.Errorf("scripts: matchmake_criteria returned a %s, not a list of criteria", ret.Type())
+		return nil, fmt.Errorf("scripts: matchmake_criteria returned a %s, not a list of criteria", ret.Type())
 	}
 	n := tbl.Len()
 	if n > maxCriteria {
-		return nil, true, fmt.Errorf("scripts: matchmake_criteria returned %d criteria, more than %d", n, maxCriteria)
+		return nil, fmt.Errorf("scripts: matchmake_criteria returned %d criteria, more than %d", n, maxCriteria)
 	}
-	out = make([]SearchCriterion, 0, n)
+	out := make([]SearchCriterion, 0, n)
 	for i := 1; i <= n; i++ {
 		t, isTbl := tbl.RawGetInt(i).(*lua.LTable)
 		if !isTbl {
-			return nil, true, fmt.Errorf("scripts: matchmake_criteria: element %d is not a table", i)
+			return nil, fmt.Errorf("scripts: matchmake_criteria: element %d is not a table", i)
 		}
 		c, err := tableCriterion(t)
 		if err != nil {
-			return nil, true, fmt.Errorf("scripts: matchmake_criteria: element %d: %w", i, err)
+			return nil, fmt.Errorf("scripts: matchmake_criteria: element %d: %w", i, err)
 		}
 		out = append(out, c)
 	}
-	return out, true, nil
+	return out, nil
 }
 
 func criterionTable(L *lua.LState, c SearchCriterion) *lua.LTable {

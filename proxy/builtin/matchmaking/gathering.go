@@ -367,24 +367,7 @@ func (s *server) FindByID(ctx context.Context, c *rpc.Call, req *mm.FindByIDRequ
 	if len(req.IDs) > maxFindGIDs {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	see, err := s.seeing(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	var found []store.Gathering
-	for _, id := range req.IDs {
-		g, err := s.gs.Get(ctx, s.game(), id)
-		if err != nil {
-			if isNotFound(err) {
-				continue
-			}
-			return nil, s.failed(c, "get gathering", err)
-		}
-		if see(&g) {
-			found = append(found, g)
-		}
-	}
-	out, err := s.heldAll(ctx, c, found)
+	out, err := s.visible(ctx, c, req.IDs)
 	if err != nil {
 		return nil, err
 	}
@@ -397,39 +380,48 @@ func (s *server) FindByParticipants(ctx context.Context, c *rpc.Call, req *mm.Fi
 	if len(req.PIDs) > maxPlayingPIDs {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	see, err := s.seeing(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	seenIDs := map[uint32]bool{}
-	var found []store.Gathering
+	seen := map[uint32]bool{}
+	var gids []uint32
 	for _, p := range req.PIDs {
 		ids, err := s.gs.OfPID(ctx, s.game(), p)
 		if err != nil {
 			return nil, s.failed(c, "gatherings of player", err)
 		}
 		for _, id := range ids {
-			if seenIDs[id] || len(found) >= maxFindRows {
-				continue
-			}
-			seenIDs[id] = true
-			g, err := s.gs.Get(ctx, s.game(), id)
-			if err != nil {
-				if isNotFound(err) {
-					continue
-				}
-				return nil, s.failed(c, "get gathering", err)
-			}
-			if see(&g) {
-				found = append(found, g)
+			if !seen[id] && len(gids) < maxFindRows {
+				seen[id] = true
+				gids = append(gids, id)
 			}
 		}
 	}
-	out, err := s.heldAll(ctx, c, found)
+	out, err := s.visible(ctx, c, gids)
 	if err != nil {
 		return nil, err
 	}
 	return &mm.FindByParticipantsResponse{Gatherings: out}, nil
+}
+
+// visible returns, held in their classes and in the order given, the
+// gatherings of gids that exist and the caller may see.
+func (s *server) visible(ctx context.Context, c *rpc.Call, gids []uint32) ([]typed.AnyData, error) {
+	see, err := s.seeing(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var found []store.Gathering
+	for _, id := range gids {
+		g, err := s.gs.Get(ctx, s.game(), id)
+		if isNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, s.failed(c, "get gathering", err)
+		}
+		if see(&g) {
+			found = append(found, g)
+		}
+	}
+	return s.heldAll(ctx, c, found)
 }
 
 // LaunchSession (owner only) tells the other participants the session

@@ -77,11 +77,19 @@ func clientFor(t *testing.T, path string) proxy.ClientConfig {
 // does after its listeners.
 func waitServing(t *testing.T, ctx context.Context, metricsAddr string, served <-chan error) {
 	t.Helper()
+	// The metrics page is up once the listeners are; it must be this
+	// serve's page, not another test's server that took the port after
+	// freeAddr gave it up (then this serve fails and says why on served).
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	for {
-		c, err := net.DialTimeout("tcp", metricsAddr, time.Second)
+		resp, err := client.Get("http://" + metricsAddr + "/metrics")
 		if err == nil {
-			c.Close()
-			return
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), "nexproxy_") {
+				return
+			}
+			err = fmt.Errorf("%s serves something else", metricsAddr)
 		}
 		select {
 		case err := <-served:

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nexproxy/nexproxy/internal/automatch"
 	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
@@ -222,7 +223,7 @@ func TestMemoryConsolesChild(t *testing.T) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			_, errs[i] = matchmakeextension.NewClient(c.Secure, g.RMC).AutoMatchmakePostpone(ctx,
-				&matchmakeextension.AutoMatchmakePostponeRequest{Gathering: typed.Hold(newSession(9, 4))})
+				&matchmakeextension.AutoMatchmakePostponeRequest{Gathering: typed.Hold(automatch.Session(automatch.GameMode, 4))})
 		}()
 	}
 	wg.Wait()

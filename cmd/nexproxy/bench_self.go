@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/internal/logging"
+	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
 )
@@ -42,9 +43,11 @@ const (
 // selfSetup is how the --self pair is configured.
 type selfSetup struct {
 	platform, key string
-	coalesce      string // --coalesce-acks: default, none, proxy or all
-	blind         int    // --blind: this many bench accounts, the local instance's alone
-	sessions      string // --session-logs: the folder of both instances' session logs
+	coalesce      string    // --coalesce-acks: default, none, proxy or all
+	blind         int       // --blind: this many bench accounts, the local instance's alone
+	sessions      string    // --session-logs: the folder of both instances' session logs
+	localOnly     bool      // --scenario automatch: the local instance alone, no proxy
+	store         selfStore // the [store] shared with other instances (zero: SQLite of its own)
 }
 
 // coalesceFor is the coalesce_acks of one side of the bench (instance
@@ -146,6 +149,15 @@ func startSelfInstance(ctx context.Context, log *zap.Logger, set selfSetup, in s
 		return nil, nil, err
 	}
 	cfg.Store.DataDir = dataDir
+	if st := set.store; st.postgres != "" {
+		// What instances sharing their state need (see [store] in
+		// config.toml): accounts, ids and gatherings in PostgreSQL,
+		// presence and fan-out in Redis.
+		b := &cfg.Store.Backends
+		b.Accounts, b.UniqueIDs, b.Gatherings = store.BackendPostgres, store.BackendPostgres, store.BackendPostgres
+		b.Stations, b.Bus = store.BackendRedis, store.BackendRedis
+		cfg.Store.Postgres.URL, cfg.Store.Redis.URL, cfg.Store.Redis.KeyPrefix = st.postgres, st.redis, st.redisPrefix
+	}
 	host, closeHost, err := openHost(ctx, log, cfg.Store)
 	if err != nil {
 		_ = obs.close()
@@ -196,6 +208,9 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 		return fmt.Errorf("local instance: %w", err)
 	}
 	defer stopLocal()
+	if set.localOnly {
+		return serveStats(in, out, local.AuthAddr("bench").String(), "-", local.Conns)
+	}
 	up := local.AuthAddr("bench").String()
 	if set.platform == "switch" {
 		up = "ws://" + up
@@ -206,7 +221,14 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 		return fmt.Errorf("proxy instance: %w", err)
 	}
 	defer stopProxy()
-	fmt.Fprintf(out, "ready %s %s\n", local.AuthAddr("bench"), px.AuthAddr("bench"))
+	return serveStats(in, out, local.AuthAddr("bench").String(), px.AuthAddr("bench").String(), func() int { return local.Conns() + px.Conns() })
+}
+
+// serveStats announces the child's addresses (proxy "-": none) and
+// answers the parent's lines until stdin closes; conns counts the
+// servers' open console connections.
+func serveStats(in io.Reader, out io.Writer, local, proxy string, conns func() int) error {
+	fmt.Fprintf(out, "ready %s %s\n", local, proxy)
 	sc := bufio.NewScanner(in)
 	var prof profiler
 	defer prof.stopCPU()
@@ -220,6 +242,9 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 			continue
 		}
 		if sc.Text() == "stats" {
+			// CPU time before the collections below, which are the
+			// reading's cost, not the servers'.
+			cpu := cpuTime()
 			// Settled memory: each collection also halves the stacks of
 			// goroutines that use little of theirs.
 			for range 3 {
@@ -230,7 +255,7 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "stats %d %d %d\n", rss, cpuTime().Nanoseconds(), local.Conns()+px.Conns())
+			fmt.Fprintf(out, "stats %d %d %d\n", rss, cpu.Nanoseconds(), conns())
 		}
 	}
 	return nil
@@ -251,12 +276,18 @@ func startSelf(ctx context.Context, set selfSetup) (*selfServer, error) {
 		return nil, err
 	}
 	args := []string{"bench", "--self-serve", "--profile", set.platform, "--access-key", set.key, "--coalesce-acks", set.coalesce}
-	if set.blind > 0 {
+	if set.blind > 0 && !set.localOnly {
 		// The child makes as many blind accounts as there are clients.
 		args = append(args, "--blind", "--clients", strconv.Itoa(set.blind))
 	}
 	if set.sessions != "" {
 		args = append(args, "--session-logs", set.sessions)
+	}
+	if set.localOnly {
+		args = append(args, "--scenario", scenarioAutomatch, "--clients", strconv.Itoa(set.blind))
+	}
+	if st := set.store; st.postgres != "" {
+		args = append(args, "--postgres", st.postgres, "--redis", st.redis, "--redis-prefix", st.redisPrefix)
 	}
 	cmd := exec.CommandContext(ctx, exe, args...)
 	cmd.Stderr = os.Stderr

@@ -15,8 +15,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/peer"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/typed"
 )
 
@@ -176,4 +179,18 @@ func Percentile(sorted []time.Duration, q float64) time.Duration {
 	}
 	k := int(q*float64(len(sorted))+0.999999) - 1
 	return sorted[min(max(k, 0), len(sorted)-1)]
+}
+
+// OneWay says whether the server's requests of a protocol are one-way
+// notifications a console does not answer: NotificationEvent (14),
+// MessageDelivery (27) and the Nintendo notification protocol (100).
+func OneWay(protocol uint16) bool { return protocol == 14 || protocol == 100 || protocol == 27 }
+
+// AnswerServer is a simulated console's proxy.ClientConfig.OnRequest:
+// it answers the server's calls with an empty success, and leaves its
+// notifications unanswered, as consoles do.
+func AnswerServer(ctx context.Context, p *peer.Peer, m *rmc.Message) {
+	if !OneWay(m.Protocol) {
+		_ = p.Respond(ctx, m, &rpc.Reply{})
+	}
 }

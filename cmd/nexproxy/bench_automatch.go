@@ -168,6 +168,7 @@ func benchStore(ctx context.Context, pg, redis string) (selfStore, func(), error
 type automatchResult struct {
 	*automatch.Result
 	size      int
+	instances int           // console i logged in on instance i%instances
 	matchErr  error         // nil: all matched
 	elapsed   time.Duration // of the matchmaking phase
 	serverCPU time.Duration // the servers' CPU time during it (0: unknown)
@@ -216,7 +217,7 @@ func runAutomatch(ctx context.Context, out io.Writer, cc proxy.ClientConfig, add
 	}
 	cctx, cancel := context.WithTimeout(ctx, spread+automatchCallTimeout)
 	t0 := time.Now()
-	r := &automatchResult{Result: automatch.Run(cctx, clients, uint16(size), spread), size: size}
+	r := &automatchResult{Result: automatch.Run(cctx, clients, uint16(size), spread), size: size, instances: len(addrs)}
 	r.elapsed = time.Since(t0)
 	cancel()
 	r.matchErr = r.Check(size)
@@ -255,6 +256,9 @@ func (r *automatchResult) print(w io.Writer, indent string) {
 	} else {
 		fmt.Fprintf(w, "%sall matched: yes: %d consoles in %d sessions of %d\n", indent, n, n/r.size, r.size)
 	}
+	if r.instances > 1 {
+		fmt.Fprintf(w, "%ssessions with consoles of more than one instance: %d\n", indent, r.spanning())
+	}
 	lat := r.Sorted()
 	if n > 0 {
 		fmt.Fprintf(w, "%scalls: %d in %s: p50 %s, p99 %s, max %s per AutoMatchmake call\n", indent, n, r.elapsed.Round(time.Millisecond),
@@ -264,6 +268,22 @@ func (r *automatchResult) print(w io.Writer, indent string) {
 	if r.serverCPU > 0 && n > 0 {
 		fmt.Fprintf(w, "%sserver CPU: %s per call (%s in all)\n", indent, (r.serverCPU / time.Duration(n)).Round(time.Microsecond), r.serverCPU.Round(time.Millisecond))
 	}
+}
+
+// spanning counts the sessions whose consoles logged in on more than one
+// instance.
+func (r *automatchResult) spanning() int {
+	first := map[uint32]int{} // gid -> instance of its first console
+	spans := map[uint32]bool{}
+	for i, g := range r.GID {
+		in := i % max(r.instances, 1)
+		if f, ok := first[g]; !ok {
+			first[g] = in
+		} else if f != in {
+			spans[g] = true
+		}
+	}
+	return len(spans)
 }
 
 // loginConsoles logs console i in as automatchUser(i) on addrs[i%len],

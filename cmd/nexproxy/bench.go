@@ -77,8 +77,35 @@ Memory:
                         garbage collection) or --server-pid (VmRSS of that
                         process as it is).
 
+Scenarios (--scenario):
+  load                  the default: the calls above
+  automatch             the matchmaking load: with --self, log in
+                        --clients consoles, each with an account of its
+                        own, close their authentication connections, and
+                        have each call AutoMatchmake(WithSearchCriteria)_
+                        Postpone once (half each method); print whether
+                        all were matched (every console in exactly one
+                        session, exactly clients/size full sessions; the
+                        command fails if not), the p50, p99 and max per
+                        call, the servers' CPU per call and their RSS per
+                        idle console in a gathering
+  --session-size N      automatch: players per session (default 4)
+  --spread D            automatch: start the calls evenly over D (default
+                        0: all at the same instant)
+  --instances N         automatch: start N instances sharing PostgreSQL
+                        (gatherings, accounts, ids) and Redis (presence,
+                        fan-out) and log the consoles in on them in turn
+  --postgres URL        the shared PostgreSQL (default
+                        $NEXPROXY_TEST_POSTGRES); the run makes a schema
+                        of its own and drops it
+  --redis URL           the shared Redis (default $NEXPROXY_TEST_REDIS);
+                        the run uses a key prefix of its own
+
 Examples:
   nexproxy bench --self --clients 20 --duration 10s --idle 5000
+  nexproxy bench --self --scenario automatch --clients 1000 --spread 1s
+  nexproxy bench --self --scenario automatch --clients 1000 --instances 2 \
+      --postgres postgres://... --redis redis://...
   nexproxy bench --self --clients 1 --duration 3s --rounds 7
   nexproxy bench --target 10.0.0.5:60000 --compare 10.0.0.5:61000
   nexproxy bench --target 127.0.0.1:60000 --idle 5000 --server-pid 4242`

@@ -129,7 +129,17 @@ func runAutomatchBench(ctx context.Context, out io.Writer, o benchOptions, key s
 		}
 		return rss, cpu, conns, nil
 	}
-	_, err = runAutomatch(ctx, out, cc, addrs, o.clients, o.sessionSize, o.spread, stats)
+	cpu := func() (total time.Duration, err error) {
+		for _, s := range servers {
+			c, err := s.cpu()
+			if err != nil {
+				return 0, err
+			}
+			total += c
+		}
+		return total, nil
+	}
+	_, err = runAutomatch(ctx, out, cc, addrs, o.clients, o.sessionSize, o.spread, automatchServers{stats: stats, cpu: cpu})
 	return err
 }
 
@@ -164,6 +174,17 @@ func benchStore(ctx context.Context, pg, redis string) (selfStore, func(), error
 	return selfStore{postgres: pg + sep + "search_path=" + name, redis: redis, redisPrefix: name + ":"}, drop, nil
 }
 
+// automatchServers reads the servers' state; either may be nil (unknown).
+type automatchServers struct {
+	stats serverStats                   // memory, after a collection
+	cpu   func() (time.Duration, error) // CPU time so far, without collecting
+}
+
+// automatchIdleCPU is how long the scenario measures the servers' CPU
+// with every console logged in and idle before the calls: the upkeep of
+// the sessions (keep-alives, timers), subtracted from the calls' CPU.
+const automatchIdleCPU = time.Second
+
 // automatchResult is what the scenario measured.
 type automatchResult struct {
 	*automatch.Result
@@ -172,6 +193,7 @@ type automatchResult struct {
 	matchErr  error         // nil: all matched
 	elapsed   time.Duration // of the matchmaking phase
 	serverCPU time.Duration // the servers' CPU time during it (0: unknown)
+	idleCPU   time.Duration // of it, the idle upkeep's estimate
 }
 
 // runAutomatch logs n consoles in, console i on addrs[i%len(addrs)],
@@ -179,7 +201,8 @@ type automatchResult struct {
 // into sessions of size with their starts spread over spread, prints the
 // result and, with stats, the servers' CPU per call and memory per idle
 // console in a gathering. It fails when not every console was matched.
-func runAutomatch(ctx context.Context, out io.Writer, cc proxy.ClientConfig, addrs []string, n, size int, spread time.Duration, stats serverStats) (*automatchResult, error) {
+func runAutomatch(ctx context.Context, out io.Writer, cc proxy.ClientConfig, addrs []string, n, size int, spread time.Duration, srv automatchServers) (*automatchResult, error) {
+	stats := srv.stats
 	var rss0 int64
 	if stats != nil {
 		var err error
@@ -205,9 +228,32 @@ func runAutomatch(ctx context.Context, out io.Writer, cc proxy.ClientConfig, add
 		return nil, ctx.Err()
 	}
 	var rss1 int64
-	var cpu0 time.Duration
 	if stats != nil {
-		if rss1, cpu0, _, err = stats(); err != nil {
+		if rss1, _, _, err = stats(); err != nil {
+			return nil, err
+		}
+	}
+	// The idle sessions' upkeep, per second, to tell it from the calls'.
+	var idleRate float64
+	if srv.cpu != nil {
+		a, err := srv.cpu()
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case <-time.After(automatchIdleCPU):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		b, err := srv.cpu()
+		if err != nil {
+			return nil, err
+		}
+		idleRate = float64(b-a) / automatchIdleCPU.Seconds()
+	}
+	var cpu0 time.Duration
+	if srv.cpu != nil {
+		if cpu0, err = srv.cpu(); err != nil {
 			return nil, err
 		}
 	}
@@ -220,14 +266,15 @@ func runAutomatch(ctx context.Context, out io.Writer, cc proxy.ClientConfig, add
 	r := &automatchResult{Result: automatch.Run(cctx, clients, uint16(size), spread), size: size, instances: len(addrs)}
 	r.elapsed = time.Since(t0)
 	cancel()
-	r.matchErr = r.Check(size)
-	if stats != nil {
-		_, cpu1, _, err := stats()
+	if srv.cpu != nil {
+		cpu1, err := srv.cpu()
 		if err != nil {
 			return nil, err
 		}
 		r.serverCPU = cpu1 - cpu0
+		r.idleCPU = time.Duration(idleRate * r.elapsed.Seconds())
 	}
+	r.matchErr = r.Check(size)
 	r.print(out, "  ")
 	if stats != nil && r.matchErr == nil {
 		select {
@@ -266,7 +313,9 @@ func (r *automatchResult) print(w io.Writer, indent string) {
 			lat[n-1].Round(10*time.Microsecond))
 	}
 	if r.serverCPU > 0 && n > 0 {
-		fmt.Fprintf(w, "%sserver CPU: %s per call (%s in all)\n", indent, (r.serverCPU / time.Duration(n)).Round(time.Microsecond), r.serverCPU.Round(time.Millisecond))
+		net := max(r.serverCPU-r.idleCPU, 0)
+		fmt.Fprintf(w, "%sserver CPU: %s per call without the idle sessions' upkeep (%s in all, of it %s the upkeep's estimate)\n", indent,
+			(net / time.Duration(n)).Round(time.Microsecond), r.serverCPU.Round(time.Millisecond), r.idleCPU.Round(time.Millisecond))
 	}
 }
 

@@ -50,7 +50,7 @@ func runAutomatchTest(t *testing.T, addrs []string, spread time.Duration) string
 	}
 	cc.Password, cc.OnRequest = blindBenchPassword, automatch.AnswerServer
 	var out strings.Builder
-	r, err := runAutomatch(context.Background(), &out, cc, addrs, o.clients, o.sessionSize, spread, nil)
+	r, err := runAutomatch(context.Background(), &out, cc, addrs, o.clients, o.sessionSize, spread, automatchServers{})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}

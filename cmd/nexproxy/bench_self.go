@@ -241,10 +241,12 @@ func serveStats(in io.Reader, out io.Writer, local, proxy string, conns func() i
 			}
 			continue
 		}
+		if sc.Text() == "cpu" {
+			// CPU time alone: no collection that the reading would add.
+			fmt.Fprintf(out, "cpu %d\n", cpuTime().Nanoseconds())
+			continue
+		}
 		if sc.Text() == "stats" {
-			// CPU time before the collections below, which are the
-			// reading's cost, not the servers'.
-			cpu := cpuTime()
 			// Settled memory: each collection also halves the stacks of
 			// goroutines that use little of theirs.
 			for range 3 {
@@ -255,7 +257,7 @@ func serveStats(in io.Reader, out io.Writer, local, proxy string, conns func() i
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "stats %d %d %d\n", rss, cpu.Nanoseconds(), conns())
+			fmt.Fprintf(out, "stats %d %d %d\n", rss, cpuTime().Nanoseconds(), conns())
 		}
 	}
 	return nil
@@ -342,6 +344,23 @@ func (s *selfServer) stats() (rss int64, cpu time.Duration, conns int, err error
 	ns, _ := strconv.ParseInt(f[1], 10, 64)
 	conns, _ = strconv.Atoi(f[2])
 	return rss, time.Duration(ns), conns, nil
+}
+
+// cpu asks the child for its CPU time so far, without the collections of
+// stats.
+func (s *selfServer) cpu() (time.Duration, error) {
+	if _, err := fmt.Fprintln(s.stdin, "cpu"); err != nil {
+		return 0, err
+	}
+	f, err := s.line("cpu", 2)
+	if err != nil {
+		return 0, err
+	}
+	ns, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("server process: cpu %q: %w", f[0], err)
+	}
+	return time.Duration(ns), nil
 }
 
 // profile asks the child to start a CPU profile into path ("cpu"), stop

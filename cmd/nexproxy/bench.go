@@ -81,7 +81,8 @@ Scenarios (--scenario):
   load                  the default: the calls above
   automatch             the matchmaking load: with --self, log in
                         --clients consoles, each with an account of its
-                        own, close their authentication connections, and
+                        own, register their station URLs, close their
+                        authentication connections, and
                         have each call AutoMatchmake(WithSearchCriteria)_
                         Postpone once (half each method); print whether
                         all were matched (every console in exactly one

@@ -335,7 +335,8 @@ func (r *automatchResult) spanning() int {
 	return len(spans)
 }
 
-// loginConsoles logs console i in as automatchUser(i) on addrs[i%len],
+// loginConsoles logs console i in as automatchUser(i) on addrs[i%len]
+// and registers its station URL, as consoles do,
 // automatchLoginParallelism at a time; every console must log in.
 func loginConsoles(ctx context.Context, cc proxy.ClientConfig, addrs []string, n int) ([]*proxy.Client, time.Duration, error) {
 	start := time.Now()
@@ -353,7 +354,16 @@ func loginConsoles(ctx context.Context, cc proxy.ClientConfig, addrs []string, n
 			defer cancel()
 			cc := cc
 			cc.Addr, cc.Username = addrs[i%len(addrs)], automatchUser(i)
-			consoles[i], errs[i] = proxy.Login(lctx, cc)
+			c, err := proxy.Login(lctx, cc)
+			if err == nil {
+				if err = automatch.Register(lctx, c, cc.RMC); err != nil {
+					_ = c.Close()
+				}
+			}
+			if err == nil {
+				consoles[i] = c
+			}
+			errs[i] = err
 		}()
 	}
 	wg.Wait()

@@ -15,10 +15,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/peer"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
+	"github.com/nexproxy/nexproxy/rmc/protocols/secureconnection"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/typed"
 )
@@ -69,6 +71,21 @@ func Call(ctx context.Context, c *matchmakeextension.Client, i int, size uint16)
 		return 0, fmt.Errorf("auto-matchmake returned a %T, not a MatchmakeSession", g.Value)
 	}
 	return s.ID, nil
+}
+
+// Register has a logged-in console register its station URL
+// (SecureConnection Register), as consoles do right after logging in:
+// with shared stores, that is its presence for the other instances,
+// whose ghost sweep removes from gatherings the consoles that have none.
+func Register(ctx context.Context, c *proxy.Client, s rmc.Settings) error {
+	u := rmc.StationURL{Scheme: "prudp"}
+	u.SetAddress(c.SecureLocal.Addr().String())
+	u.SetPort(c.SecureLocal.Port())
+	u.SetInt(rmc.URLType, 2)
+	if _, err := secureconnection.NewClient(c.Secure, s).Register(ctx, &secureconnection.RegisterRequest{URLs: []rmc.StationURL{u}}); err != nil {
+		return fmt.Errorf("register %d: %w", c.PID, err)
+	}
+	return nil
 }
 
 // Result is what each console's call gave, by console.

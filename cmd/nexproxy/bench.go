@@ -82,9 +82,9 @@ Scenarios (--scenario):
   automatch             the matchmaking load: with --self, log in
                         --clients consoles, each with an account of its
                         own, register their station URLs, close their
-                        authentication connections, and
-                        have each call AutoMatchmake(WithSearchCriteria)_
-                        Postpone once (half each method); print whether
+                        authentication connections, and have each call
+                        AutoMatchmake(WithSearchCriteria)_Postpone once
+                        (half each method); print whether
                         all were matched (every console in exactly one
                         session, exactly clients/size full sessions; the
                         command fails if not), the p50, p99 and max per

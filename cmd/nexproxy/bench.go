@@ -84,12 +84,12 @@ Scenarios (--scenario):
                         own, register their station URLs, close their
                         authentication connections, and have each call
                         AutoMatchmake(WithSearchCriteria)_Postpone once
-                        (half each method); print whether
-                        all were matched (every console in exactly one
-                        session, exactly clients/size full sessions; the
-                        command fails if not), the p50, p99 and max per
-                        call, the servers' CPU per call and their RSS per
-                        idle console in a gathering
+                        (half each method); print whether all were
+                        matched (every console in exactly one session,
+                        exactly clients/size full sessions; the command
+                        fails if not), the p50, p99 and max per call, the
+                        servers' CPU per call and their RSS per idle
+                        console in a gathering
   --session-size N      automatch: players per session (default 4)
   --spread D            automatch: start the calls evenly over D (default
                         0: all at the same instant)

@@ -288,10 +288,15 @@ func startSelf(ctx context.Context, set selfSetup) (*selfServer, error) {
 	if set.localOnly {
 		args = append(args, "--scenario", scenarioAutomatch, "--clients", strconv.Itoa(set.blind))
 	}
-	if st := set.store; st.postgres != "" {
-		args = append(args, "--postgres", st.postgres, "--redis", st.redis, "--redis-prefix", st.redisPrefix)
+	if set.store.postgres != "" {
+		args = append(args, "--redis-prefix", set.store.redisPrefix)
 	}
 	cmd := exec.CommandContext(ctx, exe, args...)
+	if st := set.store; st.postgres != "" {
+		// The URLs, which may hold passwords, go by the environment
+		// (the flags' defaults), not the command line others can read.
+		cmd.Env = append(os.Environ(), benchPostgresEnv+"="+st.postgres, benchRedisEnv+"="+st.redis)
+	}
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -77,8 +77,36 @@ Memory:
                         garbage collection) or --server-pid (VmRSS of that
                         process as it is).
 
+Scenarios (--scenario):
+  load                  the default: the calls above
+  automatch             the matchmaking load: with --self, log in
+                        --clients consoles, each with an account of its
+                        own, register their station URLs, close their
+                        authentication connections, and have each call
+                        AutoMatchmake(WithSearchCriteria)_Postpone once
+                        (half each method); print whether all were
+                        matched (every console in exactly one session,
+                        exactly clients/size full sessions; the command
+                        fails if not), the p50, p99 and max per call, the
+                        servers' CPU per call and their RSS per idle
+                        console in a gathering
+  --session-size N      automatch: players per session (default 4)
+  --spread D            automatch: start the calls evenly over D (default
+                        0: all at the same instant)
+  --instances N         automatch: start N instances sharing PostgreSQL
+                        (gatherings, accounts, ids) and Redis (presence,
+                        fan-out) and log the consoles in on them in turn
+  --postgres URL        the shared PostgreSQL (default
+                        $NEXPROXY_TEST_POSTGRES); the run makes a schema
+                        of its own and drops it
+  --redis URL           the shared Redis (default $NEXPROXY_TEST_REDIS);
+                        the run uses a key prefix of its own
+
 Examples:
   nexproxy bench --self --clients 20 --duration 10s --idle 5000
+  nexproxy bench --self --scenario automatch --clients 1000 --spread 1s
+  nexproxy bench --self --scenario automatch --clients 1000 --instances 2 \
+      --postgres postgres://... --redis redis://...
   nexproxy bench --self --clients 1 --duration 3s --rounds 7
   nexproxy bench --target 10.0.0.5:60000 --compare 10.0.0.5:61000
   nexproxy bench --target 127.0.0.1:60000 --idle 5000 --server-pid 4242`
@@ -90,6 +118,10 @@ type benchOptions struct {
 	duration, echo                                      time.Duration
 	insecure, self, selfServe, blind                    bool
 	profileDir, coalesce, sessions                      string
+	// The automatch scenario (bench_automatch.go).
+	scenario, postgres, redis, redisPrefix string
+	sessionSize, instances                 int
+	spread                                 time.Duration
 }
 
 func newBenchCommand(_ *app) *cobra.Command {
@@ -108,6 +140,13 @@ func newBenchCommand(_ *app) *cobra.Command {
 			}
 			if o.selfServe {
 				return serveSelf(cmd.Context(), o.selfSetup(key), os.Stdin, cmd.OutOrStdout())
+			}
+			switch o.scenario {
+			case scenarioLoad:
+			case scenarioAutomatch:
+				return runAutomatchBench(cmd.Context(), cmd.OutOrStdout(), o, key)
+			default:
+				return fmt.Errorf("--scenario %q: want load or automatch", o.scenario)
 			}
 			return runBench(cmd.Context(), cmd.OutOrStdout(), o, key)
 		},
@@ -131,8 +170,16 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.BoolVar(&o.blind, "blind", false, "with --self: log in with an account only the local instance knows, so that the proxy relays the secure leg blindly (what any datagram relay costs)")
 	f.StringVar(&o.sessions, "session-logs", "", "with --self: both servers write session logs into this folder (DIR/local, DIR/proxy), as serve does with log.sessions")
 	f.StringVar(&o.profileDir, "pprof", "", "with --self: write the server's CPU profile of each run and its heap profile after --idle into this folder")
+	f.StringVar(&o.scenario, "scenario", scenarioLoad, "what the consoles do: load (TestConnectivity back to back) or automatch (each auto-matchmakes once; needs --self)")
+	f.IntVar(&o.sessionSize, "session-size", 4, "automatch: players per session")
+	f.DurationVar(&o.spread, "spread", 0, "automatch: spread the consoles' calls evenly over this long (0: all at the same instant)")
+	f.IntVar(&o.instances, "instances", 1, "automatch: start this many instances sharing --postgres and --redis, and split the consoles between them")
+	f.StringVar(&o.postgres, "postgres", os.Getenv(benchPostgresEnv), "automatch with --instances above 1: PostgreSQL URL of the shared store (default $"+benchPostgresEnv+"); the run uses a schema of its own and drops it")
+	f.StringVar(&o.redis, "redis", os.Getenv(benchRedisEnv), "automatch with --instances above 1: Redis URL of the shared store (default $"+benchRedisEnv+")")
 	f.BoolVar(&o.selfServe, "self-serve", false, "run the servers of --self (internal)")
 	_ = f.MarkHidden("self-serve")
+	f.StringVar(&o.redisPrefix, "redis-prefix", "", "the shared store's Redis key prefix (internal)")
+	_ = f.MarkHidden("redis-prefix")
 	return cmd
 }
 
@@ -141,7 +188,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 // account of its own (blindBenchPID + i), since a PID has one secure
 // session; otherwise every client logs in as --user.
 func (o benchOptions) users() userFor {
-	if !o.blind {
+	if !o.blind && o.scenario != scenarioAutomatch {
 		return nil
 	}
 	return func(i int) string { return strconv.Itoa(blindBenchPID + i) }
@@ -149,6 +196,9 @@ func (o benchOptions) users() userFor {
 
 // blindAccounts is how many blind accounts the local instance needs.
 func (o benchOptions) blindAccounts() int {
+	if o.scenario == scenarioAutomatch {
+		return o.clients // one account per console
+	}
 	if !o.blind {
 		return 0
 	}
@@ -156,7 +206,14 @@ func (o benchOptions) blindAccounts() int {
 }
 
 func (o benchOptions) selfSetup(key string) selfSetup {
-	return selfSetup{platform: o.profile, key: key, coalesce: o.coalesce, blind: o.blindAccounts(), sessions: o.sessions}
+	set := selfSetup{platform: o.profile, key: key, coalesce: o.coalesce, blind: o.blindAccounts(), sessions: o.sessions,
+		localOnly: o.scenario == scenarioAutomatch}
+	if o.selfServe && o.redisPrefix != "" {
+		// The child of a scenario with several instances: the parent
+		// made the schema and the prefix.
+		set.store = selfStore{postgres: o.postgres, redis: o.redis, redisPrefix: o.redisPrefix}
+	}
+	return set
 }
 
 // benchTarget is one server a run measures.

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/internal/logging"
+	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
 )
@@ -42,9 +43,11 @@ const (
 // selfSetup is how the --self pair is configured.
 type selfSetup struct {
 	platform, key string
-	coalesce      string // --coalesce-acks: default, none, proxy or all
-	blind         int    // --blind: this many bench accounts, the local instance's alone
-	sessions      string // --session-logs: the folder of both instances' session logs
+	coalesce      string    // --coalesce-acks: default, none, proxy or all
+	blind         int       // --blind: this many bench accounts, the local instance's alone
+	sessions      string    // --session-logs: the folder of both instances' session logs
+	localOnly     bool      // --scenario automatch: the local instance alone, no proxy
+	store         selfStore // the [store] shared with other instances (zero: SQLite of its own)
 }
 
 // coalesceFor is the coalesce_acks of one side of the bench (instance
@@ -146,6 +149,15 @@ func startSelfInstance(ctx context.Context, log *zap.Logger, set selfSetup, in s
 		return nil, nil, err
 	}
 	cfg.Store.DataDir = dataDir
+	if st := set.store; st.postgres != "" {
+		// What instances sharing their state need (see [store] in
+		// config.toml): accounts, ids and gatherings in PostgreSQL,
+		// presence and fan-out in Redis.
+		b := &cfg.Store.Backends
+		b.Accounts, b.UniqueIDs, b.Gatherings = store.BackendPostgres, store.BackendPostgres, store.BackendPostgres
+		b.Stations, b.Bus = store.BackendRedis, store.BackendRedis
+		cfg.Store.Postgres.URL, cfg.Store.Redis.URL, cfg.Store.Redis.KeyPrefix = st.postgres, st.redis, st.redisPrefix
+	}
 	host, closeHost, err := openHost(ctx, log, cfg.Store)
 	if err != nil {
 		_ = obs.close()
@@ -196,6 +208,9 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 		return fmt.Errorf("local instance: %w", err)
 	}
 	defer stopLocal()
+	if set.localOnly {
+		return serveStats(in, out, local.AuthAddr("bench").String(), "-", local.Conns)
+	}
 	up := local.AuthAddr("bench").String()
 	if set.platform == "switch" {
 		up = "ws://" + up
@@ -206,7 +221,14 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 		return fmt.Errorf("proxy instance: %w", err)
 	}
 	defer stopProxy()
-	fmt.Fprintf(out, "ready %s %s\n", local.AuthAddr("bench"), px.AuthAddr("bench"))
+	return serveStats(in, out, local.AuthAddr("bench").String(), px.AuthAddr("bench").String(), func() int { return local.Conns() + px.Conns() })
+}
+
+// serveStats announces the child's addresses (proxy "-": none) and
+// answers the parent's lines until stdin closes; conns counts the
+// servers' open console connections.
+func serveStats(in io.Reader, out io.Writer, local, proxy string, conns func() int) error {
+	fmt.Fprintf(out, "ready %s %s\n", local, proxy)
 	sc := bufio.NewScanner(in)
 	var prof profiler
 	defer prof.stopCPU()
@@ -217,6 +239,11 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 			} else {
 				fmt.Fprintf(out, "profile ok\n")
 			}
+			continue
+		}
+		if sc.Text() == "cpu" {
+			// CPU time alone: no collection that the reading would add.
+			fmt.Fprintf(out, "cpu %d\n", cpuTime().Nanoseconds())
 			continue
 		}
 		if sc.Text() == "stats" {
@@ -230,7 +257,7 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "stats %d %d %d\n", rss, cpuTime().Nanoseconds(), local.Conns()+px.Conns())
+			fmt.Fprintf(out, "stats %d %d %d\n", rss, cpuTime().Nanoseconds(), conns())
 		}
 	}
 	return nil
@@ -251,14 +278,25 @@ func startSelf(ctx context.Context, set selfSetup) (*selfServer, error) {
 		return nil, err
 	}
 	args := []string{"bench", "--self-serve", "--profile", set.platform, "--access-key", set.key, "--coalesce-acks", set.coalesce}
-	if set.blind > 0 {
+	if set.blind > 0 && !set.localOnly {
 		// The child makes as many blind accounts as there are clients.
 		args = append(args, "--blind", "--clients", strconv.Itoa(set.blind))
 	}
 	if set.sessions != "" {
 		args = append(args, "--session-logs", set.sessions)
 	}
+	if set.localOnly {
+		args = append(args, "--scenario", scenarioAutomatch, "--clients", strconv.Itoa(set.blind))
+	}
+	if set.store.postgres != "" {
+		args = append(args, "--redis-prefix", set.store.redisPrefix)
+	}
 	cmd := exec.CommandContext(ctx, exe, args...)
+	if st := set.store; st.postgres != "" {
+		// The URLs, which may hold passwords, go by the environment
+		// (the flags' defaults), not the command line others can read.
+		cmd.Env = append(os.Environ(), benchPostgresEnv+"="+st.postgres, benchRedisEnv+"="+st.redis)
+	}
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -311,6 +349,23 @@ func (s *selfServer) stats() (rss int64, cpu time.Duration, conns int, err error
 	ns, _ := strconv.ParseInt(f[1], 10, 64)
 	conns, _ = strconv.Atoi(f[2])
 	return rss, time.Duration(ns), conns, nil
+}
+
+// cpu asks the child for its CPU time so far, without the collections of
+// stats.
+func (s *selfServer) cpu() (time.Duration, error) {
+	if _, err := fmt.Fprintln(s.stdin, "cpu"); err != nil {
+		return 0, err
+	}
+	f, err := s.line("cpu", 2)
+	if err != nil {
+		return 0, err
+	}
+	ns, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("server process: cpu %q: %w", f[0], err)
+	}
+	return time.Duration(ns), nil
 }
 
 // profile asks the child to start a CPU profile into path ("cpu"), stop

@@ -3,15 +3,14 @@ package matchmaking_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nexproxy/nexproxy/internal/automatch"
 	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
-	"github.com/nexproxy/nexproxy/rmc/typed"
 )
 
 // fastLogins makes the key derivation of the test accounts cheap, so
@@ -58,16 +57,6 @@ func loginAll(tb testing.TB, srv *servicetest.Server, users []string) []*console
 	return consoles
 }
 
-// percentile returns the q-quantile (0..1) of sorted durations, nearest
-// rank.
-func percentile(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	k := int(q*float64(len(sorted))+0.999999) - 1
-	return sorted[min(max(k, 0), len(sorted)-1)]
-}
-
 // BenchmarkAutoMatchmake1000 measures issue 11's target: 1,000 consoles
 // on one instance call AutoMatchmake(WithSearchCriteria)_Postpone at
 // once into 4-player sessions; all must be matched into exactly 250
@@ -98,64 +87,20 @@ func benchAutoMatchmake(b *testing.B, spread time.Duration) {
 		srv := servicetest.Start(b, servicetest.Game{Platform: "wiiu", Users: users, TOML: fastLogins}, nil)
 		consoles := loginAll(b, srv, users)
 		cx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		lat := make([]time.Duration, n)
-		gids := make([]uint32, n)
-		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
+		clients := make([]*matchmakeextension.Client, n)
 		for i, c := range consoles {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				crit := mm.MatchmakeSessionSearchCriteria{}
-				crit.SetDefaults()
-				crit.GameMode = "9"
-				crit.MaxParticipants = fmt.Sprint(size)
-				<-start
-				time.Sleep(spread * time.Duration(i) / n)
-				t0 := time.Now()
-				// Half use each method, as games differ.
-				if i%2 == 0 {
-					r, err := c.mx.AutoMatchmakeWithSearchCriteriaPostpone(cx, &matchmakeextension.AutoMatchmakeWithSearchCriteriaPostponeRequest{
-						SearchCriteria: []mm.MatchmakeSessionSearchCriteria{crit}, Gathering: typed.Hold(newSession(9, size))})
-					lat[i], errs[i] = time.Since(t0), err
-					if err == nil {
-						gids[i] = r.Gathering.Value.(*mm.MatchmakeSession).ID
-					}
-					return
-				}
-				r, err := c.mx.AutoMatchmakePostpone(cx, &matchmakeextension.AutoMatchmakePostponeRequest{Gathering: typed.Hold(newSession(9, size))})
-				lat[i], errs[i] = time.Since(t0), err
-				if err == nil {
-					gids[i] = r.Gathering.Value.(*mm.MatchmakeSession).ID
-				}
-			}()
+			clients[i] = c.mx
 		}
 		b.StartTimer()
-		close(start)
-		wg.Wait()
+		r := automatch.Run(cx, clients, size, spread)
 		b.StopTimer()
 		cancel()
-
-		members := map[uint32]int{}
-		for i := range n {
-			if errs[i] != nil {
-				b.Fatalf("console %d: %v", i, errs[i])
-			}
-			members[gids[i]]++
+		if err := r.Check(size); err != nil {
+			b.Fatal(err)
 		}
-		full := 0
-		for _, k := range members {
-			if k == size {
-				full++
-			}
-		}
-		if len(members) != n/size || full != n/size {
-			b.Fatalf("not all matched: %d sessions, %d full, want %d full", len(members), full, n/size)
-		}
-		slices.Sort(lat)
-		p50, p99, worst = percentile(lat, 0.50), percentile(lat, 0.99), lat[n-1]
-		sessions = len(members)
+		lat := r.Sorted()
+		p50, p99, worst = automatch.Percentile(lat, 0.50), automatch.Percentile(lat, 0.99), lat[n-1]
+		sessions = len(r.Sessions())
 		// Close this iteration's consoles and server before the next.
 		for _, c := range consoles {
 			_ = c.Close()

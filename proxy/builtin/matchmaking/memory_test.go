@@ -14,13 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nexproxy/nexproxy/internal/automatch"
 	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
-	"github.com/nexproxy/nexproxy/rmc"
-	"github.com/nexproxy/nexproxy/rmc/peer"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
-	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/typed"
 )
 
@@ -182,11 +180,7 @@ func TestMemoryConsolesChild(t *testing.T) {
 			defer cancel()
 			c, err := proxy.Login(ctx, proxy.ClientConfig{Network: "udp", Addr: addr, PRUDP: g.PRUDP, Kerberos: g.Kerberos, RMC: g.RMC,
 				Username: name, Password: pw,
-				OnRequest: func(ctx context.Context, p *peer.Peer, m *rmc.Message) {
-					if m.Protocol != 14 && m.Protocol != 100 && m.Protocol != 27 {
-						_ = p.Respond(ctx, m, &rpc.Reply{})
-					}
-				}})
+				OnRequest: automatch.AnswerServer})
 			if err == nil {
 				// Consoles leave the authentication server once they
 				// hold a ticket.
@@ -222,7 +216,7 @@ func TestMemoryConsolesChild(t *testing.T) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			_, errs[i] = matchmakeextension.NewClient(c.Secure, g.RMC).AutoMatchmakePostpone(ctx,
-				&matchmakeextension.AutoMatchmakePostponeRequest{Gathering: typed.Hold(newSession(9, 4))})
+				&matchmakeextension.AutoMatchmakePostponeRequest{Gathering: typed.Hold(automatch.Session(automatch.GameMode, 4))})
 		}()
 	}
 	wg.Wait()

@@ -151,6 +151,11 @@ type GatheringQuery struct {
 	Rank func(*Gathering) int64
 	// Offset and Limit page the result; a Limit of 0 means 100.
 	Offset, Limit int
+	// Pool, for AutoJoin, names the only sessions the call can join and
+	// the one it creates (e.g. one game mode): calls in different pools
+	// never meet, so a backend that serialises auto-joins may run them
+	// side by side. "" is every session of the game.
+	Pool string
 }
 
 // Ranked orders matches by q.Rank (stable, so ties keep id order) and

@@ -16,9 +16,11 @@ import (
 
 // Gatherings implements store.Gatherings. A change to one gathering locks
 // its row (SELECT ... FOR UPDATE), so concurrent joins never overfill it.
-// AutoJoin also takes a transaction-scoped advisory lock per game: two
-// auto-matchmakes that both find no session must not both create one, and
-// only serialising the search with the create prevents that.
+// AutoJoin also takes a transaction-scoped advisory lock per pool (the
+// query's Pool, e.g. one game mode): two auto-matchmakes that both find no
+// session must not both create one, and only serialising the search with
+// the create prevents that; calls of different pools cannot meet, so they
+// do not wait for each other.
 type Gatherings struct{ db *DB }
 
 // Gatherings returns the matchmake session store of db.
@@ -365,9 +367,11 @@ func (s *Gatherings) AutoJoin(ctx context.Context, game string, q store.Gatherin
 	q.Exclude = p.PID
 	q.Limit = 1
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
-		// One auto-matchmake per game at a time (see the type's comment);
-		// joins and other changes are not held up.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('nexproxy.gatherings.' || $1))`, game); err != nil {
+		// One auto-matchmake per pool at a time (see the type's comment);
+		// joins and other changes are not held up. A call of every pool
+		// ("") holds the game's lock alone; a pool's calls share it and
+		// hold their pool's.
+		if err := lockPool(ctx, tx, game, q.Pool); err != nil {
 			return err
 		}
 		found, err := search(ctx, tx, game, q)
@@ -453,6 +457,20 @@ func (s *Gatherings) BlockList(ctx context.Context, game string, pid uint64) ([]
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// lockPool takes the transaction-scoped advisory locks of an auto-join in
+// pool of game: the game's lock, exclusive for every pool (""), shared
+// with the pool's own exclusive lock otherwise. Both kinds always take the
+// game's lock first, so they cannot deadlock.
+func lockPool(ctx context.Context, tx pgx.Tx, game, pool string) error {
+	if pool == "" {
+		_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('nexproxy.gatherings.' || $1))`, game)
+		return err
+	}
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(hashtext('nexproxy.gatherings.' || $1)),
+		pg_advisory_xact_lock(hashtext('nexproxy.pools.' || $1), hashtext($2))`, game, pool)
+	return err
 }
 
 // SetBlocked implements store.Gatherings.

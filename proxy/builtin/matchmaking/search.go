@@ -2,6 +2,7 @@ package matchmaking
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -18,6 +19,9 @@ type span struct {
 }
 
 func (s span) has(v uint64) bool { return s.any || (v >= s.min && v <= s.max) }
+
+// only reports whether v is the one value s allows.
+func (s span) only(v uint64) bool { return !s.any && s.min == v && s.max == v }
 
 // parseSpan reads a criterion string; false when it does not parse, which
 // invalidates the whole criterion (services.md §3.1).
@@ -232,6 +236,19 @@ func sameSession(want *store.Gathering) func(*store.Gathering) bool {
 	}
 }
 
+// autoPool is the pool (store.GatheringQuery.Pool) of an auto-matchmake
+// offering ms with crits: its game mode and matchmake system, when every
+// criterion allows only those (no criteria: sessions like ms, which have
+// them); otherwise "", every session of the game.
+func autoPool(ms *mm.MatchmakeSession, crits []*criterion) string {
+	for _, cr := range crits {
+		if !cr.mode.only(uint64(ms.GameMode)) || !cr.system.only(uint64(ms.MatchmakeSystem)) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("mode=%d system=%d", ms.GameMode, ms.MatchmakeSystem)
+}
+
 // criteriaQuery is the auto-matchmake query of the criteria, after the
 // game's search hook (Host.Search, a Lua nex.matchmake_criteria) added or
 // changed them: a session any criterion selects, ranked by the first one
@@ -246,7 +263,8 @@ func (s *server) criteriaQuery(ctx context.Context, c *rpc.Call, ms *mm.Matchmak
 	set := c.Session.Settings
 	if len(scs) == 0 {
 		want := toStore(ms, set)
-		return store.GatheringQuery{Kind: store.KindMatchmakeSession, Match: sameSession(&want), Rank: nearSession(&want)}, nil
+		return store.GatheringQuery{Kind: store.KindMatchmakeSession, Match: sameSession(&want), Rank: nearSession(&want),
+			Pool: autoPool(ms, nil)}, nil
 	}
 	nex4 := set.NEXVersion >= 40000
 	var crits []*criterion
@@ -256,6 +274,7 @@ func (s *server) criteriaQuery(ctx context.Context, c *rpc.Call, ms *mm.Matchmak
 		}
 	}
 	return store.GatheringQuery{
+		Pool: autoPool(ms, crits),
 		Kind: store.KindMatchmakeSession,
 		Match: func(g *store.Gathering) bool {
 			for _, cr := range crits {

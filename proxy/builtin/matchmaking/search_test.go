@@ -129,3 +129,34 @@ func FuzzLikePattern(f *testing.F) {
 		}
 	})
 }
+
+// TestAutoPool: an auto-matchmake runs in its session's game mode and
+// system only when every criterion pins both to them.
+func TestAutoPool(t *testing.T) {
+	ms := &mm.MatchmakeSession{}
+	ms.GameMode, ms.MatchmakeSystem = 3, 1
+	crit := func(mode, system string) *criterion {
+		cr, ok := parseCriterion(&mm.MatchmakeSessionSearchCriteria{GameMode: mode, MatchmakeSystem: system}, false)
+		if !ok {
+			t.Fatalf("criterion %q %q does not parse", mode, system)
+		}
+		return cr
+	}
+	const pinned = "mode=3 system=1"
+	for _, tc := range []struct {
+		crits []*criterion
+		want  string
+	}{
+		{nil, pinned},
+		{[]*criterion{crit("3", "1")}, pinned},
+		{[]*criterion{crit("3", "1"), crit("3", "1")}, pinned},
+		{[]*criterion{crit("", "1")}, ""},
+		{[]*criterion{crit("3", "")}, ""},
+		{[]*criterion{crit("2,3", "1")}, ""},
+		{[]*criterion{crit("3", "1"), crit("4", "1")}, ""},
+	} {
+		if got := autoPool(ms, tc.crits); got != tc.want {
+			t.Errorf("%d criteria: pool %q, want %q", len(tc.crits), got, tc.want)
+		}
+	}
+}

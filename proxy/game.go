@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/nexproxy/nexproxy/rmc/schema"
 
@@ -132,6 +133,15 @@ func (g *game) rmcSettingsFor(conn *prudp.Conn) rmc.Settings {
 	return s
 }
 
+// upstreamCoalesceDelay is how long an upstream leg holds an
+// acknowledgement when coalesce_delay is not set. The next packet the
+// proxy sends upstream is the console's next request, a console round
+// trip after the answer it acknowledges rather than a handler's moment:
+// with the default 2 ms a busy or Wi-Fi console misses it and the
+// acknowledgement costs a datagram of its own. It stays far under any
+// resend timeout (prudp.MaxCoalesceDelay).
+const upstreamCoalesceDelay = 10 * time.Millisecond
+
 // upstreamSettings is the PRUDP profile of an upstream connection: the game's,
 // offering exactly what the console negotiated, so that both sides agree on
 // the minor version (and with it on structure headers) and on substreams,
@@ -139,6 +149,9 @@ func (g *game) rmcSettingsFor(conn *prudp.Conn) rmc.Settings {
 func (g *game) upstreamSettings(console *prudp.Conn) prudp.Settings {
 	s := g.cfg.PRUDP
 	s.MinorVersion, s.SupportedFunctions, s.MaxSubstream = console.Negotiated()
+	if s.CoalesceAcks && s.CoalesceDelay == 0 {
+		s.CoalesceDelay = upstreamCoalesceDelay
+	}
 	return s
 }
 

@@ -58,12 +58,11 @@ func Dial(ctx context.Context, network, addr string, cfg DialConfig) (*Conn, err
 		if err != nil {
 			return nil, fmt.Errorf("prudp: dial %s: %w", addr, err)
 		}
-		uc, err := net.ListenUDP(network, nil)
+		uc, remote, err := dialUDPCarrier(network, ra)
 		if err != nil {
 			return nil, fmt.Errorf("prudp: dial %s: %w", addr, err)
 		}
-		rap := ra.AddrPort()
-		return dialOn(ctx, NewUDPCarrier(uc), netip.AddrPortFrom(rap.Addr().Unmap(), rap.Port()), cfg)
+		return dialOn(ctx, uc, remote, cfg)
 	case "ws", "wss":
 		var tc *tls.Config
 		if network == "wss" {
@@ -198,7 +197,8 @@ func dialOn(ctx context.Context, carrier Carrier, remote netip.AddrPort, cfg Dia
 // datagram is cut and then fails its checksum or signature, like any
 // corrupt one. Other carriers hand over whole messages and get the maximum.
 func readBufferSize(c Carrier, s *Settings) int {
-	if _, ok := c.(*udpCarrier); ok {
+	switch c.(type) {
+	case *udpCarrier, *connectedUDP:
 		return min(maxDatagram, s.FragmentSize+1024)
 	}
 	return maxDatagram

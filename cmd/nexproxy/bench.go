@@ -66,7 +66,10 @@ Targets:
                         fraction compares across machines
   --pprof DIR           with --self: the server's CPU profile of each run
                         (DIR/direct.cpu.pprof, DIR/proxy.cpu.pprof) and its
-                        heap profile after --idle (DIR/idle.heap.pprof)
+                        heap profile after --idle (DIR/idle.heap.pprof);
+                        samples carry the label instance=local or
+                        instance=proxy (go tool pprof -tagfocus
+                        instance=proxy: the proxy's share alone)
 
 Memory:
   --idle N              afterwards, log N more consoles in to the (first)

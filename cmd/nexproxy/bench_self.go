@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -202,8 +203,16 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 	if err != nil {
 		return err
 	}
-	local, stopLocal, err := startSelfInstance(ctx, log, set, selfInstance{upstream: "local",
-		coalesce: coalesceFor(set.coalesce, "local"), blindAccounts: set.blind, sessions: sessionDir(set.sessions, "local")})
+	// Each instance's goroutines carry the profile label instance=local
+	// or instance=proxy (inherited by the goroutines they start), so that
+	// --pprof tells the proxy's share of the proxied run from the local
+	// instance's: go tool pprof -tagfocus instance=proxy.
+	var local *proxy.Server
+	var stopLocal func()
+	pprof.Do(ctx, pprof.Labels("instance", "local"), func(ctx context.Context) {
+		local, stopLocal, err = startSelfInstance(ctx, log, set, selfInstance{upstream: "local",
+			coalesce: coalesceFor(set.coalesce, "local"), blindAccounts: set.blind, sessions: sessionDir(set.sessions, "local")})
+	})
 	if err != nil {
 		return fmt.Errorf("local instance: %w", err)
 	}
@@ -215,8 +224,12 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 	if set.platform == "switch" {
 		up = "ws://" + up
 	}
-	px, stopProxy, err := startSelfInstance(ctx, log, set, selfInstance{upstream: up,
-		coalesce: coalesceFor(set.coalesce, "proxy"), sessions: sessionDir(set.sessions, "proxy")})
+	var px *proxy.Server
+	var stopProxy func()
+	pprof.Do(ctx, pprof.Labels("instance", "proxy"), func(ctx context.Context) {
+		px, stopProxy, err = startSelfInstance(ctx, log, set, selfInstance{upstream: up,
+			coalesce: coalesceFor(set.coalesce, "proxy"), sessions: sessionDir(set.sessions, "proxy")})
+	})
 	if err != nil {
 		return fmt.Errorf("proxy instance: %w", err)
 	}

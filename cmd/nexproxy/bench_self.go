@@ -159,7 +159,7 @@ func startSelfInstance(ctx context.Context, log *zap.Logger, set selfSetup, in s
 		b.Stations, b.Bus = store.BackendRedis, store.BackendRedis
 		cfg.Store.Postgres.URL, cfg.Store.Redis.URL, cfg.Store.Redis.KeyPrefix = st.postgres, st.redis, st.redisPrefix
 	}
-	host, closeHost, err := openHost(ctx, log, cfg.Store)
+	host, closeHost, err := openHost(ctx, log, cfg)
 	if err != nil {
 		_ = obs.close()
 		_ = os.RemoveAll(dataDir)
@@ -169,10 +169,6 @@ func startSelfInstance(ctx context.Context, log *zap.Logger, set selfSetup, in s
 		_ = closeHost()
 		_ = obs.close()
 		_ = os.RemoveAll(dataDir)
-	}
-	if err := proxy.SeedAccounts(ctx, host.Stores.Accounts, cfg.Accounts, log); err != nil {
-		cleanup()
-		return nil, nil, err
 	}
 	srv, err = proxy.New(cfg, proxy.Options{Logger: log, Builtins: builtinsOf(host), Recorder: obs.recorder(), Accounts: host.Stores.Accounts})
 	if err != nil {

@@ -78,7 +78,7 @@ a call the logs do not hold is answered with [replay] error and logged.`,
 			defer obs.close()
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			host, closeHost, err := openHost(ctx, a.log, cfg.Store)
+			host, closeHost, err := openHost(ctx, a.log, cfg)
 			if err != nil {
 				return err
 			}
@@ -87,9 +87,6 @@ a call the logs do not hold is answered with [replay] error and logged.`,
 					a.log.Error("close stores", zap.Error(err))
 				}
 			}()
-			if err := proxy.SeedAccounts(ctx, host.Stores.Accounts, cfg.Accounts, a.log); err != nil {
-				return err
-			}
 			srv, err := proxy.New(cfg, proxy.Options{
 				Logger:   a.log,
 				Builtins: []proxy.Builtin{host.Named(rc.Local...), ix.Builtin(replay.LinkOptions{Unmatched: unmatched})},

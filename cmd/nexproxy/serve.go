@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
-	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/internal/store/stores"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/builtin"
@@ -18,15 +17,22 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/record"
 )
 
-// openHost opens the stores of cfg ([store]) and the host the built-in
-// services run on; close closes the services, then the stores.
-func openHost(ctx context.Context, log *zap.Logger, cfg store.Config) (host *builtin.Host, close func() error, err error) {
-	st, err := stores.Open(ctx, cfg, log)
+// openHost opens the stores of cfg ([store]), seeds them with its
+// [[accounts]], and makes the host the built-in services run on; close
+// closes the services, then the stores.
+func openHost(ctx context.Context, log *zap.Logger, cfg *config.Config) (host *builtin.Host, close func() error, err error) {
+	st, err := stores.Open(ctx, cfg.Store, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open stores: %w", err)
 	}
 	host = &builtin.Host{Stores: st, Instance: builtin.NewInstanceID()}
-	return host, func() error { return errors.Join(host.Close(), st.Close()) }, nil
+	close = func() error { return errors.Join(host.Close(), st.Close()) }
+	// config.toml's accounts go into the store, which logins read.
+	if err := proxy.SeedAccounts(ctx, st.Accounts, cfg.Accounts, log); err != nil {
+		_ = close()
+		return nil, nil, err
+	}
+	return host, close, nil
 }
 
 // builtinsOf are the built-in services of a host: every service registered
@@ -59,7 +65,7 @@ func newServeCommand(a *app) *cobra.Command {
 			defer web.close()
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			host, closeHost, err := openHost(ctx, a.log, cfg.Store)
+			host, closeHost, err := openHost(ctx, a.log, cfg)
 			if err != nil {
 				return err
 			}
@@ -68,10 +74,6 @@ func newServeCommand(a *app) *cobra.Command {
 					a.log.Error("close stores", zap.Error(err))
 				}
 			}()
-			// config.toml's accounts go into the store, which logins read.
-			if err := proxy.SeedAccounts(ctx, host.Stores.Accounts, cfg.Accounts, a.log); err != nil {
-				return err
-			}
 			hooks, err := startHooks(a.log, cfg)
 			if err != nil {
 				return err

@@ -231,18 +231,18 @@ func (f *File) decodeValues(r *sessionlog.Record, b *callBodies) {
 		reg = b.reg
 	}
 	req, _ := reg.DecodeOrRaw(r.ProtocolID, r.MethodID, true, b.request, b.settings)
-	r.Params, r.ParamsRaw = valueJSON(req)
+	r.Params, r.ParamsRaw = ValueJSON(req)
 	if b.response != nil {
 		resp, _ := reg.DecodeOrRaw(r.ProtocolID, r.MethodID, false, b.response, b.settings)
-		r.Result, r.ResultRaw = valueJSON(resp)
+		r.Result, r.ResultRaw = ValueJSON(resp)
 	}
 	if b.sent != nil {
 		v, _ := reg.DecodeOrRaw(r.ProtocolID, r.MethodID, true, b.sent, b.settings)
-		r.SentParams, r.SentParamsRaw = valueJSON(v)
+		r.SentParams, r.SentParamsRaw = ValueJSON(v)
 	}
 	if b.received != nil {
 		v, _ := reg.DecodeOrRaw(r.ProtocolID, r.MethodID, false, b.received, b.settings)
-		r.ReceivedResult, r.ReceivedResultRaw = valueJSON(v)
+		r.ReceivedResult, r.ReceivedResultRaw = ValueJSON(v)
 	}
 }
 
@@ -275,8 +275,8 @@ func callRecord(s *rpc.Session, e *CallEvent) sessionlog.Record {
 			r.Method = e.MethodName
 		}
 	}
-	r.Params, r.ParamsRaw = valueJSON(e.Request)
-	r.Result, r.ResultRaw = valueJSON(e.Response)
+	r.Params, r.ParamsRaw = ValueJSON(e.Request)
+	r.Result, r.ResultRaw = ValueJSON(e.Response)
 	if e.Error != 0 {
 		r.Error = sessionlog.ResultCode(e.Error)
 		r.ErrorName, _ = e.Error.Name()
@@ -293,8 +293,8 @@ func callRecord(s *rpc.Session, e *CallEvent) sessionlog.Record {
 		r.Text = e.Err.Error()
 	}
 	r.ChangedBy = e.ChangedBy
-	r.SentParams, r.SentParamsRaw = valueJSON(e.Sent)
-	r.ReceivedResult, r.ReceivedResultRaw = valueJSON(e.ReceivedValue)
+	r.SentParams, r.SentParamsRaw = ValueJSON(e.Sent)
+	r.ReceivedResult, r.ReceivedResultRaw = ValueJSON(e.ReceivedValue)
 	r.ReceivedError = sessionlog.ResultCode(e.ReceivedError)
 	return r
 }
@@ -303,7 +303,7 @@ func callRecord(s *rpc.Session, e *CallEvent) sessionlog.Record {
 // The tree renders itself (AppendJSON) rather than through json.Marshal,
 // which would check and copy the text once more; the session log's writer
 // checks it when it writes the line.
-func valueJSON(v *schema.Value) ([]byte, string) {
+func ValueJSON(v *schema.Value) ([]byte, string) {
 	switch {
 	case v == nil:
 		return nil, ""

@@ -2,7 +2,6 @@ package webview
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"sort"
 	"sync"
@@ -330,7 +329,7 @@ func (h *Hub) decode(r *sessionlog.Record, b *bodies) {
 	}
 	dec := func(request bool, body []byte) (json.RawMessage, string) {
 		v, _ := reg.DecodeOrRaw(r.ProtocolID, r.MethodID, request, body, b.settings)
-		return valueJSON(v)
+		return record.ValueJSON(v)
 	}
 	r.Params, r.ParamsRaw = dec(true, b.request)
 	if b.response != nil {
@@ -342,21 +341,6 @@ func (h *Hub) decode(r *sessionlog.Record, b *bodies) {
 	if b.received != nil {
 		r.ReceivedResult, r.ReceivedResultRaw = dec(false, b.received)
 	}
-}
-
-// valueJSON renders a decoded tree, or the hex of an undescribed body, as
-// the session logs do.
-func valueJSON(v *schema.Value) (json.RawMessage, string) {
-	switch {
-	case v == nil:
-		return nil, ""
-	case v.Kind == schema.KindRaw:
-		if len(v.Bytes) == 0 {
-			return nil, ""
-		}
-		return nil, hex.EncodeToString(v.Bytes)
-	}
-	return v.AppendJSON(nil), ""
 }
 
 // snapshot is the first frame of a page: the sessions that pass f, the

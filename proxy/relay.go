@@ -148,14 +148,21 @@ func (r *relay) handOut() bool {
 	return true
 }
 
-// count reports the relays and their console sockets open now.
-func (rs *relays) count() (relays, peers int) {
+// snapshot lists the relays open now, so that they can be visited without
+// holding rs.mu (each relay takes its own lock).
+func (rs *relays) snapshot() []*relay {
 	rs.mu.Lock()
+	defer rs.mu.Unlock()
 	all := make([]*relay, 0, len(rs.set))
 	for r := range rs.set {
 		all = append(all, r)
 	}
-	rs.mu.Unlock()
+	return all
+}
+
+// count reports the relays and their console sockets open now.
+func (rs *relays) count() (relays, peers int) {
+	all := rs.snapshot()
 	for _, r := range all {
 		r.mu.Lock()
 		peers += len(r.peers)
@@ -274,12 +281,7 @@ func (r *relay) close() {
 
 // closeAll stops every relay and waits for their goroutines.
 func (rs *relays) closeAll() {
-	rs.mu.Lock()
-	all := make([]*relay, 0, len(rs.set))
-	for r := range rs.set {
-		all = append(all, r)
-	}
-	rs.mu.Unlock()
+	all := rs.snapshot()
 	for _, r := range all {
 		r.close()
 	}

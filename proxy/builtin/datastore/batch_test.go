@@ -287,3 +287,41 @@ func TestNotificationUrl(t *testing.T) {
 		t.Fatalf("notifier names %d, newest notification is %d", id, n.Result[0].NotificationID)
 	}
 }
+
+// TestNotifierAfterTransactionalBatch: a notifying post inside a
+// transactional batch rewrites the recipient's notifier once the batch
+// commits, and a batch that is undone leaves it as it was.
+func TestNotifierAfterTransactionalBatch(t *testing.T) {
+	_, a, b := setup(t, nil)
+	ctx := context.Background()
+	r, err := b.c.GetNotificationUrl(ctx, &ds.GetNotificationUrlRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := strings.TrimSuffix(r.Info.URL, "/") + r.Info.Key + r.Info.Query
+	newest := func() string {
+		t.Helper()
+		return strings.Split(string(download(t, ds.DataStoreReqGetInfo{URL: url})), ",")[0]
+	}
+	notify := postParam(0, 2, b.pid)
+	notify.Flag = 0x8
+	// Undone: the second id is 0, so the whole batch fails.
+	if _, err := a.c.PostMetaBinariesWithDataId(ctx, &ds.PostMetaBinariesWithDataIdRequest{
+		DataIDs: []uint64{900001, 0}, Param: []ds.DataStorePreparePostParam{notify, notify}, Transactional: true}); err == nil {
+		t.Fatal("a transactional batch with an invalid item succeeded")
+	}
+	if got := newest(); got != "0" {
+		t.Fatalf("notifier after an undone batch names %s", got)
+	}
+	if _, err := a.c.PostMetaBinariesWithDataId(ctx, &ds.PostMetaBinariesWithDataIdRequest{
+		DataIDs: []uint64{900002, 900003}, Param: []ds.DataStorePreparePostParam{notify, notify}, Transactional: true}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := b.c.GetNewArrivedNotifications(ctx, &ds.GetNewArrivedNotificationsRequest{Param: ds.DataStoreGetNewArrivedNotificationsParam{Limit: 10}})
+	if err != nil || len(n.Result) != 2 {
+		t.Fatalf("notifications %+v %v", n, err)
+	}
+	if got, want := newest(), strconv.FormatUint(n.Result[1].NotificationID, 10); got != want {
+		t.Fatalf("notifier after the batch names %s, want %s", got, want)
+	}
+}

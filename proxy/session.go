@@ -40,9 +40,9 @@ type dispatcher struct {
 func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 	c := &rpc.Call{Session: d.sess, Direction: d.dir, Protocol: m.Protocol, Method: m.Method, CallID: m.CallID, Body: m.Body}
 	a := &answer{}
-	cctx, cancel := context.WithTimeout(withAnswer(ctx, a), peer.CallTimeout)
-	defer cancel()
 	start := time.Now()
+	cctx := newCallCtx(ctx, a, start, peer.CallTimeout)
+	defer cctx.release()
 	r, err := d.chain.h.ServeRMC(cctx, c)
 	if errors.Is(err, rpc.ErrDrop) || rpc.OneWay(m.Protocol) && (a.forwarded == 0 || err != nil) {
 		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), a)

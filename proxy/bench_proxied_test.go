@@ -15,14 +15,17 @@ import (
 // loopback UDP, direct to a local server and through a proxy in front of
 // it, with 1 and 8 clients. Besides calls/s it reports the allocations
 // per call of the whole process (clients and servers): the difference
-// between the two targets is what the proxy allocates for a call.
+// between the two targets is what the proxy allocates for a call. Each
+// client logs in with an account of its own: a second login of one
+// account ends the first one's session.
 func BenchmarkProxiedCall(b *testing.B) {
-	up, upCfg := startServer(b, testGame{platform: "wiiu", upstream: "local", accounts: true}, nil)
+	const maxClients = 8
+	up, upCfg := startServer(b, testGame{platform: "wiiu", upstream: "local", accounts: true, moreUsers: maxClients}, nil)
 	defer up.Close()
-	front, frontCfg := startServer(b, testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true}, nil)
+	front, frontCfg := startServer(b, testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true, moreUsers: maxClients}, nil)
 	defer front.Close()
 	for _, target := range []string{"direct", "proxied"} {
-		for _, clients := range []int{1, 8} {
+		for _, clients := range []int{1, maxClients} {
 			b.Run(fmt.Sprintf("%s/clients=%d", target, clients), func(b *testing.B) {
 				cc := clientConfig(upCfg, up)
 				if target == "proxied" {
@@ -31,6 +34,8 @@ func BenchmarkProxiedCall(b *testing.B) {
 				ctx := context.Background()
 				cs := make([]*proxy.Client, clients)
 				for i := range cs {
+					cc := cc
+					cc.Username, cc.Password = otherUser(i + 1)
 					c, err := proxy.Login(ctx, cc)
 					if err != nil {
 						b.Fatal(err)

@@ -73,6 +73,7 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 	var links []LinkSpec
 	if a.g.cfg.Local() {
 		p.chain = a.g.local
+		a.g.env.secureStarted(p.sess)
 	} else {
 		var up *prudp.Conn
 		var err error

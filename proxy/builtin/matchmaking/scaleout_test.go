@@ -181,3 +181,43 @@ func TestDeadInstanceChild(t *testing.T) {
 	fmt.Printf("READY %d\n", cr.GID)
 	_, _ = io.Copy(io.Discard, os.Stdin)
 }
+
+// TestUnregisteredConsoleIsNoGhost: a console counts as connected from
+// its secure login on, not from its Register. 1002 logs in on instance B
+// and joins 1001's session on A without registering stations; A sweeps
+// every 100 ms and must leave it in the session, see it online (ownership
+// may move to it) and reach it through the bus.
+func TestUnregisteredConsoleIsNoGhost(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	cfg := servicetest.ScaleOutConfig(t)
+	cfg.Backends.Gatherings = store.BackendPostgres
+	srvA := servicetest.Start(t, servicetest.Game{Platform: "wiiu", TOML: "[games.matchmaking]\nghost_sweep = \"100ms\"\n"}, servicetest.HostWith(t, cfg))
+	srvB := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, servicetest.HostWith(t, cfg))
+	a, b := login(t, srvA, "1001:pw1"), login(t, srvB, "1002:pw2")
+	register(t, a)
+	cx := ctx(t)
+
+	cr, err := a.mx.CreateMatchmakeSession(cx, &matchmakeextension.CreateMatchmakeSessionRequest{Gathering: typed.Hold(newSession(4, 4))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.mx.JoinMatchmakeSession(cx, &matchmakeextension.JoinMatchmakeSessionRequest{GID: cr.GID, Message: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // ten sweeps of A
+	ps, err := a.mm.GetParticipants(cx, &mm.GetParticipantsRequest{GID: cr.GID})
+	if err != nil || len(ps.Participants) != 2 {
+		t.Fatalf("after A's sweeps: %+v %v", ps, err)
+	}
+	for _, e := range events(t, a, 1) {
+		if e.Type == 3007 {
+			t.Fatalf("1001 heard that 1002 left: %+v", e)
+		}
+	}
+	if _, err := a.mm.MigrateGatheringOwnership(cx, &mm.MigrateGatheringOwnershipRequest{GID: cr.GID, PotentialOwners: []uint64{1002}}); err != nil {
+		t.Fatalf("migrate ownership to the unregistered console on B: %v", err)
+	}
+	if e, ok := eventOf(t, b, 4000); !ok || e.Param1 != uint64(cr.GID) || e.Param2 != 1002 {
+		t.Errorf("1002 on B: 4000 = %+v %v", e, ok)
+	}
+}

@@ -38,9 +38,10 @@ const sweepBatch = 500
 // sweeper removes ghosts: participants left in gatherings by an instance
 // that died without cleaning up. A console is connected somewhere while
 // it has a session on this instance or a live station entry (the presence
-// lease every instance keeps refreshing for its consoles after
-// Register/RegisterEx, store.Stations); once its instance is gone the
-// lease runs out, and the next sweep of any live instance makes it leave
+// lease the secure service takes when the console's secure session starts,
+// whether or not it registers stations, and keeps refreshing while it is
+// connected, store.Stations); once its instance is gone the lease runs
+// out, and the next sweep of any live instance makes it leave
 // its gatherings as a disconnect would (3007, 4000, 110000 or 109000)
 // and its notification data becomes inactive.
 // Communities keep their members (unless flag 0x40), as on a disconnect.

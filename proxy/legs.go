@@ -69,11 +69,15 @@ func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 	p := s.newPair(a, conn, rpc.LegSecure)
 	p.sess.SetPID(a.pid)
+	if a.g.cfg.Local() {
+		// Before claim: the store round trip must not widen the moment
+		// the session is the PID's but cannot be sent to yet.
+		a.g.env.secureStarted(p.sess)
+	}
 	a.g.consoles.claim(p)
 	var links []LinkSpec
 	if a.g.cfg.Local() {
 		p.chain = a.g.local
-		a.g.env.secureStarted(p.sess)
 	} else {
 		var up *prudp.Conn
 		var err error

@@ -101,6 +101,10 @@ func TestPresenceFromLogin(t *testing.T) {
 
 	c := srv.Login(t, "1001:pw1")
 	other := srv.Login(t, "1002:pw2")
+	// The lease is taken before the session serves its first call.
+	if _, err := secureconnection.NewClient(c.Secure, c.Settings).TestConnectivity(ctx, &secureconnection.TestConnectivityRequest{}); err != nil {
+		t.Fatal(err)
+	}
 	st, err := host.Stores.Stations.Get(ctx, "g", 1001)
 	if err != nil || st.Owner.RVCID == 0 || len(st.URLs) != 0 {
 		t.Fatalf("presence before Register: %+v, %v", st, err)

@@ -82,3 +82,33 @@ func TestCommunityParticipationCount(t *testing.T) {
 		t.Errorf("FindBySingleID (as 1001) = %+v", fs.Gathering.Value)
 	}
 }
+
+// TestCommunityParticipationWithParam (NEX 4): the additional
+// participants a CreateMatchmakeSessionWithParam brings into a community's
+// session count a participation each, as the caller does.
+func TestCommunityParticipationWithParam(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := servicetest.Start(t, nex4, nil)
+	a, b := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2")
+	cx := ctx(t)
+	cc, err := a.mx.CreateCommunity(cx, &matchmakeextension.CreateCommunityRequest{Community: community(0, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.mx.JoinCommunity(cx, &matchmakeextension.JoinCommunityRequest{GID: cc.GID}); err != nil {
+		t.Fatal(err)
+	}
+	lobby := createParam(t, a, newSession(1, 8), 0)
+	if _, err := joinParam(t, b, mm.JoinMatchmakeSessionParam{GID: lobby.ID}); err != nil {
+		t.Fatal(err)
+	}
+	s := newSession(1, 4)
+	s.MatchmakeSystem, s.Attribs[0] = 5, cc.GID
+	createParam(t, a, s, lobby.ID, 1002)
+	for i, x := range []*console{a, b} {
+		r, err := x.mx.FindCommunityByGatheringId(cx, &matchmakeextension.FindCommunityByGatheringIdRequest{GIDs: []uint32{cc.GID}})
+		if err != nil || len(r.Communities) != 1 || r.Communities[0].NumParticipants != uint32(1+i) {
+			t.Errorf("%d: %+v %v (want a participation count of %d)", 1001+i, r, err, 1+i)
+		}
+	}
+}

@@ -40,11 +40,12 @@ type Env struct {
 }
 
 // OnSecureStart registers fn to run when a console's secure session of
-// the game starts, on the session's goroutine before its first call is
-// served: the secure service takes the console's presence lease there, so
-// that every instance sharing the stores knows the console is connected
-// from its login on, not only once it registers its stations. Services
-// register while they are built; fn must not block for long (a store
+// the game starts (a local game's), once the session is its PID's and can
+// be sent to, before its first call is served: the secure service takes
+// the console's presence lease there, so that every instance sharing the
+// stores knows the console is connected from its login on, not only once
+// it registers its stations. Services register while they are built; fn
+// runs on the connection's goroutine and must not block for long (a store
 // round trip at most).
 func (e *Env) OnSecureStart(fn func(s *rpc.Session)) {
 	e.startMu.Lock()

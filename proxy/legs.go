@@ -69,11 +69,6 @@ func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 	p := s.newPair(a, conn, rpc.LegSecure)
 	p.sess.SetPID(a.pid)
-	if a.g.cfg.Local() {
-		// Before claim: the store round trip must not widen the moment
-		// the session is the PID's but cannot be sent to yet.
-		a.g.env.secureStarted(p.sess)
-	}
 	a.g.consoles.claim(p)
 	var links []LinkSpec
 	if a.g.cfg.Local() {
@@ -223,6 +218,13 @@ func (p *pair) run(final chainEnd, links []LinkSpec) {
 		if d != nil && d.chain.fast {
 			d.peer.SetFast(d.serveFast)
 		}
+	}
+
+	if p.sess.Leg == rpc.LegSecure && p.g.cfg.Local() {
+		// The session can be sent to already (it is its PID's and has
+		// its console); what the services do at its start happens
+		// before it serves its first call.
+		p.g.env.secureStarted(p.sess)
 	}
 
 	// The session ends once every peer stopped: the last one to stop

@@ -283,8 +283,9 @@ type presenceKey struct{}
 // starts: an entry without stations, with a connection id of its own, so
 // that every instance sharing the store sees the console as connected
 // (the ghost sweeps, the courier's deliveries) before it calls Register,
-// which then fills the same entry in. Without the entry the console still
-// plays; its Register takes the lease.
+// which then fills the same entry in. It runs before the session serves
+// its first call. Without the entry the console still plays; its
+// Register takes the lease.
 func (s *server) started(sess *rpc.Session) {
 	pid := sess.PID()
 	if pid == 0 {
@@ -306,11 +307,12 @@ func (s *server) started(sess *rpc.Session) {
 // hold makes the session keep owner's entry alive (refresh) until it
 // ends (forget), once per session.
 func (s *server) hold(sess *rpc.Session, pid uint64, owner store.Owner) {
+	s.mu.Lock()
 	if sess.Value(presenceKey{}) != nil {
+		s.mu.Unlock()
 		return
 	}
 	sess.SetValue(presenceKey{}, owner)
-	s.mu.Lock()
 	s.live[pid] = owner
 	s.mu.Unlock()
 	sess.OnClose(func() { s.forget(pid, owner) })

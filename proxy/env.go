@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"sync"
+
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/kerberos"
@@ -32,6 +34,33 @@ type Env struct {
 	Console func(pid uint64) *rpc.Session
 
 	loggedIn func(s *rpc.Session, pid uint64) // reports a login; nil outside a server
+
+	startMu     sync.Mutex
+	secureStart []func(s *rpc.Session) // OnSecureStart's functions
+}
+
+// OnSecureStart registers fn to run when a console's secure session of
+// the game starts (a local game's), once the session is its PID's and can
+// be sent to, before its first call is served: the secure service takes
+// the console's presence lease there, so that every instance sharing the
+// stores knows the console is connected from its login on, not only once
+// it registers its stations. Services register while they are built; fn
+// runs on the connection's goroutine and must not block for long (a store
+// round trip at most).
+func (e *Env) OnSecureStart(fn func(s *rpc.Session)) {
+	e.startMu.Lock()
+	e.secureStart = append(e.secureStart, fn)
+	e.startMu.Unlock()
+}
+
+// secureStarted runs the OnSecureStart functions for s.
+func (e *Env) secureStarted(s *rpc.Session) {
+	e.startMu.Lock()
+	fns := e.secureStart
+	e.startMu.Unlock()
+	for _, fn := range fns {
+		fn(s)
+	}
 }
 
 // LoggedIn records that the console of s logged in as pid: built-in

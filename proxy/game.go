@@ -127,7 +127,7 @@ func (g *game) rmcSettingsFor(conn *prudp.Conn) rmc.Settings {
 	s := g.cfg.RMC
 	if g.cfg.StructHeaderAuto {
 		minor, _, _ := conn.Negotiated()
-		v := conn.Settings().Variant
+		v := conn.Variant()
 		s.StructHeader = (v == prudp.V1 || v == prudp.Lite) && minor >= 3
 	}
 	return s

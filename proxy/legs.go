@@ -220,6 +220,13 @@ func (p *pair) run(final chainEnd, links []LinkSpec) {
 		}
 	}
 
+	if p.sess.Leg == rpc.LegSecure && p.g.cfg.Local() {
+		// The session can be sent to already (it is its PID's and has
+		// its console); what the services do at its start happens
+		// before it serves its first call.
+		p.g.env.secureStarted(p.sess)
+	}
+
 	// The session ends once every peer stopped: the last one to stop
 	// finishes it (see ended).
 	p.running.Store(1)

@@ -270,6 +270,15 @@ func (c *Conn) Negotiated() (minor uint8, functions uint32, maxSubstream uint8) 
 	return c.minor, c.functions, c.maxSub
 }
 
+// Variant is the connection's PRUDP variant, read under the connection's
+// lock: on a listener serving several games the first packets may still
+// settle the profile (Settings) while the caller reads.
+func (c *Conn) Variant() Variant {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.settings.Variant
+}
+
 // Done is closed when the connection has ended.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 

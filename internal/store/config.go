@@ -217,6 +217,12 @@ type Stores struct {
 	DataStore DataStore
 	// Gatherings holds the matchmake sessions.
 	Gatherings Gatherings
+	// Alone: no other instance shares these stores (the bus is in-process,
+	// and instances serving one game as one need a shared bus), so a
+	// console without a session in this process is connected nowhere,
+	// whatever presence entries an earlier run left. false (the zero
+	// value) assumes other instances may exist.
+	Alone bool
 
 	// Closers are closed in reverse order by Close.
 	Closers []io.Closer

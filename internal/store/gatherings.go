@@ -249,4 +249,14 @@ type Gatherings interface {
 	Notices(ctx context.Context, game string, senders []uint64, types []uint32) ([]Notice, error)
 	// EndNotices makes all of pid's records inactive (it went offline).
 	EndNotices(ctx context.Context, game string, pid uint64) error
+
+	// AddParticipation adds one to the participation count in community
+	// (a persistent gathering's id) of each distinct PID of pids: a join
+	// of the community or of one of its matchmake sessions (services.md
+	// §2.5). A count stops at math.MaxUint32.
+	AddParticipation(ctx context.Context, game string, community uint32, pids []uint64) error
+	// Participation returns pid's participation counts in the
+	// communities, by community id; a community pid never joined is
+	// absent (a count of 0).
+	Participation(ctx context.Context, game string, pid uint64, communities []uint32) (map[uint32]uint32, error)
 }

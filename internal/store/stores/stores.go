@@ -129,6 +129,7 @@ func Open(ctx context.Context, cfg store.Config, log *zap.Logger) (_ *store.Stor
 		mb := memory.NewBus()
 		s.Bus = mb
 		s.Closers = append(s.Closers, mb)
+		s.Alone = true
 	case store.BackendRedis:
 		rb := rd.Bus()
 		s.Bus = rb

@@ -46,6 +46,9 @@ func TestOpenDefault(t *testing.T) {
 		t.Errorf("bus: %v", err)
 	}
 	cancel()
+	if !s.Alone {
+		t.Error("stores with the in-process bus are not Alone")
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +126,9 @@ func TestOpenScaleOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	if s.Alone {
+		t.Error("stores with the Redis bus are Alone")
+	}
 	if _, err := s.IDs.Next(ctx, "open-test"); err != nil {
 		t.Error(err)
 	}

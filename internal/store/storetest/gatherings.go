@@ -425,4 +425,38 @@ func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) 
 			t.Fatalf("long text: %v", err)
 		}
 	})
+
+	t.Run("Participation", func(t *testing.T) {
+		s := newStore(t)
+		add := func(game string, community uint32, pids ...uint64) {
+			t.Helper()
+			if err := s.AddParticipation(ctx, game, community, pids); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := s.Participation(ctx, "g", 1, []uint32{7}); err != nil || len(got) != 0 {
+			t.Fatalf("before any = %v, %v", got, err)
+		}
+		add("g", 7, 1, 2, 1) // a PID listed twice counts once
+		add("g", 7, 1)
+		add("g", 1<<31+9, 1, 1<<63)
+		add("other", 7, 1)
+		add("g", 8)
+		got, err := s.Participation(ctx, "g", 1, []uint32{7, 1<<31 + 9, 8})
+		if err != nil || len(got) != 2 || got[7] != 2 || got[1<<31+9] != 1 {
+			t.Fatalf("Participation of 1 = %v, %v", got, err)
+		}
+		if got, err := s.Participation(ctx, "g", 2, []uint32{7}); err != nil || got[7] != 1 {
+			t.Fatalf("Participation of 2 = %v, %v", got, err)
+		}
+		if got, err := s.Participation(ctx, "g", 1<<63, []uint32{7, 1<<31 + 9}); err != nil || len(got) != 1 || got[1<<31+9] != 1 {
+			t.Fatalf("Participation of 2^63 = %v, %v", got, err)
+		}
+		if got, err := s.Participation(ctx, "other", 1, []uint32{7}); err != nil || got[7] != 1 {
+			t.Fatalf("Participation in another game = %v, %v", got, err)
+		}
+		if got, err := s.Participation(ctx, "g", 1, nil); err != nil || len(got) != 0 {
+			t.Fatalf("Participation of no community = %v, %v", got, err)
+		}
+	})
 }

@@ -3,6 +3,8 @@ package matchmaking
 import (
 	"context"
 
+	"go.uber.org/zap"
+
 	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/common"
@@ -57,15 +59,75 @@ func decodePersistent(g *store.Gathering, set rmc.Settings) *mm.PersistentGather
 }
 
 // toPersistent rebuilds the community a console sees (password blanked,
-// services.md §2.11); count is its matchmake session count.
-func toPersistent(g *store.Gathering, set rmc.Settings, count uint32) *mm.PersistentGathering {
+// services.md §2.11) with its counts.
+func toPersistent(g *store.Gathering, set rmc.Settings, counts communityCounts) *mm.PersistentGathering {
 	pg := decodePersistent(g, set)
 	pg.Gathering = *plainGathering(g)
 	pg.Attribs, pg.ApplicationBuffer = g.Attributes, g.ApplicationBuffer
 	pg.Password = ""
-	pg.MatchmakeSessionCount = count
-	pg.NumParticipants = uint32(g.Entries())
+	pg.MatchmakeSessionCount = counts.sessions[g.ID]
+	// The structure's last field (num_participants in protocols.md,
+	// participation_count in NintendoClients) is the caller's
+	// participation count in the community, as the reference server
+	// fills it (services.md §2.5).
+	pg.NumParticipants = counts.mine[g.ID]
 	return pg
+}
+
+// communityCounts are the counts a console's view of communities shows:
+// the matchmake sessions attached to each, and the caller's participation
+// in each (absent: 0).
+type communityCounts struct{ sessions, mine map[uint32]uint32 }
+
+// countsFor reads the counts of the communities among gs for the caller;
+// no store read when there are none.
+func (s *server) countsFor(ctx context.Context, c *rpc.Call, gs []store.Gathering) (communityCounts, error) {
+	var ids []uint32
+	for i := range gs {
+		if gs[i].Kind == store.KindPersistent {
+			ids = append(ids, gs[i].ID)
+		}
+	}
+	if len(ids) == 0 {
+		return communityCounts{}, nil
+	}
+	sessions, err := s.sessionCounts(ctx, c)
+	if err != nil {
+		return communityCounts{}, err
+	}
+	mine, err := s.gs.Participation(ctx, s.game(), c.Session.PID(), ids)
+	if err != nil {
+		return communityCounts{}, s.failed(c, "community participation", err)
+	}
+	return communityCounts{sessions: sessions, mine: mine}, nil
+}
+
+// participated counts a join of community by pids (JoinCommunity, or a
+// join of one of its sessions). The join already happened: a failure to
+// count is logged, not answered (as the reference server does).
+func (s *server) participated(ctx context.Context, c *rpc.Call, community uint32, pids ...uint64) {
+	if err := s.gs.AddParticipation(ctx, s.game(), community, pids); err != nil {
+		s.logger(c).Error("matchmaking: count community participation", zap.Uint32("community", community), zap.Error(err))
+	}
+}
+
+// joinedSession counts pids' join of session g when g is attached to a
+// community (matchmake system 5, the community's gid in attribs[0],
+// services.md §2.5); a gid that is no community counts nothing.
+func (s *server) joinedSession(ctx context.Context, c *rpc.Call, g *store.Gathering, pids ...uint64) {
+	if g.Kind != store.KindMatchmakeSession || g.MatchmakeSystem != systemCommunity || len(g.Attributes) == 0 || len(pids) == 0 {
+		return
+	}
+	cg, err := s.gs.Get(ctx, s.game(), g.Attributes[0])
+	if err != nil {
+		if !isNotFound(err) {
+			s.logger(c).Error("matchmaking: community of a session", zap.Uint32("gid", g.ID), zap.Error(err))
+		}
+		return
+	}
+	if cg.Kind == store.KindPersistent {
+		s.participated(ctx, c, cg.ID, pids...)
+	}
 }
 
 // plainGathering is the Gathering level of g.
@@ -120,13 +182,13 @@ func (s *server) communities(ctx context.Context, c *rpc.Call, gs []store.Gather
 	if len(gs) == 0 {
 		return nil, nil
 	}
-	counts, err := s.sessionCounts(ctx, c)
+	counts, err := s.countsFor(ctx, c, gs)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]mm.PersistentGathering, 0, len(gs))
 	for i := range gs {
-		out = append(out, *toPersistent(&gs[i], c.Session.Settings, counts[gs[i].ID]))
+		out = append(out, *toPersistent(&gs[i], c.Session.Settings, counts))
 	}
 	return out, nil
 }
@@ -247,6 +309,7 @@ func (s *server) JoinCommunity(ctx context.Context, c *rpc.Call, req *matchmakee
 	if g.Flags&flagLeaveOnDisconnect != 0 {
 		s.track(c).add(g.ID)
 	}
+	s.participated(ctx, c, g.ID, pid)
 	s.notifyJoin(ctx, &g, pid, req.Message)
 	return &matchmakeextension.JoinCommunityResponse{}, nil
 }

@@ -139,9 +139,45 @@ func TestHostAndOwnerChanges(t *testing.T) {
 		t.Fatalf("V1 with 0x200: %+v", g)
 	}
 
-	// Methods no source describes answer Core::NotImplemented.
-	if _, err := a.mm.FindBySQLQuery(cx, &mm.FindBySQLQueryRequest{Query: "x"}); resultOf(err) != rmc.ResultCoreNotImplemented {
-		t.Fatalf("FindBySQLQuery: %v", err)
+	// Methods no source describes answer Core::NotImplemented (the
+	// README lists them).
+	gid = cr2.GID
+	for name, call := range map[string]func() error{
+		"FindBySQLQuery": func() error { _, err := a.mm.FindBySQLQuery(cx, &mm.FindBySQLQueryRequest{Query: "x"}); return err },
+		"Invite": func() error {
+			_, err := d.mm.Invite(cx, &mm.InviteRequest{GID: gid, PIDs: []uint64{1001}, Message: "come"})
+			return err
+		},
+		"AcceptInvitation":  func() error { _, err := a.mm.AcceptInvitation(cx, &mm.AcceptInvitationRequest{GID: gid}); return err },
+		"DeclineInvitation": func() error { _, err := a.mm.DeclineInvitation(cx, &mm.DeclineInvitationRequest{GID: gid}); return err },
+		"CancelInvitation": func() error {
+			_, err := d.mm.CancelInvitation(cx, &mm.CancelInvitationRequest{GID: gid, PIDs: []uint64{1001}})
+			return err
+		},
+		"GetInvitationsSent": func() error {
+			_, err := d.mm.GetInvitationsSent(cx, &mm.GetInvitationsSentRequest{GID: gid})
+			return err
+		},
+		"GetInvitationsReceived": func() error {
+			_, err := a.mm.GetInvitationsReceived(cx, &mm.GetInvitationsReceivedRequest{})
+			return err
+		},
+		"FindInvitations": func() error {
+			_, err := a.mm.FindInvitations(cx, &mm.FindInvitationsRequest{Range: common.ResultRange{Size: 10}})
+			return err
+		},
+		"ReportStats": func() error {
+			_, err := d.mm.ReportStats(cx, &mm.ReportStatsRequest{GID: gid, Stats: []mm.GatheringStats{{PID: 1004, Values: []float32{1}}}})
+			return err
+		},
+		"GetStats": func() error {
+			_, err := d.mm.GetStats(cx, &mm.GetStatsRequest{GID: gid, PIDs: []uint64{1004}, Columns: []uint8{0}})
+			return err
+		},
+	} {
+		if err := call(); resultOf(err) != rmc.ResultCoreNotImplemented {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 	if _, err := a.mx.DebugNotifyEvent(cx, &matchmakeextension.DebugNotifyEventRequest{PID: 1002}); resultOf(err) != rmc.ResultCoreNotImplemented {
 		t.Fatalf("DebugNotifyEvent: %v", err)

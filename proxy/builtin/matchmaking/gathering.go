@@ -57,30 +57,24 @@ const (
 )
 
 // held is g as its real class in an AnyDataHolder: a session as the
-// caller may see it, a community with its password blanked, a plain
-// Gathering; counts are the communities' session counts (nil: 0).
-func held(g *store.Gathering, c *rpc.Call, counts map[uint32]uint32) typed.AnyData {
+// caller may see it, a community with its password blanked and its
+// counts, a plain Gathering.
+func held(g *store.Gathering, c *rpc.Call, counts communityCounts) typed.AnyData {
 	switch g.Kind {
 	case store.KindGathering:
 		return typed.Hold(plainGathering(g))
 	case store.KindPersistent:
-		return typed.Hold(toPersistent(g, c.Session.Settings, counts[g.ID]))
+		return typed.Hold(toPersistent(g, c.Session.Settings, counts))
 	}
 	return typed.Hold(seen(g, c))
 }
 
-// heldAll converts gs with held, counting community sessions only when a
-// community is among them.
+// heldAll converts gs with held, counting only when a community is among
+// them.
 func (s *server) heldAll(ctx context.Context, c *rpc.Call, gs []store.Gathering) ([]typed.AnyData, error) {
-	var counts map[uint32]uint32
-	for i := range gs {
-		if gs[i].Kind == store.KindPersistent {
-			var err error
-			if counts, err = s.sessionCounts(ctx, c); err != nil {
-				return nil, err
-			}
-			break
-		}
+	counts, err := s.countsFor(ctx, c, gs)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]typed.AnyData, 0, len(gs))
 	for i := range gs {

@@ -183,8 +183,8 @@ func community(typ uint32, password string) mm.PersistentGathering {
 
 // TestCommunities: a password community is created (the creator joins;
 // at most 4 per user), joined with its password only, found by gid and
-// by participant with its password blanked and its member and session
-// counts; sessions of matchmake system 5 need a community the creator is
+// by participant with its password blanked, its session count and the
+// caller's participation count; sessions of matchmake system 5 need a community the creator is
 // in; a member's disconnect keeps its membership; EndParticipation leaves
 // and the community survives its last member.
 func TestCommunities(t *testing.T) {
@@ -236,7 +236,7 @@ func TestCommunities(t *testing.T) {
 	if err != nil || len(fc.Communities) != 1 {
 		t.Fatalf("FindCommunityByGatheringId = %+v %v", fc, err)
 	}
-	if got := fc.Communities[0]; got.ID != gid || got.Owner != 1001 || got.Type != 1 || got.Password != "" || got.NumParticipants != 2 ||
+	if got := fc.Communities[0]; got.ID != gid || got.Owner != 1001 || got.Type != 1 || got.Password != "" || got.NumParticipants != 0 ||
 		got.MatchmakeSessionCount != 1 || got.Description != "club" || string(got.ApplicationBuffer) != "buf" || len(got.Attribs) != 2 {
 		t.Errorf("community = %+v", got)
 	}
@@ -281,7 +281,7 @@ func TestCommunities(t *testing.T) {
 		}
 	}
 	fc, err = b.mx.FindCommunityByGatheringId(cx, &matchmakeextension.FindCommunityByGatheringIdRequest{GIDs: []uint32{gid}})
-	if err != nil || len(fc.Communities) != 1 || fc.Communities[0].Owner != 1001 || fc.Communities[0].NumParticipants != 1 || fc.Communities[0].Description != "club 2" {
+	if err != nil || len(fc.Communities) != 1 || fc.Communities[0].Owner != 1001 || fc.Communities[0].NumParticipants != 2 || fc.Communities[0].Description != "club 2" {
 		t.Errorf("after leaving = %+v %v", fc, err)
 	}
 }

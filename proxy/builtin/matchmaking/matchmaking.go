@@ -82,6 +82,7 @@ func init() {
 			if cfg == nil {
 				cfg = DefaultConfig()
 			}
+			s.atStart()
 			// A proxied game's consoles register their stations upstream,
 			// so presence elsewhere is unknown here: no sweep for it.
 			if cfg.GhostSweep > 0 && env.Game.Local() {

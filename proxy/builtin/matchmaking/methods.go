@@ -58,6 +58,7 @@ func (s *server) CreateMatchmakeSession(ctx context.Context, c *rpc.Call, req *m
 		return nil, s.failed(c, "create session", err)
 	}
 	j.add(g.ID)
+	s.joinedSession(ctx, c, &g, c.Session.PID())
 	s.notifyJoin(ctx, &g, c.Session.PID(), req.Description)
 	return &matchmakeextension.CreateMatchmakeSessionResponse{GID: g.ID, SessionKey: g.SessionKey}, nil
 }
@@ -97,6 +98,7 @@ func (s *server) join(ctx context.Context, c *rpc.Call, gid uint32, n uint16, me
 		return nil, s.failed(c, "join session", err)
 	}
 	j.add(g.ID)
+	s.joinedSession(ctx, c, &g, pid)
 	s.notifyJoin(ctx, &g, pid, message)
 	return g.SessionKey, nil
 }
@@ -163,6 +165,7 @@ func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.Matchmake
 		return store.Gathering{}, false, s.failed(c, "auto-matchmake", err)
 	}
 	j.add(g.ID)
+	s.joinedSession(ctx, c, &g, pid)
 	s.notifyJoin(ctx, &g, pid, message)
 	return g, created, nil
 }

@@ -181,3 +181,88 @@ func TestDeadInstanceChild(t *testing.T) {
 	fmt.Printf("READY %d\n", cr.GID)
 	_, _ = io.Copy(io.Discard, os.Stdin)
 }
+
+// TestUnregisteredConsoleIsNoGhost: a console counts as connected from
+// its secure login on, not from its Register. 1002 logs in on instance B
+// and joins 1001's session on A without registering stations; A sweeps
+// every 100 ms and must leave it in the session, see it online (ownership
+// may move to it) and reach it through the bus.
+func TestUnregisteredConsoleIsNoGhost(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	cfg := servicetest.ScaleOutConfig(t)
+	cfg.Backends.Gatherings = store.BackendPostgres
+	srvA := servicetest.Start(t, servicetest.Game{Platform: "wiiu", TOML: "[games.matchmaking]\nghost_sweep = \"100ms\"\n"}, servicetest.HostWith(t, cfg))
+	srvB := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, servicetest.HostWith(t, cfg))
+	a, b := login(t, srvA, "1001:pw1"), login(t, srvB, "1002:pw2")
+	register(t, a)
+	cx := ctx(t)
+
+	cr, err := a.mx.CreateMatchmakeSession(cx, &matchmakeextension.CreateMatchmakeSessionRequest{Gathering: typed.Hold(newSession(4, 4))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.mx.JoinMatchmakeSession(cx, &matchmakeextension.JoinMatchmakeSessionRequest{GID: cr.GID, Message: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // ten sweeps of A
+	ps, err := a.mm.GetParticipants(cx, &mm.GetParticipantsRequest{GID: cr.GID})
+	if err != nil || len(ps.Participants) != 2 {
+		t.Fatalf("after A's sweeps: %+v %v", ps, err)
+	}
+	for _, e := range events(t, a, 1) {
+		if e.Type == 3007 {
+			t.Fatalf("1001 heard that 1002 left: %+v", e)
+		}
+	}
+	if _, err := a.mm.MigrateGatheringOwnership(cx, &mm.MigrateGatheringOwnershipRequest{GID: cr.GID, PotentialOwners: []uint64{1002}}); err != nil {
+		t.Fatalf("migrate ownership to the unregistered console on B: %v", err)
+	}
+	if e, ok := eventOf(t, b, 4000); !ok || e.Param1 != uint64(cr.GID) || e.Param2 != 1002 {
+		t.Errorf("1002 on B: 4000 = %+v %v", e, ok)
+	}
+}
+
+// TestStartEndsNoticesOfConsolesConnectedNowhere: instances sharing
+// PostgreSQL and Redis. 1001 is connected to B and published notification
+// data; 1003's data was left by a console connected nowhere; 1004's by a
+// console whose instance still holds its presence lease. When A starts
+// (without a sweep), it ends 1003's data only: 1002 on A sees 1001's and
+// 1004's.
+func TestStartEndsNoticesOfConsolesConnectedNowhere(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	cfg := servicetest.ScaleOutConfig(t)
+	cfg.Backends.Gatherings = store.BackendPostgres
+	noSweep := servicetest.Game{Platform: "wiiu", TOML: "[games.matchmaking]\nghost_sweep = \"0s\"\n"}
+	hostB := servicetest.HostWith(t, cfg)
+	srvB := servicetest.Start(t, noSweep, hostB)
+	b := login(t, srvB, "1001:pw1")
+	register(t, b)
+	cx := ctx(t)
+	if _, err := b.mx.UpdateNotificationData(cx, &matchmakeextension.UpdateNotificationDataRequest{Type: 101, Param3: "on B"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range []uint64{1003, 1004} {
+		if err := hostB.Stores.Gatherings.PutNotice(cx, "g", store.Notice{PID: pid, Type: 101000, Text: "left"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := hostB.Stores.Stations.Put(cx, store.Station{Game: "g", PID: 1004, Owner: store.Owner{Instance: "another", RVCID: 9}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+
+	hostA := servicetest.HostWith(t, cfg)
+	hostA.Friends = fakeFriends{1002: {1001, 1003, 1004}}
+	srvA := servicetest.Start(t, noSweep, hostA)
+	a := login(t, srvA, "1002:pw2")
+	r, err := a.mx.GetlstFriendNotificationData(cx, &matchmakeextension.GetlstFriendNotificationDataRequest{Types: []uint32{101}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []uint64
+	for _, n := range r.Notifications {
+		got = append(got, n.SourcePID)
+	}
+	if len(got) != 2 || got[0] != 1001 || got[1] != 1004 {
+		t.Errorf("active notification data after A's start: senders %v (want 1001 1004)", got)
+	}
+}

@@ -38,9 +38,10 @@ const sweepBatch = 500
 // sweeper removes ghosts: participants left in gatherings by an instance
 // that died without cleaning up. A console is connected somewhere while
 // it has a session on this instance or a live station entry (the presence
-// lease every instance keeps refreshing for its consoles after
-// Register/RegisterEx, store.Stations); once its instance is gone the
-// lease runs out, and the next sweep of any live instance makes it leave
+// lease the secure service takes when the console's secure session starts,
+// whether or not it registers stations, and keeps refreshing while it is
+// connected, store.Stations); once its instance is gone the lease runs
+// out, and the next sweep of any live instance makes it leave
 // its gatherings as a disconnect would (3007, 4000, 110000 or 109000)
 // and its notification data becomes inactive.
 // Communities keep their members (unless flag 0x40), as on a disconnect.
@@ -95,7 +96,41 @@ func (s *server) connected(ctx context.Context, pid uint64) bool {
 
 // sweep walks every participant of the game's gatherings once and makes
 // the ghosts leave; it returns the first store error.
-func (s *server) sweep(ctx context.Context) error {
+func (s *server) sweep(ctx context.Context) error { return s.evictAll(ctx, s.connected) }
+
+// startTimeout bounds the pass of atStart.
+const startTimeout = 30 * time.Second
+
+// atStart makes the consoles that are connected nowhere leave what a
+// disconnect ends, once, before the service serves its first call: at
+// start nobody is connected, so every console's notification data is
+// inactive and its matchmake sessions are left (services.md §2.10, §4).
+// Alone (store.Stores.Alone) that is every console not connected to this
+// process, whatever presence an earlier run left in the store; sharing
+// the stores with other instances it is those without a live presence
+// entry (a local game only, as for the sweep: a proxied game's presence
+// is upstream's), and the consoles of a dead instance follow once their
+// lease ran out, at a sweep.
+func (s *server) atStart() {
+	alone := s.env.Host.Stores.Alone
+	if !alone && !s.env.Game.Local() {
+		return
+	}
+	connected := s.connected
+	if alone {
+		connected = func(_ context.Context, pid uint64) bool { return s.env.Console != nil && s.env.Console(pid) != nil }
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	if err := s.evictAll(ctx, connected); err != nil {
+		s.env.Log.Warn("matchmaking: ending what the consoles connected nowhere left at start", zap.Error(err))
+	}
+}
+
+// evictAll walks every participant of the game's gatherings and every
+// sender of active notification data once and evicts those whose console
+// connected says is gone; it returns the first store error.
+func (s *server) evictAll(ctx context.Context, connected func(context.Context, uint64) bool) error {
 	var after *uint64
 	for {
 		pids, err := s.gs.Members(ctx, s.game(), after, sweepBatch)
@@ -103,7 +138,7 @@ func (s *server) sweep(ctx context.Context) error {
 			return err
 		}
 		for _, pid := range pids {
-			if !s.connected(ctx, pid) {
+			if !connected(ctx, pid) {
 				if err := s.evict(ctx, pid); err != nil {
 					return err
 				}

@@ -193,6 +193,7 @@ func (s *server) CreateMatchmakeSessionWithParam(ctx context.Context, c *rpc.Cal
 		return nil, s.failed(c, "create session", err)
 	}
 	j.add(g.ID)
+	s.joinedSession(ctx, c, &g, append([]uint64{pid}, others...)...)
 	s.notifyAdded(ctx, &g, pid, others, true, true, p.JoinMessage)
 	return &matchmakeextension.CreateMatchmakeSessionWithParamResponse{Session: *fromStore(&g, c.Session.Settings)}, nil
 }
@@ -257,9 +258,12 @@ func (s *server) JoinMatchmakeSessionWithParam(ctx context.Context, c *rpc.Call,
 	if err != nil {
 		return nil, err
 	}
+	joiners := others
 	if self {
 		j.add(g.ID)
+		joiners = append([]uint64{pid}, others...)
 	}
+	s.joinedSession(ctx, c, &g, joiners...)
 	s.notifyAdded(ctx, &g, pid, others, self, false, p.JoinMessage)
 	return &matchmakeextension.JoinMatchmakeSessionWithParamResponse{Session: *fromStore(&g, c.Session.Settings)}, nil
 }
@@ -294,6 +298,7 @@ func (s *server) AutoMatchmakeWithParamPostpone(ctx context.Context, c *rpc.Call
 		if err != nil {
 			return nil, err
 		}
+		s.joinedSession(ctx, c, &g, others...)
 		s.notifyAdded(ctx, &g, c.Session.PID(), others, false, created, p.JoinMessage)
 	}
 	return &matchmakeextension.AutoMatchmakeWithParamPostponeResponse{Session: *fromStore(&g, c.Session.Settings)}, nil

@@ -2,12 +2,14 @@ package secure_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/nexproxy/nexproxy/internal/servicetest"
+	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/secureconnection"
 	"github.com/nexproxy/nexproxy/rmc/protocols/utility"
@@ -83,5 +85,51 @@ func TestStationsAcrossInstances(t *testing.T) {
 	urls, err = secureconnection.NewClient(onB.Secure, onB.Settings).RequestUrls(ctx, &secureconnection.RequestUrlsRequest{PID: 1001})
 	if err != nil || !urls.Result {
 		t.Errorf("the old connection's end removed the new registration: %+v, %v", urls, err)
+	}
+}
+
+// TestPresenceFromLogin: a console's presence entry exists from its
+// secure login on, before it registers: without stations (RequestUrls
+// says false), with the connection id Register then hands out; it ends
+// with the connection.
+func TestPresenceFromLogin(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	host := servicetest.Host(t)
+	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, host)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	c := srv.Login(t, "1001:pw1")
+	other := srv.Login(t, "1002:pw2")
+	// The lease is taken before the session serves its first call.
+	if _, err := secureconnection.NewClient(c.Secure, c.Settings).TestConnectivity(ctx, &secureconnection.TestConnectivityRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := host.Stores.Stations.Get(ctx, "g", 1001)
+	if err != nil || st.Owner.RVCID == 0 || len(st.URLs) != 0 {
+		t.Fatalf("presence before Register: %+v, %v", st, err)
+	}
+	urls, err := secureconnection.NewClient(other.Secure, other.Settings).RequestUrls(ctx, &secureconnection.RequestUrlsRequest{PID: 1001})
+	if err != nil || urls.Result || len(urls.URLs) != 0 {
+		t.Fatalf("stations of a console that has not registered: %+v, %v", urls, err)
+	}
+	r := register(t, ctx, c)
+	if r.ConnectionID != st.Owner.RVCID {
+		t.Errorf("Register's connection id %d, presence's %d", r.ConnectionID, st.Owner.RVCID)
+	}
+	if st, err = host.Stores.Stations.Get(ctx, "g", 1001); err != nil || len(st.URLs) != 2 {
+		t.Fatalf("station after Register: %+v, %v", st, err)
+	}
+	_ = c.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := host.Stores.Stations.Get(ctx, "g", 1001)
+		if errors.Is(err, store.ErrNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("presence after the disconnect: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -38,6 +38,7 @@ func init() {
 			}
 			s := &server{env: env.Env, stations: env.Host.Stores.Stations, instance: env.Host.Instance,
 				live: map[uint64]store.Owner{}, stop: make(chan struct{}), stopped: make(chan struct{})}
+			env.OnSecureStart(s.started)
 			go s.refresh()
 			return s, nil
 		},
@@ -53,6 +54,8 @@ const maxURLs = 16
 const (
 	leaseTTL     = 2 * time.Minute
 	leaseRefresh = leaseTTL / 4
+	// presenceTimeout bounds taking the lease when a session starts.
+	presenceTimeout = 10 * time.Second
 )
 
 // server serves protocol 11 for one game, on secure connections only.
@@ -272,6 +275,49 @@ func publicStation(sess *rpc.Session, urls []rmc.StationURL) rmc.StationURL {
 // once it registered.
 type registeredKey struct{}
 
+// presenceKey is the Session value holding the owner of the presence
+// entry the session holds (and refreshes) until it ends.
+type presenceKey struct{}
+
+// started takes the presence lease of a console whose secure session
+// starts: an entry without stations, with a connection id of its own, so
+// that every instance sharing the store sees the console as connected
+// (the ghost sweeps, the courier's deliveries) before it calls Register,
+// which then fills the same entry in. It runs before the session serves
+// its first call. Without the entry the console still plays; its
+// Register takes the lease.
+func (s *server) started(sess *rpc.Session) {
+	pid := sess.PID()
+	if pid == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), presenceTimeout)
+	defer cancel()
+	cid, err := s.stations.AllocateRVCID(ctx, s.env.Game.Name)
+	if err == nil {
+		owner := store.Owner{Instance: s.instance, RVCID: cid}
+		if err = s.stations.Put(ctx, store.Station{Game: s.env.Game.Name, PID: pid, Owner: owner}, leaseTTL); err == nil {
+			s.hold(sess, pid, owner)
+			return
+		}
+	}
+	s.env.Log.Warn("presence lease not taken at connection; Register will take it", zap.String("conn", sess.ID), zap.Uint64("pid", pid), zap.Error(err))
+}
+
+// hold makes the session keep owner's entry alive (refresh) until it
+// ends (forget), once per session.
+func (s *server) hold(sess *rpc.Session, pid uint64, owner store.Owner) {
+	s.mu.Lock()
+	if sess.Value(presenceKey{}) != nil {
+		s.mu.Unlock()
+		return
+	}
+	sess.SetValue(presenceKey{}, owner)
+	s.live[pid] = owner
+	s.mu.Unlock()
+	sess.OnClose(func() { s.forget(pid, owner) })
+}
+
 func (s *server) failed(c *rpc.Call, what string, err error) error {
 	s.env.Log.Error("secure: "+what, zap.String("conn", c.Session.ID), zap.Uint64("pid", c.Session.PID()), zap.Uint32("call_id", c.CallID), zap.Error(err))
 	return rpc.Failf(rmc.ResultCoreException, err)
@@ -283,6 +329,11 @@ func (s *server) register(ctx context.Context, c *rpc.Call, urls []rmc.StationUR
 	sess := c.Session
 	cid, ok := sess.Value(registeredKey{}).(uint32)
 	if !ok {
+		// The presence entry's id, when the session took one at its start.
+		owner, _ := sess.Value(presenceKey{}).(store.Owner)
+		cid = owner.RVCID
+	}
+	if cid == 0 {
 		var err error
 		if cid, err = s.stations.AllocateRVCID(ctx, s.env.Game.Name); err != nil {
 			return 0, rmc.StationURL{}, s.failed(c, "allocate connection id", err)
@@ -317,10 +368,7 @@ func (s *server) store(ctx context.Context, c *rpc.Call, cid uint32, urls []rmc.
 	}
 	if sess.Value(registeredKey{}) == nil {
 		sess.SetValue(registeredKey{}, cid)
-		s.mu.Lock()
-		s.live[pid] = owner
-		s.mu.Unlock()
-		sess.OnClose(func() { s.forget(pid, owner) })
+		s.hold(sess, pid, owner)
 	}
 	s.env.Log.Debug("station registered", zap.String("conn", sess.ID), zap.Uint64("pid", pid), zap.Uint32("cid", cid), zap.String("public", pub.String()))
 	return pub, nil
@@ -351,7 +399,9 @@ func (s *server) lookup(ctx context.Context, c *rpc.Call, pid uint64, cid uint32
 	if err != nil {
 		return nil, nil, s.failed(c, "look up station", err)
 	}
-	if st.Owner.RVCID != cid && !(anyCID && cid == 0) {
+	if st.Owner.RVCID != cid && !(anyCID && cid == 0) || len(st.URLs) == 0 {
+		// Another connection's, or the presence of a console that has
+		// not registered yet.
 		return nil, nil, nil
 	}
 	urls := make([]rmc.StationURL, 0, len(st.URLs))

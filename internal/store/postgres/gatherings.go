@@ -16,7 +16,8 @@ import (
 )
 
 // Gatherings implements store.Gatherings. A change to one gathering locks
-// its row (SELECT ... FOR UPDATE), so concurrent joins never overfill it.
+// its row (SELECT ... FOR UPDATE, or AutoJoin's one UPDATE that checks the
+// room on the row it locks), so concurrent joins never overfill it.
 // AutoJoin also takes a transaction-scoped advisory lock per pool (the
 // query's Pool, e.g. one game mode): two auto-matchmakes that both find no
 // session must not both create one, and only serialising the search with

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -15,7 +16,8 @@ import (
 )
 
 // Gatherings implements store.Gatherings. A change to one gathering locks
-// its row (SELECT ... FOR UPDATE), so concurrent joins never overfill it.
+// its row (SELECT ... FOR UPDATE, or AutoJoin's one UPDATE that checks the
+// room on the row it locks), so concurrent joins never overfill it.
 // AutoJoin also takes a transaction-scoped advisory lock per pool (the
 // query's Pool, e.g. one game mode): two auto-matchmakes that both find no
 // session must not both create one, and only serialising the search with
@@ -307,6 +309,19 @@ type gatheringQuerier interface {
 }
 
 func search(ctx context.Context, q gatheringQuerier, game string, gq store.GatheringQuery) ([]store.Gathering, error) {
+	rows, err := q.Query(ctx, `SELECT `+gatheringCols+` FROM gatherings WHERE game = $1
+		AND ($2 <= 0 OR max_p = 0 OR entries + $2 <= max_p) AND (NOT $3 OR open) AND ($6 = '' OR kind = $6)
+		AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = $4)
+		ORDER BY id LIMIT $5`, game, int32(gq.Room), gq.OpenOnly, int64(gq.Exclude), store.MaxGatheringScan, gq.Kind)
+	if err != nil {
+		return nil, err
+	}
+	return collectMatches(rows, game, gq)
+}
+
+// collectMatches reads rows of gatherings and keeps those gq matches,
+// ranked and paged as gq says.
+func collectMatches(rows pgx.Rows, game string, gq store.GatheringQuery) ([]store.Gathering, error) {
 	offset, limit := max(gq.Offset, 0), gq.Limit
 	if limit <= 0 {
 		limit = 100
@@ -314,13 +329,6 @@ func search(ctx context.Context, q gatheringQuerier, game string, gq store.Gathe
 	if gq.Rank != nil {
 		// Every match is needed to rank them; Ranked pages afterwards.
 		offset, limit = 0, store.MaxGatheringScan
-	}
-	rows, err := q.Query(ctx, `SELECT `+gatheringCols+` FROM gatherings WHERE game = $1
-		AND ($2 <= 0 OR max_p = 0 OR entries + $2 <= max_p) AND (NOT $3 OR open) AND ($6 = '' OR kind = $6)
-		AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = $4)
-		ORDER BY id LIMIT $5`, game, int32(gq.Room), gq.OpenOnly, int64(gq.Exclude), store.MaxGatheringScan, gq.Kind)
-	if err != nil {
-		return nil, err
 	}
 	defer rows.Close()
 	var out []store.Gathering
@@ -360,42 +368,179 @@ func (s *Gatherings) Search(ctx context.Context, game string, q store.GatheringQ
 	return out, nil
 }
 
-// AutoJoin implements store.Gatherings.
+// AutoJoin implements store.Gatherings. The pool's lock is held for as
+// little as the guarantee needs: one round trip takes the lock and reads
+// the pool's vacant sessions (the partial index of migration 0009 keeps
+// that read to the sessions with room), q.Match and q.Rank pick one in Go,
+// and one more round trip joins it (or creates the session) and commits.
+// Each change is one statement, so no further round trip happens while
+// the lock is held. A pick that a concurrent Join or Update filled or
+// closed in between is not joined (the join's statement checks the room
+// again); the call then searches again.
 func (s *Gatherings) AutoJoin(ctx context.Context, game string, q store.GatheringQuery, p store.GatheringParticipant, create0 store.Gathering) (store.Gathering, bool, error) {
-	var out store.Gathering
-	var created bool
 	q.Exclude = p.PID
 	q.Limit = 1
-	err := s.db.tx(ctx, func(tx pgx.Tx) error {
-		// One auto-matchmake per pool at a time (see the type's comment);
-		// joins and other changes are not held up. A call of every pool
-		// ("") holds the game's lock alone; a pool's calls share it and
-		// hold their pool's.
-		if err := lockPool(ctx, tx, game, q.Pool); err != nil {
-			return err
-		}
-		found, err := search(ctx, tx, game, q)
+	create0.Game = game
+	create0.Participants = []store.GatheringParticipant{p}
+	if create0.Kind == "" {
+		create0.Kind = store.KindMatchmakeSession
+	}
+	if !create0.HasRoom(0) {
+		return store.Gathering{}, false, fmt.Errorf("store/postgres: auto-join gathering: %w", store.ErrInvalid)
+	}
+	for range maxAutoJoinTries {
+		out, created, done, err := s.autoJoinOnce(ctx, game, q, p, create0)
 		if err != nil {
-			return err
+			return store.Gathering{}, false, fmt.Errorf("store/postgres: auto-join gathering: %w", mapErr(err))
 		}
-		if len(found) > 0 {
-			g, err := lock(ctx, tx, game, found[0].ID)
-			if err != nil {
-				return err
-			}
-			if err := join(ctx, tx, &g, p); err != nil {
-				return err
-			}
-			out = g
-			return nil
+		if done {
+			return out, created, nil
 		}
-		create0.Game = game
-		create0.Participants = []store.GatheringParticipant{p}
-		out, err = create(ctx, tx, create0)
-		created = err == nil
+	}
+	return store.Gathering{}, false, fmt.Errorf("store/postgres: auto-join gathering: the sessions found kept changing: %w", store.ErrGatheringFull)
+}
+
+// maxAutoJoinTries bounds the searches of one AutoJoin whose picks other
+// changes (Join, Update, Leave, which do not take the pool's lock) keep
+// filling or closing first.
+const maxAutoJoinTries = 8
+
+// autoJoinSearch is search's query for AutoJoin: open sessions with room,
+// written so that the planner can use the partial index gatherings_vacant.
+const autoJoinSearch = `SELECT ` + gatheringCols + ` FROM gatherings WHERE game = $1
+	AND open AND (max_p = 0 OR entries < max_p)
+	AND ($2 <= 0 OR max_p = 0 OR entries + $2 <= max_p) AND ($5 = '' OR kind = $5)
+	AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = $3)
+	ORDER BY id LIMIT $4`
+
+// autoJoinJoin adds a participant ($4: a JSON array of it, $3 its entries)
+// to gathering $2 if it still has room, is open and does not have them,
+// and records the membership; it returns the gathering after the join, or
+// no row.
+const autoJoinJoin = `WITH j AS (
+	UPDATE gatherings SET participants = (participants::jsonb || $4::jsonb)::text, entries = entries + $3
+	WHERE game = $1 AND id = $2 AND open AND (max_p = 0 OR entries + $3 <= max_p)
+		AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = $1 AND m.id = $2 AND m.pid = $5)
+	RETURNING ` + gatheringCols + `
+), m AS (
+	INSERT INTO gathering_members (game, pid, id) SELECT $1, $5, id FROM j ON CONFLICT DO NOTHING
+)
+SELECT ` + gatheringCols + ` FROM j`
+
+// autoJoinCreate inserts a gathering (create's columns, $2 to $22) under
+// the game's next id with its one participant, whose PID is $23, and
+// returns the id.
+const autoJoinCreate = `WITH n AS (
+	INSERT INTO gathering_ids (game, next) VALUES ($1, 1)
+	ON CONFLICT (game) DO UPDATE SET next = gathering_ids.next + 1 RETURNING next
+), g AS (
+	INSERT INTO gatherings (game, ` + gatheringCols + `, entries)
+	SELECT $1, next, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22
+	FROM n WHERE next BETWEEN 1 AND 4294967295
+	RETURNING id
+), m AS (
+	INSERT INTO gathering_members (game, pid, id) SELECT $1, $23, id FROM g ON CONFLICT DO NOTHING
+)
+SELECT next FROM n`
+
+// autoJoinOnce is one try of AutoJoin on a connection of its own: done is
+// false when the session it picked could not be joined.
+func (s *Gatherings) autoJoinOnce(ctx context.Context, game string, q store.GatheringQuery, p store.GatheringParticipant, create0 store.Gathering) (out store.Gathering, created, done bool, err error) {
+	conn, err := s.db.pool.Acquire(ctx)
+	if err != nil {
+		return out, false, false, err
+	}
+	// A connection left inside the transaction (an error on the way) is
+	// closed by Release, which rolls the transaction back.
+	defer conn.Release()
+	var b pgx.Batch
+	b.Queue(`BEGIN`)
+	queueLockPool(&b, game, q.Pool)
+	b.Queue(autoJoinSearch, game, int32(q.Room), int64(q.Exclude), store.MaxGatheringScan, q.Kind)
+	br := conn.SendBatch(ctx, &b)
+	found, err := readAutoJoinSearch(br, game, q)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return out, false, false, err
+	}
+	b = pgx.Batch{}
+	if len(found) > 0 {
+		pj, err := json.Marshal([]store.GatheringParticipant{p})
+		if err != nil {
+			return out, false, false, err
+		}
+		b.Queue(autoJoinJoin, game, int64(found[0].ID), int32(1+int(p.Extra)), string(pj), int64(p.PID))
+	} else {
+		create0.Created = time.Now().Truncate(time.Millisecond).UTC()
+		row, err := gatheringRow(&create0)
+		if err != nil {
+			return out, false, false, err
+		}
+		args := append([]any{game}, row[:len(row)-1]...)
+		args = append(args, create0.Created.UnixMilli(), create0.Kind, row[len(row)-1], int64(p.PID))
+		b.Queue(autoJoinCreate, args...)
+	}
+	b.Queue(`COMMIT`)
+	br = conn.SendBatch(ctx, &b)
+	if len(found) > 0 {
+		out, err = scanGathering(game, br.QueryRow())
+		if errors.Is(err, store.ErrNotFound) {
+			// Filled or closed since the search: the commit ends the
+			// transaction, which changed nothing, and the caller tries
+			// again.
+			err = nil
+		} else {
+			done = err == nil
+		}
+	} else {
+		var next int64
+		err = br.QueryRow().Scan(&next)
+		if err == nil && (next <= 0 || next > 0xFFFFFFFF) {
+			err = fmt.Errorf("gathering ids exhausted: %w", store.ErrInvalid)
+		}
+		out, created, done = create0, true, err == nil
+		out.ID = uint32(next)
+	}
+	if err == nil {
+		err = commitResult(br)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return store.Gathering{}, false, false, err
+	}
+	return out, created, done, nil
+}
+
+// readAutoJoinSearch reads the results of AutoJoin's first batch (BEGIN,
+// the pool's lock, the search) and returns the best match of q.
+func readAutoJoinSearch(br pgx.BatchResults, game string, q store.GatheringQuery) ([]store.Gathering, error) {
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	return collectMatches(rows, game, q)
+}
+
+// commitResult checks that the batch's COMMIT committed: a transaction
+// that failed on the way answers COMMIT with ROLLBACK, not an error.
+func commitResult(br pgx.BatchResults) error {
+	tag, err := br.Exec()
+	if err != nil {
 		return err
-	}, "auto-join gathering")
-	return out, created, err
+	}
+	if tag.String() != "COMMIT" {
+		return fmt.Errorf("commit answered %q", tag.String())
+	}
+	return nil
 }
 
 // OfPID implements store.Gatherings.
@@ -459,18 +604,17 @@ func (s *Gatherings) BlockList(ctx context.Context, game string, pid uint64) ([]
 	return out, nil
 }
 
-// lockPool takes the transaction-scoped advisory locks of an auto-join in
-// pool of game: the game's lock, exclusive for every pool (""), shared
-// with the pool's own exclusive lock otherwise. Both kinds always take the
-// game's lock first, so they cannot deadlock.
-func lockPool(ctx context.Context, tx pgx.Tx, game, pool string) error {
+// queueLockPool queues the transaction-scoped advisory locks of an
+// auto-join in pool of game: the game's lock, exclusive for every pool
+// (""), shared with the pool's own exclusive lock otherwise. Both kinds
+// always take the game's lock first, so they cannot deadlock.
+func queueLockPool(b *pgx.Batch, game, pool string) {
 	if pool == "" {
-		_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('nexproxy.gatherings.' || $1))`, game)
-		return err
+		b.Queue(`SELECT pg_advisory_xact_lock(hashtext('nexproxy.gatherings.' || $1))`, game)
+		return
 	}
-	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(hashtext('nexproxy.gatherings.' || $1)),
+	b.Queue(`SELECT pg_advisory_xact_lock_shared(hashtext('nexproxy.gatherings.' || $1)),
 		pg_advisory_xact_lock(hashtext('nexproxy.pools.' || $1), hashtext($2))`, game, pool)
-	return err
 }
 
 // SetBlocked implements store.Gatherings.

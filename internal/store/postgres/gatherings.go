@@ -370,7 +370,7 @@ func (s *Gatherings) Search(ctx context.Context, game string, q store.GatheringQ
 
 // AutoJoin implements store.Gatherings. The pool's lock is held for as
 // little as the guarantee needs: one round trip takes the lock and reads
-// the pool's vacant sessions (the partial index of migration 0009 keeps
+// the pool's vacant sessions (the partial index of migration 0010 keeps
 // that read to the sessions with room), q.Match and q.Rank pick one in Go,
 // and one more round trip joins it (or creates the session) and commits.
 // Each change is one statement, so no further round trip happens while

@@ -15,7 +15,8 @@ ReportNATTraversalResult (with and without the trailing rtt) and
 ReportNATTraversalResultDetail are answered; GetRelaySignatureKey on
 Switch. Then browse, join, auto-matchmake into a new session, URLs, find,
 end participation and their 3001/3008 notifications; on Switch (NEX 4)
-also AutoMatchmakeWithParam_Postpone and its 3001.
+also AutoMatchmakeWithParam_Postpone and its 3001. Last, console 2 logs
+out and console 1 gets 3007 for the flow's session.
 
 Run against `nexproxy serve` with the games of /tmp/mm3-interop/config.toml
 (friends 127.0.0.1:61700, wiiu 61710, 3ds 61720, switch 61730 over wss with
@@ -275,6 +276,19 @@ async def auto_with_param(ctx):
 	return "joined gid %d; 3001 pid %d param2 %d text %r param3 %d" % (g.id, e.pid, e.param2, e.text, e.param3)
 
 
+async def disconnect(ctx):
+	"""Console 2 logs out: it leaves the flow's session, whose owner gets
+	3007 (disconnected)."""
+	gid = ctx.data["gid"]
+	await ctx.c2.stack.aclose()
+	e = await ctx.c1.wait_for(lambda: next((e for e in ctx.c1.events if e.type == 3007 and e.param1 == gid), None), 10)
+	expect(e is not None, "no 3007 for gid %d; got %s" % (gid, [(x.type, x.param1) for x in ctx.c1.events]))
+	expect(e.pid == ctx.c2.pid and e.param2 == ctx.c2.pid, "3007 pid %d param2 %d" % (e.pid, e.param2))
+	fr = await matchmaking.MatchMakingClient(ctx.c1.client).find_by_single_id(gid)
+	expect(fr.result and fr.gathering.num_participants == 1, "%d participants left" % fr.gathering.num_participants)
+	return "3007 pid %d param1 %d param2 %d; 1 participant left" % (e.pid, e.param1, e.param2)
+
+
 def steps():
 	s = login_steps() + [
 		Step("register station URLs", register, critical=True),
@@ -297,6 +311,7 @@ def steps():
 		Step("end participation", end),
 		Step("3001 and 3008", notifications),
 		Step("auto-matchmake with param (NEX 4)", auto_with_param, only=("switch",)),
+		Step("console 2 disconnects: 3007 to console 1", disconnect, connects=True),
 	]
 	return s
 

@@ -77,6 +77,7 @@ class Console:
 		self.probes = []          # station URLs of InitiateProbe calls
 		self.station = None       # the URL it registered
 		self.rvcid = None
+		self.stack = contextlib.AsyncExitStack()  # its connections; closing it logs it out
 		self.changed = anyio.Event()
 		console = self
 
@@ -115,14 +116,13 @@ class Context:
 		self.settings = profile.settings()
 		self.nex = self.settings["nex.version"]
 		self.host, self.port, self.timeout = host, port, timeout
-		self.stack = contextlib.AsyncExitStack()
 		self.c1, self.c2 = Console(PIDS[0]), Console(PIDS[1])
 		self.token = int(time.time()) & 0xFFFFFF  # tells this run's sessions from earlier ones
 		self.data = {}
 
 	async def login(self, console):
-		be = await self.stack.enter_async_context(backend.connect(self.settings, self.host, self.port))
-		console.client = await self.stack.enter_async_context(
+		be = await console.stack.enter_async_context(backend.connect(self.settings, self.host, self.port))
+		console.client = await console.stack.enter_async_context(
 			be.login(str(console.pid), PASSWORD, servers=console.servers))
 		expect(console.client.pid() == console.pid, "logged in as %s" % console.client.pid())
 		return "pid %d" % console.pid
@@ -197,11 +197,12 @@ async def run_profile(name, steps, host, port, timeout, totals):
 			print("%-8s ok   %s (%.0f ms)%s" % (name, st.name, ms, ": " + detail if detail else ""), flush=True)
 			passed += 1
 	finally:
-		try:
-			await ctx.stack.aclose()
-		except Exception as e:  # noqa: BLE001
-			print("%-8s FAIL disconnect: %s" % (name, describe(e)), flush=True)
-			failed += 1
+		for console in (ctx.c2, ctx.c1):
+			try:
+				await console.stack.aclose()
+			except Exception as e:  # noqa: BLE001
+				print("%-8s FAIL disconnect %d: %s" % (name, console.pid, describe(e)), flush=True)
+				failed += 1
 	print("%-8s %d passed, %d failed%s" % (name, passed, failed, ", %d skipped" % skipped if skipped else ""), flush=True)
 	totals[0] += passed
 	totals[1] += failed

@@ -2,15 +2,16 @@
 NAT traversal, for each platform profile (friends, wiiu, 3ds over UDP,
 switch over wss).
 
-The flow: both consoles log in and Register a station URL; console 1
-creates a matchmake session; console 2 auto-matchmakes
+The flow: both consoles log in and Register a station URL (console 1 a
+public one, type 2, console 2 one behind NAT, type 1); console 1 creates a matchmake session; console 2 auto-matchmakes
 (AutoMatchmakeWithSearchCriteria_Postpone, criteria matching it) into it;
 console 1 receives the 3001 notification (type, source pid, gid, joiner,
 join message, and the participant count from NEX 3.5); GetSessionURLs
 returns console 1's registered URL; console 2 asks for a NAT probe
 (RequestProbeInitiationExt to console 1's URLs) and console 1, serving
 NATTraversal on its connection, receives InitiateProbe with console 2's
-station; ReportNATProperties shows in the session URLs;
+station; the NAT properties both report show in GetSessionURLs and
+GetParticipantsURLs;
 ReportNATTraversalResult (with and without the trailing rtt) and
 ReportNATTraversalResultDetail are answered; GetRelaySignatureKey on
 Switch. Then browse, join, auto-matchmake into a new session, URLs, find,

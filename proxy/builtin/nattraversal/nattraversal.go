@@ -40,9 +40,11 @@ const (
 	storeTimeout = 5 * time.Second
 )
 
-// urlTypePublic is the public bit of a station URL's type
-// (services.md §1.2).
-const urlTypePublic = 2
+// The bits of a station URL's type (services.md §1.2).
+const (
+	urlTypeBehindNAT = 1
+	urlTypePublic    = 2
+)
 
 func init() {
 	builtin.Register(builtin.Service{
@@ -284,17 +286,35 @@ func (s *server) ReportNATProperties(ctx context.Context, c *rpc.Call, req *nat.
 }
 
 // withNATProperties returns urls with natm/natf set on those without the
-// public bit and PID/RVCID on all. A URL that does not parse (never: the
-// secure service wrote them) is kept as it is.
+// public bit (Pretendo's choice) and PID/RVCID on all. A console that
+// registered its own station as public (type 2) has no such URL; its
+// properties then go on the public behind-NAT station built at Register
+// (type 3, the seed server's choice), so that its peers still receive
+// them. A URL that does not parse (never: the secure service wrote them)
+// is kept as it is.
 func withNATProperties(urls []string, pid uint64, cid uint32, natm, natf uint32) []string {
-	out := make([]string, len(urls))
+	parsed := make([]rmc.StationURL, len(urls))
+	ok := make([]bool, len(urls))
+	private := false
 	for i, raw := range urls {
 		u, err := rmc.ParseStationURL(raw)
 		if err != nil {
+			continue
+		}
+		parsed[i], ok[i] = u, true
+		if t, _ := u.Int(rmc.URLType); t&urlTypePublic == 0 {
+			private = true
+		}
+	}
+	out := make([]string, len(urls))
+	for i, raw := range urls {
+		if !ok[i] {
 			out[i] = raw
 			continue
 		}
-		if t, _ := u.Int(rmc.URLType); t&urlTypePublic == 0 {
+		u := parsed[i]
+		t, _ := u.Int(rmc.URLType)
+		if private && t&urlTypePublic == 0 || !private && t&urlTypeBehindNAT != 0 {
 			u.SetInt(rmc.URLNatMapping, int64(natm))
 			u.SetInt(rmc.URLNatFiltering, int64(natf))
 		}

@@ -59,9 +59,15 @@ type peerConsole struct {
 // join logs pid in and registers a local station behind NAT (type 1).
 func join(t *testing.T, srv *servicetest.Server, pid int) *peerConsole {
 	t.Helper()
+	return joinAs(t, srv, pid, 1)
+}
+
+// joinAs is join registering a local station of the given type.
+func joinAs(t *testing.T, srv *servicetest.Server, pid, typ int) *peerConsole {
+	t.Helper()
 	c := srv.Login(t, fmt.Sprintf("%d:pw%d", pid, pid-1000))
 	p := &peerConsole{Console: c, pid: uint64(pid), nat: nat.NewClient(c.Secure, c.Settings), sec: secureconnection.NewClient(c.Secure, c.Settings)}
-	local := mustURL(t, fmt.Sprintf("prudp:/address=192.168.0.%d;port=%d;natf=0;natm=0;pmp=0;sid=15;type=1;upnp=0", pid-1000, 40000+pid))
+	local := mustURL(t, fmt.Sprintf("prudp:/address=192.168.0.%d;port=%d;natf=0;natm=0;pmp=0;sid=15;type=%d;upnp=0", pid-1000, 40000+pid, typ))
 	r, err := p.sec.Register(ctxT(t), &secureconnection.RegisterRequest{URLs: []rmc.StationURL{local}})
 	if err != nil || r.ConnectionID == 0 {
 		t.Fatalf("register %d: %+v, %v", pid, r, err)
@@ -207,6 +213,33 @@ func TestReportNATProperties(t *testing.T) {
 	r, err := a.sec.RequestUrls(ctxT(t), &secureconnection.RequestUrlsRequest{PID: 1003})
 	if err != nil || r.Result || len(r.URLs) != 0 {
 		t.Fatalf("unregistered console's stations after its report: %+v, %v", r, err)
+	}
+}
+
+// TestReportNATPropertiesPublicStation: a console that registered its
+// station as public (type 2, as NintendoClients' test client does) has no
+// private URL; its NAT properties land in the behind-NAT public station
+// built at Register (type 3) instead of being dropped, and its own URL,
+// which says it is behind no NAT, keeps 0/0.
+func TestReportNATPropertiesPublicStation(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := start(t, "wiiu")
+	a, b := joinAs(t, srv, 1001, 2), join(t, srv, 1002)
+	if _, err := a.nat.ReportNATProperties(ctxT(t), &nat.ReportNATPropertiesRequest{Natm: 1, Natf: 2, RTT: 30}); err != nil {
+		t.Fatalf("ReportNATProperties: %v", err)
+	}
+	for i, u := range urls(t, b, a) {
+		typ := intOf(u, rmc.URLType)
+		wantM, wantF := int64(0), int64(0)
+		if typ == 3 {
+			wantM, wantF = 1, 2
+		}
+		if intOf(u, rmc.URLNatMapping) != wantM || intOf(u, rmc.URLNatFiltering) != wantF {
+			t.Errorf("URL %d (type %d) %q: natm/natf want %d/%d", i, typ, u.String(), wantM, wantF)
+		}
+		if intOf(u, rmc.URLPID) != 1001 || intOf(u, rmc.URLRVCID) != int64(a.cid) {
+			t.Errorf("URL %d %q: PID/RVCID want 1001/%d", i, u.String(), a.cid)
+		}
 	}
 }
 

@@ -69,7 +69,12 @@ Targets:
                         heap profile after --idle (DIR/idle.heap.pprof);
                         samples carry the label instance=local or
                         instance=proxy (go tool pprof -tagfocus
-                        instance=proxy: the proxy's share alone)
+                        instance=proxy: the proxy's share alone); with
+                        --scenario automatch: each instance's CPU profile
+                        of the matchmaking phase alone
+                        (DIR/automatch-<i>.cpu.pprof) and its heap profile
+                        with the consoles idle in their gatherings
+                        (DIR/automatch-<i>.heap.pprof)
 
 Memory:
   --idle N              afterwards, log N more consoles in to the (first)
@@ -172,7 +177,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.StringVar(&o.coalesce, "coalesce-acks", "default", "with --self: which instances coalesce acknowledgements with the next packet (prudp coalesce_acks): default (as the presets say, consoles included), none, proxy or all")
 	f.BoolVar(&o.blind, "blind", false, "with --self: log in with an account only the local instance knows, so that the proxy relays the secure leg blindly (what any datagram relay costs)")
 	f.StringVar(&o.sessions, "session-logs", "", "with --self: both servers write session logs into this folder (DIR/local, DIR/proxy), as serve does with log.sessions")
-	f.StringVar(&o.profileDir, "pprof", "", "with --self: write the server's CPU profile of each run and its heap profile after --idle into this folder")
+	f.StringVar(&o.profileDir, "pprof", "", "with --self: write the server's CPU profile of each run (automatch: of the matchmaking phase) and its heap profile after --idle (automatch: with the consoles in gatherings) into this folder")
 	f.StringVar(&o.scenario, "scenario", scenarioLoad, "what the consoles do: load (TestConnectivity back to back) or automatch (each auto-matchmakes once; needs --self)")
 	f.IntVar(&o.sessionSize, "session-size", 4, "automatch: players per session")
 	f.DurationVar(&o.spread, "spread", 0, "automatch: spread the consoles' calls evenly over this long (0: all at the same instant)")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -69,8 +70,8 @@ func (o benchOptions) checkAutomatch() error {
 	case o.instances > 1 && (o.postgres == "" || o.redis == ""):
 		return fmt.Errorf("--instances %d share their state in PostgreSQL and Redis: give --postgres and --redis (or set %s and %s, e.g. with `source .ci/store-services.sh && store_services_start`)",
 			o.instances, benchPostgresEnv, benchRedisEnv)
-	case o.blind, o.compare != "", o.rounds != 1, o.profileDir != "", o.coalesce != "default":
-		return errors.New("--scenario automatch takes none of --blind, --compare, --rounds, --pprof, --coalesce-acks")
+	case o.blind, o.compare != "", o.rounds != 1, o.coalesce != "default":
+		return errors.New("--scenario automatch takes none of --blind, --compare, --rounds, --coalesce-acks")
 	}
 	return nil
 }
@@ -139,7 +140,22 @@ func runAutomatchBench(ctx context.Context, out io.Writer, o benchOptions, key s
 		}
 		return total, nil
 	}
-	_, err = runAutomatch(ctx, out, cc, addrs, o.clients, o.sessionSize, o.spread, automatchServers{stats: stats, cpu: cpu})
+	srv := automatchServers{stats: stats, cpu: cpu}
+	if o.profileDir != "" {
+		srv.profile = func(cmd, kind string) error {
+			for i, s := range servers {
+				path := ""
+				if kind != "" {
+					path = filepath.Join(o.profileDir, fmt.Sprintf("automatch-%d.%s.pprof", i, kind))
+				}
+				if err := s.profile(cmd, path); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	_, err = runAutomatch(ctx, out, cc, addrs, o.clients, o.sessionSize, o.spread, srv)
 	return err
 }
 
@@ -174,10 +190,15 @@ func benchStore(ctx context.Context, pg, redis string) (selfStore, func(), error
 	return selfStore{postgres: pg + sep + "search_path=" + name, redis: redis, redisPrefix: name + ":"}, drop, nil
 }
 
-// automatchServers reads the servers' state; either may be nil (unknown).
+// automatchServers reads the servers' state; any may be nil (unknown, or
+// no profiles wanted).
 type automatchServers struct {
 	stats serverStats                   // memory, after a collection
 	cpu   func() (time.Duration, error) // CPU time so far, without collecting
+	// profile asks every instance for a profile (--pprof): cmd is "cpu"
+	// (start one), "cpu-stop" or "heap", kind the file's kind ("cpu",
+	// "heap"; "" for cpu-stop).
+	profile func(cmd, kind string) error
 }
 
 // automatchIdleCPU is how long the scenario measures the servers' CPU
@@ -261,11 +282,22 @@ func runAutomatch(ctx context.Context, out io.Writer, cc proxy.ClientConfig, add
 	for i, c := range consoles {
 		clients[i] = matchmakeextension.NewClient(c.Secure, cc.RMC)
 	}
+	if srv.profile != nil {
+		// The CPU profile covers the matchmaking phase alone.
+		if err := srv.profile("cpu", "cpu"); err != nil {
+			return nil, err
+		}
+	}
 	cctx, cancel := context.WithTimeout(ctx, spread+automatchCallTimeout)
 	t0 := time.Now()
 	r := &automatchResult{Result: automatch.Run(cctx, clients, uint16(size), spread), size: size, instances: len(addrs)}
 	r.elapsed = time.Since(t0)
 	cancel()
+	if srv.profile != nil {
+		if err := srv.profile("cpu-stop", ""); err != nil {
+			return nil, err
+		}
+	}
 	if srv.cpu != nil {
 		cpu1, err := srv.cpu()
 		if err != nil {
@@ -285,6 +317,12 @@ func runAutomatch(ctx context.Context, out io.Writer, cc proxy.ClientConfig, add
 		rss2, _, _, err := stats()
 		if err != nil {
 			return nil, err
+		}
+		if srv.profile != nil {
+			// The idle consoles in their gatherings: what their memory is.
+			if err := srv.profile("heap", "heap"); err != nil {
+				return nil, err
+			}
 		}
 		fmt.Fprintf(out, "  server RSS %.1f MiB -> %.1f MiB logged in -> %.1f MiB in gatherings: %+.1f KiB per idle console, %+.1f KiB of it logged in\n",
 			mib(rss0), mib(rss1), mib(rss2), float64(rss2-rss0)/float64(n)/1024, float64(rss1-rss0)/float64(n)/1024)

@@ -35,12 +35,22 @@ var (
 			flags = ?, state = ?, description = ?, game_mode = ?, attributes = ?, open = ?, mm_system = ?,
 			app_buffer = ?, progress = ?, session_key = ?, extra = ?, participants = ?, entries = ?
 			WHERE game = ? AND id = ?`)
+	// qGatheringJoin writes what a join changes: the participants.
+	qGatheringJoin      = wq(`UPDATE gatherings SET participants = ?, entries = ? WHERE game = ? AND id = ?`)
 	qGatheringGet       = wq(`SELECT ` + gatheringCols + ` FROM gatherings WHERE game = ? AND id = ?`)
 	qGatheringDelete    = wq(`DELETE FROM gatherings WHERE game = ? AND id = ?`)
 	qGatheringDelMember = wq(`DELETE FROM gathering_members WHERE game = ? AND id = ?`)
 	qGatheringAddMember = wq(`INSERT OR IGNORE INTO gathering_members (game, pid, id) VALUES (?, ?, ?)`)
 	qGatheringRmMember  = wq(`DELETE FROM gathering_members WHERE game = ? AND pid = ? AND id = ?`)
 	qGatheringSearch    = wq(`SELECT ` + gatheringCols + ` FROM gatherings WHERE game = ?
+			AND (? <= 0 OR max_p = 0 OR entries + ? <= max_p) AND (? = 0 OR open = 1) AND (? = '' OR kind = ?)
+			AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = ?)
+			ORDER BY id LIMIT ?`)
+	// qGatheringSearchVacant is qGatheringSearch for open gatherings with
+	// room (AutoJoin's usual query): its first two terms are the
+	// gatherings_vacant index's, so that SQLite reads that index alone.
+	qGatheringSearchVacant = wq(`SELECT ` + gatheringCols + ` FROM gatherings WHERE game = ?
+			AND open = 1 AND (max_p = 0 OR entries < max_p)
 			AND (? <= 0 OR max_p = 0 OR entries + ? <= max_p) AND (? = 0 OR open = 1) AND (? = '' OR kind = ?)
 			AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = ?)
 			ORDER BY id LIMIT ?`)
@@ -195,10 +205,15 @@ func (s *Gatherings) join(ctx context.Context, tx *Tx, g *store.Gathering, p sto
 		return store.ErrGatheringFull
 	}
 	g.Participants = append(g.Participants, p)
-	if err := s.save(ctx, tx, g); err != nil {
+	pj, err := json.Marshal(g.Participants)
+	if err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, qGatheringAddMember, g.Game, int64(p.PID), int64(g.ID))
+	// A join's check only reads: the participants are all that changed.
+	if _, err := tx.exec(ctx, qGatheringJoin, string(pj), g.Entries(), g.Game, int64(g.ID)); err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, qGatheringAddMember, g.Game, int64(p.PID), int64(g.ID))
 	return err
 }
 
@@ -396,8 +411,12 @@ func (s *Gatherings) AutoJoin(ctx context.Context, game string, q store.Gatherin
 	q.Exclude = p.PID
 	q.Limit = 1
 	err := s.db.write(ctx, func(ctx context.Context, tx *Tx) error {
+		query := qGatheringSearch
+		if q.OpenOnly && q.Room > 0 {
+			query = qGatheringSearchVacant
+		}
 		found, err := search(game, q, func(args ...any) (*sql.Rows, error) {
-			st, err := tx.stmt(ctx, qGatheringSearch)
+			st, err := tx.stmt(ctx, query)
 			if err != nil {
 				return nil, err
 			}
@@ -479,6 +498,7 @@ func collectPIDs(rows *sql.Rows) ([]uint64, error) {
 }
 
 var (
+	qBlockList  = `SELECT blocked FROM gathering_blocks WHERE game = ? AND pid = ? ORDER BY blocked`
 	qBlockAdd   = wq(`INSERT OR IGNORE INTO gathering_blocks (game, pid, blocked) VALUES (?, ?, ?)`)
 	qBlockDel   = wq(`DELETE FROM gathering_blocks WHERE game = ? AND pid = ? AND blocked = ?`)
 	qBlockCount = wq(`SELECT count(*) FROM gathering_blocks WHERE game = ? AND pid = ?`)
@@ -489,12 +509,19 @@ var (
 )
 
 // BlockList implements store.Gatherings.
+// Every auto-matchmake and search reads the caller's block list: it runs
+// on a reader goroutine (onReader).
 func (s *Gatherings) BlockList(ctx context.Context, game string, pid uint64) ([]uint64, error) {
-	rows, err := s.db.query(ctx, `SELECT blocked FROM gathering_blocks WHERE game = ? AND pid = ? ORDER BY blocked`, game, int64(pid))
-	if err != nil {
-		return nil, fmt.Errorf("store/sqlite: block list of %d: %w", pid, err)
+	var out []uint64
+	var err error
+	if rerr := s.db.onReader(ctx, func() {
+		var rows *sql.Rows
+		if rows, err = s.db.query(ctx, qBlockList, game, int64(pid)); err == nil {
+			out, err = collectPIDs(rows)
+		}
+	}); rerr != nil {
+		err = rerr
 	}
-	out, err := collectPIDs(rows)
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: block list of %d: %w", pid, err)
 	}

@@ -47,6 +47,9 @@ type DB struct {
 	done     chan struct{}
 	stopOnce sync.Once
 
+	reads   chan readReq   // to the reader goroutines (onReader)
+	readers sync.WaitGroup // the reader goroutines
+
 	wstmts map[string]*sql.Stmt // used by the writer goroutine only
 
 	rmu    sync.Mutex
@@ -56,6 +59,12 @@ type DB struct {
 
 	rankOnce sync.Once
 	rankings *rankmem.Rankings
+}
+
+// readReq is a read run by a reader goroutine.
+type readReq struct {
+	fn   func()
+	done chan struct{}
 }
 
 type writeReq struct {
@@ -125,8 +134,46 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	r.SetMaxOpenConns(opts.Readers)
 	r.SetMaxIdleConns(opts.Readers)
 	db.r = r
+	db.reads = make(chan readReq)
+	db.readers.Add(opts.Readers)
+	for range opts.Readers {
+		go db.reader()
+	}
 	go db.run()
 	return db, nil
+}
+
+// reader runs reads (onReader) until the database closes.
+func (db *DB) reader() {
+	defer db.readers.Done()
+	for {
+		select {
+		case r := <-db.reads:
+			r.fn()
+			close(r.done)
+		case <-db.stopping:
+			return
+		}
+	}
+}
+
+// onReader runs fn, a read, on one of the long-lived reader goroutines
+// and waits for it. SQLite's interpreter (modernc.org/sqlite) needs tens
+// of KiB of stack: a request served on a fresh goroutine would grow its
+// stack, copying it several times, at each call, which costs more than
+// the query; a reader grows its stack once. fn must honour its own
+// context: once taken, it runs to its end.
+func (db *DB) onReader(ctx context.Context, fn func()) error {
+	r := readReq{fn: fn, done: make(chan struct{})}
+	select {
+	case db.reads <- r:
+	case <-db.stopping:
+		return store.ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	<-r.done
+	return nil
 }
 
 func (db *DB) migrate(ctx context.Context) error {
@@ -171,6 +218,7 @@ func (db *DB) migrate(ctx context.Context) error {
 func (db *DB) Close() error {
 	db.stopOnce.Do(func() { close(db.stopping) })
 	<-db.done
+	db.readers.Wait()
 	errs := []error{db.closeStmts(), db.r.Close(), db.w.Close()}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("store/sqlite: close: %w", err)

@@ -515,8 +515,10 @@ func (s *Gatherings) BlockList(ctx context.Context, game string, pid uint64) ([]
 	var out []uint64
 	var err error
 	if rerr := s.db.onReader(ctx, func() {
+		// A short read: not cancellable, which spares the goroutines
+		// database/sql and the driver would start to watch ctx.
 		var rows *sql.Rows
-		if rows, err = s.db.query(ctx, qBlockList, game, int64(pid)); err == nil {
+		if rows, err = s.db.query(context.WithoutCancel(ctx), qBlockList, game, int64(pid)); err == nil {
 			out, err = collectPIDs(rows)
 		}
 	}); rerr != nil {

@@ -308,8 +308,13 @@ func (db *DB) commit(batch []*writeReq) {
 			results[i] = err
 			continue
 		}
+		// A write the writer took runs to its end (see write), so its
+		// statements need no cancellation: with a cancellable context
+		// database/sql and the driver start a goroutine per statement
+		// to watch it.
+		rctx := context.WithoutCancel(r.ctx)
 		if single {
-			results[i] = r.fn(r.ctx, tx)
+			results[i] = r.fn(rctx, tx)
 			continue
 		}
 		if _, err := tx.exec(ctx, "SAVEPOINT w"); err != nil {
@@ -317,7 +322,7 @@ func (db *DB) commit(batch []*writeReq) {
 			fail(err)
 			return
 		}
-		results[i] = r.fn(r.ctx, tx)
+		results[i] = r.fn(rctx, tx)
 		if results[i] != nil {
 			if _, err := tx.exec(ctx, "ROLLBACK TO w"); err != nil {
 				_ = stx.Rollback()

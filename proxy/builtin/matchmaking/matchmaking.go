@@ -285,20 +285,26 @@ func (s *server) newGathering(c *rpc.Call, ms *mm.MatchmakeSession) (store.Gathe
 // toStore keeps the columns the store filters on and the whole encoded
 // session as Extra, so version-dependent fields survive unchanged.
 func toStore(ms *mm.MatchmakeSession, set rmc.Settings) store.Gathering {
-	g := store.Gathering{
-		ID: ms.ID, Owner: ms.Owner, Host: ms.Host, MinParticipants: ms.MinParticipants, MaxParticipants: ms.MaxParticipants,
-		ParticipationPolicy: ms.ParticipationPolicy, PolicyArgument: ms.PolicyArgument, Flags: ms.Flags, State: ms.State,
-		Description: ms.Description, GameMode: ms.GameMode, Attributes: append([]uint32(nil), ms.Attribs...),
-		OpenParticipation: ms.OpenParticipation, MatchmakeSystem: ms.MatchmakeSystem,
-		ApplicationBuffer: append([]byte(nil), ms.ApplicationData...), ProgressScore: ms.ProgressScore,
-		SessionKey: append([]byte(nil), ms.SessionKey...),
-	}
+	g := storeColumns(ms)
+	g.ApplicationBuffer = append([]byte(nil), ms.ApplicationData...)
+	g.SessionKey = append([]byte(nil), ms.SessionKey...)
 	e := typed.NewEncoder(set)
 	ms.EncodeTo(e)
 	if b, err := e.Close(nil, "MatchmakeSession"); err == nil {
 		g.Extra = b
 	}
 	return g
+}
+
+// storeColumns is toStore's filter columns alone (no Extra, no buffers):
+// what a search compares sessions with.
+func storeColumns(ms *mm.MatchmakeSession) store.Gathering {
+	return store.Gathering{
+		ID: ms.ID, Owner: ms.Owner, Host: ms.Host, MinParticipants: ms.MinParticipants, MaxParticipants: ms.MaxParticipants,
+		ParticipationPolicy: ms.ParticipationPolicy, PolicyArgument: ms.PolicyArgument, Flags: ms.Flags, State: ms.State,
+		Description: ms.Description, GameMode: ms.GameMode, Attributes: append([]uint32(nil), ms.Attribs...),
+		OpenParticipation: ms.OpenParticipation, MatchmakeSystem: ms.MatchmakeSystem, ProgressScore: ms.ProgressScore,
+	}
 }
 
 // fromStore rebuilds the session a console sees.

@@ -155,8 +155,10 @@ func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.Matchmake
 	q.OpenOnly = true
 	q.Room = max(q.Room, 1+int(extra)+more)
 	match := q.Match
+	// The filters run in the store's serialised step: the cheap ones
+	// first, the one decoding the stored session last.
 	q.Match = func(g *store.Gathering) bool {
-		return g.Host != 0 && vis(g) && !passworded(g, set) && (match == nil || match(g))
+		return g.Host != 0 && vis(g) && (match == nil || match(g)) && !passworded(g, set)
 	}
 	j := s.track(c)
 	pid := c.Session.PID()

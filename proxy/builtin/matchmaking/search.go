@@ -262,7 +262,7 @@ func (s *server) criteriaQuery(ctx context.Context, c *rpc.Call, ms *mm.Matchmak
 	}
 	set := c.Session.Settings
 	if len(scs) == 0 {
-		want := toStore(ms, set)
+		want := storeColumns(ms)
 		return store.GatheringQuery{Kind: store.KindMatchmakeSession, Match: sameSession(&want), Rank: nearSession(&want),
 			Pool: autoPool(ms, nil)}, nil
 	}

@@ -142,6 +142,9 @@ func runAutomatchBench(ctx context.Context, out io.Writer, o benchOptions, key s
 	}
 	srv := automatchServers{stats: stats, cpu: cpu}
 	if o.profileDir != "" {
+		if err := os.MkdirAll(o.profileDir, 0o750); err != nil {
+			return fmt.Errorf("--pprof: %w", err)
+		}
 		srv.profile = func(cmd, kind string) error {
 			for i, s := range servers {
 				path := ""

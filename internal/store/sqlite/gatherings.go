@@ -69,10 +69,11 @@ func scanGathering(game string, r scanner) (store.Gathering, error) {
 	g.ParticipationPolicy, g.PolicyArgument, g.Flags, g.State = uint32(policy), uint32(arg), uint32(flags), uint32(state)
 	g.GameMode, g.MatchmakeSystem, g.ProgressScore = uint32(mode), uint32(sys), uint8(progress)
 	g.Created = time.UnixMilli(ms).UTC()
-	if err := json.Unmarshal([]byte(attrs), &g.Attributes); err != nil {
+	var err error
+	if g.Attributes, err = decodeAttributesJSON(attrs); err != nil {
 		return g, fmt.Errorf("gathering %d attributes: %w", id, err)
 	}
-	if err := json.Unmarshal([]byte(parts), &g.Participants); err != nil {
+	if g.Participants, err = decodeParticipantsJSON(parts); err != nil {
 		return g, fmt.Errorf("gathering %d participants: %w", id, err)
 	}
 	return g, nil
@@ -86,27 +87,13 @@ func nonNil(b []byte) []byte {
 }
 
 // row returns the mutable columns of g, in qGatheringUpdate's order.
-func gatheringRow(g *store.Gathering) ([]any, error) {
-	attrs := g.Attributes
-	if attrs == nil {
-		attrs = []uint32{}
-	}
-	aj, err := json.Marshal(attrs)
-	if err != nil {
-		return nil, err
-	}
-	parts := g.Participants
-	if parts == nil {
-		parts = []store.GatheringParticipant{}
-	}
-	pj, err := json.Marshal(parts)
-	if err != nil {
-		return nil, err
-	}
+func gatheringRow(g *store.Gathering) []any {
+	aj := appendAttributesJSON(nil, g.Attributes)
+	pj := appendParticipantsJSON(nil, g.Participants)
 	return []any{int64(g.Owner), int64(g.Host), int64(g.MinParticipants), int64(g.MaxParticipants),
 		int64(g.ParticipationPolicy), int64(g.PolicyArgument), int64(g.Flags), int64(g.State), g.Description,
 		int64(g.GameMode), string(aj), g.OpenParticipation, int64(g.MatchmakeSystem), nonNil(g.ApplicationBuffer),
-		int64(g.ProgressScore), nonNil(g.SessionKey), nonNil(g.Extra), string(pj), g.Entries()}, nil
+		int64(g.ProgressScore), nonNil(g.SessionKey), nonNil(g.Extra), string(pj), g.Entries()}
 }
 
 func (s *Gatherings) errf(op string, id uint32, err error) error {
@@ -151,10 +138,7 @@ func (s *Gatherings) create(ctx context.Context, tx *Tx, g store.Gathering) (sto
 	}
 	g.ID = uint32(next)
 	g.Created = s.db.now().Truncate(time.Millisecond).UTC()
-	row, err := gatheringRow(&g)
-	if err != nil {
-		return g, err
-	}
+	row := gatheringRow(&g)
 	// row holds owner..participants, entries; the insert wants id first and
 	// created_ms before entries.
 	args := append([]any{g.Game, int64(g.ID)}, row[:len(row)-1]...)
@@ -189,11 +173,7 @@ func (s *Gatherings) load(ctx context.Context, tx *Tx, game string, id uint32) (
 }
 
 func (s *Gatherings) save(ctx context.Context, tx *Tx, g *store.Gathering) error {
-	row, err := gatheringRow(g)
-	if err != nil {
-		return err
-	}
-	_, err = tx.exec(ctx, qGatheringUpdate, append(row, g.Game, int64(g.ID))...)
+	_, err := tx.exec(ctx, qGatheringUpdate, append(gatheringRow(g), g.Game, int64(g.ID))...)
 	return err
 }
 
@@ -205,15 +185,12 @@ func (s *Gatherings) join(ctx context.Context, tx *Tx, g *store.Gathering, p sto
 		return store.ErrGatheringFull
 	}
 	g.Participants = append(g.Participants, p)
-	pj, err := json.Marshal(g.Participants)
-	if err != nil {
-		return err
-	}
+	pj := appendParticipantsJSON(nil, g.Participants)
 	// A join's check only reads: the participants are all that changed.
 	if _, err := tx.exec(ctx, qGatheringJoin, string(pj), g.Entries(), g.Game, int64(g.ID)); err != nil {
 		return err
 	}
-	_, err = tx.exec(ctx, qGatheringAddMember, g.Game, int64(p.PID), int64(g.ID))
+	_, err := tx.exec(ctx, qGatheringAddMember, g.Game, int64(p.PID), int64(g.ID))
 	return err
 }
 

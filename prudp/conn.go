@@ -152,7 +152,7 @@ type Conn struct {
 	ackEnds  []int       // end offset of each datagram in ackOut
 	held     *heldAcks   // Settings.CoalesceAcks (conn_coalesce.go)
 	txFree   []*txPacket // acknowledged packets kept for reuse
-	cryptBuf []byte
+	crypt    *[]byte     // sealLocked's output, from cryptPool while a send encodes
 
 	connectReply []byte // stored CONNECT reply (server), resent for duplicates
 	candidates   []game // v0 multi-game: profiles the first packets still fit

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -105,10 +106,12 @@ func (c *Conn) SendUnreliable(msg []byte) error {
 	c.unrelSeq++
 	payload, err := c.sealLocked(&p, msg)
 	if err != nil {
+		c.releaseCryptLocked()
 		return err
 	}
 	p.Payload = payload
 	c.sendControlLocked(&p)
+	c.releaseCryptLocked()
 	c.stats.msgSent.Add(1)
 	return nil
 }
@@ -132,6 +135,19 @@ func (c *Conn) basePacket(t PacketType, f Flags) Packet {
 	return p
 }
 
+// cryptPool holds the buffers sealLocked encrypts into. A sealed payload
+// is copied into its datagram at once, so a connection borrows one only
+// while it encodes a packet: an idle console holds none.
+var cryptPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// releaseCryptLocked returns the connection's sealing buffer, if any.
+func (c *Conn) releaseCryptLocked() {
+	if c.crypt != nil {
+		cryptPool.Put(c.crypt)
+		c.crypt = nil
+	}
+}
+
 // sealLocked compresses and encrypts a DATA payload the way the variant
 // wants: the substream's continuous RC4 state for reliable packets, a
 // per-packet key for unreliable ones.
@@ -147,10 +163,13 @@ func (c *Conn) sealLocked(p *Packet, plain []byte) ([]byte, error) {
 	if !c.settings.Encryption || len(data) == 0 {
 		return data, nil
 	}
-	if cap(c.cryptBuf) < len(data) {
-		c.cryptBuf = make([]byte, len(data), max(len(data), c.settings.FragmentSize+16))
+	if c.crypt == nil {
+		c.crypt = cryptPool.Get().(*[]byte)
 	}
-	out := c.cryptBuf[:len(data)]
+	if cap(*c.crypt) < len(data) {
+		*c.crypt = make([]byte, len(data), max(len(data), c.settings.FragmentSize+16))
+	}
+	out := (*c.crypt)[:len(data)]
 	switch {
 	case c.settings.Variant == RV:
 		if err := CryptRV(out, data); err != nil {
@@ -212,12 +231,16 @@ func (c *Conn) queueReliableLocked(t PacketType, substream uint8, plain []byte, 
 	if t == TypeData {
 		payload, err := c.sealLocked(p, plain)
 		if err != nil {
+			c.releaseCryptLocked()
 			return err
 		}
 		p.Payload = payload
 	}
 	tp := c.newTxPacketLocked(len(p.Payload))
 	wire, err := c.codec.Append(tp.wire, p, c.txSig)
+	// The payload is in the wire buffer now: the sealed copy can go.
+	p.Payload = nil
+	c.releaseCryptLocked()
 	if err != nil {
 		// The cipher state advanced; the connection cannot recover.
 		c.closeLocked(fmt.Errorf("prudp: encode %s: %w", t, err))

@@ -146,13 +146,13 @@ type Conn struct {
 	spaceWake chan struct{} // made by the first Send that waits
 	push      *pushState    // receiver in push mode (conn_push.go)
 
-	scratch  []byte      // encode buffer for ACK-like packets
-	ctrl     Packet      // the packet being encoded (a local would escape to the heap)
-	ackOut   []byte      // ACK datagrams input sends after unlocking
-	ackEnds  []int       // end offset of each datagram in ackOut
-	held     *heldAcks   // Settings.CoalesceAcks (conn_coalesce.go)
-	txFree   []*txPacket // acknowledged packets kept for reuse
-	crypt    *[]byte     // sealLocked's output, from cryptPool while a send encodes
+	scratch []byte      // encode buffer for ACK-like packets
+	ctrl    Packet      // the packet being encoded (a local would escape to the heap)
+	ackOut  []byte      // ACK datagrams input sends after unlocking
+	ackEnds []int       // end offset of each datagram in ackOut
+	held    *heldAcks   // Settings.CoalesceAcks (conn_coalesce.go)
+	txFree  []*txPacket // acknowledged packets kept for reuse
+	crypt   *[]byte     // sealLocked's output, from cryptPool while a send encodes
 
 	connectReply []byte // stored CONNECT reply (server), resent for duplicates
 	candidates   []game // v0 multi-game: profiles the first packets still fit

@@ -129,11 +129,14 @@ func (s *server) autoJoin(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSess
 	if err != nil {
 		return typed.AnyData{}, err
 	}
+	s.notifyJoin(ctx, &g, c.Session.PID(), message)
 	return typed.Hold(fromStore(&g, c.Session.Settings)), nil
 }
 
 // autoJoinWith is autoJoin keeping room for more entries (the additional
-// participants the caller adds next); it reports whether it created.
+// participants the caller adds next); it reports whether it created. The
+// caller sends 3001 (notifyJoin): from its shallower frame, the send
+// through PRUDP seldom needs the request goroutine's stack to grow.
 func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSession, q store.GatheringQuery, n uint16, more int, message string) (store.Gathering, bool, error) {
 	extra, err := extraOf(n)
 	if err != nil {
@@ -168,7 +171,6 @@ func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.Matchmake
 	}
 	j.add(g.ID)
 	s.joinedSession(ctx, c, &g, pid)
-	s.notifyJoin(ctx, &g, pid, message)
 	return g, created, nil
 }
 

@@ -293,6 +293,7 @@ func (s *server) AutoMatchmakeWithParamPostpone(ctx context.Context, c *rpc.Call
 	if err != nil {
 		return nil, err
 	}
+	s.notifyJoin(ctx, &g, c.Session.PID(), p.JoinMessage)
 	if len(others) > 0 {
 		g, err = s.addOthers(ctx, c, g.ID, nil, others, nil)
 		if err != nil {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,8 +42,9 @@ func automatchConsole(t *testing.T) benchOptions {
 }
 
 // runAutomatchTest runs the scenario with 40 consoles in sessions of 4
-// against addrs and checks that all were matched, and says so.
-func runAutomatchTest(t *testing.T, addrs []string, spread time.Duration) string {
+// against addrs, reading the servers through srv, and checks that all
+// were matched, and says so.
+func runAutomatchTest(t *testing.T, addrs []string, spread time.Duration, srv automatchServers) string {
 	t.Helper()
 	o := automatchConsole(t)
 	cc, err := benchClientConfig(o, benchAccessKeys["wiiu"])
@@ -50,7 +53,7 @@ func runAutomatchTest(t *testing.T, addrs []string, spread time.Duration) string
 	}
 	cc.Password, cc.OnRequest = blindBenchPassword, automatch.AnswerServer
 	var out strings.Builder
-	r, err := runAutomatch(context.Background(), &out, cc, addrs, o.clients, o.sessionSize, spread, automatchServers{})
+	r, err := runAutomatch(context.Background(), &out, cc, addrs, o.clients, o.sessionSize, spread, srv)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
@@ -68,7 +71,35 @@ func runAutomatchTest(t *testing.T, addrs []string, spread time.Duration) string
 func TestAutomatchOneInstance(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) })
 	addrs := startAutomatchInstances(t, 1, 40, selfStore{})
-	runAutomatchTest(t, addrs, 200*time.Millisecond)
+	runAutomatchTest(t, addrs, 200*time.Millisecond, automatchServers{})
+}
+
+// TestAutomatchProfiles: with --pprof, the CPU profile starts right
+// before the calls and stops right after them, and the heap profile is
+// taken once the consoles sit in their gatherings.
+func TestAutomatchProfiles(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	addrs := startAutomatchInstances(t, 1, 40, selfStore{})
+	var log []string
+	cpuReads := 0
+	srv := automatchServers{
+		stats: func() (int64, time.Duration, int, error) {
+			log = append(log, fmt.Sprintf("stats after %d CPU readings", cpuReads))
+			return 0, 0, 0, nil
+		},
+		cpu: func() (time.Duration, error) { cpuReads++; return 0, nil },
+		profile: func(cmd, kind string) error {
+			log = append(log, cmd+" "+kind)
+			return nil
+		},
+	}
+	runAutomatchTest(t, addrs, 0, srv)
+	// cpu() is read twice for the idle upkeep, once before the calls and
+	// once after them.
+	want := []string{"stats after 0 CPU readings", "stats after 0 CPU readings", "cpu cpu", "cpu-stop ", "stats after 4 CPU readings", "heap heap"}
+	if !slices.Equal(log, want) {
+		t.Errorf("profile requests %q, want %q", log, want)
+	}
 }
 
 // TestAutomatchTwoInstances: the same across two instances sharing
@@ -85,7 +116,7 @@ func TestAutomatchTwoInstances(t *testing.T) {
 	}
 	t.Cleanup(drop)
 	addrs := startAutomatchInstances(t, 2, 40, st)
-	out := runAutomatchTest(t, addrs, 0)
+	out := runAutomatchTest(t, addrs, 0, automatchServers{})
 	if !strings.Contains(out, "sessions with consoles of more than one instance: ") {
 		t.Fatalf("output does not count the sessions across instances:\n%s", out)
 	}

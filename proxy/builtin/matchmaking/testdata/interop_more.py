@@ -108,10 +108,14 @@ async def create_community(ctx):
 	cs = await mx(ctx.c2).find_community_by_gathering_id([cid])
 	expect(len(cs) == 1, "%d communities" % len(cs))
 	c = cs[0]
-	expect(c.num_participants == 2 and c.password == "" and c.type == 1,
-	       "participants %d password %r type %d" % (c.num_participants, c.password, c.type))
+	# The last field is the caller's participation count in the community:
+	# console 2 joined it once; creating it does not count.
+	expect(c.num_participants == 1 and c.password == "" and c.type == 1,
+	       "participation count %d password %r type %d" % (c.num_participants, c.password, c.type))
+	own = await mx(ctx.c1).find_community_by_gathering_id([cid])
+	expect(len(own) == 1 and own[0].num_participants == 0, "creator's participation count %s" % [x.num_participants for x in own])
 	ctx.data["cid"] = cid
-	return "community %d, %d participants" % (cid, c.num_participants)
+	return "community %d, participation counts 0 (creator) and 1 (joiner)" % cid
 
 
 async def community_by_participant(ctx):

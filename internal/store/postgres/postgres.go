@@ -34,6 +34,8 @@ type DB struct {
 
 	rankOnce sync.Once
 	rankings *rankmem.Rankings
+
+	autoJoins autoJoiner // Gatherings.AutoJoin's queues, one per pool
 }
 
 // Open connects, checks the server answers and applies the pending

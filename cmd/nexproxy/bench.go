@@ -269,6 +269,11 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	if o.profileDir != "" && !o.self {
 		return errors.New("--pprof needs --self (it profiles the server process)")
 	}
+	if o.profileDir != "" {
+		if err := os.MkdirAll(o.profileDir, 0o750); err != nil {
+			return fmt.Errorf("--pprof: %w", err)
+		}
+	}
 	if o.idle > 0 && !o.self && o.serverPID == 0 {
 		return errors.New("--idle needs --self or --server-pid to read the server's memory")
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -126,5 +127,15 @@ func TestBenchSilentTargetExplained(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q lacks %q", err, want)
 		}
+	}
+}
+
+// TestBenchProfileFolderMade: --pprof makes its folder before anything
+// runs, so that the child's profiles have somewhere to go.
+func TestBenchProfileFolderMade(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	_ = runBench(t.Context(), new(strings.Builder), benchOptions{clients: 1, rounds: 1, coalesce: "default", self: true, profileDir: dir, profile: "no-such-profile"}, "")
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		t.Fatalf("--pprof %s was not made: %v", dir, err)
 	}
 }

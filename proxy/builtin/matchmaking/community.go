@@ -342,17 +342,9 @@ func (s *server) FindCommunityByGatheringId(ctx context.Context, c *rpc.Call, re
 
 // pageCommunities searches communities match selects within rng.
 func (s *server) pageCommunities(ctx context.Context, c *rpc.Call, rng common.ResultRange, match func(*store.Gathering) bool) ([]mm.PersistentGathering, error) {
-	q := store.GatheringQuery{
-		Kind: store.KindPersistent, Match: match,
-		Offset: int(min(anyOffset(rng.Offset), store.MaxGatheringScan)),
-		Limit:  int(min(rng.Size, maxBrowse)),
-	}
-	if q.Limit == 0 {
-		return nil, nil
-	}
-	found, err := s.gs.Search(ctx, s.game(), q)
-	if err != nil {
-		return nil, s.failed(c, "find communities", err)
+	found, err := s.searchRange(ctx, c, "find communities", store.GatheringQuery{Kind: store.KindPersistent, Match: match}, rng)
+	if err != nil || len(found) == 0 {
+		return nil, err
 	}
 	return s.communities(ctx, c, found)
 }

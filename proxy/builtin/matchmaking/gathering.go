@@ -258,17 +258,12 @@ func (s *server) find(ctx context.Context, c *rpc.Call, rng common.ResultRange, 
 		return nil, err
 	}
 	q := store.GatheringQuery{
-		Kind:   kind,
-		Match:  func(g *store.Gathering) bool { return see(g) && (match == nil || match(g)) },
-		Offset: int(min(anyOffset(rng.Offset), store.MaxGatheringScan)),
-		Limit:  int(min(rng.Size, maxBrowse)),
+		Kind:  kind,
+		Match: func(g *store.Gathering) bool { return see(g) && (match == nil || match(g)) },
 	}
-	if q.Limit == 0 {
-		return nil, nil
-	}
-	found, err := s.gs.Search(ctx, s.game(), q)
-	if err != nil {
-		return nil, s.failed(c, "find gatherings", err)
+	found, err := s.searchRange(ctx, c, "find gatherings", q, rng)
+	if err != nil || len(found) == 0 {
+		return nil, err
 	}
 	return s.heldAll(ctx, c, found)
 }

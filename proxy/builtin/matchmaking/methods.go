@@ -281,6 +281,12 @@ func (s *server) browse(ctx context.Context, c *rpc.Call, sc *mm.MatchmakeSessio
 		return nil, err
 	}
 	q := cr.query(func(g *store.Gathering) bool { return vis(g) && cr.extraOK(g, set) })
+	return s.searchRange(ctx, c, "browse sessions", q, rng)
+}
+
+// searchRange returns what q selects within rng (its "any offset" read
+// as 0, at most maxBrowse); nothing for an empty range.
+func (s *server) searchRange(ctx context.Context, c *rpc.Call, what string, q store.GatheringQuery, rng common.ResultRange) ([]store.Gathering, error) {
 	q.Offset = int(min(anyOffset(rng.Offset), store.MaxGatheringScan))
 	q.Limit = int(min(rng.Size, maxBrowse))
 	if q.Limit == 0 {
@@ -288,7 +294,7 @@ func (s *server) browse(ctx context.Context, c *rpc.Call, sc *mm.MatchmakeSessio
 	}
 	found, err := s.gs.Search(ctx, s.game(), q)
 	if err != nil {
-		return nil, s.failed(c, "browse sessions", err)
+		return nil, s.failed(c, what, err)
 	}
 	return found, nil
 }

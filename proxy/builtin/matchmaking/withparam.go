@@ -367,17 +367,10 @@ func (s *server) FindMatchmakeSessionByOwner(ctx context.Context, c *rpc.Call, r
 		return nil, err
 	}
 	owner := req.PID
-	q := store.GatheringQuery{
-		Match:  func(g *store.Gathering) bool { return g.Owner == owner && vis(g) },
-		Offset: int(min(anyOffset(req.Range.Offset), store.MaxGatheringScan)),
-		Limit:  int(min(req.Range.Size, maxBrowse)),
-	}
-	if q.Limit == 0 {
-		return resp, nil
-	}
-	found, err := s.gs.Search(ctx, s.game(), q)
+	q := store.GatheringQuery{Match: func(g *store.Gathering) bool { return g.Owner == owner && vis(g) }}
+	found, err := s.searchRange(ctx, c, "find sessions by owner", q, req.Range)
 	if err != nil {
-		return nil, s.failed(c, "find sessions by owner", err)
+		return nil, err
 	}
 	for i := range found {
 		resp.Sessions = append(resp.Sessions, *seen(&found[i], c))

@@ -166,7 +166,7 @@ func startSelfInstance(ctx context.Context, log *zap.Logger, set selfSetup, in s
 		return nil, nil, err
 	}
 	cleanup := func() {
-		_ = closeHost()
+		closeHost()
 		_ = obs.close()
 		_ = os.RemoveAll(dataDir)
 	}

@@ -82,11 +82,7 @@ a call the logs do not hold is answered with [replay] error and logged.`,
 			if err != nil {
 				return err
 			}
-			defer func() {
-				if err := closeHost(); err != nil {
-					a.log.Error("close stores", zap.Error(err))
-				}
-			}()
+			defer closeHost()
 			srv, err := proxy.New(cfg, proxy.Options{
 				Logger:   a.log,
 				Builtins: []proxy.Builtin{host.Named(rc.Local...), ix.Builtin(replay.LinkOptions{Unmatched: unmatched})},

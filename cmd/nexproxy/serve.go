@@ -19,17 +19,21 @@ import (
 
 // openHost opens the stores of cfg ([store]), seeds them with its
 // [[accounts]], and makes the host the built-in services run on; close
-// closes the services, then the stores.
-func openHost(ctx context.Context, log *zap.Logger, cfg *config.Config) (host *builtin.Host, close func() error, err error) {
+// closes the services, then the stores, and logs what failed.
+func openHost(ctx context.Context, log *zap.Logger, cfg *config.Config) (host *builtin.Host, close func(), err error) {
 	st, err := stores.Open(ctx, cfg.Store, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open stores: %w", err)
 	}
 	host = &builtin.Host{Stores: st, Instance: builtin.NewInstanceID()}
-	close = func() error { return errors.Join(host.Close(), st.Close()) }
+	close = func() {
+		if err := errors.Join(host.Close(), st.Close()); err != nil {
+			log.Error("close stores", zap.Error(err))
+		}
+	}
 	// config.toml's accounts go into the store, which logins read.
 	if err := proxy.SeedAccounts(ctx, st.Accounts, cfg.Accounts, log); err != nil {
-		_ = close()
+		close()
 		return nil, nil, err
 	}
 	return host, close, nil
@@ -69,11 +73,7 @@ func newServeCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer func() {
-				if err := closeHost(); err != nil {
-					a.log.Error("close stores", zap.Error(err))
-				}
-			}()
+			defer closeHost()
 			hooks, err := startHooks(a.log, cfg)
 			if err != nil {
 				return err

@@ -76,6 +76,30 @@ type game struct {
 	codec Codec
 }
 
+// gameSet holds game profiles by how their packets are told apart: v1 by
+// signature, Lite by CONNECT, the rest (v0, Rendez-Vous) by checksum.
+type gameSet struct {
+	v0, v1, lite []game
+}
+
+// add files profile s, with its codec, under its variant.
+func (gs *gameSet) add(s Settings) error {
+	codec, err := NewCodec(&s)
+	if err != nil {
+		return err
+	}
+	g := game{s: s, codec: codec}
+	switch s.Variant {
+	case V1:
+		gs.v1 = append(gs.v1, g)
+	case Lite:
+		gs.lite = append(gs.lite, g)
+	default:
+		gs.v0 = append(gs.v0, g)
+	}
+	return nil
+}
+
 type connKey struct {
 	addr netip.AddrPort
 	port VPort
@@ -86,10 +110,9 @@ type connKey struct {
 // connection exists only after a CONNECT that echoes the connection
 // signature this listener computed for the sender's address.
 type Listener struct {
-	cfg      ListenConfig
-	carrier  Carrier
-	v0, v1   []game
-	lite     []game
+	cfg     ListenConfig
+	carrier Carrier
+	gameSet
 	sigKey   []byte
 	known    *knownSet // nil without ListenConfig.Known; the read loop's
 	log      *zap.Logger
@@ -168,18 +191,8 @@ func ListenCarrier(ctx context.Context, c Carrier, cfg ListenConfig) (*Listener,
 		if err := s.Validate(); err != nil {
 			return nil, fmt.Errorf("prudp: listen: game %d (%s): %w", i, s.AccessKey, err)
 		}
-		codec, err := NewCodec(&s)
-		if err != nil {
+		if err := l.add(s); err != nil {
 			return nil, err
-		}
-		g := game{s: s, codec: codec}
-		switch s.Variant {
-		case V1:
-			l.v1 = append(l.v1, g)
-		case Lite:
-			l.lite = append(l.lite, g)
-		default:
-			l.v0 = append(l.v0, g)
 		}
 	}
 	if len(cfg.Known) > 0 {

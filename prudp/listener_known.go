@@ -40,27 +40,16 @@ type KnownMatch struct {
 }
 
 type knownSet struct {
-	v0, v1, lite []game
-	tokens       float64
-	last         time.Time
+	gameSet
+	tokens float64
+	last   time.Time
 }
 
 func newKnownSet(profiles []Settings) (*knownSet, error) {
 	k := &knownSet{tokens: knownBurst}
 	for i := range profiles {
-		s := profiles[i]
-		codec, err := NewCodec(&s)
-		if err != nil {
+		if err := k.add(profiles[i]); err != nil {
 			return nil, err
-		}
-		g := game{s: s, codec: codec}
-		switch s.Variant {
-		case V1:
-			k.v1 = append(k.v1, g)
-		case Lite:
-			k.lite = append(k.lite, g)
-		case V0:
-			k.v0 = append(k.v0, g)
 		}
 	}
 	return k, nil

@@ -168,7 +168,6 @@ type placement struct {
 type candidate struct {
 	g     store.Gathering
 	found bool
-	pids  []int64 // created: every participant's PID, for the insert
 }
 
 // autoJoinBatch serves batch, calls of one pool of game, in one
@@ -252,7 +251,11 @@ func (s *Gatherings) autoJoinTx(ctx context.Context, game string, batch []*autoJ
 				return placed, err
 			}
 			args := append([]any{game}, row[:len(row)-1]...)
-			args = append(args, c.g.Created.UnixMilli(), c.g.Kind, row[len(row)-1], c.pids)
+			pids := make([]int64, len(c.g.Participants))
+			for i, p := range c.g.Participants {
+				pids[i] = int64(p.PID)
+			}
+			args = append(args, c.g.Created.UnixMilli(), c.g.Kind, row[len(row)-1], pids)
 			b.Queue(autoJoinCreate, args...)
 		}
 	}
@@ -301,15 +304,14 @@ func readAutoJoinWrites(br pgx.BatchResults, placed []placement) error {
 			if err := br.QueryRow().Scan(&next); err != nil {
 				return err
 			}
-			if next <= 0 || next > 0xFFFFFFFF {
-				// The u32 id space is spent; reusing ids would confuse consoles.
-				pl.err = fmt.Errorf("gathering ids exhausted: %w", store.ErrInvalid)
-				continue
+			if next > 0 && next <= 0xFFFFFFFF {
+				pl.into.g.ID = uint32(next)
 			}
-			pl.into.g.ID = uint32(next)
 		}
 	}
-	// A call placed in a session whose create failed fails with it.
+	// A session without an id was not inserted: the u32 id space is spent
+	// (reusing ids would confuse consoles), and every call placed in it
+	// fails.
 	for i := range placed {
 		if pl := &placed[i]; pl.into != nil && !pl.into.found && pl.into.g.ID == 0 && pl.err == nil {
 			pl.err = fmt.Errorf("gathering ids exhausted: %w", store.ErrInvalid)
@@ -336,11 +338,10 @@ func placeBatch(found []store.Gathering, placed []placement) {
 		if c := pick(cands, pl.r); c != nil {
 			// A fresh slice: earlier snapshots keep their participants.
 			c.g.Participants = append(slices.Clone(c.g.Participants), pl.r.p)
-			c.pids = append(c.pids, int64(pl.r.p.PID))
 			pl.into, pl.snap = c, c.g
 			continue
 		}
-		c := &candidate{g: pl.r.create, pids: []int64{int64(pl.r.p.PID)}}
+		c := &candidate{g: pl.r.create}
 		cands = append(cands, c)
 		pl.into, pl.snap, pl.new = c, c.g, true
 	}

@@ -65,7 +65,7 @@ func TestPlaceBatch(t *testing.T) {
 	if placed[5].into != n1 || len(placed[5].snap.Participants) != 3 {
 		t.Fatalf("call 15 should join call 11's session: %+v", placed[5])
 	}
-	if got := n1.pids; len(got) != 3 || got[0] != 11 || got[1] != 12 || got[2] != 15 {
+	if got := pidsOf(n1.g); len(got) != 3 || got[0] != 11 || got[1] != 12 || got[2] != 15 {
 		t.Fatalf("call 11's session is inserted with %v, want [11 12 15]", got)
 	}
 	// Earlier snapshots keep what the call saw.
@@ -156,4 +156,13 @@ func TestAutoJoinBatches(t *testing.T) {
 			t.Errorf("membership of %d: %v %v", g.Participants[3].PID, members, err)
 		}
 	}
+}
+
+// pidsOf lists g's participants' PIDs in order.
+func pidsOf(g store.Gathering) []uint64 {
+	out := make([]uint64, len(g.Participants))
+	for i, p := range g.Participants {
+		out[i] = p.PID
+	}
+	return out
 }

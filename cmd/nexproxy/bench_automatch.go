@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -383,38 +382,33 @@ func loginConsoles(ctx context.Context, cc proxy.ClientConfig, addrs []string, n
 	start := time.Now()
 	consoles := make([]*proxy.Client, n)
 	errs := make([]error, n)
-	sem := make(chan struct{}, automatchLoginParallelism)
-	var wg sync.WaitGroup
-	for i := range n {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			defer cancel()
-			cc := cc
-			cc.Addr, cc.Username = addrs[i%len(addrs)], automatchUser(i)
-			c, err := proxy.Login(lctx, cc)
-			if err == nil {
-				if err = automatch.Register(lctx, c, cc.RMC); err != nil {
-					_ = c.Close()
-				}
+	inParallel(ctx, n, automatchLoginParallelism, func(i int) {
+		lctx, cancel := context.WithTimeout(ctx, benchLoginTimeout)
+		defer cancel()
+		cc := cc
+		cc.Addr, cc.Username = addrs[i%len(addrs)], automatchUser(i)
+		c, err := proxy.Login(lctx, cc)
+		if err == nil {
+			if err = automatch.Register(lctx, c, cc.RMC); err != nil {
+				_ = c.Close()
 			}
-			if err == nil {
-				consoles[i] = c
-			}
-			errs[i] = err
-		}()
-	}
-	wg.Wait()
+		}
+		if err == nil {
+			consoles[i] = c
+		}
+		errs[i] = err
+	})
 	ok := consoles[:0:0]
 	for _, c := range consoles {
 		if c != nil {
 			ok = append(ok, c)
 		}
 	}
-	if first := firstError(errs); first != nil {
+	first := firstError(errs)
+	if first == nil && len(ok) < n {
+		first = ctx.Err() // the run ended before every console started
+	}
+	if first != nil {
 		return ok, time.Since(start), fmt.Errorf("automatch: %d of %d consoles did not log in: %w", n-len(ok), n, first)
 	}
 	return consoles, time.Since(start), nil

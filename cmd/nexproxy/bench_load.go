@@ -80,11 +80,36 @@ type userFor func(i int) string
 func loginAll(ctx context.Context, cc proxy.ClientConfig, users userFor, n, par int) ([]*proxy.Client, []error, time.Duration) {
 	start := time.Now()
 	var (
-		wg   sync.WaitGroup
 		mu   sync.Mutex
 		ok   = make([]*proxy.Client, 0, n)
 		errs []error
 	)
+	inParallel(ctx, n, par, func(i int) {
+		lctx, cancel := context.WithTimeout(ctx, benchLoginTimeout)
+		defer cancel()
+		cc := cc
+		if users != nil {
+			cc.Username = users(i)
+		}
+		c, err := proxy.Login(lctx, cc)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		ok = append(ok, c)
+	})
+	return ok, errs, time.Since(start)
+}
+
+// benchLoginTimeout bounds one simulated console's login.
+const benchLoginTimeout = 30 * time.Second
+
+// inParallel runs fn(i) for every i below n, at most par at once, and
+// waits for them; once ctx is done it starts no more.
+func inParallel(ctx context.Context, n, par int, fn func(i int)) {
+	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(1, par))
 	for i := range n {
 		if ctx.Err() != nil {
@@ -95,40 +120,15 @@ func loginAll(ctx context.Context, cc proxy.ClientConfig, users userFor, n, par 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			defer cancel()
-			cc := cc
-			if users != nil {
-				cc.Username = users(i)
-			}
-			c, err := proxy.Login(lctx, cc)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, err)
-				return
-			}
-			ok = append(ok, c)
+			fn(i)
 		}()
 	}
 	wg.Wait()
-	return ok, errs, time.Since(start)
 }
 
 // closeClients disconnects every client, many at once.
 func closeClients(cl []*proxy.Client) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 256)
-	for _, c := range cl {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			_ = c.Close()
-		}()
-	}
-	wg.Wait()
+	inParallel(context.Background(), len(cl), 256, func(i int) { _ = cl[i].Close() })
 }
 
 // runLoad logs in n clients at once, then has each call SecureConnection

@@ -166,3 +166,57 @@ func pidsOf(g store.Gathering) []uint64 {
 	}
 	return out
 }
+
+// TestAutoJoinPlacedAgain: a session filled by a Join (which does not
+// take the pool's lock) between a batch's search and its write is not
+// overfilled; the call is placed again by the next batch.
+func TestAutoJoinPlacedAgain(t *testing.T) {
+	db := openTemp(t)
+	s := db.Gatherings()
+	ctx := context.Background()
+	full := store.Gathering{Game: "g", Owner: 1, Host: 1, MinParticipants: 1, MaxParticipants: 4,
+		ParticipationPolicy: 1, GameMode: 1, MatchmakeSystem: 1, OpenParticipation: true, Kind: store.KindMatchmakeSession,
+		Participants: []store.GatheringParticipant{{PID: 1}, {PID: 2}, {PID: 3}}}
+	full, err := s.Create(ctx, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	type result struct {
+		g       store.Gathering
+		created bool
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		q := store.GatheringQuery{Kind: store.KindMatchmakeSession, Room: 1, Pool: "mode=1",
+			Match: func(g *store.Gathering) bool { once.Do(func() { close(in); <-release }); return g.GameMode == 1 }}
+		offer := full
+		offer.ID, offer.Owner, offer.Host, offer.Participants = 0, 10, 10, []store.GatheringParticipant{{PID: 10}}
+		g, c, err := s.AutoJoin(ctx, "g", q, store.GatheringParticipant{PID: 10}, offer)
+		done <- result{g, c, err}
+	}()
+	<-in // the batch has read the session with its one free place
+	if _, err := s.Join(ctx, "g", full.ID, store.GatheringParticipant{PID: 4}, nil); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.g.ID == full.ID || !r.created {
+		t.Fatalf("auto-join = session %d (created %v), want a new one: session %d was filled meanwhile", r.g.ID, r.created, full.ID)
+	}
+	g, err := s.Get(ctx, "g", full.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Participants) != 4 {
+		t.Fatalf("the filled session has %d participants, want 4", len(g.Participants))
+	}
+	if db.autoJoins.batches != 2 {
+		t.Errorf("%d batches, want 2 (the one that found its session filled, then the one that placed the call again)", db.autoJoins.batches)
+	}
+}

@@ -11,17 +11,7 @@ import (
 func BenchmarkUDPCarrierWrite(b *testing.B) {
 	for _, mode := range []string{"plain", "batch"} {
 		b.Run(mode, func(b *testing.B) {
-			c, err := ListenUDP("127.0.0.1:0")
-			if err != nil {
-				b.Fatal(err)
-			}
-			u := c.(*udpCarrier)
-			if mode == "batch" {
-				old := udpBatching
-				udpBatching = "w"
-				u.enableBatching(0)
-				udpBatching = old
-			}
+			u := benchCarrier(b, mode == "batch", "w", 0)
 			sink, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 			if err != nil {
 				b.Fatal(err)
@@ -64,17 +54,7 @@ func BenchmarkUDPCarrierWrite(b *testing.B) {
 func BenchmarkUDPCarrierRead(b *testing.B) {
 	for _, mode := range []string{"plain", "batch"} {
 		b.Run(mode, func(b *testing.B) {
-			c, err := ListenUDP("127.0.0.1:0")
-			if err != nil {
-				b.Fatal(err)
-			}
-			u := c.(*udpCarrier)
-			if mode == "batch" {
-				old := udpBatching
-				udpBatching = "r"
-				u.enableBatching(2048)
-				udpBatching = old
-			}
+			u := benchCarrier(b, mode == "batch", "r", 2048)
 			src, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 			if err != nil {
 				b.Fatal(err)
@@ -109,4 +89,22 @@ func BenchmarkUDPCarrierRead(b *testing.B) {
 			_ = u.Close()
 		})
 	}
+}
+
+// benchCarrier listens on loopback; with batch, with the batching named
+// (udpBatching's "w" or "r") and readBuf.
+func benchCarrier(b *testing.B, batch bool, batching string, readBuf int) *udpCarrier {
+	b.Helper()
+	c, err := ListenUDP("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	u := c.(*udpCarrier)
+	if batch {
+		old := udpBatching
+		udpBatching = batching
+		u.enableBatching(readBuf)
+		udpBatching = old
+	}
+	return u
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -96,9 +97,10 @@ func (p *wsPeer) write(b []byte) error {
 	defer p.wmu.Unlock()
 	_ = p.ws.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
 	err := p.ws.WriteMessage(websocket.BinaryMessage, b)
-	if errors.Is(err, net.ErrClosed) {
-		// The stream under the WebSocket is gone: the same end as the
-		// reader's, whichever of the two notices first.
+	if errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+		// The stream under the WebSocket is gone (closed here, or reset
+		// by the peer): the same end as the reader's, whichever of the
+		// two notices first.
 		return fmt.Errorf("prudp: websocket %s: %w: %w", p.addr, ErrPeerClosed, err)
 	}
 	return err
@@ -226,10 +228,15 @@ func (c *wsCarrier) ReadFrom(b []byte) (int, netip.AddrPort, error) {
 
 func (c *wsCarrier) WriteTo(b []byte, to netip.AddrPort) error {
 	c.mu.Lock()
-	p := c.peers[to]
+	p, closed := c.peers[to], c.closed
 	c.mu.Unlock()
-	if p == nil {
+	switch {
+	case closed:
 		return fmt.Errorf("prudp: websocket write to %s: %w", to, net.ErrClosed)
+	case p == nil:
+		// The peer's reader has just dropped it and is about to report
+		// its end: a write that gets here first ends the same way.
+		return fmt.Errorf("prudp: websocket write to %s: %w", to, ErrPeerClosed)
 	}
 	return p.write(b)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -321,5 +322,21 @@ func TestWebSocketCloseWaitsForReply(t *testing.T) {
 	var ce *websocket.CloseError
 	if err := <-readDone; !errors.As(err, &ce) || ce.Code != websocket.CloseNormalClosure {
 		t.Errorf("console read ended with %v, want a normal close", err)
+	}
+}
+
+// TestWebSocketWriteToDroppedPeer: a write to a peer whose reader has
+// just dropped it ends like the reader's report (ErrPeerClosed), so that
+// whichever of the two a connection sees first, it ends for the same
+// reason; after Close, writes say the carrier is closed instead.
+func TestWebSocketWriteToDroppedPeer(t *testing.T) {
+	c := newWSCarrier(nil)
+	to := netip.MustParseAddrPort("127.0.0.1:9")
+	if err := c.WriteTo([]byte{0}, to); !errors.Is(err, ErrPeerClosed) {
+		t.Errorf("write to a dropped peer = %v, want ErrPeerClosed", err)
+	}
+	c.closePeers()
+	if err := c.WriteTo([]byte{0}, to); errors.Is(err, ErrPeerClosed) || !errors.Is(err, net.ErrClosed) {
+		t.Errorf("write after Close = %v, want net.ErrClosed only", err)
 	}
 }

@@ -80,7 +80,7 @@ func Login(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	}
 	c.authConn = ac
 	c.Auth = peer.New(peer.PRUDPWire(ac), cfg.Logger, nil)
-	c.start(runCtx, c.Auth)
+	c.start(runCtx, ac, c.Auth)
 	if err := c.login(ctx, cfg); err != nil {
 		c.Close()
 		return nil, err
@@ -88,12 +88,15 @@ func Login(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	return c, nil
 }
 
-func (c *Client) start(ctx context.Context, p *peer.Peer) {
+// start has conn hand p its messages on conn's read goroutine (push
+// mode): an answer reaches the waiting Call with one goroutine hand-off,
+// not two. Close waits for what p still runs once conn has ended.
+func (c *Client) start(ctx context.Context, conn *prudp.Conn, p *peer.Peer) {
 	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		_ = p.Run(ctx)
-	}()
+	p.StartPush(ctx, conn, func(p *peer.Peer) {
+		p.Wait()
+		c.wg.Done()
+	})
 }
 
 func (c *Client) login(ctx context.Context, cfg ClientConfig) error {
@@ -137,7 +140,7 @@ func (c *Client) login(ctx context.Context, cfg ClientConfig) error {
 		serve = func(ctx context.Context, m *rmc.Message) { cfg.OnRequest(ctx, c.Secure, m) }
 	}
 	c.Secure = peer.New(peer.PRUDPWire(sc), cfg.Logger, serve)
-	c.start(context.WithoutCancel(ctx), c.Secure)
+	c.start(context.WithoutCancel(ctx), sc, c.Secure)
 	return nil
 }
 

@@ -29,6 +29,6 @@ func AuthOnlyForTest(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	}
 	c.authConn = ac
 	c.Auth = peer.New(peer.PRUDPWire(ac), cfg.Logger, nil)
-	c.start(runCtx, c.Auth)
+	c.start(runCtx, ac, c.Auth)
 	return c, nil
 }

@@ -60,10 +60,11 @@ Targets:
                         serve does with the bundled config.toml's
                         log.sessions (DIR/local, DIR/proxy)
   --echo D              first measure the machine's loopback UDP echo for
-                        D (default 2s, 0: skip) with as many clients, and
-                        print each run's calls/s as a fraction of half its
-                        replies/s (a call is 4 datagrams, an echo 2): the
-                        fraction compares across machines
+                        D (default 2s, 0: skip), again before every round,
+                        with as many clients, and print each run's calls/s
+                        as a fraction of half its replies/s (a call is 4
+                        datagrams, an echo 2): the fraction compares
+                        across machines; with --rounds, its median too
   --pprof DIR           with --self: the server's CPU profile of each run
                         (DIR/direct.cpu.pprof, DIR/proxy.cpu.pprof) and its
                         heap profile after --idle (DIR/idle.heap.pprof);
@@ -321,24 +322,29 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 			}
 		}
 	}
-	var echo echoResult
-	if o.echo > 0 {
-		if echo, err = runEcho(ctx, o.clients, o.echo); err != nil {
-			return err
-		}
-		printEcho(out, echo, o.clients)
-	}
 	var rounds []benchRound
+	var echoes []echoResult
 	for round := range o.rounds {
+		if o.rounds > 1 {
+			fmt.Fprintf(out, "round %d of %d\n", round+1, o.rounds)
+		}
+		// The echo is measured again before every round: the machine's
+		// speed drifts between rounds, and each round's fractions are
+		// taken against the ceiling of their own moment.
+		var echo echoResult
+		if o.echo > 0 {
+			if echo, err = runEcho(ctx, o.clients, o.echo); err != nil {
+				return err
+			}
+			printEcho(out, echo, o.clients)
+		}
+		echoes = append(echoes, echo)
 		order := []int{0, 1}[:len(targets)]
 		if round%2 == 1 && len(targets) == 2 {
 			// Every other round measures the second target first, so that
 			// a drift in the machine's speed during the run favours
 			// neither.
 			order = []int{1, 0}
-		}
-		if o.rounds > 1 {
-			fmt.Fprintf(out, "round %d of %d\n", round+1, o.rounds)
 		}
 		res := make(benchRound, len(targets))
 		for _, i := range order {
@@ -352,6 +358,9 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 			printComparison(out, res[0], res[1])
 		}
 		rounds = append(rounds, res)
+	}
+	if len(rounds) > 1 {
+		printFractionsSummary(out, targets, rounds, echoes)
 	}
 	if len(rounds) > 1 && len(targets) == 2 {
 		printRoundsSummary(out, rounds)
@@ -465,6 +474,26 @@ func printRoundsSummary(out io.Writer, rounds []benchRound) {
 	fmt.Fprintf(out, "median of %d rounds: second/first %.2fx calls/s (%.2f to %.2f), p50 %s (%s to %s), p99 %s\n",
 		len(rounds), median(ratios), ratios[0], ratios[len(ratios)-1],
 		signed(median(p50s)), signed(p50s[0]), signed(p50s[len(p50s)-1]), signed(median(p99s)))
+}
+
+// printFractionsSummary prints, per target, the median and range over
+// the rounds of its calls/s as a fraction of its round's echo ceiling;
+// nothing without echo measurements.
+func printFractionsSummary(out io.Writer, targets []benchTarget, rounds []benchRound, echoes []echoResult) {
+	for i, t := range targets {
+		var fs []float64
+		for r, res := range rounds {
+			if f := echoFraction(res[i], echoes[r]); f > 0 {
+				fs = append(fs, f)
+			}
+		}
+		if len(fs) == 0 {
+			continue
+		}
+		slices.Sort(fs)
+		fmt.Fprintf(out, "median of %d rounds: %s %.2f of the echo ceiling (%.2f to %.2f)\n",
+			len(fs), t.label, median(fs), fs[0], fs[len(fs)-1])
+	}
 }
 
 // median returns the median of sorted values (ratios or durations).

@@ -37,6 +37,31 @@ func TestRoundsSummaryIsTheMedian(t *testing.T) {
 	}
 }
 
+// TestFractionsSummaryUsesEachRoundsEcho: each run is a fraction of its
+// own round's echo ceiling, and the summary is their median per target.
+func TestFractionsSummaryUsesEachRoundsEcho(t *testing.T) {
+	targets := []benchTarget{{"a:1", "direct"}, {"b:2", "proxy"}}
+	rounds := []benchRound{
+		{fakeRun(60, 0), fakeRun(30, 0)},
+		{fakeRun(90, 0), fakeRun(40, 0)}, // a fast round: so was its echo
+		{fakeRun(70, 0), fakeRun(35, 0)},
+	}
+	// Ceilings of 100, 120 and 100 calls/s (replies/s ÷ 2).
+	echoes := []echoResult{{replies: 200, elapsed: time.Second}, {replies: 240, elapsed: time.Second}, {replies: 200, elapsed: time.Second}}
+	var b strings.Builder
+	printFractionsSummary(&b, targets, rounds, echoes)
+	want := "median of 3 rounds: direct 0.70 of the echo ceiling (0.60 to 0.75)\n" +
+		"median of 3 rounds: proxy 0.33 of the echo ceiling (0.30 to 0.35)\n"
+	if b.String() != want {
+		t.Fatalf("summary:\n got %q\nwant %q", b.String(), want)
+	}
+	b.Reset()
+	printFractionsSummary(&b, targets, rounds, make([]echoResult, 3))
+	if b.String() != "" {
+		t.Fatalf("summary without echo measurements: %q", b.String())
+	}
+}
+
 func TestMedian(t *testing.T) {
 	if got := median([]float64{1, 2, 3, 10}); got != 2.5 {
 		t.Fatalf("median of an even count = %v, want 2.5", got)

@@ -36,6 +36,8 @@ type pair struct {
 	done        chan struct{} // closed once the session ended
 	live        liveConn
 	closeOnce   sync.Once
+	upMu        sync.Mutex                // up and ending, between the session's goroutine and abort
+	ending      bool                      // abort or closeBoth ran: see setUp
 	running     atomic.Int32              // peers not stopped yet
 	first       atomic.Pointer[peer.Peer] // the side that ended the session
 	consolePeer *peer.Peer
@@ -56,7 +58,7 @@ func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 			p.warn("upstream authentication server unreachable", zap.String("upstream", a.g.upAddr), zap.Error(err))
 			final = chainEnd{name: record.HandlerUpstream, h: failing(&rpc.ResultError{Result: rmc.ResultRendezVousConnectionFailure, Err: err})}
 		} else {
-			p.up = up
+			p.setUp(up)
 		}
 		links = []LinkSpec{s.opts.Hooks, (&authRewriter{srv: s, g: a.g}).spec()}
 	}
@@ -94,7 +96,7 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 			p.finish()
 			return
 		}
-		p.up = up
+		p.setUp(up)
 		// Hooks first, then the services the game serves itself, then the
 		// rewriting of what goes upstream.
 		links = append(append([]LinkSpec{s.opts.Hooks}, a.g.builtins...), (&urlRewriter{srv: s, reg: p.g.reg, log: p.log}).spec())
@@ -250,15 +252,38 @@ func (p *pair) finish() {
 	close(p.done)
 }
 
+// setUp attaches the upstream connection once it is dialled. A session
+// that was told to end meanwhile (a reconnecting console's claim aborts
+// its stale session while that one still dials) has it aborted at once:
+// it would otherwise outlive the session, and the session never end.
+func (p *pair) setUp(up *prudp.Conn) {
+	p.upMu.Lock()
+	p.up = up
+	ending := p.ending
+	p.upMu.Unlock()
+	if ending {
+		up.Abort()
+	}
+}
+
+// closing marks the session as ending and returns its connections.
+func (p *pair) closing() []*prudp.Conn {
+	p.upMu.Lock()
+	defer p.upMu.Unlock()
+	p.ending = true
+	if p.up == nil {
+		return []*prudp.Conn{p.console}
+	}
+	return []*prudp.Conn{p.console, p.up}
+}
+
 // abort ends a stale session at once: a forced DISCONNECT on both
 // connections, without waiting for acknowledgements a vanished console
 // would never send.
 func (p *pair) abort() {
 	p.closeOnce.Do(func() {
-		for _, c := range []*prudp.Conn{p.console, p.up} {
-			if c != nil {
-				c.Abort()
-			}
+		for _, c := range p.closing() {
+			c.Abort()
 		}
 	})
 }
@@ -268,10 +293,7 @@ func (p *pair) abort() {
 func (p *pair) closeBoth() {
 	p.closeOnce.Do(func() {
 		var wg sync.WaitGroup
-		for _, c := range []*prudp.Conn{p.console, p.up} {
-			if c == nil {
-				continue
-			}
+		for _, c := range p.closing() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

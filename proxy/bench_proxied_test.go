@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nexproxy/nexproxy/internal/cputime"
 	"github.com/nexproxy/nexproxy/proxy"
 )
 
@@ -47,7 +48,7 @@ func BenchmarkProxiedCall(b *testing.B) {
 				var before, after runtime.MemStats
 				runtime.ReadMemStats(&before)
 				b.ResetTimer()
-				cpu0 := processCPU()
+				cpu0 := cputime.Process()
 				start := time.Now()
 				var wg sync.WaitGroup
 				for _, c := range cs {
@@ -65,7 +66,7 @@ func BenchmarkProxiedCall(b *testing.B) {
 				wg.Wait()
 				elapsed := time.Since(start)
 				b.StopTimer()
-				cpu := processCPU() - cpu0
+				cpu := cputime.Process() - cpu0
 				runtime.ReadMemStats(&after)
 				calls := float64(per * clients)
 				b.ReportMetric(calls/elapsed.Seconds(), "calls/s")

@@ -19,6 +19,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/internal/cputime"
 	"github.com/nexproxy/nexproxy/internal/logging"
 	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/proxy"
@@ -252,7 +253,7 @@ func serveStats(in io.Reader, out io.Writer, local, proxy string, conns func() i
 		}
 		if sc.Text() == "cpu" {
 			// CPU time alone: no collection that the reading would add.
-			fmt.Fprintf(out, "cpu %d\n", cpuTime().Nanoseconds())
+			fmt.Fprintf(out, "cpu %d\n", cputime.Process().Nanoseconds())
 			continue
 		}
 		if sc.Text() == "stats" {
@@ -266,7 +267,7 @@ func serveStats(in io.Reader, out io.Writer, local, proxy string, conns func() i
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "stats %d %d %d\n", rss, cpuTime().Nanoseconds(), conns())
+			fmt.Fprintf(out, "stats %d %d %d\n", rss, cputime.Process().Nanoseconds(), conns())
 		}
 	}
 	return nil

@@ -12,8 +12,10 @@ import (
 // DataStore returns the DataStore metadata store of db.
 func (db *DB) DataStore() *sqlds.Store {
 	return sqlds.New(sqlds.Backend{
-		Name:   "store/postgres",
-		Read:   pgConn{q: db.pool},
+		Name: "store/postgres",
+		Read: func(ctx context.Context, fn func(ctx context.Context, c sqlds.Conn) error) error {
+			return fn(ctx, pgConn{q: db.pool})
+		},
 		Dollar: true,
 		Write: func(ctx context.Context, fn func(ctx context.Context, c sqlds.Conn) error) error {
 			return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return fn(ctx, pgConn{q: tx}) })

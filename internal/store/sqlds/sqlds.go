@@ -38,8 +38,9 @@ type Conn interface {
 type Backend struct {
 	// Name prefixes errors ("store/sqlite").
 	Name string
-	// Read runs reads outside transactions.
-	Read Conn
+	// Read runs fn, reads outside transactions, with a connection of the
+	// read pool; the backend may run fn on a goroutine of its own.
+	Read func(ctx context.Context, fn func(ctx context.Context, c Conn) error) error
 	// Write runs fn in one durable transaction; fn's error rolls it back.
 	Write func(ctx context.Context, fn func(ctx context.Context, c Conn) error) error
 	// Dollar renumbers '?' placeholders as $1, $2... (PostgreSQL).
@@ -349,15 +350,21 @@ func (s *Store) get(ctx context.Context, c Conn, game string, id uint64, lock bo
 
 // Get implements store.DataStore.
 func (s *Store) Get(ctx context.Context, game string, id uint64) (store.DataObject, error) {
-	o, err := s.get(ctx, s.b.Read, game, id, false)
+	var o store.DataObject
+	err := s.b.Read(ctx, func(ctx context.Context, c Conn) (err error) {
+		o, err = s.get(ctx, c, game, id, false)
+		return err
+	})
 	return o, s.errf(err, "get %d", id)
 }
 
 // GetBySlot implements store.DataStore.
 func (s *Store) GetBySlot(ctx context.Context, game string, owner uint64, slot uint16) (store.DataObject, error) {
 	var id int64
-	err := s.b.Read.QueryRow(ctx, s.q(`SELECT data_id FROM datastore_objects WHERE game = ? AND owner = ? AND persistence_slot = ? AND status = 1`),
-		game, int64(owner), int64(slot)).Scan(&id)
+	err := s.b.Read(ctx, func(ctx context.Context, c Conn) error {
+		return c.QueryRow(ctx, s.q(`SELECT data_id FROM datastore_objects WHERE game = ? AND owner = ? AND persistence_slot = ? AND status = 1`),
+			game, int64(owner), int64(slot)).Scan(&id)
+	})
 	if err != nil {
 		return store.DataObject{}, s.errf(err, "get slot %d of %d", slot, owner)
 	}
@@ -553,8 +560,10 @@ func (s *Store) Rate(ctx context.Context, game string, id uint64, slot uint8, pi
 // RatingLog implements store.DataStore.
 func (s *Store) RatingLog(ctx context.Context, game string, id uint64, slot uint8, pid uint64) (store.DataRatingLog, error) {
 	var value, lock int64
-	err := s.b.Read.QueryRow(ctx, s.q(`SELECT value, lock_ms FROM datastore_rating_log WHERE game = ? AND data_id = ? AND slot = ? AND pid = ?`),
-		game, int64(id), int64(slot), int64(pid)).Scan(&value, &lock)
+	err := s.b.Read(ctx, func(ctx context.Context, c Conn) error {
+		return c.QueryRow(ctx, s.q(`SELECT value, lock_ms FROM datastore_rating_log WHERE game = ? AND data_id = ? AND slot = ? AND pid = ?`),
+			game, int64(id), int64(slot), int64(pid)).Scan(&value, &lock)
+	})
 	if err != nil {
 		return store.DataRatingLog{}, s.errf(err, "rating log of %d slot %d", id, slot)
 	}
@@ -779,7 +788,11 @@ func (s *Store) Search(ctx context.Context, q store.DataQuery) ([]store.DataObje
 	for i := range out {
 		ids[i] = out[i].DataID
 	}
-	rs, err := s.ratings(ctx, s.b.Read, q.Game, ids)
+	var rs map[uint64][]store.DataRating
+	err = s.b.Read(ctx, func(ctx context.Context, c Conn) (err error) {
+		rs, err = s.ratings(ctx, c, q.Game, ids)
+		return err
+	})
 	if err != nil {
 		return nil, 0, s.errf(err, "search ratings")
 	}
@@ -808,20 +821,23 @@ func (s *Store) page(ctx context.Context, from, cond string, args []any, order s
 	if s.Explain != nil {
 		s.Explain(sel, args)
 	}
-	rows, err := s.b.Read.Query(ctx, sel, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []store.DataObject
-	for rows.Next() {
-		o, err := scanObject(rows)
+	err := s.b.Read(ctx, func(ctx context.Context, c Conn) error {
+		rows, err := c.Query(ctx, sel, args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+		defer rows.Close()
+		for rows.Next() {
+			o, err := scanObject(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, o)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // count counts matches, up to limit when positive.
@@ -835,7 +851,9 @@ func (s *Store) count(ctx context.Context, from, cond string, args []any, limit 
 		s.Explain(s.q(query), args)
 	}
 	var n int64
-	err := s.b.Read.QueryRow(ctx, s.q(query), args...).Scan(&n)
+	err := s.b.Read(ctx, func(ctx context.Context, c Conn) error {
+		return c.QueryRow(ctx, s.q(query), args...).Scan(&n)
+	})
 	return int(n), err
 }
 
@@ -880,21 +898,24 @@ func (s *Store) Notifications(ctx context.Context, game string, recipient, after
 		return nil, false, fmt.Errorf("%s: datastore: notifications limit %d: %w", s.b.Name, limit, store.ErrInvalid)
 	}
 	// One row more than the page says whether more follow.
-	rows, err := s.b.Read.Query(ctx, s.q(`SELECT id, data_id FROM datastore_notifications WHERE game = ? AND recipient = ? AND id > ?
-		ORDER BY id LIMIT ?`), game, int64(recipient), int64(after), int64(limit+1))
-	if err != nil {
-		return nil, false, s.errf(err, "notifications of %d", recipient)
-	}
-	defer rows.Close()
 	var out []store.DataNotification
-	for rows.Next() {
-		var id, data int64
-		if err := rows.Scan(&id, &data); err != nil {
-			return nil, false, s.errf(err, "notifications of %d", recipient)
+	err := s.b.Read(ctx, func(ctx context.Context, c Conn) error {
+		rows, err := c.Query(ctx, s.q(`SELECT id, data_id FROM datastore_notifications WHERE game = ? AND recipient = ? AND id > ?
+			ORDER BY id LIMIT ?`), game, int64(recipient), int64(after), int64(limit+1))
+		if err != nil {
+			return err
 		}
-		out = append(out, store.DataNotification{ID: uint64(id), DataID: uint64(data)})
-	}
-	if err := rows.Err(); err != nil {
+		defer rows.Close()
+		for rows.Next() {
+			var id, data int64
+			if err := rows.Scan(&id, &data); err != nil {
+				return err
+			}
+			out = append(out, store.DataNotification{ID: uint64(id), DataID: uint64(data)})
+		}
+		return rows.Err()
+	})
+	if err != nil {
 		return nil, false, s.errf(err, "notifications of %d", recipient)
 	}
 	if len(out) > limit {
@@ -906,8 +927,10 @@ func (s *Store) Notifications(ctx context.Context, game string, recipient, after
 // LatestNotification implements store.DataStore.
 func (s *Store) LatestNotification(ctx context.Context, game string, recipient uint64) (uint64, error) {
 	var id int64
-	err := s.b.Read.QueryRow(ctx, s.q(`SELECT COALESCE(MAX(id), 0) FROM datastore_notifications WHERE game = ? AND recipient = ?`),
-		game, int64(recipient)).Scan(&id)
+	err := s.b.Read(ctx, func(ctx context.Context, c Conn) error {
+		return c.QueryRow(ctx, s.q(`SELECT COALESCE(MAX(id), 0) FROM datastore_notifications WHERE game = ? AND recipient = ?`),
+			game, int64(recipient)).Scan(&id)
+	})
 	if err != nil {
 		return 0, s.errf(err, "latest notification of %d", recipient)
 	}
@@ -919,8 +942,8 @@ func (s *Store) LatestNotification(ctx context.Context, game string, recipient u
 func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context, tx store.DataStore) error) error {
 	err := s.b.Write(ctx, func(ctx context.Context, c Conn) error {
 		inner := &Store{b: s.b, Explain: s.Explain}
-		inner.b.Read = c
-		inner.b.Write = func(ctx context.Context, f func(ctx context.Context, c Conn) error) error { return f(ctx, c) }
+		inTx := func(ctx context.Context, f func(ctx context.Context, c Conn) error) error { return f(ctx, c) }
+		inner.b.Read, inner.b.Write = inTx, inTx
 		return fn(ctx, inner)
 	})
 	if err == nil {

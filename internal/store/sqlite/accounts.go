@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -42,11 +43,9 @@ func scanAccount(s scanner) (store.Account, error) {
 
 // Get implements store.Accounts.
 func (s *Accounts) Get(ctx context.Context, pid uint64) (store.Account, error) {
-	row, err := s.db.queryRow(ctx, `SELECT `+accountCols+` FROM accounts WHERE pid = ?`, int64(pid))
-	if err != nil {
-		return store.Account{}, fmt.Errorf("store/sqlite: get account %d: %w", pid, err)
-	}
-	a, err := scanAccount(row)
+	var a store.Account
+	err := s.db.readRow(ctx, short, `SELECT `+accountCols+` FROM accounts WHERE pid = ?`, []any{int64(pid)},
+		func(row *sql.Row) (err error) { a, err = scanAccount(row); return err })
 	if err != nil {
 		return store.Account{}, fmt.Errorf("store/sqlite: get account %d: %w", pid, notFound(err))
 	}
@@ -55,11 +54,9 @@ func (s *Accounts) Get(ctx context.Context, pid uint64) (store.Account, error) {
 
 // GetByName implements store.Accounts.
 func (s *Accounts) GetByName(ctx context.Context, name string) (store.Account, error) {
-	row, err := s.db.queryRow(ctx, `SELECT `+accountCols+` FROM accounts WHERE username_key = ?`, strings.ToLower(name))
-	if err != nil {
-		return store.Account{}, fmt.Errorf("store/sqlite: get account %q: %w", name, err)
-	}
-	a, err := scanAccount(row)
+	var a store.Account
+	err := s.db.readRow(ctx, short, `SELECT `+accountCols+` FROM accounts WHERE username_key = ?`, []any{strings.ToLower(name)},
+		func(row *sql.Row) (err error) { a, err = scanAccount(row); return err })
 	if err != nil {
 		return store.Account{}, fmt.Errorf("store/sqlite: get account %q: %w", name, notFound(err))
 	}
@@ -131,20 +128,18 @@ func (s *Accounts) List(ctx context.Context, after uint64, limit int) ([]store.A
 	if int64(after) < 0 {
 		q = `SELECT ` + accountCols + ` FROM accounts WHERE pid < 0 AND pid > ?1 ORDER BY pid LIMIT ?2`
 	}
-	rows, err := s.db.query(ctx, q, int64(after), limit)
-	if err != nil {
-		return nil, fmt.Errorf("store/sqlite: list accounts: %w", err)
-	}
-	defer rows.Close()
 	var out []store.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store/sqlite: list accounts: %w", err)
+	err := s.db.readRows(ctx, long, q, []any{int64(after), limit}, func(rows *sql.Rows) error {
+		for rows.Next() {
+			a, err := scanAccount(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
 		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: list accounts: %w", err)
 	}
 	return out, nil
@@ -152,12 +147,10 @@ func (s *Accounts) List(ctx context.Context, after uint64, limit int) ([]store.A
 
 // Count implements store.Accounts.
 func (s *Accounts) Count(ctx context.Context) (int64, error) {
-	row, err := s.db.queryRow(ctx, `SELECT COUNT(*) FROM accounts`)
-	if err != nil {
-		return 0, fmt.Errorf("store/sqlite: count accounts: %w", err)
-	}
 	var n int64
-	if err := row.Scan(&n); err != nil {
+	// A count reads the whole table: long.
+	err := s.db.readRow(ctx, long, `SELECT COUNT(*) FROM accounts`, nil, func(row *sql.Row) error { return row.Scan(&n) })
+	if err != nil {
 		return 0, fmt.Errorf("store/sqlite: count accounts: %w", err)
 	}
 	return n, nil

@@ -12,7 +12,11 @@ import (
 func (db *DB) DataStore() *sqlds.Store {
 	return sqlds.New(sqlds.Backend{
 		Name: "store/sqlite",
-		Read: readConn{db: db},
+		// DataStore reads include searches and counts of any size: long.
+		// Their statements vary with their lists, so they are not prepared.
+		Read: func(ctx context.Context, fn func(ctx context.Context, c sqlds.Conn) error) error {
+			return db.read(ctx, long, func(ctx context.Context) error { return fn(ctx, readConn{db: db}) })
+		},
 		Write: func(ctx context.Context, fn func(ctx context.Context, c sqlds.Conn) error) error {
 			return db.write(ctx, func(ctx context.Context, tx *Tx) error { return fn(ctx, txConn{tx: tx}) })
 		},
@@ -21,6 +25,8 @@ func (db *DB) DataStore() *sqlds.Store {
 	})
 }
 
+// readConn runs statements on the read pool. Only read makes one, for
+// the function it runs on a reader goroutine.
 type readConn struct{ db *DB }
 
 func (c readConn) Exec(ctx context.Context, q string, args ...any) (int64, error) {

@@ -156,11 +156,9 @@ func (s *Gatherings) create(ctx context.Context, tx *Tx, g store.Gathering) (sto
 
 // Get implements store.Gatherings.
 func (s *Gatherings) Get(ctx context.Context, game string, id uint32) (store.Gathering, error) {
-	row, err := s.db.queryRow(ctx, qGatheringGet, game, int64(id))
-	if err != nil {
-		return store.Gathering{}, s.errf("get", id, err)
-	}
-	g, err := scanGathering(game, row)
+	var g store.Gathering
+	err := s.db.readRow(ctx, short, qGatheringGet, []any{game, int64(id)},
+		func(row *sql.Row) (err error) { g, err = scanGathering(game, row); return err })
 	if err != nil {
 		return store.Gathering{}, s.errf("get", id, notFound(err))
 	}
@@ -332,19 +330,22 @@ func queryLimits(q store.GatheringQuery) (int, int) {
 	return max(q.Offset, 0), limit
 }
 
-// search scans at most store.MaxGatheringScan candidates through query.
-func search(game string, q store.GatheringQuery, query func(args ...any) (*sql.Rows, error)) ([]store.Gathering, error) {
+// searchArgs are the arguments of qGatheringSearch (or
+// qGatheringSearchVacant) for q.
+func searchArgs(game string, q store.GatheringQuery) []any {
+	// An Exclude of 0 excludes nothing: PID 0 is never a participant.
+	return []any{game, q.Room, q.Room, q.OpenOnly, q.Kind, q.Kind, int64(q.Exclude), store.MaxGatheringScan}
+}
+
+// search reads q's page from rows, the result of a search statement run
+// with searchArgs (at most store.MaxGatheringScan candidates); the caller
+// closes rows.
+func search(game string, q store.GatheringQuery, rows *sql.Rows) ([]store.Gathering, error) {
 	offset, limit := queryLimits(q)
 	if q.Rank != nil {
 		// Every match is needed to rank them; Ranked pages afterwards.
 		offset, limit = 0, store.MaxGatheringScan
 	}
-	// An Exclude of 0 excludes nothing: PID 0 is never a participant.
-	rows, err := query(game, q.Room, q.Room, q.OpenOnly, q.Kind, q.Kind, int64(q.Exclude), store.MaxGatheringScan)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []store.Gathering
 	for rows.Next() {
 		g, err := scanGathering(game, rows)
@@ -374,7 +375,9 @@ func search(game string, q store.GatheringQuery, query func(args ...any) (*sql.R
 
 // Search implements store.Gatherings.
 func (s *Gatherings) Search(ctx context.Context, game string, q store.GatheringQuery) ([]store.Gathering, error) {
-	out, err := search(game, q, func(args ...any) (*sql.Rows, error) { return s.db.query(ctx, qGatheringSearch, args...) })
+	var out []store.Gathering
+	err := s.db.readRows(ctx, long, qGatheringSearch, searchArgs(game, q),
+		func(rows *sql.Rows) (err error) { out, err = search(game, q, rows); return err })
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: search gatherings of %q: %w", game, err)
 	}
@@ -392,13 +395,16 @@ func (s *Gatherings) AutoJoin(ctx context.Context, game string, q store.Gatherin
 		if q.OpenOnly && q.Room > 0 {
 			query = qGatheringSearchVacant
 		}
-		found, err := search(game, q, func(args ...any) (*sql.Rows, error) {
-			st, err := tx.stmt(ctx, query)
-			if err != nil {
-				return nil, err
-			}
-			return st.QueryContext(ctx, args...)
-		})
+		st, err := tx.stmt(ctx, query)
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, searchArgs(game, q)...)
+		if err != nil {
+			return err
+		}
+		found, err := search(game, q, rows)
+		_ = rows.Close() // before the join writes
 		if err != nil {
 			return err
 		}
@@ -424,20 +430,19 @@ func (s *Gatherings) AutoJoin(ctx context.Context, game string, q store.Gatherin
 
 // OfPID implements store.Gatherings.
 func (s *Gatherings) OfPID(ctx context.Context, game string, pid uint64) ([]uint32, error) {
-	rows, err := s.db.query(ctx, `SELECT id FROM gathering_members WHERE game = ? AND pid = ? ORDER BY id`, game, int64(pid))
-	if err != nil {
-		return nil, fmt.Errorf("store/sqlite: gatherings of %d: %w", pid, err)
-	}
-	defer rows.Close()
 	var out []uint32
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("store/sqlite: gatherings of %d: %w", pid, err)
-		}
-		out = append(out, uint32(id))
-	}
-	if err := rows.Err(); err != nil {
+	err := s.db.readRows(ctx, short, `SELECT id FROM gathering_members WHERE game = ? AND pid = ? ORDER BY id`,
+		[]any{game, int64(pid)}, func(rows *sql.Rows) error {
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				out = append(out, uint32(id))
+			}
+			return nil
+		})
+	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: gatherings of %d: %w", pid, err)
 	}
 	return out, nil
@@ -452,17 +457,18 @@ func (s *Gatherings) Members(ctx context.Context, game string, after *uint64, li
 	}
 	// PIDs are stored as their int64 bit pattern: the order is theirs
 	// (PIDs of 2^63 and more first), which visits each once all the same.
-	rows, err := s.db.query(ctx, `SELECT pid FROM (SELECT pid FROM gathering_members WHERE game = ?
+	var out []uint64
+	err := s.db.readRows(ctx, long, `SELECT pid FROM (SELECT pid FROM gathering_members WHERE game = ?
 		UNION SELECT pid FROM gathering_notices WHERE game = ? AND active = 1) WHERE pid `+op+` ? ORDER BY pid LIMIT ?`,
-		game, game, from, max(limit, 1))
+		[]any{game, game, from, max(limit, 1)}, func(rows *sql.Rows) (err error) { out, err = collectPIDs(rows); return err })
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: members of %q: %w", game, err)
 	}
-	return collectPIDs(rows)
+	return out, nil
 }
 
+// collectPIDs reads rows of one PID column; the caller closes rows.
 func collectPIDs(rows *sql.Rows) ([]uint64, error) {
-	defer rows.Close()
 	var out []uint64
 	for rows.Next() {
 		var p int64
@@ -471,7 +477,7 @@ func collectPIDs(rows *sql.Rows) ([]uint64, error) {
 		}
 		out = append(out, uint64(p))
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 var (
@@ -486,21 +492,12 @@ var (
 )
 
 // BlockList implements store.Gatherings.
-// Every auto-matchmake and search reads the caller's block list: it runs
-// on a reader goroutine (onReader).
+// Every auto-matchmake and search reads the caller's block list (at most
+// store.MaxBlockList rows): a short read.
 func (s *Gatherings) BlockList(ctx context.Context, game string, pid uint64) ([]uint64, error) {
 	var out []uint64
-	var err error
-	if rerr := s.db.onReader(ctx, func() {
-		// A short read: not cancellable, which spares the goroutines
-		// database/sql and the driver would start to watch ctx.
-		var rows *sql.Rows
-		if rows, err = s.db.query(context.WithoutCancel(ctx), qBlockList, game, int64(pid)); err == nil {
-			out, err = collectPIDs(rows)
-		}
-	}); rerr != nil {
-		err = rerr
-	}
+	err := s.db.readRows(ctx, short, qBlockList, []any{game, int64(pid)},
+		func(rows *sql.Rows) (err error) { out, err = collectPIDs(rows); return err })
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: block list of %d: %w", pid, err)
 	}
@@ -575,24 +572,22 @@ func (s *Gatherings) Notices(ctx context.Context, game string, senders []uint64,
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.query(ctx, `SELECT pid, type, param1, param2, text FROM gathering_notices
-		WHERE game = ? AND active = 1 AND pid IN (SELECT value FROM json_each(?)) AND type IN (SELECT value FROM json_each(?))
-		ORDER BY pid, type`, game, string(sj), string(tj))
-	if err != nil {
-		return nil, fmt.Errorf("store/sqlite: notices: %w", err)
-	}
-	defer rows.Close()
 	var out []store.Notice
-	for rows.Next() {
-		var pid, typ, p1, p2 int64
-		var n store.Notice
-		if err := rows.Scan(&pid, &typ, &p1, &p2, &n.Text); err != nil {
-			return nil, fmt.Errorf("store/sqlite: notices: %w", err)
+	err = s.db.readRows(ctx, short, `SELECT pid, type, param1, param2, text FROM gathering_notices
+		WHERE game = ? AND active = 1 AND pid IN (SELECT value FROM json_each(?)) AND type IN (SELECT value FROM json_each(?))
+		ORDER BY pid, type`, []any{game, string(sj), string(tj)}, func(rows *sql.Rows) error {
+		for rows.Next() {
+			var pid, typ, p1, p2 int64
+			var n store.Notice
+			if err := rows.Scan(&pid, &typ, &p1, &p2, &n.Text); err != nil {
+				return err
+			}
+			n.PID, n.Type, n.Param1, n.Param2 = uint64(pid), uint32(typ), uint64(p1), uint64(p2)
+			out = append(out, n)
 		}
-		n.PID, n.Type, n.Param1, n.Param2 = uint64(pid), uint32(typ), uint64(p1), uint64(p2)
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: notices: %w", err)
 	}
 	slices.SortStableFunc(out, func(a, b store.Notice) int { return cmp.Compare(a.PID, b.PID) })

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -44,20 +45,19 @@ func (s *Gatherings) Participation(ctx context.Context, game string, pid uint64,
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.query(ctx, `SELECT gid, count FROM community_participations
-		WHERE game = ? AND pid = ? AND gid IN (SELECT value FROM json_each(?))`, game, int64(pid), string(cj))
+	err = s.db.readRows(ctx, short, `SELECT gid, count FROM community_participations
+		WHERE game = ? AND pid = ? AND gid IN (SELECT value FROM json_each(?))`, []any{game, int64(pid), string(cj)},
+		func(rows *sql.Rows) error {
+			for rows.Next() {
+				var gid, n int64
+				if err := rows.Scan(&gid, &n); err != nil {
+					return err
+				}
+				out[uint32(gid)] = uint32(n)
+			}
+			return nil
+		})
 	if err != nil {
-		return nil, fmt.Errorf("store/sqlite: participation of %d: %w", pid, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var gid, n int64
-		if err := rows.Scan(&gid, &n); err != nil {
-			return nil, fmt.Errorf("store/sqlite: participation of %d: %w", pid, err)
-		}
-		out[uint32(gid)] = uint32(n)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store/sqlite: participation of %d: %w", pid, err)
 	}
 	return out, nil

@@ -40,34 +40,31 @@ var (
 func (rankBackend) Name() string { return "store/sqlite" }
 
 func (b rankBackend) LoadCategory(ctx context.Context, game string, cat uint32, fn func(store.RankingScore)) error {
-	rows, err := b.db.query(ctx, `SELECT pid, unique_id, score, groups, param, updated_ms FROM ranking_scores
-		WHERE game = ? AND category = ?`, game, int64(cat))
-	if err != nil {
-		return fmt.Errorf("load category %d: %w", cat, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var pid, uid, score, param, ms int64
-		var groups []byte
-		if err := rows.Scan(&pid, &uid, &score, &groups, &param, &ms); err != nil {
-			return fmt.Errorf("load category %d: %w", cat, err)
+	// fn runs on the reader too: it is rankmem's in-memory insert.
+	err := b.db.readRows(ctx, long, `SELECT pid, unique_id, score, groups, param, updated_ms FROM ranking_scores
+		WHERE game = ? AND category = ?`, []any{game, int64(cat)}, func(rows *sql.Rows) error {
+		for rows.Next() {
+			var pid, uid, score, param, ms int64
+			var groups []byte
+			if err := rows.Scan(&pid, &uid, &score, &groups, &param, &ms); err != nil {
+				return err
+			}
+			fn(store.RankingScore{Game: game, Category: cat, PID: uint64(pid), UniqueID: uint64(uid), Score: uint32(score),
+				Groups: groups, Param: uint64(param), Updated: time.UnixMilli(ms).UTC()})
 		}
-		fn(store.RankingScore{Game: game, Category: cat, PID: uint64(pid), UniqueID: uint64(uid), Score: uint32(score),
-			Groups: groups, Param: uint64(param), Updated: time.UnixMilli(ms).UTC()})
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("load category %d: %w", cat, err)
 	}
 	return nil
 }
 
 func (b rankBackend) CategoryOrder(ctx context.Context, game string, cat uint32) (bool, bool, error) {
-	row, err := b.db.queryRow(ctx, `SELECT descending FROM ranking_categories WHERE game = ? AND category = ?`, game, int64(cat))
-	if err != nil {
-		return false, false, err
-	}
 	var desc bool
-	if err := row.Scan(&desc); errors.Is(err, sql.ErrNoRows) {
+	err := b.db.readRow(ctx, short, `SELECT descending FROM ranking_categories WHERE game = ? AND category = ?`,
+		[]any{game, int64(cat)}, func(row *sql.Row) error { return row.Scan(&desc) })
+	if errors.Is(err, sql.ErrNoRows) {
 		return false, false, nil
 	} else if err != nil {
 		return false, false, err
@@ -102,21 +99,22 @@ func (b rankBackend) Delete(ctx context.Context, game string, cat uint32, pid, u
 }
 
 func (b rankBackend) Categories(ctx context.Context, game string, pid, uid uint64) ([]uint32, error) {
-	rows, err := b.db.query(ctx, `SELECT category FROM ranking_scores WHERE game = ? AND pid = ? AND unique_id = ?`,
-		game, int64(pid), int64(uid))
+	var out []uint32
+	err := b.db.readRows(ctx, short, `SELECT category FROM ranking_scores WHERE game = ? AND pid = ? AND unique_id = ?`,
+		[]any{game, int64(pid), int64(uid)}, func(rows *sql.Rows) error {
+			for rows.Next() {
+				var c int64
+				if err := rows.Scan(&c); err != nil {
+					return err
+				}
+				out = append(out, uint32(c))
+			}
+			return nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []uint32
-	for rows.Next() {
-		var c int64
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, uint32(c))
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (b rankBackend) PutCommonData(ctx context.Context, game string, pid, uid uint64, data []byte) error {
@@ -130,13 +128,10 @@ func (b rankBackend) PutCommonData(ctx context.Context, game string, pid, uid ui
 }
 
 func (b rankBackend) CommonData(ctx context.Context, game string, pid, uid uint64) ([]byte, error) {
-	row, err := b.db.queryRow(ctx, `SELECT data FROM ranking_common_data WHERE game = ? AND pid = ? AND unique_id = ?`,
-		game, int64(pid), int64(uid))
-	if err != nil {
-		return nil, err
-	}
 	var d []byte
-	if err := row.Scan(&d); err != nil {
+	err := b.db.readRow(ctx, short, `SELECT data FROM ranking_common_data WHERE game = ? AND pid = ? AND unique_id = ?`,
+		[]any{game, int64(pid), int64(uid)}, func(row *sql.Row) error { return row.Scan(&d) })
+	if err != nil {
 		return nil, notFound(err)
 	}
 	if d == nil {

@@ -55,6 +55,10 @@ type DB struct {
 	rmu    sync.Mutex
 	rstmts map[string]*sql.Stmt
 
+	// readHook, when set (tests), runs at the start of every read, on
+	// the goroutine that runs the read.
+	readHook func()
+
 	now func() time.Time
 
 	rankOnce sync.Once
@@ -399,6 +403,7 @@ func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return s.QueryRowContext(ctx, args...)
 }
 
+// rstmt returns query prepared on the read pool; only reads (read) use it.
 func (db *DB) rstmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	db.rmu.Lock()
 	defer db.rmu.Unlock()
@@ -413,20 +418,72 @@ func (db *DB) rstmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return s, nil
 }
 
-func (db *DB) queryRow(ctx context.Context, query string, args ...any) (*sql.Row, error) {
-	s, err := db.rstmt(ctx, query)
-	if err != nil {
-		return nil, err
+// readCost says whether a read's statements honour its context once a
+// reader has taken it; waiting for a reader always does.
+type readCost bool
+
+const (
+	// short reads (a row, or a few, by key) run to their end: with a
+	// cancellable context database/sql and the driver start a goroutine
+	// per statement to watch it, which costs more than such a read.
+	short readCost = false
+	// long reads (searches, listings, counts) stop when their context ends.
+	long readCost = true
+)
+
+// read runs fn, which runs and scans statements on the read pool, on a
+// reader goroutine (onReader) and returns its error. fn's statements use
+// the context it is given: ctx, or ctx without its cancellation for a
+// short read.
+func (db *DB) read(ctx context.Context, cost readCost, fn func(ctx context.Context) error) error {
+	var err error
+	if rerr := db.onReader(ctx, func() {
+		if db.readHook != nil {
+			db.readHook()
+		}
+		rctx := ctx
+		if cost == short {
+			rctx = context.WithoutCancel(ctx)
+		}
+		err = fn(rctx)
+	}); rerr != nil {
+		return rerr
 	}
-	return s.QueryRowContext(ctx, args...), nil
+	return err
 }
 
-func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	s, err := db.rstmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return s.QueryContext(ctx, args...)
+// readRow runs query on a reader goroutine and hands its row to scan
+// there (SQLite does its work in Scan). It returns the error of the
+// prepare or, unchanged, scan's (sql.ErrNoRows for no row).
+func (db *DB) readRow(ctx context.Context, cost readCost, query string, args []any, scan func(*sql.Row) error) error {
+	return db.read(ctx, cost, func(ctx context.Context) error {
+		s, err := db.rstmt(ctx, query)
+		if err != nil {
+			return err
+		}
+		return scan(s.QueryRowContext(ctx, args...))
+	})
+}
+
+// readRows runs query on a reader goroutine and hands its rows to scan
+// there, which iterates them; readRows closes them and returns the first
+// of scan's error and the rows' own.
+func (db *DB) readRows(ctx context.Context, cost readCost, query string, args []any, scan func(*sql.Rows) error) error {
+	return db.read(ctx, cost, func(ctx context.Context) error {
+		s, err := db.rstmt(ctx, query)
+		if err != nil {
+			return err
+		}
+		rows, err := s.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if err := scan(rows); err != nil {
+			return err
+		}
+		return rows.Err()
+	})
 }
 
 // isConstraint reports a UNIQUE or PRIMARY KEY violation.

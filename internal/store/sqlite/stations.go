@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -80,12 +81,10 @@ func scanStation(sc scanner) (store.Station, error) {
 
 // Get implements store.Stations.
 func (s *Stations) Get(ctx context.Context, game string, pid uint64) (store.Station, error) {
-	row, err := s.db.queryRow(ctx, `SELECT `+stationCols+` FROM stations WHERE game = ? AND pid = ? AND expires_ms > ?`,
-		game, int64(pid), s.db.now().UnixMilli())
-	if err != nil {
-		return store.Station{}, fmt.Errorf("store/sqlite: get station of %d: %w", pid, err)
-	}
-	st, err := scanStation(row)
+	var st store.Station
+	err := s.db.readRow(ctx, short, `SELECT `+stationCols+` FROM stations WHERE game = ? AND pid = ? AND expires_ms > ?`,
+		[]any{game, int64(pid), s.db.now().UnixMilli()},
+		func(row *sql.Row) (err error) { st, err = scanStation(row); return err })
 	if err != nil {
 		return store.Station{}, fmt.Errorf("store/sqlite: get station of %d in %q: %w", pid, game, notFound(err))
 	}
@@ -94,12 +93,10 @@ func (s *Stations) Get(ctx context.Context, game string, pid uint64) (store.Stat
 
 // GetByRVCID implements store.Stations.
 func (s *Stations) GetByRVCID(ctx context.Context, game string, rvcid uint32) (store.Station, error) {
-	row, err := s.db.queryRow(ctx, `SELECT `+stationCols+` FROM stations WHERE game = ? AND rvcid = ? AND expires_ms > ?
-		ORDER BY expires_ms DESC LIMIT 1`, game, int64(rvcid), s.db.now().UnixMilli())
-	if err != nil {
-		return store.Station{}, fmt.Errorf("store/sqlite: get station of rvcid %d: %w", rvcid, err)
-	}
-	st, err := scanStation(row)
+	var st store.Station
+	err := s.db.readRow(ctx, short, `SELECT `+stationCols+` FROM stations WHERE game = ? AND rvcid = ? AND expires_ms > ?
+		ORDER BY expires_ms DESC LIMIT 1`, []any{game, int64(rvcid), s.db.now().UnixMilli()},
+		func(row *sql.Row) (err error) { st, err = scanStation(row); return err })
 	if err != nil {
 		return store.Station{}, fmt.Errorf("store/sqlite: get station of rvcid %d in %q: %w", rvcid, game, notFound(err))
 	}

@@ -164,19 +164,18 @@ func (s *UniqueIDs) Associations(ctx context.Context, game string, pid uint64) (
 	if pid == 0 {
 		return out, nil
 	}
-	rows, err := s.db.query(ctx, `SELECT id, password FROM unique_ids WHERE game = ? AND pid = ? ORDER BY is_primary DESC, seq DESC`, game, int64(pid))
+	err := s.db.readRows(ctx, short, `SELECT id, password FROM unique_ids WHERE game = ? AND pid = ? ORDER BY is_primary DESC, seq DESC`,
+		[]any{game, int64(pid)}, func(rows *sql.Rows) error {
+			for rows.Next() {
+				var id, pw int64
+				if err := rows.Scan(&id, &pw); err != nil {
+					return err
+				}
+				out = append(out, store.UniqueID{ID: uint64(id), Password: uint64(pw)})
+			}
+			return nil
+		})
 	if err != nil {
-		return nil, fmt.Errorf("store/sqlite: unique ids of pid %d: %w", pid, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, pw int64
-		if err := rows.Scan(&id, &pw); err != nil {
-			return nil, fmt.Errorf("store/sqlite: unique ids of pid %d: %w", pid, err)
-		}
-		out = append(out, store.UniqueID{ID: uint64(id), Password: uint64(pw)})
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store/sqlite: unique ids of pid %d: %w", pid, err)
 	}
 	return out, nil
@@ -184,12 +183,10 @@ func (s *UniqueIDs) Associations(ctx context.Context, game string, pid uint64) (
 
 // Lookup implements store.UniqueIDs.
 func (s *UniqueIDs) Lookup(ctx context.Context, game string, id uint64) (store.UniqueID, uint64, error) {
-	row, err := s.db.queryRow(ctx, `SELECT password, pid FROM unique_ids WHERE game = ? AND id = ?`, game, int64(id))
-	if err != nil {
-		return store.UniqueID{}, 0, fmt.Errorf("store/sqlite: look up unique id %d: %w", id, err)
-	}
 	var pw, pid int64
-	if err := row.Scan(&pw, &pid); err != nil {
+	err := s.db.readRow(ctx, short, `SELECT password, pid FROM unique_ids WHERE game = ? AND id = ?`, []any{game, int64(id)},
+		func(row *sql.Row) error { return row.Scan(&pw, &pid) })
+	if err != nil {
 		return store.UniqueID{}, 0, fmt.Errorf("store/sqlite: look up unique id %d: %w", id, notFound(err))
 	}
 	return store.UniqueID{ID: id, Password: uint64(pw)}, uint64(pid), nil

@@ -44,7 +44,7 @@ func scanAccount(s scanner) (store.Account, error) {
 // Get implements store.Accounts.
 func (s *Accounts) Get(ctx context.Context, pid uint64) (store.Account, error) {
 	var a store.Account
-	err := s.db.readRow(ctx, short, `SELECT `+accountCols+` FROM accounts WHERE pid = ?`, []any{int64(pid)},
+	err := s.db.readRow(ctx, shortRead, `SELECT `+accountCols+` FROM accounts WHERE pid = ?`, []any{int64(pid)},
 		func(row *sql.Row) (err error) { a, err = scanAccount(row); return err })
 	if err != nil {
 		return store.Account{}, fmt.Errorf("store/sqlite: get account %d: %w", pid, notFound(err))
@@ -55,7 +55,7 @@ func (s *Accounts) Get(ctx context.Context, pid uint64) (store.Account, error) {
 // GetByName implements store.Accounts.
 func (s *Accounts) GetByName(ctx context.Context, name string) (store.Account, error) {
 	var a store.Account
-	err := s.db.readRow(ctx, short, `SELECT `+accountCols+` FROM accounts WHERE username_key = ?`, []any{strings.ToLower(name)},
+	err := s.db.readRow(ctx, shortRead, `SELECT `+accountCols+` FROM accounts WHERE username_key = ?`, []any{strings.ToLower(name)},
 		func(row *sql.Row) (err error) { a, err = scanAccount(row); return err })
 	if err != nil {
 		return store.Account{}, fmt.Errorf("store/sqlite: get account %q: %w", name, notFound(err))
@@ -129,7 +129,7 @@ func (s *Accounts) List(ctx context.Context, after uint64, limit int) ([]store.A
 		q = `SELECT ` + accountCols + ` FROM accounts WHERE pid < 0 AND pid > ?1 ORDER BY pid LIMIT ?2`
 	}
 	var out []store.Account
-	err := s.db.readRows(ctx, long, q, []any{int64(after), limit}, func(rows *sql.Rows) error {
+	err := s.db.readRows(ctx, longRead, q, []any{int64(after), limit}, func(rows *sql.Rows) error {
 		for rows.Next() {
 			a, err := scanAccount(rows)
 			if err != nil {
@@ -149,7 +149,7 @@ func (s *Accounts) List(ctx context.Context, after uint64, limit int) ([]store.A
 func (s *Accounts) Count(ctx context.Context) (int64, error) {
 	var n int64
 	// A count reads the whole table: long.
-	err := s.db.readRow(ctx, long, `SELECT COUNT(*) FROM accounts`, nil, func(row *sql.Row) error { return row.Scan(&n) })
+	err := s.db.readRow(ctx, longRead, `SELECT COUNT(*) FROM accounts`, nil, func(row *sql.Row) error { return row.Scan(&n) })
 	if err != nil {
 		return 0, fmt.Errorf("store/sqlite: count accounts: %w", err)
 	}

@@ -15,7 +15,7 @@ func (db *DB) DataStore() *sqlds.Store {
 		// DataStore reads include searches and counts of any size: long.
 		// Their statements vary with their lists, so they are not prepared.
 		Read: func(ctx context.Context, fn func(ctx context.Context, c sqlds.Conn) error) error {
-			return db.read(ctx, long, func(ctx context.Context) error { return fn(ctx, readConn{db: db}) })
+			return db.read(ctx, longRead, func(ctx context.Context) error { return fn(ctx, readConn{db: db}) })
 		},
 		Write: func(ctx context.Context, fn func(ctx context.Context, c sqlds.Conn) error) error {
 			return db.write(ctx, func(ctx context.Context, tx *Tx) error { return fn(ctx, txConn{tx: tx}) })

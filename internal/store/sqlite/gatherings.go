@@ -157,7 +157,7 @@ func (s *Gatherings) create(ctx context.Context, tx *Tx, g store.Gathering) (sto
 // Get implements store.Gatherings.
 func (s *Gatherings) Get(ctx context.Context, game string, id uint32) (store.Gathering, error) {
 	var g store.Gathering
-	err := s.db.readRow(ctx, short, qGatheringGet, []any{game, int64(id)},
+	err := s.db.readRow(ctx, shortRead, qGatheringGet, []any{game, int64(id)},
 		func(row *sql.Row) (err error) { g, err = scanGathering(game, row); return err })
 	if err != nil {
 		return store.Gathering{}, s.errf("get", id, notFound(err))
@@ -376,7 +376,7 @@ func search(game string, q store.GatheringQuery, rows *sql.Rows) ([]store.Gather
 // Search implements store.Gatherings.
 func (s *Gatherings) Search(ctx context.Context, game string, q store.GatheringQuery) ([]store.Gathering, error) {
 	var out []store.Gathering
-	err := s.db.readRows(ctx, long, qGatheringSearch, searchArgs(game, q),
+	err := s.db.readRows(ctx, longRead, qGatheringSearch, searchArgs(game, q),
 		func(rows *sql.Rows) (err error) { out, err = search(game, q, rows); return err })
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: search gatherings of %q: %w", game, err)
@@ -431,7 +431,7 @@ func (s *Gatherings) AutoJoin(ctx context.Context, game string, q store.Gatherin
 // OfPID implements store.Gatherings.
 func (s *Gatherings) OfPID(ctx context.Context, game string, pid uint64) ([]uint32, error) {
 	var out []uint32
-	err := s.db.readRows(ctx, short, `SELECT id FROM gathering_members WHERE game = ? AND pid = ? ORDER BY id`,
+	err := s.db.readRows(ctx, shortRead, `SELECT id FROM gathering_members WHERE game = ? AND pid = ? ORDER BY id`,
 		[]any{game, int64(pid)}, func(rows *sql.Rows) error {
 			for rows.Next() {
 				var id int64
@@ -458,7 +458,7 @@ func (s *Gatherings) Members(ctx context.Context, game string, after *uint64, li
 	// PIDs are stored as their int64 bit pattern: the order is theirs
 	// (PIDs of 2^63 and more first), which visits each once all the same.
 	var out []uint64
-	err := s.db.readRows(ctx, long, `SELECT pid FROM (SELECT pid FROM gathering_members WHERE game = ?
+	err := s.db.readRows(ctx, longRead, `SELECT pid FROM (SELECT pid FROM gathering_members WHERE game = ?
 		UNION SELECT pid FROM gathering_notices WHERE game = ? AND active = 1) WHERE pid `+op+` ? ORDER BY pid LIMIT ?`,
 		[]any{game, game, from, max(limit, 1)}, func(rows *sql.Rows) (err error) { out, err = collectPIDs(rows); return err })
 	if err != nil {
@@ -496,7 +496,7 @@ var (
 // store.MaxBlockList rows): a short read.
 func (s *Gatherings) BlockList(ctx context.Context, game string, pid uint64) ([]uint64, error) {
 	var out []uint64
-	err := s.db.readRows(ctx, short, qBlockList, []any{game, int64(pid)},
+	err := s.db.readRows(ctx, shortRead, qBlockList, []any{game, int64(pid)},
 		func(rows *sql.Rows) (err error) { out, err = collectPIDs(rows); return err })
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: block list of %d: %w", pid, err)
@@ -573,7 +573,7 @@ func (s *Gatherings) Notices(ctx context.Context, game string, senders []uint64,
 		return nil, err
 	}
 	var out []store.Notice
-	err = s.db.readRows(ctx, short, `SELECT pid, type, param1, param2, text FROM gathering_notices
+	err = s.db.readRows(ctx, shortRead, `SELECT pid, type, param1, param2, text FROM gathering_notices
 		WHERE game = ? AND active = 1 AND pid IN (SELECT value FROM json_each(?)) AND type IN (SELECT value FROM json_each(?))
 		ORDER BY pid, type`, []any{game, string(sj), string(tj)}, func(rows *sql.Rows) error {
 		for rows.Next() {

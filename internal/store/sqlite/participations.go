@@ -45,7 +45,7 @@ func (s *Gatherings) Participation(ctx context.Context, game string, pid uint64,
 	if err != nil {
 		return nil, err
 	}
-	err = s.db.readRows(ctx, short, `SELECT gid, count FROM community_participations
+	err = s.db.readRows(ctx, shortRead, `SELECT gid, count FROM community_participations
 		WHERE game = ? AND pid = ? AND gid IN (SELECT value FROM json_each(?))`, []any{game, int64(pid), string(cj)},
 		func(rows *sql.Rows) error {
 			for rows.Next() {

@@ -41,7 +41,7 @@ func (rankBackend) Name() string { return "store/sqlite" }
 
 func (b rankBackend) LoadCategory(ctx context.Context, game string, cat uint32, fn func(store.RankingScore)) error {
 	// fn runs on the reader too: it is rankmem's in-memory insert.
-	err := b.db.readRows(ctx, long, `SELECT pid, unique_id, score, groups, param, updated_ms FROM ranking_scores
+	err := b.db.readRows(ctx, longRead, `SELECT pid, unique_id, score, groups, param, updated_ms FROM ranking_scores
 		WHERE game = ? AND category = ?`, []any{game, int64(cat)}, func(rows *sql.Rows) error {
 		for rows.Next() {
 			var pid, uid, score, param, ms int64
@@ -62,7 +62,7 @@ func (b rankBackend) LoadCategory(ctx context.Context, game string, cat uint32, 
 
 func (b rankBackend) CategoryOrder(ctx context.Context, game string, cat uint32) (bool, bool, error) {
 	var desc bool
-	err := b.db.readRow(ctx, short, `SELECT descending FROM ranking_categories WHERE game = ? AND category = ?`,
+	err := b.db.readRow(ctx, shortRead, `SELECT descending FROM ranking_categories WHERE game = ? AND category = ?`,
 		[]any{game, int64(cat)}, func(row *sql.Row) error { return row.Scan(&desc) })
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, false, nil
@@ -100,7 +100,7 @@ func (b rankBackend) Delete(ctx context.Context, game string, cat uint32, pid, u
 
 func (b rankBackend) Categories(ctx context.Context, game string, pid, uid uint64) ([]uint32, error) {
 	var out []uint32
-	err := b.db.readRows(ctx, short, `SELECT category FROM ranking_scores WHERE game = ? AND pid = ? AND unique_id = ?`,
+	err := b.db.readRows(ctx, shortRead, `SELECT category FROM ranking_scores WHERE game = ? AND pid = ? AND unique_id = ?`,
 		[]any{game, int64(pid), int64(uid)}, func(rows *sql.Rows) error {
 			for rows.Next() {
 				var c int64
@@ -129,7 +129,7 @@ func (b rankBackend) PutCommonData(ctx context.Context, game string, pid, uid ui
 
 func (b rankBackend) CommonData(ctx context.Context, game string, pid, uid uint64) ([]byte, error) {
 	var d []byte
-	err := b.db.readRow(ctx, short, `SELECT data FROM ranking_common_data WHERE game = ? AND pid = ? AND unique_id = ?`,
+	err := b.db.readRow(ctx, shortRead, `SELECT data FROM ranking_common_data WHERE game = ? AND pid = ? AND unique_id = ?`,
 		[]any{game, int64(pid), int64(uid)}, func(row *sql.Row) error { return row.Scan(&d) })
 	if err != nil {
 		return nil, notFound(err)

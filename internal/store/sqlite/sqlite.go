@@ -426,9 +426,9 @@ const (
 	// short reads (a row, or a few, by key) run to their end: with a
 	// cancellable context database/sql and the driver start a goroutine
 	// per statement to watch it, which costs more than such a read.
-	short readCost = false
+	shortRead readCost = false
 	// long reads (searches, listings, counts) stop when their context ends.
-	long readCost = true
+	longRead readCost = true
 )
 
 // read runs fn, which runs and scans statements on the read pool, on a
@@ -442,7 +442,7 @@ func (db *DB) read(ctx context.Context, cost readCost, fn func(ctx context.Conte
 			db.readHook()
 		}
 		rctx := ctx
-		if cost == short {
+		if cost == shortRead {
 			rctx = context.WithoutCancel(ctx)
 		}
 		err = fn(rctx)

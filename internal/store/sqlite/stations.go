@@ -82,7 +82,7 @@ func scanStation(sc scanner) (store.Station, error) {
 // Get implements store.Stations.
 func (s *Stations) Get(ctx context.Context, game string, pid uint64) (store.Station, error) {
 	var st store.Station
-	err := s.db.readRow(ctx, short, `SELECT `+stationCols+` FROM stations WHERE game = ? AND pid = ? AND expires_ms > ?`,
+	err := s.db.readRow(ctx, shortRead, `SELECT `+stationCols+` FROM stations WHERE game = ? AND pid = ? AND expires_ms > ?`,
 		[]any{game, int64(pid), s.db.now().UnixMilli()},
 		func(row *sql.Row) (err error) { st, err = scanStation(row); return err })
 	if err != nil {
@@ -94,7 +94,7 @@ func (s *Stations) Get(ctx context.Context, game string, pid uint64) (store.Stat
 // GetByRVCID implements store.Stations.
 func (s *Stations) GetByRVCID(ctx context.Context, game string, rvcid uint32) (store.Station, error) {
 	var st store.Station
-	err := s.db.readRow(ctx, short, `SELECT `+stationCols+` FROM stations WHERE game = ? AND rvcid = ? AND expires_ms > ?
+	err := s.db.readRow(ctx, shortRead, `SELECT `+stationCols+` FROM stations WHERE game = ? AND rvcid = ? AND expires_ms > ?
 		ORDER BY expires_ms DESC LIMIT 1`, []any{game, int64(rvcid), s.db.now().UnixMilli()},
 		func(row *sql.Row) (err error) { st, err = scanStation(row); return err })
 	if err != nil {

@@ -164,7 +164,7 @@ func (s *UniqueIDs) Associations(ctx context.Context, game string, pid uint64) (
 	if pid == 0 {
 		return out, nil
 	}
-	err := s.db.readRows(ctx, short, `SELECT id, password FROM unique_ids WHERE game = ? AND pid = ? ORDER BY is_primary DESC, seq DESC`,
+	err := s.db.readRows(ctx, shortRead, `SELECT id, password FROM unique_ids WHERE game = ? AND pid = ? ORDER BY is_primary DESC, seq DESC`,
 		[]any{game, int64(pid)}, func(rows *sql.Rows) error {
 			for rows.Next() {
 				var id, pw int64
@@ -184,7 +184,7 @@ func (s *UniqueIDs) Associations(ctx context.Context, game string, pid uint64) (
 // Lookup implements store.UniqueIDs.
 func (s *UniqueIDs) Lookup(ctx context.Context, game string, id uint64) (store.UniqueID, uint64, error) {
 	var pw, pid int64
-	err := s.db.readRow(ctx, short, `SELECT password, pid FROM unique_ids WHERE game = ? AND id = ?`, []any{game, int64(id)},
+	err := s.db.readRow(ctx, shortRead, `SELECT password, pid FROM unique_ids WHERE game = ? AND id = ?`, []any{game, int64(id)},
 		func(row *sql.Row) error { return row.Scan(&pw, &pid) })
 	if err != nil {
 		return store.UniqueID{}, 0, fmt.Errorf("store/sqlite: look up unique id %d: %w", id, notFound(err))

@@ -3,6 +3,7 @@ package servicetest
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"sync"
@@ -61,24 +62,69 @@ func defaultNEX(platform string) int {
 	return 30504
 }
 
-// FreePort reserves a loopback port number ("udp" or "tcp") for a
-// listener a test configures.
+// Ports FreePort picks from: below Linux's ephemeral range (32768 and
+// up), which the kernel hands to every socket bound to port 0.
+const (
+	freePortMin = 20000
+	freePortMax = 32767
+)
+
+// FreePort finds a loopback port number ("udp" or "tcp") free for a
+// listener a test configures. The port is closed again before the
+// listener binds it, so it is taken from below the ephemeral range: a
+// port 0 pick could be handed, in that gap, to one of the client sockets
+// that tests running in parallel open all the time ("address already in
+// use"). A port is handed out once per process, so that two listeners
+// of one test (or of tests running side by side) never get the same
+// number.
 func FreePort(tb testing.TB, network string) int {
 	tb.Helper()
-	if network == "tcp" {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			tb.Fatal(err)
+	for range 100 {
+		port := freePortMin + rand.IntN(freePortMax-freePortMin+1)
+		if portFree(network, port) && handOut(port) {
+			return port
 		}
-		defer l.Close()
-		return l.Addr().(*net.TCPAddr).Port
 	}
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	tb.Fatalf("servicetest: no free %s port in %d-%d", network, freePortMin, freePortMax)
+	return 0
+}
+
+var handedOut struct {
+	sync.Mutex
+	ports map[int]bool
+}
+
+// handOut records port as given to a test; false when it was already.
+func handOut(port int) bool {
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	if handedOut.ports[port] {
+		return false
+	}
+	if handedOut.ports == nil {
+		handedOut.ports = map[int]bool{}
+	}
+	handedOut.ports[port] = true
+	return true
+}
+
+// portFree reports whether a loopback listener can bind port now.
+func portFree(network string, port int) bool {
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	if network == "tcp" {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return false
+		}
+		_ = l.Close()
+		return true
+	}
+	c, err := net.ListenPacket("udp", addr)
 	if err != nil {
-		tb.Fatal(err)
+		return false
 	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
+	_ = c.Close()
+	return true
 }
 
 // TOMLText renders the configuration file of g with free loopback ports.

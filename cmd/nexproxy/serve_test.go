@@ -18,19 +18,17 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/rmc"
 )
 
-// freeAddr reserves a loopback port for a listener of network.
+// freeAddr finds a loopback address free for a listener of network
+// (servicetest.FreePort: a port no parallel test's client socket takes).
 func freeAddr(t *testing.T, network string) string {
 	t.Helper()
-	addr, err := freeLoopbackAddr(network == "tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return addr
+	return fmt.Sprintf("127.0.0.1:%d", servicetest.FreePort(t, network))
 }
 
 // serveConfig writes a local-mode configuration with session logs,

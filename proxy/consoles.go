@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"sync"
 	"time"
 
@@ -32,21 +33,32 @@ func shared(pid uint64) bool {
 	return pid == 0 || pid == config.Guest.PID || pid == guestPIDSwitch
 }
 
-// claim makes p the session of its PID, ending the session it replaces.
-func (cs *consoles) claim(p *pair) {
+// errSuperseded ends a secure session whose console connected again
+// before the session started: the newer connection serves it.
+var errSuperseded = errors.New("proxy: the console connected again; its newer session serves it")
+
+// claim makes p the session of its PID, ending the session it replaces,
+// and reports true. It reports false, and changes nothing, when the PID's
+// session is a newer connection than p (its CONNECT was accepted after
+// p's): p is then the stale one, and the caller ends it.
+func (cs *consoles) claim(p *pair) bool {
 	pid := p.sess.PID()
 	if shared(pid) {
-		return
+		return true
 	}
 	cs.mu.Lock()
 	if cs.byPID == nil {
 		cs.byPID = map[uint64]*pair{}
 	}
 	old := cs.byPID[pid]
+	if old != nil && old.seq > p.seq {
+		cs.mu.Unlock()
+		return false
+	}
 	cs.byPID[pid] = p
 	cs.mu.Unlock()
 	if old == nil || old == p {
-		return
+		return true
 	}
 	p.info("console reconnected: ending its stale session", zap.Uint64("pid", pid), zap.String("stale_conn", old.sess.ID))
 	old.abort()
@@ -55,6 +67,7 @@ func (cs *consoles) claim(p *pair) {
 	case <-time.After(staleEndWait):
 		p.warn("stale session did not end in time", zap.Uint64("pid", pid), zap.String("stale_conn", old.sess.ID))
 	}
+	return true
 }
 
 // release forgets p once its session ended, unless a newer session of

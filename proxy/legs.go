@@ -30,6 +30,7 @@ type pair struct {
 	console *prudp.Conn
 	up      *prudp.Conn
 	chain   *chain // the console's chain when prebuilt (local game)
+	seq     uint64 // accepted.seq of a secure session
 
 	// The session's state while it runs, in the pair itself so that an
 	// idle session is few allocations.
@@ -71,7 +72,22 @@ func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 	p := s.newPair(a, conn, rpc.LegSecure)
 	p.sess.SetPID(a.pid)
-	a.g.consoles.claim(p)
+	if !a.g.consoles.claim(p) {
+		// The console connected again meanwhile, and that newer session
+		// already serves it: this one ends before it dials the upstream
+		// (which would end the newer one's upstream session).
+		p.info("console connected again meanwhile: ending this older session", zap.Uint64("pid", a.pid))
+		s.rec.connect(p.sess, "")
+		p.abort()
+		if a.up != nil {
+			if up := a.takePassed(s); up != nil {
+				up.Abort()
+			}
+		}
+		s.rec.disconnect(p.sess, errSuperseded)
+		p.finish()
+		return
+	}
 	var links []LinkSpec
 	if a.g.cfg.Local() {
 		p.chain = a.g.local
@@ -107,7 +123,7 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 func (s *Server) newPair(a *accepted, conn *prudp.Conn, leg rpc.Leg) *pair {
 	sess := newSession(s.nextConnID(), a.g.cfg.Name, leg, conn, a.g.rmcSettingsFor(conn))
 	sess.LocalAddr = s.listenerSide(a.g, leg)
-	return &pair{srv: s, g: a.g, sess: sess, log: a.g.log, console: conn, done: make(chan struct{})}
+	return &pair{srv: s, g: a.g, sess: sess, log: a.g.log, console: conn, seq: a.seq, done: make(chan struct{})}
 }
 
 // info and warn log with the session's fields. The pair's logger has none

@@ -37,6 +37,10 @@ type accepted struct {
 	pid   uint64
 	cid   uint32
 	login *upstreamLogin // secure leg in proxy mode
+	// seq orders the secure CONNECTs as they were accepted: of two
+	// sessions of one PID, the later CONNECT is the console's current one
+	// (consoles.claim), whichever session goroutine gets there first.
+	seq uint64
 
 	// up is the upstream connection a relayed CONNECT (ModeRelayDecoded)
 	// opened with the console's own payload; the session takes it
@@ -233,7 +237,7 @@ func (s *Server) connect(l *listener, req prudp.ConnectRequest) (prudp.ConnectRe
 		g.log.Info("secure connect refused", zap.Stringer("remote", req.RemoteAddr), zap.Error(err))
 		return prudp.ConnectResponse{}, err
 	}
-	a := &accepted{g: g, leg: rpc.LegSecure, pid: res.PID, cid: res.CID}
+	a := &accepted{g: g, leg: rpc.LegSecure, pid: res.PID, cid: res.CID, seq: s.connects.Add(1)}
 	if !g.cfg.Local() {
 		login, ok := s.logins.get(res.SessionKey)
 		if !ok {
@@ -284,7 +288,7 @@ func (s *Server) passConnect(g *game, req prudp.ConnectRequest) (a *accepted, er
 	}
 	l := *login
 	l.connectReply = reply
-	a = &accepted{g: g, leg: rpc.LegSecure, pid: login.pid, login: &l, up: up}
+	a = &accepted{g: g, leg: rpc.LegSecure, pid: login.pid, login: &l, up: up, seq: s.connects.Add(1)}
 	a.upTimer = time.AfterFunc(passedClaim, a.dropPassed)
 	s.mu.Lock()
 	closed := s.closed

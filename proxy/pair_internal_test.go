@@ -6,27 +6,26 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
-// TestAbortWhileUpstreamDials: a reconnecting console's claim aborts its
-// stale session, which may still be dialling its upstream. The upstream
-// connection attached after the abort is aborted at once; it used to stay
-// open, kept alive by the server's pings, so the session never ended and
-// Server.Close waited for it forever.
-func TestAbortWhileUpstreamDials(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+// testConns listens on loopback and returns a function that opens one
+// more connection: the dialled side and the listener's. Both close when
+// the test ends.
+func testConns(t *testing.T, ctx context.Context) func() (dialled, accepted *prudp.Conn) {
+	t.Helper()
 	s := prudp.WiiU()
 	s.AccessKey = "76f26496"
 	l, err := prudp.Listen(ctx, "127.0.0.1:0", prudp.ListenConfig{Games: []prudp.Settings{s}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	dial := func() (dialled, accepted *prudp.Conn) {
+	t.Cleanup(func() { _ = l.Close() })
+	return func() (*prudp.Conn, *prudp.Conn) {
 		t.Helper()
 		acc := make(chan *prudp.Conn, 1)
 		go func() { c, _ := l.Accept(ctx); acc <- c }()
@@ -38,12 +37,23 @@ func TestAbortWhileUpstreamDials(t *testing.T) {
 		if a == nil {
 			t.Fatal("no connection accepted")
 		}
+		t.Cleanup(func() { _ = d.Close(); _ = a.Close() })
 		return d, a
 	}
-	consoleSide, console := dial()
-	defer consoleSide.Close()
-	up, upServerSide := dial() // stands for the upstream connection being dialled
-	defer upServerSide.Close()
+}
+
+// TestAbortWhileUpstreamDials: a reconnecting console's claim aborts its
+// stale session, which may still be dialling its upstream. The upstream
+// connection attached after the abort is aborted at once; it used to stay
+// open, kept alive by the server's pings, so the session never ended and
+// Server.Close waited for it forever.
+func TestAbortWhileUpstreamDials(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	dial := testConns(t, ctx)
+	_, console := dial()
+	up, _ := dial() // stands for the upstream connection being dialled
 
 	p := &pair{console: console}
 	p.abort() // the claim, before the dial returns
@@ -59,4 +69,38 @@ func TestAbortWhileUpstreamDials(t *testing.T) {
 		t.Fatal("the upstream connection attached after the abort is still open")
 	}
 	p.closeBoth() // what the session's end does: nothing left to close
+}
+
+// TestClaimKeepsTheNewerConnection: the sessions of one PID are ordered
+// by when their CONNECTs were accepted, not by which session goroutine
+// claims the PID first. A console that logs in and at once connects
+// again must keep its second connection even when the first one's
+// session claims the PID last; that older session is the one to end.
+func TestClaimKeepsTheNewerConnection(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	dial := testConns(t, ctx)
+	newPair := func(seq uint64) *pair {
+		_, console := dial()
+		sess := rpc.NewSession("s", "g", rpc.LegSecure, console.RemoteAddrPort(), rmc.Settings{})
+		sess.SetPID(1234567)
+		return &pair{sess: sess, log: zap.NewNop(), console: console, seq: seq, done: make(chan struct{})}
+	}
+	older, newer := newPair(1), newPair(2)
+	var cs consoles
+	if !cs.claim(newer) {
+		t.Fatal("the first claim of a PID was refused")
+	}
+	if cs.claim(older) {
+		t.Fatal("an older connection took the PID from a newer one")
+	}
+	if got := cs.session(1234567); got != newer.sess {
+		t.Fatal("the PID's session is not the newer connection's")
+	}
+	select {
+	case <-newer.console.Done():
+		t.Fatal("the newer connection was ended")
+	case <-time.After(100 * time.Millisecond):
+	}
 }

@@ -91,6 +91,9 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	connID atomic.Uint64
+	// connects numbers the secure CONNECTs in the order they were
+	// accepted (accepted.seq).
+	connects atomic.Uint64
 
 	mu      sync.Mutex
 	closed  bool

@@ -81,14 +81,9 @@ func TestAutoJoinBatches(t *testing.T) {
 	db := openTemp(t)
 	s := db.Gatherings()
 	ctx := context.Background()
-	session := func(owner uint64, mode uint32) store.Gathering {
-		return store.Gathering{Game: "g", Owner: owner, Host: owner, MinParticipants: 1, MaxParticipants: 4,
-			ParticipationPolicy: 1, GameMode: mode, MatchmakeSystem: 1, OpenParticipation: true,
-			Kind: store.KindMatchmakeSession, Participants: []store.GatheringParticipant{{PID: owner}}}
-	}
 	// A session nobody selects, so that the first call's Match runs while
 	// its batch holds the pool.
-	if _, err := s.Create(ctx, session(1, 9)); err != nil {
+	if _, err := s.Create(ctx, openSession(1, 9)); err != nil {
 		t.Fatal(err)
 	}
 	type result struct {
@@ -100,7 +95,7 @@ func TestAutoJoinBatches(t *testing.T) {
 	auto := func(pid uint64, hold func()) {
 		q := store.GatheringQuery{Kind: store.KindMatchmakeSession, Room: 1, Pool: "mode=1",
 			Match: func(g *store.Gathering) bool { hold(); return g.GameMode == 1 }}
-		g, c, err := s.AutoJoin(ctx, "g", q, store.GatheringParticipant{PID: pid}, session(pid, 1))
+		g, c, err := s.AutoJoin(ctx, "g", q, store.GatheringParticipant{PID: pid}, openSession(pid, 1))
 		results <- result{g, c, err}
 	}
 	in, release := make(chan struct{}), make(chan struct{})

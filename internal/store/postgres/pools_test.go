@@ -14,14 +14,9 @@ import (
 func TestAutoJoinPools(t *testing.T) {
 	s := openTemp(t).Gatherings()
 	ctx := context.Background()
-	session := func(owner uint64, mode uint32) store.Gathering {
-		return store.Gathering{Game: "g", Owner: owner, Host: owner, MinParticipants: 1, MaxParticipants: 4,
-			ParticipationPolicy: 1, GameMode: mode, MatchmakeSystem: 1, OpenParticipation: true,
-			Kind: store.KindMatchmakeSession, Participants: []store.GatheringParticipant{{PID: owner}}}
-	}
 	// A session nobody selects, so that every auto-join's Match runs (in
 	// its transaction, holding its locks).
-	if _, err := s.Create(ctx, session(1, 9)); err != nil {
+	if _, err := s.Create(ctx, openSession(1, 9)); err != nil {
 		t.Fatal(err)
 	}
 	auto := func(pid uint64, pool string, mode uint32, hold func()) <-chan error {
@@ -29,7 +24,7 @@ func TestAutoJoinPools(t *testing.T) {
 		go func() {
 			q := store.GatheringQuery{Kind: store.KindMatchmakeSession, Room: 1, Pool: pool,
 				Match: func(g *store.Gathering) bool { hold(); return g.GameMode == mode }}
-			_, _, err := s.AutoJoin(ctx, "g", q, store.GatheringParticipant{PID: pid}, session(pid, mode))
+			_, _, err := s.AutoJoin(ctx, "g", q, store.GatheringParticipant{PID: pid}, openSession(pid, mode))
 			done <- err
 		}()
 		return done
@@ -68,4 +63,12 @@ func TestAutoJoinPools(t *testing.T) {
 	wait("first auto-join", a)
 	wait("same pool", same)
 	wait("every pool", every)
+}
+
+// openSession is a 4-player matchmake session of owner in game mode mode,
+// open to anyone: the auto-join tests' candidate.
+func openSession(owner uint64, mode uint32) store.Gathering {
+	return store.Gathering{Game: "g", Owner: owner, Host: owner, MinParticipants: 1, MaxParticipants: 4,
+		ParticipationPolicy: 1, GameMode: mode, MatchmakeSystem: 1, OpenParticipation: true,
+		Kind: store.KindMatchmakeSession, Participants: []store.GatheringParticipant{{PID: owner}}}
 }

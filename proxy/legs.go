@@ -77,15 +77,14 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 		// already serves it: this one ends before it dials the upstream
 		// (which would end the newer one's upstream session).
 		p.info("console connected again meanwhile: ending this older session", zap.Uint64("pid", a.pid))
-		s.rec.connect(p.sess, "")
-		p.abort()
-		if a.up != nil {
-			if up := a.takePassed(s); up != nil {
-				up.Abort()
+		p.endUnstarted(errSuperseded, func() {
+			p.abort()
+			if a.up != nil {
+				if up := a.takePassed(s); up != nil {
+					p.setUp(up) // aborted at once: the session is ending
+				}
 			}
-		}
-		s.rec.disconnect(p.sess, errSuperseded)
-		p.finish()
+		})
 		return
 	}
 	var links []LinkSpec
@@ -106,10 +105,7 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 		}
 		if err != nil {
 			p.warn("upstream secure server unreachable; disconnecting console", zap.Error(err))
-			s.rec.connect(p.sess, "")
-			_ = conn.Close()
-			s.rec.disconnect(p.sess, err)
-			p.finish()
+			p.endUnstarted(err, p.closeBoth)
 			return
 		}
 		p.setUp(up)
@@ -118,6 +114,16 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 		links = append(append([]LinkSpec{s.opts.Hooks}, a.g.builtins...), (&urlRewriter{srv: s, reg: p.g.reg, log: p.log}).spec())
 	}
 	p.run(chainEnd{}, links)
+}
+
+// endUnstarted ends a secure session that never started: the session
+// log shows it connected and ended with err, and end closes its
+// connections.
+func (p *pair) endUnstarted(err error, end func()) {
+	p.srv.rec.connect(p.sess, "")
+	end()
+	p.srv.rec.disconnect(p.sess, err)
+	p.finish()
 }
 
 func (s *Server) newPair(a *accepted, conn *prudp.Conn, leg rpc.Leg) *pair {

@@ -2,12 +2,16 @@ package proxy
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
@@ -102,5 +106,80 @@ func TestClaimKeepsTheNewerConnection(t *testing.T) {
 	case <-newer.console.Done():
 		t.Fatal("the newer connection was ended")
 	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// endRecorder keeps how each session ended.
+type endRecorder struct {
+	mu    sync.Mutex
+	ended map[string]error
+}
+
+func (r *endRecorder) Connect(*rpc.Session, string)         {}
+func (r *endRecorder) Login(*rpc.Session, uint64, string)   {}
+func (r *endRecorder) Call(*rpc.Session, *record.CallEvent) {}
+func (r *endRecorder) Disconnect(s *rpc.Session, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended == nil {
+		r.ended = map[string]error{}
+	}
+	r.ended[s.ID] = err
+}
+
+// TestSupersededSessionEnds: a secure session whose console's newer
+// connection already serves the PID ends at once, recorded as
+// superseded, and leaves the newer one the PID's session. It never dials
+// the upstream (its accepted carries no upstream login: a dial would
+// fail the test).
+func TestSupersededSessionEnds(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cfg, err := config.LoadTOML(`advertise = "127.0.0.1"
+
+[[games]]
+name = "g"
+platform = "wiiu"
+access_key = "76f26496"
+auth_listen = "127.0.0.1:1"
+secure_listen = "127.0.0.1:2"
+upstream = "127.0.0.1:3"
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &endRecorder{}
+	s, err := New(cfg, Options{Recorder: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := s.games[0]
+	dial := testConns(t, ctx)
+	_, newerConsole := dial()
+	_, olderConsole := dial()
+	newer := s.newPair(&accepted{g: g, leg: rpc.LegSecure, pid: 7, seq: 2}, newerConsole, rpc.LegSecure)
+	newer.sess.SetPID(7)
+	if !g.consoles.claim(newer) {
+		t.Fatal("the first claim of a PID was refused")
+	}
+
+	s.runSecure(&accepted{g: g, leg: rpc.LegSecure, pid: 7, seq: 1}, olderConsole)
+	select {
+	case <-olderConsole.Done():
+	case <-ctx.Done():
+		t.Fatal("the older connection is still open")
+	}
+	rec.mu.Lock()
+	var ends []error
+	for _, err := range rec.ended {
+		ends = append(ends, err)
+	}
+	rec.mu.Unlock()
+	if len(ends) != 1 || !errors.Is(ends[0], errSuperseded) {
+		t.Fatalf("sessions ended with %v, want one superseded", ends)
+	}
+	if got := g.consoles.session(7); got != newer.sess {
+		t.Fatal("the PID's session is no longer the newer connection's")
 	}
 }

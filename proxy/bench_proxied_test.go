@@ -4,33 +4,45 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nexproxy/nexproxy/internal/cputime"
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/config"
 )
 
 // BenchmarkProxiedCall measures SecureConnection.TestConnectivity over
-// loopback UDP, direct to a local server and through a proxy in front of
-// it, with 1 and 8 clients. Besides calls/s it reports the allocations
-// and the CPU time per call of the whole process (clients and servers):
-// the difference between the two targets is what the proxy costs a call. Each
+// loopback UDP, direct to a local server, through a proxy in front of it,
+// and through a blind relay (a proxy that does not know the accounts and
+// forwards the secure leg's datagrams unchanged), with 1 and 8 clients.
+// Besides calls/s it reports the allocations and the CPU time per call of
+// the whole process (clients and servers): the difference from direct is
+// what the proxy, or the relay, costs a call. Each
 // client logs in with an account of its own: a second login of one
 // account ends the first one's session.
 func BenchmarkProxiedCall(b *testing.B) {
 	const maxClients = 8
-	up, upCfg := startServer(b, testGame{platform: "wiiu", upstream: "local", accounts: true, moreUsers: maxClients}, nil)
+	// Each server's goroutines carry the profile label instance (local,
+	// proxy or relay): go test -cpuprofile, then go tool pprof -tagfocus
+	// instance=proxy shows what the proxy alone spends.
+	up, upCfg := startLabelled(b, "local", testGame{platform: "wiiu", upstream: "local", accounts: true, moreUsers: maxClients})
 	defer up.Close()
-	front, frontCfg := startServer(b, testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true, moreUsers: maxClients}, nil)
+	front, frontCfg := startLabelled(b, "proxy", testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true, moreUsers: maxClients})
 	defer front.Close()
-	for _, target := range []string{"direct", "proxied"} {
+	relay, relayCfg := startLabelled(b, "relay", testGame{platform: "wiiu", upstream: upstreamAddr(up)})
+	defer relay.Close()
+	for _, target := range []string{"direct", "proxied", "relayed"} {
 		for _, clients := range []int{1, maxClients} {
 			b.Run(fmt.Sprintf("%s/clients=%d", target, clients), func(b *testing.B) {
 				cc := clientConfig(upCfg, up)
-				if target == "proxied" {
+				switch target {
+				case "proxied":
 					cc = clientConfig(frontCfg, front)
+				case "relayed":
+					cc = clientConfig(relayCfg, relay)
 				}
 				ctx := context.Background()
 				cs := make([]*proxy.Client, clients)
@@ -78,4 +90,13 @@ func BenchmarkProxiedCall(b *testing.B) {
 			})
 		}
 	}
+}
+
+// startLabelled starts a server whose goroutines carry the profile label
+// instance=name.
+func startLabelled(b *testing.B, name string, g testGame) (srv *proxy.Server, cfg *config.Config) {
+	pprof.Do(context.Background(), pprof.Labels("instance", name), func(context.Context) {
+		srv, cfg = startServer(b, g, nil)
+	})
+	return srv, cfg
 }

@@ -36,10 +36,11 @@ Targets:
                         and print the ratio of calls/s and the latency the
                         second one adds
   --self                start a local-mode instance and a proxy in front of
-                        it on loopback (in a child process, so that the
-                        server's memory and CPU are its own) and measure
-                        both: direct, then through the proxy; also prints
-                        the server's CPU time per call
+                        it on loopback (each in a child process of its
+                        own, so that each server's memory and CPU are its
+                        own) and measure both: direct, then through the
+                        proxy; also prints each server's CPU time per
+                        call
   --rounds N            measure both targets N times, alternating which
                         goes first, and print the median (and range) of
                         the ratio and of the added latency: on a shared
@@ -55,7 +56,8 @@ Targets:
                         instance knows: the proxy cannot open the ticket
                         and relays the secure leg's datagrams unchanged,
                         which shows what relaying alone costs (UDP
-                        profiles only)
+                        profiles only); its CPU per call is printed where
+                        the proxy's is otherwise
   --session-logs DIR    with --self: both servers write session logs, as
                         serve does with the bundled config.toml's
                         log.sessions (DIR/local, DIR/proxy)
@@ -65,12 +67,13 @@ Targets:
                         as a fraction of half its replies/s (a call is 4
                         datagrams, an echo 2): the fraction compares
                         across machines; with --rounds, its median too
-  --pprof DIR           with --self: the server's CPU profile of each run
-                        (DIR/direct.cpu.pprof, DIR/proxy.cpu.pprof) and its
-                        heap profile after --idle (DIR/idle.heap.pprof);
-                        samples carry the label instance=local or
-                        instance=proxy (go tool pprof -tagfocus
-                        instance=proxy: the proxy's share alone); with
+  --pprof DIR           with --self: the CPU profiles of each run (the
+                        local instance's of the direct run in
+                        DIR/direct.cpu.pprof; of the proxied run, the
+                        proxy's in DIR/proxy.cpu.pprof and the local
+                        instance's in DIR/proxied-local.cpu.pprof) and
+                        the local instance's heap profile after --idle
+                        (DIR/idle.heap.pprof); with
                         --scenario automatch: each instance's CPU profile
                         of the matchmaking phase alone
                         (DIR/automatch-<i>.cpu.pprof) and its heap profile
@@ -127,6 +130,7 @@ type benchOptions struct {
 	duration, echo                                      time.Duration
 	insecure, self, selfServe, blind                    bool
 	profileDir, coalesce, sessions                      string
+	selfUpstream                                        string // the proxy's child of --self: its upstream
 	// The automatch scenario (bench_automatch.go).
 	scenario, postgres, redis, redisPrefix string
 	sessionSize, instances                 int
@@ -178,7 +182,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.StringVar(&o.coalesce, "coalesce-acks", "default", "with --self: which instances coalesce acknowledgements with the next packet (prudp coalesce_acks): default (as the presets say, consoles included), none, proxy or all")
 	f.BoolVar(&o.blind, "blind", false, "with --self: log in with an account only the local instance knows, so that the proxy relays the secure leg blindly (what any datagram relay costs)")
 	f.StringVar(&o.sessions, "session-logs", "", "with --self: both servers write session logs into this folder (DIR/local, DIR/proxy), as serve does with log.sessions")
-	f.StringVar(&o.profileDir, "pprof", "", "with --self: write the server's CPU profile of each run (automatch: of the matchmaking phase) and its heap profile after --idle (automatch: with the consoles in gatherings) into this folder")
+	f.StringVar(&o.profileDir, "pprof", "", "with --self: write each server's CPU profile of each run (automatch: of the matchmaking phase) and the local instance's heap profile after --idle (automatch: with the consoles in gatherings) into this folder")
 	f.StringVar(&o.scenario, "scenario", scenarioLoad, "what the consoles do: load (TestConnectivity back to back) or automatch (each auto-matchmakes once; needs --self)")
 	f.IntVar(&o.sessionSize, "session-size", 4, "automatch: players per session")
 	f.DurationVar(&o.spread, "spread", 0, "automatch: spread the consoles' calls evenly over this long (0: all at the same instant)")
@@ -187,6 +191,8 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.StringVar(&o.redis, "redis", os.Getenv(benchRedisEnv), "automatch with --instances above 1: Redis URL of the shared store (default $"+benchRedisEnv+")")
 	f.BoolVar(&o.selfServe, "self-serve", false, "run the servers of --self (internal)")
 	_ = f.MarkHidden("self-serve")
+	f.StringVar(&o.selfUpstream, "self-upstream", "", "with --self-serve: run the proxy in front of this local instance (internal)")
+	_ = f.MarkHidden("self-upstream")
 	f.StringVar(&o.redisPrefix, "redis-prefix", "", "the shared store's Redis key prefix (internal)")
 	_ = f.MarkHidden("redis-prefix")
 	return cmd
@@ -216,7 +222,7 @@ func (o benchOptions) blindAccounts() int {
 
 func (o benchOptions) selfSetup(key string) selfSetup {
 	set := selfSetup{platform: o.profile, key: key, coalesce: o.coalesce, blind: o.blindAccounts(), sessions: o.sessions,
-		localOnly: o.scenario == scenarioAutomatch}
+		upstream: o.selfUpstream}
 	if o.selfServe && o.redisPrefix != "" {
 		// The child of a scenario with several instances: the parent
 		// made the schema and the prefix.
@@ -289,11 +295,11 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	var (
 		targets []benchTarget
 		stats   serverStats
-		self    *selfServer
+		self    *selfPair
 	)
 	switch {
 	case o.self:
-		s, err := startSelf(ctx, o.selfSetup(key))
+		s, err := startSelfPair(ctx, o.selfSetup(key))
 		if err != nil {
 			return err
 		}
@@ -306,9 +312,11 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		if o.blind {
 			through += " (blind relay)"
 		}
-		targets = []benchTarget{{s.direct, "direct (local instance)"}, {s.proxy, through}}
-		stats = s.stats
-		fmt.Fprintf(out, "self: local instance on %s, proxy on %s (server process %d)\n", s.direct, s.proxy, s.cmd.Process.Pid)
+		targets = []benchTarget{{s.local.addr, "direct (local instance)"}, {s.proxy.addr, through}}
+		// --idle logs its consoles in to the local instance.
+		stats = s.local.stats
+		fmt.Fprintf(out, "self: local instance on %s (server process %d), proxy on %s (server process %d)\n",
+			s.local.addr, s.local.cmd.Process.Pid, s.proxy.addr, s.proxy.cmd.Process.Pid)
 	default:
 		targets = []benchTarget{{o.targetAddr(), "target"}}
 		if o.compare != "" {
@@ -348,7 +356,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		}
 		res := make(benchRound, len(targets))
 		for _, i := range order {
-			r, err := runTarget(ctx, out, o, cc, targets[i], stats, self, i, round, echo)
+			r, err := runTarget(ctx, out, o, cc, targets[i], self, i, round, echo)
 			if err != nil {
 				return err
 			}
@@ -365,11 +373,14 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	if len(rounds) > 1 && len(targets) == 2 {
 		printRoundsSummary(out, rounds)
 	}
+	if len(rounds) > 1 && self != nil {
+		printCPUSummary(out, rounds, proxyName(o))
+	}
 	if o.idle > 0 {
 		cc.Addr = targets[0].addr
 		var after func() error
 		if o.profileDir != "" {
-			after = func() error { return self.profile("heap", filepath.Join(o.profileDir, "idle.heap.pprof")) }
+			after = func() error { return self.local.profile("heap", filepath.Join(o.profileDir, "idle.heap.pprof")) }
 		}
 		return runIdle(ctx, out, cc, users, o.idle, stats, after)
 	}
@@ -387,23 +398,36 @@ type benchRound []*loadResult
 
 // runTarget measures one target once: i is its index (0: the first, the
 // direct one with --self), round the round number (profiles are written
-// for the first round only).
-func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.ClientConfig, t benchTarget, stats serverStats, self *selfServer, i, round int, echo echoResult) (*loadResult, error) {
+// for the first round only). With --self it reads the CPU time of both
+// children around the run.
+func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.ClientConfig, t benchTarget, self *selfPair, i, round int, echo echoResult) (*loadResult, error) {
 	fmt.Fprintf(out, "%s %s: %d clients, %s\n", t.label, t.addr, o.clients, o.duration)
 	cc.Addr = t.addr
-	var cpu0 time.Duration
-	if o.self {
-		_, cpu0, _, _ = stats()
+	var local0, proxy0 time.Duration
+	if self != nil {
+		var err error
+		if local0, proxy0, err = self.cpu(); err != nil {
+			return nil, err
+		}
 	}
-	profile := o.profileDir != "" && round == 0
-	if profile {
-		if err := self.profile("cpu", filepath.Join(o.profileDir, []string{"direct", "proxy"}[i]+".cpu.pprof")); err != nil {
+	// The children to profile, by profile file: the local instance's
+	// alone for the direct run, both for the proxied one.
+	profiles := map[string]*selfServer{}
+	if o.profileDir != "" && round == 0 {
+		if i == 0 {
+			profiles["direct.cpu.pprof"] = self.local
+		} else {
+			profiles["proxy.cpu.pprof"], profiles["proxied-local.cpu.pprof"] = self.proxy, self.local
+		}
+	}
+	for name, child := range profiles {
+		if err := child.profile("cpu", filepath.Join(o.profileDir, name)); err != nil {
 			return nil, err
 		}
 	}
 	r, err := runLoad(ctx, cc, o.users(), o.clients, o.duration)
-	if profile {
-		if perr := self.profile("cpu-stop", ""); perr != nil && err == nil {
+	for _, child := range profiles {
+		if perr := child.profile("cpu-stop", ""); perr != nil && err == nil {
 			err = perr
 		}
 	}
@@ -414,15 +438,53 @@ func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.Clie
 	if f := echoFraction(r, echo); f > 0 {
 		fmt.Fprintf(out, "  calls/s: %.2f of the echo ceiling (%.0f calls/s)\n", f, echo.callCeiling())
 	}
-	if o.self && r.calls() > 0 {
-		if _, cpu1, _, err := stats(); err == nil && cpu1 > cpu0 {
-			fmt.Fprintf(out, "  server CPU: %s per call\n", ((cpu1 - cpu0) / time.Duration(r.calls())).Round(100*time.Nanosecond))
+	if self != nil && r.calls() > 0 {
+		local1, proxy1, err := self.cpu()
+		if err != nil {
+			return nil, err
 		}
+		n := time.Duration(r.calls())
+		r.localCPU, r.proxyCPU = (local1-local0)/n, (proxy1-proxy0)/n
+		fmt.Fprintf(out, "  server CPU: %s per call", roundCPU(r.localCPU+r.proxyCPU))
+		if i == 1 {
+			fmt.Fprintf(out, ": %s %s, local instance %s", proxyName(o), roundCPU(r.proxyCPU), roundCPU(r.localCPU))
+		}
+		fmt.Fprintln(out)
 	}
 	if r.logins == 0 {
 		return nil, noLoginError(t.addr, o, key(cc), r.loginErrs)
 	}
 	return r, nil
+}
+
+// proxyName names the --self proxy in the output.
+func proxyName(o benchOptions) string {
+	if o.blind {
+		return "blind relay"
+	}
+	return "proxy"
+}
+
+// roundCPU rounds a CPU time per call for printing.
+func roundCPU(d time.Duration) time.Duration { return d.Round(100 * time.Nanosecond) }
+
+// printCPUSummary prints the median and range, over the rounds, of the
+// servers' CPU time per call of --self: the local instance's on the
+// direct run, then the proxy's and the local instance's on the proxied
+// one.
+func printCPUSummary(out io.Writer, rounds []benchRound, proxy string) {
+	line := func(what string, per func(benchRound) time.Duration) {
+		v := make([]time.Duration, 0, len(rounds))
+		for _, r := range rounds {
+			v = append(v, per(r))
+		}
+		slices.Sort(v)
+		fmt.Fprintf(out, "median of %d rounds: %s %s per call (%s to %s)\n",
+			len(v), what, roundCPU(median(v)), roundCPU(v[0]), roundCPU(v[len(v)-1]))
+	}
+	line("CPU of the local instance, direct:", func(r benchRound) time.Duration { return r[0].localCPU + r[0].proxyCPU })
+	line("CPU of the "+proxy+":", func(r benchRound) time.Duration { return r[1].proxyCPU })
+	line("CPU of the local instance behind it:", func(r benchRound) time.Duration { return r[1].localCPU })
 }
 
 // bundledPorts are the authentication ports of the bundled config.toml's

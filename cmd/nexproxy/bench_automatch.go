@@ -116,8 +116,8 @@ func runAutomatchBench(ctx context.Context, out io.Writer, o benchOptions, key s
 			return err
 		}
 		servers = append(servers, s)
-		addrs = append(addrs, s.direct)
-		fmt.Fprintf(out, "self: instance on %s (server process %d)\n", s.direct, s.cmd.Process.Pid)
+		addrs = append(addrs, s.addr)
+		fmt.Fprintf(out, "self: instance on %s (server process %d)\n", s.addr, s.cmd.Process.Pid)
 	}
 	stats := func() (rss int64, cpu time.Duration, conns int, err error) {
 		for _, s := range servers {

@@ -22,7 +22,7 @@ import (
 // and returns their addresses.
 func startAutomatchInstances(t *testing.T, k, n int, st selfStore) []string {
 	t.Helper()
-	set := selfSetup{platform: "wiiu", key: benchAccessKeys["wiiu"], coalesce: "default", blind: n, localOnly: true, store: st}
+	set := selfSetup{platform: "wiiu", key: benchAccessKeys["wiiu"], coalesce: "default", blind: n, store: st}
 	addrs := make([]string, k)
 	for i := range k {
 		srv, stop, err := startSelfInstance(context.Background(), zap.NewNop(), set, selfInstance{upstream: "local", blindAccounts: n})

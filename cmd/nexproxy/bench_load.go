@@ -26,6 +26,8 @@ type loadResult struct {
 	callErrs  int
 	elapsed   time.Duration
 	lat       []time.Duration // of every call that succeeded, sorted
+	// With --self, the CPU time per call of each server's process.
+	localCPU, proxyCPU time.Duration
 }
 
 // calls is how many calls succeeded.

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -27,12 +26,13 @@ import (
 )
 
 // `nexproxy bench --self` measures a local-mode instance and a proxy in
-// front of it without any setup. Both run in a child process (this binary
-// with the hidden --self-serve flag) so that the server's memory and CPU
-// are its own, not mixed with the simulated consoles': the child prints
-// the two authentication addresses, answers "stats" lines on its standard
-// input with its RSS (after a garbage collection) and CPU time, and stops
-// when its standard input closes.
+// front of it without any setup. Each runs in a child process of its own
+// (this binary with the hidden --self-serve flag; the proxy's child also
+// gets --self-upstream), so that each server's memory and CPU are its own,
+// mixed neither with the simulated consoles' nor with the other server's:
+// a child prints its authentication address, answers "stats" lines on its
+// standard input with its RSS (after a garbage collection) and CPU time,
+// and stops when its standard input closes.
 
 // The account of --blind: the local instance knows its password, the
 // proxy does not, so the proxy cannot open the ticket and relays the
@@ -48,8 +48,10 @@ type selfSetup struct {
 	coalesce      string    // --coalesce-acks: default, none, proxy or all
 	blind         int       // --blind: this many bench accounts, the local instance's alone
 	sessions      string    // --session-logs: the folder of both instances' session logs
-	localOnly     bool      // --scenario automatch: the local instance alone, no proxy
 	store         selfStore // the [store] shared with other instances (zero: SQLite of its own)
+	// upstream is, in the proxy's child, the address of the local
+	// instance it fronts; "" in the local instance's child.
+	upstream string
 }
 
 // coalesceFor is the coalesce_acks of one side of the bench (instance
@@ -186,8 +188,8 @@ func startSelfInstance(ctx context.Context, log *zap.Logger, set selfSetup, in s
 	}, nil
 }
 
-// serveSelf is the child: it runs the local instance and the proxy in
-// front of it until stdin closes.
+// serveSelf is a child of --self: the local instance, or with
+// set.upstream the proxy in front of it, until stdin closes.
 func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) error {
 	// The logger serve uses by default (JSON at info), so that what the
 	// servers spend on logging is measured too; its lines go nowhere.
@@ -200,45 +202,25 @@ func serveSelf(ctx context.Context, set selfSetup, in io.Reader, out io.Writer) 
 	if err != nil {
 		return err
 	}
-	// Each instance's goroutines carry the profile label instance=local
-	// or instance=proxy (inherited by the goroutines they start), so that
-	// --pprof tells the proxy's share of the proxied run from the local
-	// instance's: go tool pprof -tagfocus instance=proxy.
-	var local *proxy.Server
-	var stopLocal func()
-	pprof.Do(ctx, pprof.Labels("instance", "local"), func(ctx context.Context) {
-		local, stopLocal, err = startSelfInstance(ctx, log, set, selfInstance{upstream: "local",
-			coalesce: coalesceFor(set.coalesce, "local"), blindAccounts: set.blind, sessions: sessionDir(set.sessions, "local")})
-	})
+	name, inst := "local instance", selfInstance{upstream: "local",
+		coalesce: coalesceFor(set.coalesce, "local"), blindAccounts: set.blind, sessions: sessionDir(set.sessions, "local")}
+	if set.upstream != "" {
+		name, inst = "proxy instance", selfInstance{upstream: set.upstream,
+			coalesce: coalesceFor(set.coalesce, "proxy"), sessions: sessionDir(set.sessions, "proxy")}
+	}
+	srv, stop, err := startSelfInstance(ctx, log, set, inst)
 	if err != nil {
-		return fmt.Errorf("local instance: %w", err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	defer stopLocal()
-	if set.localOnly {
-		return serveStats(in, out, local.AuthAddr("bench").String(), "-", local.Conns)
-	}
-	up := local.AuthAddr("bench").String()
-	if set.platform == "switch" {
-		up = "ws://" + up
-	}
-	var px *proxy.Server
-	var stopProxy func()
-	pprof.Do(ctx, pprof.Labels("instance", "proxy"), func(ctx context.Context) {
-		px, stopProxy, err = startSelfInstance(ctx, log, set, selfInstance{upstream: up,
-			coalesce: coalesceFor(set.coalesce, "proxy"), sessions: sessionDir(set.sessions, "proxy")})
-	})
-	if err != nil {
-		return fmt.Errorf("proxy instance: %w", err)
-	}
-	defer stopProxy()
-	return serveStats(in, out, local.AuthAddr("bench").String(), px.AuthAddr("bench").String(), func() int { return local.Conns() + px.Conns() })
+	defer stop()
+	return serveStats(in, out, srv.AuthAddr("bench").String(), srv.Conns)
 }
 
-// serveStats announces the child's addresses (proxy "-": none) and
-// answers the parent's lines until stdin closes; conns counts the
-// servers' open console connections.
-func serveStats(in io.Reader, out io.Writer, local, proxy string, conns func() int) error {
-	fmt.Fprintf(out, "ready %s %s\n", local, proxy)
+// serveStats announces the child's authentication address and answers
+// the parent's lines until stdin closes; conns counts the server's open
+// console connections.
+func serveStats(in io.Reader, out io.Writer, addr string, conns func() int) error {
+	fmt.Fprintf(out, "ready %s\n", addr)
 	sc := bufio.NewScanner(in)
 	var prof profiler
 	defer prof.stopCPU()
@@ -273,35 +255,21 @@ func serveStats(in io.Reader, out io.Writer, local, proxy string, conns func() i
 	return nil
 }
 
-// selfServer is the parent's handle on the child.
+// selfServer is the parent's handle on one child.
 type selfServer struct {
-	cmd           *exec.Cmd
-	stdin         io.WriteCloser
-	lines         *bufio.Scanner
-	direct, proxy string
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	lines *bufio.Scanner
+	addr  string // the server's authentication address
 }
 
-// startSelf starts the child and waits for its addresses.
+// startSelf starts a child and waits for its address.
 func startSelf(ctx context.Context, set selfSetup) (*selfServer, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"bench", "--self-serve", "--profile", set.platform, "--access-key", set.key, "--coalesce-acks", set.coalesce}
-	if set.blind > 0 && !set.localOnly {
-		// The child makes as many blind accounts as there are clients.
-		args = append(args, "--blind", "--clients", strconv.Itoa(set.blind))
-	}
-	if set.sessions != "" {
-		args = append(args, "--session-logs", set.sessions)
-	}
-	if set.localOnly {
-		args = append(args, "--scenario", scenarioAutomatch, "--clients", strconv.Itoa(set.blind))
-	}
-	if set.store.postgres != "" {
-		args = append(args, "--redis-prefix", set.store.redisPrefix)
-	}
-	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd := exec.CommandContext(ctx, exe, selfArgs(set)...)
 	if st := set.store; st.postgres != "" {
 		// The URLs, which may hold passwords, go by the environment
 		// (the flags' defaults), not the command line others can read.
@@ -320,13 +288,72 @@ func startSelf(ctx context.Context, set selfSetup) (*selfServer, error) {
 		return nil, fmt.Errorf("start server process: %w", err)
 	}
 	s := &selfServer{cmd: cmd, stdin: stdin, lines: bufio.NewScanner(stdout)}
-	f, err := s.line("ready", 3)
+	f, err := s.line("ready", 2)
 	if err != nil {
 		s.stop()
 		return nil, err
 	}
-	s.direct, s.proxy = f[0], f[1]
+	s.addr = f[0]
 	return s, nil
+}
+
+// selfArgs is the command line of the child that runs set.
+func selfArgs(set selfSetup) []string {
+	args := []string{"bench", "--self-serve", "--profile", set.platform, "--access-key", set.key, "--coalesce-acks", set.coalesce}
+	if set.upstream != "" {
+		args = append(args, "--self-upstream", set.upstream)
+	} else if set.blind > 0 {
+		// The local instance's child makes this many blind accounts.
+		args = append(args, "--blind", "--clients", strconv.Itoa(set.blind))
+	}
+	if set.sessions != "" {
+		args = append(args, "--session-logs", set.sessions)
+	}
+	if set.store.postgres != "" {
+		args = append(args, "--redis-prefix", set.store.redisPrefix)
+	}
+	return args
+}
+
+// selfPair is the parent's handle on the two children of --self.
+type selfPair struct {
+	local, proxy *selfServer
+}
+
+// startSelfPair starts the local instance's child, then the proxy's in
+// front of it.
+func startSelfPair(ctx context.Context, set selfSetup) (*selfPair, error) {
+	local, err := startSelf(ctx, set)
+	if err != nil {
+		return nil, fmt.Errorf("local instance: %w", err)
+	}
+	set.upstream, set.blind = local.addr, 0
+	if set.platform == "switch" {
+		set.upstream = "ws://" + local.addr
+	}
+	px, err := startSelf(ctx, set)
+	if err != nil {
+		local.stop()
+		return nil, fmt.Errorf("proxy instance: %w", err)
+	}
+	return &selfPair{local: local, proxy: px}, nil
+}
+
+// cpu reads each child's CPU time so far.
+func (p *selfPair) cpu() (local, proxy time.Duration, err error) {
+	if local, err = p.local.cpu(); err != nil {
+		return 0, 0, err
+	}
+	if proxy, err = p.proxy.cpu(); err != nil {
+		return 0, 0, err
+	}
+	return local, proxy, nil
+}
+
+// stop stops both children, the proxy first.
+func (p *selfPair) stop() {
+	p.proxy.stop()
+	p.local.stop()
 }
 
 // line reads the child's next line, which must start with word and hold

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startChild runs one child of --self in this process, as the parent's
+// pipes would, and returns its address; the child stops when the test
+// ends, as it does when the parent closes its input.
+func startChild(t *testing.T, set selfSetup) string {
+	t.Helper()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := serveSelf(context.Background(), set, inR, outW)
+		_ = outW.CloseWithError(io.EOF)
+		done <- err
+	}()
+	t.Cleanup(func() {
+		_ = inW.Close()
+		if err := <-done; err != nil {
+			t.Errorf("child: %v", err)
+		}
+	})
+	line, err := bufio.NewReader(outR).ReadString('\n')
+	if err != nil {
+		t.Fatalf("child said nothing: %v", err)
+	}
+	f := strings.Fields(line)
+	if len(f) != 2 || f[0] != "ready" {
+		t.Fatalf("child said %q, want ready ADDR", line)
+	}
+	go func() { _, _ = io.Copy(io.Discard, outR) }()
+	return f[1]
+}
+
+// TestSelfChildrenServeAPair: the local instance's child knows the blind
+// accounts, the proxy's runs in front of it and does not. Consoles with
+// blind accounts log in and call through the proxy's child, which only
+// works when it forwards to the local one.
+func TestSelfChildrenServeAPair(t *testing.T) {
+	set := selfSetup{platform: "wiiu", key: benchAccessKeys["wiiu"], coalesce: "default", blind: 2}
+	local := startChild(t, set)
+	set.upstream, set.blind = local, 0
+	px := startChild(t, set)
+	o := benchOptions{profile: "wiiu", blind: true, coalesce: "default"}
+	cc, err := benchClientConfig(o, set.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc.Addr, cc.Password = px, blindBenchPassword
+	r, err := runLoad(t.Context(), cc, o.users(), 2, 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.logins != 2 || r.calls() == 0 || r.callErrs != 0 {
+		t.Fatalf("through the proxy's child: %d logins (%v), %d calls, %d failed", r.logins, r.loginErrs, r.calls(), r.callErrs)
+	}
+}
+
+// The local instance's child is told to make the blind accounts; the
+// proxy's is told its upstream and never the accounts.
+func TestSelfArgs(t *testing.T) {
+	set := selfSetup{platform: "wiiu", key: "k", coalesce: "none", blind: 3}
+	local := selfArgs(set)
+	if !slices.Contains(local, "--blind") || slices.Contains(local, "--self-upstream") {
+		t.Errorf("local instance's child: %q", local)
+	}
+	if i := slices.Index(local, "--clients"); i < 0 || local[i+1] != "3" {
+		t.Errorf("local instance's child: %q, want --clients 3", local)
+	}
+	set.upstream, set.blind = "127.0.0.1:1", 0
+	px := selfArgs(set)
+	if i := slices.Index(px, "--self-upstream"); i < 0 || px[i+1] != "127.0.0.1:1" || slices.Contains(px, "--blind") {
+		t.Errorf("proxy's child: %q", px)
+	}
+}
+
+// TestCPUSummaryIsTheMedian: the CPU summary gives, per server, the
+// median and range of its CPU per call over the rounds.
+func TestCPUSummaryIsTheMedian(t *testing.T) {
+	run := func(local, proxy time.Duration) *loadResult {
+		r := fakeRun(1, time.Millisecond)
+		r.localCPU, r.proxyCPU = local, proxy
+		return r
+	}
+	us := time.Microsecond
+	rounds := []benchRound{
+		{run(10*us, 0), run(16*us, 22*us)},
+		{run(12*us, 0), run(15*us, 21*us)},
+		{run(11*us, 0), run(17*us, 40*us)},
+	}
+	var b strings.Builder
+	printCPUSummary(&b, rounds, "proxy")
+	want := "median of 3 rounds: CPU of the local instance, direct: 11µs per call (10µs to 12µs)\n" +
+		"median of 3 rounds: CPU of the proxy: 22µs per call (21µs to 40µs)\n" +
+		"median of 3 rounds: CPU of the local instance behind it: 16µs per call (15µs to 17µs)\n"
+	if b.String() != want {
+		t.Fatalf("summary:\n got %q\nwant %q", b.String(), want)
+	}
+}

@@ -17,9 +17,10 @@
 //   - since_time is 2000-01-01 00:00:00, Pretendo's value said to match the
 //     real server.
 //   - Friend modes (2, 3) rank the caller and its friends among
-//     themselves; the friends come from the host's friend source (none by default:
-//     then mode 2 answers like 4 and mode 3 like 1). GetRankingByPIDList
-//     and ByUniqueIdList rank the listed users among themselves too.
+//     themselves; the friends come from the host's friend source (none by
+//     default: then both answer like 4, the user's own entries).
+//     GetRankingByPIDList and ByUniqueIdList rank the listed users among
+//     themselves too.
 package ranking
 
 import (
@@ -459,7 +460,9 @@ func (s *Server) rank(ctx context.Context, c *rpc.Call, mode uint8, cat uint32, 
 			return nil, s.fail(c, "friends", err)
 		}
 		if len(friends) == 0 {
-			mode = map[uint8]uint8{ModeFriends: ModeSelf, ModeFriendsAround: ModeGlobalAround}[mode]
+			// Only the user is left to rank: its own entries, never the
+			// global neighbours (strangers in a friend list).
+			mode = ModeSelf
 		} else {
 			return s.rankUsers(ctx, c, append([]uint64{pid}, friends...), nil, mode, cat, p, uid, pid)
 		}

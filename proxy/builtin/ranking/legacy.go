@@ -3,9 +3,11 @@ package ranking
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/protocols/ranking"
 	"github.com/nexproxy/nexproxy/rmc/protocols/ranking/legacy"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
@@ -252,7 +254,8 @@ func (l *legacyServer) data(ctx context.Context, c *rpc.Call, es []store.RankedS
 }
 
 // GetScore lists a category (mode 0 from offset, 1 around the caller, 4
-// the caller's entries).
+// the caller's entries; 2 and 3 as 0 and 1 over the caller and its
+// friends, ranked among themselves).
 func (l *legacyServer) GetScore(ctx context.Context, c *rpc.Call, req *legacy.GetScoreRequest) (*legacy.GetScoreResponse, error) {
 	if err := onSecure(c); err != nil {
 		return nil, err
@@ -262,13 +265,15 @@ func (l *legacyServer) GetScore(ctx context.Context, c *rpc.Call, req *legacy.Ge
 	var err error
 	pid := c.Session.PID()
 	switch req.Mode {
-	case ModeGlobal, ModeFriends:
+	case ModeGlobal:
 		es, err = l.s.store.Page(ctx, l.s.game, req.Category, o, req.Offset, int(req.Length))
-	case ModeGlobalAround, ModeFriendsAround:
+	case ModeGlobalAround:
 		var mine []store.RankedScore
 		if mine, err = l.s.store.Entries(ctx, l.s.game, req.Category, o, pid); err == nil && len(mine) > 0 {
 			es, err = l.s.store.Around(ctx, l.s.game, req.Category, o, pid, mine[0].UniqueID, int(req.Length))
 		}
+	case ModeFriends, ModeFriendsAround:
+		es, err = l.friendScores(ctx, req, o, pid)
 	case ModeSelf:
 		es, err = l.s.store.Entries(ctx, l.s.game, req.Category, o, pid)
 	default:
@@ -282,6 +287,24 @@ func (l *legacyServer) GetScore(ctx context.Context, c *rpc.Call, req *legacy.Ge
 		return nil, err
 	}
 	return &legacy.GetScoreResponse{Code: 30, Data: d}, nil
+}
+
+// friendScores answers GetScore's friend modes: like modes 0 and 1 over
+// pid and its friends ranked among themselves, or pid's own entries when
+// it has no friends.
+func (l *legacyServer) friendScores(ctx context.Context, req *legacy.GetScoreRequest, o store.RankingOrder, pid uint64) ([]store.RankedScore, error) {
+	circle, err := l.s.circle(ctx, pid)
+	if err != nil {
+		return nil, fmt.Errorf("friends: %w", err)
+	}
+	if circle == nil {
+		return l.s.store.Entries(ctx, l.s.game, req.Category, o, pid)
+	}
+	all, err := l.s.usersRanked(ctx, req.Category, o, circle, nil)
+	if err != nil {
+		return nil, err
+	}
+	return window(all, req.Mode, ranking.RankingOrderParam{Offset: req.Offset, Count: req.Length}, pid, 0), nil
 }
 
 // GetSelfScore lists the window of length entries around the caller's

@@ -97,3 +97,44 @@ func TestLegacy(t *testing.T) {
 		}
 	})
 }
+
+// TestLegacyFriendModes: GetScore modes 2 and 3 rank the caller among its
+// friends only; without friends they list the caller's own entries.
+func TestLegacyFriendModes(t *testing.T) {
+	host := servicetest.Host(t)
+	host.Friends = fakeFriends{1001: {1003}}
+	srv := servicetest.Start(t, servicetest.Game{Platform: "3ds", NEX: 20000, TOML: "[games.ranking]\n"}, host)
+	var cls []*legacy.Client
+	for _, u := range []string{"1001:pw1", "1002:pw2", "1003:pw3"} {
+		c := srv.Login(t, u)
+		cls = append(cls, legacy.NewClient(c.Secure, c.Settings))
+	}
+	ctx := ctxT(t)
+	for i, sc := range []uint32{300, 100, 200} {
+		if _, err := cls[i].UploadScore(ctx, &legacy.UploadScoreRequest{UniqueID: 7, Category: 3, Scores: []uint32{sc, 0}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := func(cl *legacy.Client, mode uint8, length uint8) (pids []uint64, ranks []uint32) {
+		t.Helper()
+		gs, err := cl.GetScore(ctx, &legacy.GetScoreRequest{Mode: mode, Category: 3, Length: length})
+		if err != nil {
+			t.Fatalf("GetScore mode %d: %v", mode, err)
+		}
+		for _, d := range gs.Data {
+			pids, ranks = append(pids, d.PID), append(ranks, d.Order)
+		}
+		return pids, ranks
+	}
+	if pids, ranks := rows(cls[0], 2, 10); !slices.Equal(pids, []uint64{1003, 1001}) || !slices.Equal(ranks, []uint32{1, 2}) {
+		t.Errorf("friend range: %v %v", pids, ranks)
+	}
+	if pids, _ := rows(cls[0], 3, 3); !slices.Equal(pids, []uint64{1003, 1001}) {
+		t.Errorf("friend near: %v", pids)
+	}
+	for _, mode := range []uint8{2, 3} {
+		if pids, ranks := rows(cls[1], mode, 10); !slices.Equal(pids, []uint64{1002}) || !slices.Equal(ranks, []uint32{1}) {
+			t.Errorf("mode %d without friends: %v %v", mode, pids, ranks)
+		}
+	}
+}

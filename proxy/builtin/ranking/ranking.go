@@ -17,9 +17,10 @@
 //   - since_time is 2000-01-01 00:00:00, Pretendo's value said to match the
 //     real server.
 //   - Friend modes (2, 3) rank the caller and its friends among
-//     themselves; the friends come from the host's friend source (none by default:
-//     then mode 2 answers like 4 and mode 3 like 1). GetRankingByPIDList
-//     and ByUniqueIdList rank the listed users among themselves too.
+//     themselves; the friends come from the host's friend source (none by
+//     default: then both answer like 4, the user's own entries).
+//     GetRankingByPIDList and ByUniqueIdList rank the listed users among
+//     themselves too.
 package ranking
 
 import (
@@ -454,14 +455,14 @@ func (s *Server) rank(ctx context.Context, c *rpc.Call, mode uint8, cat uint32, 
 		return nil, s.fail(c, "get ranking", err)
 	}
 	if mode == ModeFriends || mode == ModeFriendsAround {
-		friends, err := s.friends.FriendsOf(ctx, s.game, pid)
+		circle, err := s.circle(ctx, pid)
 		if err != nil {
 			return nil, s.fail(c, "friends", err)
 		}
-		if len(friends) == 0 {
-			mode = map[uint8]uint8{ModeFriends: ModeSelf, ModeFriendsAround: ModeGlobalAround}[mode]
+		if circle == nil {
+			mode = ModeSelf
 		} else {
-			return s.rankUsers(ctx, c, append([]uint64{pid}, friends...), nil, mode, cat, p, uid, pid)
+			return s.rankUsers(ctx, c, circle, nil, mode, cat, p, uid, pid)
 		}
 	}
 	var entries []store.RankedScore
@@ -504,20 +505,25 @@ func (s *Server) result(ctx context.Context, c *rpc.Call, entries []store.Ranked
 	return &ranking.RankingResult{Data: rows, Total: total, SinceTime: sinceTime}, nil
 }
 
-// rankUsers answers over the entries of the listed PIDs or unique ids,
-// ranked among themselves.
-func (s *Server) rankUsers(ctx context.Context, c *rpc.Call, pids, ids []uint64, mode uint8, cat uint32, p ranking.RankingOrderParam, uid, pid uint64) (*ranking.RankingResult, error) {
-	if len(pids) > maxListedUsers || len(ids) > maxListedUsers || mode > ModeSelf {
-		return nil, rpc.Fail(rmc.ResultRankingInvalidArgument)
+// circle returns pid and its friends, the users the friend modes (2, 3)
+// rank, or nil when pid has no friends: then only pid's own entries are
+// listed, as mode 4 does (services.md §5.3), never strangers.
+func (s *Server) circle(ctx context.Context, pid uint64) ([]uint64, error) {
+	friends, err := s.friends.FriendsOf(ctx, s.game, pid)
+	if err != nil || len(friends) == 0 {
+		return nil, err
 	}
-	o, err := s.order(ctx, cat, p)
-	if err != nil {
-		return nil, s.fail(c, "get ranking", err)
-	}
+	return append([]uint64{pid}, friends...), nil
+}
+
+// usersRanked returns the entries of the listed PIDs and unique ids under
+// o, ranked among themselves.
+func (s *Server) usersRanked(ctx context.Context, cat uint32, o store.RankingOrder, pids, ids []uint64) ([]store.RankedScore, error) {
 	var all []store.RankedScore
 	if ids != nil {
+		var err error
 		if all, err = s.store.ByUniqueIDs(ctx, s.game, cat, o, ids); err != nil {
-			return nil, s.fail(c, "get ranking", err)
+			return nil, err
 		}
 	}
 	seen := map[uint64]bool{}
@@ -528,11 +534,27 @@ func (s *Server) rankUsers(ctx context.Context, c *rpc.Call, pids, ids []uint64,
 		seen[u] = true
 		e, err := s.store.Entries(ctx, s.game, cat, o, u)
 		if err != nil {
-			return nil, s.fail(c, "get ranking", err)
+			return nil, err
 		}
 		all = append(all, e...)
 	}
-	all = subset(all, o)
+	return subset(all, o), nil
+}
+
+// rankUsers answers over the entries of the listed PIDs or unique ids,
+// ranked among themselves.
+func (s *Server) rankUsers(ctx context.Context, c *rpc.Call, pids, ids []uint64, mode uint8, cat uint32, p ranking.RankingOrderParam, uid, pid uint64) (*ranking.RankingResult, error) {
+	if len(pids) > maxListedUsers || len(ids) > maxListedUsers || mode > ModeSelf {
+		return nil, rpc.Fail(rmc.ResultRankingInvalidArgument)
+	}
+	o, err := s.order(ctx, cat, p)
+	if err != nil {
+		return nil, s.fail(c, "get ranking", err)
+	}
+	all, err := s.usersRanked(ctx, cat, o, pids, ids)
+	if err != nil {
+		return nil, s.fail(c, "get ranking", err)
+	}
 	return s.result(ctx, c, window(all, mode, p, pid, uid), uint32(len(all)))
 }
 

@@ -491,23 +491,25 @@ func (f fakeFriends) FriendsOf(_ context.Context, _ string, pid uint64) ([]uint6
 }
 
 // TestFriendModes: modes 2 and 3 over the caller and its friends; with
-// no friend source they answer like 4 and 1.
+// no friend source both answer like 4 (never with strangers).
 func TestFriendModes(t *testing.T) {
 	ps := start(t, backends()[0], "")
 	a := ps[0]
-	r, err := getRanking(t, a, rk.ModeFriends, 9999, order(1, 0, 10), 0, 1040)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pids, ranks := pidsRanks(r); !slices.Equal(pids, []uint64{1040}) || !slices.Equal(ranks, []uint32{41}) {
-		t.Fatalf("no friends, mode 2: %v %v", pids, ranks)
+	for _, mode := range []uint8{rk.ModeFriends, rk.ModeFriendsAround} {
+		r, err := getRanking(t, a, mode, 9999, order(1, 0, 10), 0, 1040)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pids, ranks := pidsRanks(r); !slices.Equal(pids, []uint64{1040}) || !slices.Equal(ranks, []uint32{41}) || r.Total != 80 {
+			t.Fatalf("no friends, mode %d: %v %v total %d", mode, pids, ranks, r.Total)
+		}
 	}
 	host := servicetest.Host(t)
 	host.Friends = fakeFriends{1040: {1070, 1002, 1010}}
 	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu", TOML: baseTOML}, host)
 	c := srv.Login(t, "1001:pw1")
 	p := player{pid: 1001, cl: ranking.NewClient(c.Secure, c.Settings)}
-	r, err = getRanking(t, p, rk.ModeFriends, 9999, order(1, 0, 10), 0, 1040)
+	r, err := getRanking(t, p, rk.ModeFriends, 9999, order(1, 0, 10), 0, 1040)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -647,7 +647,9 @@ func fromV1(id uint64, p *ds.DataStoreChangeMetaParamV1) ds.DataStoreChangeMetaP
 	if id == 0 {
 		id = p.DataID
 	}
-	return ds.DataStoreChangeMetaParam{DataID: id, ModifiesFlag: p.ModifiesFlag & 0x3F, Name: p.Name, Permission: p.Permission,
+	// The first revision has the fields of bits 0x1-0x20; 0x40 (refresh)
+	// needs none.
+	return ds.DataStoreChangeMetaParam{DataID: id, ModifiesFlag: p.ModifiesFlag & 0x7F, Name: p.Name, Permission: p.Permission,
 		DeletePermission: p.DeletePermission, Period: p.Period, MetaBinary: p.MetaBinary, Tags: p.Tags, UpdatePassword: p.UpdatePassword}
 }
 

@@ -587,11 +587,13 @@ func (s *server) changeMeta(ctx context.Context, c *rpc.Call, p *ds.DataStoreCha
 		if f&0x20 != 0 {
 			x.Tags = append([]string(nil), p.Tags...)
 		}
-		if f&0x40 != 0 || f&0x8 != 0 {
+		// 0x40 restarts the period from now; a new period alone counts
+		// from the last update, which it leaves as it is.
+		if f&0x40 != 0 {
 			x.Updated = now
-			if x.Expires.Before(forever) {
-				x.Expires = now.Add(time.Duration(x.Period) * 24 * time.Hour)
-			}
+		}
+		if f&(0x40|0x8) != 0 && x.Expires.Before(forever) {
+			x.Expires = x.Updated.Add(time.Duration(x.Period) * 24 * time.Hour)
 		}
 		if f&0x80 != 0 {
 			x.DataType = p.DataType

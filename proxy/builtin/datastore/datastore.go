@@ -119,7 +119,7 @@ func init() {
 
 // presigner is what the s3 objects backend adds.
 type presigner interface {
-	PresignPost(ctx context.Context, key string, maxSize int64, expiry time.Duration) (*url.URL, map[string]string, error)
+	PresignPost(ctx context.Context, key string, size int64, expiry time.Duration) (*url.URL, map[string]string, error)
 	PresignGet(ctx context.Context, key string, expiry time.Duration) (*url.URL, error)
 }
 

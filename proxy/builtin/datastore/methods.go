@@ -410,7 +410,9 @@ func (s *server) GetObjectInfos(ctx context.Context, c *rpc.Call, req *ds.GetObj
 	}
 	out := &ds.GetObjectInfosResponse{}
 	for _, id := range req.DataIDs {
-		_, info, err := s.prepareGet(ctx, c, &ds.DataStorePrepareGetParam{DataID: id})
+		// By data id only: 0 is no object, not the caller's slot 0.
+		_, info, err := s.prepareGet(ctx, c, &ds.DataStorePrepareGetParam{DataID: id,
+			PersistenceTarget: ds.DataStorePersistenceTarget{PersistenceID: noSlot}})
 		if err != nil {
 			info = ds.DataStoreReqGetInfo{}
 		}

@@ -100,21 +100,43 @@ func (s *server) complete(ctx context.Context, c *rpc.Call, id uint64, success b
 		return rpc.Failf(rmc.ResultDataStoreUnknown, errors.New("uploaded size differs from the declared one"))
 	}
 	// The slot's previous object, whose content goes when publishing
-	// deletes it (delete_last_object).
+	// deletes it (delete_last_object) and which expires again when it is
+	// only detached.
 	var prev store.DataObject
-	if o.PersistenceSlot != noSlot && o.DeleteLastObject {
+	if o.PersistenceSlot != noSlot {
 		prev, _ = s.meta.GetBySlot(ctx, s.game, o.Owner, o.PersistenceSlot)
 	}
 	if err := s.publish(ctx, &o); err != nil {
 		return err
 	}
-	if prev.DataID != 0 {
+	switch {
+	case prev.DataID == 0:
+	case o.DeleteLastObject:
 		if err := s.objects.Delete(ctx, objectKey(s.game, prev.DataID, prev.Version)); err != nil {
 			s.log.Warn("datastore: remove replaced content", zap.Uint64("data_id", prev.DataID), zap.Error(err))
 		}
+	default:
+		s.detached(ctx, prev.DataID)
 	}
 	s.logCall(c, "datastore: published", zap.Uint64("data_id", id))
 	return nil
+}
+
+// detached makes an object that left its persistence slot without being
+// deleted expire again: its period from now, as UnperpetuateObject does
+// (only objects in a slot never expire). A failure only leaves the object
+// without expiry, so it is logged.
+func (s *server) detached(ctx context.Context, id uint64) {
+	now := s.now().UTC()
+	_, err := s.meta.Update(ctx, s.game, id, func(x *store.DataObject) error {
+		if x.Status == store.DataPublished && x.PersistenceSlot == noSlot && !x.Expires.Before(forever) {
+			x.Expires = now.Add(time.Duration(x.Period) * 24 * time.Hour)
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.Warn("datastore: expiry of a detached object", zap.Uint64("data_id", id), zap.Error(err))
+	}
 }
 
 // remove deletes an object and its content.

@@ -489,11 +489,15 @@ func (s *server) PerpetuateObject(ctx context.Context, c *rpc.Call, req *ds.Perp
 	if o.Owner != c.Session.PID() {
 		return nil, fail(rmc.ResultDataStorePermissionDenied)
 	}
-	if _, err := s.meta.Perpetuate(ctx, s.game, o.Owner, req.PersistenceSlotID, o.DataID, req.DeleteLastObject); err != nil {
+	prev, err := s.meta.Perpetuate(ctx, s.game, o.Owner, req.PersistenceSlotID, o.DataID, req.DeleteLastObject)
+	if err != nil {
 		return nil, storeErr(err)
 	}
 	if _, err := s.meta.Update(ctx, s.game, o.DataID, func(x *store.DataObject) error { x.Expires = forever; return nil }); err != nil {
 		return nil, storeErr(err)
+	}
+	if prev != 0 && !req.DeleteLastObject {
+		s.detached(ctx, prev)
 	}
 	return &ds.PerpetuateObjectResponse{}, nil
 }

@@ -3,6 +3,7 @@ package datastore
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/nexproxy/nexproxy/internal/store"
@@ -164,8 +165,24 @@ func (s *server) search(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchP
 	case total >= countLimit:
 		res.TotalCountType = 1
 	}
+	// The query finds objects for friend recipients (permission 4) by
+	// their recipients alone; those whose owner is not the caller's friend
+	// leave the page, which the caller could not read (GetMeta), and, as in
+	// Pretendo's DataStore, the total stays as counted.
+	pid := c.Session.PID()
+	var friends []uint64
+	fetched := false
 	for i := range objs {
-		res.Result = append(res.Result, metaInfo(&objs[i], p.ResultOption))
+		o := &objs[i]
+		if o.Permission.Permission == 4 && o.Owner != pid {
+			if !fetched {
+				friends, fetched = s.friendsOf(ctx, pid), true
+			}
+			if !slices.Contains(friends, o.Owner) {
+				continue
+			}
+		}
+		res.Result = append(res.Result, metaInfo(o, p.ResultOption))
 	}
 	return res, nil
 }

@@ -206,8 +206,10 @@ func (s *Objects) PresignGet(ctx context.Context, key string, expiry time.Durati
 }
 
 // PresignPost returns the URL and form fields of an HTTP POST upload of key
-// of at most maxSize bytes until expiry (DataStore PreparePostObject).
-func (s *Objects) PresignPost(ctx context.Context, key string, maxSize int64, expiry time.Duration) (*url.URL, map[string]string, error) {
+// of exactly size bytes until expiry (DataStore PreparePostObject): the
+// policy pins the size, so S3 refuses a short or long upload itself
+// (services.md §7.3).
+func (s *Objects) PresignPost(ctx context.Context, key string, size int64, expiry time.Duration) (*url.URL, map[string]string, error) {
 	name, err := s.name(key)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store/s3: presign post: %w", err)
@@ -222,7 +224,7 @@ func (s *Objects) PresignPost(ctx context.Context, key string, maxSize int64, ex
 	if err := p.SetExpires(time.Now().UTC().Add(expiry)); err != nil {
 		return nil, nil, fmt.Errorf("store/s3: presign post %s: %w", key, err)
 	}
-	if err := p.SetContentLengthRange(0, maxSize); err != nil {
+	if err := p.SetContentLengthRange(size, size); err != nil {
 		return nil, nil, fmt.Errorf("store/s3: presign post %s: %w", key, err)
 	}
 	u, form, err := s.mc.PresignedPostPolicy(ctx, p)

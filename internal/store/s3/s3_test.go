@@ -111,7 +111,7 @@ func TestPresign(t *testing.T) {
 		t.Errorf("presigned GET: %d %q", resp.StatusCode, body)
 	}
 
-	pu, form, err := o.PresignPost(ctx, "ghost/2", 1<<20, time.Minute)
+	pu, form, err := o.PresignPost(ctx, "ghost/2", 8, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,7 +119,7 @@ func init() {
 
 // presigner is what the s3 objects backend adds.
 type presigner interface {
-	PresignPost(ctx context.Context, key string, maxSize int64, expiry time.Duration) (*url.URL, map[string]string, error)
+	PresignPost(ctx context.Context, key string, size int64, expiry time.Duration) (*url.URL, map[string]string, error)
 	PresignGet(ctx context.Context, key string, expiry time.Duration) (*url.URL, error)
 }
 
@@ -382,12 +382,17 @@ func (s *server) resolve(ctx context.Context, c *rpc.Call, id uint64, t ds.DataS
 }
 
 func (s *server) isFriend(ctx context.Context, owner, pid uint64) bool {
-	fs, err := s.friends.FriendsOf(ctx, s.game, owner)
+	return slices.Contains(s.friendsOf(ctx, owner), pid)
+}
+
+// friendsOf returns pid's friends (none when the lookup fails).
+func (s *server) friendsOf(ctx context.Context, pid uint64) []uint64 {
+	fs, err := s.friends.FriendsOf(ctx, s.game, pid)
 	if err != nil {
 		s.log.Warn("datastore: friends", zap.Error(err))
-		return false
+		return nil
 	}
-	return slices.Contains(fs, pid)
+	return fs
 }
 
 func (s *server) permits(ctx context.Context, p store.DataPermission, owner, pid uint64) bool {

@@ -100,21 +100,43 @@ func (s *server) complete(ctx context.Context, c *rpc.Call, id uint64, success b
 		return rpc.Failf(rmc.ResultDataStoreUnknown, errors.New("uploaded size differs from the declared one"))
 	}
 	// The slot's previous object, whose content goes when publishing
-	// deletes it (delete_last_object).
+	// deletes it (delete_last_object) and which expires again when it is
+	// only detached.
 	var prev store.DataObject
-	if o.PersistenceSlot != noSlot && o.DeleteLastObject {
+	if o.PersistenceSlot != noSlot {
 		prev, _ = s.meta.GetBySlot(ctx, s.game, o.Owner, o.PersistenceSlot)
 	}
 	if err := s.publish(ctx, &o); err != nil {
 		return err
 	}
-	if prev.DataID != 0 {
+	switch {
+	case prev.DataID == 0:
+	case o.DeleteLastObject:
 		if err := s.objects.Delete(ctx, objectKey(s.game, prev.DataID, prev.Version)); err != nil {
 			s.log.Warn("datastore: remove replaced content", zap.Uint64("data_id", prev.DataID), zap.Error(err))
 		}
+	default:
+		s.detached(ctx, prev.DataID)
 	}
 	s.logCall(c, "datastore: published", zap.Uint64("data_id", id))
 	return nil
+}
+
+// detached makes an object that left its persistence slot without being
+// deleted expire again: its period from now, as UnperpetuateObject does
+// (only objects in a slot never expire). A failure only leaves the object
+// without expiry, so it is logged.
+func (s *server) detached(ctx context.Context, id uint64) {
+	now := s.now().UTC()
+	_, err := s.meta.Update(ctx, s.game, id, func(x *store.DataObject) error {
+		if x.Status == store.DataPublished && x.PersistenceSlot == noSlot && !x.Expires.Before(forever) {
+			x.Expires = now.Add(time.Duration(x.Period) * 24 * time.Hour)
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.Warn("datastore: expiry of a detached object", zap.Uint64("data_id", id), zap.Error(err))
+	}
 }
 
 // remove deletes an object and its content.
@@ -410,7 +432,9 @@ func (s *server) GetObjectInfos(ctx context.Context, c *rpc.Call, req *ds.GetObj
 	}
 	out := &ds.GetObjectInfosResponse{}
 	for _, id := range req.DataIDs {
-		_, info, err := s.prepareGet(ctx, c, &ds.DataStorePrepareGetParam{DataID: id})
+		// By data id only: 0 is no object, not the caller's slot 0.
+		_, info, err := s.prepareGet(ctx, c, &ds.DataStorePrepareGetParam{DataID: id,
+			PersistenceTarget: ds.DataStorePersistenceTarget{PersistenceID: noSlot}})
 		if err != nil {
 			info = ds.DataStoreReqGetInfo{}
 		}
@@ -587,11 +611,13 @@ func (s *server) changeMeta(ctx context.Context, c *rpc.Call, p *ds.DataStoreCha
 		if f&0x20 != 0 {
 			x.Tags = append([]string(nil), p.Tags...)
 		}
-		if f&0x40 != 0 || f&0x8 != 0 {
+		// 0x40 restarts the period from now; a new period alone counts
+		// from the last update, which it leaves as it is.
+		if f&0x40 != 0 {
 			x.Updated = now
-			if x.Expires.Before(forever) {
-				x.Expires = now.Add(time.Duration(x.Period) * 24 * time.Hour)
-			}
+		}
+		if f&(0x40|0x8) != 0 && x.Expires.Before(forever) {
+			x.Expires = x.Updated.Add(time.Duration(x.Period) * 24 * time.Hour)
 		}
 		if f&0x80 != 0 {
 			x.DataType = p.DataType
@@ -647,7 +673,9 @@ func fromV1(id uint64, p *ds.DataStoreChangeMetaParamV1) ds.DataStoreChangeMetaP
 	if id == 0 {
 		id = p.DataID
 	}
-	return ds.DataStoreChangeMetaParam{DataID: id, ModifiesFlag: p.ModifiesFlag & 0x3F, Name: p.Name, Permission: p.Permission,
+	// The first revision has the fields of bits 0x1-0x20; 0x40 (refresh)
+	// needs none.
+	return ds.DataStoreChangeMetaParam{DataID: id, ModifiesFlag: p.ModifiesFlag & 0x7F, Name: p.Name, Permission: p.Permission,
 		DeletePermission: p.DeletePermission, Period: p.Period, MetaBinary: p.MetaBinary, Tags: p.Tags, UpdatePassword: p.UpdatePassword}
 }
 

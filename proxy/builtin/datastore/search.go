@@ -3,6 +3,7 @@ package datastore
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/nexproxy/nexproxy/internal/store"
@@ -164,8 +165,24 @@ func (s *server) search(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchP
 	case total >= countLimit:
 		res.TotalCountType = 1
 	}
+	// The query finds objects for friend recipients (permission 4) by
+	// their recipients alone; those whose owner is not the caller's friend
+	// leave the page, which the caller could not read (GetMeta), and, as in
+	// Pretendo's DataStore, the total stays as counted.
+	pid := c.Session.PID()
+	var friends []uint64
+	fetched := false
 	for i := range objs {
-		res.Result = append(res.Result, metaInfo(&objs[i], p.ResultOption))
+		o := &objs[i]
+		if o.Permission.Permission == 4 && o.Owner != pid {
+			if !fetched {
+				friends, fetched = s.friendsOf(ctx, pid), true
+			}
+			if !slices.Contains(friends, o.Owner) {
+				continue
+			}
+		}
+		res.Result = append(res.Result, metaInfo(o, p.ResultOption))
 	}
 	return res, nil
 }
@@ -489,11 +506,15 @@ func (s *server) PerpetuateObject(ctx context.Context, c *rpc.Call, req *ds.Perp
 	if o.Owner != c.Session.PID() {
 		return nil, fail(rmc.ResultDataStorePermissionDenied)
 	}
-	if _, err := s.meta.Perpetuate(ctx, s.game, o.Owner, req.PersistenceSlotID, o.DataID, req.DeleteLastObject); err != nil {
+	prev, err := s.meta.Perpetuate(ctx, s.game, o.Owner, req.PersistenceSlotID, o.DataID, req.DeleteLastObject)
+	if err != nil {
 		return nil, storeErr(err)
 	}
 	if _, err := s.meta.Update(ctx, s.game, o.DataID, func(x *store.DataObject) error { x.Expires = forever; return nil }); err != nil {
 		return nil, storeErr(err)
+	}
+	if prev != 0 && !req.DeleteLastObject {
+		s.detached(ctx, prev)
 	}
 	return &ds.PerpetuateObjectResponse{}, nil
 }

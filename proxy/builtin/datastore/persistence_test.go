@@ -1,0 +1,40 @@
+package datastore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	ds "github.com/nexproxy/nexproxy/rmc/protocols/datastore"
+)
+
+// TestDetachedSlotObjectExpires: an object that leaves its persistence
+// slot without being deleted (a newer post or PerpetuateObject takes the
+// slot, delete_last_object false) expires again, its period from then on,
+// as UnperpetuateObject makes it.
+func TestDetachedSlotObjectExpires(t *testing.T) {
+	_, a, b := setup(t, nil)
+	ctx := context.Background()
+	p := postParam(0, 0)
+	p.Period = 20
+	p.PersistenceInitParam = ds.DataStorePersistenceInitParam{PersistenceID: 3}
+	first := upload(t, a, p, []byte("first"))
+	second := upload(t, a, p, []byte("second"))
+	p.PersistenceInitParam = ds.DataStorePersistenceInitParam{PersistenceID: 65535}
+	third := upload(t, a, p, []byte("third"))
+	if _, err := a.c.PerpetuateObject(ctx, &ds.PerpetuateObjectRequest{PersistenceSlotID: 3, DataID: third}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []uint64{first, second} {
+		m, err := b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(id, 0)})
+		if err != nil {
+			t.Fatalf("detached %d: %v", id, err)
+		}
+		if d := time.Until(m.Info.ExpireTime.Time()); d < 20*24*time.Hour-time.Minute || d > 20*24*time.Hour+time.Minute {
+			t.Errorf("detached %d expires %v, in %v; want its period of 20 days", id, m.Info.ExpireTime, d)
+		}
+	}
+	if m, err := b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(third, 0)}); err != nil || m.Info.ExpireTime.Year() != 9999 {
+		t.Errorf("object in the slot: %v, %v", m, err)
+	}
+}

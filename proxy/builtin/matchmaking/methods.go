@@ -222,11 +222,11 @@ func (s *server) AutoMatchmakeWithSearchCriteriaPostpone(ctx context.Context, c 
 
 // extraOK applies the filters that need the decoded session.
 func (cr *criterion) extraOK(g *store.Gathering, set rmc.Settings) bool {
-	if !cr.excludePasswords && cr.codeword == nil {
+	if !cr.excludeUser && !cr.excludeSystem && cr.codeword == nil {
 		return true
 	}
 	ms := fromStore(g, set)
-	if cr.excludePasswords && (ms.UserPasswordEnabled || ms.SystemPasswordEnabled) {
+	if cr.excludeUser && ms.UserPasswordEnabled || cr.excludeSystem && ms.SystemPasswordEnabled {
 		return false
 	}
 	return cr.codeword == nil || ms.Codeword == *cr.codeword

@@ -51,9 +51,11 @@ type criterion struct {
 	mode, minP, maxP, system  span
 	vacantOnly, excludeLocked bool
 	needHost                  bool
-	excludePasswords          bool
-	codeword                  *string
-	room                      int
+	// excludeUser and excludeSystem drop the sessions with that password
+	// enabled, each on its own (services.md §3.1).
+	excludeUser, excludeSystem bool
+	codeword                   *string
+	room                       int
 	// method is the selection method; near is the criteria's attribs[1]
 	// value (the lower end of a range) the nearest-neighbour methods
 	// measure from, when it parses.
@@ -68,7 +70,7 @@ func parseCriterion(c *mm.MatchmakeSessionSearchCriteria, nex4 bool) (*criterion
 		return nil, false
 	}
 	cr := &criterion{vacantOnly: c.VacantOnly, excludeLocked: c.ExcludeLocked, needHost: c.ExcludeNonHostPID,
-		excludePasswords: c.ExcludeUserPassword || c.ExcludeSystemPassword, room: max(int(c.VacantParticipants), 1),
+		excludeUser: c.ExcludeUserPassword, excludeSystem: c.ExcludeSystemPassword, room: max(int(c.VacantParticipants), 1),
 		method: c.SelectionMethod}
 	for i, a := range c.Attribs {
 		sp, ok := parseSpan(a)

@@ -1,0 +1,60 @@
+package matchmaking_test
+
+import (
+	"slices"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/nexproxy/nexproxy/internal/servicetest"
+	"github.com/nexproxy/nexproxy/rmc/protocols/common"
+	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
+	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
+)
+
+// browseIDs browses with sc and returns the gids found, in order.
+func browseIDs(t *testing.T, x *console, sc mm.MatchmakeSessionSearchCriteria) []uint32 {
+	t.Helper()
+	r, err := x.mx.BrowseMatchmakeSession(ctx(t), &matchmakeextension.BrowseMatchmakeSessionRequest{SearchCriteria: sc, Range: common.ResultRange{Size: 10}})
+	if err != nil {
+		t.Fatalf("browse: %v", err)
+	}
+	var out []uint32
+	for _, g := range r.Gatherings {
+		out = append(out, g.Value.(*mm.MatchmakeSession).ID)
+	}
+	return out
+}
+
+// TestBrowseExcludesEachPasswordOnItsOwn: exclude_user_password drops the
+// sessions with a user password only, exclude_system_password those with
+// a system password only (services.md §3.1).
+func TestBrowseExcludesEachPasswordOnItsOwn(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := servicetest.Start(t, nex4, nil)
+	a, b, c := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2"), login(t, srv, "1003:pw3")
+	withUser := newSession(1, 4)
+	withUser.UserPasswordEnabled, withUser.UserPassword = true, "secret"
+	user := createParam(t, a, withUser, 0)
+	system := createParam(t, b, newSession(1, 4), 0)
+	if _, err := b.mx.GenerateMatchmakeSessionSystemPassword(ctx(t), &matchmakeextension.GenerateMatchmakeSessionSystemPasswordRequest{GID: system.ID}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		user, system bool
+		want         []uint32
+	}{
+		{false, false, []uint32{user.ID, system.ID}},
+		{true, false, []uint32{system.ID}},
+		{false, true, []uint32{user.ID}},
+		{true, true, nil},
+	} {
+		sc := criteria("1", 0, "")
+		sc.ExcludeUserPassword, sc.ExcludeSystemPassword = tc.user, tc.system
+		got := browseIDs(t, c, sc)
+		slices.Sort(got) // selection method 0 orders at random
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("exclude user %v system %v: found %v, want %v", tc.user, tc.system, got, tc.want)
+		}
+	}
+}

@@ -58,3 +58,33 @@ func TestBrowseExcludesEachPasswordOnItsOwn(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchByReferGID: on NEX 4 a criterion selects the sessions with
+// exactly its refer_gid, 0 included, as it does with the codeword
+// (services.md §3.1), in browses and auto-matchmake alike.
+func TestSearchByReferGID(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := servicetest.Start(t, nex4, nil)
+	a, b, c := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2"), login(t, srv, "1003:pw3")
+	plain := createParam(t, a, newSession(1, 4), 0)
+	referring := newSession(1, 4)
+	referring.ReferGID = plain.ID
+	ref := createParam(t, b, referring, 0)
+
+	sc := criteria("1", 0, "")
+	if got := browseIDs(t, c, sc); !slices.Equal(got, []uint32{plain.ID}) {
+		t.Errorf("refer_gid 0: found %v, want [%d]", got, plain.ID)
+	}
+	sc.ReferGID = plain.ID
+	if got := browseIDs(t, c, sc); !slices.Equal(got, []uint32{ref.ID}) {
+		t.Errorf("refer_gid %d: found %v, want [%d]", plain.ID, got, ref.ID)
+	}
+	sc.ReferGID = 999
+	if got := browseIDs(t, c, sc); len(got) != 0 {
+		t.Errorf("refer_gid 999: found %v", got)
+	}
+	sc.ReferGID = plain.ID
+	if g := autoWith(t, c, 1, sc); g.ID != ref.ID {
+		t.Errorf("auto-matchmake with refer_gid %d joined %d, want %d", plain.ID, g.ID, ref.ID)
+	}
+}

@@ -222,11 +222,14 @@ func (s *server) AutoMatchmakeWithSearchCriteriaPostpone(ctx context.Context, c 
 
 // extraOK applies the filters that need the decoded session.
 func (cr *criterion) extraOK(g *store.Gathering, set rmc.Settings) bool {
-	if !cr.excludeUser && !cr.excludeSystem && cr.codeword == nil {
+	if !cr.excludeUser && !cr.excludeSystem && cr.codeword == nil && cr.referGID == nil {
 		return true
 	}
 	ms := fromStore(g, set)
 	if cr.excludeUser && ms.UserPasswordEnabled || cr.excludeSystem && ms.SystemPasswordEnabled {
+		return false
+	}
+	if cr.referGID != nil && ms.ReferGID != *cr.referGID {
 		return false
 	}
 	return cr.codeword == nil || ms.Codeword == *cr.codeword

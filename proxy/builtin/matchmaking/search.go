@@ -54,8 +54,11 @@ type criterion struct {
 	// excludeUser and excludeSystem drop the sessions with that password
 	// enabled, each on its own (services.md §3.1).
 	excludeUser, excludeSystem bool
-	codeword                   *string
-	room                       int
+	// codeword and referGID (NEX 4) select the sessions with exactly that
+	// codeword and refer_gid, "" and 0 included (services.md §3.1).
+	codeword *string
+	referGID *uint32
+	room     int
 	// method is the selection method; near is the criteria's attribs[1]
 	// value (the lower end of a range) the nearest-neighbour methods
 	// measure from, when it parses.
@@ -64,7 +67,8 @@ type criterion struct {
 }
 
 // parseCriterion parses c; false when any field does not parse. nex4
-// enables the codeword test (the field exists from NEX 4 only).
+// enables the codeword and refer_gid tests (the criteria carry them from
+// NEX 4 only).
 func parseCriterion(c *mm.MatchmakeSessionSearchCriteria, nex4 bool) (*criterion, bool) {
 	if len(c.Attribs) > maxAttribs {
 		return nil, false
@@ -97,8 +101,8 @@ func parseCriterion(c *mm.MatchmakeSessionSearchCriteria, nex4 bool) (*criterion
 		return nil, false
 	}
 	if nex4 {
-		cw := c.Codeword
-		cr.codeword = &cw
+		cw, ref := c.Codeword, c.ReferGID
+		cr.codeword, cr.referGID = &cw, &ref
 	}
 	return cr, true
 }

@@ -377,8 +377,11 @@ func pids(g *store.Gathering) []uint64 {
 
 // notifyJoin sends 3001 for a new participant: to the owner, or to every
 // participant with flag 0x400/0x800; not for the owner's own join unless
-// those flags are set (services.md §2.7, §4).
-func (s *server) notifyJoin(ctx context.Context, g *store.Gathering, joiner uint64, message string) {
+// those flags are set (services.md §2.7, §4). With 0x800 the joiner then
+// hears one 3001 per participant already there (§2.4, §2.8): every
+// distinct PID of g but the ones the same call added (fresh; none given:
+// the joiner alone).
+func (s *server) notifyJoin(ctx context.Context, g *store.Gathering, joiner uint64, message string, fresh ...uint64) {
 	all := g.Flags&(flagNotifyAll|flagNotifyAllNew) != 0
 	if joiner == g.Owner && !all {
 		return
@@ -387,10 +390,23 @@ func (s *server) notifyJoin(ctx context.Context, g *store.Gathering, joiner uint
 	if all {
 		to = pids(g)
 	}
-	s.notify(ctx, to, notification.NotificationEvent{
+	ev := notification.NotificationEvent{
 		SourcePID: joiner, Type: notifyParticipation, Param1: uint64(g.ID), Param2: joiner, Text: message,
 		Param3: uint64(g.Entries()),
-	})
+	}
+	s.notify(ctx, to, ev)
+	if g.Flags&flagNotifyAllNew == 0 {
+		return
+	}
+	if len(fresh) == 0 {
+		fresh = []uint64{joiner}
+	}
+	for _, p := range g.Participants {
+		if !slices.Contains(fresh, p.PID) {
+			ev.Param2 = p.PID
+			s.notify(ctx, []uint64{joiner}, ev)
+		}
+	}
 }
 
 // notifyLeave sends what services.md §2.9 lists after a leave: 109000

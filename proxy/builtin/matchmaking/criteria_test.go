@@ -7,6 +7,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/nexproxy/nexproxy/internal/servicetest"
+	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/common"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
@@ -86,5 +87,29 @@ func TestSearchByReferGID(t *testing.T) {
 	sc.ReferGID = plain.ID
 	if g := autoWith(t, c, 1, sc); g.ID != ref.ID {
 		t.Errorf("auto-matchmake with refer_gid %d joined %d, want %d", plain.ID, g.ID, ref.ID)
+	}
+}
+
+// TestNewSessionParam: a new session's MatchmakeParam carries the
+// server's @SR = true and @GIR = 3 beside the console's own entries
+// (services.md §2.7).
+func TestNewSessionParam(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := servicetest.Start(t, nex4, nil)
+	a := login(t, srv, "1001:pw1")
+	ms := newSession(1, 4)
+	ms.Param.Params.Set("mine", rmc.VariantOfInt(5))
+	got := createParam(t, a, ms, 0)
+	want := map[string]rmc.Variant{"mine": rmc.VariantOfInt(5), "@SR": {Type: rmc.VariantBool, Value: true}, "@GIR": rmc.VariantOfInt(3)}
+	if len(got.Param.Params) != len(want) {
+		t.Errorf("params = %+v, want %+v", got.Param.Params, want)
+	}
+	for k, v := range want {
+		if p, ok := got.Param.Params.Get(k); !ok || p != v {
+			t.Errorf("param %q = %+v %v, want %+v", k, p, ok, v)
+		}
+	}
+	if len(ms.Param.Params) != 1 {
+		t.Errorf("the request's params changed: %+v", ms.Param.Params)
 	}
 }

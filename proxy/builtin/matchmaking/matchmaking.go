@@ -50,6 +50,10 @@ const (
 	leaveTimeout   = 10 * time.Second
 )
 
+// geoIPUnused is the @GIR entry's value in a new session's MatchmakeParam
+// (matchmake_geo_ip_result 3, unused; services.md §2.7).
+const geoIPUnused = 3
+
 // Gathering flags the service acts on (services.md §2.4).
 const (
 	flagNotifyAll    = 0x400
@@ -265,7 +269,8 @@ func checkSession(ms *mm.MatchmakeSession) (*mm.MatchmakeSession, error) {
 
 // newGathering is what Create and auto-matchmake's create branch store
 // (services.md §2.7): the client's session with a new key, the caller as
-// owner and host, started now.
+// owner and host, started now, and the MatchmakeParam entries the server
+// adds: @SR = true and @GIR = 3 (geo-IP lookup unused).
 func (s *server) newGathering(c *rpc.Call, ms *mm.MatchmakeSession) (store.Gathering, error) {
 	cp := *ms
 	cp.SessionKey = make([]byte, sessionKeyLen)
@@ -275,6 +280,10 @@ func (s *server) newGathering(c *rpc.Call, ms *mm.MatchmakeSession) (store.Gathe
 	cp.StartedTime = rmc.Now()
 	cp.SystemPasswordEnabled = false
 	stripPrivate(&cp) // a console never sets the server's own entries
+	// A copy: the console's request keeps its own params.
+	cp.Param.Params = slices.Clone(cp.Param.Params)
+	cp.Param.Params.Set("@SR", rmc.Variant{Type: rmc.VariantBool, Value: true})
+	cp.Param.Params.Set("@GIR", rmc.VariantOfInt(geoIPUnused))
 	pid := c.Session.PID()
 	cp.Owner, cp.Host = pid, pid
 	g := toStore(&cp, c.Session.Settings)

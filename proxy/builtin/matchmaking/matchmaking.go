@@ -50,6 +50,10 @@ const (
 	leaveTimeout   = 10 * time.Second
 )
 
+// geoIPUnused is the @GIR entry's value in a new session's MatchmakeParam
+// (matchmake_geo_ip_result 3, unused; services.md §2.7).
+const geoIPUnused = 3
+
 // Gathering flags the service acts on (services.md §2.4).
 const (
 	flagNotifyAll    = 0x400
@@ -265,7 +269,8 @@ func checkSession(ms *mm.MatchmakeSession) (*mm.MatchmakeSession, error) {
 
 // newGathering is what Create and auto-matchmake's create branch store
 // (services.md §2.7): the client's session with a new key, the caller as
-// owner and host, started now.
+// owner and host, started now, and the MatchmakeParam entries the server
+// adds: @SR = true and @GIR = 3 (geo-IP lookup unused).
 func (s *server) newGathering(c *rpc.Call, ms *mm.MatchmakeSession) (store.Gathering, error) {
 	cp := *ms
 	cp.SessionKey = make([]byte, sessionKeyLen)
@@ -275,6 +280,10 @@ func (s *server) newGathering(c *rpc.Call, ms *mm.MatchmakeSession) (store.Gathe
 	cp.StartedTime = rmc.Now()
 	cp.SystemPasswordEnabled = false
 	stripPrivate(&cp) // a console never sets the server's own entries
+	// A copy: the console's request keeps its own params.
+	cp.Param.Params = slices.Clone(cp.Param.Params)
+	cp.Param.Params.Set("@SR", rmc.Variant{Type: rmc.VariantBool, Value: true})
+	cp.Param.Params.Set("@GIR", rmc.VariantOfInt(geoIPUnused))
 	pid := c.Session.PID()
 	cp.Owner, cp.Host = pid, pid
 	g := toStore(&cp, c.Session.Settings)
@@ -377,8 +386,11 @@ func pids(g *store.Gathering) []uint64 {
 
 // notifyJoin sends 3001 for a new participant: to the owner, or to every
 // participant with flag 0x400/0x800; not for the owner's own join unless
-// those flags are set (services.md §2.7, §4).
-func (s *server) notifyJoin(ctx context.Context, g *store.Gathering, joiner uint64, message string) {
+// those flags are set (services.md §2.7, §4). With 0x800 the joiner then
+// hears one 3001 per participant already there (§2.4, §2.8): every
+// distinct PID of g but the ones the same call added (fresh; none given:
+// the joiner alone).
+func (s *server) notifyJoin(ctx context.Context, g *store.Gathering, joiner uint64, message string, fresh ...uint64) {
 	all := g.Flags&(flagNotifyAll|flagNotifyAllNew) != 0
 	if joiner == g.Owner && !all {
 		return
@@ -387,10 +399,23 @@ func (s *server) notifyJoin(ctx context.Context, g *store.Gathering, joiner uint
 	if all {
 		to = pids(g)
 	}
-	s.notify(ctx, to, notification.NotificationEvent{
+	ev := notification.NotificationEvent{
 		SourcePID: joiner, Type: notifyParticipation, Param1: uint64(g.ID), Param2: joiner, Text: message,
 		Param3: uint64(g.Entries()),
-	})
+	}
+	s.notify(ctx, to, ev)
+	if g.Flags&flagNotifyAllNew == 0 {
+		return
+	}
+	if len(fresh) == 0 {
+		fresh = []uint64{joiner}
+	}
+	for _, p := range g.Participants {
+		if !slices.Contains(fresh, p.PID) {
+			ev.Param2 = p.PID
+			s.notify(ctx, []uint64{joiner}, ev)
+		}
+	}
 }
 
 // notifyLeave sends what services.md §2.9 lists after a leave: 109000

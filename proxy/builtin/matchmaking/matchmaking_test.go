@@ -216,6 +216,10 @@ func TestCreateJoinBrowseLeave(t *testing.T) {
 		t.Errorf("overfill: %v", err)
 	}
 
+	// The host's URLs are for participants only (services.md §2.11).
+	if _, err := c.mm.GetSessionURLs(cx, &mm.GetSessionURLsRequest{GID: cr.GID}); resultOf(err) != rmc.ResultRendezVousPermissionDenied {
+		t.Errorf("session urls for a non-participant: %v", err)
+	}
 	urls, err := b.mm.GetSessionURLs(cx, &mm.GetSessionURLsRequest{GID: cr.GID})
 	if err != nil {
 		t.Fatal(err)

@@ -222,11 +222,14 @@ func (s *server) AutoMatchmakeWithSearchCriteriaPostpone(ctx context.Context, c 
 
 // extraOK applies the filters that need the decoded session.
 func (cr *criterion) extraOK(g *store.Gathering, set rmc.Settings) bool {
-	if !cr.excludePasswords && cr.codeword == nil {
+	if !cr.excludeUser && !cr.excludeSystem && cr.codeword == nil && cr.referGID == nil {
 		return true
 	}
 	ms := fromStore(g, set)
-	if cr.excludePasswords && (ms.UserPasswordEnabled || ms.SystemPasswordEnabled) {
+	if cr.excludeUser && ms.UserPasswordEnabled || cr.excludeSystem && ms.SystemPasswordEnabled {
+		return false
+	}
+	if cr.referGID != nil && ms.ReferGID != *cr.referGID {
 		return false
 	}
 	return cr.codeword == nil || ms.Codeword == *cr.codeword
@@ -360,12 +363,17 @@ func (s *server) UpdateProgressScore(ctx context.Context, c *rpc.Call, req *matc
 	return &matchmakeextension.UpdateProgressScoreResponse{}, nil
 }
 
-// GetSessionURLs returns the station URLs the session's host registered
-// (services.md §2.2); empty when the host is not connected.
+// GetSessionURLs returns to a participant the station URLs the session's
+// host registered (services.md §2.2, §2.11); empty when the host is not
+// connected. Others get RendezVous::PermissionDenied: a console joins
+// before it connects to the host.
 func (s *server) GetSessionURLs(ctx context.Context, c *rpc.Call, req *mm.GetSessionURLsRequest) (*mm.GetSessionURLsResponse, error) {
 	g, err := s.gs.Get(ctx, s.game(), req.GID)
 	if err != nil {
 		return nil, s.failed(c, "get session", err)
+	}
+	if !g.Has(c.Session.PID()) {
+		return nil, rpc.Fail(rmc.ResultRendezVousPermissionDenied)
 	}
 	urls, err := s.hostURLs(ctx, c, &g)
 	if err != nil {

@@ -51,9 +51,14 @@ type criterion struct {
 	mode, minP, maxP, system  span
 	vacantOnly, excludeLocked bool
 	needHost                  bool
-	excludePasswords          bool
-	codeword                  *string
-	room                      int
+	// excludeUser and excludeSystem drop the sessions with that password
+	// enabled, each on its own (services.md §3.1).
+	excludeUser, excludeSystem bool
+	// codeword and referGID (NEX 4) select the sessions with exactly that
+	// codeword and refer_gid, "" and 0 included (services.md §3.1).
+	codeword *string
+	referGID *uint32
+	room     int
 	// method is the selection method; near is the criteria's attribs[1]
 	// value (the lower end of a range) the nearest-neighbour methods
 	// measure from, when it parses.
@@ -62,13 +67,14 @@ type criterion struct {
 }
 
 // parseCriterion parses c; false when any field does not parse. nex4
-// enables the codeword test (the field exists from NEX 4 only).
+// enables the codeword and refer_gid tests (the criteria carry them from
+// NEX 4 only).
 func parseCriterion(c *mm.MatchmakeSessionSearchCriteria, nex4 bool) (*criterion, bool) {
 	if len(c.Attribs) > maxAttribs {
 		return nil, false
 	}
 	cr := &criterion{vacantOnly: c.VacantOnly, excludeLocked: c.ExcludeLocked, needHost: c.ExcludeNonHostPID,
-		excludePasswords: c.ExcludeUserPassword || c.ExcludeSystemPassword, room: max(int(c.VacantParticipants), 1),
+		excludeUser: c.ExcludeUserPassword, excludeSystem: c.ExcludeSystemPassword, room: max(int(c.VacantParticipants), 1),
 		method: c.SelectionMethod}
 	for i, a := range c.Attribs {
 		sp, ok := parseSpan(a)
@@ -95,8 +101,8 @@ func parseCriterion(c *mm.MatchmakeSessionSearchCriteria, nex4 bool) (*criterion
 		return nil, false
 	}
 	if nex4 {
-		cw := c.Codeword
-		cr.codeword = &cw
+		cw, ref := c.Codeword, c.ReferGID
+		cr.codeword, cr.referGID = &cw, &ref
 	}
 	return cr, true
 }

@@ -145,11 +145,13 @@ func (s *server) notifyAdded(ctx context.Context, g *store.Gathering, caller uin
 	if creating && g.Flags&(flagNotifyAll|flagNotifyAllNew) == 0 {
 		return
 	}
+	fresh := others
 	if self {
-		s.notifyJoin(ctx, g, caller, message)
+		fresh = append([]uint64{caller}, others...)
+		s.notifyJoin(ctx, g, caller, message, fresh...)
 	}
 	for _, p := range others {
-		s.notifyJoin(ctx, g, p, message)
+		s.notifyJoin(ctx, g, p, message, fresh...)
 	}
 }
 

@@ -217,7 +217,11 @@ func (s *server) UpdateURLs(ctx context.Context, c *rpc.Call, req *secureconnect
 	return &secureconnection.UpdateURLsResponse{}, nil
 }
 
-// ReplaceURL replaces one of the console's stations.
+// ReplaceURL replaces the console's stations at the address and port of
+// req.URL by req.New, with the console's PID and RVCID (services.md §1.3,
+// as Pretendo does). The console names the station as it knows it, which
+// is not the stored text: the server added PID and RVCID, the console its
+// own RVCID and NAT findings, so the whole URL would rarely match.
 func (s *server) ReplaceURL(ctx context.Context, c *rpc.Call, req *secureconnection.ReplaceURLRequest) (*secureconnection.ReplaceURLResponse, error) {
 	if err := onSecure(c); err != nil {
 		return nil, err
@@ -229,19 +233,32 @@ func (s *server) ReplaceURL(ctx context.Context, c *rpc.Call, req *secureconnect
 	if cid == 0 {
 		return nil, rpc.Fail(rmc.ResultRendezVousNotAuthenticated)
 	}
-	old := req.URL.String()
+	pid := c.Session.PID()
+	repl := req.New.Clone()
+	repl.SetInt(rmc.URLPID, int64(pid))
+	repl.SetInt(rmc.URLRVCID, int64(cid))
 	stored := make([]string, len(urls))
 	for i, u := range urls {
-		if u.String() == old {
-			u = req.New
+		if sameEndpoint(&u, &req.URL) {
+			u = repl
 		}
 		stored[i] = u.String()
 	}
 	owner := store.Owner{Instance: s.instance, RVCID: cid}
-	if err := s.stations.Put(ctx, store.Station{Game: s.env.Game.Name, PID: c.Session.PID(), Owner: owner, URLs: stored}, leaseTTL); err != nil {
+	if err := s.stations.Put(ctx, store.Station{Game: s.env.Game.Name, PID: pid, Owner: owner, URLs: stored}, leaseTTL); err != nil {
 		return nil, s.failed(c, "store station", err)
 	}
 	return &secureconnection.ReplaceURLResponse{}, nil
+}
+
+// sameEndpoint reports whether both stations carry an address and a port
+// and they are equal.
+func sameEndpoint(a, b *rmc.StationURL) bool {
+	aa, ok1 := a.Address()
+	ap, ok2 := a.Port()
+	ba, ok3 := b.Address()
+	bp, ok4 := b.Port()
+	return ok1 && ok2 && ok3 && ok4 && aa == ba && ap == bp
 }
 
 // SendReport logs a console's report (its id and size).

@@ -55,3 +55,41 @@ func TestReplaceURLByAddress(t *testing.T) {
 		t.Errorf("public station %s, want %s", got.URLs[1].String(), r.PublicStation.String())
 	}
 }
+
+// TestRequestUrlsStaleCID: RequestUrls finds the console by its
+// connection id and, when that id is no longer live (the console
+// reconnected since the asker learnt it), by its PID, as Pretendo does:
+// the asker gets the console's current stations.
+func TestRequestUrlsStaleCID(t *testing.T) {
+	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	asker := srv.Login(t, "1002:pw2")
+	old := register(t, ctx, srv.Login(t, "1001:pw1"))
+	again := register(t, ctx, srv.Login(t, "1001:pw1"))
+	if old.ConnectionID == again.ConnectionID {
+		t.Fatalf("the reconnect kept connection id %d", old.ConnectionID)
+	}
+	sec := secureconnection.NewClient(asker.Secure, asker.Settings)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, err := sec.RequestUrls(ctx, &secureconnection.RequestUrlsRequest{CID: old.ConnectionID, PID: 1001})
+		if err == nil && got.Result && len(got.URLs) == 2 && got.URLs[1].String() == again.PublicStation.String() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("RequestUrls(old cid %d, 1001): %+v, %v (want the stations of cid %d)", old.ConnectionID, got, err, again.ConnectionID)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// By the live connection id, whatever the PID.
+	got, err := sec.RequestUrls(ctx, &secureconnection.RequestUrlsRequest{CID: again.ConnectionID, PID: 1001})
+	if err != nil || !got.Result || len(got.URLs) != 2 {
+		t.Fatalf("RequestUrls(cid %d): %+v, %v", again.ConnectionID, got, err)
+	}
+	// Neither known: false, no stations.
+	got, err = sec.RequestUrls(ctx, &secureconnection.RequestUrlsRequest{CID: 999999, PID: 4242})
+	if err != nil || got.Result || len(got.URLs) != 0 {
+		t.Fatalf("RequestUrls of nobody: %+v, %v", got, err)
+	}
+}

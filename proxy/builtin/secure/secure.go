@@ -173,12 +173,18 @@ func (s *server) RequestConnectionData(ctx context.Context, c *rpc.Call, req *se
 	return &secureconnection.RequestConnectionDataResponse{Result: true, ConnectionData: out}, nil
 }
 
-// RequestUrls returns the stations of pid (cid 0: whatever its connection).
+// RequestUrls returns the stations of the console with connection id
+// cid or, when no console has it, of pid, as Pretendo does (services.md
+// §1.3): the asker learnt both from a station URL, and a console that
+// reconnected since has a new id but the same PID.
 func (s *server) RequestUrls(ctx context.Context, c *rpc.Call, req *secureconnection.RequestUrlsRequest) (*secureconnection.RequestUrlsResponse, error) {
 	if err := onSecure(c); err != nil {
 		return nil, err
 	}
-	st, urls, err := s.lookup(ctx, c, req.PID, req.CID, true)
+	st, urls, err := s.lookupByRVCID(ctx, c, req.CID)
+	if err == nil && st == nil {
+		st, urls, err = s.lookup(ctx, c, req.PID, req.CID, true)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -407,7 +413,8 @@ func (s *server) forget(pid uint64, owner store.Owner) {
 }
 
 // lookup returns the stations of pid when cid is its connection's (any
-// connection when anyCID and cid is 0); nil when there is none.
+// connection when anyCID: cid 0 or no longer any console's); nil when
+// there is none.
 func (s *server) lookup(ctx context.Context, c *rpc.Call, pid uint64, cid uint32, anyCID bool) (*store.Station, []rmc.StationURL, error) {
 	st, err := s.stations.Get(ctx, s.env.Game.Name, pid)
 	if errors.Is(err, store.ErrNotFound) {
@@ -416,9 +423,32 @@ func (s *server) lookup(ctx context.Context, c *rpc.Call, pid uint64, cid uint32
 	if err != nil {
 		return nil, nil, s.failed(c, "look up station", err)
 	}
-	if st.Owner.RVCID != cid && !(anyCID && cid == 0) || len(st.URLs) == 0 {
-		// Another connection's, or the presence of a console that has
-		// not registered yet.
+	if st.Owner.RVCID != cid && !anyCID {
+		return nil, nil, nil // another connection's
+	}
+	return stationURLs(st)
+}
+
+// lookupByRVCID returns the stations of the console with connection id
+// cid; nil when there is none.
+func (s *server) lookupByRVCID(ctx context.Context, c *rpc.Call, cid uint32) (*store.Station, []rmc.StationURL, error) {
+	if cid == 0 {
+		return nil, nil, nil
+	}
+	st, err := s.stations.GetByRVCID(ctx, s.env.Game.Name, cid)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, s.failed(c, "look up station", err)
+	}
+	return stationURLs(st)
+}
+
+// stationURLs parses an entry's stations; nil for the presence of a
+// console that has not registered yet.
+func stationURLs(st store.Station) (*store.Station, []rmc.StationURL, error) {
+	if len(st.URLs) == 0 {
 		return nil, nil, nil
 	}
 	urls := make([]rmc.StationURL, 0, len(st.URLs))

@@ -142,12 +142,14 @@ func (s *server) RegisterEx(ctx context.Context, c *rpc.Call, req *secureconnect
 }
 
 // registerCall is what Register and RegisterEx share: the secure
-// connection only, a bounded list, then register.
+// connection only, a bounded list that is not empty (the public station
+// is built from the console's own, services.md §1.2: Pretendo refuses a
+// list without a local station), then register.
 func (s *server) registerCall(ctx context.Context, c *rpc.Call, urls []rmc.StationURL) (uint32, rmc.StationURL, error) {
 	if err := onSecure(c); err != nil {
 		return 0, rmc.StationURL{}, err
 	}
-	if len(urls) > maxURLs {
+	if len(urls) == 0 || len(urls) > maxURLs {
 		return 0, rmc.StationURL{}, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
 	return s.register(ctx, c, urls)

@@ -2,12 +2,15 @@ package secure_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/secureconnection"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
+	"github.com/nexproxy/nexproxy/rmc/typed"
 )
 
 func mustURL(t *testing.T, s string) rmc.StationURL {
@@ -91,5 +94,30 @@ func TestRequestUrlsStaleCID(t *testing.T) {
 	got, err = sec.RequestUrls(ctx, &secureconnection.RequestUrlsRequest{CID: 999999, PID: 4242})
 	if err != nil || got.Result || len(got.URLs) != 0 {
 		t.Fatalf("RequestUrls of nobody: %+v, %v", got, err)
+	}
+}
+
+// TestRegisterWithoutStations: Register and RegisterEx with no station
+// are refused with Core::InvalidArgument, as Pretendo does (it finds no
+// local station); nothing is registered.
+func TestRegisterWithoutStations(t *testing.T) {
+	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := srv.Login(t, "1001:pw1")
+	sec := secureconnection.NewClient(c.Secure, c.Settings)
+	_, err := sec.Register(ctx, &secureconnection.RegisterRequest{})
+	var re *rpc.ResultError
+	if !errors.As(err, &re) || re.Result != rmc.ResultCoreInvalidArgument {
+		t.Errorf("Register([]): %v, want Core::InvalidArgument", err)
+	}
+	login := secureconnection.NintendoLoginData{Token: "x"}
+	_, err = sec.RegisterEx(ctx, &secureconnection.RegisterExRequest{LoginData: typed.Hold(&login)})
+	if !errors.As(err, &re) || re.Result != rmc.ResultCoreInvalidArgument {
+		t.Errorf("RegisterEx([]): %v, want Core::InvalidArgument", err)
+	}
+	got, err := sec.RequestUrls(ctx, &secureconnection.RequestUrlsRequest{PID: 1001})
+	if err != nil || got.Result {
+		t.Errorf("stations after the refusals: %+v, %v", got, err)
 	}
 }

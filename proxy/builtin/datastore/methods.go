@@ -139,6 +139,19 @@ func (s *server) detached(ctx context.Context, id uint64) {
 	}
 }
 
+// removeContent removes the content of an object the store deleted while
+// vacating its persistence slot. A failure only leaves the blob behind,
+// so it is logged.
+func (s *server) removeContent(ctx context.Context, id uint64) {
+	o, err := s.meta.Get(ctx, s.game, id)
+	if err == nil {
+		err = s.objects.Delete(ctx, objectKey(s.game, id, o.Version))
+	}
+	if err != nil {
+		s.log.Warn("datastore: remove replaced content", zap.Uint64("data_id", id), zap.Error(err))
+	}
+}
+
 // remove deletes an object and its content.
 func (s *server) remove(ctx context.Context, o *store.DataObject) error {
 	if _, err := s.meta.Update(ctx, s.game, o.DataID, func(x *store.DataObject) error {

@@ -8,7 +8,8 @@
 // Behaviour follows services.md §7: objects are pending until
 // CompletePostObject and invisible to everyone but their owner until then;
 // a missing, deleted or expired object answers DataStore::NotFound in
-// every method; permissions (everyone, friends, recipients, owner) guard
+// every method, and so does a rejected one (status 5) to everyone but its
+// owner; permissions (everyone, friends, recipients, owner) guard
 // reading (access) and changing (delete permission), and the object's
 // passwords bypass them.
 package datastore
@@ -287,7 +288,7 @@ func gameDir(game string) string {
 	return fmt.Sprintf("datastore/%s-%08x", g, crc32.ChecksumIEEE([]byte(game)))
 }
 
-// Flags and limits (services.md §7.2, §7.6).
+// Flags, NEX statuses and limits (services.md §7.2, §7.6).
 const (
 	flagNeedReview     = 0x1
 	flagPeriodFromLast = 0x2
@@ -302,6 +303,8 @@ const (
 	maxRatingSlots     = 16
 	noSlot             = store.NoPersistenceSlot
 	maxBatch           = 1000
+	statusPending      = 2 // NEX status under review
+	statusRejected     = 5 // NEX status rejected by review
 )
 
 // forever is the expiry of objects in a persistence slot.
@@ -415,8 +418,13 @@ func (s *server) canRead(ctx context.Context, c *rpc.Call, o *store.DataObject, 
 	if pid == o.Owner {
 		return nil
 	}
-	if o.Flag&flagNeedReview != 0 && o.NEXStatus == 2 {
+	if o.Flag&flagNeedReview != 0 && o.NEXStatus == statusPending {
 		return fail(rmc.ResultDataStoreUnderReviewing)
+	}
+	// A rejected object is gone for everyone but its owner, whatever its
+	// permission or password (Pretendo's DataStore rework).
+	if o.NEXStatus == statusRejected {
+		return fail(rmc.ResultDataStoreNotFound)
 	}
 	if password != 0 && password == o.AccessPassword {
 		return nil
@@ -522,7 +530,7 @@ func (s *server) newObject(c *rpc.Call, p *ds.DataStorePreparePostParam, file bo
 	}
 	var nexStatus uint8
 	if p.Flag&flagNeedReview != 0 {
-		nexStatus = 2
+		nexStatus = statusPending
 	}
 	flag := p.Flag
 	if !file {

@@ -70,7 +70,7 @@ type Config struct {
 	// Default 1.
 	FirstDataID uint64 `mapstructure:"first_data_id"`
 	// PendingTimeout is how long an object may wait for CompletePostObject
-	// before it is removed. Default 3h.
+	// before it is removed (a later completion answers NotFound). Default 3h.
 	PendingTimeout time.Duration `mapstructure:"pending_timeout"`
 	// Variant selects a game's method set: "" (standard) or "mk8"
 	// (GetObjectInfos at method 43, ChangeMeta without persistence_target).

@@ -33,3 +33,23 @@ func TestLateCompletion(t *testing.T) {
 	_, err = a.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(r.Info.DataID, 0)})
 	wantResult(t, "late-completed object", err, rmc.ResultDataStoreNotFound)
 }
+
+// TestPendingInvisibleToOwner: until CompletePostObject, an object is
+// NotFound for its owner as for everyone else (GetMeta, PrepareGetObject,
+// search of the owner's objects).
+func TestPendingInvisibleToOwner(t *testing.T) {
+	_, a, _ := setup(t, nil)
+	ctx := context.Background()
+	r, err := a.c.PreparePostObject(ctx, &ds.PreparePostObjectRequest{Param: postParam(4, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(r.Info.DataID, 0)})
+	wantResult(t, "owner's GetMeta", err, rmc.ResultDataStoreNotFound)
+	_, err = a.c.PrepareGetObject(ctx, &ds.PrepareGetObjectRequest{Param: getParam(r.Info.DataID)})
+	wantResult(t, "owner's PrepareGetObject", err, rmc.ResultDataStoreNotFound)
+	sr, err := a.c.SearchObject(ctx, &ds.SearchObjectRequest{Param: searchParam(14)})
+	if err != nil || len(sr.Result.Result) != 0 {
+		t.Errorf("owner's search found %+v, %v", sr, err)
+	}
+}

@@ -6,7 +6,7 @@
 // http_url); with the s3 backend the URLs are S3 presigned POST and GET.
 //
 // Behaviour follows services.md §7: objects are pending until
-// CompletePostObject and invisible to everyone but their owner until then;
+// CompletePostObject and invisible until then, to their owner too;
 // a missing, deleted or expired object answers DataStore::NotFound in
 // every method, and so does a rejected one (status 5) to everyone but its
 // owner; permissions (everyone, friends, recipients, owner) guard
@@ -345,8 +345,9 @@ func (s *server) logCall(c *rpc.Call, msg string, fields ...zap.Field) {
 	s.log.Debug(msg, append(fields, zap.String("conn", c.Session.ID), zap.Uint64("pid", c.Session.PID()), zap.Uint32("call_id", c.CallID))...)
 }
 
-// load returns a live object: not deleted, not expired, and pending only
-// for its owner (with ownerPending).
+// load returns a live object: published and not expired. A pending
+// object is NotFound here even for its owner; only CompletePostObject,
+// which reads the store itself, deals with pending objects.
 func (s *server) load(ctx context.Context, id uint64) (store.DataObject, error) {
 	if id == 0 {
 		return store.DataObject{}, fail(rmc.ResultDataStoreNotFound)

@@ -6,9 +6,10 @@
 // http_url); with the s3 backend the URLs are S3 presigned POST and GET.
 //
 // Behaviour follows services.md §7: objects are pending until
-// CompletePostObject and invisible to everyone but their owner until then;
+// CompletePostObject and invisible until then, to their owner too;
 // a missing, deleted or expired object answers DataStore::NotFound in
-// every method; permissions (everyone, friends, recipients, owner) guard
+// every method, and so does a rejected one (status 5) to everyone but its
+// owner; permissions (everyone, friends, recipients, owner) guard
 // reading (access) and changing (delete permission), and the object's
 // passwords bypass them.
 package datastore
@@ -69,7 +70,7 @@ type Config struct {
 	// Default 1.
 	FirstDataID uint64 `mapstructure:"first_data_id"`
 	// PendingTimeout is how long an object may wait for CompletePostObject
-	// before it is removed. Default 3h.
+	// before it is removed (a later completion answers NotFound). Default 3h.
 	PendingTimeout time.Duration `mapstructure:"pending_timeout"`
 	// Variant selects a game's method set: "" (standard) or "mk8"
 	// (GetObjectInfos at method 43, ChangeMeta without persistence_target).
@@ -287,7 +288,7 @@ func gameDir(game string) string {
 	return fmt.Sprintf("datastore/%s-%08x", g, crc32.ChecksumIEEE([]byte(game)))
 }
 
-// Flags and limits (services.md §7.2, §7.6).
+// Flags, NEX statuses and limits (services.md §7.2, §7.6).
 const (
 	flagNeedReview     = 0x1
 	flagPeriodFromLast = 0x2
@@ -302,6 +303,8 @@ const (
 	maxRatingSlots     = 16
 	noSlot             = store.NoPersistenceSlot
 	maxBatch           = 1000
+	statusPending      = 2 // NEX status under review
+	statusRejected     = 5 // NEX status rejected by review
 )
 
 // forever is the expiry of objects in a persistence slot.
@@ -342,8 +345,9 @@ func (s *server) logCall(c *rpc.Call, msg string, fields ...zap.Field) {
 	s.log.Debug(msg, append(fields, zap.String("conn", c.Session.ID), zap.Uint64("pid", c.Session.PID()), zap.Uint32("call_id", c.CallID))...)
 }
 
-// load returns a live object: not deleted, not expired, and pending only
-// for its owner (with ownerPending).
+// load returns a live object: published and not expired. A pending
+// object is NotFound here even for its owner; only CompletePostObject,
+// which reads the store itself, deals with pending objects.
 func (s *server) load(ctx context.Context, id uint64) (store.DataObject, error) {
 	if id == 0 {
 		return store.DataObject{}, fail(rmc.ResultDataStoreNotFound)
@@ -415,8 +419,13 @@ func (s *server) canRead(ctx context.Context, c *rpc.Call, o *store.DataObject, 
 	if pid == o.Owner {
 		return nil
 	}
-	if o.Flag&flagNeedReview != 0 && o.NEXStatus == 2 {
+	if o.Flag&flagNeedReview != 0 && o.NEXStatus == statusPending {
 		return fail(rmc.ResultDataStoreUnderReviewing)
+	}
+	// A rejected object is gone for everyone but its owner, whatever its
+	// permission or password (Pretendo's DataStore rework).
+	if o.NEXStatus == statusRejected {
+		return fail(rmc.ResultDataStoreNotFound)
 	}
 	if password != 0 && password == o.AccessPassword {
 		return nil
@@ -522,7 +531,7 @@ func (s *server) newObject(c *rpc.Call, p *ds.DataStorePreparePostParam, file bo
 	}
 	var nexStatus uint8
 	if p.Flag&flagNeedReview != 0 {
-		nexStatus = 2
+		nexStatus = statusPending
 	}
 	flag := p.Flag
 	if !file {

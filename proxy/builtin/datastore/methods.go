@@ -71,15 +71,18 @@ func (s *server) PreparePostObjectV1(ctx context.Context, c *rpc.Call, req *ds.P
 		Headers: info.Headers, Form: info.Form, RootCACert: info.RootCACert}}, nil
 }
 
-// complete ends an upload: on success the content must really be there
-// (with the declared size) and the object is published; on failure the
-// object is removed.
+// complete ends an upload begun less than pending_timeout ago: on success
+// the content must really be there (with the declared size) and the object
+// is published; on failure the object is removed.
 func (s *server) complete(ctx context.Context, c *rpc.Call, id uint64, success bool) error {
 	o, err := s.meta.Get(ctx, s.game, id)
 	if err != nil {
 		return storeErr(err)
 	}
-	if o.Status == store.DataDeleted {
+	// An upload left pending past pending_timeout is gone, whether or not
+	// the sweep has removed it yet (its deadline is the sweep's).
+	late := o.Status == store.DataPending && o.Created.Before(s.now().Add(-s.cfg.PendingTimeout))
+	if o.Status == store.DataDeleted || late {
 		return fail(rmc.ResultDataStoreNotFound)
 	}
 	if o.Owner != c.Session.PID() || o.Status != store.DataPending {
@@ -136,6 +139,19 @@ func (s *server) detached(ctx context.Context, id uint64) {
 	})
 	if err != nil {
 		s.log.Warn("datastore: expiry of a detached object", zap.Uint64("data_id", id), zap.Error(err))
+	}
+}
+
+// removeContent removes the content of an object the store deleted while
+// vacating its persistence slot. A failure only leaves the blob behind,
+// so it is logged.
+func (s *server) removeContent(ctx context.Context, id uint64) {
+	o, err := s.meta.Get(ctx, s.game, id)
+	if err == nil {
+		err = s.objects.Delete(ctx, objectKey(s.game, id, o.Version))
+	}
+	if err != nil {
+		s.log.Warn("datastore: remove replaced content", zap.Uint64("data_id", id), zap.Error(err))
 	}
 }
 

@@ -2,9 +2,11 @@ package datastore_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
+	"github.com/nexproxy/nexproxy/rmc"
 	ds "github.com/nexproxy/nexproxy/rmc/protocols/datastore"
 )
 
@@ -36,5 +38,36 @@ func TestDetachedSlotObjectExpires(t *testing.T) {
 	}
 	if m, err := b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(third, 0)}); err != nil || m.Info.ExpireTime.Year() != 9999 {
 		t.Errorf("object in the slot: %v, %v", m, err)
+	}
+}
+
+// TestPerpetuateDeletesReplacedContent: PerpetuateObject with
+// delete_last_object deletes the slot's previous object with its content,
+// as a post into the slot does.
+func TestPerpetuateDeletesReplacedContent(t *testing.T) {
+	_, a, b := setup(t, nil)
+	ctx := context.Background()
+	p := postParam(0, 0)
+	p.PersistenceInitParam = ds.DataStorePersistenceInitParam{PersistenceID: 6}
+	first := upload(t, a, p, []byte("first"))
+	p.PersistenceInitParam = ds.DataStorePersistenceInitParam{PersistenceID: 65535}
+	second := upload(t, a, p, []byte("second"))
+	g, err := b.c.PrepareGetObject(ctx, &ds.PrepareGetObjectRequest{Param: getParam(first)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.c.PerpetuateObject(ctx, &ds.PerpetuateObjectRequest{PersistenceSlotID: 6, DataID: second, DeleteLastObject: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(first, 0)})
+	wantResult(t, "replaced object", err, rmc.ResultDataStoreNotFound)
+	// A download URL handed out before the replacement finds nothing.
+	resp, err := http.Get(g.Info.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("content of the replaced object: GET answers %d, want 404", resp.StatusCode)
 	}
 }

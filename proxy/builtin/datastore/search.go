@@ -513,7 +513,11 @@ func (s *server) PerpetuateObject(ctx context.Context, c *rpc.Call, req *ds.Perp
 	if _, err := s.meta.Update(ctx, s.game, o.DataID, func(x *store.DataObject) error { x.Expires = forever; return nil }); err != nil {
 		return nil, storeErr(err)
 	}
-	if prev != 0 && !req.DeleteLastObject {
+	switch {
+	case prev == 0:
+	case req.DeleteLastObject:
+		s.removeContent(ctx, prev)
+	default:
 		s.detached(ctx, prev)
 	}
 	return &ds.PerpetuateObjectResponse{}, nil

@@ -19,20 +19,20 @@ import (
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/secure"
 )
 
-// chromium returns the browser the page is tested in: $NEXPROXY_CHROMIUM
+// chromium returns the browser the page is tested in: $NEXPROXY_TEST_CHROMIUM
 // or Debian's chromium (.ci/run installs it). Without it the test is
 // skipped, and fails under CI=true.
 func chromium(t *testing.T) string {
 	t.Helper()
-	path := os.Getenv("NEXPROXY_CHROMIUM")
+	path := os.Getenv("NEXPROXY_TEST_CHROMIUM")
 	if path == "" {
 		path = "/usr/bin/chromium"
 	}
 	if _, err := exec.LookPath(path); err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium not found at %s (apt-get install chromium, or set NEXPROXY_CHROMIUM): %v", path, err)
+			t.Fatalf("chromium not found at %s (apt-get install chromium, or set NEXPROXY_TEST_CHROMIUM): %v", path, err)
 		}
-		t.Skipf("chromium not found at %s (apt-get install chromium, or set NEXPROXY_CHROMIUM); the web view's browser test is skipped", path)
+		t.Skipf("chromium not found at %s (apt-get install chromium, or set NEXPROXY_TEST_CHROMIUM); the web view's browser test is skipped", path)
 	}
 	return path
 }
@@ -41,7 +41,7 @@ func chromium(t *testing.T) string {
 // runs real sessions against a local game: the sessions and their calls
 // appear as they happen, a filter hides the others, and a call opens to
 // its values. It leaves a screenshot at the path it logs
-// ($NEXPROXY_SCREENSHOT_DIR, or the test's temporary folder).
+// ($NEXPROXY_TEST_SCREENSHOT_DIR, or the test's temporary folder).
 func TestBrowserLiveSession(t *testing.T) {
 	browser := chromium(t)
 	hub := webview.NewHub(webview.HubOptions{})
@@ -197,7 +197,7 @@ func TestBrowserLiveSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := os.Getenv("NEXPROXY_SCREENSHOT_DIR")
+	dir := os.Getenv("NEXPROXY_TEST_SCREENSHOT_DIR")
 	if dir == "" {
 		dir = t.TempDir()
 	}

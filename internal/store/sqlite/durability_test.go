@@ -19,7 +19,7 @@ import (
 
 // crashEnv names the database a re-executed test binary hammers until it is
 // killed (see TestCrashKeepsAcknowledgedWrites).
-const crashEnv = "NEXPROXY_SQLITE_CRASH_CHILD"
+const crashEnv = "NEXPROXY_TEST_SQLITE_CRASH_CHILD"
 
 // crashChild runs the child side of the crash test when the environment
 // asks for it: 16 writers create accounts with distinct PIDs and print each

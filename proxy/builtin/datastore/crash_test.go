@@ -26,7 +26,7 @@ import (
 
 // crashEnv names the data folder a re-executed test binary uploads into
 // until it is killed (TestCrashKeepsCompletedObjects).
-const crashEnv = "NEXPROXY_DATASTORE_CRASH_CHILD"
+const crashEnv = "NEXPROXY_TEST_DATASTORE_CRASH_CHILD"
 
 func crashStores(dir string) (*store.Stores, error) {
 	cfg := store.DefaultConfig()

@@ -27,8 +27,8 @@ import (
 // parent measures is the server's alone: simulated consoles in the same
 // process would count their own PRUDP and RMC state as the server's.
 const (
-	memChildAddr  = "NEXPROXY_MM_MEM_CHILD_ADDR"  // auth host:port; set only in the child
-	memChildCount = "NEXPROXY_MM_MEM_CHILD_COUNT" // number of consoles
+	memChildAddr  = "NEXPROXY_TEST_MM_MEM_CHILD_ADDR"  // auth host:port; set only in the child
+	memChildCount = "NEXPROXY_TEST_MM_MEM_CHILD_COUNT" // number of consoles
 )
 
 // memGame is the game of the memory benchmark; the child derives the
@@ -67,7 +67,7 @@ func settle() (heap, stack int64) {
 }
 
 // BenchmarkIdleConsoleMemory measures issue 11's target "memory per idle
-// console in a gathering ≤ 24 KiB": N consoles (NEXPROXY_MM_MEM_N,
+// console in a gathering ≤ 24 KiB": N consoles (NEXPROXY_TEST_MM_MEM_N,
 // default 500) log in from a child process, close their authentication
 // connection as consoles do, and then auto-matchmake into 4-player
 // sessions and stay idle. The server's growth of live heap (and of
@@ -75,10 +75,10 @@ func settle() (heap, stack int64) {
 // joining the gatherings.
 func BenchmarkIdleConsoleMemory(b *testing.B) {
 	n := 500
-	if v := os.Getenv("NEXPROXY_MM_MEM_N"); v != "" {
+	if v := os.Getenv("NEXPROXY_TEST_MM_MEM_N"); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n <= 0 || n%4 != 0 {
-			b.Fatalf("NEXPROXY_MM_MEM_N=%q: want a positive multiple of 4", v)
+			b.Fatalf("NEXPROXY_TEST_MM_MEM_N=%q: want a positive multiple of 4", v)
 		}
 	}
 	users := benchUsers(n)

@@ -59,9 +59,9 @@ func TestNotificationAcrossInstances(t *testing.T) {
 
 // Environment of TestDeadInstanceChild: the shared stores of the parent.
 const (
-	deadChildPG     = "NEXPROXY_MM_DEAD_PG"
-	deadChildRedis  = "NEXPROXY_MM_DEAD_REDIS"
-	deadChildPrefix = "NEXPROXY_MM_DEAD_PREFIX"
+	deadChildPG     = "NEXPROXY_TEST_MM_DEAD_PG"
+	deadChildRedis  = "NEXPROXY_TEST_MM_DEAD_REDIS"
+	deadChildPrefix = "NEXPROXY_TEST_MM_DEAD_PREFIX"
 )
 
 // TestGhostsOfADeadInstance: instance A (a child process) and instance B

@@ -71,7 +71,10 @@ type login struct {
 }
 
 // authenticate logs the named user in: it finds the account, issues a
-// ticket and reports the login. A refusal is the error to answer with.
+// ticket and reports the login. A refusal is the error to answer with: an
+// RMC error, as NintendoClients' server answers and its client expects an
+// unknown user (the wikis put RendezVous::InvalidUsername in the result
+// field instead; a console fails the login either way).
 func (s *server) authenticate(ctx context.Context, c *rpc.Call, name string, extra ...zap.Field) (login, error) {
 	acc, err := s.env.Accounts.LookupName(ctx, name)
 	if errors.Is(err, proxy.ErrNoAccount) {
@@ -184,8 +187,20 @@ func (s *server) ValidateAndRequestTicketWithParam(ctx context.Context, c *rpc.C
 }
 
 // RequestTicket issues another ticket for nexproxy's secure server; only the
-// user the connection logged in as may ask.
+// user the connection logged in as may ask. A refusal is Core::AccessDenied
+// in the result field with an empty ticket, as NEX servers answer it
+// (protocols.md), not an RMC error.
 func (s *server) RequestTicket(ctx context.Context, c *rpc.Call, req *authentication.RequestTicketRequest) (*authentication.RequestTicketResponse, error) {
+	ticket, err := s.requestTicket(ctx, c, req)
+	if err != nil {
+		return &authentication.RequestTicketResponse{Result: rpc.ResultOf(err)}, nil
+	}
+	return &authentication.RequestTicketResponse{Result: rmc.ResultSuccess, Ticket: ticket}, nil
+}
+
+// requestTicket is RequestTicket's check and issue; a refusal is an
+// rpc.Fail error holding the result to answer with.
+func (s *server) requestTicket(ctx context.Context, c *rpc.Call, req *authentication.RequestTicketRequest) ([]byte, error) {
 	if c.Session.PID() != req.Source || req.Target != proxy.SecureServerPID {
 		return nil, rpc.Fail(rmc.ResultCoreAccessDenied)
 	}
@@ -202,7 +217,7 @@ func (s *server) RequestTicket(ctx context.Context, c *rpc.Call, req *authentica
 		s.env.Log.Error("issue ticket", zap.String("conn", c.Session.ID), zap.Uint64("pid", req.Source), zap.Error(err))
 		return nil, rpc.Fail(rmc.ResultCoreAccessDenied)
 	}
-	return &authentication.RequestTicketResponse{Result: rmc.ResultSuccess, Ticket: ticket}, nil
+	return ticket, nil
 }
 
 // GetPID returns a user's PID; an unknown name is PID 0 before NEX 4 and

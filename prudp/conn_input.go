@@ -289,7 +289,8 @@ func (c *Conn) processReliableLocked(sub uint8, typ PacketType, seq uint16, frag
 	return true
 }
 
-// unreliableLocked handles unreliable DATA, PING and forced DISCONNECT.
+// unreliableLocked handles unreliable DATA, PING and DISCONNECT (forced
+// when it asks for no acknowledgement).
 func (c *Conn) unreliableLocked(p *Packet) {
 	switch p.Type {
 	case TypeData:
@@ -312,6 +313,15 @@ func (c *Conn) unreliableLocked(p *Packet) {
 			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
 		}
 	case TypeDisconnect:
+		if p.Flags.Has(FlagNeedAck) {
+			// A goodbye outside the reliable stream that still asks for
+			// an answer: acknowledged (three times, like a reliable one)
+			// as both references do, or the peer resends it until its
+			// resend limit, and the connection ends gracefully.
+			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
+			c.closeLocked(ErrClosed)
+			return
+		}
 		c.closeLocked(ErrAborted)
 	}
 }

@@ -46,6 +46,18 @@ func newRecvWindow(next uint16, size int) recvWindow {
 	return recvWindow{next: next, size: size}
 }
 
+// ringLen is the number of slots of a window of size ids: the next power
+// of two, so that the ring's length divides 2^16 and ids that wrap at
+// 0xFFFF keep distinct slots (with 80 slots, 0xFFFA and 0x000A would
+// share one and the later would pass for a duplicate).
+func ringLen(size int) int {
+	n := 1
+	for n < size {
+		n <<= 1
+	}
+	return n
+}
+
 // takeInOrder reports whether seq is the next id to deliver and nothing is
 // buffered under it; the window then moves past it and the caller
 // processes the packet at once, without copying it into a slot.
@@ -71,7 +83,7 @@ func (w *recvWindow) offer(typ PacketType, seq uint16, frag uint8, payload []byt
 		return offerTooFar
 	}
 	if w.slots == nil {
-		w.slots = make([]rxSlot, w.size)
+		w.slots = make([]rxSlot, ringLen(w.size))
 	}
 	s := &w.slots[int(seq)%len(w.slots)]
 	if s.full {

@@ -1,0 +1,72 @@
+package prudp
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// TestRepliesToControlPackets: what a connection answers to a PING or a
+// DISCONNECT the peer sends outside the reliable stream. Whatever asks
+// for an acknowledgement gets one, a DISCONNECT three (prudp.md §10.2:
+// the references acknowledge any DISCONNECT with NEED_ACK, reliable or
+// not); a forced DISCONNECT (no flags) gets nothing.
+func TestRepliesToControlPackets(t *testing.T) {
+	cases := []struct {
+		name    string
+		typ     PacketType
+		flags   Flags
+		replies uint64
+		closed  error // nil: the connection stays
+		aborted bool
+	}{
+		{"PING NEED_ACK", TypePing, FlagNeedAck, 1, nil, false},
+		{"PING", TypePing, 0, 0, nil, false},
+		{"DISCONNECT NEED_ACK", TypeDisconnect, FlagNeedAck, 3, ErrClosed, false},
+		{"DISCONNECT forced", TypeDisconnect, 0, 0, ErrClosed, true},
+	}
+	for _, name := range []string{"v0", "friends", "v1-minor4", "lite"} {
+		for _, tc := range cases {
+			t.Run(name+"/"+tc.name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					ctx := context.Background()
+					s := fastSettings(variantProfiles()[name])
+					tn := newTestNet(t, 7, Impairment{Delay: time.Millisecond}, ListenConfig{Games: []Settings{s}})
+					cli, srv, err := tn.dial(ctx, DialConfig{Settings: s})
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Cleanup(func() { closeAll(tn.l, cli, srv) })
+					synctest.Wait()
+
+					cli.mu.Lock()
+					p := Packet{Source: cli.LocalVPort(), Dest: cli.RemoteVPort(), Type: tc.typ, Flags: tc.flags,
+						SessionID: cli.localSession, Sequence: 7}
+					raw, err := cli.codec.Append(nil, &p, cli.txSig)
+					cli.mu.Unlock()
+					if err != nil {
+						t.Fatal(err)
+					}
+					before := cli.Stats().Received
+					if err := cli.carrier.WriteTo(raw, tn.srvAddr); err != nil {
+						t.Fatal(err)
+					}
+					time.Sleep(10 * time.Millisecond) // past the link's delay (fake time)
+					synctest.Wait()
+					if got := cli.Stats().Received - before; got != tc.replies {
+						t.Errorf("%d replies, want %d", got, tc.replies)
+					}
+					err = srv.Err()
+					switch {
+					case tc.closed == nil && err != nil:
+						t.Errorf("server connection ended: %v", err)
+					case tc.closed != nil && (!errors.Is(err, tc.closed) || errors.Is(err, ErrAborted) != tc.aborted):
+						t.Errorf("server connection: %v, want %v (aborted %v)", err, tc.closed, tc.aborted)
+					}
+				})
+			})
+		}
+	}
+}

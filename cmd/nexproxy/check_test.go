@@ -181,3 +181,20 @@ func TestCheckWarnsButPasses(t *testing.T) {
 		t.Errorf("check: %v\nstdout %q\nstderr %q", err, out, errOut)
 	}
 }
+
+// TestCompletionNeedsNoConfig: shell completion describes the commands and
+// runs where no config.toml is. (Its script goes to the process's standard
+// output, which cobra binds when it makes the command.)
+func TestCompletionNeedsNoConfig(t *testing.T) {
+	stdout := os.Stdout
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	os.Stdout = null
+	defer func() { os.Stdout = stdout }()
+	if _, errOut, err := runCLI(t, "-c", filepath.Join(t.TempDir(), "absent.toml"), "completion", "bash"); err != nil {
+		t.Fatalf("completion: %v\n%s", err, errOut)
+	}
+}

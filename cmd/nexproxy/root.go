@@ -53,6 +53,14 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(newVersionCommand())
 	root.AddCommand(newGamesCommand())
 	addCommands(root, a)
+	// Shell completion needs no configuration file: it describes the
+	// commands, whatever folder it is run in.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.PersistentPreRunE = func(*cobra.Command, []string) error { return nil }
+		}
+	}
 	return root
 }
 

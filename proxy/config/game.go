@@ -97,7 +97,7 @@ func decodeGame(t *table, base string) Game {
 		g.StructHeaderAuto = g.Platform != "switch"
 	}
 
-	g.Sections = decodeSections(t, sections.game)
+	g.Sections = decodeSections(t, sections.game, base)
 	decodeProtocols(t, &g)
 
 	if !transportSet {

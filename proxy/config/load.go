@@ -121,7 +121,7 @@ func decode(m map[string]any, base string) (*Config, error) {
 		accountPaths = append(accountPaths, t.path)
 	}
 	cfg.Store = decodeStore(root, base)
-	cfg.Sections = decodeSections(root, sections.top)
+	cfg.Sections = decodeSections(root, sections.top, base)
 	if g, present := m["games"]; !present || isEmptyList(g) {
 		// A games key of the wrong shape was reported by list already.
 		errs.add("games", "at least one [[games]] entry is required")

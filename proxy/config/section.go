@@ -39,6 +39,14 @@ type Validator interface {
 	Validate(p *Problems)
 }
 
+// PathResolver is implemented by section values that hold file paths.
+// After decoding, ResolvePaths gets the function that makes a relative
+// path relative to the configuration file's folder, as the file's own
+// paths (tls_cert, scripts.dir, ...) are.
+type PathResolver interface {
+	ResolvePaths(resolve func(path string) string)
+}
+
 // Problems collects the problems of one section while it validates.
 type Problems struct {
 	path string
@@ -123,7 +131,7 @@ func sectionList(m map[string]Section) []Section {
 
 // decodeSections decodes every registered section of t into a map by
 // section name; an absent table yields the section's defaults.
-func decodeSections(t *table, registered map[string]Section) map[string]any {
+func decodeSections(t *table, registered map[string]Section, base string) map[string]any {
 	list := sectionList(registered)
 	if len(list) == 0 {
 		return nil
@@ -142,6 +150,9 @@ func decodeSections(t *table, registered map[string]Section) map[string]any {
 			} else {
 				decodeInto(t.key(s.Name), m, v, t.errs)
 			}
+		}
+		if r, ok := v.(PathResolver); ok {
+			r.ResolvePaths(func(path string) string { return resolve(base, path) })
 		}
 		if val, ok := v.(Validator); ok {
 			val.Validate(&Problems{path: t.key(s.Name), errs: t.errs})

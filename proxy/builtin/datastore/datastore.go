@@ -82,6 +82,12 @@ func defaultConfig() *Config {
 	return &Config{URLExpiry: 15 * time.Minute, MaxSize: 10 << 20, FirstDataID: 1, PendingTimeout: 3 * time.Hour}
 }
 
+// ResolvePaths takes tls_cert and tls_key relative to the configuration
+// file's folder.
+func (c *Config) ResolvePaths(resolve func(string) string) {
+	c.TLSCert, c.TLSKey = resolve(c.TLSCert), resolve(c.TLSKey)
+}
+
 // Validate reports problems by key.
 func (c *Config) Validate(p *config.Problems) {
 	if c.URLExpiry <= 0 {
@@ -95,6 +101,12 @@ func (c *Config) Validate(p *config.Problems) {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		p.Add("tls_cert", "and tls_key must be set together")
+	} else if c.TLSCert != "" {
+		// Loaded here so that check reports an unreadable pair, not only
+		// serve when it opens the endpoint.
+		if _, err := objectd.TLSConfig(c.TLSCert, c.TLSKey); err != nil {
+			p.Add("tls_cert", "%v", err)
+		}
 	}
 	if c.HTTPURL != "" {
 		if u, err := url.Parse(c.HTTPURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

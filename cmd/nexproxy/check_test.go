@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // runCLI runs the nexproxy command line in-process.
@@ -194,7 +196,15 @@ func TestCompletionNeedsNoConfig(t *testing.T) {
 	defer null.Close()
 	os.Stdout = null
 	defer func() { os.Stdout = stdout }()
-	if _, errOut, err := runCLI(t, "-c", filepath.Join(t.TempDir(), "absent.toml"), "completion", "bash"); err != nil {
+	absent := filepath.Join(t.TempDir(), "absent.toml")
+	if _, errOut, err := runCLI(t, "-c", absent, "completion", "bash"); err != nil {
 		t.Fatalf("completion: %v\n%s", err, errOut)
+	}
+	// The script asks the binary for the candidates at each TAB, from
+	// whatever folder the shell is in.
+	t.Chdir(t.TempDir())
+	out, errOut, err := runCLI(t, cobra.ShellCompRequestCmd, "")
+	if err != nil || !strings.Contains(out, "serve") {
+		t.Fatalf("completion request: %q %v\n%s", out, err, errOut)
 	}
 }

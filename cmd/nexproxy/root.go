@@ -31,6 +31,11 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Name() == cobra.ShellCompRequestCmd || cmd.Name() == cobra.ShellCompNoDescRequestCmd {
+				// What a shell asks at each TAB through the completion
+				// script: it needs no configuration file either.
+				return nil
+			}
 			log, err := logging.New(logLevel, logFormat)
 			if err != nil {
 				return err

@@ -53,10 +53,7 @@ func restrictOwners(current, allowed []uint64) []uint64 {
 func (s *server) query(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchParam) (store.DataQuery, error) {
 	pid := c.Session.PID()
 	q := store.DataQuery{Game: s.game, Now: s.now()}
-	friends := func() []uint64 {
-		fs, _ := s.friends.FriendsOf(ctx, s.game, pid)
-		return fs
-	}
+	friends := func() []uint64 { return s.friendsOf(ctx, pid) }
 	others := []uint8{0} // others' objects under review stay hidden
 	switch p.SearchTarget {
 	case 1:

@@ -209,3 +209,21 @@ end)`})
 		t.Fatalf("string library semantics broken: %+v", e.Stats())
 	}
 }
+
+// TestGfindIsBounded checks that string.gfind, Lua 5.0's name that
+// gopher-lua keeps for gmatch, is the bounded gmatch too: the library's
+// version collects every match before the loop starts, beyond the time
+// limit.
+func TestGfindIsBounded(t *testing.T) {
+	e, _ := newEngine(t, map[string]string{"m.lua": `
+nex.on_request("*", function(call)
+  if string.gfind ~= string.gmatch then error("string.gfind is not the bounded gmatch") end
+  local words = {}
+  for w in string.gfind("one two", "%a+") do words[#words+1] = w end
+  if table.concat(words, ",") ~= "one,two" then error("gfind: " .. table.concat(words, ",")) end
+  return nex.drop()
+end)`})
+	if v := e.OnRequest(bg, uploadScore(t)); v.Action != Drop {
+		t.Fatalf("gfind check failed: %+v", e.Stats())
+	}
+}

@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"context"
+	"fmt"
 
 	lua "github.com/yuin/gopher-lua"
 	"go.uber.org/zap"
@@ -67,6 +68,7 @@ func (e *Engine) onCall(ctx context.Context, c *Call, response bool) Verdict {
 			if err != nil {
 				out = runError
 				v = nil
+				err = fmt.Errorf("%s: %w", hookPos(m.fns[h], spec.script), err)
 			}
 		}
 		r.h = hookStage{}
@@ -98,6 +100,15 @@ func appendScript(list []string, script string) []string {
 		return list
 	}
 	return append(list, script)
+}
+
+// hookPos is where fn starts, "file.lua:12": what a hook returned is
+// checked after it returned, when the error has no position of its own.
+func hookPos(fn *lua.LFunction, script string) string {
+	if fn.Proto == nil {
+		return script
+	}
+	return fmt.Sprintf("%s:%d", fn.Proto.SourceName, fn.Proto.LineDefined)
 }
 
 // count updates the statistics and logs a failed hook with its script,

@@ -72,7 +72,7 @@ func (e *Engine) onCall(ctx context.Context, c *Call, response bool) Verdict {
 			}
 		}
 		r.h = hookStage{}
-		e.count(spec, out, err, c)
+		e.count(spec, out, err, c, nil)
 		discard = discard || out == runTimeout || out == runMemory
 		if v != nil {
 			final = v
@@ -112,8 +112,8 @@ func hookPos(fn *lua.LFunction, script string) string {
 }
 
 // count updates the statistics and logs a failed hook with its script,
-// line (in the message) and call.
-func (e *Engine) count(spec *hookSpec, out outcome, err error, c *Call) {
+// line (in the message) and call or event.
+func (e *Engine) count(spec *hookSpec, out outcome, err error, c *Call, ev *Event) {
 	st := e.statsFor(spec.script)
 	st.runs.Add(1)
 	if out == runOK {
@@ -133,6 +133,9 @@ func (e *Engine) count(spec *hookSpec, out outcome, err error, c *Call) {
 	fields := []zap.Field{zap.String("script", spec.script), zap.String("hook", spec.what), zap.Error(err)}
 	if c != nil {
 		fields = append(fields, callFields(c)...)
+	}
+	if ev != nil {
+		fields = append(fields, eventFields(ev)...)
 	}
 	e.log.Warn(what+"; continuing as if it were absent", fields...)
 }
@@ -201,14 +204,14 @@ func (e *Engine) onEvent(ctx context.Context, k hookKind, ev *Event) {
 		t.RawSetString("session", m.sessionUserData(&sessionRef{s: ev.Session}))
 	}
 	discard := false
-	m.session = ev.Session
+	m.session, m.event = ev.Session, ev
 	for _, h := range hooks {
 		spec := &g.index.specs[h]
 		_, out, err := m.run(ctx, m.fns[h], spec.script, e.cfg.Timeout, t)
-		e.count(spec, out, err, nil)
+		e.count(spec, out, err, nil, ev)
 		discard = discard || out == runTimeout || out == runMemory
 	}
-	m.session = nil
+	m.session, m.event = nil, nil
 	g.put(m, discard)
 }
 
@@ -241,7 +244,7 @@ func (e *Engine) PasswordFor(pid uint64, game string) (string, bool) {
 	defer func() { g.put(m, discard) }()
 	try := func(fn *lua.LFunction, spec *hookSpec) (string, bool) {
 		ret, out, err := m.run(ctx, fn, spec.script, e.cfg.Timeout, luaU64(pid), lua.LString(game))
-		e.count(spec, out, err, nil)
+		e.count(spec, out, err, nil, nil)
 		discard = discard || out == runTimeout || out == runMemory
 		if s, ok := ret.(lua.LString); ok && out == runOK {
 			return string(s), true

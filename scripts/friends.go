@@ -88,7 +88,7 @@ func (e *Engine) callNexFunction(ctx context.Context, name string, args func(*lu
 			res, err = runError, fmt.Errorf("%s: %w", hookPos(fn, script), err)
 		}
 	}
-	e.count(spec, res, err, nil)
+	e.count(spec, res, err, nil, nil)
 	discard = res == runTimeout || res == runMemory
 	if res != runOK {
 		return true, fmt.Errorf("scripts: %s: %w", name, err)

@@ -224,7 +224,8 @@ func (e *Engine) HasPasswordHook() bool {
 
 // PasswordFor asks the scripts for the NEX password of pid: the
 // nex.on_password hooks in order, then nex.password_for; the first string
-// returned wins. ok is false when no hook knows the PID.
+// returned wins; anything but a string or nil is logged as a failed hook.
+// ok is false when no hook knows the PID.
 func (e *Engine) PasswordFor(pid uint64, game string) (string, bool) {
 	g := e.acquire()
 	if g == nil {
@@ -244,6 +245,10 @@ func (e *Engine) PasswordFor(pid uint64, game string) (string, bool) {
 	defer func() { g.put(m, discard) }()
 	try := func(fn *lua.LFunction, spec *hookSpec) (string, bool) {
 		ret, out, err := m.run(ctx, fn, spec.script, e.cfg.Timeout, luaU64(pid), lua.LString(game))
+		if _, isStr := ret.(lua.LString); out == runOK && !isStr && ret != lua.LNil {
+			// A password typed as a number, say: not an unknown user.
+			out, err = runError, fmt.Errorf("%s: returned a %s, not a password string or nil", hookPos(fn, spec.script), ret.Type())
+		}
 		e.count(spec, out, err, nil, nil)
 		discard = discard || out == runTimeout || out == runMemory
 		if s, ok := ret.(lua.LString); ok && out == runOK {

@@ -412,3 +412,20 @@ end`})
 		t.Fatalf("log %v", l)
 	}
 }
+
+// TestEventHookCannotDecide: an event hook that returns a verdict (a
+// connection cannot be answered or dropped) is logged with its line, not
+// ignored in silence.
+func TestEventHookCannotDecide(t *testing.T) {
+	e, logs := newEngine(t, map[string]string{"a.lua": `
+nex.on_connect(function(ev) return nex.drop() end)
+nex.on_connect(function(ev) end)`})
+	e.OnConnect(bg, &Event{Game: "g", Session: NewSession(nil)})
+	if st := e.Stats()["a.lua"]; st.Errors != 1 || st.Runs != 2 {
+		t.Errorf("stats %+v", st)
+	}
+	l := logs.FilterMessageSnippet("hook failed").All()
+	if len(l) != 1 || !strings.Contains(l[0].ContextMap()["error"].(string), "a.lua:2: event hooks return nothing") {
+		t.Fatalf("log %v", l)
+	}
+}

@@ -207,7 +207,12 @@ func (e *Engine) onEvent(ctx context.Context, k hookKind, ev *Event) {
 	m.session, m.event = ev.Session, ev
 	for _, h := range hooks {
 		spec := &g.index.specs[h]
-		_, out, err := m.run(ctx, m.fns[h], spec.script, e.cfg.Timeout, t)
+		ret, out, err := m.run(ctx, m.fns[h], spec.script, e.cfg.Timeout, t)
+		if out == runOK && ret != lua.LNil {
+			// nex.drop() in on_connect, say: a connection cannot be
+			// answered, failed or dropped, and silence would hide that.
+			out, err = runError, fmt.Errorf("%s: event hooks return nothing (they cannot answer, fail or drop), not a %s", hookPos(m.fns[h], spec.script), ret.Type())
+		}
 		e.count(spec, out, err, nil, ev)
 		discard = discard || out == runTimeout || out == runMemory
 	}

@@ -389,3 +389,43 @@ func TestCloseStopsHooks(t *testing.T) {
 		t.Fatalf("reload after close: %v", err)
 	}
 }
+
+// TestPasswordForRefusesNonStrings: a password hook that returns something
+// other than a string or nil (a number typed without quotes) is logged
+// with its line and counted, not taken for "unknown user" in silence.
+func TestPasswordForRefusesNonStrings(t *testing.T) {
+	e, logs := newEngine(t, map[string]string{"a.lua": `
+nex.password_for = function(pid, game)
+  if pid == 5 then return 1234 end
+end`})
+	if got, ok := e.PasswordFor(5, "mk8"); ok || got != "" {
+		t.Fatalf("PasswordFor = %q, %v", got, ok)
+	}
+	if _, ok := e.PasswordFor(6, "mk8"); ok {
+		t.Fatal("unknown user has a password")
+	}
+	if st := e.Stats()["a.lua"]; st.Errors != 1 || st.Runs != 2 {
+		t.Errorf("stats %+v", st)
+	}
+	l := logs.FilterMessageSnippet("hook failed").All()
+	if len(l) != 1 || !strings.Contains(l[0].ContextMap()["error"].(string), "a.lua:2: returned a number") {
+		t.Fatalf("log %v", l)
+	}
+}
+
+// TestEventHookCannotDecide: an event hook that returns a verdict (a
+// connection cannot be answered or dropped) is logged with its line, not
+// ignored in silence.
+func TestEventHookCannotDecide(t *testing.T) {
+	e, logs := newEngine(t, map[string]string{"a.lua": `
+nex.on_connect(function(ev) return nex.drop() end)
+nex.on_connect(function(ev) end)`})
+	e.OnConnect(bg, &Event{Game: "g", Session: NewSession(nil)})
+	if st := e.Stats()["a.lua"]; st.Errors != 1 || st.Runs != 2 {
+		t.Errorf("stats %+v", st)
+	}
+	l := logs.FilterMessageSnippet("hook failed").All()
+	if len(l) != 1 || !strings.Contains(l[0].ContextMap()["error"].(string), "a.lua:2: event hooks return nothing") {
+		t.Fatalf("log %v", l)
+	}
+}

@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"context"
+	"fmt"
 
 	lua "github.com/yuin/gopher-lua"
 	"go.uber.org/zap"
@@ -67,10 +68,11 @@ func (e *Engine) onCall(ctx context.Context, c *Call, response bool) Verdict {
 			if err != nil {
 				out = runError
 				v = nil
+				err = fmt.Errorf("%s: %w", hookPos(m.fns[h], spec.script), err)
 			}
 		}
 		r.h = hookStage{}
-		e.count(spec, out, err, c)
+		e.count(spec, out, err, c, nil)
 		discard = discard || out == runTimeout || out == runMemory
 		if v != nil {
 			final = v
@@ -100,9 +102,18 @@ func appendScript(list []string, script string) []string {
 	return append(list, script)
 }
 
+// hookPos is where fn starts, "file.lua:12": what a hook returned is
+// checked after it returned, when the error has no position of its own.
+func hookPos(fn *lua.LFunction, script string) string {
+	if fn.Proto == nil {
+		return script
+	}
+	return fmt.Sprintf("%s:%d", fn.Proto.SourceName, fn.Proto.LineDefined)
+}
+
 // count updates the statistics and logs a failed hook with its script,
-// line (in the message) and call.
-func (e *Engine) count(spec *hookSpec, out outcome, err error, c *Call) {
+// line (in the message) and call or event.
+func (e *Engine) count(spec *hookSpec, out outcome, err error, c *Call, ev *Event) {
 	st := e.statsFor(spec.script)
 	st.runs.Add(1)
 	if out == runOK {
@@ -122,6 +133,9 @@ func (e *Engine) count(spec *hookSpec, out outcome, err error, c *Call) {
 	fields := []zap.Field{zap.String("script", spec.script), zap.String("hook", spec.what), zap.Error(err)}
 	if c != nil {
 		fields = append(fields, callFields(c)...)
+	}
+	if ev != nil {
+		fields = append(fields, eventFields(ev)...)
 	}
 	e.log.Warn(what+"; continuing as if it were absent", fields...)
 }
@@ -190,14 +204,19 @@ func (e *Engine) onEvent(ctx context.Context, k hookKind, ev *Event) {
 		t.RawSetString("session", m.sessionUserData(&sessionRef{s: ev.Session}))
 	}
 	discard := false
-	m.session = ev.Session
+	m.session, m.event = ev.Session, ev
 	for _, h := range hooks {
 		spec := &g.index.specs[h]
-		_, out, err := m.run(ctx, m.fns[h], spec.script, e.cfg.Timeout, t)
-		e.count(spec, out, err, nil)
+		ret, out, err := m.run(ctx, m.fns[h], spec.script, e.cfg.Timeout, t)
+		if out == runOK && ret != lua.LNil {
+			// nex.drop() in on_connect, say: a connection cannot be
+			// answered, failed or dropped, and silence would hide that.
+			out, err = runError, fmt.Errorf("%s: event hooks return nothing (they cannot answer, fail or drop), not a %s", hookPos(m.fns[h], spec.script), ret.Type())
+		}
+		e.count(spec, out, err, nil, ev)
 		discard = discard || out == runTimeout || out == runMemory
 	}
-	m.session = nil
+	m.session, m.event = nil, nil
 	g.put(m, discard)
 }
 
@@ -210,7 +229,8 @@ func (e *Engine) HasPasswordHook() bool {
 
 // PasswordFor asks the scripts for the NEX password of pid: the
 // nex.on_password hooks in order, then nex.password_for; the first string
-// returned wins. ok is false when no hook knows the PID.
+// returned wins; anything but a string or nil is logged as a failed hook.
+// ok is false when no hook knows the PID.
 func (e *Engine) PasswordFor(pid uint64, game string) (string, bool) {
 	g := e.acquire()
 	if g == nil {
@@ -230,7 +250,11 @@ func (e *Engine) PasswordFor(pid uint64, game string) (string, bool) {
 	defer func() { g.put(m, discard) }()
 	try := func(fn *lua.LFunction, spec *hookSpec) (string, bool) {
 		ret, out, err := m.run(ctx, fn, spec.script, e.cfg.Timeout, luaU64(pid), lua.LString(game))
-		e.count(spec, out, err, nil)
+		if _, isStr := ret.(lua.LString); out == runOK && !isStr && ret != lua.LNil {
+			// A password typed as a number, say: not an unknown user.
+			out, err = runError, fmt.Errorf("%s: returned a %s, not a password string or nil", hookPos(fn, spec.script), ret.Type())
+		}
+		e.count(spec, out, err, nil, nil)
 		discard = discard || out == runTimeout || out == runMemory
 		if s, ok := ret.(lua.LString); ok && out == runOK {
 			return string(s), true

@@ -37,17 +37,17 @@ func friendsList(ret lua.LValue) ([]uint64, error) {
 		if ret == lua.LNil {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("scripts: friends_of returned a %s, not a list of PIDs", ret.Type())
+		return nil, fmt.Errorf("returned a %s, not a list of PIDs", ret.Type())
 	}
 	n := tbl.Len()
 	if n > maxFriends {
-		return nil, fmt.Errorf("scripts: friends_of returned %d PIDs, more than %d", n, maxFriends)
+		return nil, fmt.Errorf("returned %d PIDs, more than %d", n, maxFriends)
 	}
 	friends := make([]uint64, 0, n)
 	for i := 1; i <= n; i++ {
 		v, ok := toInteger(tbl.RawGetInt(i))
 		if !ok || !v.fitsU64() {
-			return nil, fmt.Errorf("scripts: friends_of: element %d is not a PID", i)
+			return nil, fmt.Errorf("element %d is not a PID", i)
 		}
 		friends = append(friends, v.bits())
 	}
@@ -57,7 +57,8 @@ func friendsList(ret lua.LValue) ([]uint64, error) {
 // callNexFunction runs the function a script set as nex.<name> with the
 // arguments args makes on its Lua state, and hands the value it returned
 // to use while that state is still held. ok is false when no script set
-// it; a run that fails, or a value use refuses, is an error.
+// it; a run that fails, or a value use refuses, is an error, counted
+// and logged like a failed hook.
 func (e *Engine) callNexFunction(ctx context.Context, name string, args func(*lua.LState) []lua.LValue, use func(lua.LValue) error) (ok bool, err error) {
 	g := e.acquire()
 	if g == nil {
@@ -80,10 +81,17 @@ func (e *Engine) callNexFunction(ctx context.Context, name string, args func(*lu
 	}
 	spec := &hookSpec{kind: kindPassword, script: script, what: name}
 	ret, res, err := m.run(ctx, fn, script, e.cfg.Timeout, args(m.L)...)
-	e.count(spec, res, err, nil)
+	if res == runOK {
+		if err = use(ret); err != nil {
+			// Refused like a failed run: counted, and logged with
+			// the function's position.
+			res, err = runError, fmt.Errorf("%s: %w", hookPos(fn, script), err)
+		}
+	}
+	e.count(spec, res, err, nil, nil)
 	discard = res == runTimeout || res == runMemory
 	if res != runOK {
 		return true, fmt.Errorf("scripts: %s: %w", name, err)
 	}
-	return true, use(ret)
+	return true, nil
 }

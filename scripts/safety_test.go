@@ -209,3 +209,55 @@ end)`})
 		t.Fatalf("string library semantics broken: %+v", e.Stats())
 	}
 }
+
+// TestGfindIsBounded checks that string.gfind, Lua 5.0's name that
+// gopher-lua keeps for gmatch, is the bounded gmatch too: the library's
+// version collects every match before the loop starts, beyond the time
+// limit.
+func TestGfindIsBounded(t *testing.T) {
+	e, _ := newEngine(t, map[string]string{"m.lua": `
+nex.on_request("*", function(call)
+  if string.gfind ~= string.gmatch then error("string.gfind is not the bounded gmatch") end
+  local words = {}
+  for w in string.gfind("one two", "%a+") do words[#words+1] = w end
+  if table.concat(words, ",") ~= "one,two" then error("gfind: " .. table.concat(words, ",")) end
+  return nex.drop()
+end)`})
+	if v := e.OnRequest(bg, uploadScore(t)); v.Action != Drop {
+		t.Fatalf("gfind check failed: %+v", e.Stats())
+	}
+}
+
+// TestRefusedReturnNamesTheHookLine: a hook whose return value is refused
+// after it returned (a wrong type, an answer that does not encode, a
+// friends list that is not one) has no error position of its own; the log
+// names the file and line where the hook function starts.
+func TestRefusedReturnNamesTheHookLine(t *testing.T) {
+	e, logs := newEngine(t, map[string]string{"a.lua": `
+nex.on_request("Ranking", "UploadScore", function(call) return 42 end)
+nex.on_request("Ranking", "UploadScore", function(call)
+  return nex.answer{ nosuch = 1 }
+end)
+nex.friends_of = function(pid, game) return "nobody" end
+`})
+	if v := e.OnRequest(bg, uploadScore(t)); v.Action != Continue || v.Changed() {
+		t.Fatalf("verdict %+v", v)
+	}
+	_, ok, err := e.FriendsOf(bg, "g", 1)
+	if !ok || err == nil || !strings.Contains(err.Error(), "a.lua:6:") {
+		t.Fatalf("friends_of: %v %v", ok, err)
+	}
+	if st := e.Stats()["a.lua"]; st.Errors != 3 || st.Runs != 3 {
+		t.Errorf("stats %+v", st)
+	}
+	var msgs []string
+	for _, l := range logs.FilterMessageSnippet("hook failed").All() {
+		msgs = append(msgs, l.ContextMap()["error"].(string))
+	}
+	all := strings.Join(msgs, "\n")
+	for _, want := range []string{"a.lua:2: hook returned a number", "a.lua:3: nex.answer", "a.lua:6: returned a string"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("logs lack %q:\n%s", want, all)
+		}
+	}
+}

@@ -44,6 +44,10 @@ func (m *vm) openSandbox() error {
 		"gmatch": m.strGmatch,
 	})
 	str.RawSetString("dump", lua.LNil)
+	// gfind is gopher-lua's Lua 5.0 alias of the library gmatch, which
+	// collects every match before the loop starts: it must be the bounded
+	// one too.
+	str.RawSetString("gfind", str.RawGetString("gmatch"))
 	tbl := L.GetGlobal("table").(*lua.LTable)
 	tbl.RawSetString("concat", L.NewFunction(m.tableConcat))
 	return nil

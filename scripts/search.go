@@ -69,21 +69,21 @@ func criteriaList(ret lua.LValue, in []SearchCriterion) ([]SearchCriterion, erro
 	}
 	tbl, isTbl := ret.(*lua.LTable)
 	if !isTbl {
-		return nil, fmt.Errorf("scripts: matchmake_criteria returned a %s, not a list of criteria", ret.Type())
+		return nil, fmt.Errorf("returned a %s, not a list of criteria", ret.Type())
 	}
 	n := tbl.Len()
 	if n > maxCriteria {
-		return nil, fmt.Errorf("scripts: matchmake_criteria returned %d criteria, more than %d", n, maxCriteria)
+		return nil, fmt.Errorf("returned %d criteria, more than %d", n, maxCriteria)
 	}
 	out := make([]SearchCriterion, 0, n)
 	for i := 1; i <= n; i++ {
 		t, isTbl := tbl.RawGetInt(i).(*lua.LTable)
 		if !isTbl {
-			return nil, fmt.Errorf("scripts: matchmake_criteria: element %d is not a table", i)
+			return nil, fmt.Errorf("element %d is not a table", i)
 		}
 		c, err := tableCriterion(t)
 		if err != nil {
-			return nil, fmt.Errorf("scripts: matchmake_criteria: element %d: %w", i, err)
+			return nil, fmt.Errorf("element %d: %w", i, err)
 		}
 		out = append(out, c)
 	}

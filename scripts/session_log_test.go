@@ -45,3 +45,25 @@ end)`})
 		t.Errorf("the process log has %d \"score\" lines, want 3", n)
 	}
 }
+
+// TestEventLogNamesTheConnection: the lines an event hook logs, and the
+// log of an event hook that fails, carry the game, PID and connection
+// like those of call hooks.
+func TestEventLogNamesTheConnection(t *testing.T) {
+	e, logs := newEngine(t, map[string]string{"a.lua": `
+nex.on_login(function(ev) nex.log.info("login") end)
+nex.on_disconnect(function(ev) error("gone") end)`})
+	ev := &Event{Game: "mk8", PID: 42, ConnID: 9, Session: NewSession(nil)}
+	e.OnLogin(bg, ev)
+	e.OnDisconnect(bg, ev)
+	for _, msg := range []string{"login", "hook failed"} {
+		l := logs.FilterMessageSnippet(msg).All()
+		if len(l) != 1 {
+			t.Fatalf("%d %q lines", len(l), msg)
+		}
+		cm := l[0].ContextMap()
+		if cm["script"] != "a.lua" || cm["game"] != "mk8" || cm["pid"] != uint64(42) || cm["conn"] != uint64(9) {
+			t.Errorf("%q fields %v", msg, cm)
+		}
+	}
+}

@@ -48,6 +48,7 @@ type vm struct {
 	budget  int64    // bytes the amplifying functions may still produce
 	script  string   // script of the running hook, for logs
 	call    *callRun // the call the hooks run for (nil for events)
+	event   *Event   // the event the hooks run for (nil for calls)
 	session *Session // the session the hooks run for, if any
 }
 
@@ -174,7 +175,20 @@ func (m *vm) logger() *zap.Logger {
 	if c := m.call; c != nil {
 		l = l.With(callFields(c.c)...)
 	}
+	if ev := m.event; ev != nil {
+		l = l.With(eventFields(ev)...)
+	}
 	return l
+}
+
+// eventFields name the connection of an event hook, as callFields do
+// for a call.
+func eventFields(ev *Event) []zap.Field {
+	return []zap.Field{
+		zap.String("game", ev.Game),
+		zap.Uint64("pid", ev.PID),
+		zap.Uint64("conn", ev.ConnID),
+	}
 }
 
 func callFields(c *Call) []zap.Field {

@@ -1,0 +1,117 @@
+package proxy_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nexproxy/nexproxy/internal/servicetest"
+	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
+	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
+	"github.com/nexproxy/nexproxy/proxy/config"
+	"github.com/nexproxy/nexproxy/proxy/record"
+	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
+)
+
+// variantUpstream is a built-in link for a test upstream whose answers to
+// authentication calls edit changes (nil: answered as the built-in
+// authentication server answers).
+func variantUpstream(edit func(c *rpc.Call, r *rpc.Reply) *rpc.Reply) proxy.Builtin {
+	return func(*proxy.Env) (proxy.LinkSpec, error) {
+		return proxy.LinkSpec{Name: record.HandlerBuiltin, Link: func(next rpc.Handler) rpc.Handler {
+			return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
+				r, err := next.ServeRMC(ctx, c)
+				if err != nil || r == nil || c.Protocol != 10 {
+					return r, err
+				}
+				return edit(c, r), nil
+			})
+		}}, nil
+	}
+}
+
+// startVariantPair starts an upstream answering through edit and a front
+// proxying to it that knows the test user's password.
+func startVariantPair(t *testing.T, platform string, edit func(c *rpc.Call, r *rpc.Reply) *rpc.Reply, frontRec record.Recorder) (*config.Config, *proxy.Server) {
+	t.Helper()
+	upGame := testGame{platform: platform, upstream: "local", accounts: true}
+	if platform == "switch" {
+		upGame.tlsDir = writeCert(t)
+	}
+	up, _ := startWithOptions(t, upGame,
+		proxy.Options{Builtins: []proxy.Builtin{variantUpstream(edit), servicetest.Host(t).Named(auth.Name, secure.Name)}}, nil)
+	t.Cleanup(func() { up.Close() })
+	front, cfg := startWithOptions(t, testGame{platform: platform, upstream: upstreamAddr(up), accounts: true}, proxy.Options{Recorder: frontRec}, nil)
+	t.Cleanup(func() { front.Close() })
+	return cfg, front
+}
+
+// refusal is the body of a login (method 1) or ticket request (3)
+// refused in its result field: with the other fields blank, as
+// nex-protocols-common-go writes it, or with the result alone.
+func refusal(s rmc.Settings, method uint32, res rmc.Result, blank bool) []byte {
+	w := rmc.NewWriter(s)
+	w.Result(res)
+	switch {
+	case !blank:
+	case method == 3:
+		w.Buffer(nil)
+		if s.NEXVersion >= 40000 {
+			w.String("")
+		}
+	default:
+		w.PID(0)
+		w.Buffer(nil)
+		w.StructBegin(0) // RVConnectionData with empty station URLs
+		w.String("")
+		w.ListLen(0)
+		w.String("")
+		w.StructEnd(nil)
+		w.String("")
+	}
+	return w.Bytes()
+}
+
+// TestLoginRefusedInResult: an upstream that refuses a login or a ticket
+// request in the result field, rather than with an RMC error, has the
+// refusal reach the console unchanged, whether it leaves the other fields
+// blank or writes the result alone.
+func TestLoginRefusedInResult(t *testing.T) {
+	for _, platform := range []string{"wiiu", "switch"} {
+		for _, blank := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/blank=%v", platform, blank), func(t *testing.T) {
+				results := map[uint32]rmc.Result{1: rmc.ResultRendezVousInvalidUsername, 3: rmc.ResultAuthenticationUnderMaintenance}
+				cfg, front := startVariantPair(t, platform, func(c *rpc.Call, r *rpc.Reply) *rpc.Reply {
+					if res, ok := results[c.Method]; ok {
+						return &rpc.Reply{Body: refusal(c.Session.Settings, c.Method, res, blank)}
+					}
+					return r
+				}, nil)
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				defer cancel()
+				c, err := proxy.AuthOnlyForTest(ctx, clientConfig(cfg, front))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				s := cfg.Games[0].RMC
+				login := rmc.NewWriter(s)
+				login.String(testUser)
+				for method, body := range map[uint32][]byte{1: login.Bytes(), 3: requestTicket(s, 1234567)} {
+					m, err := c.Auth.Call(ctx, 10, method, body)
+					if err != nil || !m.Success {
+						t.Errorf("method %d: %v %v, want the upstream's refusal", method, err, m)
+						continue
+					}
+					if want := refusal(s, method, results[method], blank); !bytes.Equal(m.Body, want) {
+						t.Errorf("method %d answered %x, want the upstream's %x", method, m.Body, want)
+					}
+				}
+			})
+		}
+	}
+}

@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
@@ -113,5 +117,34 @@ func TestLoginRefusedInResult(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestUpstreamKeySizeMismatch: an upstream whose session keys are not the
+// size the game's settings say (a console of that upstream expects its
+// size) has its ticket decrypt with the user's key but not decode. The
+// login is relayed blindly, and the warning names the Kerberos settings,
+// not the password.
+func TestUpstreamKeySizeMismatch(t *testing.T) {
+	up, _ := startServer(t, testGame{platform: "wiiu", upstream: "local", accounts: true, gameTOML: "[games.kerberos]\nkey_size = 16\n"}, nil)
+	defer up.Close()
+	core, logs := observer.New(zapcore.WarnLevel)
+	frontRec := &memRecorder{}
+	front, cfg := startWithOptions(t, testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true}, proxy.Options{Recorder: frontRec, Logger: zap.New(core)}, nil)
+	defer front.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cc := clientConfig(cfg, front)
+	cc.Kerberos.KeySize = 16
+	c, err := proxy.Login(ctx, cc)
+	if err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	defer c.Close()
+	if l := frontRec.loginsString(); l != "[1234567:blind-relay]" {
+		t.Errorf("logins %s", l)
+	}
+	if n := logs.FilterMessageSnippet("check key_size").Len(); n != 1 {
+		t.Errorf("%d warnings naming key_size; logged: %v", n, logs.All())
 	}
 }

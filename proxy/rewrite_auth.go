@@ -162,10 +162,18 @@ func (a *authRewriter) rewrite(c *rpc.Call, req *schema.Value, body []byte) ([]b
 	var reissued *kerberos.Reissued
 	if ok {
 		reissued, err = a.g.issuer.Reissue(userKey, ticket.Bytes, pid)
-		if err != nil {
+		switch {
+		case errors.Is(err, kerberos.ErrBadMAC):
 			a.g.log.Warn("upstream ticket does not open with the known key; relaying blindly",
 				zap.String("conn", c.Session.ID), zap.Uint64("pid", pid), zap.Error(err))
-		} else {
+		case err != nil:
+			// The key opened it (or it is too short to tell): the game's
+			// Kerberos settings are not the upstream's, most often its
+			// key_size; the console, whose size is the upstream's, still
+			// gets through the blind relay.
+			a.g.log.Warn("upstream ticket does not decode with the game's kerberos settings (check key_size); relaying blindly",
+				zap.String("conn", c.Session.ID), zap.Uint64("pid", pid), zap.Int("key_size", a.g.cfg.Kerberos.KeySize), zap.Error(err))
+		default:
 			mode = record.ModeIntercepted
 		}
 	}

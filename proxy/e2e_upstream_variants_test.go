@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
+	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
 // variantUpstream is a built-in link for a test upstream whose answers to
@@ -52,6 +54,75 @@ func startVariantPair(t *testing.T, platform string, edit func(c *rpc.Call, r *r
 	front, cfg := startWithOptions(t, testGame{platform: platform, upstream: upstreamAddr(up), accounts: true}, proxy.Options{Recorder: frontRec}, nil)
 	t.Cleanup(func() { front.Close() })
 	return cfg, front
+}
+
+// editStation returns an edit that passes the login's secure station
+// through fn.
+func editStation(t *testing.T, fn func(st string) string) func(c *rpc.Call, r *rpc.Reply) *rpc.Reply {
+	return func(c *rpc.Call, r *rpc.Reply) *rpc.Reply {
+		if c.Method != 1 || r.Error != 0 {
+			return r
+		}
+		m := schema.Default().Method(10, 1)
+		v, err := m.DecodeResponse(r.Body, c.Session.Settings)
+		if err != nil {
+			t.Errorf("upstream login response: %v", err)
+			return r
+		}
+		n := v.Field("connection_data").Field("main_station")
+		n.Str = fn(n.Str)
+		n.StrForm = schema.StrNormal
+		body, err := m.EncodeResponse(v, c.Session.Settings)
+		if err != nil {
+			t.Errorf("upstream login response: %v", err)
+			return r
+		}
+		return &rpc.Reply{Body: body}
+	}
+}
+
+// TestUpstreamStationVariants: secure stations that upstreams write
+// differently from nexproxy's own (prudp scheme, extra parameters, no CID,
+// the authentication server's address 0.0.0.1 on NEX 4) are intercepted,
+// and the console's station keeps what nexproxy does not replace.
+func TestUpstreamStationVariants(t *testing.T) {
+	for _, tc := range []struct {
+		name, platform string
+		fn             func(string) string
+	}{
+		{"prudp", "wiiu", func(s string) string { return strings.Replace(s, "prudps:/", "prudp:/", 1) }},
+		{"extra", "wiiu", func(s string) string { return s + ";natf=0;natm=0;pmp=0;upnp=0;Rsa=1" }},
+		{"nocid", "wiiu", func(s string) string {
+			u, _ := rmc.ParseStationURL(s)
+			u.Delete("CID")
+			return u.String()
+		}},
+		{"0.0.0.1", "switch", func(s string) string {
+			u, _ := rmc.ParseStationURL(s)
+			u.SetAddress("0.0.0.1")
+			u.SetInt("port", 1)
+			return u.String()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			frontRec := &memRecorder{}
+			cfg, front := startVariantPair(t, tc.platform, editStation(t, tc.fn), frontRec)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			c, err := proxy.Login(ctx, clientConfig(cfg, front))
+			if err != nil {
+				t.Fatalf("login: %v", err)
+			}
+			defer c.Close()
+			if want := tc.fn("prudps:/address=127.0.0.1;port=1;CID=1;PID=2;sid=1;stream=10;type=2"); c.Station.Scheme != want[:strings.Index(want, ":")] ||
+				strings.Contains(want, "natf") != strings.Contains(c.Station.String(), "natf=0;natm=0;pmp=0;upnp=0;Rsa=1") {
+				t.Errorf("console station %s lost the upstream's scheme or parameters", c.Station.String())
+			}
+			if l := frontRec.loginsString(); l != "[1234567:intercepted]" {
+				t.Errorf("logins %s", l)
+			}
+		})
+	}
 }
 
 // refusal is the body of a login (method 1) or ticket request (3)

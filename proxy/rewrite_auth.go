@@ -101,14 +101,14 @@ func (a *authRewriter) rewrite(c *rpc.Call, req *schema.Value, body []byte) ([]b
 	if m == nil {
 		return nil, errf("method %d not described", c.Method)
 	}
+	if refused(m, body, s) {
+		return body, nil // a refused login passes unchanged
+	}
 	v, err := m.DecodeResponse(body, s)
 	if err != nil {
 		return nil, err
 	}
 	f := findLoginFields(v)
-	if f.result != nil && rmc.Result(f.result.Uint).IsError() {
-		return body, nil // a refused login passes unchanged
-	}
 	if f.ticket == nil {
 		return nil, errf("no ticket in response")
 	}
@@ -162,10 +162,18 @@ func (a *authRewriter) rewrite(c *rpc.Call, req *schema.Value, body []byte) ([]b
 	var reissued *kerberos.Reissued
 	if ok {
 		reissued, err = a.g.issuer.Reissue(userKey, ticket.Bytes, pid)
-		if err != nil {
+		switch {
+		case errors.Is(err, kerberos.ErrBadMAC):
 			a.g.log.Warn("upstream ticket does not open with the known key; relaying blindly",
 				zap.String("conn", c.Session.ID), zap.Uint64("pid", pid), zap.Error(err))
-		} else {
+		case err != nil:
+			// The key opened it (or it is too short to tell): the game's
+			// Kerberos settings are not the upstream's, most often its
+			// key_size; the console, whose size is the upstream's, still
+			// gets through the blind relay.
+			a.g.log.Warn("upstream ticket does not decode with the game's kerberos settings (check key_size); relaying blindly",
+				zap.String("conn", c.Session.ID), zap.Uint64("pid", pid), zap.Int("key_size", a.g.cfg.Kerberos.KeySize), zap.Error(err))
+		default:
 			mode = record.ModeIntercepted
 		}
 	}
@@ -204,12 +212,35 @@ func (a *authRewriter) rewrite(c *rpc.Call, req *schema.Value, body []byte) ([]b
 	return m.EncodeResponse(v, s)
 }
 
+// refused reports whether a login or ticket response opens with an error
+// result. It carries no ticket, so there is nothing to rewrite, and it is
+// judged before the rest is decoded: servers leave the other fields of a
+// refusal blank or write none at all (the result alone), which must reach
+// the console as the refusal it is, not as Core::SystemError.
+// ValidateAndRequestTicketWithParam has no result field on NEX 4 (its
+// refusals are RMC errors).
+func refused(m *schema.Method, body []byte, s rmc.Settings) bool {
+	name := m.NameFor(s.NEXVersion)
+	for _, l := range m.Layouts() {
+		if l.Name != name {
+			continue
+		}
+		if len(l.Response) == 0 || l.Response[0].Type.Kind != schema.KindResult {
+			return false
+		}
+		r := rmc.NewReader(body, s)
+		res := r.Result()
+		return r.Err() == nil && res.IsError()
+	}
+	return false
+}
+
 // loginFields are the nodes of a login response the rewriter reads or
 // edits (nil when absent). They are found by their schema names, not by
 // kind and position, so that a field added to a response (server_name and
 // source_key are strings too) cannot be taken for another.
 type loginFields struct {
-	result, pid, ticket, station, sourceKey *schema.Value
+	pid, ticket, station, sourceKey *schema.Value
 }
 
 // findLoginFields looks the fields up on the response, or inside its result
@@ -220,8 +251,6 @@ func findLoginFields(v *schema.Value) loginFields {
 	body := v
 	if r := v.Field("result"); r != nil && r.Kind == schema.KindStruct {
 		body = r
-	} else {
-		f.result = fieldOf(v, "result", schema.KindResult)
 	}
 	f.pid = fieldOf(body, "pid", schema.KindPID)
 	f.ticket = fieldOf(body, "ticket", schema.KindBuffer)

@@ -107,10 +107,17 @@ func (g *gameLink) serve(c *rpc.Call) (*rpc.Reply, error) {
 	if err == nil {
 		keys = append(keys, k)
 	}
-	if g.ix.redacted && params != nil {
+	switch {
+	case g.ix.redacted && params != nil:
 		// Logs written without secrets hold placeholders where this
 		// call has the values.
-		if k, err := g.ix.key(g.game, protocol, c.Protocol, method, c.Method, sessionlog.RedactJSON(params), raw); err == nil {
+		if k, err := g.ix.key(g.game, protocol, c.Protocol, method, c.Method, sessionlog.RedactCallJSON(c.Protocol, params), raw); err == nil {
+			keys = append(keys, k)
+		}
+	case g.ix.redacted && sessionlog.SecretBodies(c.Protocol):
+		// ... and a placeholder for the whole of a body they could not
+		// inspect.
+		if k, err := g.ix.key(g.game, protocol, c.Protocol, method, c.Method, nil, sessionlog.Placeholder(len(req.Bytes))); err == nil {
 			keys = append(keys, k)
 		}
 	}

@@ -264,6 +264,21 @@ func TestUndescribedBodies(t *testing.T) {
 	}
 }
 
+// TestRedactedUndescribedBodies: a log written without secrets redacts the
+// undescribed bodies of a protocol that carries secrets whole; the replay
+// matches such a call whatever its body and answers zeros of the recorded
+// size, as it does for the redacted values of described calls.
+func TestRedactedUndescribedBodies(t *testing.T) {
+	rec := sessionlog.Record{Type: sessionlog.TypeCall, Dir: sessionlog.DirConsole, ProtocolID: 115, MethodID: 0x7e,
+		ParamsRaw: sessionlog.Placeholder(2), ResultRaw: sessionlog.Placeholder(3)}
+	ix := load(t, Options{}, logText(t, "g", false, rec))
+	c := &rpc.Call{Protocol: 115, Method: 0x7e, Body: []byte{0x0a, 0x0b}}
+	r, err := ix.Answer("g", schema.Default(), 0, c)
+	if err != nil || r == nil || !bytes.Equal(r.Body, []byte{0, 0, 0}) {
+		t.Fatalf("answer %+v %v, want three zero bytes", r, err)
+	}
+}
+
 func TestMalformedLogs(t *testing.T) {
 	good := logText(t, "g", true, call("Utility", 110, "AcquireNexUniqueId", 1, acquire, `{"unique_id":11}`))
 	cases := map[string][]byte{

@@ -131,8 +131,12 @@ func (g *gameLink) serve(c *rpc.Call) (*rpc.Reply, error) {
 	}
 	if r == nil {
 		// Secrets stay out of the process log whatever log.secrets says.
-		p := string(sessionlog.RedactJSON(params))
-		if params == nil {
+		p := string(sessionlog.RedactCallJSON(c.Protocol, params))
+		switch {
+		case params != nil:
+		case sessionlog.SecretBodies(c.Protocol):
+			p = sessionlog.Placeholder(len(req.Bytes))
+		default:
 			p = raw
 		}
 		if len(p) > 512 {

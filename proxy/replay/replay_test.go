@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/netip"
@@ -187,6 +188,36 @@ func TestIgnoredParameters(t *testing.T) {
 	rl, _ := ParseRule("Ranking.GetRanking:score_data.score")
 	if r, _ := load(t, Options{Rules: []Rule{rl}}, recorded).Answer("g", schema.Default(), 0, other); r.Success() {
 		t.Error("a rule of another method made the score irrelevant")
+	}
+}
+
+// TestUnmatchedLogKeepsSecrets: the warning about a call no log holds shows
+// its parameters, but never a secret: not a body that did not decode of a
+// protocol that carries secrets (an authentication login with its token,
+// when authentication is not served live), nor an undescribed anydata's
+// bytes, whatever log.secrets says.
+func TestUnmatchedLogKeepsSecrets(t *testing.T) {
+	core, logs := observer.New(zapcore.InfoLevel)
+	ix := load(t, Options{Log: zap.New(core)}, logText(t, "g", true))
+	const token = "6e65782d746f6b656e2d31323334"           // "nex-token-1234"
+	raw, _ := hex.DecodeString("0400000031323300" + token) // a LoginEx cut short: it does not decode
+	calls := []*rpc.Call{
+		{Protocol: 10, Method: 2, Body: raw},
+		request(t, 11, 4, `{"urls":[],"login_data":{"$class":"NewLoginData","$raw":"`+token+`"}}`),
+	}
+	for _, c := range calls {
+		if _, err := ix.Answer("g", schema.Default(), 0, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries := logs.FilterMessage("replay: no recorded call matches").All()
+	if len(entries) != len(calls) {
+		t.Fatalf("%d log lines, want %d", len(entries), len(calls))
+	}
+	for _, e := range entries {
+		if p := e.ContextMap()["params"].(string); strings.Contains(p, token) || !strings.Contains(p, "<redacted ") {
+			t.Errorf("logged params %s", p)
+		}
 	}
 }
 

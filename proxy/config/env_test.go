@@ -96,3 +96,27 @@ func TestEnvUnknownVariables(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsDoNotEchoSecrets: a password written as a number is refused
+// without its digits: configuration errors reach terminals and service
+// logs.
+func TestErrorsDoNotEchoSecrets(t *testing.T) {
+	_, err := loadWithEnv(t, envGames+`
+[[accounts]]
+pid = 1234
+password = 13572468
+`+"\n", "NEXPROXY_LOCAL_SECURE_PASSWORD=")
+	_, err2 := loadWithEnv(t, "local_secure_password = 987654321\n"+envGames)
+	for _, e := range []error{err, err2} {
+		if e == nil {
+			t.Fatal("a password written as a number was accepted")
+		}
+		msg := e.Error()
+		if strings.Contains(msg, "13572468") || strings.Contains(msg, "987654321") {
+			t.Errorf("error shows the password: %s", msg)
+		}
+		if !strings.Contains(msg, "must be a string, not a number") {
+			t.Errorf("error does not say what is wrong: %s", msg)
+		}
+	}
+}

@@ -71,7 +71,11 @@ func (t *table) str(k string, dst *string) bool {
 	}
 	s, isStr := v.(string)
 	if !isStr {
-		t.bad(k, "must be a string, not %s", describe(v))
+		what := describe(v)
+		if secretKey(k) {
+			what = describeKind(v)
+		}
+		t.bad(k, "must be a string, not %s", what)
 		return false
 	}
 	*dst = s
@@ -255,6 +259,26 @@ func (t *table) list(k string) []*table {
 }
 
 // describe names the TOML type of v for error messages.
+// secretKey reports whether the key k holds a secret (a password, token
+// or secret), whose value an error must not repeat.
+func secretKey(k string) bool {
+	k = strings.ToLower(k)
+	return strings.HasSuffix(k, "password") || strings.HasSuffix(k, "token") || strings.HasSuffix(k, "secret") || strings.HasSuffix(k, "secret_key")
+}
+
+// describeKind is describe without the value: for secrets.
+func describeKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int, int32, int64, uint64, float64:
+		return "a number"
+	}
+	return describe(v)
+}
+
 func describe(v any) string {
 	switch x := v.(type) {
 	case string:

@@ -281,8 +281,20 @@ func (ix *Index) next(keys ...string) *response {
 	return nil
 }
 
-// body decodes the hex of an undescribed response.
+// maxRedactedBody bounds the zeros a redacted body comes back as: an RMC
+// message's largest size.
+const maxRedactedBody = 1 << 20
+
+// body decodes the hex of an undescribed response; a body a log redacted
+// comes back as zeros of its size.
 func (r *response) rawBody() ([]byte, error) {
+	if n, ok := strings.CutPrefix(r.resultRaw, "<redacted "); ok {
+		if n, ok := strings.CutSuffix(n, " bytes>"); ok {
+			if size, err := strconv.Atoi(n); err == nil && size >= 0 && size <= maxRedactedBody {
+				return make([]byte, size), nil
+			}
+		}
+	}
 	b, err := hex.DecodeString(r.resultRaw)
 	if err != nil {
 		return nil, fmt.Errorf("recorded body at %s: %w", r.where, err)

@@ -107,10 +107,17 @@ func (g *gameLink) serve(c *rpc.Call) (*rpc.Reply, error) {
 	if err == nil {
 		keys = append(keys, k)
 	}
-	if g.ix.redacted && params != nil {
+	switch {
+	case g.ix.redacted && params != nil:
 		// Logs written without secrets hold placeholders where this
 		// call has the values.
-		if k, err := g.ix.key(g.game, protocol, c.Protocol, method, c.Method, sessionlog.RedactJSON(params), raw); err == nil {
+		if k, err := g.ix.key(g.game, protocol, c.Protocol, method, c.Method, sessionlog.RedactCallJSON(c.Protocol, params), raw); err == nil {
+			keys = append(keys, k)
+		}
+	case g.ix.redacted && sessionlog.SecretBodies(c.Protocol):
+		// ... and a placeholder for the whole of a body they could not
+		// inspect.
+		if k, err := g.ix.key(g.game, protocol, c.Protocol, method, c.Method, nil, sessionlog.Placeholder(len(req.Bytes))); err == nil {
 			keys = append(keys, k)
 		}
 	}
@@ -124,8 +131,12 @@ func (g *gameLink) serve(c *rpc.Call) (*rpc.Reply, error) {
 	}
 	if r == nil {
 		// Secrets stay out of the process log whatever log.secrets says.
-		p := string(sessionlog.RedactJSON(params))
-		if params == nil {
+		p := string(sessionlog.RedactCallJSON(c.Protocol, params))
+		switch {
+		case params != nil:
+		case sessionlog.SecretBodies(c.Protocol):
+			p = sessionlog.Placeholder(len(req.Bytes))
+		default:
 			p = raw
 		}
 		if len(p) > 512 {

@@ -23,6 +23,9 @@ func canonical(params json.RawMessage, raw string, rules []*Rule) (string, error
 		}
 	}
 	if len(params) == 0 {
+		if isPlaceholder(raw) {
+			raw = redacted
+		}
 		return "raw:" + raw, nil
 	}
 	d := json.NewDecoder(bytes.NewReader(params))
@@ -78,11 +81,16 @@ func drop(v any, path []string) any {
 // which request it was, and must not keep a call from matching.
 const redacted = "<redacted>"
 
+// isPlaceholder reports whether s is a "<redacted N bytes>" placeholder.
+func isPlaceholder(s string) bool {
+	return strings.HasPrefix(s, "<redacted ") && strings.HasSuffix(s, " bytes>")
+}
+
 // unsize replaces the redaction placeholders in v with redacted.
 func unsize(v any) any {
 	switch t := v.(type) {
 	case string:
-		if strings.HasPrefix(t, "<redacted ") && strings.HasSuffix(t, " bytes>") {
+		if isPlaceholder(t) {
 			return redacted
 		}
 	case map[string]any:

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/netip"
@@ -190,6 +191,36 @@ func TestIgnoredParameters(t *testing.T) {
 	}
 }
 
+// TestUnmatchedLogKeepsSecrets: the warning about a call no log holds shows
+// its parameters, but never a secret: not a body that did not decode of a
+// protocol that carries secrets (an authentication login with its token,
+// when authentication is not served live), nor an undescribed anydata's
+// bytes, whatever log.secrets says.
+func TestUnmatchedLogKeepsSecrets(t *testing.T) {
+	core, logs := observer.New(zapcore.InfoLevel)
+	ix := load(t, Options{Log: zap.New(core)}, logText(t, "g", true))
+	const token = "6e65782d746f6b656e2d31323334"           // "nex-token-1234"
+	raw, _ := hex.DecodeString("0400000031323300" + token) // a LoginEx cut short: it does not decode
+	calls := []*rpc.Call{
+		{Protocol: 10, Method: 2, Body: raw},
+		request(t, 11, 4, `{"urls":[],"login_data":{"$class":"NewLoginData","$raw":"`+token+`"}}`),
+	}
+	for _, c := range calls {
+		if _, err := ix.Answer("g", schema.Default(), 0, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries := logs.FilterMessage("replay: no recorded call matches").All()
+	if len(entries) != len(calls) {
+		t.Fatalf("%d log lines, want %d", len(entries), len(calls))
+	}
+	for _, e := range entries {
+		if p := e.ContextMap()["params"].(string); strings.Contains(p, token) || !strings.Contains(p, "<redacted ") {
+			t.Errorf("logged params %s", p)
+		}
+	}
+}
+
 func TestUnmatchedAnsweredAndLogged(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
 	ix := load(t, Options{Log: zap.New(core)}, logText(t, "g", true,
@@ -261,6 +292,21 @@ func TestUndescribedBodies(t *testing.T) {
 	c.Body = []byte{0x0a}
 	if r, _ := ix.Answer("g", schema.Default(), 0, c); r.Success() {
 		t.Fatal("another body matched")
+	}
+}
+
+// TestRedactedUndescribedBodies: a log written without secrets redacts the
+// undescribed bodies of a protocol that carries secrets whole; the replay
+// matches such a call whatever its body and answers zeros of the recorded
+// size, as it does for the redacted values of described calls.
+func TestRedactedUndescribedBodies(t *testing.T) {
+	rec := sessionlog.Record{Type: sessionlog.TypeCall, Dir: sessionlog.DirConsole, ProtocolID: 115, MethodID: 0x7e,
+		ParamsRaw: sessionlog.Placeholder(2), ResultRaw: sessionlog.Placeholder(3)}
+	ix := load(t, Options{}, logText(t, "g", false, rec))
+	c := &rpc.Call{Protocol: 115, Method: 0x7e, Body: []byte{0x0a, 0x0b}}
+	r, err := ix.Answer("g", schema.Default(), 0, c)
+	if err != nil || r == nil || !bytes.Equal(r.Body, []byte{0, 0, 0}) {
+		t.Fatalf("answer %+v %v, want three zero bytes", r, err)
 	}
 }
 

@@ -40,7 +40,10 @@
 // Unless the writer was created with Secrets, every value under a field
 // whose name marks it as secret (password, key, session_key, ticket,
 // token, source_key, pbufResponse, ...; see IsSecretName) is replaced by
-// "<redacted N bytes>" before it reaches the file, and undescribed bodies
-// of the authentication protocol are not written at all. Redact and
-// RedactJSON expose the same rule for other outputs.
+// "<redacted N bytes>" before it reaches the file; in the protocols whose
+// calls carry secrets (SecretBodies: authentication, secure connection,
+// matchmaking, utility, DataStore) a body that did not decode and the
+// bytes of an anydata of an undescribed class ("$raw") cannot be
+// inspected and are redacted whole. Redact, RedactJSON and RedactCallJSON
+// expose the same rule for other outputs.
 package sessionlog

@@ -68,6 +68,27 @@ func isSecretNormalized(n []byte) bool {
 	return false
 }
 
+// secretBodyProtocols are the protocols whose calls carry secrets:
+// Authentication (10: passwords, tokens, tickets), SecureConnection (11:
+// RegisterEx's NEX token), MatchMaking (21: gathering passwords),
+// MatchmakeExtension (109: session keys, user and system passwords),
+// Utility (110: unique id passwords) and DataStore (115: access and update
+// passwords).
+var secretBodyProtocols = map[uint16]bool{10: true, 11: true, 21: true, 109: true, 110: true, 115: true}
+
+// SecretBodies reports whether the calls of a protocol carry secrets, so
+// that what of them cannot be inspected is redacted whole: a body that did
+// not decode (params_raw, result_raw, ...) and the "$raw" of an anydata
+// whose class is undescribed.
+func SecretBodies(protocol uint16) bool { return secretBodyProtocols[protocol] }
+
+// RedactCallJSON is RedactJSON for a value of a call of protocol: in a
+// protocol whose calls carry secrets (SecretBodies), the "$raw" bytes of
+// an undescribed anydata class are redacted as well.
+func RedactCallJSON(protocol uint16, raw json.RawMessage) json.RawMessage {
+	return redactJSON(raw, SecretBodies(protocol))
+}
+
 // Placeholder returns the text that replaces a secret of n bytes.
 func Placeholder(n int) string { return fmt.Sprintf("<redacted %d bytes>", n) }
 
@@ -130,11 +151,15 @@ func stringSize(s string) int {
 // It runs for every value the session logs write, so it copies the text
 // through in one pass (whitespace dropped) and decodes only secret values
 // (to measure them) and member names with escapes.
-func RedactJSON(raw json.RawMessage) json.RawMessage {
+func RedactJSON(raw json.RawMessage) json.RawMessage { return redactJSON(raw, false) }
+
+// redactJSON is RedactJSON, treating "$raw" members as secret when
+// anyRaw.
+func redactJSON(raw json.RawMessage, anyRaw bool) json.RawMessage {
 	if len(raw) == 0 {
 		return raw
 	}
-	r := redactor{in: raw, out: make([]byte, 0, len(raw))}
+	r := redactor{in: raw, out: make([]byte, 0, len(raw)), anyRaw: anyRaw}
 	r.skipSpace()
 	if err := r.value(0); err != nil {
 		return quote(Placeholder(len(raw)))
@@ -159,6 +184,8 @@ type redactor struct {
 	in  []byte
 	pos int
 	out []byte
+	// anyRaw makes "$raw" (an undescribed anydata's bytes) secret.
+	anyRaw bool
 }
 
 func (r *redactor) skipSpace() {
@@ -316,14 +343,15 @@ func (r *redactor) str() (secret bool, err error) {
 			text := r.in[start:r.pos]
 			if plain && utf8.Valid(text) {
 				r.out = append(r.out, text...)
-				return isSecret(text[1 : len(text)-1]), nil
+				name := text[1 : len(text)-1]
+				return isSecret(name) || r.anyRaw && string(name) == "$raw", nil
 			}
 			var s string
 			if err := json.Unmarshal(text, &s); err != nil {
 				return false, err
 			}
 			r.out = append(r.out, quote(s)...)
-			return isSecret(s), nil
+			return isSecret(s) || r.anyRaw && s == "$raw", nil
 		case c < 0x20:
 			return false, errSyntax
 		case c == '\\':

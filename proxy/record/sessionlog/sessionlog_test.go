@@ -390,3 +390,52 @@ func FuzzRedactJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestRedactionOfUndecodedSecretBodies: a body that did not decode (or an
+// anydata whose class is undescribed, "$raw") cannot be inspected, so in
+// a protocol whose calls carry secrets it is redacted whole, as the
+// authentication protocol's always were: a RegisterEx with its NEX token,
+// a DataStore call with its passwords, a matchmaking answer with its
+// session key. Other protocols keep their hex.
+func TestRedactionOfUndecodedSecretBodies(t *testing.T) {
+	const token = "6e65782d746f6b656e2d31323334" // "nex-token-1234"
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, Options{Game: "wiiu", Session: "c1", Now: func() time.Time { return sampleStart }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := []Record{
+		{Type: TypeCall, ProtocolID: 11, MethodID: 4, CallID: 1, ParamsRaw: "00000000" + token},
+		{Type: TypeCall, ProtocolID: 11, MethodID: 4, CallID: 2,
+			Params: json.RawMessage(`{"urls":[],"login_data":{"$class":"NewLoginData","$raw":"` + token + `"}}`)},
+		{Type: TypeCall, ProtocolID: 115, MethodID: 38, CallID: 3, ParamsRaw: token},
+		{Type: TypeCall, ProtocolID: 109, MethodID: 6, CallID: 4, ParamsRaw: "00", ResultRaw: "01000000" + token},
+		{Type: TypeCall, ProtocolID: 21, MethodID: 1, CallID: 5, SentParamsRaw: token, ReceivedResultRaw: token},
+		{Type: TypeCall, ProtocolID: 110, MethodID: 2, CallID: 6, ResultRaw: token},
+	}
+	if err := w.WriteRecords(recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(Record{Type: TypeCall, ProtocolID: 0x7f, MethodID: 3, CallID: 7, ParamsRaw: token}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	for _, l := range lines[1 : len(lines)-1] {
+		if strings.Contains(l, token) {
+			t.Errorf("secret written with secrets off: %s", l)
+		}
+	}
+	for _, want := range []string{`"params_raw":"<redacted 18 bytes>"`, `"$raw":"<redacted 14 bytes>"`, `"$class":"NewLoginData"`} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("log lacks %s", want)
+		}
+	}
+	if last := lines[len(lines)-1]; !strings.Contains(last, `"params_raw":"`+token+`"`) {
+		t.Errorf("a protocol without secrets lost its hex: %s", last)
+	}
+	for _, p := range []uint16{10, 11, 21, 109, 110, 115} {
+		if !SecretBodies(p) {
+			t.Errorf("SecretBodies(%d) = false", p)
+		}
+	}
+}

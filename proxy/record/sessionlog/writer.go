@@ -16,10 +16,6 @@ import (
 // ErrClosed is returned by writes after Close.
 var ErrClosed = errors.New("sessionlog: writer closed")
 
-// authProtocolID is Ticket Granting (Authentication), whose bodies carry
-// passwords, tokens and tickets.
-const authProtocolID = 10
-
 // Options describe one session log.
 type Options struct {
 	// Dir is the folder Create writes into; it is created when missing.
@@ -333,11 +329,11 @@ func (w *Writer) Close() error {
 // the undescribed bodies of the authentication protocol entirely: without
 // a schema nothing tells where the ticket or password sits in them.
 func redactRecord(r Record) Record {
-	r.Params = RedactJSON(r.Params)
-	r.Result = RedactJSON(r.Result)
-	r.SentParams = RedactJSON(r.SentParams)
-	r.ReceivedResult = RedactJSON(r.ReceivedResult)
-	if r.ProtocolID == authProtocolID {
+	r.Params = RedactCallJSON(r.ProtocolID, r.Params)
+	r.Result = RedactCallJSON(r.ProtocolID, r.Result)
+	r.SentParams = RedactCallJSON(r.ProtocolID, r.SentParams)
+	r.ReceivedResult = RedactCallJSON(r.ProtocolID, r.ReceivedResult)
+	if SecretBodies(r.ProtocolID) {
 		for _, raw := range []*string{&r.ParamsRaw, &r.ResultRaw, &r.SentParamsRaw, &r.ReceivedResultRaw} {
 			if *raw != "" {
 				*raw = Placeholder(stringSize(*raw))

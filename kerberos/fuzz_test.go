@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -212,6 +213,79 @@ func FuzzVerifyConnect(f *testing.F) {
 		}
 		if want := ConnectReply(uint32(reqPlain[s.PIDSize+4]) | uint32(reqPlain[s.PIDSize+5])<<8 | uint32(reqPlain[s.PIDSize+6])<<16 | uint32(reqPlain[s.PIDSize+7])<<24); !bytes.Equal(res.Response, want) {
 			t.Fatalf("response %x, want %x", res.Response, want)
+		}
+	})
+}
+
+// FuzzParseConnectReply checks the client's reading of a secure server's
+// CONNECT reply: no input panics, a reply is accepted exactly when it is
+// the one ConnectReply writes for the check value, and every refusal is
+// ErrMalformed or ErrBadCheck.
+func FuzzParseConnectReply(f *testing.F) {
+	for _, check := range []uint32{0, 41, 0x12345678, 0xffffffff} {
+		r := ConnectReply(check)
+		f.Add(r, check)
+		f.Add(r[:len(r)-1], check)
+		f.Add(append(append([]byte(nil), r...), 0), check)
+		f.Add(r, check+1)
+	}
+	for _, p := range [][]byte{{}, {4, 0, 0, 0}, {5, 0, 0, 0, 1, 0, 0, 0, 0}, {0xff, 0xff, 0xff, 0xff}, {0, 0, 0, 0}} {
+		f.Add(p, uint32(0))
+	}
+	if haveVectors() {
+		for _, name := range sessionFiles {
+			v, _ := loadSession(f, name)
+			for _, d := range v.Datagrams {
+				conn, ok := v.Connections[d.Conn]
+				if !ok || conn.Check == nil || d.Dir != "s2c" {
+					continue
+				}
+				for _, p := range d.Packets {
+					if p.Type == "CONNECT" && p.Payload != "" {
+						f.Add(mustHex(p.Payload), *conn.Check)
+					}
+				}
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, payload []byte, check uint32) {
+		err := ParseConnectReply(payload, check)
+		if want := ConnectReply(check); (err == nil) != bytes.Equal(payload, want) {
+			t.Fatalf("reply %x for check %d: %v", payload, check, err)
+		}
+		if err != nil && !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrBadCheck) {
+			t.Fatalf("unexpected error %v", err)
+		}
+		if errors.Is(err, ErrBadCheck) {
+			// Well formed, another check value: it round trips as that.
+			got := uint32(payload[4]) | uint32(payload[5])<<8 | uint32(payload[6])<<16 | uint32(payload[7])<<24
+			if !bytes.Equal(ConnectReply(got-1), payload) {
+				t.Fatalf("reply %x refused for its check value but is not ConnectReply(%d)", payload, got-1)
+			}
+		}
+	})
+}
+
+// FuzzSourceKeyFromHex checks the source_key string of an upstream's
+// login response: no input panics, an accepted key is bounded by what
+// RC4 takes and prints back as its input (in lower case).
+func FuzzSourceKeyFromHex(f *testing.F) {
+	for _, s := range []string{"3b4aa7a1ebad88440c1954e645b96976", "3B4AA7A1EBAD88440C1954E645B96976", "", "0", "zz", "3b4aa7a1ebad88440c1954e645b9697", strings.Repeat("ab", maxSourceKey), strings.Repeat("ab", maxSourceKey+1)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := SourceKeyFromHex(s)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) || k != nil {
+				t.Fatalf("refused %q with %x, %v", s, k, err)
+			}
+			return
+		}
+		if len(k) == 0 || len(k) > maxSourceKey {
+			t.Fatalf("accepted a key of %d bytes", len(k))
+		}
+		if ToHex(k) != strings.ToLower(s) {
+			t.Fatalf("%q prints back as %q", s, ToHex(k))
 		}
 	})
 }

@@ -9,7 +9,7 @@ import (
 
 // loginBody writes a Login response whose connection data holds the
 // given secure and special station URLs (as text: "" is the empty URL).
-func loginBody(t *testing.T, s rmc.Settings, res rmc.Result, secure, special string) []byte {
+func loginBody(t testing.TB, s rmc.Settings, res rmc.Result, secure, special string) []byte {
 	t.Helper()
 	w := rmc.NewWriter(s)
 	w.Result(res)

@@ -2,6 +2,7 @@ package prudp
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"os"
@@ -14,13 +15,21 @@ import (
 // addSessionSeeds adds every datagram of a session file as a fuzz seed
 // when the vectors are available (the §16 seeds in code always are).
 func addSessionSeeds(f *testing.F, name string) {
+	for _, raw := range sessionDatagrams(f, name) {
+		f.Add(raw)
+	}
+}
+
+// sessionDatagrams returns the datagrams of a session file, or none when
+// the vectors are absent.
+func sessionDatagrams(f *testing.F, name string) [][]byte {
 	dir := vectors.Dir()
 	if dir == "" {
-		return
+		return nil
 	}
 	b, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
-		return
+		return nil
 	}
 	var s struct {
 		Datagrams []struct {
@@ -30,11 +39,13 @@ func addSessionSeeds(f *testing.F, name string) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		f.Fatalf("%s: %v", name, err)
 	}
+	var out [][]byte
 	for _, d := range s.Datagrams {
 		if raw, err := hex.DecodeString(d.Raw); err == nil {
-			f.Add(raw)
+			out = append(out, raw)
 		}
 	}
+	return out
 }
 
 func addDocSeeds(f *testing.F, pkts []docPacket) {
@@ -180,6 +191,75 @@ func FuzzDecompress(f *testing.F) {
 		back, err := Decompress(comp, limit)
 		if err != nil || !bytes.Equal(back, out) {
 			t.Fatalf("round trip: %v", err)
+		}
+	})
+}
+
+// FuzzLiteFramer feeds a WebSocket byte stream to the PRUDPLite framer in
+// the pieces cuts names (one message per byte, its length the byte's
+// value): nothing panics, every packet handed out is one whole Lite packet
+// of the stream, in order, and what the framer keeps is exactly the
+// unfinished rest, so that the carrier's bound on it holds.
+func FuzzLiteFramer(f *testing.F) {
+	var exchange []byte
+	for _, p := range docLiteExchange {
+		b, _ := hex.DecodeString(p.hex)
+		exchange = append(exchange, b...)
+		f.Add(b, []byte{})
+		f.Add(b[:len(b)-1], []byte{})
+		f.Add(b[:liteHeader-1], []byte{1})
+	}
+	f.Add(exchange, []byte{})
+	f.Add(exchange, []byte{1, 7, 12, 13})
+	f.Add(exchange, []byte{18, 0, 5})
+	f.Add(append(append([]byte(nil), exchange...), 0x81, 0, 0, 0), []byte{})
+	f.Add([]byte{0x80, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}, []byte{3})
+	f.Add([]byte{0x81, 0, 0, 0}, []byte{})
+	var session []byte
+	for _, d := range sessionDatagrams(f, "switch-session.json") {
+		f.Add(d, []byte{})
+		session = append(session, d...)
+	}
+	if len(session) > 0 {
+		f.Add(session, []byte{200, 3, 64})
+	}
+	f.Fuzz(func(t *testing.T, stream, cuts []byte) {
+		var fr liteFramer
+		var got []byte
+		fed := 0
+		for i := 0; fed < len(stream); i++ {
+			n := len(stream) - fed
+			if i < len(cuts) {
+				n = min(int(cuts[i]), n)
+			}
+			msg := append([]byte(nil), stream[fed:fed+n]...)
+			fed += n
+			err := fr.feed(msg, func(p []byte) {
+				if len(p) < liteHeader || p[0] != 0x80 || len(p) != liteHeader+int(p[1])+int(binary.LittleEndian.Uint16(p[2:4])) {
+					t.Fatalf("handed out %x, not one Lite packet", p)
+				}
+				got = append(got, p...)
+			})
+			if err != nil {
+				// The stream is refused at a packet boundary that does
+				// not open with the magic.
+				if len(got) >= fed || stream[len(got)] == 0x80 || len(fr.buf) != 0 {
+					t.Fatalf("refused at %d of %d fed (byte %#x), %d kept: %v", len(got), fed, stream[min(len(got), fed-1)], len(fr.buf), err)
+				}
+				return
+			}
+			if !bytes.Equal(got, stream[:len(got)]) {
+				t.Fatal("packets handed out are not the stream's bytes in order")
+			}
+			if len(got)+len(fr.buf) != fed || !bytes.Equal(fr.buf, stream[len(got):fed]) {
+				t.Fatalf("%d handed out + %d kept != %d fed", len(got), len(fr.buf), fed)
+			}
+			if len(fr.buf) >= liteHeader && len(fr.buf) >= liteHeader+int(fr.buf[1])+int(binary.LittleEndian.Uint16(fr.buf[2:4])) {
+				t.Fatalf("a whole packet of %d bytes was kept", len(fr.buf))
+			}
+			if len(fr.buf) > maxDatagram {
+				t.Fatalf("kept %d bytes, more than a packet can hold", len(fr.buf))
+			}
 		}
 	})
 }

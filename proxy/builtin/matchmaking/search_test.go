@@ -1,12 +1,15 @@
 package matchmaking
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/rmc"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
+	"github.com/nexproxy/nexproxy/rmc/typed"
 )
 
 func TestParseSpan(t *testing.T) {
@@ -69,6 +72,7 @@ func FuzzCriterion(f *testing.F) {
 		c.SetDefaults()
 		c.Attribs = []string{a, a, a}
 		c.GameMode = mode
+		c.MinParticipants, c.MaxParticipants, c.MatchmakeSystem = a, mode, a
 		cr, ok := parseCriterion(&c, true)
 		if !ok {
 			return
@@ -159,4 +163,77 @@ func TestAutoPool(t *testing.T) {
 			t.Errorf("%d criteria: pool %q, want %q", len(tc.crits), got, tc.want)
 		}
 	}
+}
+
+// FuzzStoredSession: a stored session's Extra holds the MatchmakeSession
+// a console sent (its MatchmakeParam included), re-encoded. Whatever it
+// holds, reading it back never panics, the server's own entries never
+// reach the console's copy, and a session that decodes re-encodes to
+// bytes that decode to the same session.
+func FuzzStoredSession(f *testing.F) {
+	for _, flags := range []uint8{0, 3, 7} {
+		set := storedSettings(flags)
+		ms := &mm.MatchmakeSession{}
+		ms.SetDefaults()
+		ms.GameMode, ms.MinParticipants, ms.MaxParticipants, ms.Attribs = 2, 2, 8, []uint32{1, 2, 3, 4, 5, 6}
+		ms.Description, ms.ApplicationData = "lobby", []byte{1, 2, 3}
+		ms.Param.Params.Set("@SR", rmc.Variant{Type: rmc.VariantBool, Value: true})
+		ms.Param.Params.Set("@GIR", rmc.VariantOfInt(geoIPUnused))
+		extra := toStore(ms, set).Extra
+		f.Add(flags, extra)
+		f.Add(flags, extra[:len(extra)/2])
+		ms.Param.Params.Set(systemPasswordKey, rmc.Variant{Type: rmc.VariantString, Value: "secret"})
+		extra = toStore(ms, set).Extra
+		f.Add(flags, extra)
+		f.Add(flags, extra[:len(extra)-1])
+		pg := mm.NewPersistentGathering()
+		pg.Password = "pw"
+		e := typed.NewEncoder(set)
+		pg.EncodeTo(e)
+		if b, err := e.Close(nil, "PersistentGathering"); err == nil {
+			f.Add(flags, b)
+		}
+	}
+	f.Add(uint8(0), []byte{})
+	f.Fuzz(func(t *testing.T, flags uint8, extra []byte) {
+		set := storedSettings(flags)
+		g := store.Gathering{Extra: extra, MaxParticipants: 8}
+		ms := fromStore(&g, set)
+		if _, ok := ms.Param.Params.Get(systemPasswordKey); ok {
+			t.Fatal("the system password reached the console's copy")
+		}
+		pw := storedSystemPassword(&g, set)
+		_ = decodePersistent(&store.Gathering{Kind: store.KindPersistent, Extra: extra}, set)
+		raw, ok := rawSession(&g, set)
+		if !ok {
+			return
+		}
+		u := toStore(raw, set)
+		if len(u.Extra) == 0 {
+			t.Fatalf("decoded session does not re-encode: %x", extra)
+		}
+		raw2, ok := rawSession(&u, set)
+		if !ok {
+			t.Fatalf("re-encoded session does not decode: %x", u.Extra)
+		}
+		if again := toStore(raw2, set).Extra; !bytes.Equal(again, u.Extra) {
+			t.Fatalf("re-encoding unstable:\n%x\n%x", u.Extra, again)
+		}
+		if storedSystemPassword(&u, set) != pw {
+			t.Fatal("the system password changed by re-encoding")
+		}
+	})
+}
+
+// storedSettings maps one byte onto the settings stored sessions are
+// encoded with: bit 0 structure headers, bit 1 the PID size, bit 2 NEX 4.
+func storedSettings(flags uint8) rmc.Settings {
+	s := rmc.Settings{PIDSize: 4, StructHeader: flags&1 != 0, NEXVersion: 30500}
+	if flags&2 != 0 {
+		s.PIDSize = 8
+	}
+	if flags&4 != 0 {
+		s.NEXVersion = 40600
+	}
+	return s
 }

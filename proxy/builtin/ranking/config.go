@@ -18,7 +18,7 @@ const (
 const (
 	LayoutAuto    = "auto"    // legacy below NEX 3.0 (nex_version < 30000), current otherwise
 	LayoutCurrent = "current" // the NEX >= 3.0 methods
-	LayoutLegacy  = "legacy"  // the NEX 1/2 methods (services.md §5.7)
+	LayoutLegacy  = "legacy"  // the NEX 2 methods (services.md §5.7); not served to NEX 1 titles
 )
 
 // Empty-result answers ([games.ranking] empty_result).

@@ -19,7 +19,8 @@ import (
 // its low half and unknown1 as the only group, so that reads give back what
 // was uploaded. Ranks follow the first score only (score_index 1 is not
 // supported). Modes follow the current layout's. NEX 1 titles (other
-// method ids, list<u16> categories) are not served yet.
+// method ids, list<u16> categories) are not served: Install registers
+// nothing for them rather than misread their calls.
 type legacyServer struct{ s *Server }
 
 // installLegacy serves the legacy method table.

@@ -2,6 +2,7 @@ package ranking_test
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/ranking"
 	"github.com/nexproxy/nexproxy/rmc/protocols/ranking/legacy"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // TestLegacy: a NEX 2 game is served the legacy method table (layout
@@ -136,5 +138,19 @@ func TestLegacyFriendModes(t *testing.T) {
 		if pids, ranks := rows(cls[1], mode, 10); !slices.Equal(pids, []uint64{1002}) || !slices.Equal(ranks, []uint32{1}) {
 			t.Errorf("mode %d without friends: %v %v", mode, pids, ranks)
 		}
+	}
+}
+
+// TestLegacyNotServedToNEX1: a NEX 1 title numbers the legacy methods
+// otherwise (its 2 is DeleteScore, the NEX 2 table's UploadScores), so
+// nothing is served to it: an upload answers Core::NotImplemented instead
+// of being read as another method.
+func TestLegacyNotServedToNEX1(t *testing.T) {
+	srv := servicetest.Start(t, servicetest.Game{Platform: "3ds", NEX: 10100, TOML: "[games.ranking]\n"}, nil)
+	c := srv.Login(t, "1001:pw1")
+	_, err := legacy.NewClient(c.Secure, c.Settings).UploadScore(ctxT(t), &legacy.UploadScoreRequest{UniqueID: 7, Category: 3, Scores: []uint32{300, 9}})
+	var re *rpc.ResultError
+	if !errors.As(err, &re) || re.Result != rmc.ResultCoreNotImplemented {
+		t.Fatalf("UploadScore on a NEX 1 game: %v, want Core::NotImplemented", err)
 	}
 }

@@ -82,7 +82,8 @@ type Server struct {
 	friends builtin.Friends
 	log     *zap.Logger
 	now     func() time.Time
-	legacy  bool
+	legacy  bool // the NEX 1/2 methods instead of NEX 3's
+	nex1    bool // a NEX 1 title on the legacy layout: nothing served
 
 	cacheMu sync.Mutex
 	cache   map[cacheKey]*snapshot
@@ -116,12 +117,17 @@ func New(env *builtin.Env) (builtin.Instance, error) {
 		game: env.Game.Name, cfg: cfg, store: env.Host.Stores.Rankings, friends: env.Host,
 		log: log.With(zap.String("service", Name)), now: time.Now, cache: map[cacheKey]*snapshot{},
 	}
+	v := env.Game.RMC.NEXVersion
 	switch cfg.Layout {
 	case LayoutLegacy:
 		s.legacy = true
 	case LayoutAuto:
-		s.legacy = env.Game.RMC.NEXVersion != 0 && env.Game.RMC.NEXVersion < 30000
+		s.legacy = v != 0 && v < 30000
 	}
+	// NEX 1 titles number the legacy methods otherwise and send their
+	// categories as lists (services.md §5.7): the NEX 2 table would read
+	// their calls as other methods, so none is served.
+	s.nex1 = s.legacy && v != 0 && v < 20000
 	if err := s.seed(context.Background()); err != nil {
 		return nil, err
 	}
@@ -130,6 +136,10 @@ func New(env *builtin.Env) (builtin.Instance, error) {
 
 // Install puts the Ranking methods of the game's layout on the mux.
 func (s *Server) Install(m *rpc.Mux) error {
+	if s.nex1 {
+		s.log.Warn("ranking: the NEX 1 method table is not served; the game's ranking calls answer Core::NotImplemented")
+		return nil
+	}
 	if s.legacy {
 		return s.installLegacy(m)
 	}

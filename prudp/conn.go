@@ -389,12 +389,12 @@ func (c *Conn) Close() error {
 }
 
 // Abort ends the connection at once with a forced DISCONNECT (sent three
-// times, not acknowledged).
+// times over UDP, once over Lite; not acknowledged).
 func (c *Conn) Abort() {
 	c.mu.Lock()
 	if c.state == stateConnected || c.state == stateClosing {
 		p := c.basePacket(TypeDisconnect, 0)
-		for range 3 {
+		for range c.disconnectRepeats() {
 			c.sendControlLocked(&p)
 		}
 	}

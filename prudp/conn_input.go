@@ -315,8 +315,8 @@ func (c *Conn) unreliableLocked(p *Packet) {
 	case TypeDisconnect:
 		if p.Flags.Has(FlagNeedAck) {
 			// A goodbye outside the reliable stream that still asks for
-			// an answer: acknowledged (three times, like a reliable one)
-			// as both references do, or the peer resends it until its
+			// an answer: acknowledged (as often as a reliable one) as
+			// both references do, or the peer resends it until its
 			// resend limit, and the connection ends gracefully.
 			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
 			c.closeLocked(ErrClosed)

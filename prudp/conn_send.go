@@ -388,7 +388,7 @@ func (c *Conn) ackLocked(t PacketType, flags Flags, substream uint8, seq uint16,
 	}
 	n := 1
 	if t == TypeDisconnect {
-		n = 3
+		n = c.disconnectRepeats()
 	}
 	// Encoded now, sent by input once the lock is released.
 	start := len(c.ackOut)
@@ -405,6 +405,18 @@ func (c *Conn) ackLocked(t PacketType, flags Flags, substream uint8, seq uint16,
 		c.ackEnds = append(c.ackEnds, start+i*one)
 	}
 	c.ackOut = b
+}
+
+// disconnectRepeats is how many times a DISCONNECT, or its
+// acknowledgement, is sent: three over a lossy datagram path, once over
+// Lite's stream, which loses nothing; there a repeat would only reach a
+// peer that took the first and may already have released its socket
+// (NintendoClients then fails its disconnect).
+func (c *Conn) disconnectRepeats() int {
+	if c.settings.Variant == Lite {
+		return 1
+	}
+	return 3
 }
 
 // aggregateLocked reports whether acknowledgements go out as MULTI_ACK.

@@ -125,32 +125,6 @@ func TestUpstreamStationVariants(t *testing.T) {
 	}
 }
 
-// refusal is the body of a login (method 1) or ticket request (3)
-// refused in its result field: with the other fields blank, as
-// nex-protocols-common-go writes it, or with the result alone.
-func refusal(s rmc.Settings, method uint32, res rmc.Result, blank bool) []byte {
-	w := rmc.NewWriter(s)
-	w.Result(res)
-	switch {
-	case !blank:
-	case method == 3:
-		w.Buffer(nil)
-		if s.NEXVersion >= 40000 {
-			w.String("")
-		}
-	default:
-		w.PID(0)
-		w.Buffer(nil)
-		w.StructBegin(0) // RVConnectionData with empty station URLs
-		w.String("")
-		w.ListLen(0)
-		w.String("")
-		w.StructEnd(nil)
-		w.String("")
-	}
-	return w.Bytes()
-}
-
 // TestLoginRefusedInResult: an upstream that refuses a login or a ticket
 // request in the result field, rather than with an RMC error, has the
 // refusal reach the console unchanged, whether it leaves the other fields
@@ -162,7 +136,7 @@ func TestLoginRefusedInResult(t *testing.T) {
 				results := map[uint32]rmc.Result{1: rmc.ResultRendezVousInvalidUsername, 3: rmc.ResultAuthenticationUnderMaintenance}
 				cfg, front := startVariantPair(t, platform, func(c *rpc.Call, r *rpc.Reply) *rpc.Reply {
 					if res, ok := results[c.Method]; ok {
-						return &rpc.Reply{Body: refusal(c.Session.Settings, c.Method, res, blank)}
+						return &rpc.Reply{Body: proxy.RefusalBody(c.Session.Settings, c.Method, res, blank)}
 					}
 					return r
 				}, nil)
@@ -182,7 +156,7 @@ func TestLoginRefusedInResult(t *testing.T) {
 						t.Errorf("method %d: %v %v, want the upstream's refusal", method, err, m)
 						continue
 					}
-					if want := refusal(s, method, results[method], blank); !bytes.Equal(m.Body, want) {
+					if want := proxy.RefusalBody(s, method, results[method], blank); !bytes.Equal(m.Body, want) {
 						t.Errorf("method %d answered %x, want the upstream's %x", method, m.Body, want)
 					}
 				}

@@ -32,3 +32,8 @@ func AuthOnlyForTest(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	c.start(runCtx, ac, c.Auth)
 	return c, nil
 }
+
+// RefusalBody is a login (method 1) or ticket request (3) response
+// refused in its result field, for the external tests' scripted
+// upstreams.
+var RefusalBody = refusalBody

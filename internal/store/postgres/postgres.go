@@ -43,8 +43,14 @@ type DB struct {
 func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		// The URL may hold a password: report the parse error only.
-		return nil, fmt.Errorf("store/postgres: parse url: %w", errors.Unwrap(err))
+		// The URL may hold a password: report the parse error only (pgx
+		// wraps it in a message that quotes the URL; some carry none).
+		if inner := errors.Unwrap(err); inner != nil {
+			err = inner
+		} else {
+			err = errors.New("malformed connection string")
+		}
+		return nil, fmt.Errorf("store/postgres: parse url: %w", err)
 	}
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns

@@ -30,7 +30,8 @@ type Client struct {
 func Open(ctx context.Context, url, prefix string) (*Client, error) {
 	opt, err := goredis.ParseURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("store/redis: parse url: %w", err)
+		// The parser's message may quote the URL, password and all.
+		return nil, fmt.Errorf("store/redis: parse url: %s", strings.ReplaceAll(err.Error(), url, "<url>"))
 	}
 	if !strings.Contains(url, "pool_size=") {
 		// Every console's write is a round trip that waits for Redis; the

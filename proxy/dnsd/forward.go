@@ -42,6 +42,11 @@ func exchange(ctx context.Context, network string, q *dns.Msg, addr string) (*dn
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
 	defer stop()
 	c := &dns.Client{Net: network, UDPSize: dns.MaxMsgSize}
+	if d, ok := ctx.Deadline(); ok {
+		// Without a Timeout miekg/dns gives up reading after 2 s, short
+		// of a longer [dns] timeout.
+		c.Timeout = time.Until(d)
+	}
 	resp, _, err := c.ExchangeWithConnContext(ctx, q, &dns.Conn{Conn: conn, UDPSize: dns.MaxMsgSize})
 	if err == nil {
 		return resp, nil

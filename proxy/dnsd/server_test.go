@@ -363,3 +363,14 @@ func TestHostileQueries(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardHonoursTimeout: an upstream slower than miekg/dns's own 2 s
+// default still answers within a longer configured timeout.
+func TestForwardHonoursTimeout(t *testing.T) {
+	up := dnstest.Start(t, map[string]string{"slow.example": "10.0.0.7"}, dnstest.Options{Delay: 2500 * time.Millisecond})
+	s := startResponder(t, up.Addr, func(c *dnsd.Config) { c.Timeout = 6 * time.Second })
+	r := ask(t, s, "udp", "slow.example", dns.TypeA)
+	if got := addrsOf(r); r.Rcode != dns.RcodeSuccess || len(got) != 1 || got[0] != "10.0.0.7" {
+		t.Errorf("rcode %s, answers %v; want the upstream's 10.0.0.7 within the 6s timeout", dns.RcodeToString[r.Rcode], got)
+	}
+}

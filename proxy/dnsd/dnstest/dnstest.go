@@ -24,6 +24,7 @@ type Server struct {
 	records  map[string]string
 	truncate bool
 	drop     bool
+	delay    time.Duration
 	udp, tcp *dns.Server
 
 	mu      sync.Mutex
@@ -37,13 +38,15 @@ type Options struct {
 	Truncate bool
 	// Drop never answers.
 	Drop bool
+	// Delay is how long every answer waits.
+	Delay time.Duration
 }
 
 // Start runs a server answering records (name -> IPv4 address) until the
 // test ends.
 func Start(tb testing.TB, records map[string]string, opts Options) *Server {
 	tb.Helper()
-	s := &Server{records: map[string]string{}, truncate: opts.Truncate, drop: opts.Drop, queries: map[string]int{}}
+	s := &Server{records: map[string]string{}, truncate: opts.Truncate, drop: opts.Drop, delay: opts.Delay, queries: map[string]int{}}
 	for n, a := range records {
 		s.records[dns.Fqdn(strings.ToLower(n))] = a
 	}
@@ -99,6 +102,7 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 	if s.drop {
 		return
 	}
+	time.Sleep(s.delay)
 	m := new(dns.Msg)
 	m.SetReply(req)
 	m.RecursionAvailable = true

@@ -51,6 +51,11 @@ func exchange(ctx context.Context, network string, q *dns.Msg, addr string) (*dn
 	if err == nil {
 		return resp, nil
 	}
+	if network == "udp" && resp != nil && resp.Id == q.Id && resp.Response && resp.Truncated {
+		// RFC 1035 truncation may cut a record in half, which does not
+		// parse; the TC bit still says to ask again over TCP.
+		return resp, nil
+	}
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("%w (%w)", ctx.Err(), err)
 	}

@@ -374,3 +374,18 @@ func TestForwardHonoursTimeout(t *testing.T) {
 		t.Errorf("rcode %s, answers %v; want the upstream's 10.0.0.7 within the 6s timeout", dns.RcodeToString[r.Rcode], got)
 	}
 }
+
+// TestForwardCutTruncatedRetriesTCP: a UDP answer truncated the RFC 1035
+// way, cut inside a record with TC set, is asked again over TCP rather
+// than failing to parse into a SERVFAIL.
+func TestForwardCutTruncatedRetriesTCP(t *testing.T) {
+	up := dnstest.Start(t, map[string]string{"big.example": "10.0.0.9"}, dnstest.Options{Cut: true})
+	s := startResponder(t, up.Addr, nil)
+	r := ask(t, s, "udp", "big.example", dns.TypeA)
+	if got := addrsOf(r); r.Rcode != dns.RcodeSuccess || r.Truncated || len(got) != 1 || got[0] != "10.0.0.9" {
+		t.Errorf("rcode %s truncated %v answers %v, want 10.0.0.9", dns.RcodeToString[r.Rcode], r.Truncated, got)
+	}
+	if u, tc := up.Queries("udp", "big.example"), up.Queries("tcp", "big.example"); u != 1 || tc != 1 {
+		t.Errorf("upstream queries: %d over UDP, %d over TCP; want 1 and 1", u, tc)
+	}
+}

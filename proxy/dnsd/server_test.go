@@ -389,3 +389,30 @@ func TestForwardCutTruncatedRetriesTCP(t *testing.T) {
 		t.Errorf("upstream queries: %d over UDP, %d over TCP; want 1 and 1", u, tc)
 	}
 }
+
+// TestErrorRepliesKeepEDNS: a SERVFAIL or NOTIMP to a query with an OPT
+// record carries one too (RFC 6891 6.1.1), and a SERVFAIL says recursion
+// is available, like every forwarded answer.
+func TestErrorRepliesKeepEDNS(t *testing.T) {
+	s := startResponder(t, "127.0.0.1:9", func(c *dnsd.Config) { c.Timeout = 300 * time.Millisecond })
+	q := new(dns.Msg)
+	q.SetQuestion("other.example.", dns.TypeA)
+	q.SetEdns0(1232, false)
+	notify := new(dns.Msg)
+	notify.SetNotify("other.example.")
+	notify.SetEdns0(1232, false)
+	for _, c := range []struct {
+		m     *dns.Msg
+		rcode int
+		ra    bool
+	}{{q, dns.RcodeServerFailure, true}, {notify, dns.RcodeNotImplemented, false}} {
+		r, _, err := (&dns.Client{Timeout: 5 * time.Second}).Exchange(c.m, s.UDPAddr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Rcode != c.rcode || r.IsEdns0() == nil || r.RecursionAvailable != c.ra {
+			t.Errorf("%s: rcode %s, OPT %v, RA %v; want %s, an OPT record, RA %v", dns.OpcodeToString[c.m.Opcode],
+				dns.RcodeToString[r.Rcode], r.IsEdns0() != nil, r.RecursionAvailable, dns.RcodeToString[c.rcode], c.ra)
+		}
+	}
+}

@@ -42,8 +42,18 @@ func exchange(ctx context.Context, network string, q *dns.Msg, addr string) (*dn
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
 	defer stop()
 	c := &dns.Client{Net: network, UDPSize: dns.MaxMsgSize}
+	if d, ok := ctx.Deadline(); ok {
+		// Without a Timeout miekg/dns gives up reading after 2 s, short
+		// of a longer [dns] timeout.
+		c.Timeout = time.Until(d)
+	}
 	resp, _, err := c.ExchangeWithConnContext(ctx, q, &dns.Conn{Conn: conn, UDPSize: dns.MaxMsgSize})
 	if err == nil {
+		return resp, nil
+	}
+	if network == "udp" && resp != nil && resp.Id == q.Id && resp.Response && resp.Truncated {
+		// RFC 1035 truncation may cut a record in half, which does not
+		// parse; the TC bit still says to ask again over TCP.
 		return resp, nil
 	}
 	if ctx.Err() != nil {

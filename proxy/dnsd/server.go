@@ -214,9 +214,7 @@ func (s *Server) respond(req *dns.Msg, remote net.Addr) *dns.Msg {
 	}
 	if req.Opcode != dns.OpcodeQuery {
 		// NOTIFY passes miekg/dns's accept function; it is no query.
-		m := new(dns.Msg)
-		m.SetRcode(req, dns.RcodeNotImplemented)
-		return m
+		return reply(req, dns.RcodeNotImplemented)
 	}
 	q := req.Question[0]
 	if q.Qclass == dns.ClassINET || q.Qclass == dns.ClassANY {
@@ -231,17 +229,13 @@ func (s *Server) respond(req *dns.Msg, remote net.Addr) *dns.Msg {
 		defer func() { <-s.sem }()
 	default:
 		s.refused.Add(1)
-		m := new(dns.Msg)
-		m.SetRcode(req, dns.RcodeRefused)
-		return m
+		return reply(req, dns.RcodeRefused)
 	}
 	resp, err := s.forward(s.ctx, req)
 	if err != nil {
 		s.failed.Add(1)
 		s.log.Debug("dns forward failed", zap.String("name", q.Name), zap.Stringer("upstream", s.upstream), zap.Error(err))
-		m := new(dns.Msg)
-		m.SetRcode(req, dns.RcodeServerFailure)
-		return m
+		return reply(req, dns.RcodeServerFailure)
 	}
 	s.forwarded.Add(1)
 	return resp
@@ -251,10 +245,8 @@ func (s *Server) respond(req *dns.Msg, remote net.Addr) *dns.Msg {
 // its IPv6 ones, and an empty answer (NOERROR) for every other type, so
 // that a console asking for AAAA falls back to A rather than failing.
 func (s *Server) local(req *dns.Msg, q dns.Question, addrs []netip.Addr) *dns.Msg {
-	m := new(dns.Msg)
-	m.SetReply(req)
+	m := reply(req, dns.RcodeSuccess)
 	m.Authoritative = true
-	m.RecursionAvailable = true
 	ttl := uint32(s.cfg.TTL / time.Second)
 	hdr := func(t uint16) dns.RR_Header {
 		return dns.RR_Header{Name: q.Name, Rrtype: t, Class: dns.ClassINET, Ttl: ttl}
@@ -267,7 +259,18 @@ func (s *Server) local(req *dns.Msg, q dns.Question, addrs []netip.Addr) *dns.Ms
 			m.Answer = append(m.Answer, &dns.AAAA{Hdr: hdr(dns.TypeAAAA), AAAA: net.IP(a.AsSlice())})
 		}
 	}
-	if opt := req.IsEdns0(); opt != nil {
+	return m
+}
+
+// reply is a reply to req with rcode and no records yet: recursion
+// available to a query, since every other name is forwarded, and an OPT
+// record when req has one (RFC 6891 6.1.1: a responder that sees one
+// must send one).
+func reply(req *dns.Msg, rcode int) *dns.Msg {
+	m := new(dns.Msg)
+	m.SetRcode(req, rcode)
+	m.RecursionAvailable = req.Opcode == dns.OpcodeQuery
+	if req.IsEdns0() != nil {
 		m.SetEdns0(udpSize(req), false)
 	}
 	return m

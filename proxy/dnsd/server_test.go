@@ -363,3 +363,56 @@ func TestHostileQueries(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardHonoursTimeout: an upstream slower than miekg/dns's own 2 s
+// default still answers within a longer configured timeout.
+func TestForwardHonoursTimeout(t *testing.T) {
+	up := dnstest.Start(t, map[string]string{"slow.example": "10.0.0.7"}, dnstest.Options{Delay: 2500 * time.Millisecond})
+	s := startResponder(t, up.Addr, func(c *dnsd.Config) { c.Timeout = 6 * time.Second })
+	r := ask(t, s, "udp", "slow.example", dns.TypeA)
+	if got := addrsOf(r); r.Rcode != dns.RcodeSuccess || len(got) != 1 || got[0] != "10.0.0.7" {
+		t.Errorf("rcode %s, answers %v; want the upstream's 10.0.0.7 within the 6s timeout", dns.RcodeToString[r.Rcode], got)
+	}
+}
+
+// TestForwardCutTruncatedRetriesTCP: a UDP answer truncated the RFC 1035
+// way, cut inside a record with TC set, is asked again over TCP rather
+// than failing to parse into a SERVFAIL.
+func TestForwardCutTruncatedRetriesTCP(t *testing.T) {
+	up := dnstest.Start(t, map[string]string{"big.example": "10.0.0.9"}, dnstest.Options{Cut: true})
+	s := startResponder(t, up.Addr, nil)
+	r := ask(t, s, "udp", "big.example", dns.TypeA)
+	if got := addrsOf(r); r.Rcode != dns.RcodeSuccess || r.Truncated || len(got) != 1 || got[0] != "10.0.0.9" {
+		t.Errorf("rcode %s truncated %v answers %v, want 10.0.0.9", dns.RcodeToString[r.Rcode], r.Truncated, got)
+	}
+	if u, tc := up.Queries("udp", "big.example"), up.Queries("tcp", "big.example"); u != 1 || tc != 1 {
+		t.Errorf("upstream queries: %d over UDP, %d over TCP; want 1 and 1", u, tc)
+	}
+}
+
+// TestErrorRepliesKeepEDNS: a SERVFAIL or NOTIMP to a query with an OPT
+// record carries one too (RFC 6891 6.1.1), and a SERVFAIL says recursion
+// is available, like every forwarded answer.
+func TestErrorRepliesKeepEDNS(t *testing.T) {
+	s := startResponder(t, "127.0.0.1:9", func(c *dnsd.Config) { c.Timeout = 300 * time.Millisecond })
+	q := new(dns.Msg)
+	q.SetQuestion("other.example.", dns.TypeA)
+	q.SetEdns0(1232, false)
+	notify := new(dns.Msg)
+	notify.SetNotify("other.example.")
+	notify.SetEdns0(1232, false)
+	for _, c := range []struct {
+		m     *dns.Msg
+		rcode int
+		ra    bool
+	}{{q, dns.RcodeServerFailure, true}, {notify, dns.RcodeNotImplemented, false}} {
+		r, _, err := (&dns.Client{Timeout: 5 * time.Second}).Exchange(c.m, s.UDPAddr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Rcode != c.rcode || r.IsEdns0() == nil || r.RecursionAvailable != c.ra {
+			t.Errorf("%s: rcode %s, OPT %v, RA %v; want %s, an OPT record, RA %v", dns.OpcodeToString[c.m.Opcode],
+				dns.RcodeToString[r.Rcode], r.IsEdns0() != nil, r.RecursionAvailable, dns.RcodeToString[c.rcode], c.ra)
+		}
+	}
+}

@@ -23,7 +23,9 @@ type Server struct {
 
 	records  map[string]string
 	truncate bool
+	cut      bool
 	drop     bool
+	delay    time.Duration
 	udp, tcp *dns.Server
 
 	mu      sync.Mutex
@@ -35,15 +37,21 @@ type Options struct {
 	// Truncate answers every UDP query with an empty, truncated (TC) reply,
 	// so that only TCP gets the answer.
 	Truncate bool
+	// Cut answers every UDP query with its answer cut short inside its
+	// last record and TC set, as RFC 1035's truncation at 512 bytes may
+	// leave a message; TCP gets the whole answer.
+	Cut bool
 	// Drop never answers.
 	Drop bool
+	// Delay is how long every answer waits.
+	Delay time.Duration
 }
 
 // Start runs a server answering records (name -> IPv4 address) until the
 // test ends.
 func Start(tb testing.TB, records map[string]string, opts Options) *Server {
 	tb.Helper()
-	s := &Server{records: map[string]string{}, truncate: opts.Truncate, drop: opts.Drop, queries: map[string]int{}}
+	s := &Server{records: map[string]string{}, truncate: opts.Truncate, cut: opts.Cut, drop: opts.Drop, delay: opts.Delay, queries: map[string]int{}}
 	for n, a := range records {
 		s.records[dns.Fqdn(strings.ToLower(n))] = a
 	}
@@ -99,6 +107,7 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 	if s.drop {
 		return
 	}
+	time.Sleep(s.delay)
 	m := new(dns.Msg)
 	m.SetReply(req)
 	m.RecursionAvailable = true
@@ -113,6 +122,15 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 		m.Rcode = dns.RcodeNameError
 	case q.Qtype == dns.TypeA:
 		m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 30}, A: net.ParseIP(a).To4()})
+	}
+	if network == "udp" && s.cut && len(m.Answer) > 0 {
+		b, err := m.Pack()
+		if err != nil {
+			return
+		}
+		b[2] |= 0x02 // TC
+		_, _ = w.Write(b[:len(b)-2])
+		return
 	}
 	_ = w.WriteMsg(m)
 }

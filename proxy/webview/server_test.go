@@ -301,3 +301,44 @@ func TestConfigSection(t *testing.T) {
 		t.Error("a host name accepted")
 	}
 }
+
+// TestCrossSite: the API answers the page's own requests only. Another
+// site's page in the same browser (a loopback server without a token is
+// open to it, and a cookie goes to every port of the host) cannot start
+// event streams or make the view read uploads or logs.
+func TestCrossSite(t *testing.T) {
+	for _, o := range []Options{{}, {Token: "s3cret"}} {
+		srv := httptest.NewServer(Handler(o))
+		for _, tc := range []struct {
+			method, path string
+			header       map[string]string
+			want         int
+		}{
+			{"GET", "/api/logs", map[string]string{"Sec-Fetch-Site": "same-origin"}, 200},
+			{"GET", "/api/logs", nil, 200},                                       // not a browser
+			{"GET", "/", map[string]string{"Sec-Fetch-Site": "cross-site"}, 200}, // a link to the page
+			{"GET", "/api/logs", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+			{"GET", "/api/events", map[string]string{"Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+			{"GET", "/api/events", map[string]string{"Origin": "http://attacker.example"}, http.StatusForbidden},
+			{"POST", "/api/log", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+			{"POST", "/api/log", map[string]string{"Origin": "http://127.0.0.1:1"}, http.StatusForbidden},
+		} {
+			req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader("x"))
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			if o.Token != "" {
+				req.AddCookie(&http.Cookie{Name: cookieName, Value: o.Token})
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("token %q: %s %s %v: %s, want %d", o.Token, tc.method, tc.path, tc.header, resp.Status, tc.want)
+			}
+		}
+		srv.Close()
+	}
+}

@@ -176,7 +176,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	}
 	sub := h.o.Hub.subscribe(f)
 	if sub == nil {
-		http.Error(w, "web view: stopped", http.StatusServiceUnavailable)
+		http.Error(w, "web view: stopped, or too many pages open", http.StatusServiceUnavailable)
 		return
 	}
 	defer h.o.Hub.unsubscribe(sub)

@@ -342,3 +342,56 @@ func TestCrossSite(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// TestEventStreamPages: the streams open at once are bounded, each holding
+// its own snapshot; a closed one makes room.
+func TestEventStreamPages(t *testing.T) {
+	h := NewHub(HubOptions{Pages: 2})
+	srv := httptest.NewServer(Handler(Options{Hub: h}))
+	defer srv.Close()
+	defer h.Close()
+	open := func() (*http.Response, context.CancelFunc) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/events", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, cancel
+	}
+	var cancels []context.CancelFunc
+	defer func() {
+		for _, c := range cancels {
+			c()
+		}
+	}()
+	for range 2 {
+		resp, cancel := open()
+		cancels = append(cancels, cancel)
+		if resp.StatusCode != 200 {
+			t.Fatalf("stream: %s", resp.Status)
+		}
+		defer resp.Body.Close()
+	}
+	resp, cancel := open()
+	resp.Body.Close()
+	cancel()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("third stream: %s", resp.Status)
+	}
+	cancels[0]()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, cancel := open()
+		resp.Body.Close()
+		cancel()
+		if resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no room after a stream closed: %s", resp.Status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -162,6 +162,10 @@ const (
 	writeTimeout = 10 * time.Second
 )
 
+// idleTimeout closes a connection that sent nothing after its last
+// answer (a variable for tests).
+var idleTimeout = 2 * time.Minute
+
 // events streams the live sessions that pass the query's filter: a
 // snapshot, then every change.
 func (h *handler) events(w http.ResponseWriter, r *http.Request) {
@@ -375,7 +379,7 @@ func Start(addr string, o Options) (*Server, error) {
 	} else {
 		errLog = zap.NewNop()
 	}
-	s.srv = &http.Server{Handler: Handler(o), ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(errLog)}
+	s.srv = &http.Server{Handler: Handler(o), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idleTimeout, ErrorLog: zap.NewStdLog(errLog)}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

@@ -40,6 +40,9 @@ type HubOptions struct {
 	// disconnected (its browser reconnects and gets a fresh snapshot);
 	// 0 = 1024.
 	ClientBuffer int
+	// Pages is how many event streams may be open at once, each with its
+	// own snapshot; 0 = 64.
+	Pages int
 }
 
 // Hub is the web view's record.Recorder: it keeps the recent calls of the
@@ -98,6 +101,9 @@ func NewHub(o HubOptions) *Hub {
 	}
 	if o.ClientBuffer <= 0 {
 		o.ClientBuffer = 1024
+	}
+	if o.Pages <= 0 {
+		o.Pages = 64
 	}
 	o.Limits = o.Limits.withDefaults()
 	h := &Hub{
@@ -206,7 +212,8 @@ type subscribeReq struct {
 	reply chan *subscriber
 }
 
-// subscribe registers a page with filter f; nil when the hub has stopped.
+// subscribe registers a page with filter f; nil when the hub has stopped
+// or Pages are already watching.
 func (h *Hub) subscribe(f Filter) *subscriber {
 	req := subscribeReq{f: f, reply: make(chan *subscriber, 1)}
 	select {
@@ -237,6 +244,10 @@ func (h *Hub) run() {
 		case ev := <-h.in:
 			h.apply(ev)
 		case req := <-h.subs:
+			if len(h.clients) >= h.o.Pages {
+				req.reply <- nil
+				continue
+			}
 			sub := &subscriber{f: req.f, ch: make(chan []byte, h.o.ClientBuffer)}
 			sub.ch <- h.snapshot(req.f)
 			h.clients[sub] = true

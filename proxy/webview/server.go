@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -84,6 +85,10 @@ func (h *handler) guard(next http.Handler) http.Handler {
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
+		if strings.HasPrefix(r.URL.Path, "/api/") && crossOrigin(r) {
+			http.Error(w, "web view: the API answers this page's own requests only", http.StatusForbidden)
+			return
+		}
 		if h.o.Token == "" {
 			if !loopbackHost(r.Host) {
 				http.Error(w, "web view: this address serves loopback names only", http.StatusForbidden)
@@ -113,6 +118,29 @@ func (h *handler) guard(next http.Handler) http.Handler {
 	})
 }
 
+// crossOrigin reports whether a browser sent the request for another
+// site's page: the API must not stream sessions or read logs for it, even
+// though the browser would not let it read the answer (a loopback address
+// without a token is open to any page, and the token's cookie goes to
+// every port of the host). Requests that are not a browser's carry
+// neither header.
+func crossOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "":
+	case "same-origin", "none":
+		return false
+	default:
+		return true
+	}
+	// Browsers without Sec-Fetch-Site send Origin on cross-origin requests.
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	u, err := url.Parse(origin)
+	return err != nil || u.Host != r.Host
+}
+
 // loopbackHost reports whether a Host header names this machine.
 func loopbackHost(host string) bool {
 	if h, _, err := net.SplitHostPort(host); err == nil {
@@ -134,6 +162,10 @@ const (
 	writeTimeout = 10 * time.Second
 )
 
+// idleTimeout closes a connection that sent nothing after its last
+// answer (a variable for tests).
+var idleTimeout = 2 * time.Minute
+
 // events streams the live sessions that pass the query's filter: a
 // snapshot, then every change.
 func (h *handler) events(w http.ResponseWriter, r *http.Request) {
@@ -148,7 +180,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	}
 	sub := h.o.Hub.subscribe(f)
 	if sub == nil {
-		http.Error(w, "web view: stopped", http.StatusServiceUnavailable)
+		http.Error(w, "web view: stopped, or too many pages open", http.StatusServiceUnavailable)
 		return
 	}
 	defer h.o.Hub.unsubscribe(sub)
@@ -347,7 +379,7 @@ func Start(addr string, o Options) (*Server, error) {
 	} else {
 		errLog = zap.NewNop()
 	}
-	s.srv = &http.Server{Handler: Handler(o), ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(errLog)}
+	s.srv = &http.Server{Handler: Handler(o), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idleTimeout, ErrorLog: zap.NewStdLog(errLog)}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -299,5 +300,128 @@ func TestConfigSection(t *testing.T) {
 	}
 	if _, err := ListenAddr("example.com:80"); err == nil {
 		t.Error("a host name accepted")
+	}
+}
+
+// TestCrossSite: the API answers the page's own requests only. Another
+// site's page in the same browser (a loopback server without a token is
+// open to it, and a cookie goes to every port of the host) cannot start
+// event streams or make the view read uploads or logs.
+func TestCrossSite(t *testing.T) {
+	for _, o := range []Options{{}, {Token: "s3cret"}} {
+		srv := httptest.NewServer(Handler(o))
+		for _, tc := range []struct {
+			method, path string
+			header       map[string]string
+			want         int
+		}{
+			{"GET", "/api/logs", map[string]string{"Sec-Fetch-Site": "same-origin"}, 200},
+			{"GET", "/api/logs", nil, 200},                                       // not a browser
+			{"GET", "/", map[string]string{"Sec-Fetch-Site": "cross-site"}, 200}, // a link to the page
+			{"GET", "/api/logs", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+			{"GET", "/api/events", map[string]string{"Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+			{"GET", "/api/events", map[string]string{"Origin": "http://attacker.example"}, http.StatusForbidden},
+			{"POST", "/api/log", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+			{"POST", "/api/log", map[string]string{"Origin": "http://127.0.0.1:1"}, http.StatusForbidden},
+		} {
+			req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader("x"))
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			if o.Token != "" {
+				req.AddCookie(&http.Cookie{Name: cookieName, Value: o.Token})
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("token %q: %s %s %v: %s, want %d", o.Token, tc.method, tc.path, tc.header, resp.Status, tc.want)
+			}
+		}
+		srv.Close()
+	}
+}
+
+// TestEventStreamPages: the streams open at once are bounded, each holding
+// its own snapshot; a closed one makes room.
+func TestEventStreamPages(t *testing.T) {
+	h := NewHub(HubOptions{Pages: 2})
+	srv := httptest.NewServer(Handler(Options{Hub: h}))
+	defer srv.Close()
+	defer h.Close()
+	open := func() (*http.Response, context.CancelFunc) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/events", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, cancel
+	}
+	var cancels []context.CancelFunc
+	defer func() {
+		for _, c := range cancels {
+			c()
+		}
+	}()
+	for range 2 {
+		resp, cancel := open()
+		cancels = append(cancels, cancel)
+		if resp.StatusCode != 200 {
+			t.Fatalf("stream: %s", resp.Status)
+		}
+		defer resp.Body.Close()
+	}
+	resp, cancel := open()
+	resp.Body.Close()
+	cancel()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("third stream: %s", resp.Status)
+	}
+	cancels[0]()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, cancel := open()
+		resp.Body.Close()
+		cancel()
+		if resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no room after a stream closed: %s", resp.Status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestIdleConnection: a connection left idle after its answer is closed,
+// so that clients without the token cannot hold connections open.
+func TestIdleConnection(t *testing.T) {
+	defer func(d time.Duration) { idleTimeout = d }(idleTimeout)
+	idleTimeout = 100 * time.Millisecond
+	s, err := Start("127.0.0.1:0", Options{Token: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	conn, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := conn.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("idle connection: %v, want closed", err)
 	}
 }

@@ -4,6 +4,7 @@
 "use strict";
 
 const MAX_CALLS = 5000; // calls the page keeps, newest
+const MAX_SESSIONS = 500; // sessions the page keeps: the oldest closed ones go first
 const TIMELINE_CALLS = 40;
 const HIST_METHODS = 12;
 const BUCKETS = [0.3, 1, 3, 10, 30, 100, 300, 1000, Infinity]; // ms, upper bounds
@@ -100,6 +101,12 @@ function load() {
 
 function addSession(s) {
   state.sessions.set(s.id, s);
+  // The server forgets closed sessions without saying so; a page left open
+  // drops them too. A Map iterates in the order sessions first came.
+  for (const [id, old] of state.sessions) {
+    if (state.sessions.size <= MAX_SESSIONS) break;
+    if (old.closed && id !== state.selected) state.sessions.delete(id);
+  }
   scheduleRender();
 }
 

@@ -510,13 +510,7 @@ func (s *server) PerpetuateObject(ctx context.Context, c *rpc.Call, req *ds.Perp
 	if _, err := s.meta.Update(ctx, s.game, o.DataID, func(x *store.DataObject) error { x.Expires = forever; return nil }); err != nil {
 		return nil, storeErr(err)
 	}
-	switch {
-	case prev == 0:
-	case req.DeleteLastObject:
-		s.removeContent(ctx, prev)
-	default:
-		s.detached(ctx, prev)
-	}
+	s.vacated(ctx, prev, req.DeleteLastObject)
 	return &ds.PerpetuateObjectResponse{}, nil
 }
 
@@ -534,16 +528,6 @@ func (s *server) UnperpetuateObject(ctx context.Context, c *rpc.Call, req *ds.Un
 	if prev == 0 {
 		return nil, fail(rmc.ResultDataStoreNotFound)
 	}
-	if req.DeleteLastObject {
-		if o, err := s.meta.Get(ctx, s.game, prev); err == nil {
-			_ = s.objects.Delete(ctx, objectKey(s.game, prev, o.Version))
-		}
-	} else {
-		now := s.now().UTC()
-		_, _ = s.meta.Update(ctx, s.game, prev, func(x *store.DataObject) error {
-			x.Expires = now.Add(time.Duration(x.Period) * 24 * time.Hour)
-			return nil
-		})
-	}
+	s.vacated(ctx, prev, req.DeleteLastObject)
 	return &ds.UnperpetuateObjectResponse{}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/nexproxy/nexproxy/internal/store"
@@ -167,17 +168,11 @@ func (s *server) search(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchP
 	// leave the page, which the caller could not read (GetMeta), and, as in
 	// Pretendo's DataStore, the total stays as counted.
 	pid := c.Session.PID()
-	var friends []uint64
-	fetched := false
+	friends := sync.OnceValue(func() []uint64 { return s.friendsOf(ctx, pid) })
 	for i := range objs {
 		o := &objs[i]
-		if o.Permission.Permission == 4 && o.Owner != pid {
-			if !fetched {
-				friends, fetched = s.friendsOf(ctx, pid), true
-			}
-			if !slices.Contains(friends, o.Owner) {
-				continue
-			}
+		if o.Permission.Permission == 4 && o.Owner != pid && !slices.Contains(friends(), o.Owner) {
+			continue
 		}
 		res.Result = append(res.Result, metaInfo(o, p.ResultOption))
 	}

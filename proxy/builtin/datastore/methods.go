@@ -142,6 +142,19 @@ func (s *server) detached(ctx context.Context, id uint64) {
 	}
 }
 
+// vacated finishes what the store began when Perpetuate took prev (0:
+// none) out of its slot: its content goes when the store deleted it
+// (deleted), else it expires again.
+func (s *server) vacated(ctx context.Context, prev uint64, deleted bool) {
+	switch {
+	case prev == 0:
+	case deleted:
+		s.removeContent(ctx, prev)
+	default:
+		s.detached(ctx, prev)
+	}
+}
+
 // removeContent removes the content of an object the store deleted while
 // vacating its persistence slot. A failure only leaves the blob behind,
 // so it is logged.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/nexproxy/nexproxy/internal/store"
@@ -167,17 +168,11 @@ func (s *server) search(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchP
 	// leave the page, which the caller could not read (GetMeta), and, as in
 	// Pretendo's DataStore, the total stays as counted.
 	pid := c.Session.PID()
-	var friends []uint64
-	fetched := false
+	friends := sync.OnceValue(func() []uint64 { return s.friendsOf(ctx, pid) })
 	for i := range objs {
 		o := &objs[i]
-		if o.Permission.Permission == 4 && o.Owner != pid {
-			if !fetched {
-				friends, fetched = s.friendsOf(ctx, pid), true
-			}
-			if !slices.Contains(friends, o.Owner) {
-				continue
-			}
+		if o.Permission.Permission == 4 && o.Owner != pid && !slices.Contains(friends(), o.Owner) {
+			continue
 		}
 		res.Result = append(res.Result, metaInfo(o, p.ResultOption))
 	}
@@ -510,13 +505,7 @@ func (s *server) PerpetuateObject(ctx context.Context, c *rpc.Call, req *ds.Perp
 	if _, err := s.meta.Update(ctx, s.game, o.DataID, func(x *store.DataObject) error { x.Expires = forever; return nil }); err != nil {
 		return nil, storeErr(err)
 	}
-	switch {
-	case prev == 0:
-	case req.DeleteLastObject:
-		s.removeContent(ctx, prev)
-	default:
-		s.detached(ctx, prev)
-	}
+	s.vacated(ctx, prev, req.DeleteLastObject)
 	return &ds.PerpetuateObjectResponse{}, nil
 }
 
@@ -534,16 +523,6 @@ func (s *server) UnperpetuateObject(ctx context.Context, c *rpc.Call, req *ds.Un
 	if prev == 0 {
 		return nil, fail(rmc.ResultDataStoreNotFound)
 	}
-	if req.DeleteLastObject {
-		if o, err := s.meta.Get(ctx, s.game, prev); err == nil {
-			_ = s.objects.Delete(ctx, objectKey(s.game, prev, o.Version))
-		}
-	} else {
-		now := s.now().UTC()
-		_, _ = s.meta.Update(ctx, s.game, prev, func(x *store.DataObject) error {
-			x.Expires = now.Add(time.Duration(x.Period) * 24 * time.Hour)
-			return nil
-		})
-	}
+	s.vacated(ctx, prev, req.DeleteLastObject)
 	return &ds.UnperpetuateObjectResponse{}, nil
 }

@@ -29,16 +29,14 @@ func startChild(t *testing.T, set selfSetup) string {
 			t.Errorf("child: %v", err)
 		}
 	})
-	line, err := bufio.NewReader(outR).ReadString('\n')
+	// The parent's reading of the ready line.
+	s := &selfServer{lines: bufio.NewScanner(outR)}
+	f, err := s.line("ready", 2)
 	if err != nil {
-		t.Fatalf("child said nothing: %v", err)
-	}
-	f := strings.Fields(line)
-	if len(f) != 2 || f[0] != "ready" {
-		t.Fatalf("child said %q, want ready ADDR", line)
+		t.Fatalf("child: %v, want ready ADDR", err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, outR) }()
-	return f[1]
+	return f[0]
 }
 
 // TestSelfChildrenServeAPair: the local instance's child knows the blind

@@ -483,7 +483,7 @@ func printCPUSummary(out io.Writer, rounds []benchRound, proxy string) {
 		fmt.Fprintf(out, "median of %d rounds: %s %s per call (%s to %s)\n",
 			len(v), what, roundCPU(median(v)), roundCPU(v[0]), roundCPU(v[len(v)-1]))
 	}
-	line("CPU of the local instance, direct:", func(r benchRound) time.Duration { return r[0].localCPU + r[0].proxyCPU })
+	line("CPU of the local instance, direct:", func(r benchRound) time.Duration { return r[0].localCPU })
 	line("CPU of the "+proxy+":", func(r benchRound) time.Duration { return r[1].proxyCPU })
 	line("CPU of the local instance behind it:", func(r benchRound) time.Duration { return r[1].localCPU })
 }

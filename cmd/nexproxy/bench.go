@@ -198,7 +198,6 @@ func newBenchCommand(_ *app) *cobra.Command {
 	return cmd
 }
 
-// selfSetup is the configuration of the --self pair these flags ask for.
 // users names the clients' accounts: with --blind each client has a blind
 // account of its own (blindBenchPID + i), since a PID has one secure
 // session; otherwise every client logs in as --user.
@@ -220,6 +219,8 @@ func (o benchOptions) blindAccounts() int {
 	return max(o.clients, o.idle)
 }
 
+// selfSetup is the configuration of the --self children these flags ask
+// for.
 func (o benchOptions) selfSetup(key string) selfSetup {
 	set := selfSetup{platform: o.profile, key: key, coalesce: o.coalesce, blind: o.blindAccounts(), sessions: o.sessions,
 		upstream: o.selfUpstream}
@@ -274,7 +275,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		return errors.New("--session-logs needs --self (it configures the servers it starts)")
 	}
 	if o.profileDir != "" && !o.self {
-		return errors.New("--pprof needs --self (it profiles the server process)")
+		return errors.New("--pprof needs --self (it profiles the server processes)")
 	}
 	if o.profileDir != "" {
 		if err := os.MkdirAll(o.profileDir, 0o750); err != nil {
@@ -482,7 +483,7 @@ func printCPUSummary(out io.Writer, rounds []benchRound, proxy string) {
 		fmt.Fprintf(out, "median of %d rounds: %s %s per call (%s to %s)\n",
 			len(v), what, roundCPU(median(v)), roundCPU(v[0]), roundCPU(v[len(v)-1]))
 	}
-	line("CPU of the local instance, direct:", func(r benchRound) time.Duration { return r[0].localCPU + r[0].proxyCPU })
+	line("CPU of the local instance, direct:", func(r benchRound) time.Duration { return r[0].localCPU })
 	line("CPU of the "+proxy+":", func(r benchRound) time.Duration { return r[1].proxyCPU })
 	line("CPU of the local instance behind it:", func(r benchRound) time.Duration { return r[1].localCPU })
 }

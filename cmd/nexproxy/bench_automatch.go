@@ -22,7 +22,8 @@ import (
 // The automatch scenario of `nexproxy bench`: issue 11's target of N
 // consoles auto-matchmaking into sessions of a size, on one instance or
 // on several that share PostgreSQL and Redis. Each instance runs in a
-// child process of its own (bench --self-serve --scenario automatch), so
+// child process of its own, started as the local instance of --self is
+// (bench --self-serve --blind --clients N: an account per console), so
 // that its CPU and memory are its own.
 
 // Scenarios of the bench command.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/internal/store/sqlds"
 )
 
 // onReaderGoroutine reports whether the calling goroutine is one of the
@@ -131,5 +132,46 @@ func TestReadWaitHonoursContext(t *testing.T) {
 			t.Fatalf("%s still waiting for a reader 10s after its context ended", op.name)
 		}
 		cancel()
+	}
+}
+
+// TestDataStoreReadsTakeOneReader: a DataStore search (pages, counts and
+// ratings) and a slot lookup each take a reader once.
+func TestDataStoreReadsTakeOneReader(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	if err := db.DataStore().Create(ctx, store.DataObject{Game: "g", DataID: 1, Owner: 1, Size: 1, PersistenceSlot: 1,
+		Status: 1, Ratings: []store.DataRating{{Slot: 0}}}); err != nil {
+		t.Fatal(err)
+	}
+	b := db.dataStoreBackend()
+	read := b.Read
+	var hops int
+	b.Read = func(ctx context.Context, fn func(ctx context.Context, c sqlds.Conn) error) error {
+		hops++
+		return read(ctx, fn)
+	}
+	ds := sqlds.New(b)
+	for _, op := range []struct {
+		name string
+		fn   func() error
+	}{
+		{"Search", func() error {
+			_, _, err := ds.Search(ctx, store.DataQuery{Game: "g", CountLimit: 10})
+			return err
+		}},
+		{"Search by rating", func() error {
+			_, _, err := ds.Search(ctx, store.DataQuery{Game: "g", Order: store.OrderRatingTotal, CountLimit: 10})
+			return err
+		}},
+		{"GetBySlot", func() error { _, err := ds.GetBySlot(ctx, "g", 1, 1); return err }},
+	} {
+		hops = 0
+		if err := op.fn(); err != nil {
+			t.Fatalf("%s: %v", op.name, err)
+		}
+		if hops != 1 {
+			t.Errorf("%s took a reader %d times, want once", op.name, hops)
+		}
 	}
 }

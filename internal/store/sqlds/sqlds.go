@@ -360,15 +360,18 @@ func (s *Store) Get(ctx context.Context, game string, id uint64) (store.DataObje
 
 // GetBySlot implements store.DataStore.
 func (s *Store) GetBySlot(ctx context.Context, game string, owner uint64, slot uint16) (store.DataObject, error) {
-	var id int64
+	var o store.DataObject
 	err := s.b.Read(ctx, func(ctx context.Context, c Conn) error {
-		return c.QueryRow(ctx, s.q(`SELECT data_id FROM datastore_objects WHERE game = ? AND owner = ? AND persistence_slot = ? AND status = 1`),
+		var id int64
+		err := c.QueryRow(ctx, s.q(`SELECT data_id FROM datastore_objects WHERE game = ? AND owner = ? AND persistence_slot = ? AND status = 1`),
 			game, int64(owner), int64(slot)).Scan(&id)
+		if err != nil {
+			return err
+		}
+		o, err = s.get(ctx, c, game, uint64(id), false)
+		return err
 	})
-	if err != nil {
-		return store.DataObject{}, s.errf(err, "get slot %d of %d", slot, owner)
-	}
-	return s.Get(ctx, game, uint64(id))
+	return o, s.errf(err, "get slot %d of %d", slot, owner)
 }
 
 func (s *Store) save(ctx context.Context, c Conn, old, o *store.DataObject) error {
@@ -705,6 +708,20 @@ func (s *Store) Search(ctx context.Context, q store.DataQuery) ([]store.DataObje
 	if q.Limit < 0 || q.Limit > 1000 || q.Offset < 0 {
 		return nil, 0, fmt.Errorf("%s: datastore: search page %d+%d: %w", s.b.Name, q.Offset, q.Limit, store.ErrInvalid)
 	}
+	var out []store.DataObject
+	total := 0
+	err := s.b.Read(ctx, func(ctx context.Context, c Conn) (err error) {
+		out, total, err = s.search(ctx, c, q)
+		return err
+	})
+	if err != nil {
+		return nil, 0, s.errf(err, "search")
+	}
+	return out, total, nil
+}
+
+// search runs Search's statements on c, one read.
+func (s *Store) search(ctx context.Context, c Conn, q store.DataQuery) ([]store.DataObject, int, error) {
 	cond, args := where(&q)
 	dir := " ASC"
 	if q.Desc {
@@ -720,21 +737,21 @@ func (s *Store) Search(ctx context.Context, q store.DataQuery) ([]store.DataObje
 		// (descending) the rated ones.
 		slot := int64(q.RatingSlot)
 		rated := func(limit, offset int) ([]store.DataObject, error) {
-			return s.page(ctx, "datastore_ratings r CROSS JOIN datastore_objects o",
+			return s.page(ctx, c, "datastore_ratings r CROSS JOIN datastore_objects o",
 				"r.game = ? AND r.slot = ? AND o.game = r.game AND o.data_id = r.data_id AND "+cond,
 				append([]any{q.Game, slot}, args...), "r.total"+dir+", o.data_id"+dir, limit, offset)
 		}
 		unratedCond := cond + " AND NOT EXISTS (SELECT 1 FROM datastore_ratings r WHERE r.game = o.game AND r.data_id = o.data_id AND r.slot = ?)"
 		unratedArgs := append(slices.Clone(args), slot)
 		unrated := func(limit, offset int) ([]store.DataObject, error) {
-			return s.page(ctx, "datastore_objects o", unratedCond, unratedArgs, "o.data_id"+dir, limit, offset)
+			return s.page(ctx, c, "datastore_objects o", unratedCond, unratedArgs, "o.data_id"+dir, limit, offset)
 		}
 		countGroup := func(desc bool) (int, error) {
 			if desc {
-				return s.count(ctx, "datastore_ratings r CROSS JOIN datastore_objects o",
+				return s.count(ctx, c, "datastore_ratings r CROSS JOIN datastore_objects o",
 					"r.game = ? AND r.slot = ? AND o.game = r.game AND o.data_id = r.data_id AND "+cond, append([]any{q.Game, slot}, args...), 0)
 			}
-			return s.count(ctx, "datastore_objects o", unratedCond, unratedArgs, 0)
+			return s.count(ctx, c, "datastore_objects o", unratedCond, unratedArgs, 0)
 		}
 		first, second := unrated, rated
 		if q.Desc {
@@ -779,22 +796,18 @@ func (s *Store) Search(ctx context.Context, q store.DataQuery) ([]store.DataObje
 		} else {
 			order += dir + ", o.data_id" + dir
 		}
-		out, err = s.page(ctx, from, cond, args, order, q.Limit, q.Offset)
+		out, err = s.page(ctx, c, from, cond, args, order, q.Limit, q.Offset)
 	}
 	if err != nil {
-		return nil, 0, s.errf(err, "search")
+		return nil, 0, err
 	}
 	ids := make([]uint64, len(out))
 	for i := range out {
 		ids[i] = out[i].DataID
 	}
-	var rs map[uint64][]store.DataRating
-	err = s.b.Read(ctx, func(ctx context.Context, c Conn) (err error) {
-		rs, err = s.ratings(ctx, c, q.Game, ids)
-		return err
-	})
+	rs, err := s.ratings(ctx, c, q.Game, ids)
 	if err != nil {
-		return nil, 0, s.errf(err, "search ratings")
+		return nil, 0, fmt.Errorf("ratings: %w", err)
 	}
 	for i := range out {
 		out[i].Ratings = rs[out[i].DataID]
@@ -807,41 +820,38 @@ func (s *Store) Search(ctx context.Context, q store.DataQuery) ([]store.DataObje
 		cq := q
 		cq.Now = time.Time{}
 		ccond, cargs := where(&cq)
-		if total, err = s.count(ctx, "datastore_objects o", ccond, cargs, q.CountLimit); err != nil {
-			return nil, 0, s.errf(err, "search count")
+		if total, err = s.count(ctx, c, "datastore_objects o", ccond, cargs, q.CountLimit); err != nil {
+			return nil, 0, fmt.Errorf("count: %w", err)
 		}
 	}
 	return out, total, nil
 }
 
 // page reads one page of objects.
-func (s *Store) page(ctx context.Context, from, cond string, args []any, order string, limit, offset int) ([]store.DataObject, error) {
+func (s *Store) page(ctx context.Context, c Conn, from, cond string, args []any, order string, limit, offset int) ([]store.DataObject, error) {
 	sel := s.q(`SELECT ` + prefixed("o.", objectCols) + ` FROM ` + from + ` WHERE ` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`)
 	args = append(slices.Clone(args), int64(limit), int64(offset))
 	if s.Explain != nil {
 		s.Explain(sel, args)
 	}
+	rows, err := c.Query(ctx, sel, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	var out []store.DataObject
-	err := s.b.Read(ctx, func(ctx context.Context, c Conn) error {
-		rows, err := c.Query(ctx, sel, args...)
+	for rows.Next() {
+		o, err := scanObject(rows)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			o, err := scanObject(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, o)
-		}
-		return rows.Err()
-	})
-	return out, err
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }
 
 // count counts matches, up to limit when positive.
-func (s *Store) count(ctx context.Context, from, cond string, args []any, limit int) (int, error) {
+func (s *Store) count(ctx context.Context, c Conn, from, cond string, args []any, limit int) (int, error) {
 	query := `SELECT COUNT(*) FROM ` + from + ` WHERE ` + cond
 	if limit > 0 {
 		query = `SELECT COUNT(*) FROM (SELECT 1 FROM ` + from + ` WHERE ` + cond + ` LIMIT ?) c`
@@ -851,9 +861,7 @@ func (s *Store) count(ctx context.Context, from, cond string, args []any, limit 
 		s.Explain(s.q(query), args)
 	}
 	var n int64
-	err := s.b.Read(ctx, func(ctx context.Context, c Conn) error {
-		return c.QueryRow(ctx, s.q(query), args...).Scan(&n)
-	})
+	err := c.QueryRow(ctx, s.q(query), args...).Scan(&n)
 	return int(n), err
 }
 

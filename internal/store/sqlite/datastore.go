@@ -10,7 +10,11 @@ import (
 
 // DataStore returns the DataStore metadata store of db.
 func (db *DB) DataStore() *sqlds.Store {
-	return sqlds.New(sqlds.Backend{
+	return sqlds.New(db.dataStoreBackend())
+}
+
+func (db *DB) dataStoreBackend() sqlds.Backend {
+	return sqlds.Backend{
 		Name: "store/sqlite",
 		// DataStore reads include searches and counts of any size: long.
 		// Their statements vary with their lists, so they are not prepared.
@@ -22,7 +26,7 @@ func (db *DB) DataStore() *sqlds.Store {
 		},
 		Unique: isConstraint,
 		NoRows: func(err error) bool { return errors.Is(err, sql.ErrNoRows) },
-	})
+	}
 }
 
 // readConn runs statements on the read pool. Only read makes one, for

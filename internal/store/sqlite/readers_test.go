@@ -3,6 +3,8 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"path/filepath"
 	"runtime"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/internal/store/sqlds"
+	sqlite "modernc.org/sqlite"
 )
 
 // onReaderGoroutine reports whether the calling goroutine is one of the
@@ -20,18 +24,74 @@ func onReaderGoroutine() bool {
 	return bytes.Contains(buf[:runtime.Stack(buf, false)], []byte(".(*DB).reader("))
 }
 
-// TestReadsRunOnReaders runs every read of the backend and checks that it
-// went through read (the hook saw it) on a reader goroutine, not on the
+// checkedReads is a driver for the read pool that counts the statements
+// it runs and those run off a reader goroutine.
+type checkedReads struct {
+	dsn              string
+	reads, offReader atomic.Int64
+}
+
+func (d *checkedReads) Connect(context.Context) (driver.Conn, error) { return d.Open(d.dsn) }
+func (d *checkedReads) Driver() driver.Driver                        { return d }
+
+func (d *checkedReads) Open(name string) (driver.Conn, error) {
+	c, err := (&sqlite.Driver{}).Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return checkedConn{c, d}, nil
+}
+
+func (d *checkedReads) see() {
+	d.reads.Add(1)
+	if !onReaderGoroutine() {
+		d.offReader.Add(1)
+	}
+}
+
+type checkedConn struct {
+	driver.Conn
+	d *checkedReads
+}
+
+func (c checkedConn) Prepare(q string) (driver.Stmt, error) {
+	c.d.see()
+	s, err := c.Conn.Prepare(q)
+	if err != nil {
+		return nil, err
+	}
+	return checkedStmt{s, c.d}, nil
+}
+
+type checkedStmt struct {
+	driver.Stmt
+	d *checkedReads
+}
+
+func (s checkedStmt) Query(args []driver.Value) (driver.Rows, error) { //nolint:staticcheck // the base interface
+	s.d.see()
+	return s.Stmt.Query(args) //nolint:staticcheck // the base interface
+}
+
+// TestReadsRunOnReaders runs every read of the backend and checks that its
+// statements ran on the read pool on a reader goroutine, not on the
 // caller's.
 func TestReadsRunOnReaders(t *testing.T) {
-	db := openTemp(t)
-	var reads, offReader atomic.Int64
-	db.readHook = func() {
-		reads.Add(1)
-		if !onReaderGoroutine() {
-			offReader.Add(1)
-		}
+	path := filepath.Join(t.TempDir(), "nexproxy.db")
+	db, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	// The read pool, as Open opens it, through a driver that watches it.
+	check := &checkedReads{dsn: "file:" + path + "?" + pragmas + "&_pragma=query_only(1)"}
+	_ = db.r.Close()
+	db.r = sql.OpenDB(check)
+	reads, offReader := &check.reads, &check.offReader
 	ctx := context.Background()
 	const game = "g"
 	acc, gs, st, ids, ds, rk := db.Accounts(), db.Gatherings(), db.Stations(), db.UniqueIDs(), db.DataStore(), rankBackend{db}
@@ -75,7 +135,7 @@ func TestReadsRunOnReaders(t *testing.T) {
 			t.Errorf("%s: %v", op.name, err)
 		}
 		if reads.Load() == before {
-			t.Errorf("%s read without going through read", op.name)
+			t.Errorf("%s ran no statement on the read pool", op.name)
 		}
 		if n := offReader.Swap(0); n > 0 {
 			t.Errorf("%s: %d reads ran on the caller's goroutine", op.name, n)
@@ -131,5 +191,46 @@ func TestReadWaitHonoursContext(t *testing.T) {
 			t.Fatalf("%s still waiting for a reader 10s after its context ended", op.name)
 		}
 		cancel()
+	}
+}
+
+// TestDataStoreReadsTakeOneReader: a DataStore search (pages, counts and
+// ratings) and a slot lookup each take a reader once.
+func TestDataStoreReadsTakeOneReader(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	if err := db.DataStore().Create(ctx, store.DataObject{Game: "g", DataID: 1, Owner: 1, Size: 1, PersistenceSlot: 1,
+		Status: 1, Ratings: []store.DataRating{{Slot: 0}}}); err != nil {
+		t.Fatal(err)
+	}
+	b := db.dataStoreBackend()
+	read := b.Read
+	var hops int
+	b.Read = func(ctx context.Context, fn func(ctx context.Context, c sqlds.Conn) error) error {
+		hops++
+		return read(ctx, fn)
+	}
+	ds := sqlds.New(b)
+	for _, op := range []struct {
+		name string
+		fn   func() error
+	}{
+		{"Search", func() error {
+			_, _, err := ds.Search(ctx, store.DataQuery{Game: "g", CountLimit: 10})
+			return err
+		}},
+		{"Search by rating", func() error {
+			_, _, err := ds.Search(ctx, store.DataQuery{Game: "g", Order: store.OrderRatingTotal, CountLimit: 10})
+			return err
+		}},
+		{"GetBySlot", func() error { _, err := ds.GetBySlot(ctx, "g", 1, 1); return err }},
+	} {
+		hops = 0
+		if err := op.fn(); err != nil {
+			t.Fatalf("%s: %v", op.name, err)
+		}
+		if hops != 1 {
+			t.Errorf("%s took a reader %d times, want once", op.name, hops)
+		}
 	}
 }

@@ -55,10 +55,6 @@ type DB struct {
 	rmu    sync.Mutex
 	rstmts map[string]*sql.Stmt
 
-	// readHook, when set (tests), runs at the start of every read, on
-	// the goroutine that runs the read.
-	readHook func()
-
 	now func() time.Time
 
 	rankOnce sync.Once
@@ -438,9 +434,6 @@ const (
 func (db *DB) read(ctx context.Context, cost readCost, fn func(ctx context.Context) error) error {
 	var err error
 	if rerr := db.onReader(ctx, func() {
-		if db.readHook != nil {
-			db.readHook()
-		}
 		rctx := ctx
 		if cost == shortRead {
 			rctx = context.WithoutCancel(ctx)

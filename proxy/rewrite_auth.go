@@ -220,19 +220,13 @@ func (a *authRewriter) rewrite(c *rpc.Call, req *schema.Value, body []byte) ([]b
 // ValidateAndRequestTicketWithParam has no result field on NEX 4 (its
 // refusals are RMC errors).
 func refused(m *schema.Method, body []byte, s rmc.Settings) bool {
-	name := m.NameFor(s.NEXVersion)
-	for _, l := range m.Layouts() {
-		if l.Name != name {
-			continue
-		}
-		if len(l.Response) == 0 || l.Response[0].Type.Kind != schema.KindResult {
-			return false
-		}
-		r := rmc.NewReader(body, s)
-		res := r.Result()
-		return r.Err() == nil && res.IsError()
+	resp := m.ResponseFor(s.NEXVersion)
+	if len(resp) == 0 || resp[0].Type.Kind != schema.KindResult {
+		return false
 	}
-	return false
+	r := rmc.NewReader(body, s)
+	res := r.Result()
+	return r.Err() == nil && res.IsError()
 }
 
 // loginFields are the nodes of a login response the rewriter reads or

@@ -1,6 +1,9 @@
 package prudp
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+)
 
 // rxPacket is a reliable packet waiting in a receive window: what the
 // connection needs to process it once its turn comes.
@@ -51,11 +54,13 @@ func newRecvWindow(next uint16, size int) recvWindow {
 // 0xFFFF keep distinct slots (with 80 slots, 0xFFFA and 0x000A would
 // share one and the later would pass for a duplicate).
 func ringLen(size int) int {
-	n := 1
-	for n < size {
-		n <<= 1
-	}
-	return n
+	return 1 << bits.Len(uint(size-1))
+}
+
+// slot is the ring slot of seq: the ring's length is a power of two, so
+// a mask rather than a division.
+func (w *recvWindow) slot(seq uint16) *rxSlot {
+	return &w.slots[int(seq)&(len(w.slots)-1)]
 }
 
 // takeInOrder reports whether seq is the next id to deliver and nothing is
@@ -65,7 +70,7 @@ func (w *recvWindow) takeInOrder(seq uint16) bool {
 	if w.size == 0 || seq != w.next {
 		return false
 	}
-	if w.slots != nil && w.slots[int(seq)%len(w.slots)].full {
+	if w.slots != nil && w.slot(seq).full {
 		return false // buffered already: offer reports the duplicate
 	}
 	w.next++
@@ -85,7 +90,7 @@ func (w *recvWindow) offer(typ PacketType, seq uint16, frag uint8, payload []byt
 	if w.slots == nil {
 		w.slots = make([]rxSlot, ringLen(w.size))
 	}
-	s := &w.slots[int(seq)%len(w.slots)]
+	s := w.slot(seq)
 	if s.full {
 		return offerDuplicate
 	}
@@ -100,7 +105,7 @@ func (w *recvWindow) pop() (*rxPacket, bool) {
 	if len(w.slots) == 0 { // nothing buffered yet, or released
 		return nil, false
 	}
-	s := &w.slots[int(w.next)%len(w.slots)]
+	s := w.slot(w.next)
 	if !s.full || s.pkt.seq != w.next {
 		return nil, false
 	}

@@ -258,7 +258,6 @@ func (t *table) list(k string) []*table {
 	return out
 }
 
-// describe names the TOML type of v for error messages.
 // secretKey reports whether the key k holds a secret (a password, token
 // or secret), whose value an error must not repeat.
 func secretKey(k string) bool {
@@ -279,6 +278,7 @@ func describeKind(v any) string {
 	return describe(v)
 }
 
+// describe names the TOML type of v for error messages.
 func describe(v any) string {
 	switch x := v.(type) {
 	case string:

@@ -288,12 +288,8 @@ const maxRedactedBody = 1 << 20
 // body decodes the hex of an undescribed response; a body a log redacted
 // comes back as zeros of its size.
 func (r *response) rawBody() ([]byte, error) {
-	if n, ok := strings.CutPrefix(r.resultRaw, "<redacted "); ok {
-		if n, ok := strings.CutSuffix(n, " bytes>"); ok {
-			if size, err := strconv.Atoi(n); err == nil && size >= 0 && size <= maxRedactedBody {
-				return make([]byte, size), nil
-			}
-		}
+	if size, ok := sessionlog.PlaceholderSize(r.resultRaw); ok && size <= maxRedactedBody {
+		return make([]byte, size), nil
 	}
 	b, err := hex.DecodeString(r.resultRaw)
 	if err != nil {

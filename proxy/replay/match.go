@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
+
+	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 )
 
 // matchAll is the matching text of a call whose rules ignore every
@@ -83,7 +84,8 @@ const redacted = "<redacted>"
 
 // isPlaceholder reports whether s is a "<redacted N bytes>" placeholder.
 func isPlaceholder(s string) bool {
-	return strings.HasPrefix(s, "<redacted ") && strings.HasSuffix(s, " bytes>")
+	_, ok := sessionlog.PlaceholderSize(s)
+	return ok
 }
 
 // unsize replaces the redaction placeholders in v with redacted.

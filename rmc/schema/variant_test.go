@@ -90,3 +90,15 @@ func TestVariantParseErrors(t *testing.T) {
 		t.Fatal("variant not applied")
 	}
 }
+
+// TestResponseFor: the response fields are those of the layout the NEX
+// version selects, as DecodeResponse uses.
+func TestResponseFor(t *testing.T) {
+	m := Default().Method(10, 6)
+	if got := m.ResponseFor(40000); len(got) != 1 || got[0].Type.Kind != KindStruct {
+		t.Fatalf("NEX 4 response %+v, want one ValidateAndRequestTicketResult", got)
+	}
+	if got := m.ResponseFor(30504); len(got) != 4 || got[0].Type.Kind != KindResult || got[2].Name != "ticket" {
+		t.Fatalf("NEX 3 response %+v, want result, pid, ticket, connection_data", got)
+	}
+}

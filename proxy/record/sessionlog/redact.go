@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -91,6 +92,21 @@ func RedactCallJSON(protocol uint16, raw json.RawMessage) json.RawMessage {
 
 // Placeholder returns the text that replaces a secret of n bytes.
 func Placeholder(n int) string { return fmt.Sprintf("<redacted %d bytes>", n) }
+
+// PlaceholderSize returns the n of a Placeholder(n) text; ok is false for
+// any other text.
+func PlaceholderSize(s string) (n int, ok bool) {
+	rest, ok := strings.CutPrefix(s, "<redacted ")
+	if !ok {
+		return 0, false
+	}
+	num, ok := strings.CutSuffix(rest, " bytes>")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(num)
+	return n, err == nil && n >= 0
+}
 
 // Redact returns a copy of v (a tree of map[string]any, []any and
 // scalars, as encoding/json decodes) in which every value under a secret

@@ -54,6 +54,9 @@ func newRecvWindow(next uint16, size int) recvWindow {
 // 0xFFFF keep distinct slots (with 80 slots, 0xFFFA and 0x000A would
 // share one and the later would pass for a duplicate).
 func ringLen(size int) int {
+	if size <= 1 {
+		return 1
+	}
 	return 1 << bits.Len(uint(size-1))
 }
 

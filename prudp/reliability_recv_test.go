@@ -51,3 +51,13 @@ func TestRecvWindowAcrossWrap(t *testing.T) {
 		}
 	}
 }
+
+// TestRingLen: the ring is the next power of two that holds the window,
+// at least one slot, and always divides 2^16.
+func TestRingLen(t *testing.T) {
+	for size, want := range map[int]int{0: 1, 1: 1, 2: 2, 4: 4, 5: 8, 64: 64, 65: 128, 1024: 1024} {
+		if got := ringLen(size); got != want {
+			t.Errorf("ringLen(%d) = %d, want %d", size, got, want)
+		}
+	}
+}

@@ -802,17 +802,23 @@ func (f dsFriends) FriendsOf(_ context.Context, _ string, pid uint64) ([]uint64,
 	return f[pid], nil
 }
 
-// TestSearchSharedWithMe: target 6 finds friends' friend-only objects,
-// 7 objects addressed to the caller, 8 the union of both; nothing of a
-// stranger's or addressed to someone else leaks in.
-func TestSearchSharedWithMe(t *testing.T) {
+// friendsAndStranger starts a game where consoles a (1001) and b (1002)
+// are friends and c (1003) is a friend of neither.
+func friendsAndStranger(t *testing.T) (a, b, c user) {
 	srv, a, b := setup(t, func(t *testing.T) *servicetest.Server {
 		host := servicetest.Host(t)
 		host.Friends = dsFriends{1001: {1002}, 1002: {1001}}
 		return servicetest.Start(t, servicetest.Game{}, host)
 	})
 	cs := srv.Login(t, "1003:pw3")
-	c := user{1003, ds.NewClient(cs.Secure, cs.Settings)}
+	return a, b, user{1003, ds.NewClient(cs.Secure, cs.Settings)}
+}
+
+// TestSearchSharedWithMe: target 6 finds friends' friend-only objects,
+// 7 objects addressed to the caller, 8 the union of both; nothing of a
+// stranger's or addressed to someone else leaks in.
+func TestSearchSharedWithMe(t *testing.T) {
+	a, b, c := friendsAndStranger(t)
 	ctx := context.Background()
 	friendOnly := upload(t, b, postParam(0, 1), []byte("b friends"))
 	toA := upload(t, c, postParam(0, 2, 1001), []byte("c to a"))
@@ -841,13 +847,7 @@ func TestSearchSharedWithMe(t *testing.T) {
 // the caller's friends (within owner_ids when given), 2 leaves out the
 // owners listed.
 func TestSearchOwnerType(t *testing.T) {
-	srv, a, b := setup(t, func(t *testing.T) *servicetest.Server {
-		host := servicetest.Host(t)
-		host.Friends = dsFriends{1001: {1002}, 1002: {1001}}
-		return servicetest.Start(t, servicetest.Game{}, host)
-	})
-	cs := srv.Login(t, "1003:pw3")
-	c := user{1003, ds.NewClient(cs.Secure, cs.Settings)}
+	a, b, c := friendsAndStranger(t)
 	ctx := context.Background()
 	ofA := upload(t, a, postParam(0, 0), []byte("a public"))
 	ofB := upload(t, b, postParam(0, 0), []byte("b public"))

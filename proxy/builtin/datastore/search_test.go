@@ -5,7 +5,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/rmc"
 	ds "github.com/nexproxy/nexproxy/rmc/protocols/datastore"
 )
@@ -14,13 +13,7 @@ import (
 // friends (permission 4) is found by a listed recipient only when the
 // recipient is the owner's friend, as GetMeta lets it read the object.
 func TestSearchFriendRecipients(t *testing.T) {
-	srv, a, b := setup(t, func(t *testing.T) *servicetest.Server {
-		host := servicetest.Host(t)
-		host.Friends = dsFriends{1001: {1002}, 1002: {1001}}
-		return servicetest.Start(t, servicetest.Game{}, host)
-	})
-	cs := srv.Login(t, "1003:pw3")
-	c := user{1003, ds.NewClient(cs.Secure, cs.Settings)}
+	a, b, c := friendsAndStranger(t)
 	ctx := context.Background()
 	fromFriend := upload(t, b, postParam(0, 4, 1001), []byte("b to a, friend"))
 	fromStranger := upload(t, c, postParam(0, 4, 1001), []byte("c to a, stranger"))

@@ -68,9 +68,9 @@ type checkedStmt struct {
 	d *checkedReads
 }
 
-func (s checkedStmt) Query(args []driver.Value) (driver.Rows, error) { //nolint:staticcheck // the base interface
+func (s checkedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	s.d.see()
-	return s.Stmt.Query(args) //nolint:staticcheck // the base interface
+	return s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
 }
 
 // TestReadsRunOnReaders runs every read of the backend and checks that its

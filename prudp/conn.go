@@ -363,8 +363,9 @@ func (c *Conn) Close() error {
 		c.state = stateClosing
 		c.closeAck = make(chan struct{})
 		c.queueReliableLocked(TypeDisconnect, 0, nil, 0)
-		c.pumpLocked(time.Now())
-		c.armLocked()
+		now := time.Now()
+		c.pumpLocked(now)
+		c.armLocked(now)
 	case stateClosing:
 	default: // handshake not finished: nothing to say goodbye to
 		c.closeLocked(ErrClosed)

@@ -26,7 +26,7 @@ type heldAcks struct {
 // holdAckLocked holds the acknowledgement p, or, when one is held
 // already, queues both for input to send in one datagram after unlocking.
 // It reports false when acknowledgements of this packet are not held.
-func (c *Conn) holdAckLocked(p *Packet) bool {
+func (c *Conn) holdAckLocked(p *Packet, now time.Time) bool {
 	if !c.settings.CoalesceAcks || p.Type != TypeData {
 		return false
 	}
@@ -49,7 +49,7 @@ func (c *Conn) holdAckLocked(p *Packet) bool {
 		}
 		h.buf = b
 		if c.ackDue.IsZero() {
-			c.ackDue = time.Now().Add(c.settings.coalesceDelay())
+			c.ackDue = now.Add(c.settings.coalesceDelay())
 		}
 		return true
 	}

@@ -96,13 +96,13 @@ func (c *Conn) inputLocked(p *Packet, raw []byte) {
 	case p.Flags.Has(FlagAck):
 		c.ackedLocked(p.Type, p.Substream, p.Sequence, now)
 	case p.Flags.Has(FlagReliable):
-		c.reliableLocked(p)
+		c.reliableLocked(p, now)
 	default:
-		c.unreliableLocked(p)
+		c.unreliableLocked(p, now)
 	}
 	if c.state != stateClosed {
 		c.pumpLocked(now)
-		c.armLocked()
+		c.armLocked(now)
 	}
 }
 
@@ -218,7 +218,7 @@ func (c *Conn) multiAckLocked(p *Packet, now time.Time) {
 
 // reliableLocked runs a reliable packet through its substream's receive
 // window and processes whatever became deliverable, in order.
-func (c *Conn) reliableLocked(p *Packet) {
+func (c *Conn) reliableLocked(p *Packet, now time.Time) {
 	if int(p.Substream) >= len(c.rx) {
 		c.dropLocked(p, "substream", nil)
 		return
@@ -240,7 +240,7 @@ func (c *Conn) reliableLocked(p *Packet) {
 	// Everything within the window is acknowledged, a duplicate again
 	// (the peer missed the first acknowledgement).
 	if p.Flags.Has(FlagNeedAck) {
-		c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
+		c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID, now)
 	}
 	if offered == offerDuplicate {
 		c.stats.duplicates.Add(1)
@@ -291,7 +291,7 @@ func (c *Conn) processReliableLocked(sub uint8, typ PacketType, seq uint16, frag
 
 // unreliableLocked handles unreliable DATA, PING and DISCONNECT (forced
 // when it asks for no acknowledgement).
-func (c *Conn) unreliableLocked(p *Packet) {
+func (c *Conn) unreliableLocked(p *Packet, now time.Time) {
 	switch p.Type {
 	case TypeData:
 		if p.FragmentID != 0 {
@@ -299,7 +299,7 @@ func (c *Conn) unreliableLocked(p *Packet) {
 			return
 		}
 		if p.Flags.Has(FlagNeedAck) {
-			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
+			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID, now)
 		}
 		buf := append([]byte(nil), p.Payload...)
 		data, err := c.openLocked(p.Flags, 0, p.Sequence, p.SessionID, buf)
@@ -310,7 +310,7 @@ func (c *Conn) unreliableLocked(p *Packet) {
 		c.deliverLocked(Message{Data: data})
 	case TypePing:
 		if p.Flags.Has(FlagNeedAck) {
-			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
+			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID, now)
 		}
 	case TypeDisconnect:
 		if p.Flags.Has(FlagNeedAck) {
@@ -318,7 +318,7 @@ func (c *Conn) unreliableLocked(p *Packet) {
 			// an answer: acknowledged (as often as a reliable one) as
 			// both references do, or the peer resends it until its
 			// resend limit, and the connection ends gracefully.
-			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID)
+			c.ackLocked(p.Type, p.Flags, p.Substream, p.Sequence, p.FragmentID, now)
 			c.closeLocked(ErrClosed)
 			return
 		}

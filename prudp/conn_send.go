@@ -84,8 +84,9 @@ func (c *Conn) send(ctx context.Context, wait bool, substream uint8, msg []byte)
 		}
 	}
 	c.stats.msgSent.Add(1)
-	c.pumpLocked(time.Now())
-	c.armLocked()
+	now := time.Now()
+	c.pumpLocked(now)
+	c.armLocked(now)
 	c.mu.Unlock()
 	return nil
 }
@@ -368,13 +369,13 @@ func (c *Conn) sendControlLocked(p *Packet) {
 // ackLocked acknowledges one received packet: individually (queued for
 // input to send after unlocking), or by adding it to the next MULTI_ACK
 // when aggregation is on and negotiated. Only input's callees call it.
-func (c *Conn) ackLocked(t PacketType, flags Flags, substream uint8, seq uint16, frag uint8) {
+func (c *Conn) ackLocked(t PacketType, flags Flags, substream uint8, seq uint16, frag uint8, now time.Time) {
 	if t == TypeData && flags.Has(FlagReliable) && c.aggregateLocked() && (substream == 0 || c.newAckFormatLocked()) {
 		c.acks = append(c.acks, ackRef{substream, seq, frag})
 		if len(c.acks) >= ackBatch(&c.settings) {
 			c.flushAcksLocked()
 		} else if c.ackDue.IsZero() {
-			c.ackDue = time.Now().Add(aggregateAckDelay)
+			c.ackDue = now.Add(aggregateAckDelay)
 		}
 		return
 	}
@@ -383,7 +384,7 @@ func (c *Conn) ackLocked(t PacketType, flags Flags, substream uint8, seq uint16,
 	p := &c.ctrl
 	*p = c.basePacket(t, FlagAck)
 	p.Substream, p.Sequence, p.FragmentID = substream, seq, frag
-	if flags.Has(FlagReliable) && c.holdAckLocked(p) {
+	if flags.Has(FlagReliable) && c.holdAckLocked(p, now) {
 		return
 	}
 	n := 1

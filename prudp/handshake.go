@@ -94,7 +94,7 @@ func (c *Conn) startHandshakeLocked() error {
 	now := time.Now()
 	c.hs = &txPacket{typ: TypeSyn, wire: wire, sends: 1, firstSent: now, lastSent: now}
 	c.writeLocked(wire)
-	c.armLocked()
+	c.armLocked(now)
 	return nil
 }
 
@@ -182,7 +182,7 @@ func (c *Conn) handshakeInputLocked(p *Packet, raw []byte) {
 		now := time.Now()
 		c.hs = &txPacket{typ: TypeConnect, seq: 1, wire: wire, sends: 1, firstSent: now, lastSent: now}
 		c.writeLocked(wire)
-		c.armLocked()
+		c.armLocked(now)
 	case c.state == stateConnectSent && p.Type == TypeConnect:
 		if err := c.codec.Verify(p, raw, SigContext{ConnSig: c.sigSent}); err != nil {
 			c.dropLocked(p, "CONNECT reply signature", err)
@@ -212,7 +212,7 @@ func (c *Conn) handshakeInputLocked(p *Packet, raw []byte) {
 		c.state = stateConnected
 		c.stats.received.Add(1)
 		close(c.established)
-		c.armLocked()
+		c.armLocked(time.Now())
 	default:
 		c.dropLocked(p, "unexpected packet during handshake", nil)
 	}

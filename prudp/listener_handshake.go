@@ -230,6 +230,6 @@ func (c *Conn) completeAcceptLocked(resp ConnectResponse) error {
 	c.state = stateConnected
 	c.lastHeard = time.Now()
 	c.writeLocked(wire)
-	c.armLocked()
+	c.armLocked(c.lastHeard)
 	return nil
 }

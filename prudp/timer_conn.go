@@ -11,8 +11,9 @@ import (
 // peer check. The timer is armed lazily: it is only moved earlier, and when
 // it fires early the deadline is recomputed.
 
-// armLocked makes sure the timer fires no later than the next deadline.
-func (c *Conn) armLocked() {
+// armLocked makes sure the timer fires no later than the next deadline;
+// now is the caller's clock (one reading serves a whole locked section).
+func (c *Conn) armLocked(now time.Time) {
 	if c.state == stateClosed {
 		return
 	}
@@ -24,7 +25,7 @@ func (c *Conn) armLocked() {
 		return
 	}
 	c.timerAt = at
-	c.timer.Reset(max(time.Until(at), 0))
+	c.timer.Reset(max(at.Sub(now), 0))
 }
 
 func earliest(a, b time.Time) time.Time {
@@ -113,7 +114,7 @@ func (c *Conn) onTimer() {
 			c.sendPingLocked(now)
 		}
 	}
-	c.armLocked()
+	c.armLocked(now)
 }
 
 // A peer is declared gone by time, never by a count of fast resends

@@ -51,7 +51,7 @@ type Peer struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wake    chan struct{}
-	pending map[uint32]*pendingCall
+	pending map[uint32]pendingCall
 	done    chan struct{}
 
 	nextID    uint32
@@ -213,13 +213,13 @@ func (p *Peer) deliver(b []byte) bool {
 		return p.enqueue(m)
 	}
 	p.mu.Lock()
-	pc := p.pending[m.CallID]
+	pc, ok := p.pending[m.CallID]
 	delete(p.pending, m.CallID)
-	if pc != nil {
+	if ok {
 		p.wg.Add(1) // pending is empty once stopped: wait has not begun
 	}
 	p.mu.Unlock()
-	if pc == nil {
+	if !ok {
 		p.log.Debug("drop response to unknown call", p.connField(), zap.Uint32("call_id", m.CallID))
 		return true
 	}
@@ -405,12 +405,12 @@ func (p *Peer) Wait() { p.wg.Wait() }
 
 // addPendingLocked registers a call under a fresh id; false once the
 // peer stopped.
-func (p *Peer) addPendingLocked(pc *pendingCall) (uint32, bool) {
+func (p *Peer) addPendingLocked(pc pendingCall) (uint32, bool) {
 	if p.stopped {
 		return 0, false
 	}
 	if p.pending == nil {
-		p.pending = make(map[uint32]*pendingCall)
+		p.pending = make(map[uint32]pendingCall)
 	}
 	p.nextID++
 	p.pending[p.nextID] = pc
@@ -420,14 +420,14 @@ func (p *Peer) addPendingLocked(pc *pendingCall) (uint32, bool) {
 // Call sends a request with a fresh call id of this peer and waits for the
 // response. An error response is returned as a message, not as an error.
 func (p *Peer) Call(ctx context.Context, protocol uint16, method uint32, body []byte) (*rmc.Message, error) {
-	pc := &pendingCall{protocol: protocol, method: method, ch: make(chan *rmc.Message, 1)}
+	pc := pendingCall{protocol: protocol, method: method, ch: make(chan *rmc.Message, 1)}
 	p.mu.Lock()
 	id, ok := p.addPendingLocked(pc)
 	p.mu.Unlock()
 	if !ok {
 		return nil, rpc.ErrUpstreamGone
 	}
-	if err := p.send(ctx, rmc.NewRequest(protocol, method, id, body)); err != nil {
+	if err := p.send(ctx, &rmc.Message{Request: true, Protocol: protocol, Method: method, CallID: id, Body: body}); err != nil {
 		p.forget(id)
 		return nil, fmt.Errorf("peer: send call %d: %w", id, err)
 	}
@@ -446,27 +446,31 @@ func (p *Peer) Call(ctx context.Context, protocol uint16, method uint32, body []
 // Notify sends a one-way request (protocols 14, 100, 27) that gets no
 // response.
 func (p *Peer) Notify(ctx context.Context, protocol uint16, method uint32, body []byte) error {
-	return p.send(ctx, p.newRequest(protocol, method, body))
+	m := p.newRequest(protocol, method, body)
+	return p.send(ctx, &m)
 }
 
-func (p *Peer) newRequest(protocol uint16, method uint32, body []byte) *rmc.Message {
+// newRequest is a request with a fresh call id, for a one-way protocol.
+func (p *Peer) newRequest(protocol uint16, method uint32, body []byte) rmc.Message {
 	p.mu.Lock()
 	p.nextID++
 	id := p.nextID
 	p.mu.Unlock()
-	return rmc.NewRequest(protocol, method, id, body)
+	return rmc.Message{Request: true, Protocol: protocol, Method: method, CallID: id, Body: body}
 }
 
 // Respond answers request req with r.
 func (p *Peer) Respond(ctx context.Context, req *rmc.Message, r *rpc.Reply) error {
-	return p.send(ctx, response(req, r))
+	m := response(req, r)
+	return p.send(ctx, &m)
 }
 
-func response(req *rmc.Message, r *rpc.Reply) *rmc.Message {
+// response is the message that answers req with r.
+func response(req *rmc.Message, r *rpc.Reply) rmc.Message {
 	if r.Error != 0 {
-		return rmc.NewError(req.Protocol, req.Method, req.CallID, r.Error)
+		return *rmc.NewError(req.Protocol, req.Method, req.CallID, r.Error)
 	}
-	return rmc.NewResponse(req.Protocol, req.Method, req.CallID, r.Body)
+	return *rmc.NewResponse(req.Protocol, req.Method, req.CallID, r.Body)
 }
 
 // ReplyOf is the Reply a response message carries: what a call forwarded

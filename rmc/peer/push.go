@@ -71,11 +71,13 @@ const CallTimeout = 30 * time.Second
 
 // sendAsync sends m without blocking the caller: at once when the wire
 // has room, otherwise queued for a goroutine that sends the waiting
-// messages in order, so that no message overtakes an earlier one. failed,
-// when not nil, gets the error of a send that did not happen.
-func (p *Peer) sendAsync(m *rmc.Message, failed func(error)) {
+// messages in order, so that no message overtakes an earlier one. f says
+// what a send that did not happen fails (see sendFailure).
+func (p *Peer) sendAsync(m *rmc.Message, f sendFailure) {
 	if p.tracer != nil {
-		p.tracer("send", m)
+		// A copy: m itself stays on its caller's stack.
+		t := *m
+		p.tracer("send", &t)
 	}
 	p.mu.Lock()
 	queued := p.draining
@@ -92,8 +94,8 @@ func (p *Peer) sendAsync(m *rmc.Message, failed func(error)) {
 		}
 		putEncoded(bp, enc)
 		if !errors.Is(err, errWouldBlock) {
-			if err != nil && failed != nil {
-				failed(err)
+			if err != nil {
+				p.sendFailed(f, err)
 			}
 			return
 		}
@@ -104,18 +106,16 @@ func (p *Peer) sendAsync(m *rmc.Message, failed func(error)) {
 	if p.stopped || p.waiting >= maxInflight {
 		stopped := p.stopped
 		p.mu.Unlock()
-		if failed != nil {
-			if stopped {
-				failed(rpc.ErrUpstreamGone)
-			} else {
-				failed(errSendBacklog)
-			}
+		if stopped {
+			p.sendFailed(f, rpc.ErrUpstreamGone)
+		} else {
+			p.sendFailed(f, errSendBacklog)
 		}
 		return
 	}
 	// Once one message waits for room, every later one queues behind it:
 	// messages leave in the order they were sent.
-	p.sendq = append(p.sendq, queuedSend{b: b, failed: failed})
+	p.sendq = append(p.sendq, queuedSend{b: b, failure: f})
 	p.waiting++
 	if p.draining {
 		p.mu.Unlock()
@@ -125,6 +125,38 @@ func (p *Peer) sendAsync(m *rmc.Message, failed func(error)) {
 	p.wg.Add(1)
 	p.mu.Unlock()
 	go p.drainSends()
+}
+
+// sendFailure says what an asynchronous send that did not happen fails:
+// a plain value rather than a callback, so that sending allocates no
+// closure. The zero value reports nothing.
+type sendFailure struct {
+	kind   failKind
+	callID uint32 // failCall: this peer's call id; failAnswer: the answered call's
+	proto  uint16 // failNotify
+	method uint32 // failNotify
+}
+
+type failKind uint8
+
+const (
+	failCall   failKind = iota + 1 // a CallAsync request: its callback gets the error
+	failNotify                     // a notification: logged at debug level
+	failAnswer                     // an answer: logged at debug level
+)
+
+// sendFailed reports err as f says.
+func (p *Peer) sendFailed(f sendFailure, err error) {
+	switch f.kind {
+	case failCall:
+		if pc, ok := p.claim(f.callID); ok {
+			pc.fn(nil, fmt.Errorf("peer: send call %d: %w", f.callID, err))
+		}
+	case failNotify:
+		p.log.Debug("notification not sent", p.connField(), zap.Uint16("protocol", f.proto), zap.Uint32("method", f.method), zap.Error(err))
+	case failAnswer:
+		p.log.Debug("answer not sent", p.connField(), zap.Uint32("call_id", f.callID), zap.Error(err))
+	}
 }
 
 // encodePool lends sendAsync the buffers it encodes messages into.
@@ -145,8 +177,8 @@ func putEncoded(bp *[]byte, b []byte) {
 
 // queuedSend is a message waiting for room in the connection's send queue.
 type queuedSend struct {
-	b      []byte
-	failed func(error)
+	b       []byte
+	failure sendFailure
 }
 
 // drainSends sends the queued messages in order, blocking for room, and
@@ -172,8 +204,8 @@ func (p *Peer) drainSends() {
 		p.mu.Lock()
 		p.waiting--
 		p.mu.Unlock()
-		if err != nil && q.failed != nil {
-			q.failed(err)
+		if err != nil {
+			p.sendFailed(q.failure, err)
 		}
 	}
 }
@@ -183,7 +215,7 @@ func (p *Peer) drainSends() {
 // context.DeadlineExceeded after CallTimeout) exactly once, on the
 // goroutine that received it. An error returned means fn will not run.
 func (p *Peer) CallAsync(protocol uint16, method uint32, body []byte, fn func(*rmc.Message, error)) error {
-	pc := &pendingCall{protocol: protocol, method: method, fn: fn, deadline: time.Now().Add(CallTimeout)}
+	pc := pendingCall{protocol: protocol, method: method, fn: fn, deadline: time.Now().Add(CallTimeout)}
 	p.mu.Lock()
 	id, ok := p.addPendingLocked(pc)
 	if !ok {
@@ -200,31 +232,28 @@ func (p *Peer) CallAsync(protocol uint16, method uint32, body []byte, fn func(*r
 		}
 	}
 	p.mu.Unlock()
-	p.sendAsync(rmc.NewRequest(protocol, method, id, body), func(err error) {
-		if p.claim(id) {
-			fn(nil, fmt.Errorf("peer: send call %d: %w", id, err))
-		}
-	})
+	m := rmc.Message{Request: true, Protocol: protocol, Method: method, CallID: id, Body: body}
+	p.sendAsync(&m, sendFailure{kind: failCall, callID: id})
 	return nil
 }
 
-// claim removes a pending call; it reports false when the answer (or the
-// peer's end) already took it.
-func (p *Peer) claim(id uint32) bool {
+// claim removes a pending call and returns it; it reports false when the
+// answer (or the peer's end) already took it.
+func (p *Peer) claim(id uint32) (pendingCall, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if _, ok := p.pending[id]; !ok {
-		return false
+	pc, ok := p.pending[id]
+	if ok {
+		delete(p.pending, id)
 	}
-	delete(p.pending, id)
-	return true
+	return pc, ok
 }
 
 // expire fails the asynchronous calls past their deadline and re-arms
 // the timer for the next one.
 func (p *Peer) expire() {
 	now := time.Now()
-	var late []*pendingCall
+	var late []pendingCall
 	p.mu.Lock()
 	p.expiryAt = time.Time{}
 	var next time.Time
@@ -256,18 +285,15 @@ func (p *Peer) NotifyAsync(protocol uint16, method uint32, body []byte) error {
 		return rpc.ErrUpstreamGone
 	}
 	m := p.newRequest(protocol, method, body)
-	p.sendAsync(m, func(err error) {
-		p.log.Debug("notification not sent", p.connField(), zap.Uint16("protocol", protocol), zap.Uint32("method", method), zap.Error(err))
-	})
+	p.sendAsync(&m, sendFailure{kind: failNotify, proto: protocol, method: method})
 	return nil
 }
 
 // RespondAsync answers req with r without blocking; an answer that
 // cannot be sent is only logged (at debug level).
 func (p *Peer) RespondAsync(req *rmc.Message, r *rpc.Reply) {
-	p.sendAsync(response(req, r), func(err error) {
-		p.log.Debug("answer not sent", p.connField(), zap.Uint32("call_id", req.CallID), zap.Error(err))
-	})
+	m := response(req, r)
+	p.sendAsync(&m, sendFailure{kind: failAnswer, callID: req.CallID})
 }
 
 func (p *Peer) isStopped() bool {

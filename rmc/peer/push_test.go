@@ -306,12 +306,12 @@ func TestPeerAsyncKeepsOrder(t *testing.T) {
 		w := &blockOnceWire{blocked: true, release: make(chan struct{}), done: make(chan struct{})}
 		p := New(w, nil, nil)
 		p.start(context.Background(), nil)
-		p.sendAsync(rmc.NewRequest(11, 1, 1, nil), nil) // waits for room
+		p.sendAsync(rmc.NewRequest(11, 1, 1, nil), sendFailure{}) // waits for room
 		w.mu.Lock()
 		w.blocked = false // room again: a TrySend would now succeed at once
 		w.mu.Unlock()
-		p.sendAsync(rmc.NewRequest(11, 1, 2, nil), nil)
-		p.sendAsync(rmc.NewRequest(11, 1, 3, nil), nil)
+		p.sendAsync(rmc.NewRequest(11, 1, 2, nil), sendFailure{})
+		p.sendAsync(rmc.NewRequest(11, 1, 3, nil), sendFailure{})
 		close(w.release)
 		synctest.Wait()
 		var ids []uint32
@@ -344,9 +344,9 @@ func TestPeerAsyncQueuedMessageOwnsItsBytes(t *testing.T) {
 		q.start(context.Background(), nil)
 
 		want := bytes.Repeat([]byte{0xAA}, 100)
-		p.sendAsync(rmc.NewRequest(11, 1, 1, want), nil) // waits for room
+		p.sendAsync(rmc.NewRequest(11, 1, 1, want), sendFailure{}) // waits for room
 		for i := range 20 {
-			q.sendAsync(rmc.NewRequest(11, 1, uint32(100+i), bytes.Repeat([]byte{0x55}, 100)), nil)
+			q.sendAsync(rmc.NewRequest(11, 1, uint32(100+i), bytes.Repeat([]byte{0x55}, 100)), sendFailure{})
 		}
 		close(w.release)
 		synctest.Wait()

@@ -34,7 +34,7 @@ func (d *dispatcher) serveFast(m *rmc.Message) bool {
 	to := ch.end.to
 	if notifyOnly(d.dir, m.Protocol) {
 		err := to.NotifyAsync(c.Protocol, c.Method, c.Body)
-		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), &answer{by: ch.end.name})
+		d.rec.call(d.sess, d.dir, c, nil, err, start, &answer{by: ch.end.name})
 		return true
 	}
 	err := to.CallAsync(c.Protocol, c.Method, c.Body, func(resp *rmc.Message, err error) {
@@ -55,7 +55,7 @@ func (d *dispatcher) answerFast(req *rmc.Message, c *rpc.Call, run uint64, start
 	if err != nil && rpc.OneWay(req.Protocol) {
 		// A notification forwarded as a call (notifyOnly) that got no
 		// answer: the caller expects none.
-		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), &a)
+		d.rec.call(d.sess, d.dir, c, nil, err, start, &a)
 		return
 	}
 	if err != nil {
@@ -66,6 +66,6 @@ func (d *dispatcher) answerFast(req *rmc.Message, c *rpc.Call, run uint64, start
 	}
 	// Recorded before the answer goes out, so that what the caller sees
 	// is in the session log and the metrics already.
-	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), &a)
+	d.rec.call(d.sess, d.dir, c, r, err, start, &a)
 	d.peer.RespondAsync(req, r)
 }

@@ -95,11 +95,13 @@ func (r *recorder) tracer(s *rpc.Session, upstream bool, local, remote netip.Add
 	}
 }
 
-func (r *recorder) call(s *rpc.Session, dir rpc.Direction, c *rpc.Call, reply *rpc.Reply, err error, d time.Duration, a *answer) {
-	if r.r == nil {
+// call reports a call that started at start, unless the recorder does
+// not read calls now: then it costs a check, not an event.
+func (r *recorder) call(s *rpc.Session, dir rpc.Direction, c *rpc.Call, reply *rpc.Reply, err error, start time.Time, a *answer) {
+	if !record.WantsCalls(r.r) {
 		return
 	}
-	e := &record.CallEvent{Direction: dir, Protocol: c.Protocol, Method: c.Method, CallID: c.CallID, Duration: d, Err: err}
+	e := &record.CallEvent{Direction: dir, Protocol: c.Protocol, Method: c.Method, CallID: c.CallID, Duration: time.Since(start), Err: err}
 	if a != nil {
 		e.Handler, e.ForwardedCallID = a.by, a.forwarded
 	}

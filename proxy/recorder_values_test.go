@@ -3,6 +3,7 @@ package proxy
 import (
 	"net/netip"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -54,7 +55,7 @@ func TestRecorderDecodesOnlyForReaders(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := newRecorder(tc.r, schema.Default(), nil)
-			rec.call(sess, rpc.ToServer, c, &rpc.Reply{Body: []byte{}}, nil, 0, nil)
+			rec.call(sess, rpc.ToServer, c, &rpc.Reply{Body: []byte{}}, nil, time.Now(), nil)
 			e := tc.sink.last
 			if e == nil {
 				t.Fatal("no call recorded")
@@ -66,5 +67,53 @@ func TestRecorderDecodesOnlyForReaders(t *testing.T) {
 				t.Errorf("method name %q", e.MethodName)
 			}
 		})
+	}
+}
+
+// filterSink is a callSink that reads calls only while wanting is true.
+type filterSink struct {
+	*callSink
+	wanting bool
+}
+
+func (f *filterSink) WantsCalls() bool { return f.wanting }
+
+// TestRecorderSkipsCallsNobodyReads: no call event is built while the
+// recorder says it reads no calls (the process log above debug level, or
+// a filter that says so); one that cannot tell, or a fan-out with any
+// member that reads them, gets every call.
+func TestRecorderSkipsCallsNobodyReads(t *testing.T) {
+	sess := rpc.NewSession("1", "", rpc.LegAuth, netip.AddrPort{}, rmc.Settings{NEXVersion: 30504})
+	c := &rpc.Call{Session: sess, Protocol: 11, Method: 5, CallID: 7}
+	call := func(r record.Recorder) {
+		newRecorder(r, schema.Default(), nil).call(sess, rpc.ToServer, c, &rpc.Reply{Body: []byte{}}, nil, time.Now(), nil)
+	}
+
+	f := &filterSink{callSink: &callSink{}}
+	call(f)
+	if f.last != nil {
+		t.Error("a filter that reads no calls got one")
+	}
+	f.wanting = true
+	call(f)
+	if f.last == nil {
+		t.Error("a filter that reads calls got none")
+	}
+
+	plain := &callSink{}
+	call(record.Multi(record.Zap(zap.NewNop()), plain))
+	if plain.last == nil {
+		t.Error("a recorder beside a quiet log got no call")
+	}
+
+	if record.WantsCalls(record.Zap(zap.NewNop())) || record.WantsCalls(nil) {
+		t.Error("a log above debug level, or no recorder, reads calls")
+	}
+	if !record.WantsCalls(record.Zap(zap.NewExample())) {
+		t.Error("a debug log does not read calls")
+	}
+	silent := &filterSink{callSink: &callSink{}}
+	if record.WantsCalls(record.Multi(record.Zap(zap.NewNop()), silent)) {
+		t.Error("a fan-out of members that read no calls reads them")
 	}
 }

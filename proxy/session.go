@@ -45,7 +45,7 @@ func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 	defer cctx.release()
 	r, err := d.chain.h.ServeRMC(cctx, c)
 	if errors.Is(err, rpc.ErrDrop) || rpc.OneWay(m.Protocol) && (a.forwarded == 0 || err != nil) {
-		d.rec.call(d.sess, d.dir, c, nil, err, time.Since(start), a)
+		d.rec.call(d.sess, d.dir, c, nil, err, start, a)
 		return
 	}
 	if err != nil {
@@ -54,7 +54,7 @@ func (d *dispatcher) serve(ctx context.Context, m *rmc.Message) {
 	if r == nil {
 		r = rpc.ErrorReply(rmc.ResultCoreException)
 	}
-	d.rec.call(d.sess, d.dir, c, r, err, time.Since(start), a)
+	d.rec.call(d.sess, d.dir, c, r, err, start, a)
 	if err := d.peer.Respond(ctx, m, r); err != nil && ctx.Err() == nil {
 		d.log.Debug("answer not sent", zap.String("conn", d.sess.ID), zap.Uint32("call_id", m.CallID), zap.Error(err))
 	}

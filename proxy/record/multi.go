@@ -52,6 +52,16 @@ func (m multiRecorder) Login(s *rpc.Session, pid uint64, mode string) {
 	}
 }
 
+// WantsCalls is true when a member reads calls now.
+func (m multiRecorder) WantsCalls() bool {
+	for _, r := range m {
+		if WantsCalls(r) {
+			return true
+		}
+	}
+	return false
+}
+
 func (m multiRecorder) Call(s *rpc.Session, e *CallEvent) {
 	for _, r := range m {
 		r.Call(s, e)

@@ -44,6 +44,27 @@ type ValueRecorder interface {
 	WantsValues() bool
 }
 
+// CallFilter is a Recorder that does not always read calls (Zap reads
+// them only while its logger logs at debug level): the server builds no
+// CallEvent while WantsCalls is false. It is asked on every call, so it
+// must be cheap; a Recorder without the method gets every call.
+type CallFilter interface {
+	Recorder
+	WantsCalls() bool
+}
+
+// WantsCalls reports whether r reads calls now: false only for a nil
+// Recorder and a CallFilter that says so.
+func WantsCalls(r Recorder) bool {
+	if r == nil {
+		return false
+	}
+	if f, ok := r.(CallFilter); ok {
+		return f.WantsCalls()
+	}
+	return true
+}
+
 // WantsValues reports whether r reads decoded calls: false only for a
 // ValueRecorder that says so.
 func WantsValues(r Recorder) bool {

@@ -15,6 +15,9 @@ type zapRecorder struct{ log *zap.Logger }
 // WantsValues is false: call lines carry names, not bodies.
 func (z zapRecorder) WantsValues() bool { return false }
 
+// WantsCalls is true while the logger logs call lines (debug level).
+func (z zapRecorder) WantsCalls() bool { return z.log.Core().Enabled(zap.DebugLevel) }
+
 func (z zapRecorder) Connect(s *rpc.Session, upstream string) {
 	z.log.Debug("session open", zap.String("conn", s.ID), zap.String("game", s.Game), zap.String("leg", s.Leg.String()),
 		zap.Stringer("remote", s.RemoteAddr), zap.String("upstream", upstream))

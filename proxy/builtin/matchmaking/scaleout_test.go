@@ -62,6 +62,7 @@ const (
 	deadChildPG     = "NEXPROXY_TEST_MM_DEAD_PG"
 	deadChildRedis  = "NEXPROXY_TEST_MM_DEAD_REDIS"
 	deadChildPrefix = "NEXPROXY_TEST_MM_DEAD_PREFIX"
+	deadChildData   = "NEXPROXY_TEST_MM_DEAD_DATA"
 )
 
 // TestGhostsOfADeadInstance: instance A (a child process) and instance B
@@ -79,7 +80,11 @@ func TestGhostsOfADeadInstance(t *testing.T) {
 	srvB := servicetest.Start(t, servicetest.Game{Platform: "wiiu", TOML: "[games.matchmaking]\nghost_sweep = \"100ms\"\n"}, hostB)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestDeadInstanceChild$", "-test.v")
-	cmd.Env = append(os.Environ(), deadChildPG+"="+cfg.Postgres.URL, deadChildRedis+"="+cfg.Redis.URL, deadChildPrefix+"="+cfg.Redis.KeyPrefix)
+	// The child's data folder is made here: a killed child removes no
+	// temporary folder of its own. Made before the kill is registered, it
+	// is removed after it.
+	cmd.Env = append(os.Environ(), deadChildPG+"="+cfg.Postgres.URL, deadChildRedis+"="+cfg.Redis.URL, deadChildPrefix+"="+cfg.Redis.KeyPrefix,
+		deadChildData+"="+t.TempDir())
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe() // the child lives until killed or this closes
 	if err != nil {
@@ -165,7 +170,7 @@ func TestDeadInstanceChild(t *testing.T) {
 		t.Skip("runs only as TestGhostsOfADeadInstance's child process")
 	}
 	cfg := store.DefaultConfig()
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = os.Getenv(deadChildData)
 	cfg.Backends.Accounts, cfg.Backends.UniqueIDs, cfg.Backends.Gatherings = store.BackendPostgres, store.BackendPostgres, store.BackendPostgres
 	cfg.Backends.Stations, cfg.Backends.Bus = store.BackendRedis, store.BackendRedis
 	cfg.Postgres.URL, cfg.Redis.URL, cfg.Redis.KeyPrefix = pg, os.Getenv(deadChildRedis), os.Getenv(deadChildPrefix)

@@ -41,10 +41,11 @@ Targets:
                         own) and measure both: direct, then through the
                         proxy; also prints each server's CPU time per
                         call
-  --rounds N            measure both targets N times, alternating which
-                        goes first, and print the median (and range) of
-                        the ratio and of the added latency: on a shared
-                        machine one run swings by tens of microseconds
+  --rounds N            measure the targets N times, each round starting
+                        with the next one, and print the median (and
+                        range) of the ratios and of the added latency: on
+                        a shared machine one run swings by tens of
+                        microseconds
   --coalesce-acks WHICH with --self: the instances whose PRUDP
                         acknowledgements share datagrams with the next
                         packet (coalesce_acks): default (every side as
@@ -58,6 +59,12 @@ Targets:
                         which shows what relaying alone costs (UDP
                         profiles only); its CPU per call is printed where
                         the proxy's is otherwise
+  --relay               with --self: measure the blind relay as well, in
+                        the same rounds (a third target: consoles on
+                        accounts only the local instance knows, through
+                        the same proxy process), and print the proxy's
+                        CPU per call as a multiple of the relay's (UDP
+                        profiles only)
   --session-logs DIR    with --self: both servers write session logs, as
                         serve does with the bundled config.toml's
                         log.sessions (DIR/local, DIR/proxy)
@@ -71,7 +78,9 @@ Targets:
                         local instance's of the direct run in
                         DIR/direct.cpu.pprof; of the proxied run, the
                         proxy's in DIR/proxy.cpu.pprof and the local
-                        instance's in DIR/proxied-local.cpu.pprof) and
+                        instance's in DIR/proxied-local.cpu.pprof; with
+                        --relay, of the relayed run in DIR/relay.cpu.pprof
+                        and DIR/relayed-local.cpu.pprof) and
                         the local instance's heap profile after --idle
                         (DIR/idle.heap.pprof); with
                         --scenario automatch: each instance's CPU profile
@@ -120,6 +129,7 @@ Examples:
   nexproxy bench --self --scenario automatch --clients 1000 --instances 2 \
       --postgres postgres://... --redis redis://...
   nexproxy bench --self --clients 1 --duration 3s --rounds 7
+  nexproxy bench --self --relay --clients 20 --duration 4s --rounds 5
   nexproxy bench --target 10.0.0.5:60000 --compare 10.0.0.5:61000
   nexproxy bench --target 127.0.0.1:60000 --idle 5000 --server-pid 4242`
 
@@ -128,7 +138,7 @@ type benchOptions struct {
 	target, compare, profile, accessKey, user, password string
 	clients, idle, serverPID, rounds                    int
 	duration, echo                                      time.Duration
-	insecure, self, selfServe, blind                    bool
+	insecure, self, selfServe, blind, relay             bool
 	profileDir, coalesce, sessions                      string
 	selfUpstream                                        string // the proxy's child of --self: its upstream
 	// The automatch scenario (bench_automatch.go).
@@ -171,7 +181,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.IntVar(&o.clients, "clients", 10, "simulated consoles calling at once")
 	f.DurationVar(&o.duration, "duration", 10*time.Second, "how long to call, per target")
 	f.DurationVar(&o.echo, "echo", 2*time.Second, "measure the loopback UDP echo rate for this long first and print calls/s as a fraction of half of it (0: skip)")
-	f.IntVar(&o.rounds, "rounds", 1, "measure the targets this many times, alternating which goes first, and print the median ratio and added latency")
+	f.IntVar(&o.rounds, "rounds", 1, "measure the targets this many times, each round starting with the next target, and print the median ratio and added latency")
 	f.IntVar(&o.idle, "idle", 0, "then hold this many logged-in idle secure sessions and print the server's memory per session")
 	f.IntVar(&o.serverPID, "server-pid", 0, "process id of the --target server, for --idle memory readings")
 	f.StringVar(&o.profile, "profile", "wiiu", "platform profile: friends, 3ds, wiiu, switch")
@@ -181,6 +191,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.BoolVar(&o.insecure, "insecure", false, "skip TLS certificate checks (switch)")
 	f.StringVar(&o.coalesce, "coalesce-acks", "default", "with --self: which instances coalesce acknowledgements with the next packet (prudp coalesce_acks): default (as the presets say, consoles included), none, proxy or all")
 	f.BoolVar(&o.blind, "blind", false, "with --self: log in with an account only the local instance knows, so that the proxy relays the secure leg blindly (what any datagram relay costs)")
+	f.BoolVar(&o.relay, "relay", false, "with --self: also measure the proxy as a blind relay in every round (a third target) and print the proxy's CPU per call as a multiple of the relay's")
 	f.StringVar(&o.sessions, "session-logs", "", "with --self: both servers write session logs into this folder (DIR/local, DIR/proxy), as serve does with log.sessions")
 	f.StringVar(&o.profileDir, "pprof", "", "with --self: write each server's CPU profile of each run (automatch: of the matchmaking phase) and the local instance's heap profile after --idle (automatch: with the consoles in gatherings) into this folder")
 	f.StringVar(&o.scenario, "scenario", scenarioLoad, "what the consoles do: load (TestConnectivity back to back) or automatch (each auto-matchmakes once; needs --self)")
@@ -205,18 +216,23 @@ func (o benchOptions) users() userFor {
 	if !o.blind && o.scenario != scenarioAutomatch {
 		return nil
 	}
-	return func(i int) string { return strconv.Itoa(blindBenchPID + i) }
+	return blindUsers
 }
+
+// blindUsers names the blind accounts, one per client.
+func blindUsers(i int) string { return strconv.Itoa(blindBenchPID + i) }
 
 // blindAccounts is how many blind accounts the local instance needs.
 func (o benchOptions) blindAccounts() int {
-	if o.scenario == scenarioAutomatch {
+	switch {
+	case o.scenario == scenarioAutomatch:
 		return o.clients // one account per console
+	case o.blind:
+		return max(o.clients, o.idle)
+	case o.relay:
+		return o.clients // the relay target's consoles
 	}
-	if !o.blind {
-		return 0
-	}
-	return max(o.clients, o.idle)
+	return 0
 }
 
 // selfSetup is the configuration of the --self children these flags ask
@@ -235,6 +251,11 @@ func (o benchOptions) selfSetup(key string) selfSetup {
 // benchTarget is one server a run measures.
 type benchTarget struct {
 	addr, label string
+	// With --self, the targets behind the proxy's process: what it is
+	// named in the CPU lines ("proxy" or "blind relay") and the prefix of
+	// its profiles' files; empty for the direct target.
+	via, pprof string
+	blind      bool // its consoles log in with the blind accounts
 }
 
 // serverStats reads the server's memory (bytes), CPU time and open
@@ -263,13 +284,19 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	default:
 		return fmt.Errorf("--coalesce-acks %q: want default, none, proxy or all", o.coalesce)
 	}
-	if o.blind {
+	for flag, on := range map[string]bool{"--blind": o.blind, "--relay": o.relay} {
+		if !on {
+			continue
+		}
 		if !o.self {
-			return errors.New("--blind needs --self (it configures the servers it starts)")
+			return fmt.Errorf("%s needs --self (it configures the servers it starts)", flag)
 		}
 		if o.profile == "switch" {
-			return errors.New("--blind: the blind relay is UDP only, and switch logs in over WebSocket")
+			return fmt.Errorf("%s: the blind relay is UDP only, and switch logs in over WebSocket", flag)
 		}
+	}
+	if o.blind && o.relay {
+		return errors.New("--blind makes the proxy the relay; --relay measures both: give one")
 	}
 	if o.sessions != "" && !o.self {
 		return errors.New("--session-logs needs --self (it configures the servers it starts)")
@@ -291,7 +318,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	}
 	users := o.users()
 	if o.blind {
-		cc.Password = blindBenchPassword
+		cc.Password = blindBenchPassword // --idle's consoles too
 	}
 	var (
 		targets []benchTarget
@@ -309,19 +336,23 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		if cc.Network == "wss" {
 			cc.Network = "ws" // the child's WebSocket listeners have no certificate
 		}
-		through := "through the proxy"
+		targets = []benchTarget{{addr: s.local.addr, label: "direct (local instance)", blind: o.blind}}
 		if o.blind {
-			through += " (blind relay)"
+			targets = append(targets, benchTarget{addr: s.proxy.addr, label: "through the proxy (blind relay)", via: "blind relay", pprof: "proxy", blind: true})
+		} else {
+			targets = append(targets, benchTarget{addr: s.proxy.addr, label: "through the proxy", via: "proxy", pprof: "proxy"})
 		}
-		targets = []benchTarget{{s.local.addr, "direct (local instance)"}, {s.proxy.addr, through}}
+		if o.relay {
+			targets = append(targets, benchTarget{addr: s.proxy.addr, label: "through the blind relay", via: "blind relay", pprof: "relay", blind: true})
+		}
 		// --idle logs its consoles in to the local instance.
 		stats = s.local.stats
 		fmt.Fprintf(out, "self: local instance on %s (server process %d), proxy on %s (server process %d)\n",
 			s.local.addr, s.local.cmd.Process.Pid, s.proxy.addr, s.proxy.cmd.Process.Pid)
 	default:
-		targets = []benchTarget{{o.targetAddr(), "target"}}
+		targets = []benchTarget{{addr: o.targetAddr(), label: "target"}}
 		if o.compare != "" {
-			targets = append(targets, benchTarget{o.compare, "compare"})
+			targets = append(targets, benchTarget{addr: o.compare, label: "compare"})
 		}
 		if o.serverPID != 0 {
 			pid := o.serverPID
@@ -348,34 +379,31 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 			printEcho(out, echo, o.clients)
 		}
 		echoes = append(echoes, echo)
-		order := []int{0, 1}[:len(targets)]
-		if round%2 == 1 && len(targets) == 2 {
-			// Every other round measures the second target first, so that
-			// a drift in the machine's speed during the run favours
-			// neither.
-			order = []int{1, 0}
+		// Each round starts with the next target, so that a drift in the
+		// machine's speed during the run favours none.
+		order := make([]int, len(targets))
+		for i := range order {
+			order[i] = (round + i) % len(targets)
 		}
 		res := make(benchRound, len(targets))
 		for _, i := range order {
-			r, err := runTarget(ctx, out, o, cc, targets[i], self, i, round, echo)
+			r, err := runTarget(ctx, out, o, cc, targets[i], self, round, echo)
 			if err != nil {
 				return err
 			}
 			res[i] = r
 		}
-		if len(res) == 2 {
-			printComparison(out, res[0], res[1])
-		}
+		printComparisons(out, targets, res)
 		rounds = append(rounds, res)
 	}
 	if len(rounds) > 1 {
 		printFractionsSummary(out, targets, rounds, echoes)
 	}
-	if len(rounds) > 1 && len(targets) == 2 {
-		printRoundsSummary(out, rounds)
+	if len(rounds) > 1 && len(targets) > 1 {
+		printRoundsSummary(out, targets, rounds)
 	}
 	if len(rounds) > 1 && self != nil {
-		printCPUSummary(out, rounds, proxyName(o))
+		printCPUSummary(out, targets, rounds)
 	}
 	if o.idle > 0 {
 		cc.Addr = targets[0].addr
@@ -388,22 +416,67 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	return nil
 }
 
-// printComparison relates the second run to the first.
-func printComparison(out io.Writer, a, b *loadResult) {
-	fmt.Fprintf(out, "second/first: %.2fx calls/s, p50 %s, p99 %s\n", callsRatio(a, b),
-		signed(b.pct(0.50)-a.pct(0.50)), signed(b.pct(0.99)-a.pct(0.99)))
+// printComparisons relates each later run of a round to the first target's
+// ("second/first" with two targets, named with more), and with a proxy
+// and its relay measured both, their CPU per call.
+func printComparisons(out io.Writer, targets []benchTarget, res benchRound) {
+	for i := 1; i < len(res); i++ {
+		a, b := res[0], res[i]
+		fmt.Fprintf(out, "%s: %.2fx calls/s, p50 %s, p99 %s\n", comparisonName(targets, i), callsRatio(a, b),
+			signed(b.pct(0.50)-a.pct(0.50)), signed(b.pct(0.99)-a.pct(0.99)))
+	}
+	if p, r := proxyAndRelay(targets); p > 0 && r > 0 && res[r].proxyCPU > 0 {
+		fmt.Fprintf(out, "proxy CPU / blind relay CPU: %.2fx\n", cpuRatio(res, p, r))
+	}
+}
+
+// comparisonName names target i against the first: "second/first" when
+// there are two.
+func comparisonName(targets []benchTarget, i int) string {
+	if len(targets) == 2 {
+		return "second/first"
+	}
+	return targets[i].label + " / " + targets[0].label
+}
+
+// proxyAndRelay returns the indexes of the proxy and of its blind relay
+// when a run measures both (0 otherwise).
+func proxyAndRelay(targets []benchTarget) (proxy, relay int) {
+	for i, t := range targets {
+		switch {
+		case t.via == "proxy":
+			proxy = i
+		case t.via == "blind relay" && t.pprof == "relay":
+			relay = i
+		}
+	}
+	if proxy == 0 || relay == 0 {
+		return 0, 0
+	}
+	return proxy, relay
+}
+
+// cpuRatio is the proxy's CPU per call over its relay's in one round.
+func cpuRatio(res benchRound, proxy, relay int) float64 {
+	if res[relay].proxyCPU <= 0 {
+		return 0
+	}
+	return float64(res[proxy].proxyCPU) / float64(res[relay].proxyCPU)
 }
 
 // benchRound holds one round's result per target, in target order.
 type benchRound []*loadResult
 
-// runTarget measures one target once: i is its index (0: the first, the
-// direct one with --self), round the round number (profiles are written
-// for the first round only). With --self it reads the CPU time of both
-// children around the run.
-func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.ClientConfig, t benchTarget, self *selfPair, i, round int, echo echoResult) (*loadResult, error) {
+// runTarget measures one target once: round is the round number
+// (profiles are written for the first round only). With --self it reads
+// the CPU time of both children around the run.
+func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.ClientConfig, t benchTarget, self *selfPair, round int, echo echoResult) (*loadResult, error) {
 	fmt.Fprintf(out, "%s %s: %d clients, %s\n", t.label, t.addr, o.clients, o.duration)
 	cc.Addr = t.addr
+	users := o.users()
+	if t.blind {
+		users, cc.Password = blindUsers, blindBenchPassword
+	}
 	var local0, proxy0 time.Duration
 	if self != nil {
 		var err error
@@ -412,13 +485,16 @@ func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.Clie
 		}
 	}
 	// The children to profile, by profile file: the local instance's
-	// alone for the direct run, both for the proxied one.
+	// alone for the direct run, both for the proxied (or relayed) one.
 	profiles := map[string]*selfServer{}
 	if o.profileDir != "" && round == 0 {
-		if i == 0 {
+		switch t.pprof {
+		case "":
 			profiles["direct.cpu.pprof"] = self.local
-		} else {
+		case "proxy":
 			profiles["proxy.cpu.pprof"], profiles["proxied-local.cpu.pprof"] = self.proxy, self.local
+		default:
+			profiles[t.pprof+".cpu.pprof"], profiles[t.pprof+"ed-local.cpu.pprof"] = self.proxy, self.local
 		}
 	}
 	for name, child := range profiles {
@@ -426,7 +502,7 @@ func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.Clie
 			return nil, err
 		}
 	}
-	r, err := runLoad(ctx, cc, o.users(), o.clients, o.duration)
+	r, err := runLoad(ctx, cc, users, o.clients, o.duration)
 	for _, child := range profiles {
 		if perr := child.profile("cpu-stop", ""); perr != nil && err == nil {
 			err = perr
@@ -447,8 +523,8 @@ func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.Clie
 		n := time.Duration(r.calls())
 		r.localCPU, r.proxyCPU = (local1-local0)/n, (proxy1-proxy0)/n
 		fmt.Fprintf(out, "  server CPU: %s per call", roundCPU(r.localCPU+r.proxyCPU))
-		if i == 1 {
-			fmt.Fprintf(out, ": %s %s, local instance %s", proxyName(o), roundCPU(r.proxyCPU), roundCPU(r.localCPU))
+		if t.via != "" {
+			fmt.Fprintf(out, ": %s %s, local instance %s", t.via, roundCPU(r.proxyCPU), roundCPU(r.localCPU))
 		}
 		fmt.Fprintln(out)
 	}
@@ -458,22 +534,15 @@ func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.Clie
 	return r, nil
 }
 
-// proxyName names the --self proxy in the output.
-func proxyName(o benchOptions) string {
-	if o.blind {
-		return "blind relay"
-	}
-	return "proxy"
-}
-
 // roundCPU rounds a CPU time per call for printing.
 func roundCPU(d time.Duration) time.Duration { return d.Round(100 * time.Nanosecond) }
 
 // printCPUSummary prints the median and range, over the rounds, of the
 // servers' CPU time per call of --self: the local instance's on the
-// direct run, then the proxy's and the local instance's on the proxied
-// one.
-func printCPUSummary(out io.Writer, rounds []benchRound, proxy string) {
+// direct run, then for each run through the proxy's process its CPU and
+// the local instance's behind it; with a proxy and its relay both
+// measured, the median of the rounds' ratios of their CPU.
+func printCPUSummary(out io.Writer, targets []benchTarget, rounds []benchRound) {
 	line := func(what string, per func(benchRound) time.Duration) {
 		v := make([]time.Duration, 0, len(rounds))
 		for _, r := range rounds {
@@ -484,8 +553,19 @@ func printCPUSummary(out io.Writer, rounds []benchRound, proxy string) {
 			len(v), what, roundCPU(median(v)), roundCPU(v[0]), roundCPU(v[len(v)-1]))
 	}
 	line("CPU of the local instance, direct:", func(r benchRound) time.Duration { return r[0].localCPU })
-	line("CPU of the "+proxy+":", func(r benchRound) time.Duration { return r[1].proxyCPU })
-	line("CPU of the local instance behind it:", func(r benchRound) time.Duration { return r[1].localCPU })
+	for i := 1; i < len(targets); i++ {
+		line("CPU of the "+targets[i].via+":", func(r benchRound) time.Duration { return r[i].proxyCPU })
+		line("CPU of the local instance behind it:", func(r benchRound) time.Duration { return r[i].localCPU })
+	}
+	if p, r := proxyAndRelay(targets); p > 0 {
+		ratios := make([]float64, 0, len(rounds))
+		for _, res := range rounds {
+			ratios = append(ratios, cpuRatio(res, p, r))
+		}
+		slices.Sort(ratios)
+		fmt.Fprintf(out, "median of %d rounds: proxy CPU / blind relay CPU %.2fx (%.2f to %.2f)\n",
+			len(ratios), median(ratios), ratios[0], ratios[len(ratios)-1])
+	}
 }
 
 // bundledPorts are the authentication ports of the bundled config.toml's
@@ -518,25 +598,28 @@ func noLoginError(addr string, o benchOptions, accessKey string, errs []error) e
 	return fmt.Errorf("%s: no client logged in: %w", addr, first)
 }
 
-// printRoundsSummary prints the median and range, over the rounds, of the
-// calls/s ratio and of the latency the second target adds: one run on a
-// shared machine swings by tens of microseconds, the median of several
-// alternating rounds does not.
-func printRoundsSummary(out io.Writer, rounds []benchRound) {
-	ratios := make([]float64, 0, len(rounds))
-	p50s := make([]time.Duration, 0, len(rounds))
-	p99s := make([]time.Duration, 0, len(rounds))
-	for _, r := range rounds {
-		ratios = append(ratios, callsRatio(r[0], r[1]))
-		p50s = append(p50s, r[1].pct(0.50)-r[0].pct(0.50))
-		p99s = append(p99s, r[1].pct(0.99)-r[0].pct(0.99))
+// printRoundsSummary prints, for each later target, the median and range
+// over the rounds of its calls/s ratio to the first target and of the
+// latency it adds: one run on a shared machine swings by tens of
+// microseconds, the median of several rounds that change the order does
+// not.
+func printRoundsSummary(out io.Writer, targets []benchTarget, rounds []benchRound) {
+	for i := 1; i < len(targets); i++ {
+		ratios := make([]float64, 0, len(rounds))
+		p50s := make([]time.Duration, 0, len(rounds))
+		p99s := make([]time.Duration, 0, len(rounds))
+		for _, r := range rounds {
+			ratios = append(ratios, callsRatio(r[0], r[i]))
+			p50s = append(p50s, r[i].pct(0.50)-r[0].pct(0.50))
+			p99s = append(p99s, r[i].pct(0.99)-r[0].pct(0.99))
+		}
+		slices.Sort(ratios)
+		slices.Sort(p50s)
+		slices.Sort(p99s)
+		fmt.Fprintf(out, "median of %d rounds: %s %.2fx calls/s (%.2f to %.2f), p50 %s (%s to %s), p99 %s\n",
+			len(rounds), comparisonName(targets, i), median(ratios), ratios[0], ratios[len(ratios)-1],
+			signed(median(p50s)), signed(p50s[0]), signed(p50s[len(p50s)-1]), signed(median(p99s)))
 	}
-	slices.Sort(ratios)
-	slices.Sort(p50s)
-	slices.Sort(p99s)
-	fmt.Fprintf(out, "median of %d rounds: second/first %.2fx calls/s (%.2f to %.2f), p50 %s (%s to %s), p99 %s\n",
-		len(rounds), median(ratios), ratios[0], ratios[len(ratios)-1],
-		signed(median(p50s)), signed(p50s[0]), signed(p50s[len(p50s)-1]), signed(median(p99s)))
 }
 
 // printFractionsSummary prints, per target, the median and range over

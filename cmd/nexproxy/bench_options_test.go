@@ -30,8 +30,26 @@ func TestRoundsSummaryIsTheMedian(t *testing.T) {
 		{fakeRun(100, 100*time.Microsecond), fakeRun(80, 120*time.Microsecond)},
 	}
 	var b strings.Builder
-	printRoundsSummary(&b, rounds)
+	printRoundsSummary(&b, []benchTarget{{label: "direct"}, {label: "proxy"}}, rounds)
 	want := "median of 3 rounds: second/first 0.70x calls/s (0.20 to 0.80), p50 +30µs (+20µs to +800µs), p99 +30µs\n"
+	if b.String() != want {
+		t.Fatalf("summary:\n got %q\nwant %q", b.String(), want)
+	}
+}
+
+// TestRoundsSummaryOfThreeTargets: with the relay as a third target,
+// each later target is related to the first, by name.
+func TestRoundsSummaryOfThreeTargets(t *testing.T) {
+	targets := []benchTarget{{label: "direct"}, {label: "through the proxy"}, {label: "through the blind relay"}}
+	rounds := []benchRound{
+		{fakeRun(100, 100*time.Microsecond), fakeRun(30, 500*time.Microsecond), fakeRun(40, 400*time.Microsecond)},
+		{fakeRun(100, 100*time.Microsecond), fakeRun(40, 400*time.Microsecond), fakeRun(50, 300*time.Microsecond)},
+		{fakeRun(100, 100*time.Microsecond), fakeRun(35, 450*time.Microsecond), fakeRun(45, 350*time.Microsecond)},
+	}
+	var b strings.Builder
+	printRoundsSummary(&b, targets, rounds)
+	want := "median of 3 rounds: through the proxy / direct 0.35x calls/s (0.30 to 0.40), p50 +350µs (+300µs to +400µs), p99 +350µs\n" +
+		"median of 3 rounds: through the blind relay / direct 0.45x calls/s (0.40 to 0.50), p50 +250µs (+200µs to +300µs), p99 +250µs\n"
 	if b.String() != want {
 		t.Fatalf("summary:\n got %q\nwant %q", b.String(), want)
 	}
@@ -40,7 +58,7 @@ func TestRoundsSummaryIsTheMedian(t *testing.T) {
 // TestFractionsSummaryUsesEachRoundsEcho: each run is a fraction of its
 // own round's echo ceiling, and the summary is their median per target.
 func TestFractionsSummaryUsesEachRoundsEcho(t *testing.T) {
-	targets := []benchTarget{{"a:1", "direct"}, {"b:2", "proxy"}}
+	targets := []benchTarget{{addr: "a:1", label: "direct"}, {addr: "b:2", label: "proxy"}}
 	rounds := []benchRound{
 		{fakeRun(60, 0), fakeRun(30, 0)},
 		{fakeRun(90, 0), fakeRun(40, 0)}, // a fast round: so was its echo
@@ -86,6 +104,9 @@ func TestBenchBlindNeedsSelfAndUDP(t *testing.T) {
 	}{
 		{"without --self", benchOptions{clients: 1, rounds: 1, coalesce: "default", blind: true, profile: "wiiu"}, "--blind needs --self"},
 		{"switch", benchOptions{clients: 1, rounds: 1, coalesce: "default", blind: true, self: true, profile: "switch"}, "UDP only"},
+		{"--relay without --self", benchOptions{clients: 1, rounds: 1, coalesce: "default", relay: true, profile: "wiiu"}, "--relay needs --self"},
+		{"--relay on switch", benchOptions{clients: 1, rounds: 1, coalesce: "default", relay: true, self: true, profile: "switch"}, "UDP only"},
+		{"--blind and --relay", benchOptions{clients: 1, rounds: 1, coalesce: "default", blind: true, relay: true, self: true, profile: "wiiu"}, "give one"},
 	} {
 		err := runBench(t.Context(), new(strings.Builder), tc.o, "")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nexproxy/nexproxy/proxy/config"
 )
 
 // startChild runs one child of --self in this process, as the parent's
@@ -42,7 +44,9 @@ func startChild(t *testing.T, set selfSetup) string {
 // TestSelfChildrenServeAPair: the local instance's child knows the blind
 // accounts, the proxy's runs in front of it and does not. Consoles with
 // blind accounts log in and call through the proxy's child, which only
-// works when it forwards to the local one.
+// works when it forwards to the local one; consoles with the bench's
+// usual account, which both know, call through the same pair (what
+// --relay measures side by side).
 func TestSelfChildrenServeAPair(t *testing.T) {
 	set := selfSetup{platform: "wiiu", key: benchAccessKeys["wiiu"], coalesce: "default", blind: 2}
 	local := startChild(t, set)
@@ -59,7 +63,19 @@ func TestSelfChildrenServeAPair(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r.logins != 2 || r.calls() == 0 || r.callErrs != 0 {
-		t.Fatalf("through the proxy's child: %d logins (%v), %d calls, %d failed", r.logins, r.loginErrs, r.calls(), r.callErrs)
+		t.Fatalf("through the proxy's child, blind: %d logins (%v), %d calls, %d failed", r.logins, r.loginErrs, r.calls(), r.callErrs)
+	}
+
+	o = benchOptions{profile: "wiiu", relay: true, coalesce: "default", user: "guest", password: config.Guest.Password}
+	if cc, err = benchClientConfig(o, set.key); err != nil {
+		t.Fatal(err)
+	}
+	cc.Addr = px
+	if r, err = runLoad(t.Context(), cc, o.users(), 2, 200*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if r.logins != 2 || r.calls() == 0 || r.callErrs != 0 {
+		t.Fatalf("through the proxy's child, intercepted: %d logins (%v), %d calls, %d failed", r.logins, r.loginErrs, r.calls(), r.callErrs)
 	}
 }
 
@@ -99,10 +115,39 @@ func TestCPUSummaryIsTheMedian(t *testing.T) {
 		{run(11*us, 2*us), run(17*us, 40*us)},
 	}
 	var b strings.Builder
-	printCPUSummary(&b, rounds, "proxy")
+	printCPUSummary(&b, []benchTarget{{}, {via: "proxy", pprof: "proxy"}}, rounds)
 	want := "median of 3 rounds: CPU of the local instance, direct: 11µs per call (10µs to 12µs)\n" +
 		"median of 3 rounds: CPU of the proxy: 22µs per call (21µs to 40µs)\n" +
 		"median of 3 rounds: CPU of the local instance behind it: 16µs per call (15µs to 17µs)\n"
+	if b.String() != want {
+		t.Fatalf("summary:\n got %q\nwant %q", b.String(), want)
+	}
+}
+
+// TestCPUSummaryRelatesProxyToRelay: with the relay measured in the same
+// rounds, the summary gives its CPU and the median of the rounds' ratios
+// of the proxy's CPU to the relay's.
+func TestCPUSummaryRelatesProxyToRelay(t *testing.T) {
+	run := func(local, proxy time.Duration) *loadResult {
+		r := fakeRun(1, time.Millisecond)
+		r.localCPU, r.proxyCPU = local, proxy
+		return r
+	}
+	us := time.Microsecond
+	targets := []benchTarget{{}, {via: "proxy", pprof: "proxy"}, {via: "blind relay", pprof: "relay", blind: true}}
+	rounds := []benchRound{
+		{run(10*us, 0), run(16*us, 22*us), run(15*us, 20*us)}, // 1.1
+		{run(10*us, 0), run(16*us, 30*us), run(15*us, 20*us)}, // 1.5
+		{run(10*us, 0), run(16*us, 26*us), run(15*us, 20*us)}, // 1.3
+	}
+	var b strings.Builder
+	printCPUSummary(&b, targets, rounds)
+	want := "median of 3 rounds: CPU of the local instance, direct: 10µs per call (10µs to 10µs)\n" +
+		"median of 3 rounds: CPU of the proxy: 26µs per call (22µs to 30µs)\n" +
+		"median of 3 rounds: CPU of the local instance behind it: 16µs per call (16µs to 16µs)\n" +
+		"median of 3 rounds: CPU of the blind relay: 20µs per call (20µs to 20µs)\n" +
+		"median of 3 rounds: CPU of the local instance behind it: 15µs per call (15µs to 15µs)\n" +
+		"median of 3 rounds: proxy CPU / blind relay CPU 1.30x (1.10 to 1.50)\n"
 	if b.String() != want {
 		t.Fatalf("summary:\n got %q\nwant %q", b.String(), want)
 	}

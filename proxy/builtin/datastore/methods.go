@@ -270,12 +270,13 @@ func (s *server) recipients(ctx context.Context, o *store.DataObject) []uint64 {
 	var to []uint64
 	switch o.Permission.Permission {
 	case 1:
-		to, _ = s.friends.FriendsOf(ctx, s.game, o.Owner)
+		to = s.friendsOf(ctx, o.Owner)
 	case 2:
 		to = o.Permission.Recipients
 	case 4:
+		friends := s.friendsOf(ctx, o.Owner) // once, not once per recipient
 		for _, p := range o.Permission.Recipients {
-			if s.isFriend(ctx, o.Owner, p) {
+			if slices.Contains(friends, p) {
 				to = append(to, p)
 			}
 		}

@@ -149,7 +149,7 @@ const (
 func (p *Peer) sendFailed(f sendFailure, err error) {
 	switch f.kind {
 	case failCall:
-		if pc, ok := p.claim(f.callID); ok {
+		if pc, ok := p.claim(f.callID); ok && pc.fn != nil {
 			pc.fn(nil, fmt.Errorf("peer: send call %d: %w", f.callID, err))
 		}
 	case failNotify:

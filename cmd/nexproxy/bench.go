@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -89,6 +90,16 @@ Targets:
                         with the consoles idle in their gatherings
                         (DIR/automatch-<i>.heap.pprof)
 
+Accounts:
+  --user NAME, --password P
+                        the account every client logs in with (default:
+                        the guest, which many consoles share)
+  --users FIRST-LAST    log client i in as PID FIRST+i instead (all with
+                        --password): a PID has one secure session on
+                        nexproxy and on most NEX servers, so clients on
+                        one --user other than the guest replace one
+                        another and all but the last fail
+
 Memory:
   --idle N              afterwards, log N more consoles in to the (first)
                         target, disconnect their authentication connections
@@ -139,7 +150,7 @@ type benchOptions struct {
 	clients, idle, serverPID, rounds                    int
 	duration, echo                                      time.Duration
 	insecure, self, selfServe, blind, relay             bool
-	profileDir, coalesce, sessions                      string
+	profileDir, coalesce, sessions, userRange           string
 	selfUpstream                                        string // the proxy's child of --self: its upstream
 	// The automatch scenario (bench_automatch.go).
 	scenario, postgres, redis, redisPrefix string
@@ -188,6 +199,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.StringVar(&o.accessKey, "access-key", "", "access key (default: the profile's harness key)")
 	f.StringVar(&o.user, "user", "guest", "user name")
 	f.StringVar(&o.password, "password", config.Guest.Password, "NEX password")
+	f.StringVar(&o.userRange, "users", "", "log client i in as PID FIRST+i of this range, FIRST-LAST, all with --password (a PID has one secure session, so clients sharing a --user other than the guest replace one another)")
 	f.BoolVar(&o.insecure, "insecure", false, "skip TLS certificate checks (switch)")
 	f.StringVar(&o.coalesce, "coalesce-acks", "default", "with --self: which instances coalesce acknowledgements with the next packet (prudp coalesce_acks): default (as the presets say, consoles included), none, proxy or all")
 	f.BoolVar(&o.blind, "blind", false, "with --self: log in with an account only the local instance knows, so that the proxy relays the secure leg blindly (what any datagram relay costs)")
@@ -213,10 +225,29 @@ func newBenchCommand(_ *app) *cobra.Command {
 // account of its own (blindBenchPID + i), since a PID has one secure
 // session; otherwise every client logs in as --user.
 func (o benchOptions) users() userFor {
+	if o.userRange != "" {
+		first, _, err := parseUserRange(o.userRange)
+		if err != nil {
+			return nil // runBench refuses the range first
+		}
+		return func(i int) string { return strconv.FormatUint(first+uint64(i), 10) }
+	}
 	if !o.blind && o.scenario != scenarioAutomatch {
 		return nil
 	}
 	return blindUsers
+}
+
+// parseUserRange reads --users, "FIRST-LAST", as its first PID and the
+// number of PIDs in it.
+func parseUserRange(s string) (first uint64, n int, err error) {
+	a, b, ok := strings.Cut(s, "-")
+	first, err1 := strconv.ParseUint(a, 10, 32)
+	last, err2 := strconv.ParseUint(b, 10, 32)
+	if !ok || err1 != nil || err2 != nil || first == 0 || last < first {
+		return 0, 0, fmt.Errorf("--users %q: want FIRST-LAST, two PIDs with FIRST <= LAST", s)
+	}
+	return first, int(last-first) + 1, nil
 }
 
 // blindUsers names the blind accounts, one per client.
@@ -298,6 +329,18 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	if o.blind && o.relay {
 		return errors.New("--blind makes the proxy the relay; --relay measures both: give one")
 	}
+	if o.userRange != "" {
+		_, n, err := parseUserRange(o.userRange)
+		if err != nil {
+			return err
+		}
+		if o.self || o.scenario == scenarioAutomatch {
+			return errors.New("--users: the --self servers know the guest and the accounts they make, not these")
+		}
+		if need := max(o.clients, o.idle); n < need {
+			return fmt.Errorf("--users %s holds %d PIDs, fewer than the %d clients", o.userRange, n, need)
+		}
+	}
 	if o.sessions != "" && !o.self {
 		return errors.New("--session-logs needs --self (it configures the servers it starts)")
 	}
@@ -315,6 +358,10 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	cc, err := benchClientConfig(o, key)
 	if err != nil {
 		return err
+	}
+	if o.userRange == "" && !o.blind && o.scenario != scenarioAutomatch && o.clients > 1 && o.user != config.Guest.Username {
+		fmt.Fprintf(out, "note: all %d clients log in as %s; a server that keeps one secure session per PID "+
+			"(nexproxy does, for every account but the guest) keeps only the last one: give --users FIRST-LAST\n", o.clients, o.user)
 	}
 	users := o.users()
 	if o.blind {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -183,5 +184,58 @@ func TestBenchProfileFolderMade(t *testing.T) {
 	_ = runBench(t.Context(), new(strings.Builder), benchOptions{clients: 1, rounds: 1, coalesce: "default", self: true, profileDir: dir, profile: "no-such-profile"}, "")
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		t.Fatalf("--pprof %s was not made: %v", dir, err)
+	}
+}
+
+// TestBenchUserRange: --users gives client i the PID FIRST+i, and a range
+// that is malformed, too small for the clients, or given to --self (whose
+// servers do not know those accounts) is refused before anything runs.
+func TestBenchUserRange(t *testing.T) {
+	o := benchOptions{userRange: "1000-1019"}
+	users := o.users()
+	if users == nil || users(0) != "1000" || users(19) != "1019" {
+		t.Fatalf("--users 1000-1019: client 0 %q, client 19 %q", users(0), users(19))
+	}
+	for _, tc := range []struct {
+		o    benchOptions
+		want string
+	}{
+		{benchOptions{userRange: "1000"}, "FIRST-LAST"},
+		{benchOptions{userRange: "20-10"}, "FIRST <= LAST"},
+		{benchOptions{userRange: "a-b"}, "FIRST-LAST"},
+		{benchOptions{userRange: "0-5"}, "FIRST-LAST"},
+		{benchOptions{userRange: "1000-1009", clients: 20}, "fewer than the 20 clients"},
+		{benchOptions{userRange: "1000-1099", clients: 20, idle: 200}, "fewer than the 200 clients"},
+		{benchOptions{userRange: "1000-1019", clients: 20, self: true}, "--self servers"},
+	} {
+		tc.o.rounds, tc.o.coalesce, tc.o.profile = 1, "default", "wiiu"
+		if tc.o.clients == 0 {
+			tc.o.clients = 1
+		}
+		err := runBench(t.Context(), new(strings.Builder), tc.o, "")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("--users %q: %v, want an error containing %q", tc.o.userRange, err, tc.want)
+		}
+	}
+}
+
+// TestBenchWarnsOfOneSharedAccount: many clients on one account other
+// than the guest get a note saying that a server keeps only the last.
+func TestBenchWarnsOfOneSharedAccount(t *testing.T) {
+	var out strings.Builder
+	o := benchOptions{clients: 2, rounds: 1, coalesce: "default", profile: "wiiu", user: "1234567", password: "pw",
+		target: "127.0.0.1:1", duration: time.Millisecond, echo: 0}
+	// The note comes before any login: a cancelled run still prints it.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_ = runBench(ctx, &out, o, benchAccessKeys["wiiu"])
+	if !strings.Contains(out.String(), "give --users FIRST-LAST") {
+		t.Errorf("no note about the shared account in:\n%s", out.String())
+	}
+	out.Reset()
+	o.user = "guest"
+	_ = runBench(ctx, &out, o, benchAccessKeys["wiiu"])
+	if strings.Contains(out.String(), "--users") {
+		t.Errorf("a note for the guest, which many consoles share:\n%s", out.String())
 	}
 }

@@ -282,11 +282,41 @@ func (o benchOptions) selfSetup(key string) selfSetup {
 // benchTarget is one server a run measures.
 type benchTarget struct {
 	addr, label string
-	// With --self, the targets behind the proxy's process: what it is
-	// named in the CPU lines ("proxy" or "blind relay") and the prefix of
-	// its profiles' files; empty for the direct target.
-	via, pprof string
-	blind      bool // its consoles log in with the blind accounts
+	role        targetRole
+	blind       bool // its consoles log in with the blind accounts
+}
+
+// targetRole is what a --self target measures.
+type targetRole uint8
+
+const (
+	roleDirect  targetRole = iota // the local instance, or a server named on the command line
+	roleProxied                   // through the proxy, which opens the tickets
+	roleBlind                     // through the proxy as a blind relay, instead of roleProxied (--blind)
+	roleRelayed                   // through the proxy as a blind relay, beside roleProxied (--relay)
+)
+
+// via names the proxy's process in the CPU lines; "" for a direct target.
+func (r targetRole) via() string {
+	switch r {
+	case roleProxied:
+		return "proxy"
+	case roleBlind, roleRelayed:
+		return "blind relay"
+	}
+	return ""
+}
+
+// profiles names the --pprof files of a run: the proxy's process's (none
+// for a direct target) and the local instance's.
+func (r targetRole) profiles() (proxy, local string) {
+	switch r {
+	case roleProxied, roleBlind:
+		return "proxy.cpu.pprof", "proxied-local.cpu.pprof"
+	case roleRelayed:
+		return "relay.cpu.pprof", "relayed-local.cpu.pprof"
+	}
+	return "", "direct.cpu.pprof"
 }
 
 // serverStats reads the server's memory (bytes), CPU time and open
@@ -385,12 +415,12 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		}
 		targets = []benchTarget{{addr: s.local.addr, label: "direct (local instance)", blind: o.blind}}
 		if o.blind {
-			targets = append(targets, benchTarget{addr: s.proxy.addr, label: "through the proxy (blind relay)", via: "blind relay", pprof: "proxy", blind: true})
+			targets = append(targets, benchTarget{addr: s.proxy.addr, label: "through the proxy (blind relay)", role: roleBlind, blind: true})
 		} else {
-			targets = append(targets, benchTarget{addr: s.proxy.addr, label: "through the proxy", via: "proxy", pprof: "proxy"})
+			targets = append(targets, benchTarget{addr: s.proxy.addr, label: "through the proxy", role: roleProxied})
 		}
 		if o.relay {
-			targets = append(targets, benchTarget{addr: s.proxy.addr, label: "through the blind relay", via: "blind relay", pprof: "relay", blind: true})
+			targets = append(targets, benchTarget{addr: s.proxy.addr, label: "through the blind relay", role: roleRelayed, blind: true})
 		}
 		// --idle logs its consoles in to the local instance.
 		stats = s.local.stats
@@ -490,10 +520,10 @@ func comparisonName(targets []benchTarget, i int) string {
 // when a run measures both (0 otherwise).
 func proxyAndRelay(targets []benchTarget) (proxy, relay int) {
 	for i, t := range targets {
-		switch {
-		case t.via == "proxy":
+		switch t.role {
+		case roleProxied:
 			proxy = i
-		case t.via == "blind relay" && t.pprof == "relay":
+		case roleRelayed:
 			relay = i
 		}
 	}
@@ -535,13 +565,10 @@ func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.Clie
 	// alone for the direct run, both for the proxied (or relayed) one.
 	profiles := map[string]*selfServer{}
 	if o.profileDir != "" && round == 0 {
-		switch t.pprof {
-		case "":
-			profiles["direct.cpu.pprof"] = self.local
-		case "proxy":
-			profiles["proxy.cpu.pprof"], profiles["proxied-local.cpu.pprof"] = self.proxy, self.local
-		default:
-			profiles[t.pprof+".cpu.pprof"], profiles[t.pprof+"ed-local.cpu.pprof"] = self.proxy, self.local
+		px, local := t.role.profiles()
+		profiles[local] = self.local
+		if px != "" {
+			profiles[px] = self.proxy
 		}
 	}
 	for name, child := range profiles {
@@ -570,8 +597,8 @@ func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.Clie
 		n := time.Duration(r.calls())
 		r.localCPU, r.proxyCPU = (local1-local0)/n, (proxy1-proxy0)/n
 		fmt.Fprintf(out, "  server CPU: %s per call", roundCPU(r.localCPU+r.proxyCPU))
-		if t.via != "" {
-			fmt.Fprintf(out, ": %s %s, local instance %s", t.via, roundCPU(r.proxyCPU), roundCPU(r.localCPU))
+		if via := t.role.via(); via != "" {
+			fmt.Fprintf(out, ": %s %s, local instance %s", via, roundCPU(r.proxyCPU), roundCPU(r.localCPU))
 		}
 		fmt.Fprintln(out)
 	}
@@ -601,7 +628,7 @@ func printCPUSummary(out io.Writer, targets []benchTarget, rounds []benchRound) 
 	}
 	line("CPU of the local instance, direct:", func(r benchRound) time.Duration { return r[0].localCPU })
 	for i := 1; i < len(targets); i++ {
-		line("CPU of the "+targets[i].via+":", func(r benchRound) time.Duration { return r[i].proxyCPU })
+		line("CPU of the "+targets[i].role.via()+":", func(r benchRound) time.Duration { return r[i].proxyCPU })
 		line("CPU of the local instance behind it:", func(r benchRound) time.Duration { return r[i].localCPU })
 	}
 	if p, r := proxyAndRelay(targets); p > 0 {

@@ -115,7 +115,7 @@ func TestCPUSummaryIsTheMedian(t *testing.T) {
 		{run(11*us, 2*us), run(17*us, 40*us)},
 	}
 	var b strings.Builder
-	printCPUSummary(&b, []benchTarget{{}, {via: "proxy", pprof: "proxy"}}, rounds)
+	printCPUSummary(&b, []benchTarget{{}, {role: roleProxied}}, rounds)
 	want := "median of 3 rounds: CPU of the local instance, direct: 11µs per call (10µs to 12µs)\n" +
 		"median of 3 rounds: CPU of the proxy: 22µs per call (21µs to 40µs)\n" +
 		"median of 3 rounds: CPU of the local instance behind it: 16µs per call (15µs to 17µs)\n"
@@ -134,7 +134,7 @@ func TestCPUSummaryRelatesProxyToRelay(t *testing.T) {
 		return r
 	}
 	us := time.Microsecond
-	targets := []benchTarget{{}, {via: "proxy", pprof: "proxy"}, {via: "blind relay", pprof: "relay", blind: true}}
+	targets := []benchTarget{{}, {role: roleProxied}, {role: roleRelayed, blind: true}}
 	rounds := []benchRound{
 		{run(10*us, 0), run(16*us, 22*us), run(15*us, 20*us)}, // 1.1
 		{run(10*us, 0), run(16*us, 30*us), run(15*us, 20*us)}, // 1.5
@@ -150,5 +150,23 @@ func TestCPUSummaryRelatesProxyToRelay(t *testing.T) {
 		"median of 3 rounds: proxy CPU / blind relay CPU 1.30x (1.10 to 1.50)\n"
 	if b.String() != want {
 		t.Fatalf("summary:\n got %q\nwant %q", b.String(), want)
+	}
+}
+
+// TestTargetRoleProfiles: the --pprof files of each kind of run, as the
+// help names them.
+func TestTargetRoleProfiles(t *testing.T) {
+	for _, tc := range []struct {
+		role       targetRole
+		proxy, loc string
+	}{
+		{roleDirect, "", "direct.cpu.pprof"},
+		{roleProxied, "proxy.cpu.pprof", "proxied-local.cpu.pprof"},
+		{roleBlind, "proxy.cpu.pprof", "proxied-local.cpu.pprof"},
+		{roleRelayed, "relay.cpu.pprof", "relayed-local.cpu.pprof"},
+	} {
+		if px, loc := tc.role.profiles(); px != tc.proxy || loc != tc.loc {
+			t.Errorf("role %d: %q, %q; want %q, %q", tc.role, px, loc, tc.proxy, tc.loc)
+		}
 	}
 }

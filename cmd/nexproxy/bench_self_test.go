@@ -97,22 +97,24 @@ func TestSelfArgs(t *testing.T) {
 	}
 }
 
+// cpuRun is a run whose servers spent local and proxy CPU per call.
+func cpuRun(local, proxy time.Duration) *loadResult {
+	r := fakeRun(1, time.Millisecond)
+	r.localCPU, r.proxyCPU = local, proxy
+	return r
+}
+
 // TestCPUSummaryIsTheMedian: the CPU summary gives, per server, the
 // median and range of its CPU per call over the rounds; the direct line
 // is the local instance's alone.
 func TestCPUSummaryIsTheMedian(t *testing.T) {
-	run := func(local, proxy time.Duration) *loadResult {
-		r := fakeRun(1, time.Millisecond)
-		r.localCPU, r.proxyCPU = local, proxy
-		return r
-	}
 	us := time.Microsecond
 	// The proxy's child, idle in the direct runs, still spends a little:
 	// not the local instance's.
 	rounds := []benchRound{
-		{run(10*us, 3*us), run(16*us, 22*us)},
-		{run(12*us, 0), run(15*us, 21*us)},
-		{run(11*us, 2*us), run(17*us, 40*us)},
+		{cpuRun(10*us, 3*us), cpuRun(16*us, 22*us)},
+		{cpuRun(12*us, 0), cpuRun(15*us, 21*us)},
+		{cpuRun(11*us, 2*us), cpuRun(17*us, 40*us)},
 	}
 	var b strings.Builder
 	printCPUSummary(&b, []benchTarget{{}, {role: roleProxied}}, rounds)
@@ -128,17 +130,12 @@ func TestCPUSummaryIsTheMedian(t *testing.T) {
 // rounds, the summary gives its CPU and the median of the rounds' ratios
 // of the proxy's CPU to the relay's.
 func TestCPUSummaryRelatesProxyToRelay(t *testing.T) {
-	run := func(local, proxy time.Duration) *loadResult {
-		r := fakeRun(1, time.Millisecond)
-		r.localCPU, r.proxyCPU = local, proxy
-		return r
-	}
 	us := time.Microsecond
 	targets := []benchTarget{{}, {role: roleProxied}, {role: roleRelayed, blind: true}}
 	rounds := []benchRound{
-		{run(10*us, 0), run(16*us, 22*us), run(15*us, 20*us)}, // 1.1
-		{run(10*us, 0), run(16*us, 30*us), run(15*us, 20*us)}, // 1.5
-		{run(10*us, 0), run(16*us, 26*us), run(15*us, 20*us)}, // 1.3
+		{cpuRun(10*us, 0), cpuRun(16*us, 22*us), cpuRun(15*us, 20*us)}, // 1.1
+		{cpuRun(10*us, 0), cpuRun(16*us, 30*us), cpuRun(15*us, 20*us)}, // 1.5
+		{cpuRun(10*us, 0), cpuRun(16*us, 26*us), cpuRun(15*us, 20*us)}, // 1.3
 	}
 	var b strings.Builder
 	printCPUSummary(&b, targets, rounds)

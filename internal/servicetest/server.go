@@ -271,3 +271,13 @@ func (c *Console) WaitRequest(tb testing.TB, protocol uint16, method uint32, tim
 		}
 	}
 }
+
+// StationURL parses s, failing the test when it is not a station URL.
+func StationURL(tb testing.TB, s string) rmc.StationURL {
+	tb.Helper()
+	u, err := rmc.ParseStationURL(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return u
+}

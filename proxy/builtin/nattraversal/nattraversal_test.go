@@ -37,15 +37,6 @@ func resultOf(err error) rmc.Result {
 	return 0
 }
 
-func mustURL(t *testing.T, s string) rmc.StationURL {
-	t.Helper()
-	u, err := rmc.ParseStationURL(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
 // peerConsole is a logged-in console that registered one local station.
 type peerConsole struct {
 	*servicetest.Console
@@ -67,7 +58,7 @@ func joinAs(t *testing.T, srv *servicetest.Server, pid, typ int) *peerConsole {
 	t.Helper()
 	c := srv.Login(t, fmt.Sprintf("%d:pw%d", pid, pid-1000))
 	p := &peerConsole{Console: c, pid: uint64(pid), nat: nat.NewClient(c.Secure, c.Settings), sec: secureconnection.NewClient(c.Secure, c.Settings)}
-	local := mustURL(t, fmt.Sprintf("prudp:/address=192.168.0.%d;port=%d;natf=0;natm=0;pmp=0;sid=15;type=%d;upnp=0", pid-1000, 40000+pid, typ))
+	local := servicetest.StationURL(t, fmt.Sprintf("prudp:/address=192.168.0.%d;port=%d;natf=0;natm=0;pmp=0;sid=15;type=%d;upnp=0", pid-1000, 40000+pid, typ))
 	r, err := p.sec.Register(ctxT(t), &secureconnection.RegisterRequest{URLs: []rmc.StationURL{local}})
 	if err != nil || r.ConnectionID == 0 {
 		t.Fatalf("register %d: %+v, %v", pid, r, err)
@@ -103,12 +94,12 @@ func TestRequestProbeInitiationExt(t *testing.T) {
 
 			// An unusual station, to see it forwarded verbatim: keys out of
 			// order, an unknown key, a trailing ";".
-			toProbe := mustURL(t, fmt.Sprintf("prudp:/RVCID=%d;address=203.0.113.7;port=5555;zz=1;PID=1001;type=3;", a.cid))
+			toProbe := servicetest.StationURL(t, fmt.Sprintf("prudp:/RVCID=%d;address=203.0.113.7;port=5555;zz=1;PID=1001;type=3;", a.cid))
 			targets := []rmc.StationURL{
-				mustURL(t, "prudp:/address=10.0.0.1;port=1"),                         // no RVCID
-				mustURL(t, "prudp:/address=10.0.0.1;port=1;RVCID=banana"),            // malformed RVCID
-				mustURL(t, "prudp:/address=10.0.0.1;port=1;RVCID=4000000000"),        // nobody
-				mustURL(t, "prudp:/address=10.0.0.1;port=1;RVCID=99999999999999999"), // out of range
+				servicetest.StationURL(t, "prudp:/address=10.0.0.1;port=1"),                         // no RVCID
+				servicetest.StationURL(t, "prudp:/address=10.0.0.1;port=1;RVCID=banana"),            // malformed RVCID
+				servicetest.StationURL(t, "prudp:/address=10.0.0.1;port=1;RVCID=4000000000"),        // nobody
+				servicetest.StationURL(t, "prudp:/address=10.0.0.1;port=1;RVCID=99999999999999999"), // out of range
 				b.public,
 			}
 			if _, err := a.nat.RequestProbeInitiationExt(ctxT(t), &nat.RequestProbeInitiationExtRequest{TargetURLs: targets, StationToProbe: toProbe}); err != nil {

@@ -13,15 +13,6 @@ import (
 	"github.com/nexproxy/nexproxy/rmc/typed"
 )
 
-func mustURL(t *testing.T, s string) rmc.StationURL {
-	t.Helper()
-	u, err := rmc.ParseStationURL(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
 // TestReplaceURLByAddress: ReplaceURL finds the station to replace by its
 // address and port, as the console knows it (without the PID and RVCID
 // the server added, in its own key order), and the replacement is stored
@@ -32,15 +23,15 @@ func TestReplaceURLByAddress(t *testing.T) {
 	defer cancel()
 	c := srv.Login(t, "1001:pw1")
 	sec := secureconnection.NewClient(c.Secure, c.Settings)
-	local := mustURL(t, "prudp:/address=192.168.0.10;port=40001;natf=0;natm=0;pmp=0;sid=15;type=1;upnp=0")
+	local := servicetest.StationURL(t, "prudp:/address=192.168.0.10;port=40001;natf=0;natm=0;pmp=0;sid=15;type=1;upnp=0")
 	r, err := sec.Register(ctx, &secureconnection.RegisterRequest{URLs: []rmc.StationURL{local}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The console's own copy: its RVCID written in, natm/natf as it found them.
-	old := mustURL(t, "prudp:/address=192.168.0.10;port=40001;natf=1;natm=1;pmp=0;sid=15;type=1;upnp=0")
+	old := servicetest.StationURL(t, "prudp:/address=192.168.0.10;port=40001;natf=1;natm=1;pmp=0;sid=15;type=1;upnp=0")
 	old.SetInt(rmc.URLRVCID, int64(r.ConnectionID))
-	repl := mustURL(t, "prudp:/address=192.168.0.11;port=40002;natf=1;natm=1;pmp=0;sid=15;type=1;upnp=0")
+	repl := servicetest.StationURL(t, "prudp:/address=192.168.0.11;port=40002;natf=1;natm=1;pmp=0;sid=15;type=1;upnp=0")
 	if _, err := sec.ReplaceURL(ctx, &secureconnection.ReplaceURLRequest{URL: old, New: repl}); err != nil {
 		t.Fatal(err)
 	}

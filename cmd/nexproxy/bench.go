@@ -75,14 +75,15 @@ Targets:
                         as a fraction of half its replies/s (a call is 4
                         datagrams, an echo 2): the fraction compares
                         across machines; with --rounds, its median too
-  --pprof DIR           with --self: the CPU profiles of each run (the
-                        local instance's of the direct run in
-                        DIR/direct.cpu.pprof; of the proxied run, the
-                        proxy's in DIR/proxy.cpu.pprof and the local
+  --pprof DIR           with --self: the CPU profiles of the first
+                        round's runs (the local instance's of the direct
+                        run in DIR/direct.cpu.pprof; of the proxied run,
+                        the proxy's in DIR/proxy.cpu.pprof and the local
                         instance's in DIR/proxied-local.cpu.pprof; with
-                        --relay, of the relayed run in DIR/relay.cpu.pprof
-                        and DIR/relayed-local.cpu.pprof) and
-                        the local instance's heap profile after --idle
+                        --relay, of the relayed run in
+                        DIR/relay.cpu.pprof and
+                        DIR/relayed-local.cpu.pprof) and the local
+                        instance's heap profile after --idle
                         (DIR/idle.heap.pprof); with
                         --scenario automatch: each instance's CPU profile
                         of the matchmaking phase alone
@@ -98,7 +99,9 @@ Accounts:
                         --password): a PID has one secure session on
                         nexproxy and on most NEX servers, so clients on
                         one --user other than the guest replace one
-                        another and all but the last fail
+                        another and all but the last fail (not with
+                        --self: its servers know only the guest and the
+                        accounts they make)
 
 Memory:
   --idle N              afterwards, log N more consoles in to the (first)
@@ -205,7 +208,7 @@ func newBenchCommand(_ *app) *cobra.Command {
 	f.BoolVar(&o.blind, "blind", false, "with --self: log in with an account only the local instance knows, so that the proxy relays the secure leg blindly (what any datagram relay costs)")
 	f.BoolVar(&o.relay, "relay", false, "with --self: also measure the proxy as a blind relay in every round (a third target) and print the proxy's CPU per call as a multiple of the relay's")
 	f.StringVar(&o.sessions, "session-logs", "", "with --self: both servers write session logs into this folder (DIR/local, DIR/proxy), as serve does with log.sessions")
-	f.StringVar(&o.profileDir, "pprof", "", "with --self: write each server's CPU profile of each run (automatch: of the matchmaking phase) and the local instance's heap profile after --idle (automatch: with the consoles in gatherings) into this folder")
+	f.StringVar(&o.profileDir, "pprof", "", "with --self: write each server's CPU profile of the first round's runs (automatch: of the matchmaking phase) and the local instance's heap profile after --idle (automatch: with the consoles in gatherings) into this folder")
 	f.StringVar(&o.scenario, "scenario", scenarioLoad, "what the consoles do: load (TestConnectivity back to back) or automatch (each auto-matchmakes once; needs --self)")
 	f.IntVar(&o.sessionSize, "session-size", 4, "automatch: players per session")
 	f.DurationVar(&o.spread, "spread", 0, "automatch: spread the consoles' calls evenly over this long (0: all at the same instant)")
@@ -221,21 +224,9 @@ func newBenchCommand(_ *app) *cobra.Command {
 	return cmd
 }
 
-// users names the clients' accounts: with --blind each client has a blind
-// account of its own (blindBenchPID + i), since a PID has one secure
-// session; otherwise every client logs in as --user.
-func (o benchOptions) users() userFor {
-	if o.userRange != "" {
-		first, _, err := parseUserRange(o.userRange)
-		if err != nil {
-			return nil // runBench refuses the range first
-		}
-		return func(i int) string { return strconv.FormatUint(first+uint64(i), 10) }
-	}
-	if !o.blind && o.scenario != scenarioAutomatch {
-		return nil
-	}
-	return blindUsers
+// pidUsers names client i's account PID first+i (--users).
+func pidUsers(first uint64) userFor {
+	return func(i int) string { return strconv.FormatUint(first+uint64(i), 10) }
 }
 
 // parseUserRange reads --users, "FIRST-LAST", as its first PID and the
@@ -250,7 +241,9 @@ func parseUserRange(s string) (first uint64, n int, err error) {
 	return first, int(last-first) + 1, nil
 }
 
-// blindUsers names the blind accounts, one per client.
+// blindUsers names the accounts the --self local instance makes, one per
+// console (a PID has one secure session): the blind accounts, and the
+// automatch scenario's.
 func blindUsers(i int) string { return strconv.Itoa(blindBenchPID + i) }
 
 // blindAccounts is how many blind accounts the local instance needs.
@@ -345,31 +338,37 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	default:
 		return fmt.Errorf("--coalesce-acks %q: want default, none, proxy or all", o.coalesce)
 	}
-	for flag, on := range map[string]bool{"--blind": o.blind, "--relay": o.relay} {
-		if !on {
+	for _, f := range []struct {
+		name string
+		on   bool
+	}{{"--blind", o.blind}, {"--relay", o.relay}} {
+		if !f.on {
 			continue
 		}
 		if !o.self {
-			return fmt.Errorf("%s needs --self (it configures the servers it starts)", flag)
+			return fmt.Errorf("%s needs --self (it configures the servers it starts)", f.name)
 		}
 		if o.profile == "switch" {
-			return fmt.Errorf("%s: the blind relay is UDP only, and switch logs in over WebSocket", flag)
+			return fmt.Errorf("%s: the blind relay is UDP only, and switch logs in over WebSocket", f.name)
 		}
 	}
 	if o.blind && o.relay {
 		return errors.New("--blind makes the proxy the relay; --relay measures both: give one")
 	}
+	// users names client i's account; nil: every client logs in as --user.
+	var users userFor
 	if o.userRange != "" {
-		_, n, err := parseUserRange(o.userRange)
+		first, n, err := parseUserRange(o.userRange)
 		if err != nil {
 			return err
 		}
-		if o.self || o.scenario == scenarioAutomatch {
+		if o.self {
 			return errors.New("--users: the --self servers know the guest and the accounts they make, not these")
 		}
 		if need := max(o.clients, o.idle); n < need {
-			return fmt.Errorf("--users %s holds %d PIDs, fewer than the %d clients", o.userRange, n, need)
+			return fmt.Errorf("--users %s holds %d PIDs, fewer than the %d consoles of --clients and --idle", o.userRange, n, need)
 		}
+		users = pidUsers(first)
 	}
 	if o.sessions != "" && !o.self {
 		return errors.New("--session-logs needs --self (it configures the servers it starts)")
@@ -389,13 +388,9 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	if err != nil {
 		return err
 	}
-	if o.userRange == "" && !o.blind && o.scenario != scenarioAutomatch && o.clients > 1 && o.user != config.Guest.Username {
+	if users == nil && !o.blind && o.clients > 1 && o.user != config.Guest.Username {
 		fmt.Fprintf(out, "note: all %d clients log in as %s; a server that keeps one secure session per PID "+
 			"(nexproxy does, for every account but the guest) keeps only the last one: give --users FIRST-LAST\n", o.clients, o.user)
-	}
-	users := o.users()
-	if o.blind {
-		cc.Password = blindBenchPassword // --idle's consoles too
 	}
 	var (
 		targets []benchTarget
@@ -456,15 +451,9 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 			printEcho(out, echo, o.clients)
 		}
 		echoes = append(echoes, echo)
-		// Each round starts with the next target, so that a drift in the
-		// machine's speed during the run favours none.
-		order := make([]int, len(targets))
-		for i := range order {
-			order[i] = (round + i) % len(targets)
-		}
 		res := make(benchRound, len(targets))
-		for _, i := range order {
-			r, err := runTarget(ctx, out, o, cc, targets[i], self, round, echo)
+		for _, i := range roundOrder(round, len(targets)) {
+			r, err := runTarget(ctx, out, o, cc, targets[i], users, self, round, echo)
 			if err != nil {
 				return err
 			}
@@ -484,6 +473,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 	}
 	if o.idle > 0 {
 		cc.Addr = targets[0].addr
+		users := targets[0].login(&cc, users)
 		var after func() error
 		if o.profileDir != "" {
 			after = func() error { return self.local.profile("heap", filepath.Join(o.profileDir, "idle.heap.pprof")) }
@@ -491,6 +481,17 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions, key string) er
 		return runIdle(ctx, out, cc, users, o.idle, stats, after)
 	}
 	return nil
+}
+
+// roundOrder is the order in which round measures its n targets: each
+// round starts with the next one, so that a drift in the machine's speed
+// during the run favours none.
+func roundOrder(round, n int) []int {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = (round + i) % n
+	}
+	return order
 }
 
 // printComparisons relates each later run of a round to the first target's
@@ -502,7 +503,7 @@ func printComparisons(out io.Writer, targets []benchTarget, res benchRound) {
 		fmt.Fprintf(out, "%s: %.2fx calls/s, p50 %s, p99 %s\n", comparisonName(targets, i), callsRatio(a, b),
 			signed(b.pct(0.50)-a.pct(0.50)), signed(b.pct(0.99)-a.pct(0.99)))
 	}
-	if p, r := proxyAndRelay(targets); p > 0 && r > 0 && res[r].proxyCPU > 0 {
+	if p, r := proxyAndRelay(targets); p > 0 {
 		fmt.Fprintf(out, "proxy CPU / blind relay CPU: %.2fx\n", cpuRatio(res, p, r))
 	}
 }
@@ -544,16 +545,25 @@ func cpuRatio(res benchRound, proxy, relay int) float64 {
 // benchRound holds one round's result per target, in target order.
 type benchRound []*loadResult
 
-// runTarget measures one target once: round is the round number
-// (profiles are written for the first round only). With --self it reads
-// the CPU time of both children around the run.
-func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.ClientConfig, t benchTarget, self *selfPair, round int, echo echoResult) (*loadResult, error) {
+// login sets in cc the password of t's consoles and returns who client
+// i logs in as: a blind account of its own for a blind target, otherwise
+// as users says (nil: --user).
+func (t benchTarget) login(cc *proxy.ClientConfig, users userFor) userFor {
+	if t.blind {
+		cc.Password = blindBenchPassword
+		return blindUsers
+	}
+	return users
+}
+
+// runTarget measures one target once, its clients logging in as users
+// says (see benchTarget.login): round is the round number (profiles are
+// written for the first round only). With --self it reads the CPU time of
+// both children around the run.
+func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.ClientConfig, t benchTarget, users userFor, self *selfPair, round int, echo echoResult) (*loadResult, error) {
 	fmt.Fprintf(out, "%s %s: %d clients, %s\n", t.label, t.addr, o.clients, o.duration)
 	cc.Addr = t.addr
-	users := o.users()
-	if t.blind {
-		users, cc.Password = blindUsers, blindBenchPassword
-	}
+	users = t.login(&cc, users)
 	var local0, proxy0 time.Duration
 	if self != nil {
 		var err error
@@ -596,16 +606,25 @@ func runTarget(ctx context.Context, out io.Writer, o benchOptions, cc proxy.Clie
 		}
 		n := time.Duration(r.calls())
 		r.localCPU, r.proxyCPU = (local1-local0)/n, (proxy1-proxy0)/n
-		fmt.Fprintf(out, "  server CPU: %s per call", roundCPU(r.localCPU+r.proxyCPU))
-		if via := t.role.via(); via != "" {
-			fmt.Fprintf(out, ": %s %s, local instance %s", via, roundCPU(r.proxyCPU), roundCPU(r.localCPU))
-		}
-		fmt.Fprintln(out)
+		printRunCPU(out, t.role, r)
 	}
 	if r.logins == 0 {
 		return nil, noLoginError(t.addr, o, key(cc), r.loginErrs)
 	}
 	return r, nil
+}
+
+// printRunCPU prints the servers' CPU per call of one --self run: the
+// local instance's alone for a direct run (the proxy's process idles, as
+// in the summary), both and their sum through the proxy's process.
+func printRunCPU(out io.Writer, role targetRole, r *loadResult) {
+	via := role.via()
+	if via == "" {
+		fmt.Fprintf(out, "  server CPU: %s per call\n", roundCPU(r.localCPU))
+		return
+	}
+	fmt.Fprintf(out, "  server CPU: %s per call: %s %s, local instance %s\n",
+		roundCPU(r.localCPU+r.proxyCPU), via, roundCPU(r.proxyCPU), roundCPU(r.localCPU))
 }
 
 // roundCPU rounds a CPU time per call for printing.

@@ -70,15 +70,11 @@ func (o benchOptions) checkAutomatch() error {
 	case o.instances > 1 && (o.postgres == "" || o.redis == ""):
 		return fmt.Errorf("--instances %d share their state in PostgreSQL and Redis: give --postgres and --redis (or set %s and %s, e.g. with `source .ci/store-services.sh && store_services_start`)",
 			o.instances, benchPostgresEnv, benchRedisEnv)
-	case o.blind, o.compare != "", o.rounds != 1, o.coalesce != "default":
-		return errors.New("--scenario automatch takes none of --blind, --compare, --rounds, --coalesce-acks")
+	case o.blind, o.relay, o.userRange != "", o.compare != "", o.rounds != 1, o.coalesce != "default":
+		return errors.New("--scenario automatch takes none of --blind, --relay, --users, --compare, --rounds, --coalesce-acks")
 	}
 	return nil
 }
-
-// automatchUser names console i's account: one per console, since a PID
-// has one secure session, known to the instances the scenario starts.
-func automatchUser(i int) string { return fmt.Sprint(blindBenchPID + i) }
 
 // runAutomatchBench is `bench --self --scenario automatch`: it starts the
 // instances, runs the scenario against them and stops them.
@@ -376,7 +372,7 @@ func (r *automatchResult) spanning() int {
 	return len(spans)
 }
 
-// loginConsoles logs console i in as automatchUser(i) on addrs[i%len]
+// loginConsoles logs console i in as blindUsers(i) on addrs[i%len]
 // and registers its station URL, as consoles do,
 // automatchLoginParallelism at a time; every console must log in.
 func loginConsoles(ctx context.Context, cc proxy.ClientConfig, addrs []string, n int) ([]*proxy.Client, time.Duration, error) {
@@ -387,7 +383,7 @@ func loginConsoles(ctx context.Context, cc proxy.ClientConfig, addrs []string, n
 		lctx, cancel := context.WithTimeout(ctx, benchLoginTimeout)
 		defer cancel()
 		cc := cc
-		cc.Addr, cc.Username = addrs[i%len(addrs)], automatchUser(i)
+		cc.Addr, cc.Username = addrs[i%len(addrs)], blindUsers(i)
 		c, err := proxy.Login(lctx, cc)
 		if err == nil {
 			if err = automatch.Register(lctx, c, cc.RMC); err != nil {

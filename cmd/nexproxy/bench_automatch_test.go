@@ -157,6 +157,8 @@ func TestAutomatchFlags(t *testing.T) {
 		{"negative spread", "--spread", func(o *benchOptions) { o.spread = -time.Second }},
 		{"two instances without stores", "give --postgres and --redis", func(o *benchOptions) { o.instances = 2 }},
 		{"compare", "takes none of", func(o *benchOptions) { o.compare = "127.0.0.1:1" }},
+		{"relay", "takes none of", func(o *benchOptions) { o.relay = true }},
+		{"users", "takes none of", func(o *benchOptions) { o.userRange = "1-2" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := automatchConsole(t)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/prudp"
 )
@@ -125,8 +126,12 @@ func TestSelfConfigBlindAccount(t *testing.T) {
 	if n := strings.Count(local, blindBenchPassword); n != 3 {
 		t.Errorf("local instance configuration has %d blind accounts, want 3:\n%s", n, local)
 	}
-	if u := (benchOptions{blind: true}).users(); u == nil || u(0) == u(1) {
-		t.Error("blind clients share an account")
+	var cc proxy.ClientConfig
+	if u := (benchTarget{blind: true}).login(&cc, nil); u == nil || u(0) == u(1) || cc.Password != blindBenchPassword {
+		t.Errorf("blind clients share an account, or log in with %q", cc.Password)
+	}
+	if u := (benchTarget{}).login(&cc, pidUsers(7)); u(2) != "9" {
+		t.Errorf("a target that is not blind does not log in as --users says: client 2 is %q", u(2))
 	}
 	if strings.Contains(proxied, blindBenchPassword) || strings.Contains(proxied, "[[accounts]]") {
 		t.Errorf("proxy configuration knows an account:\n%s", proxied)
@@ -191,9 +196,11 @@ func TestBenchProfileFolderMade(t *testing.T) {
 // that is malformed, too small for the clients, or given to --self (whose
 // servers do not know those accounts) is refused before anything runs.
 func TestBenchUserRange(t *testing.T) {
-	o := benchOptions{userRange: "1000-1019"}
-	users := o.users()
-	if users == nil || users(0) != "1000" || users(19) != "1019" {
+	first, n, err := parseUserRange("1000-1019")
+	if err != nil || n != 20 {
+		t.Fatalf("--users 1000-1019: %d PIDs, %v", n, err)
+	}
+	if users := pidUsers(first); users(0) != "1000" || users(19) != "1019" {
 		t.Fatalf("--users 1000-1019: client 0 %q, client 19 %q", users(0), users(19))
 	}
 	for _, tc := range []struct {
@@ -204,8 +211,8 @@ func TestBenchUserRange(t *testing.T) {
 		{benchOptions{userRange: "20-10"}, "FIRST <= LAST"},
 		{benchOptions{userRange: "a-b"}, "FIRST-LAST"},
 		{benchOptions{userRange: "0-5"}, "FIRST-LAST"},
-		{benchOptions{userRange: "1000-1009", clients: 20}, "fewer than the 20 clients"},
-		{benchOptions{userRange: "1000-1099", clients: 20, idle: 200}, "fewer than the 200 clients"},
+		{benchOptions{userRange: "1000-1009", clients: 20}, "fewer than the 20 consoles"},
+		{benchOptions{userRange: "1000-1099", clients: 20, idle: 200}, "fewer than the 200 consoles"},
 		{benchOptions{userRange: "1000-1019", clients: 20, self: true}, "--self servers"},
 	} {
 		tc.o.rounds, tc.o.coalesce, tc.o.profile = 1, "default", "wiiu"

@@ -42,11 +42,11 @@ const (
 	blindBenchPassword = "bench-blind-relay"
 )
 
-// selfSetup is how the --self pair is configured.
+// selfSetup is how a --self child is configured.
 type selfSetup struct {
 	platform, key string
 	coalesce      string    // --coalesce-acks: default, none, proxy or all
-	blind         int       // --blind: this many bench accounts, the local instance's alone
+	blind         int       // this many accounts of its own (blindUsers), the local instance's alone: --blind's, --relay's, automatch's
 	sessions      string    // --session-logs: the folder of both instances' session logs
 	store         selfStore // the [store] shared with other instances (zero: SQLite of its own)
 	// upstream is, in the proxy's child, the address of the local
@@ -302,7 +302,8 @@ func selfArgs(set selfSetup) []string {
 	args := []string{"bench", "--self-serve", "--profile", set.platform, "--access-key", set.key, "--coalesce-acks", set.coalesce}
 	if set.upstream != "" {
 		args = append(args, "--self-upstream", set.upstream)
-	} else if set.blind > 0 {
+	}
+	if set.blind > 0 {
 		// The local instance's child makes this many blind accounts.
 		args = append(args, "--blind", "--clients", strconv.Itoa(set.blind))
 	}

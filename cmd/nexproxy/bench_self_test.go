@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +59,7 @@ func TestSelfChildrenServeAPair(t *testing.T) {
 		t.Fatal(err)
 	}
 	cc.Addr, cc.Password = px, blindBenchPassword
-	r, err := runLoad(t.Context(), cc, o.users(), 2, 200*time.Millisecond)
+	r, err := runLoad(t.Context(), cc, blindUsers, 2, 200*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func TestSelfChildrenServeAPair(t *testing.T) {
 		t.Fatal(err)
 	}
 	cc.Addr = px
-	if r, err = runLoad(t.Context(), cc, o.users(), 2, 200*time.Millisecond); err != nil {
+	if r, err = runLoad(t.Context(), cc, nil, 2, 200*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	if r.logins != 2 || r.calls() == 0 || r.callErrs != 0 {
@@ -165,5 +166,87 @@ func TestTargetRoleProfiles(t *testing.T) {
 		if px, loc := tc.role.profiles(); px != tc.proxy || loc != tc.loc {
 			t.Errorf("role %d: %q, %q; want %q, %q", tc.role, px, loc, tc.proxy, tc.loc)
 		}
+	}
+}
+
+// TestBlindAccounts: the local instance makes an account for every
+// console that logs in with one: --blind's (the load and the idle
+// consoles), --relay's third target's, the automatch consoles; a plain
+// run makes none.
+func TestBlindAccounts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    benchOptions
+		want int
+	}{
+		{"plain", benchOptions{clients: 5, idle: 8}, 0},
+		{"blind", benchOptions{clients: 5, blind: true}, 5},
+		{"blind with more idle consoles", benchOptions{clients: 5, idle: 8, blind: true}, 8},
+		{"relay", benchOptions{clients: 5, relay: true}, 5},
+		{"automatch", benchOptions{clients: 12, scenario: scenarioAutomatch}, 12},
+	} {
+		set := tc.o.selfSetup("k")
+		if set.blind != tc.want {
+			t.Errorf("%s: %d accounts, want %d", tc.name, set.blind, tc.want)
+		}
+		args := selfArgs(set)
+		if i := slices.Index(args, "--clients"); (tc.want > 0) != (i >= 0) || i >= 0 && args[i+1] != strconv.Itoa(tc.want) {
+			t.Errorf("%s: the local instance's child runs with %q", tc.name, args)
+		}
+	}
+}
+
+// TestRoundOrder: each round starts with the next target.
+func TestRoundOrder(t *testing.T) {
+	for _, tc := range []struct {
+		round, n int
+		want     []int
+	}{
+		{0, 1, []int{0}}, {1, 1, []int{0}},
+		{0, 2, []int{0, 1}}, {1, 2, []int{1, 0}}, {2, 2, []int{0, 1}},
+		{0, 3, []int{0, 1, 2}}, {1, 3, []int{1, 2, 0}}, {2, 3, []int{2, 0, 1}},
+	} {
+		if got := roundOrder(tc.round, tc.n); !slices.Equal(got, tc.want) {
+			t.Errorf("round %d of %d targets: %v, want %v", tc.round, tc.n, got, tc.want)
+		}
+	}
+}
+
+// TestRoundComparisons: a round relates each later target to the first,
+// "second/first" when there are two, by name with three, and then also
+// the proxy's CPU to its relay's.
+func TestRoundComparisons(t *testing.T) {
+	us := time.Microsecond
+	var b strings.Builder
+	printComparisons(&b, []benchTarget{{label: "direct"}, {label: "proxy", role: roleProxied}},
+		benchRound{fakeRun(100, 100*us), fakeRun(50, 150*us)})
+	if want := "second/first: 0.50x calls/s, p50 +50µs, p99 +50µs\n"; b.String() != want {
+		t.Errorf("two targets:\n got %q\nwant %q", b.String(), want)
+	}
+	b.Reset()
+	targets := []benchTarget{{label: "direct"}, {label: "proxy", role: roleProxied}, {label: "relay", role: roleRelayed, blind: true}}
+	px, relay := fakeRun(40, 300*us), fakeRun(50, 200*us)
+	px.proxyCPU, relay.proxyCPU = 30*us, 20*us
+	printComparisons(&b, targets, benchRound{fakeRun(100, 100*us), px, relay})
+	want := "proxy / direct: 0.40x calls/s, p50 +200µs, p99 +200µs\n" +
+		"relay / direct: 0.50x calls/s, p50 +100µs, p99 +100µs\n" +
+		"proxy CPU / blind relay CPU: 1.50x\n"
+	if b.String() != want {
+		t.Errorf("three targets:\n got %q\nwant %q", b.String(), want)
+	}
+}
+
+// TestRunCPULine: a direct run's line is the local instance's CPU alone
+// (the proxy's process idles), as in the summary; a run through the
+// proxy's process gives both and their sum.
+func TestRunCPULine(t *testing.T) {
+	us := time.Microsecond
+	var b strings.Builder
+	printRunCPU(&b, roleDirect, cpuRun(10*us, 1*us))
+	printRunCPU(&b, roleRelayed, cpuRun(16*us, 20*us))
+	want := "  server CPU: 10µs per call\n" +
+		"  server CPU: 36µs per call: blind relay 20µs, local instance 16µs\n"
+	if b.String() != want {
+		t.Errorf("CPU lines:\n got %q\nwant %q", b.String(), want)
 	}
 }

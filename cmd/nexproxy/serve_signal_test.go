@@ -28,7 +28,7 @@ import (
 // these arguments (one a line) instead of the tests: the way a test gets
 // a real nexproxy process to signal and an exit code to check. Not
 // NEXPROXY_*: those are configuration overrides.
-const mainArgsEnv = "GO_TEST_NEXPROXY_TEST_MAIN_ARGS"
+const mainArgsEnv = "GO_TEST_NEXPROXY_MAIN_ARGS"
 
 func TestMain(m *testing.M) {
 	if args, ok := os.LookupEnv(mainArgsEnv); ok {

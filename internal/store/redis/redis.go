@@ -9,7 +9,9 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	neturl "net/url"
 	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -30,8 +32,7 @@ type Client struct {
 func Open(ctx context.Context, url, prefix string) (*Client, error) {
 	opt, err := goredis.ParseURL(url)
 	if err != nil {
-		// The parser's message may quote the URL, password and all.
-		return nil, fmt.Errorf("store/redis: parse url: %s", strings.ReplaceAll(err.Error(), url, "<url>"))
+		return nil, fmt.Errorf("store/redis: parse url: %w", withoutURL(err, url))
 	}
 	if !strings.Contains(url, "pool_size=") {
 		// Every console's write is a round trip that waits for Redis; the
@@ -54,4 +55,15 @@ func (c *Client) Close() error {
 		return fmt.Errorf("store/redis: close: %w", err)
 	}
 	return nil
+}
+
+// withoutURL is a URL parse error without the URL's text, which may hold
+// the password: net/url quotes it (escaped, so no text search finds it)
+// and go-redis may repeat it.
+func withoutURL(err error, url string) error {
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), url, "<url>"))
 }

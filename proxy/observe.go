@@ -18,11 +18,13 @@ type recorder struct {
 	reg    *schema.Registry
 	games  map[string]*schema.Registry // games with variants: their own
 	events Events
-	values bool // r reads decoded calls
+	values bool              // r reads decoded calls
+	filter record.CallFilter // r, when it does not always read calls
 }
 
 func newRecorder(r record.Recorder, reg *schema.Registry, events Events) *recorder {
-	return &recorder{r: r, reg: reg, games: map[string]*schema.Registry{}, events: events, values: record.WantsValues(r)}
+	filter, _ := r.(record.CallFilter)
+	return &recorder{r: r, reg: reg, games: map[string]*schema.Registry{}, events: events, values: record.WantsValues(r), filter: filter}
 }
 
 // registry describes the protocols of the session's game: its variants'
@@ -98,7 +100,7 @@ func (r *recorder) tracer(s *rpc.Session, upstream bool, local, remote netip.Add
 // call reports a call that started at start, unless the recorder does
 // not read calls now: then it costs a check, not an event.
 func (r *recorder) call(s *rpc.Session, dir rpc.Direction, c *rpc.Call, reply *rpc.Reply, err error, start time.Time, a *answer) {
-	if !record.WantsCalls(r.r) {
+	if r.r == nil || r.filter != nil && !r.filter.WantsCalls() {
 		return
 	}
 	e := &record.CallEvent{Direction: dir, Protocol: c.Protocol, Method: c.Method, CallID: c.CallID, Duration: time.Since(start), Err: err}

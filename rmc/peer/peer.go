@@ -427,7 +427,7 @@ func (p *Peer) Call(ctx context.Context, protocol uint16, method uint32, body []
 	if !ok {
 		return nil, rpc.ErrUpstreamGone
 	}
-	if err := p.send(ctx, &rmc.Message{Request: true, Protocol: protocol, Method: method, CallID: id, Body: body}); err != nil {
+	if err := p.send(ctx, rmc.NewRequest(protocol, method, id, body)); err != nil {
 		p.forget(id)
 		return nil, fmt.Errorf("peer: send call %d: %w", id, err)
 	}
@@ -456,7 +456,7 @@ func (p *Peer) newRequest(protocol uint16, method uint32, body []byte) rmc.Messa
 	p.nextID++
 	id := p.nextID
 	p.mu.Unlock()
-	return rmc.Message{Request: true, Protocol: protocol, Method: method, CallID: id, Body: body}
+	return *rmc.NewRequest(protocol, method, id, body)
 }
 
 // Respond answers request req with r.

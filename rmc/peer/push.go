@@ -149,7 +149,7 @@ const (
 func (p *Peer) sendFailed(f sendFailure, err error) {
 	switch f.kind {
 	case failCall:
-		if pc, ok := p.claim(f.callID); ok && pc.fn != nil {
+		if pc, ok := p.claim(f.callID); ok {
 			pc.fn(nil, fmt.Errorf("peer: send call %d: %w", f.callID, err))
 		}
 	case failNotify:
@@ -214,7 +214,11 @@ func (p *Peer) drainSends() {
 // response (or the failure: rpc.ErrUpstreamGone, a send error, or
 // context.DeadlineExceeded after CallTimeout) exactly once, on the
 // goroutine that received it. An error returned means fn will not run.
+// fn must not be nil: a pending call without one is a blocking Call's.
 func (p *Peer) CallAsync(protocol uint16, method uint32, body []byte, fn func(*rmc.Message, error)) error {
+	if fn == nil {
+		return errors.New("peer: CallAsync without a callback")
+	}
 	pc := pendingCall{protocol: protocol, method: method, fn: fn, deadline: time.Now().Add(CallTimeout)}
 	p.mu.Lock()
 	id, ok := p.addPendingLocked(pc)
@@ -232,8 +236,7 @@ func (p *Peer) CallAsync(protocol uint16, method uint32, body []byte, fn func(*r
 		}
 	}
 	p.mu.Unlock()
-	m := rmc.Message{Request: true, Protocol: protocol, Method: method, CallID: id, Body: body}
-	p.sendAsync(&m, sendFailure{kind: failCall, callID: id})
+	p.sendAsync(rmc.NewRequest(protocol, method, id, body), sendFailure{kind: failCall, callID: id})
 	return nil
 }
 

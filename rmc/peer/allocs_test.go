@@ -27,7 +27,7 @@ func TestAsyncSendsAllocateNothing(t *testing.T) {
 	p := New(w, nil, nil)
 	req := rmc.NewRequest(11, 1, 7, []byte{1, 2, 3})
 	ok, failed := &rpc.Reply{Body: []byte{4, 5}}, &rpc.Reply{Error: rmc.ResultCoreInvalidArgument}
-	body := []byte{6} // received bytes, on the heap already
+	body := []byte{6}       // received bytes, on the heap already
 	p.RespondAsync(req, ok) // fills the encode pool
 	for name, send := range map[string]func(){
 		"answer":       func() { p.RespondAsync(req, ok) },

@@ -57,7 +57,8 @@ const (
 // reorderSlots is the receive window per substream: out-of-order packets
 // further ahead are dropped unacknowledged (the peer resends them). Peers
 // like NintendoClients send a whole fragmented message at once, so the
-// window is generous; its memory is bounded by slots × fragment size.
+// window is generous; its memory is bounded by the ring's length (the
+// window rounded up to a power of two, ringLen) × fragment size.
 func reorderSlots(s *Settings) int { return min(1024, max(64, 16*s.Window)) }
 
 // ackBatch is how many received packets wait for one MULTI_ACK before it

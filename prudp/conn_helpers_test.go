@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -117,4 +118,23 @@ func fastSettings(s Settings) Settings {
 	s.ResendFloor = 50 * time.Millisecond
 	s.PaceInterval = 0
 	return s
+}
+
+// injectFromClient sends p to the server as cli's own packet (its ports
+// and signature filled in), bypassing cli's state machine, and waits past
+// the link's delay (fake time) until the server has taken it.
+func injectFromClient(t *testing.T, tn *testNet, cli *Conn, p Packet) {
+	t.Helper()
+	cli.mu.Lock()
+	p.Source, p.Dest = cli.LocalVPort(), cli.RemoteVPort()
+	raw, err := cli.codec.Append(nil, &p, cli.txSig)
+	cli.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.carrier.WriteTo(raw, tn.srvAddr); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	synctest.Wait()
 }

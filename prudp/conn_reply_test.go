@@ -43,19 +43,10 @@ func TestRepliesToControlPackets(t *testing.T) {
 					synctest.Wait()
 
 					cli.mu.Lock()
-					p := Packet{Source: cli.LocalVPort(), Dest: cli.RemoteVPort(), Type: tc.typ, Flags: tc.flags,
-						SessionID: cli.localSession, Sequence: 7}
-					raw, err := cli.codec.Append(nil, &p, cli.txSig)
+					session := cli.localSession
 					cli.mu.Unlock()
-					if err != nil {
-						t.Fatal(err)
-					}
 					before := cli.Stats().Received
-					if err := cli.carrier.WriteTo(raw, tn.srvAddr); err != nil {
-						t.Fatal(err)
-					}
-					time.Sleep(10 * time.Millisecond) // past the link's delay (fake time)
-					synctest.Wait()
+					injectFromClient(t, tn, cli, Packet{Type: tc.typ, Flags: tc.flags, SessionID: session, Sequence: 7})
 					want := tc.replies
 					if name == "lite" && tc.typ == TypeDisconnect && want > 0 {
 						want = 1
@@ -73,5 +64,40 @@ func TestRepliesToControlPackets(t *testing.T) {
 				})
 			})
 		}
+	}
+}
+
+// TestAbortSendsForcedDisconnect: Abort says goodbye with a forced
+// DISCONNECT, three times over UDP (one may be lost), once over Lite
+// (its transport loses nothing, and a peer that closes after the first
+// would answer the others with an error); the peer ends aborted.
+func TestAbortSendsForcedDisconnect(t *testing.T) {
+	for _, name := range []string{"v0", "friends", "v1-minor4", "lite"} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := fastSettings(variantProfiles()[name])
+				tn := newTestNet(t, 7, Impairment{Delay: time.Millisecond}, ListenConfig{Games: []Settings{s}})
+				cli, srv, err := tn.dial(context.Background(), DialConfig{Settings: s})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { closeAll(tn.l, cli, srv) })
+				synctest.Wait()
+				before := srv.Stats().Sent
+				srv.Abort()
+				want := uint64(3)
+				if name == "lite" {
+					want = 1
+				}
+				if got := srv.Stats().Sent - before; got != want {
+					t.Errorf("Abort sent %d datagrams, want %d", got, want)
+				}
+				time.Sleep(10 * time.Millisecond) // past the link's delay (fake time)
+				synctest.Wait()
+				if err := cli.Err(); !errors.Is(err, ErrAborted) {
+					t.Errorf("the peer ended with %v, want %v", err, ErrAborted)
+				}
+			})
+		})
 	}
 }

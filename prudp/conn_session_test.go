@@ -27,19 +27,7 @@ func TestWrongSessionIDDropped(t *testing.T) {
 				synctest.Wait()
 
 				inject := func(session uint8) {
-					cli.mu.Lock()
-					p := Packet{Source: cli.LocalVPort(), Dest: cli.RemoteVPort(), Type: TypePing, Flags: FlagNeedAck,
-						SessionID: session, Sequence: 999}
-					raw, err := cli.codec.Append(nil, &p, cli.txSig)
-					cli.mu.Unlock()
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := cli.carrier.WriteTo(raw, tn.srvAddr); err != nil {
-						t.Fatal(err)
-					}
-					time.Sleep(10 * time.Millisecond) // past the link's delay (fake time)
-					synctest.Wait()
+					injectFromClient(t, tn, cli, Packet{Type: TypePing, Flags: FlagNeedAck, SessionID: session, Sequence: 999})
 				}
 				cli.mu.Lock()
 				own := cli.localSession

@@ -30,13 +30,14 @@ const (
 
 // recvWindow orders the reliable packets of one substream: a ring of slots
 // indexed by sequence id, so that buffering out-of-order packets allocates
-// nothing once the slots have grown, and memory is bounded by the ring size
-// times the largest payload. The ring is allocated when the first packet
+// nothing once the slots have grown, and memory is bounded by the ring's
+// length (the window rounded up to a power of two, ringLen) times the
+// largest payload. The ring is allocated when the first packet
 // arrives out of order: a packet in order is processed at once (see
 // takeInOrder), so a connection on a clean network never holds one.
 type recvWindow struct {
 	next  uint16 // sequence id of the next packet to deliver
-	size  int    // ring size; zero once the connection is released
+	size  int    // the window: ids this far ahead of next or further are refused; zero once released
 	slots []rxSlot
 }
 

@@ -12,9 +12,10 @@ import (
 	"testing"
 	"time"
 
+	sqlite "modernc.org/sqlite"
+
 	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/internal/store/sqlds"
-	sqlite "modernc.org/sqlite"
 )
 
 // onReaderGoroutine reports whether the calling goroutine is one of the
@@ -77,18 +78,9 @@ func (s checkedStmt) QueryContext(ctx context.Context, args []driver.NamedValue)
 // statements ran on the read pool on a reader goroutine, not on the
 // caller's.
 func TestReadsRunOnReaders(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "nexproxy.db")
-	db, err := Open(context.Background(), path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
+	db, path := openTempAt(t)
 	// The read pool, as Open opens it, through a driver that watches it.
-	check := &checkedReads{dsn: "file:" + path + "?" + pragmas + "&_pragma=query_only(1)"}
+	check := &checkedReads{dsn: readerDSN(path)}
 	_ = db.r.Close()
 	db.r = sql.OpenDB(check)
 	reads, offReader := &check.reads, &check.offReader

@@ -88,6 +88,9 @@ type Tx struct {
 // makes FULL affordable.
 const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)"
 
+// readerDSN is how the read pool opens the database at path: read only.
+func readerDSN(path string) string { return "file:" + path + "?" + pragmas + "&_pragma=query_only(1)" }
+
 // Open opens (creating if needed) the database at path and applies the
 // pending migrations.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
@@ -126,7 +129,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	// Opened after the migrations so that the readers see the WAL file.
-	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", readerDSN(path))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store/sqlite: open readers on %s: %w", path, err)

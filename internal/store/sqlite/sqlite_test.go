@@ -17,9 +17,19 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// openTemp opens a database in a temporary folder, closed when the test
+// ends.
 func openTemp(t testing.TB) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "nexproxy.db"), Options{})
+	db, _ := openTempAt(t)
+	return db
+}
+
+// openTempAt is openTemp that also returns the database file's path.
+func openTempAt(t testing.TB) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "nexproxy.db")
+	db, err := Open(context.Background(), path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +38,7 @@ func openTemp(t testing.TB) *DB {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return db
+	return db, path
 }
 
 func TestAccounts(t *testing.T) {

@@ -15,13 +15,13 @@ import (
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
-// testServer is the authentication server of a Wii U game with one user,
-// 1234567 (password "pw"), and a call on a fresh authentication session.
-func testServer(t *testing.T, nex int) (*server, *rpc.Call) {
-	t.Helper()
+// testEnv is the environment of a Wii U game with one user, 1234567
+// (password "pw"), whose secure server is PID 2.
+func testEnv(tb testing.TB) *proxy.Env {
+	tb.Helper()
 	game := &config.Game{Name: "g", Platform: "wiiu", Upstream: "local", ServerName: "build:test",
 		Kerberos: kerberos.Settings{KeySize: 32, PIDSize: 4, TicketVersion: 1}}
-	env := &proxy.Env{
+	return &proxy.Env{
 		Game:     game,
 		Accounts: proxy.NewAccounts(game, []config.Account{{PID: 1234567, Password: "pw"}}, nil),
 		Issuer:   &kerberos.Issuer{SecureKey: make([]byte, 16), ServerPID: proxy.SecureServerPID, Settings: game.Kerberos},
@@ -32,8 +32,14 @@ func testServer(t *testing.T, nex int) (*server, *rpc.Call) {
 		},
 		Log: zap.NewNop(),
 	}
+}
+
+// testServer is the authentication server of testEnv and a call on a
+// fresh authentication session.
+func testServer(t *testing.T, nex int) (*server, *rpc.Call) {
+	t.Helper()
 	sess := rpc.NewSession("t", "g", rpc.LegAuth, netip.AddrPort{}, rmc.Settings{PIDSize: 4, NEXVersion: nex, StructHeader: true})
-	return &server{env: env}, &rpc.Call{Session: sess, Protocol: authentication.ProtocolID}
+	return &server{env: testEnv(t)}, &rpc.Call{Session: sess, Protocol: authentication.ProtocolID}
 }
 
 // TestRequestTicketRefusalInResult: RequestTicket for another user or a

@@ -5,14 +5,8 @@ import (
 	"testing"
 
 	"github.com/nexproxy/nexproxy/internal/servicetest"
-	"github.com/nexproxy/nexproxy/rmc/protocols/authentication"
-
-	"go.uber.org/zap"
-
-	"github.com/nexproxy/nexproxy/kerberos"
-	"github.com/nexproxy/nexproxy/proxy"
-	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/protocols/authentication"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
@@ -24,16 +18,7 @@ func FuzzServeRMC(f *testing.F) {
 	f.Add(uint8(3), []byte("\x87\xd6\x12\x00\x02\x00\x00\x00"))
 	f.Add(uint8(6), []byte("\x00\x10\x00\x00\x00\x03\x00\x00\x00"))
 	f.Add(uint8(4), []byte{0xff, 0xff})
-	game := &config.Game{Name: "g", Platform: "wiiu", Upstream: "local", Kerberos: kerberos.Settings{KeySize: 32, PIDSize: 4, TicketVersion: 1}}
-	env := &proxy.Env{
-		Game:          game,
-		Accounts:      proxy.NewAccounts(game, []config.Account{{PID: 1234567, Password: "pw"}}, nil),
-		Issuer:        &kerberos.Issuer{SecureKey: make([]byte, 16), ServerPID: 2, Settings: game.Kerberos},
-		Keys:          kerberos.NewKeyCache(0),
-		SecureStation: func() rmc.StationURL { u, _ := rmc.ParseStationURL("prudps:/address=127.0.0.1;port=1"); return u },
-		Log:           zap.NewNop(),
-	}
-	spec, err := servicetest.Host(f).Named(Name)(env)
+	spec, err := servicetest.Host(f).Named(Name)(testEnv(f))
 	if err != nil {
 		f.Fatal(err)
 	}

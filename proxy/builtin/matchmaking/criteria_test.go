@@ -8,7 +8,6 @@ import (
 
 	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/rmc"
-	"github.com/nexproxy/nexproxy/rmc/protocols/common"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
 )
@@ -16,7 +15,7 @@ import (
 // browseIDs browses with sc and returns the gids found, in order.
 func browseIDs(t *testing.T, x *console, sc mm.MatchmakeSessionSearchCriteria) []uint32 {
 	t.Helper()
-	r, err := x.mx.BrowseMatchmakeSession(ctx(t), &matchmakeextension.BrowseMatchmakeSessionRequest{SearchCriteria: sc, Range: common.ResultRange{Size: 10}})
+	r, err := x.mx.BrowseMatchmakeSession(ctx(t), &matchmakeextension.BrowseMatchmakeSessionRequest{SearchCriteria: sc, Range: rangeAll()})
 	if err != nil {
 		t.Fatalf("browse: %v", err)
 	}

@@ -58,23 +58,11 @@ func TestBlockLists(t *testing.T) {
 	}
 	crit := mm.MatchmakeSessionSearchCriteria{}
 	crit.SetDefaults()
-	browse := func(x *console) []uint32 {
-		t.Helper()
-		r, err := x.mx.BrowseMatchmakeSession(cx, &matchmakeextension.BrowseMatchmakeSessionRequest{SearchCriteria: crit, Range: common.ResultRange{Size: 10}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []uint32
-		for _, h := range r.Gatherings {
-			out = append(out, h.Value.(*mm.MatchmakeSession).ID)
-		}
-		return out
-	}
-	if got := browse(a); !slices.Equal(got, []uint32{as.GID}) {
+	if got := browseIDs(t, a, crit); !slices.Equal(got, []uint32{as.GID}) {
 		t.Errorf("a browses %v, want only its own", got)
 	}
 	// Selection method 0 lists in random order.
-	if got := browse(c); len(got) != 2 || !slices.Contains(got, bs.GID) || !slices.Contains(got, as.GID) {
+	if got := browseIDs(t, c, crit); len(got) != 2 || !slices.Contains(got, bs.GID) || !slices.Contains(got, as.GID) {
 		t.Errorf("c browses %v", got)
 	}
 	if _, err := a.mx.JoinMatchmakeSession(cx, &matchmakeextension.JoinMatchmakeSessionRequest{GID: bs.GID}); resultOf(err) != rmc.ResultRendezVousParticipantInBlackList {
@@ -92,7 +80,7 @@ func TestBlockLists(t *testing.T) {
 	if r, _ := a.mx.GetMyBlockList(cx, &matchmakeextension.GetMyBlockListRequest{}); len(r.PIDs) != 0 {
 		t.Errorf("after clear = %v", r.PIDs)
 	}
-	if got := browse(a); len(got) != 2 {
+	if got := browseIDs(t, a, crit); len(got) != 2 {
 		t.Errorf("a browses %v after clearing", got)
 	}
 	if _, err := c.mx.ReportViolation(cx, &matchmakeextension.ReportViolationRequest{PID: 1002, Username: "1002", ViolationCode: 3}); err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/rmc"
-	"github.com/nexproxy/nexproxy/rmc/protocols/common"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
 	"github.com/nexproxy/nexproxy/rmc/typed"
@@ -38,18 +37,10 @@ func TestFriendsOnlySessions(t *testing.T) {
 
 	crit := mm.MatchmakeSessionSearchCriteria{}
 	crit.SetDefaults()
-	browse := func(x *console) int {
-		t.Helper()
-		r, err := x.mx.BrowseMatchmakeSession(cx, &matchmakeextension.BrowseMatchmakeSessionRequest{SearchCriteria: crit, Range: common.ResultRange{Size: 10}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(r.Gatherings)
-	}
-	if n := browse(c); n != 0 {
+	if n := len(browseIDs(t, c, crit)); n != 0 {
 		t.Fatalf("stranger browses %d", n)
 	}
-	if n := browse(b); n != 1 {
+	if n := len(browseIDs(t, b, crit)); n != 1 {
 		t.Fatalf("friend browses %d", n)
 	}
 	ps, err := c.mx.GetPlayingSession(cx, &matchmakeextension.GetPlayingSessionRequest{PIDs: []uint64{1001}})

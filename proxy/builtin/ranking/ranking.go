@@ -451,8 +451,8 @@ func window(all []store.RankedScore, mode uint8, p ranking.RankingOrderParam, pi
 	return all[min(off, len(all)):min(off+n, len(all))]
 }
 
-// rank answers one GetRanking-shaped request over the whole category
-// (users nil) or over the listed users' entries.
+// rank answers one GetRanking-shaped request over the whole category or,
+// in the friend modes, over pid's circle ranked among themselves.
 func (s *Server) rank(ctx context.Context, c *rpc.Call, mode uint8, cat uint32, p ranking.RankingOrderParam, uid, pid uint64) (*ranking.RankingResult, error) {
 	if pid == 0 {
 		pid = c.Session.PID()
@@ -472,7 +472,14 @@ func (s *Server) rank(ctx context.Context, c *rpc.Call, mode uint8, cat uint32, 
 		if circle == nil {
 			mode = ModeSelf
 		} else {
-			return s.rankUsers(ctx, c, circle, nil, mode, cat, p, uid, pid)
+			// As legacy.go's friendScores: the order and mode are
+			// checked above, and the ByList bound (maxListedUsers) is
+			// no limit on a player's friends.
+			all, err := s.usersRanked(ctx, cat, o, circle, nil)
+			if err != nil {
+				return nil, s.fail(c, "get ranking", err)
+			}
+			return s.result(ctx, c, window(all, mode, p, pid, uid), uint32(len(all)))
 		}
 	}
 	var entries []store.RankedScore

@@ -522,6 +522,30 @@ func TestFriendModes(t *testing.T) {
 	}
 }
 
+// TestFriendModesManyFriends: a caller with more friends than one
+// ByList call may name (its circle over maxListedUsers) still gets its
+// friend ranking, not InvalidArgument.
+func TestFriendModesManyFriends(t *testing.T) {
+	friends := []uint64{1070, 1002, 1010}
+	for pid := uint64(5001); len(friends) < 1000; pid++ {
+		friends = append(friends, pid) // no entry in the category
+	}
+	host := servicetest.Host(t)
+	host.Friends = fakeFriends{1040: friends}
+	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu", TOML: baseTOML}, host)
+	c := srv.Login(t, "1001:pw1")
+	p := player{pid: 1001, cl: ranking.NewClient(c.Secure, c.Settings)}
+	for _, mode := range []uint8{rk.ModeFriends, rk.ModeFriendsAround} {
+		r, err := getRanking(t, p, mode, 9999, order(1, 0, 10), 0, 1040)
+		if err != nil {
+			t.Fatalf("mode %d with %d friends: %v", mode, len(friends), err)
+		}
+		if pids, ranks := pidsRanks(r); !slices.Equal(pids, []uint64{1002, 1010, 1040, 1070}) || !slices.Equal(ranks, []uint32{1, 2, 3, 4}) || r.Total != 4 {
+			t.Fatalf("mode %d with %d friends: %v %v total %d", mode, len(friends), pids, ranks, r.Total)
+		}
+	}
+}
+
 // TestMalformed: truncated and garbage bodies answer an error, never
 // crash, and the connection keeps working.
 func TestMalformed(t *testing.T) {

@@ -161,7 +161,7 @@ func (s *server) RequestConnectionData(ctx context.Context, c *rpc.Call, req *se
 	if err := onSecure(c); err != nil {
 		return nil, err
 	}
-	st, urls, err := s.lookup(ctx, c, req.PID, req.CID, false)
+	st, urls, err := s.lookup(ctx, c, req.PID, req.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +185,7 @@ func (s *server) RequestUrls(ctx context.Context, c *rpc.Call, req *secureconnec
 	}
 	st, urls, err := s.lookupByRVCID(ctx, c, req.CID)
 	if err == nil && st == nil {
-		st, urls, err = s.lookup(ctx, c, req.PID, req.CID, true)
+		st, urls, err = s.lookupByPID(ctx, c, req.PID)
 	}
 	if err != nil {
 		return nil, err
@@ -414,19 +414,25 @@ func (s *server) forget(pid uint64, owner store.Owner) {
 	}
 }
 
-// lookup returns the stations of pid when cid is its connection's (any
-// connection when anyCID: cid 0 or no longer any console's); nil when
-// there is none.
-func (s *server) lookup(ctx context.Context, c *rpc.Call, pid uint64, cid uint32, anyCID bool) (*store.Station, []rmc.StationURL, error) {
+// lookup returns the stations of pid when cid is its connection's; nil
+// when there is none (or another connection's).
+func (s *server) lookup(ctx context.Context, c *rpc.Call, pid uint64, cid uint32) (*store.Station, []rmc.StationURL, error) {
+	st, urls, err := s.lookupByPID(ctx, c, pid)
+	if err != nil || st == nil || st.Owner.RVCID != cid {
+		return nil, nil, err
+	}
+	return st, urls, nil
+}
+
+// lookupByPID returns the stations of pid, whatever its connection; nil
+// when there is none.
+func (s *server) lookupByPID(ctx context.Context, c *rpc.Call, pid uint64) (*store.Station, []rmc.StationURL, error) {
 	st, err := s.stations.Get(ctx, s.env.Game.Name, pid)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, nil
 	}
 	if err != nil {
 		return nil, nil, s.failed(c, "look up station", err)
-	}
-	if st.Owner.RVCID != cid && !anyCID {
-		return nil, nil, nil // another connection's
 	}
 	return stationURLs(st)
 }
@@ -471,7 +477,7 @@ func (s *server) own(ctx context.Context, c *rpc.Call) (uint32, []rmc.StationURL
 	if !ok {
 		return 0, nil, nil
 	}
-	st, urls, err := s.lookup(ctx, c, c.Session.PID(), cid, false)
+	st, urls, err := s.lookup(ctx, c, c.Session.PID(), cid)
 	if err != nil || st == nil || st.Owner.Instance != s.instance {
 		return 0, nil, err
 	}

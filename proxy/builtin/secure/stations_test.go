@@ -51,7 +51,7 @@ func TestReplaceURLByAddress(t *testing.T) {
 }
 
 // TestRequestUrlsStaleCID: RequestUrls finds the console by its
-// connection id and, when that id is no longer live (the console
+// connection id (whatever the PID, even 0 or another's) and, when that id is no longer live (the console
 // reconnected since the asker learnt it), by its PID, as Pretendo does:
 // the asker gets the console's current stations.
 func TestRequestUrlsStaleCID(t *testing.T) {
@@ -80,6 +80,14 @@ func TestRequestUrlsStaleCID(t *testing.T) {
 	got, err := sec.RequestUrls(ctx, &secureconnection.RequestUrlsRequest{CID: again.ConnectionID, PID: 1001})
 	if err != nil || !got.Result || len(got.URLs) != 2 {
 		t.Fatalf("RequestUrls(cid %d): %+v, %v", again.ConnectionID, got, err)
+	}
+	// The PID unknown (0) or another's (4242): the live connection id
+	// alone finds 1001's stations.
+	for _, pid := range []uint64{0, 4242} {
+		got, err := sec.RequestUrls(ctx, &secureconnection.RequestUrlsRequest{CID: again.ConnectionID, PID: pid})
+		if err != nil || !got.Result || len(got.URLs) != 2 || got.URLs[1].String() != again.PublicStation.String() {
+			t.Fatalf("RequestUrls(cid %d, pid %d): %+v, %v (want the stations of 1001)", again.ConnectionID, pid, got, err)
+		}
 	}
 	// Neither known: false, no stations.
 	got, err = sec.RequestUrls(ctx, &secureconnection.RequestUrlsRequest{CID: 999999, PID: 4242})

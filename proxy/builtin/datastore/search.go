@@ -498,14 +498,14 @@ func (s *server) PerpetuateObject(ctx context.Context, c *rpc.Call, req *ds.Perp
 	if o.Owner != c.Session.PID() {
 		return nil, fail(rmc.ResultDataStorePermissionDenied)
 	}
-	prev, err := s.meta.Perpetuate(ctx, s.game, o.Owner, req.PersistenceSlotID, o.DataID, req.DeleteLastObject)
+	prev, err := s.meta.Perpetuate(ctx, s.game, o.Owner, req.PersistenceSlotID, o.DataID, req.DeleteLastObject, s.now())
 	if err != nil {
 		return nil, storeErr(err)
 	}
 	if _, err := s.meta.Update(ctx, s.game, o.DataID, func(x *store.DataObject) error { x.Expires = forever; return nil }); err != nil {
 		return nil, storeErr(err)
 	}
-	s.vacated(ctx, prev, req.DeleteLastObject)
+	s.vacated(ctx, prev)
 	return &ds.PerpetuateObjectResponse{}, nil
 }
 
@@ -516,13 +516,13 @@ func (s *server) UnperpetuateObject(ctx context.Context, c *rpc.Call, req *ds.Un
 		return nil, fail(rmc.ResultDataStoreInvalidArgument)
 	}
 	pid := c.Session.PID()
-	prev, err := s.meta.Perpetuate(ctx, s.game, pid, req.PersistenceSlotID, 0, req.DeleteLastObject)
+	prev, err := s.meta.Perpetuate(ctx, s.game, pid, req.PersistenceSlotID, 0, req.DeleteLastObject, s.now())
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	if prev == 0 {
+	if prev.DataID == 0 {
 		return nil, fail(rmc.ResultDataStoreNotFound)
 	}
-	s.vacated(ctx, prev, req.DeleteLastObject)
+	s.vacated(ctx, prev)
 	return &ds.UnperpetuateObjectResponse{}, nil
 }

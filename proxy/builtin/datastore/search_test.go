@@ -7,34 +7,7 @@ import (
 	"testing"
 
 	"github.com/nexproxy/nexproxy/internal/servicetest"
-	"github.com/nexproxy/nexproxy/rmc"
-	ds "github.com/nexproxy/nexproxy/rmc/protocols/datastore"
 )
-
-// TestSearchFriendRecipients: an object for recipients who are also
-// friends (permission 4) is found by a listed recipient only when the
-// recipient is the owner's friend, as GetMeta lets it read the object.
-func TestSearchFriendRecipients(t *testing.T) {
-	a, b, c := friendsAndStranger(t)
-	ctx := context.Background()
-	fromFriend := upload(t, b, postParam(0, 4, 1001), []byte("b to a, friend"))
-	fromStranger := upload(t, c, postParam(0, 4, 1001), []byte("c to a, stranger"))
-	_, err := a.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(fromStranger, 0)})
-	wantResult(t, "stranger's object for friend recipients", err, rmc.ResultDataStorePermissionDenied)
-	for _, target := range []uint8{7, 8} {
-		r, err := a.c.SearchObject(ctx, &ds.SearchObjectRequest{Param: searchParam(target)})
-		if err != nil {
-			t.Fatalf("target %d: %v", target, err)
-		}
-		var got []uint64
-		for _, m := range r.Result.Result {
-			got = append(got, m.DataID)
-		}
-		if !slices.Equal(got, []uint64{fromFriend}) {
-			t.Errorf("target %d: got %v, want only %d (not the stranger's %d)", target, got, fromFriend, fromStranger)
-		}
-	}
-}
 
 // lookupCounter is dsFriends counting its lookups.
 type lookupCounter struct {
@@ -58,7 +31,6 @@ func TestSearchLooksFriendsUpOnce(t *testing.T) {
 		host.Friends = friends
 		return servicetest.Start(t, servicetest.Game{}, host)
 	})
-	ctx := context.Background()
 	forA := upload(t, b, postParam(0, 4, 1001), []byte("b to a, friend"))
 	public := upload(t, b, postParam(0, 0), []byte("b public"))
 	for _, tc := range []struct {
@@ -75,14 +47,7 @@ func TestSearchLooksFriendsUpOnce(t *testing.T) {
 		p := searchParam(tc.target)
 		p.OwnerType = tc.ownerType
 		before := friends.lookups.Load()
-		r, err := a.c.SearchObject(ctx, &ds.SearchObjectRequest{Param: p})
-		if err != nil {
-			t.Fatalf("target %d owner_type %d: %v", tc.target, tc.ownerType, err)
-		}
-		var got []uint64
-		for _, m := range r.Result.Result {
-			got = append(got, m.DataID)
-		}
+		got, _ := searchIDs(t, a, p)
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("target %d owner_type %d: got %v, want %v", tc.target, tc.ownerType, got, tc.want)
 		}

@@ -328,13 +328,15 @@ type DataStore interface {
 	Update(ctx context.Context, game string, id uint64, fn func(o *DataObject) error) (DataObject, error)
 	// Publish marks a pending object published; when it has a persistence
 	// slot, the slot's previous object is deleted (DeleteLastObject) or
-	// detached. A published object fails with ErrExists, others with
-	// ErrNotFound.
+	// detached, and a detached object expires its Period days after now.
+	// It returns that previous object as stored now (DataID 0: none). A
+	// published object fails with ErrExists, others with ErrNotFound.
 	Publish(ctx context.Context, game string, id uint64, now time.Time) (DataObject, error)
 	// Perpetuate points owner's slot at id (a published object of owner,
-	// else ErrNotFound), deleting or detaching the slot's previous object;
-	// id 0 empties the slot. It returns the previous object's id (0: none).
-	Perpetuate(ctx context.Context, game string, owner uint64, slot uint16, id uint64, deleteLast bool) (uint64, error)
+	// else ErrNotFound), deleting (deleteLast) or detaching the slot's
+	// previous object as Publish does; id 0 empties the slot. It returns
+	// the previous object as stored now (DataID 0: none).
+	Perpetuate(ctx context.Context, game string, owner uint64, slot uint16, id uint64, deleteLast bool, now time.Time) (DataObject, error)
 	// Rate adds value to slot's total for pid. With replace, a user's
 	// earlier rating is taken back first (the count does not grow). A lock
 	// from the user's previous rating that has not expired at now fails

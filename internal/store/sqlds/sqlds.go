@@ -440,28 +440,34 @@ func (s *Store) Update(ctx context.Context, game string, id uint64, fn func(o *s
 }
 
 // vacate frees owner's slot for id: the published object there (other
-// than id) is deleted or detached. It returns that object's id.
-func (s *Store) vacate(ctx context.Context, c Conn, game string, owner uint64, slot uint16, id uint64, deleteLast bool) (uint64, error) {
-	var prev int64
-	err := c.QueryRow(ctx, s.q(`SELECT data_id FROM datastore_objects WHERE game = ? AND owner = ? AND persistence_slot = ? AND status = 1 AND data_id <> ?`+s.b.ForUpdate),
-		game, int64(owner), int64(slot), int64(id)).Scan(&prev)
+// than id) is deleted (deleteLast) or detached, and a detached object
+// expires its period after now (only objects in a slot never expire). It
+// returns that object as stored now (DataID 0: none).
+func (s *Store) vacate(ctx context.Context, c Conn, game string, owner uint64, slot uint16, id uint64, deleteLast bool, now time.Time) (store.DataObject, error) {
+	var prev, period int64
+	err := c.QueryRow(ctx, s.q(`SELECT data_id, period FROM datastore_objects WHERE game = ? AND owner = ? AND persistence_slot = ? AND status = 1 AND data_id <> ?`+s.b.ForUpdate),
+		game, int64(owner), int64(slot), int64(id)).Scan(&prev, &period)
 	if s.b.NoRows(err) {
-		return 0, nil
+		return store.DataObject{}, nil
 	}
 	if err != nil {
-		return 0, err
+		return store.DataObject{}, err
 	}
-	status := "status"
 	if deleteLast {
-		status = "2"
+		_, err = c.Exec(ctx, s.q(`UPDATE datastore_objects SET persistence_slot = 65535, status = 2 WHERE game = ? AND data_id = ?`), game, prev)
+	} else {
+		expires := now.Add(time.Duration(period) * 24 * time.Hour)
+		_, err = c.Exec(ctx, s.q(`UPDATE datastore_objects SET persistence_slot = 65535, expires_ms = ? WHERE game = ? AND data_id = ?`), ms(expires), game, prev)
 	}
-	_, err = c.Exec(ctx, s.q(`UPDATE datastore_objects SET persistence_slot = 65535, status = `+status+` WHERE game = ? AND data_id = ?`), game, prev)
-	return uint64(prev), err
+	if err != nil {
+		return store.DataObject{}, err
+	}
+	return s.get(ctx, c, game, uint64(prev), false)
 }
 
 // Publish implements store.DataStore.
 func (s *Store) Publish(ctx context.Context, game string, id uint64, now time.Time) (store.DataObject, error) {
-	var out store.DataObject
+	var prev store.DataObject
 	err := s.b.Write(ctx, func(ctx context.Context, c Conn) error {
 		o, err := s.get(ctx, c, game, id, true)
 		if err != nil {
@@ -473,24 +479,21 @@ func (s *Store) Publish(ctx context.Context, game string, id uint64, now time.Ti
 		case store.DataDeleted:
 			return store.ErrNotFound
 		}
+		prev = store.DataObject{} // a retried transaction starts over
 		if o.PersistenceSlot != store.NoPersistenceSlot {
-			if _, err := s.vacate(ctx, c, game, o.Owner, o.PersistenceSlot, id, o.DeleteLastObject); err != nil {
+			if prev, err = s.vacate(ctx, c, game, o.Owner, o.PersistenceSlot, id, o.DeleteLastObject, now); err != nil {
 				return err
 			}
 		}
-		if _, err := c.Exec(ctx, s.q(`UPDATE datastore_objects SET status = 1, updated_ms = ? WHERE game = ? AND data_id = ?`), ms(now), game, int64(id)); err != nil {
-			return err
-		}
-		o.Status, o.Updated = store.DataPublished, time.UnixMilli(ms(now)).UTC()
-		out = o
-		return nil
+		_, err = c.Exec(ctx, s.q(`UPDATE datastore_objects SET status = 1, updated_ms = ? WHERE game = ? AND data_id = ?`), ms(now), game, int64(id))
+		return err
 	})
-	return out, s.errf(err, "publish %d", id)
+	return prev, s.errf(err, "publish %d", id)
 }
 
 // Perpetuate implements store.DataStore.
-func (s *Store) Perpetuate(ctx context.Context, game string, owner uint64, slot uint16, id uint64, deleteLast bool) (uint64, error) {
-	var prev uint64
+func (s *Store) Perpetuate(ctx context.Context, game string, owner uint64, slot uint16, id uint64, deleteLast bool, now time.Time) (store.DataObject, error) {
+	var prev store.DataObject
 	err := s.b.Write(ctx, func(ctx context.Context, c Conn) error {
 		if id != 0 {
 			o, err := s.get(ctx, c, game, id, true)
@@ -507,7 +510,7 @@ func (s *Store) Perpetuate(ctx context.Context, game string, owner uint64, slot 
 				}
 			}
 		}
-		p, err := s.vacate(ctx, c, game, owner, slot, id, deleteLast)
+		p, err := s.vacate(ctx, c, game, owner, slot, id, deleteLast, now)
 		if err != nil {
 			return err
 		}

@@ -34,6 +34,10 @@ func SampleDataObject(game string, id, owner uint64, now time.Time) store.DataOb
 	}
 }
 
+// forever stands for the expiry the DataStore service gives objects in a
+// persistence slot.
+var forever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
 // TestDataStore checks the store.DataStore contract.
 func TestDataStore(t *testing.T, newStore func(t *testing.T) store.DataStore) {
 	ctx := context.Background()
@@ -113,49 +117,79 @@ func TestDataStore(t *testing.T, newStore func(t *testing.T) store.DataStore) {
 
 	t.Run("PublishAndSlots", func(t *testing.T) {
 		s := newStore(t)
-		mk := func(id uint64, slot uint16, del bool) {
+		// A detached object expires its period (90 days) after the time
+		// of the call that detached it.
+		expiresFrom := func(id uint64, at time.Time) {
+			t.Helper()
+			got, _ := s.Get(ctx, "g", id)
+			if want := at.Add(90 * 24 * time.Hour); !got.Expires.Equal(want) {
+				t.Errorf("detached object %d expires %v, want %v", id, got.Expires, want)
+			}
+		}
+		mk := func(id uint64, slot uint16, del bool, at time.Time) store.DataObject {
+			t.Helper()
 			o := SampleDataObject("g", id, 1001, now)
-			o.PersistenceSlot, o.DeleteLastObject = slot, del
+			o.PersistenceSlot, o.DeleteLastObject, o.Expires = slot, del, forever
 			if err := s.Create(ctx, o); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Publish(ctx, "g", id, now); err != nil {
+			prev, err := s.Publish(ctx, "g", id, at)
+			if err != nil {
 				t.Fatalf("publish %d: %v", id, err)
 			}
+			return prev
 		}
-		mk(1, 5, false)
+		if prev := mk(1, 5, false, now); prev.DataID != 0 {
+			t.Errorf("first publish into slot 5 vacated %d", prev.DataID)
+		}
 		if got, err := s.GetBySlot(ctx, "g", 1001, 5); err != nil || got.DataID != 1 {
 			t.Fatalf("slot 5 = %d, %v", got.DataID, err)
 		}
 		if _, err := s.Publish(ctx, "g", 1, now); !errors.Is(err, store.ErrExists) {
 			t.Errorf("second publish: %v", err)
 		}
-		mk(2, 5, false) // detaches 1
+		later := now.Add(time.Hour)
+		prev := mk(2, 5, false, later) // detaches 1
 		if got, _ := s.Get(ctx, "g", 1); got.Status != store.DataPublished || got.PersistenceSlot != store.NoPersistenceSlot {
 			t.Errorf("detached object: %+v", got)
 		}
-		mk(3, 5, true) // deletes 2
+		if got, _ := s.Get(ctx, "g", 1); !reflect.DeepEqual(prev, got) {
+			t.Errorf("publish returned %+v, want the detached object %+v", prev, got)
+		}
+		expiresFrom(1, later)
+		prev = mk(3, 5, true, now) // deletes 2
 		if got, _ := s.Get(ctx, "g", 2); got.Status != store.DataDeleted {
 			t.Errorf("replaced object status %d", got.Status)
+		}
+		if prev.DataID != 2 || prev.Status != store.DataDeleted || prev.Version != 1 {
+			t.Errorf("publish returned %+v, want the deleted object 2", prev)
 		}
 		if got, _ := s.GetBySlot(ctx, "g", 1001, 5); got.DataID != 3 {
 			t.Errorf("slot 5 = %d", got.DataID)
 		}
-		prev, err := s.Perpetuate(ctx, "g", 1001, 5, 1, false)
-		if err != nil || prev != 3 {
-			t.Fatalf("perpetuate: %d, %v", prev, err)
+		later = now.Add(2 * time.Hour)
+		prev, err := s.Perpetuate(ctx, "g", 1001, 5, 1, false, later)
+		if err != nil || prev.DataID != 3 {
+			t.Fatalf("perpetuate: %d, %v", prev.DataID, err)
 		}
-		if _, err := s.Perpetuate(ctx, "g", 1002, 5, 1, false); !errors.Is(err, store.ErrNotFound) {
+		if prev.Status != store.DataPublished || prev.PersistenceSlot != store.NoPersistenceSlot {
+			t.Errorf("perpetuate returned %+v, want the detached object 3", prev)
+		}
+		expiresFrom(3, later)
+		if _, err := s.Perpetuate(ctx, "g", 1002, 5, 1, false, now); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("perpetuate someone else's: %v", err)
 		}
-		if prev, err := s.Perpetuate(ctx, "g", 1001, 5, 0, true); err != nil || prev != 1 {
-			t.Fatalf("unperpetuate: %d, %v", prev, err)
+		if prev, err := s.Perpetuate(ctx, "g", 1001, 5, 0, true, now); err != nil || prev.DataID != 1 || prev.Status != store.DataDeleted {
+			t.Fatalf("unperpetuate: %+v, %v", prev, err)
 		}
 		if _, err := s.GetBySlot(ctx, "g", 1001, 5); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("emptied slot: %v", err)
 		}
 		if got, _ := s.Get(ctx, "g", 1); got.Status != store.DataDeleted {
 			t.Errorf("unperpetuate with delete: status %d", got.Status)
+		}
+		if prev, err := s.Perpetuate(ctx, "g", 1001, 5, 0, false, now); err != nil || prev.DataID != 0 {
+			t.Errorf("unperpetuate an empty slot: %+v, %v", prev, err)
 		}
 	})
 

@@ -228,14 +228,7 @@ func TestSearchMinimalRatingFrequency(t *testing.T) {
 	} {
 		p := searchParam(1)
 		p.ResultOrderColumn, p.ResultOrder, p.MinimalRatingFrequency = tc.col, 1, uint32(tc.min)
-		r, err := a.c.SearchObject(ctx, &ds.SearchObjectRequest{Param: p})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []uint64
-		for _, m := range r.Result.Result {
-			got = append(got, m.DataID)
-		}
+		got, _ := searchIDs(t, a, p)
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("column %d, minimal frequency %d: %v, want %v", tc.col, tc.min, got, tc.want)
 		}

@@ -10,13 +10,6 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/config"
 )
 
-// writeKeyPair writes a self-signed certificate and its key as c.pem and
-// k.pem into dir.
-func writeKeyPair(t *testing.T, dir string) {
-	t.Helper()
-	testcert.New(t).Write(t, dir, "c.pem", "k.pem")
-}
-
 // loadWithDataStoreTLS loads a configuration file in dir whose game's
 // [games.datastore] names cert and key.
 func loadWithDataStoreTLS(t *testing.T, dir, cert, key string) (*config.Config, error) {
@@ -46,7 +39,7 @@ tls_key = "` + key + `"
 // problem of its own key, so that check reports it.
 func TestTLSPathsRelativeToConfig(t *testing.T) {
 	dir := t.TempDir()
-	writeKeyPair(t, dir)
+	testcert.New(t).Write(t, dir, "c.pem", "k.pem")
 	cfg, err := loadWithDataStoreTLS(t, dir, "c.pem", "k.pem")
 	if err != nil {
 		t.Fatalf("load: %v", err)

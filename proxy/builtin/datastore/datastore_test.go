@@ -442,6 +442,21 @@ func searchParam(target uint8) ds.DataStoreSearchParam {
 	return p
 }
 
+// searchIDs runs u's SearchObject with p and returns the data ids of the
+// page and the total count.
+func searchIDs(t *testing.T, u user, p ds.DataStoreSearchParam) ([]uint64, uint32) {
+	t.Helper()
+	r, err := u.c.SearchObject(context.Background(), &ds.SearchObjectRequest{Param: p})
+	if err != nil {
+		t.Fatalf("search target %d: %v", p.SearchTarget, err)
+	}
+	var ids []uint64
+	for _, m := range r.Result.Result {
+		ids = append(ids, m.DataID)
+	}
+	return ids, r.Result.TotalCount
+}
+
 // TestSearch checks filters and orders against a brute-force oracle over
 // the objects the test posted.
 func TestSearch(t *testing.T) {
@@ -502,10 +517,7 @@ func TestSearch(t *testing.T) {
 		if ck.mod != nil {
 			ck.mod(&p)
 		}
-		r, err := a.c.SearchObject(ctx, &ds.SearchObjectRequest{Param: p})
-		if err != nil {
-			t.Fatalf("%s: %v", ck.name, err)
-		}
+		got, gotTotal := searchIDs(t, a, p)
 		var want []uint64
 		var matched []obj
 		for _, o := range objs {
@@ -529,12 +541,8 @@ func TestSearch(t *testing.T) {
 		off, size := int(p.ResultRange.Offset), int(p.ResultRange.Size)
 		want = want[min(off, len(want)):]
 		want = want[:min(size, len(want))]
-		var got []uint64
-		for _, m := range r.Result.Result {
-			got = append(got, m.DataID)
-		}
-		if !slices.Equal(got, want) || int(r.Result.TotalCount) != total {
-			t.Errorf("%s:\n got %v (total %d)\nwant %v (total %d)", ck.name, got, r.Result.TotalCount, want, total)
+		if !slices.Equal(got, want) || int(gotTotal) != total {
+			t.Errorf("%s:\n got %v (total %d)\nwant %v (total %d)", ck.name, got, gotTotal, want, total)
 		}
 	}
 	p := searchParam(1)
@@ -816,29 +824,34 @@ func friendsAndStranger(t *testing.T) (a, b, c user) {
 
 // TestSearchSharedWithMe: target 6 finds friends' friend-only objects,
 // 7 objects addressed to the caller, 8 the union of both; nothing of a
-// stranger's or addressed to someone else leaks in.
+// stranger's or addressed to someone else leaks in. An object for
+// recipients who are also friends (permission 4) is found by a listed
+// recipient only when the recipient is the owner's friend, as GetMeta lets
+// it read the object; the total still counts the one left out.
 func TestSearchSharedWithMe(t *testing.T) {
 	a, b, c := friendsAndStranger(t)
 	ctx := context.Background()
 	friendOnly := upload(t, b, postParam(0, 1), []byte("b friends"))
 	toA := upload(t, c, postParam(0, 2, 1001), []byte("c to a"))
+	fromFriend := upload(t, b, postParam(0, 4, 1001), []byte("b to a, friend"))
+	fromStranger := upload(t, c, postParam(0, 4, 1001), []byte("c to a, stranger"))
 	upload(t, c, postParam(0, 1), []byte("c friends"))          // stranger's friends-only
 	upload(t, b, postParam(0, 2, 1003), []byte("b to c"))       // addressed elsewhere
 	upload(t, a, postParam(0, 1), []byte("a own friends-only")) // own object
+	_, err := a.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(fromStranger, 0)})
+	wantResult(t, "stranger's object for friend recipients", err, rmc.ResultDataStorePermissionDenied)
 	for _, tc := range []struct {
 		target uint8
 		want   []uint64
-	}{{6, []uint64{friendOnly}}, {7, []uint64{toA}}, {8, []uint64{friendOnly, toA}}} {
-		r, err := a.c.SearchObject(ctx, &ds.SearchObjectRequest{Param: searchParam(tc.target)})
-		if err != nil {
-			t.Fatalf("target %d: %v", tc.target, err)
-		}
-		var got []uint64
-		for _, m := range r.Result.Result {
-			got = append(got, m.DataID)
-		}
-		if !slices.Equal(got, tc.want) || int(r.Result.TotalCount) != len(tc.want) {
-			t.Errorf("target %d: got %v (total %d), want %v", tc.target, got, r.Result.TotalCount, tc.want)
+		total  uint32
+	}{
+		{6, []uint64{friendOnly}, 1},
+		{7, []uint64{toA, fromFriend}, 3},             // and fromStranger, counted
+		{8, []uint64{friendOnly, toA, fromFriend}, 4}, // likewise
+	} {
+		got, total := searchIDs(t, a, searchParam(tc.target))
+		if !slices.Equal(got, tc.want) || total != tc.total {
+			t.Errorf("target %d: got %v (total %d), want %v (total %d), not the stranger's %d", tc.target, got, total, tc.want, tc.total, fromStranger)
 		}
 	}
 }
@@ -848,7 +861,6 @@ func TestSearchSharedWithMe(t *testing.T) {
 // owners listed.
 func TestSearchOwnerType(t *testing.T) {
 	a, b, c := friendsAndStranger(t)
-	ctx := context.Background()
 	ofA := upload(t, a, postParam(0, 0), []byte("a public"))
 	ofB := upload(t, b, postParam(0, 0), []byte("b public"))
 	ofC := upload(t, c, postParam(0, 0), []byte("c public"))
@@ -866,14 +878,7 @@ func TestSearchOwnerType(t *testing.T) {
 	} {
 		p := searchParam(1)
 		p.OwnerType, p.OwnerIDs = tc.ownerType, tc.owners
-		r, err := a.c.SearchObject(ctx, &ds.SearchObjectRequest{Param: p})
-		if err != nil {
-			t.Fatalf("owner_type %d %v: %v", tc.ownerType, tc.owners, err)
-		}
-		var got []uint64
-		for _, m := range r.Result.Result {
-			got = append(got, m.DataID)
-		}
+		got, _ := searchIDs(t, a, p)
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("owner_type %d %v: got %v, want %v", tc.ownerType, tc.owners, got, tc.want)
 		}

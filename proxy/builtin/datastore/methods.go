@@ -102,69 +102,19 @@ func (s *server) complete(ctx context.Context, c *rpc.Call, id uint64, success b
 	if info.Size != int64(o.Size) {
 		return rpc.Failf(rmc.ResultDataStoreUnknown, errors.New("uploaded size differs from the declared one"))
 	}
-	// The slot's previous object, whose content goes when publishing
-	// deletes it (delete_last_object) and which expires again when it is
-	// only detached.
-	var prev store.DataObject
-	if o.PersistenceSlot != noSlot {
-		prev, _ = s.meta.GetBySlot(ctx, s.game, o.Owner, o.PersistenceSlot)
-	}
 	if err := s.publish(ctx, &o); err != nil {
 		return err
-	}
-	switch {
-	case prev.DataID == 0:
-	case o.DeleteLastObject:
-		if err := s.objects.Delete(ctx, objectKey(s.game, prev.DataID, prev.Version)); err != nil {
-			s.log.Warn("datastore: remove replaced content", zap.Uint64("data_id", prev.DataID), zap.Error(err))
-		}
-	default:
-		s.detached(ctx, prev.DataID)
 	}
 	s.logCall(c, "datastore: published", zap.Uint64("data_id", id))
 	return nil
 }
 
-// detached makes an object that left its persistence slot without being
-// deleted expire again: its period from now, as UnperpetuateObject does
-// (only objects in a slot never expire). A failure only leaves the object
-// without expiry, so it is logged.
-func (s *server) detached(ctx context.Context, id uint64) {
-	now := s.now().UTC()
-	_, err := s.meta.Update(ctx, s.game, id, func(x *store.DataObject) error {
-		if x.Status == store.DataPublished && x.PersistenceSlot == noSlot && !x.Expires.Before(forever) {
-			x.Expires = now.Add(time.Duration(x.Period) * 24 * time.Hour)
-		}
-		return nil
-	})
-	if err != nil {
-		s.log.Warn("datastore: expiry of a detached object", zap.Uint64("data_id", id), zap.Error(err))
-	}
-}
-
-// vacated finishes what the store began when Perpetuate took prev (0:
-// none) out of its slot: its content goes when the store deleted it
-// (deleted), else it expires again.
-func (s *server) vacated(ctx context.Context, prev uint64, deleted bool) {
-	switch {
-	case prev == 0:
-	case deleted:
-		s.removeContent(ctx, prev)
-	default:
-		s.detached(ctx, prev)
-	}
-}
-
-// removeContent removes the content of an object the store deleted while
-// vacating its persistence slot. A failure only leaves the blob behind,
-// so it is logged.
-func (s *server) removeContent(ctx context.Context, id uint64) {
-	o, err := s.meta.Get(ctx, s.game, id)
-	if err == nil {
-		err = s.objects.Delete(ctx, objectKey(s.game, id, o.Version))
-	}
-	if err != nil {
-		s.log.Warn("datastore: remove replaced content", zap.Uint64("data_id", id), zap.Error(err))
+// vacated finishes what the store began when it took prev (DataID 0:
+// none) out of its persistence slot: the content of a prev it deleted
+// goes (a detached prev already expires again, set by the store).
+func (s *server) vacated(ctx context.Context, prev store.DataObject) {
+	if prev.DataID != 0 && prev.Status == store.DataDeleted {
+		s.removeContent(ctx, prev.DataID, prev.Version)
 	}
 }
 
@@ -176,13 +126,20 @@ func (s *server) remove(ctx context.Context, o *store.DataObject) error {
 	}); err != nil {
 		return storeErr(err)
 	}
-	key := objectKey(s.game, o.DataID, o.Version)
+	s.removeContent(ctx, o.DataID, o.Version)
+	return nil
+}
+
+// removeContent removes the content of a deleted object, after the commit
+// of the transactional batch that is running (a rolled-back batch must
+// keep its blobs). A failure only leaves the blob behind, so it is logged.
+func (s *server) removeContent(ctx context.Context, id uint64, version uint32) {
+	key := objectKey(s.game, id, version)
 	s.afterCommit(func() {
 		if err := s.objects.Delete(context.WithoutCancel(ctx), key); err != nil {
-			s.log.Warn("datastore: remove content", zap.Uint64("data_id", o.DataID), zap.Error(err))
+			s.log.Warn("datastore: remove content", zap.Uint64("data_id", id), zap.Error(err))
 		}
 	})
-	return nil
 }
 
 // afterCommit runs fn now, or after the commit of the transactional batch
@@ -241,14 +198,16 @@ func (s *server) batch(ctx context.Context, c *rpc.Call, transactional bool, n i
 
 // publish publishes a pending object and, with flag 0x8, records a
 // new-arrival notification for each of its recipients, in one
-// transaction.
+// transaction. The object's persistence slot, if any, is vacated for it
+// (the content of a previous object deleted there goes).
 func (s *server) publish(ctx context.Context, o *store.DataObject) error {
 	var to []uint64
 	if o.Flag&flagNotifyOnPost != 0 {
 		to = s.recipients(ctx, o)
 	}
-	err := s.meta.Atomic(ctx, func(ctx context.Context, tx store.DataStore) error {
-		if _, err := tx.Publish(ctx, s.game, o.DataID, s.now()); err != nil {
+	var prev store.DataObject
+	err := s.meta.Atomic(ctx, func(ctx context.Context, tx store.DataStore) (err error) {
+		if prev, err = tx.Publish(ctx, s.game, o.DataID, s.now()); err != nil {
 			return err
 		}
 		return tx.Notify(ctx, s.game, o.DataID, to)
@@ -256,6 +215,7 @@ func (s *server) publish(ctx context.Context, o *store.DataObject) error {
 	if err != nil {
 		return storeErr(err)
 	}
+	s.vacated(ctx, prev)
 	if len(to) > 0 {
 		s.afterCommit(func() { s.touchNotifiers(context.WithoutCancel(ctx), to) })
 	}

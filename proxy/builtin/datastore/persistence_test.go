@@ -71,3 +71,47 @@ func TestPerpetuateDeletesReplacedContent(t *testing.T) {
 		t.Errorf("content of the replaced object: GET answers %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestMetaPostVacatesSlot: a meta-only post (PostMetaBinary) into an
+// occupied slot vacates it as a completed upload does: the previous
+// object, detached, expires its period from then on; deleted
+// (delete_last_object), it loses its content.
+func TestMetaPostVacatesSlot(t *testing.T) {
+	_, a, b := setup(t, nil)
+	ctx := context.Background()
+	p := postParam(0, 0)
+	p.Period = 20
+	p.PersistenceInitParam = ds.DataStorePersistenceInitParam{PersistenceID: 7}
+	first := upload(t, a, p, []byte("first"))
+	if _, err := a.c.PostMetaBinary(ctx, &ds.PostMetaBinaryRequest{Param: p}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(first, 0)})
+	if err != nil {
+		t.Fatalf("detached %d: %v", first, err)
+	}
+	if d := time.Until(m.Info.ExpireTime.Time()); d < 20*24*time.Hour-time.Minute || d > 20*24*time.Hour+time.Minute {
+		t.Errorf("detached %d expires %v, in %v; want its period of 20 days", first, m.Info.ExpireTime, d)
+	}
+
+	p.PersistenceInitParam = ds.DataStorePersistenceInitParam{PersistenceID: 8}
+	second := upload(t, a, p, []byte("second"))
+	g, err := b.c.PrepareGetObject(ctx, &ds.PrepareGetObjectRequest{Param: getParam(second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.PersistenceInitParam.DeleteLastObject = true
+	if _, err := a.c.PostMetaBinary(ctx, &ds.PostMetaBinaryRequest{Param: p}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(second, 0)})
+	wantResult(t, "replaced object", err, rmc.ResultDataStoreNotFound)
+	resp, err := http.Get(g.Info.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("content of the replaced object: GET answers %d, want 404", resp.StatusCode)
+	}
+}

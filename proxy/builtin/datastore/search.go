@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/nexproxy/nexproxy/internal/store"
@@ -50,11 +49,10 @@ func restrictOwners(current, allowed []uint64) []uint64 {
 	return append(both, 0)
 }
 
-// query turns a SearchParam into a store query (services.md §7.11).
-func (s *server) query(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchParam) (store.DataQuery, error) {
-	pid := c.Session.PID()
+// query turns a SearchParam of pid's into a store query (services.md
+// §7.11); friends returns pid's friends.
+func (s *server) query(pid uint64, p *ds.DataStoreSearchParam, friends func() []uint64) (store.DataQuery, error) {
 	q := store.DataQuery{Game: s.game, Now: s.now()}
-	friends := func() []uint64 { return s.friendsOf(ctx, pid) }
 	others := []uint8{0} // others' objects under review stay hidden
 	switch p.SearchTarget {
 	case 1:
@@ -148,7 +146,18 @@ func (s *server) query(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchPa
 }
 
 func (s *server) search(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchParam) (ds.DataStoreSearchResult, error) {
-	q, err := s.query(ctx, c, p)
+	// The caller's friends, looked up (which may run a hook) once per
+	// search and only when needed.
+	pid := c.Session.PID()
+	var friendList []uint64
+	looked := false
+	friends := func() []uint64 {
+		if !looked {
+			friendList, looked = s.friendsOf(ctx, pid), true
+		}
+		return friendList
+	}
+	q, err := s.query(pid, p, friends)
 	if err != nil {
 		return ds.DataStoreSearchResult{}, err
 	}
@@ -167,8 +176,6 @@ func (s *server) search(ctx context.Context, c *rpc.Call, p *ds.DataStoreSearchP
 	// their recipients alone; those whose owner is not the caller's friend
 	// leave the page, which the caller could not read (GetMeta), and, as in
 	// Pretendo's DataStore, the total stays as counted.
-	pid := c.Session.PID()
-	friends := sync.OnceValue(func() []uint64 { return s.friendsOf(ctx, pid) })
 	for i := range objs {
 		o := &objs[i]
 		if o.Permission.Permission == 4 && o.Owner != pid && !slices.Contains(friends(), o.Owner) {
@@ -498,14 +505,14 @@ func (s *server) PerpetuateObject(ctx context.Context, c *rpc.Call, req *ds.Perp
 	if o.Owner != c.Session.PID() {
 		return nil, fail(rmc.ResultDataStorePermissionDenied)
 	}
-	prev, err := s.meta.Perpetuate(ctx, s.game, o.Owner, req.PersistenceSlotID, o.DataID, req.DeleteLastObject)
+	prev, err := s.meta.Perpetuate(ctx, s.game, o.Owner, req.PersistenceSlotID, o.DataID, req.DeleteLastObject, s.now())
 	if err != nil {
 		return nil, storeErr(err)
 	}
 	if _, err := s.meta.Update(ctx, s.game, o.DataID, func(x *store.DataObject) error { x.Expires = forever; return nil }); err != nil {
 		return nil, storeErr(err)
 	}
-	s.vacated(ctx, prev, req.DeleteLastObject)
+	s.vacated(ctx, prev)
 	return &ds.PerpetuateObjectResponse{}, nil
 }
 
@@ -516,13 +523,13 @@ func (s *server) UnperpetuateObject(ctx context.Context, c *rpc.Call, req *ds.Un
 		return nil, fail(rmc.ResultDataStoreInvalidArgument)
 	}
 	pid := c.Session.PID()
-	prev, err := s.meta.Perpetuate(ctx, s.game, pid, req.PersistenceSlotID, 0, req.DeleteLastObject)
+	prev, err := s.meta.Perpetuate(ctx, s.game, pid, req.PersistenceSlotID, 0, req.DeleteLastObject, s.now())
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	if prev == 0 {
+	if prev.DataID == 0 {
 		return nil, fail(rmc.ResultDataStoreNotFound)
 	}
-	s.vacated(ctx, prev, req.DeleteLastObject)
+	s.vacated(ctx, prev)
 	return &ds.UnperpetuateObjectResponse{}, nil
 }

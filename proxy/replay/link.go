@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/internal/redacted"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 	"github.com/nexproxy/nexproxy/rmc"
@@ -117,7 +118,7 @@ func (g *gameLink) serve(c *rpc.Call) (*rpc.Reply, error) {
 	case g.ix.redacted && sessionlog.SecretBodies(c.Protocol):
 		// ... and a placeholder for the whole of a body they could not
 		// inspect.
-		if k, err := g.ix.key(g.game, protocol, c.Protocol, method, c.Method, nil, sessionlog.Placeholder(len(req.Bytes))); err == nil {
+		if k, err := g.ix.key(g.game, protocol, c.Protocol, method, c.Method, nil, redacted.Placeholder(len(req.Bytes))); err == nil {
 			keys = append(keys, k)
 		}
 	}
@@ -135,7 +136,7 @@ func (g *gameLink) serve(c *rpc.Call) (*rpc.Reply, error) {
 		switch {
 		case params != nil:
 		case sessionlog.SecretBodies(c.Protocol):
-			p = sessionlog.Placeholder(len(req.Bytes))
+			p = redacted.Placeholder(len(req.Bytes))
 		default:
 			p = raw
 		}

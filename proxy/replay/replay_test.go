@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/nexproxy/nexproxy/internal/redacted"
 	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
@@ -301,12 +302,26 @@ func TestUndescribedBodies(t *testing.T) {
 // size, as it does for the redacted values of described calls.
 func TestRedactedUndescribedBodies(t *testing.T) {
 	rec := sessionlog.Record{Type: sessionlog.TypeCall, Dir: sessionlog.DirConsole, ProtocolID: 115, MethodID: 0x7e,
-		ParamsRaw: sessionlog.Placeholder(2), ResultRaw: sessionlog.Placeholder(3)}
+		ParamsRaw: redacted.Placeholder(2), ResultRaw: redacted.Placeholder(3)}
 	ix := load(t, Options{}, logText(t, "g", false, rec))
 	c := &rpc.Call{Protocol: 115, Method: 0x7e, Body: []byte{0x0a, 0x0b}}
 	r, err := ix.Answer("g", schema.Default(), 0, c)
 	if err != nil || r == nil || !bytes.Equal(r.Body, []byte{0, 0, 0}) {
 		t.Fatalf("answer %+v %v, want three zero bytes", r, err)
+	}
+}
+
+// TestRedactedBodyBound: a placeholder larger than any RMC message does
+// not make the replay allocate its size; the call is answered as
+// unmatched.
+func TestRedactedBodyBound(t *testing.T) {
+	rec := sessionlog.Record{Type: sessionlog.TypeCall, Dir: sessionlog.DirConsole, ProtocolID: 115, MethodID: 0x7e,
+		ParamsRaw: redacted.Placeholder(2), ResultRaw: redacted.Placeholder(redacted.MaxBytes + 1)}
+	ix := load(t, Options{}, logText(t, "g", false, rec))
+	c := &rpc.Call{Protocol: 115, Method: 0x7e, Body: []byte{0x0a, 0x0b}}
+	r, err := ix.Answer("g", schema.Default(), 0, c)
+	if err != nil || r == nil || r.Error != rmc.ResultCoreNotImplemented|rmc.ResultErrorBit {
+		t.Fatalf("answer %+v %v, want the unmatched error", r, err)
 	}
 }
 

@@ -439,18 +439,3 @@ func TestRedactionOfUndecodedSecretBodies(t *testing.T) {
 		}
 	}
 }
-
-// TestPlaceholderSize: the size of a placeholder reads back; other text
-// is no placeholder.
-func TestPlaceholderSize(t *testing.T) {
-	for _, n := range []int{0, 16, 1 << 20} {
-		if got, ok := PlaceholderSize(Placeholder(n)); !ok || got != n {
-			t.Errorf("PlaceholderSize(%q) = %d, %v", Placeholder(n), got, ok)
-		}
-	}
-	for _, s := range []string{"", "0a0b", "<redacted>", "<redacted x bytes>", "<redacted -1 bytes>", "<redacted 3 bytes"} {
-		if _, ok := PlaceholderSize(s); ok {
-			t.Errorf("PlaceholderSize(%q) reports a placeholder", s)
-		}
-	}
-}

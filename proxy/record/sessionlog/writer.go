@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nexproxy/nexproxy/internal/redacted"
 )
 
 // ErrClosed is returned by writes after Close.
@@ -336,7 +338,7 @@ func redactRecord(r Record) Record {
 	if SecretBodies(r.ProtocolID) {
 		for _, raw := range []*string{&r.ParamsRaw, &r.ResultRaw, &r.SentParamsRaw, &r.ReceivedResultRaw} {
 			if *raw != "" {
-				*raw = Placeholder(stringSize(*raw))
+				*raw = redacted.Placeholder(stringSize(*raw))
 			}
 		}
 	}

@@ -425,3 +425,37 @@ func TestGameOverride(t *testing.T) {
 		t.Error("the recorded game name still answers")
 	}
 }
+
+// TestRedactCall: what a log written without secrets holds for a call,
+// matched on and shown in the warning about an unmatched call: decoded
+// parameters with their secrets replaced, the placeholder of a whole
+// undecoded body in a protocol that carries secrets, and the hex of any
+// other undecoded body.
+func TestRedactCall(t *testing.T) {
+	cases := []struct {
+		protocol uint16
+		params   string
+		raw      string
+		size     int
+		want     redactedCall
+		text     string
+	}{
+		{110, `{"unique_id":5,"password":42}`, "", 0,
+			redactedCall{params: json.RawMessage(`{"unique_id":5,"password":"<redacted 2 bytes>"}`)}, `{"unique_id":5,"password":"<redacted 2 bytes>"}`},
+		{10, "", "0a0b0c", 3, redactedCall{raw: "<redacted 3 bytes>"}, "<redacted 3 bytes>"},
+		{0x7e, "", "0a0b0c", 3, redactedCall{raw: "0a0b0c"}, "0a0b0c"},
+	}
+	for _, c := range cases {
+		var params []byte
+		if c.params != "" {
+			params = []byte(c.params)
+		}
+		got := redactCall(c.protocol, params, c.raw, c.size)
+		if string(got.params) != string(c.want.params) || got.raw != c.want.raw {
+			t.Errorf("redactCall(%d, %s, %q) = {%s %q}, want {%s %q}", c.protocol, c.params, c.raw, got.params, got.raw, c.want.params, c.want.raw)
+		}
+		if got.text() != c.text {
+			t.Errorf("redactCall(%d, %s, %q).text() = %q, want %q", c.protocol, c.params, c.raw, got.text(), c.text)
+		}
+	}
+}

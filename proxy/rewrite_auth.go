@@ -220,8 +220,7 @@ func (a *authRewriter) rewrite(c *rpc.Call, req *schema.Value, body []byte) ([]b
 // ValidateAndRequestTicketWithParam has no result field on NEX 4 (its
 // refusals are RMC errors).
 func refused(m *schema.Method, body []byte, s rmc.Settings) bool {
-	resp := m.ResponseFor(s.NEXVersion)
-	if len(resp) == 0 || resp[0].Type.Kind != schema.KindResult {
+	if !m.ResponseOpensWithResult(s.NEXVersion) {
 		return false
 	}
 	r := rmc.NewReader(body, s)

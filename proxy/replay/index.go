@@ -16,6 +16,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/internal/redacted"
 	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 	"github.com/nexproxy/nexproxy/rmc"
 )
@@ -281,14 +282,10 @@ func (ix *Index) next(keys ...string) *response {
 	return nil
 }
 
-// maxRedactedBody bounds the zeros a redacted body comes back as: an RMC
-// message's largest size.
-const maxRedactedBody = 1 << 20
-
 // body decodes the hex of an undescribed response; a body a log redacted
 // comes back as zeros of its size.
 func (r *response) rawBody() ([]byte, error) {
-	if size, ok := sessionlog.PlaceholderSize(r.resultRaw); ok && size <= maxRedactedBody {
+	if size, ok := redacted.Size(r.resultRaw); ok && size <= redacted.MaxBytes {
 		return make([]byte, size), nil
 	}
 	b, err := hex.DecodeString(r.resultRaw)

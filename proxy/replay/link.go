@@ -2,11 +2,14 @@ package replay
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.uber.org/zap"
 
+	"github.com/nexproxy/nexproxy/internal/redacted"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 	"github.com/nexproxy/nexproxy/rmc"
@@ -107,17 +110,12 @@ func (g *gameLink) serve(c *rpc.Call) (*rpc.Reply, error) {
 	if err == nil {
 		keys = append(keys, k)
 	}
-	switch {
-	case g.ix.redacted && params != nil:
+	var safe redactedCall
+	if g.ix.redacted {
 		// Logs written without secrets hold placeholders where this
 		// call has the values.
-		if k, err := g.ix.key(g.game, protocol, c.Protocol, method, c.Method, sessionlog.RedactCallJSON(c.Protocol, params), raw); err == nil {
-			keys = append(keys, k)
-		}
-	case g.ix.redacted && sessionlog.SecretBodies(c.Protocol):
-		// ... and a placeholder for the whole of a body they could not
-		// inspect.
-		if k, err := g.ix.key(g.game, protocol, c.Protocol, method, c.Method, nil, sessionlog.Placeholder(len(req.Bytes))); err == nil {
+		safe = redactCall(c.Protocol, params, raw, len(req.Bytes))
+		if k, err := g.ix.key(g.game, protocol, c.Protocol, method, c.Method, safe.params, safe.raw); err == nil && !slices.Contains(keys, k) {
 			keys = append(keys, k)
 		}
 	}
@@ -131,14 +129,10 @@ func (g *gameLink) serve(c *rpc.Call) (*rpc.Reply, error) {
 	}
 	if r == nil {
 		// Secrets stay out of the process log whatever log.secrets says.
-		p := string(sessionlog.RedactCallJSON(c.Protocol, params))
-		switch {
-		case params != nil:
-		case sessionlog.SecretBodies(c.Protocol):
-			p = sessionlog.Placeholder(len(req.Bytes))
-		default:
-			p = raw
+		if !g.ix.redacted {
+			safe = redactCall(c.Protocol, params, raw, len(req.Bytes))
 		}
+		p := safe.text()
 		if len(p) > 512 {
 			p = p[:512] + "…"
 		}
@@ -162,6 +156,36 @@ func (g *gameLink) serve(c *rpc.Call) (*rpc.Reply, error) {
 	}
 	g.log.Debug("replay: answered", append(fields(), zap.String("recorded", r.where))...)
 	return &rpc.Reply{Body: body}, nil
+}
+
+// redactedCall is what a log written without secrets holds for a call:
+// the JSON of its parameters with the secrets replaced, or for a body
+// that did not decode its hex, or the placeholder of the whole body in a
+// protocol whose calls carry secrets (sessionlog.SecretBodies).
+type redactedCall struct {
+	params json.RawMessage
+	raw    string
+}
+
+// redactCall returns what a log written without secrets holds for a call
+// of protocol with the decoded params, or else the hex raw of its body
+// of size bytes.
+func redactCall(protocol uint16, params []byte, raw string, size int) redactedCall {
+	switch {
+	case params != nil:
+		return redactedCall{params: sessionlog.RedactCallJSON(protocol, params)}
+	case sessionlog.SecretBodies(protocol):
+		return redactedCall{raw: redacted.Placeholder(size)}
+	}
+	return redactedCall{raw: raw}
+}
+
+// text is the call as the process log shows it.
+func (r redactedCall) text() string {
+	if r.params != nil {
+		return string(r.params)
+	}
+	return r.raw
 }
 
 // body encodes a recorded success for the connection's settings.

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
+	"github.com/nexproxy/nexproxy/internal/redacted"
 )
 
 // matchAll is the matching text of a call whose rules ignore every
@@ -24,8 +24,8 @@ func canonical(params json.RawMessage, raw string, rules []*Rule) (string, error
 		}
 	}
 	if len(params) == 0 {
-		if isPlaceholder(raw) {
-			raw = redacted
+		if _, ok := redacted.Size(raw); ok {
+			raw = unsized
 		}
 		return "raw:" + raw, nil
 	}
@@ -77,23 +77,17 @@ func drop(v any, path []string) any {
 	return v
 }
 
-// redacted stands for every "<redacted N bytes>" placeholder: the size
+// unsized stands for every "<redacted N bytes>" placeholder: the size
 // of a secret says how its value was written (a number's digits), not
 // which request it was, and must not keep a call from matching.
-const redacted = "<redacted>"
+const unsized = "<redacted>"
 
-// isPlaceholder reports whether s is a "<redacted N bytes>" placeholder.
-func isPlaceholder(s string) bool {
-	_, ok := sessionlog.PlaceholderSize(s)
-	return ok
-}
-
-// unsize replaces the redaction placeholders in v with redacted.
+// unsize replaces the redaction placeholders in v with unsized.
 func unsize(v any) any {
 	switch t := v.(type) {
 	case string:
-		if isPlaceholder(t) {
-			return redacted
+		if _, ok := redacted.Size(t); ok {
+			return unsized
 		}
 	case map[string]any:
 		for k, e := range t {

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/nexproxy/nexproxy/internal/redacted"
 	"github.com/nexproxy/nexproxy/proxy/record/sessionlog"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
@@ -301,12 +302,26 @@ func TestUndescribedBodies(t *testing.T) {
 // size, as it does for the redacted values of described calls.
 func TestRedactedUndescribedBodies(t *testing.T) {
 	rec := sessionlog.Record{Type: sessionlog.TypeCall, Dir: sessionlog.DirConsole, ProtocolID: 115, MethodID: 0x7e,
-		ParamsRaw: sessionlog.Placeholder(2), ResultRaw: sessionlog.Placeholder(3)}
+		ParamsRaw: redacted.Placeholder(2), ResultRaw: redacted.Placeholder(3)}
 	ix := load(t, Options{}, logText(t, "g", false, rec))
 	c := &rpc.Call{Protocol: 115, Method: 0x7e, Body: []byte{0x0a, 0x0b}}
 	r, err := ix.Answer("g", schema.Default(), 0, c)
 	if err != nil || r == nil || !bytes.Equal(r.Body, []byte{0, 0, 0}) {
 		t.Fatalf("answer %+v %v, want three zero bytes", r, err)
+	}
+}
+
+// TestRedactedBodyBound: a placeholder larger than any RMC message does
+// not make the replay allocate its size; the call is answered as
+// unmatched.
+func TestRedactedBodyBound(t *testing.T) {
+	rec := sessionlog.Record{Type: sessionlog.TypeCall, Dir: sessionlog.DirConsole, ProtocolID: 115, MethodID: 0x7e,
+		ParamsRaw: redacted.Placeholder(2), ResultRaw: redacted.Placeholder(redacted.MaxBytes + 1)}
+	ix := load(t, Options{}, logText(t, "g", false, rec))
+	c := &rpc.Call{Protocol: 115, Method: 0x7e, Body: []byte{0x0a, 0x0b}}
+	r, err := ix.Answer("g", schema.Default(), 0, c)
+	if err != nil || r == nil || r.Error != rmc.ResultCoreNotImplemented|rmc.ResultErrorBit {
+		t.Fatalf("answer %+v %v, want the unmatched error", r, err)
 	}
 }
 
@@ -408,5 +423,39 @@ func TestGameOverride(t *testing.T) {
 	}
 	if r, _ := ix.Answer("recorded-as", schema.Default(), 0, request(t, 110, 1, acquire)); r.Success() {
 		t.Error("the recorded game name still answers")
+	}
+}
+
+// TestRedactCall: what a log written without secrets holds for a call,
+// matched on and shown in the warning about an unmatched call: decoded
+// parameters with their secrets replaced, the placeholder of a whole
+// undecoded body in a protocol that carries secrets, and the hex of any
+// other undecoded body.
+func TestRedactCall(t *testing.T) {
+	cases := []struct {
+		protocol uint16
+		params   string
+		raw      string
+		size     int
+		want     redactedCall
+		text     string
+	}{
+		{110, `{"unique_id":5,"password":42}`, "", 0,
+			redactedCall{params: json.RawMessage(`{"unique_id":5,"password":"<redacted 2 bytes>"}`)}, `{"unique_id":5,"password":"<redacted 2 bytes>"}`},
+		{10, "", "0a0b0c", 3, redactedCall{raw: "<redacted 3 bytes>"}, "<redacted 3 bytes>"},
+		{0x7e, "", "0a0b0c", 3, redactedCall{raw: "0a0b0c"}, "0a0b0c"},
+	}
+	for _, c := range cases {
+		var params []byte
+		if c.params != "" {
+			params = []byte(c.params)
+		}
+		got := redactCall(c.protocol, params, c.raw, c.size)
+		if string(got.params) != string(c.want.params) || got.raw != c.want.raw {
+			t.Errorf("redactCall(%d, %s, %q) = {%s %q}, want {%s %q}", c.protocol, c.params, c.raw, got.params, got.raw, c.want.params, c.want.raw)
+		}
+		if got.text() != c.text {
+			t.Errorf("redactCall(%d, %s, %q).text() = %q, want %q", c.protocol, c.params, c.raw, got.text(), c.text)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/nexproxy/nexproxy/internal/redacted"
 	"github.com/nexproxy/nexproxy/rmc"
 )
 
@@ -54,7 +55,7 @@ func (m *Method) FromJSON(request bool, text []byte, s rmc.Settings) (*Value, er
 	if root.kind != jObject {
 		return nil, fmt.Errorf("schema: %s.%s %s from text: %w: want an object, have %s", m.Protocol.Name, l.name, kind, ErrJSON, root.kind)
 	}
-	b := jsonBuilder{reg: m.Protocol.reg, s: s, zeros: maxRedactedBytes}
+	b := jsonBuilder{reg: m.Protocol.reg, s: s, zeros: redacted.MaxBytes}
 	c := &jcursor{n: root}
 	items, _, err := b.fields(fs, c, l.name)
 	if err == nil && c.pos < len(root.keys) {
@@ -326,10 +327,6 @@ type jsonBuilder struct {
 	zeros int
 }
 
-// maxRedactedBytes bounds the zero bytes the placeholders of one call
-// expand into.
-const maxRedactedBytes = 1 << 20
-
 // fields builds the items of one plan from the cursor. A field whose
 // conditions depend on the structure revision or on trailing bytes is
 // there exactly when its key is next; rev is the highest revision such a
@@ -385,12 +382,14 @@ func (b *jsonBuilder) value(t *typeRef, j *jnode) (*Value, error) {
 		}
 		return nil
 	}
-	if j.kind == jString && isPlaceholder(j.str) {
-		switch t.kind {
-		case KindU8, KindU16, KindU32, KindU64, KindPID, KindS8, KindS16, KindS32, KindS64,
-			KindFloat, KindDouble, KindBool, KindResult, KindDateTime:
-			// A redacted secret number: zero is all that is left of it.
-			return v, nil
+	if j.kind == jString {
+		if _, ok := redacted.Size(j.str); ok {
+			switch t.kind {
+			case KindU8, KindU16, KindU32, KindU64, KindPID, KindS8, KindS16, KindS32, KindS64,
+				KindFloat, KindDouble, KindBool, KindResult, KindDateTime:
+				// A redacted secret number: zero is all that is left of it.
+				return v, nil
+			}
 		}
 	}
 	switch t.kind {
@@ -695,23 +694,15 @@ func dateTimeFromText(j *jnode) (uint64, error) {
 	return uint64(rmc.NewDateTime(n[0], n[1], n[2], n[3], n[4], n[5])), nil
 }
 
-// isPlaceholder reports whether s is a redacted secret's placeholder.
-func isPlaceholder(s string) bool {
-	return strings.HasPrefix(s, "<redacted ") && strings.HasSuffix(s, " bytes>")
-}
-
 // bytes decodes hex, or stands N zero bytes in for the "<redacted N
 // bytes>" of a log written without secrets.
 func (b *jsonBuilder) bytes(s string) ([]byte, error) {
-	if rest, ok := strings.CutPrefix(s, "<redacted "); ok {
-		if num, ok := strings.CutSuffix(rest, " bytes>"); ok {
-			n, err := strconv.Atoi(num)
-			if err != nil || n < 0 || n > b.zeros {
-				return nil, fmt.Errorf("%w: %q (more than %d redacted bytes in one call)", ErrJSON, s, maxRedactedBytes)
-			}
-			b.zeros -= n
-			return make([]byte, n), nil
+	if n, ok := redacted.Size(s); ok {
+		if n > b.zeros {
+			return nil, fmt.Errorf("%w: %q (more than %d redacted bytes in one call)", ErrJSON, s, redacted.MaxBytes)
 		}
+		b.zeros -= n
+		return make([]byte, n), nil
 	}
 	raw, err := hex.DecodeString(s)
 	if err != nil {

@@ -112,6 +112,8 @@ func TestFromJSONShapes(t *testing.T) {
 		{110, "GetAssociatedNexUniqueIdWithMyPrincipalId", false, `{"info":{"unique_id":5,"password":"<redacted 8 bytes>"}}`, false, `{"info":{"unique_id":5,"password":0}}`},
 		{112, "GetCommonData", false, `{"data":"<redacted 3 bytes>"}`, false, `{"data":"000000"}`},
 		{112, "GetCommonData", false, `{"data":"<redacted 9999999 bytes>"}`, true, ""},
+		{112, "GetCommonData", false, `{"data":"<redacted -1 bytes>"}`, true, ""},
+		{110, "GetAssociatedNexUniqueIdWithMyPrincipalId", false, `{"info":{"unique_id":5,"password":"<redacted x bytes>"}}`, true, ""},
 		{112, "GetCommonData", false, `{"data":"abc"}`, true, ""},
 	}
 	for i, c := range cases {

@@ -110,10 +110,6 @@ func (m *Method) Layouts() []LayoutInfo {
 	return out
 }
 
-// ResponseFor returns the response fields of the layout a NEX version
-// decodes and encodes with.
-func (m *Method) ResponseFor(nex int) []FieldInfo { return exportFields(m.layout(nex).response) }
-
 // Fields returns the fields of this level only (not of its parents).
 func (s *Struct) Fields() []FieldInfo { return exportFields(s.fields) }
 

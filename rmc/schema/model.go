@@ -188,6 +188,14 @@ func (m *Method) layout(nex int) *variant {
 // ("ValidateAndRequestTicket" on NEX 4, "Login" before).
 func (m *Method) NameFor(nex int) string { return m.layout(nex).name }
 
+// ResponseOpensWithResult reports whether the response of the layout a
+// NEX version decodes and encodes with opens with a result field, so that
+// its first bytes say whether the call failed (a login's before NEX 4).
+func (m *Method) ResponseOpensWithResult(nex int) bool {
+	resp := m.layout(nex).response
+	return len(resp) > 0 && resp[0].t.kind == KindResult
+}
+
 // Names returns every name the method has across NEX versions.
 func (m *Method) Names() []string {
 	out := make([]string, 0, len(m.variants))

@@ -91,14 +91,24 @@ func TestVariantParseErrors(t *testing.T) {
 	}
 }
 
-// TestResponseFor: the response fields are those of the layout the NEX
-// version selects, as DecodeResponse uses.
-func TestResponseFor(t *testing.T) {
+// TestResponseOpensWithResult: the response fields are those of the
+// layout the NEX version selects, as DecodeResponse uses, and the login
+// response opens with a result before NEX 4 only.
+func TestResponseOpensWithResult(t *testing.T) {
 	m := Default().Method(10, 6)
-	if got := m.ResponseFor(40000); len(got) != 1 || got[0].Type.Kind != KindStruct {
+	if got := m.layout(40000).response; len(got) != 1 || got[0].t.kind != KindStruct {
 		t.Fatalf("NEX 4 response %+v, want one ValidateAndRequestTicketResult", got)
 	}
-	if got := m.ResponseFor(30504); len(got) != 4 || got[0].Type.Kind != KindResult || got[2].Name != "ticket" {
+	if got := m.layout(30504).response; len(got) != 4 || got[0].t.kind != KindResult || got[2].name != "ticket" {
 		t.Fatalf("NEX 3 response %+v, want result, pid, ticket, connection_data", got)
+	}
+	if m.ResponseOpensWithResult(40000) {
+		t.Error("NEX 4 response opens with a result")
+	}
+	if !m.ResponseOpensWithResult(30504) {
+		t.Error("NEX 3 response does not open with a result")
+	}
+	if Default().Method(110, 1).ResponseOpensWithResult(30504) {
+		t.Error("AcquireNexUniqueId's response opens with a result")
 	}
 }

@@ -5,10 +5,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/nexproxy/nexproxy/internal/redacted"
 )
 
 // secretNames are the normalized field names (lower case, no '_' or '-')
@@ -90,34 +90,16 @@ func RedactCallJSON(protocol uint16, raw json.RawMessage) json.RawMessage {
 	return redactJSON(raw, SecretBodies(protocol))
 }
 
-// Placeholder returns the text that replaces a secret of n bytes.
-func Placeholder(n int) string { return fmt.Sprintf("<redacted %d bytes>", n) }
-
-// PlaceholderSize returns the n of a Placeholder(n) text; ok is false for
-// any other text.
-func PlaceholderSize(s string) (n int, ok bool) {
-	rest, ok := strings.CutPrefix(s, "<redacted ")
-	if !ok {
-		return 0, false
-	}
-	num, ok := strings.CutSuffix(rest, " bytes>")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.Atoi(num)
-	return n, err == nil && n >= 0
-}
-
 // Redact returns a copy of v (a tree of map[string]any, []any and
 // scalars, as encoding/json decodes) in which every value under a secret
-// field name is replaced by its Placeholder. Other types pass unchanged.
+// field name is replaced by its placeholder (redacted.Placeholder). Other types pass unchanged.
 func Redact(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
 			if IsSecretName(k) {
-				out[k] = Placeholder(secretSize(e))
+				out[k] = redacted.Placeholder(secretSize(e))
 			} else {
 				out[k] = Redact(e)
 			}
@@ -160,7 +142,7 @@ func stringSize(s string) int {
 }
 
 // RedactJSON returns raw with every value under a secret field name
-// replaced by its Placeholder, keeping the order of object members (the
+// replaced by its placeholder, keeping the order of object members (the
 // wire order of the parameters). Text that is not valid JSON is replaced
 // as a whole: it cannot be inspected, so it cannot be trusted.
 //
@@ -178,10 +160,10 @@ func redactJSON(raw json.RawMessage, anyRaw bool) json.RawMessage {
 	r := redactor{in: raw, out: make([]byte, 0, len(raw)), anyRaw: anyRaw}
 	r.skipSpace()
 	if err := r.value(0); err != nil {
-		return quote(Placeholder(len(raw)))
+		return quote(redacted.Placeholder(len(raw)))
 	}
 	if r.skipSpace(); r.pos != len(r.in) {
-		return quote(Placeholder(len(raw)))
+		return quote(redacted.Placeholder(len(raw)))
 	}
 	return r.out
 }
@@ -327,7 +309,7 @@ func (r *redactor) array(depth int) error {
 	}
 }
 
-// secretValue writes the Placeholder of the value at pos. Secrets are
+// secretValue writes the placeholder of the value at pos. Secrets are
 // few, so it decodes them as encoding/json does to measure them.
 func (r *redactor) secretValue() error {
 	dec := json.NewDecoder(bytes.NewReader(r.in[r.pos:]))
@@ -337,7 +319,7 @@ func (r *redactor) secretValue() error {
 		return err
 	}
 	r.pos += int(dec.InputOffset())
-	r.out = append(r.out, quote(Placeholder(secretSize(v)))...)
+	r.out = append(r.out, quote(redacted.Placeholder(secretSize(v)))...)
 	return nil
 }
 

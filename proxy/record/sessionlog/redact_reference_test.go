@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"testing"
+
+	"github.com/nexproxy/nexproxy/internal/redacted"
 )
 
 // referenceRedactJSON is RedactJSON as first written, on encoding/json's
@@ -20,10 +22,10 @@ func referenceRedactJSON(raw json.RawMessage) json.RawMessage {
 	dec.UseNumber()
 	var out bytes.Buffer
 	if err := referenceRedactValue(dec, &out, 0); err != nil {
-		return quote(Placeholder(len(raw)))
+		return quote(redacted.Placeholder(len(raw)))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return quote(Placeholder(len(raw)))
+		return quote(redacted.Placeholder(len(raw)))
 	}
 	return out.Bytes()
 }
@@ -60,7 +62,7 @@ func referenceRedactValue(dec *json.Decoder, out *bytes.Buffer, depth int) error
 					if err := dec.Decode(&v); err != nil {
 						return err
 					}
-					out.Write(quote(Placeholder(secretSize(v))))
+					out.Write(quote(redacted.Placeholder(secretSize(v))))
 					continue
 				}
 				if err := referenceRedactValue(dec, out, depth+1); err != nil {

@@ -440,17 +440,35 @@ func TestRedactionOfUndecodedSecretBodies(t *testing.T) {
 	}
 }
 
-// TestPlaceholderSize: the size of a placeholder reads back; other text
-// is no placeholder.
-func TestPlaceholderSize(t *testing.T) {
-	for _, n := range []int{0, 16, 1 << 20} {
-		if got, ok := PlaceholderSize(Placeholder(n)); !ok || got != n {
-			t.Errorf("PlaceholderSize(%q) = %d, %v", Placeholder(n), got, ok)
+// TestRedactedRecordFields: every value tree and every undecoded body of
+// a record gets the rule of its protocol: in one whose calls carry
+// secrets the "$raw" of an undescribed class and the bodies are replaced
+// by placeholders, in another they keep their hex; named secrets are
+// replaced in both.
+func TestRedactedRecordFields(t *testing.T) {
+	const token = "6e65782d746f6b656e"
+	tree := json.RawMessage(`{"password":"x","data":{"$class":"Unknown","$raw":"` + token + `"}}`)
+	for _, c := range []struct {
+		protocol uint16
+		secret   bool
+	}{{11, true}, {0x7f, false}} {
+		r := Redacted(Record{Type: TypeCall, ProtocolID: c.protocol,
+			Params: tree, Result: tree, SentParams: tree, ReceivedResult: tree,
+			ParamsRaw: token, ResultRaw: token, SentParamsRaw: token, ReceivedResultRaw: token})
+		for i, v := range []json.RawMessage{r.Params, r.Result, r.SentParams, r.ReceivedResult} {
+			s := string(v)
+			if !strings.Contains(s, `"password":"<redacted 1 bytes>"`) || strings.Contains(s, token) != !c.secret {
+				t.Errorf("protocol %d, tree %d: %s", c.protocol, i, s)
+			}
 		}
-	}
-	for _, s := range []string{"", "0a0b", "<redacted>", "<redacted x bytes>", "<redacted -1 bytes>", "<redacted 3 bytes"} {
-		if _, ok := PlaceholderSize(s); ok {
-			t.Errorf("PlaceholderSize(%q) reports a placeholder", s)
+		for i, s := range []string{r.ParamsRaw, r.ResultRaw, r.SentParamsRaw, r.ReceivedResultRaw} {
+			want := token
+			if c.secret {
+				want = "<redacted 9 bytes>"
+			}
+			if s != want {
+				t.Errorf("protocol %d, body %d: %q, want %q", c.protocol, i, s, want)
+			}
 		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nexproxy/nexproxy/internal/redacted"
 )
 
 // ErrClosed is returned by writes after Close.
@@ -325,18 +327,21 @@ func (w *Writer) Close() error {
 	return err
 }
 
-// redactRecord applies the secret rule to the value trees of r, and drops
-// the undescribed bodies of the authentication protocol entirely: without
-// a schema nothing tells where the ticket or password sits in them.
+// redactRecord applies the secret rule to the value trees of r; in a
+// protocol whose calls carry secrets (SecretBodies) it also replaces the
+// "$raw" of an undescribed anydata class and every body that did not
+// decode by a placeholder of its size: without a schema nothing tells
+// where the ticket or password sits in them.
 func redactRecord(r Record) Record {
-	r.Params = RedactCallJSON(r.ProtocolID, r.Params)
-	r.Result = RedactCallJSON(r.ProtocolID, r.Result)
-	r.SentParams = RedactCallJSON(r.ProtocolID, r.SentParams)
-	r.ReceivedResult = RedactCallJSON(r.ProtocolID, r.ReceivedResult)
-	if SecretBodies(r.ProtocolID) {
+	secret := SecretBodies(r.ProtocolID)
+	r.Params = redactJSON(r.Params, secret)
+	r.Result = redactJSON(r.Result, secret)
+	r.SentParams = redactJSON(r.SentParams, secret)
+	r.ReceivedResult = redactJSON(r.ReceivedResult, secret)
+	if secret {
 		for _, raw := range []*string{&r.ParamsRaw, &r.ResultRaw, &r.SentParamsRaw, &r.ReceivedResultRaw} {
 			if *raw != "" {
-				*raw = Placeholder(stringSize(*raw))
+				*raw = redacted.Placeholder(stringSize(*raw))
 			}
 		}
 	}

@@ -6,6 +6,7 @@ package main
 import (
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/auth"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/datastore"
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/health"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/matchmaking"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/nattraversal"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/ranking"

@@ -36,8 +36,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nexproxy/nexproxy/internal/store"
 	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/internal/store"
 )
 
 // Field is one form field of an upload, in the order it must be sent.

@@ -14,16 +14,15 @@ package builtin
 
 import (
 	"context"
-	"os"
-	"time"
-
 	"errors"
 	"fmt"
-	"github.com/nexproxy/nexproxy/internal/store"
 	"io"
+	"os"
 	"sort"
 	"sync"
+	"time"
 
+	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/proxy/record"

@@ -4,9 +4,9 @@
 package config
 
 import (
-	"github.com/nexproxy/nexproxy/internal/store"
 	"time"
 
+	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"

@@ -2,12 +2,13 @@ package config
 
 import (
 	"fmt"
-	"github.com/nexproxy/nexproxy/internal/store"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/viper"
+
+	"github.com/nexproxy/nexproxy/internal/store"
 )
 
 // DefaultScriptTimeout is how long one hook may run when scripts.timeout is

@@ -1,8 +1,9 @@
 package record
 
 import (
-	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"go.uber.org/zap"
+
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
 
 // Zap logs connections, logins and calls on a zap logger: one line

@@ -106,3 +106,40 @@ func TestChangeMetaStatusIgnored(t *testing.T) {
 		t.Errorf("approved object after ChangeMeta status 5: %+v %v", m, err)
 	}
 }
+
+// TestUnderReview: an object posted with flag 0x1 (needs review) has
+// status 2 and stays its owner's alone until approved: everyone else gets
+// DataStore::UnderReviewing, and searches leave it out (services.md §7.6).
+func TestUnderReview(t *testing.T) {
+	srv, a, b := setup(t, nil)
+	ctx := context.Background()
+	p := postParam(0, 0)
+	p.Flag = 0x1
+	id := upload(t, a, p, []byte("under review"))
+	m, err := a.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(id, 0)})
+	if err != nil || m.Info.Status != 2 {
+		t.Fatalf("owner's GetMeta: %+v %v, want status 2", m, err)
+	}
+	if _, err := a.c.PrepareGetObject(ctx, &ds.PrepareGetObjectRequest{Param: getParam(id)}); err != nil {
+		t.Fatalf("owner's PrepareGetObject: %v", err)
+	}
+	_, err = b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(id, 0)})
+	wantResult(t, "GetMeta", err, rmc.ResultDataStoreUnderReviewing)
+	_, err = b.c.PrepareGetObject(ctx, &ds.PrepareGetObjectRequest{Param: getParam(id)})
+	wantResult(t, "PrepareGetObject", err, rmc.ResultDataStoreUnderReviewing)
+	_, err = b.c.RateObject(ctx, &ds.RateObjectRequest{Target: ds.DataStoreRatingTarget{DataID: id, Slot: 0}, Param: ds.DataStoreRateObjectParam{RatingValue: 1}})
+	wantResult(t, "RateObject", err, rmc.ResultDataStoreUnderReviewing)
+	if sr, err := b.c.SearchObject(ctx, &ds.SearchObjectRequest{Param: searchParam(1)}); err != nil || len(sr.Result.Result) != 0 {
+		t.Errorf("public search found %+v, %v", sr, err)
+	}
+	if sr, err := a.c.SearchObject(ctx, &ds.SearchObjectRequest{Param: searchParam(12)}); err != nil || len(sr.Result.Result) != 1 || sr.Result.Result[0].DataID != id {
+		t.Errorf("owner's search target 12 (own pending): %+v %v", sr, err)
+	}
+
+	setNEXStatus(t, srv, id, 0) // approved
+	if g, err := b.c.PrepareGetObject(ctx, &ds.PrepareGetObjectRequest{Param: getParam(id)}); err != nil {
+		t.Fatalf("PrepareGetObject once approved: %v", err)
+	} else if got := download(t, g.Info); string(got) != "under review" {
+		t.Fatalf("downloaded %q", got)
+	}
+}

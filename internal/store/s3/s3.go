@@ -6,16 +6,21 @@ package s3
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/minio/minio-go/v7/pkg/signer"
+
 	"github.com/nexproxy/nexproxy/internal/store"
 )
 
@@ -36,6 +41,8 @@ type Objects struct {
 	mc     *minio.Client
 	bucket string
 	prefix string
+	// creds sign again the policies PresignPost completes (size 0).
+	creds *credentials.Credentials
 }
 
 var _ store.Objects = (*Objects)(nil)
@@ -46,8 +53,9 @@ func Open(ctx context.Context, o Options) (*Objects, error) {
 	if region == "" {
 		region = "us-east-1"
 	}
+	creds := credentials.NewStaticV4(o.AccessKey, o.SecretKey, "")
 	mc, err := minio.New(o.Endpoint, &minio.Options{
-		Creds:  credentials.NewStaticV4(o.AccessKey, o.SecretKey, ""),
+		Creds:  creds,
 		Secure: o.UseTLS,
 		Region: region,
 	})
@@ -61,7 +69,7 @@ func Open(ctx context.Context, o Options) (*Objects, error) {
 	if !ok {
 		return nil, fmt.Errorf("store/s3: bucket %q does not exist at %s", o.Bucket, o.Endpoint)
 	}
-	return &Objects{mc: mc, bucket: o.Bucket, prefix: o.Prefix}, nil
+	return &Objects{mc: mc, bucket: o.Bucket, prefix: o.Prefix, creds: creds}, nil
 }
 
 // Client exposes the minio client (for tests and admin tools).
@@ -224,12 +232,62 @@ func (s *Objects) PresignPost(ctx context.Context, key string, size int64, expir
 	if err := p.SetExpires(time.Now().UTC().Add(expiry)); err != nil {
 		return nil, nil, fmt.Errorf("store/s3: presign post %s: %w", key, err)
 	}
-	if err := p.SetContentLengthRange(size, size); err != nil {
-		return nil, nil, fmt.Errorf("store/s3: presign post %s: %w", key, err)
+	// minio-go refuses the range [0, 0] (and leaves any zero range out of
+	// the policy), so an empty upload gets its range added below.
+	if size != 0 {
+		if err := p.SetContentLengthRange(size, size); err != nil {
+			return nil, nil, fmt.Errorf("store/s3: presign post %s: %w", key, err)
+		}
 	}
 	u, form, err := s.mc.PresignedPostPolicy(ctx, p)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store/s3: presign post %s: %w", key, err)
 	}
+	if size == 0 {
+		if err := s.pinEmpty(form); err != nil {
+			return nil, nil, fmt.Errorf("store/s3: presign post %s: %w", key, err)
+		}
+	}
 	return u, form, nil
+}
+
+// pinEmpty adds the condition content-length-range [0, 0] to the SigV4
+// policy of form and signs it again, with the date and region it was
+// signed for.
+func (s *Objects) pinEmpty(form map[string]string) error {
+	if s.creds == nil {
+		return errors.New("no credentials to sign the policy")
+	}
+	raw, err := base64.StdEncoding.DecodeString(form["policy"])
+	if err != nil {
+		return fmt.Errorf("decode policy: %w", err)
+	}
+	var policy map[string]json.RawMessage
+	var conds []json.RawMessage
+	if err := json.Unmarshal(raw, &policy); err != nil {
+		return fmt.Errorf("decode policy: %w", err)
+	}
+	if err := json.Unmarshal(policy["conditions"], &conds); err != nil {
+		return fmt.Errorf("decode policy conditions: %w", err)
+	}
+	policy["conditions"], err = json.Marshal(append(conds, json.RawMessage(`["content-length-range",0,0]`)))
+	if err != nil {
+		return fmt.Errorf("encode policy: %w", err)
+	}
+	if raw, err = json.Marshal(policy); err != nil {
+		return fmt.Errorf("encode policy: %w", err)
+	}
+	// x-amz-credential is <access key>/<date>/<region>/s3/aws4_request.
+	scope := strings.Split(form["x-amz-credential"], "/")
+	t, err := time.Parse("20060102T150405Z", form["x-amz-date"])
+	if len(scope) != 5 || err != nil {
+		return fmt.Errorf("not a SigV4 form (credential %q, date %q)", form["x-amz-credential"], form["x-amz-date"])
+	}
+	v, err := s.creds.GetWithContext(nil)
+	if err != nil {
+		return fmt.Errorf("credentials: %w", err)
+	}
+	form["policy"] = base64.StdEncoding.EncodeToString(raw)
+	form["x-amz-signature"] = signer.PostPresignSignatureV4(form["policy"], t, v.SecretAccessKey, scope[2])
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/internal/store/storetest"
 )
@@ -128,5 +129,44 @@ func TestPresign(t *testing.T) {
 	}
 	if info, err := o.Head(ctx, "ghost/2"); err != nil || info.Size != 8 {
 		t.Errorf("after POST Head = %+v, %v", info, err)
+	}
+}
+
+// postForm uploads data with a presigned POST form and returns the status.
+func postForm(t *testing.T, u *url.URL, form map[string]string, data []byte) (int, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := newMultipart(&buf, form, data)
+	resp, err := http.Post(u.String(), mw, &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// TestPresignPostEmptyUpload: S3 accepts the size-0 form PresignPost
+// makes, and the empty object is there after the POST.
+func TestPresignPostEmptyUpload(t *testing.T) {
+	o := openTemp(t)
+	ctx := context.Background()
+	pu, form, err := o.PresignPost(ctx, "ghost/empty", 0, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := postForm(t, pu, form, nil); code/100 != 2 {
+		t.Fatalf("presigned POST of nothing: %d %s", code, body)
+	}
+	if info, err := o.Head(ctx, "ghost/empty"); err != nil || info.Size != 0 {
+		t.Errorf("after POST Head = %+v, %v", info, err)
+	}
+	// The policy pins the size: one byte is too many.
+	pu, form, err = o.PresignPost(ctx, "ghost/empty2", 0, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := postForm(t, pu, form, []byte("x")); code/100 == 2 {
+		t.Errorf("presigned POST of 1 byte on a size-0 form: %d %s, want a refusal", code, body)
 	}
 }

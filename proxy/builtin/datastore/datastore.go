@@ -76,6 +76,11 @@ type Config struct {
 	// (GetObjectInfos at method 43, ChangeMeta without persistence_target).
 	// Empty follows the game's own variants (variants = ["mk8"]).
 	Variant string `mapstructure:"variant"`
+	// PersistenceSlots is the number of persistence slots per user (slot
+	// ids 0 to PersistenceSlots-1; 65535 means "no slot"). 0: 16, or 48
+	// for the mk8 variant, whose time-trial ghosts sit in slot track id -
+	// 16 with track ids 16 to 63 (services.md §7.8, §7.13).
+	PersistenceSlots int `mapstructure:"persistence_slots"`
 }
 
 func defaultConfig() *Config {
@@ -115,6 +120,9 @@ func (c *Config) Validate(p *config.Problems) {
 	}
 	if c.Variant != "" && c.Variant != "mk8" {
 		p.Add("variant", "must be empty or \"mk8\", got %q", c.Variant)
+	}
+	if c.PersistenceSlots < 0 || c.PersistenceSlots > noSlot {
+		p.Add("persistence_slots", "must be between 1 and 65535 (0 or unset: the default), got %d", c.PersistenceSlots)
 	}
 	if c.Secret != "" && len(c.Secret) < 16 {
 		p.Add("secret", "must be at least 16 characters")
@@ -380,7 +388,7 @@ func (s *server) resolve(ctx context.Context, c *rpc.Call, id uint64, t ds.DataS
 	if id != 0 {
 		return s.load(ctx, id)
 	}
-	if t.PersistenceID == noSlot || t.PersistenceID >= 16 {
+	if t.PersistenceID >= s.slots() {
 		return store.DataObject{}, fail(rmc.ResultDataStoreNotFound)
 	}
 	owner := t.OwnerID
@@ -520,7 +528,7 @@ func (s *server) newObject(c *rpc.Call, p *ds.DataStorePreparePostParam, file bo
 		return o, err
 	}
 	slot := p.PersistenceInitParam.PersistenceID
-	if slot != noSlot && slot >= 16 {
+	if slot != noSlot && slot >= s.slots() {
 		return o, fail(rmc.ResultDataStoreInvalidArgument)
 	}
 	if len(p.RatingInitParam) > maxRatingSlots || len(p.ExtraData) > 16 {
@@ -693,4 +701,16 @@ func (s *server) variant() string {
 		return "mk8"
 	}
 	return ""
+}
+
+// slots is the number of persistence slots per user; every slot id is
+// below it, so it also keeps out noSlot (65535).
+func (s *server) slots() uint16 {
+	switch {
+	case s.cfg.PersistenceSlots > 0:
+		return uint16(s.cfg.PersistenceSlots)
+	case s.variant() == "mk8":
+		return 48
+	}
+	return 16
 }

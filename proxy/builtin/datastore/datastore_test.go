@@ -557,20 +557,7 @@ func TestSearch(t *testing.T) {
 // TestS3 runs the upload and download through S3 presigned POST and GET
 // (versitygw in CI).
 func TestS3(t *testing.T) {
-	endpoint := storetest.Env(t, "NEXPROXY_TEST_S3", "http://127.0.0.1:7070")
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := store.DefaultConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.Backends.Objects = store.BackendS3
-	cfg.S3 = store.S3Config{Endpoint: u.Host, UseTLS: u.Scheme == "https", Bucket: envOr("NEXPROXY_TEST_S3_BUCKET", "nexproxy-test"),
-		AccessKey: os.Getenv("NEXPROXY_TEST_S3_ACCESS_KEY"), SecretKey: os.Getenv("NEXPROXY_TEST_S3_SECRET_KEY"),
-		Region: envOr("NEXPROXY_TEST_S3_REGION", "us-east-1"), Prefix: storetest.RandomName("ds") + "/"}
-	ensureBucket(t, cfg.S3)
-	host := servicetest.HostWith(t, cfg)
-	_, a, b := setup(t, func(t *testing.T) *servicetest.Server { return servicetest.Start(t, servicetest.Game{}, host) })
+	endpoint, a, b := s3Users(t)
 	r, err := a.c.PreparePostObject(context.Background(), &ds.PreparePostObjectRequest{Param: postParam(4, 0)})
 	if err != nil {
 		t.Fatal(err)
@@ -588,6 +575,58 @@ func TestS3(t *testing.T) {
 	if want := fmt.Sprintf(",%d,", b.pid); !strings.Contains(string(body), want) {
 		t.Fatalf("notifier %q", body)
 	}
+}
+
+// TestS3EmptyObject: a size-0 object goes up, comes down and is updated
+// to size 0 through S3 as through the files backend's endpoint
+// (services.md §7.4).
+func TestS3EmptyObject(t *testing.T) {
+	_, a, b := s3Users(t)
+	ctx := context.Background()
+	id := upload(t, a, postParam(0, 0), nil)
+	g, err := b.c.PrepareGetObject(ctx, &ds.PrepareGetObjectRequest{Param: getParam(id)})
+	if err != nil || g.Info.Size != 0 {
+		t.Fatalf("get the empty object: %+v %v", g, err)
+	}
+	if got := download(t, g.Info); len(got) != 0 {
+		t.Fatalf("downloaded %d bytes of an empty object", len(got))
+	}
+	id = upload(t, a, postParam(0, 0), []byte("ghost"))
+	r, err := a.c.PrepareUpdateObject(ctx, &ds.PrepareUpdateObjectRequest{Param: ds.DataStorePrepareUpdateParam{DataID: id, Size: 0}})
+	if err != nil {
+		t.Fatalf("PrepareUpdateObject size 0: %v", err)
+	}
+	if code := consolePost(t, r.Info.URL, r.Info.Headers, r.Info.Form, nil); code/100 != 2 {
+		t.Fatalf("upload of the empty version: %d", code)
+	}
+	if _, err := a.c.CompleteUpdateObject(ctx, &ds.CompleteUpdateObjectRequest{Param: ds.DataStoreCompleteUpdateParam{DataID: id, Version: r.Info.Version, Success: true}}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(id, 0)})
+	if err != nil || m.Info.Size != 0 {
+		t.Errorf("after the empty update: %+v %v", m, err)
+	}
+}
+
+// s3Users starts a server on the S3 objects backend of NEXPROXY_TEST_S3
+// (fresh key prefix) with two users.
+func s3Users(t *testing.T) (endpoint string, a, b user) {
+	t.Helper()
+	endpoint = storetest.Env(t, "NEXPROXY_TEST_S3", "http://127.0.0.1:7070")
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := store.DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.Backends.Objects = store.BackendS3
+	cfg.S3 = store.S3Config{Endpoint: u.Host, UseTLS: u.Scheme == "https", Bucket: envOr("NEXPROXY_TEST_S3_BUCKET", "nexproxy-test"),
+		AccessKey: os.Getenv("NEXPROXY_TEST_S3_ACCESS_KEY"), SecretKey: os.Getenv("NEXPROXY_TEST_S3_SECRET_KEY"),
+		Region: envOr("NEXPROXY_TEST_S3_REGION", "us-east-1"), Prefix: storetest.RandomName("ds") + "/"}
+	ensureBucket(t, cfg.S3)
+	host := servicetest.HostWith(t, cfg)
+	_, a, b = setup(t, func(t *testing.T) *servicetest.Server { return servicetest.Start(t, servicetest.Game{}, host) })
+	return endpoint, a, b
 }
 
 func envOr(k, def string) string {

@@ -533,8 +533,8 @@ func (s *server) GetSpecificMetaV1(ctx context.Context, c *rpc.Call, req *ds.Get
 	return out, nil
 }
 
-// changeMeta applies a ChangeMeta param (modifies_flag bits, services.md
-// §7.10). compare_param makes it conditional: each field its
+// changeMeta applies a ChangeMeta param (modifies_flag bits 0x1-0x80,
+// services.md §7.10). compare_param makes it conditional: each field its
 // comparison_flag selects (same bits as modifies_flag, 0xFFFF all) must
 // equal the stored value, checked in the same store transaction as the
 // change, else DataStore::ValueNotEqual and nothing changes.
@@ -612,12 +612,9 @@ func (s *server) changeMeta(ctx context.Context, c *rpc.Call, p *ds.DataStoreCha
 		if f&0x80 != 0 {
 			x.DataType = p.DataType
 		}
-		if f&0x100 != 0 {
-			x.ReferredCount = p.ReferredCount
-		}
-		if f&0x200 != 0 {
-			x.NEXStatus = p.Status
-		}
+		// 0x100 (referred count) and 0x200 (status) are ignored, as both
+		// reference servers do: a caller would otherwise approve their own
+		// object under review or inflate its count (services.md §7.10).
 		return nil
 	})
 	if err != nil {

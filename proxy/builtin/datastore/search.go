@@ -459,7 +459,7 @@ func (s *server) ResetRatings(ctx context.Context, c *rpc.Call, req *ds.ResetRat
 // ---- persistence ----
 
 func (s *server) persistenceInfo(ctx context.Context, owner uint64, slot uint16) (ds.DataStorePersistenceInfo, error) {
-	if slot >= 16 {
+	if slot >= s.slots() {
 		return ds.DataStorePersistenceInfo{}, fail(rmc.ResultDataStoreInvalidArgument)
 	}
 	o, err := s.meta.GetBySlot(ctx, s.game, owner, slot)
@@ -480,7 +480,7 @@ func (s *server) GetPersistenceInfo(ctx context.Context, c *rpc.Call, req *ds.Ge
 
 // GetPersistenceInfos is GetPersistenceInfo per slot, a result each.
 func (s *server) GetPersistenceInfos(ctx context.Context, c *rpc.Call, req *ds.GetPersistenceInfosRequest) (*ds.GetPersistenceInfosResponse, error) {
-	if len(req.SlotIDs) > 16 {
+	if len(req.SlotIDs) > int(s.slots()) || len(req.SlotIDs) > maxBatch {
 		return nil, fail(rmc.ResultDataStoreInvalidArgument)
 	}
 	out := &ds.GetPersistenceInfosResponse{}
@@ -495,7 +495,7 @@ func (s *server) GetPersistenceInfos(ctx context.Context, c *rpc.Call, req *ds.G
 // PerpetuateObject puts one of the caller's objects in a slot (it then
 // never expires).
 func (s *server) PerpetuateObject(ctx context.Context, c *rpc.Call, req *ds.PerpetuateObjectRequest) (*ds.PerpetuateObjectResponse, error) {
-	if req.PersistenceSlotID >= 16 {
+	if req.PersistenceSlotID >= s.slots() {
 		return nil, fail(rmc.ResultDataStoreInvalidArgument)
 	}
 	o, err := s.load(ctx, req.DataID)
@@ -519,7 +519,7 @@ func (s *server) PerpetuateObject(ctx context.Context, c *rpc.Call, req *ds.Perp
 // UnperpetuateObject empties one of the caller's slots; the object left
 // there expires after its period from now (or is deleted).
 func (s *server) UnperpetuateObject(ctx context.Context, c *rpc.Call, req *ds.UnperpetuateObjectRequest) (*ds.UnperpetuateObjectResponse, error) {
-	if req.PersistenceSlotID >= 16 {
+	if req.PersistenceSlotID >= s.slots() {
 		return nil, fail(rmc.ResultDataStoreInvalidArgument)
 	}
 	pid := c.Session.PID()

@@ -21,6 +21,9 @@ const (
 	LayoutLegacy  = "legacy"  // the NEX 2 methods (services.md §5.7); not served to NEX 1 titles
 )
 
+// VariantMK8 is Mario Kart 8's method set ([games.ranking] variant).
+const VariantMK8 = "mk8"
+
 // Empty-result answers ([games.ranking] empty_result).
 const (
 	EmptyNotFound = "not_found" // Ranking::NotFound, as Pretendo answers
@@ -32,6 +35,11 @@ type Config struct {
 	// Layout picks the method table: "auto" (default), "current" or
 	// "legacy".
 	Layout string `mapstructure:"layout"`
+	// Variant selects a game's method set on the current layout: ""
+	// (standard) or "mk8" (Mario Kart 8's competition methods at 14-16
+	// instead of GetCachedTopXRanking(s)). Empty follows the game's own
+	// variants (variants = ["mk8"]).
+	Variant string `mapstructure:"variant"`
 	// Order of the categories not listed in Categories: "upload"
 	// (default: the order byte of the category's first upload), "asc" or
 	// "desc".
@@ -103,6 +111,9 @@ func (c *Config) Validate(p *config.Problems) {
 	case LayoutAuto, LayoutCurrent, LayoutLegacy:
 	default:
 		p.Add("layout", "must be auto, current or legacy, got %q", c.Layout)
+	}
+	if c.Variant != "" && c.Variant != VariantMK8 {
+		p.Add("variant", "must be empty or %q, got %q", VariantMK8, c.Variant)
 	}
 	if !validOrder(c.Order) {
 		p.Add("order", "must be upload, asc or desc, got %q", c.Order)

@@ -1,7 +1,8 @@
 // Package ranking is nexproxy's built-in Ranking service (protocol 112,
 // services.md §5): scores per game and category in the store's Rankings
 // domain (SQLite, PostgreSQL or Redis), common data per owner, every
-// method of the NEX >= 3.0 layout, configured by [games.ranking].
+// method of the NEX >= 3.0 layout, configured by [games.ranking]; for
+// Mario Kart 8 (variant mk8) its competition methods at 14-16 (mk8.go).
 //
 // Decisions where the reference servers disagree (services.md §9):
 //   - Common data is keyed by owner = (PID, unique id): every entry shows
@@ -84,6 +85,7 @@ type Server struct {
 	now     func() time.Time
 	legacy  bool // the NEX 1/2 methods instead of NEX 3's
 	nex1    bool // a NEX 1 title on the legacy layout: nothing served
+	mk8     bool // Mario Kart 8's competition methods at 14-16
 
 	cacheMu sync.Mutex
 	cache   map[cacheKey]*snapshot
@@ -128,6 +130,7 @@ func New(env *builtin.Env) (builtin.Instance, error) {
 	// categories as lists (services.md §5.7): the NEX 2 table would read
 	// their calls as other methods, so none is served.
 	s.nex1 = s.legacy && v != 0 && v < 20000
+	s.mk8 = cfg.Variant == VariantMK8 || cfg.Variant == "" && slices.Contains(env.Game.Variants, VariantMK8)
 	if err := s.seed(context.Background()); err != nil {
 		return nil, err
 	}
@@ -142,6 +145,9 @@ func (s *Server) Install(m *rpc.Mux) error {
 	}
 	if s.legacy {
 		return s.installLegacy(m)
+	}
+	if s.mk8 {
+		return s.installMK8(m)
 	}
 	return ranking.Register(m, Name, s)
 }

@@ -107,14 +107,21 @@ type player struct {
 	pid uint64
 	cl  *ranking.Client
 	raw rpc.Caller
+	set rmc.Settings
 }
 
 func start(t *testing.T, b backend, extra string) []player {
-	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu", TOML: baseTOML + extra}, b.host(t))
+	return startTOML(t, b, baseTOML+extra)
+}
+
+// startTOML starts a wiiu game with the game table's text toml and logs
+// three players in.
+func startTOML(t *testing.T, b backend, toml string) []player {
+	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu", TOML: toml}, b.host(t))
 	var out []player
 	for i := 1; i <= 3; i++ {
 		c := srv.Login(t, fmt.Sprintf("%d:pw%d", 1000+i, i))
-		out = append(out, player{pid: uint64(1000 + i), cl: ranking.NewClient(c.Secure, c.Settings), raw: c.Secure})
+		out = append(out, player{pid: uint64(1000 + i), cl: ranking.NewClient(c.Secure, c.Settings), raw: c.Secure, set: c.Settings})
 	}
 	return out
 }

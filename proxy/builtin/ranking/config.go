@@ -9,7 +9,7 @@ import (
 
 // Orders a category can have ([games.ranking] categories[].order).
 const (
-	OrderUpload = "upload" // the first upload's order byte (default)
+	OrderUpload = "upload" // the first upload's order byte (legacy: the first read's order_by; default)
 	OrderAsc    = "asc"    // lower scores are better
 	OrderDesc   = "desc"   // higher scores are better
 )
@@ -41,8 +41,9 @@ type Config struct {
 	// variants (variants = ["mk8"]).
 	Variant string `mapstructure:"variant"`
 	// Order of the categories not listed in Categories: "upload"
-	// (default: the order byte of the category's first upload), "asc" or
-	// "desc".
+	// (default: the order byte of the category's first upload; on the
+	// legacy layout, whose uploads have none, the order_by of the
+	// category's first read), "asc" or "desc".
 	Order string `mapstructure:"order"`
 	// CommonDataMax bounds UploadCommonData (bytes; default 512, the
 	// largest size a reference server accepts: 0x200).

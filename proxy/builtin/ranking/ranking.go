@@ -8,7 +8,10 @@
 //   - Common data is keyed by owner = (PID, unique id): every entry shows
 //     its owner's blob, and save slots (unique ids) of one PID keep apart.
 //   - A category's order is the configured one, else the order byte of the
-//     category's first upload (later uploads cannot change it).
+//     category's first upload (later uploads cannot change it). Legacy
+//     uploads carry no order byte: there the order_by of the category's
+//     first read stands in (in memory), and until one is known an upload
+//     replaces the stored score; start-up warns of such categories.
 //   - update_mode 0 keeps the better of the old and new score (one entry
 //     per PID and unique id), 1 always replaces.
 //   - time_scope 0 and 1 (game-defined periods nobody documents) are
@@ -89,6 +92,9 @@ type Server struct {
 
 	cacheMu sync.Mutex
 	cache   map[cacheKey]*snapshot
+
+	learnMu sync.Mutex
+	learned map[uint32]bool // legacy layout: category -> descending, from reads
 }
 
 type cacheKey struct {
@@ -117,7 +123,7 @@ func New(env *builtin.Env) (builtin.Instance, error) {
 	}
 	s := &Server{
 		game: env.Game.Name, cfg: cfg, store: env.Host.Stores.Rankings, friends: env.Host,
-		log: log.With(zap.String("service", Name)), now: time.Now, cache: map[cacheKey]*snapshot{},
+		log: log.With(zap.String("service", Name)), now: time.Now, cache: map[cacheKey]*snapshot{}, learned: map[uint32]bool{},
 	}
 	v := env.Game.RMC.NEXVersion
 	switch cfg.Layout {
@@ -131,6 +137,9 @@ func New(env *builtin.Env) (builtin.Instance, error) {
 	// their calls as other methods, so none is served.
 	s.nex1 = s.legacy && v != 0 && v < 20000
 	s.mk8 = cfg.Variant == VariantMK8 || cfg.Variant == "" && slices.Contains(env.Game.Variants, VariantMK8)
+	if s.legacy && !s.nex1 {
+		s.warnUnordered()
+	}
 	if err := s.seed(context.Background()); err != nil {
 		return nil, err
 	}
@@ -191,6 +200,19 @@ func (s *Server) configuredDesc(cat uint32) bool {
 		o = c.Order
 	}
 	return o == OrderDesc
+}
+
+// configuredOrder is the order configured for a category: asc, desc or
+// upload (also for an unset one).
+func (s *Server) configuredOrder(cat uint32) string {
+	o := s.cfg.Order
+	if c, ok := s.cfg.category(cat); ok && c.Order != "" {
+		o = c.Order
+	}
+	if o == "" {
+		return OrderUpload
+	}
+	return o
 }
 
 // orderOf returns the order of a category: configured, else recorded by

@@ -54,7 +54,9 @@ type Config struct {
 	// EmptyResult: "not_found" (default) answers a GetRanking without
 	// entries with Ranking::NotFound, "empty" with an empty list.
 	EmptyResult string `mapstructure:"empty_result"`
-	// TopLimit is the highest offset mode 0 serves (default 1000, as
+	// TopLimit is how many top entries a page from an offset serves
+	// (GetRanking modes 0 and 2, cached top lists, legacy GetScore,
+	// competition scores): offset + count is cut there (default 1000, as
 	// the real server is said to serve only the top 1000).
 	TopLimit uint32 `mapstructure:"top_limit"`
 	// Categories configure single categories.
@@ -124,6 +126,9 @@ func (c *Config) Validate(p *config.Problems) {
 	}
 	if c.CacheLifetime < 0 {
 		p.Add("cache_lifetime", "must not be negative, got %v", c.CacheLifetime)
+	}
+	if c.TopLimit == 0 {
+		p.Add("top_limit", "must be positive")
 	}
 	switch c.EmptyResult {
 	case EmptyNotFound, EmptyList:

@@ -326,7 +326,9 @@ func (l *legacyServer) GetScore(ctx context.Context, c *rpc.Call, req *legacy.Ge
 	pid := c.Session.PID()
 	switch req.Mode {
 	case ModeGlobal:
-		es, err = l.s.store.Page(ctx, l.s.game, req.Category, o, req.Offset, int(req.Length))
+		if n := l.s.topCount(req.Offset, int(req.Length)); n > 0 {
+			es, err = l.s.store.Page(ctx, l.s.game, req.Category, o, req.Offset, n)
+		}
 	case ModeGlobalAround:
 		var mine []store.RankedScore
 		if mine, err = l.s.store.Entries(ctx, l.s.game, req.Category, o, pid); err == nil && len(mine) > 0 {
@@ -364,7 +366,7 @@ func (l *legacyServer) friendScores(ctx context.Context, req *legacy.GetScoreReq
 	if err != nil {
 		return nil, err
 	}
-	return window(all, req.Mode, ranking.RankingOrderParam{Offset: req.Offset, Count: req.Length}, pid, 0), nil
+	return l.s.window(all, req.Mode, ranking.RankingOrderParam{Offset: req.Offset, Count: req.Length}, pid, 0), nil
 }
 
 // GetSelfScore lists the window of length entries around the caller's

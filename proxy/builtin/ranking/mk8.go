@@ -157,6 +157,7 @@ func (v mk8Server) GetCompetitionRankingScore(ctx context.Context, c *rpc.Call, 
 	}
 	slices.SortFunc(seasons, func(a, b uint32) int { return cmp.Compare(b, a) })
 	off, n := competitionRange(p.Range, maxCompetitionScores)
+	n = v.topCount(off, n)
 	infos := make([]mk8.CompetitionRankingScoreInfo, 0, min(len(seasons), maxCompetitionSeasons))
 	for _, season := range seasons[:min(len(seasons), maxCompetitionSeasons)] {
 		entries := subset(bySeason[season], o)

@@ -157,13 +157,21 @@ func TestMK8VariantOnlyForMK8(t *testing.T) {
 	if err != nil || len(r.Result.Data) != 3 {
 		t.Fatalf("GetCachedTopXRanking at 14 of a standard game: %+v %v", r, err)
 	}
-	ps = startTOML(t, backends()[0], strings.Replace(baseTOML, "[games.ranking]\n", "[games.ranking]\nvariant = \"mk8\"\n", 1))
+	ps = startTOML(t, backends()[0], strings.Replace(baseTOML, "[games.ranking]\n", "[games.ranking]\nvariant = \"mk8\"\ntop_limit = 1\n", 1))
 	if _, err := ps[0].cl.GetCachedTopXRanking(ctxT(t), &ranking.GetCachedTopXRankingRequest{Category: 9999, Order: order(0, 0, 3)}); err == nil {
 		t.Fatal("the mk8 variant answered GetCachedTopXRanking")
 	}
 	cl := mk8.NewClient(ps[0].raw, ps[0].set)
 	if _, err := cl.GetCompetitionInfo(ctxT(t), &mk8.GetCompetitionInfoRequest{}); err != nil {
 		t.Fatalf("GetCompetitionInfo with variant = \"mk8\": %v", err)
+	}
+	// Competition scores are cut at top_limit too.
+	compUpload(t, cl, 3, 1, 10, 0, "")
+	compUpload(t, mk8.NewClient(ps[1].raw, ps[1].set), 3, 1, 20, 0, "")
+	cr, err := cl.GetCompetitionRankingScore(ctxT(t), &mk8.GetCompetitionRankingScoreRequest{Param: mk8.CompetitionRankingGetScoreParam{
+		ID: 3, Range: common.ResultRange{Size: 10}}})
+	if err != nil || len(cr.Infos) != 1 || len(cr.Infos[0].Scores) != 1 || cr.Infos[0].NumParticipants != 2 {
+		t.Fatalf("competition scores with top_limit 1: %+v %v", cr, err)
 	}
 	for method := uint32(14); method <= 16; method++ {
 		for _, body := range [][]byte{nil, {1}, bytes.Repeat([]byte{0xFF}, 64)} {

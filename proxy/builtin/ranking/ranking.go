@@ -450,10 +450,19 @@ func subset(entries []store.RankedScore, o store.RankingOrder) []store.RankedSco
 	return entries
 }
 
+// topCount is how many of count entries a page from offset may hold: only
+// the top TopLimit entries are served (services.md §5.3).
+func (s *Server) topCount(offset uint32, count int) int {
+	if offset >= s.cfg.TopLimit {
+		return 0
+	}
+	return min(count, int(s.cfg.TopLimit-offset))
+}
+
 // window picks a mode's entries from a ranked subset: a page from offset
-// (modes 0, 2), the window around the entry of (pid, uid) or pid's best
-// (1, 3), or pid's entries (4).
-func window(all []store.RankedScore, mode uint8, p ranking.RankingOrderParam, pid, uid uint64) []store.RankedScore {
+// within the top limit (modes 0, 2), the window around the entry of (pid,
+// uid) or pid's best (1, 3), or pid's entries (4).
+func (s *Server) window(all []store.RankedScore, mode uint8, p ranking.RankingOrderParam, pid, uid uint64) []store.RankedScore {
 	n := int(p.Count)
 	switch mode {
 	case ModeGlobalAround, ModeFriendsAround:
@@ -475,8 +484,8 @@ func window(all []store.RankedScore, mode uint8, p ranking.RankingOrderParam, pi
 		}
 		return out
 	}
-	off := int(p.Offset)
-	return all[min(off, len(all)):min(off+n, len(all))]
+	off := min(int(p.Offset), len(all))
+	return all[off:min(off+s.topCount(p.Offset, n), len(all))]
 }
 
 // rank answers one GetRanking-shaped request over the whole category or,
@@ -507,16 +516,15 @@ func (s *Server) rank(ctx context.Context, c *rpc.Call, mode uint8, cat uint32, 
 			if err != nil {
 				return nil, s.fail(c, "get ranking", err)
 			}
-			return s.result(ctx, c, window(all, mode, p, pid, uid), uint32(len(all)))
+			return s.result(ctx, c, s.window(all, mode, p, pid, uid), uint32(len(all)))
 		}
 	}
 	var entries []store.RankedScore
 	switch mode {
 	case ModeGlobal:
-		if p.Offset > s.cfg.TopLimit {
-			break
+		if n := s.topCount(p.Offset, int(p.Count)); n > 0 {
+			entries, err = s.store.Page(ctx, s.game, cat, o, p.Offset, n)
 		}
-		entries, err = s.store.Page(ctx, s.game, cat, o, p.Offset, int(p.Count))
 	case ModeGlobalAround:
 		entries, err = s.store.Around(ctx, s.game, cat, o, pid, uid, int(p.Count))
 		if errors.Is(err, store.ErrNotFound) {
@@ -600,7 +608,7 @@ func (s *Server) rankUsers(ctx context.Context, c *rpc.Call, pids, ids []uint64,
 	if err != nil {
 		return nil, s.fail(c, "get ranking", err)
 	}
-	return s.result(ctx, c, window(all, mode, p, pid, uid), uint32(len(all)))
+	return s.result(ctx, c, s.window(all, mode, p, pid, uid), uint32(len(all)))
 }
 
 // GetRanking answers modes 0-4 (services.md §5.3).
@@ -710,9 +718,11 @@ func (s *Server) cached(ctx context.Context, c *rpc.Call, cat uint32, p ranking.
 	if err != nil {
 		return ranking.RankingCachedResult{}, s.fail(c, "cached ranking", err)
 	}
-	entries, err := s.store.Page(ctx, s.game, cat, o, p.Offset, int(p.Count))
-	if err != nil {
-		return ranking.RankingCachedResult{}, s.fail(c, "cached ranking", err)
+	var entries []store.RankedScore
+	if n := s.topCount(p.Offset, int(p.Count)); n > 0 {
+		if entries, err = s.store.Page(ctx, s.game, cat, o, p.Offset, n); err != nil {
+			return ranking.RankingCachedResult{}, s.fail(c, "cached ranking", err)
+		}
 	}
 	st, err := s.store.Stats(ctx, s.game, cat, o.Filter)
 	if err != nil {

@@ -977,13 +977,13 @@ STRUCTS["LegacyRankingOrderParam"] = {name = "LegacyRankingOrderParam", parent =
   {name = "unknown4", conds = nil, type = {kind = "u32", label = "unknown4", spelling = "u32", f = field("nexproxy.struct.LegacyRankingOrderParam.unknown4", "unknown4", "u32")}},
 }}
 STRUCTS["CompetitionRankingInfoGetParam"] = {name = "CompetitionRankingInfoGetParam", parent = nil, fields = {
-  {name = "rank", conds = nil, type = {kind = "u8", label = "rank", spelling = "u8", f = field("nexproxy.struct.CompetitionRankingInfoGetParam.rank", "rank", "u8")}},
+  {name = "rank_order", conds = nil, type = {kind = "u8", label = "rank_order", spelling = "u8", f = field("nexproxy.struct.CompetitionRankingInfoGetParam.rank_order", "rank_order", "u8")}},
   {name = "range", conds = nil, type = {kind = "struct", label = "range", spelling = "ResultRange", f = field("nexproxy.struct.CompetitionRankingInfoGetParam.range", "range", "struct"), struct = "ResultRange"}},
 }}
 STRUCTS["CompetitionRankingInfo"] = {name = "CompetitionRankingInfo", parent = nil, fields = {
-  {name = "unk_1", conds = nil, type = {kind = "u32", label = "unk_1", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingInfo.unk_1", "unk_1", "u32")}},
-  {name = "unk_2", conds = nil, type = {kind = "u32", label = "unk_2", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingInfo.unk_2", "unk_2", "u32")}},
-  {name = "unk_3", conds = nil, type = {kind = "list", label = "unk_3", spelling = "list<u32>", f = field("nexproxy.struct.CompetitionRankingInfo.unk_3", "unk_3", "list"), elem = {kind = "u32", label = "item", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingInfo.unk_3.item", "item", "u32")}}},
+  {name = "id", conds = nil, type = {kind = "u32", label = "id", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingInfo.id", "id", "u32")}},
+  {name = "num_participants", conds = nil, type = {kind = "u32", label = "num_participants", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingInfo.num_participants", "num_participants", "u32")}},
+  {name = "team_scores", conds = nil, type = {kind = "list", label = "team_scores", spelling = "list<u32>", f = field("nexproxy.struct.CompetitionRankingInfo.team_scores", "team_scores", "list"), elem = {kind = "u32", label = "item", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingInfo.team_scores.item", "item", "u32")}}},
 }}
 STRUCTS["CompetitionRankingGetScoreParam"] = {name = "CompetitionRankingGetScoreParam", parent = nil, fields = {
   {name = "id", conds = nil, type = {kind = "u32", label = "id", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingGetScoreParam.id", "id", "u32")}},
@@ -994,22 +994,23 @@ STRUCTS["CompetitionRankingScoreData"] = {name = "CompetitionRankingScoreData", 
   {name = "pid", conds = nil, type = {kind = "pid", label = "pid", spelling = "pid", f = field("nexproxy.struct.CompetitionRankingScoreData.pid", "pid", "pid")}},
   {name = "score", conds = nil, type = {kind = "u32", label = "score", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingScoreData.score", "score", "u32")}},
   {name = "last_update", conds = nil, type = {kind = "datetime", label = "last_update", spelling = "datetime", f = field("nexproxy.struct.CompetitionRankingScoreData.last_update", "last_update", "datetime")}},
-  {name = "unk_1", conds = nil, type = {kind = "u8", label = "unk_1", spelling = "u8", f = field("nexproxy.struct.CompetitionRankingScoreData.unk_1", "unk_1", "u8")}},
-  {name = "metadata", conds = nil, type = {kind = "buffer", label = "metadata", spelling = "buffer", f = field("nexproxy.struct.CompetitionRankingScoreData.metadata", "metadata", "buffer")}},
+  {name = "team_id", conds = nil, type = {kind = "u8", label = "team_id", spelling = "u8", f = field("nexproxy.struct.CompetitionRankingScoreData.team_id", "team_id", "u8")}},
+  {name = "metadata", conds = nil, type = {kind = "qbuffer", label = "metadata", spelling = "qbuffer", f = field("nexproxy.struct.CompetitionRankingScoreData.metadata", "metadata", "qbuffer")}},
 }}
 STRUCTS["CompetitionRankingScoreInfo"] = {name = "CompetitionRankingScoreInfo", parent = nil, fields = {
-  {name = "unk_1", conds = nil, type = {kind = "u32", label = "unk_1", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingScoreInfo.unk_1", "unk_1", "u32")}},
+  {name = "season_id", conds = nil, type = {kind = "u32", label = "season_id", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingScoreInfo.season_id", "season_id", "u32")}},
   {name = "scores", conds = nil, type = {kind = "list", label = "scores", spelling = "list<CompetitionRankingScoreData>", f = field("nexproxy.struct.CompetitionRankingScoreInfo.scores", "scores", "list"), elem = {kind = "struct", label = "item", spelling = "CompetitionRankingScoreData", f = field("nexproxy.struct.CompetitionRankingScoreInfo.scores.item", "item", "struct"), struct = "CompetitionRankingScoreData"}}},
-  {name = "unk_2", conds = nil, type = {kind = "u32", label = "unk_2", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingScoreInfo.unk_2", "unk_2", "u32")}},
+  {name = "num_participants", conds = nil, type = {kind = "u32", label = "num_participants", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingScoreInfo.num_participants", "num_participants", "u32")}},
+  {name = "team_scores", conds = nil, type = {kind = "list", label = "team_scores", spelling = "list<u32>", f = field("nexproxy.struct.CompetitionRankingScoreInfo.team_scores", "team_scores", "list"), elem = {kind = "u32", label = "item", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingScoreInfo.team_scores.item", "item", "u32")}}},
 }}
 STRUCTS["CompetitionRankingUploadScoreParam"] = {name = "CompetitionRankingUploadScoreParam", parent = nil, fields = {
-  {name = "unk_1", conds = nil, type = {kind = "u32", label = "unk_1", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingUploadScoreParam.unk_1", "unk_1", "u32")}},
-  {name = "unk_2", conds = nil, type = {kind = "u32", label = "unk_2", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingUploadScoreParam.unk_2", "unk_2", "u32")}},
+  {name = "id", conds = nil, type = {kind = "u32", label = "id", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingUploadScoreParam.id", "id", "u32")}},
+  {name = "season_id", conds = nil, type = {kind = "u32", label = "season_id", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingUploadScoreParam.season_id", "season_id", "u32")}},
   {name = "unk_3", conds = nil, type = {kind = "u32", label = "unk_3", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingUploadScoreParam.unk_3", "unk_3", "u32")}},
-  {name = "unk_4", conds = nil, type = {kind = "u32", label = "unk_4", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingUploadScoreParam.unk_4", "unk_4", "u32")}},
-  {name = "unk_5", conds = nil, type = {kind = "u8", label = "unk_5", spelling = "u8", f = field("nexproxy.struct.CompetitionRankingUploadScoreParam.unk_5", "unk_5", "u8")}},
-  {name = "unk_6", conds = nil, type = {kind = "u32", label = "unk_6", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingUploadScoreParam.unk_6", "unk_6", "u32")}},
-  {name = "unk_7", conds = nil, type = {kind = "bool", label = "unk_7", spelling = "bool", f = field("nexproxy.struct.CompetitionRankingUploadScoreParam.unk_7", "unk_7", "bool")}},
+  {name = "score", conds = nil, type = {kind = "u32", label = "score", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingUploadScoreParam.score", "score", "u32")}},
+  {name = "team_id", conds = nil, type = {kind = "u8", label = "team_id", spelling = "u8", f = field("nexproxy.struct.CompetitionRankingUploadScoreParam.team_id", "team_id", "u8")}},
+  {name = "team_score", conds = nil, type = {kind = "u32", label = "team_score", spelling = "u32", f = field("nexproxy.struct.CompetitionRankingUploadScoreParam.team_score", "team_score", "u32")}},
+  {name = "is_first_upload", conds = nil, type = {kind = "bool", label = "is_first_upload", spelling = "bool", f = field("nexproxy.struct.CompetitionRankingUploadScoreParam.is_first_upload", "is_first_upload", "bool")}},
   {name = "metadata", conds = nil, type = {kind = "qbuffer", label = "metadata", spelling = "qbuffer", f = field("nexproxy.struct.CompetitionRankingUploadScoreParam.metadata", "metadata", "qbuffer")}},
 }}
 STRUCTS["ConnectionData"] = {name = "ConnectionData", parent = nil, fields = {

@@ -9,7 +9,7 @@ import (
 
 // Orders a category can have ([games.ranking] categories[].order).
 const (
-	OrderUpload = "upload" // the first upload's order byte (default)
+	OrderUpload = "upload" // the first upload's order byte (legacy: the first read's order_by; default)
 	OrderAsc    = "asc"    // lower scores are better
 	OrderDesc   = "desc"   // higher scores are better
 )
@@ -20,6 +20,9 @@ const (
 	LayoutCurrent = "current" // the NEX >= 3.0 methods
 	LayoutLegacy  = "legacy"  // the NEX 2 methods (services.md §5.7); not served to NEX 1 titles
 )
+
+// VariantMK8 is Mario Kart 8's method set ([games.ranking] variant).
+const VariantMK8 = "mk8"
 
 // Empty-result answers ([games.ranking] empty_result).
 const (
@@ -32,9 +35,15 @@ type Config struct {
 	// Layout picks the method table: "auto" (default), "current" or
 	// "legacy".
 	Layout string `mapstructure:"layout"`
+	// Variant selects a game's method set on the current layout: ""
+	// (standard) or "mk8" (Mario Kart 8's competition methods at 14-16
+	// instead of GetCachedTopXRanking(s)). Empty follows the game's own
+	// variants (variants = ["mk8"]).
+	Variant string `mapstructure:"variant"`
 	// Order of the categories not listed in Categories: "upload"
-	// (default: the order byte of the category's first upload), "asc" or
-	// "desc".
+	// (default: the order byte of the category's first upload; on the
+	// legacy layout, whose uploads have none, the order_by of the
+	// category's first read), "asc" or "desc".
 	Order string `mapstructure:"order"`
 	// CommonDataMax bounds UploadCommonData (bytes; default 512, the
 	// largest size a reference server accepts: 0x200).
@@ -45,7 +54,9 @@ type Config struct {
 	// EmptyResult: "not_found" (default) answers a GetRanking without
 	// entries with Ranking::NotFound, "empty" with an empty list.
 	EmptyResult string `mapstructure:"empty_result"`
-	// TopLimit is the highest offset mode 0 serves (default 1000, as
+	// TopLimit is how many top entries a page from an offset serves
+	// (GetRanking modes 0 and 2, cached top lists, legacy GetScore,
+	// competition scores): offset + count is cut there (default 1000, as
 	// the real server is said to serve only the top 1000).
 	TopLimit uint32 `mapstructure:"top_limit"`
 	// Categories configure single categories.
@@ -104,6 +115,9 @@ func (c *Config) Validate(p *config.Problems) {
 	default:
 		p.Add("layout", "must be auto, current or legacy, got %q", c.Layout)
 	}
+	if c.Variant != "" && c.Variant != VariantMK8 {
+		p.Add("variant", "must be empty or %q, got %q", VariantMK8, c.Variant)
+	}
 	if !validOrder(c.Order) {
 		p.Add("order", "must be upload, asc or desc, got %q", c.Order)
 	}
@@ -112,6 +126,9 @@ func (c *Config) Validate(p *config.Problems) {
 	}
 	if c.CacheLifetime < 0 {
 		p.Add("cache_lifetime", "must not be negative, got %v", c.CacheLifetime)
+	}
+	if c.TopLimit == 0 {
+		p.Add("top_limit", "must be positive")
 	}
 	switch c.EmptyResult {
 	case EmptyNotFound, EmptyList:

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"go.uber.org/zap"
+
 	"github.com/nexproxy/nexproxy/internal/store"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/ranking"
@@ -49,17 +51,73 @@ func legacyData(e store.RankedScore, cd []byte) legacy.LegacyRankingData {
 		Scores: []uint32{e.Score, uint32(e.Param >> 32)}, Unknown1: u1, Unknown2: uint32(e.Param), CommonData: cd}
 }
 
-// upload stores one legacy score (the better one is kept under the
-// category's order, as update_mode 0 does).
+// maxLearnedOrders bounds the categories whose order the legacy layout
+// learns from reads (a category is any u32 a console sends).
+const maxLearnedOrders = 4096
+
+// warnUnordered warns at start of the categories of a legacy game without
+// a configured order: legacy uploads carry no order byte (services.md
+// §5.7), so their order comes from the game's reads.
+func (s *Server) warnUnordered() {
+	var ids []uint32
+	for _, c := range s.cfg.Categories {
+		if s.configuredOrder(c.ID) == OrderUpload {
+			ids = append(ids, c.ID)
+		}
+	}
+	const why = "ranking: legacy uploads carry no order: categories without a configured order (asc or desc) take the order_by of their first read; until then an upload replaces the stored score"
+	switch {
+	case s.cfg.Order == "" || s.cfg.Order == OrderUpload:
+		s.log.Warn(why, zap.String("order", s.cfg.Order), zap.Uint32s("categories", ids), zap.String("fix", "set [games.ranking] order or each category's order"))
+	case len(ids) > 0:
+		s.log.Warn(why, zap.Uint32s("categories", ids), zap.String("fix", "set the order of these [[games.ranking.categories]]"))
+	}
+}
+
+// learnOrder records the order a legacy read asks for (order_by 1 is
+// descending) as the category's order, when none is configured or
+// learned yet: the first read wins, as the first upload does in the
+// current layout. Learned orders are kept in memory only.
+func (s *Server) learnOrder(cat uint32, desc bool) {
+	if s.configuredOrder(cat) != OrderUpload {
+		return
+	}
+	s.learnMu.Lock()
+	defer s.learnMu.Unlock()
+	if _, ok := s.learned[cat]; !ok && len(s.learned) < maxLearnedOrders {
+		s.learned[cat] = desc
+	}
+}
+
+// legacyUploadOrder is the order a legacy upload is judged by: the
+// configured one, else the one learned from reads; known is false when
+// neither tells.
+func (s *Server) legacyUploadOrder(cat uint32) (desc, known bool) {
+	switch s.configuredOrder(cat) {
+	case OrderAsc:
+		return false, true
+	case OrderDesc:
+		return true, true
+	}
+	s.learnMu.Lock()
+	defer s.learnMu.Unlock()
+	desc, known = s.learned[cat]
+	return desc, known
+}
+
+// upload stores one legacy score: the better one is kept under the
+// category's order, as update_mode 0 does (services.md §5.1). While the
+// order is unknown the new score replaces the stored one, which is never
+// worse than locking the category to a guessed order.
 func (l *legacyServer) upload(ctx context.Context, c *rpc.Call, s store.RankingScore) error {
 	if cat, ok := l.s.cfg.category(s.Category); ok && (s.Score < cat.ScoreMin || cat.ScoreMax != 0 && s.Score > cat.ScoreMax) {
 		return rpc.Fail(rmc.ResultRankingInvalidScore)
 	}
-	desc, err := l.s.orderOf(ctx, s.Category, nil)
-	if err != nil {
-		return l.s.fail(c, "legacy upload score", err)
+	desc, known := l.s.legacyUploadOrder(s.Category)
+	if !known {
+		l.s.logFor(c).Debug("ranking: legacy upload to a category of unknown order: replacing", zap.Uint32("category", s.Category))
 	}
-	if _, err := l.s.store.Upload(ctx, s, true, desc); err != nil {
+	if _, err := l.s.store.Upload(ctx, s, known, desc); err != nil {
 		return l.s.fail(c, "legacy upload score", err)
 	}
 	return nil
@@ -261,13 +319,16 @@ func (l *legacyServer) GetScore(ctx context.Context, c *rpc.Call, req *legacy.Ge
 	if err := onSecure(c); err != nil {
 		return nil, err
 	}
+	l.s.learnOrder(req.Category, req.Order.OrderBy == 1)
 	o := l.legacyOrder(req.Category, req.Order)
 	var es []store.RankedScore
 	var err error
 	pid := c.Session.PID()
 	switch req.Mode {
 	case ModeGlobal:
-		es, err = l.s.store.Page(ctx, l.s.game, req.Category, o, req.Offset, int(req.Length))
+		if n := l.s.topCount(req.Offset, int(req.Length)); n > 0 {
+			es, err = l.s.store.Page(ctx, l.s.game, req.Category, o, req.Offset, n)
+		}
 	case ModeGlobalAround:
 		var mine []store.RankedScore
 		if mine, err = l.s.store.Entries(ctx, l.s.game, req.Category, o, pid); err == nil && len(mine) > 0 {
@@ -305,7 +366,7 @@ func (l *legacyServer) friendScores(ctx context.Context, req *legacy.GetScoreReq
 	if err != nil {
 		return nil, err
 	}
-	return window(all, req.Mode, ranking.RankingOrderParam{Offset: req.Offset, Count: req.Length}, pid, 0), nil
+	return l.s.window(all, req.Mode, ranking.RankingOrderParam{Offset: req.Offset, Count: req.Length}, pid, 0), nil
 }
 
 // GetSelfScore lists the window of length entries around the caller's
@@ -314,6 +375,7 @@ func (l *legacyServer) GetSelfScore(ctx context.Context, c *rpc.Call, req *legac
 	if err := onSecure(c); err != nil {
 		return nil, err
 	}
+	l.s.learnOrder(req.Category, req.Order.OrderBy == 1)
 	o := l.legacyOrder(req.Category, req.Order)
 	es, err := l.s.store.Around(ctx, l.s.game, req.Category, o, c.Session.PID(), uint64(req.UniqueID), int(req.Length))
 	if errors.Is(err, store.ErrNotFound) {

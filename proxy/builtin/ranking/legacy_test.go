@@ -6,7 +6,14 @@ import (
 	"slices"
 	"testing"
 
+	"go.uber.org/zap"
+	zapobserver "go.uber.org/zap/zaptest/observer"
+
 	"github.com/nexproxy/nexproxy/internal/servicetest"
+	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/builtin"
+	rk "github.com/nexproxy/nexproxy/proxy/builtin/ranking"
+	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/ranking"
 	"github.com/nexproxy/nexproxy/rmc/protocols/ranking/legacy"
@@ -37,7 +44,11 @@ func TestLegacy(t *testing.T) {
 				t.Fatalf("UploadScore: %v %v", r, err)
 			}
 		}
-		// Worse (ascending by the order param's default): kept.
+		// Worse under the order the game reads the category with
+		// (ascending, the order param's default): kept.
+		if _, err := cls[0].GetScore(ctx, &legacy.GetScoreRequest{Category: 3, Order: legacy.LegacyRankingOrderParam{OrderBy: 0}, Length: 1}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := cls[0].UploadScore(ctx, &legacy.UploadScoreRequest{UniqueID: 7, Category: 3, Scores: []uint32{400, 1}}); err != nil {
 			t.Fatal(err)
 		}
@@ -152,5 +163,90 @@ func TestLegacyNotServedToNEX1(t *testing.T) {
 	var re *rpc.ResultError
 	if !errors.As(err, &re) || re.Result != rmc.ResultCoreNotImplemented {
 		t.Fatalf("UploadScore on a NEX 1 game: %v, want Core::NotImplemented", err)
+	}
+}
+
+// TestLegacyOrder: legacy uploads carry no order byte, so the better score
+// is judged by the configured order, else the order_by of the category's
+// first read; never by a default ascending order.
+func TestLegacyOrder(t *testing.T) {
+	each(t, func(t *testing.T, b backend) {
+		srv := servicetest.Start(t, servicetest.Game{Platform: "3ds", NEX: 20000,
+			TOML: "[games.ranking]\n[[games.ranking.categories]]\nid = 5\norder = \"desc\"\n"}, b.host(t))
+		c := srv.Login(t, "1001:pw1")
+		cl := legacy.NewClient(c.Secure, c.Settings)
+		ctx := ctxT(t)
+		up := func(cat, score uint32) {
+			t.Helper()
+			if _, err := cl.UploadScore(ctx, &legacy.UploadScoreRequest{UniqueID: 1, Category: cat, Scores: []uint32{score, 0}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		top := func(cat uint32) uint32 {
+			t.Helper()
+			r, err := cl.GetTopScore(ctx, &legacy.GetTopScoreRequest{UniqueID: 1, Category: cat})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.Scores[0]
+		}
+		// Configured descending: the higher score is better.
+		up(5, 100)
+		up(5, 200)
+		up(5, 150)
+		if got := top(5); got != 200 {
+			t.Errorf("configured desc: top %d, want 200", got)
+		}
+		// Not configured, read descending first: learned.
+		if _, err := cl.GetScore(ctx, &legacy.GetScoreRequest{Category: 6, Order: legacy.LegacyRankingOrderParam{OrderBy: 1}, Length: 5}); err != nil {
+			t.Fatal(err)
+		}
+		up(6, 100)
+		up(6, 200)
+		up(6, 150)
+		if got := top(6); got != 200 {
+			t.Errorf("desc learned from GetScore: top %d, want 200", got)
+		}
+		// A later read with another order does not change a learned one.
+		if _, err := cl.GetSelfScore(ctx, &legacy.GetSelfScoreRequest{UniqueID: 1, Category: 6, Order: legacy.LegacyRankingOrderParam{OrderBy: 0}, Length: 1}); err != nil {
+			t.Fatal(err)
+		}
+		up(6, 120)
+		if got := top(6); got != 200 {
+			t.Errorf("after an ascending read: top %d, want 200", got)
+		}
+		// Order unknown: a higher score is not dropped as if ascending.
+		up(7, 100)
+		up(7, 200)
+		if got := top(7); got != 200 {
+			t.Errorf("unknown order: top %d, want the new 200", got)
+		}
+	})
+}
+
+// TestLegacyUnorderedWarning: a legacy game with categories without a
+// configured order is warned about at start; a fully configured one is not.
+func TestLegacyUnorderedWarning(t *testing.T) {
+	for _, tc := range []struct {
+		order string
+		cats  []rk.Category
+		warn  bool
+	}{
+		{"", nil, true},
+		{rk.OrderUpload, []rk.Category{{ID: 1, Order: rk.OrderAsc}}, true},
+		{rk.OrderDesc, []rk.Category{{ID: 1, Order: rk.OrderAsc}, {ID: 2, Order: rk.OrderUpload}}, true},
+		{rk.OrderDesc, []rk.Category{{ID: 1, Order: rk.OrderAsc}}, false},
+	} {
+		core, logged := zapobserver.New(zap.WarnLevel)
+		cfg := rk.DefaultConfig()
+		cfg.Order, cfg.Categories = tc.order, tc.cats
+		env := &builtin.Env{Env: &proxy.Env{Game: &config.Game{Name: "g", RMC: rmc.Settings{NEXVersion: 20000}}, Log: zap.New(core)},
+			Settings: cfg, Host: servicetest.Host(t)}
+		if _, err := rk.New(env); err != nil {
+			t.Fatal(err)
+		}
+		if got := logged.FilterMessageSnippet("no order").Len() > 0; got != tc.warn {
+			t.Errorf("order %q categories %+v: warned %v, want %v", tc.order, tc.cats, got, tc.warn)
+		}
 	}
 }

@@ -1,13 +1,17 @@
 // Package ranking is nexproxy's built-in Ranking service (protocol 112,
 // services.md §5): scores per game and category in the store's Rankings
 // domain (SQLite, PostgreSQL or Redis), common data per owner, every
-// method of the NEX >= 3.0 layout, configured by [games.ranking].
+// method of the NEX >= 3.0 layout, configured by [games.ranking]; for
+// Mario Kart 8 (variant mk8) its competition methods at 14-16 (mk8.go).
 //
 // Decisions where the reference servers disagree (services.md §9):
 //   - Common data is keyed by owner = (PID, unique id): every entry shows
 //     its owner's blob, and save slots (unique ids) of one PID keep apart.
 //   - A category's order is the configured one, else the order byte of the
-//     category's first upload (later uploads cannot change it).
+//     category's first upload (later uploads cannot change it). Legacy
+//     uploads carry no order byte: there the order_by of the category's
+//     first read stands in (in memory), and until one is known an upload
+//     replaces the stored score; start-up warns of such categories.
 //   - update_mode 0 keeps the better of the old and new score (one entry
 //     per PID and unique id), 1 always replaces.
 //   - time_scope 0 and 1 (game-defined periods nobody documents) are
@@ -84,9 +88,13 @@ type Server struct {
 	now     func() time.Time
 	legacy  bool // the NEX 1/2 methods instead of NEX 3's
 	nex1    bool // a NEX 1 title on the legacy layout: nothing served
+	mk8     bool // Mario Kart 8's competition methods at 14-16
 
 	cacheMu sync.Mutex
 	cache   map[cacheKey]*snapshot
+
+	learnMu sync.Mutex
+	learned map[uint32]bool // legacy layout: category -> descending, from reads
 }
 
 type cacheKey struct {
@@ -115,7 +123,7 @@ func New(env *builtin.Env) (builtin.Instance, error) {
 	}
 	s := &Server{
 		game: env.Game.Name, cfg: cfg, store: env.Host.Stores.Rankings, friends: env.Host,
-		log: log.With(zap.String("service", Name)), now: time.Now, cache: map[cacheKey]*snapshot{},
+		log: log.With(zap.String("service", Name)), now: time.Now, cache: map[cacheKey]*snapshot{}, learned: map[uint32]bool{},
 	}
 	v := env.Game.RMC.NEXVersion
 	switch cfg.Layout {
@@ -128,6 +136,10 @@ func New(env *builtin.Env) (builtin.Instance, error) {
 	// categories as lists (services.md §5.7): the NEX 2 table would read
 	// their calls as other methods, so none is served.
 	s.nex1 = s.legacy && v != 0 && v < 20000
+	s.mk8 = cfg.Variant == VariantMK8 || cfg.Variant == "" && slices.Contains(env.Game.Variants, VariantMK8)
+	if s.legacy && !s.nex1 {
+		s.warnUnordered()
+	}
 	if err := s.seed(context.Background()); err != nil {
 		return nil, err
 	}
@@ -142,6 +154,9 @@ func (s *Server) Install(m *rpc.Mux) error {
 	}
 	if s.legacy {
 		return s.installLegacy(m)
+	}
+	if s.mk8 {
+		return s.installMK8(m)
 	}
 	return ranking.Register(m, Name, s)
 }
@@ -185,6 +200,19 @@ func (s *Server) configuredDesc(cat uint32) bool {
 		o = c.Order
 	}
 	return o == OrderDesc
+}
+
+// configuredOrder is the order configured for a category: asc, desc or
+// upload (also for an unset one).
+func (s *Server) configuredOrder(cat uint32) string {
+	o := s.cfg.Order
+	if c, ok := s.cfg.category(cat); ok && c.Order != "" {
+		o = c.Order
+	}
+	if o == "" {
+		return OrderUpload
+	}
+	return o
 }
 
 // orderOf returns the order of a category: configured, else recorded by
@@ -422,10 +450,19 @@ func subset(entries []store.RankedScore, o store.RankingOrder) []store.RankedSco
 	return entries
 }
 
+// topCount is how many of count entries a page from offset may hold: only
+// the top TopLimit entries are served (services.md §5.3).
+func (s *Server) topCount(offset uint32, count int) int {
+	if offset >= s.cfg.TopLimit {
+		return 0
+	}
+	return min(count, int(s.cfg.TopLimit-offset))
+}
+
 // window picks a mode's entries from a ranked subset: a page from offset
-// (modes 0, 2), the window around the entry of (pid, uid) or pid's best
-// (1, 3), or pid's entries (4).
-func window(all []store.RankedScore, mode uint8, p ranking.RankingOrderParam, pid, uid uint64) []store.RankedScore {
+// within the top limit (modes 0, 2), the window around the entry of (pid,
+// uid) or pid's best (1, 3), or pid's entries (4).
+func (s *Server) window(all []store.RankedScore, mode uint8, p ranking.RankingOrderParam, pid, uid uint64) []store.RankedScore {
 	n := int(p.Count)
 	switch mode {
 	case ModeGlobalAround, ModeFriendsAround:
@@ -447,8 +484,8 @@ func window(all []store.RankedScore, mode uint8, p ranking.RankingOrderParam, pi
 		}
 		return out
 	}
-	off := int(p.Offset)
-	return all[min(off, len(all)):min(off+n, len(all))]
+	off := min(int(p.Offset), len(all))
+	return all[off:min(off+s.topCount(p.Offset, n), len(all))]
 }
 
 // rank answers one GetRanking-shaped request over the whole category or,
@@ -479,16 +516,15 @@ func (s *Server) rank(ctx context.Context, c *rpc.Call, mode uint8, cat uint32, 
 			if err != nil {
 				return nil, s.fail(c, "get ranking", err)
 			}
-			return s.result(ctx, c, window(all, mode, p, pid, uid), uint32(len(all)))
+			return s.result(ctx, c, s.window(all, mode, p, pid, uid), uint32(len(all)))
 		}
 	}
 	var entries []store.RankedScore
 	switch mode {
 	case ModeGlobal:
-		if p.Offset > s.cfg.TopLimit {
-			break
+		if n := s.topCount(p.Offset, int(p.Count)); n > 0 {
+			entries, err = s.store.Page(ctx, s.game, cat, o, p.Offset, n)
 		}
-		entries, err = s.store.Page(ctx, s.game, cat, o, p.Offset, int(p.Count))
 	case ModeGlobalAround:
 		entries, err = s.store.Around(ctx, s.game, cat, o, pid, uid, int(p.Count))
 		if errors.Is(err, store.ErrNotFound) {
@@ -572,7 +608,7 @@ func (s *Server) rankUsers(ctx context.Context, c *rpc.Call, pids, ids []uint64,
 	if err != nil {
 		return nil, s.fail(c, "get ranking", err)
 	}
-	return s.result(ctx, c, window(all, mode, p, pid, uid), uint32(len(all)))
+	return s.result(ctx, c, s.window(all, mode, p, pid, uid), uint32(len(all)))
 }
 
 // GetRanking answers modes 0-4 (services.md §5.3).
@@ -682,9 +718,11 @@ func (s *Server) cached(ctx context.Context, c *rpc.Call, cat uint32, p ranking.
 	if err != nil {
 		return ranking.RankingCachedResult{}, s.fail(c, "cached ranking", err)
 	}
-	entries, err := s.store.Page(ctx, s.game, cat, o, p.Offset, int(p.Count))
-	if err != nil {
-		return ranking.RankingCachedResult{}, s.fail(c, "cached ranking", err)
+	var entries []store.RankedScore
+	if n := s.topCount(p.Offset, int(p.Count)); n > 0 {
+		if entries, err = s.store.Page(ctx, s.game, cat, o, p.Offset, n); err != nil {
+			return ranking.RankingCachedResult{}, s.fail(c, "cached ranking", err)
+		}
 	}
 	st, err := s.store.Stats(ctx, s.game, cat, o.Filter)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/ranking"
+	"github.com/nexproxy/nexproxy/rmc/protocols/ranking/legacy"
 	"github.com/nexproxy/nexproxy/rmc/protocols/secureconnection"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 
@@ -107,14 +108,21 @@ type player struct {
 	pid uint64
 	cl  *ranking.Client
 	raw rpc.Caller
+	set rmc.Settings
 }
 
 func start(t *testing.T, b backend, extra string) []player {
-	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu", TOML: baseTOML + extra}, b.host(t))
+	return startTOML(t, b, baseTOML+extra)
+}
+
+// startTOML starts a wiiu game with the game table's text toml and logs
+// three players in.
+func startTOML(t *testing.T, b backend, toml string) []player {
+	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu", TOML: toml}, b.host(t))
 	var out []player
 	for i := 1; i <= 3; i++ {
 		c := srv.Login(t, fmt.Sprintf("%d:pw%d", 1000+i, i))
-		out = append(out, player{pid: uint64(1000 + i), cl: ranking.NewClient(c.Secure, c.Settings), raw: c.Secure})
+		out = append(out, player{pid: uint64(1000 + i), cl: ranking.NewClient(c.Secure, c.Settings), raw: c.Secure, set: c.Settings})
 	}
 	return out
 }
@@ -621,5 +629,52 @@ pid = 0
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("no problem reported for %s in:\n%v", key, err)
 		}
+	}
+}
+
+// TestTopLimit: only the top top_limit entries are served: a page from
+// an offset is cut at the limit in mode 0, by-list pages, cached top
+// lists and the legacy GetScore.
+func TestTopLimit(t *testing.T) {
+	toml := strings.Replace(baseTOML, "[games.ranking]\n", "[games.ranking]\ntop_limit = 50\nempty_result = \"empty\"\n", 1)
+	ps := startTOML(t, backends()[0], toml)
+	a := ps[0]
+	ctx := ctxT(t)
+	r, err := getRanking(t, a, rk.ModeGlobal, 9999, order(1, 45, 10), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ranks := pidsRanks(r); !slices.Equal(ranks, []uint32{46, 47, 48, 49, 50}) || r.Total != 80 {
+		t.Fatalf("mode 0 from 45: ranks %v total %d", ranks, r.Total)
+	}
+	if r, err := getRanking(t, a, rk.ModeGlobal, 9999, order(1, 50, 10), 0, 0); err != nil || len(r.Data) != 0 {
+		t.Fatalf("mode 0 from the limit: %+v %v", r, err)
+	}
+	var pids []uint64
+	for pid := uint64(1000); pid < 1080; pid++ {
+		pids = append(pids, pid)
+	}
+	byList, err := a.cl.GetRankingByPIDList(ctx, &ranking.GetRankingByPIDListRequest{PIDs: pids, Mode: rk.ModeGlobal, Category: 9999, Order: order(1, 45, 10)})
+	if err != nil || len(byList.Result.Data) != 5 {
+		t.Fatalf("by PID list from 45: %+v %v", byList, err)
+	}
+	cached, err := a.cl.GetCachedTopXRanking(ctx, &ranking.GetCachedTopXRankingRequest{Category: 9999, Order: order(1, 45, 10)})
+	if err != nil || len(cached.Result.Data) != 5 || cached.Result.Data[4].Rank != 50 {
+		t.Fatalf("cached top from 45: %+v %v", cached, err)
+	}
+	if cached, err := a.cl.GetCachedTopXRanking(ctx, &ranking.GetCachedTopXRankingRequest{Category: 9999, Order: order(1, 60, 10)}); err != nil || len(cached.Result.Data) != 0 {
+		t.Fatalf("cached top beyond the limit: %+v %v", cached, err)
+	}
+
+	if _, err := config.LoadTOML(servicetest.Game{TOML: "[games.ranking]\ntop_limit = 0\n"}.TOMLText(t)); err == nil || !strings.Contains(err.Error(), "ranking.top_limit") {
+		t.Errorf("top_limit 0: %v", err)
+	}
+
+	srv := servicetest.Start(t, servicetest.Game{Platform: "3ds", NEX: 20000, TOML: toml}, servicetest.Host(t))
+	c := srv.Login(t, "1001:pw1")
+	gs, err := legacy.NewClient(c.Secure, c.Settings).GetScore(ctx, &legacy.GetScoreRequest{Mode: rk.ModeGlobal, Category: 9999,
+		Order: legacy.LegacyRankingOrderParam{OrderCalc: 1}, Offset: 45, Length: 10})
+	if err != nil || len(gs.Data) != 5 || gs.Data[4].Order != 50 {
+		t.Fatalf("legacy GetScore from 45: %+v %v", gs, err)
 	}
 }

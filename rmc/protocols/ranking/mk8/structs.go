@@ -10,8 +10,8 @@ import (
 
 // CompetitionRankingInfoGetParam is the NEX structure CompetitionRankingInfoGetParam.
 type CompetitionRankingInfoGetParam struct {
-	// Rank is rank (u8).
-	Rank uint8
+	// RankOrder is rank_order (u8).
+	RankOrder uint8
 	// Range is range (ResultRange).
 	Range common.ResultRange
 
@@ -40,7 +40,7 @@ func (s *CompetitionRankingInfoGetParam) DecodeFrom(d *typed.Decoder) {
 	*s = CompetitionRankingInfoGetParam{}
 	r := d.Reader()
 	l := d.Begin()
-	s.Rank = r.U8()
+	s.RankOrder = r.U8()
 	s.Range.DecodeFrom(d)
 	s.wire = d.End(l)
 }
@@ -49,7 +49,7 @@ func (s *CompetitionRankingInfoGetParam) DecodeFrom(d *typed.Decoder) {
 func (s *CompetitionRankingInfoGetParam) EncodeTo(e *typed.Encoder) {
 	w := e.Writer()
 	l := e.Begin(&s.wire, 0)
-	w.U8(s.Rank)
+	w.U8(s.RankOrder)
 	s.Range.EncodeTo(e)
 	e.End(l)
 }
@@ -79,12 +79,12 @@ func (s *CompetitionRankingInfoGetParam) AppendTo(dst []byte, set rmc.Settings) 
 
 // CompetitionRankingInfo is the NEX structure CompetitionRankingInfo.
 type CompetitionRankingInfo struct {
-	// Unk1 is unk_1 (u32).
-	Unk1 uint32
-	// Unk2 is unk_2 (u32).
-	Unk2 uint32
-	// Unk3 is unk_3 (list<u32>).
-	Unk3 []uint32
+	// ID is id (u32).
+	ID uint32
+	// NumParticipants is num_participants (u32).
+	NumParticipants uint32
+	// TeamScores is team_scores (list<u32>).
+	TeamScores []uint32
 
 	// wire keeps this level's header version, tail and unusual encodings.
 	wire typed.Wire
@@ -109,12 +109,12 @@ func (s *CompetitionRankingInfo) DecodeFrom(d *typed.Decoder) {
 	*s = CompetitionRankingInfo{}
 	r := d.Reader()
 	l := d.Begin()
-	s.Unk1 = r.U32()
-	s.Unk2 = r.U32()
+	s.ID = r.U32()
+	s.NumParticipants = r.U32()
 	if n0 := r.ListLen(); n0 > 0 {
-		s.Unk3 = make([]uint32, n0)
-		for i0 := range s.Unk3 {
-			s.Unk3[i0] = r.U32()
+		s.TeamScores = make([]uint32, n0)
+		for i0 := range s.TeamScores {
+			s.TeamScores[i0] = r.U32()
 		}
 	}
 	s.wire = d.End(l)
@@ -124,11 +124,11 @@ func (s *CompetitionRankingInfo) DecodeFrom(d *typed.Decoder) {
 func (s *CompetitionRankingInfo) EncodeTo(e *typed.Encoder) {
 	w := e.Writer()
 	l := e.Begin(&s.wire, 0)
-	w.U32(s.Unk1)
-	w.U32(s.Unk2)
-	w.ListLen(len(s.Unk3))
-	for i0 := range s.Unk3 {
-		w.U32(s.Unk3[i0])
+	w.U32(s.ID)
+	w.U32(s.NumParticipants)
+	w.ListLen(len(s.TeamScores))
+	for i0 := range s.TeamScores {
+		w.U32(s.TeamScores[i0])
 	}
 	e.End(l)
 }
@@ -235,9 +235,9 @@ type CompetitionRankingScoreData struct {
 	Score uint32
 	// LastUpdate is last_update (datetime).
 	LastUpdate rmc.DateTime
-	// Unk1 is unk_1 (u8).
-	Unk1 uint8
-	// Metadata is metadata (buffer).
+	// TeamID is team_id (u8).
+	TeamID uint8
+	// Metadata is metadata (qbuffer).
 	Metadata []byte
 
 	// wire keeps this level's header version, tail and unusual encodings.
@@ -267,8 +267,8 @@ func (s *CompetitionRankingScoreData) DecodeFrom(d *typed.Decoder) {
 	s.PID = r.PID()
 	s.Score = r.U32()
 	s.LastUpdate = r.DateTime()
-	s.Unk1 = r.U8()
-	s.Metadata = r.Buffer()
+	s.TeamID = r.U8()
+	s.Metadata = r.QBuffer()
 	s.wire = d.End(l)
 }
 
@@ -280,8 +280,8 @@ func (s *CompetitionRankingScoreData) EncodeTo(e *typed.Encoder) {
 	w.PID(s.PID)
 	w.U32(s.Score)
 	w.DateTime(s.LastUpdate)
-	w.U8(s.Unk1)
-	w.Buffer(s.Metadata)
+	w.U8(s.TeamID)
+	w.QBuffer(s.Metadata)
 	e.End(l)
 }
 
@@ -310,12 +310,14 @@ func (s *CompetitionRankingScoreData) AppendTo(dst []byte, set rmc.Settings) ([]
 
 // CompetitionRankingScoreInfo is the NEX structure CompetitionRankingScoreInfo.
 type CompetitionRankingScoreInfo struct {
-	// Unk1 is unk_1 (u32).
-	Unk1 uint32
+	// SeasonID is season_id (u32).
+	SeasonID uint32
 	// Scores is scores (list<CompetitionRankingScoreData>).
 	Scores []CompetitionRankingScoreData
-	// Unk2 is unk_2 (u32).
-	Unk2 uint32
+	// NumParticipants is num_participants (u32).
+	NumParticipants uint32
+	// TeamScores is team_scores (list<u32>).
+	TeamScores []uint32
 
 	// wire keeps this level's header version, tail and unusual encodings.
 	wire typed.Wire
@@ -340,7 +342,7 @@ func (s *CompetitionRankingScoreInfo) DecodeFrom(d *typed.Decoder) {
 	*s = CompetitionRankingScoreInfo{}
 	r := d.Reader()
 	l := d.Begin()
-	s.Unk1 = r.U32()
+	s.SeasonID = r.U32()
 	if n0 := r.ListLen(); n0 > 0 {
 		s.Scores = make([]CompetitionRankingScoreData, 0, min(n0, 64))
 		for i0 := 0; i0 < n0 && r.Err() == nil; i0++ {
@@ -348,7 +350,13 @@ func (s *CompetitionRankingScoreInfo) DecodeFrom(d *typed.Decoder) {
 			s.Scores[len(s.Scores)-1].DecodeFrom(d)
 		}
 	}
-	s.Unk2 = r.U32()
+	s.NumParticipants = r.U32()
+	if n0 := r.ListLen(); n0 > 0 {
+		s.TeamScores = make([]uint32, n0)
+		for i0 := range s.TeamScores {
+			s.TeamScores[i0] = r.U32()
+		}
+	}
 	s.wire = d.End(l)
 }
 
@@ -356,12 +364,16 @@ func (s *CompetitionRankingScoreInfo) DecodeFrom(d *typed.Decoder) {
 func (s *CompetitionRankingScoreInfo) EncodeTo(e *typed.Encoder) {
 	w := e.Writer()
 	l := e.Begin(&s.wire, 0)
-	w.U32(s.Unk1)
+	w.U32(s.SeasonID)
 	w.ListLen(len(s.Scores))
 	for i0 := range s.Scores {
 		s.Scores[i0].EncodeTo(e)
 	}
-	w.U32(s.Unk2)
+	w.U32(s.NumParticipants)
+	w.ListLen(len(s.TeamScores))
+	for i0 := range s.TeamScores {
+		w.U32(s.TeamScores[i0])
+	}
 	e.End(l)
 }
 
@@ -390,20 +402,20 @@ func (s *CompetitionRankingScoreInfo) AppendTo(dst []byte, set rmc.Settings) ([]
 
 // CompetitionRankingUploadScoreParam is the NEX structure CompetitionRankingUploadScoreParam.
 type CompetitionRankingUploadScoreParam struct {
-	// Unk1 is unk_1 (u32).
-	Unk1 uint32
-	// Unk2 is unk_2 (u32).
-	Unk2 uint32
+	// ID is id (u32).
+	ID uint32
+	// SeasonID is season_id (u32).
+	SeasonID uint32
 	// Unk3 is unk_3 (u32).
 	Unk3 uint32
-	// Unk4 is unk_4 (u32).
-	Unk4 uint32
-	// Unk5 is unk_5 (u8).
-	Unk5 uint8
-	// Unk6 is unk_6 (u32).
-	Unk6 uint32
-	// Unk7 is unk_7 (bool).
-	Unk7 bool
+	// Score is score (u32).
+	Score uint32
+	// TeamID is team_id (u8).
+	TeamID uint8
+	// TeamScore is team_score (u32).
+	TeamScore uint32
+	// IsFirstUpload is is_first_upload (bool).
+	IsFirstUpload bool
 	// Metadata is metadata (qbuffer).
 	Metadata []byte
 
@@ -432,13 +444,13 @@ func (s *CompetitionRankingUploadScoreParam) DecodeFrom(d *typed.Decoder) {
 	*s = CompetitionRankingUploadScoreParam{}
 	r := d.Reader()
 	l := d.Begin()
-	s.Unk1 = r.U32()
-	s.Unk2 = r.U32()
+	s.ID = r.U32()
+	s.SeasonID = r.U32()
 	s.Unk3 = r.U32()
-	s.Unk4 = r.U32()
-	s.Unk5 = r.U8()
-	s.Unk6 = r.U32()
-	s.Unk7 = d.Bool()
+	s.Score = r.U32()
+	s.TeamID = r.U8()
+	s.TeamScore = r.U32()
+	s.IsFirstUpload = d.Bool()
 	s.Metadata = r.QBuffer()
 	s.wire = d.End(l)
 }
@@ -447,13 +459,13 @@ func (s *CompetitionRankingUploadScoreParam) DecodeFrom(d *typed.Decoder) {
 func (s *CompetitionRankingUploadScoreParam) EncodeTo(e *typed.Encoder) {
 	w := e.Writer()
 	l := e.Begin(&s.wire, 0)
-	w.U32(s.Unk1)
-	w.U32(s.Unk2)
+	w.U32(s.ID)
+	w.U32(s.SeasonID)
 	w.U32(s.Unk3)
-	w.U32(s.Unk4)
-	w.U8(s.Unk5)
-	w.U32(s.Unk6)
-	e.Bool(s.Unk7)
+	w.U32(s.Score)
+	w.U8(s.TeamID)
+	w.U32(s.TeamScore)
+	e.Bool(s.IsFirstUpload)
 	w.QBuffer(s.Metadata)
 	e.End(l)
 }

@@ -119,16 +119,14 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 	return g, nil
 }
 
-// rmcSettings interprets RMC bodies of the game.
 // rmcSettingsFor is the RMC settings of one console connection: with
-// struct_header left to its default, structures carry headers exactly when
-// the connection negotiated PRUDP minor version 3 or more.
+// struct_header left to its default, structures carry headers as
+// config.StructHeaderRule says for what the connection negotiated.
 func (g *game) rmcSettingsFor(conn *prudp.Conn) rmc.Settings {
 	s := g.cfg.RMC
 	if g.cfg.StructHeaderAuto {
 		minor, _, _ := conn.Negotiated()
-		v := conn.Variant()
-		s.StructHeader = (v == prudp.V1 || v == prudp.Lite) && minor >= 3
+		s.StructHeader = config.StructHeaderRule(conn.Variant(), minor, s.NEXVersion)
 	}
 	return s
 }

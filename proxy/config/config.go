@@ -85,8 +85,8 @@ type Game struct {
 	Kerberos kerberos.Settings
 	RMC      rmc.Settings
 	// StructHeaderAuto is set when struct_header was left to its default:
-	// each connection then carries structure headers exactly when its
-	// negotiated PRUDP minor version is 3 or more (the rule consoles follow),
+	// each connection then carries structure headers as StructHeaderRule
+	// says for its negotiated minor version and the title's NEX version,
 	// and RMC.StructHeader holds the value for the offered minor version.
 	// Switch titles always use headers.
 	StructHeaderAuto bool

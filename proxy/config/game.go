@@ -93,7 +93,7 @@ func decodeGame(t *table, base string) Game {
 		g.Kerberos.PIDSize, g.RMC.PIDSize = rmcPID, rmcPID
 	}
 	if !structHeaderSet {
-		g.RMC.StructHeader = structHeaderDefault(g.PRUDP)
+		g.RMC.StructHeader = StructHeaderRule(g.PRUDP.Variant, g.PRUDP.MinorVersion, g.RMC.NEXVersion)
 		g.StructHeaderAuto = g.Platform != "switch"
 	}
 

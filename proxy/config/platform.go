@@ -48,11 +48,23 @@ func preset(name string) (platform, error) {
 	return p, nil
 }
 
-// structHeaderDefault follows NintendoClients: structure headers are on
-// whenever the negotiated PRUDP minor version is 3 or more, which only v1
-// and Lite negotiate (v0 connections negotiate nothing).
-func structHeaderDefault(s prudp.Settings) bool {
-	return (s.Variant == prudp.V1 || s.Variant == prudp.Lite) && s.MinorVersion >= 3
+// headerNEXVersion is the first NEX version whose structures carry
+// version headers (rmc.md §6.2, after the NintendoClients and Pretendo
+// wikis).
+const headerNEXVersion = 30500
+
+// StructHeaderRule reports whether a connection's structures carry
+// version headers when struct_header is left to its default. v1 and Lite
+// connections follow NintendoClients: headers from negotiated PRUDP minor
+// version 3. v0 connections negotiate nothing, so there the title's NEX
+// version decides, as the wikis say: headers from NEX 3.5.0 (what
+// Pretendo's servers of such 3DS titles use); nexVersion 0 (unknown)
+// means none.
+func StructHeaderRule(v prudp.Variant, minor uint8, nexVersion int) bool {
+	if v == prudp.V1 || v == prudp.Lite {
+		return minor >= 3
+	}
+	return nexVersion >= headerNEXVersion
 }
 
 // variantNames maps the spelling of [games.prudp] variant to the wire format.

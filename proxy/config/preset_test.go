@@ -4,6 +4,8 @@ import (
 	"os"
 	"reflect"
 	"testing"
+
+	"github.com/nexproxy/nexproxy/prudp"
 )
 
 // TestEveryKnobOverrides guards the mapping from keys to settings: the
@@ -107,5 +109,52 @@ minor_version = 2
 	}
 	if !cfg.Games[0].RMC.StructHeader {
 		t.Error("explicit struct_header = true ignored")
+	}
+}
+
+// TestStructHeaderFollowsNEXVersionOnV0: v0 connections negotiate no
+// minor version, so a v0 title's NEX version decides (headers from 3.5.0),
+// unless struct_header is set explicitly.
+func TestStructHeaderFollowsNEXVersionOnV0(t *testing.T) {
+	for _, c := range []struct {
+		extra string
+		want  bool
+	}{
+		{"", false}, // the 3ds preset: NEX 3.4.0
+		{"[games.rmc]\nnex_version = 30500\n", true},
+		{"[games.rmc]\nnex_version = 30900\n", true},
+		{"[games.rmc]\nnex_version = 30900\nstruct_header = false\n", false},
+	} {
+		cfg, err := LoadTOML(`advertise = "127.0.0.1"
+[[games]]
+name = "g"
+platform = "3ds"
+access_key = "0badf00d"
+auth_listen = ":60000"
+upstream = "local"
+` + c.extra)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.Games[0].RMC.StructHeader; got != c.want {
+			t.Errorf("%q: struct headers %v, want %v", c.extra, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		v     prudp.Variant
+		minor uint8
+		nex   int
+		want  bool
+	}{
+		{prudp.V0, 0, 0, false},
+		{prudp.V0, 0, 30499, false},
+		{prudp.V0, 0, 30500, true},
+		{prudp.V1, 2, 30504, false}, // v1 follows its negotiation
+		{prudp.V1, 3, 30000, true},
+		{prudp.Lite, 3, 0, true},
+	} {
+		if got := StructHeaderRule(c.v, c.minor, c.nex); got != c.want {
+			t.Errorf("StructHeaderRule(%v, %d, %d) = %v, want %v", c.v, c.minor, c.nex, got, c.want)
+		}
 	}
 }

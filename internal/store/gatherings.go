@@ -126,9 +126,31 @@ func (g *Gathering) HasRoom(n int) bool {
 	return g.MaxParticipants == 0 || g.Entries()+n <= int(g.MaxParticipants)
 }
 
-// MaxGatheringScan bounds how many gatherings one Search or AutoJoin reads
-// before filtering, so a huge population costs bounded work per call.
+// MaxGatheringScan is the most results callers page through: they keep
+// Offset below it and Limit at most it, so that a ranked Search, which
+// keeps the best Offset+Limit matches while it reads, holds few of them.
 const MaxGatheringScan = 1000
+
+// MaxGatheringExamine bounds the stored gatherings one Search or AutoJoin
+// reads, so that a huge population costs bounded work per call. The
+// backends read candidates (the gatherings that pass the query's SQL
+// filters) page by page in id order until the result is complete or the
+// candidates run out, so a match is found however many gatherings the
+// query's Match drops before it, as long as fewer than this many
+// candidates come before it. The column filters (GameMode...) drop
+// gatherings in the query itself: they do not count.
+const MaxGatheringExamine = 50_000
+
+// GatheringPage is how many candidates a backend reads per statement when
+// it pages through them.
+const GatheringPage = 500
+
+// Span is an inclusive range of a gathering column's values: Min ≤ v ≤
+// Max. Span{n, n} is one value.
+type Span struct{ Min, Max uint32 }
+
+// Has reports whether v is in the span.
+func (s Span) Has(v uint32) bool { return v >= s.Min && v <= s.Max }
 
 // GatheringQuery selects gatherings of a game, in ascending id order (the
 // oldest sessions fill first).
@@ -142,7 +164,18 @@ type GatheringQuery struct {
 	OpenOnly bool
 	// Exclude drops the gatherings this PID is in (0: none).
 	Exclude uint64
-	// Match, when set, is the remaining filter (game mode, attributes...);
+	// GameMode, MatchmakeSystem, MinParticipants and MaxParticipants,
+	// when set, keep only gatherings whose column is in the span. Like
+	// HostOnly and Owner they are evaluated by the backend's query, so
+	// the gatherings they drop cost no work and do not count toward
+	// MaxGatheringExamine: set them whenever Match would test the same.
+	GameMode, MatchmakeSystem        *Span
+	MinParticipants, MaxParticipants *Span
+	// HostOnly keeps only gatherings with a host (Host ≠ 0).
+	HostOnly bool
+	// Owner, when not 0, keeps only gatherings owned by that PID.
+	Owner uint64
+	// Match, when set, is the remaining filter (attributes, friends...);
 	// it runs inside the backend's transaction for AutoJoin, so it must be
 	// fast and must not call the store.
 	Match func(*Gathering) bool
@@ -158,9 +191,19 @@ type GatheringQuery struct {
 	Pool string
 }
 
+// ColumnsMatch reports whether g passes q's column filters (GameMode,
+// MatchmakeSystem, MinParticipants, MaxParticipants, HostOnly, Owner),
+// which the backends otherwise evaluate in SQL: for gatherings that are
+// not stored yet.
+func (q *GatheringQuery) ColumnsMatch(g *Gathering) bool {
+	in := func(s *Span, v uint32) bool { return s == nil || s.Has(v) }
+	return in(q.GameMode, g.GameMode) && in(q.MatchmakeSystem, g.MatchmakeSystem) &&
+		in(q.MinParticipants, uint32(g.MinParticipants)) && in(q.MaxParticipants, uint32(g.MaxParticipants)) &&
+		(!q.HostOnly || g.Host != 0) && (q.Owner == 0 || g.Owner == q.Owner)
+}
+
 // Ranked orders matches by q.Rank (stable, so ties keep id order) and
-// pages them; the backends call it when q.Rank is set, after collecting
-// every match of their bounded scan.
+// pages them.
 func (q *GatheringQuery) Ranked(matches []Gathering) []Gathering {
 	if q.Rank != nil {
 		ranks := make(map[uint32]int64, len(matches))
@@ -177,6 +220,163 @@ func (q *GatheringQuery) Ranked(matches []Gathering) []Gathering {
 		return nil
 	}
 	return matches[offset:min(len(matches), offset+limit)]
+}
+
+// GatheringScan builds a query's result from the candidates a backend
+// reads in ascending id order, page by page (keyset pagination on id):
+//
+//	sc := q.Scan()
+//	for sc.More() { read up to sc.PageSize() candidates with id > sc.After(); sc.Add each; sc.EndPage(n, size) }
+//	return sc.Result()
+//
+// It applies Match, and Offset and Limit (without Rank) or keeps the best
+// Offset+Limit matches by Rank, so its memory stays bounded too.
+type GatheringScan struct {
+	q             *GatheringQuery
+	offset, limit int
+	examined      int
+	after         uint32
+	done          bool
+	out           []Gathering // without Rank: the page, in id order
+	best          rankHeap    // with Rank: the best offset+limit matches
+}
+
+// Scan starts reading q's result.
+func (q *GatheringQuery) Scan() *GatheringScan {
+	sc := &GatheringScan{q: q, offset: max(q.Offset, 0), limit: q.Limit}
+	if sc.limit <= 0 {
+		sc.limit = 100
+	}
+	return sc
+}
+
+// More reports whether the backend should read another page.
+func (sc *GatheringScan) More() bool {
+	return !sc.done && sc.examined < MaxGatheringExamine
+}
+
+// PageSize is how many candidates to read next.
+func (sc *GatheringScan) PageSize() int {
+	return min(GatheringPage, MaxGatheringExamine-sc.examined)
+}
+
+// After is the id the next page starts after (0 before the first page).
+func (sc *GatheringScan) After() uint32 { return sc.after }
+
+// Add takes the next candidate (ids ascending) and reports whether the
+// result still needs more; false: stop reading.
+func (sc *GatheringScan) Add(g Gathering) bool {
+	sc.examined++
+	sc.after = g.ID
+	if sc.q.Match != nil && !sc.q.Match(&g) {
+		return true
+	}
+	if sc.q.Rank != nil {
+		sc.best.keep(ranked{g: g, rank: sc.q.Rank(&g)}, sc.offset+sc.limit)
+		return true
+	}
+	if sc.offset > 0 {
+		sc.offset--
+		return true
+	}
+	sc.out = append(sc.out, g)
+	if len(sc.out) >= sc.limit {
+		sc.done = true
+	}
+	return !sc.done
+}
+
+// EndPage ends a page that returned n of the size candidates asked for:
+// a short page was the last one.
+func (sc *GatheringScan) EndPage(n, size int) {
+	if n < size {
+		sc.done = true
+	}
+}
+
+// Result is the query's result from the candidates read.
+func (sc *GatheringScan) Result() []Gathering {
+	if sc.q.Rank == nil {
+		return sc.out
+	}
+	all := sc.best.sorted()
+	if sc.offset >= len(all) {
+		return nil
+	}
+	return all[sc.offset:]
+}
+
+// ranked is a match and its rank.
+type ranked struct {
+	g    Gathering
+	rank int64
+}
+
+// before orders matches by rank, then id (the order they were read in).
+func (a *ranked) before(b *ranked) bool {
+	return a.rank < b.rank || (a.rank == b.rank && a.g.ID < b.g.ID)
+}
+
+// rankHeap holds the best matches, the worst of them on top.
+type rankHeap []ranked
+
+// keep adds r if it is among the best n.
+func (h *rankHeap) keep(r ranked, n int) {
+	if n <= 0 {
+		return
+	}
+	if len(*h) < n {
+		*h = append(*h, r)
+		h.up(len(*h) - 1)
+		return
+	}
+	if !r.before(&(*h)[0]) {
+		return
+	}
+	(*h)[0] = r
+	h.down(0)
+}
+
+func (h rankHeap) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h[p].before(&h[i]) {
+			return
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func (h rankHeap) down(i int) {
+	for {
+		w := i
+		for _, c := range []int{2*i + 1, 2*i + 2} {
+			if c < len(h) && h[w].before(&h[c]) {
+				w = c
+			}
+		}
+		if w == i {
+			return
+		}
+		h[w], h[i] = h[i], h[w]
+		i = w
+	}
+}
+
+// sorted returns the kept matches, best first.
+func (h rankHeap) sorted() []Gathering {
+	slices.SortFunc(h, func(a, b ranked) int {
+		if c := cmp.Compare(a.rank, b.rank); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.g.ID, b.g.ID)
+	})
+	out := make([]Gathering, len(h))
+	for i := range h {
+		out[i] = h[i].g
+	}
+	return out
 }
 
 // LeaveResult is what a Leave changed.

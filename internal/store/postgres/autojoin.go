@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nexproxy/nexproxy/internal/store"
 )
@@ -134,6 +136,10 @@ func (s *Gatherings) AutoJoin(ctx context.Context, game string, q store.Gatherin
 	}
 	r := &autoJoinReq{ctx: ctx, q: q, p: p, create: create0, res: make(chan autoJoinRes, 1)}
 	key := game + "\x00" + q.Kind + "\x00" + q.Pool
+	if cols := columnKey(&q); cols != "" {
+		// One batch reads the candidates of one set of column filters.
+		key += "\x00" + cols
+	}
 	lead := s.db.autoJoins.enqueue(key, r)
 	for {
 		if lead {
@@ -200,13 +206,15 @@ func (s *Gatherings) autoJoinBatch(game string, batch []*autoJoinReq) (again []*
 }
 
 // autoJoinTx is autoJoinBatch's transaction: one round trip takes the
-// pool's lock and reads its vacant sessions, placeBatch places the calls,
-// and one more round trip writes the joins and the new sessions (each
+// pool's lock and reads the first page of its vacant sessions (those the
+// batch's column filters select), more pages are read while the calls
+// may need them (readCandidates), placeBatch places the calls, and one
+// more round trip writes the joins and the new sessions (each
 // with all its participants) and commits. A placement in a found session
 // that a change outside the pool's lock filled in between comes back
 // without a session.
 func (s *Gatherings) autoJoinTx(ctx context.Context, game string, batch []*autoJoinReq) ([]placement, error) {
-	kind, pool := batch[0].q.Kind, batch[0].q.Pool
+	q0 := &batch[0].q
 	placed := make([]placement, len(batch))
 	for i, r := range batch {
 		placed[i].r = r
@@ -220,12 +228,15 @@ func (s *Gatherings) autoJoinTx(ctx context.Context, game string, batch []*autoJ
 	defer conn.Release()
 	var b pgx.Batch
 	b.Queue(`BEGIN`)
-	queueLockPool(&b, game, pool)
-	b.Queue(autoJoinSearch, game, int32(1), int64(0), store.MaxGatheringScan, kind)
+	queueLockPool(&b, game, q0.Pool)
+	b.Queue(autoJoinSearch, autoJoinSearchArgs(game, q0, 0)...)
 	br := conn.SendBatch(ctx, &b)
-	found, err := readAutoJoinSearch(br, game, store.GatheringQuery{Limit: store.MaxGatheringScan})
+	found, err := readAutoJoinSearch(br, game)
 	if cerr := br.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		found, err = readCandidates(ctx, conn, game, q0, found, placed)
 	}
 	if err != nil {
 		return placed, err
@@ -320,6 +331,58 @@ func readAutoJoinWrites(br pgx.BatchResults, placed []placement) error {
 	return nil
 }
 
+// readCandidates reads the pages of candidates after found (the first
+// page) while the calls of placed may need them: every page when a call
+// ranks its matches, else until each call finds a session among those
+// read (the oldest match comes first, so later pages cannot change its
+// choice), the candidates run out, or store.MaxGatheringExamine were
+// read. Placing the calls on what was read costs as much as a pass over
+// it, so that is tried only each time the candidates have doubled.
+func readCandidates(ctx context.Context, conn *pgxpool.Conn, game string, q0 *store.GatheringQuery, found []store.Gathering, placed []placement) ([]store.Gathering, error) {
+	ranked := false
+	for i := range placed {
+		ranked = ranked || placed[i].r.q.Rank != nil
+	}
+	last := len(found)
+	for try := len(found); last == store.GatheringPage && len(found) < store.MaxGatheringExamine; {
+		if !ranked && len(found) >= try {
+			if placesAll(found, placed) {
+				break
+			}
+			try = 2 * len(found)
+		}
+		size := min(store.GatheringPage, store.MaxGatheringExamine-len(found))
+		rows, err := conn.Query(ctx, autoJoinSearch, autoJoinSearchArgs(game, q0, found[len(found)-1].ID)...)
+		if err != nil {
+			return nil, err
+		}
+		page, err := collectGatherings(rows, game)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, page[:min(len(page), size)]...)
+		last = len(page)
+	}
+	return found, nil
+}
+
+// placesAll reports whether placeBatch puts every call of placed whose
+// context has not ended in a session of found; it leaves placed as it
+// was.
+func placesAll(found []store.Gathering, placed []placement) bool {
+	trial := make([]placement, len(placed))
+	for i := range placed {
+		trial[i].r = placed[i].r
+	}
+	placeBatch(found, trial)
+	for i := range trial {
+		if pl := &trial[i]; pl.r.ctx.Err() == nil && (pl.into == nil || !pl.into.found) {
+			return false
+		}
+	}
+	return true
+}
+
 // placeBatch places each call of placed, in order, as one-at-a-time
 // auto-joins would: in the best session its query selects among found
 // and those created by earlier calls of the batch, or in the session it
@@ -356,7 +419,8 @@ func pick(cands []*candidate, r *autoJoinReq) *candidate {
 	var bestRank int64
 	for _, c := range cands {
 		g := &c.g
-		if !g.OpenParticipation || !g.HasRoom(room) || g.Has(r.p.PID) || (q.Kind != "" && g.Kind != q.Kind) {
+		if !g.OpenParticipation || !g.HasRoom(room) || g.Has(r.p.PID) || (q.Kind != "" && g.Kind != q.Kind) ||
+			!q.ColumnsMatch(g) {
 			continue
 		}
 		if q.Match != nil && !q.Match(g) {
@@ -373,13 +437,38 @@ func pick(cands []*candidate, r *autoJoinReq) *candidate {
 	return best
 }
 
-// autoJoinSearch is search's query for AutoJoin: open sessions with room,
-// written so that the planner can use the partial index gatherings_vacant.
-const autoJoinSearch = `SELECT ` + gatheringCols + ` FROM gatherings WHERE game = $1
-	AND open AND (max_p = 0 OR entries < max_p)
-	AND ($2 <= 0 OR max_p = 0 OR entries + $2 <= max_p) AND ($5 = '' OR kind = $5)
+// autoJoinSearch is search's query for AutoJoin: a page of open sessions
+// with room after id $6, written so that the planner can use the partial
+// index gatherings_vacant.
+var autoJoinSearch = `SELECT ` + gatheringCols + ` FROM gatherings WHERE game = $1
+	AND open AND (max_p = 0 OR entries < max_p) AND id > $6
+	AND ($2 <= 0 OR max_p = 0 OR entries + $2 <= max_p) AND ($5 = '' OR kind = $5)` + columnFilters(7) + `
 	AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = $3)
 	ORDER BY id LIMIT $4`
+
+// columnKey names the column filters of q; "" when it has none.
+func columnKey(q *store.GatheringQuery) string {
+	if q.GameMode == nil && q.MatchmakeSystem == nil && q.MinParticipants == nil && q.MaxParticipants == nil &&
+		!q.HostOnly && q.Owner == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, a := range columnArgs(q) {
+		if p, ok := a.(*int64); ok && p != nil {
+			a = *p
+		}
+		fmt.Fprint(&b, a, " ")
+	}
+	return b.String()
+}
+
+// autoJoinSearchArgs are the arguments of autoJoinSearch for the page
+// after id after of the batch whose first query is q0 (the batch's
+// queries share kind and column filters).
+func autoJoinSearchArgs(game string, q0 *store.GatheringQuery, after uint32) []any {
+	args := []any{game, int32(1), int64(0), store.GatheringPage, q0.Kind, int64(after)}
+	return append(args, columnArgs(q0)...)
+}
 
 // autoJoinJoin adds a participant ($4: a JSON array of it, $3 its entries)
 // to gathering $2 if it still has room, is open and does not have them,
@@ -412,8 +501,8 @@ const autoJoinCreate = `WITH n AS (
 SELECT next FROM n`
 
 // readAutoJoinSearch reads the results of AutoJoin's first batch (BEGIN,
-// the pool's lock, the search) and returns the best match of q.
-func readAutoJoinSearch(br pgx.BatchResults, game string, q store.GatheringQuery) ([]store.Gathering, error) {
+// the pool's lock, the search) and returns the first page of candidates.
+func readAutoJoinSearch(br pgx.BatchResults, game string) ([]store.Gathering, error) {
 	for range 2 {
 		if _, err := br.Exec(); err != nil {
 			return nil, err
@@ -423,7 +512,7 @@ func readAutoJoinSearch(br pgx.BatchResults, game string, q store.GatheringQuery
 	if err != nil {
 		return nil, err
 	}
-	return collectMatches(rows, game, q)
+	return collectGatherings(rows, game)
 }
 
 // commitResult checks that the batch's COMMIT committed: a transaction

@@ -215,3 +215,27 @@ func TestAutoJoinPlacedAgain(t *testing.T) {
 		t.Errorf("%d batches, want 2 (the one that found its session filled, then the one that placed the call again)", db.autoJoins.batches)
 	}
 }
+
+// TestPlaceBatchColumns: a call of a batch joins a session an earlier
+// call created only if it passes the batch's column filters (which the
+// batch's read applied to the stored sessions only).
+func TestPlaceBatchColumns(t *testing.T) {
+	q := store.GatheringQuery{Kind: store.KindMatchmakeSession, Room: 1, GameMode: &store.Span{Min: 5, Max: 5}}
+	call := func(pid uint64, mode uint32) *autoJoinReq {
+		g := store.Gathering{Game: "g", Owner: pid, Host: pid, MinParticipants: 1, MaxParticipants: 4, GameMode: mode,
+			OpenParticipation: true, Kind: store.KindMatchmakeSession, Participants: []store.GatheringParticipant{{PID: pid}}}
+		return &autoJoinReq{ctx: context.Background(), q: q, p: store.GatheringParticipant{PID: pid}, create: g}
+	}
+	reqs := []*autoJoinReq{call(10, 6), call(11, 5), call(12, 5)}
+	placed := make([]placement, len(reqs))
+	for i, r := range reqs {
+		placed[i].r = r
+	}
+	placeBatch(nil, placed)
+	if !placed[0].new || !placed[1].new || placed[1].into == placed[0].into {
+		t.Fatalf("call 11 joined the mode 6 session of call 10: %+v", placed[1])
+	}
+	if placed[2].new || placed[2].into != placed[1].into {
+		t.Fatalf("call 12 should join call 11's mode 5 session: %+v", placed[2])
+	}
+}

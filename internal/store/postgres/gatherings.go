@@ -303,32 +303,78 @@ func (s *Gatherings) Delete(ctx context.Context, game string, id uint32) error {
 	}, fmt.Sprintf("delete gathering %d", id))
 }
 
-type gatheringQuerier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+// columnFilters returns the SQL terms of the column filters of
+// store.GatheringQuery, with their arguments numbered from $first in
+// columnArgs's order: NULL turns a filter off.
+func columnFilters(first int) string {
+	return fmt.Sprintf(`
+	AND ($%[1]d::bigint IS NULL OR game_mode BETWEEN $%[1]d AND $%[2]d)
+	AND ($%[3]d::bigint IS NULL OR mm_system BETWEEN $%[3]d AND $%[4]d)
+	AND ($%[5]d::bigint IS NULL OR min_p BETWEEN $%[5]d AND $%[6]d)
+	AND ($%[7]d::bigint IS NULL OR max_p BETWEEN $%[7]d AND $%[8]d)
+	AND (NOT $%[9]d::boolean OR host <> 0) AND ($%[10]d::bigint IS NULL OR owner = $%[10]d)`,
+		first, first+1, first+2, first+3, first+4, first+5, first+6, first+7, first+8, first+9)
 }
 
-func search(ctx context.Context, q gatheringQuerier, game string, gq store.GatheringQuery) ([]store.Gathering, error) {
-	rows, err := q.Query(ctx, `SELECT `+gatheringCols+` FROM gatherings WHERE game = $1
-		AND ($2 <= 0 OR max_p = 0 OR entries + $2 <= max_p) AND (NOT $3 OR open) AND ($6 = '' OR kind = $6)
-		AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = $4)
-		ORDER BY id LIMIT $5`, game, int32(gq.Room), gq.OpenOnly, int64(gq.Exclude), store.MaxGatheringScan, gq.Kind)
-	if err != nil {
-		return nil, err
+// columnArgs are the arguments of columnFilters for q.
+func columnArgs(q *store.GatheringQuery) []any {
+	var args []any
+	for _, s := range []*store.Span{q.GameMode, q.MatchmakeSystem, q.MinParticipants, q.MaxParticipants} {
+		if s == nil {
+			args = append(args, nil, nil)
+			continue
+		}
+		args = append(args, int64(s.Min), int64(s.Max))
 	}
-	return collectMatches(rows, game, gq)
+	var owner *int64
+	if q.Owner != 0 {
+		o := int64(q.Owner)
+		owner = &o
+	}
+	return append(args, q.HostOnly, owner)
 }
 
-// collectMatches reads rows of gatherings and keeps those gq matches,
-// ranked and paged as gq says.
-func collectMatches(rows pgx.Rows, game string, gq store.GatheringQuery) ([]store.Gathering, error) {
-	offset, limit := max(gq.Offset, 0), gq.Limit
-	if limit <= 0 {
-		limit = 100
+// qSearch selects a page of candidates of a query: $7 is the id the page
+// starts after, $5 its size.
+var qSearch = `SELECT ` + gatheringCols + ` FROM gatherings WHERE game = $1 AND id > $7
+	AND ($2 <= 0 OR max_p = 0 OR entries + $2 <= max_p) AND (NOT $3 OR open) AND ($6 = '' OR kind = $6)` + columnFilters(8) + `
+	AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = $4)
+	ORDER BY id LIMIT $5`
+
+// search pages through the candidates of gq and returns its result (see
+// store.GatheringScan).
+func (s *Gatherings) search(ctx context.Context, game string, gq *store.GatheringQuery) ([]store.Gathering, error) {
+	sc := gq.Scan()
+	for sc.More() {
+		size := sc.PageSize()
+		args := append([]any{game, int32(gq.Room), gq.OpenOnly, int64(gq.Exclude), size, gq.Kind, int64(sc.After())}, columnArgs(gq)...)
+		rows, err := s.db.pool.Query(ctx, qSearch, args...)
+		if err != nil {
+			return nil, err
+		}
+		n := 0
+		for rows.Next() {
+			g, err := scanGathering(game, rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			n++
+			if !sc.Add(g) {
+				break
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		sc.EndPage(n, size)
 	}
-	if gq.Rank != nil {
-		// Every match is needed to rank them; Ranked pages afterwards.
-		offset, limit = 0, store.MaxGatheringScan
-	}
+	return sc.Result(), nil
+}
+
+// collectGatherings reads rows of gatherings.
+func collectGatherings(rows pgx.Rows, game string) ([]store.Gathering, error) {
 	defer rows.Close()
 	var out []store.Gathering
 	for rows.Next() {
@@ -336,31 +382,15 @@ func collectMatches(rows pgx.Rows, game string, gq store.GatheringQuery) ([]stor
 		if err != nil {
 			return nil, err
 		}
-		if gq.Match != nil && !gq.Match(&g) {
-			continue
-		}
-		if offset > 0 {
-			offset--
-			continue
-		}
 		out = append(out, g)
-		if len(out) == limit {
-			break
-		}
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if gq.Rank != nil {
-		out = gq.Ranked(out)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // Search implements store.Gatherings.
 func (s *Gatherings) Search(ctx context.Context, game string, q store.GatheringQuery) ([]store.Gathering, error) {
-	out, err := search(ctx, s.db.pool, game, q)
+	out, err := s.search(ctx, game, &q)
 	if err != nil {
 		return nil, fmt.Errorf("store/postgres: search gatherings of %q: %w", game, err)
 	}

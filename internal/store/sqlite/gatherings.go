@@ -42,19 +42,27 @@ var (
 	qGatheringDelMember = wq(`DELETE FROM gathering_members WHERE game = ? AND id = ?`)
 	qGatheringAddMember = wq(`INSERT OR IGNORE INTO gathering_members (game, pid, id) VALUES (?, ?, ?)`)
 	qGatheringRmMember  = wq(`DELETE FROM gathering_members WHERE game = ? AND pid = ? AND id = ?`)
-	qGatheringSearch    = wq(`SELECT ` + gatheringCols + ` FROM gatherings WHERE game = ?
-			AND (? <= 0 OR max_p = 0 OR entries + ? <= max_p) AND (? = 0 OR open = 1) AND (? = '' OR kind = ?)
+	qGatheringSearch    = wq(`SELECT ` + gatheringCols + ` FROM gatherings WHERE game = ? AND id > ?
+			AND (? <= 0 OR max_p = 0 OR entries + ? <= max_p) AND (? = 0 OR open = 1) AND (? = '' OR kind = ?)` + columnFilters + `
 			AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = ?)
 			ORDER BY id LIMIT ?`)
 	// qGatheringSearchVacant is qGatheringSearch for open gatherings with
 	// room (AutoJoin's usual query): its first two terms are the
 	// gatherings_vacant index's, so that SQLite reads that index alone.
 	qGatheringSearchVacant = wq(`SELECT ` + gatheringCols + ` FROM gatherings WHERE game = ?
-			AND open = 1 AND (max_p = 0 OR entries < max_p)
-			AND (? <= 0 OR max_p = 0 OR entries + ? <= max_p) AND (? = 0 OR open = 1) AND (? = '' OR kind = ?)
+			AND open = 1 AND (max_p = 0 OR entries < max_p) AND id > ?
+			AND (? <= 0 OR max_p = 0 OR entries + ? <= max_p) AND (? = 0 OR open = 1) AND (? = '' OR kind = ?)` + columnFilters + `
 			AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = ?)
 			ORDER BY id LIMIT ?`)
 )
+
+// columnFilters are the search statements' terms for the column filters
+// of store.GatheringQuery; searchArgs gives their arguments, each filter a
+// flag (0: off) and its values.
+const columnFilters = `
+			AND (? = 0 OR game_mode BETWEEN ? AND ?) AND (? = 0 OR mm_system BETWEEN ? AND ?)
+			AND (? = 0 OR min_p BETWEEN ? AND ?) AND (? = 0 OR max_p BETWEEN ? AND ?)
+			AND (? = 0 OR host <> 0) AND (? = 0 OR owner = ?)`
 
 func scanGathering(game string, r scanner) (store.Gathering, error) {
 	var g store.Gathering
@@ -322,62 +330,73 @@ func (s *Gatherings) Delete(ctx context.Context, game string, id uint32) error {
 	return nil
 }
 
-func queryLimits(q store.GatheringQuery) (int, int) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	return max(q.Offset, 0), limit
-}
-
 // searchArgs are the arguments of qGatheringSearch (or
-// qGatheringSearchVacant) for q.
-func searchArgs(game string, q store.GatheringQuery) []any {
+// qGatheringSearchVacant) for q's page of size gatherings after id after.
+func searchArgs(game string, q *store.GatheringQuery, after uint32, size int) []any {
+	span := func(s *store.Span) []any {
+		if s == nil {
+			return []any{false, 0, 0}
+		}
+		return []any{true, int64(s.Min), int64(s.Max)}
+	}
+	args := []any{game, int64(after), q.Room, q.Room, q.OpenOnly, q.Kind, q.Kind}
+	args = append(args, span(q.GameMode)...)
+	args = append(args, span(q.MatchmakeSystem)...)
+	args = append(args, span(q.MinParticipants)...)
+	args = append(args, span(q.MaxParticipants)...)
 	// An Exclude of 0 excludes nothing: PID 0 is never a participant.
-	return []any{game, q.Room, q.Room, q.OpenOnly, q.Kind, q.Kind, int64(q.Exclude), store.MaxGatheringScan}
+	return append(args, q.HostOnly, q.Owner != 0, int64(q.Owner), int64(q.Exclude), size)
 }
 
-// search reads q's page from rows, the result of a search statement run
-// with searchArgs (at most store.MaxGatheringScan candidates); the caller
-// closes rows.
-func search(game string, q store.GatheringQuery, rows *sql.Rows) ([]store.Gathering, error) {
-	offset, limit := queryLimits(q)
-	if q.Rank != nil {
-		// Every match is needed to rank them; Ranked pages afterwards.
-		offset, limit = 0, store.MaxGatheringScan
-	}
-	var out []store.Gathering
-	for rows.Next() {
-		g, err := scanGathering(game, rows)
+// search pages through the candidates of q with query (qGatheringSearch
+// or qGatheringSearchVacant), which st prepares, and returns q's result
+// (see store.GatheringScan).
+func search(ctx context.Context, game string, q *store.GatheringQuery, st func() (*sql.Stmt, error)) ([]store.Gathering, error) {
+	sc := q.Scan()
+	for sc.More() {
+		s, err := st()
 		if err != nil {
 			return nil, err
 		}
-		if q.Match != nil && !q.Match(&g) {
-			continue
+		size := sc.PageSize()
+		rows, err := s.QueryContext(ctx, searchArgs(game, q, sc.After(), size)...)
+		if err != nil {
+			return nil, err
 		}
-		if offset > 0 {
-			offset--
-			continue
+		n, err := searchPage(game, sc, rows)
+		_ = rows.Close() // before AutoJoin's join writes
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, g)
-		if len(out) == limit {
+		sc.EndPage(n, size)
+	}
+	return sc.Result(), nil
+}
+
+// searchPage hands the candidates of rows to sc and returns how many
+// rows it read.
+func searchPage(game string, sc *store.GatheringScan, rows *sql.Rows) (int, error) {
+	n := 0
+	for rows.Next() {
+		g, err := scanGathering(game, rows)
+		if err != nil {
+			return n, err
+		}
+		n++
+		if !sc.Add(g) {
 			break
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if q.Rank != nil {
-		out = q.Ranked(out)
-	}
-	return out, nil
+	return n, rows.Err()
 }
 
 // Search implements store.Gatherings.
 func (s *Gatherings) Search(ctx context.Context, game string, q store.GatheringQuery) ([]store.Gathering, error) {
 	var out []store.Gathering
-	err := s.db.readRows(ctx, longRead, qGatheringSearch, searchArgs(game, q),
-		func(rows *sql.Rows) (err error) { out, err = search(game, q, rows); return err })
+	err := s.db.read(ctx, longRead, func(ctx context.Context) (err error) {
+		out, err = search(ctx, game, &q, func() (*sql.Stmt, error) { return s.db.rstmt(ctx, qGatheringSearch) })
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: search gatherings of %q: %w", game, err)
 	}
@@ -395,16 +414,7 @@ func (s *Gatherings) AutoJoin(ctx context.Context, game string, q store.Gatherin
 		if q.OpenOnly && q.Room > 0 {
 			query = qGatheringSearchVacant
 		}
-		st, err := tx.stmt(ctx, query)
-		if err != nil {
-			return err
-		}
-		rows, err := st.QueryContext(ctx, searchArgs(game, q)...)
-		if err != nil {
-			return err
-		}
-		found, err := search(game, q, rows)
-		_ = rows.Close() // before the join writes
+		found, err := search(ctx, game, &q, func() (*sql.Stmt, error) { return tx.stmt(ctx, query) })
 		if err != nil {
 			return err
 		}

@@ -200,6 +200,118 @@ func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) 
 		}
 	})
 
+	// BeyondScan: a matching session behind more than 1,000 older open
+	// sessions that do not match is still found, by Search and by
+	// AutoJoin, ranked or not (services.md §8, "every console alone").
+	t.Run("BeyondScan", func(t *testing.T) {
+		s := newStore(t)
+		const others = 1100
+		for i := range others {
+			if _, err := s.Create(ctx, session(uint64(1000+i), 4, 1)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := s.Create(ctx, session(5000, 4, 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mode2 := func(g *store.Gathering) bool { return g.GameMode == 2 }
+		byOwner := func(g *store.Gathering) int64 { return -int64(g.Owner) }
+		q := store.GatheringQuery{Kind: store.KindMatchmakeSession, OpenOnly: true, Room: 1, Match: mode2, Limit: 10}
+		ranked := q
+		ranked.Rank = byOwner
+		for name, q := range map[string]store.GatheringQuery{"plain": q, "ranked": ranked} {
+			got, err := s.Search(ctx, "g", q)
+			if err != nil || len(got) != 1 || got[0].ID != want.ID {
+				t.Errorf("%s Search = %d sessions, %v; want session %d", name, len(got), err, want.ID)
+			}
+		}
+		// The same through the column filter, which the backend's query
+		// evaluates.
+		cols := store.GatheringQuery{Kind: store.KindMatchmakeSession, OpenOnly: true, Room: 1, GameMode: &store.Span{Min: 2, Max: 2}}
+		if got, err := s.Search(ctx, "g", cols); err != nil || len(got) != 1 || got[0].ID != want.ID {
+			t.Errorf("column filter Search = %d sessions, %v; want session %d", len(got), err, want.ID)
+		}
+		for i, q := range []store.GatheringQuery{q, ranked} {
+			pid := uint64(9000 + i)
+			j, created, err := s.AutoJoin(ctx, "g", q, store.GatheringParticipant{PID: pid}, session(pid, 4, 2))
+			if err != nil || created || j.ID != want.ID {
+				t.Errorf("AutoJoin %d = session %d, created %v, %v; want to join %d", i, j.ID, created, err, want.ID)
+			}
+		}
+	})
+
+	// ColumnFilters: the query's column filters select on the stored
+	// columns, in Search and AutoJoin, and a session AutoJoin creates is
+	// joined later only if it passes them.
+	t.Run("ColumnFilters", func(t *testing.T) {
+		s := newStore(t)
+		var ids []uint32
+		for i, spec := range []struct {
+			mode, system uint32
+			min, max     uint16
+			host         uint64
+		}{{1, 1, 1, 4, 10}, {2, 1, 2, 4, 11}, {3, 2, 1, 8, 12}, {2, 2, 2, 8, 0}} {
+			g := session(uint64(10+i), spec.max, spec.mode)
+			g.MatchmakeSystem, g.MinParticipants, g.Host = spec.system, spec.min, spec.host
+			c, err := s.Create(ctx, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		idsOf := func(gs []store.Gathering) []uint32 {
+			var out []uint32
+			for _, g := range gs {
+				out = append(out, g.ID)
+			}
+			return out
+		}
+		for name, c := range map[string]struct {
+			q    store.GatheringQuery
+			want []uint32
+		}{
+			"mode":       {store.GatheringQuery{GameMode: &store.Span{Min: 2, Max: 2}}, []uint32{ids[1], ids[3]}},
+			"mode-range": {store.GatheringQuery{GameMode: &store.Span{Min: 2, Max: 3}}, []uint32{ids[1], ids[2], ids[3]}},
+			"system":     {store.GatheringQuery{MatchmakeSystem: &store.Span{Min: 2, Max: 2}}, []uint32{ids[2], ids[3]}},
+			"min":        {store.GatheringQuery{MinParticipants: &store.Span{Min: 2, Max: 2}}, []uint32{ids[1], ids[3]}},
+			"max":        {store.GatheringQuery{MaxParticipants: &store.Span{Min: 5, Max: 8}}, []uint32{ids[2], ids[3]}},
+			"host":       {store.GatheringQuery{HostOnly: true, MatchmakeSystem: &store.Span{Min: 2, Max: 2}}, []uint32{ids[2]}},
+			"owner":      {store.GatheringQuery{Owner: 11}, []uint32{ids[1]}},
+			"none":       {store.GatheringQuery{GameMode: &store.Span{Min: 2, Max: 2}, Owner: 10}, nil},
+		} {
+			got, err := s.Search(ctx, "g", c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(idsOf(got), c.want) {
+				t.Errorf("%s: %v, want %v", name, idsOf(got), c.want)
+			}
+		}
+		// AutoJoin honours the filters: mode 3 joins ids[2]; a mode 5 call
+		// offering a mode 6 session creates it, and later mode 5 calls do
+		// not join that one.
+		q := store.GatheringQuery{Kind: store.KindMatchmakeSession, OpenOnly: true, Room: 1, GameMode: &store.Span{Min: 5, Max: 5}}
+		j, created, err := s.AutoJoin(ctx, "g", store.GatheringQuery{OpenOnly: true, Room: 1, GameMode: &store.Span{Min: 3, Max: 3}},
+			store.GatheringParticipant{PID: 20}, session(20, 4, 3))
+		if err != nil || created || j.ID != ids[2] {
+			t.Fatalf("AutoJoin mode 3 = %d %v %v, want to join %d", j.ID, created, err, ids[2])
+		}
+		five, created, err := s.AutoJoin(ctx, "g", q, store.GatheringParticipant{PID: 21}, session(21, 4, 6))
+		if err != nil || !created {
+			t.Fatalf("AutoJoin mode 5 = %d %v %v, want a new session", five.ID, created, err)
+		}
+		// The session created has mode 6: another mode 5 call creates too.
+		j, created, err = s.AutoJoin(ctx, "g", q, store.GatheringParticipant{PID: 22}, session(22, 4, 5))
+		if err != nil || !created || j.ID == five.ID {
+			t.Fatalf("AutoJoin mode 5 again = %d %v %v, want a new session", j.ID, created, err)
+		}
+		j, created, err = s.AutoJoin(ctx, "g", q, store.GatheringParticipant{PID: 23}, session(23, 4, 5))
+		if err != nil || created || j.ID == five.ID {
+			t.Fatalf("AutoJoin mode 5 third = %d %v %v, want to join the mode 5 session", j.ID, created, err)
+		}
+	})
+
 	// AutoJoinRace: 40 participants auto-join 4-player sessions at once;
 	// exactly 10 full sessions come out, nobody in two.
 	t.Run("AutoJoinRace", func(t *testing.T) {

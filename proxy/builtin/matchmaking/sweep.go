@@ -158,25 +158,13 @@ func (s *server) evict(ctx context.Context, pid uint64) error {
 		return err
 	}
 	for _, id := range ids {
-		g, err := s.gs.Get(ctx, s.game(), id)
+		left, err := s.leaveGone(ctx, pid, id)
 		if err != nil {
-			if isNotFound(err) {
-				continue
-			}
 			return err
 		}
-		if g.Kind == store.KindPersistent && g.Flags&flagLeaveOnDisconnect == 0 {
-			continue
+		if left {
+			s.env.Log.Info("matchmaking: removed a participant whose console is connected nowhere", zap.Uint64("pid", pid), zap.Uint32("gid", id))
 		}
-		res, err := s.gs.Leave(ctx, s.game(), id, pid)
-		if err != nil {
-			if isNotFound(err) || errors.Is(err, store.ErrNotParticipant) {
-				continue // another instance swept it first
-			}
-			return err
-		}
-		s.env.Log.Info("matchmaking: removed a participant whose console is connected nowhere", zap.Uint64("pid", pid), zap.Uint32("gid", id))
-		s.notifyLeave(ctx, pid, res, notifyDisconnected, "")
 	}
 	return s.gs.EndNotices(ctx, s.game(), pid)
 }

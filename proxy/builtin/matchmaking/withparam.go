@@ -132,6 +132,9 @@ func (s *server) addOthers(ctx context.Context, c *rpc.Call, gid uint32, first *
 		}
 		added = append(added, p.PID)
 	}
+	for _, p := range others {
+		s.watchPID(p)
+	}
 	return g, nil
 }
 
@@ -195,6 +198,9 @@ func (s *server) CreateMatchmakeSessionWithParam(ctx context.Context, c *rpc.Cal
 		return nil, s.failed(c, "create session", err)
 	}
 	j.add(g.ID)
+	for _, o := range others {
+		s.watchPID(o)
+	}
 	s.joinedSession(ctx, c, &g, append([]uint64{pid}, others...)...)
 	s.notifyAdded(ctx, &g, pid, others, true, true, p.JoinMessage)
 	return &matchmakeextension.CreateMatchmakeSessionWithParamResponse{Session: *fromStore(&g, c.Session.Settings)}, nil

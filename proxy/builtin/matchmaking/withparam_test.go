@@ -1,7 +1,9 @@
 package matchmaking_test
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -214,5 +216,84 @@ func TestAutoMatchmakeWithParam(t *testing.T) {
 	n52, err := c.mx.BrowseMatchmakeSessionNoHolderNoResultRange(cx, &matchmakeextension.BrowseMatchmakeSessionNoHolderNoResultRangeRequest{SearchCriteria: bc})
 	if err != nil || len(n52.Sessions) != 1 {
 		t.Fatalf("52: %+v %v", n52, err)
+	}
+}
+
+// eventWith waits up to 5 s for c's first notification of type typ about
+// gathering gid.
+func eventWith(t *testing.T, c *console, typ uint32, gid uint32) (notification.NotificationEvent, bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for _, ev := range events(t, c, 0) {
+			if ev.Type == typ && ev.Param1 == uint64(gid) {
+				return ev, true
+			}
+		}
+		if time.Now().After(deadline) {
+			return notification.NotificationEvent{}, false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// participantsOf lists a gathering's participants as c sees them.
+func participantsOf(t *testing.T, c *console, gid uint32) []uint64 {
+	t.Helper()
+	r, err := c.mm.GetParticipants(ctx(t), &mm.GetParticipantsRequest{GID: gid})
+	if err != nil {
+		t.Fatalf("participants of %d: %v", gid, err)
+	}
+	return r.Participants
+}
+
+// TestAddedParticipantLeavesOnDisconnect: a console another one added to
+// a session (additional_participants, 122000) leaves it when its
+// connection ends, as for a session it joined itself (services.md §2.9,
+// §8 "Re-match after disconnect"): the owner hears 3007 and the console
+// can join again once it logged in again. The same holds when the
+// console reconnects while its old connection lingers: the new
+// connection's calls find the old places gone.
+func TestAddedParticipantLeavesOnDisconnect(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := servicetest.Start(t, nex4, nil)
+	a, b := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2")
+	cx := ctx(t)
+
+	lobby := createParam(t, a, newSession(1, 8), 0)
+	if _, err := joinParam(t, b, mm.JoinMatchmakeSessionParam{GID: lobby.ID}); err != nil {
+		t.Fatalf("join lobby: %v", err)
+	}
+	battle := createParam(t, a, newSession(2, 4), lobby.ID, 1002)
+	if got := participantsOf(t, a, battle.ID); !slices.Equal(got, []uint64{1001, 1002}) {
+		t.Fatalf("battle participants = %v", got)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ev, ok := eventWith(t, a, 3007, battle.ID)
+	if !ok || ev.SourcePID != 1002 || ev.Param2 != 1002 {
+		t.Fatalf("3007 for the battle = %+v (found %v); events = %+v", ev, ok, events(t, a, 0))
+	}
+	if got := participantsOf(t, a, battle.ID); !slices.Equal(got, []uint64{1001}) {
+		t.Fatalf("battle participants after the disconnect = %v", got)
+	}
+	b2 := login(t, srv, "1002:pw2")
+	if _, err := b2.mx.JoinMatchmakeSession(cx, &matchmakeextension.JoinMatchmakeSessionRequest{GID: battle.ID}); err != nil {
+		t.Fatalf("join again after logging in again: %v", err)
+	}
+
+	// Added again, to another session; then the console reconnects
+	// without its old connection ending first.
+	if _, err := joinParam(t, b2, mm.JoinMatchmakeSessionParam{GID: lobby.ID}); err != nil {
+		t.Fatalf("join lobby again: %v", err)
+	}
+	rematch := createParam(t, a, newSession(3, 4), lobby.ID, 1002)
+	b3 := login(t, srv, "1002:pw2")
+	if _, err := b3.mx.JoinMatchmakeSession(cx, &matchmakeextension.JoinMatchmakeSessionRequest{GID: rematch.ID}); err != nil {
+		t.Fatalf("join from the new connection: %v", err)
+	}
+	if got := participantsOf(t, a, rematch.ID); !slices.Equal(got, []uint64{1001, 1002}) {
+		t.Fatalf("rematch participants = %v", got)
 	}
 }

@@ -283,9 +283,9 @@ func TestPartsAndLookupsNEX4(t *testing.T) {
 	if s := got.Session; !slices.Equal(s.Attribs, []uint32{9, 9}) || s.Description != "renamed" || s.Codeword != "cw" || s.GameMode != 1 || string(s.ApplicationData) != "app" {
 		t.Errorf("after part update = %+v", s)
 	}
-	up.ModificationFlags, up.MaxParticipants = 0x1000, 0
+	up.ModificationFlags, up.MinParticipants, up.MaxParticipants = 0x800|0x1000, 3, 2
 	if _, err := b.mx.UpdateMatchmakeSessionPart(cx, &matchmakeextension.UpdateMatchmakeSessionPartRequest{Param: *up}); resultOf(err) != rmc.ResultCoreInvalidArgument {
-		t.Errorf("max 0: %v", err)
+		t.Errorf("min above max: %v", err)
 	}
 
 	fp, err := d.mx.FindMatchmakeSessionByParticipant(cx, &matchmakeextension.FindMatchmakeSessionByParticipantRequest{

@@ -355,10 +355,10 @@ func (s *server) session(c *rpc.Call, a typed.AnyData) (*mm.MatchmakeSession, er
 }
 
 // checkSession applies the limits of services.md §2.7 to a session from
-// the console.
+// the console. A max_participants of 0 is no limit (§2.8; store.HasRoom).
 func checkSession(ms *mm.MatchmakeSession) (*mm.MatchmakeSession, error) {
 	if len(ms.Description) > maxDescription || len(ms.Attribs) > maxAttribs || len(ms.ApplicationData) > maxBuffer ||
-		ms.ProgressScore > 100 || ms.MaxParticipants == 0 || ms.MinParticipants > ms.MaxParticipants {
+		ms.ProgressScore > 100 || ms.MaxParticipants != 0 && ms.MinParticipants > ms.MaxParticipants {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
 	return ms, nil

@@ -400,3 +400,67 @@ func TestReconnectDropsOldPlaces(t *testing.T) {
 		t.Errorf("new connection's session: %v", err)
 	}
 }
+
+// TestUnlimitedSession: a max_participants of 0 is no limit (services.md
+// §2.8, store.HasRoom), never an invalid session: CreateMatchmakeSession,
+// AutoMatchmake_Postpone and UpdateMatchmakeSessionPart accept it, and
+// joins are not refused as full.
+func TestUnlimitedSession(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu", NEX: 40000}, nil)
+	a, b, c, d := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2"), login(t, srv, "1003:pw3"), login(t, srv, "1004:pw4")
+	cx := ctx(t)
+	count := func(gid uint32) uint32 {
+		t.Helper()
+		r, err := a.mx.FindMatchmakeSessionBySingleGatheringId(cx, &matchmakeextension.FindMatchmakeSessionBySingleGatheringIdRequest{GID: gid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Session.ParticipationCount
+	}
+
+	cr, err := a.mx.CreateMatchmakeSession(cx, &matchmakeextension.CreateMatchmakeSessionRequest{Gathering: typed.Hold(newSession(1, 0))})
+	if err != nil {
+		t.Fatalf("create with max 0: %v", err)
+	}
+	for _, x := range []*console{b, c, d} {
+		if _, err := x.mx.JoinMatchmakeSessionEx(cx, &matchmakeextension.JoinMatchmakeSessionExRequest{GID: cr.GID, NumParticipants: 3, HasNumParticipants: true}); err != nil {
+			t.Fatalf("join %d: %v", x.PID, err)
+		}
+	}
+	if n := count(cr.GID); n != 10 {
+		t.Fatalf("count = %d, want 10", n)
+	}
+
+	auto := func(x *console) *mm.MatchmakeSession {
+		t.Helper()
+		r, err := x.mx.AutoMatchmakePostpone(cx, &matchmakeextension.AutoMatchmakePostponeRequest{Gathering: typed.Hold(newSession(5, 0))})
+		if err != nil {
+			t.Fatalf("auto-matchmake with max 0: %v", err)
+		}
+		return r.Gathering.Value.(*mm.MatchmakeSession)
+	}
+	first := auto(a)
+	if second := auto(b); second.ID != first.ID || second.ParticipationCount != 2 || second.MaxParticipants != 0 {
+		t.Fatalf("second auto-matchmake = %+v, first %d", second, first.ID)
+	}
+
+	small, err := a.mx.CreateMatchmakeSession(cx, &matchmakeextension.CreateMatchmakeSessionRequest{Gathering: typed.Hold(newSession(6, 2))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.mx.JoinMatchmakeSession(cx, &matchmakeextension.JoinMatchmakeSessionRequest{GID: small.GID}); err != nil {
+		t.Fatal(err)
+	}
+	up := mm.NewUpdateMatchmakeSessionParam()
+	up.GID, up.ModificationFlags, up.MaxParticipants = small.GID, 0x1000, 0
+	if _, err := a.mx.UpdateMatchmakeSessionPart(cx, &matchmakeextension.UpdateMatchmakeSessionPartRequest{Param: *up}); err != nil {
+		t.Fatalf("part update to max 0: %v", err)
+	}
+	if _, err := c.mx.JoinMatchmakeSession(cx, &matchmakeextension.JoinMatchmakeSessionRequest{GID: small.GID}); err != nil {
+		t.Fatalf("join after max 0: %v", err)
+	}
+	if n := count(small.GID); n != 3 {
+		t.Fatalf("count = %d, want 3", n)
+	}
+}

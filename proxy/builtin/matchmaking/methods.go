@@ -125,19 +125,22 @@ func (s *server) JoinMatchmakeSessionEx(ctx context.Context, c *rpc.Call, req *m
 // autoJoin joins the first open session q selects or creates one from ms
 // (services.md §3.4), in one store step.
 func (s *server) autoJoin(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSession, q store.GatheringQuery, n uint16, message string) (typed.AnyData, error) {
-	g, _, err := s.autoJoinWith(ctx, c, ms, q, n, 0, message)
+	g, _, err := s.autoJoinWith(ctx, c, ms, q, n, nil, message)
 	if err != nil {
 		return typed.AnyData{}, err
 	}
+	s.joinedSession(ctx, c, &g, c.Session.PID())
 	s.notifyJoin(ctx, &g, c.Session.PID(), message)
 	return typed.Hold(fromStore(&g, c.Session.Settings)), nil
 }
 
-// autoJoinWith is autoJoin keeping room for more entries (the additional
-// participants the caller adds next); it reports whether it created. The
-// caller sends 3001 (notifyJoin): from its shallower frame, the send
-// through PRUDP seldom needs the request goroutine's stack to grow.
-func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSession, q store.GatheringQuery, n uint16, more int, message string) (store.Gathering, bool, error) {
+// autoJoinWith is autoJoin keeping room for the additional participants
+// the caller adds next (others), in a session none of them is in yet; it
+// reports whether it created. The caller counts the community
+// participation (joinedSession) and sends 3001 (notifyJoin), once its
+// whole join stands: from its shallower frame, the send through PRUDP
+// seldom needs the request goroutine's stack to grow.
+func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSession, q store.GatheringQuery, n uint16, others []uint64, message string) (store.Gathering, bool, error) {
 	extra, err := extraOf(n)
 	if err != nil {
 		return store.Gathering{}, false, err
@@ -156,12 +159,19 @@ func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.Matchmake
 	set := c.Session.Settings
 	q.Kind = store.KindMatchmakeSession
 	q.OpenOnly = true
-	q.Room = max(q.Room, 1+int(extra)+more)
+	q.Room = max(q.Room, 1+int(extra)+len(others))
+	var busy map[uint64]bool
+	for _, p := range others {
+		if busy == nil {
+			busy = map[uint64]bool{}
+		}
+		busy[p] = true
+	}
 	match := q.Match
 	// The filters run in the store's serialised step: the cheap ones
 	// first, the one decoding the stored session last.
 	q.Match = func(g *store.Gathering) bool {
-		return g.Host != 0 && vis(g) && (match == nil || match(g)) && !passworded(g, set)
+		return g.Host != 0 && !hasAny(g, busy) && vis(g) && (match == nil || match(g)) && !passworded(g, set)
 	}
 	j := s.track(c)
 	pid := c.Session.PID()
@@ -170,7 +180,6 @@ func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.Matchmake
 		return store.Gathering{}, false, s.failed(c, "auto-matchmake", err)
 	}
 	j.add(g.ID)
-	s.joinedSession(ctx, c, &g, pid)
 	return g, created, nil
 }
 

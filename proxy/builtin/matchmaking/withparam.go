@@ -2,6 +2,7 @@ package matchmaking
 
 import (
 	"context"
+	"errors"
 
 	"go.uber.org/zap"
 
@@ -278,8 +279,12 @@ func (s *server) JoinMatchmakeSessionWithParam(ctx context.Context, c *rpc.Call,
 
 // AutoMatchmakeWithParam_Postpone joins a session the criteria select (or
 // one like the supplied session when there are none) with room for the
-// caller and the additional participants, or creates the supplied one;
-// then adds the additional participants (services.md §3.4).
+// caller and the additional participants and none of them in it yet, or
+// creates the supplied one; then adds the additional participants
+// (services.md §3.4). It stands or fails whole: when they cannot be added
+// (the session filled up meanwhile, or had no room for them when the call
+// created it) the caller's join is undone. 122000 then goes to each
+// additional participant, and only then 3001 for every newcomer (§4).
 func (s *server) AutoMatchmakeWithParamPostpone(ctx context.Context, c *rpc.Call, req *matchmakeextension.AutoMatchmakeWithParamPostponeRequest) (*matchmakeextension.AutoMatchmakeWithParamPostponeResponse, error) {
 	p := &req.Param
 	if len(p.SearchCriteria) > maxParamCriteria {
@@ -297,20 +302,42 @@ func (s *server) AutoMatchmakeWithParamPostpone(ctx context.Context, c *rpc.Call
 	if err != nil {
 		return nil, err
 	}
-	g, created, err := s.autoJoinWith(ctx, c, ms, q, p.ParticipationCount, len(others), p.JoinMessage)
+	g, created, err := s.autoJoinWith(ctx, c, ms, q, p.ParticipationCount, others, p.JoinMessage)
 	if err != nil {
 		return nil, err
 	}
-	s.notifyJoin(ctx, &g, c.Session.PID(), p.JoinMessage)
+	pid := c.Session.PID()
 	if len(others) > 0 {
-		g, err = s.addOthers(ctx, c, g.ID, nil, others, nil)
+		all, err := s.addOthers(ctx, c, g.ID, nil, others, nil)
 		if err != nil {
+			s.undoAutoJoin(ctx, c, g.ID, created)
 			return nil, err
 		}
-		s.joinedSession(ctx, c, &g, others...)
-		s.notifyAdded(ctx, &g, c.Session.PID(), others, false, created, p.JoinMessage)
+		g = all
 	}
+	s.joinedSession(ctx, c, &g, append([]uint64{pid}, others...)...)
+	s.notifyAdded(ctx, &g, pid, others, true, created, p.JoinMessage)
 	return &matchmakeextension.AutoMatchmakeWithParamPostponeResponse{Session: *fromStore(&g, c.Session.Settings)}, nil
+}
+
+// undoAutoJoin takes the caller out of the session its auto-matchmake
+// joined (or created) when the rest of the call failed. Nobody heard of
+// the join yet, so leaving a session it joined is silent; a session it
+// created ends with it (others who found it meanwhile hear the leave as
+// from an owner).
+func (s *server) undoAutoJoin(ctx context.Context, c *rpc.Call, gid uint32, created bool) {
+	pid := c.Session.PID()
+	s.track(c).remove(gid)
+	res, err := s.gs.Leave(ctx, s.game(), gid, pid)
+	if err != nil {
+		if !isNotFound(err) && !errors.Is(err, store.ErrNotParticipant) {
+			s.logger(c).Warn("matchmaking: undo auto-matchmake", zap.Uint32("gid", gid), zap.Error(err))
+		}
+		return
+	}
+	if created {
+		s.notifyLeave(ctx, pid, res, notifyEnded, "")
+	}
 }
 
 // FindMatchmakeSessionByGatheringIdDetail returns a session with its key

@@ -8,6 +8,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/nexproxy/nexproxy/internal/servicetest"
+	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/common"
 	"github.com/nexproxy/nexproxy/rmc/protocols/matchmakeextension"
@@ -295,5 +297,150 @@ func TestAddedParticipantLeavesOnDisconnect(t *testing.T) {
 	}
 	if got := participantsOf(t, a, rematch.ID); !slices.Equal(got, []uint64{1001, 1002}) {
 		t.Fatalf("rematch participants = %v", got)
+	}
+}
+
+// playing lists the gids of the sessions pid is in, as c sees them.
+func playing(t *testing.T, c *console, pid uint64) []uint32 {
+	t.Helper()
+	r, err := c.mx.GetPlayingSession(ctx(t), &matchmakeextension.GetPlayingSessionRequest{PIDs: []uint64{pid}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []uint32
+	for _, s := range r.Sessions {
+		out = append(out, s.Gathering.Value.(*mm.MatchmakeSession).ID)
+	}
+	return out
+}
+
+// TestAutoMatchmakeWithParamAllOrNothing: AutoMatchmakeWithParam never
+// leaves the caller in a session without its additional participants
+// (services.md §3.4): a session one of them is already in is not picked
+// (the call creates its own), and when they cannot be added to the
+// session it created (no room) the caller's join is undone and the
+// session is gone.
+func TestAutoMatchmakeWithParamAllOrNothing(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := servicetest.Start(t, nex4, nil)
+	a, b, c := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2"), login(t, srv, "1003:pw3")
+	cx := ctx(t)
+	auto := func(x *console, ms *mm.MatchmakeSession, check uint32, others ...uint64) (*mm.MatchmakeSession, error) {
+		p := mm.AutoMatchmakeParam{Session: *ms, AdditionalParticipants: others, GIDForParticipationCheck: check, ParticipationCount: 1, JoinMessage: "m"}
+		r, err := x.mx.AutoMatchmakeWithParamPostpone(cx, &matchmakeextension.AutoMatchmakeWithParamPostponeRequest{Param: p})
+		if err != nil {
+			return nil, err
+		}
+		return &r.Session, nil
+	}
+
+	taken, err := auto(a, newSession(4, 8), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := joinParam(t, c, mm.JoinMatchmakeSessionParam{GID: taken.ID}); err != nil {
+		t.Fatal(err)
+	}
+	party := createParam(t, b, newSession(9, 2), 0)
+	if _, err := joinParam(t, c, mm.JoinMatchmakeSessionParam{GID: party.ID}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := auto(b, newSession(4, 8), party.ID, 1003)
+	if err != nil {
+		t.Fatalf("auto-matchmake with a companion already in the matching session: %v", err)
+	}
+	if got.ID == taken.ID || got.Owner != 1002 || got.ParticipationCount != 2 {
+		t.Fatalf("joined %+v; the session c is in is %d", got, taken.ID)
+	}
+	if ps := participantsOf(t, a, taken.ID); !slices.Equal(ps, []uint64{1001, 1003}) {
+		t.Fatalf("participants of the session c was in = %v", ps)
+	}
+
+	// No room for the companion in the session the call creates.
+	before := playing(t, a, 1002)
+	if _, err := auto(b, newSession(5, 1), party.ID, 1003); resultOf(err) != rmc.ResultRendezVousSessionFull {
+		t.Fatalf("no room for the companion: %v", err)
+	}
+	if after := playing(t, a, 1002); !slices.Equal(after, before) {
+		t.Fatalf("b's sessions after the failed call = %v, before %v", after, before)
+	}
+}
+
+// TestAutoMatchmakeWithParamNotificationOrder: AutoMatchmakeWithParam
+// sends the additional participants' 122000 before any 3001 (services.md
+// §4: "122000s, then 3001s"). The owner and the companion are connected
+// to another instance, so everything they hear goes over the bus, in the
+// order the server sent it.
+func TestAutoMatchmakeWithParamNotificationOrder(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	host := servicetest.Host(t)
+	srv := servicetest.Start(t, nex4, host)
+	b := login(t, srv, "1002:pw2")
+	cx := ctx(t)
+	st := host.Stores
+	for i, pid := range []uint64{1001, 1003} {
+		if err := st.Stations.Put(cx, store.Station{Game: "g", PID: pid, Owner: store.Owner{Instance: "elsewhere", RVCID: uint32(900 + i)}}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	delivered, err := st.Bus.Subscribe(cx, "deliver/elsewhere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owned, err := st.Gatherings.Create(cx, store.Gathering{Game: "g", Kind: store.KindMatchmakeSession, Owner: 1001, Host: 1001,
+		MinParticipants: 1, MaxParticipants: 8, GameMode: 4, Attributes: []uint32{7, 0, 3, 0, 0, 0}, OpenParticipation: true,
+		MatchmakeSystem: 1, Participants: []store.GatheringParticipant{{PID: 1001}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	party, err := st.Gatherings.Create(cx, store.Gathering{Game: "g", Kind: store.KindMatchmakeSession, Owner: 1002, Host: 1002,
+		MinParticipants: 1, MaxParticipants: 2, GameMode: 9, OpenParticipation: true, MatchmakeSystem: 1,
+		Participants: []store.GatheringParticipant{{PID: 1002}, {PID: 1003}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	p := mm.AutoMatchmakeParam{Session: *newSession(4, 8), AdditionalParticipants: []uint64{1003}, GIDForParticipationCheck: party.ID,
+		ParticipationCount: 1, JoinMessage: "m"}
+	r, err := b.mx.AutoMatchmakeWithParamPostpone(cx, &matchmakeextension.AutoMatchmakeWithParamPostponeRequest{Param: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Session.ID != owned.ID || r.Session.ParticipationCount != 3 {
+		t.Fatalf("joined %+v, want %d", r.Session, owned.ID)
+	}
+	type heard struct {
+		to         uint64
+		typ        uint32
+		subject    uint64
+		gid, count uint64
+	}
+	var got []heard
+	timeout := time.After(5 * time.Second)
+	for len(got) < 3 {
+		select {
+		case msg := <-delivered:
+			var d builtin.Delivery
+			if err := d.UnmarshalBinary(msg); err != nil {
+				t.Fatal(err)
+			}
+			body := d.Bodies[0]
+			if b.Settings.StructHeader {
+				body = d.Bodies[1]
+			}
+			var req notification.ProcessNotificationEventRequest
+			if err := req.Decode(body, b.Settings); err != nil {
+				t.Fatal(err)
+			}
+			e := req.Event
+			got = append(got, heard{d.PID, e.Type, e.Param2, e.Param1, e.Param3})
+		case <-timeout:
+			t.Fatalf("heard only %+v", got)
+		}
+	}
+	gid := uint64(owned.ID)
+	want := []heard{{1003, 122000, 1003, gid, 0}, {1001, 3001, 1002, gid, 3}, {1001, 3001, 1003, gid, 3}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("sent %+v, want %+v", got, want)
 	}
 }

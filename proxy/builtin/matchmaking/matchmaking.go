@@ -81,11 +81,11 @@ func init() {
 			if env.Host == nil || env.Host.Stores == nil || env.Host.Stores.Gatherings == nil {
 				return nil, errors.New("matchmaking: no gatherings store (store.backends.gatherings)")
 			}
-			s := &server{env: env, gs: env.Host.Stores.Gatherings, stations: env.Host.Stores.Stations}
 			cfg, _ := env.Settings.(*Config)
 			if cfg == nil {
 				cfg = DefaultConfig()
 			}
+			s := &server{env: env, gs: env.Host.Stores.Gatherings, stations: env.Host.Stores.Stations, cfg: *cfg}
 			s.atStart()
 			if env.Env != nil {
 				env.OnSecureStart(func(sess *rpc.Session) { s.watch(sess) })
@@ -105,6 +105,7 @@ type server struct {
 	env      *builtin.Env
 	gs       store.Gatherings
 	stations store.Stations
+	cfg      Config     // [games.matchmaking]
 	trackMu  sync.Mutex // makes track's check-then-set atomic
 	sweeper  *sweeper   // nil when ghost_sweep is 0
 }

@@ -20,6 +20,15 @@ type Config struct {
 	// (default 30s). Only a local game sweeps (a proxied game's stations
 	// are upstream's). See sweeper.
 	GhostSweep time.Duration `mapstructure:"ghost_sweep"`
+	// JoinClosedWithParam lets JoinMatchmakeSessionWithParam enter a
+	// session whose participation is closed (open_participation false):
+	// Splatoon's Splatfest joins the second team, as additional
+	// participants of its leader, into the first team's closed room
+	// (services.md §2.6, §8). The plain joins (JoinMatchmakeSession, Ex,
+	// Participate) still refuse such a session, and auto-matchmake never
+	// picks one. Default false: every join of a closed session answers
+	// RendezVous::PermissionDenied.
+	JoinClosedWithParam bool `mapstructure:"join_closed_with_param"`
 }
 
 // DefaultConfig returns the defaults of Config.

@@ -208,13 +208,15 @@ func (s *server) CreateMatchmakeSessionWithParam(ctx context.Context, c *rpc.Cal
 }
 
 // paramJoinCheck is JoinMatchmakeSessionWithParam's check (services.md
-// §2.6, §2.8): open participation, the passwords, behavior 1's "already
-// in", and room for every entry the call adds.
+// §2.6, §2.8): open participation (unless the game lets this join enter
+// closed sessions, Config.JoinClosedWithParam), the passwords, behavior
+// 1's "already in", and room for every entry the call adds.
 func (s *server) paramJoinCheck(c *rpc.Call, p *mm.JoinMatchmakeSessionParam, need int) func(*store.Gathering) error {
 	set := c.Session.Settings
 	pid := c.Session.PID()
+	closedOK := s.cfg.JoinClosedWithParam
 	return func(g *store.Gathering) error {
-		if !g.OpenParticipation {
+		if !g.OpenParticipation && !closedOK {
 			return rpc.Fail(rmc.ResultRendezVousPermissionDenied)
 		}
 		ms := fromStore(g, set)

@@ -444,3 +444,45 @@ func TestAutoMatchmakeWithParamNotificationOrder(t *testing.T) {
 		t.Fatalf("sent %+v, want %+v", got, want)
 	}
 }
+
+// TestJoinClosedWithParam: a closed session (open_participation false)
+// refuses every join by default; with [games.matchmaking]
+// join_closed_with_param (Splatfest team merges, services.md §2.6, §8)
+// JoinMatchmakeSessionWithParam enters it, additional participants
+// included, while the plain joins still refuse it.
+func TestJoinClosedWithParam(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	allowed := nex4
+	allowed.TOML = "[games.matchmaking]\njoin_closed_with_param = true\n"
+	for _, tc := range []struct {
+		name string
+		game servicetest.Game
+		want rmc.Result
+	}{
+		{"default", nex4, rmc.ResultRendezVousPermissionDenied},
+		{"join_closed_with_param", allowed, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := servicetest.Start(t, tc.game, nil)
+			a, b, c, d := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2"), login(t, srv, "1003:pw3"), login(t, srv, "1004:pw4")
+			cx := ctx(t)
+			team := createParam(t, b, newSession(9, 4), 0)
+			if _, err := joinParam(t, c, mm.JoinMatchmakeSessionParam{GID: team.ID}); err != nil {
+				t.Fatal(err)
+			}
+			room := newSession(1, 8)
+			room.OpenParticipation = false
+			closed := createParam(t, a, room, 0)
+			if _, err := d.mx.JoinMatchmakeSession(cx, &matchmakeextension.JoinMatchmakeSessionRequest{GID: closed.ID}); resultOf(err) != rmc.ResultRendezVousPermissionDenied {
+				t.Fatalf("plain join of a closed session: %v", err)
+			}
+			r, err := joinParam(t, b, mm.JoinMatchmakeSessionParam{GID: closed.ID, AdditionalParticipants: []uint64{1003}, GIDForParticipationCheck: team.ID})
+			if resultOf(err) != tc.want {
+				t.Fatalf("WithParam join of a closed session: %v, want %v", err, tc.want)
+			}
+			if tc.want == 0 && r.Session.ParticipationCount != 3 {
+				t.Fatalf("joined %+v", r.Session)
+			}
+		})
+	}
+}

@@ -464,3 +464,57 @@ func TestUnlimitedSession(t *testing.T) {
 		t.Fatalf("count = %d, want 3", n)
 	}
 }
+
+// TestSessionKeyFromNEX3: CreateMatchmakeSession, JoinMatchmakeSession and
+// JoinMatchmakeSessionEx answer the session key from NEX 3.0 only
+// (services.md §2.7, §2.8; protocols.md, protocol 109): a NEX 2 game's
+// answers end after the gid (Create) or are empty (the joins).
+func TestSessionKeyFromNEX3(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	for _, tc := range []struct {
+		nex int
+		key bool
+	}{{20000, false}, {30000, true}, {30400, true}} {
+		t.Run(fmt.Sprint(tc.nex), func(t *testing.T) {
+			srv := servicetest.Start(t, servicetest.Game{Platform: "3ds", NEX: tc.nex}, nil)
+			a, b, c := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2"), login(t, srv, "1003:pw3")
+			cx := ctx(t)
+			call := func(x *console, method uint32, req interface {
+				Encode(rmc.Settings) ([]byte, error)
+			}) []byte {
+				t.Helper()
+				body, err := req.Encode(x.Settings)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m, err := x.Secure.Call(cx, matchmakeextension.ProtocolID, method, body)
+				if err != nil || !m.Success {
+					t.Fatalf("method %d: %+v %v", method, m, err)
+				}
+				return m.Body
+			}
+			keyLen := 0 // the buffer's u32 length and its 32 bytes
+			if tc.key {
+				keyLen = 4 + 32
+			}
+			created := call(a, matchmakeextension.MethodCreateMatchmakeSession, &matchmakeextension.CreateMatchmakeSessionRequest{
+				Gathering: typed.Hold(newSession(1, 4)), Description: "d", NumParticipants: 1, HasNumParticipants: tc.nex >= 30400})
+			if len(created) != 4+keyLen {
+				t.Fatalf("CreateMatchmakeSession answered %d bytes, want %d", len(created), 4+keyLen)
+			}
+			var cr matchmakeextension.CreateMatchmakeSessionResponse
+			if err := cr.Decode(created, a.Settings); err != nil || cr.GID == 0 || len(cr.SessionKey) != keyLen-min(keyLen, 4) {
+				t.Fatalf("create = %+v, %v", cr, err)
+			}
+			joined := call(b, matchmakeextension.MethodJoinMatchmakeSession, &matchmakeextension.JoinMatchmakeSessionRequest{GID: cr.GID})
+			if len(joined) != keyLen {
+				t.Fatalf("JoinMatchmakeSession answered %d bytes, want %d", len(joined), keyLen)
+			}
+			joinedEx := call(c, matchmakeextension.MethodJoinMatchmakeSessionEx, &matchmakeextension.JoinMatchmakeSessionExRequest{
+				GID: cr.GID, NumParticipants: 1, HasNumParticipants: tc.nex >= 30400})
+			if len(joinedEx) != keyLen {
+				t.Fatalf("JoinMatchmakeSessionEx answered %d bytes, want %d", len(joinedEx), keyLen)
+			}
+		})
+	}
+}

@@ -276,24 +276,55 @@ func anyOffset(o uint32) uint32 {
 	return o
 }
 
-// browse returns the sessions one criterion selects within rng; a NEX 4
-// criterion's own range, when its size is not 0, replaces rng.
+// browse returns the sessions a browse's criterion selects within rng,
+// after the game's search hook (services.md §3.3, as for auto-matchmake)
+// changed it or added criteria: each criterion's sessions in turn, the
+// first one's first, each session once. A NEX 4 criterion whose own range
+// has a size uses that range; the others share rng (same offset, the size
+// the earlier ones left). A criterion that does not parse finds nothing
+// (logged, criterion).
 func (s *server) browse(ctx context.Context, c *rpc.Call, sc *mm.MatchmakeSessionSearchCriteria, rng common.ResultRange) ([]store.Gathering, error) {
+	scs, err := s.searchHook(ctx, c, []mm.MatchmakeSessionSearchCriteria{*sc})
+	if err != nil {
+		return nil, err
+	}
 	set := c.Session.Settings
 	nex4 := set.NEXVersion >= 40000
-	cr, ok := parseCriterion(sc, nex4)
-	if !ok {
-		return nil, nil
-	}
-	if nex4 && sc.Range.Size != 0 {
-		rng = sc.Range
-	}
 	vis, err := s.visibility(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	q := cr.query(func(g *store.Gathering) bool { return vis(g) && cr.extraOK(g, set) })
-	return s.searchRange(ctx, c, "browse sessions", q, rng)
+	var out []store.Gathering
+	listed := map[uint32]bool{}
+	shared := min(rng.Size, maxBrowse)
+	for i := range scs {
+		cr, ok := s.criterion(c, "browse", i, &scs[i])
+		if !ok {
+			continue
+		}
+		r, own := rng, nex4 && scs[i].Range.Size != 0
+		if own {
+			r = scs[i].Range
+		} else {
+			r.Size = shared
+		}
+		q := cr.query(func(g *store.Gathering) bool { return !listed[g.ID] && vis(g) && cr.extraOK(g, set) })
+		found, err := s.searchRange(ctx, c, "browse sessions", q, r)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range found {
+			listed[g.ID] = true
+		}
+		out = append(out, found...)
+		if !own {
+			shared -= min(shared, uint32(len(found)))
+		}
+		if len(out) >= maxBrowse {
+			return out[:maxBrowse], nil
+		}
+	}
+	return out, nil
 }
 
 // searchRange returns what q selects within rng (its "any offset" read

@@ -518,3 +518,32 @@ func TestSessionKeyFromNEX3(t *testing.T) {
 		})
 	}
 }
+
+// TestAutoMatchmakeCodeword: AutoMatchmake_Postpone joins only a session
+// with the supplied session's codeword (services.md §3.4; the field exists
+// from NEX 4): another codeword, or none, makes a session of its own.
+func TestAutoMatchmakeCodeword(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := servicetest.Start(t, servicetest.Game{Platform: "switch"}, nil)
+	a, b, c, d := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2"), login(t, srv, "1003:pw3"), login(t, srv, "1004:pw4")
+	auto := func(x *console, codeword string) *mm.MatchmakeSession {
+		t.Helper()
+		s := newSession(1, 4)
+		s.Codeword = codeword
+		r, err := x.mx.AutoMatchmakePostpone(ctx(t), &matchmakeextension.AutoMatchmakePostponeRequest{Gathering: typed.Hold(s)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Gathering.Value.(*mm.MatchmakeSession)
+	}
+	first := auto(a, "abc")
+	if other := auto(b, "xyz"); other.ID == first.ID || other.Owner != 1002 {
+		t.Errorf("another codeword joined %+v", other)
+	}
+	if same := auto(c, "abc"); same.ID != first.ID || same.ParticipationCount != 2 {
+		t.Errorf("the same codeword joined %+v, want %d", same, first.ID)
+	}
+	if none := auto(d, ""); none.ID == first.ID || none.Owner != 1004 {
+		t.Errorf("no codeword joined %+v", none)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/rmc"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
@@ -237,7 +238,8 @@ func nearSession(want *store.Gathering) func(*store.Gathering) int64 {
 
 // sameSession is AutoMatchmake_Postpone's search without criteria
 // (services.md §3.4): equal max, min, game mode, attribs other than index
-// 1, and system type.
+// 1, and system type (the codeword, which needs the decoded session, is
+// sameCodeword's).
 func sameSession(want *store.Gathering) func(*store.Gathering) bool {
 	return func(g *store.Gathering) bool {
 		if g.MaxParticipants != want.MaxParticipants || g.MinParticipants != want.MinParticipants ||
@@ -250,6 +252,23 @@ func sameSession(want *store.Gathering) func(*store.Gathering) bool {
 			}
 		}
 		return true
+	}
+}
+
+// sameCodeword completes sameSession from NEX 4, where sessions carry a
+// codeword (services.md §3.4, protocols.md): the session's codeword
+// equals want, "" included. Before NEX 4 every codeword is "": nil, no
+// test.
+func sameCodeword(want string, set rmc.Settings) func(*store.Gathering) bool {
+	if set.NEXVersion < 40000 {
+		return nil
+	}
+	return func(g *store.Gathering) bool {
+		ms, ok := rawSession(g, set)
+		if !ok {
+			return want == ""
+		}
+		return ms.Codeword == want
 	}
 }
 
@@ -271,7 +290,7 @@ func autoPool(ms *mm.MatchmakeSession, crits []*criterion) string {
 // changed them: a session any criterion selects, ranked by the first one
 // it matches and that criterion's selection method, with the searcher's
 // progress score for method 3. Without criteria, sessions like ms
-// (sameSession), nearest attribs[1] first.
+// (sameSession, and from NEX 4 sameCodeword), nearest attribs[1] first.
 func (s *server) criteriaQuery(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSession, scs []mm.MatchmakeSessionSearchCriteria) (store.GatheringQuery, error) {
 	scs, err := s.searchHook(ctx, c, scs)
 	if err != nil {
@@ -280,7 +299,12 @@ func (s *server) criteriaQuery(ctx context.Context, c *rpc.Call, ms *mm.Matchmak
 	set := c.Session.Settings
 	if len(scs) == 0 {
 		want := storeColumns(ms)
-		return store.GatheringQuery{Kind: store.KindMatchmakeSession, Match: sameSession(&want), Rank: nearSession(&want),
+		match := sameSession(&want)
+		if codeword := sameCodeword(ms.Codeword, set); codeword != nil {
+			like := match
+			match = func(g *store.Gathering) bool { return like(g) && codeword(g) }
+		}
+		return store.GatheringQuery{Kind: store.KindMatchmakeSession, Match: match, Rank: nearSession(&want),
 			Pool: autoPool(ms, nil)}, nil
 	}
 	var crits []*criterion

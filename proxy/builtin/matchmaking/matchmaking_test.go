@@ -493,9 +493,9 @@ func TestSessionKeyFromNEX3(t *testing.T) {
 				}
 				return m.Body
 			}
-			keyLen := 0 // the buffer's u32 length and its 32 bytes
+			keySize, keyLen := 0, 0 // the key; its buffer: u32 length + key
 			if tc.key {
-				keyLen = 4 + 32
+				keySize, keyLen = 32, 4+32
 			}
 			created := call(a, matchmakeextension.MethodCreateMatchmakeSession, &matchmakeextension.CreateMatchmakeSessionRequest{
 				Gathering: typed.Hold(newSession(1, 4)), Description: "d", NumParticipants: 1, HasNumParticipants: tc.nex >= 30400})
@@ -503,7 +503,7 @@ func TestSessionKeyFromNEX3(t *testing.T) {
 				t.Fatalf("CreateMatchmakeSession answered %d bytes, want %d", len(created), 4+keyLen)
 			}
 			var cr matchmakeextension.CreateMatchmakeSessionResponse
-			if err := cr.Decode(created, a.Settings); err != nil || cr.GID == 0 || len(cr.SessionKey) != keyLen-min(keyLen, 4) {
+			if err := cr.Decode(created, a.Settings); err != nil || cr.GID == 0 || len(cr.SessionKey) != keySize {
 				t.Fatalf("create = %+v, %v", cr, err)
 			}
 			joined := call(b, matchmakeextension.MethodJoinMatchmakeSession, &matchmakeextension.JoinMatchmakeSessionRequest{GID: cr.GID})

@@ -31,7 +31,7 @@ type SearchCriterion struct {
 }
 
 // MatchmakeCriteria lets the scripts add or change the search criteria
-// of pid's auto-matchmake in game: the function a script set as
+// of pid's auto-matchmake or browse in game: the function a script set as
 // nex.matchmake_criteria(criteria, pid, game) gets the criteria as a list
 // of tables (attribs as a list of strings, the other fields by their
 // snake_case names) and returns the list to use, or nil to keep them.

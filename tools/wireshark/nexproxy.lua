@@ -1539,7 +1539,7 @@ PROTOCOLS[109] = {name = "MatchmakeExtension", one_way = false, methods = {
   {name = "num_participants", conds = {{"more"}}, type = {kind = "u16", label = "num_participants", spelling = "u16", f = field("nexproxy.MatchmakeExtension.CreateMatchmakeSession.num_participants", "num_participants", "u16")}},
     }, response = {
   {name = "gid", conds = nil, type = {kind = "u32", label = "gid", spelling = "u32", f = field("nexproxy.MatchmakeExtension.CreateMatchmakeSession.response.gid", "gid", "u32")}},
-  {name = "session_key", conds = nil, type = {kind = "buffer", label = "session_key", spelling = "buffer", f = field("nexproxy.MatchmakeExtension.CreateMatchmakeSession.response.session_key", "session_key", "buffer")}},
+  {name = "session_key", conds = {{"nex>=", 30000}}, type = {kind = "buffer", label = "session_key", spelling = "buffer", f = field("nexproxy.MatchmakeExtension.CreateMatchmakeSession.response.session_key", "session_key", "buffer")}},
     }},
   },
   [7] = {
@@ -1547,7 +1547,7 @@ PROTOCOLS[109] = {name = "MatchmakeExtension", one_way = false, methods = {
   {name = "gid", conds = nil, type = {kind = "u32", label = "gid", spelling = "u32", f = field("nexproxy.MatchmakeExtension.JoinMatchmakeSession.gid", "gid", "u32")}},
   {name = "message", conds = nil, type = {kind = "string", label = "message", spelling = "string", f = field("nexproxy.MatchmakeExtension.JoinMatchmakeSession.message", "message", "string")}},
     }, response = {
-  {name = "session_key", conds = nil, type = {kind = "buffer", label = "session_key", spelling = "buffer", f = field("nexproxy.MatchmakeExtension.JoinMatchmakeSession.response.session_key", "session_key", "buffer")}},
+  {name = "session_key", conds = {{"nex>=", 30000}}, type = {kind = "buffer", label = "session_key", spelling = "buffer", f = field("nexproxy.MatchmakeExtension.JoinMatchmakeSession.response.session_key", "session_key", "buffer")}},
     }},
   },
   [8] = {
@@ -1714,7 +1714,7 @@ PROTOCOLS[109] = {name = "MatchmakeExtension", one_way = false, methods = {
   {name = "ignore_block_list", conds = nil, type = {kind = "bool", label = "ignore_block_list", spelling = "bool", f = field("nexproxy.MatchmakeExtension.JoinMatchmakeSessionEx.ignore_block_list", "ignore_block_list", "bool")}},
   {name = "num_participants", conds = {{"more"}}, type = {kind = "u16", label = "num_participants", spelling = "u16", f = field("nexproxy.MatchmakeExtension.JoinMatchmakeSessionEx.num_participants", "num_participants", "u16")}},
     }, response = {
-  {name = "session_key", conds = nil, type = {kind = "buffer", label = "session_key", spelling = "buffer", f = field("nexproxy.MatchmakeExtension.JoinMatchmakeSessionEx.response.session_key", "session_key", "buffer")}},
+  {name = "session_key", conds = {{"nex>=", 30000}}, type = {kind = "buffer", label = "session_key", spelling = "buffer", f = field("nexproxy.MatchmakeExtension.JoinMatchmakeSessionEx.response.session_key", "session_key", "buffer")}},
     }},
   },
   [31] = {

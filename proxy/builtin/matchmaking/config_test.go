@@ -19,3 +19,15 @@ func TestConfigGhostSweep(t *testing.T) {
 		t.Errorf("negative ghost_sweep: %v", err)
 	}
 }
+
+// TestConfigJoinClosedWithParam: [games.matchmaking]
+// join_closed_with_param takes a boolean.
+func TestConfigJoinClosedWithParam(t *testing.T) {
+	if _, err := config.LoadTOML(servicetest.Game{TOML: "[games.matchmaking]\njoin_closed_with_param = true\n"}.TOMLText(t)); err != nil {
+		t.Errorf("join_closed_with_param = true: %v", err)
+	}
+	_, err := config.LoadTOML(servicetest.Game{TOML: "[games.matchmaking]\njoin_closed_with_param = \"sometimes\"\n"}.TOMLText(t))
+	if err == nil || !strings.Contains(err.Error(), "matchmaking.join_closed_with_param") {
+		t.Errorf("join_closed_with_param = \"sometimes\": %v", err)
+	}
+}

@@ -233,7 +233,8 @@ func TestSelectionMethods(t *testing.T) {
 
 // TestSearchHook: the host's search hook rewrites the criteria (game mode
 // 9) and adds one (game mode 8), so a search for mode 1 joins the mode 8
-// session.
+// session, and browsing for mode 1 (every variant) lists it alone
+// (services.md §3.3: the game's hook applies to browsing too).
 func TestSearchHook(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) })
 	host := servicetest.Host(t)
@@ -246,6 +247,16 @@ func TestSearchHook(t *testing.T) {
 		if _, err := x.mx.CreateMatchmakeSession(cx, &matchmakeextension.CreateMatchmakeSessionRequest{Gathering: typed.Hold(newSession(mode, 4))}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	crit := criteria("1", 0, "")
+	crit.VacantOnly = false
+	br, err := c.mx.BrowseMatchmakeSession(cx, &matchmakeextension.BrowseMatchmakeSessionRequest{SearchCriteria: crit, Range: common.ResultRange{Size: 10}})
+	if err != nil || len(br.Gatherings) != 1 || br.Gatherings[0].Value.(*mm.MatchmakeSession).GameMode != 8 {
+		t.Errorf("hooked browse: %+v %v", br, err)
+	}
+	nh, err := c.mx.BrowseMatchmakeSessionNoHolderNoResultRange(cx, &matchmakeextension.BrowseMatchmakeSessionNoHolderNoResultRangeRequest{SearchCriteria: crit})
+	if err != nil || len(nh.Sessions) != 1 || nh.Sessions[0].GameMode != 8 {
+		t.Errorf("hooked browse without holders: %+v %v", nh, err)
 	}
 	if got := autoWith(t, c, 1, criteria("1", 0, "")); got.Owner != 1002 || got.GameMode != 8 {
 		t.Errorf("hooked search joined %+v", got)
@@ -283,9 +294,9 @@ func TestPartsAndLookupsNEX4(t *testing.T) {
 	if s := got.Session; !slices.Equal(s.Attribs, []uint32{9, 9}) || s.Description != "renamed" || s.Codeword != "cw" || s.GameMode != 1 || string(s.ApplicationData) != "app" {
 		t.Errorf("after part update = %+v", s)
 	}
-	up.ModificationFlags, up.MaxParticipants = 0x1000, 0
+	up.ModificationFlags, up.MinParticipants, up.MaxParticipants = 0x800|0x1000, 3, 2
 	if _, err := b.mx.UpdateMatchmakeSessionPart(cx, &matchmakeextension.UpdateMatchmakeSessionPartRequest{Param: *up}); resultOf(err) != rmc.ResultCoreInvalidArgument {
-		t.Errorf("max 0: %v", err)
+		t.Errorf("min above max: %v", err)
 	}
 
 	fp, err := d.mx.FindMatchmakeSessionByParticipant(cx, &matchmakeextension.FindMatchmakeSessionByParticipantRequest{

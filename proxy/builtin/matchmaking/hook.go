@@ -14,8 +14,9 @@ import (
 const maxHookCriteria = maxParamCriteria
 
 // searchHook runs the game's search hook (Host.Search) on the criteria of
-// an auto-matchmake: it may add, drop or change criteria (services.md
-// §3.3: Splatoon blanks attribs[4], MK8 adds attribute equalities). A
+// an auto-matchmake or a browse: it may add, drop or change criteria
+// (services.md §3.3: Splatoon blanks attribs[4], MK8 adds attribute
+// equalities). A
 // criterion at an index the console sent keeps that criterion's
 // MatchmakeParam and NEX 4 range; one the hook added has none. A hook
 // that fails answers Core::Exception, like a failing store.

@@ -81,12 +81,15 @@ func init() {
 			if env.Host == nil || env.Host.Stores == nil || env.Host.Stores.Gatherings == nil {
 				return nil, errors.New("matchmaking: no gatherings store (store.backends.gatherings)")
 			}
-			s := &server{env: env, gs: env.Host.Stores.Gatherings, stations: env.Host.Stores.Stations}
 			cfg, _ := env.Settings.(*Config)
 			if cfg == nil {
 				cfg = DefaultConfig()
 			}
+			s := &server{env: env, gs: env.Host.Stores.Gatherings, stations: env.Host.Stores.Stations, cfg: *cfg}
 			s.atStart()
+			if env.Env != nil {
+				env.OnSecureStart(func(sess *rpc.Session) { s.watch(sess) })
+			}
 			// A proxied game's consoles register their stations upstream,
 			// so presence elsewhere is unknown here: no sweep for it.
 			if cfg.GhostSweep > 0 && env.Game.Local() {
@@ -102,6 +105,7 @@ type server struct {
 	env      *builtin.Env
 	gs       store.Gatherings
 	stations store.Stations
+	cfg      Config     // [games.matchmaking]
 	trackMu  sync.Mutex // makes track's check-then-set atomic
 	sweeper  *sweeper   // nil when ghost_sweep is 0
 }
@@ -163,10 +167,11 @@ func (s *server) failed(c *rpc.Call, what string, err error) error {
 // sessionKey is the per-connection key of the session's *joined.
 type sessionKey struct{}
 
-// joined is what one connection entered: on disconnect the console leaves
-// exactly these gatherings, so the end of a stale connection (a console
-// that reconnected) removes its old places but never the ones the new
-// connection took.
+// joined is what one connection entered itself. When the connection ends
+// its console leaves these gatherings, and, when the console went offline
+// with it, every other gathering that lists its PID (disconnected). A
+// stale connection (its console reconnected) thus never removes the places
+// the new connection took.
 type joined struct {
 	mu   sync.Mutex
 	gids map[uint32]bool
@@ -210,12 +215,18 @@ func (j *joined) list() []uint32 {
 	return out
 }
 
-// track returns what the caller's connection joined, registering on its
-// first use that the connection leaves those gatherings when it ends.
-// trackMu makes the look-up and the registration one step, so two
-// concurrent calls of one connection cannot register twice.
-func (s *server) track(c *rpc.Call) *joined {
-	sess := c.Session
+// track returns what the caller's connection joined (watch).
+func (s *server) track(c *rpc.Call) *joined { return s.watch(c.Session) }
+
+// watch returns what sess joined, registering on its first use that the
+// end of sess runs disconnected. A local game's sessions are watched from
+// their start (OnSecureStart), so that a console other consoles put in
+// gatherings (additional participants) leaves them too; elsewhere a
+// session is watched from its first matchmaking call or its first
+// addition by another console of this instance (watchPID). trackMu makes
+// the look-up and the registration one step, so two concurrent calls
+// cannot register twice.
+func (s *server) watch(sess *rpc.Session) *joined {
 	s.trackMu.Lock()
 	defer s.trackMu.Unlock()
 	if j, ok := sess.Value(sessionKey{}).(*joined); ok {
@@ -224,26 +235,113 @@ func (s *server) track(c *rpc.Call) *joined {
 	j := &joined{gids: map[uint32]bool{}}
 	sess.SetValue(sessionKey{}, j)
 	pid := sess.PID()
-	sess.OnClose(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), leaveTimeout)
-		defer cancel()
-		for _, id := range j.list() {
-			res, err := s.gs.Leave(ctx, s.game(), id, pid)
-			if err != nil {
-				if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrNotParticipant) {
-					s.env.Log.Error("matchmaking: leave on disconnect", zap.String("conn", sess.ID), zap.Uint64("pid", pid), zap.Uint32("gid", id), zap.Error(err))
-				}
-				continue
-			}
-			s.notifyLeave(ctx, pid, res, notifyDisconnected, "")
-		}
-		if j.hasNotices() {
-			if err := s.gs.EndNotices(ctx, s.game(), pid); err != nil {
-				s.env.Log.Error("matchmaking: end notification data on disconnect", zap.String("conn", sess.ID), zap.Uint64("pid", pid), zap.Error(err))
-			}
-		}
-	})
+	sess.OnClose(func() { s.disconnected(sess, pid, j) })
 	return j
+}
+
+// watchPID watches the session of pid when its console is connected to
+// this instance (a console the caller adds to a gathering).
+func (s *server) watchPID(pid uint64) {
+	if s.env.Console == nil {
+		return
+	}
+	if sess := s.env.Console(pid); sess != nil {
+		s.watch(sess)
+	}
+}
+
+// disconnected is the disconnect procedure of services.md §2.9 for a
+// connection that ended: the console leaves the gatherings places
+// returns, each with the notifications of a leave (3007 and the rest,
+// notifyLeave), communities keeping it unless flag 0x40; the notification
+// data the connection published becomes inactive.
+func (s *server) disconnected(sess *rpc.Session, pid uint64, j *joined) {
+	ctx, cancel := context.WithTimeout(context.Background(), leaveTimeout)
+	defer cancel()
+	log := s.env.Log.With(zap.String("conn", sess.ID), zap.Uint64("pid", pid))
+	for _, id := range s.places(ctx, sess, pid, j) {
+		if _, err := s.leaveGone(ctx, pid, id); err != nil {
+			log.Error("matchmaking: leave on disconnect", zap.Uint32("gid", id), zap.Error(err))
+		}
+	}
+	if j.hasNotices() {
+		if err := s.gs.EndNotices(ctx, s.game(), pid); err != nil {
+			log.Error("matchmaking: end notification data on disconnect", zap.Error(err))
+		}
+	}
+}
+
+// places returns the gatherings the end of sess makes pid leave: those
+// the connection joined itself and, when the console's place in the game
+// ended with it, every other gathering that lists the PID (services.md
+// §2.9: also those other consoles added it to; §8: before a new
+// connection of the console serves a call). That is the case when sess
+// is still its PID's session here and no other instance holds the
+// console's presence, and when a newer connection of the console replaced
+// sess here: the new one serves its first call only once sess ended, and
+// the gatherings it joined itself, should it have started already, are
+// kept. Otherwise (a PID many consoles share, a console now connected to
+// another instance, a store error) only the connection's own gatherings.
+func (s *server) places(ctx context.Context, sess *rpc.Session, pid uint64, j *joined) []uint32 {
+	own := j.list()
+	if pid == 0 || s.env.Console == nil {
+		return own
+	}
+	var keep []uint32
+	switch cur := s.env.Console(pid); {
+	case cur == nil:
+		return own
+	case cur == sess:
+		if s.stations != nil {
+			st, err := s.stations.Get(ctx, s.game(), pid)
+			if err == nil && st.Owner.Instance != s.env.Host.Instance || err != nil && !isNotFound(err) {
+				return own
+			}
+		}
+	default:
+		if nj, ok := cur.Value(sessionKey{}).(*joined); ok {
+			keep = nj.list()
+		}
+	}
+	all, err := s.gs.OfPID(ctx, s.game(), pid)
+	if err != nil {
+		s.env.Log.Warn("matchmaking: gatherings of a disconnected console; it leaves only those it joined itself",
+			zap.String("conn", sess.ID), zap.Uint64("pid", pid), zap.Error(err))
+		return own
+	}
+	out := own
+	for _, id := range all {
+		if !slices.Contains(own, id) && !slices.Contains(keep, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// leaveGone makes pid leave gathering id as a disconnect does (services.md
+// §2.9): a community keeps it unless flag 0x40; the others hear 3007 and
+// the rest of the leave's notifications. A gathering that is gone or no
+// longer lists pid is no error. It reports whether pid left.
+func (s *server) leaveGone(ctx context.Context, pid uint64, id uint32) (bool, error) {
+	g, err := s.gs.Get(ctx, s.game(), id)
+	if err != nil {
+		if isNotFound(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	if g.Kind == store.KindPersistent && g.Flags&flagLeaveOnDisconnect == 0 {
+		return false, nil
+	}
+	res, err := s.gs.Leave(ctx, s.game(), id, pid)
+	if err != nil {
+		if isNotFound(err) || errors.Is(err, store.ErrNotParticipant) {
+			return false, nil // left meanwhile (another instance swept it first)
+		}
+		return false, err
+	}
+	s.notifyLeave(ctx, pid, res, notifyDisconnected, "")
+	return true, nil
 }
 
 // session converts an AnyData from the console to a store gathering.
@@ -258,10 +356,10 @@ func (s *server) session(c *rpc.Call, a typed.AnyData) (*mm.MatchmakeSession, er
 }
 
 // checkSession applies the limits of services.md §2.7 to a session from
-// the console.
+// the console. A max_participants of 0 is no limit (§2.8; store.HasRoom).
 func checkSession(ms *mm.MatchmakeSession) (*mm.MatchmakeSession, error) {
 	if len(ms.Description) > maxDescription || len(ms.Attribs) > maxAttribs || len(ms.ApplicationData) > maxBuffer ||
-		ms.ProgressScore > 100 || ms.MaxParticipants == 0 || ms.MinParticipants > ms.MaxParticipants {
+		ms.ProgressScore > 100 || ms.MaxParticipants != 0 && ms.MinParticipants > ms.MaxParticipants {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
 	return ms, nil

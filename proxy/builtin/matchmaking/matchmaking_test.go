@@ -400,3 +400,150 @@ func TestReconnectDropsOldPlaces(t *testing.T) {
 		t.Errorf("new connection's session: %v", err)
 	}
 }
+
+// TestUnlimitedSession: a max_participants of 0 is no limit (services.md
+// §2.8, store.HasRoom), never an invalid session: CreateMatchmakeSession,
+// AutoMatchmake_Postpone and UpdateMatchmakeSessionPart accept it, and
+// joins are not refused as full.
+func TestUnlimitedSession(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := servicetest.Start(t, servicetest.Game{Platform: "wiiu", NEX: 40000}, nil)
+	a, b, c, d := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2"), login(t, srv, "1003:pw3"), login(t, srv, "1004:pw4")
+	cx := ctx(t)
+	count := func(gid uint32) uint32 {
+		t.Helper()
+		r, err := a.mx.FindMatchmakeSessionBySingleGatheringId(cx, &matchmakeextension.FindMatchmakeSessionBySingleGatheringIdRequest{GID: gid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Session.ParticipationCount
+	}
+
+	cr, err := a.mx.CreateMatchmakeSession(cx, &matchmakeextension.CreateMatchmakeSessionRequest{Gathering: typed.Hold(newSession(1, 0))})
+	if err != nil {
+		t.Fatalf("create with max 0: %v", err)
+	}
+	for _, x := range []*console{b, c, d} {
+		if _, err := x.mx.JoinMatchmakeSessionEx(cx, &matchmakeextension.JoinMatchmakeSessionExRequest{GID: cr.GID, NumParticipants: 3, HasNumParticipants: true}); err != nil {
+			t.Fatalf("join %d: %v", x.PID, err)
+		}
+	}
+	if n := count(cr.GID); n != 10 {
+		t.Fatalf("count = %d, want 10", n)
+	}
+
+	auto := func(x *console) *mm.MatchmakeSession {
+		t.Helper()
+		r, err := x.mx.AutoMatchmakePostpone(cx, &matchmakeextension.AutoMatchmakePostponeRequest{Gathering: typed.Hold(newSession(5, 0))})
+		if err != nil {
+			t.Fatalf("auto-matchmake with max 0: %v", err)
+		}
+		return r.Gathering.Value.(*mm.MatchmakeSession)
+	}
+	first := auto(a)
+	if second := auto(b); second.ID != first.ID || second.ParticipationCount != 2 || second.MaxParticipants != 0 {
+		t.Fatalf("second auto-matchmake = %+v, first %d", second, first.ID)
+	}
+
+	small, err := a.mx.CreateMatchmakeSession(cx, &matchmakeextension.CreateMatchmakeSessionRequest{Gathering: typed.Hold(newSession(6, 2))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.mx.JoinMatchmakeSession(cx, &matchmakeextension.JoinMatchmakeSessionRequest{GID: small.GID}); err != nil {
+		t.Fatal(err)
+	}
+	up := mm.NewUpdateMatchmakeSessionParam()
+	up.GID, up.ModificationFlags, up.MaxParticipants = small.GID, 0x1000, 0
+	if _, err := a.mx.UpdateMatchmakeSessionPart(cx, &matchmakeextension.UpdateMatchmakeSessionPartRequest{Param: *up}); err != nil {
+		t.Fatalf("part update to max 0: %v", err)
+	}
+	if _, err := c.mx.JoinMatchmakeSession(cx, &matchmakeextension.JoinMatchmakeSessionRequest{GID: small.GID}); err != nil {
+		t.Fatalf("join after max 0: %v", err)
+	}
+	if n := count(small.GID); n != 3 {
+		t.Fatalf("count = %d, want 3", n)
+	}
+}
+
+// TestSessionKeyFromNEX3: CreateMatchmakeSession, JoinMatchmakeSession and
+// JoinMatchmakeSessionEx answer the session key from NEX 3.0 only
+// (services.md §2.7, §2.8; protocols.md, protocol 109): a NEX 2 game's
+// answers end after the gid (Create) or are empty (the joins).
+func TestSessionKeyFromNEX3(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	for _, tc := range []struct {
+		nex int
+		key bool
+	}{{20000, false}, {30000, true}, {30400, true}} {
+		t.Run(fmt.Sprint(tc.nex), func(t *testing.T) {
+			srv := servicetest.Start(t, servicetest.Game{Platform: "3ds", NEX: tc.nex}, nil)
+			a, b, c := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2"), login(t, srv, "1003:pw3")
+			cx := ctx(t)
+			call := func(x *console, method uint32, req interface {
+				Encode(rmc.Settings) ([]byte, error)
+			}) []byte {
+				t.Helper()
+				body, err := req.Encode(x.Settings)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m, err := x.Secure.Call(cx, matchmakeextension.ProtocolID, method, body)
+				if err != nil || !m.Success {
+					t.Fatalf("method %d: %+v %v", method, m, err)
+				}
+				return m.Body
+			}
+			keySize, keyLen := 0, 0 // the key; its buffer: u32 length + key
+			if tc.key {
+				keySize, keyLen = 32, 4+32
+			}
+			created := call(a, matchmakeextension.MethodCreateMatchmakeSession, &matchmakeextension.CreateMatchmakeSessionRequest{
+				Gathering: typed.Hold(newSession(1, 4)), Description: "d", NumParticipants: 1, HasNumParticipants: tc.nex >= 30400})
+			if len(created) != 4+keyLen {
+				t.Fatalf("CreateMatchmakeSession answered %d bytes, want %d", len(created), 4+keyLen)
+			}
+			var cr matchmakeextension.CreateMatchmakeSessionResponse
+			if err := cr.Decode(created, a.Settings); err != nil || cr.GID == 0 || len(cr.SessionKey) != keySize {
+				t.Fatalf("create = %+v, %v", cr, err)
+			}
+			joined := call(b, matchmakeextension.MethodJoinMatchmakeSession, &matchmakeextension.JoinMatchmakeSessionRequest{GID: cr.GID})
+			if len(joined) != keyLen {
+				t.Fatalf("JoinMatchmakeSession answered %d bytes, want %d", len(joined), keyLen)
+			}
+			joinedEx := call(c, matchmakeextension.MethodJoinMatchmakeSessionEx, &matchmakeextension.JoinMatchmakeSessionExRequest{
+				GID: cr.GID, NumParticipants: 1, HasNumParticipants: tc.nex >= 30400})
+			if len(joinedEx) != keyLen {
+				t.Fatalf("JoinMatchmakeSessionEx answered %d bytes, want %d", len(joinedEx), keyLen)
+			}
+		})
+	}
+}
+
+// TestAutoMatchmakeCodeword: AutoMatchmake_Postpone joins only a session
+// with the supplied session's codeword (services.md §3.4; the field exists
+// from NEX 4): another codeword, or none, makes a session of its own.
+func TestAutoMatchmakeCodeword(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	srv := servicetest.Start(t, servicetest.Game{Platform: "switch"}, nil)
+	a, b, c, d := login(t, srv, "1001:pw1"), login(t, srv, "1002:pw2"), login(t, srv, "1003:pw3"), login(t, srv, "1004:pw4")
+	auto := func(x *console, codeword string) *mm.MatchmakeSession {
+		t.Helper()
+		s := newSession(1, 4)
+		s.Codeword = codeword
+		r, err := x.mx.AutoMatchmakePostpone(ctx(t), &matchmakeextension.AutoMatchmakePostponeRequest{Gathering: typed.Hold(s)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Gathering.Value.(*mm.MatchmakeSession)
+	}
+	first := auto(a, "abc")
+	if other := auto(b, "xyz"); other.ID == first.ID || other.Owner != 1002 {
+		t.Errorf("another codeword joined %+v", other)
+	}
+	if same := auto(c, "abc"); same.ID != first.ID || same.ParticipationCount != 2 {
+		t.Errorf("the same codeword joined %+v, want %d", same, first.ID)
+	}
+	if none := auto(d, ""); none.ID == first.ID || none.Owner != 1004 {
+		t.Errorf("no codeword joined %+v", none)
+	}
+}

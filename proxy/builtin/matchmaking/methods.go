@@ -125,19 +125,22 @@ func (s *server) JoinMatchmakeSessionEx(ctx context.Context, c *rpc.Call, req *m
 // autoJoin joins the first open session q selects or creates one from ms
 // (services.md §3.4), in one store step.
 func (s *server) autoJoin(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSession, q store.GatheringQuery, n uint16, message string) (typed.AnyData, error) {
-	g, _, err := s.autoJoinWith(ctx, c, ms, q, n, 0, message)
+	g, _, err := s.autoJoinWith(ctx, c, ms, q, n, nil, message)
 	if err != nil {
 		return typed.AnyData{}, err
 	}
+	s.joinedSession(ctx, c, &g, c.Session.PID())
 	s.notifyJoin(ctx, &g, c.Session.PID(), message)
 	return typed.Hold(fromStore(&g, c.Session.Settings)), nil
 }
 
-// autoJoinWith is autoJoin keeping room for more entries (the additional
-// participants the caller adds next); it reports whether it created. The
-// caller sends 3001 (notifyJoin): from its shallower frame, the send
-// through PRUDP seldom needs the request goroutine's stack to grow.
-func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSession, q store.GatheringQuery, n uint16, more int, message string) (store.Gathering, bool, error) {
+// autoJoinWith is autoJoin keeping room for the additional participants
+// the caller adds next (others), in a session none of them is in yet; it
+// reports whether it created. The caller counts the community
+// participation (joinedSession) and sends 3001 (notifyJoin), once its
+// whole join stands: from its shallower frame, the send through PRUDP
+// seldom needs the request goroutine's stack to grow.
+func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSession, q store.GatheringQuery, n uint16, others []uint64, message string) (store.Gathering, bool, error) {
 	extra, err := extraOf(n)
 	if err != nil {
 		return store.Gathering{}, false, err
@@ -156,12 +159,19 @@ func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.Matchmake
 	set := c.Session.Settings
 	q.Kind = store.KindMatchmakeSession
 	q.OpenOnly = true
-	q.Room = max(q.Room, 1+int(extra)+more)
+	q.Room = max(q.Room, 1+int(extra)+len(others))
+	var busy map[uint64]bool
+	for _, p := range others {
+		if busy == nil {
+			busy = map[uint64]bool{}
+		}
+		busy[p] = true
+	}
 	match := q.Match
 	// The filters run in the store's serialised step: the cheap ones
 	// first, the one decoding the stored session last.
 	q.Match = func(g *store.Gathering) bool {
-		return g.Host != 0 && vis(g) && (match == nil || match(g)) && !passworded(g, set)
+		return g.Host != 0 && !hasAny(g, busy) && vis(g) && (match == nil || match(g)) && !passworded(g, set)
 	}
 	j := s.track(c)
 	pid := c.Session.PID()
@@ -170,7 +180,6 @@ func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.Matchmake
 		return store.Gathering{}, false, s.failed(c, "auto-matchmake", err)
 	}
 	j.add(g.ID)
-	s.joinedSession(ctx, c, &g, pid)
 	return g, created, nil
 }
 
@@ -267,24 +276,55 @@ func anyOffset(o uint32) uint32 {
 	return o
 }
 
-// browse returns the sessions one criterion selects within rng; a NEX 4
-// criterion's own range, when its size is not 0, replaces rng.
+// browse returns the sessions a browse's criterion selects within rng,
+// after the game's search hook (services.md §3.3, as for auto-matchmake)
+// changed it or added criteria: each criterion's sessions in turn, the
+// first one's first, each session once. A NEX 4 criterion whose own range
+// has a size uses that range; the others share rng (same offset, the size
+// the earlier ones left). A criterion that does not parse finds nothing
+// (logged, criterion).
 func (s *server) browse(ctx context.Context, c *rpc.Call, sc *mm.MatchmakeSessionSearchCriteria, rng common.ResultRange) ([]store.Gathering, error) {
+	scs, err := s.searchHook(ctx, c, []mm.MatchmakeSessionSearchCriteria{*sc})
+	if err != nil {
+		return nil, err
+	}
 	set := c.Session.Settings
 	nex4 := set.NEXVersion >= 40000
-	cr, ok := parseCriterion(sc, nex4)
-	if !ok {
-		return nil, nil
-	}
-	if nex4 && sc.Range.Size != 0 {
-		rng = sc.Range
-	}
 	vis, err := s.visibility(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	q := cr.query(func(g *store.Gathering) bool { return vis(g) && cr.extraOK(g, set) })
-	return s.searchRange(ctx, c, "browse sessions", q, rng)
+	var out []store.Gathering
+	listed := map[uint32]bool{}
+	shared := min(rng.Size, maxBrowse)
+	for i := range scs {
+		cr, ok := s.criterion(c, "browse", i, &scs[i])
+		if !ok {
+			continue
+		}
+		r, own := rng, nex4 && scs[i].Range.Size != 0
+		if own {
+			r = scs[i].Range
+		} else {
+			r.Size = shared
+		}
+		q := cr.query(func(g *store.Gathering) bool { return !listed[g.ID] && vis(g) && cr.extraOK(g, set) })
+		found, err := s.searchRange(ctx, c, "browse sessions", q, r)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range found {
+			listed[g.ID] = true
+		}
+		out = append(out, found...)
+		if !own {
+			shared -= min(shared, uint32(len(found)))
+		}
+		if len(out) >= maxBrowse {
+			return out[:maxBrowse], nil
+		}
+	}
+	return out, nil
 }
 
 // searchRange returns what q selects within rng (its "any offset" read

@@ -43,8 +43,8 @@ const (
 
 // UpdateMatchmakeSessionPart changes the fields modification_flags names
 // in a session the caller owns (RendezVous::PermissionDenied otherwise);
-// both param flags at once, out-of-range values or a maximum below the
-// current entries are Core::InvalidArgument.
+// both param flags at once, out-of-range values or a maximum (0: no
+// limit) below the current entries are Core::InvalidArgument.
 func (s *server) UpdateMatchmakeSessionPart(ctx context.Context, c *rpc.Call, req *matchmakeextension.UpdateMatchmakeSessionPartRequest) (*matchmakeextension.UpdateMatchmakeSessionPartResponse, error) {
 	p := &req.Param
 	f := p.ModificationFlags
@@ -104,7 +104,8 @@ func (s *server) UpdateMatchmakeSessionPart(ctx context.Context, c *rpc.Call, re
 		if f&modCodeword != 0 {
 			ms.Codeword = p.Codeword
 		}
-		if ms.MaxParticipants == 0 || ms.MinParticipants > ms.MaxParticipants || int(ms.MaxParticipants) < g.Entries() {
+		// A maximum of 0 is no limit (services.md §2.8).
+		if ms.MaxParticipants != 0 && (ms.MinParticipants > ms.MaxParticipants || int(ms.MaxParticipants) < g.Entries()) {
 			return rpc.Fail(rmc.ResultCoreInvalidArgument)
 		}
 		// The server's own entry is never the console's to set or drop.

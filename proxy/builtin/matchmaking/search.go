@@ -7,7 +7,10 @@ import (
 	"strconv"
 	"strings"
 
+	"go.uber.org/zap"
+
 	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/rmc"
 	mm "github.com/nexproxy/nexproxy/rmc/protocols/matchmaking"
 	"github.com/nexproxy/nexproxy/rmc/rpc"
 )
@@ -66,12 +69,13 @@ type criterion struct {
 	near   *uint64
 }
 
-// parseCriterion parses c; false when any field does not parse. nex4
+// parseCriterion parses c; an error names the first field that does not
+// parse, which invalidates the whole criterion (services.md §3.1). nex4
 // enables the codeword and refer_gid tests (the criteria carry them from
 // NEX 4 only).
-func parseCriterion(c *mm.MatchmakeSessionSearchCriteria, nex4 bool) (*criterion, bool) {
+func parseCriterion(c *mm.MatchmakeSessionSearchCriteria, nex4 bool) (*criterion, error) {
 	if len(c.Attribs) > maxAttribs {
-		return nil, false
+		return nil, fmt.Errorf("%d attribs, more than %d", len(c.Attribs), maxAttribs)
 	}
 	cr := &criterion{vacantOnly: c.VacantOnly, excludeLocked: c.ExcludeLocked, needHost: c.ExcludeNonHostPID,
 		excludeUser: c.ExcludeUserPassword, excludeSystem: c.ExcludeSystemPassword, room: max(int(c.VacantParticipants), 1),
@@ -79,7 +83,7 @@ func parseCriterion(c *mm.MatchmakeSessionSearchCriteria, nex4 bool) (*criterion
 	for i, a := range c.Attribs {
 		sp, ok := parseSpan(a)
 		if !ok {
-			return nil, false
+			return nil, fmt.Errorf("attribs[%d] %q: %s", i, a, spanSyntax)
 		}
 		if i == 1 {
 			// Index 1 is the selection method's value, never a filter
@@ -92,20 +96,28 @@ func parseCriterion(c *mm.MatchmakeSessionSearchCriteria, nex4 bool) (*criterion
 		}
 		cr.attribs = append(cr.attribs, sp)
 	}
-	var ok [4]bool
-	cr.mode, ok[0] = parseSpan(c.GameMode)
-	cr.minP, ok[1] = parseSpan(c.MinParticipants)
-	cr.maxP, ok[2] = parseSpan(c.MaxParticipants)
-	cr.system, ok[3] = parseSpan(c.MatchmakeSystem)
-	if !ok[0] || !ok[1] || !ok[2] || !ok[3] {
-		return nil, false
+	for _, f := range []struct {
+		name, value string
+		to          *span
+	}{
+		{"game_mode", c.GameMode, &cr.mode}, {"min_participants", c.MinParticipants, &cr.minP},
+		{"max_participants", c.MaxParticipants, &cr.maxP}, {"matchmake_system", c.MatchmakeSystem, &cr.system},
+	} {
+		sp, ok := parseSpan(f.value)
+		if !ok {
+			return nil, fmt.Errorf("%s %q: %s", f.name, f.value, spanSyntax)
+		}
+		*f.to = sp
 	}
 	if nex4 {
 		cw, ref := c.Codeword, c.ReferGID
 		cr.codeword, cr.referGID = &cw, &ref
 	}
-	return cr, true
+	return cr, nil
 }
+
+// spanSyntax says what a criterion string must be.
+const spanSyntax = `want "" (any), a 32-bit number or a range "a,b" with a <= b`
 
 // match reports whether g passes the criterion's filters other than
 // vacancy and open participation (which the store's query applies).
@@ -226,7 +238,8 @@ func nearSession(want *store.Gathering) func(*store.Gathering) int64 {
 
 // sameSession is AutoMatchmake_Postpone's search without criteria
 // (services.md §3.4): equal max, min, game mode, attribs other than index
-// 1, and system type.
+// 1, and system type (the codeword, which needs the decoded session, is
+// sameCodeword's).
 func sameSession(want *store.Gathering) func(*store.Gathering) bool {
 	return func(g *store.Gathering) bool {
 		if g.MaxParticipants != want.MaxParticipants || g.MinParticipants != want.MinParticipants ||
@@ -239,6 +252,23 @@ func sameSession(want *store.Gathering) func(*store.Gathering) bool {
 			}
 		}
 		return true
+	}
+}
+
+// sameCodeword completes sameSession from NEX 4, where sessions carry a
+// codeword (services.md §3.4, protocols.md): the session's codeword
+// equals want, "" included. Before NEX 4 every codeword is "": nil, no
+// test.
+func sameCodeword(want string, set rmc.Settings) func(*store.Gathering) bool {
+	if set.NEXVersion < 40000 {
+		return nil
+	}
+	return func(g *store.Gathering) bool {
+		ms, ok := rawSession(g, set)
+		if !ok {
+			return want == ""
+		}
+		return ms.Codeword == want
 	}
 }
 
@@ -260,7 +290,7 @@ func autoPool(ms *mm.MatchmakeSession, crits []*criterion) string {
 // changed them: a session any criterion selects, ranked by the first one
 // it matches and that criterion's selection method, with the searcher's
 // progress score for method 3. Without criteria, sessions like ms
-// (sameSession), nearest attribs[1] first.
+// (sameSession, and from NEX 4 sameCodeword), nearest attribs[1] first.
 func (s *server) criteriaQuery(ctx context.Context, c *rpc.Call, ms *mm.MatchmakeSession, scs []mm.MatchmakeSessionSearchCriteria) (store.GatheringQuery, error) {
 	scs, err := s.searchHook(ctx, c, scs)
 	if err != nil {
@@ -269,13 +299,17 @@ func (s *server) criteriaQuery(ctx context.Context, c *rpc.Call, ms *mm.Matchmak
 	set := c.Session.Settings
 	if len(scs) == 0 {
 		want := storeColumns(ms)
-		return store.GatheringQuery{Kind: store.KindMatchmakeSession, Match: sameSession(&want), Rank: nearSession(&want),
+		match := sameSession(&want)
+		if codeword := sameCodeword(ms.Codeword, set); codeword != nil {
+			like := match
+			match = func(g *store.Gathering) bool { return like(g) && codeword(g) }
+		}
+		return store.GatheringQuery{Kind: store.KindMatchmakeSession, Match: match, Rank: nearSession(&want),
 			Pool: autoPool(ms, nil)}, nil
 	}
-	nex4 := set.NEXVersion >= 40000
 	var crits []*criterion
 	for i := range scs {
-		if cr, ok := parseCriterion(&scs[i], nex4); ok {
+		if cr, ok := s.criterion(c, "auto-matchmake", i, &scs[i]); ok {
 			crits = append(crits, cr)
 		}
 	}
@@ -292,4 +326,36 @@ func (s *server) criteriaQuery(ctx context.Context, c *rpc.Call, ms *mm.Matchmak
 		},
 		Rank: rankBy(crits, int(ms.ProgressScore), func(cr *criterion, g *store.Gathering) bool { return cr.extraOK(g, set) }),
 	}, nil
+}
+
+// criterion parses the i-th criterion of a search (what names it: browse,
+// auto-matchmake). One that does not parse matches nothing; as that
+// silently finds nothing (common-go#70), a debug line names it and the
+// field at fault, and another lists the filters of each one that parses
+// (services.md §8).
+func (s *server) criterion(c *rpc.Call, what string, i int, sc *mm.MatchmakeSessionSearchCriteria) (*criterion, bool) {
+	nex4 := c.Session.Settings.NEXVersion >= 40000
+	cr, err := parseCriterion(sc, nex4)
+	log := s.env.Log
+	if err != nil {
+		if ce := log.Check(zap.DebugLevel, "matchmaking: search criterion rejected"); ce != nil {
+			ce.Write(zap.String("conn", c.Session.ID), zap.Uint64("pid", c.Session.PID()), zap.Uint32("call_id", c.CallID),
+				zap.String("search", what), zap.Int("criterion", i), zap.String("reason", err.Error()))
+		}
+		return nil, false
+	}
+	if ce := log.Check(zap.DebugLevel, "matchmaking: search criterion"); ce != nil {
+		fields := []zap.Field{zap.String("conn", c.Session.ID), zap.Uint64("pid", c.Session.PID()), zap.Uint32("call_id", c.CallID),
+			zap.String("search", what), zap.Int("criterion", i), zap.Strings("attribs", sc.Attribs), zap.String("game_mode", sc.GameMode),
+			zap.String("min_participants", sc.MinParticipants), zap.String("max_participants", sc.MaxParticipants),
+			zap.String("matchmake_system", sc.MatchmakeSystem), zap.Bool("vacant_only", sc.VacantOnly),
+			zap.Uint16("vacant_participants", sc.VacantParticipants), zap.Bool("exclude_locked", sc.ExcludeLocked),
+			zap.Bool("exclude_non_host_pid", sc.ExcludeNonHostPID), zap.Bool("exclude_user_password", sc.ExcludeUserPassword),
+			zap.Bool("exclude_system_password", sc.ExcludeSystemPassword), zap.Uint32("selection_method", sc.SelectionMethod)}
+		if nex4 {
+			fields = append(fields, zap.String("codeword", sc.Codeword), zap.Uint32("refer_gid", sc.ReferGID))
+		}
+		ce.Write(fields...)
+	}
+	return cr, true
 }

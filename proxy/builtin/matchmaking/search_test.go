@@ -34,9 +34,9 @@ func TestCriterionMatch(t *testing.T) {
 	c.SetDefaults()
 	c.Attribs = []string{"3,5", "99", "", "7"}
 	c.GameMode, c.MaxParticipants = "2", "4,8"
-	cr, ok := parseCriterion(&c, false)
-	if !ok {
-		t.Fatal("rejected")
+	cr, err := parseCriterion(&c, false)
+	if err != nil {
+		t.Fatal(err)
 	}
 	g := store.Gathering{GameMode: 2, MaxParticipants: 4, Attributes: []uint32{4, 1, 0, 7}}
 	if !cr.match(&g) {
@@ -56,8 +56,8 @@ func TestCriterionMatch(t *testing.T) {
 		}
 	}
 	c.MinParticipants = "nope"
-	if _, ok := parseCriterion(&c, false); ok {
-		t.Error("bad field accepted")
+	if _, err := parseCriterion(&c, false); err == nil || !strings.Contains(err.Error(), `min_participants "nope"`) {
+		t.Errorf("bad field: %v", err)
 	}
 }
 
@@ -73,8 +73,8 @@ func FuzzCriterion(f *testing.F) {
 		c.Attribs = []string{a, a, a}
 		c.GameMode = mode
 		c.MinParticipants, c.MaxParticipants, c.MatchmakeSystem = a, mode, a
-		cr, ok := parseCriterion(&c, true)
-		if !ok {
+		cr, err := parseCriterion(&c, true)
+		if err != nil {
 			return
 		}
 		g := store.Gathering{Attributes: []uint32{1, 2}}
@@ -140,8 +140,8 @@ func TestAutoPool(t *testing.T) {
 	ms := &mm.MatchmakeSession{}
 	ms.GameMode, ms.MatchmakeSystem = 3, 1
 	crit := func(mode, system string) *criterion {
-		cr, ok := parseCriterion(&mm.MatchmakeSessionSearchCriteria{GameMode: mode, MatchmakeSystem: system}, false)
-		if !ok {
+		cr, err := parseCriterion(&mm.MatchmakeSessionSearchCriteria{GameMode: mode, MatchmakeSystem: system}, false)
+		if err != nil {
 			t.Fatalf("criterion %q %q does not parse", mode, system)
 		}
 		return cr

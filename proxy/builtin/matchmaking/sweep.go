@@ -20,6 +20,15 @@ type Config struct {
 	// (default 30s). Only a local game sweeps (a proxied game's stations
 	// are upstream's). See sweeper.
 	GhostSweep time.Duration `mapstructure:"ghost_sweep"`
+	// JoinClosedWithParam lets JoinMatchmakeSessionWithParam enter a
+	// session whose participation is closed (open_participation false):
+	// Splatoon's Splatfest joins the second team, as additional
+	// participants of its leader, into the first team's closed room
+	// (services.md §2.6, §8). The plain joins (JoinMatchmakeSession, Ex,
+	// Participate) still refuse such a session, and auto-matchmake never
+	// picks one. Default false: every join of a closed session answers
+	// RendezVous::PermissionDenied.
+	JoinClosedWithParam bool `mapstructure:"join_closed_with_param"`
 }
 
 // DefaultConfig returns the defaults of Config.
@@ -158,25 +167,13 @@ func (s *server) evict(ctx context.Context, pid uint64) error {
 		return err
 	}
 	for _, id := range ids {
-		g, err := s.gs.Get(ctx, s.game(), id)
+		left, err := s.leaveGone(ctx, pid, id)
 		if err != nil {
-			if isNotFound(err) {
-				continue
-			}
 			return err
 		}
-		if g.Kind == store.KindPersistent && g.Flags&flagLeaveOnDisconnect == 0 {
-			continue
+		if left {
+			s.env.Log.Info("matchmaking: removed a participant whose console is connected nowhere", zap.Uint64("pid", pid), zap.Uint32("gid", id))
 		}
-		res, err := s.gs.Leave(ctx, s.game(), id, pid)
-		if err != nil {
-			if isNotFound(err) || errors.Is(err, store.ErrNotParticipant) {
-				continue // another instance swept it first
-			}
-			return err
-		}
-		s.env.Log.Info("matchmaking: removed a participant whose console is connected nowhere", zap.Uint64("pid", pid), zap.Uint32("gid", id))
-		s.notifyLeave(ctx, pid, res, notifyDisconnected, "")
 	}
 	return s.gs.EndNotices(ctx, s.game(), pid)
 }

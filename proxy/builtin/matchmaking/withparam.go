@@ -2,6 +2,7 @@ package matchmaking
 
 import (
 	"context"
+	"errors"
 
 	"go.uber.org/zap"
 
@@ -132,6 +133,9 @@ func (s *server) addOthers(ctx context.Context, c *rpc.Call, gid uint32, first *
 		}
 		added = append(added, p.PID)
 	}
+	for _, p := range others {
+		s.watchPID(p)
+	}
 	return g, nil
 }
 
@@ -195,19 +199,24 @@ func (s *server) CreateMatchmakeSessionWithParam(ctx context.Context, c *rpc.Cal
 		return nil, s.failed(c, "create session", err)
 	}
 	j.add(g.ID)
+	for _, o := range others {
+		s.watchPID(o)
+	}
 	s.joinedSession(ctx, c, &g, append([]uint64{pid}, others...)...)
 	s.notifyAdded(ctx, &g, pid, others, true, true, p.JoinMessage)
 	return &matchmakeextension.CreateMatchmakeSessionWithParamResponse{Session: *fromStore(&g, c.Session.Settings)}, nil
 }
 
 // paramJoinCheck is JoinMatchmakeSessionWithParam's check (services.md
-// §2.6, §2.8): open participation, the passwords, behavior 1's "already
-// in", and room for every entry the call adds.
+// §2.6, §2.8): open participation (unless the game lets this join enter
+// closed sessions, Config.JoinClosedWithParam), the passwords, behavior
+// 1's "already in", and room for every entry the call adds.
 func (s *server) paramJoinCheck(c *rpc.Call, p *mm.JoinMatchmakeSessionParam, need int) func(*store.Gathering) error {
 	set := c.Session.Settings
 	pid := c.Session.PID()
+	closedOK := s.cfg.JoinClosedWithParam
 	return func(g *store.Gathering) error {
-		if !g.OpenParticipation {
+		if !g.OpenParticipation && !closedOK {
 			return rpc.Fail(rmc.ResultRendezVousPermissionDenied)
 		}
 		ms := fromStore(g, set)
@@ -272,8 +281,12 @@ func (s *server) JoinMatchmakeSessionWithParam(ctx context.Context, c *rpc.Call,
 
 // AutoMatchmakeWithParam_Postpone joins a session the criteria select (or
 // one like the supplied session when there are none) with room for the
-// caller and the additional participants, or creates the supplied one;
-// then adds the additional participants (services.md §3.4).
+// caller and the additional participants and none of them in it yet, or
+// creates the supplied one; then adds the additional participants
+// (services.md §3.4). It stands or fails whole: when they cannot be added
+// (the session filled up meanwhile, or had no room for them when the call
+// created it) the caller's join is undone. 122000 then goes to each
+// additional participant, and only then 3001 for every newcomer (§4).
 func (s *server) AutoMatchmakeWithParamPostpone(ctx context.Context, c *rpc.Call, req *matchmakeextension.AutoMatchmakeWithParamPostponeRequest) (*matchmakeextension.AutoMatchmakeWithParamPostponeResponse, error) {
 	p := &req.Param
 	if len(p.SearchCriteria) > maxParamCriteria {
@@ -291,20 +304,42 @@ func (s *server) AutoMatchmakeWithParamPostpone(ctx context.Context, c *rpc.Call
 	if err != nil {
 		return nil, err
 	}
-	g, created, err := s.autoJoinWith(ctx, c, ms, q, p.ParticipationCount, len(others), p.JoinMessage)
+	g, created, err := s.autoJoinWith(ctx, c, ms, q, p.ParticipationCount, others, p.JoinMessage)
 	if err != nil {
 		return nil, err
 	}
-	s.notifyJoin(ctx, &g, c.Session.PID(), p.JoinMessage)
+	pid := c.Session.PID()
 	if len(others) > 0 {
-		g, err = s.addOthers(ctx, c, g.ID, nil, others, nil)
+		all, err := s.addOthers(ctx, c, g.ID, nil, others, nil)
 		if err != nil {
+			s.undoAutoJoin(ctx, c, g.ID, created)
 			return nil, err
 		}
-		s.joinedSession(ctx, c, &g, others...)
-		s.notifyAdded(ctx, &g, c.Session.PID(), others, false, created, p.JoinMessage)
+		g = all
 	}
+	s.joinedSession(ctx, c, &g, append([]uint64{pid}, others...)...)
+	s.notifyAdded(ctx, &g, pid, others, true, created, p.JoinMessage)
 	return &matchmakeextension.AutoMatchmakeWithParamPostponeResponse{Session: *fromStore(&g, c.Session.Settings)}, nil
+}
+
+// undoAutoJoin takes the caller out of the session its auto-matchmake
+// joined (or created) when the rest of the call failed. Nobody heard of
+// the join yet, so leaving a session it joined is silent; a session it
+// created ends with it (others who found it meanwhile hear the leave as
+// from an owner).
+func (s *server) undoAutoJoin(ctx context.Context, c *rpc.Call, gid uint32, created bool) {
+	pid := c.Session.PID()
+	s.track(c).remove(gid)
+	res, err := s.gs.Leave(ctx, s.game(), gid, pid)
+	if err != nil {
+		if !isNotFound(err) && !errors.Is(err, store.ErrNotParticipant) {
+			s.logger(c).Warn("matchmaking: undo auto-matchmake", zap.Uint32("gid", gid), zap.Error(err))
+		}
+		return
+	}
+	if created {
+		s.notifyLeave(ctx, pid, res, notifyEnded, "")
+	}
 }
 
 // FindMatchmakeSessionByGatheringIdDetail returns a session with its key

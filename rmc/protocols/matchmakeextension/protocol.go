@@ -774,7 +774,7 @@ func (m *CreateMatchmakeSessionRequest) AppendTo(dst []byte, set rmc.Settings) (
 type CreateMatchmakeSessionResponse struct {
 	// GID is gid (u32).
 	GID uint32
-	// SessionKey is session_key (buffer).
+	// SessionKey is session_key (buffer; nex >= 30000).
 	SessionKey []byte
 
 	// wire keeps unusual encodings of the decoded body.
@@ -788,19 +788,25 @@ func (*CreateMatchmakeSessionResponse) SetDefaults() {}
 // DecodeFrom reads the values in order.
 func (m *CreateMatchmakeSessionResponse) DecodeFrom(d *typed.Decoder) {
 	*m = CreateMatchmakeSessionResponse{}
+	nex := d.NEX()
 	r := d.Reader()
 	l := d.Enter()
 	m.GID = r.U32()
-	m.SessionKey = r.Buffer()
+	if nex >= 30000 {
+		m.SessionKey = r.Buffer()
+	}
 	m.wire = d.Leave(l)
 }
 
 // EncodeTo writes the values in order.
 func (m *CreateMatchmakeSessionResponse) EncodeTo(e *typed.Encoder) {
+	nex := e.NEX()
 	w := e.Writer()
 	l := e.Enter(&m.wire)
 	w.U32(m.GID)
-	w.Buffer(m.SessionKey)
+	if nex >= 30000 {
+		w.Buffer(m.SessionKey)
+	}
 	e.Leave(l)
 }
 
@@ -886,7 +892,7 @@ func (m *JoinMatchmakeSessionRequest) AppendTo(dst []byte, set rmc.Settings) ([]
 
 // JoinMatchmakeSessionResponse holds the return values of MatchmakeExtension.JoinMatchmakeSession (method 7).
 type JoinMatchmakeSessionResponse struct {
-	// SessionKey is session_key (buffer).
+	// SessionKey is session_key (buffer; nex >= 30000).
 	SessionKey []byte
 
 	// wire keeps unusual encodings of the decoded body.
@@ -900,17 +906,23 @@ func (*JoinMatchmakeSessionResponse) SetDefaults() {}
 // DecodeFrom reads the values in order.
 func (m *JoinMatchmakeSessionResponse) DecodeFrom(d *typed.Decoder) {
 	*m = JoinMatchmakeSessionResponse{}
+	nex := d.NEX()
 	r := d.Reader()
 	l := d.Enter()
-	m.SessionKey = r.Buffer()
+	if nex >= 30000 {
+		m.SessionKey = r.Buffer()
+	}
 	m.wire = d.Leave(l)
 }
 
 // EncodeTo writes the values in order.
 func (m *JoinMatchmakeSessionResponse) EncodeTo(e *typed.Encoder) {
+	nex := e.NEX()
 	w := e.Writer()
 	l := e.Enter(&m.wire)
-	w.Buffer(m.SessionKey)
+	if nex >= 30000 {
+		w.Buffer(m.SessionKey)
+	}
 	e.Leave(l)
 }
 
@@ -3441,7 +3453,7 @@ func (m *JoinMatchmakeSessionExRequest) AppendTo(dst []byte, set rmc.Settings) (
 
 // JoinMatchmakeSessionExResponse holds the return values of MatchmakeExtension.JoinMatchmakeSessionEx (method 30).
 type JoinMatchmakeSessionExResponse struct {
-	// SessionKey is session_key (buffer).
+	// SessionKey is session_key (buffer; nex >= 30000).
 	SessionKey []byte
 
 	// wire keeps unusual encodings of the decoded body.
@@ -3455,17 +3467,23 @@ func (*JoinMatchmakeSessionExResponse) SetDefaults() {}
 // DecodeFrom reads the values in order.
 func (m *JoinMatchmakeSessionExResponse) DecodeFrom(d *typed.Decoder) {
 	*m = JoinMatchmakeSessionExResponse{}
+	nex := d.NEX()
 	r := d.Reader()
 	l := d.Enter()
-	m.SessionKey = r.Buffer()
+	if nex >= 30000 {
+		m.SessionKey = r.Buffer()
+	}
 	m.wire = d.Leave(l)
 }
 
 // EncodeTo writes the values in order.
 func (m *JoinMatchmakeSessionExResponse) EncodeTo(e *typed.Encoder) {
+	nex := e.NEX()
 	w := e.Writer()
 	l := e.Enter(&m.wire)
-	w.Buffer(m.SessionKey)
+	if nex >= 30000 {
+		w.Buffer(m.SessionKey)
+	}
 	e.Leave(l)
 }
 

@@ -31,7 +31,7 @@ Prints one line per step and ends with "N passed, N failed".
 import sys, os
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import anyio
-from mminterop import Step, Skip, expect, login_steps, run
+from mminterop import MatchmakeExtensionClient, Step, Skip, expect, login_steps, run
 from nintendo.nex import common, matchmaking, nattraversal, streams
 
 FLOW_MODE, MODE, PARAM_MODE = 5, 3, 11  # game modes of the flow's session and of the later ones
@@ -102,7 +102,7 @@ async def register(ctx):
 
 
 async def create(ctx):
-	mx = matchmaking.MatchmakeExtensionClient(ctx.c1.client)
+	mx = MatchmakeExtensionClient(ctx.c1.client)
 	try:
 		r = await mx.create_matchmake_session(session(ctx, FLOW_MODE), "flow", 1)
 	except common.RMCError as e:
@@ -118,7 +118,7 @@ async def create(ctx):
 
 async def auto(ctx):
 	gid = ctx.data["gid"]
-	mx = matchmaking.MatchmakeExtensionClient(ctx.c2.client)
+	mx = MatchmakeExtensionClient(ctx.c2.client)
 	g = await mx.auto_matchmake_with_search_criteria_postpone([criteria(ctx, FLOW_MODE)], session(ctx, FLOW_MODE), "auto join")
 	expect(isinstance(g, matchmaking.MatchmakeSession), "answer is a %s" % type(g).__name__)
 	expect(g.id == gid, "matched gid %d, console 1's session is %d" % (g.id, gid))
@@ -204,26 +204,26 @@ async def relay_key(ctx):
 # session (game mode MODE).
 
 async def old_create(ctx):
-	r = await matchmaking.MatchmakeExtensionClient(ctx.c1.client).create_matchmake_session(session(ctx, MODE), "hello", 1)
+	r = await MatchmakeExtensionClient(ctx.c1.client).create_matchmake_session(session(ctx, MODE), "hello", 1)
 	ctx.data["gid2"], ctx.data["key2"] = r.gid, r.session_key
 	expect(r.gid not in (0, ctx.data["gid"]), "gid %d" % r.gid)
 	return "gid %d, session key %d bytes" % (r.gid, len(r.session_key))
 
 
 async def browse(ctx):
-	found = await matchmaking.MatchmakeExtensionClient(ctx.c2.client).browse_matchmake_session(criteria(ctx, MODE), common.ResultRange(0, 10))
+	found = await MatchmakeExtensionClient(ctx.c2.client).browse_matchmake_session(criteria(ctx, MODE), common.ResultRange(0, 10))
 	expect([g.id for g in found] == [ctx.data["gid2"]], "found %s" % [g.id for g in found])
 	return "found %s" % [g.id for g in found]
 
 
 async def join(ctx):
-	key = await matchmaking.MatchmakeExtensionClient(ctx.c2.client).join_matchmake_session(ctx.data["gid2"], "join!")
+	key = await MatchmakeExtensionClient(ctx.c2.client).join_matchmake_session(ctx.data["gid2"], "join!")
 	expect(key == ctx.data["key2"], "session key differs")
 	return None
 
 
 async def auto_new(ctx):
-	g = await matchmaking.MatchmakeExtensionClient(ctx.c2.client).auto_matchmake_postpone(session(ctx, MODE), "auto")
+	g = await MatchmakeExtensionClient(ctx.c2.client).auto_matchmake_postpone(session(ctx, MODE), "auto")
 	expect(g.id not in (ctx.data["gid"], ctx.data["gid2"]), "joined %d" % g.id)
 	expect(g.num_participants == 1 and g.owner == ctx.c2.pid, "%d participants, owner %d" % (g.num_participants, g.owner))
 	return "already in the first, so a new one: gid %d" % g.id
@@ -261,13 +261,13 @@ async def notifications(ctx):
 async def auto_with_param(ctx):
 	"""NEX 4: AutoMatchmakeWithParam_Postpone joins console 1's session
 	found by the criteria in the param, and console 1 gets the 3001."""
-	r = await matchmaking.MatchmakeExtensionClient(ctx.c1.client).create_matchmake_session(session(ctx, PARAM_MODE), "param", 1)
+	r = await MatchmakeExtensionClient(ctx.c1.client).create_matchmake_session(session(ctx, PARAM_MODE), "param", 1)
 	p = matchmaking.AutoMatchmakeParam()
 	p.session = session(ctx, PARAM_MODE)
 	p.participants, p.gid_for_participation_check, p.options = [], 0, 0
 	p.join_message, p.num_participants = "with param", 1
 	p.search_criteria, p.target_gids = [criteria(ctx, PARAM_MODE)], []
-	g = await matchmaking.MatchmakeExtensionClient(ctx.c2.client).auto_matchmake_with_param_postpone(p)
+	g = await MatchmakeExtensionClient(ctx.c2.client).auto_matchmake_with_param_postpone(p)
 	expect(g.id == r.gid and g.owner == ctx.c1.pid and g.num_participants == 2 and g.session_key == r.session_key,
 	       "joined gid %d owner %d, %d participants (console 1's session is %d)" % (g.id, g.owner, g.num_participants, r.gid))
 	e = await ctx.c1.wait_for(lambda: next((e for e in ctx.c1.events if e.type == 3001 and e.param1 == r.gid), None), 5)

@@ -15,7 +15,7 @@ Prints one line per step and ends with "N passed, N failed".
 """
 import sys, os
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mminterop import Step, Skip, expect, login_steps, run
+from mminterop import MatchmakeExtensionClient, Step, Skip, expect, login_steps, run
 from nintendo.nex import common, matchmaking
 
 RANGE = common.ResultRange(0, 10)
@@ -50,7 +50,7 @@ def mm(console):
 
 
 def mx(console):
-	return matchmaking.MatchmakeExtensionClient(console.client)
+	return MatchmakeExtensionClient(console.client)
 
 
 async def register_gathering(ctx):

@@ -36,7 +36,7 @@ _ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 
 sys.path.insert(0, os.path.normpath(os.path.join(_ROOT, os.pardir, "shared", "interop")))
 import nexharness as H  # noqa: E402
 import nex_client  # noqa: E402  (its wss helpers: CA file, RFC 6455 key)
-from nintendo.nex import backend, common, nattraversal, notification, secure  # noqa: E402
+from nintendo.nex import backend, common, matchmaking, nattraversal, notification, rmc, secure, streams  # noqa: E402
 
 ORDER = ["friends", "wiiu", "3ds", "switch"]
 PASSWORD = "testpassword"
@@ -55,6 +55,65 @@ class Failed(Exception):
 def expect(cond, message):
 	if not cond:
 		raise Failed(message)
+
+
+class MatchmakeExtensionClient(matchmaking.MatchmakeExtensionClient):
+	"""NintendoClients' MatchmakeExtension client, except that the answers
+	of CreateMatchmakeSession, JoinMatchmakeSession and
+	JoinMatchmakeSessionEx carry the session key from NEX 3.0 only
+	(services.md §2.7, §2.8; protocols.md): NintendoClients reads it at
+	every version. Before NEX 3.0 Create answers the gid alone and the
+	joins nothing; session_key is then b"" here."""
+
+	def _old(self):
+		return self.settings["nex.version"] < 30000
+
+	async def _call(self, method, write):
+		out = streams.StreamOut(self.settings)
+		write(out)
+		data = await self.client.request(self.PROTOCOL_ID, method, out.get())
+		return streams.StreamIn(data, self.settings)
+
+	@staticmethod
+	def _end(stream):
+		if not stream.eof():
+			raise ValueError("answer of %d bytes, %d read" % (stream.size(), stream.tell()))
+
+	async def create_matchmake_session(self, gathering, description, num_participants):
+		if not self._old():
+			return await super().create_matchmake_session(gathering, description, num_participants)
+
+		def write(out):
+			out.anydata(gathering)
+			out.string(description)
+			out.u16(num_participants)
+		stream = await self._call(self.METHOD_CREATE_MATCHMAKE_SESSION, write)
+		r = rmc.RMCResponse()
+		r.gid, r.session_key = stream.u32(), b""
+		self._end(stream)
+		return r
+
+	async def join_matchmake_session(self, gid, message):
+		if not self._old():
+			return await super().join_matchmake_session(gid, message)
+
+		def write(out):
+			out.u32(gid)
+			out.string(message)
+		self._end(await self._call(self.METHOD_JOIN_MATCHMAKE_SESSION, write))
+		return b""
+
+	async def join_matchmake_session_ex(self, gid, gmessage, ignore_block_list, num_participants):
+		if not self._old():
+			return await super().join_matchmake_session_ex(gid, gmessage, ignore_block_list, num_participants)
+
+		def write(out):
+			out.u32(gid)
+			out.string(gmessage)
+			out.bool(ignore_block_list)
+			out.u16(num_participants)
+		self._end(await self._call(self.METHOD_JOIN_MATCHMAKE_SESSION_EX, write))
+		return b""
 
 
 class Step:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -137,4 +138,63 @@ func TestVanishedPeerPingTimeout(t *testing.T) {
 		}
 		closeAll(tn.l, cli, srv)
 	})
+}
+
+// TestSilenceTimeout: a 3DS connection keeps a silent peer for the
+// preset's 40 s instead of three ping timeouts, idle or with a packet
+// waiting for its acknowledgement, and then gives it up.
+func TestSilenceTimeout(t *testing.T) {
+	for _, inFlight := range []bool{false, true} {
+		t.Run(map[bool]string{false: "idle", true: "in flight"}[inFlight], func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx := context.Background()
+				s := ThreeDS()
+				s.AccessKey = "6181dff1"
+				if s.SilenceTimeout != ThreeDSSilenceTimeout || ThreeDSSilenceTimeout <= 3*s.PingTimeout {
+					t.Fatalf("3ds silence timeout %v, ping timeout %v", s.SilenceTimeout, s.PingTimeout)
+				}
+				tn := newTestNet(t, 5, Impairment{Delay: time.Millisecond}, ListenConfig{Games: []Settings{s}})
+				cli, srv, err := tn.dial(ctx, DialConfig{Settings: s})
+				if err != nil {
+					t.Fatal(err)
+				}
+				tn.net.Disconnect(cli.carrier.LocalAddr())
+				start := time.Now()
+				if inFlight {
+					if err := srv.Send(ctx, 0, []byte("anyone there?")); err != nil {
+						t.Fatal(err)
+					}
+				}
+				// Long past three ping timeouts, short of the silence timeout
+				// (less one ping timeout with a packet in flight).
+				time.Sleep(s.SilenceTimeout - s.PingTimeout - time.Second)
+				if err := srv.Err(); err != nil {
+					t.Fatalf("silent peer given up after %v: %v", time.Since(start), err)
+				}
+				<-srv.Done()
+				if d := time.Since(start); d > s.SilenceTimeout+s.ResendTimeout+time.Second {
+					t.Errorf("silent peer given up after %v, want about %v", d, s.SilenceTimeout)
+				}
+				if !errors.Is(srv.Err(), ErrTimeout) {
+					t.Errorf("server conn ended with %v, want timeout", srv.Err())
+				}
+				closeAll(tn.l, cli, srv)
+			})
+		})
+	}
+}
+
+// TestSilenceTimeoutValidated: a silence timeout must leave room for a
+// PING to be answered.
+func TestSilenceTimeoutValidated(t *testing.T) {
+	s := WiiU()
+	s.AccessKey = "25dbf96a"
+	s.SilenceTimeout = s.PingTimeout
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "silence_timeout") {
+		t.Errorf("silence_timeout = ping_timeout accepted: %v", err)
+	}
+	s.SilenceTimeout = 0
+	if err := s.Validate(); err != nil {
+		t.Errorf("silence_timeout 0: %v", err)
+	}
 }

@@ -48,9 +48,13 @@ type Settings struct {
 	// the ping timeout then detects a dead peer.
 	ResendLimit int
 	// PingTimeout is the keep-alive interval: a PING is sent after this much
-	// silence, and the connection is dropped after a further two timeouts
-	// without anything heard from the peer.
+	// silence.
 	PingTimeout time.Duration
+	// SilenceTimeout is how long the peer may stay silent (nothing heard,
+	// not even the acknowledgement of a PING) before the connection is
+	// dropped; zero means three ping timeouts. Some consoles stop
+	// answering for longer while busy (ThreeDS).
+	SilenceTimeout time.Duration
 	// Window is the largest number of unacknowledged reliable packets in
 	// flight per connection; further packets wait (consoles buffer ~4).
 	Window int
@@ -95,6 +99,14 @@ const MaxCoalesceDelay = 20 * time.Millisecond
 // all packets of a datagram. v0 and Rendez-Vous stay opt-in.
 func CoalescesByDefault(v Variant) bool { return v == V1 || v == Lite }
 
+// silence is the effective SilenceTimeout.
+func (s *Settings) silence() time.Duration {
+	if s.SilenceTimeout > 0 {
+		return s.SilenceTimeout
+	}
+	return 3 * s.PingTimeout
+}
+
 // coalesceDelay is the effective hold of an acknowledgement.
 func (s *Settings) coalesceDelay() time.Duration {
 	if s.CoalesceDelay > 0 {
@@ -115,12 +127,19 @@ func Friends() Settings {
 }
 
 // ThreeDS returns the 3DS game preset (PRUDPv0, signature version 0).
+// Its silence timeout is 40 s: Mario Kart 7 consoles stay silent for
+// longer than the 15 s of three ping timeouts (Pretendo's server for it
+// raised nex-go's silence time from 10 to 20 s, dropping after 40 s).
 func ThreeDS() Settings {
 	s := base()
 	s.Variant = V0
 	s.FragmentSize = 962
+	s.SilenceTimeout = ThreeDSSilenceTimeout
 	return s
 }
+
+// ThreeDSSilenceTimeout is the 3DS preset's SilenceTimeout.
+const ThreeDSSilenceTimeout = 40 * time.Second
 
 // WiiU returns the Wii U game preset (PRUDPv1 minor version 4).
 func WiiU() Settings {
@@ -220,6 +239,9 @@ func (s *Settings) Validate() error {
 	}
 	if s.PingTimeout <= 0 {
 		bad("ping_timeout", "must be positive")
+	}
+	if s.SilenceTimeout != 0 && s.SilenceTimeout <= s.PingTimeout {
+		bad("silence_timeout", "must be above ping_timeout (%s) so that a PING can be answered, or 0 for three ping timeouts; not %s", s.PingTimeout, s.SilenceTimeout)
 	}
 	if s.Window < 1 || s.Window > 1024 {
 		bad("window", "must be between 1 and 1024, not %d", s.Window)

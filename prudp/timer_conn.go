@@ -64,7 +64,7 @@ func (c *Conn) nextDeadlineLocked() time.Time {
 	}
 	if c.state == stateConnected || c.state == stateClosing {
 		pt := c.settings.PingTimeout
-		at = earliest(at, c.lastHeard.Add(3*pt))
+		at = earliest(at, c.lastHeard.Add(c.settings.silence()))
 		at = earliest(at, laterOf(c.lastHeard, c.lastPing).Add(pt))
 	}
 	return at
@@ -106,8 +106,8 @@ func (c *Conn) onTimer() {
 	c.pumpLocked(now)
 	if c.state == stateConnected || c.state == stateClosing {
 		pt := c.settings.PingTimeout
-		if now.Sub(c.lastHeard) >= 3*pt {
-			c.giveUpLocked("nothing heard for three ping timeouts", now)
+		if now.Sub(c.lastHeard) >= c.settings.silence() {
+			c.giveUpLocked("nothing heard for the silence timeout", now)
 			return
 		}
 		if !now.Before(laterOf(c.lastHeard, c.lastPing).Add(pt)) {
@@ -128,12 +128,13 @@ func (c *Conn) onTimer() {
 //     chances.
 //   - The connection is given up when the peer has been silent, since the
 //     packet was first sent, for the dead-peer time: the profile's give-up
-//     time (resend_timeout × (resend_limit + 1)), and at least two ping
-//     timeouts, because an idle peer that is alive proves it with a PING
+//     time (resend_timeout × (resend_limit + 1)), and at least the
+//     silence timeout less one ping timeout (two ping timeouts by
+//     default), because an idle peer that is alive proves it with a PING
 //     once per ping timeout, and one PING may be lost too.
 //   - A peer that keeps talking (packets, acknowledgements, PINGs) while
-//     one packet stays unacknowledged for three ping timeouts has a path
-//     broken one way, and is given up too.
+//     one packet stays unacknowledged for the silence timeout (three ping
+//     timeouts by default) has a path broken one way, and is given up too.
 //   - A handshake has no PINGs to wait for: it ends after the give-up time.
 
 // giveUpAfter is the profile's give-up time for an unanswered packet.
@@ -159,9 +160,9 @@ func (c *Conn) peerGoneLocked(tp *txPacket, now time.Time) bool {
 	if c.hs != nil {
 		return now.Sub(tp.firstSent) >= c.giveUpAfter()
 	}
-	pt := c.settings.PingTimeout
-	return now.Sub(laterOf(tp.firstSent, c.lastHeard)) >= max(c.giveUpAfter(), 2*pt) ||
-		now.Sub(tp.firstSent) >= 3*pt
+	silence := c.settings.silence()
+	return now.Sub(laterOf(tp.firstSent, c.lastHeard)) >= max(c.giveUpAfter(), silence-c.settings.PingTimeout) ||
+		now.Sub(tp.firstSent) >= silence
 }
 
 // giveUpLocked ends a connection whose peer stopped answering: a forced

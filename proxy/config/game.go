@@ -246,6 +246,7 @@ func decodePRUDP(t *table, s *prudp.Settings) {
 	t.duration("resend_floor", &s.ResendFloor)
 	t.intInto("resend_limit", &s.ResendLimit, math.MinInt32, math.MaxInt32)
 	t.duration("ping_timeout", &s.PingTimeout)
+	t.duration("silence_timeout", &s.SilenceTimeout)
 	t.intInto("window", &s.Window, math.MinInt32, math.MaxInt32)
 	t.duration("pace_interval", &s.PaceInterval)
 	t.boolean("aggregate_ack", &s.AggregateAck)

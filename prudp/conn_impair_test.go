@@ -184,17 +184,27 @@ func TestSilenceTimeout(t *testing.T) {
 	}
 }
 
-// TestSilenceTimeoutValidated: a silence timeout must leave room for a
-// PING to be answered.
-func TestSilenceTimeoutValidated(t *testing.T) {
+// TestSilenceTimeoutBounds: a silence timeout is never negative and
+// never shorter than three ping timeouts, so that a live peer always gets
+// to answer a PING.
+func TestSilenceTimeoutBounds(t *testing.T) {
 	s := WiiU()
 	s.AccessKey = "25dbf96a"
-	s.SilenceTimeout = s.PingTimeout
+	s.SilenceTimeout = -time.Second
 	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "silence_timeout") {
-		t.Errorf("silence_timeout = ping_timeout accepted: %v", err)
+		t.Errorf("negative silence_timeout accepted: %v", err)
 	}
-	s.SilenceTimeout = 0
-	if err := s.Validate(); err != nil {
-		t.Errorf("silence_timeout 0: %v", err)
+	for _, c := range []struct{ silence, want time.Duration }{
+		{0, 3 * s.PingTimeout},
+		{s.PingTimeout, 3 * s.PingTimeout},
+		{time.Minute, time.Minute},
+	} {
+		s.SilenceTimeout = c.silence
+		if err := s.Validate(); err != nil {
+			t.Errorf("silence_timeout %v: %v", c.silence, err)
+		}
+		if got := s.silence(); got != c.want {
+			t.Errorf("silence_timeout %v: effective %v, want %v", c.silence, got, c.want)
+		}
 	}
 }

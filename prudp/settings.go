@@ -52,8 +52,8 @@ type Settings struct {
 	PingTimeout time.Duration
 	// SilenceTimeout is how long the peer may stay silent (nothing heard,
 	// not even the acknowledgement of a PING) before the connection is
-	// dropped; zero means three ping timeouts. Some consoles stop
-	// answering for longer while busy (ThreeDS).
+	// dropped: at least three ping timeouts (also what zero means). Some
+	// consoles stop answering for longer while busy (ThreeDS).
 	SilenceTimeout time.Duration
 	// Window is the largest number of unacknowledged reliable packets in
 	// flight per connection; further packets wait (consoles buffer ~4).
@@ -99,12 +99,10 @@ const MaxCoalesceDelay = 20 * time.Millisecond
 // all packets of a datagram. v0 and Rendez-Vous stay opt-in.
 func CoalescesByDefault(v Variant) bool { return v == V1 || v == Lite }
 
-// silence is the effective SilenceTimeout.
+// silence is the effective SilenceTimeout: never under three ping
+// timeouts, so that a live peer always gets to answer a PING.
 func (s *Settings) silence() time.Duration {
-	if s.SilenceTimeout > 0 {
-		return s.SilenceTimeout
-	}
-	return 3 * s.PingTimeout
+	return max(s.SilenceTimeout, 3*s.PingTimeout)
 }
 
 // coalesceDelay is the effective hold of an acknowledgement.
@@ -240,8 +238,8 @@ func (s *Settings) Validate() error {
 	if s.PingTimeout <= 0 {
 		bad("ping_timeout", "must be positive")
 	}
-	if s.SilenceTimeout != 0 && s.SilenceTimeout <= s.PingTimeout {
-		bad("silence_timeout", "must be above ping_timeout (%s) so that a PING can be answered, or 0 for three ping timeouts; not %s", s.PingTimeout, s.SilenceTimeout)
+	if s.SilenceTimeout < 0 {
+		bad("silence_timeout", "must not be negative")
 	}
 	if s.Window < 1 || s.Window > 1024 {
 		bad("window", "must be between 1 and 1024, not %d", s.Window)

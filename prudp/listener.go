@@ -53,6 +53,8 @@ type ListenConfig struct {
 type ConnectRequest struct {
 	// Settings is the matched game profile (for an ambiguous v0 key, the
 	// first candidate; the first signed DATA settles the connection's own).
+	// A console of the game's other UDP format gets the game's profile in
+	// that format (Settings.ForVariant).
 	Settings *Settings
 	// Local and Remote are the virtual ports (Local tells a Switch listener's
 	// authentication port 1 from its secure port 2).

@@ -143,9 +143,16 @@ const upstreamCoalesceDelay = 10 * time.Millisecond
 // upstreamSettings is the PRUDP profile of an upstream connection: the game's,
 // offering exactly what the console negotiated, so that both sides agree on
 // the minor version (and with it on structure headers) and on substreams,
-// and bodies pass between them unchanged.
+// and bodies pass between them unchanged. A console of the game's other
+// UDP format (its listener serves both) is proxied in that format, the one
+// its own servers speak.
 func (g *game) upstreamSettings(console *prudp.Conn) prudp.Settings {
 	s := g.cfg.PRUDP
+	if v := console.Variant(); v != s.Variant {
+		if other, ok := prudp.OtherUDPVariant(s.Variant); ok && other == v {
+			s = s.ForVariant(v)
+		}
+	}
 	s.MinorVersion, s.SupportedFunctions, s.MaxSubstream = console.Negotiated()
 	if s.CoalesceAcks && s.CoalesceDelay == 0 {
 		s.CoalesceDelay = upstreamCoalesceDelay

@@ -17,7 +17,10 @@ type ListenConfig struct {
 	// Games are the candidate profiles. A multi-game listener tells the
 	// access key from the first packets: v1 by the SYN's HMAC, v0 by the
 	// checksum and then the first signed packet, Lite by CONNECT's Lite
-	// signature. A packet matching none is dropped and counted.
+	// signature. A packet matching none is dropped and counted. A v0 or
+	// v1 game is also served to consoles of the other UDP format
+	// (Settings.ForVariant): each connection takes the format of its
+	// handshake and keeps it.
 	Games []Settings
 	// Connect is called once per new connection when its CONNECT arrives
 	// (from its own goroutine; the client retransmits meanwhile). Its error
@@ -50,6 +53,8 @@ type ListenConfig struct {
 type ConnectRequest struct {
 	// Settings is the matched game profile (for an ambiguous v0 key, the
 	// first candidate; the first signed DATA settles the connection's own).
+	// A console of the game's other UDP format gets the game's profile in
+	// that format (Settings.ForVariant).
 	Settings *Settings
 	// Local and Remote are the virtual ports (Local tells a Switch listener's
 	// authentication port 1 from its secure port 2).
@@ -96,6 +101,36 @@ func (gs *gameSet) add(s Settings) error {
 		gs.lite = append(gs.lite, g)
 	default:
 		gs.v0 = append(gs.v0, g)
+	}
+	return nil
+}
+
+// addOtherVariants files every v0 and v1 profile a second time, under the
+// other UDP format (prudp.md §1: a v1 server accepts v0, and consoles of
+// some 3DS titles speak v1), unless a profile of that format and key is
+// there already. They come after the configured profiles, which decode
+// first. Which one a connection gets is settled by its handshake (the v1
+// magic EA D0 01 picks the format of each datagram), so a live
+// connection's packets cost nothing more.
+func (gs *gameSet) addOtherVariants(profiles []Settings) error {
+	type kv struct {
+		key string
+		v   Variant
+	}
+	have := map[kv]bool{}
+	for i := range profiles {
+		have[kv{profiles[i].AccessKey, profiles[i].Variant}] = true
+	}
+	for i := range profiles {
+		s := &profiles[i]
+		v, ok := OtherUDPVariant(s.Variant)
+		if !ok || have[kv{s.AccessKey, v}] {
+			continue
+		}
+		have[kv{s.AccessKey, v}] = true
+		if err := gs.add(s.ForVariant(v)); err != nil {
+			return fmt.Errorf("%s as %s: %w", s.AccessKey, v, err)
+		}
 	}
 	return nil
 }
@@ -194,6 +229,9 @@ func ListenCarrier(ctx context.Context, c Carrier, cfg ListenConfig) (*Listener,
 		if err := l.add(s); err != nil {
 			return nil, err
 		}
+	}
+	if err := l.addOtherVariants(cfg.Games); err != nil {
+		return nil, fmt.Errorf("prudp: listen: %w", err)
 	}
 	if len(cfg.Known) > 0 {
 		if l.known, err = newKnownSet(cfg.Known); err != nil {

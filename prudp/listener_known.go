@@ -52,6 +52,11 @@ func newKnownSet(profiles []Settings) (*knownSet, error) {
 			return nil, err
 		}
 	}
+	// A console of a known title may speak either UDP format, as it may
+	// to a game's listener.
+	if err := k.addOtherVariants(profiles); err != nil {
+		return nil, err
+	}
 	return k, nil
 }
 

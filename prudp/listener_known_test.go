@@ -33,6 +33,9 @@ func TestListenerKnown(t *testing.T) {
 			mk(WiiU(), "deadbeef"), "", false, 0},
 		{"v1 with no v1 game", []Settings{mk(ThreeDS(), "6181dff1")}, []Settings{mk(WiiU(), "2869ba38")},
 			mk(WiiU(), "2869ba38"), "2869ba38", true, TypeSyn},
+		// A known title's console speaking the other UDP format is named.
+		{"v1 SYN of a known v0 title", []Settings{mk(WiiU(), "25dbf96a")}, []Settings{mk(ThreeDS(), "876138df")},
+			mk(WiiU(), "876138df"), "876138df", true, TypeSyn},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

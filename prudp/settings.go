@@ -175,6 +175,44 @@ func Preset(name string) (Settings, error) {
 	return Settings{}, fmt.Errorf("prudp: unknown preset %q (want friends, 3ds, wiiu or switch)", name)
 }
 
+// OtherUDPVariant is the UDP wire format a listener of a v0 game also
+// serves, and the other way round: a server that speaks v1 accepts v0
+// (prudp.md §1), and consoles of some titles speak v1 where their
+// platform's preset says v0. ok is false for Lite and Rendez-Vous.
+func OtherUDPVariant(v Variant) (other Variant, ok bool) {
+	switch v {
+	case V0:
+		return V1, true
+	case V1:
+		return V0, true
+	}
+	return v, false
+}
+
+// ForVariant returns a copy of s for a console that speaks variant v (V0
+// or V1) of the same game: the fields that shape v's wire format take the
+// values every NEX title uses (v0: flags version 1, 1-byte checksum, no
+// substreams; the signature version stays the profile's, 0 for games and
+// 1 for the friends server), the rest is kept. Acknowledgements stay
+// coalesced only where the profile coalesces and v's peers read every
+// packet of a datagram (CoalescesByDefault). A profile already of variant
+// v is returned unchanged.
+func (s *Settings) ForVariant(v Variant) Settings {
+	out := *s
+	if s.Variant == v {
+		return out
+	}
+	out.Variant = v
+	if v == V0 {
+		out.FlagsVersion, out.ChecksumSize, out.MaxSubstream = 1, 1, 0
+		if out.SignatureVersion != 1 {
+			out.SignatureVersion = 0
+		}
+	}
+	out.CoalesceAcks = s.CoalesceAcks && CoalescesByDefault(v)
+	return out
+}
+
 func base() Settings {
 	return Settings{
 		FlagsVersion:  1,

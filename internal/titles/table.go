@@ -17,6 +17,10 @@ const (
 	srcSwitchLibraries = "https://github.com/kinnay/kinnay.github.io/blob/635186bc2d6ac924f5f074c594e699a8f323a1cf/data/switch.json"
 	// Mario Kart 8's own DataStore, Ranking and MatchmakeExtension methods.
 	srcMK8Protocol = "https://github.com/kinnay/NintendoClients/wiki/Mario-Kart-8-Protocol"
+	// nex-go 1.0.41, which Pretendo's first 3DS servers ran: a server
+	// decodes every datagram in the one PRUDP format it is configured for
+	// (SetPRUDPVersion), so the consoles it served speak that format.
+	srcNexGoOneFormat = "https://github.com/PretendoNetwork/nex-go/blob/9d6e91cbde41c1eba5411cc208534971dd1b2603/server.go"
 )
 
 // table lists the known titles. A title joins it only when public
@@ -29,17 +33,29 @@ var table = []Title{
 	{Name: "Mario Kart 7", Short: "mk7", Platform: "3ds", ServerID: 0x0001DB00, AccessKey: "6181dff1", NEX: "2.4.3",
 		Protocols: []string{"matchmaking", "ranking", "utility"},
 		Sources:   []string{srcServerList, "https://github.com/PretendoNetwork/mario-kart-7/blob/9e5aedf780cbf25b6b3091a8c173253ada701ab3/nex/authentication.go"}},
+	// Pretendo ran both servers over PRUDPv1, minor version 3, with a
+	// nex-go that decoded only the configured format (srcNexGoOneFormat):
+	// its consoles speak v1.
 	{Name: "Pokémon X and Y", Short: "pokemon-xy", Platform: "3ds", ServerID: 0x00055D01, AccessKey: "876138df", NEX: "3.3.0",
+		PRUDP:     PRUDP{Variant: "v1", MinorVersion: 3},
 		Protocols: []string{"matchmaking", "ranking"},
-		Sources:   []string{srcServerList, "https://github.com/PretendoNetwork/pokemon-gen6/blob/5a02c5dcc7b8d42182c47823e13c2e2319c4436f/nex/authentication.go"}},
+		Sources: []string{srcServerList, "https://github.com/PretendoNetwork/pokemon-gen6/blob/5a02c5dcc7b8d42182c47823e13c2e2319c4436f/nex/authentication.go",
+			"https://github.com/PretendoNetwork/pokemon-gen6/blob/c3880475c23978c983a4b484bf30796ad26b83c6/nex/authentication.go",
+			"https://github.com/PretendoNetwork/pokemon-gen6/blob/c3880475c23978c983a4b484bf30796ad26b83c6/nex/secure.go", srcNexGoOneFormat}},
 	// Pretendo runs it over PRUDPv1, minor version 3.
 	{Name: "Nintendo Badge Arcade", Short: "badge-arcade", Platform: "3ds", ServerID: 0x00134600, AccessKey: "82d5962d", NEX: "3.7.16",
 		PRUDP:     PRUDP{Variant: "v1", MinorVersion: 3},
 		Protocols: []string{"datastore"},
 		Sources:   []string{srcServerList, "https://github.com/PretendoNetwork/nintendo-badge-arcade-secure/blob/435760d07df5930119df329dfb084d42a9ea17ba/nex/server.go"}},
+	// Pretendo ran it over PRUDPv1 (srcNexGoOneFormat: its consoles speak
+	// v1), minor version 2 on the authentication server and 3 on the
+	// secure server; the table offers 3, the negotiation takes the lower.
 	{Name: "The Legend of Zelda: Tri Force Heroes", Short: "tfh", Platform: "3ds", ServerID: 0x00176E00, AccessKey: "c1621b84", NEX: "3.9.0",
+		PRUDP:     PRUDP{Variant: "v1", MinorVersion: 3},
 		Protocols: []string{"matchmaking", "ranking"},
-		Sources:   []string{srcServerList, "https://github.com/PretendoNetwork/tri-force-heroes/blob/564c547ecdca00fa7116e9b315d64a737126c4fd/nex/authentication.go"}},
+		Sources: []string{srcServerList, "https://github.com/PretendoNetwork/tri-force-heroes/blob/564c547ecdca00fa7116e9b315d64a737126c4fd/nex/authentication.go",
+			"https://github.com/PretendoNetwork/tri-force-heroes/blob/17c0cb7f151190834f8613ce22e49533eb31adc3/nex/authentication.go",
+			"https://github.com/PretendoNetwork/tri-force-heroes/blob/17c0cb7f151190834f8613ce22e49533eb31adc3/nex/secure.go", srcNexGoOneFormat}},
 
 	// --- Wii U: ids and keys from kinnay's NEX Wii U list, NEX versions
 	// and modules from the Network Library Versions page. ---

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
@@ -181,6 +182,22 @@ func TestFilter(t *testing.T) {
 		a, b := all[i-1], all[i]
 		if platformRank(a.Platform) > platformRank(b.Platform) || a.Platform == b.Platform && a.Name > b.Name {
 			t.Errorf("All: %s (%s) before %s (%s)", a.Name, a.Platform, b.Name, b.Platform)
+		}
+	}
+}
+
+// TestPretendoV1ThreeDSTitles: the 3DS titles whose consoles Pretendo
+// served over PRUDPv1 only (minor version 3) speak v1, with the rest of
+// the 3DS preset.
+func TestPretendoV1ThreeDSTitles(t *testing.T) {
+	for _, short := range []string{"pokemon-xy", "tfh", "badge-arcade"} {
+		ti, ok := Lookup(short)
+		if !ok {
+			t.Fatalf("%s: not in the table", short)
+		}
+		s, ok := ti.PRUDPSettings()
+		if !ok || ti.Variant() != "v1" || s.Variant != prudp.V1 || s.MinorVersion != 3 || s.FragmentSize != prudp.ThreeDS().FragmentSize {
+			t.Errorf("%s: PRUDP %s, settings %+v", short, ti.Variant(), s)
 		}
 	}
 }

@@ -12,12 +12,13 @@ import (
 
 // consoleOf is the client configuration of a console of the game that
 // speaks PRUDP variant v: the game's profile in that format, and
-// structure headers exactly when it negotiates minor version 3 or more
-// (NintendoClients' rule, which the server follows per connection).
+// structure headers as the server decides them per connection
+// (config.StructHeaderRule: v1 by negotiated minor version, v0 by the
+// title's NEX version).
 func consoleOf(cfg *config.Config, srv *proxy.Server, v prudp.Variant) proxy.ClientConfig {
 	cc := clientConfig(cfg, srv)
 	cc.PRUDP = cc.PRUDP.ForVariant(v)
-	cc.RMC.StructHeader = v == prudp.V1 && cc.PRUDP.MinorVersion >= 3
+	cc.RMC.StructHeader = config.StructHeaderRule(v, cc.PRUDP.MinorVersion, cc.RMC.NEXVersion)
 	return cc
 }
 

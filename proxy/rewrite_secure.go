@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"net/netip"
+
 	"go.uber.org/zap"
 
 	"github.com/nexproxy/nexproxy/rmc"
@@ -13,8 +15,10 @@ import (
 // the console's real address (and the mapping remembered proxy-wide), and
 // every URL naming a remembered upstream-seen address is pointed back at
 // its console. Requests the server makes on the console get the second
-// treatment on their parameters. The console's own URLs in its requests
-// are left intact.
+// treatment on their parameters. In the console's calls that name its
+// own stations (Register, RegisterEx, UpdateURLs, ReplaceURL), the public
+// station it learnt from a rewritten response is pointed back at the
+// address the upstream stored; its other URLs are left intact.
 type urlRewriter struct {
 	srv *Server
 	reg *schema.Registry // the game's
@@ -29,12 +33,21 @@ func (u *urlRewriter) spec() LinkSpec {
 }
 
 // request applies the request half: the parameters of a call the server
-// makes on the console.
+// makes on the console, and the console's own stations in its calls.
 func (u *urlRewriter) request(c *rpc.Call) {
-	if c.Direction != rpc.ToConsole {
+	var edit func(*rpc.Call, *schema.Value) bool
+	switch {
+	case c.Direction == rpc.ToConsole:
+		edit = u.toConsole
+	case c.Protocol == protoSecure && namesOwnStations(c.Method):
+		if _, ok := u.srv.addrs.Reverse(c.Session.RemoteAddr); !ok {
+			return // nothing to point back: no decoding
+		}
+		edit = u.unmapOwn
+	default:
 		return
 	}
-	if body, ok := u.rewrite(c, c.Body, true); ok {
+	if body, ok := u.rewrite(c, c.Body, true, edit); ok {
 		c.Body = body
 	}
 }
@@ -45,11 +58,62 @@ func (u *urlRewriter) response(c *rpc.Call, body []byte) ([]byte, bool) {
 	if c.Direction != rpc.ToServer {
 		return nil, false
 	}
-	return u.rewrite(c, body, false)
+	return u.rewrite(c, body, false, u.toConsole)
 }
 
-// rewrite returns the edited body and true when a URL changed.
-func (u *urlRewriter) rewrite(c *rpc.Call, body []byte, request bool) ([]byte, bool) {
+// namesOwnStations reports whether a console's secure connection call
+// lists the caller's own stations (protocols.md §11): those the upstream
+// finds by address and port (ReplaceURL) or stores for others to reach.
+func namesOwnStations(method uint32) bool {
+	switch method {
+	case secureRegister, secureRegisterEx, secureUpdateURLs, secureReplaceURL:
+		return true
+	}
+	return false
+}
+
+// toConsole edits what goes to a console: the public station of a
+// Register/RegisterEx response, then every URL naming an address the map
+// knows.
+func (u *urlRewriter) toConsole(c *rpc.Call, v *schema.Value) bool {
+	changed := c.Direction == rpc.ToServer && c.Protocol == protoSecure && (c.Method == secureRegister || c.Method == secureRegisterEx) && u.mapPublic(c, v)
+	if mapURLs(v, u.srv.addrs) {
+		changed = true
+	}
+	return changed
+}
+
+// urlTypePublicNAT is the type of the public station a server builds from
+// the source address (public | behind NAT, services.md §1.2). A console's
+// own local station never has it, so it tells the two apart when both
+// name the console's real address (a console on nexproxy's own network).
+const urlTypePublicNAT = 3
+
+// unmapOwn points the caller's public stations, which it learnt with its
+// real address, back at the address the upstream stored them under: the
+// upstream finds the station ReplaceURL names by address and port, and
+// keeps what the others reach through mapURLs.
+func (u *urlRewriter) unmapOwn(c *rpc.Call, v *schema.Value) bool {
+	seen, ok := u.srv.addrs.Reverse(c.Session.RemoteAddr)
+	if !ok {
+		return false
+	}
+	real := netip.AddrPortFrom(c.Session.RemoteAddr.Addr().Unmap(), c.Session.RemoteAddr.Port())
+	return editURLs(v, func(url *rmc.StationURL) bool {
+		if typ, _ := url.Int(rmc.URLType); typ != urlTypePublicNAT {
+			return false
+		}
+		if ap, ok := urlAddr(url); !ok || ap != real || ap == seen {
+			return false
+		}
+		setURLAddr(url, seen)
+		return true
+	})
+}
+
+// rewrite decodes body, applies edit and returns the edited body and true
+// when a URL changed.
+func (u *urlRewriter) rewrite(c *rpc.Call, body []byte, request bool, edit func(*rpc.Call, *schema.Value) bool) ([]byte, bool) {
 	reg := u.reg
 	if !mayHoldURL(body) || reg.Method(c.Protocol, c.Method) == nil {
 		return nil, false
@@ -60,11 +124,7 @@ func (u *urlRewriter) rewrite(c *rpc.Call, body []byte, request bool) ([]byte, b
 		u.log.Debug("station urls not inspected", zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.Error(err))
 		return nil, false
 	}
-	changed := !request && c.Protocol == protoSecure && (c.Method == secureRegister || c.Method == secureRegisterEx) && u.mapPublic(c, v)
-	if mapURLs(v, u.srv.addrs) {
-		changed = true
-	}
-	if !changed {
+	if !edit(c, v) {
 		return nil, false
 	}
 	out, err := reg.Encode(c.Protocol, c.Method, request, v, s)

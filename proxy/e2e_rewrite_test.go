@@ -1,37 +1,47 @@
 package proxy_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
+	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
-// proxyPair starts a local-mode upstream recording into upRec and a front
-// proxying to it (started by startFront, nil: startServer), and logs the
-// test user in through the front.
-func proxyPair(t *testing.T, platform string, upRec *memRecorder, startFront func(testGame) (*proxy.Server, *config.Config)) (*proxy.Client, *config.Config) {
+// proxyPair starts a local-mode upstream recording into upRec (nil: no
+// recorder), whose answers pass through upLink when it is not nil, and a
+// front proxying to it with frontOpts, and logs the test user in through
+// the front.
+func proxyPair(t *testing.T, platform string, upRec *memRecorder, upLink proxy.Builtin, frontOpts proxy.Options) (*proxy.Client, *config.Config) {
 	t.Helper()
 	upGame := testGame{platform: platform, upstream: "local", accounts: true}
 	if platform == "switch" {
 		upGame.tlsDir = writeCert(t)
 	}
-	var rec record.Recorder
+	upOpts := proxy.Options{Builtins: []proxy.Builtin{servicetest.Host(t).Named(auth.Name, secure.Name)}}
+	if upLink != nil {
+		upOpts.Builtins = append([]proxy.Builtin{upLink}, upOpts.Builtins...)
+	}
 	if upRec != nil {
-		rec = upRec
+		upOpts.Recorder = upRec
 	}
-	up, _ := startServer(t, upGame, rec)
+	up, _ := startWithOptions(t, upGame, upOpts, nil)
 	t.Cleanup(func() { up.Close() })
-	fg := testGame{platform: platform, upstream: upstreamAddr(up), accounts: true}
-	if startFront == nil {
-		startFront = func(g testGame) (*proxy.Server, *config.Config) { return startServer(t, g, nil) }
-	}
-	front, cfg := startFront(fg)
+	front, cfg := startWithOptions(t, testGame{platform: platform, upstream: upstreamAddr(up), accounts: true}, frontOpts, nil)
 	t.Cleanup(func() { front.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -41,6 +51,22 @@ func proxyPair(t *testing.T, platform string, upRec *memRecorder, startFront fun
 	}
 	t.Cleanup(func() { c.Close() })
 	return c, cfg
+}
+
+// editingUpstream is a built-in link for a test upstream that passes the
+// body of its successful answers to calls of protocol.method through edit.
+func editingUpstream(protocol uint16, method uint32, edit func(body []byte) []byte) proxy.Builtin {
+	return func(*proxy.Env) (proxy.LinkSpec, error) {
+		return proxy.LinkSpec{Name: record.HandlerBuiltin, Link: func(next rpc.Handler) rpc.Handler {
+			return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
+				r, err := next.ServeRMC(ctx, c)
+				if err != nil || r == nil || r.Error != 0 || c.Protocol != protocol || c.Method != method {
+					return r, err
+				}
+				return &rpc.Reply{Body: edit(bytes.Clone(r.Body))}, nil
+			})
+		}}, nil
+	}
 }
 
 // secureCall makes a call on the secure connection and fails the test
@@ -123,7 +149,7 @@ func TestProxyOwnStationsMappedBack(t *testing.T) {
 	for _, platform := range []string{"wiiu", "switch"} {
 		t.Run(platform, func(t *testing.T) {
 			upRec := &memRecorder{}
-			c, cfg := proxyPair(t, platform, upRec, nil)
+			c, cfg := proxyPair(t, platform, upRec, nil, proxy.Options{})
 			s := cfg.Games[0].RMC
 
 			local, err := rmc.ParseStationURL("prudp:/address=192.168.0.10;port=40001;natf=0;natm=0;pmp=0;sid=15;type=1;upnp=0")
@@ -196,5 +222,65 @@ func TestProxyOwnStationsMappedBack(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestProxyRewritesBeforeTrailingBytes: an upstream answer with bytes
+// after the values the schema describes (a field nexproxy does not know)
+// still has its public station pointed at the console, and the extra
+// bytes reach the console as they came.
+func TestProxyRewritesBeforeTrailingBytes(t *testing.T) {
+	tail := []byte{0xDE, 0xAD, 0xBE, 0xEF, 0x01}
+	c, cfg := proxyPair(t, "wiiu", nil, editingUpstream(11, 3, func(b []byte) []byte { return append(b, tail...) }), proxy.Options{})
+	s := cfg.Games[0].RMC
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	registerEx(t, ctx, c, s)
+	w := rmc.NewWriter(s)
+	w.U32(0)
+	w.PID(c.PID)
+	r := secureCall(t, c, s, 3, w)
+	if !r.Bool() {
+		t.Fatal("RequestURLs: false")
+	}
+	var urls []rmc.StationURL
+	for range r.ListLen() {
+		urls = append(urls, r.StationURL())
+	}
+	if r.Err() != nil {
+		t.Fatalf("RequestURLs: %v", r.Err())
+	}
+	checkPublic(t, c, publicOf(t, "RequestURLs", urls))
+	if rest := r.Bytes(r.Remaining()); !bytes.Equal(rest, tail) {
+		t.Errorf("RequestURLs ends with %x, want the upstream's %x", rest, tail)
+	}
+}
+
+// TestProxyUndecodableURLBodyWarnsOnce: an answer that may hold a station
+// URL but does not decode at all is forwarded unchanged, with one warning
+// for the method however often it comes.
+func TestProxyUndecodableURLBodyWarnsOnce(t *testing.T) {
+	bad := append([]byte{1, 0xFF, 0xFF, 0xFF, 0x7F}, "prudp:/address=127.0.0.1"...)
+	core, logs := observer.New(zapcore.WarnLevel)
+	c, cfg := proxyPair(t, "wiiu", nil, editingUpstream(11, 3, func([]byte) []byte { return bad }), proxy.Options{Logger: zap.New(core)})
+	s := cfg.Games[0].RMC
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	registerEx(t, ctx, c, s)
+	for range 3 {
+		w := rmc.NewWriter(s)
+		w.U32(0)
+		w.PID(c.PID)
+		m, err := c.Call(ctx, 11, 3, w.Bytes())
+		if err != nil || !m.Success || !bytes.Equal(m.Body, bad) {
+			t.Fatalf("RequestURLs: %v %v, want the upstream's body unchanged", err, m)
+		}
+	}
+	warned := logs.FilterMessageSnippet("station urls not inspected")
+	if warned.Len() != 1 {
+		t.Fatalf("%d warnings about the body; logged: %v", warned.Len(), logs.All())
+	}
+	if f := warned.All()[0].ContextMap(); fmt.Sprint(f["protocol"], ".", f["method"]) != "11.3" || f["conn"] == nil {
+		t.Errorf("warning fields %v, want protocol, method and conn", f)
 	}
 }

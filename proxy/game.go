@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/nexproxy/nexproxy/rmc/schema"
@@ -51,6 +52,10 @@ type game struct {
 	upNetwork string // udp, ws or wss
 	upAddr    string // host:port of the upstream authentication server
 	upTLS     *tls.Config
+
+	// urlWarned holds the bodyKinds whose station URLs could not be
+	// inspected and were warned about (bounded by the schema's methods).
+	urlWarned sync.Map
 }
 
 func newGame(s *Server, gc *config.Game) (*game, error) {

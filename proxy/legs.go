@@ -111,7 +111,7 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 		p.setUp(up)
 		// Hooks first, then the services the game serves itself, then the
 		// rewriting of what goes upstream.
-		links = append(append([]LinkSpec{s.opts.Hooks}, a.g.builtins...), (&urlRewriter{srv: s, reg: p.g.reg, log: p.log}).spec())
+		links = append(append([]LinkSpec{s.opts.Hooks}, a.g.builtins...), p.g.newURLRewriter(p.log).spec())
 	}
 	p.run(chainEnd{}, links)
 }
@@ -229,7 +229,7 @@ func (p *pair) run(final chainEnd, links []LinkSpec) {
 		// The mirror chain: calls the server makes on the console.
 		mirror := []LinkSpec{s.opts.Hooks}
 		if p.sess.Leg == rpc.LegSecure {
-			mirror = append(mirror, (&urlRewriter{srv: s, reg: p.g.reg, log: p.log}).spec())
+			mirror = append(mirror, p.g.newURLRewriter(p.log).spec())
 		}
 		upD.chain = newChain(forwardTo(record.HandlerConsole, consolePeer), mirror...)
 		final = forwardTo(record.HandlerUpstream, upPeer)

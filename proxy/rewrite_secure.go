@@ -1,7 +1,9 @@
 package proxy
 
 import (
+	"errors"
 	"net/netip"
+	"sync"
 
 	"go.uber.org/zap"
 
@@ -20,9 +22,22 @@ import (
 // station it learnt from a rewritten response is pointed back at the
 // address the upstream stored; its other URLs are left intact.
 type urlRewriter struct {
-	srv *Server
-	reg *schema.Registry // the game's
-	log *zap.Logger
+	srv    *Server
+	reg    *schema.Registry // the game's
+	log    *zap.Logger
+	warned *sync.Map // the game's urlWarned
+}
+
+// newURLRewriter returns the URL rewriter of one of the game's sessions.
+func (g *game) newURLRewriter(log *zap.Logger) *urlRewriter {
+	return &urlRewriter{srv: g.srv, reg: g.reg, log: log, warned: &g.urlWarned}
+}
+
+// bodyKind names one direction of a method, for warnings given once.
+type bodyKind struct {
+	protocol uint16
+	method   uint32
+	request  bool
 }
 
 // spec describes the rewriter as a link by its halves: they only decode
@@ -112,27 +127,68 @@ func (u *urlRewriter) unmapOwn(c *rpc.Call, v *schema.Value) bool {
 }
 
 // rewrite decodes body, applies edit and returns the edited body and true
-// when a URL changed.
+// when a URL changed. Bytes after the last value the schema knows are
+// written back as they came (rmc.md §6.4).
 func (u *urlRewriter) rewrite(c *rpc.Call, body []byte, request bool, edit func(*rpc.Call, *schema.Value) bool) ([]byte, bool) {
-	reg := u.reg
-	if !mayHoldURL(body) || reg.Method(c.Protocol, c.Method) == nil {
+	m := u.reg.Method(c.Protocol, c.Method)
+	if !mayHoldURL(body) || m == nil {
 		return nil, false
 	}
 	s := c.Session.Settings
-	v, err := reg.DecodeOrRaw(c.Protocol, c.Method, request, body, s)
+	v, tail, err := decodePrefix(m, request, body, s)
 	if err != nil {
-		u.log.Debug("station urls not inspected", zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.Error(err))
+		u.notRewritten(c, request, err)
 		return nil, false
 	}
 	if !edit(c, v) {
 		return nil, false
 	}
-	out, err := reg.Encode(c.Protocol, c.Method, request, v, s)
+	out, err := m.Encode(request, v, s)
 	if err != nil {
 		u.log.Warn("station urls not rewritten", zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.Error(err))
 		return nil, false
 	}
-	return out, true
+	return append(out, tail...), true
+}
+
+// notRewritten reports a body whose station URLs could not be inspected:
+// a warning the first time for the method and direction in the game (a
+// schema that does not fit the game would otherwise warn on every call),
+// then at debug level.
+func (u *urlRewriter) notRewritten(c *rpc.Call, request bool, err error) {
+	lvl := zap.DebugLevel
+	if _, seen := u.warned.LoadOrStore(bodyKind{c.Protocol, c.Method, request}, struct{}{}); !seen {
+		lvl = zap.WarnLevel
+	}
+	if ce := u.log.Check(lvl, "station urls not inspected: body does not decode, forwarded unchanged"); ce != nil {
+		ce.Write(zap.String("conn", c.Session.ID), zap.Uint32("call_id", c.CallID), zap.Uint16("protocol", c.Protocol),
+			zap.Uint32("method", c.Method), zap.Bool("request", request), zap.Error(err))
+	}
+}
+
+// decodePrefix decodes body or, when only bytes after the last value stop
+// it (a field the schema does not describe), the longest prefix that
+// decodes, and returns the rest. The prefix is found by bisection: every
+// prefix longer than the values has trailing bytes, and no other does.
+func decodePrefix(m *schema.Method, request bool, body []byte, s rmc.Settings) (*schema.Value, []byte, error) {
+	v, err := m.Decode(request, body, s)
+	if !errors.Is(err, schema.ErrTrailing) {
+		return v, nil, err
+	}
+	lo, hi := 0, len(body) // body[:hi] has trailing bytes, body[:lo] has none
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if _, perr := m.Decode(request, body[:mid], s); errors.Is(perr, schema.ErrTrailing) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	v, perr := m.Decode(request, body[:lo], s)
+	if perr != nil {
+		return nil, nil, err
+	}
+	return v, body[lo:], nil
 }
 
 // mapPublic points the public station of a Register/RegisterEx response

@@ -284,3 +284,74 @@ func TestProxyUndecodableURLBodyWarnsOnce(t *testing.T) {
 		t.Errorf("warning fields %v, want protocol, method and conn", f)
 	}
 }
+
+// startWithSecureKey starts a server with the built-in authentication
+// and secure connection services (after links) whose secure key derives
+// from password, so that two such servers accept each other's tickets.
+func startWithSecureKey(t *testing.T, g testGame, password string, links ...proxy.Builtin) (*proxy.Server, *config.Config) {
+	t.Helper()
+	cfg, err := config.LoadTOML(fmt.Sprintf("local_secure_password = %q\n", password) + gameTOML(t, g))
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	srv := startConfig(t, cfg, proxy.Options{Builtins: append(links, servicetest.Host(t).Named(auth.Name, secure.Name))}, nil)
+	t.Cleanup(func() { srv.Close() })
+	return srv, cfg
+}
+
+// TestProxyLegsDisagreeOnHeaders: an upstream that answers the minor
+// version the console negotiated with one below 3 (prudp accepts the
+// lower answer) would have structures without headers upstream and with
+// them to the console. The calls of an authentication connection are
+// refused, and a secure connection (its server may be another host than
+// the authentication server, speaking otherwise) is disconnected, with a
+// warning naming both minor versions, rather than served corrupted.
+func TestProxyLegsDisagreeOnHeaders(t *testing.T) {
+	minor2 := "[games.prudp]\nminor_version = 2\n"
+	for _, leg := range []string{"auth", "secure"} {
+		t.Run(leg, func(t *testing.T) {
+			var up *proxy.Server
+			if leg == "auth" {
+				up, _ = startWithSecureKey(t, testGame{platform: "wiiu", upstream: "local", accounts: true, gameTOML: minor2}, "k")
+			} else {
+				// Authentication speaks as the console does; the secure
+				// server its station names does not.
+				sec, _ := startWithSecureKey(t, testGame{platform: "wiiu", upstream: "local", accounts: true, gameTOML: minor2}, "k")
+				port := int64(portOf(sec.SecureAddr("g")))
+				up, _ = startWithSecureKey(t, testGame{platform: "wiiu", upstream: "local", accounts: true}, "k",
+					variantUpstream(editStation(t, func(st string) string {
+						u, _ := rmc.ParseStationURL(st)
+						u.SetInt(rmc.URLPort, port)
+						return u.String()
+					})))
+			}
+			core, logs := observer.New(zapcore.WarnLevel)
+			front, cfg := startWithOptions(t, testGame{platform: "wiiu", upstream: upstreamAddr(up), accounts: true}, proxy.Options{Logger: zap.New(core)}, nil)
+			defer front.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			c, err := proxy.Login(ctx, clientConfig(cfg, front))
+			switch {
+			case leg == "auth":
+				checkCleanRefusal(t, err)
+			case err == nil:
+				// The console's CONNECT completes before the upstream is
+				// dialled: the refusal is the disconnection that follows.
+				select {
+				case <-c.Secure.Done():
+				case <-ctx.Done():
+					t.Fatal("secure connection served with legs that disagree on structure headers")
+				}
+				c.Close()
+			}
+			warned := logs.FilterMessageSnippet("another RMC encoding")
+			if warned.Len() != 1 {
+				t.Fatalf("%d warnings about the legs; logged: %v", warned.Len(), logs.All())
+			}
+			f := warned.All()[0].ContextMap()
+			if fmt.Sprint(f["console_minor"], " ", f["upstream_minor"], " ", f["leg"]) != "4 2 "+leg || f["conn"] == nil || f["game"] != "g" {
+				t.Errorf("warning fields %v, want both minor versions, the conn, the leg and the game", f)
+			}
+		})
+	}
+}

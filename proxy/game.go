@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -136,6 +137,27 @@ func (g *game) rmcSettingsFor(conn *prudp.Conn) rmc.Settings {
 		s.StructHeader = (v == prudp.V1 || v == prudp.Lite) && minor >= 3
 	}
 	return s
+}
+
+// errLegsDisagree refuses a secure connection whose upstream leg
+// negotiated an RMC encoding other than the console's.
+var errLegsDisagree = errors.New("proxy: upstream and console legs disagree on structure headers")
+
+// checkLegs compares what the two legs of a session negotiated. Bodies
+// pass between them unchanged and are read with the console leg's RMC
+// settings: when the minor versions put structure headers on one leg
+// only, every structure would be misread on the way. The upstream may answer
+// lower than the console's offer (prudp accepts it), so this is checked
+// once both are open.
+func (g *game) checkLegs(console, up *prudp.Conn) error {
+	cs, us := g.rmcSettingsFor(console), g.rmcSettingsFor(up)
+	if cs.StructHeader == us.StructHeader {
+		return nil
+	}
+	cm, _, _ := console.Negotiated()
+	um, _, _ := up.Negotiated()
+	return fmt.Errorf("%w: PRUDP minor version %d (headers %v) to the console, %d (headers %v) upstream; set the game's prudp minor_version to what the upstream speaks",
+		errLegsDisagree, cm, cs.StructHeader, um, us.StructHeader)
 }
 
 // upstreamCoalesceDelay is how long an upstream leg holds an

@@ -8,14 +8,19 @@ import (
 // AddrMap remembers, proxy-wide, which address the upstream sees for a
 // console (nexproxy's upstream-facing address of that console's secure
 // leg) and the console's real address, so that station URLs the upstream
-// derived from nexproxy's address can be pointed back at the console.
+// derived from nexproxy's address can be pointed back at the console,
+// and the console's own URLs in its calls back at what the upstream
+// stored.
 type AddrMap struct {
-	mu sync.RWMutex
-	m  map[netip.AddrPort]netip.AddrPort
+	mu  sync.RWMutex
+	m   map[netip.AddrPort]netip.AddrPort // upstream-seen → real
+	rev map[netip.AddrPort]netip.AddrPort // real → upstream-seen
 }
 
 // NewAddrMap returns an empty map.
-func NewAddrMap() *AddrMap { return &AddrMap{m: make(map[netip.AddrPort]netip.AddrPort)} }
+func NewAddrMap() *AddrMap {
+	return &AddrMap{m: make(map[netip.AddrPort]netip.AddrPort), rev: make(map[netip.AddrPort]netip.AddrPort)}
+}
 
 // maxAddrMappings bounds the map: one entry per live console session is
 // the normal size, so this only stops a hostile flood.
@@ -28,12 +33,15 @@ const maxAddrMappings = 1 << 17
 func (a *AddrMap) Remember(seen, real netip.AddrPort) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if old, ok := a.m[seen]; ok && old == real {
-		return false
-	} else if !ok && len(a.m) >= maxAddrMappings {
+	old, ok := a.m[seen]
+	if ok && old == real || !ok && len(a.m) >= maxAddrMappings {
 		return false
 	}
+	if ok && a.rev[old] == seen {
+		delete(a.rev, old)
+	}
 	a.m[seen] = real
+	a.rev[real] = seen
 	return true
 }
 
@@ -44,6 +52,9 @@ func (a *AddrMap) Forget(seen, real netip.AddrPort) {
 	if a.m[seen] == real {
 		delete(a.m, seen)
 	}
+	if a.rev[real] == seen {
+		delete(a.rev, real)
+	}
 	a.mu.Unlock()
 }
 
@@ -53,6 +64,14 @@ func (a *AddrMap) Lookup(seen netip.AddrPort) (netip.AddrPort, bool) {
 	defer a.mu.RUnlock()
 	r, ok := a.m[seen]
 	return r, ok
+}
+
+// Reverse returns the address the upstream sees for the console at real.
+func (a *AddrMap) Reverse(real netip.AddrPort) (netip.AddrPort, bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	s, ok := a.rev[real]
+	return s, ok
 }
 
 // Len reports the number of mappings.

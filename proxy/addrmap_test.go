@@ -51,3 +51,34 @@ func TestAddrMapBounded(t *testing.T) {
 		t.Fatal("a full map refused to update an existing entry")
 	}
 }
+
+// TestAddrMapReverse: the reverse lookup follows the forward one as
+// mappings are added, changed and forgotten, and a stale session's Forget
+// leaves the newer mapping of its address alone.
+func TestAddrMapReverse(t *testing.T) {
+	a := NewAddrMap()
+	s1 := netip.MustParseAddrPort("127.0.0.1:40000")
+	s2 := netip.MustParseAddrPort("127.0.0.1:40001")
+	c1 := netip.MustParseAddrPort("192.0.2.1:5000")
+	c2 := netip.MustParseAddrPort("192.0.2.2:5000")
+	a.Remember(s1, c1)
+	if got, ok := a.Reverse(c1); !ok || got != s1 {
+		t.Fatalf("Reverse(%v) = %v %v, want %v", c1, got, ok, s1)
+	}
+	a.Remember(s1, c2) // s1 now belongs to another console
+	if got, ok := a.Reverse(c1); ok {
+		t.Fatalf("Reverse(%v) = %v after its mapping changed", c1, got)
+	}
+	if got, ok := a.Reverse(c2); !ok || got != s1 {
+		t.Fatalf("Reverse(%v) = %v %v, want %v", c2, got, ok, s1)
+	}
+	a.Remember(s2, c2) // c2 reconnected: the upstream sees it at s2
+	a.Forget(s1, c2)   // the old session ends
+	if got, ok := a.Reverse(c2); !ok || got != s2 {
+		t.Fatalf("Reverse(%v) = %v %v after the old session ended, want %v", c2, got, ok, s2)
+	}
+	a.Forget(s2, c2)
+	if _, ok := a.Reverse(c2); ok || a.Len() != 0 || len(a.rev) != 0 {
+		t.Fatalf("mappings left: %v %v", a.m, a.rev)
+	}
+}

@@ -2,8 +2,10 @@ package proxy
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/nexproxy/nexproxy/rmc/schema"
@@ -51,6 +53,10 @@ type game struct {
 	upNetwork string // udp, ws or wss
 	upAddr    string // host:port of the upstream authentication server
 	upTLS     *tls.Config
+
+	// urlWarned holds the bodyKinds whose station URLs could not be
+	// inspected and were warned about (bounded by the schema's methods).
+	urlWarned sync.Map
 }
 
 func newGame(s *Server, gc *config.Game) (*game, error) {
@@ -129,6 +135,27 @@ func (g *game) rmcSettingsFor(conn *prudp.Conn) rmc.Settings {
 		s.StructHeader = config.StructHeaderRule(conn.Variant(), minor, s.NEXVersion)
 	}
 	return s
+}
+
+// errLegsDisagree refuses a secure connection whose upstream leg
+// negotiated an RMC encoding other than the console's.
+var errLegsDisagree = errors.New("proxy: upstream and console legs disagree on structure headers")
+
+// checkLegs compares what the two legs of a session negotiated. Bodies
+// pass between them unchanged and are read with the console leg's RMC
+// settings: when the minor versions put structure headers on one leg
+// only, every structure would be misread on the way. The upstream may answer
+// lower than the console's offer (prudp accepts it), so this is checked
+// once both are open.
+func (g *game) checkLegs(console, up *prudp.Conn) error {
+	cs, us := g.rmcSettingsFor(console), g.rmcSettingsFor(up)
+	if cs.StructHeader == us.StructHeader {
+		return nil
+	}
+	cm, _, _ := console.Negotiated()
+	um, _, _ := up.Negotiated()
+	return fmt.Errorf("%w: PRUDP minor version %d (headers %v) to the console, %d (headers %v) upstream; set the game's prudp minor_version to what the upstream speaks",
+		errLegsDisagree, cm, cs.StructHeader, um, us.StructHeader)
 }
 
 // upstreamCoalesceDelay is how long an upstream leg holds an

@@ -58,6 +58,9 @@ func (s *Server) runAuth(a *accepted, conn *prudp.Conn) {
 		if err != nil {
 			p.warn("upstream authentication server unreachable", zap.String("upstream", a.g.upAddr), zap.Error(err))
 			final = chainEnd{name: record.HandlerUpstream, h: failing(&rpc.ResultError{Result: rmc.ResultRendezVousConnectionFailure, Err: err})}
+		} else if err := p.checkLegs(up, "refusing the console's calls"); err != nil {
+			up.Abort()
+			final = chainEnd{name: record.HandlerUpstream, h: failing(&rpc.ResultError{Result: rmc.ResultRendezVousConnectionFailure, Err: err})}
 		} else {
 			p.setUp(up)
 		}
@@ -109,11 +112,30 @@ func (s *Server) runSecure(a *accepted, conn *prudp.Conn) {
 			return
 		}
 		p.setUp(up)
+		if err := p.checkLegs(up, "disconnecting console"); err != nil {
+			p.endUnstarted(err, p.closeBoth)
+			return
+		}
 		// Hooks first, then the services the game serves itself, then the
 		// rewriting of what goes upstream.
-		links = append(append([]LinkSpec{s.opts.Hooks}, a.g.builtins...), (&urlRewriter{srv: s, reg: p.g.reg, log: p.log}).spec())
+		links = append(append([]LinkSpec{s.opts.Hooks}, a.g.builtins...), p.g.newURLRewriter(p.log).spec())
 	}
 	p.run(chainEnd{}, links)
+}
+
+// checkLegs warns, with both legs' minor versions, and returns the
+// reason when the upstream connection up negotiated another RMC encoding
+// than the console's (game.checkLegs); then names what happens next.
+func (p *pair) checkLegs(up *prudp.Conn, then string) error {
+	err := p.g.checkLegs(p.console, up)
+	if err != nil {
+		cm, _, _ := p.console.Negotiated()
+		um, _, _ := up.Negotiated()
+		p.warn("upstream connection negotiated another RMC encoding than the console; "+then,
+			zap.Uint64("console_prudp_conn", p.console.ID()), zap.Uint64("upstream_prudp_conn", up.ID()),
+			zap.Uint8("console_minor", cm), zap.Uint8("upstream_minor", um), zap.Error(err))
+	}
+	return err
 }
 
 // endUnstarted ends a secure session that never started: the session
@@ -229,7 +251,7 @@ func (p *pair) run(final chainEnd, links []LinkSpec) {
 		// The mirror chain: calls the server makes on the console.
 		mirror := []LinkSpec{s.opts.Hooks}
 		if p.sess.Leg == rpc.LegSecure {
-			mirror = append(mirror, (&urlRewriter{srv: s, reg: p.g.reg, log: p.log}).spec())
+			mirror = append(mirror, p.g.newURLRewriter(p.log).spec())
 		}
 		upD.chain = newChain(forwardTo(record.HandlerConsole, consolePeer), mirror...)
 		final = forwardTo(record.HandlerUpstream, upPeer)

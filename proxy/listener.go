@@ -270,6 +270,9 @@ func (s *Server) passConnect(g *game, req prudp.ConnectRequest) (a *accepted, er
 	if err != nil {
 		return nil, err, true
 	}
+	// The game's profile, not upstreamSettings: this runs inside the
+	// console's handshake, before its connection and what it negotiated
+	// exist. runSecure compares the two legs once both are open.
 	var reply []byte
 	ctx, cancel := context.WithTimeout(s.ctx, dialTimeout)
 	defer cancel()

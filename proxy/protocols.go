@@ -20,11 +20,13 @@ const (
 )
 
 // Secure connection (protocol 11): the methods whose response returns the
-// caller's public station.
+// caller's public station, and those whose request may name it.
 const (
 	protoSecure      = secureconnection.ProtocolID
 	secureRegister   = secureconnection.MethodRegister
 	secureRegisterEx = secureconnection.MethodRegisterEx
+	secureUpdateURLs = secureconnection.MethodUpdateURLs
+	secureReplaceURL = secureconnection.MethodReplaceURL
 )
 
 // protoNotification is NotificationEvent (protocol 14): one-way, from the

@@ -250,17 +250,15 @@ func (x extServer) GetParticipantsURLs(ctx context.Context, c *rpc.Call, req *ma
 	return resp, nil
 }
 
-// find pages the gatherings (of every kind) the caller may see and match
-// selects.
-func (s *server) find(ctx context.Context, c *rpc.Call, rng common.ResultRange, kind string, match func(*store.Gathering) bool) ([]typed.AnyData, error) {
+// find pages the gatherings the caller may see and q selects (its Kind
+// and column filters, then its Match).
+func (s *server) find(ctx context.Context, c *rpc.Call, rng common.ResultRange, q store.GatheringQuery) ([]typed.AnyData, error) {
 	see, err := s.seeing(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	q := store.GatheringQuery{
-		Kind:  kind,
-		Match: func(g *store.Gathering) bool { return see(g) && (match == nil || match(g)) },
-	}
+	match := q.Match
+	q.Match = func(g *store.Gathering) bool { return see(g) && (match == nil || match(g)) }
 	found, err := s.searchRange(ctx, c, "find gatherings", q, rng)
 	if err != nil || len(found) == 0 {
 		return nil, err
@@ -276,7 +274,7 @@ func (s *server) FindByType(ctx context.Context, c *rpc.Call, req *mm.FindByType
 	default:
 		return &mm.FindByTypeResponse{}, nil
 	}
-	out, err := s.find(ctx, c, req.Range, req.Type, nil)
+	out, err := s.find(ctx, c, req.Range, store.GatheringQuery{Kind: req.Type})
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +286,7 @@ func (s *server) FindByDescription(ctx context.Context, c *rpc.Call, req *mm.Fin
 	if len(req.Description) > maxDescription {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	out, err := s.find(ctx, c, req.Range, "", func(g *store.Gathering) bool { return g.Description == req.Description })
+	out, err := s.find(ctx, c, req.Range, store.GatheringQuery{Match: func(g *store.Gathering) bool { return g.Description == req.Description }})
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +322,7 @@ func (s *server) FindByDescriptionLike(ctx context.Context, c *rpc.Call, req *mm
 	if err != nil {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	out, err := s.find(ctx, c, req.Range, "", func(g *store.Gathering) bool { return re.MatchString(g.Description) })
+	out, err := s.find(ctx, c, req.Range, store.GatheringQuery{Match: func(g *store.Gathering) bool { return re.MatchString(g.Description) }})
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +341,7 @@ func (s *server) FindByDescriptionRegex(ctx context.Context, c *rpc.Call, req *m
 	if err != nil {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	out, err := s.find(ctx, c, req.Range, "", func(g *store.Gathering) bool { return re.MatchString(g.Description) })
+	out, err := s.find(ctx, c, req.Range, store.GatheringQuery{Match: func(g *store.Gathering) bool { return re.MatchString(g.Description) }})
 	if err != nil {
 		return nil, err
 	}

@@ -414,7 +414,8 @@ func (s *server) visible(ctx context.Context, c *rpc.Call, gids []uint32) ([]typ
 // LaunchSession (owner only) tells the other participants the session
 // started: 2000 with p1 = gid and the URL as text (services.md §4).
 func (s *server) LaunchSession(ctx context.Context, c *rpc.Call, req *mm.LaunchSessionRequest) (*mm.LaunchSessionResponse, error) {
-	if len(req.URL) > maxDescription {
+	text := launchText(c, req)
+	if len(text) > maxDescription {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
 	pid := c.Session.PID()
@@ -431,8 +432,24 @@ func (s *server) LaunchSession(ctx context.Context, c *rpc.Call, req *mm.LaunchS
 			to = append(to, p.PID)
 		}
 	}
-	s.notify(ctx, to, notification.NotificationEvent{SourcePID: pid, Type: notifyLaunched, Param1: uint64(g.ID), Text: req.URL})
+	s.notify(ctx, to, notification.NotificationEvent{SourcePID: pid, Type: notifyLaunched, Param1: uint64(g.ID), Text: text})
 	return &mm.LaunchSessionResponse{Result: true}, nil
+}
+
+// launchText is LaunchSession's URL as the console sent it. A text that
+// is not a station URL decodes as the empty URL: it is then read from
+// the body, so that it reaches the participants unchanged.
+func launchText(c *rpc.Call, req *mm.LaunchSessionRequest) string {
+	if !req.URL.IsEmpty() {
+		return req.URL.String()
+	}
+	r := rmc.NewReader(c.Body, c.Session.Settings)
+	r.U32() // gid
+	text := r.String()
+	if r.Err() != nil {
+		return ""
+	}
+	return text
 }
 
 // GetSessionURL returns the host's first station URL (false and "" when
@@ -449,7 +466,7 @@ func (s *server) GetSessionURL(ctx context.Context, c *rpc.Call, req *mm.GetSess
 	if len(urls) == 0 {
 		return &mm.GetSessionURLResponse{}, nil
 	}
-	return &mm.GetSessionURLResponse{Result: true, URL: urls[0].String()}, nil
+	return &mm.GetSessionURLResponse{Result: true, URL: urls[0]}, nil
 }
 
 // GetState returns a gathering's state.

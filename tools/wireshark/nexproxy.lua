@@ -2080,7 +2080,7 @@ PROTOCOLS[21] = {name = "MatchMaking", one_way = false, methods = {
   [26] = {
     {name = "LaunchSession", conds = nil, request = {
   {name = "gid", conds = nil, type = {kind = "u32", label = "gid", spelling = "u32", f = field("nexproxy.MatchMaking.LaunchSession.gid", "gid", "u32")}},
-  {name = "url", conds = nil, type = {kind = "string", label = "url", spelling = "string", f = field("nexproxy.MatchMaking.LaunchSession.url", "url", "string")}},
+  {name = "url", conds = nil, type = {kind = "stationurl", label = "url", spelling = "stationurl", f = field("nexproxy.MatchMaking.LaunchSession.url", "url", "stationurl")}},
     }, response = {
   {name = "result", conds = nil, type = {kind = "bool", label = "result", spelling = "bool", f = field("nexproxy.MatchMaking.LaunchSession.response.result", "result", "bool")}},
     }},
@@ -2088,7 +2088,7 @@ PROTOCOLS[21] = {name = "MatchMaking", one_way = false, methods = {
   [27] = {
     {name = "UpdateSessionURL", conds = nil, request = {
   {name = "gid", conds = nil, type = {kind = "u32", label = "gid", spelling = "u32", f = field("nexproxy.MatchMaking.UpdateSessionURL.gid", "gid", "u32")}},
-  {name = "url", conds = nil, type = {kind = "string", label = "url", spelling = "string", f = field("nexproxy.MatchMaking.UpdateSessionURL.url", "url", "string")}},
+  {name = "url", conds = nil, type = {kind = "stationurl", label = "url", spelling = "stationurl", f = field("nexproxy.MatchMaking.UpdateSessionURL.url", "url", "stationurl")}},
     }, response = {
   {name = "result", conds = nil, type = {kind = "bool", label = "result", spelling = "bool", f = field("nexproxy.MatchMaking.UpdateSessionURL.response.result", "result", "bool")}},
     }},
@@ -2098,7 +2098,7 @@ PROTOCOLS[21] = {name = "MatchMaking", one_way = false, methods = {
   {name = "gid", conds = nil, type = {kind = "u32", label = "gid", spelling = "u32", f = field("nexproxy.MatchMaking.GetSessionURL.gid", "gid", "u32")}},
     }, response = {
   {name = "result", conds = nil, type = {kind = "bool", label = "result", spelling = "bool", f = field("nexproxy.MatchMaking.GetSessionURL.response.result", "result", "bool")}},
-  {name = "url", conds = nil, type = {kind = "string", label = "url", spelling = "string", f = field("nexproxy.MatchMaking.GetSessionURL.response.url", "url", "string")}},
+  {name = "url", conds = nil, type = {kind = "stationurl", label = "url", spelling = "stationurl", f = field("nexproxy.MatchMaking.GetSessionURL.response.url", "url", "stationurl")}},
     }},
   },
   [29] = {

@@ -164,9 +164,10 @@ func communityStore(pg *mm.PersistentGathering, set rmc.Settings) (store.Gatheri
 func (s *server) sessionCounts(ctx context.Context, c *rpc.Call) (map[uint32]uint32, error) {
 	counts := map[uint32]uint32{}
 	found, err := s.gs.Search(ctx, s.game(), store.GatheringQuery{
-		Kind:  store.KindMatchmakeSession,
-		Match: func(g *store.Gathering) bool { return g.MatchmakeSystem == systemCommunity && len(g.Attributes) > 0 },
-		Limit: store.MaxGatheringScan,
+		Kind:            store.KindMatchmakeSession,
+		MatchmakeSystem: exactly(systemCommunity),
+		Match:           func(g *store.Gathering) bool { return g.MatchmakeSystem == systemCommunity && len(g.Attributes) > 0 },
+		Limit:           store.MaxGatheringScan,
 	})
 	if err != nil {
 		return nil, s.failed(c, "community sessions", err)
@@ -193,9 +194,11 @@ func (s *server) communities(ctx context.Context, c *rpc.Call, gs []store.Gather
 	return out, nil
 }
 
-// countCommunities counts the communities match selects.
-func (s *server) countCommunities(ctx context.Context, c *rpc.Call, match func(*store.Gathering) bool) (int, error) {
-	found, err := s.gs.Search(ctx, s.game(), store.GatheringQuery{Kind: store.KindPersistent, Match: match, Limit: store.MaxGatheringScan})
+// countCommunities counts the communities q selects (its column filters
+// and Match).
+func (s *server) countCommunities(ctx context.Context, c *rpc.Call, q store.GatheringQuery) (int, error) {
+	q.Kind, q.Limit = store.KindPersistent, store.MaxGatheringScan
+	found, err := s.gs.Search(ctx, s.game(), q)
 	if err != nil {
 		return 0, s.failed(c, "count communities", err)
 	}
@@ -214,7 +217,7 @@ func (s *server) CreateCommunity(ctx context.Context, c *rpc.Call, req *matchmak
 		return nil, err
 	}
 	pid := c.Session.PID()
-	n, err := s.countCommunities(ctx, c, func(g *store.Gathering) bool { return g.Owner == pid })
+	n, err := s.countCommunities(ctx, c, store.GatheringQuery{Owner: pid, Match: func(g *store.Gathering) bool { return g.Owner == pid }})
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +277,7 @@ func (s *server) JoinCommunity(ctx context.Context, c *rpc.Call, req *matchmakee
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
 	pid := c.Session.PID()
-	n, err := s.countCommunities(ctx, c, func(g *store.Gathering) bool { return g.Has(pid) })
+	n, err := s.countCommunities(ctx, c, store.GatheringQuery{Match: func(g *store.Gathering) bool { return g.Has(pid) }})
 	if err != nil {
 		return nil, err
 	}

@@ -134,7 +134,7 @@ func (x extServer) GetDetailedParticipants(ctx context.Context, c *rpc.Call, req
 // FindByOwner returns the gatherings owner owns within the range.
 func (s *server) FindByOwner(ctx context.Context, c *rpc.Call, req *mm.FindByOwnerRequest) (*mm.FindByOwnerResponse, error) {
 	owner := req.Owner
-	out, err := s.find(ctx, c, req.Range, "", func(g *store.Gathering) bool { return g.Owner == owner })
+	out, err := s.find(ctx, c, req.Range, store.GatheringQuery{Owner: owner, Match: func(g *store.Gathering) bool { return g.Owner == owner }})
 	if err != nil {
 		return nil, err
 	}

@@ -250,17 +250,15 @@ func (x extServer) GetParticipantsURLs(ctx context.Context, c *rpc.Call, req *ma
 	return resp, nil
 }
 
-// find pages the gatherings (of every kind) the caller may see and match
-// selects.
-func (s *server) find(ctx context.Context, c *rpc.Call, rng common.ResultRange, kind string, match func(*store.Gathering) bool) ([]typed.AnyData, error) {
+// find pages the gatherings the caller may see and q selects (its Kind
+// and column filters, then its Match).
+func (s *server) find(ctx context.Context, c *rpc.Call, rng common.ResultRange, q store.GatheringQuery) ([]typed.AnyData, error) {
 	see, err := s.seeing(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	q := store.GatheringQuery{
-		Kind:  kind,
-		Match: func(g *store.Gathering) bool { return see(g) && (match == nil || match(g)) },
-	}
+	match := q.Match
+	q.Match = func(g *store.Gathering) bool { return see(g) && (match == nil || match(g)) }
 	found, err := s.searchRange(ctx, c, "find gatherings", q, rng)
 	if err != nil || len(found) == 0 {
 		return nil, err
@@ -276,7 +274,7 @@ func (s *server) FindByType(ctx context.Context, c *rpc.Call, req *mm.FindByType
 	default:
 		return &mm.FindByTypeResponse{}, nil
 	}
-	out, err := s.find(ctx, c, req.Range, req.Type, nil)
+	out, err := s.find(ctx, c, req.Range, store.GatheringQuery{Kind: req.Type})
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +286,7 @@ func (s *server) FindByDescription(ctx context.Context, c *rpc.Call, req *mm.Fin
 	if len(req.Description) > maxDescription {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	out, err := s.find(ctx, c, req.Range, "", func(g *store.Gathering) bool { return g.Description == req.Description })
+	out, err := s.find(ctx, c, req.Range, store.GatheringQuery{Match: func(g *store.Gathering) bool { return g.Description == req.Description }})
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +322,7 @@ func (s *server) FindByDescriptionLike(ctx context.Context, c *rpc.Call, req *mm
 	if err != nil {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	out, err := s.find(ctx, c, req.Range, "", func(g *store.Gathering) bool { return re.MatchString(g.Description) })
+	out, err := s.find(ctx, c, req.Range, store.GatheringQuery{Match: func(g *store.Gathering) bool { return re.MatchString(g.Description) }})
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +341,7 @@ func (s *server) FindByDescriptionRegex(ctx context.Context, c *rpc.Call, req *m
 	if err != nil {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
-	out, err := s.find(ctx, c, req.Range, "", func(g *store.Gathering) bool { return re.MatchString(g.Description) })
+	out, err := s.find(ctx, c, req.Range, store.GatheringQuery{Match: func(g *store.Gathering) bool { return re.MatchString(g.Description) }})
 	if err != nil {
 		return nil, err
 	}
@@ -416,7 +414,8 @@ func (s *server) visible(ctx context.Context, c *rpc.Call, gids []uint32) ([]typ
 // LaunchSession (owner only) tells the other participants the session
 // started: 2000 with p1 = gid and the URL as text (services.md §4).
 func (s *server) LaunchSession(ctx context.Context, c *rpc.Call, req *mm.LaunchSessionRequest) (*mm.LaunchSessionResponse, error) {
-	if len(req.URL) > maxDescription {
+	text := launchText(c, req)
+	if len(text) > maxDescription {
 		return nil, rpc.Fail(rmc.ResultCoreInvalidArgument)
 	}
 	pid := c.Session.PID()
@@ -433,8 +432,24 @@ func (s *server) LaunchSession(ctx context.Context, c *rpc.Call, req *mm.LaunchS
 			to = append(to, p.PID)
 		}
 	}
-	s.notify(ctx, to, notification.NotificationEvent{SourcePID: pid, Type: notifyLaunched, Param1: uint64(g.ID), Text: req.URL})
+	s.notify(ctx, to, notification.NotificationEvent{SourcePID: pid, Type: notifyLaunched, Param1: uint64(g.ID), Text: text})
 	return &mm.LaunchSessionResponse{Result: true}, nil
+}
+
+// launchText is LaunchSession's URL as the console sent it. A text that
+// is not a station URL decodes as the empty URL: it is then read from
+// the body, so that it reaches the participants unchanged.
+func launchText(c *rpc.Call, req *mm.LaunchSessionRequest) string {
+	if !req.URL.IsEmpty() {
+		return req.URL.String()
+	}
+	r := rmc.NewReader(c.Body, c.Session.Settings)
+	r.U32() // gid
+	text := r.String()
+	if r.Err() != nil {
+		return ""
+	}
+	return text
 }
 
 // GetSessionURL returns the host's first station URL (false and "" when
@@ -451,7 +466,7 @@ func (s *server) GetSessionURL(ctx context.Context, c *rpc.Call, req *mm.GetSess
 	if len(urls) == 0 {
 		return &mm.GetSessionURLResponse{}, nil
 	}
-	return &mm.GetSessionURLResponse{Result: true, URL: urls[0].String()}, nil
+	return &mm.GetSessionURLResponse{Result: true, URL: urls[0]}, nil
 }
 
 // GetState returns a gathering's state.

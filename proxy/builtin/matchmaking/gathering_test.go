@@ -107,7 +107,7 @@ func TestPlainGatheringsAndLookups(t *testing.T) {
 	if err != nil || len(eu.URLs) != 1 || eu.URLs[0].GID != gid || len(eu.URLs[0].URLs) != 4 {
 		t.Errorf("ext GetParticipantsURLs = %+v %v", eu, err)
 	}
-	if su, err := c.mm.GetSessionURL(cx, &mm.GetSessionURLRequest{GID: gid}); err != nil || !su.Result || su.URL == "" {
+	if su, err := c.mm.GetSessionURL(cx, &mm.GetSessionURLRequest{GID: gid}); err != nil || !su.Result || !strings.Contains(su.URL.String(), "port="+portOf(ua)) {
 		t.Errorf("GetSessionURL = %+v %v", su, err)
 	}
 
@@ -124,11 +124,24 @@ func TestPlainGatheringsAndLookups(t *testing.T) {
 		t.Errorf("GetState(unknown): %v", err)
 	}
 
-	if r, err := a.mm.LaunchSession(cx, &mm.LaunchSessionRequest{GID: gid, URL: "go"}); err != nil || !r.Result {
-		t.Fatalf("LaunchSession: %+v %v", r, err)
+	// A text that is no station URL reaches the others as sent, a URL
+	// as its text.
+	w := rmc.NewWriter(a.Settings)
+	w.U32(gid)
+	w.String("go")
+	if m, err := a.Call(cx, mm.ProtocolID, mm.MethodLaunchSession, w.Bytes()); err != nil {
+		t.Fatalf("LaunchSession: %v", err)
+	} else if r := new(mm.LaunchSessionResponse); r.Decode(m.Body, a.Settings) != nil || !r.Result {
+		t.Fatalf("LaunchSession: %x", m.Body)
 	}
 	if evs := events(t, b, 1); countType(evs, 2000) != 1 || evs[0].Param1 != uint64(gid) || evs[0].SourcePID != 1001 || evs[0].Text != "go" {
 		t.Errorf("b heard %+v", evs)
+	}
+	if r, err := a.mm.LaunchSession(cx, &mm.LaunchSessionRequest{GID: gid, URL: ua}); err != nil || !r.Result {
+		t.Fatalf("LaunchSession: %+v %v", r, err)
+	}
+	if evs := events(t, b, 2); countType(evs, 2000) != 2 || evs[1].Text != ua.String() {
+		t.Errorf("b heard %+v, want %q", evs, ua.String())
 	}
 
 	up := mm.NewGathering()
@@ -160,7 +173,7 @@ func TestPlainGatheringsAndLookups(t *testing.T) {
 	if r, err := a.mm.UnregisterGatherings(cx, &mm.UnregisterGatheringsRequest{GIDs: []uint32{gid}}); err != nil || !r.Result {
 		t.Fatalf("UnregisterGatherings: %+v %v", r, err)
 	}
-	if evs := events(t, b, 2); countType(evs, 109000) != 1 {
+	if evs := events(t, b, 3); countType(evs, 109000) != 1 { // after the two 2000s
 		t.Errorf("b heard %+v", evs)
 	}
 	if r, err := c.mm.DeleteGathering(cx, &mm.DeleteGatheringRequest{GID: cr.GID}); err != nil || !r.Result {

@@ -160,6 +160,7 @@ func (s *server) autoJoinWith(ctx context.Context, c *rpc.Call, ms *mm.Matchmake
 	q.Kind = store.KindMatchmakeSession
 	q.OpenOnly = true
 	q.Room = max(q.Room, 1+int(extra)+len(others))
+	q.HostOnly = true // as Match below, in the store's query
 	var busy map[uint64]bool
 	for _, p := range others {
 		if busy == nil {

@@ -3,6 +3,7 @@ package matchmaking
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -25,6 +26,15 @@ func (s span) has(v uint64) bool { return s.any || (v >= s.min && v <= s.max) }
 
 // only reports whether v is the one value s allows.
 func (s span) only(v uint64) bool { return !s.any && s.min == v && s.max == v }
+
+// column is s as a store column filter; nil when s allows any value.
+// parseSpan keeps both ends within 32 bits, so none is truncated.
+func (s span) column() *store.Span {
+	if s.any {
+		return nil
+	}
+	return &store.Span{Min: uint32(s.min), Max: uint32(s.max)}
+}
 
 // parseSpan reads a criterion string; false when it does not parse, which
 // invalidates the whole criterion (services.md §3.1).
@@ -140,10 +150,58 @@ func (cr *criterion) match(g *store.Gathering) bool {
 	return true
 }
 
+// setColumns sets q's column filters (which the store evaluates in its
+// query, sparing the scan of the sessions they drop) to what match tests
+// of every criterion of crits: for each column, the smallest range
+// holding each criterion's, so that no session any criterion matches is
+// dropped; none where a criterion allows any value, or without criteria.
+// match still tests each criterion on its own.
+func setColumns(q *store.GatheringQuery, crits []*criterion) {
+	if len(crits) == 0 {
+		return
+	}
+	hull := func(of func(*criterion) span) *store.Span {
+		var out *store.Span
+		for _, cr := range crits {
+			sp := of(cr).column()
+			switch {
+			case sp == nil:
+				return nil
+			case out == nil:
+				out = sp
+			default:
+				out.Min, out.Max = min(out.Min, sp.Min), max(out.Max, sp.Max)
+			}
+		}
+		return out
+	}
+	q.GameMode = hull(func(cr *criterion) span { return cr.mode })
+	q.MatchmakeSystem = hull(func(cr *criterion) span { return cr.system })
+	// The participant counts are 16-bit: ends above are lowered to the
+	// largest count, which keeps the same sessions (a range above it then
+	// lets the 65535 ones through, for match to drop) and stays within
+	// what the store's columns hold (PostgreSQL rejects a larger bound).
+	q.MinParticipants = bound16(hull(func(cr *criterion) span { return cr.minP }))
+	q.MaxParticipants = bound16(hull(func(cr *criterion) span { return cr.maxP }))
+	q.HostOnly = true
+	for _, cr := range crits {
+		q.HostOnly = q.HostOnly && cr.needHost
+	}
+}
+
+// bound16 lowers s's ends to math.MaxUint16 (nil stays nil).
+func bound16(s *store.Span) *store.Span {
+	if s != nil {
+		s.Min, s.Max = min(s.Min, math.MaxUint16), min(s.Max, math.MaxUint16)
+	}
+	return s
+}
+
 // query is the store query of one criterion; extra filters needing the
 // decoded session (passwords, codeword) go through check.
 func (cr *criterion) query(check func(*store.Gathering) bool) store.GatheringQuery {
 	q := store.GatheringQuery{Kind: store.KindMatchmakeSession, OpenOnly: cr.excludeLocked}
+	setColumns(&q, []*criterion{cr})
 	if cr.vacantOnly {
 		q.Room = cr.room
 	}
@@ -304,8 +362,10 @@ func (s *server) criteriaQuery(ctx context.Context, c *rpc.Call, ms *mm.Matchmak
 			like := match
 			match = func(g *store.Gathering) bool { return like(g) && codeword(g) }
 		}
+		// The columns sameSession compares, also as column filters.
 		return store.GatheringQuery{Kind: store.KindMatchmakeSession, Match: match, Rank: nearSession(&want),
-			Pool: autoPool(ms, nil)}, nil
+			Pool: autoPool(ms, nil), GameMode: exactly(want.GameMode), MatchmakeSystem: exactly(want.MatchmakeSystem),
+			MinParticipants: exactly(uint32(want.MinParticipants)), MaxParticipants: exactly(uint32(want.MaxParticipants))}, nil
 	}
 	var crits []*criterion
 	for i := range scs {
@@ -313,7 +373,7 @@ func (s *server) criteriaQuery(ctx context.Context, c *rpc.Call, ms *mm.Matchmak
 			crits = append(crits, cr)
 		}
 	}
-	return store.GatheringQuery{
+	q := store.GatheringQuery{
 		Pool: autoPool(ms, crits),
 		Kind: store.KindMatchmakeSession,
 		Match: func(g *store.Gathering) bool {
@@ -325,8 +385,13 @@ func (s *server) criteriaQuery(ctx context.Context, c *rpc.Call, ms *mm.Matchmak
 			return false
 		},
 		Rank: rankBy(crits, int(ms.ProgressScore), func(cr *criterion, g *store.Gathering) bool { return cr.extraOK(g, set) }),
-	}, nil
+	}
+	setColumns(&q, crits)
+	return q, nil
 }
+
+// exactly is the column filter keeping the value v alone.
+func exactly(v uint32) *store.Span { return &store.Span{Min: v, Max: v} }
 
 // criterion parses the i-th criterion of a search (what names it: browse,
 // auto-matchmake). One that does not parse matches nothing; as that

@@ -2,6 +2,9 @@ package matchmaking
 
 import (
 	"bytes"
+	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -236,4 +239,70 @@ func storedSettings(flags uint8) rmc.Settings {
 		s.NEXVersion = 40600
 	}
 	return s
+}
+
+// TestSetColumns: the column filters the store evaluates keep every
+// session a criterion matches (one criterion, or the union of several),
+// whatever the criteria: empty fields, ranges, the ends of the 32-bit and
+// 16-bit ranges, unparsable ones (left out, as criterion does). They are
+// set whenever every criterion restricts the column, participant counts
+// within 16 bits.
+func TestSetColumns(t *testing.T) {
+	vals := []string{"", "0", "2", "1,3", " 3 , 3 ", "65535", "65536,70000", "4294967295", "0,4294967295", "x"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func() string { return vals[rng.IntN(len(vals))] }
+	var gs []store.Gathering
+	for _, mode := range []uint32{0, 1, 2, 3, 65535, 4294967295} {
+		for _, system := range []uint32{0, 2, 3, 4294967295} {
+			for _, minP := range []uint16{0, 2, 3, 65535} {
+				for _, maxP := range []uint16{0, 1, 3, 65535} {
+					for _, host := range []uint64{0, 7} {
+						gs = append(gs, store.Gathering{GameMode: mode, MatchmakeSystem: system, MinParticipants: minP, MaxParticipants: maxP, Host: host})
+					}
+				}
+			}
+		}
+	}
+	for range 300 {
+		var crits []*criterion
+		for range 1 + rng.IntN(3) {
+			c := mm.MatchmakeSessionSearchCriteria{GameMode: pick(), MatchmakeSystem: pick(), MinParticipants: pick(),
+				MaxParticipants: pick(), ExcludeNonHostPID: rng.IntN(2) == 0}
+			if cr, err := parseCriterion(&c, false); err == nil {
+				crits = append(crits, cr)
+			}
+		}
+		var q store.GatheringQuery
+		setColumns(&q, crits)
+		for _, sp := range []*store.Span{q.MinParticipants, q.MaxParticipants} {
+			if sp != nil && sp.Max > math.MaxUint16 {
+				t.Fatalf("%+v: participant bound beyond 16 bits", q)
+			}
+		}
+		for i := range gs {
+			g := &gs[i]
+			if slices.ContainsFunc(crits, func(cr *criterion) bool { return cr.match(g) }) && !q.ColumnsMatch(g) {
+				t.Fatalf("%+v: drops %+v, which a criterion matches", q, g)
+			}
+		}
+	}
+
+	crit := func(mode, system string, host bool) *criterion {
+		cr, err := parseCriterion(&mm.MatchmakeSessionSearchCriteria{GameMode: mode, MatchmakeSystem: system, MaxParticipants: "4", ExcludeNonHostPID: host}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cr
+	}
+	var q store.GatheringQuery
+	setColumns(&q, []*criterion{crit("1", "", true), crit("3,5", "2", true)})
+	if q.GameMode == nil || *q.GameMode != (store.Span{Min: 1, Max: 5}) || q.MatchmakeSystem != nil || q.MinParticipants != nil ||
+		q.MaxParticipants == nil || *q.MaxParticipants != (store.Span{Min: 4, Max: 4}) || !q.HostOnly {
+		t.Errorf("two criteria: %+v", q)
+	}
+	q = store.GatheringQuery{}
+	setColumns(&q, []*criterion{crit("1", "2", true), crit("1", "2", false)})
+	if q.HostOnly || q.GameMode == nil || *q.GameMode != (store.Span{Min: 1, Max: 1}) {
+		t.Errorf("one criterion without host: %+v", q)
+	}
 }

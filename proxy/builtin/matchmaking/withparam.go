@@ -404,7 +404,7 @@ func (s *server) FindMatchmakeSessionByOwner(ctx context.Context, c *rpc.Call, r
 		return nil, err
 	}
 	owner := req.PID
-	q := store.GatheringQuery{Match: func(g *store.Gathering) bool { return g.Owner == owner && vis(g) }}
+	q := store.GatheringQuery{Owner: owner, Match: func(g *store.Gathering) bool { return g.Owner == owner && vis(g) }}
 	found, err := s.searchRange(ctx, c, "find sessions by owner", q, req.Range)
 	if err != nil {
 		return nil, err

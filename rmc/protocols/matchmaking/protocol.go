@@ -2952,8 +2952,8 @@ func (m *FindBySQLQueryResponse) AppendTo(dst []byte, set rmc.Settings) ([]byte,
 type LaunchSessionRequest struct {
 	// GID is gid (u32).
 	GID uint32
-	// URL is url (string).
-	URL string
+	// URL is url (stationurl).
+	URL rmc.StationURL
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
@@ -2969,7 +2969,7 @@ func (m *LaunchSessionRequest) DecodeFrom(d *typed.Decoder) {
 	r := d.Reader()
 	l := d.Enter()
 	m.GID = r.U32()
-	m.URL = d.String()
+	m.URL = d.StationURL()
 	m.wire = d.Leave(l)
 }
 
@@ -2978,7 +2978,7 @@ func (m *LaunchSessionRequest) EncodeTo(e *typed.Encoder) {
 	w := e.Writer()
 	l := e.Enter(&m.wire)
 	w.U32(m.GID)
-	e.String(m.URL)
+	e.StationURL(m.URL)
 	e.Leave(l)
 }
 
@@ -3056,8 +3056,8 @@ func (m *LaunchSessionResponse) AppendTo(dst []byte, set rmc.Settings) ([]byte, 
 type UpdateSessionURLRequest struct {
 	// GID is gid (u32).
 	GID uint32
-	// URL is url (string).
-	URL string
+	// URL is url (stationurl).
+	URL rmc.StationURL
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
@@ -3073,7 +3073,7 @@ func (m *UpdateSessionURLRequest) DecodeFrom(d *typed.Decoder) {
 	r := d.Reader()
 	l := d.Enter()
 	m.GID = r.U32()
-	m.URL = d.String()
+	m.URL = d.StationURL()
 	m.wire = d.Leave(l)
 }
 
@@ -3082,7 +3082,7 @@ func (m *UpdateSessionURLRequest) EncodeTo(e *typed.Encoder) {
 	w := e.Writer()
 	l := e.Enter(&m.wire)
 	w.U32(m.GID)
-	e.String(m.URL)
+	e.StationURL(m.URL)
 	e.Leave(l)
 }
 
@@ -3215,8 +3215,8 @@ func (m *GetSessionURLRequest) AppendTo(dst []byte, set rmc.Settings) ([]byte, e
 type GetSessionURLResponse struct {
 	// Result is result (bool).
 	Result bool
-	// URL is url (string).
-	URL string
+	// URL is url (stationurl).
+	URL rmc.StationURL
 
 	// wire keeps unusual encodings of the decoded body.
 	wire typed.Wire
@@ -3231,7 +3231,7 @@ func (m *GetSessionURLResponse) DecodeFrom(d *typed.Decoder) {
 	*m = GetSessionURLResponse{}
 	l := d.Enter()
 	m.Result = d.Bool()
-	m.URL = d.String()
+	m.URL = d.StationURL()
 	m.wire = d.Leave(l)
 }
 
@@ -3239,7 +3239,7 @@ func (m *GetSessionURLResponse) DecodeFrom(d *typed.Decoder) {
 func (m *GetSessionURLResponse) EncodeTo(e *typed.Encoder) {
 	l := e.Enter(&m.wire)
 	e.Bool(m.Result)
-	e.String(m.URL)
+	e.StationURL(m.URL)
 	e.Leave(l)
 }
 

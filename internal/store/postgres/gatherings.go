@@ -305,13 +305,15 @@ func (s *Gatherings) Delete(ctx context.Context, game string, id uint32) error {
 
 // columnFilters returns the SQL terms of the column filters of
 // store.GatheringQuery, with their arguments numbered from $first in
-// columnArgs's order: NULL turns a filter off.
+// columnArgs's order: NULL turns a filter off. Every bound is a bigint,
+// as a span's u32 ends need, whatever the column's width (min_p and
+// max_p are integers).
 func columnFilters(first int) string {
 	return fmt.Sprintf(`
-	AND ($%[1]d::bigint IS NULL OR game_mode BETWEEN $%[1]d AND $%[2]d)
-	AND ($%[3]d::bigint IS NULL OR mm_system BETWEEN $%[3]d AND $%[4]d)
-	AND ($%[5]d::bigint IS NULL OR min_p BETWEEN $%[5]d AND $%[6]d)
-	AND ($%[7]d::bigint IS NULL OR max_p BETWEEN $%[7]d AND $%[8]d)
+	AND ($%[1]d::bigint IS NULL OR game_mode BETWEEN $%[1]d::bigint AND $%[2]d::bigint)
+	AND ($%[3]d::bigint IS NULL OR mm_system BETWEEN $%[3]d::bigint AND $%[4]d::bigint)
+	AND ($%[5]d::bigint IS NULL OR min_p BETWEEN $%[5]d::bigint AND $%[6]d::bigint)
+	AND ($%[7]d::bigint IS NULL OR max_p BETWEEN $%[7]d::bigint AND $%[8]d::bigint)
 	AND (NOT $%[9]d::boolean OR host <> 0) AND ($%[10]d::bigint IS NULL OR owner = $%[10]d)`,
 		first, first+1, first+2, first+3, first+4, first+5, first+6, first+7, first+8, first+9)
 }

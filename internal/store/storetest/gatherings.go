@@ -278,7 +278,9 @@ func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) 
 			"max":        {store.GatheringQuery{MaxParticipants: &store.Span{Min: 5, Max: 8}}, []uint32{ids[2], ids[3]}},
 			"host":       {store.GatheringQuery{HostOnly: true, MatchmakeSystem: &store.Span{Min: 2, Max: 2}}, []uint32{ids[2]}},
 			"owner":      {store.GatheringQuery{Owner: 11}, []uint32{ids[1]}},
-			"none":       {store.GatheringQuery{GameMode: &store.Span{Min: 2, Max: 2}, Owner: 10}, nil},
+			// Span ends are u32, wider than the columns of some backends.
+			"wide": {store.GatheringQuery{GameMode: &store.Span{Min: 3, Max: 1<<32 - 1}, MatchmakeSystem: &store.Span{Max: 1<<32 - 1}, MinParticipants: &store.Span{Max: 1<<32 - 1}, MaxParticipants: &store.Span{Min: 5, Max: 1<<32 - 1}}, []uint32{ids[2]}},
+			"none": {store.GatheringQuery{GameMode: &store.Span{Min: 2, Max: 2}, Owner: 10}, nil},
 		} {
 			got, err := s.Search(ctx, "g", c.q)
 			if err != nil {

@@ -3,7 +3,6 @@ package matchmaking
 import (
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -177,24 +176,12 @@ func setColumns(q *store.GatheringQuery, crits []*criterion) {
 	}
 	q.GameMode = hull(func(cr *criterion) span { return cr.mode })
 	q.MatchmakeSystem = hull(func(cr *criterion) span { return cr.system })
-	// The participant counts are 16-bit: ends above are lowered to the
-	// largest count, which keeps the same sessions (a range above it then
-	// lets the 65535 ones through, for match to drop) and stays within
-	// what the store's columns hold (PostgreSQL rejects a larger bound).
-	q.MinParticipants = bound16(hull(func(cr *criterion) span { return cr.minP }))
-	q.MaxParticipants = bound16(hull(func(cr *criterion) span { return cr.maxP }))
+	q.MinParticipants = hull(func(cr *criterion) span { return cr.minP })
+	q.MaxParticipants = hull(func(cr *criterion) span { return cr.maxP })
 	q.HostOnly = true
 	for _, cr := range crits {
 		q.HostOnly = q.HostOnly && cr.needHost
 	}
-}
-
-// bound16 lowers s's ends to math.MaxUint16 (nil stays nil).
-func bound16(s *store.Span) *store.Span {
-	if s != nil {
-		s.Min, s.Max = min(s.Min, math.MaxUint16), min(s.Max, math.MaxUint16)
-	}
-	return s
 }
 
 // query is the store query of one criterion; extra filters needing the

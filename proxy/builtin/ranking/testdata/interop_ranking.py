@@ -51,6 +51,10 @@ async def main(host, port, profile_name):
 	async with backend.connect(s, host, port) as be1, backend.connect(s, host, port) as be2:
 		async with be1.login(str(H.DEFAULT_USER_PID), H.DEFAULT_USER_PASSWORD) as c1, be2.login(guest_name, H.GUEST_PASSWORD) as c2:
 			u1, u2 = utility.UtilityClient(c1), utility.UtilityClient(c2)
+			# Clear the ids earlier runs associated: the next one becomes primary.
+			none = utility.UniqueIdInfo()
+			none.unique_id, none.password = 0, 0
+			await u1.associate_nex_unique_id_with_my_principal_id(none)
 			info1 = await u1.acquire_nex_unique_id_with_password()
 			id2 = await u2.acquire_nex_unique_id()
 			got = await u1.get_associated_nex_unique_id_with_my_principal_id()

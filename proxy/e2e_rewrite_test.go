@@ -86,6 +86,14 @@ func secureCall(t *testing.T, c *proxy.Client, s rmc.Settings, method uint32, w 
 // the client receives them.
 func requestURLs(t *testing.T, c *proxy.Client, s rmc.Settings, cid uint32) []rmc.StationURL {
 	t.Helper()
+	urls, _ := requestURLsReader(t, c, s, cid)
+	return urls
+}
+
+// requestURLsReader is requestURLs, also returning the answer's reader
+// positioned after the stations.
+func requestURLsReader(t *testing.T, c *proxy.Client, s rmc.Settings, cid uint32) ([]rmc.StationURL, *rmc.Reader) {
+	t.Helper()
 	w := rmc.NewWriter(s)
 	w.U32(cid)
 	w.PID(c.PID)
@@ -100,7 +108,7 @@ func requestURLs(t *testing.T, c *proxy.Client, s rmc.Settings, cid uint32) []rm
 	if r.Err() != nil {
 		t.Fatalf("RequestURLs: %v", r.Err())
 	}
-	return urls
+	return urls, r
 }
 
 // urlsIn returns the station URLs of a decoded body.
@@ -236,20 +244,7 @@ func TestProxyRewritesBeforeTrailingBytes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	registerEx(t, ctx, c, s)
-	w := rmc.NewWriter(s)
-	w.U32(0)
-	w.PID(c.PID)
-	r := secureCall(t, c, s, 3, w)
-	if !r.Bool() {
-		t.Fatal("RequestURLs: false")
-	}
-	var urls []rmc.StationURL
-	for range r.ListLen() {
-		urls = append(urls, r.StationURL())
-	}
-	if r.Err() != nil {
-		t.Fatalf("RequestURLs: %v", r.Err())
-	}
+	urls, r := requestURLsReader(t, c, s, 0)
 	checkPublic(t, c, publicOf(t, "RequestURLs", urls))
 	if rest := r.Bytes(r.Remaining()); !bytes.Equal(rest, tail) {
 		t.Errorf("RequestURLs ends with %x, want the upstream's %x", rest, tail)

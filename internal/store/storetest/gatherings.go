@@ -170,13 +170,6 @@ func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) 
 			}
 			ids = append(ids, c.ID)
 		}
-		idsOf := func(gs []store.Gathering) []uint32 {
-			var out []uint32
-			for _, g := range gs {
-				out = append(out, g.ID)
-			}
-			return out
-		}
 		mode1 := func(g *store.Gathering) bool { return g.GameMode == 1 }
 		for name, c := range map[string]struct {
 			q    store.GatheringQuery
@@ -194,8 +187,8 @@ func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) 
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(idsOf(got), c.want) {
-				t.Errorf("%s: %v, want %v", name, idsOf(got), c.want)
+			if !slices.Equal(gatheringIDs(got), c.want) {
+				t.Errorf("%s: %v, want %v", name, gatheringIDs(got), c.want)
 			}
 		}
 	})
@@ -260,13 +253,6 @@ func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) 
 			}
 			ids = append(ids, c.ID)
 		}
-		idsOf := func(gs []store.Gathering) []uint32 {
-			var out []uint32
-			for _, g := range gs {
-				out = append(out, g.ID)
-			}
-			return out
-		}
 		for name, c := range map[string]struct {
 			q    store.GatheringQuery
 			want []uint32
@@ -286,8 +272,8 @@ func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) 
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(idsOf(got), c.want) {
-				t.Errorf("%s: %v, want %v", name, idsOf(got), c.want)
+			if !slices.Equal(gatheringIDs(got), c.want) {
+				t.Errorf("%s: %v, want %v", name, gatheringIDs(got), c.want)
 			}
 		}
 		// AutoJoin honours the filters: mode 3 joins ids[2]; a mode 5 call
@@ -394,26 +380,19 @@ func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) 
 		if got, err := s.Update(ctx, "g", p.ID, func(g *store.Gathering) error { g.Kind = "x"; return nil }); err != nil || got.Kind != store.KindPersistent {
 			t.Fatalf("Update kind = %q, %v", got.Kind, err)
 		}
-		ids := func(gs []store.Gathering) []uint32 {
-			var out []uint32
-			for _, g := range gs {
-				out = append(out, g.ID)
-			}
-			return out
-		}
 		got, err := s.Search(ctx, "g", store.GatheringQuery{Kind: store.KindMatchmakeSession})
-		if err != nil || !slices.Equal(ids(got), []uint32{a.ID, c.ID}) {
-			t.Fatalf("sessions = %v, %v", ids(got), err)
+		if err != nil || !slices.Equal(gatheringIDs(got), []uint32{a.ID, c.ID}) {
+			t.Fatalf("sessions = %v, %v", gatheringIDs(got), err)
 		}
 		got, err = s.Search(ctx, "g", store.GatheringQuery{Kind: store.KindPersistent})
-		if err != nil || !slices.Equal(ids(got), []uint32{p.ID}) {
-			t.Fatalf("persistent = %v, %v", ids(got), err)
+		if err != nil || !slices.Equal(gatheringIDs(got), []uint32{p.ID}) {
+			t.Fatalf("persistent = %v, %v", gatheringIDs(got), err)
 		}
 		// Rank orders before the page applies: highest owner first.
 		rank := func(g *store.Gathering) int64 { return -int64(g.Owner) }
 		got, err = s.Search(ctx, "g", store.GatheringQuery{Rank: rank, Offset: 1, Limit: 2})
-		if err != nil || !slices.Equal(ids(got), []uint32{p.ID, a.ID}) {
-			t.Fatalf("ranked = %v, %v", ids(got), err)
+		if err != nil || !slices.Equal(gatheringIDs(got), []uint32{p.ID, a.ID}) {
+			t.Fatalf("ranked = %v, %v", gatheringIDs(got), err)
 		}
 		// AutoJoin takes the best-ranked match, not the oldest.
 		j, created, err := s.AutoJoin(ctx, "g", store.GatheringQuery{Kind: store.KindMatchmakeSession, Room: 1, Rank: rank},
@@ -573,4 +552,13 @@ func TestGatherings(t *testing.T, newStore func(t *testing.T) store.Gatherings) 
 			t.Fatalf("Participation of no community = %v, %v", got, err)
 		}
 	})
+}
+
+// gatheringIDs returns the ids of gs, in order.
+func gatheringIDs(gs []store.Gathering) []uint32 {
+	out := make([]uint32, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, g.ID)
+	}
+	return out
 }

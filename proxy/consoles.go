@@ -81,6 +81,20 @@ func (cs *consoles) release(p *pair) {
 	cs.mu.Unlock()
 }
 
+// disconnect ends the console connection of s at once (a forced
+// DISCONNECT) when s is still its PID's current session, and reports
+// whether it did.
+func (cs *consoles) disconnect(s *rpc.Session) bool {
+	cs.mu.Lock()
+	p := cs.byPID[s.PID()]
+	cs.mu.Unlock()
+	if p == nil || p.sess != s {
+		return false
+	}
+	p.abort()
+	return true
+}
+
 // session returns the current secure session of pid, nil when the
 // console is not connected to this instance.
 func (cs *consoles) session(pid uint64) *rpc.Session {

@@ -32,6 +32,11 @@ type Env struct {
 	// this instance (nil when it is not): where services send the
 	// console notifications and probe requests.
 	Console func(pid uint64) *rpc.Session
+	// Disconnect ends the console connection of a secure session (a
+	// forced DISCONNECT; the session then ends as on any disconnect) when
+	// it is still its PID's current session here, and reports whether it
+	// did: for a console that connected again to another instance.
+	Disconnect func(s *rpc.Session) bool
 
 	loggedIn func(s *rpc.Session, pid uint64) // reports a login; nil outside a server
 

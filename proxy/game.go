@@ -91,6 +91,7 @@ func newGame(s *Server, gc *config.Game) (*game, error) {
 		SecureStation: g.localStation,
 		Log:           g.log,
 		Console:       g.consoles.session,
+		Disconnect:    g.consoles.disconnect,
 		loggedIn:      func(sess *rpc.Session, pid uint64) { s.rec.login(sess, pid, record.ModeLocal) },
 	}
 	// The built-in services the game serves itself: all of them for a

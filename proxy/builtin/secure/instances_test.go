@@ -10,12 +10,12 @@ import (
 
 	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/internal/store"
+	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/protocols/secureconnection"
 	"github.com/nexproxy/nexproxy/rmc/protocols/utility"
 
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/auth"
-	_ "github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	_ "github.com/nexproxy/nexproxy/proxy/builtin/utility"
 )
 
@@ -85,6 +85,38 @@ func TestStationsAcrossInstances(t *testing.T) {
 	urls, err = secureconnection.NewClient(onB.Secure, onB.Settings).RequestUrls(ctx, &secureconnection.RequestUrlsRequest{PID: 1001})
 	if err != nil || !urls.Result {
 		t.Errorf("the old connection's end removed the new registration: %+v, %v", urls, err)
+	}
+}
+
+// TestReconnectElsewhereEndsStaleConnection: a console that connects
+// again to another instance while its old connection still lives (the
+// old one never said goodbye) is disconnected from the old instance once
+// that instance refreshes its leases and sees the entry taken, so that
+// the old instance stops delivering to a dead console.
+func TestReconnectElsewhereEndsStaleConnection(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
+	t.Cleanup(secure.SetLeaseRefresh(100 * time.Millisecond))
+	cfg := servicetest.ScaleOutConfig(t)
+	a := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, servicetest.HostWith(t, cfg))
+	b := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, servicetest.HostWith(t, cfg))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	onA := a.Login(t, "1001:pw1")
+	other := a.Login(t, "1002:pw2")
+	register(t, ctx, onA)
+	again := b.Login(t, "1001:pw1")
+	rr := register(t, ctx, again)
+	select {
+	case <-onA.Secure.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stale connection on the first instance is still up")
+	}
+	// The console's station is still the new connection's, and the other
+	// console of the first instance was left alone.
+	urls, err := secureconnection.NewClient(other.Secure, other.Settings).RequestUrls(ctx, &secureconnection.RequestUrlsRequest{PID: 1001})
+	if err != nil || !urls.Result || len(urls.URLs) != 2 || urls.URLs[1].String() != rr.PublicStation.String() {
+		t.Fatalf("after the stale connection ended: %+v, %v (want %s)", urls, err, rr.PublicStation.String())
 	}
 }
 

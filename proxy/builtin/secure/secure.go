@@ -37,7 +37,7 @@ func init() {
 				return nil, fmt.Errorf("secure: incomplete environment")
 			}
 			s := &server{env: env.Env, stations: env.Host.Stores.Stations, instance: env.Host.Instance,
-				live: map[uint64]store.Owner{}, stop: make(chan struct{}), stopped: make(chan struct{})}
+				live: map[uint64]held{}, stop: make(chan struct{}), stopped: make(chan struct{})}
 			env.OnSecureStart(s.started)
 			go s.refresh()
 			return s, nil
@@ -52,11 +52,22 @@ const maxURLs = 16
 // which it does every leaseRefresh while the console stays connected, so
 // an instance that dies leaves no ghost for longer than leaseTTL.
 const (
-	leaseTTL     = 2 * time.Minute
-	leaseRefresh = leaseTTL / 4
+	leaseTTL = 2 * time.Minute
 	// presenceTimeout bounds taking the lease when a session starts.
 	presenceTimeout = 10 * time.Second
 )
+
+// leaseRefresh is how often an instance refreshes the leases it holds,
+// and so how soon it notices that a console connected again to another
+// instance (a variable for tests).
+var leaseRefresh = leaseTTL / 4
+
+// held is a presence entry this instance holds, with the session that
+// holds it.
+type held struct {
+	owner store.Owner
+	sess  *rpc.Session
+}
 
 // server serves protocol 11 for one game, on secure connections only.
 // What consoles register lives in the stations store, shared by every
@@ -67,7 +78,7 @@ type server struct {
 	instance string
 
 	mu   sync.Mutex
-	live map[uint64]store.Owner // PIDs registered through this instance
+	live map[uint64]held // the consoles whose presence this instance holds
 
 	stop, stopped chan struct{}
 	once          sync.Once
@@ -92,20 +103,45 @@ func (s *server) refresh() {
 		case <-t.C:
 		}
 		s.mu.Lock()
-		live := make(map[uint64]store.Owner, len(s.live))
-		for pid, o := range s.live {
-			live[pid] = o
+		live := make(map[uint64]held, len(s.live))
+		for pid, h := range s.live {
+			live[pid] = h
 		}
 		s.mu.Unlock()
-		for pid, o := range live {
+		for pid, h := range live {
 			ctx, cancel := context.WithTimeout(context.Background(), leaseRefresh/2)
-			err := s.stations.Touch(ctx, s.env.Game.Name, pid, o, leaseTTL)
+			err := s.stations.Touch(ctx, s.env.Game.Name, pid, h.owner, leaseTTL)
+			if errors.Is(err, store.ErrNotFound) && s.replaced(ctx, pid, h) {
+				err = nil
+			}
 			cancel()
 			if err != nil {
-				s.env.Log.Warn("station lease not refreshed", zap.Uint64("pid", pid), zap.Uint32("cid", o.RVCID), zap.Error(err))
+				s.env.Log.Warn("station lease not refreshed", zap.Uint64("pid", pid), zap.Uint32("cid", h.owner.RVCID), zap.Error(err))
 			}
 		}
 	}
+}
+
+// replaced reports whether the presence entry h held was taken by another
+// connection of the console, and then disconnects h's session when it is
+// still the console's here: the console connected again to another
+// instance, and its connection here is a stale one that would keep
+// receiving what is meant for the console (services.md §8).
+func (s *server) replaced(ctx context.Context, pid uint64, h held) bool {
+	st, err := s.stations.Get(ctx, s.env.Game.Name, pid)
+	if err != nil || st.Owner == h.owner {
+		return false
+	}
+	if s.env.Disconnect != nil && s.env.Disconnect(h.sess) {
+		s.env.Log.Info("console connected again elsewhere: its connection here ended", zap.String("conn", h.sess.ID), zap.Uint64("pid", pid),
+			zap.String("instance", st.Owner.Instance), zap.Uint32("cid", st.Owner.RVCID))
+	}
+	s.mu.Lock()
+	if s.live[pid] == h {
+		delete(s.live, pid)
+	}
+	s.mu.Unlock()
+	return true
 }
 
 // Install puts the secure connection methods on the game's mux.
@@ -338,9 +374,10 @@ func (s *server) hold(sess *rpc.Session, pid uint64, owner store.Owner) {
 		return
 	}
 	sess.SetValue(presenceKey{}, owner)
-	s.live[pid] = owner
+	h := held{owner: owner, sess: sess}
+	s.live[pid] = h
 	s.mu.Unlock()
-	sess.OnClose(func() { s.forget(pid, owner) })
+	sess.OnClose(func() { s.forget(pid, h) })
 }
 
 func (s *server) failed(c *rpc.Call, what string, err error) error {
@@ -401,9 +438,10 @@ func (s *server) store(ctx context.Context, c *rpc.Call, cid uint32, urls []rmc.
 
 // forget removes a closed connection's stations, unless a newer
 // connection of the console (on any instance) replaced them.
-func (s *server) forget(pid uint64, owner store.Owner) {
+func (s *server) forget(pid uint64, h held) {
+	owner := h.owner
 	s.mu.Lock()
-	if s.live[pid] == owner {
+	if s.live[pid] == h {
 		delete(s.live, pid)
 	}
 	s.mu.Unlock()

@@ -433,19 +433,28 @@ func (s *server) permits(ctx context.Context, p store.DataPermission, owner, pid
 	return false
 }
 
+// hiddenFromOthers is the answer to anyone but o's owner, whatever their
+// permission or password, for an object only its owner may see: one under
+// review (services.md §7.6) and one rejected by review, gone for everyone
+// else (Pretendo's DataStore rework); nil for the others.
+func hiddenFromOthers(o *store.DataObject) error {
+	if o.Flag&flagNeedReview != 0 && o.NEXStatus == statusPending {
+		return fail(rmc.ResultDataStoreUnderReviewing)
+	}
+	if o.NEXStatus == statusRejected {
+		return fail(rmc.ResultDataStoreNotFound)
+	}
+	return nil
+}
+
 // canRead checks the access permission (or password) of o for the caller.
 func (s *server) canRead(ctx context.Context, c *rpc.Call, o *store.DataObject, password uint64) error {
 	pid := c.Session.PID()
 	if pid == o.Owner {
 		return nil
 	}
-	if o.Flag&flagNeedReview != 0 && o.NEXStatus == statusPending {
-		return fail(rmc.ResultDataStoreUnderReviewing)
-	}
-	// A rejected object is gone for everyone but its owner, whatever its
-	// permission or password (Pretendo's DataStore rework).
-	if o.NEXStatus == statusRejected {
-		return fail(rmc.ResultDataStoreNotFound)
+	if err := hiddenFromOthers(o); err != nil {
+		return err
 	}
 	if password != 0 && password == o.AccessPassword {
 		return nil
@@ -459,10 +468,17 @@ func (s *server) canRead(ctx context.Context, c *rpc.Call, o *store.DataObject, 
 	return fail(rmc.ResultDataStorePermissionDenied)
 }
 
-// canChange checks the delete permission (or update password).
+// canChange checks the delete permission (or update password) of o for
+// the caller, who must be able to see it.
 func (s *server) canChange(ctx context.Context, c *rpc.Call, o *store.DataObject, password uint64) error {
 	pid := c.Session.PID()
-	if pid == o.Owner || password != 0 && password == o.UpdatePassword {
+	if pid == o.Owner {
+		return nil
+	}
+	if err := hiddenFromOthers(o); err != nil {
+		return err
+	}
+	if password != 0 && password == o.UpdatePassword {
 		return nil
 	}
 	if s.permits(ctx, o.DeletePermission, o.Owner, pid) {

@@ -85,8 +85,12 @@ func TestChangeMetaStatusIgnored(t *testing.T) {
 	p.DeletePermission = ds.DataStorePermission{Permission: 0}
 	id := upload(t, a, p, []byte("under review"))
 	for _, u := range []user{a, b} {
-		if _, err := u.c.ChangeMeta(ctx, &ds.ChangeMetaRequest{Param: ds.DataStoreChangeMetaParam{DataID: id,
-			ModifiesFlag: 0x1 | 0x100 | 0x200, Name: "renamed", ReferredCount: 1000, Status: 0}}); err != nil {
+		_, err := u.c.ChangeMeta(ctx, &ds.ChangeMetaRequest{Param: ds.DataStoreChangeMetaParam{DataID: id,
+			ModifiesFlag: 0x1 | 0x100 | 0x200, Name: "renamed", ReferredCount: 1000, Status: 0}})
+		if u.pid == b.pid {
+			// Others cannot see it while it is under review (TestUnderReview).
+			wantResult(t, "other user's ChangeMeta under review", err, rmc.ResultDataStoreUnderReviewing)
+		} else if err != nil {
 			t.Fatalf("ChangeMeta by %d: %v", u.pid, err)
 		}
 	}
@@ -129,6 +133,12 @@ func TestUnderReview(t *testing.T) {
 	wantResult(t, "PrepareGetObject", err, rmc.ResultDataStoreUnderReviewing)
 	_, err = b.c.RateObject(ctx, &ds.RateObjectRequest{Target: ds.DataStoreRatingTarget{DataID: id, Slot: 0}, Param: ds.DataStoreRateObjectParam{RatingValue: 1}})
 	wantResult(t, "RateObject", err, rmc.ResultDataStoreUnderReviewing)
+	// Its public delete permission does not let others change what they
+	// cannot see.
+	_, err = b.c.ChangeMeta(ctx, &ds.ChangeMetaRequest{Param: ds.DataStoreChangeMetaParam{DataID: id, ModifiesFlag: 0x10, MetaBinary: []byte("changed")}})
+	wantResult(t, "ChangeMeta", err, rmc.ResultDataStoreUnderReviewing)
+	_, err = b.c.DeleteObject(ctx, &ds.DeleteObjectRequest{Param: ds.DataStoreDeleteParam{DataID: id}})
+	wantResult(t, "DeleteObject", err, rmc.ResultDataStoreUnderReviewing)
 	if sr, err := b.c.SearchObject(ctx, &ds.SearchObjectRequest{Param: searchParam(1)}); err != nil || len(sr.Result.Result) != 0 {
 		t.Errorf("public search found %+v, %v", sr, err)
 	}

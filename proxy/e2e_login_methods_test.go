@@ -8,10 +8,14 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/nexproxy/nexproxy/internal/servicetest"
 	"github.com/nexproxy/nexproxy/kerberos"
 	"github.com/nexproxy/nexproxy/proxy"
+	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
+	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/rmc/rpc"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 )
 
@@ -35,10 +39,47 @@ func secureStationOf(e *record.CallEvent) (rmc.StationURL, bool) {
 	return out, found
 }
 
+// loginWithContextUpstream is a built-in link for a test upstream that
+// serves LoginWithContext (method 6 before NEX 4), which the built-in
+// authentication does not: as a Login of the test user, whose answer has
+// the same fields and a server name after them.
+func loginWithContextUpstream(t *testing.T) proxy.Builtin {
+	return func(*proxy.Env) (proxy.LinkSpec, error) {
+		return proxy.LinkSpec{Name: record.HandlerBuiltin, Link: func(next rpc.Handler) rpc.Handler {
+			return rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) (*rpc.Reply, error) {
+				s := c.Session.Settings
+				if c.Protocol != 10 || c.Method != 6 || s.NEXVersion >= 40000 {
+					return next.ServeRMC(ctx, c)
+				}
+				login := rmc.NewWriter(s)
+				login.String(testUser)
+				r, err := next.ServeRMC(ctx, &rpc.Call{Session: c.Session, Direction: c.Direction, Protocol: 10, Method: 1, CallID: c.CallID, Body: login.Bytes()})
+				if err != nil || r == nil || r.Error != 0 {
+					return r, err
+				}
+				v, err := schema.Default().Method(10, 1).DecodeResponse(r.Body, s)
+				if err != nil {
+					t.Errorf("upstream login response: %v", err)
+					return rpc.ErrorReply(rmc.ResultCoreSystemError), nil
+				}
+				name := rmc.NewWriter(s)
+				name.String(v.Field("server_name").Str)
+				body, ok := bytes.CutSuffix(r.Body, name.Bytes())
+				if !ok {
+					t.Errorf("upstream login response %x does not end in its server name", r.Body)
+					return rpc.ErrorReply(rmc.ResultCoreSystemError), nil
+				}
+				return &rpc.Reply{Body: body}, nil
+			})
+		}}, nil
+	}
+}
+
 // TestLoginMethodsRewritten sends every login method other than Login
-// through a proxying nexproxy (LoginEx, RequestTicket and, on NEX 4,
-// ValidateAndRequestTicketWithCustomData with its source key and
-// ValidateAndRequestTicketWithParam): each answer must carry a ticket
+// through a proxying nexproxy (LoginEx, RequestTicket, LoginWithContext
+// before NEX 4 and, on NEX 4, ValidateAndRequestTicketWithCustomData with
+// its source key and ValidateAndRequestTicketWithParam): each answer must
+// carry a ticket
 // reissued with a fresh session key that the console's key opens, and the
 // secure station must name nexproxy.
 func TestLoginMethodsRewritten(t *testing.T) {
@@ -50,7 +91,8 @@ func TestLoginMethodsRewritten(t *testing.T) {
 			if platform == "switch" {
 				upGame.tlsDir = writeCert(t)
 			}
-			up, _ := startServer(t, upGame, upRec)
+			up, _ := startWithOptions(t, upGame, proxy.Options{Recorder: upRec,
+				Builtins: []proxy.Builtin{loginWithContextUpstream(t), servicetest.Host(t).Named(auth.Name, secure.Name)}}, nil)
 			defer up.Close()
 			front, cfg := startServer(t, testGame{platform: platform, upstream: upstreamAddr(up), accounts: true}, frontRec)
 			defer front.Close()
@@ -84,6 +126,19 @@ func TestLoginMethodsRewritten(t *testing.T) {
 				body    []byte
 				station bool
 			}{{2, loginEx.Bytes(), true}, {3, requestTicket.Bytes(), false}}
+			if !nex4 {
+				withContext := rmc.NewWriter(s)
+				withContext.AnyDataBegin("NintendoLoginData")
+				withContext.StructBegin(0)
+				withContext.String("nex-token-" + testUser)
+				withContext.StructEnd(nil)
+				withContext.AnyDataEnd()
+				methods = append(methods, struct {
+					method  uint32
+					body    []byte
+					station bool
+				}{6, withContext.Bytes(), true})
+			}
 			if nex4 {
 				withParam := rmc.NewWriter(s)
 				withParam.StructBegin(0)

@@ -2,8 +2,10 @@ package proxy
 
 import (
 	"context"
+	"time"
 
 	"github.com/nexproxy/nexproxy/prudp"
+	"github.com/nexproxy/nexproxy/rmc"
 	"github.com/nexproxy/nexproxy/rmc/peer"
 )
 
@@ -12,6 +14,17 @@ import (
 // a well-behaved console would not.
 func DialSecureForTest(ctx context.Context, cfg ClientConfig, addr string, payload, key []byte) (*prudp.Conn, error) {
 	conn, _, err := dialClient(ctx, cfg, addr, prudp.VPort{Type: prudp.StreamRVSecure, Port: 1}, payload, key, nil)
+	return conn, err
+}
+
+// DialStationForTest opens a secure connection where station says, as a
+// console does after its login, with a CONNECT payload the test built.
+func DialStationForTest(ctx context.Context, cfg ClientConfig, station rmc.StationURL, payload, key []byte) (*prudp.Conn, error) {
+	addr, vp, _, err := secureTarget(station, cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	conn, _, err := dialClient(ctx, cfg, addr, vp, payload, key, nil)
 	return conn, err
 }
 
@@ -37,3 +50,13 @@ func AuthOnlyForTest(ctx context.Context, cfg ClientConfig) (*Client, error) {
 // refused in its result field, for the external tests' scripted
 // upstreams.
 var RefusalBody = refusalBody
+
+// ExpireKeylessForTest ages every login relayed decoded past its window,
+// as if the console's next secure CONNECT came later than a ticket lasts.
+func ExpireKeylessForTest(s *Server) {
+	s.keyless.mu.Lock()
+	defer s.keyless.mu.Unlock()
+	for _, l := range s.keyless.m {
+		l.issued = time.Now().Add(-loginWindow - time.Second)
+	}
+}

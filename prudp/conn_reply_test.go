@@ -1,8 +1,10 @@
 package prudp
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net/netip"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -96,6 +98,153 @@ func TestAbortSendsForcedDisconnect(t *testing.T) {
 				synctest.Wait()
 				if err := cli.Err(); !errors.Is(err, ErrAborted) {
 					t.Errorf("the peer ended with %v, want %v", err, ErrAborted)
+				}
+			})
+		})
+	}
+}
+
+// TestReliablePing: a PING with RELIABLE and NEED_ACK, as NintendoClients
+// sends it (prudp.md §11), takes a sequence id of substream 0 and goes
+// through the receive window like a packet without payload: it is
+// acknowledged (again when repeated), a DATA sent behind it waits for it,
+// and the messages around it arrive in order, each once. An unreliable
+// PING whose own counter matches the next reliable id is only answered.
+func TestReliablePing(t *testing.T) {
+	for _, name := range []string{"v0", "friends", "v1-minor4", "lite"} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx := context.Background()
+				s := fastSettings(variantProfiles()[name])
+				n := NewMemNetwork(7, Impairment{Delay: time.Millisecond})
+				car, err := n.Listen("10.0.0.1:60000")
+				if err != nil {
+					t.Fatal(err)
+				}
+				spy := &spyCarrier{Carrier: car}
+				l, err := ListenCarrier(ctx, spy, ListenConfig{Games: []Settings{s}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				tn := &testNet{t: t, net: n, l: l, srvAddr: netip.MustParseAddrPort("10.0.0.1:60000")}
+				cli, srv, err := tn.dial(ctx, DialConfig{Settings: s})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { closeAll(tn.l, cli, srv) })
+				synctest.Wait()
+				codec, err := NewCodec(&s)
+				if err != nil {
+					t.Fatal(err)
+				}
+
+				cli.mu.Lock()
+				session := cli.localSession
+				cli.mu.Unlock()
+				// reserve takes the client's next reliable id of substream 0
+				// for a PING injected behind its back.
+				reserve := func() uint16 {
+					cli.mu.Lock()
+					defer cli.mu.Unlock()
+					seq := cli.txSeq[0]
+					cli.txSeq[0]++
+					return seq
+				}
+				nextSeq := func() uint16 {
+					cli.mu.Lock()
+					defer cli.mu.Unlock()
+					return cli.txSeq[0]
+				}
+				ping := func(flags Flags, seq uint16) {
+					injectFromClient(t, tn, cli, Packet{Type: TypePing, Flags: flags, SessionID: session, Sequence: seq})
+				}
+				acks := func(seq uint16) int {
+					k := 0
+					for _, p := range spy.packets(codec) {
+						if p.Type == TypePing && p.Flags.Has(FlagAck) && p.Substream == 0 && p.Sequence == seq {
+							k++
+						}
+					}
+					return k
+				}
+				pending := func() int {
+					srv.mu.Lock()
+					defer srv.mu.Unlock()
+					return len(srv.msgs) - srv.msgHead
+				}
+				msg := 0
+				send := func() {
+					t.Helper()
+					msg++
+					if err := cli.Send(ctx, 0, testMessage(msg, 100)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				recv := func(want int) {
+					t.Helper()
+					time.Sleep(10 * time.Millisecond)
+					synctest.Wait()
+					// Bounded (fake time): a message held back for good
+					// fails the test instead of hanging it.
+					rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+					defer cancel()
+					m, err := srv.Recv(rctx)
+					if err != nil {
+						t.Fatalf("message %d: %v", want, err)
+					}
+					if !m.Reliable || m.Substream != 0 || !bytes.Equal(m.Data, testMessage(want, 100)) {
+						t.Fatalf("got %d bytes on %d (reliable %v), want message %d", len(m.Data), m.Substream, m.Reliable, want)
+					}
+				}
+				reliable := FlagReliable | FlagNeedAck
+
+				send()
+				recv(1)
+				// In order.
+				seq := reserve()
+				ping(reliable, seq)
+				if got := acks(seq); got != 1 {
+					t.Errorf("reliable PING %d: %d acknowledgements, want 1", seq, got)
+				}
+				send()
+				recv(2)
+				// Out of order: the DATA behind the PING waits for it.
+				seq = reserve()
+				send()
+				time.Sleep(10 * time.Millisecond)
+				synctest.Wait()
+				if got := pending(); got != 0 {
+					t.Fatalf("%d messages delivered before the reliable PING ahead of them", got)
+				}
+				ping(reliable, seq)
+				recv(3)
+				if got := acks(seq); got != 1 {
+					t.Errorf("reliable PING %d: %d acknowledgements, want 1", seq, got)
+				}
+				// A repeat (the acknowledgement was lost) is acknowledged
+				// again and changes nothing else.
+				ping(reliable, seq)
+				if got := acks(seq); got != 2 {
+					t.Errorf("repeated reliable PING %d: %d acknowledgements, want 2", seq, got)
+				}
+				// An unreliable PING keeps out of the reliable window even
+				// when its id is the next reliable one.
+				seq = nextSeq()
+				ping(FlagNeedAck, seq)
+				if got := acks(seq); got != 1 {
+					t.Errorf("unreliable PING %d: %d acknowledgements, want 1", seq, got)
+				}
+				send()
+				recv(4)
+				send()
+				recv(5)
+				time.Sleep(time.Second) // past any resend (fake time)
+				synctest.Wait()
+				if got := pending(); got != 0 {
+					t.Errorf("%d messages delivered more than once", got)
+				}
+				if err := srv.Err(); err != nil {
+					t.Errorf("server connection ended: %v", err)
 				}
 			})
 		})

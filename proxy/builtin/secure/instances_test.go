@@ -32,6 +32,16 @@ func register(t *testing.T, ctx context.Context, c *servicetest.Console) *secure
 	return r
 }
 
+// twoInstances starts two local-mode instances of one Wii U game sharing
+// PostgreSQL and Redis (servicetest.ScaleOutConfig).
+func twoInstances(t *testing.T) (a, b *servicetest.Server) {
+	t.Helper()
+	cfg := servicetest.ScaleOutConfig(t)
+	a = servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, servicetest.HostWith(t, cfg))
+	b = servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, servicetest.HostWith(t, cfg))
+	return a, b
+}
+
 // TestStationsAcrossInstances: two nexproxy instances on one PostgreSQL
 // and Redis serve one game as one. A console registered on one is found
 // from the other, connection ids and unique ids never collide, and a
@@ -39,9 +49,7 @@ func register(t *testing.T, ctx context.Context, c *servicetest.Console) *secure
 // (the old connection's end does not remove the new registration).
 func TestStationsAcrossInstances(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
-	cfg := servicetest.ScaleOutConfig(t)
-	a := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, servicetest.HostWith(t, cfg))
-	b := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, servicetest.HostWith(t, cfg))
+	a, b := twoInstances(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 
@@ -96,9 +104,7 @@ func TestStationsAcrossInstances(t *testing.T) {
 func TestReconnectElsewhereEndsStaleConnection(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, runs after every other cleanup
 	t.Cleanup(secure.SetLeaseRefresh(100 * time.Millisecond))
-	cfg := servicetest.ScaleOutConfig(t)
-	a := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, servicetest.HostWith(t, cfg))
-	b := servicetest.Start(t, servicetest.Game{Platform: "wiiu"}, servicetest.HostWith(t, cfg))
+	a, b := twoInstances(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 

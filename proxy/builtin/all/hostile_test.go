@@ -1,4 +1,4 @@
-package builtin_test
+package all_test
 
 import (
 	"context"
@@ -6,29 +6,24 @@ import (
 	"time"
 
 	"github.com/nexproxy/nexproxy/internal/servicetest"
+	"github.com/nexproxy/nexproxy/proxy/builtin"
 	"github.com/nexproxy/nexproxy/rmc/schema"
 
-	_ "github.com/nexproxy/nexproxy/proxy/builtin/auth"
-	_ "github.com/nexproxy/nexproxy/proxy/builtin/datastore"
-	_ "github.com/nexproxy/nexproxy/proxy/builtin/health"
-	_ "github.com/nexproxy/nexproxy/proxy/builtin/matchmaking"
-	_ "github.com/nexproxy/nexproxy/proxy/builtin/nattraversal"
-	_ "github.com/nexproxy/nexproxy/proxy/builtin/ranking"
-	_ "github.com/nexproxy/nexproxy/proxy/builtin/secure"
-	_ "github.com/nexproxy/nexproxy/proxy/builtin/utility"
+	_ "github.com/nexproxy/nexproxy/proxy/builtin/all"
 )
 
-// localProtocols are the protocols a local game's built-in services serve
-// on the secure connection.
-var localProtocols = []uint16{3, 11, 18, 21, 50, 109, 110, 112, 115}
-
 // FuzzHostileCalls sends arbitrary bodies to every method of every
-// built-in service of a local game, with Mario Kart 8's method variants
-// and without, over a real secure connection. Nothing may panic (a
+// built-in service this package links, as a local game, with Mario Kart
+// 8's method variants and without, over a real secure connection. Nothing may panic (a
 // panicking service would end the test process), every call is answered,
 // and the server goes on answering the console afterwards.
 func FuzzHostileCalls(f *testing.F) {
 	reg := schema.Default()
+	// Every protocol of every service the binary ships.
+	var localProtocols []uint16
+	for _, svc := range builtin.Services() {
+		localProtocols = append(localProtocols, svc.Protocols...)
+	}
 	for _, id := range localProtocols {
 		p := reg.Protocol(id)
 		if p == nil {

@@ -180,6 +180,15 @@ func refusalBody(s rmc.Settings, method uint32, res rmc.Result, blank bool) []by
 	return w.Bytes()
 }
 
+// describedMethod maps any ids onto a described method of reg, so that a
+// fuzz corpus of arbitrary ids stays useful.
+func describedMethod(reg *schema.Registry, proto uint16, method uint32) *schema.Method {
+	ps := reg.Protocols()
+	p := ps[int(proto)%len(ps)]
+	ms := p.Methods()
+	return ms[int(method%uint32(len(ms)))]
+}
+
 // FuzzRewriteURLs feeds arbitrary bodies of every described method to the
 // station URL rewriting: decoding (or the raw fallback), the edits of
 // every URL that parses, and the re-encoding. Nothing may panic; the
@@ -215,13 +224,8 @@ func FuzzRewriteURLs(f *testing.F) {
 			if v, err := reg.DecodeOrRaw(proto, method, request, body, s); err != nil || v.Kind != schema.KindRaw {
 				t.Fatalf("undescribed method decoded as %v, %v", v, err)
 			}
-			// Steer the ids onto described methods so that the corpus
-			// stays useful.
-			ps := reg.Protocols()
-			p := ps[int(proto)%len(ps)]
-			ms := p.Methods()
-			m = ms[int(method%uint32(len(ms)))]
-			proto, method = p.ID, m.ID
+			m = describedMethod(reg, proto, method)
+			proto, method = m.Protocol.ID, m.ID
 		}
 		if !request && m.Protocol.NoResponse {
 			return
@@ -301,10 +305,7 @@ func FuzzDecodePrefix(f *testing.F) {
 		s := fuzzRMCSettings(flags)
 		m := reg.Method(proto, method)
 		if m == nil {
-			ps := reg.Protocols()
-			p := ps[int(proto)%len(ps)]
-			ms := p.Methods()
-			m = ms[int(method%uint32(len(ms)))]
+			m = describedMethod(reg, proto, method)
 		}
 		v, tail, err := decodePrefix(m, request, body, s)
 		if err != nil {

@@ -13,10 +13,28 @@ import (
 	"github.com/nexproxy/nexproxy/proxy"
 	"github.com/nexproxy/nexproxy/proxy/builtin/auth"
 	"github.com/nexproxy/nexproxy/proxy/builtin/secure"
+	"github.com/nexproxy/nexproxy/proxy/config"
 	"github.com/nexproxy/nexproxy/proxy/record"
 	"github.com/nexproxy/nexproxy/prudp"
 	"github.com/nexproxy/nexproxy/rmc"
+	"github.com/nexproxy/nexproxy/scripts"
 )
+
+// startKeylessSwitch starts a local Switch upstream (built-in
+// authentication and secure server) and, in front of it, a proxy that
+// knows no password, so that Login (ValidateAndRequestTicket) responses,
+// which carry no source key, leave it unable to open the ticket; hooks
+// is the front's hook engine (nil: none). Both close with the test.
+func startKeylessSwitch(t *testing.T, hooks *scripts.Engine) (front *proxy.Server, cfg *config.Config, upRec, frontRec *memRecorder) {
+	t.Helper()
+	upRec, frontRec = &memRecorder{}, &memRecorder{}
+	up, _ := startWithOptions(t, testGame{platform: "switch", upstream: "local", accounts: true, tlsDir: writeCert(t)},
+		proxy.Options{Builtins: []proxy.Builtin{servicetest.Host(t).Named(auth.Name, secure.Name)}, Recorder: upRec}, nil)
+	t.Cleanup(func() { up.Close() })
+	front, cfg = startWithOptions(t, testGame{platform: "switch", upstream: upstreamAddr(up)}, proxy.Options{Recorder: frontRec}, hooks)
+	t.Cleanup(func() { front.Close() })
+	return front, cfg, upRec, frontRec
+}
 
 // TestSwitchWithoutKeyRelayedDecoded: a Switch login whose response
 // carries no source key and whose password nexproxy does not know (the
@@ -29,15 +47,8 @@ func TestSwitchWithoutKeyRelayedDecoded(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) })
 	e, _ := newHookEngine(t, scriptDir(t, map[string]string{"answer.lua": `
 nex.on_request(0x7E1, 1, function(call) return nex.answer_raw("from-hook") end)`}), nil)
-	defer e.Close()
-	upRec, frontRec := &memRecorder{}, &memRecorder{}
-	up, _ := startWithOptions(t, testGame{platform: "switch", upstream: "local", accounts: true, tlsDir: writeCert(t)},
-		proxy.Options{Builtins: []proxy.Builtin{servicetest.Host(t).Named(auth.Name, secure.Name)}, Recorder: upRec}, nil)
-	defer up.Close()
-	// The front knows no password, and Login (ValidateAndRequestTicket)
-	// responses carry no source key.
-	front, cfg := startWithOptions(t, testGame{platform: "switch", upstream: upstreamAddr(up)}, proxy.Options{Recorder: frontRec}, e)
-	defer front.Close()
+	t.Cleanup(e.Close) // after the front closes (cleanups run last first)
+	front, cfg, upRec, frontRec := startKeylessSwitch(t, e)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -76,12 +87,7 @@ nex.on_request(0x7E1, 1, function(call) return nex.answer_raw("from-hook") end)`
 // the login's, even once the login's own window has passed.
 func TestRequestTicketRelayedDecoded(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) })
-	upRec, frontRec := &memRecorder{}, &memRecorder{}
-	up, _ := startWithOptions(t, testGame{platform: "switch", upstream: "local", accounts: true, tlsDir: writeCert(t)},
-		proxy.Options{Builtins: []proxy.Builtin{servicetest.Host(t).Named(auth.Name, secure.Name)}, Recorder: upRec}, nil)
-	defer up.Close()
-	front, cfg := startWithOptions(t, testGame{platform: "switch", upstream: upstreamAddr(up)}, proxy.Options{Recorder: frontRec}, nil)
-	defer front.Close()
+	front, cfg, upRec, frontRec := startKeylessSwitch(t, nil)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

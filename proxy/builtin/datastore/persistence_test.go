@@ -59,10 +59,17 @@ func TestPerpetuateDeletesReplacedContent(t *testing.T) {
 	if _, err := a.c.PerpetuateObject(ctx, &ds.PerpetuateObjectRequest{PersistenceSlotID: 6, DataID: second, DeleteLastObject: true}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(first, 0)})
+	wantReplaced(t, b, first, g.Info.URL)
+}
+
+// wantReplaced checks that the object id, deleted by a replacement, is
+// gone for u, and that url, its download URL handed out before the
+// replacement, finds nothing.
+func wantReplaced(t *testing.T, u user, id uint64, url string) {
+	t.Helper()
+	_, err := u.c.GetMeta(context.Background(), &ds.GetMetaRequest{Param: metaParam(id, 0)})
 	wantResult(t, "replaced object", err, rmc.ResultDataStoreNotFound)
-	// A download URL handed out before the replacement finds nothing.
-	resp, err := http.Get(g.Info.URL)
+	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,14 +111,5 @@ func TestMetaPostVacatesSlot(t *testing.T) {
 	if _, err := a.c.PostMetaBinary(ctx, &ds.PostMetaBinaryRequest{Param: p}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = b.c.GetMeta(ctx, &ds.GetMetaRequest{Param: metaParam(second, 0)})
-	wantResult(t, "replaced object", err, rmc.ResultDataStoreNotFound)
-	resp, err := http.Get(g.Info.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("content of the replaced object: GET answers %d, want 404", resp.StatusCode)
-	}
+	wantReplaced(t, b, second, g.Info.URL)
 }

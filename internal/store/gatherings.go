@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"container/heap"
 	"context"
 	"errors"
 	"slices"
@@ -202,108 +203,62 @@ func (q *GatheringQuery) ColumnsMatch(g *Gathering) bool {
 		(!q.HostOnly || g.Host != 0) && (q.Owner == 0 || g.Owner == q.Owner)
 }
 
-// Ranked orders matches by q.Rank (stable, so ties keep id order) and
-// pages them.
-func (q *GatheringQuery) Ranked(matches []Gathering) []Gathering {
-	if q.Rank != nil {
-		ranks := make(map[uint32]int64, len(matches))
-		for i := range matches {
-			ranks[matches[i].ID] = q.Rank(&matches[i])
-		}
-		slices.SortStableFunc(matches, func(a, b Gathering) int { return cmp.Compare(ranks[a.ID], ranks[b.ID]) })
-	}
+// PageReader reads, for GatheringQuery.Collect, up to size candidates of
+// a query (the gatherings that pass its SQL filters) with ids above
+// after, in ascending id order, hands each to add until add reports false
+// (the result is complete), and returns how many it read.
+type PageReader func(after uint32, size int, add func(Gathering) bool) (int, error)
+
+// Collect builds q's result from the candidates read reads, page by page
+// (keyset pagination on id), until the result is complete, the candidates
+// run out (a short page) or MaxGatheringExamine were read. It applies
+// Match, then Offset and Limit (100 when unset), or keeps the best
+// Offset+Limit matches by Rank (ties in id order), so its memory stays
+// bounded too.
+func (q *GatheringQuery) Collect(read PageReader) ([]Gathering, error) {
 	offset, limit := max(q.Offset, 0), q.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	if offset >= len(matches) {
-		return nil
+	var (
+		out      []Gathering // without Rank: the page, in id order
+		best     rankHeap    // with Rank: the best offset+limit matches
+		skip     = offset
+		examined int
+		after    uint32
+		done     bool
+	)
+	add := func(g Gathering) bool {
+		examined++
+		after = g.ID
+		switch {
+		case q.Match != nil && !q.Match(&g):
+		case q.Rank != nil:
+			best.keep(ranked{g: g, rank: q.Rank(&g)}, offset+limit)
+		case skip > 0:
+			skip--
+		default:
+			out = append(out, g)
+			done = len(out) >= limit
+		}
+		return !done
 	}
-	return matches[offset:min(len(matches), offset+limit)]
-}
-
-// GatheringScan builds a query's result from the candidates a backend
-// reads in ascending id order, page by page (keyset pagination on id):
-//
-//	sc := q.Scan()
-//	for sc.More() { read up to sc.PageSize() candidates with id > sc.After(); sc.Add each; sc.EndPage(n, size) }
-//	return sc.Result()
-//
-// It applies Match, and Offset and Limit (without Rank) or keeps the best
-// Offset+Limit matches by Rank, so its memory stays bounded too.
-type GatheringScan struct {
-	q             *GatheringQuery
-	offset, limit int
-	examined      int
-	after         uint32
-	done          bool
-	out           []Gathering // without Rank: the page, in id order
-	best          rankHeap    // with Rank: the best offset+limit matches
-}
-
-// Scan starts reading q's result.
-func (q *GatheringQuery) Scan() *GatheringScan {
-	sc := &GatheringScan{q: q, offset: max(q.Offset, 0), limit: q.Limit}
-	if sc.limit <= 0 {
-		sc.limit = 100
+	for !done && examined < MaxGatheringExamine {
+		size := min(GatheringPage, MaxGatheringExamine-examined)
+		n, err := read(after, size, add)
+		if err != nil {
+			return nil, err
+		}
+		done = done || n < size
 	}
-	return sc
-}
-
-// More reports whether the backend should read another page.
-func (sc *GatheringScan) More() bool {
-	return !sc.done && sc.examined < MaxGatheringExamine
-}
-
-// PageSize is how many candidates to read next.
-func (sc *GatheringScan) PageSize() int {
-	return min(GatheringPage, MaxGatheringExamine-sc.examined)
-}
-
-// After is the id the next page starts after (0 before the first page).
-func (sc *GatheringScan) After() uint32 { return sc.after }
-
-// Add takes the next candidate (ids ascending) and reports whether the
-// result still needs more; false: stop reading.
-func (sc *GatheringScan) Add(g Gathering) bool {
-	sc.examined++
-	sc.after = g.ID
-	if sc.q.Match != nil && !sc.q.Match(&g) {
-		return true
+	if q.Rank == nil {
+		return out, nil
 	}
-	if sc.q.Rank != nil {
-		sc.best.keep(ranked{g: g, rank: sc.q.Rank(&g)}, sc.offset+sc.limit)
-		return true
+	all := best.sorted()
+	if offset >= len(all) {
+		return nil, nil
 	}
-	if sc.offset > 0 {
-		sc.offset--
-		return true
-	}
-	sc.out = append(sc.out, g)
-	if len(sc.out) >= sc.limit {
-		sc.done = true
-	}
-	return !sc.done
-}
-
-// EndPage ends a page that returned n of the size candidates asked for:
-// a short page was the last one.
-func (sc *GatheringScan) EndPage(n, size int) {
-	if n < size {
-		sc.done = true
-	}
-}
-
-// Result is the query's result from the candidates read.
-func (sc *GatheringScan) Result() []Gathering {
-	if sc.q.Rank == nil {
-		return sc.out
-	}
-	all := sc.best.sorted()
-	if sc.offset >= len(all) {
-		return nil
-	}
-	return all[sc.offset:]
+	return all[offset:], nil
 }
 
 // ranked is a match and its rank.
@@ -312,66 +267,45 @@ type ranked struct {
 	rank int64
 }
 
-// before orders matches by rank, then id (the order they were read in).
-func (a *ranked) before(b *ranked) bool {
-	return a.rank < b.rank || (a.rank == b.rank && a.g.ID < b.g.ID)
+// compareRanked orders matches by rank, then id (the order they were read
+// in).
+func compareRanked(a, b ranked) int {
+	if c := cmp.Compare(a.rank, b.rank); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.g.ID, b.g.ID)
 }
 
-// rankHeap holds the best matches, the worst of them on top.
+// rankHeap holds the best matches, the worst of them on top (a
+// container/heap max-heap).
 type rankHeap []ranked
+
+func (h rankHeap) Len() int           { return len(h) }
+func (h rankHeap) Less(i, j int) bool { return compareRanked(h[i], h[j]) > 0 }
+func (h rankHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *rankHeap) Push(x any)        { *h = append(*h, x.(ranked)) }
+func (h *rankHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
 
 // keep adds r if it is among the best n.
 func (h *rankHeap) keep(r ranked, n int) {
-	if n <= 0 {
-		return
-	}
-	if len(*h) < n {
-		*h = append(*h, r)
-		h.up(len(*h) - 1)
-		return
-	}
-	if !r.before(&(*h)[0]) {
-		return
-	}
-	(*h)[0] = r
-	h.down(0)
-}
-
-func (h rankHeap) up(i int) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if !h[p].before(&h[i]) {
-			return
-		}
-		h[p], h[i] = h[i], h[p]
-		i = p
-	}
-}
-
-func (h rankHeap) down(i int) {
-	for {
-		w := i
-		for _, c := range []int{2*i + 1, 2*i + 2} {
-			if c < len(h) && h[w].before(&h[c]) {
-				w = c
-			}
-		}
-		if w == i {
-			return
-		}
-		h[w], h[i] = h[i], h[w]
-		i = w
+	switch {
+	case n <= 0:
+	case h.Len() < n:
+		heap.Push(h, r)
+	case compareRanked(r, (*h)[0]) < 0:
+		(*h)[0] = r
+		heap.Fix(h, 0)
 	}
 }
 
 // sorted returns the kept matches, best first.
 func (h rankHeap) sorted() []Gathering {
-	slices.SortFunc(h, func(a, b ranked) int {
-		if c := cmp.Compare(a.rank, b.rank); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.g.ID, b.g.ID)
-	})
+	slices.SortFunc(h, compareRanked)
 	out := make([]Gathering, len(h))
 	for i := range h {
 		out[i] = h[i].g

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -8,16 +9,14 @@ import (
 	"github.com/nexproxy/nexproxy/internal/store"
 )
 
-// scanAll feeds gs to q's scan in pages as a backend would and returns
+// scanAll feeds gs to q's Collect in pages as a backend would and returns
 // the result and how many gatherings it read.
 func scanAll(q *store.GatheringQuery, gs []store.Gathering) ([]store.Gathering, int) {
-	sc := q.Scan()
 	read := 0
-	for sc.More() {
-		size := sc.PageSize()
+	out, _ := q.Collect(func(after uint32, size int, add func(store.Gathering) bool) (int, error) {
 		n := 0
 		for _, g := range gs {
-			if g.ID <= sc.After() {
+			if g.ID <= after {
 				continue
 			}
 			if n == size {
@@ -25,13 +24,28 @@ func scanAll(q *store.GatheringQuery, gs []store.Gathering) ([]store.Gathering, 
 			}
 			n++
 			read++
-			if !sc.Add(g) {
+			if !add(g) {
 				break
 			}
 		}
-		sc.EndPage(n, size)
+		return n, nil
+	})
+	return out, read
+}
+
+// rankedPage is the plain definition of a ranked result that Collect keeps
+// while it reads: every match ranked (stable, so ties keep id order), then
+// paged.
+func rankedPage(q *store.GatheringQuery, matches []store.Gathering) []store.Gathering {
+	slices.SortStableFunc(matches, func(a, b store.Gathering) int { return cmp.Compare(q.Rank(&a), q.Rank(&b)) })
+	offset, limit := max(q.Offset, 0), q.Limit
+	if limit <= 0 {
+		limit = 100
 	}
-	return sc.Result(), read
+	if offset >= len(matches) {
+		return nil
+	}
+	return matches[offset:min(len(matches), offset+limit)]
 }
 
 func ids(gs []store.Gathering) []uint32 {
@@ -43,8 +57,8 @@ func ids(gs []store.Gathering) []uint32 {
 }
 
 // TestGatheringScanRanked: keeping the best Offset+Limit matches while
-// reading gives what ranking every match and paging them (Ranked) gives,
-// ties in id order.
+// reading gives what ranking every match and paging them gives
+// (rankedPage), ties in id order.
 func TestGatheringScanRanked(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 200 {
@@ -64,7 +78,7 @@ func TestGatheringScanRanked(t *testing.T) {
 				matches = append(matches, g)
 			}
 		}
-		want := q.Ranked(matches)
+		want := rankedPage(&q, matches)
 		got, read := scanAll(&q, gs)
 		if !slices.Equal(ids(got), ids(want)) {
 			t.Fatalf("offset %d limit %d: %v, want %v", q.Offset, q.Limit, ids(got), ids(want))

@@ -343,36 +343,30 @@ var qSearch = `SELECT ` + gatheringCols + ` FROM gatherings WHERE game = $1 AND 
 	AND NOT EXISTS (SELECT 1 FROM gathering_members m WHERE m.game = gatherings.game AND m.id = gatherings.id AND m.pid = $4)
 	ORDER BY id LIMIT $5`
 
-// search pages through the candidates of gq and returns its result (see
-// store.GatheringScan).
+// search pages through the candidates of gq and returns its result
+// (store.GatheringQuery.Collect).
 func (s *Gatherings) search(ctx context.Context, game string, gq *store.GatheringQuery) ([]store.Gathering, error) {
-	sc := gq.Scan()
-	for sc.More() {
-		size := sc.PageSize()
-		args := append([]any{game, int32(gq.Room), gq.OpenOnly, int64(gq.Exclude), size, gq.Kind, int64(sc.After())}, columnArgs(gq)...)
+	return gq.Collect(func(after uint32, size int, add func(store.Gathering) bool) (int, error) {
+		args := append([]any{game, int32(gq.Room), gq.OpenOnly, int64(gq.Exclude), size, gq.Kind, int64(after)}, columnArgs(gq)...)
 		rows, err := s.db.pool.Query(ctx, qSearch, args...)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
+		defer rows.Close()
 		n := 0
 		for rows.Next() {
 			g, err := scanGathering(game, rows)
 			if err != nil {
-				rows.Close()
-				return nil, err
+				return n, err
 			}
 			n++
-			if !sc.Add(g) {
+			if !add(g) {
 				break
 			}
 		}
 		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		sc.EndPage(n, size)
-	}
-	return sc.Result(), nil
+		return n, rows.Err()
+	})
 }
 
 // collectGatherings reads rows of gatherings.

@@ -350,44 +350,31 @@ func searchArgs(game string, q *store.GatheringQuery, after uint32, size int) []
 
 // search pages through the candidates of q with query (qGatheringSearch
 // or qGatheringSearchVacant), which st prepares, and returns q's result
-// (see store.GatheringScan).
+// (store.GatheringQuery.Collect).
 func search(ctx context.Context, game string, q *store.GatheringQuery, st func() (*sql.Stmt, error)) ([]store.Gathering, error) {
-	sc := q.Scan()
-	for sc.More() {
+	return q.Collect(func(after uint32, size int, add func(store.Gathering) bool) (int, error) {
 		s, err := st()
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		size := sc.PageSize()
-		rows, err := s.QueryContext(ctx, searchArgs(game, q, sc.After(), size)...)
+		rows, err := s.QueryContext(ctx, searchArgs(game, q, after, size)...)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		n, err := searchPage(game, sc, rows)
-		_ = rows.Close() // before AutoJoin's join writes
-		if err != nil {
-			return nil, err
+		defer rows.Close() // before AutoJoin's join writes
+		n := 0
+		for rows.Next() {
+			g, err := scanGathering(game, rows)
+			if err != nil {
+				return n, err
+			}
+			n++
+			if !add(g) {
+				break
+			}
 		}
-		sc.EndPage(n, size)
-	}
-	return sc.Result(), nil
-}
-
-// searchPage hands the candidates of rows to sc and returns how many
-// rows it read.
-func searchPage(game string, sc *store.GatheringScan, rows *sql.Rows) (int, error) {
-	n := 0
-	for rows.Next() {
-		g, err := scanGathering(game, rows)
-		if err != nil {
-			return n, err
-		}
-		n++
-		if !sc.Add(g) {
-			break
-		}
-	}
-	return n, rows.Err()
+		return n, rows.Err()
+	})
 }
 
 // Search implements store.Gatherings.
